@@ -1,0 +1,161 @@
+"""Argument checks shared by the public functions.
+
+Every check raises a ``TypeError`` (wrong kind of object) or a ``ValueError``
+(right kind, wrong value) whose message names the argument and says how to fix
+it. Nothing here densifies a sparse matrix, truncates, or silently repairs input.
+"""
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+
+# Relative tolerance for the symmetry check: float64 round-off of the usual
+# constructions ((A + A.T) / 2, kernels) stays far below it.
+SYMMETRY_RTOL = 1e-10
+
+
+def check_graph(G, *, name="G"):
+    """Validate a relation graph and return it as CSR float64.
+
+    Parameters
+    ----------
+    G : array_like or scipy.sparse matrix, shape (n_samples, n_samples)
+        Symmetric, non-negative, finite, zero diagonal, at least one edge.
+    name : str
+        The argument name used in error messages.
+
+    Returns
+    -------
+    G : scipy.sparse.csr_matrix of float64
+        A new matrix with explicit zeros removed; dense input becomes sparse.
+    """
+    if sp.issparse(G):
+        if np.iscomplexobj(G.data):
+            raise TypeError(f"{name} has a complex dtype; a relation graph must be real and non-negative.")
+        out = sp.csr_matrix(G, dtype=np.float64, copy=True)
+    else:
+        if isinstance(G, (str, bytes)) or not hasattr(G, "__len__") and not hasattr(G, "__array__"):
+            raise TypeError(
+                f"{name} must be a square array or scipy.sparse matrix, got {type(G).__name__}."
+            )
+        arr = np.asarray(G)
+        if arr.dtype == object or np.iscomplexobj(arr):
+            raise TypeError(f"{name} must be a real numeric matrix, got dtype {arr.dtype}.")
+        if arr.ndim != 2:
+            raise ValueError(f"{name} must be 2-D (n_samples, n_samples), got {arr.ndim}-D of shape {arr.shape}.")
+        out = sp.csr_matrix(arr.astype(np.float64))
+    n_rows, n_cols = out.shape
+    if n_rows != n_cols:
+        raise ValueError(f"{name} must be square (n_samples, n_samples), got shape {out.shape}.")
+    if n_rows < 2:
+        raise ValueError(f"{name} must relate at least 2 samples, got shape {out.shape}.")
+    if not np.all(np.isfinite(out.data)):
+        raise ValueError(f"{name} contains NaN or inf; relation weights must be finite.")
+    if np.any(out.data < 0):
+        raise ValueError(
+            f"{name} has negative weights (min {out.data.min():.3g}); relation weights must be >= 0."
+        )
+    out.eliminate_zeros()
+    if out.nnz == 0:
+        raise ValueError(f"{name} is empty (no positive pairs); give at least one nonzero weight.")
+    if np.any(out.diagonal() != 0):
+        raise ValueError(
+            f"{name} has a nonzero diagonal (self-loops); remove them with "
+            f"G.setdiag(0); G.eliminate_zeros()."
+        )
+    asym = out - out.T
+    if asym.nnz and np.max(np.abs(asym.data)) > SYMMETRY_RTOL * np.max(out.data):
+        raise ValueError(
+            f"{name} is not symmetric (max |G - G.T| = {np.max(np.abs(asym.data)):.3g}); "
+            f"symmetrise it, e.g. (G + G.T) / 2 or G.maximum(G.T)."
+        )
+    out.sort_indices()
+    return out
+
+
+def check_features(X, *, name="X", n_samples=None, min_samples=2):
+    """Validate a feature matrix and return it as a float64 ndarray.
+
+    Sparse feature matrices are refused rather than densified.
+    """
+    if sp.issparse(X):
+        raise TypeError(
+            f"{name} is a sparse matrix; pass a dense array (e.g. {name}.toarray()) if it fits in memory."
+        )
+    if isinstance(X, (str, bytes)):
+        raise TypeError(f"{name} must be a 2-D numeric array, got a string.")
+    arr = np.asarray(X)
+    if arr.dtype == object or np.iscomplexobj(arr) or not (
+        np.issubdtype(arr.dtype, np.number) or arr.dtype == bool
+    ):
+        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}.")
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be 2-D (n_samples, n_features), got {arr.ndim}-D of shape {arr.shape}; "
+            f"reshape a single feature with {name}.reshape(-1, 1)."
+        )
+    arr = np.array(arr, dtype=np.float64)
+    if arr.shape[0] < min_samples:
+        raise ValueError(f"{name} needs at least {min_samples} samples, got {arr.shape[0]}.")
+    if arr.shape[1] < 1:
+        raise ValueError(f"{name} has no features (shape {arr.shape}).")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or inf; remove or impute those entries first.")
+    if n_samples is not None and arr.shape[0] != n_samples:
+        raise ValueError(
+            f"{name} has {arr.shape[0]} rows but the graph G has {n_samples} samples; "
+            f"they must describe the same samples in the same order."
+        )
+    return arr
+
+
+def check_n_components(n_components, max_components, *, what):
+    """Validate ``1 <= n_components <= max_components``; ``what`` explains the bound."""
+    if isinstance(n_components, bool) or not isinstance(n_components, numbers.Integral):
+        raise TypeError(f"n_components must be an integer, got {n_components!r}.")
+    n_components = int(n_components)
+    if n_components < 1:
+        raise ValueError(f"n_components must be >= 1, got {n_components}.")
+    if n_components > max_components:
+        raise ValueError(
+            f"n_components={n_components} is larger than {what} ({max_components}); "
+            f"use n_components <= {max_components}."
+        )
+    return n_components
+
+
+def check_scalar(value, *, name, low=0.0, low_inclusive=True, high=np.inf):
+    """Validate a finite real scalar in a range and return it as float."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r}.")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}.")
+    too_low = value < low if low_inclusive else value <= low
+    if too_low or value > high:
+        bound = ">=" if low_inclusive else ">"
+        extra = "" if high == np.inf else f" and <= {high}"
+        raise ValueError(f"{name} must be {bound} {low}{extra}, got {value}.")
+    return value
+
+
+def check_option(value, *, name, options):
+    """Validate that ``value`` is one of ``options``."""
+    if value not in options:
+        choices = ", ".join(repr(o) for o in options)
+        raise ValueError(f"{name} must be one of {choices}; got {value!r}.")
+    return value
+
+
+def check_random_state(random_state):
+    """A numpy Generator from None, an int or a Generator."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if random_state is None or (
+        isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)
+    ):
+        return np.random.default_rng(random_state)
+    raise TypeError(
+        f"random_state must be None, an int or a numpy.random.Generator, got {random_state!r}."
+    )

@@ -1,0 +1,361 @@
+r"""Relation graphs :math:`G`: which samples are positives of which.
+
+Every constructor returns a ``scipy.sparse.csr_matrix`` of float64 that is
+symmetric, non-negative, with a zero diagonal and at least one edge: exactly
+what :func:`check` accepts. :math:`G_{ij} > 0` means that samples ``i`` and
+``j`` are positives (two views of one image, two samples of one class, two
+nearest neighbours).
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._validation import (
+    check_features,
+    check_graph,
+    check_option,
+    check_random_state,
+    check_scalar,
+)
+
+
+def check(G):
+    """Validate a relation graph; return it as CSR float64 (explicit zeros removed).
+
+    Raises ``TypeError`` or ``ValueError`` naming the problem: not square,
+    NaN or inf, negative weights, asymmetric, nonzero diagonal, no edge.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check(np.array([[0, 1], [1, 0]])).toarray()
+    array([[0., 1.],
+           [1., 0.]])
+    >>> check(np.array([[0, 1], [0, 0]]))
+    Traceback (most recent call last):
+    ...
+    ValueError: G is not symmetric (max |G - G.T| = 1); symmetrise it, e.g. (G + G.T) / 2 or G.maximum(G.T).
+    """
+    return check_graph(G)
+
+
+def _check_1d_labels(values, name):
+    values = np.asarray(values)
+    if values.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (one entry per sample), got shape {values.shape}.")
+    if values.size < 2:
+        raise ValueError(f"{name} must have at least 2 entries, got {values.size}.")
+    if values.dtype.kind == "f" and not np.all(np.isfinite(values)):
+        raise ValueError(f"{name} contains NaN or inf; every sample needs a valid {name[:-1]}.")
+    return values
+
+
+def from_groups(groups):
+    r"""Relation graph of an equivalence relation: :math:`G_{ij} = 1[g_i = g_j]`, :math:`i \ne j`.
+
+    Use it for augmentation views (``groups[i]`` = index of the source image)
+    or for any partition of the samples.
+
+    Parameters
+    ----------
+    groups : array_like of shape (N,)
+        Any hashable labels; samples with equal labels are positives.
+
+    Returns
+    -------
+    G : csr_matrix, shape (N, N)
+        A group of size :math:`m` contributes :math:`m(m-1)` nonzeros.
+
+    Examples
+    --------
+    >>> from_groups([0, 0, 1, 1]).toarray()
+    array([[0., 1., 0., 0.],
+           [1., 0., 0., 0.],
+           [0., 0., 0., 1.],
+           [0., 0., 1., 0.]])
+    """
+    groups = _check_1d_labels(groups, "groups")
+    _, codes = np.unique(groups, return_inverse=True)
+    order = np.argsort(codes, kind="stable")
+    sizes = np.bincount(codes)
+    if sizes.max() < 2:
+        raise ValueError(
+            "groups has no two samples in the same group, so the graph would be empty; "
+            "each group needs at least 2 members."
+        )
+    rows, cols = [], []
+    start = 0
+    for size in sizes:
+        members = order[start : start + size]
+        start += size
+        if size < 2:
+            continue
+        r, c = np.meshgrid(members, members, indexing="ij")
+        off = r != c
+        rows.append(r[off])
+        cols.append(c[off])
+    rows = np.concatenate(rows)
+    cols = np.concatenate(cols)
+    n = groups.size
+    G = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
+    G.sort_indices()
+    return G
+
+
+def from_labels(y):
+    r"""The label graph :math:`G_{ij} = 1[y_i = y_j]`, :math:`i \ne j` (supervised positives).
+
+    Same construction as :func:`from_groups`; kept separate because its role in
+    the theory differs: it is the relation *aligned* with a downstream task.
+
+    Examples
+    --------
+    >>> from_labels([1, 2, 1]).toarray()
+    array([[0., 0., 1.],
+           [0., 0., 0.],
+           [1., 0., 0.]])
+    """
+    y = _check_1d_labels(y, "labels")
+    return from_groups(y)
+
+
+def knn(X, n_neighbors=10, *, symmetrize="union"):
+    r"""Binary k-nearest-neighbour relation (Euclidean), symmetrised.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, D)
+    n_neighbors : int
+        Neighbours per sample, not counting the sample itself.
+    symmetrize : {"union", "mutual"}
+        ``"union"``: :math:`G = \max(A, A^\top)` (i is j's neighbour *or* j is i's);
+        ``"mutual"``: :math:`G = \min(A, A^\top)` (both). :math:`A` is the directed kNN graph.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> knn(np.array([[0.0], [1.0], [5.0]]), n_neighbors=1).toarray()
+    array([[0., 1., 0.],
+           [1., 0., 1.],
+           [0., 1., 0.]])
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    X = check_features(X)
+    check_option(symmetrize, name="symmetrize", options=("union", "mutual"))
+    n_neighbors = _check_neighbors(n_neighbors, X.shape[0])
+    A = NearestNeighbors(n_neighbors=n_neighbors).fit(X).kneighbors_graph(mode="connectivity")
+    A = sp.csr_matrix(A, dtype=np.float64)
+    G = A.maximum(A.T) if symmetrize == "union" else A.minimum(A.T)
+    G = sp.csr_matrix(G)
+    G.eliminate_zeros()
+    if G.nnz == 0:
+        raise ValueError("the mutual kNN graph is empty; increase n_neighbors or use symmetrize='union'.")
+    G.sort_indices()
+    return G
+
+
+def _check_neighbors(n_neighbors, n_samples):
+    if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, (int, np.integer)):
+        raise TypeError(f"n_neighbors must be an integer, got {n_neighbors!r}.")
+    if not 1 <= n_neighbors <= n_samples - 1:
+        raise ValueError(
+            f"n_neighbors must be between 1 and n_samples - 1 = {n_samples - 1}, got {n_neighbors}."
+        )
+    return int(n_neighbors)
+
+
+def gaussian(X, bandwidth, n_neighbors=None):
+    r"""Gaussian relation :math:`G_{ij} = \exp(-\lVert x_i - x_j\rVert^2 / (2\,\text{bandwidth}^2))`, :math:`i \ne j`.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, D)
+    bandwidth : float > 0
+        The length scale :math:`\sigma` of the kernel.
+    n_neighbors : int, optional
+        If given, only pairs in the (union-symmetrised) kNN graph keep their
+        weight, so the graph has :math:`O(N k)` nonzeros. If ``None`` every
+        pair is kept: :math:`N(N-1)` nonzeros, stored in CSR all the same.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> G = gaussian(np.array([[0.0], [1.0]]), bandwidth=1.0)
+    >>> float(G[0, 1]) == float(np.exp(-0.5))
+    True
+    """
+    X = check_features(X)
+    bandwidth = check_scalar(bandwidth, name="bandwidth", low=0.0, low_inclusive=False)
+    if n_neighbors is None:
+        sq = np.sum(X**2, axis=1)
+        dist2 = np.maximum(sq[:, None] + sq[None, :] - 2 * X @ X.T, 0.0)
+        W = np.exp(-dist2 / (2 * bandwidth**2))
+        np.fill_diagonal(W, 0.0)
+        G = sp.csr_matrix(W)
+    else:
+        pattern = knn(X, n_neighbors).tocoo()
+        diff = X[pattern.row] - X[pattern.col]
+        weights = np.exp(-np.sum(diff**2, axis=1) / (2 * bandwidth**2))
+        G = sp.csr_matrix((weights, (pattern.row, pattern.col)), shape=pattern.shape)
+    G.eliminate_zeros()
+    if G.nnz == 0:
+        raise ValueError(
+            "every Gaussian weight underflowed to 0; the bandwidth is far smaller than the "
+            "distances between samples. Increase bandwidth."
+        )
+    G.sort_indices()
+    return G
+
+
+def rewire(G, labels, fraction, random_state=None):
+    r"""Misaligned relation: move a fraction of the positive pairs across classes.
+
+    Each undirected edge :math:`\{i, j\}` is picked with probability-free exact
+    count ``round(fraction * n_edges)`` (uniformly without replacement). A
+    picked edge keeps its endpoint ``i`` (the smaller index) and its weight,
+    and its other endpoint is replaced by a sample ``j'`` drawn uniformly among
+    those of a *different* class than ``i`` that are not already linked to
+    ``i``. ``fraction=0`` returns ``G`` unchanged; ``fraction=1`` leaves no
+    positive pair inside a class except those created by chance collisions
+    (none: a new partner is always of another class).
+
+    Parameters
+    ----------
+    G : relation graph, shape (N, N)
+    labels : array_like of shape (N,)
+        The downstream classes; needs at least two classes.
+    fraction : float in [0, 1]
+    random_state : None, int or numpy Generator
+
+    Returns
+    -------
+    G_rewired : csr_matrix, shape (N, N)
+    """
+    G = check_graph(G)
+    labels = _check_1d_labels(labels, "labels")
+    if labels.size != G.shape[0]:
+        raise ValueError(
+            f"labels has {labels.size} entries but G has {G.shape[0]} samples; give one label per sample."
+        )
+    if np.unique(labels).size < 2:
+        raise ValueError("labels has a single class; rewiring across classes needs at least two.")
+    fraction = check_scalar(fraction, name="fraction", low=0.0, high=1.0)
+    rng = check_random_state(random_state)
+
+    upper = sp.triu(G, k=1).tocoo()
+    rows, cols, weights = upper.row.copy(), upper.col.copy(), upper.data.copy()
+    n_move = int(round(fraction * rows.size))
+    moved = rng.choice(rows.size, size=n_move, replace=False) if n_move else np.array([], int)
+    n = G.shape[0]
+    neighbours = [set() for _ in range(n)]
+    for a, b in zip(rows.tolist(), cols.tolist()):
+        neighbours[a].add(b)
+        neighbours[b].add(a)
+    for e in np.sort(moved):
+        i, j = int(rows[e]), int(cols[e])
+        candidates = np.flatnonzero(labels != labels[i])
+        candidates = candidates[~np.isin(candidates, list(neighbours[i]))]
+        if candidates.size == 0:  # i is already linked to every other-class sample
+            continue
+        new = int(rng.choice(candidates))
+        neighbours[i].discard(j)
+        neighbours[j].discard(i)
+        neighbours[i].add(new)
+        neighbours[new].add(i)
+        rows[e], cols[e] = min(i, new), max(i, new)
+    upper = sp.csr_matrix((weights, (rows, cols)), shape=(n, n))
+    out = (upper + upper.T).tocsr()
+    out.sort_indices()
+    return out
+
+
+def make_views(X, n_views=2, augment=("shift", "noise"), random_state=None, *,
+               image_shape=None, noise_scale=0.1):
+    r"""Stack ``n_views`` augmented copies of every sample and return their groups.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, D)
+    n_views : int >= 2
+    augment : sequence of {"shift", "noise"}
+        Applied in order to every view independently.
+        ``"shift"``: move the image by one pixel up, down, left or right (chosen
+        uniformly; the uncovered border is filled with zeros), which needs
+        ``image_shape`` (default: square images, :math:`D = s^2`).
+        ``"noise"``: add Gaussian noise with standard deviation
+        ``noise_scale`` times each feature's standard deviation.
+    random_state : None, int or numpy Generator
+    image_shape : tuple (height, width), optional
+    noise_scale : float >= 0
+
+    Returns
+    -------
+    views : ndarray, shape (n_views * N, D)
+        View ``v`` of sample ``i`` is row ``v * N + i``.
+    groups : ndarray, shape (n_views * N,)
+        ``groups[v * N + i] = i``; ``from_groups(groups)`` is the augmentation graph.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> views, groups = make_views(np.zeros((3, 4)), n_views=2, augment=("noise",), random_state=0)
+    >>> views.shape, groups.tolist()
+    ((6, 4), [0, 1, 2, 0, 1, 2])
+    """
+    X = check_features(X, min_samples=1)
+    if isinstance(n_views, bool) or not isinstance(n_views, (int, np.integer)) or n_views < 2:
+        raise ValueError(f"n_views must be an integer >= 2, got {n_views!r}.")
+    if isinstance(augment, str):
+        augment = (augment,)
+    for name in augment:
+        check_option(name, name="augment", options=("shift", "noise"))
+    noise_scale = check_scalar(noise_scale, name="noise_scale", low=0.0)
+    rng = check_random_state(random_state)
+    n, dim = X.shape
+    if "shift" in augment:
+        image_shape = _image_shape(dim, image_shape)
+    std = X.std(axis=0)
+    views = []
+    for _ in range(n_views):
+        V = X.copy()
+        for name in augment:
+            if name == "shift":
+                V = _shift_images(V, image_shape, rng)
+            else:
+                V = V + rng.standard_normal(V.shape) * (noise_scale * std)
+        views.append(V)
+    return np.vstack(views), np.tile(np.arange(n), n_views)
+
+
+def _image_shape(dim, image_shape):
+    if image_shape is None:
+        side = int(round(np.sqrt(dim)))
+        if side * side != dim:
+            raise ValueError(
+                f"augment='shift' needs image_shape: {dim} features are not a square image; "
+                f"pass image_shape=(height, width)."
+            )
+        return (side, side)
+    image_shape = tuple(int(s) for s in image_shape)
+    if len(image_shape) != 2 or image_shape[0] * image_shape[1] != dim:
+        raise ValueError(f"image_shape={image_shape} does not hold {dim} features; height * width must equal {dim}.")
+    return image_shape
+
+
+_SHIFTS = ((-1, 0), (1, 0), (0, -1), (0, 1))
+
+
+def _shift_images(V, image_shape, rng):
+    images = V.reshape(-1, *image_shape)
+    out = np.zeros_like(images)
+    choice = rng.integers(len(_SHIFTS), size=images.shape[0])
+    h, w = image_shape
+    for k, (dy, dx) in enumerate(_SHIFTS):
+        sel = choice == k
+        src = images[sel]
+        dst = np.zeros_like(src)
+        dst[:, max(dy, 0): h + min(dy, 0), max(dx, 0): w + min(dx, 0)] = \
+            src[:, max(-dy, 0): h + min(-dy, 0), max(-dx, 0): w + min(-dx, 0)]
+        out[sel] = dst
+    return out.reshape(V.shape)

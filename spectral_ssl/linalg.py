@@ -1,0 +1,404 @@
+r"""Graph matrices and the eigen-solvers every closed form uses.
+
+Conventions
+-----------
+* ``G`` is a symmetric, non-negative, zero-diagonal relation graph (see
+  :func:`spectral_ssl.graphs.check`); it stays sparse.
+* Degrees :math:`d = G\mathbf 1`, :math:`D_G = \operatorname{diag}(d)`, combinatorial
+  Laplacian :math:`L = D_G - G`, centring :math:`H = I - \mathbf 1\mathbf 1^\top/N`
+  (applied as ``X - X.mean(0)``, never formed).
+* **Sign rule.** Every eigenvector a function here returns has its entry of
+  largest absolute value positive (the first such entry on ties), as
+  scikit-learn's ``svd_flip`` does.
+* **Degenerate eigenspaces.** Eigenvalues closer than ``1e-8`` times the largest
+  computed eigenvalue magnitude form one cluster. Inside a cluster with
+  orthogonal projector :math:`P`, the returned basis is the Gram-Schmidt
+  orthonormalisation of :math:`P e_{p_1}, P e_{p_2}, \dots`, where each
+  :math:`p_j` is the sample whose coordinate vector in the eigenspace has the
+  largest norm once the directions of :math:`p_1..p_{j-1}` are removed (ties
+  within a relative 1e-6 go to the smallest index). The
+  result depends only on the eigenspace, not on the basis LAPACK returned, so
+  outputs are deterministic. When the requested count cuts a cluster, the
+  solver first computes the whole cluster, then keeps its first members.
+"""
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from ._validation import check_graph, check_n_components, check_option
+
+#: Graphs with more samples than this are solved with the sparse iterative
+#: solver when ``solver="auto"``; smaller ones with dense LAPACK ``eigh``.
+DENSE_MAX_SAMPLES = 2000
+
+#: Relative gap under which eigenvalues are treated as one degenerate cluster.
+DEGENERACY_RTOL = 1e-8
+
+
+def center(X):
+    r"""Return :math:`HX = X - \mathbf 1 \bar x^\top`, the column-centred copy of ``X``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> center(np.array([[1.0, 2.0], [3.0, 6.0]]))
+    array([[-1., -2.],
+           [ 1.,  2.]])
+    """
+    X = np.asarray(X, dtype=np.float64)
+    return X - X.mean(axis=0)
+
+
+def degrees(G):
+    r"""Return the degree vector :math:`d = G\mathbf 1` of a validated graph.
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> degrees(sp.csr_matrix([[0, 2.0], [2.0, 0]]))
+    array([2., 2.])
+    """
+    G = check_graph(G)
+    return np.asarray(G.sum(axis=1)).ravel()
+
+
+def laplacian(G, kind="combinatorial"):
+    r"""Graph Laplacian of a relation graph, sparse CSR.
+
+    Parameters
+    ----------
+    G : array_like or sparse matrix, shape (N, N)
+        Symmetric, non-negative, zero diagonal. Self-loops are refused by the
+        validation rather than interpreted: they cancel in :math:`D_G - G` but
+        would change the degrees of the normalised forms.
+    kind : {"combinatorial", "normalized", "random_walk"}
+        * ``"combinatorial"``: :math:`L = D_G - G`.
+        * ``"normalized"``: :math:`L_{sym} = I - D_G^{-1/2} G D_G^{-1/2}`.
+        * ``"random_walk"``: :math:`L_{rw} = I - D_G^{-1} G` (not symmetric).
+        For the normalised kinds an isolated sample (degree 0) gets an all-zero
+        row and column (the convention of ``scipy.sparse.csgraph.laplacian``).
+
+    Returns
+    -------
+    L : scipy.sparse.csr_matrix, shape (N, N)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> G = np.array([[0, 1.0, 0], [1.0, 0, 1.0], [0, 1.0, 0]])
+    >>> laplacian(G).toarray()
+    array([[ 1., -1.,  0.],
+           [-1.,  2., -1.],
+           [ 0., -1.,  1.]])
+    """
+    check_option(kind, name="kind", options=("combinatorial", "normalized", "random_walk"))
+    G = check_graph(G)
+    d = np.asarray(G.sum(axis=1)).ravel()
+    if kind == "combinatorial":
+        return (sp.diags(d) - G).tocsr()
+    connected = d > 0
+    if kind == "normalized":
+        scale = np.zeros_like(d)
+        scale[connected] = 1.0 / np.sqrt(d[connected])
+        S = sp.diags(scale)
+        return (sp.diags(connected.astype(float)) - S @ G @ S).tocsr()
+    inv = np.zeros_like(d)
+    inv[connected] = 1.0 / d[connected]
+    return (sp.diags(connected.astype(float)) - sp.diags(inv) @ G).tocsr()
+
+
+def sign_flip(vectors):
+    """Flip each column so that its entry of largest absolute value is positive.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sign_flip(np.array([[1.0, 0.5], [-3.0, 0.2]]))
+    array([[-1. ,  0.5],
+           [ 3. ,  0.2]])
+    """
+    vectors = np.array(vectors, dtype=np.float64)
+    if vectors.size == 0:
+        return vectors
+    rows = np.argmax(np.abs(vectors), axis=0)
+    signs = np.sign(vectors[rows, np.arange(vectors.shape[1])])
+    signs[signs == 0] = 1.0
+    return vectors * signs
+
+
+def eigenvalue_clusters(values, rtol=DEGENERACY_RTOL):
+    """Split sorted eigenvalues into runs whose consecutive gaps are below ``rtol * scale``.
+
+    Returns a list of ``slice`` objects, one per cluster.
+    """
+    values = np.asarray(values)
+    if values.size == 0:
+        return []
+    scale = max(np.max(np.abs(values)), np.finfo(float).tiny)
+    breaks = np.flatnonzero(np.diff(values) > rtol * scale) + 1
+    edges = np.concatenate([[0], breaks, [values.size]])
+    return [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def _greedy_pivots(vectors, count):
+    """Rows of ``vectors`` picked greedily by largest residual norm.
+
+    Row ``i`` of ``vectors`` is sample ``i``'s coordinates in the eigenspace. At
+    each step the row with the largest norm (after removing the directions of the
+    rows already picked) is chosen; norms within a relative ``1e-6`` of the
+    largest count as tied and the smallest index wins, so round-off cannot flip
+    the choice between rows that are equal by symmetry.
+    """
+    residual = np.array(vectors, dtype=np.float64)
+    pivots = []
+    for _ in range(count):
+        norms = np.linalg.norm(residual, axis=1)
+        pick = int(np.flatnonzero(norms >= (1 - 1e-6) * norms.max())[0])
+        pivots.append(pick)
+        direction = residual[pick] / norms[pick]
+        residual -= np.outer(residual @ direction, direction)
+    return np.array(pivots)
+
+
+def canonical_basis(vectors):
+    """Basis-independent orthonormal basis of the span of orthonormal ``vectors``.
+
+    Gram-Schmidt of :math:`P e_{p_1}, P e_{p_2}, \\dots` with :math:`P` the
+    projector onto the span and :math:`p` chosen greedily (see the module
+    docstring). Rotating ``vectors`` by any orthogonal matrix gives the same result.
+    """
+    vectors = np.asarray(vectors, dtype=np.float64)
+    m = vectors.shape[1]
+    if m <= 1:
+        return vectors.copy()
+    pivots = _greedy_pivots(vectors, m)
+    projected = vectors @ vectors[pivots, :].T  # columns P e_p
+    Q, R = np.linalg.qr(projected)
+    return Q * np.sign(np.diag(R))  # positive diagonal of R = plain Gram-Schmidt
+
+
+def _canonicalise(values, vectors):
+    """Apply the degenerate-cluster basis and the sign rule to sorted eigenpairs."""
+    vectors = vectors.copy()
+    for cluster in eigenvalue_clusters(values):
+        if cluster.stop - cluster.start > 1:
+            vectors[:, cluster] = canonical_basis(vectors[:, cluster])
+    return sign_flip(vectors)
+
+
+def _deflate(values, vectors, trivial, operator):
+    """Rayleigh-Ritz on span(vectors) minus the exact eigenvector ``trivial``."""
+    trivial = trivial / np.linalg.norm(trivial)
+    projected = vectors - np.outer(trivial, trivial @ vectors)
+    # ``trivial`` lies in span(vectors), so exactly one singular value is ~0.
+    U, s, _ = np.linalg.svd(projected, full_matrices=False)
+    basis = U[:, : vectors.shape[1] - 1]
+    small = basis.T @ (operator @ basis)
+    small = (small + small.T) / 2
+    ritz_values, ritz_vectors = np.linalg.eigh(small)
+    return ritz_values, basis @ ritz_vectors
+
+
+def _smallest_dense(M, count):
+    return scipy.linalg.eigh(M, subset_by_index=[0, count - 1])
+
+
+def _smallest_sparse(M, count, scale):
+    # Shift-invert around a point just below 0: M + shift*I is positive definite,
+    # so its sparse LU is stable, and ARPACK converges fast to the smallest end.
+    shift = 1e-6 * scale
+    values, vectors = spla.eigsh(M.tocsc(), k=count, sigma=-shift, which="LM")
+    order = np.argsort(values)
+    return values[order], vectors[:, order]
+
+
+def smallest_eigenpairs(M, n_components, *, trivial=None, solver="auto"):
+    r"""The ``n_components`` smallest eigenpairs of a symmetric PSD matrix.
+
+    If ``trivial`` is given it must be an exact eigenvector of ``M`` with
+    eigenvalue 0 (the constant vector for :math:`L`, :math:`D_G^{1/2}\mathbf 1`
+    for :math:`L_{sym}`); the pairs returned are then those of ``M`` restricted
+    to the orthogonal complement of ``trivial``. Degenerate clusters and signs
+    follow the module's rules.
+
+    Parameters
+    ----------
+    M : sparse matrix or ndarray, shape (N, N)
+    n_components : int
+    trivial : ndarray of shape (N,), optional
+    solver : {"auto", "dense", "arpack"}
+        ``"dense"``: LAPACK ``eigh`` on a dense copy (memory :math:`8N^2` bytes).
+        ``"arpack"``: ARPACK shift-invert on the sparse matrix (sparse LU of
+        :math:`M + \epsilon I`). ``"auto"``: dense when
+        ``N <= DENSE_MAX_SAMPLES`` (2000), ARPACK otherwise.
+
+    Returns
+    -------
+    values : ndarray, shape (n_components,), ascending
+    vectors : ndarray, shape (N, n_components), orthonormal
+    """
+    check_option(solver, name="solver", options=("auto", "dense", "arpack"))
+    N = M.shape[0]
+    available = N - (trivial is not None)
+    n_components = check_n_components(
+        n_components, available, what="the number of non-trivial eigenvectors (N - 1)"
+    )
+    if solver == "auto":
+        solver = "dense" if N <= DENSE_MAX_SAMPLES else "arpack"
+    if solver == "dense" and sp.issparse(M):
+        M = M.toarray()  # documented: the dense solver needs the dense matrix
+    scale = float(abs(M).sum(axis=1).max()) if sp.issparse(M) else float(np.abs(M).sum(axis=1).max())
+    scale = max(scale, np.finfo(float).tiny)
+
+    # Compute a few more pairs than needed so that a degenerate cluster cut at
+    # n_components is seen whole; grow until the cut falls in a gap.
+    count = min(N, n_components + (trivial is not None) + 4)
+    while True:
+        if solver == "arpack" and count < N - 1:
+            values, vectors = _smallest_sparse(M, count, scale)
+        else:
+            values, vectors = _smallest_dense(M.toarray() if sp.issparse(M) else M, count)
+        if trivial is not None:
+            values, vectors = _deflate(values, vectors, np.asarray(trivial, float), M)
+        complete = values.size == available
+        cut_in_gap = complete or values[-1] - values[n_components - 1] > DEGENERACY_RTOL * scale
+        if cut_in_gap:
+            break
+        count = min(N, 2 * count)
+    vectors = _canonicalise(values, vectors)
+    return values[:n_components], vectors[:, :n_components]
+
+
+def laplacian_eigenpairs(G, n_components, *, kind="combinatorial", solver="auto"):
+    r"""The ``n_components`` smallest non-trivial eigenpairs of a graph Laplacian.
+
+    For ``kind="combinatorial"`` these are the eigenpairs of :math:`L = D_G - G`
+    on the complement of the constant vector:
+    :math:`0 \le \lambda_1 \le \lambda_2 \le \dots` (a graph with :math:`c`
+    connected components has :math:`c - 1` zeros among them). For
+    ``kind="normalized"`` the deflated vector is :math:`D_G^{1/2}\mathbf 1`.
+
+    Examples
+    --------
+    The path on three nodes has Laplacian eigenvalues 0, 1, 3:
+
+    >>> import numpy as np
+    >>> G = np.array([[0, 1.0, 0], [1.0, 0, 1.0], [0, 1.0, 0]])
+    >>> values, vectors = laplacian_eigenpairs(G, 2)
+    >>> np.round(values, 12)
+    array([1., 3.])
+    """
+    check_option(kind, name="kind", options=("combinatorial", "normalized"))
+    G = check_graph(G)
+    L = laplacian(G, kind=kind)
+    if kind == "combinatorial":
+        trivial = np.ones(G.shape[0])
+    else:
+        trivial = np.sqrt(np.asarray(G.sum(axis=1)).ravel())
+    return smallest_eigenpairs(L, n_components, trivial=trivial, solver=solver)
+
+
+def graph_quadratic_form(X, G):
+    r"""Return :math:`X^\top L X = X^\top (d \odot X) - X^\top (G X)` without forming :math:`L`.
+
+    Cost :math:`O(\mathrm{nnz}(G) D + N D^2)`.
+    """
+    d = np.asarray(G.sum(axis=1)).ravel()
+    form = X.T @ (d[:, None] * X) - X.T @ (G @ X)
+    return (form + form.T) / 2
+
+
+def generalized_eigh(A, B, *, rank_rtol=1e-10):
+    r"""Solve :math:`A q = \mu B q` with :math:`Q^\top B Q = I` on the range of :math:`B`.
+
+    ``B`` is symmetric positive semi-definite and may be singular. With
+    :math:`B = V S V^\top` and :math:`V_r, S_r` the eigenpairs with
+    :math:`s > \text{rank\_rtol}\cdot s_{max}`, the whitening
+    :math:`T = V_r S_r^{-1/2}` turns the problem into the ordinary symmetric
+    :math:`T^\top A T p = \mu p`, and :math:`Q = T P`. Every column of ``Q``
+    therefore lies in the range of ``B``: a direction ``B`` cannot see gets a
+    zero coefficient, never an arbitrary one.
+
+    Returns
+    -------
+    mu : ndarray, shape (r,), ascending
+    Q : ndarray, shape (D, r), B-orthonormal; the sign rule and cluster basis
+        are applied in the whitened coordinates ``P``.
+    """
+    A = np.asarray(A, dtype=np.float64)
+    B = np.asarray(B, dtype=np.float64)
+    s, V = np.linalg.eigh((B + B.T) / 2)
+    keep = s > rank_rtol * max(s.max(), 0.0) if s.max() > 0 else np.zeros_like(s, bool)
+    if not np.any(keep):
+        raise ValueError("B is zero (the features are constant): there is no direction with variance.")
+    T = V[:, keep] / np.sqrt(s[keep])
+    M = T.T @ A @ T
+    mu, P = np.linalg.eigh((M + M.T) / 2)
+    P = _canonicalise(mu, P)
+    return mu, T @ P
+
+
+def feature_rank(X, rank_rtol=1e-10):
+    """Rank of the centred features: the number of directions with variance."""
+    s = np.linalg.svd(center(X), compute_uv=False)
+    return int(np.sum(s > np.sqrt(rank_rtol) * s[0])) if s.size and s[0] > 0 else 0
+
+
+class Kernel:
+    r"""A positive semi-definite kernel :math:`k(x, y)`, callable on two sample matrices.
+
+    * ``"linear"``: :math:`x^\top y`
+    * ``"rbf"``: :math:`\exp(-\lVert x - y\rVert^2 / (2\,\text{bandwidth}^2))`
+    * ``"polynomial"``: :math:`(x^\top y + \text{coef0})^{\text{degree}}`
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> k = Kernel("rbf", bandwidth=1.0)
+    >>> float(k(np.zeros((1, 1)), np.ones((1, 1)))[0, 0]) == float(np.exp(-0.5))
+    True
+    """
+
+    NAMES = ("linear", "rbf", "polynomial")
+
+    def __init__(self, name="rbf", *, bandwidth=1.0, degree=3, coef0=1.0):
+        from ._validation import check_scalar
+
+        check_option(name, name="kernel", options=self.NAMES)
+        self.name = name
+        self.bandwidth = check_scalar(bandwidth, name="bandwidth", low=0.0, low_inclusive=False)
+        if isinstance(degree, bool) or not isinstance(degree, (int, np.integer)) or degree < 1:
+            raise ValueError(f"degree must be an integer >= 1, got {degree!r}.")
+        self.degree = int(degree)
+        self.coef0 = check_scalar(coef0, name="coef0", low=-np.inf)
+
+    def __call__(self, X, Y):
+        if self.name == "linear":
+            return X @ Y.T
+        if self.name == "polynomial":
+            return (X @ Y.T + self.coef0) ** self.degree
+        sq = np.sum(X**2, 1)[:, None] + np.sum(Y**2, 1)[None, :] - 2 * X @ Y.T
+        return np.exp(-np.maximum(sq, 0.0) / (2 * self.bandwidth**2))
+
+    def __repr__(self):
+        if self.name == "rbf":
+            return f"Kernel('rbf', bandwidth={self.bandwidth:.6g})"
+        if self.name == "polynomial":
+            return f"Kernel('polynomial', degree={self.degree}, coef0={self.coef0:.6g})"
+        return "Kernel('linear')"
+
+
+def median_bandwidth(X):
+    """The median of the pairwise Euclidean distances between distinct samples.
+
+    The default rbf bandwidth when none is given (the "median heuristic").
+    """
+    sq = np.sum(X**2, 1)
+    dist = np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2 * X @ X.T, 0.0))
+    values = dist[np.triu_indices(X.shape[0], k=1)]
+    positive = values[values > 0]
+    if positive.size == 0:
+        raise ValueError("all samples in X are identical; no bandwidth can be derived. Pass bandwidth=.")
+    return float(np.median(positive))

@@ -1,0 +1,62 @@
+"""One module per SSL method: its loss, its closed-form optima, its spectral equivalent.
+
+``solve(name, G, n_components, X=None, regime=None, **hyper)`` dispatches by name.
+"""
+
+from . import vicreg
+from ._result import KernelRepresentation, LinearRepresentation, Representation
+
+#: Method name -> module with optimal_representation / optimal_linear / optimal_kernel.
+REGISTRY = {"vicreg": vicreg}
+
+REGIMES = ("nonparametric", "linear", "kernel")
+
+
+def solve(method, G, n_components, X=None, *, regime=None, **hyper):
+    """Optimal representation of ``method`` for the relation ``G``.
+
+    Parameters
+    ----------
+    method : str
+        A key of ``REGISTRY`` (e.g. ``"vicreg"``).
+    G : relation graph, shape (N, N)
+    n_components : int
+    X : array_like, shape (N, D), optional
+        Inputs; needed for the linear and kernel regimes.
+    regime : {"nonparametric", "linear", "kernel"}, optional
+        Default: ``"nonparametric"`` without ``X``, ``"linear"`` with it.
+    **hyper
+        The method's keyword hyper-parameters.
+
+    Returns
+    -------
+    Representation, LinearRepresentation or KernelRepresentation
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spectral_ssl import graphs, solve
+    >>> G = graphs.from_groups(np.repeat(np.arange(4), 2))
+    >>> solve("vicreg", G, 2, variance=1.0, covariance=1.0, invariance=1.0).rank
+    2
+    """
+    if method not in REGISTRY:
+        raise ValueError(f"method must be one of {sorted(REGISTRY)}; got {method!r}.")
+    if regime is None:
+        regime = "nonparametric" if X is None else "linear"
+    if regime not in REGIMES:
+        raise ValueError(f"regime must be one of {REGIMES}; got {regime!r}.")
+    module = REGISTRY[method]
+    if regime == "nonparametric":
+        if X is not None:
+            raise ValueError("X is given but regime='nonparametric' ignores it; drop X or use regime='linear'.")
+        return module.optimal_representation(G, n_components, **hyper)
+    if X is None:
+        raise ValueError(f"regime={regime!r} needs the inputs X; pass X=(N, D) array.")
+    if regime == "linear":
+        return module.optimal_linear(X, G, n_components, **hyper)
+    return module.optimal_kernel(X, G, n_components, **hyper)
+
+
+__all__ = ["solve", "REGISTRY", "Representation", "LinearRepresentation", "KernelRepresentation",
+           "vicreg"]

@@ -1,0 +1,139 @@
+"""The objects every ``optimal_*`` function returns."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._validation import check_features
+
+
+@dataclass(kw_only=True, repr=False)
+class Representation:
+    """An optimal (or numerically optimised) representation.
+
+    Attributes
+    ----------
+    Z : ndarray, shape (N, K)
+        The representation, one row per sample.
+    loss : float
+        The exact graph-form loss recomputed from ``Z`` (not from a formula).
+    rank : int
+        Number of directions with non-zero variance (or singular value).
+    eigenvalues : ndarray
+        The spectrum the solution is built from (e.g. Laplacian eigenvalues
+        :math:`\\lambda_k`, or generalized eigenvalues :math:`\\mu_k`).
+    scales : ndarray
+        Per-direction variance :math:`t_k` (or singular value), paired with
+        ``eigenvalues``.
+    exact : bool
+        True only when ``Z`` is a proven global optimum (a closed form); False
+        when it was found by numerical optimisation.
+    method : str
+        The SSL method, e.g. ``"vicreg"``.
+    equivalent : str
+        The classical spectral method the optimum equals.
+    regime : str
+        ``"nonparametric"``, ``"linear"`` or ``"kernel"``.
+    hyperparameters : dict
+        The hyper-parameters the loss was evaluated with.
+    details : dict
+        Method-specific extras (the formula's minimal loss, the rotation, the
+        solver used, ...).
+    """
+
+    Z: np.ndarray
+    loss: float
+    rank: int
+    eigenvalues: np.ndarray
+    scales: np.ndarray
+    exact: bool
+    method: str
+    equivalent: str
+    regime: str = "nonparametric"
+    hyperparameters: dict = field(default_factory=dict)
+    details: dict = field(default_factory=dict)
+
+    @property
+    def n_components(self):
+        return self.Z.shape[1]
+
+    def summary(self):
+        """A JSON-serialisable dict of the scalar results and the spectrum."""
+        return {
+            "method": self.method,
+            "regime": self.regime,
+            "equivalent": self.equivalent,
+            "n_samples": int(self.Z.shape[0]),
+            "n_components": int(self.n_components),
+            "loss": float(self.loss),
+            "rank": int(self.rank),
+            "exact": bool(self.exact),
+            "eigenvalues": [float(v) for v in self.eigenvalues],
+            "scales": [float(v) for v in self.scales],
+            "hyperparameters": dict(self.hyperparameters),
+        }
+
+    def __repr__(self):
+        return (
+            f"{type(self).__name__}(method={self.method!r}, regime={self.regime!r}, "
+            f"n_samples={self.Z.shape[0]}, n_components={self.n_components}, "
+            f"loss={self.loss:.6g}, rank={self.rank}, exact={self.exact}, "
+            f"equivalent={self.equivalent!r})"
+        )
+
+
+@dataclass(kw_only=True, repr=False)
+class LinearRepresentation(Representation):
+    """A linear representation :math:`Z = X W + \\mathbf 1 b^\\top`.
+
+    Attributes (besides :class:`Representation`'s)
+    ----------------------------------------------
+    W : ndarray, shape (D, K)
+    bias : ndarray, shape (K,)
+    """
+
+    W: np.ndarray
+    bias: np.ndarray
+    regime: str = "linear"
+
+    def transform(self, X):
+        """Map new samples: :math:`X_{new} W + b`."""
+        X = check_features(X, name="X", min_samples=1)
+        if X.shape[1] != self.W.shape[0]:
+            raise ValueError(
+                f"X has {X.shape[1]} features but the representation was fitted on {self.W.shape[0]}; "
+                f"pass samples with the same features."
+            )
+        return X @ self.W + self.bias
+
+
+@dataclass(kw_only=True, repr=False)
+class KernelRepresentation(Representation):
+    """A kernel representation :math:`Z = K_X A + \\mathbf 1 b^\\top`.
+
+    Attributes (besides :class:`Representation`'s)
+    ----------------------------------------------
+    A : ndarray, shape (N, K)
+        Coefficients on the training samples.
+    bias : ndarray, shape (K,)
+    X_fit : ndarray, shape (N, D)
+        The training inputs the kernel is evaluated against.
+    kernel : callable
+        ``kernel(X_new, X_fit)`` returns the cross-kernel matrix.
+    """
+
+    A: np.ndarray
+    bias: np.ndarray
+    X_fit: np.ndarray
+    kernel: object
+    regime: str = "kernel"
+
+    def transform(self, X):
+        """Map new samples: :math:`k(X_{new}, X_{fit}) A + b`."""
+        X = check_features(X, name="X", min_samples=1)
+        if X.shape[1] != self.X_fit.shape[1]:
+            raise ValueError(
+                f"X has {X.shape[1]} features but the representation was fitted on {self.X_fit.shape[1]}; "
+                f"pass samples with the same features."
+            )
+        return self.kernel(X, self.X_fit) @ self.A + self.bias

@@ -1,0 +1,458 @@
+r"""VICReg is Laplacian Eigenmaps (a local spectral embedding).
+
+**Theorem** (Balestriero and LeCun 2022, section 3.1). Let
+:math:`0 \le \lambda_1 \le \dots \le \lambda_K` be the smallest eigenvalues of
+the graph Laplacian :math:`L = D_G - G` on the complement of the constant
+vector, with orthonormal eigenvectors :math:`U_K`. The VICReg loss with square
+variance penalty
+
+.. math::
+
+    \mathcal L(Z) = \alpha \sum_k (1 - C_{kk})^2 + \beta \sum_{k\ne l} C_{kl}^2
+    + \frac{2\gamma}{N} \operatorname{tr}(Z^\top L Z), \qquad C = Z^\top H Z/N,
+
+is minimised by
+
+.. math:: Z^\star = \sqrt N\, U_K \operatorname{diag}(\sqrt{t})\, R + \mathbf 1 b^\top,
+
+where :math:`b` is arbitrary (returned as 0) and
+
+* if :math:`\beta \ge \alpha`: :math:`t_k = \max(0, 1 - \tfrac{\gamma}{\alpha}\lambda_k)`
+  and :math:`R = I` (any rotation);
+* if :math:`\beta < \alpha`: :math:`t` minimises the convex
+  :math:`\beta\sum(t_k-1)^2 + (\alpha-\beta)K(1-\bar t)^2 + 2\gamma\sum t_k\lambda_k`
+  over :math:`t \ge 0`, solved exactly by water-filling
+  (:math:`t_k = \max(0, c - \tfrac{\gamma}{\beta}\lambda_k)` for one scalar
+  :math:`c`), and :math:`R` is a rotation that makes the diagonal of
+  :math:`C = R^\top \operatorname{diag}(t) R` constant (built from Givens
+  rotations; it exists by the Schur-Horn theorem).
+
+Minimal loss: :math:`\sum_k \alpha(t_k-1)^2 + 2\gamma\lambda_k t_k` in the first
+case, the water-filling objective at :math:`t` in the second. The rank is the
+number of positive :math:`t_k`: with :math:`\beta \ge \alpha` it is
+:math:`\#\{k : \lambda_k < \alpha/\gamma\}`.
+
+In the hard-constraint limit :math:`C = I` the problem is
+:math:`\min \operatorname{tr}(Z^\top L Z)`: **Laplacian Eigenmaps** on
+:math:`G` (ratio-cut form; Belkin-Niyogi's normalised form when :math:`G` is
+degree-regular, as augmentation graphs are).
+
+**Linear regime** :math:`Z = XW + \mathbf 1 b^\top`: the same with the
+generalized eigenproblem :math:`A q = \mu B q`,
+:math:`A = X^\top L X/N`, :math:`B = X^\top H X/N`, :math:`Q^\top B Q = I`:
+:math:`W^\star = Q_K \operatorname{diag}(\sqrt t) R`, :math:`b = -\bar x^\top W^\star`.
+Its hard-constraint limit is **Locality Preserving Projections**, and with a
+balanced label graph **Fisher LDA**. **Kernel regime**: :math:`X \to K_X`.
+
+**Hinge variance** :math:`v(c) = \max(0, 1-\sqrt{c+\epsilon})`: no closed form
+is known. The optimum still lies in :math:`\operatorname{span}(U_K)`, so the
+problem reduces to a :math:`K\times K` matrix :math:`Y_0` (``Z = \sqrt N U_K
+Y_0``) whose cost does not grow with :math:`N`; it is solved numerically from
+several starts and returned with ``exact=False``.
+"""
+
+import numpy as np
+import scipy.optimize
+
+from .. import linalg
+from .._validation import (
+    check_features,
+    check_graph,
+    check_n_components,
+    check_option,
+    check_random_state,
+    check_scalar,
+)
+from ..losses import VARIANCE_KINDS, vicreg as vicreg_loss
+from ._result import KernelRepresentation, LinearRepresentation, Representation
+
+NAME = "vicreg"
+
+#: Scales below this (relative to 1) count as collapsed directions.
+RANK_TOL = 1e-9
+
+
+# --------------------------------------------------------------------------- the reduced problem
+
+
+def optimal_scales(eigenvalues, *, variance=25.0, covariance=1.0, invariance=25.0):
+    r"""Per-direction variances :math:`t_k` of the optimum (square variance penalty).
+
+    Parameters
+    ----------
+    eigenvalues : array_like, shape (K,)
+        :math:`\lambda_1 \le \dots \le \lambda_K` (non-negative, ascending).
+    variance, covariance, invariance : float
+        :math:`\alpha > 0`, :math:`\beta \ge 0`, :math:`\gamma \ge 0`.
+
+    Returns
+    -------
+    t : ndarray, shape (K,)
+        :math:`\beta \ge \alpha`: :math:`\max(0, 1 - \gamma\lambda_k/\alpha)`.
+        :math:`\beta < \alpha`: the water-filling solution (see the module docstring).
+
+    Examples
+    --------
+    >>> optimal_scales([0.0, 0.5, 2.0], variance=1.0, covariance=1.0, invariance=1.0)
+    array([1. , 0.5, 0. ])
+    """
+    lam = _check_eigenvalues(eigenvalues)
+    alpha = check_scalar(variance, name="variance", low=0.0, low_inclusive=False)
+    beta = check_scalar(covariance, name="covariance", low=0.0)
+    gamma = check_scalar(invariance, name="invariance", low=0.0)
+    if beta >= alpha:
+        return np.maximum(0.0, 1.0 - (gamma / alpha) * lam)
+    return _waterfilling_scales(lam, alpha, beta, gamma)
+
+
+def _check_eigenvalues(eigenvalues):
+    lam = np.asarray(eigenvalues, dtype=np.float64)
+    if lam.ndim != 1 or lam.size == 0 or not np.all(np.isfinite(lam)):
+        raise ValueError("eigenvalues must be a non-empty 1-D array of finite numbers.")
+    if np.any(np.diff(lam) < 0):
+        raise ValueError("eigenvalues must be sorted in ascending order.")
+    return lam
+
+
+def _waterfilling_scales(lam, alpha, beta, gamma):
+    r"""Exact minimiser of :math:`\beta\sum(t-1)^2 + (\alpha-\beta)K(1-\bar t)^2 + 2\gamma\sum t\lambda`, :math:`t\ge0`.
+
+    KKT: :math:`t_k = \max(0, c - \kappa\lambda_k)` with :math:`\kappa = \gamma/\beta`,
+    :math:`c = 1 + \rho(1 - \bar t)`, :math:`\rho = (\alpha-\beta)/\beta`. If the
+    :math:`n` smallest eigenvalues are active, :math:`\bar t = (nc - \kappa S_n)/K`
+    (:math:`S_n` their sum), so
+    :math:`c = (1 + \rho + \rho\kappa S_n/K) / (1 + \rho n/K)`; the right
+    :math:`n` is the one whose :math:`c` activates exactly those eigenvalues
+    (unique, since the KKT residual is increasing in :math:`c`).
+    """
+    K = lam.size
+    if beta == 0.0:
+        # No decorrelation cost: only the mean variance matters, so all of it
+        # goes to the smallest eigenvalue, t_1 = K (1 - gamma lambda_1 / alpha)_+.
+        t = np.zeros(K)
+        t[0] = K * max(0.0, 1.0 - gamma * lam[0] / alpha)
+        return t
+    rho = (alpha - beta) / beta
+    kappa = gamma / beta
+    partial_sums = np.cumsum(lam)
+    for n in range(1, K + 1):
+        c = (1.0 + rho + rho * kappa * partial_sums[n - 1] / K) / (1.0 + rho * n / K)
+        activates_n = c > kappa * lam[n - 1]
+        stops_at_n = n == K or c <= kappa * lam[n]
+        if activates_n and stops_at_n:
+            return np.maximum(0.0, c - kappa * lam)
+    return np.zeros(K)  # gamma * lambda_1 >= alpha: complete collapse
+
+
+def minimal_loss(eigenvalues, *, variance=25.0, covariance=1.0, invariance=25.0):
+    r"""The optimal VICReg loss (square variance) predicted from the spectrum.
+
+    :math:`\beta \ge \alpha`: :math:`\sum_k \alpha(t_k-1)^2 + 2\gamma\lambda_k t_k`;
+    :math:`\beta < \alpha`: :math:`\beta\sum(t_k-1)^2 + (\alpha-\beta)K(1-\bar t)^2 + 2\gamma\sum t_k\lambda_k`.
+
+    Examples
+    --------
+    >>> float(minimal_loss([0.0, 2.0], variance=1.0, covariance=1.0, invariance=1.0))
+    1.0
+    """
+    lam = _check_eigenvalues(eigenvalues)
+    t = optimal_scales(lam, variance=variance, covariance=covariance, invariance=invariance)
+    alpha, beta, gamma = float(variance), float(covariance), float(invariance)
+    invariance_part = 2.0 * gamma * np.sum(t * lam)
+    if beta >= alpha:
+        return float(alpha * np.sum((t - 1.0) ** 2) + invariance_part)
+    return float(beta * np.sum((t - 1.0) ** 2)
+                 + (alpha - beta) * lam.size * (1.0 - t.mean()) ** 2 + invariance_part)
+
+
+def constant_diagonal_rotation(scales, *, atol=1e-13):
+    r"""An orthogonal :math:`R` with :math:`R^\top\operatorname{diag}(t)R` of constant diagonal :math:`\bar t`.
+
+    Givens rotations: while some diagonal entry :math:`a` exceeds the mean
+    :math:`m` and another :math:`d` falls below it, rotate their plane by the
+    angle that sets the first to :math:`m` exactly (a root of
+    :math:`(d-m)x^2 + 2bx + (a-m) = 0`, :math:`x = -\tan\theta`, always real
+    since :math:`(a-m)(d-m) < 0`). Each rotation fixes one more entry, so at
+    most :math:`K-1` are needed. Such an :math:`R` exists by Schur-Horn.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> R = constant_diagonal_rotation([3.0, 1.0, 0.0, 0.0])
+    >>> np.allclose(np.diag(R.T @ np.diag([3.0, 1.0, 0.0, 0.0]) @ R), 1.0)
+    True
+    """
+    t = np.asarray(scales, dtype=np.float64)
+    K = t.size
+    C = np.diag(t)
+    R = np.eye(K)
+    target = t.mean()
+    tol = atol * max(1.0, np.abs(t).max())
+    for _ in range(K):
+        excess = np.diag(C) - target
+        i, j = int(np.argmax(excess)), int(np.argmin(excess))
+        if excess[i] <= tol:
+            break
+        a, b, d = C[i, i], C[i, j], C[j, j]
+        x = (-b + np.sqrt(b * b - (d - target) * (a - target))) / (d - target)
+        cos = 1.0 / np.sqrt(1.0 + x * x)
+        sin = -x * cos
+        rotation = np.eye(K)
+        rotation[i, i] = rotation[j, j] = cos
+        rotation[i, j], rotation[j, i] = sin, -sin
+        C = rotation.T @ C @ rotation
+        R = R @ rotation
+    return R
+
+
+def _hinge_reduced(lam, alpha, beta, gamma, eps, restarts, rng):
+    r"""Minimise the hinge-variance VICReg loss over :math:`Y_0 \in \mathbb R^{K\times K}`.
+
+    :math:`f(Y_0) = \alpha\sum_k h(C_{kk}) + \beta\sum_{k\ne l}C_{kl}^2 + 2\gamma\operatorname{tr}(Y_0^\top\Lambda Y_0)`,
+    :math:`C = Y_0^\top Y_0`; equal to the full loss at :math:`Z = \sqrt N U_K Y_0`.
+    The first start is the decorrelated solution of the :math:`\beta\to\infty`
+    limit, std :math:`\min(1, \alpha/(4\gamma\lambda_k))`; the others are random.
+    """
+    K = lam.size
+
+    def objective(flat):
+        Y = flat.reshape(K, K)
+        C = Y.T @ Y
+        diag = np.diag(C)
+        root = np.sqrt(np.maximum(diag + eps, 0.0))
+        active = root < 1.0
+        off = C - np.diag(diag)
+        value = (alpha * np.sum(np.where(active, 1.0 - root, 0.0)) + beta * np.sum(off**2)
+                 + 2.0 * gamma * np.sum(lam[:, None] * Y**2))
+        slope = np.where(active, -0.5 / np.maximum(root, 1e-300), 0.0)
+        grad = 2.0 * Y @ (alpha * np.diag(slope) + 2.0 * beta * off) + 4.0 * gamma * lam[:, None] * Y
+        return value, grad.ravel()
+
+    with np.errstate(divide="ignore"):
+        std = np.where(lam > 0, alpha / (4.0 * gamma * np.maximum(lam, 1e-300)), np.inf) if gamma > 0 \
+            else np.full(K, np.inf)
+    t0 = np.clip(np.minimum(std, 1.0) ** 2 - eps, 0.0, None)
+    starts = [np.diag(np.sqrt(t0))]
+    starts += [rng.standard_normal((K, K)) / np.sqrt(K) for _ in range(max(restarts - 1, 0))]
+    best = None
+    for start in starts:
+        res = scipy.optimize.minimize(objective, start.ravel(), jac=True, method="L-BFGS-B",
+                                      options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})
+        if best is None or res.fun < best.fun:
+            best = res
+    Y = best.x.reshape(K, K)
+    return Y, {"optimizer_loss": float(best.fun), "restarts": len(starts),
+               "converged": bool(best.success)}
+
+
+def _solve_reduced(lam, alpha, beta, gamma, variance_kind, eps, restarts, random_state):
+    """Return (Y0, t, exact, details) with the optimum ``Y = U_K @ Y0`` (Y0 is K x K)."""
+    if variance_kind == "square":
+        t = optimal_scales(lam, variance=alpha, covariance=beta, invariance=gamma)
+        if beta >= alpha:
+            R = np.eye(lam.size)
+            case = "diagonal (covariance >= variance)"
+        else:
+            R = constant_diagonal_rotation(t)
+            case = "water-filling + constant-diagonal rotation (covariance < variance)"
+        details = {"case": case, "rotation": R,
+                   "minimal_loss": minimal_loss(lam, variance=alpha, covariance=beta, invariance=gamma)}
+        return np.sqrt(t)[:, None] * R, t, True, details
+    rng = check_random_state(random_state)
+    Y0, details = _hinge_reduced(lam, alpha, beta, gamma, eps, restarts, rng)
+    t = np.sort(np.linalg.eigvalsh(Y0.T @ Y0))[::-1]
+    details["case"] = "hinge variance, reduced K x K problem solved numerically"
+    return Y0, np.maximum(t, 0.0), False, details
+
+
+# --------------------------------------------------------------------------- public solvers
+
+
+def _check_hyper(variance, covariance, invariance, variance_kind, eps, restarts):
+    alpha = check_scalar(variance, name="variance", low=0.0, low_inclusive=False)
+    beta = check_scalar(covariance, name="covariance", low=0.0)
+    gamma = check_scalar(invariance, name="invariance", low=0.0)
+    check_option(variance_kind, name="variance_kind", options=VARIANCE_KINDS)
+    eps = check_scalar(eps, name="eps", low=0.0)
+    if isinstance(restarts, bool) or not isinstance(restarts, (int, np.integer)) or restarts < 1:
+        raise ValueError(f"restarts must be an integer >= 1, got {restarts!r}.")
+    hyper = {"variance": alpha, "covariance": beta, "invariance": gamma,
+             "variance_kind": variance_kind, "eps": eps}
+    return hyper
+
+
+def _rank(t):
+    return int(np.sum(t > RANK_TOL * max(1.0, float(np.max(t)) if t.size else 1.0)))
+
+
+def _flip_to_representation(Z, *coefficients):
+    """Apply the sign rule to the columns of Z and the same flips to its coefficients."""
+    flipped = linalg.sign_flip(Z)
+    signs = np.where(np.sum(flipped * Z, axis=0) < 0, -1.0, 1.0)
+    return (flipped, *(c * signs for c in coefficients))
+
+
+def optimal_representation(G, n_components, *, variance=25.0, covariance=1.0, invariance=25.0,
+                           variance_kind="square", eps=1e-4, solver="auto", restarts=8,
+                           random_state=0):
+    r"""Optimal non-parametric VICReg representation :math:`Z^\star` (any :math:`Z \in \mathbb R^{N\times K}`).
+
+    Parameters
+    ----------
+    G : relation graph, shape (N, N)
+    n_components : int, 1 <= K <= N - 1
+    variance, covariance, invariance : float
+        :math:`\alpha > 0, \beta \ge 0, \gamma \ge 0` (the VICReg paper's
+        :math:`\mu, \nu, \lambda`). See :func:`spectral_ssl.losses.vicreg`.
+    variance_kind : {"square", "hinge"}
+        ``"square"``: closed form (``exact=True``). ``"hinge"``: reduced
+        :math:`K\times K` problem solved numerically (``exact=False``).
+    eps : float
+        :math:`\epsilon` of the hinge.
+    solver : {"auto", "dense", "arpack"}
+        Laplacian eigensolver, see :func:`spectral_ssl.linalg.smallest_eigenpairs`.
+    restarts, random_state :
+        Starts of the numerical hinge solve (unused for "square").
+
+    Returns
+    -------
+    Representation
+        ``Z`` has zero column means (:math:`b = 0`), ``eigenvalues`` are
+        :math:`\lambda_1..\lambda_K`, ``scales`` the variances :math:`t_k`,
+        ``details["minimal_loss"]`` the formula's value (square variance).
+
+    Examples
+    --------
+    Five pairs of views: every eigenvalue used is 0, so every direction keeps
+    variance 1 and the loss is 0.
+
+    >>> import numpy as np
+    >>> from spectral_ssl import graphs
+    >>> G = graphs.from_groups(np.repeat(np.arange(5), 2))
+    >>> rep = optimal_representation(G, 2, variance=1.0, covariance=1.0, invariance=1.0)
+    >>> rep.rank, round(rep.loss, 12), rep.scales.tolist()
+    (2, 0.0, [1.0, 1.0])
+    """
+    G = check_graph(G)
+    hyper = _check_hyper(variance, covariance, invariance, variance_kind, eps, restarts)
+    N = G.shape[0]
+    K = check_n_components(n_components, N - 1,
+                           what="the number of non-constant Laplacian eigenvectors (N - 1)")
+    lam, U = linalg.laplacian_eigenpairs(G, K, solver=solver)
+    lam = np.maximum(lam, 0.0)  # round-off below 0 on a PSD matrix
+    Y0, t, exact, details = _solve_reduced(lam, hyper["variance"], hyper["covariance"],
+                                           hyper["invariance"], variance_kind, hyper["eps"],
+                                           restarts, random_state)
+    (Z,) = _flip_to_representation(np.sqrt(N) * U @ Y0)
+    return Representation(
+        Z=Z, loss=vicreg_loss(Z, G, **hyper), rank=_rank(t), eigenvalues=lam, scales=t,
+        exact=exact, method=NAME, equivalent="Laplacian Eigenmaps", regime="nonparametric",
+        hyperparameters=hyper, details=details,
+    )
+
+
+def _linear_solution(features, G, K, hyper, restarts, random_state, what):
+    """Solve VICReg for Z = features @ W + b; return (W, bias, Z, mu, t, exact, details)."""
+    N = features.shape[0]
+    A = linalg.graph_quadratic_form(features, G) / N
+    Xc = linalg.center(features)
+    B = Xc.T @ Xc / N
+    mu, Q = linalg.generalized_eigh(A, B)
+    K = check_n_components(K, mu.size, what=what)
+    mu = np.maximum(mu[:K], 0.0)
+    Y0, t, exact, details = _solve_reduced(mu, hyper["variance"], hyper["covariance"],
+                                           hyper["invariance"], hyper["variance_kind"],
+                                           hyper["eps"], restarts, random_state)
+    W = Q[:, :K] @ Y0
+    bias = -features.mean(axis=0) @ W
+    Z, W, bias = _flip_to_representation(features @ W + bias, W, bias)
+    return W, bias, Z, mu, t, exact, details
+
+
+def optimal_linear(X, G, n_components, *, variance=25.0, covariance=1.0, invariance=25.0,
+                   variance_kind="square", eps=1e-4, restarts=8, random_state=0):
+    r"""Optimal linear VICReg parameters :math:`Z = XW + \mathbf 1 b^\top`.
+
+    Solves :math:`A q = \mu B q` with :math:`A = X^\top L X/N`,
+    :math:`B = X^\top H X/N` on the range of :math:`B` (a singular :math:`B`,
+    e.g. :math:`D > N` or constant features, is handled there: the part of
+    :math:`W` in its null space is zero), then
+    :math:`W^\star = Q_K\operatorname{diag}(\sqrt t)R`, :math:`b = -\bar x^\top W^\star`.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, D)
+    G : relation graph, shape (N, N)
+    n_components : int, 1 <= K <= rank of the centred features
+    Other parameters as in :func:`optimal_representation`.
+
+    Returns
+    -------
+    LinearRepresentation
+        ``eigenvalues`` are :math:`\mu_1..\mu_K`; ``transform(X_new)`` maps new samples.
+    """
+    G = check_graph(G)
+    X = check_features(X, name="X", n_samples=G.shape[0])
+    hyper = _check_hyper(variance, covariance, invariance, variance_kind, eps, restarts)
+    W, bias, Z, mu, t, exact, details = _linear_solution(
+        X, G, n_components, hyper, restarts, random_state,
+        what="the rank of the centred features X (directions with variance)")
+    return LinearRepresentation(
+        Z=Z, W=W, bias=bias, loss=vicreg_loss(Z, G, **hyper), rank=_rank(t), eigenvalues=mu,
+        scales=t, exact=exact, method=NAME, equivalent="Locality Preserving Projections",
+        hyperparameters=hyper, details=details,
+    )
+
+
+def make_kernel(X, kernel="rbf", *, bandwidth=None, degree=3, coef0=1.0):
+    """Build a :class:`spectral_ssl.linalg.Kernel`; ``bandwidth=None`` uses the median heuristic on ``X``."""
+    if callable(kernel) and not isinstance(kernel, str):
+        return kernel
+    check_option(kernel, name="kernel", options=linalg.Kernel.NAMES)
+    if kernel == "rbf" and bandwidth is None:
+        bandwidth = linalg.median_bandwidth(X)
+    return linalg.Kernel(kernel, bandwidth=1.0 if bandwidth is None else bandwidth,
+                         degree=degree, coef0=coef0)
+
+
+def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3, coef0=1.0,
+                   variance=25.0, covariance=1.0, invariance=25.0, variance_kind="square",
+                   eps=1e-4, restarts=8, random_state=0):
+    r"""Optimal kernel VICReg :math:`Z = K_X A + \mathbf 1 b^\top` (kernel LPP).
+
+    The linear regime with the features :math:`X` replaced by the Gram matrix
+    :math:`K_X`: :math:`K_X L K_X a = \mu K_X H K_X a`. New samples map by
+    :math:`k(x, X) A + b`.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, D)
+    G : relation graph, shape (N, N)
+    n_components : int
+    kernel : {"rbf", "linear", "polynomial"} or callable ``k(X, Y) -> ndarray``
+    bandwidth : float, optional
+        rbf length scale; ``None`` = median pairwise distance of ``X``.
+    degree, coef0 :
+        Polynomial kernel :math:`(x^\top y + \text{coef0})^{\text{degree}}`.
+    Other parameters as in :func:`optimal_representation`.
+
+    Returns
+    -------
+    KernelRepresentation
+    """
+    G = check_graph(G)
+    X = check_features(X, name="X", n_samples=G.shape[0])
+    hyper = _check_hyper(variance, covariance, invariance, variance_kind, eps, restarts)
+    k = make_kernel(X, kernel, bandwidth=bandwidth, degree=degree, coef0=coef0)
+    gram = np.asarray(k(X, X), dtype=np.float64)
+    if gram.shape != (X.shape[0], X.shape[0]) or not np.all(np.isfinite(gram)):
+        raise ValueError("kernel(X, X) must return a finite (N, N) matrix.")
+    A, bias, Z, mu, t, exact, details = _linear_solution(
+        gram, G, n_components, hyper, restarts, random_state,
+        what="the rank of the centred kernel matrix")
+    details["kernel"] = repr(k)
+    return KernelRepresentation(
+        Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=vicreg_loss(Z, G, **hyper), rank=_rank(t),
+        eigenvalues=mu, scales=t, exact=exact, method=NAME,
+        equivalent="kernel Locality Preserving Projections", hyperparameters=hyper, details=details,
+    )
