@@ -402,3 +402,16 @@ def median_bandwidth(X):
     if positive.size == 0:
         raise ValueError("all samples in X are identical; no bandwidth can be derived. Pass bandwidth=.")
     return float(np.median(positive))
+
+
+def make_kernel(X, kernel="rbf", *, bandwidth=None, degree=3, coef0=1.0):
+    """Build a :class:`Kernel` from its name; ``bandwidth=None`` uses :func:`median_bandwidth` of ``X``.
+
+    A callable ``kernel(X, Y) -> ndarray`` is returned unchanged.
+    """
+    if callable(kernel) and not isinstance(kernel, str):
+        return kernel
+    check_option(kernel, name="kernel", options=Kernel.NAMES)
+    if kernel == "rbf" and bandwidth is None:
+        bandwidth = median_bandwidth(X)
+    return Kernel(kernel, bandwidth=1.0 if bandwidth is None else bandwidth, degree=degree, coef0=coef0)

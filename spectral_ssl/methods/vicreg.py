@@ -63,13 +63,22 @@ from .._validation import (
     check_random_state,
     check_scalar,
 )
-from ..losses import VARIANCE_KINDS, vicreg as vicreg_loss
+from ..losses import VARIANCE_KINDS, _vicreg_value_and_gradient, vicreg as vicreg_loss
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
 NAME = "vicreg"
 
 #: Scales below this (relative to 1) count as collapsed directions.
 RANK_TOL = 1e-9
+
+
+
+
+def loss_and_gradient(Z, G, *, variance, covariance, invariance, variance_kind, eps):
+    """The exact loss and its gradient for an already validated CSR ``G`` (used by certify)."""
+    degrees = np.asarray(G.sum(axis=1)).ravel()
+    return _vicreg_value_and_gradient(Z, G, degrees, variance, covariance, invariance,
+                                      variance_kind, eps)
 
 
 # --------------------------------------------------------------------------- the reduced problem
@@ -404,17 +413,6 @@ def optimal_linear(X, G, n_components, *, variance=25.0, covariance=1.0, invaria
     )
 
 
-def make_kernel(X, kernel="rbf", *, bandwidth=None, degree=3, coef0=1.0):
-    """Build a :class:`spectral_ssl.linalg.Kernel`; ``bandwidth=None`` uses the median heuristic on ``X``."""
-    if callable(kernel) and not isinstance(kernel, str):
-        return kernel
-    check_option(kernel, name="kernel", options=linalg.Kernel.NAMES)
-    if kernel == "rbf" and bandwidth is None:
-        bandwidth = linalg.median_bandwidth(X)
-    return linalg.Kernel(kernel, bandwidth=1.0 if bandwidth is None else bandwidth,
-                         degree=degree, coef0=coef0)
-
-
 def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3, coef0=1.0,
                    variance=25.0, covariance=1.0, invariance=25.0, variance_kind="square",
                    eps=1e-4, restarts=8, random_state=0):
@@ -443,7 +441,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     G = check_graph(G)
     X = check_features(X, name="X", n_samples=G.shape[0])
     hyper = _check_hyper(variance, covariance, invariance, variance_kind, eps, restarts)
-    k = make_kernel(X, kernel, bandwidth=bandwidth, degree=degree, coef0=coef0)
+    k = linalg.make_kernel(X, kernel, bandwidth=bandwidth, degree=degree, coef0=coef0)
     gram = np.asarray(k(X, X), dtype=np.float64)
     if gram.shape != (X.shape[0], X.shape[0]) or not np.all(np.isfinite(gram)):
         raise ValueError("kernel(X, X) must return a finite (N, N) matrix.")
