@@ -8,8 +8,11 @@ Conventions
   Laplacian :math:`L = D_G - G`, centring :math:`H = I - \mathbf 1\mathbf 1^\top/N`
   (applied as ``X - X.mean(0)``, never formed).
 * **Sign rule.** Every eigenvector a function here returns has its entry of
-  largest absolute value positive (the first such entry on ties), as
-  scikit-learn's ``svd_flip`` does.
+  largest absolute value positive, as scikit-learn's ``svd_flip`` does. Entries
+  whose absolute value is within a relative ``SIGN_TIE_RTOL`` (1e-6) of the
+  largest count as tied and the first of them decides: vectors that are
+  antisymmetric under a graph symmetry (a path's Fiedler vector, a cycle's
+  cosines) have exactly tied extremes, and round-off must not pick the sign.
 * **Degenerate eigenspaces.** Eigenvalues closer than ``1e-8`` times the largest
   computed eigenvalue magnitude form one cluster. Inside a cluster with
   orthogonal projector :math:`P`, the returned basis is the Gram-Schmidt
@@ -27,7 +30,7 @@ import scipy.linalg
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from ._validation import check_graph, check_n_components, check_option
+from ._validation import check_features, check_graph, check_n_components, check_option, check_scalar
 
 #: Graphs with more samples than this are solved with the sparse iterative
 #: solver when ``solver="auto"``; smaller ones with dense LAPACK ``eigh``.
@@ -35,6 +38,9 @@ DENSE_MAX_SAMPLES = 2000
 
 #: Relative gap under which eigenvalues are treated as one degenerate cluster.
 DEGENERACY_RTOL = 1e-8
+
+#: Relative tolerance under which entries count as tied for the sign rule.
+SIGN_TIE_RTOL = 1e-6
 
 
 def center(X):
@@ -47,7 +53,7 @@ def center(X):
     array([[-1., -2.],
            [ 1.,  2.]])
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = check_features(X, min_samples=1)
     return X - X.mean(axis=0)
 
 
@@ -112,17 +118,29 @@ def laplacian(G, kind="combinatorial"):
 def sign_flip(vectors):
     """Flip each column so that its entry of largest absolute value is positive.
 
+    Entries within a relative ``SIGN_TIE_RTOL`` of the largest absolute value
+    are tied; the first of them (smallest row index) decides the sign.
+
     Examples
     --------
     >>> import numpy as np
     >>> sign_flip(np.array([[1.0, 0.5], [-3.0, 0.2]]))
     array([[-1. ,  0.5],
            [ 3. ,  0.2]])
+    >>> sign_flip(np.array([[-1.0], [1.0 + 1e-12]]))  # a tie: the first entry decides
+    array([[ 1.],
+           [-1.]])
     """
     vectors = np.array(vectors, dtype=np.float64)
+    if vectors.ndim != 2:
+        raise ValueError(
+            f"vectors must be 2-D (one vector per column), got shape {vectors.shape}; "
+            f"use vectors.reshape(-1, 1) for a single vector."
+        )
     if vectors.size == 0:
         return vectors
-    rows = np.argmax(np.abs(vectors), axis=0)
+    magnitude = np.abs(vectors)
+    rows = np.argmax(magnitude >= (1 - SIGN_TIE_RTOL) * magnitude.max(axis=0), axis=0)
     signs = np.sign(vectors[rows, np.arange(vectors.shape[1])])
     signs[signs == 0] = 1.0
     return vectors * signs
@@ -170,7 +188,16 @@ def canonical_basis(vectors):
     docstring). Rotating ``vectors`` by any orthogonal matrix gives the same result.
     """
     vectors = np.asarray(vectors, dtype=np.float64)
+    if vectors.ndim != 2:
+        raise ValueError(f"vectors must be 2-D (one basis vector per column), got shape {vectors.shape}.")
     m = vectors.shape[1]
+    if not np.all(np.isfinite(vectors)):
+        raise ValueError("vectors contains NaN or inf.")
+    if m and np.max(np.abs(vectors.T @ vectors - np.eye(m))) > 1e-8:
+        raise ValueError(
+            "vectors must have orthonormal columns (vectors.T @ vectors = I); "
+            "orthonormalise them first, e.g. with np.linalg.qr."
+        )
     if m <= 1:
         return vectors.copy()
     pivots = _greedy_pivots(vectors, m)
@@ -240,7 +267,14 @@ def smallest_eigenpairs(M, n_components, *, trivial=None, solver="auto"):
     vectors : ndarray, shape (N, n_components), orthonormal
     """
     check_option(solver, name="solver", options=("auto", "dense", "arpack"))
+    M = _check_symmetric_matrix(M, "M", keep_sparse=True)
     N = M.shape[0]
+    if trivial is not None:
+        trivial = np.asarray(trivial, dtype=np.float64)
+        if trivial.shape != (N,) or not np.all(np.isfinite(trivial)) or not np.any(trivial):
+            raise ValueError(
+                f"trivial must be a finite nonzero vector of shape ({N},), got shape {trivial.shape}."
+            )
     available = N - (trivial is not None)
     n_components = check_n_components(
         n_components, available, what="the number of non-trivial eigenvectors (N - 1)"
@@ -251,6 +285,13 @@ def smallest_eigenpairs(M, n_components, *, trivial=None, solver="auto"):
         M = M.toarray()  # documented: the dense solver needs the dense matrix
     scale = float(abs(M).sum(axis=1).max()) if sp.issparse(M) else float(np.abs(M).sum(axis=1).max())
     scale = max(scale, np.finfo(float).tiny)
+    if trivial is not None:
+        residual = np.linalg.norm(M @ trivial) / np.linalg.norm(trivial)
+        if residual > 1e-8 * scale:
+            raise ValueError(
+                f"trivial is not a null vector of M (|M t| / |t| = {residual:.3g}); "
+                f"pass the exact eigenvector of eigenvalue 0, or trivial=None."
+            )
 
     # Compute a few more pairs than needed so that a degenerate cluster cut at
     # n_components is seen whole; grow until the cut falls in a gap.
@@ -261,7 +302,7 @@ def smallest_eigenpairs(M, n_components, *, trivial=None, solver="auto"):
         else:
             values, vectors = _smallest_dense(M.toarray() if sp.issparse(M) else M, count)
         if trivial is not None:
-            values, vectors = _deflate(values, vectors, np.asarray(trivial, float), M)
+            values, vectors = _deflate(values, vectors, trivial, M)
         complete = values.size == available
         cut_in_gap = complete or values[-1] - values[n_components - 1] > DEGENERACY_RTOL * scale
         if cut_in_gap:
@@ -304,7 +345,16 @@ def graph_quadratic_form(X, G):
     r"""Return :math:`X^\top L X = X^\top (d \odot X) - X^\top (G X)` without forming :math:`L`.
 
     Cost :math:`O(\mathrm{nnz}(G) D + N D^2)`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> G = np.array([[0, 1.0], [1.0, 0]])
+    >>> graph_quadratic_form(np.array([[0.0], [2.0]]), G)  # (0 - 2)^2 * 1
+    array([[4.]])
     """
+    G = check_graph(G)
+    X = check_features(X, n_samples=G.shape[0])
     d = np.asarray(G.sum(axis=1)).ravel()
     form = X.T @ (d[:, None] * X) - X.T @ (G @ X)
     return (form + form.T) / 2
@@ -327,9 +377,16 @@ def generalized_eigh(A, B, *, rank_rtol=1e-10):
     Q : ndarray, shape (D, r), B-orthonormal; the sign rule and cluster basis
         are applied in the whitened coordinates ``P``.
     """
-    A = np.asarray(A, dtype=np.float64)
-    B = np.asarray(B, dtype=np.float64)
+    A = _check_symmetric_matrix(A, "A")
+    B = _check_symmetric_matrix(B, "B")
+    if A.shape != B.shape:
+        raise ValueError(f"A and B must have the same shape, got {A.shape} and {B.shape}.")
+    rank_rtol = check_scalar(rank_rtol, name="rank_rtol", low=0.0, low_inclusive=False, high=1.0)
     s, V = np.linalg.eigh((B + B.T) / 2)
+    if s.min() < -1e-8 * max(abs(s.max()), np.finfo(float).tiny):
+        raise ValueError(
+            f"B must be positive semi-definite, but its smallest eigenvalue is {s.min():.3g}."
+        )
     keep = s > rank_rtol * max(s.max(), 0.0) if s.max() > 0 else np.zeros_like(s, bool)
     if not np.any(keep):
         raise ValueError("B is zero (the features are constant): there is no direction with variance.")
@@ -338,6 +395,38 @@ def generalized_eigh(A, B, *, rank_rtol=1e-10):
     mu, P = np.linalg.eigh((M + M.T) / 2)
     P = _canonicalise(mu, P)
     return mu, T @ P
+
+
+def _check_symmetric_matrix(M, name, keep_sparse=False):
+    """A real, finite, square, symmetric matrix (relative tolerance 1e-8); sparse kept if asked."""
+    if sp.issparse(M) and keep_sparse:
+        if np.iscomplexobj(M.data):
+            raise TypeError(f"{name} has a complex dtype; a real symmetric matrix is needed.")
+        M = sp.csr_matrix(M, dtype=np.float64)
+        values = M.data
+    else:
+        if sp.issparse(M):
+            raise TypeError(f"{name} is a sparse matrix; pass a dense array ({name}.toarray()).")
+        M = np.asarray(M)
+        if M.dtype == object or np.iscomplexobj(M) or not (
+            np.issubdtype(M.dtype, np.number) or M.dtype == bool
+        ):
+            raise TypeError(f"{name} must be a real numeric matrix, got dtype {M.dtype}.")
+        M = np.array(M, dtype=np.float64)
+        values = M
+    if M.ndim != 2 or M.shape[0] != M.shape[1] or M.shape[0] < 1:
+        raise ValueError(f"{name} must be a square 2-D matrix, got shape {M.shape}.")
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"{name} contains NaN or inf.")
+    size = np.max(np.abs(values)) if values.size else 0.0
+    asym = M - M.T
+    asym = np.abs(asym.data if sp.issparse(asym) else asym)
+    if asym.size and np.max(asym) > 1e-8 * size:
+        raise ValueError(
+            f"{name} is not symmetric (max |{name} - {name}.T| = {np.max(asym):.3g}); "
+            f"symmetrise it, e.g. ({name} + {name}.T) / 2."
+        )
+    return M
 
 
 def feature_rank(X, rank_rtol=1e-10):
@@ -364,8 +453,6 @@ class Kernel:
     NAMES = ("linear", "rbf", "polynomial")
 
     def __init__(self, name="rbf", *, bandwidth=1.0, degree=3, coef0=1.0):
-        from ._validation import check_scalar
-
         check_option(name, name="kernel", options=self.NAMES)
         self.name = name
         self.bandwidth = check_scalar(bandwidth, name="bandwidth", low=0.0, low_inclusive=False)
@@ -395,6 +482,7 @@ def median_bandwidth(X):
 
     The default rbf bandwidth when none is given (the "median heuristic").
     """
+    X = check_features(X)
     sq = np.sum(X**2, 1)
     dist = np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2 * X @ X.T, 0.0))
     values = dist[np.triu_indices(X.shape[0], k=1)]
