@@ -211,14 +211,15 @@ def gaussian(X, bandwidth, n_neighbors=None):
 def rewire(G, labels, fraction, random_state=None):
     r"""Misaligned relation: move a fraction of the positive pairs across classes.
 
-    Each undirected edge :math:`\{i, j\}` is picked with probability-free exact
-    count ``round(fraction * n_edges)`` (uniformly without replacement). A
-    picked edge keeps its endpoint ``i`` (the smaller index) and its weight,
-    and its other endpoint is replaced by a sample ``j'`` drawn uniformly among
-    those of a *different* class than ``i`` that are not already linked to
-    ``i``. ``fraction=0`` returns ``G`` unchanged; ``fraction=1`` leaves no
-    positive pair inside a class except those created by chance collisions
-    (none: a new partner is always of another class).
+    Exactly ``round(fraction * n_edges)`` undirected edges :math:`\{i, j\}`
+    are picked, uniformly without replacement. A picked edge keeps its
+    endpoint ``i`` (the smaller index) and its weight, and its other endpoint
+    is replaced by a sample ``j'`` drawn uniformly among those of a
+    *different* class than ``i`` that are not already linked to ``i`` (an
+    edge whose ``i`` is already linked to every such sample stays in place).
+    The number of edges and the total weight are preserved. ``fraction=0``
+    returns ``G`` unchanged; ``fraction=1`` leaves no positive pair inside a
+    class (a new partner is always of another class).
 
     Parameters
     ----------
@@ -359,3 +360,174 @@ def _shift_images(V, image_shape, rng):
             src[:, max(-dy, 0): h + min(-dy, 0), max(-dx, 0): w + min(-dx, 0)]
         out[sel] = dst
     return out.reshape(V.shape)
+
+
+# --------------------------------------------------------------------------- SimCLR
+# ---- SimCLR family: relations read off an embedding (NNCLR, MeanShift)
+
+# Rows of cosine similarities computed at once: bounds the memory to
+# _COSINE_BLOCK * N floats instead of N * N.
+_COSINE_BLOCK = 1024
+
+
+def _unit_rows(embedding):
+    E = check_features(embedding, name="embedding")
+    norms = np.linalg.norm(E, axis=1)
+    zero = np.flatnonzero(norms == 0)
+    if zero.size:
+        raise ValueError(
+            f"embedding has {zero.size} row(s) with zero norm (first: row {int(zero[0])}); the cosine "
+            f"similarity of a zero vector is undefined. Remove those samples."
+        )
+    return E / norms[:, None]
+
+
+def _cosine_neighbours(En, n_neighbors, codes=None):
+    r"""Directed k-nearest-neighbour graph by cosine similarity (binary CSR).
+
+    Row ``i`` holds the ``n_neighbors`` samples ``j != i`` of largest
+    :math:`\cos(e_i, e_j)`, excluding the samples with ``codes[j] == codes[i]``
+    when ``codes`` is given. Ties go to the smallest index (stable sort).
+    """
+    n = En.shape[0]
+    cols = np.empty((n, n_neighbors), dtype=np.int64)
+    for start in range(0, n, _COSINE_BLOCK):
+        stop = min(n, start + _COSINE_BLOCK)
+        cos = En[start:stop] @ En.T
+        rows = np.arange(start, stop)
+        cos[rows - start, rows] = -np.inf
+        if codes is not None:
+            cos[codes[start:stop, None] == codes[None, :]] = -np.inf
+        cols[start:stop] = np.argsort(-cos, axis=1, kind="stable")[:, :n_neighbors]
+    rows = np.repeat(np.arange(n), n_neighbors)
+    A = sp.csr_matrix((np.ones(rows.size), (rows, cols.ravel())), shape=(n, n))
+    A.sum_duplicates()
+    return A
+
+
+def _binary_symmetric(A, symmetrize):
+    G = A.maximum(A.T) if symmetrize == "union" else A.minimum(A.T)
+    G = sp.csr_matrix(G, dtype=np.float64)
+    G.data[:] = 1.0
+    G.eliminate_zeros()
+    if G.nnz == 0:
+        raise ValueError("the mutual neighbour graph is empty; increase n_neighbors or use symmetrize='union'.")
+    G.sort_indices()
+    return G
+
+
+def meanshift(embedding, n_neighbors=5, *, symmetrize="union"):
+    r"""MeanShift relation: the k nearest neighbours by cosine similarity in an embedding.
+
+    :math:`A_{ij} = 1` if :math:`j \ne i` is among the ``n_neighbors`` samples
+    of largest :math:`\cos(e_i, e_j)` (ties: smallest index), then
+    :math:`G = \max(A, A^\top)` (``"union"``) or :math:`\min(A, A^\top)`
+    (``"mutual"``). MeanShift (Koohpayegani et al. 2021) pulls each sample
+    towards its cosine neighbours in a (target) embedding; as a relation graph
+    it is SimCLR's :math:`G` read off that embedding.
+
+    Parameters
+    ----------
+    embedding : array_like, shape (N, K)
+        The embedding the neighbours are searched in; no zero row.
+    n_neighbors : int, 1 <= k <= N - 1
+    symmetrize : {"union", "mutual"}
+
+    Returns
+    -------
+    G : csr_matrix, shape (N, N), binary, symmetric, zero diagonal
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> E = np.array([[1.0, 0.0], [1.0, 0.1], [0.0, 1.0], [0.1, 1.0]])
+    >>> meanshift(E, 1).toarray()
+    array([[0., 1., 0., 0.],
+           [1., 0., 0., 0.],
+           [0., 0., 0., 1.],
+           [0., 0., 1., 0.]])
+    """
+    En = _unit_rows(embedding)
+    check_option(symmetrize, name="symmetrize", options=("union", "mutual"))
+    n_neighbors = _check_neighbors(n_neighbors, En.shape[0])
+    return _binary_symmetric(_cosine_neighbours(En, n_neighbors), symmetrize)
+
+
+def nnclr(embedding, groups=None, *, n_neighbors=1):
+    r"""NNCLR relation: a sample's positive is the nearest neighbour (cosine) of its view.
+
+    * ``groups=None``: :math:`A_{ij} = 1` if :math:`j` is the nearest neighbour
+      of :math:`i` by cosine similarity among the other samples; this is
+      :func:`meanshift` with ``n_neighbors=1``.
+    * ``groups`` given (the views of each source sample, as in
+      :func:`from_groups`): NNCLR replaces the view :math:`i` by its nearest
+      neighbour :math:`j` and pairs it with the *other* views :math:`i'` of the
+      same sample, so :math:`A_{i'j} = 1` for every sibling :math:`i' \ne i`
+      (same group) of a sample :math:`i` whose neighbour is :math:`j`.
+      Neighbours are searched among the samples of other groups only: NNCLR's
+      support set is a queue of earlier batches, which does not hold the
+      current sample's views.
+
+    In both cases the graph is symmetrised by union, :math:`G = \max(A, A^\top)`
+    (binary), because the NT-Xent loss is applied to both views of a pair.
+
+    Parameters
+    ----------
+    embedding : array_like, shape (N, K)
+        The embedding the neighbours are searched in; no zero row.
+    groups : array_like of shape (N,), optional
+        Source-sample label of every view.
+    n_neighbors : int
+        Neighbours per sample (1 in NNCLR; more gives the top-k variant).
+
+    Returns
+    -------
+    G : csr_matrix, shape (N, N), binary, symmetric, zero diagonal
+
+    Examples
+    --------
+    Two images with views (0, 1) and (2, 3). Outside their own image, views 0
+    and 1 are both closest to view 2, views 2 and 3 both to view 0. So view 1
+    (sibling of 0) and view 0 (sibling of 1) are paired with 2, views 3 and 2
+    with 0:
+
+    >>> import numpy as np
+    >>> E = np.array([[1.0, 0.0], [0.0, 1.0], [0.9, 0.5], [0.0, -1.0]])
+    >>> nnclr(E, groups=[0, 0, 1, 1]).toarray().astype(int)
+    array([[0, 0, 1, 1],
+           [0, 0, 1, 0],
+           [1, 1, 0, 0],
+           [1, 0, 0, 0]])
+    """
+    En = _unit_rows(embedding)
+    n = En.shape[0]
+    if groups is None:
+        n_neighbors = _check_neighbors(n_neighbors, n)
+        return _binary_symmetric(_cosine_neighbours(En, n_neighbors), "union")
+    groups = _check_1d_labels(groups, "groups")
+    if groups.size != n:
+        raise ValueError(
+            f"groups has {groups.size} entries but embedding has {n} rows; give one group per sample."
+        )
+    _, codes = np.unique(groups, return_inverse=True)
+    sizes = np.bincount(codes)
+    if sizes.max() < 2:
+        raise ValueError(
+            "groups has no two samples in the same group: with groups, NNCLR pairs a neighbour with "
+            "the other views of a sample. Pass groups=None for the plain nearest-neighbour relation."
+        )
+    candidates = n - sizes.max()
+    if candidates < 1:
+        raise ValueError("groups has a single group; the neighbours are searched in the other groups.")
+    if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, (int, np.integer)):
+        raise TypeError(f"n_neighbors must be an integer, got {n_neighbors!r}.")
+    if not 1 <= n_neighbors <= candidates:
+        raise ValueError(
+            f"n_neighbors must be between 1 and the number of samples outside the largest group "
+            f"({candidates}), got {n_neighbors}."
+        )
+    A = _cosine_neighbours(En, int(n_neighbors), codes)
+    directed = from_groups(codes) @ A  # row i': the neighbours of i's siblings
+    directed = sp.csr_matrix(directed)
+    directed.data[:] = 1.0
+    return _binary_symmetric(directed, "union")

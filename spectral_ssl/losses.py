@@ -185,3 +185,338 @@ def _vicreg_value_and_gradient(Z, G, degrees, variance, covariance, invariance, 
     Gamma = variance * np.diag(slope) + 2.0 * covariance * off
     grad = (2.0 / n) * Zc @ Gamma + (4.0 * invariance / n) * LZ
     return float(value), grad
+
+
+# --------------------------------------------------------------------------- SimCLR
+# ---- SimCLR (graph-form NT-Xent; owner: the SimCLR module)
+
+
+def _row_norms_checked(Z, name="Z"):
+    """Row norms of ``Z``; a zero row has no direction, so its cosines are undefined."""
+    norms = np.linalg.norm(Z, axis=1)
+    zero = np.flatnonzero(norms == 0)
+    if zero.size:
+        raise ValueError(
+            f"{name} has {zero.size} row(s) with zero norm (first: row {int(zero[0])}); the cosine "
+            f"similarity of a zero vector is undefined. Remove those samples or give them a nonzero "
+            f"representation."
+        )
+    return norms
+
+
+def simclr(Z, G, *, temperature=0.5, return_gradient=False):
+    r"""SimCLR (NT-Xent) loss in graph form.
+
+    .. math::
+
+        \hat G_{ij} = \frac{\exp(\cos(z_i, z_j)/\tau)}{\sum_{k \ne i} \exp(\cos(z_i, z_k)/\tau)}
+        \quad (i \ne j), \qquad
+        \mathcal L(Z) = -\sum_{ij} G_{ij} \log \hat G_{ij}
+        = -\frac1\tau\sum_{ij} G_{ij}\cos(z_i, z_j)
+        + \sum_i d_i \log\sum_{k\ne i} e^{\cos(z_i, z_k)/\tau},
+
+    a cross-entropy between :math:`G` and the row-softmax of the cosine
+    similarities (Balestriero and LeCun 2022, section 2). The row-wise
+    log-sum-exp is evaluated with its maximum subtracted, so small temperatures
+    do not overflow. The loss depends on each row of ``Z`` only through its
+    direction: :math:`\mathcal L(\operatorname{diag}(s) Z) = \mathcal L(Z)` for
+    :math:`s > 0`.
+
+    With the two-view pairing graph and :math:`Z = [A; B]` this is :math:`2N`
+    times lightly's ``NTXentLoss`` (see :func:`spectral_ssl.reference.nt_xent`).
+
+    Parameters
+    ----------
+    Z : array_like, shape (N, K)
+        No row may be zero (its cosine is undefined: ``ValueError``).
+    G : relation graph, shape (N, N)
+    temperature : float > 0
+        :math:`\tau` (0.5 as in lightly's default; SimCLR papers use 0.1 - 0.5).
+    return_gradient : bool
+        Also return :math:`\partial\mathcal L/\partial Z`. With
+        :math:`\hat z_i = z_i/\lVert z_i\rVert`, :math:`P` the row-softmax
+        (zero diagonal) and :math:`M = -G + D_G P`,
+        :math:`\partial\mathcal L/\partial\hat Z = (M + M^\top)\hat Z/\tau`, and
+        the row normalisation projects it:
+        :math:`\partial\mathcal L/\partial z_i = (I - \hat z_i\hat z_i^\top)\,
+        (\partial\mathcal L/\partial\hat z_i) / \lVert z_i\rVert`.
+
+    Returns
+    -------
+    loss : float, or (float, ndarray of shape (N, K))
+
+    Examples
+    --------
+    Two linked samples: each row's softmax has a single entry, so the loss is 0.
+
+    >>> import numpy as np
+    >>> simclr(np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[0, 1.0], [1.0, 0]]))
+    0.0
+    """
+    Z, G = _check_pair(Z, G)
+    tau = check_scalar(temperature, name="temperature", low=0.0, low_inclusive=False)
+    _row_norms_checked(Z)
+    d = np.asarray(G.sum(axis=1)).ravel()
+    value, grad = _simclr_value_and_gradient(Z, G, d, tau)
+    return (value, grad) if return_gradient else value
+
+
+def _simclr_value_and_gradient(Z, G, degrees, temperature):
+    """Value and gradient of :func:`simclr` without validation (optimisation loops).
+
+    A zero row gives ``(inf, zeros)`` rather than an exception, so that a line
+    search that lands on one backs off.
+    """
+    norms = np.linalg.norm(Z, axis=1)
+    if np.any(norms == 0):
+        return float("inf"), np.zeros_like(Z)
+    Zn = Z / norms[:, None]
+    logits = Zn @ Zn.T
+    logits /= temperature
+    np.fill_diagonal(logits, -np.inf)
+    top = logits.max(axis=1)
+    logits -= top[:, None]
+    np.exp(logits, out=logits)  # the diagonal becomes exactly 0
+    row_sums = logits.sum(axis=1)
+    lse = top + np.log(row_sums)
+    GZn = G @ Zn
+    value = -np.sum(Zn * GZn) / temperature + degrees @ lse
+    logits /= row_sums[:, None]  # now the row-softmax P
+    grad_n = (-2.0 * GZn + degrees[:, None] * (logits @ Zn) + logits.T @ (degrees[:, None] * Zn))
+    grad_n /= temperature
+    grad = (grad_n - np.sum(grad_n * Zn, axis=1)[:, None] * Zn) / norms[:, None]
+    return float(value), grad
+
+
+# --------------------------------------------------------------------------- Spectral contrastive
+# ---- Spectral contrastive (graph form; owner: the spectral contrastive module)
+
+
+def spectral_contrastive(Z, G, *, return_gradient=False):
+    r"""Spectral contrastive loss (HaoChen et al. 2021) in graph form.
+
+    With :math:`d = G\mathbf 1`, :math:`D_G = \operatorname{diag}(d)` and
+    :math:`\operatorname{vol} = \sum_i d_i`:
+
+    .. math::
+
+        \mathcal L(Z) = -\frac{2}{\operatorname{vol}} \sum_{ij} G_{ij}\, z_i^\top z_j
+        + \frac{1}{\operatorname{vol}^2} \sum_{ij} d_i d_j (z_i^\top z_j)^2
+        = -\frac{2}{\operatorname{vol}} \operatorname{tr}(Z^\top G Z)
+        + \frac{1}{\operatorname{vol}^2} \lVert Z^\top D_G Z\rVert_F^2 .
+
+    The second form is what is computed (:math:`O(\mathrm{nnz}(G) K + N K^2)`,
+    no :math:`N\times N` product), since
+    :math:`\sum_{ij} d_i d_j (z_i^\top z_j)^2 = \operatorname{tr}(Z^\top D_G Z\, Z^\top D_G Z)`.
+    With :math:`u_i = \sqrt{d_i/\operatorname{vol}}\, z_i` it equals
+    :math:`\lVert U U^\top - \bar A\rVert_F^2 - \lVert \bar A\rVert_F^2`,
+    :math:`\bar A = D_G^{-1/2} G D_G^{-1/2}` (Balestriero and LeCun 2022,
+    section 2), whose minimum over rank-:math:`K` matrices is
+    :math:`-\sum_{k\le K}\max(0,\nu_k)^2` (Eckart-Young; :math:`\nu` the
+    eigenvalues of :math:`\bar A`). An isolated sample (:math:`d_i = 0`) does
+    not enter the loss.
+
+    With the two-view pairing graph and :math:`Z = [A; B]` the attraction
+    term equals HaoChen's :math:`-\frac2N\sum_i a_i^\top b_i` exactly; the
+    repulsion terms differ (see :func:`spectral_ssl.reference.spectral_contrastive`).
+
+    Parameters
+    ----------
+    Z : array_like, shape (N, K)
+    G : relation graph, shape (N, N)
+    return_gradient : bool
+        Also return
+        :math:`\partial\mathcal L/\partial Z = -\frac{4}{\operatorname{vol}} G Z
+        + \frac{4}{\operatorname{vol}^2} D_G Z\,(Z^\top D_G Z)`.
+
+    Returns
+    -------
+    loss : float, or (float, ndarray of shape (N, K))
+
+    Examples
+    --------
+    Two linked samples with equal representations reach the Eckart-Young
+    minimum :math:`-\nu_1^2 = -1`.
+
+    >>> import numpy as np
+    >>> spectral_contrastive(np.array([[1.0], [1.0]]), np.array([[0, 1.0], [1.0, 0]]))
+    -1.0
+    """
+    Z, G = _check_pair(Z, G)
+    d = np.asarray(G.sum(axis=1)).ravel()
+    value, grad = _spectral_contrastive_value_and_gradient(Z, G, d)
+    return (value, grad) if return_gradient else value
+
+
+def _spectral_contrastive_value_and_gradient(Z, G, degrees):
+    """Value and gradient of :func:`spectral_contrastive` without validation."""
+    vol = float(np.sum(degrees))
+    GZ = G @ Z
+    DZ = degrees[:, None] * Z
+    M = Z.T @ DZ
+    M = (M + M.T) / 2
+    value = -2.0 * np.sum(Z * GZ) / vol + np.sum(M**2) / vol**2
+    grad = (-4.0 / vol) * GZ + (4.0 / vol**2) * (DZ @ M)
+    return float(value), grad
+
+
+# --------------------------------------------------------------------------- Barlow Twins
+# ---- Barlow Twins (graph form; owner: the Barlow Twins module)
+
+
+def _check_flag(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}.")
+    return bool(value)
+
+
+def _barlow_twins_statistics(Z, degrees, centered):
+    """Centred (or not) copy of Z, D_G Z, and s_k = z_k^T D_G z_k."""
+    if centered:
+        Z = Z - (degrees @ Z) / np.sum(degrees)
+    DZ = degrees[:, None] * Z
+    return Z, DZ, np.sum(Z * DZ, axis=0)
+
+
+def _check_barlow_columns(Z, degrees, centered):
+    """Raise if some column has zero D_G-weighted norm (its cosine is undefined)."""
+    _, _, s = _barlow_twins_statistics(Z, degrees, centered)
+    raw = np.sum(degrees[:, None] * Z**2, axis=0)
+    bad = np.flatnonzero(~(s > 1e-24 * raw) | (s <= 0))
+    if bad.size:
+        what = "D_G-weighted variance (a column constant on the linked samples)" if centered \
+            else "D_G-weighted norm (a column that is zero on every linked sample)"
+        raise ValueError(
+            f"Z has {bad.size} column(s) with zero {what}; first: column {int(bad[0])}. The "
+            f"Barlow Twins correlation of such a column is undefined; drop it or perturb it."
+        )
+
+
+def barlow_twins_correlation(Z, G, *, centered=False):
+    r"""The Barlow Twins cross-correlation matrix in graph form.
+
+    .. math::
+
+        C = \hat Z^\top G \hat Z, \qquad
+        \hat Z = Z_c \operatorname{diag}(Z_c^\top D_G Z_c)^{-1/2},
+
+    with :math:`Z_c = Z` (``centered=False``, the paper's form) or
+    :math:`Z_c = Z - \mathbf 1\, d^\top Z/\operatorname{vol}` (``centered=True``:
+    columns centred by their :math:`D_G`-weighted mean). :math:`C_{kl}` is the
+    cosine between column :math:`k` of :math:`Z_{left}` and column :math:`l`
+    of :math:`Z_{right}`, where every nonzero :math:`G_{ij}` sends row
+    :math:`i` to the left view and row :math:`j` to the right view with
+    weight :math:`G_{ij}` (both views then have the weighted column norms
+    :math:`z_k^\top D_G z_k`, and the :math:`D_G`-weighted mean is the mean of
+    either view: centring by it is batch normalisation of the edge list).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> C = barlow_twins_correlation(np.array([[1.0], [1.0]]), np.array([[0, 1.0], [1.0, 0]]))
+    >>> C.tolist()
+    [[1.0]]
+    """
+    Z, G = _check_pair(Z, G)
+    centered = _check_flag(centered, "centered")
+    d = np.asarray(G.sum(axis=1)).ravel()
+    _check_barlow_columns(Z, d, centered)
+    Zc, _, s = _barlow_twins_statistics(Z, d, centered)
+    M = Zc.T @ (G @ Zc)
+    return ((M + M.T) / 2) / np.sqrt(np.outer(s, s))
+
+
+def barlow_twins(Z, G, *, off_diagonal=5e-3, centered=False, return_gradient=False):
+    r"""Barlow Twins loss in graph form (the paper's weighted form).
+
+    .. math::
+
+        \mathcal L(Z) = \sum_k (C_{kk} - 1)^2 + \lambda \sum_{k \ne l} C_{kl}^2,
+        \qquad C = \hat Z^\top G \hat Z,\quad
+        \hat Z = Z_c\operatorname{diag}(Z_c^\top D_G Z_c)^{-1/2},
+
+    (see :func:`barlow_twins_correlation`). With :math:`\hat z_k^\top D_G \hat z_k = 1`,
+    :math:`C_{kk} = 1 - \hat z_k^\top L \hat z_k`: the diagonal term is an
+    invariance (Dirichlet) penalty. The loss is invariant to rescaling the
+    columns of :math:`Z`.
+
+    ``centered`` chooses :math:`Z_c`:
+
+    * ``False`` (the paper's form): :math:`Z_c = Z`, cosines of uncentred columns.
+    * ``True``: :math:`Z_c = Z - \mathbf 1\, d^\top Z/\operatorname{vol}`, the
+      :math:`D_G`-weighted mean. This is the mean of the left (and of the
+      right) view of the edge list, so the graph form is the correlation of
+      the batch-normalised edge list. On the two-view pairing graph
+      (:math:`d = \mathbf 1`) it is the plain mean of the :math:`2N` stacked
+      rows: the *shared* statistics of VISSL. The official code normalises each
+      view with its own statistics; the two agree when both views have the
+      same column means and variances (see :func:`spectral_ssl.reference.barlow_twins`
+      for the exact relation, including the antisymmetric part of the
+      reference :math:`C` that the symmetric graph form does not see).
+
+    Parameters
+    ----------
+    Z : array_like, shape (N, K)
+        Every column needs a nonzero :math:`D_G`-weighted norm (variance if
+        centred), otherwise ``ValueError``.
+    G : relation graph, shape (N, N)
+    off_diagonal : float >= 0
+        :math:`\lambda` (the Barlow Twins paper's :math:`\lambda`; 5e-3 in lightly,
+        0.0051 in the official code).
+    centered : bool
+    return_gradient : bool
+        Also return :math:`\partial\mathcal L/\partial Z`. With
+        :math:`s_k = z_k^\top D_G z_k`, :math:`R = \operatorname{diag}(s)^{-1/2}`,
+        :math:`\Gamma = \partial\mathcal L/\partial C` (:math:`2(C_{kk}-1)` on the
+        diagonal, :math:`2\lambda C_{kl}` off it):
+        :math:`\partial\mathcal L/\partial Z_c = 2\, G Z_c R\Gamma R
+        - 2\, D_G Z_c \operatorname{diag}\big(s_k^{-1} (C\Gamma)_{kk}\big)`,
+        and for ``centered=True`` the centring is applied to it transposed:
+        :math:`g - d\,(\mathbf 1^\top g)/\operatorname{vol}`.
+
+    Returns
+    -------
+    loss : float, or (float, ndarray of shape (N, K))
+
+    Examples
+    --------
+    Columns constant on the connected components and :math:`D_G`-orthogonal
+    give :math:`C = I` and zero loss:
+
+    >>> import numpy as np
+    >>> G = np.kron(np.eye(2), [[0, 1.0], [1.0, 0]])  # two disjoint pairs
+    >>> Z = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    >>> barlow_twins(Z, G)
+    0.0
+    """
+    Z, G = _check_pair(Z, G)
+    lam = check_scalar(off_diagonal, name="off_diagonal", low=0.0)
+    centered = _check_flag(centered, "centered")
+    d = np.asarray(G.sum(axis=1)).ravel()
+    _check_barlow_columns(Z, d, centered)
+    value, grad = _barlow_twins_value_and_gradient(Z, G, d, lam, centered)
+    return (value, grad) if return_gradient else value
+
+
+def _barlow_twins_value_and_gradient(Z, G, degrees, off_diagonal, centered):
+    """Value and gradient of :func:`barlow_twins` without validation.
+
+    ``G`` only needs ``G @ Z`` (a sparse matrix or a dense array). A column with
+    zero weighted norm gives ``(inf, zeros)`` so that a line search backs off.
+    """
+    Zc, DZ, s = _barlow_twins_statistics(Z, degrees, centered)
+    if np.any(~(s > 0)):
+        return float("inf"), np.zeros_like(Z)
+    r = 1.0 / np.sqrt(s)
+    GZ = G @ Zc
+    M = Zc.T @ GZ
+    M = (M + M.T) / 2
+    C = M / np.sqrt(np.outer(s, s))
+    diag = np.diag(C)
+    off = C - np.diag(diag)
+    value = np.sum((diag - 1.0) ** 2) + off_diagonal * np.sum(off**2)
+    Gamma = 2.0 * off_diagonal * off + np.diag(2.0 * (diag - 1.0))
+    grad = 2.0 * GZ @ (r[:, None] * Gamma * r[None, :]) - 2.0 * DZ * (r**2 * np.sum(C * Gamma, axis=0))
+    if centered:
+        grad = grad - np.outer(degrees, grad.sum(axis=0)) / np.sum(degrees)
+    return float(value), grad

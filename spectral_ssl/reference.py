@@ -89,3 +89,299 @@ def vicreg(A, B, *, convention="official", invariance=25.0, variance=25.0, covar
     var_b, cov_b = _vicreg_view_terms(B, eps)
     variance_weight = 0.5 if convention == "official" else 1.0
     return float(lam * inv + mu * variance_weight * (var_a + var_b) + nu * (cov_a + cov_b))
+
+
+# --------------------------------------------------------------------------- SimCLR
+# ---- SimCLR / NT-Xent
+
+NT_XENT_CONVENTIONS = ("lightly", "google", "solo")
+
+
+def _nt_xent_logits(A, B, temperature):
+    """:math:`S = \\hat Z\\hat Z^\\top/\\tau` for :math:`\\hat Z = [n(A); n(B)]` (2N x 2N)."""
+    from .losses import _row_norms_checked
+
+    _row_norms_checked(A, name="A")
+    _row_norms_checked(B, name="B")
+    Z = np.vstack([A, B])
+    Z = Z / np.linalg.norm(Z, axis=1)[:, None]
+    return Z @ Z.T / temperature
+
+
+def nt_xent(A, B, *, temperature=0.5, convention="lightly"):
+    r"""NT-Xent (SimCLR) loss of two views in a reference convention.
+
+    With :math:`\hat Z = [n(A); n(B)]` (:math:`2N` rows, :math:`n(z) = z/\lVert z\rVert`),
+    :math:`S = \hat Z\hat Z^\top/\tau` and :math:`p(i)` the other view of row
+    :math:`i` (:math:`p(i) = i \pm N`):
+
+    .. math:: \ell_i = -S_{i,p(i)} + \log\sum_{j\ne i} e^{S_{ij}} .
+
+    * ``"lightly"`` (lightly 1.6.0 ``NTXentLoss``, stable-pretraining):
+      :math:`\frac1{2N}\sum_{i=1}^{2N}\ell_i`.
+    * ``"google"`` (google-research/simclr, tf2 ``objective.py``): the two
+      directions are averaged over :math:`N` and added, which is exactly
+      :math:`2\times` ``"lightly"``.
+    * ``"solo"`` (solo-learn): positives come from an index vector (here the
+      view index :math:`g = (0..N-1, 0..N-1)`):
+      :math:`-\frac1{2N}\sum_i \log\frac{\sum_{j\in\text{pos}(i)} e^{S_{ij}}}
+      {\sum_{j\in\text{pos}(i)} e^{S_{ij}} + \sum_{j\in\text{neg}(i)} e^{S_{ij}}}`,
+      :math:`\text{pos}(i) = \{j\ne i: g_j = g_i\}`, :math:`\text{neg}(i) = \{j: g_j\ne g_i\}`.
+      With two views :math:`\text{pos}(i) = \{p(i)\}`, so it equals ``"lightly"``.
+
+    Relation to the graph form: with :math:`Z = [A; B]` and the pairing graph
+    ``graphs.from_groups(np.tile(np.arange(N), 2))``,
+    ``losses.simclr(Z, G, temperature=t) == 2 * N * nt_xent(A, B, temperature=t)``
+    (every row has exactly one positive, so the graph form is
+    :math:`\sum_i \ell_i`).
+
+    Parameters
+    ----------
+    A, B : array_like, shape (N, D)
+        Two views; no row may be zero (``ValueError``; the libraries' ``normalize``
+        would silently map it to 0).
+    temperature : float > 0
+        :math:`\tau` (lightly's default 0.5).
+    convention : {"lightly", "google", "solo"}
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    One pair: each row's only other row is its positive, so the loss is 0.
+
+    >>> import numpy as np
+    >>> nt_xent(np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]))
+    0.0
+    """
+    A = check_features(A, name="A", min_samples=1)
+    B = check_features(B, name="B", min_samples=1)
+    if A.shape != B.shape:
+        raise ValueError(
+            f"A and B must have the same shape (two views of the same samples), got {A.shape} and {B.shape}."
+        )
+    tau = check_scalar(temperature, name="temperature", low=0.0, low_inclusive=False)
+    check_option(convention, name="convention", options=NT_XENT_CONVENTIONS)
+    n = A.shape[0]
+    S = _nt_xent_logits(A, B, tau)
+    two_n = 2 * n
+    if convention == "solo":
+        index = np.tile(np.arange(n), 2)
+        same = index[:, None] == index[None, :]
+        positive = same & ~np.eye(two_n, dtype=bool)
+        top = S.max(axis=1, keepdims=True)
+        E = np.exp(S - top)
+        numerator = np.sum(np.where(positive, E, 0.0), axis=1)
+        denominator = numerator + np.sum(np.where(same, 0.0, E), axis=1)
+        return float(-np.mean(np.log(numerator / denominator)))
+    partner = (np.arange(two_n) + n) % two_n
+    positive_logit = S[np.arange(two_n), partner]
+    np.fill_diagonal(S, -np.inf)
+    top = S.max(axis=1)
+    lse = top + np.log(np.sum(np.exp(S - top[:, None]), axis=1))
+    value = float(np.mean(lse - positive_logit))
+    return 2.0 * value if convention == "google" else value
+
+
+# --------------------------------------------------------------------------- Barlow Twins
+# ---- Barlow Twins
+
+BARLOW_TWINS_CONVENTIONS = ("official", "lightly", "stable_pretraining", "solo", "vissl")
+
+#: Default off-diagonal weight lambda of each convention.
+BARLOW_TWINS_OFF_DIAGONAL = {"official": 0.0051, "lightly": 5e-3, "stable_pretraining": 5e-3,
+                             "solo": 5e-3, "vissl": 0.0051}
+
+#: Default overall factor ``scale_loss`` of the conventions that have one.
+BARLOW_TWINS_SCALE_LOSS = {"solo": 0.025, "vissl": 0.024}
+
+
+def _batch_norm(V, eps):
+    """(V - mean) / sqrt(var_b + eps) per column: torch BatchNorm1d in training mode, no affine."""
+    Vc = V - V.mean(axis=0)
+    return Vc / np.sqrt(np.mean(Vc**2, axis=0) + eps)
+
+
+def barlow_twins(A, B, *, convention="official", off_diagonal=None, scale_loss=None, eps=1e-5):
+    r"""Barlow Twins loss of two views in a reference convention.
+
+    Every convention computes :math:`C = \tilde A^\top \tilde B / N` from
+    normalised views and
+    :math:`\ell = \sum_k (C_{kk} - 1)^2 + \lambda\sum_{k\ne l} C_{kl}^2`;
+    they differ in the normalisation and the constants (``var_b`` divides by
+    :math:`N`, ``std_u`` by :math:`N - 1`):
+
+    * ``"official"`` (facebookresearch/barlowtwins ``main.py``: ``BatchNorm1d(affine=False)``,
+      ``lambd=0.0051``): :math:`\tilde V = (V - \bar V)/\sqrt{\operatorname{var}_b(V) + \epsilon}`
+      per view, :math:`\epsilon = 10^{-5}`, :math:`\lambda = 0.0051`.
+    * ``"lightly"`` (lightly >= 1.5.20, incl. 1.6.0, ``BarlowTwinsLoss``:
+      ``F.batch_norm``): the official normalisation, :math:`\lambda = 5\cdot10^{-3}`.
+    * ``"stable_pretraining"`` (0.1.8, ``losses/joint_embedding.py``
+      ``BarlowTwinsLoss``): :math:`\tilde V = (V - \bar V)/(\operatorname{std}_u(V) + \epsilon)`
+      (:math:`\epsilon` outside the square root), :math:`\lambda = 5\cdot10^{-3}`.
+    * ``"solo"`` (solo-learn ``solo/losses/barlow.py`` ``barlow_loss_func``): the official
+      normalisation, :math:`\text{scale\_loss}\cdot\ell` with the function's defaults
+      :math:`\lambda = 5\cdot10^{-3}`, ``scale_loss`` :math:`= 0.025`. (solo-learn's
+      ``BarlowTwins`` method fills its config with ``lamb=0.0051``,
+      ``scale_loss=0.024`` instead; pass those explicitly to reproduce a run.)
+    * ``"vissl"`` (VISSL ``losses/barlow_twins_loss.py`` with ``SyncNormalizeFunction``):
+      both views are normalised with *shared* statistics of the :math:`2N` stacked rows,
+      :math:`\operatorname{var} = \overline{v^2} - \bar v^2` (biased), :math:`\epsilon` inside the
+      square root; both terms are multiplied by ``scale_loss``; defaults of the released
+      config ``barlow_twins_4node_resnet.yaml``: :math:`\lambda = 0.0051`, ``scale_loss`` :math:`= 0.024`.
+
+    Relation to the graph form (:func:`spectral_ssl.losses.barlow_twins`). With
+    :math:`Z = [A; B]` and the pairing graph
+    (``graphs.from_groups(np.tile(np.arange(N), 2))``, :math:`d = \mathbf 1`), the
+    centred graph form normalises with the shared statistics of the stacked rows
+    and symmetrises: :math:`C_{graph} = (C_{v} + C_{v}^\top)/2` where :math:`C_v`
+    is VISSL's matrix at :math:`\epsilon = 0`. Hence, exactly,
+
+    .. math::
+
+        \frac{\text{vissl}(A, B;\ \epsilon=0)}{\text{scale\_loss}}
+        = \text{graph}_{centred}(Z, G) + \lambda\,\lVert (C_v - C_v^\top)/2\rVert_F^2 ,
+
+    and the same holds for ``"official"``/``"lightly"``/``"solo"`` (without the
+    scale) whenever both views have equal column means and variances (then
+    per-view and shared statistics coincide). With :math:`\epsilon > 0`, every
+    :math:`C_{kl}` is multiplied by
+    :math:`\prod (1 + \epsilon/\sigma^2)^{-1/2}` over the two columns' variances: a
+    relative change :math:`O(\epsilon/\sigma^2)`.
+
+    Parameters
+    ----------
+    A, B : array_like, shape (N, D), N >= 2
+    convention : {"official", "lightly", "stable_pretraining", "solo", "vissl"}
+    off_diagonal : float, optional
+        :math:`\lambda`; default: the convention's (see ``BARLOW_TWINS_OFF_DIAGONAL``).
+    scale_loss : float, optional
+        Overall factor of ``"solo"`` and ``"vissl"`` (default 0.025 and 0.024);
+        ``ValueError`` for the other conventions, which have none.
+    eps : float >= 0
+        :math:`\epsilon` of the normalisation (:math:`10^{-5}` in every library).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    Identical standardised views: :math:`C = I`, loss 0 up to the :math:`\epsilon`.
+
+    >>> import numpy as np
+    >>> A = np.array([[1.0, 1.0], [-1.0, 1.0], [1.0, -1.0], [-1.0, -1.0]])
+    >>> round(barlow_twins(A, A, eps=0.0), 12)
+    0.0
+    """
+    A, B = _check_views(A, B)
+    check_option(convention, name="convention", options=BARLOW_TWINS_CONVENTIONS)
+    lam = BARLOW_TWINS_OFF_DIAGONAL[convention] if off_diagonal is None else \
+        check_scalar(off_diagonal, name="off_diagonal", low=0.0)
+    if convention in BARLOW_TWINS_SCALE_LOSS:
+        scale = BARLOW_TWINS_SCALE_LOSS[convention] if scale_loss is None else \
+            check_scalar(scale_loss, name="scale_loss", low=0.0)
+    elif scale_loss is not None:
+        raise ValueError(
+            f"scale_loss is only used by the 'solo' and 'vissl' conventions; convention={convention!r} "
+            f"has no overall factor. Drop scale_loss or multiply the result yourself."
+        )
+    else:
+        scale = 1.0
+    eps = check_scalar(eps, name="eps", low=0.0)
+    n = A.shape[0]
+    if convention == "stable_pretraining":
+        An = (A - A.mean(axis=0)) / (A.std(axis=0, ddof=1) + eps)
+        Bn = (B - B.mean(axis=0)) / (B.std(axis=0, ddof=1) + eps)
+    elif convention == "vissl":
+        stacked = np.vstack([A, B])
+        mean = stacked.mean(axis=0)
+        var = np.mean(stacked**2, axis=0) - mean**2  # VISSL's E[x^2] - E[x]^2
+        normed = (stacked - mean) / np.sqrt(var + eps)
+        An, Bn = normed[:n], normed[n:]
+    else:
+        An, Bn = _batch_norm(A, eps), _batch_norm(B, eps)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        C = An.T @ Bn / n
+    if not np.all(np.isfinite(C)):
+        raise ValueError(
+            "A or B has a constant column and eps=0: its normalisation divides by zero. "
+            "Use eps > 0 (the libraries use 1e-5) or drop the column."
+        )
+    diag = np.diag(C)
+    value = np.sum((diag - 1.0) ** 2) + lam * (np.sum(C**2) - np.sum(diag**2))
+    return float(scale * value)
+
+
+# --------------------------------------------------------------------------- Spectral contrastive
+# ---- Spectral contrastive
+
+
+def _clip_rows(V, mu):
+    """HaoChen's clip: rows with norm >= sqrt(mu) are rescaled to norm sqrt(mu)."""
+    root = np.sqrt(mu)
+    norms = np.linalg.norm(V, axis=1)
+    factor = np.where(norms < root, 1.0, root / np.maximum(norms, 1e-12))  # F.normalize's eps
+    return V * factor[:, None]
+
+
+def spectral_contrastive(A, B, *, mu=1.0):
+    r"""Spectral contrastive loss of two views (HaoChen et al. 2021, ``models/spectral.py``).
+
+    Each row is first clipped to the ball of radius :math:`\sqrt\mu`
+    (:math:`\operatorname{clip}(z) = z` if :math:`\lVert z\rVert < \sqrt\mu`, else
+    :math:`\sqrt\mu\, z/\lVert z\rVert`); then
+
+    .. math::
+
+        \ell = \frac1\mu\Big( -\frac2N \sum_i a_i^\top b_i
+        + \frac{1}{N(N-1)} \sum_{i\ne j} (a_i^\top b_j)^2 \Big),
+
+    computed without an :math:`N\times N` matrix from
+    :math:`\sum_{i\ne j}(a_i^\top b_j)^2 = \operatorname{tr}(A^\top A\,B^\top B) - \sum_i (a_i^\top b_i)^2`.
+    :math:`\mu = 1` for CIFAR, 10 in some of the paper's runs.
+
+    Relation to the graph form (:func:`spectral_ssl.losses.spectral_contrastive`).
+    With :math:`Z = [A; B]`, the pairing graph (:math:`d = \mathbf 1`,
+    :math:`\operatorname{vol} = 2N`) and rows inside the ball (no clipping),
+    the attraction terms are identical and only the repulsion differs:
+
+    .. math::
+
+        \text{graph}(Z) - \mu\,\ell(A, B) = \frac{\lVert Z^\top Z\rVert_F^2}{4N^2}
+        - \frac{\operatorname{tr}(A^\top A\,B^\top B) - \sum_i (a_i^\top b_i)^2}{N(N-1)} .
+
+    The graph form averages :math:`(z_i^\top z_j)^2` over all :math:`(2N)^2` ordered
+    pairs of stacked rows (a V-statistic, including :math:`i = j` and same-view
+    pairs); HaoChen's code averages over the :math:`N(N-1)` cross-view pairs of
+    different samples (a U-statistic). Both estimate the same population term
+    :math:`E[(f(x)^\top f(x'))^2]`, so they agree as :math:`N \to \infty` but not at
+    finite :math:`N`.
+
+    Parameters
+    ----------
+    A, B : array_like, shape (N, D), N >= 2
+    mu : float > 0
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> A = np.array([[0.5, 0.0], [0.0, 0.5]])
+    >>> spectral_contrastive(A, A)  # -(2/2)(0.25 + 0.25) + 0
+    -0.5
+    """
+    A, B = _check_views(A, B)
+    mu = check_scalar(mu, name="mu", low=0.0, low_inclusive=False)
+    A, B = _clip_rows(A, mu), _clip_rows(B, mu)
+    n = A.shape[0]
+    paired = np.sum(A * B, axis=1)
+    attraction = -2.0 * np.sum(paired) / n
+    off_pairs = np.sum((A.T @ A) * (B.T @ B)) - np.sum(paired**2)
+    repulsion = off_pairs / (n * (n - 1))
+    return float((attraction + repulsion) / mu)

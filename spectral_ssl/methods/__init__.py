@@ -3,11 +3,11 @@
 ``solve(name, G, n_components, X=None, regime=None, **hyper)`` dispatches by name.
 """
 
-from . import vicreg
+from . import simclr, vicreg
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
 #: Method name -> module with optimal_representation / optimal_linear / optimal_kernel.
-REGISTRY = {"vicreg": vicreg}
+REGISTRY = {"vicreg": vicreg, "simclr": simclr}
 
 REGIMES = ("nonparametric", "linear", "kernel")
 
@@ -59,4 +59,4 @@ def solve(method, G, n_components, X=None, *, regime=None, **hyper):
 
 
 __all__ = ["solve", "REGISTRY", "Representation", "LinearRepresentation", "KernelRepresentation",
-           "vicreg"]
+           "vicreg", "simclr"]

@@ -144,13 +144,18 @@ def _waterfilling_scales(lam, alpha, beta, gamma):
     rho = (alpha - beta) / beta
     kappa = gamma / beta
     partial_sums = np.cumsum(lam)
-    for n in range(1, K + 1):
-        c = (1.0 + rho + rho * kappa * partial_sums[n - 1] / K) / (1.0 + rho * n / K)
-        activates_n = c > kappa * lam[n - 1]
-        stops_at_n = n == K or c <= kappa * lam[n]
-        if activates_n and stops_at_n:
-            return np.maximum(0.0, c - kappa * lam)
-    return np.zeros(K)  # gamma * lambda_1 >= alpha: complete collapse
+    # The KKT residual g(c) = c - 1 - rho (1 - mean(max(0, c - kappa lam))) is
+    # increasing; n = number of breakpoints c = kappa lam_k below its root. Counting
+    # them (rather than testing both interval ends per n) cannot miss every n when
+    # the root sits on a breakpoint up to round-off.
+    n_before = np.arange(1, K + 1)
+    residual_at_breaks = (kappa * lam - 1.0 - rho
+                          + rho * kappa * (n_before * lam - partial_sums) / K)
+    n = int(np.sum(residual_at_breaks < 0))
+    if n == 0:
+        return np.zeros(K)  # gamma * lambda_1 >= alpha: complete collapse
+    c = (1.0 + rho + rho * kappa * partial_sums[n - 1] / K) / (1.0 + rho * n / K)
+    return np.maximum(0.0, c - kappa * lam)
 
 
 def minimal_loss(eigenvalues, *, variance=25.0, covariance=1.0, invariance=25.0):

@@ -1,0 +1,499 @@
+"""Tests of spectral_ssl.methods.vicreg: VICReg is Laplacian Eigenmaps / LPP / LDA.
+
+Every expected value is computed here independently (numpy / SciPy eigensolvers,
+scikit-learn estimators, scipy.optimize), never taken from the module under test.
+Subspaces are compared by their largest principal angle.
+"""
+
+import numpy as np
+import pytest
+import scipy.linalg as sla
+import scipy.optimize
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial.distance import cdist
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.manifold import SpectralEmbedding
+
+import spectral_ssl as ssl
+from spectral_ssl import graphs, losses, spectral
+from spectral_ssl.methods import KernelRepresentation, LinearRepresentation, Representation, vicreg
+
+ANGLE_TOL = 1e-6
+
+
+def max_angle(A, B):
+    return float(np.max(sla.subspace_angles(A, B)))
+
+
+def weighted_graph(n=50, seed=0):
+    """A connected Gaussian kNN graph with a generic (simple) spectrum."""
+    X = np.random.default_rng(seed).standard_normal((n, 3))
+    G = graphs.gaussian(X, bandwidth=1.0, n_neighbors=7)
+    assert connected_components(G, directed=False)[0] == 1
+    return G
+
+
+def regular_graph(n=48, n_cycles=3, seed=0):
+    """Sum of random Hamiltonian cycles, G = sum_c (P_c + P_c^T): weighted degree 2 * n_cycles."""
+    rng = np.random.default_rng(seed)
+    G = sp.csr_matrix((n, n))
+    for _ in range(n_cycles):
+        order = rng.permutation(n)
+        P = sp.csr_matrix((np.ones(n), (order, np.roll(order, -1))), shape=(n, n))
+        G = G + P + P.T
+    return G.tocsr()
+
+
+def laplacian_spectrum(G):
+    """Eigenpairs of L = D - G by dense numpy, the constant eigenvector removed (connected G)."""
+    A = G.toarray()
+    w, V = np.linalg.eigh(np.diag(A.sum(1)) - A)
+    return w[1:], V[:, 1:]
+
+
+def covariance(Z):
+    Zc = Z - Z.mean(0)
+    return Zc.T @ Zc / Z.shape[0]
+
+
+def t_objective(t, lam, alpha, beta, gamma):
+    """The reduced convex problem in t (THEORY 3.1), written out independently."""
+    K = lam.size
+    value = (beta * np.sum((t - 1) ** 2) + (alpha - beta) * K * (1 - t.mean()) ** 2
+             + 2 * gamma * np.sum(t * lam))
+    grad = 2 * beta * (t - 1) - 2 * (alpha - beta) * (1 - t.mean()) + 2 * gamma * lam
+    return value, grad
+
+
+# --------------------------------------------------------------------------- (a) Laplacian Eigenmaps
+
+
+@pytest.mark.parametrize("weights", [(1.0, 1.0, 0.05), (25.0, 1.0, 0.5), (25.0, 25.0, 1.0)])
+def test_small_invariance_spans_laplacian_eigenmaps(weights):
+    alpha, beta, gamma = weights
+    G = weighted_graph()
+    K = 5
+    rep = vicreg.optimal_representation(G, K, variance=alpha, covariance=beta, invariance=gamma)
+    assert np.all(rep.scales > 0.05) and rep.rank == K  # all directions kept
+    lam, V = laplacian_spectrum(G)
+    assert max_angle(rep.Z, V[:, :K]) < ANGLE_TOL
+    U, lam_le = spectral.laplacian_eigenmaps(G, K)
+    assert max_angle(rep.Z, U) < ANGLE_TOL
+    np.testing.assert_allclose(rep.eigenvalues, lam[:K], rtol=1e-9)
+    np.testing.assert_allclose(rep.Z.mean(0), 0.0, atol=1e-10)
+
+
+def test_degree_regular_vicreg_spans_sklearn_spectral_embedding():
+    G = regular_graph()
+    K = 6
+    rep = vicreg.optimal_representation(G, K, variance=1.0, covariance=1.0, invariance=0.05)
+    assert rep.rank == K
+    ref = SpectralEmbedding(n_components=K, affinity="precomputed", eigen_solver="arpack",
+                            random_state=0).fit_transform(G.toarray())
+    assert max_angle(rep.Z, ref) < ANGLE_TOL
+    normalized = spectral.laplacian_eigenmaps(G, K, normalized=True)[0]
+    assert max_angle(rep.Z, normalized) < ANGLE_TOL
+
+
+# --------------------------------------------------------------------------- (b) LPP
+
+
+def test_linear_vicreg_spans_lpp_on_degree_regular_graph():
+    G = regular_graph(n=60, n_cycles=2, seed=1)
+    d = 4.0
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((60, 5)) @ rng.standard_normal((5, 5))
+    X = X - X.mean(0)
+    K = 3
+    lin = vicreg.optimal_linear(X, G, K, variance=1.0, covariance=1.0, invariance=1e-3)
+    assert lin.rank == K
+    Y, lam_lpp, A = spectral.locality_preserving_projections(X, G, K)
+    assert max_angle(lin.W, A) < ANGLE_TOL
+    # independent: SciPy's generalized eigh of (X^T L X, X^T D X)
+    L = np.diag(np.asarray(G.sum(1)).ravel()) - G.toarray()
+    values, vectors = sla.eigh(X.T @ L @ X, d * X.T @ X)
+    assert max_angle(lin.W, vectors[:, :K]) < ANGLE_TOL
+    np.testing.assert_allclose(lin.eigenvalues, d * values[:K], rtol=1e-9)  # mu = d * lambda_LPP
+    np.testing.assert_allclose(X.T @ (d * X), d * X.shape[0] * covariance(X), rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- (c) LDA
+
+
+def test_linear_vicreg_on_balanced_label_graph_is_lda():
+    rng = np.random.default_rng(2)
+    C, n_c, D = 4, 15, 6
+    N = C * n_c
+    y = np.repeat(np.arange(C), n_c)
+    X = 2 * rng.standard_normal((C, D))[y] + rng.standard_normal((N, D)) @ rng.standard_normal((D, D))
+    G = graphs.from_labels(y)
+    lda = LinearDiscriminantAnalysis(solver="eigen", store_covariance=True).fit(X, y)
+    # X^T L X = n_c N S_W, S_W the (1/N) pooled within-class covariance
+    L = np.diag(np.asarray(G.sum(1)).ravel()) - G.toarray()
+    XLX = X.T @ L @ X
+    np.testing.assert_allclose(XLX, n_c * N * lda.covariance_, rtol=1e-10, atol=1e-10 * np.abs(XLX).max())
+    lin = vicreg.optimal_linear(X, G, C - 1, variance=1.0, covariance=1.0, invariance=0.5 / n_c)
+    assert lin.rank == C - 1
+    assert max_angle(lin.W, lda.scalings_[:, : C - 1]) < ANGLE_TOL
+
+
+# --------------------------------------------------------------------------- (d) formulas
+
+
+def test_scales_and_covariance_when_covariance_weight_dominates():
+    G = weighted_graph(seed=3)
+    lam, _ = laplacian_spectrum(G)
+    K, alpha, beta, gamma = 8, 2.0, 3.0, 1.0
+    rep = vicreg.optimal_representation(G, K, variance=alpha, covariance=beta, invariance=gamma)
+    t = np.maximum(0.0, 1 - gamma / alpha * lam[:K])
+    np.testing.assert_allclose(rep.scales, t, atol=1e-12)
+    np.testing.assert_allclose(covariance(rep.Z), np.diag(t), atol=1e-10)
+    assert abs(rep.loss - rep.details["minimal_loss"]) <= 1e-10 * abs(rep.loss)
+    # the minimal loss written out: sum alpha (t - 1)^2 + 2 gamma lambda t
+    expected = np.sum(alpha * (t - 1) ** 2 + 2 * gamma * lam[:K] * t)
+    assert abs(rep.loss - expected) <= 1e-10 * expected
+
+
+def test_covariance_below_variance_gives_constant_diagonal():
+    G = weighted_graph(seed=4)
+    lam, _ = laplacian_spectrum(G)
+    K, alpha, beta, gamma = 6, 25.0, 1.0, 2.0
+    rep = vicreg.optimal_representation(G, K, variance=alpha, covariance=beta, invariance=gamma)
+    t = rep.scales
+    assert np.sum(t > 0) not in (0, K)  # partially active water-filling
+    cov = covariance(rep.Z)
+    np.testing.assert_allclose(np.diag(cov), t.mean(), atol=1e-10)
+    np.testing.assert_allclose(np.sort(np.linalg.eigvalsh(cov)), np.sort(t), atol=1e-10)
+    R = rep.details["rotation"]
+    np.testing.assert_allclose(np.abs(cov), np.abs(R.T @ np.diag(t) @ R), atol=1e-10)
+    assert abs(rep.loss - rep.details["minimal_loss"]) <= 1e-10 * abs(rep.loss)
+    value, _ = t_objective(t, lam[:K], alpha, beta, gamma)
+    assert abs(rep.loss - value) <= 1e-10 * value
+
+
+def test_rank_counts_eigenvalues_below_threshold():
+    G = weighted_graph(seed=5)
+    lam, _ = laplacian_spectrum(G)
+    K = 10
+    # threshold alpha / gamma halfway between lambda_4 and lambda_5
+    alpha, gamma = 1.0, 2.0 / (lam[3] + lam[4])
+    for beta in (1.0, 5.0):
+        rep = vicreg.optimal_representation(G, K, variance=alpha, covariance=beta, invariance=gamma)
+        assert rep.rank == np.sum(lam[:K] < alpha / gamma) == 4
+        Zc = rep.Z - rep.Z.mean(0)
+        assert np.linalg.matrix_rank(Zc) == 4
+        s = np.linalg.svd(rep.Z, compute_uv=False)
+        np.testing.assert_allclose(np.sort(s)[::-1][:4] ** 2 / G.shape[0],
+                                   1 - gamma / alpha * lam[:4], rtol=1e-9)
+
+
+@pytest.mark.parametrize("beta", [0.5, 1.0, 3.0])
+def test_complete_collapse(beta):
+    G = weighted_graph(seed=6)
+    lam, _ = laplacian_spectrum(G)
+    alpha, gamma, K = 1.0, 1.0 / lam[0], 4  # lambda_1 = alpha / gamma exactly
+    rep = vicreg.optimal_representation(G, K, variance=alpha, covariance=beta, invariance=gamma * 1.01)
+    assert rep.rank == 0
+    assert np.max(np.abs(rep.Z)) < 1e-12
+    assert abs(rep.loss - alpha * K) <= 1e-12 * alpha * K  # every variance at 0: alpha per direction
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("weights", [(25.0, 1.0, 25.0), (4.0, 1.0, 0.3), (10.0, 2.0, 3.0), (3.0, 0.0, 1.0)])
+def test_waterfilling_matches_numerical_minimisation(seed, weights):
+    alpha, beta, gamma = weights
+    rng = np.random.default_rng(seed)
+    K = 7
+    lam = np.sort(rng.uniform(0.0, 3.0, K))
+    t = vicreg.optimal_scales(lam, variance=alpha, covariance=beta, invariance=gamma)
+    best = None
+    for start in (np.ones(K), rng.uniform(0, 2, K), np.zeros(K)):
+        res = scipy.optimize.minimize(t_objective, start, args=(lam, alpha, beta, gamma), jac=True,
+                                      method="L-BFGS-B", bounds=[(0, None)] * K,
+                                      options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10000})
+        best = res if best is None or res.fun < best.fun else best
+    value = t_objective(t, lam, alpha, beta, gamma)[0]
+    assert value <= best.fun + 1e-10 * max(1.0, abs(best.fun))
+    assert best.fun <= value + 1e-8 * max(1.0, abs(value))
+    assert np.all(t >= 0)
+    if beta > 0:  # strictly convex: the minimiser is unique
+        np.testing.assert_allclose(t, best.x, atol=1e-5)
+    minimal = vicreg.minimal_loss(lam, variance=alpha, covariance=beta, invariance=gamma)
+    assert abs(minimal - best.fun) <= 1e-8 * max(1.0, abs(best.fun))
+
+
+def test_waterfilling_cases_are_partially_active():
+    # the parametrised cases above do exercise both active sets
+    lam = np.sort(np.random.default_rng(0).uniform(0.0, 3.0, 7))
+    t = vicreg.optimal_scales(lam, variance=25.0, covariance=1.0, invariance=25.0)
+    assert 0 < np.sum(t > 0) < 7
+    t = vicreg.optimal_scales(lam, variance=3.0, covariance=0.0, invariance=1.0)
+    assert np.sum(t > 0) == 1 and abs(t[0] - 7 * (1 - lam[0] / 3.0)) < 1e-12
+
+
+def _kkt_violation(t, lam, alpha, beta, gamma):
+    """Largest violation of the KKT conditions of the convex t-problem (0 at its minimiser)."""
+    grad = t_objective(t, lam, alpha, beta, gamma)[1]
+    active = t > 0
+    return max(np.max(np.abs(grad[active]), initial=0.0), np.max(-grad[~active], initial=0.0),
+               np.max(-t, initial=0.0))
+
+
+def test_waterfilling_root_on_a_breakpoint():
+    # Regression: when the water level c lands on a breakpoint gamma/beta * lambda_k
+    # (up to round-off) the former per-interval test rejected every active set and
+    # returned complete collapse (t = 0) although gamma * lambda_1 < alpha.
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        K = int(rng.integers(2, 7))
+        alpha = rng.uniform(1, 30)
+        beta, gamma = rng.uniform(0.1, alpha), rng.uniform(0.1, 30)
+        rho, kappa = (alpha - beta) / beta, gamma / beta
+        lam = np.sort(rng.uniform(0, alpha / gamma, K))
+        m = int(rng.integers(1, K))
+        level = (1 + rho + rho * kappa * np.sum(lam[:m]) / K) / (1 + rho * m / K)
+        lam[m:] = np.maximum(lam[m:], level / kappa)  # lambda_{m+1} sits on the water level
+        lam[m] = level / kappa
+        for ulps in range(-3, 4):
+            shifted = lam.copy()
+            shifted[m] *= 1 + ulps * np.finfo(float).eps
+            shifted = np.sort(shifted)
+            t = vicreg.optimal_scales(shifted, variance=alpha, covariance=beta, invariance=gamma)
+            assert t[0] > 0
+            assert _kkt_violation(t, shifted, alpha, beta, gamma) < 1e-9 * alpha
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_constant_diagonal_rotation(seed):
+    rng = np.random.default_rng(seed)
+    K = 3 + seed
+    t = rng.uniform(0, 2, K) * (rng.uniform(size=K) > 0.3)
+    R = vicreg.constant_diagonal_rotation(t)
+    np.testing.assert_allclose(R.T @ R, np.eye(K), atol=1e-12)
+    np.testing.assert_allclose(np.diag(R.T @ np.diag(t) @ R), t.mean(), atol=1e-12)
+
+
+@pytest.mark.parametrize("weights", [(1.0, 2.0, 0.3), (25.0, 1.0, 2.0)])
+def test_closed_form_beats_random_restart_optimisation(weights):
+    alpha, beta, gamma = weights
+    N, K = 20, 3
+    G = weighted_graph(n=N, seed=7)
+    rep = vicreg.optimal_representation(G, K, variance=alpha, covariance=beta, invariance=gamma)
+    hyper = dict(variance=alpha, covariance=beta, invariance=gamma)
+
+    def fun(flat):
+        value, grad = losses.vicreg(flat.reshape(N, K), G, return_gradient=True, **hyper)
+        return value, grad.ravel()
+
+    rng = np.random.default_rng(7)
+    best = min(scipy.optimize.minimize(fun, rng.standard_normal(N * K), jac=True, method="L-BFGS-B",
+                                       options={"ftol": 1e-14, "gtol": 1e-9, "maxiter": 3000}).fun
+               for _ in range(3))
+    assert rep.loss <= best + 1e-9 * best
+    assert best <= rep.loss + 1e-6 * rep.loss  # the optimiser does get there
+
+
+# --------------------------------------------------------------------------- (e) linear regime
+
+
+def test_linear_transform_and_singular_features():
+    rng = np.random.default_rng(8)
+    N, D = 30, 50  # D > N: B = X^T H X / N is singular
+    X = rng.standard_normal((N, D))
+    X[:, 7] = 3.0  # a constant feature
+    G = weighted_graph(n=N, seed=8)
+    hyper = dict(variance=1.0, covariance=1.0, invariance=0.05)
+    lin = vicreg.optimal_linear(X, G, 4, **hyper)
+    assert isinstance(lin, LinearRepresentation)
+    np.testing.assert_allclose(lin.transform(X), lin.Z, atol=1e-10)
+    Xc = X - X.mean(0)
+    _, s, Vt = np.linalg.svd(Xc)
+    null = Vt[np.sum(s > 1e-10 * s[0]):]
+    assert null.shape[0] == D - (N - 1)
+    assert np.max(np.abs(null @ lin.W)) < 1e-10 * np.max(np.abs(lin.W))
+    assert np.max(np.abs(lin.W[7])) < 1e-10 * np.max(np.abs(lin.W))
+    # X_c has rank N - 1: every centred Z is reachable, so the non-parametric optimum is
+    rep = vicreg.optimal_representation(G, 4, **hyper)
+    assert abs(lin.loss - rep.loss) <= 1e-8 * rep.loss
+    with pytest.raises(ValueError, match=r"n_components=30 is larger than the rank of the centred "
+                                         r"features X \(directions with variance\) \(29\)"):
+        vicreg.optimal_linear(X, G, 30, **hyper)
+
+
+def test_linear_n_components_above_feature_rank():
+    rng = np.random.default_rng(9)
+    X = rng.standard_normal((40, 3))
+    X = np.c_[X, X[:, 0] - X[:, 1]]  # rank 3
+    G = weighted_graph(n=40, seed=9)
+    with pytest.raises(ValueError, match=r"n_components=4 is larger than the rank .* \(3\)"):
+        vicreg.optimal_linear(X, G, 4)
+    lin = vicreg.optimal_linear(X, G, 3)
+    assert abs(np.array([1.0, -1.0, 0.0, -1.0]) @ lin.W).max() < 1e-10 * np.abs(lin.W).max()
+
+
+# --------------------------------------------------------------------------- (f) kernel regime
+
+
+def test_kernel_rbf_full_rank_reaches_nonparametric_optimum():
+    rng = np.random.default_rng(10)
+    X = rng.standard_normal((40, 3))
+    G = weighted_graph(n=40, seed=10)
+    bandwidth = 0.5
+    gram = np.exp(-cdist(X, X, "sqeuclidean") / (2 * bandwidth**2))
+    assert np.linalg.cond(gram) < 1e3  # full rank, well conditioned
+    for hyper in (dict(variance=1.0, covariance=1.0, invariance=0.05),
+                  dict(variance=25.0, covariance=1.0, invariance=25.0)):
+        ker = vicreg.optimal_kernel(X, G, 5, kernel="rbf", bandwidth=bandwidth, **hyper)
+        rep = vicreg.optimal_representation(G, 5, **hyper)
+        assert isinstance(ker, KernelRepresentation)
+        assert abs(ker.loss - rep.loss) <= 1e-8 * rep.loss
+        np.testing.assert_allclose(ker.transform(X), ker.Z, atol=1e-9)
+        np.testing.assert_allclose(gram @ ker.A + ker.bias, ker.Z, atol=1e-9)
+        X_new = rng.standard_normal((7, 3))
+        k_new = np.exp(-cdist(X_new, X, "sqeuclidean") / (2 * bandwidth**2))
+        out = ker.transform(X_new)
+        assert out.shape == (7, 5)
+        np.testing.assert_allclose(out, k_new @ ker.A + ker.bias, atol=1e-10)
+
+
+def test_linear_kernel_equals_linear_regime():
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((40, 4))
+    G = weighted_graph(n=40, seed=11)
+    for hyper in (dict(variance=1.0, covariance=1.0, invariance=0.05),
+                  dict(variance=25.0, covariance=1.0, invariance=25.0)):
+        ker = vicreg.optimal_kernel(X, G, 3, kernel="linear", **hyper)
+        lin = vicreg.optimal_linear(X, G, 3, **hyper)
+        assert abs(ker.loss - lin.loss) <= 1e-8 * lin.loss
+        if lin.rank == 3:
+            assert max_angle(ker.Z, lin.Z) < ANGLE_TOL
+    assert lin.rank < 3  # the second setting collapses some directions: losses still agree
+
+
+# --------------------------------------------------------------------------- (g) hinge variance
+
+
+def test_hinge_improves_on_decorrelated_start():
+    G = weighted_graph(n=40, seed=12)
+    N, K = 40, 4
+    lam, V = laplacian_spectrum(G)
+    alpha, beta, gamma, eps = 1.0, 1.0, 0.5, 1e-4
+    std = np.minimum(1.0, alpha / (4 * gamma * lam[:K]))
+    Z0 = np.sqrt(N) * V[:, :K] * np.sqrt(np.maximum(std**2 - eps, 0.0))
+    start_loss = losses.vicreg(Z0, G, variance=alpha, covariance=beta, invariance=gamma,
+                               variance_kind="hinge", eps=eps)
+    rep = vicreg.optimal_representation(G, K, variance=alpha, covariance=beta, invariance=gamma,
+                                        variance_kind="hinge", eps=eps, restarts=3)
+    assert rep.exact is False
+    assert rep.loss < start_loss - 1e-3  # mixing directions strictly helps at finite beta
+    assert abs(rep.loss - rep.details["optimizer_loss"]) <= 1e-9 * rep.loss
+
+
+def test_hinge_large_covariance_weight_gives_decorrelated_stds():
+    G = weighted_graph(n=40, seed=12)
+    K = 4
+    lam, _ = laplacian_spectrum(G)
+    alpha, gamma = 1.0, 0.5
+    expected = np.minimum(1.0, alpha / (4 * gamma * lam[:K]))
+    assert np.any(expected == 1.0) and np.any(expected < 0.5)  # both regimes of the min
+    stds = {}
+    for beta in (1.0, 1e3):
+        rep = vicreg.optimal_representation(G, K, variance=alpha, covariance=beta, invariance=gamma,
+                                            variance_kind="hinge", eps=0.0, restarts=3)
+        stds[beta] = np.sqrt(np.sort(np.linalg.eigvalsh(covariance(rep.Z)))[::-1])
+    assert np.max(np.abs(stds[1e3] - expected)) < 1e-5
+    assert np.max(np.abs(stds[1.0] - expected)) > 0.05  # finite beta is genuinely different
+
+
+# --------------------------------------------------------------------------- (h) dispatch, determinism
+
+
+def test_solve_dispatch():
+    G = weighted_graph(n=40, seed=13)
+    X = np.random.default_rng(13).standard_normal((40, 4))
+    hyper = dict(variance=1.0, covariance=1.0, invariance=0.1)
+    rep = ssl.solve("vicreg", G, 3, **hyper)
+    assert type(rep) is Representation and rep.regime == "nonparametric"
+    assert np.array_equal(rep.Z, vicreg.optimal_representation(G, 3, **hyper).Z)
+    lin = ssl.solve("vicreg", G, 3, X=X, **hyper)
+    assert type(lin) is LinearRepresentation and lin.regime == "linear"
+    assert np.array_equal(lin.W, vicreg.optimal_linear(X, G, 3, **hyper).W)
+    ker = ssl.solve("vicreg", G, 3, X=X, regime="kernel", kernel="rbf", bandwidth=1.0, **hyper)
+    assert type(ker) is KernelRepresentation and ker.regime == "kernel"
+    assert ker.equivalent == "kernel Locality Preserving Projections"
+    with pytest.raises(ValueError, match=r"method must be one of \[.*'vicreg'.*\]; got 'vicreg2'"):
+        ssl.solve("vicreg2", G, 3)
+    with pytest.raises(ValueError, match="regime must be one of"):
+        ssl.solve("vicreg", G, 3, X=X, regime="deep")
+    with pytest.raises(ValueError, match="X is given but regime='nonparametric' ignores it"):
+        ssl.solve("vicreg", G, 3, X=X, regime="nonparametric")
+    with pytest.raises(ValueError, match="regime='kernel' needs the inputs X"):
+        ssl.solve("vicreg", G, 3, regime="kernel")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'temperature'"):
+        ssl.solve("vicreg", G, 3, temperature=0.5)
+
+
+def test_determinism():
+    G = weighted_graph(n=40, seed=14)
+    X = np.random.default_rng(14).standard_normal((40, 4))
+    for make in (lambda: vicreg.optimal_representation(G, 4, covariance=0.5, variance=2.0, invariance=0.2),
+                 lambda: vicreg.optimal_linear(X, G, 3),
+                 lambda: vicreg.optimal_representation(G, 3, variance_kind="hinge", restarts=2)):
+        a, b = make(), make()
+        assert np.array_equal(a.Z, b.Z) and a.loss == b.loss
+
+
+@pytest.mark.parametrize("covariance_weight", [1.0, 0.2])
+def test_permutation_equivariance(covariance_weight):
+    G = weighted_graph(n=45, seed=15)
+    X = np.random.default_rng(15).standard_normal((45, 4))
+    perm = np.random.default_rng(16).permutation(45)
+    Gp = G[perm][:, perm]
+    hyper = dict(variance=1.0, covariance=covariance_weight, invariance=0.1)
+    rep, rep_p = (vicreg.optimal_representation(g, 4, **hyper) for g in (G, Gp))
+    np.testing.assert_allclose(rep_p.Z, rep.Z[perm], atol=1e-9)
+    lin, lin_p = vicreg.optimal_linear(X, G, 3, **hyper), vicreg.optimal_linear(X[perm], Gp, 3, **hyper)
+    np.testing.assert_allclose(lin_p.Z, lin.Z[perm], atol=1e-9)
+    np.testing.assert_allclose(lin_p.W, lin.W, atol=1e-9)
+
+
+# --------------------------------------------------------------------------- (i) bad inputs
+
+
+def test_bad_inputs():
+    G = weighted_graph(n=40, seed=17)
+    X = np.random.default_rng(17).standard_normal((40, 3))
+    for fn, args in ((vicreg.optimal_representation, (G, 2)), (vicreg.optimal_linear, (X, G, 2)),
+                     (vicreg.optimal_kernel, (X, G, 2))):
+        with pytest.raises(ValueError, match=r"variance must be > 0.0, got 0.0"):
+            fn(*args, variance=0.0)
+        with pytest.raises(ValueError, match=r"variance must be > 0.0, got -1.0"):
+            fn(*args, variance=-1.0)
+        with pytest.raises(ValueError, match=r"covariance must be >= 0.0"):
+            fn(*args, covariance=-0.1)
+        with pytest.raises(ValueError, match=r"variance_kind must be one of 'square', 'hinge'; got 'abs'"):
+            fn(*args, variance_kind="abs")
+        with pytest.raises(ValueError, match="restarts must be an integer >= 1"):
+            fn(*args, restarts=0)
+        with pytest.raises(TypeError, match="invariance must be a real number"):
+            fn(*args, invariance="high")
+    with pytest.raises(ValueError,
+                       match=r"kernel must be one of 'linear', 'rbf', 'polynomial'; got 'sigmoid'"):
+        vicreg.optimal_kernel(X, G, 2, kernel="sigmoid")
+    with pytest.raises(ValueError, match=r"n_components=40 is larger than .*\(N - 1\) \(39\)"):
+        vicreg.optimal_representation(G, 40)
+    with pytest.raises(ValueError, match="n_components must be >= 1, got 0"):
+        vicreg.optimal_representation(G, 0)
+    with pytest.raises(ValueError, match=r"n_components=4 is larger than the rank of the centred features"):
+        vicreg.optimal_linear(X, G, 4)
+    with pytest.raises(ValueError, match=r"n_components=40 is larger than the rank of the centred kernel"):
+        vicreg.optimal_kernel(X, G, 40, kernel="rbf")
+    with pytest.raises(ValueError, match="X has 39 rows but the graph G has 40 samples"):
+        vicreg.optimal_linear(X[:39], G, 2)
+    with pytest.raises(ValueError, match="X has 39 rows but the graph G has 40 samples"):
+        vicreg.optimal_kernel(X[:39], G, 2)
+    with pytest.raises(ValueError, match="G is not symmetric"):
+        vicreg.optimal_representation(np.triu(G.toarray()), 2)
+    with pytest.raises(ValueError, match="X has 2 features but the representation was fitted on 3"):
+        vicreg.optimal_linear(X, G, 2).transform(X[:, :2])
