@@ -503,3 +503,33 @@ def make_kernel(X, kernel="rbf", *, bandwidth=None, degree=3, coef0=1.0):
     if kernel == "rbf" and bandwidth is None:
         bandwidth = median_bandwidth(X)
     return Kernel(kernel, bandwidth=1.0 if bandwidth is None else bandwidth, degree=degree, coef0=coef0)
+
+
+def kernel_range_basis(gram, *, rank_rtol=1e-10):
+    r"""Eigen-decomposition of a PSD Gram matrix restricted to its numerical range.
+
+    Returns ``(s, V)`` with :math:`K_X \approx V \operatorname{diag}(s) V^\top`,
+    keeping eigenvalues :math:`s > \text{rank\_rtol} \cdot s_{max}`. Kernel
+    regimes use :math:`V` as features: every :math:`Z = K_X A` with :math:`A`
+    in the range is :math:`V C` with :math:`A = V \operatorname{diag}(1/s) C`,
+    and the covariance of :math:`V` is well conditioned, whereas that of
+    :math:`K_X` has the condition number of :math:`K_X` squared.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> s, V = kernel_range_basis(np.array([[2.0, 0.0], [0.0, 0.0]]))
+    >>> s.tolist(), V.shape
+    ([2.0], (2, 1))
+    """
+    gram = np.asarray(gram, dtype=np.float64)
+    if gram.ndim != 2 or gram.shape[0] != gram.shape[1] or not np.all(np.isfinite(gram)):
+        raise ValueError(f"gram must be a finite square matrix, got shape {gram.shape}.")
+    asym = np.max(np.abs(gram - gram.T))
+    if asym > 1e-8 * max(np.max(np.abs(gram)), np.finfo(float).tiny):
+        raise ValueError(f"gram is not symmetric (max |K - K.T| = {asym:.3g}); a kernel Gram matrix must be.")
+    s, V = np.linalg.eigh((gram + gram.T) / 2)
+    if s[-1] <= 0:
+        raise ValueError("gram has no positive eigenvalue; the kernel maps every sample to zero.")
+    keep = s > rank_rtol * s[-1]
+    return s[keep][::-1], V[:, keep][:, ::-1]

@@ -292,18 +292,18 @@ def barlow_twins(A, B, *, convention="official", off_diagonal=None, scale_loss=N
         scale = 1.0
     eps = check_scalar(eps, name="eps", low=0.0)
     n = A.shape[0]
-    if convention == "stable_pretraining":
-        An = (A - A.mean(axis=0)) / (A.std(axis=0, ddof=1) + eps)
-        Bn = (B - B.mean(axis=0)) / (B.std(axis=0, ddof=1) + eps)
-    elif convention == "vissl":
-        stacked = np.vstack([A, B])
-        mean = stacked.mean(axis=0)
-        var = np.mean(stacked**2, axis=0) - mean**2  # VISSL's E[x^2] - E[x]^2
-        normed = (stacked - mean) / np.sqrt(var + eps)
-        An, Bn = normed[:n], normed[n:]
-    else:
-        An, Bn = _batch_norm(A, eps), _batch_norm(B, eps)
     with np.errstate(divide="ignore", invalid="ignore"):
+        if convention == "stable_pretraining":
+            An = (A - A.mean(axis=0)) / (A.std(axis=0, ddof=1) + eps)
+            Bn = (B - B.mean(axis=0)) / (B.std(axis=0, ddof=1) + eps)
+        elif convention == "vissl":
+            stacked = np.vstack([A, B])
+            mean = stacked.mean(axis=0)
+            var = np.mean(stacked**2, axis=0) - mean**2  # VISSL's E[x^2] - E[x]^2
+            normed = (stacked - mean) / np.sqrt(np.maximum(var + eps, 0.0))
+            An, Bn = normed[:n], normed[n:]
+        else:
+            An, Bn = _batch_norm(A, eps), _batch_norm(B, eps)
         C = An.T @ Bn / n
     if not np.all(np.isfinite(C)):
         raise ValueError(

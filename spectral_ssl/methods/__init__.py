@@ -3,11 +3,12 @@
 ``solve(name, G, n_components, X=None, regime=None, **hyper)`` dispatches by name.
 """
 
-from . import simclr, vicreg
+from . import barlow_twins, simclr, spectral_contrastive, vicreg
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
 #: Method name -> module with optimal_representation / optimal_linear / optimal_kernel.
-REGISTRY = {"vicreg": vicreg, "simclr": simclr}
+REGISTRY = {"vicreg": vicreg, "simclr": simclr, "spectral_contrastive": spectral_contrastive,
+            "barlow_twins": barlow_twins}
 
 REGIMES = ("nonparametric", "linear", "kernel")
 
@@ -59,4 +60,4 @@ def solve(method, G, n_components, X=None, *, regime=None, **hyper):
 
 
 __all__ = ["solve", "REGISTRY", "Representation", "LinearRepresentation", "KernelRepresentation",
-           "vicreg", "simclr"]
+           "vicreg", "simclr", "spectral_contrastive", "barlow_twins"]

@@ -424,8 +424,11 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     r"""Optimal kernel VICReg :math:`Z = K_X A + \mathbf 1 b^\top` (kernel LPP).
 
     The linear regime with the features :math:`X` replaced by the Gram matrix
-    :math:`K_X`: :math:`K_X L K_X a = \mu K_X H K_X a`. New samples map by
-    :math:`k(x, X) A + b`.
+    :math:`K_X`: :math:`K_X L K_X a = \mu K_X H K_X a`. It is solved in the
+    eigenbasis :math:`K_X = V\operatorname{diag}(s)V^\top` (eigenvalues above
+    ``1e-10`` of the largest; see :func:`spectral_ssl.linalg.kernel_range_basis`),
+    which spans the same representations with a well-conditioned covariance.
+    New samples map by :math:`k(x, X) A + b`.
 
     Parameters
     ----------
@@ -450,9 +453,14 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     gram = np.asarray(k(X, X), dtype=np.float64)
     if gram.shape != (X.shape[0], X.shape[0]) or not np.all(np.isfinite(gram)):
         raise ValueError("kernel(X, X) must return a finite (N, N) matrix.")
-    A, bias, Z, mu, t, exact, details = _linear_solution(
-        gram, G, n_components, hyper, restarts, random_state,
+    # Work in the orthonormal eigenbasis V of K_X (Z = K_X A = V C): same optimum,
+    # but B = V^T H V / N is well conditioned where K_X H K_X / N is not.
+    s, V = linalg.kernel_range_basis(gram)
+    C, bias, Z, mu, t, exact, details = _linear_solution(
+        V, G, n_components, hyper, restarts, random_state,
         what="the rank of the centred kernel matrix")
+    A = V @ (C / s[:, None])
+    Z = gram @ A + bias  # what transform(X) computes; equals V C up to round-off
     details["kernel"] = repr(k)
     return KernelRepresentation(
         Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=vicreg_loss(Z, G, **hyper), rank=_rank(t),
