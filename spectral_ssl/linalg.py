@@ -29,12 +29,17 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
+from scipy.sparse.csgraph import connected_components
 
 from ._validation import check_features, check_graph, check_n_components, check_option, check_scalar
 
 #: Graphs with more samples than this are solved with the sparse iterative
 #: solver when ``solver="auto"``; smaller ones with dense LAPACK ``eigh``.
 DENSE_MAX_SAMPLES = 2000
+
+#: When ARPACK would need more than a quarter of the spectrum (a large degenerate
+#: cluster), matrices up to this size switch to the dense solver instead.
+DENSE_FALLBACK_MAX_SAMPLES = 20000
 
 #: Relative gap under which eigenvalues are treated as one degenerate cluster.
 DEGENERACY_RTOL = 1e-8
@@ -180,12 +185,14 @@ def _greedy_pivots(vectors, count):
     return np.array(pivots)
 
 
-def canonical_basis(vectors):
+def canonical_basis(vectors, count=None):
     """Basis-independent orthonormal basis of the span of orthonormal ``vectors``.
 
     Gram-Schmidt of :math:`P e_{p_1}, P e_{p_2}, \\dots` with :math:`P` the
     projector onto the span and :math:`p` chosen greedily (see the module
     docstring). Rotating ``vectors`` by any orthogonal matrix gives the same result.
+    With ``count`` only the first ``count`` basis vectors are computed (they do
+    not depend on the later pivots), at cost :math:`O(N m\,\text{count})`.
     """
     vectors = np.asarray(vectors, dtype=np.float64)
     if vectors.ndim != 2:
@@ -198,21 +205,28 @@ def canonical_basis(vectors):
             "vectors must have orthonormal columns (vectors.T @ vectors = I); "
             "orthonormalise them first, e.g. with np.linalg.qr."
         )
+    count = m if count is None else int(count)
+    if not 0 <= count <= m:
+        raise ValueError(f"count must be between 0 and {m}, got {count}.")
     if m <= 1:
-        return vectors.copy()
-    pivots = _greedy_pivots(vectors, m)
+        return vectors[:, :count].copy()
+    pivots = _greedy_pivots(vectors, count)
     projected = vectors @ vectors[pivots, :].T  # columns P e_p
     Q, R = np.linalg.qr(projected)
     return Q * np.sign(np.diag(R))  # positive diagonal of R = plain Gram-Schmidt
 
 
-def _canonicalise(values, vectors):
-    """Apply the degenerate-cluster basis and the sign rule to sorted eigenpairs."""
-    vectors = vectors.copy()
+def _canonicalise(values, vectors, n_keep=None):
+    """The first ``n_keep`` sorted eigenvectors with cluster bases and the sign rule applied."""
+    n_keep = vectors.shape[1] if n_keep is None else n_keep
+    out = vectors[:, :n_keep].copy()
     for cluster in eigenvalue_clusters(values):
+        if cluster.start >= n_keep:
+            break
         if cluster.stop - cluster.start > 1:
-            vectors[:, cluster] = canonical_basis(vectors[:, cluster])
-    return sign_flip(vectors)
+            count = min(cluster.stop, n_keep) - cluster.start
+            out[:, cluster.start:cluster.start + count] = canonical_basis(vectors[:, cluster], count)
+    return sign_flip(out)
 
 
 def _deflate(values, vectors, trivial, operator):
@@ -258,8 +272,11 @@ def smallest_eigenpairs(M, n_components, *, trivial=None, solver="auto"):
     solver : {"auto", "dense", "arpack"}
         ``"dense"``: LAPACK ``eigh`` on a dense copy (memory :math:`8N^2` bytes).
         ``"arpack"``: ARPACK shift-invert on the sparse matrix (sparse LU of
-        :math:`M + \epsilon I`). ``"auto"``: dense when
-        ``N <= DENSE_MAX_SAMPLES`` (2000), ARPACK otherwise.
+        :math:`M + \epsilon I`); if a degenerate cluster would need more than
+        :math:`N/4` eigenpairs, the dense solver takes over for
+        ``N <= DENSE_FALLBACK_MAX_SAMPLES`` (20000) and a ``ValueError`` is
+        raised above. ``"auto"``: dense when ``N <= DENSE_MAX_SAMPLES`` (2000),
+        ARPACK otherwise.
 
     Returns
     -------
@@ -297,7 +314,13 @@ def smallest_eigenpairs(M, n_components, *, trivial=None, solver="auto"):
     # n_components is seen whole; grow until the cut falls in a gap.
     count = min(N, n_components + (trivial is not None) + 4)
     while True:
-        if solver == "arpack" and count < N - 1:
+        if solver == "arpack" and count > N // 4 and N > DENSE_FALLBACK_MAX_SAMPLES:
+            raise ValueError(
+                f"the {n_components} smallest eigenpairs sit in a degenerate cluster of more than "
+                f"{count} eigenvalues; ARPACK cannot resolve it and N={N} is too large for the dense "
+                f"solver. Use fewer n_components, or connect the graph (e.g. add a kNN relation)."
+            )
+        if solver == "arpack" and count < min(N - 1, N // 4 + 1):
             values, vectors = _smallest_sparse(M, count, scale)
         else:
             values, vectors = _smallest_dense(M.toarray() if sp.issparse(M) else M, count)
@@ -308,8 +331,7 @@ def smallest_eigenpairs(M, n_components, *, trivial=None, solver="auto"):
         if cut_in_gap:
             break
         count = min(N, 2 * count)
-    vectors = _canonicalise(values, vectors)
-    return values[:n_components], vectors[:, :n_components]
+    return values[:n_components], _canonicalise(values, vectors, n_components)
 
 
 def laplacian_eigenpairs(G, n_components, *, kind="combinatorial", solver="auto"):
@@ -338,7 +360,37 @@ def laplacian_eigenpairs(G, n_components, *, kind="combinatorial", solver="auto"
         trivial = np.ones(G.shape[0])
     else:
         trivial = np.sqrt(np.asarray(G.sum(axis=1)).ravel())
+    check_option(solver, name="solver", options=("auto", "dense", "arpack"))
+    n_components = check_n_components(
+        n_components, G.shape[0] - 1, what="the number of non-trivial eigenvectors (N - 1)"
+    )
+    if kind == "combinatorial":
+        shortcut = _component_null_space(G, n_components)
+        if shortcut is not None:
+            return shortcut
     return smallest_eigenpairs(L, n_components, trivial=trivial, solver=solver)
+
+
+def _component_null_space(G, n_components):
+    """Exact eigenpairs when the null space of L (minus the constant) holds them all.
+
+    The null space of :math:`L` is spanned by the indicators of the connected
+    components, so a graph with :math:`c` components and :math:`c - 1 \\ge K`
+    needs no eigensolver: the answer is :math:`K` vectors of the canonical basis
+    of that space with the constant direction removed, all with eigenvalue 0.
+    Returns ``None`` when the shortcut does not apply.
+    """
+    n_comp, labels = connected_components(G, directed=False)
+    if n_comp - 1 < n_components:
+        return None
+    sizes = np.bincount(labels)
+    indicators = np.zeros((G.shape[0], n_comp))
+    indicators[np.arange(G.shape[0]), labels] = 1.0 / np.sqrt(sizes[labels])
+    constant = np.sqrt(sizes / G.shape[0])  # the constant vector in indicator coordinates
+    # Orthonormal complement of `constant` in R^c, mapped back to samples.
+    complement = np.linalg.svd(np.eye(n_comp) - np.outer(constant, constant))[0][:, : n_comp - 1]
+    basis = indicators @ complement
+    return np.zeros(n_components), sign_flip(canonical_basis(basis, n_components))
 
 
 def graph_quadratic_form(X, G):

@@ -8,7 +8,7 @@ from scipy.sparse.csgraph import laplacian as csgraph_laplacian
 from scipy.spatial.distance import pdist
 from sklearn.metrics.pairwise import linear_kernel, polynomial_kernel, rbf_kernel
 
-from spectral_ssl import linalg, losses
+from spectral_ssl import graphs, linalg, losses
 
 
 # --------------------------------------------------------------------------- helpers
@@ -544,3 +544,42 @@ GOOD = random_graph(10, density=0.5, seed=1)
 def test_bad_arguments_are_refused(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# --------------------------------------------------------------------------- null-space shortcut
+
+
+def test_component_shortcut_equals_the_eigensolver_path():
+    # 40 pairs: 39 non-trivial zero eigenvalues; asking for 6 takes the shortcut.
+    G = graphs.from_groups(np.tile(np.arange(40), 2))
+    values, vectors = linalg.laplacian_eigenpairs(G, 6)
+    ref_values, ref_vectors = linalg.smallest_eigenpairs(
+        linalg.laplacian(G), 6, trivial=np.ones(80), solver="dense"
+    )
+    assert np.array_equal(values, np.zeros(6))
+    assert np.max(np.abs(ref_values)) < 1e-12
+    assert np.max(np.abs(vectors - ref_vectors)) < 1e-12
+
+
+def test_component_shortcut_vectors_are_null_and_orthogonal_to_constant():
+    G = graphs.from_groups(np.repeat(np.arange(25), 3))
+    _, U = linalg.laplacian_eigenpairs(G, 10)
+    L = linalg.laplacian(G)
+    assert np.max(np.abs(L @ U)) < 1e-12
+    assert np.max(np.abs(U.sum(axis=0))) < 1e-12
+    assert np.max(np.abs(U.T @ U - np.eye(10))) < 1e-12
+
+
+def test_arpack_with_a_huge_degenerate_cluster_falls_back_to_dense():
+    # 300 pairs + asking past the zero cluster: ARPACK alone would need > N/4 pairs.
+    G = graphs.from_groups(np.tile(np.arange(300), 2))
+    values, _ = linalg.laplacian_eigenpairs(G, 302, solver="arpack")
+    assert np.max(np.abs(values[:299])) < 1e-10
+    assert np.allclose(values[299:], 2.0)
+
+
+def test_canonical_basis_prefix_does_not_depend_on_count():
+    rng = np.random.default_rng(3)
+    Q = np.linalg.qr(rng.standard_normal((30, 6)))[0]
+    full = linalg.canonical_basis(Q)
+    assert np.max(np.abs(linalg.canonical_basis(Q, 2) - full[:, :2])) < 1e-13
