@@ -192,7 +192,7 @@ def canonical_basis(vectors, count=None):
     projector onto the span and :math:`p` chosen greedily (see the module
     docstring). Rotating ``vectors`` by any orthogonal matrix gives the same result.
     With ``count`` only the first ``count`` basis vectors are computed (they do
-    not depend on the later pivots), at cost :math:`O(N m\,\text{count})`.
+    not depend on the later pivots), at cost O(N m count) for m vectors of length N.
     """
     vectors = np.asarray(vectors, dtype=np.float64)
     if vectors.ndim != 2:
