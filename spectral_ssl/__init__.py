@@ -12,4 +12,21 @@ from .methods import solve
 
 __version__ = "0.1.0"
 
-__all__ = ["graphs", "linalg", "losses", "reference", "solve", "__version__"]
+# The scikit-learn estimators are imported on first use: importing spectral_ssl does not
+# import scikit-learn.
+_ESTIMATORS = ("VICReg", "SimCLR", "BarlowTwins", "SpectralContrastive")
+
+
+def __getattr__(name):
+    if name in _ESTIMATORS:
+        from . import estimators
+
+        return getattr(estimators, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_ESTIMATORS])
+
+
+__all__ = ["graphs", "linalg", "losses", "reference", "solve", "__version__", *_ESTIMATORS]
