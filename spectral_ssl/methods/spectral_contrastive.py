@@ -126,7 +126,7 @@ def optimal_representation(G, n_components, *, solver="auto"):
     G : relation graph, shape (N, N)
         No isolated sample (``ValueError``: its representation would be undetermined).
     n_components : int, 1 <= K <= N
-    solver : {"auto", "dense", "arpack"}
+    solver : {"auto", "dense", "arpack", "lobpcg"}
         See :func:`spectral_ssl.linalg.smallest_eigenpairs`.
 
     Returns

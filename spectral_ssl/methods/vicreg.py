@@ -323,7 +323,7 @@ def optimal_representation(G, n_components, *, variance=25.0, covariance=1.0, in
         :math:`K\times K` problem solved numerically (``exact=False``).
     eps : float
         :math:`\epsilon` of the hinge.
-    solver : {"auto", "dense", "arpack"}
+    solver : {"auto", "dense", "arpack", "lobpcg"}
         Laplacian eigensolver, see :func:`spectral_ssl.linalg.smallest_eigenpairs`.
     restarts, random_state :
         Starts of the numerical hinge solve (unused for "square").

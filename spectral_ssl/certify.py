@@ -1,0 +1,574 @@
+r"""Numerical optimality certificates: closed form against random-restart minimisation.
+
+A method module (see ``CONTRIBUTING.md``, "The contract of a method module")
+returns a representation it claims to be optimal. :func:`certify` checks the
+claim the direct way: it minimises the method's exact graph-form loss
+:math:`\mathcal L` from ``restarts`` random starts with L-BFGS-B, using the
+analytic gradient of the module's ``loss_and_gradient``, and compares
+
+.. math::
+
+    \text{gap} = \mathcal L(Z^\star) - \min_{r} \mathcal L(Z_r),
+    \qquad
+    \text{relative gap} = \frac{\text{gap}}{\max(1, |\min_r \mathcal L(Z_r)|)} .
+
+The certificate *passes* when :math:`\text{gap} \le \text{rtol}\cdot
+\max(1, |\min_r \mathcal L(Z_r)|)`: no start found a lower loss than the closed
+form. It also reports the norm of the gradient of :math:`\mathcal L` at the
+closed form (a global optimum of a smooth loss is a stationary point, so it
+must be at round-off level there).
+
+What is optimised depends on the regime:
+
+* ``"nonparametric"``: :math:`Z \in \mathbb R^{N\times K}` directly, starts
+  :math:`Z_{ik} \sim \mathcal N(0, 1)`.
+* ``"linear"``: :math:`(W, b)` with :math:`Z = X W + \mathbf 1 b^\top`; by the
+  chain rule :math:`\partial\mathcal L/\partial W = X^\top g` and
+  :math:`\partial\mathcal L/\partial b = g^\top \mathbf 1` with
+  :math:`g = \partial\mathcal L/\partial Z`.
+* ``"kernel"``: the same with the Gram matrix :math:`K_X` of the
+  representation's own kernel in place of :math:`X` (:math:`W = A`).
+
+**Whitened parametrisation** (``parametrization="whitened"``, the default).
+Searching over :math:`W` directly is as ill-conditioned as the features: an
+rbf Gram matrix has eigenvalues spread over many decades, and L-BFGS-B then
+stops far from the optimum after tens of thousands of iterations. The
+parametric regimes therefore search over :math:`(C, b)` with
+:math:`Z = P C + \mathbf 1 b^\top`, :math:`P = F T` an orthogonal basis of the
+numerical range the project's solvers work in:
+
+* linear: :math:`T = V_r \operatorname{diag}(\sqrt N / s_r)` from the thin
+  SVD :math:`F - \mathbf 1\bar f^\top = U S V^\top` of the centred features,
+  keeping the directions of variance :math:`s^2/N` above
+  ``LINEAR_RANK_RTOL`` (:math:`10^{-10}`) times the largest, the threshold of
+  :func:`spectral_ssl.linalg.generalized_eigh`; the centred search features
+  are :math:`\sqrt N U_r`;
+* kernel: :math:`P = V_r`, the eigenvectors of :math:`K_X` with eigenvalue
+  above ``KERNEL_RANK_RTOL`` (:math:`10^{-10}`) times the largest, the range
+  of :func:`spectral_ssl.linalg.kernel_range_basis`
+  (:math:`A = V_r\operatorname{diag}(1/s_r)\,C`).
+
+Where the features have full numerical rank this is an invertible change of
+variables: the same set of representations and the same minimum. A method that
+truncates more (a larger ``rank_rtol``) is checked against a larger set, which
+only makes the certificate stronger. (For a strictly positive-definite kernel
+such as rbf the *exact* infimum over all :math:`A` is the non-parametric
+optimum, reached only with unbounded coefficients along eigen-directions below
+any threshold; the certificate, like the solvers, is about the numerical
+range.) ``parametrization="raw"`` searches over :math:`(W, b)` or
+:math:`(A, b)` themselves.
+
+The starts are :math:`W_{dk} \sim \mathcal N(0, 1)/(\sqrt D\, s)` (:math:`D`
+columns of the feature matrix searched over, :math:`s` the root mean square of
+its centred entries) and :math:`b = -\bar f^\top W + \xi`,
+:math:`\xi_k \sim \mathcal N(0, 1)`, so that the starting :math:`Z` has
+entries of order one whatever the scale of the features.
+
+Nothing in this module knows a particular method: the method module is looked
+up in :data:`spectral_ssl.methods.REGISTRY` at call time, its optimum comes from
+:func:`spectral_ssl.methods.solve`, and its loss from its ``loss_and_gradient``
+evaluated with the representation's ``hyperparameters``.
+"""
+
+import math
+import numbers
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.optimize
+
+from . import linalg
+from . import methods as _methods
+from ._validation import check_features, check_graph, check_option, check_random_state, check_scalar
+
+#: L-BFGS-B relative decrease tolerance: stop when
+#: :math:`(f_k - f_{k+1}) / \max(|f_k|, |f_{k+1}|, 1) \le` ``FTOL``.
+FTOL = 1e-15
+
+#: L-BFGS-B projected-gradient tolerance (largest absolute gradient entry).
+GTOL = 1e-10
+
+#: Number of correction pairs kept by L-BFGS-B (scipy's default is 10; more
+#: helps on the ill-conditioned kernel problems at negligible cost).
+MAXCOR = 30
+
+#: Whitened linear search: directions of the centred features whose variance is
+#: below this times the largest are dropped (as in :func:`spectral_ssl.linalg.generalized_eigh`).
+LINEAR_RANK_RTOL = 1e-10
+
+#: Whitened kernel search: eigen-directions of the Gram matrix whose eigenvalue is
+#: below this times the largest are dropped (as in :func:`spectral_ssl.linalg.kernel_range_basis`).
+KERNEL_RANK_RTOL = 1e-10
+
+PARAMETRIZATIONS = ("whitened", "raw")
+
+#: Columns of :meth:`Certificate.as_row`, in table order.
+ROW_COLUMNS = ("case", "method", "regime", "parametrization", "n_samples", "n_components",
+               "rank", "exact",
+               "closed_form_loss", "best_numerical_loss", "gap", "relative_gap",
+               "gradient_norm", "passed", "restarts", "elapsed")
+
+
+@dataclass(kw_only=True, repr=False)
+class Certificate:
+    r"""The outcome of :func:`certify`.
+
+    Attributes
+    ----------
+    method : str
+    regime : {"nonparametric", "linear", "kernel"}
+    n_samples, n_components : int
+        :math:`N` and :math:`K`.
+    closed_form_loss : float
+        ``rep.loss``: the exact loss at the method's returned optimum.
+    numerical_losses : ndarray, shape (restarts,)
+        Final loss of each L-BFGS-B run, in the order of the starts.
+    best_numerical_loss : float
+        Their minimum.
+    gap : float
+        ``closed_form_loss - best_numerical_loss`` (negative: the closed form is lower).
+    relative_gap : float
+        ``gap / max(1, |best_numerical_loss|)``.
+    gradient_norm : float
+        Frobenius norm of the gradient of the loss at the closed form with
+        respect to the parameters searched over: :math:`Z`; or :math:`(C, b)`
+        (whitened) / :math:`(W, b)` or :math:`(A, b)` (raw).
+    exact : bool
+        ``rep.exact``: whether the method claims a proven global optimum.
+    passed : bool
+        ``closed_form_loss <= best_numerical_loss + rtol * max(1, |best_numerical_loss|)``.
+    rtol : float
+        The tolerance ``passed`` used.
+    parametrization : str
+        ``"whitened"`` or ``"raw"`` (parametric regimes), ``"Z"`` (non-parametric).
+    hyperparameters : dict
+        The loss's keyword arguments (``rep.hyperparameters``).
+    elapsed : float
+        Wall-clock seconds for the whole certificate (closed form and restarts).
+    converged : tuple of bool
+        L-BFGS-B's success flag of each restart.
+    n_iterations : tuple of int
+        Iterations of each restart.
+    representation : Representation
+        The certified closed form itself.
+    numerical_Z : ndarray, shape (N, K)
+        The representation reached by the best restart.
+    """
+
+    method: str
+    regime: str
+    n_samples: int
+    n_components: int
+    closed_form_loss: float
+    numerical_losses: np.ndarray
+    best_numerical_loss: float
+    gap: float
+    relative_gap: float
+    gradient_norm: float
+    exact: bool
+    passed: bool
+    rtol: float
+    parametrization: str = "Z"
+    hyperparameters: dict = field(default_factory=dict)
+    elapsed: float = 0.0
+    converged: tuple = ()
+    n_iterations: tuple = ()
+    representation: object = None
+    numerical_Z: np.ndarray = None
+
+    @property
+    def restarts(self):
+        """Number of random starts."""
+        return int(np.size(self.numerical_losses))
+
+    def as_row(self, case=None):
+        """A flat dict of the scalar results (one table row; keys in :data:`ROW_COLUMNS` order).
+
+        ``case`` is an optional label stored under ``"case"``; the
+        hyper-parameters follow the fixed columns, one key each.
+        """
+        row = {
+            "case": case,
+            "method": self.method,
+            "regime": self.regime,
+            "parametrization": self.parametrization,
+            "n_samples": int(self.n_samples),
+            "n_components": int(self.n_components),
+            "rank": None if self.representation is None else int(self.representation.rank),
+            "exact": bool(self.exact),
+            "closed_form_loss": float(self.closed_form_loss),
+            "best_numerical_loss": float(self.best_numerical_loss),
+            "gap": float(self.gap),
+            "relative_gap": float(self.relative_gap),
+            "gradient_norm": float(self.gradient_norm),
+            "passed": bool(self.passed),
+            "restarts": self.restarts,
+            "elapsed": float(self.elapsed),
+        }
+        for key, value in self.hyperparameters.items():
+            row.setdefault(key, value)
+        return row
+
+    def __repr__(self):
+        verdict = "PASSED" if self.passed else "FAILED"
+        return (
+            f"Certificate({verdict}: method={self.method!r}, regime={self.regime!r}, "
+            f"parametrization={self.parametrization!r}, "
+            f"N={self.n_samples}, K={self.n_components}, exact={self.exact}, "
+            f"closed_form_loss={self.closed_form_loss:.12g}, "
+            f"best_numerical_loss={self.best_numerical_loss:.12g} (best of {self.restarts}), "
+            f"gap={self.gap:.3e}, relative_gap={self.relative_gap:.3e}, "
+            f"gradient_norm={self.gradient_norm:.3e}, rtol={self.rtol:.1e}, "
+            f"elapsed={self.elapsed:.2f}s)"
+        )
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _check_method(method):
+    available = sorted(_methods.REGISTRY)
+    if not isinstance(method, str) or method not in _methods.REGISTRY:
+        raise ValueError(
+            f"method must be the name of a registered method, one of {available}; got {method!r}."
+        )
+    return _methods.REGISTRY[method]
+
+
+def _check_positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= 1, got {value!r}.")
+    if value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value}.")
+    return int(value)
+
+
+def _check_regime(X, regime):
+    if regime is None:
+        return "nonparametric" if X is None else "linear"
+    check_option(regime, name="regime", options=_methods.REGIMES)
+    if regime == "nonparametric" and X is not None:
+        raise ValueError(
+            "X is given but regime='nonparametric' optimises Z directly and ignores X; "
+            "drop X or use regime='linear' or regime='kernel'."
+        )
+    if regime != "nonparametric" and X is None:
+        raise ValueError(f"regime={regime!r} needs the inputs X; pass X as an (N, D) array.")
+    return regime
+
+
+def _parametric_parts(rep, regime):
+    """Feature matrix F and closed-form parameters (W, b) with Z = F W + 1 b^T."""
+    needed = ("W", "bias") if regime == "linear" else ("A", "bias", "X_fit", "kernel")
+    missing = [name for name in needed if not hasattr(rep, name)]
+    if missing:
+        raise TypeError(
+            f"the method returned a {type(rep).__name__} without {missing} for regime={regime!r}; "
+            f"its optimal_{'linear' if regime == 'linear' else 'kernel'} must return a "
+            f"{'LinearRepresentation' if regime == 'linear' else 'KernelRepresentation'}."
+        )
+    if regime == "linear":
+        return None, np.asarray(rep.W, dtype=np.float64), np.asarray(rep.bias, dtype=np.float64)
+    gram = np.asarray(rep.kernel(rep.X_fit, rep.X_fit), dtype=np.float64)
+    return gram, np.asarray(rep.A, dtype=np.float64), np.asarray(rep.bias, dtype=np.float64)
+
+
+# --------------------------------------------------------------------------- objectives
+
+
+def _nonparametric_objective(loss_and_gradient, G, hyper, shape):
+    def objective(flat):
+        value, grad = loss_and_gradient(flat.reshape(shape), G, **hyper)
+        return float(value), np.asarray(grad, dtype=np.float64).ravel()
+
+    return objective
+
+
+def _parametric_objective(loss_and_gradient, G, hyper, F, K):
+    D = F.shape[1]
+
+    def unpack(flat):
+        return flat[: D * K].reshape(D, K), flat[D * K:]
+
+    def objective(flat):
+        W, b = unpack(flat)
+        value, g = loss_and_gradient(F @ W + b, G, **hyper)
+        g = np.asarray(g, dtype=np.float64)
+        return float(value), np.concatenate([(F.T @ g).ravel(), g.sum(axis=0)])
+
+    return objective, unpack
+
+
+def _search_features(F, regime):
+    r"""Orthogonal search features :math:`P` spanning the numerical range (module docstring)."""
+    if regime == "kernel":
+        _, V = linalg.kernel_range_basis(F, rank_rtol=KERNEL_RANK_RTOL)
+        return V
+    N = F.shape[0]
+    _, s, Vt = np.linalg.svd(F - F.mean(axis=0), full_matrices=False)
+    if s.size == 0 or s[0] == 0:
+        raise ValueError("X is constant (no direction with variance): there is nothing to optimise.")
+    keep = s**2 > LINEAR_RANK_RTOL * s[0] ** 2
+    return F @ (Vt[keep].T * (math.sqrt(N) / s[keep]))
+
+
+def _minimise(objective, start, max_iter):
+    res = scipy.optimize.minimize(
+        objective, start, jac=True, method="L-BFGS-B",
+        options={"maxiter": max_iter, "maxfun": 2 * max_iter, "ftol": FTOL, "gtol": GTOL,
+                 "maxcor": MAXCOR},
+    )
+    return res
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def certify(method, G, n_components, *, X=None, regime=None, restarts=10, random_state=0,
+            rtol=1e-8, max_iter=20000, parametrization="whitened", solve_options=None, **hyper):
+    r"""Certify a method's closed-form optimum against random-restart L-BFGS-B.
+
+    Parameters
+    ----------
+    method : str
+        A key of :data:`spectral_ssl.methods.REGISTRY` (e.g. ``"vicreg"``).
+    G : array_like or sparse matrix, shape (N, N)
+        The relation graph (validated by :func:`spectral_ssl.graphs.check`).
+    n_components : int
+        :math:`K`, the dimension of the representation.
+    X : array_like, shape (N, D), optional
+        Inputs, needed for the linear and kernel regimes.
+    regime : {"nonparametric", "linear", "kernel"}, optional
+        Default: ``"nonparametric"`` without ``X``, ``"linear"`` with it.
+        ``"kernel"`` searches :math:`Z = K_X A + \mathbf 1 b^\top` with
+        :math:`K_X` = ``rep.kernel(rep.X_fit, rep.X_fit)`` (in the whitened
+        coordinates of ``parametrization``).
+    restarts : int >= 1
+        Number of random starts of the numerical minimisation.
+    random_state : None, int or numpy.random.Generator
+        Seed of the starts.
+    rtol : float >= 0
+        The certificate passes when
+        :math:`\mathcal L(Z^\star) \le \mathcal L_{best} + \text{rtol}\max(1, |\mathcal L_{best}|)`.
+    max_iter : int >= 1
+        L-BFGS-B iterations per start (function evaluations are capped at twice that).
+        The other stopping rules are tight on purpose (``FTOL = 1e-15``,
+        ``GTOL = 1e-10``): the runs stop when they have converged.
+    parametrization : {"whitened", "raw"}
+        Linear and kernel regimes only: search over :math:`(C, b)` with
+        :math:`Z = PC + \mathbf 1 b^\top`, :math:`P` an orthogonal basis of the
+        features' numerical range (default, see the module docstring), or over
+        :math:`(W, b)` / :math:`(A, b)` themselves. ``gradient_norm`` is
+        taken with respect to the parameters searched over.
+    solve_options : dict, optional
+        Extra keyword arguments for the method's solver that are not loss
+        hyper-parameters and whose names clash with this function's (e.g. the
+        method's own ``restarts`` / ``random_state`` for a numerical inner solve).
+    **hyper
+        The method's hyper-parameters, passed to
+        :func:`spectral_ssl.methods.solve` (e.g. ``variance=25.0`` for VICReg,
+        ``kernel="rbf"`` in the kernel regime).
+
+    Returns
+    -------
+    Certificate
+
+    Raises
+    ------
+    ValueError
+        Unknown method (the message lists the registered ones), unknown regime,
+        ``X`` given with ``regime="nonparametric"`` or missing for the linear
+        and kernel regimes, ``restarts < 1``, ``rtol < 0``, ``max_iter < 1``,
+        and whatever the method's solver refuses.
+    TypeError
+        Non-integer ``restarts`` / ``max_iter``, a bad ``random_state``, or a
+        method whose result lacks the parameters of the requested regime.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spectral_ssl import graphs
+    >>> G = graphs.from_groups(np.repeat(np.arange(6), 2))
+    >>> cert = certify("vicreg", G, 2, restarts=2, variance=1.0, covariance=1.0, invariance=1.0)
+    >>> cert.passed, abs(cert.gap) < 1e-10
+    (True, True)
+    """
+    started = time.perf_counter()
+    module = _check_method(method)
+    G = check_graph(G)
+    if X is not None:
+        X = check_features(X, name="X", n_samples=G.shape[0])
+    regime = _check_regime(X, regime)
+    restarts = _check_positive_int(restarts, "restarts")
+    max_iter = _check_positive_int(max_iter, "max_iter")
+    rtol = check_scalar(rtol, name="rtol", low=0.0)
+    rng = check_random_state(random_state)
+    check_option(parametrization, name="parametrization", options=PARAMETRIZATIONS)
+    if solve_options is None:
+        solve_options = {}
+    elif not isinstance(solve_options, dict):
+        raise TypeError(f"solve_options must be a dict of keyword arguments, got {solve_options!r}.")
+    clash = sorted(set(solve_options) & set(hyper))
+    if clash:
+        raise ValueError(f"{clash} given both in solve_options and as hyper-parameters; give each once.")
+
+    rep = _methods.solve(method, G, n_components, X=X, regime=regime, **hyper, **solve_options)
+    loss_hyper = dict(rep.hyperparameters)
+    loss_and_gradient = module.loss_and_gradient
+    N, K = np.shape(rep.Z)
+
+    if regime == "nonparametric":
+        objective = _nonparametric_objective(loss_and_gradient, G, loss_hyper, (N, K))
+        _, closed_gradient = objective(np.asarray(rep.Z, dtype=np.float64).ravel())
+        starts = [rng.standard_normal(N * K) for _ in range(restarts)]
+        to_Z = lambda flat: flat.reshape(N, K)  # noqa: E731
+    else:
+        gram, W0, b0 = _parametric_parts(rep, regime)
+        F = X if regime == "linear" else gram
+        P = _search_features(F, regime) if parametrization == "whitened" else F
+        objective, unpack = _parametric_objective(loss_and_gradient, G, loss_hyper, P, K)
+        # The gradient at the closed form along the searched directions: the
+        # chain rule at Z0 = F W0 + b0, valid whether or not Z0 - b0 lies in span(P).
+        _, g0 = loss_and_gradient(F @ W0 + b0, G, **loss_hyper)
+        g0 = np.asarray(g0, dtype=np.float64)
+        closed_gradient = np.concatenate([(P.T @ g0).ravel(), g0.sum(axis=0)])
+        D = P.shape[1]
+        mean = P.mean(axis=0)
+        scale = math.sqrt(float(np.mean((P - mean) ** 2))) or 1.0
+        starts = []
+        for _ in range(restarts):
+            W = rng.standard_normal((D, K)) / (math.sqrt(D) * scale)
+            b = -mean @ W + rng.standard_normal(K)
+            starts.append(np.concatenate([W.ravel(), b]))
+
+        def to_Z(flat):
+            W, b = unpack(flat)
+            return P @ W + b
+
+    gradient_norm = float(np.linalg.norm(closed_gradient))
+
+    results = [_minimise(objective, start, max_iter) for start in starts]
+    losses = np.array([float(res.fun) for res in results])
+    best = int(np.argmin(losses))
+    best_loss = float(losses[best])
+    closed_loss = float(rep.loss)
+    gap = closed_loss - best_loss
+    scale = max(1.0, abs(best_loss))
+    return Certificate(
+        method=method, regime=regime, n_samples=int(N), n_components=int(K),
+        closed_form_loss=closed_loss, numerical_losses=losses, best_numerical_loss=best_loss,
+        gap=gap, relative_gap=gap / scale, gradient_norm=gradient_norm, exact=bool(rep.exact),
+        passed=bool(closed_loss <= best_loss + rtol * scale), rtol=rtol,
+        parametrization="Z" if regime == "nonparametric" else parametrization,
+        hyperparameters=loss_hyper, elapsed=time.perf_counter() - started,
+        converged=tuple(bool(res.success) for res in results),
+        n_iterations=tuple(int(res.nit) for res in results),
+        representation=rep, numerical_Z=to_Z(results[best].x),
+    )
+
+
+def certify_table(cases, **common):
+    """Certify several cases; return one :meth:`Certificate.as_row` dict per case.
+
+    Parameters
+    ----------
+    cases : iterable of dict
+        Each dict holds the keyword arguments of :func:`certify`
+        (``method``, ``G``, ``n_components`` and any others) and optionally a
+        label under ``"case"``.
+    **common
+        Defaults for every case (e.g. ``restarts=5``); a case's own entries win.
+
+    Returns
+    -------
+    rows : list of dict
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spectral_ssl import graphs
+    >>> G = graphs.from_groups(np.repeat(np.arange(6), 2))
+    >>> rows = certify_table([{"case": "pairs", "method": "vicreg", "G": G, "n_components": 1}],
+    ...                      restarts=1, variance=1.0, covariance=1.0, invariance=1.0)
+    >>> rows[0]["case"], rows[0]["passed"]
+    ('pairs', True)
+    """
+    rows = []
+    for index, case in enumerate(cases):
+        if not isinstance(case, dict):
+            raise TypeError(
+                f"cases[{index}] must be a dict of certify keyword arguments, got {type(case).__name__}."
+            )
+        kwargs = {**common, **case}
+        label = kwargs.pop("case", None)
+        for name in ("method", "G", "n_components"):
+            if name not in kwargs:
+                raise ValueError(
+                    f"cases[{index}] has no {name!r}; every case needs method, G and n_components.")
+        method, G, n_components = kwargs.pop("method"), kwargs.pop("G"), kwargs.pop("n_components")
+        cert = certify(method, G, n_components, **kwargs)
+        rows.append(cert.as_row(case=label if label is not None else f"case {index}"))
+    return rows
+
+
+def _format_cell(value, float_format):
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return format(float(value), float_format)
+    return "" if value is None else str(value)
+
+
+def format_table(rows, columns=None, *, markdown=False, float_format=".6g"):
+    """Render table rows (dicts) as aligned plain text or a Markdown table.
+
+    Parameters
+    ----------
+    rows : list of dict
+        E.g. the output of :func:`certify_table`.
+    columns : sequence of str, optional
+        Keys to show, in order. Default: the :data:`ROW_COLUMNS` present in the
+        rows, then any other keys in order of first appearance.
+    markdown : bool
+        Pipe-table syntax (numbers right-aligned) instead of space-aligned text.
+    float_format : str
+        ``format`` spec of real numbers (booleans print as yes/no).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(format_table([{"case": "a", "gap": 0.5}, {"case": "bb", "gap": -1e-12}]))
+    case  gap
+    a     0.5
+    bb    -1e-12
+    """
+    rows = list(rows)
+    if columns is None:
+        seen = []
+        for row in rows:
+            seen += [key for key in row if key not in seen]
+        columns = [c for c in ROW_COLUMNS if c in seen] + [c for c in seen if c not in ROW_COLUMNS]
+    columns = list(columns)
+    cells = [[_format_cell(row.get(c), float_format) for c in columns] for row in rows]
+    widths = [max([len(c)] + [len(r[j]) for r in cells]) for j, c in enumerate(columns)]
+    numeric = [all(isinstance(row.get(c), numbers.Number) and not isinstance(row.get(c), bool)
+                   for row in rows) and bool(rows) for c in columns]
+    if markdown:
+        def line(values):
+            return "| " + " | ".join(
+                v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)) + " |"
+        rule = "|" + "|".join(("-" * (w + 1) + ":") if num else ("-" * (w + 2))
+                              for w, num in zip(widths, numeric)) + "|"
+        return "\n".join([line(columns), rule] + [line(r) for r in cells])
+    lines = ["  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
+             for values in [columns] + cells]
+    return "\n".join(lines)
+
+
+__all__ = ["Certificate", "certify", "certify_table", "format_table", "ROW_COLUMNS"]

@@ -1,0 +1,611 @@
+r"""Matplotlib figures of the closed-form optima.
+
+Every function builds a :class:`matplotlib.figure.Figure` directly (no
+``pyplot``, no display, no global state): it works on headless machines and
+inside notebooks alike, and the caller saves it with ``fig.savefig(path)``
+(rendered by the Agg backend). One small style, :data:`STYLE`, is applied to
+every figure.
+
+The spectrum figures test the theory's fourth claim, rank collapse as a
+function of the hyper-parameters: the optimum has per-direction variances
+:math:`t_k` (``rep.scales``), so the singular values of the centred
+representation :math:`HZ` are :math:`\sqrt{N t_k}` (:math:`Z^\top H Z/N`
+has eigenvalues :math:`t_k`; a rotation :math:`R` does not change them).
+The figures plot the measured singular values against that prediction.
+"""
+
+import numpy as np
+
+#: rc parameters shared by every figure of the toolkit.
+STYLE = {
+    "font.size": 9,
+    "axes.titlesize": 9,
+    "axes.labelsize": 9,
+    "legend.fontsize": 8,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "lines.linewidth": 1.4,
+    "lines.markersize": 5,
+    "savefig.dpi": 150,
+    "savefig.bbox": "tight",
+}
+
+#: Short names of the hyper-parameters in titles and legends.
+_SHORT = {"variance": "var", "covariance": "cov", "invariance": "inv"}
+
+
+def _figure(nrows=1, ncols=1, *, width=4.2, height=3.2):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width * ncols, height * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    return fig, axes
+
+
+def _style():
+    import matplotlib
+
+    return matplotlib.rc_context(STYLE)
+
+
+def singular_values(rep):
+    """Singular values of the centred representation :math:`HZ`, in decreasing order."""
+    Z = np.asarray(rep.Z, dtype=np.float64)
+    return np.linalg.svd(Z - Z.mean(axis=0), compute_uv=False)
+
+
+def predicted_singular_values(rep):
+    r"""The theory's singular values :math:`\sqrt{N t_k}` (``rep.scales`` are :math:`t_k`), decreasing."""
+    t = np.clip(np.asarray(rep.scales, dtype=np.float64), 0.0, None)
+    return np.sort(np.sqrt(rep.Z.shape[0] * t))[::-1]
+
+
+def format_hyperparameters(hyper, keys=("variance", "covariance", "invariance", "variance_kind")):
+    """``"var=1, cov=1, inv=0.1, square"``: the hyper-parameters that shape the optimum."""
+    parts = []
+    for key in keys:
+        if key not in hyper:
+            continue
+        value = hyper[key]
+        if isinstance(value, str):
+            parts.append(value)
+        else:
+            parts.append(f"{_SHORT.get(key, key)}={value:g}")
+    return ", ".join(parts)
+
+
+def _check_rep(rep):
+    for attribute in ("Z", "scales"):
+        if not hasattr(rep, attribute):
+            raise TypeError(
+                f"rep must be a Representation (with Z and scales), got {type(rep).__name__}."
+            )
+
+
+
+
+def _decorate(ax, K):
+    ax.set_xlabel("component $k$ (sorted)")
+    ax.set_ylabel("singular value")
+    ax.set_xlim(0.5, K + 0.5)
+    ax.set_ylim(bottom=0.0)
+    if K <= 20:
+        ax.set_xticks(np.arange(1, K + 1, 1 if K <= 10 else 2))
+
+
+def spectrum_figure(rep, *, title=None):
+    r"""Singular values of the centred :math:`Z` against the predicted :math:`\sqrt{N t_k}`.
+
+    Parameters
+    ----------
+    rep : Representation (any regime)
+    title : str, optional
+        Default: method, regime, hyper-parameters, rank and :math:`N`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes; crosses are measured, the line is the prediction.
+    """
+    _check_rep(rep)
+    with _style():
+        fig, axes = _figure()
+        ax = axes[0, 0]
+        observed = singular_values(rep)
+        predicted = predicted_singular_values(rep)
+        k = np.arange(1, predicted.size + 1)
+        ax.plot(k, predicted, "-", color="C0", alpha=0.55, label="predicted $\\sqrt{N t_k}$")
+        ax.plot(k, observed[: predicted.size], "x", color="C3", label="singular values of $HZ$")
+        _decorate(ax, len(rep.scales))
+        if title is None:
+            title = (f"{rep.method} ({getattr(rep, 'regime', '?')}): "
+                     f"{format_hyperparameters(rep.hyperparameters)}\n"
+                     f"N={rep.Z.shape[0]}, K={rep.Z.shape[1]}, rank={rep.rank}")
+        ax.set_title(title)
+        ax.legend(loc="lower left")
+    return fig
+
+
+def spectra_figure(panels, *, suptitle=None, label_key="invariance"):
+    r"""Several optima overlaid per panel: how the spectrum collapses as a weight grows.
+
+    Parameters
+    ----------
+    panels : dict or list
+        ``{panel title: [item, ...]}``, one axes per entry (side by side); a
+        plain list is one panel titled by its first representation's regime.
+        An item is a ``Representation`` or a ``(legend label, Representation)`` pair.
+    suptitle : str, optional
+        Title of the whole figure.
+    label_key : str
+        For items without a label: the hyper-parameter named in the legend
+        (other hyper-parameters are named too when they differ from the
+        panel's first representation).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Crosses: measured singular values of :math:`HZ`; lines: :math:`\sqrt{N t_k}`.
+    """
+    if not isinstance(panels, dict):
+        panels = list(panels)
+        if not panels:
+            raise ValueError("panels is empty; give at least one representation.")
+        first = panels[0][1] if isinstance(panels[0], tuple) else panels[0]
+        panels = {getattr(first, "regime", ""): panels}
+    if not panels or any(len(items) == 0 for items in panels.values()):
+        raise ValueError("every panel needs at least one representation.")
+    labelled = {}
+    for name, items in panels.items():
+        pairs = [item if isinstance(item, tuple) else (None, item) for item in items]
+        for _, rep in pairs:
+            _check_rep(rep)
+        base = pairs[0][1].hyperparameters
+        filled = []
+        for label, rep in pairs:
+            if label is None:
+                hyper = rep.hyperparameters
+                others = [k for k in ("variance", "covariance", "variance_kind")
+                          if k in hyper and hyper.get(k) != base.get(k)]
+                label = format_hyperparameters(hyper, keys=(label_key, *others))
+            filled.append((label, rep))
+        labelled[name] = filled
+    with _style():
+        fig, axes = _figure(1, len(labelled), width=3.6, height=3.6)
+        for ax, (name, pairs) in zip(axes[0], labelled.items()):
+            for i, (label, rep) in enumerate(pairs):
+                observed = singular_values(rep)
+                predicted = predicted_singular_values(rep)
+                k = np.arange(1, predicted.size + 1)
+                color = f"C{i % 10}"
+                ax.plot(k, predicted, "-", color=color, alpha=0.5)
+                ax.plot(k, observed[: predicted.size], "x", color=color,
+                        label=f"{label} (rank {rep.rank})")
+            _decorate(ax, max(len(rep.scales) for _, rep in pairs))
+            ax.set_title(f"{name}  (N={pairs[0][1].Z.shape[0]})")
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=7,
+                      title="x: singular values of $HZ$;  line: $\\sqrt{N t_k}$", title_fontsize=7)
+        if suptitle:
+            fig.suptitle(suptitle, fontsize=10)
+    return fig
+
+
+# ---- method comparison figures
+
+#: Bar colours of the four methods in the comparison figures.
+METHOD_COLORS = {"vicreg": "C0", "spectral_contrastive": "C2", "barlow_twins": "C1", "simclr": "C3"}
+
+
+def rank_components_figure(panels, *, n_components, suptitle=None):
+    r"""Rank of each optimum against the number of connected components of its relation graph.
+
+    One axes per panel, one bar per optimum: its rank (filled bar: a closed
+    form, ``exact=True``; hatched: a numerical optimum), a black tick at the
+    number of connected components :math:`c` of the graph it was computed on,
+    and a dashed line at :math:`K`. The paper's claim made visible: optima
+    confined to the graph's component structure (Barlow Twins, SimCLR,
+    spectral contrastive) have rank :math:`\le c` (:math:`c - 1` when the
+    constant direction is removed), VICReg with a small invariance weight keeps
+    up to :math:`K` directions.
+
+    Parameters
+    ----------
+    panels : list of dict
+        ``{"title": str, "bars": [bar, ...]}``; a bar is a dict with ``label``
+        (str), ``rank`` (int), ``components`` (int), ``method`` (str, picks the
+        colour from :data:`METHOD_COLORS`) and ``exact`` (bool).
+    n_components : int
+        :math:`K`.
+    suptitle : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    panels = list(panels)
+    if not panels or any(not panel.get("bars") for panel in panels):
+        raise ValueError("rank_components_figure needs at least one panel, each with at least one bar.")
+    widths = [max(2.4, 0.42 * len(panel["bars"]) + 0.9) for panel in panels]
+    with _style():
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(sum(widths), 3.6), layout="constrained")
+        axes = fig.subplots(1, len(panels), squeeze=False, width_ratios=widths)[0]
+        for ax, panel in zip(axes, panels):
+            bars = panel["bars"]
+            x = np.arange(len(bars))
+            # Components up to 4K are drawn to scale; larger counts are clipped and written out.
+            scale = max([n_components] + [bar["rank"] for bar in bars]
+                        + [bar["components"] for bar in bars if bar["components"] <= 4 * n_components])
+            ymax = 1.12 * scale + 1
+            for i, bar in enumerate(bars):
+                color = METHOD_COLORS.get(bar["method"], f"C{4 + i % 6}")
+                ax.bar(i, bar["rank"], width=0.7, color=color if bar["exact"] else "white",
+                       edgecolor=color, hatch=None if bar["exact"] else "////", linewidth=1.2)
+                c = bar["components"]
+                clipped = c > ymax
+                shown = 0.96 * ymax if clipped else c
+                ax.plot([i - 0.42, i + 0.42], [shown, shown], "-", color="black", linewidth=2.0,
+                        label="components $c$ of $G$" if i == 0 else None)
+                if clipped:
+                    ax.text(i, shown - 0.01 * ymax, f"c={c}", ha="center", va="top", fontsize=6)
+                # The rank, written where it cannot hide the component tick.
+                ax.text(i, bar["rank"] / 2 if bar["rank"] >= 0.2 * ymax
+                        else max(bar["rank"], 0 if clipped else c) + 0.02 * ymax,
+                        str(bar["rank"]), ha="center", va="center" if bar["rank"] >= 0.2 * ymax
+                        else "bottom", fontsize=7,
+                        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
+                              "alpha": 0.85})
+            ax.axhline(n_components, color="0.4", linestyle="--", linewidth=1.0,
+                       label=f"$K$ = {n_components}")
+            ax.set_xticks(x, [bar["label"] for bar in bars], rotation=55, ha="right", fontsize=7)
+            ax.set_xlim(-0.6, len(bars) - 0.4)
+            ax.set_ylim(0, ymax)
+            ax.set_ylabel("rank of the optimum")
+            ax.set_title(panel["title"])
+            ax.grid(axis="x", visible=False)
+        from matplotlib.patches import Patch
+
+        handles, labels = axes[0].get_legend_handles_labels()
+        handles += [Patch(facecolor="0.6", edgecolor="0.6", label="closed form (exact)"),
+                    Patch(facecolor="white", edgecolor="0.4", hatch="////",
+                          label="numerical optimum")]
+        labels += ["closed form (exact)", "numerical optimum"]
+        fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=7)
+        if suptitle:
+            fig.suptitle(suptitle, fontsize=10)
+    return fig
+
+
+def _unit_row_pca(Z, n_axes=2):
+    """Coordinates of the row-normalised Z on its first centred principal axes."""
+    Zn = np.asarray(Z, dtype=np.float64)
+    Zn = Zn / np.linalg.norm(Zn, axis=1)[:, None]
+    Zc = Zn - Zn.mean(axis=0)
+    U, s, _ = np.linalg.svd(Zc, full_matrices=False)
+    coords = U[:, :n_axes] * s[:n_axes]
+    # sign rule: largest-|.| entry of each axis positive, so reruns draw the same picture
+    signs = np.sign(coords[np.argmax(np.abs(coords), axis=0), np.arange(coords.shape[1])])
+    return coords * np.where(signs == 0, 1.0, signs)
+
+
+def simclr_mds_figure(panels, *, suptitle=None, color_label="position along the roll"):
+    r"""SimCLR against classical MDS of its relation's distances, one row per relation.
+
+    Columns: (1) squared chord distances
+    :math:`\lVert\hat z_i - \hat z_j\rVert^2` of the row-normalised SimCLR
+    representation against the target :math:`\Delta_{ij} = -2\tau\log G_{ij}`
+    (one dot per pair :math:`i < j`; the line is :math:`y = x + c` with the
+    free constant :math:`c` fitted, where the matching bound of the loss is
+    attained); (2) classical MDS of :math:`\Delta` (its first two coordinates;
+    ISOMAP when the distances are graph geodesics); (3) the SimCLR
+    representation on its first two centred principal axes. Points coloured by
+    ``color``.
+
+    Parameters
+    ----------
+    panels : list of dict
+        ``{"title": str, "target": (N, N) ndarray, "Z": (N, K) ndarray,
+        "mds": (N, >= 2) ndarray, "color": (N,) ndarray, "agreement": float}``
+        (``agreement``: the Spearman correlation shown in the scatter's title).
+    suptitle : str, optional
+    color_label : str
+        Label of the colour bar.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    panels = list(panels)
+    if not panels:
+        raise ValueError("simclr_mds_figure needs at least one panel.")
+    with _style():
+        fig, axes = _figure(len(panels), 3, width=3.3, height=3.0)
+        mappable = None
+        for row, panel in zip(axes, panels):
+            target = np.asarray(panel["target"], dtype=np.float64)
+            Z = np.asarray(panel["Z"], dtype=np.float64)
+            Zn = Z / np.linalg.norm(Z, axis=1)[:, None]
+            chord2 = np.maximum(2.0 - 2.0 * (Zn @ Zn.T), 0.0)
+            upper = np.triu_indices(target.shape[0], k=1)
+            t, q = target[upper], chord2[upper]
+            shift = float(np.mean(q - t))
+            ax = row[0]
+            ax.plot(t, q, ".", markersize=1.0, alpha=0.15, color="C0", rasterized=True)
+            line = np.array([0.0, t.max()])
+            ax.plot(line, line + shift, "-", color="C3", linewidth=1.0,
+                    label=f"$y = x {'+' if shift >= 0 else '-'} {abs(shift):.2f}$")
+            ax.set_xlabel(r"MDS target $\Delta_{ij} = -2\tau\log G_{ij}$")
+            ax.set_ylabel(r"SimCLR $\|\hat z_i - \hat z_j\|^2$")
+            ax.set_title(f"{panel['title']}\nSpearman {panel['agreement']:.4f}")
+            ax.legend(loc="lower right")
+            color = np.asarray(panel["color"], dtype=np.float64)
+            mds = np.asarray(panel["mds"], dtype=np.float64)
+            for ax, coords, name in ((row[1], mds[:, :2], "classical MDS of the target"),
+                                     (row[2], _unit_row_pca(Z), "SimCLR (principal axes)")):
+                mappable = ax.scatter(coords[:, 0], coords[:, 1], c=color, s=6, cmap="viridis")
+                ax.set_aspect("equal", adjustable="datalim")
+                ax.set_title(name)
+                ax.set_xticks([])
+                ax.set_yticks([])
+        fig.colorbar(mappable, ax=axes[:, 2].tolist(), label=color_label, shrink=0.6)
+        if suptitle:
+            fig.suptitle(suptitle, fontsize=10)
+    return fig
+
+
+# ---- claims figures
+# Figures of spectral_ssl.experiments.claims: accuracy / rank sweeps, bar comparisons, measured
+# singular values against the predicted sqrt(N t_k), and 2-D embeddings.
+
+
+def _claims_check_panels(panels, what):
+    panels = list(panels)
+    if not panels:
+        raise ValueError(f"{what} needs at least one panel.")
+    return panels
+
+
+def sweep_figure(panels, *, xlabel, log_x=False, suptitle=None, legend_title=None):
+    r"""Line plots of a measured quantity against a swept hyper-parameter, one axes per panel.
+
+    Parameters
+    ----------
+    panels : list of dict
+        ``{"title": str, "ylabel": str, "curves": [curve, ...]}`` with optional
+        ``"vlines"`` (``[{"x": float, "color": str, "label": str}]``, dotted
+        vertical lines, e.g. a predicted threshold), ``"hline"``
+        (``(y, label)``, a dashed reference such as chance level) and
+        ``"ylim"`` (``(low, high)``). A curve is
+        ``{"label": str, "x": array, "y": array}`` with optional ``"color"``,
+        ``"marker"`` (default ``"o"``), ``"markersize"``, ``"linestyle"``, ``"drawstyle"``
+        (e.g. ``"steps-post"``) and ``"highlight"`` (an x value marked with a
+        star, e.g. the best setting).
+    xlabel : str
+        Label of the x axis (shared by the panels).
+    log_x : bool
+        Logarithmic x axis.
+    suptitle : str, optional
+    legend_title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    panels = _claims_check_panels(panels, "sweep_figure")
+    with _style():
+        single = len(panels) == 1
+        fig, axes = _figure(1, len(panels), width=5.2 if single else 4.0, height=3.6 if single else 3.3)
+        for ax, panel in zip(axes[0], panels):
+            for i, curve in enumerate(panel["curves"]):
+                color = curve.get("color", f"C{i % 10}")
+                x = np.asarray(curve["x"], dtype=np.float64)
+                y = np.asarray(curve["y"], dtype=np.float64)
+                ax.plot(x, y, marker=curve.get("marker", "o"), markersize=curve.get("markersize", 3.5),
+                        color=color,
+                        linestyle=curve.get("linestyle", "-"),
+                        drawstyle=curve.get("drawstyle", "default"), label=curve["label"])
+                if curve.get("highlight") is not None:
+                    j = int(np.argmin(np.abs(x - curve["highlight"])))
+                    ax.plot(x[j], y[j], marker="*", markersize=11, color=color,
+                            markeredgecolor="black", markeredgewidth=0.6, linestyle="none")
+            for line in panel.get("vlines", ()):
+                ax.axvline(line["x"], color=line.get("color", "0.4"), linestyle=":", linewidth=1.1,
+                           label=line.get("label"))
+            if panel.get("hline") is not None:
+                value, label = panel["hline"]
+                ax.axhline(value, color="0.5", linestyle="--", linewidth=1.0, label=label)
+            if log_x:
+                ax.set_xscale("log")
+            if panel.get("ylim") is not None:
+                ax.set_ylim(*panel["ylim"])
+            ax.set_xlabel(xlabel)
+            ax.set_ylabel(panel["ylabel"])
+            ax.set_title(panel["title"])
+        if single:
+            axes[0, 0].legend(loc="best", fontsize=7, title=legend_title, title_fontsize=7)
+        else:
+            handles, labels = axes[0, 0].get_legend_handles_labels()
+            seen = set(labels)
+            for ax in axes[0, 1:]:
+                for h, lab in zip(*ax.get_legend_handles_labels()):
+                    if lab not in seen:
+                        handles.append(h)
+                        labels.append(lab)
+                        seen.add(lab)
+            fig.legend(handles, labels, loc="outside right center", fontsize=7, title=legend_title,
+                       title_fontsize=7)
+        if suptitle:
+            fig.suptitle(suptitle, fontsize=10)
+    return fig
+
+
+def bars_figure(panels, *, suptitle=None):
+    """Grouped comparison: one bar per method, one axes per measured quantity.
+
+    Parameters
+    ----------
+    panels : list of dict
+        ``{"title": str, "ylabel": str, "labels": [str], "values": [float]}``
+        with optional ``"colors"`` (one per bar), ``"zero_below"`` (values of
+        smaller magnitude are labelled "~0"; default :math:`10^{-4}` times the
+        largest), ``"reference"``
+        (``(value, label)``: a dashed horizontal line, e.g. the supervised
+        baseline), ``"threshold"`` (``(value, label)``: a dotted line, e.g.
+        the rule's cut-off) and ``"ylim"``.
+    suptitle : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    panels = _claims_check_panels(panels, "bars_figure")
+    with _style():
+        fig, axes = _figure(1, len(panels), width=3.3, height=3.3)
+        for ax, panel in zip(axes[0], panels):
+            labels = list(panel["labels"])
+            values = np.asarray(panel["values"], dtype=np.float64)
+            colors = panel.get("colors") or [f"C{i % 10}" for i in range(len(labels))]
+            x = np.arange(len(labels))
+            ax.bar(x, values, width=0.7, color=colors)
+            span = np.nanmax(np.abs(values)) if values.size else 1.0
+            zero_below = panel.get("zero_below", 1e-4 * max(span, 1e-300))
+            for i, v in enumerate(values):
+                text = f"{v:.3g}" if abs(v) >= zero_below else "~0"
+                ax.text(i, v + 0.01 * span, text, ha="center", va="bottom", fontsize=7)
+            if panel.get("reference") is not None:
+                value, label = panel["reference"]
+                ax.axhline(value, color="black", linestyle="--", linewidth=1.0, label=label)
+            if panel.get("threshold") is not None:
+                value, label = panel["threshold"]
+                ax.axhline(value, color="C3", linestyle=":", linewidth=1.2, label=label)
+            if panel.get("reference") is not None or panel.get("threshold") is not None:
+                ax.legend(loc="upper center", ncol=2, fontsize=7)
+            ax.set_xticks(x, labels, rotation=35, ha="right", fontsize=7)
+            if panel.get("ylim") is not None:
+                ax.set_ylim(*panel["ylim"])
+            ax.set_ylabel(panel["ylabel"])
+            ax.set_title(panel["title"])
+            ax.grid(axis="x", visible=False)
+        if suptitle:
+            fig.suptitle(suptitle, fontsize=10)
+    return fig
+
+
+def singular_value_overlay_figure(series, *, n_samples, suptitle=None):
+    r"""Measured singular values (markers) over the predicted :math:`\sqrt{N t_k}` (lines).
+
+    Unlike :func:`spectra_figure`, the measured values need not come from a
+    ``Representation``: pass the singular values of any optimum (e.g. a
+    numerical minimiser of the loss) next to the theory's prediction.
+
+    Parameters
+    ----------
+    series : list of dict
+        ``{"label": str, "measured": array, "predicted": array}`` (singular
+        values in decreasing order; ``predicted`` is :math:`\sqrt{N t_k}`).
+    n_samples : int
+        :math:`N`, shown in the title.
+    suptitle : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    series = _claims_check_panels(series, "singular_value_overlay_figure")
+    with _style():
+        fig, axes = _figure(1, 1, width=5.4, height=3.6)
+        ax = axes[0, 0]
+        K = 1
+        for i, item in enumerate(series):
+            measured = np.sort(np.asarray(item["measured"], dtype=np.float64))[::-1]
+            predicted = np.sort(np.asarray(item["predicted"], dtype=np.float64))[::-1]
+            k = np.arange(1, predicted.size + 1)
+            K = max(K, predicted.size)
+            color = f"C{i % 10}"
+            ax.plot(k, predicted, "-", color=color, alpha=0.55, linewidth=2.0)
+            ax.plot(k, measured[: predicted.size], "x", color=color, label=item["label"])
+        _decorate(ax, K)
+        ax.set_title(f"measured (x) vs predicted $\\sqrt{{N t_k}}$ (line), N={n_samples}")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
+        if suptitle:
+            fig.suptitle(suptitle, fontsize=10)
+    return fig
+
+
+def embeddings_figure(embeddings, color, *, color_label="label", categorical=True, suptitle=None,
+                      ncols=4):
+    """2-D views of several representations, points coloured by a label or a coordinate.
+
+    Each representation is drawn on its first two centred principal axes (its
+    own 2-D coordinates when it has two columns), with the sign rule of
+    :func:`spectral_ssl.linalg.sign_flip` so that reruns draw the same picture.
+
+    Parameters
+    ----------
+    embeddings : dict
+        ``{title: (N, K) array}``, ``K >= 2``.
+    color : array_like, shape (N,)
+        Class labels (``categorical=True``: one colour per class, legend) or
+        a continuous coordinate (colour bar labelled ``color_label``).
+    color_label : str
+    categorical : bool
+    suptitle : str, optional
+    ncols : int
+        Axes per row.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if not embeddings:
+        raise ValueError("embeddings_figure needs at least one embedding.")
+    color = np.asarray(color)
+    n = len(embeddings)
+    ncols = max(1, min(int(ncols), n))
+    nrows = int(np.ceil(n / ncols))
+    with _style():
+        fig, axes = _figure(nrows, ncols, width=2.8, height=2.7)
+        mappable = None
+        for ax in axes.ravel()[n:]:
+            ax.set_visible(False)
+        for ax, (title, Z) in zip(axes.ravel(), embeddings.items()):
+            Z = np.asarray(Z, dtype=np.float64)
+            if Z.ndim != 2 or Z.shape[0] != color.shape[0] or Z.shape[1] < 1:
+                raise ValueError(
+                    f"embedding {title!r} has shape {Z.shape}; it needs one row per entry of color "
+                    f"({color.shape[0]})."
+                )
+            Zc = Z - Z.mean(axis=0)
+            U, s, _ = np.linalg.svd(Zc, full_matrices=False)
+            coords = U[:, :2] * s[:2]
+            if coords.shape[1] == 1:
+                coords = np.column_stack([coords[:, 0], np.zeros(coords.shape[0])])
+            signs = np.sign(coords[np.argmax(np.abs(coords), axis=0), np.arange(2)])
+            coords = coords * np.where(signs == 0, 1.0, signs)
+            if categorical:
+                classes = np.unique(color)
+                for j, c in enumerate(classes):
+                    sel = color == c
+                    ax.scatter(coords[sel, 0], coords[sel, 1], s=5, color=f"C{j % 10}", label=str(c))
+            else:
+                mappable = ax.scatter(coords[:, 0], coords[:, 1], c=color.astype(float), s=5,
+                                      cmap="viridis")
+            ax.set_title(title)
+            ax.set_xlabel("principal axis 1")
+            ax.set_ylabel("principal axis 2")
+            ax.set_xticks([])
+            ax.set_yticks([])
+        if categorical:
+            handles, labels = axes.ravel()[0].get_legend_handles_labels()
+            fig.legend(handles, labels, loc="outside right center", fontsize=7, title=color_label,
+                       title_fontsize=7, markerscale=2)
+        elif mappable is not None:
+            fig.colorbar(mappable, ax=axes.ravel().tolist(), label=color_label, shrink=0.7)
+        if suptitle:
+            fig.suptitle(suptitle, fontsize=10)
+    return fig

@@ -1,0 +1,71 @@
+"""Smoke test of the benchmark entry point: it runs at the tiny size and writes parseable results.
+
+Nothing here is timed; the numbers checked are the ones every run must produce
+(statuses, agreement between solvers), not speeds.
+"""
+
+import json
+import math
+import os
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    sys.path.insert(0, ROOT)
+    try:
+        from benchmarks.__main__ import main
+    finally:
+        sys.path.remove(ROOT)
+    out = tmp_path_factory.mktemp("bench")
+    assert main(["--sizes", "tiny", "--out", str(out)]) == 0
+    return out
+
+
+def test_results_files_exist_and_parse(tiny_run):
+    results = json.loads((tiny_run / "results.json").read_text())
+    assert results["sizes"] == "tiny"
+    assert set(results["suites"]) == {"spectral", "linear", "lbfgs", "dask"}
+    text = (tiny_run / "results.md").read_text()
+    assert text.startswith("# spectral_ssl benchmarks")
+    for heading in ("## (a)", "## (b)", "## (c)", "## (d)"):
+        assert text.count(heading) == 1
+    # every table row has as many cells as its header
+    for block in text.split("\n\n"):
+        lines = [line for line in block.splitlines() if line.startswith("|")]
+        if lines:
+            assert len({line.count("|") for line in lines}) == 1
+
+
+def test_spectral_cases_ran_and_solved_accurately(tiny_run):
+    rows = json.loads((tiny_run / "results.json").read_text())["suites"]["spectral"]
+    ours = [r for r in rows if r["method"].startswith("spectral_ssl")]
+    assert len(ours) == 6  # 3 solvers x 2 graphs (swiss roll, blob)
+    assert {r["graph"] for r in rows} == {"swiss_roll", "blob"}
+    assert all(r["status"] == "ok" for r in rows)
+    assert max(r["residual_rel"] for r in ours) < 1e-9
+    assert all(r["peak_rss_mib"] > 0 and math.isfinite(r["time_s"]) for r in ours)
+
+
+def test_linear_and_lbfgs_cases_agree_with_the_closed_form(tiny_run):
+    suites = json.loads((tiny_run / "results.json").read_text())["suites"]
+    in_memory = suites["linear"][0]
+    assert in_memory["status"] == "ok" and in_memory["W_rel_diff"] < 1e-10
+    assert suites["linear"][1]["status"] == "ok"
+    for row in suites["lbfgs"]:
+        assert row["status"] == "ok"
+        # L-BFGS never beats the closed form by more than round-off
+        assert row["final_rel_gap"] > -1e-9
+
+
+def test_dask_case_ran_or_was_skipped(tiny_run):
+    rows = json.loads((tiny_run / "results.json").read_text())["suites"]["dask"]
+    if rows[0]["status"].startswith("skipped"):
+        pytest.skip("dask is not installed: the suite records that it was skipped")
+    cluster = next(r for r in rows if r["case"].startswith("dask"))
+    assert cluster["status"] == "ok" and len(cluster["worker_peak_rss_mib"]) == 2
+    assert cluster["W_rel_diff_vs_single"] < 1e-10

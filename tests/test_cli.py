@@ -1,0 +1,113 @@
+"""Tests of the ``spectral-ssl`` command line (spectral_ssl.cli, python -m spectral_ssl)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import spectral_ssl
+from spectral_ssl import cli
+
+
+def _run(*args, module="spectral_ssl"):
+    return subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_help_lists_every_subcommand():
+    result = _run("--help")
+    assert result.returncode == 0
+    assert "usage: spectral-ssl [-h] [--version] [--debug] COMMAND ..." in result.stdout
+    for name in cli.COMMANDS:
+        assert f"    {name} " in result.stdout
+    assert "Exit codes: 0 success, 1 failure, 2 usage error." in " ".join(result.stdout.split())
+
+
+def test_report_help_documents_every_option(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["report", "--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    for option in ("--out DIR", "--n-components K", "--invariance RATIO", "--restarts R", "--quick",
+                   "--seed S", "--relation {views,views+knn}", "--n-neighbors k", "--kernel-images M",
+                   "--certify-images M", "--probe {logistic,ridge}", "--quiet"):
+        assert option in text
+    assert "(default: spectral_ssl_report)" in text
+
+
+def test_version():
+    result = _run("--version")
+    assert result.returncode == 0
+    assert result.stdout == f"spectral-ssl {spectral_ssl.__version__}\n"
+
+
+def test_installed_console_script():
+    script = Path(sys.executable).with_name("spectral-ssl")
+    if not script.exists():
+        pytest.skip("the spectral-ssl console script is not installed beside this python")
+    result = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0
+    assert result.stdout == f"spectral-ssl {spectral_ssl.__version__}\n"
+
+
+def test_bad_argument_value_exits_2_with_message():
+    result = _run("report", "--n-components", "zero", module="spectral_ssl.cli")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        "spectral-ssl report: error: argument --n-components: must be an integer >= 1, got 'zero'")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["report", "--bogus"], "spectral-ssl: error: unrecognized arguments: --bogus"),
+    (["report", "--invariance", "-0.5"], "argument --invariance: must be a finite number > 0, got '-0.5'"),
+    (["report", "--invariance", "0"], "argument --invariance: must be a finite number > 0, got '0'"),
+    (["report", "--restarts", "0"], "argument --restarts: must be an integer >= 1, got '0'"),
+    (["report", "--relation", "labels"], "argument --relation: invalid choice: 'labels'"),
+    (["report", "--seed", "x"], "argument --seed: must be an integer >= 0, got 'x'"),
+    (["frobnicate"], "argument COMMAND: invalid choice: 'frobnicate'"),
+])
+def test_usage_errors_exit_2(capsys, argv, message):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_missing_command_exits_2(capsys):
+    assert cli.main([]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "spectral-ssl: error: a command is required (one of: report)")
+
+
+def test_failure_exits_1_with_one_line_message(tmp_path, capsys):
+    # K = 100 exceeds the 64 pixels of digits: the report refuses it before computing anything.
+    code = cli.main(["report", "--quick", "--quiet", "--n-components", "100", "--out", str(tmp_path)])
+    assert code == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "spectral-ssl report: error: n_components=100 is larger than the rank of the centred "
+        "training views (64); use n_components <= 64.")
+    with pytest.raises(ValueError, match="n_components=100"):
+        cli.main(["--debug", "report", "--quick", "--quiet", "--n-components", "100",
+                  "--out", str(tmp_path)])
+
+
+def test_failed_certificate_exits_1(tmp_path, capsys, monkeypatch):
+    # A certificate that does not pass (forced here) makes the command fail after writing the report.
+    import spectral_ssl.report as report
+
+    real_certify = report._certify.certify
+
+    def failing_certify(*args, **kwargs):
+        cert = real_certify(*args, **kwargs)
+        cert.passed = False
+        return cert
+
+    monkeypatch.setattr(report._certify, "certify", failing_certify)
+    code = cli.main(["report", "--quick", "--quiet", "--invariance", "1", "--methods", "vicreg",
+                     "--out", str(tmp_path)])
+    assert code == 1
+    err = capsys.readouterr().err
+    # 3 regimes x (ratio 1, reference weights) on digits + ratio 1 on the two pairs problems
+    assert "spectral-ssl report: error: 8 of 8 certificates of exact closed forms failed" in err
+    assert (tmp_path / "report.csv").exists()

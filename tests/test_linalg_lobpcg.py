@@ -1,0 +1,153 @@
+"""Tests of the LOBPCG solver of spectral_ssl.linalg against dense LAPACK ``eigh``.
+
+With the AMG preconditioner when pyamg is installed (skipped otherwise) and with the
+Jacobi fallback (forced by hiding pyamg), on sizes where the dense solver runs.
+"""
+
+import numpy as np
+import pytest
+import scipy.linalg
+import scipy.sparse as sp
+
+from spectral_ssl import graphs, linalg
+from spectral_ssl.methods import spectral_contrastive, vicreg
+
+
+def knn_graph(n=500, seed=0, k=8):
+    X = np.random.default_rng(seed).normal(size=(n, 3))
+    return graphs.knn(X, k)
+
+
+def ring(n):
+    i = np.arange(n)
+    return sp.csr_matrix((np.ones(2 * n), (np.r_[i, (i + 1) % n], np.r_[(i + 1) % n, i])), shape=(n, n))
+
+
+def blocks(sizes, seed=0):
+    rng = np.random.default_rng(seed)
+    parts = []
+    for size in sizes:
+        W = np.triu(rng.uniform(0.5, 1.5, (size, size)) * (rng.random((size, size)) < 0.3), 1)
+        W[np.arange(size - 1), np.arange(1, size)] = 1.0  # connected
+        parts.append(W + W.T)
+    return sp.csr_matrix(scipy.linalg.block_diag(*parts))
+
+
+@pytest.fixture(params=["amg", "jacobi"])
+def preconditioner(request, monkeypatch):
+    if request.param == "amg":
+        pytest.importorskip("pyamg")
+    else:
+        monkeypatch.setattr(linalg, "_pyamg", lambda: None)
+    return request.param
+
+
+def max_angle(U, V):
+    return float(np.max(scipy.linalg.subspace_angles(U, V)))
+
+
+@pytest.mark.parametrize("kind", ["combinatorial", "normalized"])
+def test_lobpcg_agrees_with_dense_on_a_knn_graph(preconditioner, kind):
+    G = knn_graph()
+    vd, Ud = linalg.laplacian_eigenpairs(G, 6, kind=kind, solver="dense")
+    vl, Ul = linalg.laplacian_eigenpairs(G, 6, kind=kind, solver="lobpcg")
+    assert max_angle(Ud, Ul) < 1e-6
+    np.testing.assert_allclose(vl, vd, rtol=1e-8, atol=0)
+    # same canonical basis and sign rule: the vectors themselves agree
+    assert np.max(np.abs(Ul - Ud)) < 1e-6
+    L = linalg.laplacian(G, kind=kind)
+    scale = abs(L).sum(axis=1).max()
+    assert np.max(linalg.eigen_residuals(L, vl, Ul)) <= linalg.LOBPCG_RTOL * scale
+
+
+def test_lobpcg_on_degenerate_spectra(preconditioner):
+    # ring: every non-trivial eigenvalue is double; 7 cuts a pair, so the cluster is computed whole
+    G = ring(240)
+    vd, Ud = linalg.laplacian_eigenpairs(G, 7, solver="dense")
+    vl, Ul = linalg.laplacian_eigenpairs(G, 7, solver="lobpcg")
+    np.testing.assert_allclose(vl, vd, rtol=1e-8, atol=1e-14)
+    assert max_angle(Ud[:, :6], Ul[:, :6]) < 1e-6
+    assert np.max(np.abs(Ul - Ud)) < 1e-6
+
+
+def test_lobpcg_with_more_components_than_the_null_space(preconditioner):
+    # 4 components: 3 non-trivial zeros, then the Fiedler values of the blocks
+    G = blocks([60, 80, 70, 90])
+    vd, Ud = linalg.laplacian_eigenpairs(G, 6, solver="dense")
+    vl, Ul = linalg.laplacian_eigenpairs(G, 6, solver="lobpcg")
+    assert np.max(np.abs(vl[:3])) < 1e-10
+    np.testing.assert_allclose(vl[3:], vd[3:], rtol=1e-8)
+    assert max_angle(Ud, Ul) < 1e-6
+    assert np.max(np.abs(Ul.sum(axis=0))) < 1e-8  # orthogonal to the constant
+
+
+def test_lobpcg_huge_degenerate_cluster_falls_back_to_dense():
+    G = graphs.from_groups(np.tile(np.arange(300), 2))
+    values, _ = linalg.laplacian_eigenpairs(G, 302, solver="lobpcg")
+    assert np.max(np.abs(values[:299])) < 1e-10
+    np.testing.assert_allclose(values[299:], 2.0, rtol=1e-12)
+
+
+def test_methods_accept_the_lobpcg_solver():
+    G = knn_graph(n=500, seed=3)
+    hyper = {"variance": 1.0, "covariance": 1.0, "invariance": 0.5}
+    dense = vicreg.optimal_representation(G, 4, solver="dense", **hyper)
+    lob = vicreg.optimal_representation(G, 4, solver="lobpcg", **hyper)
+    assert abs(lob.loss - dense.loss) <= 1e-8 * abs(dense.loss)
+    assert np.max(np.abs(lob.Z - dense.Z)) < 1e-5 * np.max(np.abs(dense.Z))
+    sc_dense = spectral_contrastive.optimal_representation(G, 4, solver="dense")
+    sc_lob = spectral_contrastive.optimal_representation(G, 4, solver="lobpcg")
+    assert abs(sc_lob.loss - sc_dense.loss) <= 1e-8 * abs(sc_dense.loss)
+
+
+def test_auto_uses_lobpcg_above_the_arpack_threshold(monkeypatch):
+    calls = []
+    original = linalg._smallest_lobpcg
+
+    def spy(*args):
+        calls.append(args[1])
+        return original(*args)
+
+    monkeypatch.setattr(linalg, "_smallest_lobpcg", spy)
+    monkeypatch.setattr(linalg, "DENSE_MAX_SAMPLES", 100)
+    monkeypatch.setattr(linalg, "ARPACK_MAX_SAMPLES", 300)
+    linalg.laplacian_eigenpairs(knn_graph(n=250), 3)   # arpack
+    assert calls == []
+    linalg.laplacian_eigenpairs(knn_graph(n=400), 3)   # lobpcg, block of 3 + 4 guard vectors
+    assert calls == [7]
+    assert linalg._resolve_solver("auto", 50) == "dense"
+    assert linalg._resolve_solver("auto", 301) == "lobpcg"
+
+
+def test_lobpcg_warns_when_it_does_not_converge(monkeypatch):
+    monkeypatch.setattr(linalg, "_pyamg", lambda: None)
+    monkeypatch.setattr(linalg, "LOBPCG_MAXITER", 2)
+    monkeypatch.setattr(linalg, "LOBPCG_RESTARTS", 0)
+    with pytest.warns(RuntimeWarning, match="LOBPCG stopped with a largest eigen-residual"):
+        linalg.laplacian_eigenpairs(knn_graph(n=600), 5, solver="lobpcg")
+
+
+def test_preconditioner_kinds(monkeypatch):
+    L = linalg.laplacian(knn_graph(n=200))
+    R = np.random.default_rng(0).standard_normal((200, 3))
+    monkeypatch.setattr(linalg, "_pyamg", lambda: None)
+    op, kind = linalg.lobpcg_preconditioner(L, 0.5)
+    assert kind == "jacobi"
+    np.testing.assert_allclose(op @ R, R / (L.diagonal() + 0.5)[:, None], rtol=1e-15)
+    monkeypatch.undo()
+    pytest.importorskip("pyamg")
+    op, kind = linalg.lobpcg_preconditioner(L, 0.5)
+    assert kind == "amg"
+    # one V-cycle on the well-conditioned L + 0.5 I already reduces the error a lot
+    shifted = (L + 0.5 * sp.eye(200)).toarray()
+    exact = np.linalg.solve(shifted, R)
+    assert np.max(np.abs(op @ R - exact)) < 0.5 * np.max(np.abs(exact))
+
+
+def test_eigen_residuals():
+    M = np.diag([1.0, 2.0, 4.0])
+    np.testing.assert_allclose(linalg.eigen_residuals(M, [1.0, 2.5], 2 * np.eye(3)[:, :2]), [0.0, 0.5])
+    with pytest.raises(ValueError, match="one column per value"):
+        linalg.eigen_residuals(M, [1.0], np.eye(3))
+    with pytest.raises(ValueError, match="zero column"):
+        linalg.eigen_residuals(M, [1.0], np.zeros((3, 1)))
