@@ -77,7 +77,7 @@ def test_usage_errors_exit_2(capsys, argv, message):
 def test_missing_command_exits_2(capsys):
     assert cli.main([]) == 2
     assert capsys.readouterr().err.splitlines()[-1] == (
-        "spectral-ssl: error: a command is required (one of: report)")
+        "spectral-ssl: error: a command is required (one of: report, verify)")
 
 
 def test_failure_exits_1_with_one_line_message(tmp_path, capsys):
@@ -111,3 +111,32 @@ def test_failed_certificate_exits_1(tmp_path, capsys, monkeypatch):
     # 3 regimes x (ratio 1, reference weights) on digits + ratio 1 on the two pairs problems
     assert "spectral-ssl report: error: 8 of 8 certificates of exact closed forms failed" in err
     assert (tmp_path / "report.csv").exists()
+
+
+def test_verify_runs_every_derivation_and_certificate(capsys):
+    from spectral_ssl import cli
+    from spectral_ssl.symbolic import NAMES
+
+    assert cli.main(["verify", "--restarts", "2"]) == 0
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.startswith(("verified", "FAILED"))]
+    assert len(lines) == len(NAMES) + len(cli._numerical_checks())
+    assert all(line.startswith("verified") for line in lines)
+    assert f"{len(lines)} passed, 0 failed" in out
+
+
+def test_verify_exits_1_when_a_derivation_fails(monkeypatch, capsys):
+    from spectral_ssl import cli, symbolic
+
+    real = symbolic.run_all
+
+    def with_a_failure():
+        checks = real()
+        checks[0] = type(checks[0])(name="broken", passed=False, seconds=0.0,
+                                    message="step 1 failed", steps=[])
+        return checks
+
+    monkeypatch.setattr(symbolic, "run_all", with_a_failure)
+    assert cli.main(["verify", "--restarts", "1"]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED" in out and "derivation: broken" in out and "1 failed" in out
