@@ -779,3 +779,21 @@ def kernel_range_basis(gram, *, rank_rtol=1e-10):
         raise ValueError("gram has no positive eigenvalue; the kernel maps every sample to zero.")
     keep = s > rank_rtol * s[-1]
     return s[keep][::-1], V[:, keep][:, ::-1]
+
+
+def sign_flip_with(Z, *coefficients):
+    """Apply :func:`sign_flip` to the columns of ``Z`` and the same flips to each coefficient array.
+
+    Used by the methods so that ``W`` / ``A`` / ``bias`` columns follow the
+    representation's signs (``Z = F W + b`` keeps holding after the flip).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Z, W = sign_flip_with(np.array([[-2.0], [1.0]]), np.array([[3.0]]))
+    >>> Z.ravel().tolist(), W.ravel().tolist()
+    ([2.0, -1.0], [-3.0])
+    """
+    flipped = sign_flip(Z)
+    signs = np.where(np.sum(flipped * Z, axis=0) < 0, -1.0, 1.0)
+    return (flipped, *(c * signs for c in coefficients))

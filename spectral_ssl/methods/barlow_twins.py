@@ -125,13 +125,6 @@ def _check_hyper(off_diagonal, centered, restarts):
     return {"off_diagonal": lam, "centered": centered}
 
 
-def _flip_to_representation(Z, *coefficients):
-    """Apply the sign rule to the columns of Z and the same flips to its coefficients."""
-    flipped = linalg.sign_flip(Z)
-    signs = np.where(np.sum(flipped * Z, axis=0) < 0, -1.0, 1.0)
-    return (flipped, *(c * signs for c in coefficients))
-
-
 def _centred(Z, d, centered):
     return Z - (d @ Z) / d.sum() if centered else Z
 
@@ -286,7 +279,7 @@ def optimal_representation(G, n_components, *, off_diagonal=5e-3, centered=False
                                                  random_state)
         details.update(extra)
         exact = False
-    (Z,) = _flip_to_representation(_unit_columns(Z, d, centered))
+    (Z,) = linalg.sign_flip_with(_unit_columns(Z, d, centered))
     scales = _column_scales(Z, d, centered)
     return Representation(
         Z=Z, loss=barlow_twins_loss(Z, G, **hyper), rank=_rank(scales), eigenvalues=nu, scales=scales,
@@ -392,7 +385,7 @@ def _cca_solution(features, G, K, hyper, whiten, restarts, random_state, rank_rt
         bias = -((d @ features) / vol) @ W
     else:
         W, bias = coefficients[:p], coefficients[p]
-    Z, W, bias = _flip_to_representation(features @ W + bias, W, bias)
+    Z, W, bias = linalg.sign_flip_with(features @ W + bias, W, bias)
     scales = _column_scales(Z, d, centered)
     return W, bias, Z, rho, scales, exact, details
 

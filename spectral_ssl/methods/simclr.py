@@ -325,13 +325,6 @@ def _principal_axes(Zn):
     return vectors[:, ::-1]
 
 
-def _flip(Z, *coefficients):
-    """Sign rule on the columns of Z, and the same flips on its coefficients."""
-    flipped = linalg.sign_flip(Z)
-    signs = np.where(np.sum(flipped * Z, axis=0) < 0, -1.0, 1.0)
-    return (flipped, *(c * signs for c in coefficients))
-
-
 def _rank(scales, tol):
     top = float(np.max(scales)) if scales.size else 0.0
     return int(np.sum(scales > tol * top)) if top > 0 else 0
@@ -465,7 +458,7 @@ def optimal_representation(G, n_components, *, temperature=0.5, solver="auto", r
         rank_tol, exact = NUMERICAL_RANK_TOL, False
         if cliques is not None:
             details["case"] += f" (K < n_cliques - 1 = {cliques['n_cliques'] - 1})"
-    (Z,) = _flip(Zn)
+    (Z,) = linalg.sign_flip_with(Zn)
     scales = np.zeros(K)
     s = np.linalg.svd(Z, compute_uv=False)
     scales[: s.size] = s
@@ -524,7 +517,7 @@ def _parametric_solution(features, G, K, tau, restarts, rng, max_iter):
     if np.any(np.linalg.norm(Z, axis=1) == 0):
         raise RuntimeError("the optimised representation has a zero row; try another random_state.")
     R = _principal_axes(_unit_rows(Z))
-    Z, W, bias = _flip(Z @ R, W @ R, bias @ R)
+    Z, W, bias = linalg.sign_flip_with(Z @ R, W @ R, bias @ R)
     details = {"case": "numerical: L-BFGS on (W, b) in whitened coordinates",
                "restart_losses": losses, "restarts": len(starts), "converged": bool(best.success),
                "n_iterations": int(best.nit), "lpp_eigenvalues": mu,

@@ -86,13 +86,6 @@ def _rank(nu):
     return int(np.sum(nu > RANK_TOL))
 
 
-def _flip_to_representation(Z, *coefficients):
-    """Apply the sign rule to the columns of Z and the same flips to its coefficients."""
-    flipped = linalg.sign_flip(Z)
-    signs = np.where(np.sum(flipped * Z, axis=0) < 0, -1.0, 1.0)
-    return (flipped, *(c * signs for c in coefficients))
-
-
 def _check_no_isolated(degrees):
     isolated = np.flatnonzero(degrees == 0)
     if isolated.size:
@@ -156,7 +149,7 @@ def optimal_representation(G, n_components, *, solver="auto"):
     lam, V = linalg.smallest_eigenpairs(linalg.laplacian(G, kind="normalized"), K, solver=solver)
     nu = np.minimum(1.0 - lam, 1.0)  # round-off above the bound nu <= 1
     scales = np.sqrt(np.maximum(nu, 0.0))
-    (Z,) = _flip_to_representation(np.sqrt(vol) * (V * scales) / np.sqrt(d)[:, None])
+    (Z,) = linalg.sign_flip_with(np.sqrt(vol) * (V * scales) / np.sqrt(d)[:, None])
     return Representation(
         Z=Z, loss=spectral_contrastive_loss(Z, G), rank=_rank(nu), eigenvalues=nu, scales=scales,
         exact=True, method=NAME, equivalent="normalized spectral embedding (kernel PCA of D^-1/2 G D^-1/2)",
@@ -194,7 +187,7 @@ def _linear_solution(features, G, K, rank_rtol, what):
     coefficients = np.sqrt(vol) * (Vt[:r].T / S[:r]) @ Y
     W = coefficients[:p]
     bias = coefficients[p] - mean @ W
-    Z, W, bias = _flip_to_representation(features @ W + bias, W, bias)
+    Z, W, bias = linalg.sign_flip_with(features @ W + bias, W, bias)
     details = {"minimal_loss": minimal_loss(nu), "volume": vol, "subspace_dimension": r}
     return W, bias, Z, nu, scales, details
 

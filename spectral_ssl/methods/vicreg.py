@@ -299,13 +299,6 @@ def _rank(t):
     return int(np.sum(t > RANK_TOL * max(1.0, float(np.max(t)) if t.size else 1.0)))
 
 
-def _flip_to_representation(Z, *coefficients):
-    """Apply the sign rule to the columns of Z and the same flips to its coefficients."""
-    flipped = linalg.sign_flip(Z)
-    signs = np.where(np.sum(flipped * Z, axis=0) < 0, -1.0, 1.0)
-    return (flipped, *(c * signs for c in coefficients))
-
-
 def optimal_representation(G, n_components, *, variance=25.0, covariance=1.0, invariance=25.0,
                            variance_kind="square", eps=1e-4, solver="auto", restarts=8,
                            random_state=0):
@@ -357,7 +350,7 @@ def optimal_representation(G, n_components, *, variance=25.0, covariance=1.0, in
     Y0, t, exact, details = _solve_reduced(lam, hyper["variance"], hyper["covariance"],
                                            hyper["invariance"], variance_kind, hyper["eps"],
                                            restarts, random_state)
-    (Z,) = _flip_to_representation(np.sqrt(N) * U @ Y0)
+    (Z,) = linalg.sign_flip_with(np.sqrt(N) * U @ Y0)
     return Representation(
         Z=Z, loss=vicreg_loss(Z, G, **hyper), rank=_rank(t), eigenvalues=lam, scales=t,
         exact=exact, method=NAME, equivalent="Laplacian Eigenmaps", regime="nonparametric",
@@ -379,7 +372,7 @@ def _linear_solution(features, G, K, hyper, restarts, random_state, what):
                                            hyper["eps"], restarts, random_state)
     W = Q[:, :K] @ Y0
     bias = -features.mean(axis=0) @ W
-    Z, W, bias = _flip_to_representation(features @ W + bias, W, bias)
+    Z, W, bias = linalg.sign_flip_with(features @ W + bias, W, bias)
     return W, bias, Z, mu, t, exact, details
 
 
