@@ -10,38 +10,24 @@ import pytest
 import scipy.linalg as sla
 import scipy.sparse as sp
 import sklearn.manifold
-from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import pdist
 from sklearn.cross_decomposition import CCA
 from sklearn.decomposition import PCA, KernelPCA
 from sklearn.manifold import Isomap, SpectralEmbedding, spectral_embedding
 
-from spectral_ssl import graphs, spectral
+from spectral_ssl import spectral
+import graph_fixtures as shared
+from graph_fixtures import max_angle
 
 ANGLE_TOL = 1e-6
 
 
-def max_angle(A, B):
-    return float(np.max(sla.subspace_angles(A, B)))
-
-
 def weighted_graph(n=60, seed=0):
-    """A connected Gaussian kNN graph with generic (non-repeated) spectrum."""
-    X = np.random.default_rng(seed).standard_normal((n, 3))
-    G = graphs.gaussian(X, bandwidth=1.0, n_neighbors=8)
-    assert connected_components(G, directed=False)[0] == 1
-    return G
+    return shared.weighted_graph(n, 8, seed)
 
 
 def regular_graph(n=50, n_cycles=3, seed=0):
-    """Sum of random Hamiltonian cycles: G = sum_c (P_c + P_c^T), weighted degree 2 * n_cycles."""
-    rng = np.random.default_rng(seed)
-    G = sp.csr_matrix((n, n))
-    for _ in range(n_cycles):
-        order = rng.permutation(n)
-        P = sp.csr_matrix((np.ones(n), (order, np.roll(order, -1))), shape=(n, n))
-        G = G + P + P.T
-    return G.tocsr()
+    return shared.regular_graph(n, n_cycles, seed)
 
 
 def dense_laplacian(G):

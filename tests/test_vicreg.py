@@ -9,8 +9,6 @@ import numpy as np
 import pytest
 import scipy.linalg as sla
 import scipy.optimize
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import cdist
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.manifold import SpectralEmbedding
@@ -18,31 +16,18 @@ from sklearn.manifold import SpectralEmbedding
 import spectral_ssl as ssl
 from spectral_ssl import graphs, losses, spectral
 from spectral_ssl.methods import KernelRepresentation, LinearRepresentation, Representation, vicreg
+import graph_fixtures as shared
+from graph_fixtures import max_angle
 
 ANGLE_TOL = 1e-6
 
 
-def max_angle(A, B):
-    return float(np.max(sla.subspace_angles(A, B)))
-
-
 def weighted_graph(n=50, seed=0):
-    """A connected Gaussian kNN graph with a generic (simple) spectrum."""
-    X = np.random.default_rng(seed).standard_normal((n, 3))
-    G = graphs.gaussian(X, bandwidth=1.0, n_neighbors=7)
-    assert connected_components(G, directed=False)[0] == 1
-    return G
+    return shared.weighted_graph(n, 7, seed)
 
 
 def regular_graph(n=48, n_cycles=3, seed=0):
-    """Sum of random Hamiltonian cycles, G = sum_c (P_c + P_c^T): weighted degree 2 * n_cycles."""
-    rng = np.random.default_rng(seed)
-    G = sp.csr_matrix((n, n))
-    for _ in range(n_cycles):
-        order = rng.permutation(n)
-        P = sp.csr_matrix((np.ones(n), (order, np.roll(order, -1))), shape=(n, n))
-        G = G + P + P.T
-    return G.tocsr()
+    return shared.regular_graph(n, n_cycles, seed)
 
 
 def laplacian_spectrum(G):
