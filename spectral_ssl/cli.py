@@ -201,6 +201,218 @@ def _print_check(result):
     print(f"{'verified' if ok else 'FAILED  '}  {seconds:6.2f} s  {name}: {message}", flush=True)
 
 
+# --------------------------------------------------------------------------- solve
+
+#: Hyper-parameter options of ``solve``: argparse dest -> the method they belong to.
+_SOLVE_HYPER = {"variance": "vicreg", "covariance": "vicreg", "invariance": "vicreg",
+                "temperature": "simclr", "off_diagonal": "barlow_twins", "centered": "barlow_twins"}
+#: Kernel options of ``solve`` (the kernel regime only).
+_SOLVE_KERNEL = ("kernel", "bandwidth", "degree", "coef0")
+
+
+def _real(low, *, inclusive):
+    bound = f"{'>=' if inclusive else '>'} {low:g}"
+
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number {bound}, got {text!r}") from None
+        if not (value >= low if inclusive else value > low) or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"must be a finite number {bound}, got {text!r}")
+        return value
+
+    parse.__name__ = f"number {bound}"
+    return parse
+
+
+def _finite_float(text):
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
+def _option(dest):
+    return "--" + dest.replace("_", "-")
+
+
+def _add_solve_arguments(parser):
+    import inspect
+
+    from .linalg import Kernel
+    from .methods import REGIMES, REGISTRY
+
+    def default(method, name):
+        value = inspect.signature(REGISTRY[method].optimal_representation).parameters[name].default
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
+    io_group = parser.add_argument_group("input and output")
+    io_group.add_argument("--method", required=True, choices=sorted(REGISTRY),
+                          help="the SSL method whose optimum is computed")
+    io_group.add_argument("--graph", metavar="FILE", required=True,
+                          help="relation graph G of the N samples: .npz (scipy.sparse.save_npz), "
+                               ".mtx (Matrix Market), .npy (dense N x N array) or .csv (edge list "
+                               "i,j or i,j,weight with 0-based sample indices, each edge once or "
+                               "both directions with equal weights)")
+    io_group.add_argument("--X", metavar="FILE", dest="X",
+                          help="features X (N x D): .npy (2-D array) or .csv (one row per sample, "
+                               "optional header line); required by the linear and kernel regimes")
+    io_group.add_argument("--n-components", metavar="K", type=_integer(1), required=True,
+                          help="dimension K of the representation")
+    io_group.add_argument("--regime", choices=REGIMES,
+                          help="nonparametric: any Z (needs only the graph); linear: Z = XW + b; "
+                               "kernel: Z = K_X A + b (default: nonparametric without --X, linear "
+                               "with it)")
+    io_group.add_argument("--out", metavar="Z.npy", required=True,
+                          help="where to save the N x K representation Z (numpy.save; the name "
+                               "must end in .npy)")
+    io_group.add_argument("--params", metavar="FILE.npz",
+                          help="linear and kernel regimes: also save the parameters with "
+                               "numpy.savez: W (D x K) and bias (K) for linear, so Z = X @ W + "
+                               "bias; A (N x K), bias, X_fit and the kernel's kernel, bandwidth, "
+                               "degree, coef0 for kernel, so Z = k(X, X_fit) @ A + bias")
+    io_group.add_argument("--json", action="store_true",
+                          help="print one JSON object (method, regime, n_samples, n_components, "
+                               "loss, rank, exact, eigenvalues, scales, equivalent, "
+                               "hyperparameters, out, params) instead of the summary")
+
+    hyper = parser.add_argument_group(
+        "method hyper-parameters", "each applies to one method only; omitted: the default shown")
+    hyper.add_argument("--variance", metavar="ALPHA", type=_real(0, inclusive=False),
+                       help=f"vicreg: weight alpha > 0 of the variance term "
+                            f"(default: {default('vicreg', 'variance')})")
+    hyper.add_argument("--covariance", metavar="BETA", type=_real(0, inclusive=True),
+                       help=f"vicreg: weight beta >= 0 of the covariance term "
+                            f"(default: {default('vicreg', 'covariance')})")
+    hyper.add_argument("--invariance", metavar="GAMMA", type=_real(0, inclusive=True),
+                       help=f"vicreg: weight gamma >= 0 of the invariance term "
+                            f"(default: {default('vicreg', 'invariance')})")
+    hyper.add_argument("--temperature", metavar="TAU", type=_real(0, inclusive=False),
+                       help=f"simclr: temperature tau > 0 (default: {default('simclr', 'temperature')})")
+    hyper.add_argument("--off-diagonal", metavar="LAMBDA", type=_real(0, inclusive=True),
+                       help=f"barlow_twins: weight lambda >= 0 of the off-diagonal terms "
+                            f"(default: {default('barlow_twins', 'off_diagonal')})")
+    hyper.add_argument("--centered", action="store_true", default=None,
+                       help="barlow_twins: centre the columns inside the loss (default: not centred)")
+
+    kernel = parser.add_argument_group("kernel options", "--regime kernel only")
+    kernel.add_argument("--kernel", choices=Kernel.NAMES,
+                        help="kernel k(x, y) (default: rbf)")
+    kernel.add_argument("--bandwidth", metavar="SIGMA", type=_real(0, inclusive=False),
+                        help="rbf: exp(-|x - y|^2 / (2 SIGMA^2)) (default: the median distance "
+                             "between the samples of X)")
+    kernel.add_argument("--degree", metavar="P", type=_integer(1),
+                        help="polynomial: (x.y + coef0)^P (default: 3)")
+    kernel.add_argument("--coef0", metavar="C", type=_finite_float,
+                        help="polynomial: the constant C (default: 1)")
+    parser.set_defaults(solve_parser=parser)
+
+
+def _check_output_path(path, suffix, option):
+    """Refuse an output path that cannot be written, before anything is computed."""
+    import os
+
+    if not path.lower().endswith(suffix):
+        raise ValueError(f"{option}: {path!r} must end in {suffix}; for example {option} result{suffix}.")
+    if os.path.isdir(path):
+        raise ValueError(f"{option}: {path!r} is a folder; give a file name ending in {suffix}.")
+    folder = os.path.dirname(path) or "."
+    if not os.path.isdir(folder):
+        raise ValueError(f"{option}: folder {folder!r} does not exist; create it first or write elsewhere.")
+    if not os.access(folder, os.W_OK):
+        raise ValueError(f"{option}: cannot write in folder {folder!r} (no permission); write elsewhere.")
+
+
+def _run_solve(args):
+    import json
+
+    import numpy as np
+
+    from .io import load_features, load_graph
+    from .methods import solve
+
+    usage_error = args.solve_parser.error  # exits 2 like argparse's own errors
+    method = args.method
+    for dest, owner in _SOLVE_HYPER.items():
+        if getattr(args, dest) is not None and owner != method:
+            takes = [_option(d) for d, o in _SOLVE_HYPER.items() if o == method]
+            usage_error(f"argument {_option(dest)}: applies to --method {owner} only; --method "
+                        f"{method} takes {', '.join(takes) if takes else 'no hyper-parameter'}")
+    regime = args.regime or ("nonparametric" if args.X is None else "linear")
+    for dest in _SOLVE_KERNEL:
+        if getattr(args, dest) is not None and regime != "kernel":
+            usage_error(f"argument {_option(dest)}: applies to --regime kernel only (the regime "
+                        f"here is {regime})")
+    kernel_name = args.kernel or "rbf"
+    for dest, kind in (("bandwidth", "rbf"), ("degree", "polynomial"), ("coef0", "polynomial")):
+        if getattr(args, dest) is not None and kernel_name != kind:
+            usage_error(f"argument {_option(dest)}: applies to --kernel {kind} only (the kernel "
+                        f"here is {kernel_name})")
+    if args.params is not None and regime == "nonparametric":
+        usage_error("argument --params: the nonparametric regime has no parameters to save (only "
+                    "Z); drop --params or use --regime linear or kernel")
+    if args.X is None and regime != "nonparametric":
+        raise ValueError(f"--regime {regime} needs the features: give --X FILE (.npy or .csv) with "
+                         f"one row per sample of the graph.")
+    if args.X is not None and regime == "nonparametric":
+        raise ValueError("--X is given but --regime nonparametric does not use it; drop --X, or "
+                         "use --regime linear or kernel.")
+    _check_output_path(args.out, ".npy", "--out")
+    if args.params is not None:
+        _check_output_path(args.params, ".npz", "--params")
+
+    X = None if args.X is None else load_features(args.X, argument="--X")
+    G = load_graph(args.graph, argument="--graph", n_samples=None if X is None else X.shape[0])
+    hyper = {dest: getattr(args, dest) for dest in (*_SOLVE_HYPER, *_SOLVE_KERNEL)
+             if getattr(args, dest) is not None}
+    try:
+        rep = solve(method, G, args.n_components, X=X, regime=regime, **hyper)
+    except ValueError as error:
+        if str(error).startswith("n_components"):  # name the option the user typed
+            raise ValueError(f"--n-components: {error}") from None
+        raise
+
+    option = "--out"
+    try:
+        np.save(args.out, rep.Z)
+        option = "--params"
+        if args.params is not None:
+            if regime == "linear":
+                np.savez(args.params, W=rep.W, bias=rep.bias)
+            else:
+                k = rep.kernel
+                np.savez(args.params, A=rep.A, bias=rep.bias, X_fit=rep.X_fit, kernel=np.array(k.name),
+                         bandwidth=k.bandwidth, degree=k.degree, coef0=k.coef0)
+    except OSError as error:
+        path = args.out if option == "--out" else args.params
+        raise OSError(f"{option}: cannot write {path!r} ({error.strerror or error}); check the "
+                      f"folder's permissions and free space.") from None
+
+    if args.json:
+        print(json.dumps({**rep.summary(), "out": args.out, "params": args.params}))
+        return 0
+    N, K = rep.Z.shape
+    print(f"{method}, {regime} regime: {N} samples, {K} components; equivalent: {rep.equivalent}")
+    print(f"loss {rep.loss:.10g}, rank {rep.rank}, "
+          + ("exact (closed-form global optimum)" if rep.exact else "numerical optimum (exact=False)"))
+    print("eigenvalues: " + _short_list(rep.eigenvalues))
+    print("scales:      " + _short_list(rep.scales))
+    print(f"Z ({N} x {K}) written to {args.out}"
+          + ("" if args.params is None else f"; parameters written to {args.params}"))
+    return 0
+
+
+def _short_list(values, limit=8):
+    shown = " ".join(f"{float(v):.6g}" for v in values[:limit])
+    return shown + (f" ... ({len(values)} in all)" if len(values) > limit else "")
+
+
 # --------------------------------------------------------------------------- parser and entry point
 
 #: name -> (one-line help, description, add-arguments function, run function)
@@ -227,6 +439,16 @@ COMMANDS = {
         "check (verified or FAILED, seconds, name, detail). Exit code 1 if any check fails.",
         _add_verify_arguments,
         _run_verify,
+    ),
+    "solve": (
+        "the optimal representation of one method for your graph (and features), saved as .npy",
+        "Read a relation graph G (and features X for the linear and kernel regimes), compute the "
+        "optimum of one SSL method with spectral_ssl.solve (closed form where one exists, exact; "
+        "numerical otherwise, exact=False), save the N x K representation Z with numpy.save and "
+        "print its loss, rank, spectrum and classical equivalent (one JSON object with --json). "
+        "Exit code 1 if the input is refused or the output cannot be written.",
+        _add_solve_arguments,
+        _run_solve,
     ),
 }
 

@@ -13,7 +13,9 @@ Formats
 -------
 features (``X``)
     ``.npy``: a 2-D numeric array (``numpy.save``). ``.csv``: comma-separated
-    numbers, one row per sample; an optional first line of column names.
+    numbers, one row per sample; an optional first line of column names (a
+    line with no number in it; a first line mixing numbers and text is
+    refused). With pandas, write ``df.to_csv(path, index=False)``.
 labels (``y``)
     ``.npy``: a 1-D array. ``.csv``/``.txt``: one label per line (numbers or
     names); an optional header line ``label``.
@@ -21,12 +23,17 @@ relation graph (``G``)
     ``.npz``: a scipy.sparse matrix saved with ``scipy.sparse.save_npz``.
     ``.mtx``: Matrix Market (``scipy.io.mmwrite``). ``.npy``: a dense square
     array. ``.csv``: an edge list ``i,j`` or ``i,j,weight`` with 0-based
-    sample indices; either every edge is listed once (the graph is then
+    sample indices and weights >= 0 (default 1), an optional header line such
+    as ``i,j,weight``; either every edge is listed once (the graph is then
     ``A + A.T``) or both directions are listed with equal weights (the graph
-    is then ``A``). A list that mixes the two is refused.
+    is then ``A``). A list that mixes the two, lists an edge twice, or holds a
+    self-loop ``i,i`` is refused. The graph has ``n_samples`` nodes when that
+    is given (samples without an edge stay isolated), else the largest index
+    plus one.
 """
 
 import os
+import zipfile
 
 import numpy as np
 import scipy.io
@@ -57,6 +64,18 @@ def _suffix(path, allowed, argument):
 
 
 def _load_npy(path, argument):
+    # np.load falls back to unpickling when the file lacks the .npy magic bytes, and
+    # then reports "pickled data" even for a CSV saved under a .npy name: say what it is.
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(6)
+    except OSError as error:
+        raise ValueError(f"{argument}: cannot read {os.fspath(path)!r} ({error.strerror}).") from None
+    if magic != b"\x93NUMPY":
+        raise ValueError(
+            f"{argument}: {os.fspath(path)!r} is not a .npy file (no NumPy header); save the array "
+            f"with numpy.save, or give a text file a .csv extension."
+        )
     try:
         return np.load(path, allow_pickle=False)
     except ValueError as error:  # pickled object arrays, or a corrupt header
@@ -71,10 +90,16 @@ def _load_npy(path, argument):
 def _csv_rows(path, argument):
     """Non-empty lines of a CSV file, each split at commas and stripped."""
     try:
-        with open(path, encoding="utf-8") as handle:
+        # utf-8-sig drops the byte-order mark spreadsheet programs write, which would
+        # otherwise turn the first number into text and the first data line into a header.
+        with open(path, encoding="utf-8-sig") as handle:
             lines = [line.strip() for line in handle]
     except UnicodeDecodeError:
-        raise ValueError(f"{argument}: {os.fspath(path)!r} is not a text CSV file.") from None
+        raise ValueError(
+            f"{argument}: {os.fspath(path)!r} is not a UTF-8 text file; save it as plain-text CSV."
+        ) from None
+    except OSError as error:
+        raise ValueError(f"{argument}: cannot read {os.fspath(path)!r} ({error.strerror}).") from None
     rows = [[cell.strip() for cell in line.split(",")] for line in lines if line]
     if not rows:
         raise ValueError(f"{argument}: {os.fspath(path)!r} is empty.")
@@ -90,10 +115,21 @@ def _is_number(text):
 
 
 def _numeric_table(path, argument):
-    """A CSV of numbers as a 2-D float array; a first line with a non-number is a header."""
+    """A CSV of numbers as a 2-D float array; a first line with no number in it is a header.
+
+    A first line that mixes numbers and text is refused rather than dropped: it is
+    more likely a data line with a typo than a header.
+    """
     rows = _csv_rows(path, argument)
-    if not all(_is_number(cell) for cell in rows[0]):
+    numeric = [_is_number(cell) for cell in rows[0]]
+    if not any(numeric):
         rows = rows[1:]
+    elif not all(numeric):
+        cell = rows[0][numeric.index(False)]
+        raise ValueError(
+            f"{argument}: line 1 of {os.fspath(path)!r} mixes numbers and text ({cell!r}); a header "
+            f"line holds only column names and a data line only numbers."
+        )
     if not rows:
         raise ValueError(f"{argument}: {os.fspath(path)!r} has a header but no data rows.")
     widths = {len(row) for row in rows}
@@ -132,6 +168,20 @@ def load_features(path, *, argument="X"):
     return check_features(values, name=f"{argument} ({os.fspath(path)})")
 
 
+def _label_array(cells, path, argument):
+    """Text cells as labels: integers when all are whole numbers, floats, else strings."""
+    if not all(_is_number(cell) for cell in cells):
+        return np.array(cells)
+    labels = np.array(cells, dtype=np.float64)
+    if not np.all(np.isfinite(labels)):  # before the integer cast, which would hide them
+        raise ValueError(
+            f"{argument}: {os.fspath(path)!r} contains NaN or inf labels; give every sample a label."
+        )
+    if np.all(labels == np.round(labels)):
+        labels = labels.astype(np.int64)
+    return labels
+
+
 def load_labels(path, *, argument="labels", n_samples=None):
     """Read one label per sample from ``.npy`` (1-D) or ``.csv``/``.txt`` (one per line).
 
@@ -155,12 +205,13 @@ def load_labels(path, *, argument="labels", n_samples=None):
         cells = [row[0] for row in rows]
         if cells[0].lower() == "label":
             cells = cells[1:]
-        labels = (np.array(cells, dtype=np.float64) if all(_is_number(c) for c in cells)
-                  else np.array(cells))
-        if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
-            labels = labels.astype(np.int64)
+        if not cells:
+            raise ValueError(f"{argument}: {os.fspath(path)!r} has a header but no labels.")
+        labels = _label_array(cells, path, argument)
     if labels.dtype.kind == "f" and not np.all(np.isfinite(labels)):
-        raise ValueError(f"{argument}: {os.fspath(path)!r} contains NaN or inf labels.")
+        raise ValueError(
+            f"{argument}: {os.fspath(path)!r} contains NaN or inf labels; give every sample a label."
+        )
     if n_samples is not None and labels.shape[0] != n_samples:
         raise ValueError(
             f"{argument}: {os.fspath(path)!r} has {labels.shape[0]} labels but the features have "
@@ -199,16 +250,18 @@ def load_labelled_data(path, labels=None, *, argument="--data", labels_argument=
         )
     column = header.index("label")
     body = rows[1:]
+    if not body:
+        raise ValueError(f"{argument}: {os.fspath(path)!r} has a header but no data rows.")
+    if len(header) < 2:
+        raise ValueError(
+            f"{argument}: {os.fspath(path)!r} has only the 'label' column; add the feature columns."
+        )
     if any(len(row) != len(header) for row in body):
         raise ValueError(
             f"{argument}: some rows of {os.fspath(path)!r} do not have {len(header)} values like "
             f"the header."
         )
-    y = np.array([row[column] for row in body])
-    if all(_is_number(value) for value in y):
-        y = y.astype(np.float64)
-        if np.all(y == np.round(y)):
-            y = y.astype(np.int64)
+    y = _label_array([row[column] for row in body], path, argument)
     features = [[cell for k, cell in enumerate(row) if k != column] for row in body]
     for number, row in enumerate(features, start=1):
         for cell in row:
@@ -223,37 +276,66 @@ def load_labelled_data(path, labels=None, *, argument="--data", labels_argument=
 
 def _edge_list(path, argument, n_samples):
     table = _numeric_table(path, argument)
+    name = os.fspath(path)
     if table.shape[1] not in (2, 3):
         raise ValueError(
-            f"{argument}: {os.fspath(path)!r} has {table.shape[1]} columns; a CSV graph is an edge "
+            f"{argument}: {name!r} has {table.shape[1]} columns; a CSV graph is an edge "
             f"list with columns i,j or i,j,weight (0-based sample indices)."
         )
     rows, cols = table[:, 0], table[:, 1]
-    if np.any(rows != np.round(rows)) or np.any(cols != np.round(cols)) or min(rows.min(), cols.min()) < 0:
+    if (not np.all(np.isfinite(table[:, :2])) or np.any(rows != np.round(rows))
+            or np.any(cols != np.round(cols)) or min(rows.min(), cols.min()) < 0):
         raise ValueError(
-            f"{argument}: the first two columns of {os.fspath(path)!r} must be non-negative integer "
+            f"{argument}: the first two columns of {name!r} must be non-negative integer "
             f"sample indices (0-based)."
         )
     rows, cols = rows.astype(np.int64), cols.astype(np.int64)
     weights = table[:, 2] if table.shape[1] == 3 else np.ones(rows.size)
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        line = int(np.flatnonzero(~np.isfinite(weights) | (weights < 0))[0])
+        raise ValueError(
+            f"{argument}: edge {rows[line]},{cols[line]} of {name!r} has weight {weights[line]:g}; "
+            f"weights must be finite and >= 0."
+        )
+    loops = np.flatnonzero(rows == cols)
+    if loops.size:
+        i = int(rows[loops[0]])
+        raise ValueError(
+            f"{argument}: {name!r} lists the self-loop {i},{i}; a relation graph has a zero "
+            f"diagonal, so drop the lines with i == j."
+        )
+    pairs, counts = np.unique(np.stack([rows, cols], axis=1), axis=0, return_counts=True)
+    if np.any(counts > 1):
+        (i, j), count = pairs[np.argmax(counts > 1)], int(counts[np.argmax(counts > 1)])
+        raise ValueError(
+            f"{argument}: {name!r} lists the edge {i},{j} {count} times; list each edge once "
+            f"(or once per direction), with its total weight."
+        )
     largest = int(max(rows.max(), cols.max()))
     if n_samples is None:
         n_samples = largest + 1
     elif largest >= n_samples:
         raise ValueError(
-            f"{argument}: {os.fspath(path)!r} names sample {largest} but there are only {n_samples} "
-            f"samples (indices 0..{n_samples - 1})."
+            f"{argument}: {name!r} names sample {largest} but there are only {n_samples} "
+            f"samples (indices 0..{n_samples - 1}); indices are 0-based rows of the features."
         )
-    A = sp.coo_matrix((weights, (rows, cols)), shape=(n_samples, n_samples)).tocsr()
-    A.sum_duplicates()
+    A = sp.csr_matrix((weights, (rows, cols)), shape=(n_samples, n_samples))
+    A.eliminate_zeros()
     if (A != A.T).nnz == 0:
         return A  # both directions listed with equal weights
     if A.multiply(A.T).nnz == 0:
         return A + A.T  # each undirected edge listed once
+    one_way = sp.coo_matrix(A - A.multiply(A.T.astype(bool)))
+    if one_way.nnz:
+        example = f"{one_way.row[0]},{one_way.col[0]} is listed without {one_way.col[0]},{one_way.row[0]}"
+    else:
+        diff = sp.coo_matrix(A - A.T)
+        example = (f"{diff.row[0]},{diff.col[0]} and {diff.col[0]},{diff.row[0]} have different "
+                   f"weights")
     raise ValueError(
-        f"{argument}: {os.fspath(path)!r} lists some edges in both directions and others in one, "
-        f"or both directions with different weights; list every edge once, or every edge both "
-        f"ways with equal weights."
+        f"{argument}: {name!r} lists some edges in both directions and others in one, or both "
+        f"directions with different weights ({example}); list every edge once, or every edge "
+        f"both ways with equal weights."
     )
 
 
@@ -280,7 +362,7 @@ def load_graph(path, *, argument="G", n_samples=None):
     if suffix == ".npz":
         try:
             G = sp.load_npz(path)
-        except (ValueError, OSError, KeyError) as error:
+        except (ValueError, OSError, KeyError, EOFError, zipfile.BadZipFile) as error:
             raise ValueError(
                 f"{argument}: cannot read {os.fspath(path)!r} as a scipy.sparse .npz ({error}); "
                 f"write it with scipy.sparse.save_npz."
@@ -300,7 +382,7 @@ def load_graph(path, *, argument="G", n_samples=None):
     G = check_graph(G, name=name)
     if n_samples is not None and G.shape[0] != n_samples:
         raise ValueError(
-            f"{argument}: {os.fspath(path)!r} relates {G.shape[0]} samples but X has {n_samples} "
-            f"rows; the graph and the features must describe the same samples."
+            f"{argument}: {os.fspath(path)!r} relates {G.shape[0]} samples but the features have "
+            f"{n_samples} rows; the graph and the features must describe the same samples."
         )
     return G

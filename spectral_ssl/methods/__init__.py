@@ -3,6 +3,8 @@
 ``solve(name, G, n_components, X=None, regime=None, **hyper)`` dispatches by name.
 """
 
+import inspect
+
 from . import barlow_twins, simclr, spectral_contrastive, vicreg
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
@@ -46,17 +48,39 @@ def solve(method, G, n_components, X=None, *, regime=None, **hyper):
     if regime is None:
         regime = "nonparametric" if X is None else "linear"
     if regime not in REGIMES:
-        raise ValueError(f"regime must be one of {REGIMES}; got {regime!r}.")
+        raise ValueError(f"regime must be one of {', '.join(map(repr, REGIMES))}; got {regime!r}.")
     module = REGISTRY[method]
+    function = {"nonparametric": module.optimal_representation, "linear": module.optimal_linear,
+                "kernel": module.optimal_kernel}[regime]
+    _check_keywords(function, hyper, method, regime)
     if regime == "nonparametric":
         if X is not None:
             raise ValueError("X is given but regime='nonparametric' ignores it; drop X or use regime='linear'.")
-        return module.optimal_representation(G, n_components, **hyper)
+        return function(G, n_components, **hyper)
     if X is None:
-        raise ValueError(f"regime={regime!r} needs the inputs X; pass X=(N, D) array.")
-    if regime == "linear":
-        return module.optimal_linear(X, G, n_components, **hyper)
-    return module.optimal_kernel(X, G, n_components, **hyper)
+        raise ValueError(f"regime={regime!r} needs the inputs X; pass X, an (N, D) array of "
+                         f"features, or use regime='nonparametric'.")
+    return function(X, G, n_components, **hyper)
+
+
+def _check_keywords(function, hyper, method, regime):
+    """Refuse a keyword the solver does not take, listing those it does (instead of Python's bare TypeError)."""
+    parameters = inspect.signature(function).parameters.values()
+    if any(parameter.kind is inspect.Parameter.VAR_KEYWORD for parameter in parameters):
+        return  # takes any keyword: nothing to check here
+    accepted = [parameter.name for parameter in parameters
+                if parameter.kind is inspect.Parameter.KEYWORD_ONLY]
+    unknown = sorted(set(hyper) - set(accepted))
+    if unknown:
+        raise TypeError(
+            f"solve() got an unexpected keyword argument{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(map(repr, unknown))}: not an option of {method} in the {regime} regime "
+            f"({_qualified_name(function)}), which takes {', '.join(accepted) or 'no options'}."
+        )
+
+
+def _qualified_name(function):
+    return f"{function.__module__.rsplit('.', 1)[-1]}.{function.__name__}"
 
 
 __all__ = ["solve", "REGISTRY", "Representation", "LinearRepresentation", "KernelRepresentation",
