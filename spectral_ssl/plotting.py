@@ -421,6 +421,11 @@ def sweep_figure(panels, *, xlabel, log_x=False, suptitle=None, legend_title=Non
                 ax.axhline(value, color="0.5", linestyle="--", linewidth=1.0, label=label)
             if log_x:
                 ax.set_xscale("log")
+                # On an axis spanning about a decade matplotlib labels the minor ticks too
+                # (3e-2, 4e-2, ...), and those labels overlap: keep labels on major ticks only.
+                from matplotlib.ticker import NullFormatter
+
+                ax.xaxis.set_minor_formatter(NullFormatter())
             if panel.get("ylim") is not None:
                 ax.set_ylim(*panel["ylim"])
             ax.set_xlabel(xlabel)
