@@ -3,15 +3,15 @@ r"""Symbolic (sympy) derivations of the toolkit's closed forms.
 This is the only part of ``spectral_ssl`` that imports sympy; importing
 ``spectral_ssl`` does not import it. Each theorem family has one module:
 
-=================  ===========================================================
-``graph``          Dirichlet identity (THEORY section 1)
-``vicreg``         VICReg per-direction optimum, water-filling, hinge (3.1)
-``linear``         linear regime (LPP) and the LDA identity (3.1)
-``spectral_contrastive``  the low-rank expansion and Eckart-Young value (3.2)
-``simclr``         local + global decomposition, regular simplex (3.3)
-``barlow_twins``   cross-correlation in graph form, CCA (3.4)
-``duality``        sample- vs dimension-contrastive duality (section 5)
-=================  ===========================================================
+========================  ====================================================
+``graph``                 Dirichlet identity (the setting)
+``vicreg``                VICReg per-direction optimum, water-filling, hinge
+``linear``                linear regime (LPP) and the LDA identity
+``spectral_contrastive``  the low-rank expansion and Eckart-Young value
+``simclr``                local + global decomposition, regular simplex
+``barlow_twins``          cross-correlation in graph form, CCA
+``duality``               sample- vs dimension-contrastive duality
+========================  ====================================================
 
 Examples
 --------
@@ -54,7 +54,7 @@ NAMES = tuple(FACTORIES)
 
 @lru_cache(maxsize=None)
 def get(name):
-    """The :class:`Derivation` called ``name`` (built once, then cached).
+    """The :class:`~spectral_ssl.symbolic.core.Derivation` called ``name`` (built once, then cached).
 
     Raises
     ------
@@ -79,7 +79,7 @@ class CheckResult:
 
     ``name``: the derivation; ``passed``: every step verified; ``seconds``:
     build + verification time; ``message``: ``"k/k steps verified"`` or the
-    first failing step and why; ``steps``: one :class:`StepOutcome` per step.
+    first failing step and why; ``steps``: one :class:`~spectral_ssl.symbolic.core.StepOutcome` per step.
     """
 
     name: str
@@ -98,7 +98,7 @@ def run_all(names=None):
     Parameters
     ----------
     names : iterable of str, optional
-        A subset of :data:`NAMES` (default: all, in order).
+        A subset of ``NAMES`` (default: all, in order).
 
     Returns
     -------

@@ -592,7 +592,7 @@ def _lambdify_argument(arg):
 
 
 def matrix(name, rows, cols, **assumptions):
-    """Explicit matrix of symbols ``name_ij`` (1-based indices), e.g. ``z_11 .. z_NK``."""
+    """Explicit matrix of symbols ``name_ij`` (1-based indices), from ``z_11`` to ``z_NK`` for ``z``."""
     return sympy.Matrix(rows, cols, lambda i, j: sympy.Symbol(f"{name}_{i + 1}{j + 1}", **assumptions))
 
 

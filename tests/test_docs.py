@@ -1,0 +1,129 @@
+"""The documentation site covers the package: fast checks that need no Sphinx build.
+
+The full build (``python -m sphinx -W --keep-going -b html docs OUT``) runs in ``.ci/run``; these
+tests catch the omissions a build would not report: a new module missing from the API reference,
+a notebook the site would not show, a theory page outside the table of contents, a reference in
+the Markdown pages to an object that does not exist.
+"""
+
+import importlib
+import importlib.util
+import pkgutil
+import re
+from pathlib import Path
+
+import pytest
+
+import spectral_ssl
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+
+
+def _load_conf():
+    spec = importlib.util.spec_from_file_location("spectral_ssl_docs_conf", DOCS / "conf.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _public_modules():
+    names = []
+    for info in pkgutil.walk_packages(spectral_ssl.__path__, "spectral_ssl."):
+        if any(part.startswith("_") for part in info.name.split(".")):
+            continue  # private modules and __main__
+        names.append(info.name)
+    return names
+
+
+def _api_entries():
+    text = (DOCS / "api" / "index.rst").read_text(encoding="utf-8")
+    return set(re.findall(r"^   (spectral_ssl(?:\.\w+)*)\s*$", text, flags=re.MULTILINE))
+
+
+def test_every_public_module_has_an_api_page():
+    modules = _public_modules()
+    assert len(modules) >= 25  # graphs, linalg, losses, ..., symbolic.*, experiments.*
+    missing = sorted(set(modules) - _api_entries())
+    assert missing == [], f"add these modules to docs/api/index.rst: {missing}"
+
+
+def test_api_pages_name_only_existing_modules():
+    for name in sorted(_api_entries()):
+        importlib.import_module(name)
+
+
+def test_result_classes_are_documented():
+    text = (DOCS / "api" / "results.rst").read_text(encoding="utf-8")
+    for name in ("Representation", "LinearRepresentation", "KernelRepresentation"):
+        assert f".. autoclass:: {name}" in text
+
+
+def test_every_notebook_is_copied_into_the_site(tmp_path, monkeypatch):
+    conf = _load_conf()
+    monkeypatch.setattr(conf, "NOTEBOOK_COPIES", tmp_path / "notebooks")
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "removed_long_ago.ipynb").write_text("{}", encoding="utf-8")
+    conf.copy_notebooks()
+    expected = sorted(path.name for path in (ROOT / "notebooks").glob("*.ipynb"))
+    assert "derivations.ipynb" in expected
+    assert sorted(path.name for path in (tmp_path / "notebooks").glob("*.ipynb")) == expected
+    for name in expected:
+        assert (tmp_path / "notebooks" / name).read_bytes() == (ROOT / "notebooks" / name).read_bytes()
+    # The notebooks page lists the copies by glob, so a new notebook needs no edit of the docs.
+    page = (DOCS / "notebooks.md").read_text(encoding="utf-8")
+    assert re.search(r"```\{toctree\}\n:glob:\n(?:.*\n)*?notebooks/\*\n```", page)
+    assert conf.nb_execution_raise_on_error is True
+
+
+def test_the_catalogue_generator_is_where_conf_expects_it():
+    conf = _load_conf()
+    assert conf.CATALOGUE_GENERATOR.exists()
+    assert "def write_catalogue(path" in conf.CATALOGUE_GENERATOR.read_text(encoding="utf-8")
+    assert conf.CATALOGUE_PAGE.relative_to(DOCS).as_posix() == "reliability/bad_inputs.md"
+    assert "reliability/bad_inputs" in (DOCS / "reliability.md").read_text(encoding="utf-8")
+
+
+def test_every_theory_page_is_in_the_theory_toctree():
+    index = (DOCS / "theory.md").read_text(encoding="utf-8")
+    pages = sorted(path.stem for path in (DOCS / "theory").glob("*.md"))
+    assert len(pages) >= 8
+    for page in pages:
+        assert f"\ntheory/{page}\n" in index, f"docs/theory/{page}.md is not in docs/theory.md's toctree"
+
+
+def _markdown_pages():
+    generated = {DOCS / "reliability" / "bad_inputs.md"}
+    return [path for path in sorted(DOCS.rglob("*.md"))
+            if "_build" not in path.parts and path not in generated]
+
+
+def _resolve(dotted):
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attribute in parts[cut:]:
+            obj = getattr(obj, attribute)
+        return obj
+    raise ImportError(dotted)
+
+
+@pytest.mark.parametrize("page", _markdown_pages(), ids=lambda p: p.relative_to(DOCS).as_posix())
+def test_markdown_cross_references_name_existing_objects(page):
+    # Sphinx renders a reference to a missing object as plain text without a warning.
+    text = page.read_text(encoding="utf-8")
+    for role, target in re.findall(r"\{(mod|func|class|meth|data|attr)\}`~?([\w.]+)`", text):
+        assert target.startswith("spectral_ssl"), f"{page.name}: {{{role}}}`{target}` is not fully qualified"
+        _resolve(target)
+
+
+def test_getting_started_example_runs():
+    text = (DOCS / "getting_started.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"^```python\n(.*?)^```", text, flags=re.MULTILINE | re.DOTALL)
+    namespace = {}
+    exec(compile(block, str(DOCS / "getting_started.md"), "exec"), namespace)  # its asserts run here
+    assert namespace["rep"].rank == 5 and namespace["collapsed"].rank == 3
+    assert namespace["simplex"].rank == 3
