@@ -8,7 +8,7 @@ so the page always shows what the installed library says.
 Used by the documentation build (``docs/conf.py`` calls :func:`write_catalogue`
 when the builder starts) and from the command line::
 
-    python docs/generate_catalogue.py docs/bad_inputs.md
+    python docs/generate_catalogue.py docs/reliability/bad_inputs.md
 """
 
 import importlib.util
