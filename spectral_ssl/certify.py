@@ -43,10 +43,13 @@ numerical range the project's solvers work in:
   ``LINEAR_RANK_RTOL`` (:math:`10^{-10}`) times the largest, the threshold of
   :func:`spectral_ssl.linalg.generalized_eigh`; the centred search features
   are :math:`\sqrt N U_r`;
-* kernel: :math:`P = V_r`, the eigenvectors of :math:`K_X` with eigenvalue
-  above ``KERNEL_RANK_RTOL`` (:math:`10^{-10}`) times the largest, the range
-  of :func:`spectral_ssl.linalg.kernel_range_basis`
-  (:math:`A = V_r\operatorname{diag}(1/s_r)\,C`).
+* kernel: :math:`P` an orthonormal basis of :math:`H\operatorname{span}(V_r)`,
+  :math:`V_r` the eigenvectors of :math:`K_X` with eigenvalue above
+  ``KERNEL_RANK_RTOL`` (:math:`10^{-10}`) times the largest (the range of
+  :func:`spectral_ssl.linalg.kernel_range_basis`), centred directions with
+  singular value above the same threshold kept
+  (:func:`spectral_ssl.linalg.centred_range_basis`); with the bias,
+  :math:`\{PC + \mathbf 1 b^\top\} = \{V_rC + \mathbf 1 b^\top\}`.
 
 Where the features have full numerical rank this is an invertible change of
 variables: the same set of representations and the same minimum. A method that
@@ -304,7 +307,8 @@ def _search_features(F, regime):
     r"""Orthogonal search features :math:`P` spanning the numerical range (module docstring)."""
     if regime == "kernel":
         _, V = linalg.kernel_range_basis(F, rank_rtol=KERNEL_RANK_RTOL)
-        return V
+        # the centred span of V, orthonormal (with the bias: the same representations)
+        return linalg.centred_range_basis(V, rank_rtol=KERNEL_RANK_RTOL)[0]
     N = F.shape[0]
     _, s, Vt = np.linalg.svd(F - F.mean(axis=0), full_matrices=False)
     if s.size == 0 or s[0] == 0:

@@ -333,7 +333,7 @@ _COMMON_ATTRIBUTES = """\
     n_features_in_ : int
         Number of features seen during ``fit``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of the features seen during ``fit``; defined only when ``X`` has
         string column names (a data frame).
 """

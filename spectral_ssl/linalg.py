@@ -73,6 +73,10 @@ DENSE_FALLBACK_MAX_SAMPLES = 20000
 #: Relative gap under which eigenvalues are treated as one degenerate cluster.
 DEGENERACY_RTOL = 1e-8
 
+#: The same for :func:`generalized_eigh`, whose dense solve of the whole spectrum is
+#: accurate to a few machine epsilons of the largest eigenvalue magnitude.
+DENSE_DEGENERACY_RTOL = 1e-12
+
 #: Relative tolerance under which entries count as tied for the sign rule.
 SIGN_TIE_RTOL = 1e-6
 
@@ -89,6 +93,37 @@ def center(X):
     """
     X = check_features(X, min_samples=1)
     return X - X.mean(axis=0)
+
+
+#: Centred columns whose entries are all below this times the column's largest
+#: absolute value are constant up to the round-off of the centring (see
+#: :func:`zero_constant_columns`).
+CONSTANT_RTOL = 1e-12
+
+
+def zero_constant_columns(centred, original):
+    """Set to exactly 0 the columns of ``centred`` that are constant up to round-off.
+
+    A constant column whose value is not a binary fraction (0.1, 7.7) centres to
+    noise of about ``eps * |value|`` instead of 0. When every column is constant
+    that noise is all the "variance" there is, and the relative rank thresholds
+    of the solvers would whiten it into a spurious direction. A column of
+    ``centred`` is zeroed when its largest absolute entry is at most
+    ``CONSTANT_RTOL`` times the largest absolute entry of the same column of
+    ``original``. Returns a new array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.1, 1.0], [0.1, 2.0], [0.1, 4.0]])
+    >>> zero_constant_columns(X - X.mean(axis=0), X)[:, 0]
+    array([0., 0., 0.])
+    """
+    centred = np.array(centred, dtype=np.float64)
+    if centred.size:
+        noise = np.max(np.abs(centred), axis=0) <= CONSTANT_RTOL * np.max(np.abs(original), axis=0)
+        centred[:, noise] = 0.0
+    return centred
 
 
 def degrees(G):
@@ -117,6 +152,7 @@ def laplacian(G, kind="combinatorial"):
         * ``"combinatorial"``: :math:`L = D_G - G`.
         * ``"normalized"``: :math:`L_{sym} = I - D_G^{-1/2} G D_G^{-1/2}`.
         * ``"random_walk"``: :math:`L_{rw} = I - D_G^{-1} G` (not symmetric).
+
         For the normalised kinds an isolated sample (degree 0) gets an all-zero
         row and column (the convention of ``scipy.sparse.csgraph.laplacian``).
 
@@ -245,11 +281,11 @@ def canonical_basis(vectors, count=None):
     return Q * np.sign(np.diag(R))  # positive diagonal of R = plain Gram-Schmidt
 
 
-def _canonicalise(values, vectors, n_keep=None):
+def _canonicalise(values, vectors, n_keep=None, rtol=DEGENERACY_RTOL):
     """The first ``n_keep`` sorted eigenvectors with cluster bases and the sign rule applied."""
     n_keep = vectors.shape[1] if n_keep is None else n_keep
     out = vectors[:, :n_keep].copy()
-    for cluster in eigenvalue_clusters(values):
+    for cluster in eigenvalue_clusters(values, rtol):
         if cluster.start >= n_keep:
             break
         if cluster.stop - cluster.start > 1:
@@ -621,7 +657,8 @@ def generalized_eigh(A, B, *, rank_rtol=1e-10):
     -------
     mu : ndarray, shape (r,), ascending
     Q : ndarray, shape (D, r), B-orthonormal; the sign rule and cluster basis
-        are applied in the whitened coordinates ``P``.
+        are applied in the whitened coordinates ``P`` (clusters: eigenvalues closer
+        than ``DENSE_DEGENERACY_RTOL`` times the largest magnitude).
     """
     A = _check_symmetric_matrix(A, "A")
     B = _check_symmetric_matrix(B, "B")
@@ -639,7 +676,12 @@ def generalized_eigh(A, B, *, rank_rtol=1e-10):
     T = V[:, keep] / np.sqrt(s[keep])
     M = T.T @ A @ T
     mu, P = np.linalg.eigh((M + M.T) / 2)
-    P = _canonicalise(mu, P)
+    # Dense LAPACK on the whole spectrum: eigenvalues are accurate to a few eps * max|mu|,
+    # so clusters are formed at DENSE_DEGENERACY_RTOL, not at the iterative solvers'
+    # DEGENERACY_RTOL: with weights over many decades max|mu| is huge, and 1e-8 of it
+    # merged distinct small eigenvalues (0.016 and 146 next to 3e11), whose canonical
+    # basis then mixed their eigenvectors and raised the loss.
+    P = _canonicalise(mu, P, rtol=DENSE_DEGENERACY_RTOL)
     return mu, T @ P
 
 
@@ -779,6 +821,38 @@ def kernel_range_basis(gram, *, rank_rtol=1e-10):
         raise ValueError("gram has no positive eigenvalue; the kernel maps every sample to zero.")
     keep = s > rank_rtol * s[-1]
     return s[keep][::-1], V[:, keep][:, ::-1]
+
+
+def centred_range_basis(V, *, rank_rtol=1e-10):
+    r"""Orthonormal basis of :math:`H\operatorname{span}(V)` for orthonormal columns ``V``.
+
+    Returns ``(U, M)`` with :math:`U = (V - \mathbf 1\bar v^\top) M` orthonormal,
+    so that :math:`\{VC + \mathbf 1 b^\top\} = \{UC' + \mathbf 1 b'^\top\}`
+    (:math:`C = MC'`, :math:`b = b' - \bar v^\top MC'`). The thin SVD
+    :math:`HV = U_0 S W^\top` keeps singular values :math:`S > \text{rank\_rtol}`.
+
+    The threshold is on singular values (standard deviations), not on variances
+    :math:`S^2`: since :math:`V` is orthonormal, :math:`S \le 1` is computed to an
+    absolute accuracy of a few machine epsilons, and every singular value is 1
+    except one, :math:`\sin\theta` with :math:`\theta` the angle between
+    :math:`\mathbf 1` and :math:`\operatorname{span}(V)`. An rbf kernel on many
+    samples puts :math:`\mathbf 1` almost in the range of :math:`K_X`
+    (:math:`\sin\theta \approx 3\cdot10^{-6}` on a 300-sample kNN set): a variance
+    threshold of 1e-10 would drop that real, well-resolved direction.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> U, M = centred_range_basis(np.eye(3)[:, :2])
+    >>> U.shape, bool(np.allclose(U.T @ U, np.eye(2))), bool(np.allclose(U.sum(axis=0), 0))
+    ((3, 2), True, True)
+    >>> centred_range_basis(np.ones((3, 1)) / np.sqrt(3))[0].shape  # only the constant
+    (3, 0)
+    """
+    V = np.asarray(V, dtype=np.float64)
+    U0, S, Wt = np.linalg.svd(V - V.mean(axis=0), full_matrices=False)
+    keep = S > rank_rtol  # none when span(V) is the constant vector: U is then (N, 0)
+    return U0[:, keep], Wt[keep].T / S[keep]
 
 
 def sign_flip_with(Z, *coefficients):

@@ -72,7 +72,7 @@ from ._validation import check_graph, check_n_components
 #: ``max(1024, CHUNK_BYTES // (8 D))`` rows when ``chunk_size`` is not given).
 CHUNK_BYTES = 64 * 2**20
 
-#: Entries within this relative distance of a column's largest |z| count as tied
+#: Entries within this relative distance of a column's largest ``|z|`` count as tied
 #: for the sign rule (the same rule as :func:`spectral_ssl.linalg.sign_flip`).
 SIGN_TIE_RTOL = linalg.SIGN_TIE_RTOL
 

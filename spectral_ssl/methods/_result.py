@@ -86,8 +86,10 @@ class Representation:
 class LinearRepresentation(Representation):
     """A linear representation :math:`Z = X W + \\mathbf 1 b^\\top`.
 
-    Attributes (besides :class:`Representation`'s)
-    ----------------------------------------------
+    It has every attribute of :class:`Representation`, and:
+
+    Attributes
+    ----------
     W : ndarray, shape (D, K)
     bias : ndarray, shape (K,)
     """
@@ -111,8 +113,10 @@ class LinearRepresentation(Representation):
 class KernelRepresentation(Representation):
     """A kernel representation :math:`Z = K_X A + \\mathbf 1 b^\\top`.
 
-    Attributes (besides :class:`Representation`'s)
-    ----------------------------------------------
+    It has every attribute of :class:`Representation`, and:
+
+    Attributes
+    ----------
     A : ndarray, shape (N, K)
         Coefficients on the training samples.
     bias : ndarray, shape (K,)

@@ -332,10 +332,21 @@ def _numerical_representation(G, d, vol, K, lam, centered, solver, restarts, ran
 
 
 def _design(features, d, centered):
-    """The design F with Z = F @ Wf: D_G-centred features, or [features, 1]."""
+    """The design F with Z = F @ Wf, and the scale c of its constant column.
+
+    Centred: the D_G-centred features (c = 0). Uncentred: [D_G-centred features, c 1],
+    the span of [features, 1], with c the D_G-weighted root mean square of the
+    features' leading direction: B = F^T D_G F is then block diagonal, and its relative
+    rank threshold does not depend on the units of X (with a plain column of ones,
+    X * 1e-6 lost every feature direction and X * 1e6 lost the bias).
+    """
+    vol = d.sum()
+    centred = linalg.zero_constant_columns(features - (d @ features) / vol, features)
     if centered:
-        return features - (d @ features) / d.sum()
-    return np.hstack([features, np.ones((features.shape[0], 1))])
+        return centred, 0.0
+    weighted = np.sqrt(d)[:, None] * centred
+    c = np.linalg.norm(weighted, ord=2) / np.sqrt(vol) if np.any(weighted) else 1.0
+    return np.hstack([centred, np.full((features.shape[0], 1), c)]), c
 
 
 def _cca_solution(features, G, K, hyper, whiten, restarts, random_state, rank_rtol, what,
@@ -344,10 +355,14 @@ def _cca_solution(features, G, K, hyper, whiten, restarts, random_state, rank_rt
     lam, centered = hyper["off_diagonal"], hyper["centered"]
     d = np.asarray(G.sum(axis=1)).ravel()
     vol = float(d.sum())
-    F = _design(features, d, centered)
+    F, c = _design(features, d, centered)
     A = F.T @ (G @ F)
     B = F.T @ (d[:, None] * F)
     A, B = (A + A.T) / 2, (B + B.T) / 2
+    if not np.any(B):
+        raise ValueError(
+            f"{what} is 0: the features are constant on the linked samples, so no direction "
+            f"has a D_G-weighted variance; check X (constant columns, identical rows, the kernel).")
     if regularization > 0:
         B = B + regularization * penalty
     neg_rho, Q = linalg.generalized_eigh(-A, B, rank_rtol=rank_rtol)
@@ -380,11 +395,10 @@ def _cca_solution(features, G, K, hyper, whiten, restarts, random_state, rank_rt
                         "gap_to_cca": float(cca_loss - min(value, cca_loss))})
         exact = False
     p = features.shape[1]
-    if centered:
-        W = coefficients
-        bias = -((d @ features) / vol) @ W
-    else:
-        W, bias = coefficients[:p], coefficients[p]
+    W = coefficients[:p]
+    bias = -((d @ features) / vol) @ W
+    if not centered:
+        bias = bias + c * coefficients[p]
     Z, W, bias = linalg.sign_flip_with(features @ W + bias, W, bias)
     scales = _column_scales(Z, d, centered)
     return W, bias, Z, rho, scales, exact, details

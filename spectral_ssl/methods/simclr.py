@@ -486,10 +486,14 @@ def _parametric_solution(features, G, K, tau, restarts, rng, max_iter):
     """
     N = features.shape[0]
     degrees = np.asarray(G.sum(axis=1)).ravel()
-    A = linalg.graph_quadratic_form(features, G) / N
     mean = features.mean(axis=0)
-    Fc = features - mean
+    Fc = linalg.zero_constant_columns(features - mean, features)
+    A = linalg.graph_quadratic_form(Fc, G) / N  # = F^T L F, without cancellation (L 1 = 0)
     B = Fc.T @ Fc / N
+    if not np.any(B):
+        raise ValueError(
+            "X has no direction with variance (every sample has the same features, or the same "
+            "kernel row): Z = X W + b could only be constant; check X, the kernel or its bandwidth.")
     mu, Q = linalg.generalized_eigh(A, B)
     Phi = Fc @ Q
     r = Phi.shape[1]
@@ -673,7 +677,7 @@ def mds_target(G, *, temperature=0.5):
     if G.nnz != N * (N - 1):
         raise ValueError(
             f"G has {N * (N - 1) - G.nnz} zero off-diagonal weights: SimCLR's target -2 tau log G "
-            f"is then -inf (the optimum is an infimum, not attained). The MDS target needs a dense "
+            f"is then +inf (the optimum is an infimum, not attained). The MDS target needs a dense "
             f"relation such as graphs.gaussian(X, bandwidth) with n_neighbors=None."
         )
     if G.data.max() > 1.0:

@@ -167,7 +167,13 @@ def _linear_solution(features, G, K, rank_rtol, what):
     d = np.asarray(G.sum(axis=1)).ravel()
     vol = float(d.sum())
     mean = features.mean(axis=0)
-    design = np.hstack([features - mean, np.ones((N, 1))])  # same span as [X, 1]
+    centred = linalg.zero_constant_columns(features - mean, features)
+    # The constant column is scaled like the features' leading direction (root mean
+    # square), so that the relative threshold below does not depend on the units of X:
+    # with a plain column of ones, X * 1e-6 lost every feature direction and X * 1e6
+    # lost the bias.
+    top = np.linalg.norm(centred, ord=2) / np.sqrt(N) if np.any(centred) else 1.0
+    design = np.hstack([centred, np.full((N, 1), top)])  # same span as [X, 1]
     sqrt_d = np.sqrt(d)
     Us, S, Vt = np.linalg.svd(sqrt_d[:, None] * design, full_matrices=False)
     keep = S**2 > rank_rtol * S[0] ** 2
@@ -186,7 +192,7 @@ def _linear_solution(features, G, K, rank_rtol, what):
     # Z = sqrt(vol) D^{-1/2} U = sqrt(vol) design Vr S_r^{-1} Y  (P = D^{1/2} design Vr S_r^{-1})
     coefficients = np.sqrt(vol) * (Vt[:r].T / S[:r]) @ Y
     W = coefficients[:p]
-    bias = coefficients[p] - mean @ W
+    bias = top * coefficients[p] - mean @ W
     Z, W, bias = linalg.sign_flip_with(features @ W + bias, W, bias)
     details = {"minimal_loss": minimal_loss(nu), "volume": vol, "subspace_dimension": r}
     return W, bias, Z, nu, scales, details
@@ -208,8 +214,10 @@ def optimal_linear(X, G, n_components, *, rank_rtol=1e-10):
     G : relation graph, shape (N, N)
     n_components : int, 1 <= K <= dim S (at most D + 1)
     rank_rtol : float
-        Directions of :math:`D_G^{1/2}[X_c, \mathbf 1]` whose squared singular value is
-        below ``rank_rtol`` times the largest are treated as absent.
+        Directions of :math:`D_G^{1/2}[X_c, c\mathbf 1]` whose squared singular value is
+        below ``rank_rtol`` times the largest are treated as absent (:math:`c` = the
+        root mean square of the leading direction of :math:`X_c`, so that the
+        threshold does not depend on the units of ``X``).
 
     Returns
     -------
@@ -250,8 +258,10 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
         See :func:`spectral_ssl.linalg.make_kernel`.
     rank_rtol : float
         Eigenvalues of :math:`K_X` below ``rank_rtol`` times the largest are dropped
-        (:func:`spectral_ssl.linalg.kernel_range_basis`); the same threshold is then
-        applied as in :func:`optimal_linear`.
+        (:func:`spectral_ssl.linalg.kernel_range_basis`); centred directions of their
+        eigenvectors with singular value below it too
+        (:func:`spectral_ssl.linalg.centred_range_basis`); then the threshold of
+        :func:`optimal_linear`.
 
     Returns
     -------
@@ -267,9 +277,14 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     # Work in the eigenbasis K_X = V diag(s) V^T (Z = K_X A = V C, A = V diag(1/s) C): the same
     # span, without the conditioning of K_X itself.
     s, V = linalg.kernel_range_basis(gram, rank_rtol=rank_rtol)
+    # An orthonormal basis of the centred span, thresholded on singular values (see
+    # linalg.centred_range_basis: the constant can lie almost in span(V)).
+    U, M = linalg.centred_range_basis(V, rank_rtol=rank_rtol)
     C, bias, Z, nu, scales, details = _linear_solution(
-        V, G, n_components, rank_rtol,
+        U, G, n_components, rank_rtol,
         what="the dimension of span(D^1/2 [K_X, 1]) (kernel matrix plus the constant)")
+    C = M @ C  # Z = U C' + b' = V (M C') + (b' - mean(V) M C')
+    bias = bias - V.mean(axis=0) @ C
     A = V @ (C / s[:, None])
     details["kernel"] = repr(k)
     return KernelRepresentation(

@@ -46,8 +46,8 @@ balanced label graph **Fisher LDA**. **Kernel regime**: :math:`X \to K_X`.
 
 **Hinge variance** :math:`v(c) = \max(0, 1-\sqrt{c+\epsilon})`: no closed form
 is known. The optimum still lies in :math:`\operatorname{span}(U_K)`, so the
-problem reduces to a :math:`K\times K` matrix :math:`Y_0` (``Z = \sqrt N U_K
-Y_0``) whose cost does not grow with :math:`N`; it is solved numerically from
+problem reduces to a :math:`K\times K` matrix :math:`Y_0`
+(:math:`Z = \sqrt N U_K Y_0`) whose cost does not grow with :math:`N`; it is solved numerically from
 several starts and returned with ``exact=False``.
 """
 
@@ -219,13 +219,71 @@ def constant_diagonal_rotation(scales, *, atol=1e-13):
     return R
 
 
+def _mean_constrained_scales(lam, mean, kappa):
+    r"""argmin of :math:`\sum_k (t_k - m)^2 + 2\kappa\sum_k t_k\lambda_k` over :math:`t \ge 0`, :math:`\bar t = m`.
+
+    KKT: :math:`t_k = \max(0, \nu - \kappa\lambda_k)`, :math:`\nu` set by the mean
+    (water-filling, as in :func:`_waterfilling_scales`). ``kappa = inf``
+    (no covariance weight): all the variance on the smallest eigenvalue.
+    """
+    K = lam.size
+    total = K * mean
+    t = np.zeros(K)
+    if total <= 0.0:
+        return t
+    if not np.isfinite(kappa):
+        t[0] = total
+        return t
+    partial_sums = np.cumsum(lam)
+    # sum_k max(0, nu - kappa lam_k) at nu = kappa lam_j; n = breakpoints below the root.
+    at_breaks = kappa * (np.arange(1, K + 1) * lam - partial_sums)
+    n = max(int(np.sum(at_breaks < total)), 1)
+    nu = (total + kappa * partial_sums[n - 1]) / n
+    return np.maximum(0.0, nu - kappa * lam)
+
+
+def _hinge_constant_diagonal_scales(lam, alpha, beta, gamma, eps):
+    r"""Best variances :math:`t` among the optima whose covariance has a constant diagonal.
+
+    With :math:`C = R^\top\operatorname{diag}(t)R` of constant diagonal :math:`m = \bar t`
+    (the rotation of :func:`constant_diagonal_rotation`), the hinge loss is
+    :math:`\alpha K h(m) + \beta\sum_k (t_k - m)^2 + 2\gamma\sum_k t_k\lambda_k`
+    (:math:`\sum_{k\ne l}C_{kl}^2 = \lVert C\rVert_F^2 - \sum_k C_{kk}^2`), a convex
+    problem: :func:`_mean_constrained_scales` for each :math:`m`, then a bounded
+    scalar search over :math:`m \in [0, 1]`, with the kink :math:`m = 1 - \epsilon`
+    of the hinge tried explicitly. A start for the numerical solve, not a proof:
+    for fixed :math:`t` a constant diagonal is optimal when
+    :math:`\alpha h(c) - \beta c^2` is convex over the diagonal (Jensen; true for
+    :math:`c \le 1 - \epsilon` and :math:`\beta \le \alpha/8`). On the unbalanced
+    label graph the optimum sits exactly at the kink, where L-BFGS-B from generic
+    starts stalls.
+    """
+    kappa = gamma / beta if beta > 0 else np.inf
+
+    def scales(m):
+        return _mean_constrained_scales(lam, m, kappa)
+
+    def value(m):
+        t = scales(m)
+        hinge = max(0.0, 1.0 - np.sqrt(m + eps))
+        return alpha * lam.size * hinge + beta * np.sum((t - m) ** 2) + 2.0 * gamma * np.sum(t * lam)
+
+    res = scipy.optimize.minimize_scalar(value, bounds=(0.0, 1.0), method="bounded",
+                                         options={"xatol": 1e-13})
+    candidates = [float(res.x), max(0.0, 1.0 - eps), 0.0]
+    m = min(candidates, key=value)
+    return scales(m)
+
+
 def _hinge_reduced(lam, alpha, beta, gamma, eps, restarts, rng):
     r"""Minimise the hinge-variance VICReg loss over :math:`Y_0 \in \mathbb R^{K\times K}`.
 
     :math:`f(Y_0) = \alpha\sum_k h(C_{kk}) + \beta\sum_{k\ne l}C_{kl}^2 + 2\gamma\operatorname{tr}(Y_0^\top\Lambda Y_0)`,
     :math:`C = Y_0^\top Y_0`; equal to the full loss at :math:`Z = \sqrt N U_K Y_0`.
     The first start is the decorrelated solution of the :math:`\beta\to\infty`
-    limit, std :math:`\min(1, \alpha/(4\gamma\lambda_k))`; the others are random.
+    limit, std :math:`\min(1, \alpha/(4\gamma\lambda_k))`; the second the best
+    constant-diagonal configuration (:func:`_hinge_constant_diagonal_scales`);
+    the others are random. L-BFGS-B refines each and the lowest loss wins.
     """
     K = lam.size
 
@@ -247,6 +305,8 @@ def _hinge_reduced(lam, alpha, beta, gamma, eps, restarts, rng):
             else np.full(K, np.inf)
     t0 = np.clip(np.minimum(std, 1.0) ** 2 - eps, 0.0, None)
     starts = [np.diag(np.sqrt(t0))]
+    t_flat = _hinge_constant_diagonal_scales(lam, alpha, beta, gamma, eps)
+    starts.append(np.sqrt(t_flat)[:, None] * constant_diagonal_rotation(t_flat))
     starts += [rng.standard_normal((K, K)) / np.sqrt(K) for _ in range(max(restarts - 1, 0))]
     best = None
     for start in starts:
@@ -255,7 +315,7 @@ def _hinge_reduced(lam, alpha, beta, gamma, eps, restarts, rng):
         if best is None or res.fun < best.fun:
             best = res
     Y = best.x.reshape(K, K)
-    return Y, {"optimizer_loss": float(best.fun), "restarts": len(starts),
+    return Y, {"optimizer_loss": float(best.fun), "restarts": restarts, "starts": len(starts),
                "converged": bool(best.success)}
 
 
@@ -361,8 +421,14 @@ def optimal_representation(G, n_components, *, variance=25.0, covariance=1.0, in
 def _linear_solution(features, G, K, hyper, restarts, random_state, what):
     """Solve VICReg for Z = features @ W + b; return (W, bias, Z, mu, t, exact, details)."""
     N = features.shape[0]
-    A = linalg.graph_quadratic_form(features, G) / N
-    Xc = linalg.center(features)
+    Xc = linalg.zero_constant_columns(features - features.mean(axis=0), features)
+    if not np.any(Xc):
+        raise ValueError(
+            f"{what} is 0: every sample has the same features, so no direction has variance and "
+            f"Z could only be constant; check X (constant columns, identical rows, the kernel).")
+    # X^T L X = Xc^T L Xc (L 1 = 0); from X itself the two terms X^T D X and X^T G X
+    # cancel catastrophically when the features have a large mean.
+    A = linalg.graph_quadratic_form(Xc, G) / N
     B = Xc.T @ Xc / N
     mu, Q = linalg.generalized_eigh(A, B)
     K = check_n_components(K, mu.size, what=what)
@@ -420,6 +486,8 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     :math:`K_X`: :math:`K_X L K_X a = \mu K_X H K_X a`. It is solved in the
     eigenbasis :math:`K_X = V\operatorname{diag}(s)V^\top` (eigenvalues above
     ``1e-10`` of the largest; see :func:`spectral_ssl.linalg.kernel_range_basis`),
+    whitened by an orthonormal basis of :math:`H\operatorname{span}(V)` (singular
+    values above ``1e-10``; :func:`spectral_ssl.linalg.centred_range_basis`),
     which spans the same representations with a well-conditioned covariance.
     New samples map by :math:`k(x, X) A + b`.
 
@@ -447,11 +515,18 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     if gram.shape != (X.shape[0], X.shape[0]) or not np.all(np.isfinite(gram)):
         raise ValueError("kernel(X, X) must return a finite (N, N) matrix.")
     # Work in the orthonormal eigenbasis V of K_X (Z = K_X A = V C): same optimum,
-    # but B = V^T H V / N is well conditioned where K_X H K_X / N is not.
+    # but B = V^T H V / N is well conditioned where K_X H K_X / N is not. Then
+    # whiten the centred span by the SVD of H V, thresholding singular values
+    # rather than variances: the constant vector can lie almost in span(V) (rbf
+    # kernel, many samples), which leaves one real centred direction of variance
+    # ~1e-11 that a variance threshold of 1e-10 would drop.
     s, V = linalg.kernel_range_basis(gram)
+    U, M = linalg.centred_range_basis(V)
     C, bias, Z, mu, t, exact, details = _linear_solution(
-        V, G, n_components, hyper, restarts, random_state,
-        what="the rank of the centred kernel matrix")
+        U, G, n_components, hyper, restarts, random_state,
+        what="the rank of the centred kernel matrix of X")
+    C = M @ C  # Z = U C' + b' = V (M C') + (b' - mean(V) M C')
+    bias = bias - V.mean(axis=0) @ C
     A = V @ (C / s[:, None])
     Z = gram @ A + bias  # what transform(X) computes; equals V C up to round-off
     details["kernel"] = repr(k)
