@@ -83,6 +83,7 @@ import scipy.optimize
 
 from . import linalg
 from . import methods as _methods
+from ._threads import single_threaded_blas
 from ._validation import check_features, check_graph, check_option, check_random_state, check_scalar
 
 #: L-BFGS-B relative decrease tolerance: stop when
@@ -318,12 +319,12 @@ def _search_features(F, regime):
 
 
 def _minimise(objective, start, max_iter):
-    res = scipy.optimize.minimize(
-        objective, start, jac=True, method="L-BFGS-B",
-        options={"maxiter": max_iter, "maxfun": 2 * max_iter, "ftol": FTOL, "gtol": GTOL,
-                 "maxcor": MAXCOR},
-    )
-    return res
+    with single_threaded_blas():
+        return scipy.optimize.minimize(
+            objective, start, jac=True, method="L-BFGS-B",
+            options={"maxiter": max_iter, "maxfun": 2 * max_iter, "ftol": FTOL, "gtol": GTOL,
+                     "maxcor": MAXCOR},
+        )
 
 
 # --------------------------------------------------------------------------- public API

@@ -37,7 +37,6 @@ meaningful. Every L-BFGS loop runs with one BLAS thread
 (``threadpoolctl``), which is much faster on a shared machine.
 """
 
-import contextlib
 import math
 import time
 from dataclasses import dataclass, field
@@ -47,6 +46,7 @@ import scipy.optimize
 from scipy.linalg import subspace_angles
 
 from .. import graphs, linalg
+from .._threads import single_threaded_blas
 from .._validation import check_features, check_random_state, check_scalar
 from ..methods import barlow_twins, simclr, spectral_contrastive, vicreg
 from .datasets import swiss_roll
@@ -192,15 +192,6 @@ def _format_cell(value, float_format):
 
 
 # --------------------------------------------------------------------------- shared helpers
-
-
-def _single_thread():
-    """One BLAS thread: the optimisations here work on small matrices."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - scikit-learn depends on it
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1)
 
 
 def _check_data(X, y):
@@ -464,7 +455,7 @@ def aligned_graph(X, y, *, n_train_per_class=None, n_test_per_class=None, relati
                                                 max_iter=2000, random_state=rng),
     }
     linear = {}
-    with _single_thread():
+    with single_threaded_blas():
         for method, solve in solvers.items():
             rep = solve()
             Ztr = rep.transform(Xtr)
@@ -663,7 +654,7 @@ def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), ratios=None, n
     acc_lin = np.zeros((len(n_cs), ratios.size))
     ranks = np.zeros((len(n_cs), ratios.size))
     exact = []
-    with _single_thread():
+    with single_threaded_blas():
         for a, n_c in enumerate(n_cs):
             for _ in range(repeats):
                 train = _per_class(y, pool, n_c, rng, name="samples_per_class")
@@ -881,7 +872,7 @@ def misaligned_graph(X, y, *, fractions=(0.0, 0.25, 0.5, 0.75, 1.0), n_train_per
     acc_nn = {key: np.zeros(shape) for key in methods}
     rank = {key: np.zeros(shape) for key in methods}
     within = np.zeros(shape)
-    with _single_thread():
+    with single_threaded_blas():
         for r in range(repeats):
             train = _per_class(y, pool, n_train_per_class, rng, name="n_train_per_class")
             Xtr, ytr = X[train], y[train]
@@ -1071,7 +1062,7 @@ def local_vs_global(X=None, reference=None, *, relation="knn", n_samples=500, n_
         relation_text = f"Gaussian relation (bandwidth {bandwidth:.3g})"
     reference_distances = pdist(reference)
 
-    with _single_thread():
+    with single_threaded_blas():
         reps = {
             "vicreg": vicreg.optimal_representation(G, K, **_vicreg_hyper(invariance)),
             "barlow_twins": barlow_twins.optimal_representation(G, K, restarts=1, random_state=rng),
@@ -1315,7 +1306,7 @@ def rank_collapse(X, y=None, *, G=None, n_neighbors=10, n_components=32, target_
 
     table, series, rank_points = [], [], []
     all_ok = True
-    with _single_thread():
+    with single_threaded_blas():
         for hyper, label in settings:
             full = dict(hyper, variance_kind="square", eps=1e-4)
             t = np.clip(np.asarray(predict(lam, hyper["variance"], hyper["covariance"],

@@ -55,13 +55,13 @@ and always has :math:`\rho = 1`. **Kernel regime**: :math:`X \to K_X`; see
 :func:`optimal_kernel` for why it needs regularisation.
 """
 
-import contextlib
 
 import numpy as np
 import scipy.optimize
 from scipy.sparse.csgraph import connected_components
 
 from .. import linalg
+from .._threads import single_threaded_blas
 from .._validation import (
     check_features,
     check_graph,
@@ -146,18 +146,8 @@ def _unit_columns(Z, d, centered):
     return Z / np.sqrt(s)
 
 
-def _single_threaded_blas():
-    """L-BFGS-B calls BLAS on vectors of length N K; threads only add synchronisation there
-    (100x slower on a loaded machine). threadpoolctl ships with scikit-learn."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - scikit-learn depends on it
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
 def _lbfgs(objective, x0):
-    with _single_threaded_blas():
+    with single_threaded_blas():
         res = scipy.optimize.minimize(objective, x0.ravel(), jac=True, method="L-BFGS-B",
                                       options=_LBFGS_OPTIONS)
     return res.x.reshape(x0.shape), float(res.fun), bool(res.success)

@@ -79,6 +79,7 @@ import scipy.sparse.csgraph as csgraph
 import scipy.stats
 
 from .. import linalg
+from .._threads import single_threaded_blas
 from .._validation import (
     check_features,
     check_graph,
@@ -305,9 +306,10 @@ def _minimise(objective, starts, max_iter):
     """L-BFGS from every start; return (best x, list of final losses, best result)."""
     best, losses = None, []
     for start in starts:
-        res = scipy.optimize.minimize(objective, start.ravel(), jac=True, method="L-BFGS-B",
-                                      options={"maxiter": max_iter, "ftol": 1e-15, "gtol": 1e-10,
-                                               "maxcor": 20})
+        with single_threaded_blas():
+            res = scipy.optimize.minimize(objective, start.ravel(), jac=True, method="L-BFGS-B",
+                                          options={"maxiter": max_iter, "ftol": 1e-15,
+                                                   "gtol": 1e-10, "maxcor": 20})
         losses.append(float(res.fun))
         if best is None or res.fun < best.fun:
             best = res

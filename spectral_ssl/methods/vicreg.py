@@ -55,6 +55,7 @@ import numpy as np
 import scipy.optimize
 
 from .. import linalg
+from .._threads import single_threaded_blas
 from .._validation import (
     check_features,
     check_graph,
@@ -310,8 +311,9 @@ def _hinge_reduced(lam, alpha, beta, gamma, eps, restarts, rng):
     starts += [rng.standard_normal((K, K)) / np.sqrt(K) for _ in range(max(restarts - 1, 0))]
     best = None
     for start in starts:
-        res = scipy.optimize.minimize(objective, start.ravel(), jac=True, method="L-BFGS-B",
-                                      options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})
+        with single_threaded_blas():
+            res = scipy.optimize.minimize(objective, start.ravel(), jac=True, method="L-BFGS-B",
+                                          options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})
         if best is None or res.fun < best.fun:
             best = res
     Y = best.x.reshape(K, K)
