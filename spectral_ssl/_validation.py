@@ -159,3 +159,18 @@ def check_random_state(random_state):
     raise TypeError(
         f"random_state must be None, an int or a numpy.random.Generator, got {random_state!r}."
     )
+
+
+def check_no_isolated(degrees, *, method, why=""):
+    """Refuse samples with no positive pair, for a non-parametric method whose loss ignores them.
+
+    ``why`` adds the method's reason (e.g. the formula that divides by the degree).
+    """
+    isolated = np.flatnonzero(np.asarray(degrees) == 0)
+    if isolated.size:
+        raise ValueError(
+            f"G has {isolated.size} isolated sample(s) (no positive pair; first: sample "
+            f"{int(isolated[0])}). They do not enter the {method} loss, so their non-parametric "
+            f"representation is undetermined{why}; remove them from G, or use optimal_linear / "
+            f"optimal_kernel, which map them through X."
+        )

@@ -66,6 +66,7 @@ from .._validation import (
     check_features,
     check_graph,
     check_n_components,
+    check_no_isolated,
     check_random_state,
     check_scalar,
 )
@@ -168,17 +169,6 @@ def _best_of(objective, starts):
 # --------------------------------------------------------------------------- non-parametric
 
 
-def _check_no_isolated(degrees):
-    isolated = np.flatnonzero(degrees == 0)
-    if isolated.size:
-        raise ValueError(
-            f"G has {isolated.size} isolated sample(s) (no positive pair; first: sample "
-            f"{int(isolated[0])}). They do not enter the Barlow Twins loss, so their non-parametric "
-            f"representation is undetermined; remove them from G, or use optimal_linear / "
-            f"optimal_kernel, which map them through X."
-        )
-
-
 def _indicator_solution(labels, n_comp, d, K, centered):
     r"""Columns constant on components, :math:`Z^\top D_G Z = \operatorname{vol} I` (zero mean if centred)."""
     N = labels.size
@@ -254,7 +244,7 @@ def optimal_representation(G, n_components, *, off_diagonal=5e-3, centered=False
     K = check_n_components(n_components, N - centered,
                            what="the number of samples" + (" minus one (centred)" if centered else ""))
     d = np.asarray(G.sum(axis=1)).ravel()
-    _check_no_isolated(d)
+    check_no_isolated(d, method="Barlow Twins")
     vol = float(d.sum())
     n_comp, labels = connected_components(G, directed=False)
     invariant = n_comp - centered

@@ -51,7 +51,8 @@ its largest-\|.\| entry positive (``W``, ``A`` and ``bias`` flip with it).
 import numpy as np
 
 from .. import linalg
-from .._validation import check_features, check_graph, check_n_components, check_scalar
+from .._validation import (check_features, check_graph, check_n_components, check_no_isolated,
+                           check_scalar)
 from ..losses import _spectral_contrastive_value_and_gradient
 from ..losses import spectral_contrastive as spectral_contrastive_loss
 from ._result import KernelRepresentation, LinearRepresentation, Representation
@@ -84,17 +85,6 @@ def minimal_loss(eigenvalues):
 
 def _rank(nu):
     return int(np.sum(nu > RANK_TOL))
-
-
-def _check_no_isolated(degrees):
-    isolated = np.flatnonzero(degrees == 0)
-    if isolated.size:
-        raise ValueError(
-            f"G has {isolated.size} isolated sample(s) (no positive pair; first: sample "
-            f"{int(isolated[0])}). They do not enter the spectral contrastive loss, so their "
-            f"non-parametric representation is undetermined (z_i = sqrt(vol/d_i) u_i divides by 0); "
-            f"remove them from G, or use optimal_linear / optimal_kernel, which map them through X."
-        )
 
 
 def _canonical_descending(nu, vectors):
@@ -144,7 +134,8 @@ def optimal_representation(G, n_components, *, solver="auto"):
     N = G.shape[0]
     K = check_n_components(n_components, N, what="the number of samples N")
     d = np.asarray(G.sum(axis=1)).ravel()
-    _check_no_isolated(d)
+    check_no_isolated(d, method="spectral contrastive",
+                      why=" (z_i = sqrt(vol/d_i) u_i divides by 0)")
     vol = float(d.sum())
     lam, V = linalg.smallest_eigenpairs(linalg.laplacian(G, kind="normalized"), K, solver=solver)
     nu = np.minimum(1.0 - lam, 1.0)  # round-off above the bound nu <= 1
