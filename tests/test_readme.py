@@ -14,11 +14,40 @@ def _blocks(language):
 
 
 def test_quick_start_commands():
-    (bash,) = _blocks("bash")
+    bash = _blocks("bash")[0]  # the first block is the quick start
     assert bash.splitlines() == [
         "pip install . && spectral-ssl report",
         "pip install '.[test]' && python -m pytest",
     ]
+
+
+def test_solve_examples_run_on_files_of_the_documented_formats(tmp_path, monkeypatch, capsys):
+    import json
+    import shlex
+
+    import scipy.sparse as sp
+
+    from spectral_ssl import cli, graphs
+
+    (solve,) = [block for block in _blocks("bash") if "spectral-ssl solve" in block]
+    commands = [shlex.split(line) for line in solve.splitlines()]
+    assert len(commands) == 2 and all(c[:2] == ["spectral-ssl", "solve"] for c in commands)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 12))  # D > K: the linear regime has 8 directions
+    G = graphs.knn(X, n_neighbors=4)
+    sp.save_npz(tmp_path / "G.npz", G)
+    upper = sp.triu(G).tocoo()
+    np.savetxt(tmp_path / "edges.csv", np.column_stack([upper.row, upper.col]), fmt="%d", delimiter=",")
+    np.save(tmp_path / "X.npy", X)
+    monkeypatch.chdir(tmp_path)
+    for command in commands:
+        capsys.readouterr()
+        assert cli.main(command[1:]) == 0
+        Z = np.load(tmp_path / "Z.npy")
+        assert Z.shape == (40, 8) and np.all(np.isfinite(Z))
+    cli.main(commands[0][1:])
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["method"] == "vicreg" and summary["exact"] is True and summary["rank"] <= 8
 
 
 def test_python_example_runs_and_computes_the_documented_numbers():
