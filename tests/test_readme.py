@@ -45,6 +45,7 @@ def test_solve_examples_run_on_files_of_the_documented_formats(tmp_path, monkeyp
         assert cli.main(command[1:]) == 0
         Z = np.load(tmp_path / "Z.npy")
         assert Z.shape == (40, 8) and np.all(np.isfinite(Z))
+    capsys.readouterr()
     cli.main(commands[0][1:])
     summary = json.loads(capsys.readouterr().out)
     assert summary["method"] == "vicreg" and summary["exact"] is True and summary["rank"] <= 8
