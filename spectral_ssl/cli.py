@@ -48,11 +48,48 @@ def _positive_float(text):
 
 
 def _add_report_arguments(parser):
-    from .report import DEFAULT_INVARIANCE, METHODS, QUICK_INVARIANCE, RELATIONS
+    from .report import (DEFAULT_INVARIANCE, METHODS, MIN_SAMPLES_PER_CLASS, QUICK_INVARIANCE,
+                         RELATIONS, USER_DATA_MAX_SAMPLES)
 
+    # The full description lives here, beside the options it explains.
+    parser.description = (
+        "Compute the optima of VICReg (several invariance/variance ratios and the reference "
+        "weights), spectral contrastive, Barlow Twins and SimCLR on scikit-learn's digits, or on "
+        "--data (two augmented views per sample), in the non-parametric, linear and kernel regimes "
+        "(closed forms where they exist, numerical optima otherwise); certify each against "
+        "random-restart L-BFGS; measure a linear probe on held-out samples; compare each optimum's "
+        "rank with the number of connected components of its graph (also on the augmentation-pairs "
+        "relation alone); compare SimCLR with classical MDS / ISOMAP on a swiss roll; and measure "
+        "the paper's five claims (aligned_graph, low_data_regime, misaligned_graph and "
+        "rank_collapse on the Gaussian mixture N=256, K=32 and on digits, or on --data; "
+        "local_vs_global on a swiss roll), each with its verdict, rule, numbers and figures. Prints "
+        "the tables and writes report.html (one self-contained page), report.md, report.csv, "
+        "report.json and the figures (PNG) into --out. A claim that is not supported is a finding, "
+        "not a failure. Exit code 1 if --data cannot be read or used, or if a certificate of an "
+        "exact closed form fails.")
     parser.add_argument("--out", metavar="DIR", default="spectral_ssl_report",
-                        help="folder for report.md, report.csv, report.json and the figures "
-                             "spectra.png, ranks.png, simclr_mds.png (default: %(default)s)")
+                        help="folder for report.html (self-contained: figures embedded), report.md, "
+                             "report.csv, report.json and the PNG figures spectra.png, ranks.png, "
+                             "simclr_mds.png and claim_*.png (default: %(default)s)")
+    data = parser.add_argument_group(
+        "your data", "run the method table, the pairs section and the claims that need only "
+                     "labelled features (all but local_vs_global, which keeps its swiss roll) on "
+                     "your data instead of digits and the Gaussian mixture; views are Gaussian "
+                     "noise (0.1 x each feature's std)")
+    data.add_argument("--data", metavar="FILE",
+                      help="features: .npy (2-D array, one row per sample) or .csv (one row per "
+                           "sample, optional header); with no --labels, a .csv whose header names "
+                           "one column 'label' (the other columns are the features); at least 2 "
+                           f"classes of at least {MIN_SAMPLES_PER_CLASS} samples each")
+    data.add_argument("--labels", metavar="FILE",
+                      help="class labels of the --data rows: .npy (1-D array) or .csv/.txt (one "
+                           "label per line, optionally after a header line 'label')")
+    data.add_argument("--n-images", metavar="M", type=_integer(0),
+                      help="samples of the method table, a class-stratified subsample (default: "
+                           f"all 1797 digits; with --data all rows up to {USER_DATA_MAX_SAMPLES}; "
+                           "--quick: 300; 0 = all)")
+    parser.add_argument("--no-claims", action="store_true",
+                        help="skip the paper's claims (about 30 s of the default run)")
     parser.add_argument("--methods", metavar="METHOD", nargs="+", choices=METHODS,
                         default=list(METHODS),
                         help=f"methods to run, among {', '.join(METHODS)} (default: all); the "
@@ -70,7 +107,8 @@ def _add_report_arguments(parser):
     parser.add_argument("--quick", action="store_true",
                         help="small settings for a smoke run (300 images, certificates on 60 "
                              "images with 2 restarts, two ratios, numerical methods on 60 images, a "
-                             "swiss roll of 150 points): about 10-20 s")
+                             "swiss roll of 150 points, the claims with claims.run_all's fast "
+                             "settings): about 20-30 s")
     parser.add_argument("--seed", metavar="S", type=_integer(0), default=0,
                         help="seed of the split, the subsamples, the views, the swiss roll and the "
                              "certificates (default: %(default)s)")
@@ -97,22 +135,41 @@ def _add_report_arguments(parser):
     parser.add_argument("--probe", choices=("logistic", "ridge"), default="logistic",
                         help="classifier of the linear probe (default: %(default)s)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.set_defaults(report_parser=parser)
 
 
 def _run_report(args):
-    from .report import run_report
+    from pathlib import Path
 
+    from .report import check_labelled_data, run_report
+
+    if args.labels is not None and args.data is None:
+        args.report_parser.error("argument --labels: needs --data FILE, the features the labels "
+                                 "belong to")  # exits 2 like argparse's own errors
+    data, data_name = None, "data"
+    if args.data is not None:
+        from .io import load_labelled_data
+
+        # Read and check the file before anything is computed: a bad file fails in a second.
+        X, y = load_labelled_data(args.data, args.labels, argument="--data", labels_argument="--labels")
+        data, data_name = check_labelled_data(X, y, argument="--data"), Path(args.data).stem
     report = run_report(
         args.out, n_components=args.n_components, invariance=args.invariance,
         restarts=args.restarts, quick=args.quick, seed=args.seed, relation=args.relation,
-        n_neighbors=args.n_neighbors, kernel_images=args.kernel_images,
+        n_neighbors=args.n_neighbors, n_images=args.n_images, kernel_images=args.kernel_images,
         certify_images=args.certify_images, numerical_images=args.numerical_images,
-        mds_samples=args.mds_samples, methods=args.methods, probe=args.probe,
+        mds_samples=args.mds_samples, methods=args.methods, probe=args.probe, data=data,
+        data_name=data_name, claims=not args.no_claims,
         progress=None if args.quiet else sys.stderr,
     )
     print(report.text())
-    print(f"\nwritten to {args.out} in {report.elapsed:.1f} s: "
-          + ", ".join(sorted(p.rsplit('/', 1)[-1] for p in report.files.values())))
+    print(f"\nwritten to {args.out} in {report.elapsed:.1f} s: report.html, report.md, report.csv, "
+          f"report.json and {len(report.figures)} figures (PNG)")
+    if report.claims or report.claims_not_run:
+        supported = sum(result.supported for result in report.claims)
+        print(f"claims: {supported} of {len(report.claims)} supported (rules and numbers in "
+              f"report.html)" + "".join(f"; {item['name']} not run on {item['dataset']}: "
+                                        f"{item['reason']}" for item in report.claims_not_run))
     certified = [row for row in report.rows if row.get("cert_passed") is not None]
     numerical = [row for row in certified if row["solution"] == "numerical"]
     if numerical:

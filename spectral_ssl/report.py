@@ -1,4 +1,4 @@
-r"""The ``spectral-ssl report``: the four SSL methods' optima on digits, certified and probed.
+r"""The ``spectral-ssl report``: the four SSL methods' optima, certified and probed, and the paper's claims.
 
 What the report computes
 ------------------------
@@ -80,17 +80,42 @@ What the report computes
    :func:`spectral_ssl.methods.simclr.mds_agreement` compares its chord
    distances with the MDS target of its own relation and of the other one.
 
-Outputs (in ``out_dir``): ``report.md``, ``report.csv``, ``report.json``,
-``spectra.png`` (VICReg: singular values of the centred :math:`Z` against
-:math:`\sqrt{N t_k}`, one panel per regime), ``ranks.png`` (rank of every
-optimum against the components of its graph) and ``simclr_mds.png``.
+9. **The paper's claims** (:mod:`spectral_ssl.experiments.claims`, section
+   ``"claims"``): :func:`~spectral_ssl.experiments.claims.aligned_graph`,
+   :func:`~spectral_ssl.experiments.claims.low_data_regime`,
+   :func:`~spectral_ssl.experiments.claims.misaligned_graph` and
+   :func:`~spectral_ssl.experiments.claims.rank_collapse` on each data set of
+   :func:`claim_datasets` (the Gaussian mixture at the paper's sizes,
+   :math:`N = 256`, :math:`K = 32`, and 100 digits per class with their
+   augmented views), with the settings of
+   :func:`~spectral_ssl.experiments.claims.run_all` (``fast`` with ``quick``);
+   :func:`~spectral_ssl.experiments.claims.local_vs_global` once, on its swiss
+   roll (it needs a manifold whose intrinsic distances are known). Each result
+   keeps its verdict, rule, key numbers, table and figures.
+
+**Your data** (``data=(X, y)``, the command's ``--data``): the method table,
+the pairs section and the four claims that need only :math:`(X, y)` run on it,
+with Gaussian-noise views (the pixel shift needs images); ``local_vs_global``
+and the SimCLR-MDS section stay on their swiss rolls. A claim the data cannot
+support (too few samples per class, say) is listed as *not run* with the reason.
+
+Outputs (in ``out_dir``): ``report.html`` (one self-contained page: inline CSS,
+every figure embedded as a base64 PNG, no external resource), ``report.md``
+(Markdown, figures as the PNG files next to it), ``report.csv`` (the optima),
+``report.json`` (everything, claims included), ``spectra.png`` (VICReg:
+singular values of the centred :math:`Z` against :math:`\sqrt{N t_k}`, one
+panel per regime), ``ranks.png`` (rank of every optimum against the components
+of its graph), ``simclr_mds.png`` and one ``claim_<claim>_<data>_<figure>.png``
+per figure of each claim.
 
 Every computation runs with one BLAS thread (``threadpoolctl``): the L-BFGS
 loops call BLAS on small vectors, where threads only add synchronisation, and
 on a shared machine that made the report over ten times slower.
 """
 
+import base64
 import csv
+import html
 import io
 import json
 import math
@@ -198,6 +223,14 @@ MDS_COLUMNS = (
     ("targets_spearman", "targets' Spearman"),
 )
 
+#: Columns of the claims' verdict table.
+CLAIM_COLUMNS = (
+    ("claim", "claim"),
+    ("data", "data"),
+    ("verdict", "verdict"),
+    ("seconds", "seconds"),
+)
+
 #: Columns of the CSV file, in order.
 CSV_COLUMNS = (
     "section", "method", "regime", "hyperparameters", "invariance_ratio", "variance", "covariance",
@@ -207,6 +240,30 @@ CSV_COLUMNS = (
     "cert_best_numerical_loss", "cert_gap", "cert_relative_gap", "cert_converged", "cert_passed",
     "cert_verdict", "probe", "probe_accuracy", "seconds", "skipped",
 )
+
+#: The paper's claims in the order of :mod:`spectral_ssl.experiments.claims`:
+#: (function name, one-line title). The number of a claim is its position plus one.
+CLAIMS = (
+    ("aligned_graph", "an aligned relation recovers the supervised solution"),
+    ("low_data_regime", "with few samples per class, VICReg needs a high invariance weight"),
+    ("misaligned_graph", "with a misaligned relation, prefer VICReg with a small invariance weight"),
+    ("local_vs_global", "contrastive methods are global, non-contrastive methods local"),
+    ("rank_collapse", "the rank of each optimum follows the relation's spectrum and the "
+                      "hyper-parameters"),
+)
+
+#: The claim measured on its own manifold (a swiss roll whose intrinsic distances are known),
+#: once, whatever the data: the other claims need only labelled features (X, y).
+MANIFOLD_CLAIM = "local_vs_global"
+
+#: Samples of the method table on a user's data (``data=``) when ``n_images`` is None: a
+#: class-stratified subsample beyond it, because the kernel regime and the certificates grow
+#: with the cube of the number of views.
+USER_DATA_MAX_SAMPLES = 2000
+
+#: Fewest samples per class of a user's data: a stratified train/test split needs two of a
+#: class on each side.
+MIN_SAMPLES_PER_CLASS = 4
 
 
 @dataclass
@@ -230,6 +287,16 @@ class Report:
         ``{regime: [(label, rep), ...]}`` of the VICReg rows, for the spectrum figure.
     mds_panels : list of dict
         The arrays of the SimCLR-MDS figure.
+    claims : list of spectral_ssl.experiments.claims.ClaimResult
+        The claims measured, in :data:`CLAIMS` order, data set by data set
+        (empty with ``claims=False``).
+    claims_not_run : list of dict
+        ``{"name", "dataset", "reason"}`` of each claim the user's data could
+        not support (a ``ValueError`` of the claim's own checks).
+    figures : list of dict
+        The figures written, in page order: ``{"key", "section", "file",
+        "caption"}``, plus ``"claim"``, ``"dataset"``, ``"name"`` for a claim's
+        figure (empty if nothing was written).
     files : dict
         ``{kind: path}`` of the files written (empty if nothing was written).
     elapsed : float
@@ -242,6 +309,9 @@ class Report:
     mds: list = field(default_factory=list)
     representations: dict = field(default_factory=dict)
     mds_panels: list = field(default_factory=list)
+    claims: list = field(default_factory=list)
+    claims_not_run: list = field(default_factory=list)
+    figures: list = field(default_factory=list)
     files: dict = field(default_factory=dict)
     elapsed: float = 0.0
 
@@ -268,7 +338,23 @@ class Report:
         if self.mds:
             parts.append("SimCLR vs MDS on a swiss roll: agreement of its chord distances with the "
                          "MDS target of each relation\n" + self.mds_table())
+        if self.claims or self.claims_not_run:
+            parts.append("The paper's claims (rule and numbers in report.html / report.md)\n"
+                         + self.claims_table())
         return "\n\n".join(parts)
+
+    def claim_rows(self):
+        """One dict per claim run or not run: ``claim``, ``data``, ``verdict``, ``seconds``."""
+        rows = [{"claim": f"{_claim_number(r.name)}. {r.name}", "data": r.dataset,
+                 "verdict": r.verdict, "seconds": r.elapsed} for r in self.claims]
+        rows += [{"claim": f"{_claim_number(r['name'])}. {r['name']}", "data": r["dataset"],
+                  "verdict": "not run", "seconds": None} for r in self.claims_not_run]
+        return sorted(rows, key=lambda row: row["claim"])
+
+    def claims_table(self, *, markdown=False):
+        """The verdict of every claim on every data set ("" without claims)."""
+        rows = self.claim_rows()
+        return format_rows(rows, markdown=markdown, columns=CLAIM_COLUMNS) if rows else ""
 
 
 # --------------------------------------------------------------------------- formatting
@@ -289,6 +375,8 @@ def _format_value(key, value):
         return f"{value:.1e}"
     if key in ("invariance_ratio", "bandwidth"):
         return f"{value:.4g}"
+    if key == "seconds":
+        return f"{value:.1f}"
     if isinstance(value, numbers.Integral):
         return str(int(value))
     if isinstance(value, numbers.Real):
@@ -297,7 +385,12 @@ def _format_value(key, value):
 
 
 _TEXT_KEYS = ("method", "regime", "hyperparameters", "solution", "cert_verdict", "relation",
-              "equivalent")
+              "equivalent", "claim", "data", "verdict")
+
+
+def _claim_number(name):
+    """1-based position of a claim in :data:`CLAIMS`."""
+    return [claim for claim, _ in CLAIMS].index(name) + 1
 
 
 def format_rows(rows, *, markdown=False, columns=TABLE_COLUMNS):
@@ -380,6 +473,131 @@ def load_digits_split(*, n_images=None, test_size=0.3, seed=0):
     return X, y, np.sort(train), np.sort(test)
 
 
+def check_labelled_data(X, y, *, argument="data"):
+    """Validate a user's features and labels for the report.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, D)
+        Finite numbers, at least two features.
+    y : array_like, shape (N,)
+        Class labels (any hashable values): at least two classes, each with at
+        least :data:`MIN_SAMPLES_PER_CLASS` samples (a stratified train/test
+        split needs two of every class on each side).
+    argument : str
+        Name used in the messages (the command passes ``"--data"``).
+
+    Returns
+    -------
+    X : ndarray of float64, shape (N, D)
+    y : ndarray, shape (N,)
+
+    Raises
+    ------
+    ValueError
+        Naming ``argument`` and the fix.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y)
+    if X.ndim != 2:
+        raise ValueError(f"{argument}: the features must be a 2-D array (samples x features), "
+                         f"got shape {X.shape}.")
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{argument}: the features contain NaN or infinite values; remove or "
+                         f"impute them first.")
+    if X.shape[1] < 2:
+        raise ValueError(f"{argument}: {X.shape[1]} feature column; the report needs at least 2.")
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"{argument}: {X.shape[0]} samples but labels of shape {y.shape}; give "
+                         f"one label per sample.")
+    classes, counts = np.unique(y, return_counts=True)
+    if classes.size < 2:
+        raise ValueError(f"{argument}: the labels hold a single class ({classes[0].item()!r}); the "
+                         f"report needs at least two classes.")
+    if counts.min() < MIN_SAMPLES_PER_CLASS:
+        small = classes[np.argmin(counts)].item()  # a Python value: its repr is the label itself
+        raise ValueError(f"{argument}: class {small!r} has only {counts.min()} sample(s); every "
+                         f"class needs at least {MIN_SAMPLES_PER_CLASS} (a stratified train/test "
+                         f"split); drop or merge the small classes.")
+    return X, y
+
+
+def _per_class_subset(y, size, rng):
+    """Sorted indices of about ``size`` rows, each class in proportion, at least
+    :data:`MIN_SAMPLES_PER_CLASS` of every class (all of a smaller one)."""
+    _, codes, counts = np.unique(y, return_inverse=True, return_counts=True)
+    quota = np.round(counts * size / y.size).astype(int)
+    quota = np.minimum(counts, np.maximum(quota, MIN_SAMPLES_PER_CLASS))
+    keep = [rng.choice(np.flatnonzero(codes == c), q, replace=False) for c, q in enumerate(quota)]
+    return np.sort(np.concatenate(keep))
+
+
+def split_labelled_data(X, y, *, n_images=None, test_size=0.3, seed=0):
+    """A user's data for the method table: optionally subsampled, split into train/test rows.
+
+    Parameters
+    ----------
+    X : ndarray, shape (N, D)
+    y : ndarray, shape (N,)
+        Already checked by :func:`check_labelled_data`; any label values
+        (they are replaced by integer codes ``0 .. C-1``).
+    n_images : int, optional
+        Keep a class-stratified subsample of about this many rows (each class
+        in proportion, at least :data:`MIN_SAMPLES_PER_CLASS` of each);
+        ``None``: all rows up to :data:`USER_DATA_MAX_SAMPLES`.
+    test_size : float in (0, 1)
+    seed : int
+
+    Returns
+    -------
+    X : ndarray, shape (n, D)
+    y : ndarray of int, shape (n,)
+    train, test : ndarray of int
+    """
+    from sklearn.model_selection import train_test_split
+
+    y = np.unique(y, return_inverse=True)[1]
+    size = USER_DATA_MAX_SAMPLES if n_images is None else n_images
+    if size < X.shape[0]:
+        keep = _per_class_subset(y, size, np.random.default_rng(seed))
+        X, y = X[keep], y[keep]
+    train, test = train_test_split(np.arange(X.shape[0]), test_size=test_size, stratify=y,
+                                   random_state=seed)
+    return X, y, np.sort(train), np.sort(test)
+
+
+@dataclass
+class _MethodData:
+    """The labelled data of the method table and how its views are made."""
+
+    name: str
+    description: str  # one sentence for the notes
+    X: np.ndarray
+    y: np.ndarray
+    train: np.ndarray
+    test: np.ndarray
+    augment: tuple  # graphs.make_views augmentations
+    view_text: str  # how a view is made, for the notes
+
+
+def _method_data(data, data_name, n_images, test_size, seed):
+    if data is None:
+        X, y, train, test = load_digits_split(n_images=n_images, test_size=test_size, seed=seed)
+        return _MethodData(
+            "digits", f"scikit-learn digits, {X.shape[0]} images (8 x 8 pixels scaled to [0, 1])",
+            X, y, train, test, ("shift", "noise"),
+            "one-pixel shift, then Gaussian noise of 0.1 x each pixel's std")
+    X0, y0 = data
+    X, y, train, test = split_labelled_data(X0, y0, n_images=n_images, test_size=test_size, seed=seed)
+    kept = ("all" if X.shape[0] == X0.shape[0] else
+            f"a class-stratified subsample of {X.shape[0]} of the {X0.shape[0]}")
+    return _MethodData(
+        data_name, f"{data_name}: {kept} samples, {X.shape[1]} features, "
+                   f"{np.unique(y).size} classes (your data)",
+        X, y, train, test, ("noise",),
+        "Gaussian noise of 0.1 x each feature's std (the pixel shift needs images)")
+
+
 def relation_graph(views, groups, relation="views+knn", n_neighbors=10):
     r"""The report's relation: augmentation pairs, optionally plus a kNN graph among the views.
 
@@ -426,6 +644,13 @@ def _stratified_subset(indices, y, size, seed):
     if size is None or size >= indices.size:
         return indices
     from sklearn.model_selection import train_test_split
+
+    # A stratified draw needs a member of every class on both sides; with many classes a
+    # small size cannot have that, so it grows to two per class, or takes everything.
+    n_classes = np.unique(y[indices]).size
+    size = max(size, 2 * n_classes)
+    if indices.size - size < n_classes:
+        return indices
 
     keep, _ = train_test_split(indices, train_size=size, stratify=y[indices], random_state=seed)
     return np.sort(keep)
@@ -643,6 +868,142 @@ def simclr_mds(n_samples=300, *, n_components=8, n_neighbors=8, temperature=0.5,
     return rows, panels
 
 
+# --------------------------------------------------------------------------- the paper's claims
+
+#: Points of local_vs_global's swiss roll: (full report, quick report), as in claims.run_all.
+_LOCAL_GLOBAL_SAMPLES = {False: 500, True: 300}
+
+#: Rows of the rank_collapse problem, as in claims.run_all (the paper's N = 256).
+_RANK_COLLAPSE_ROWS = 256
+
+
+def claim_datasets(seed=0):
+    """The default data of the claims: the Gaussian mixture at the paper's sizes and digits.
+
+    :func:`spectral_ssl.experiments.datasets.mixture_dataset` (:math:`N = 256`
+    samples, 64 features, 8 classes; the claims use :math:`K = 32`) and
+    :func:`spectral_ssl.experiments.datasets.digits` (100 images of each digit,
+    views = one-pixel shift + pixel noise), both drawn with ``seed``.
+
+    Returns
+    -------
+    list of spectral_ssl.experiments.datasets.Dataset
+    """
+    from .experiments import datasets
+
+    return [datasets.mixture_dataset(256, random_state=seed),
+            datasets.digits(100, random_state=seed)]
+
+
+def _user_claim_dataset(X, y, name, seed):
+    """A user's data as a claims ``Dataset``, its rows shuffled (seeded).
+
+    rank_collapse takes the first :data:`_RANK_COLLAPSE_ROWS` rows (as
+    ``claims.run_all`` does); a file sorted by class would give it one or two
+    classes, so the rows are put in a random order first.
+    """
+    from .experiments.datasets import Dataset
+
+    order = np.random.default_rng(seed).permutation(X.shape[0])
+    return Dataset(name=name, X=X[order], y=y[order], view_options={},
+                   description=(f"{name}: {X.shape[0]} samples, {X.shape[1]} features, "
+                                f"{np.unique(y).size} classes (your data); views for "
+                                f"misaligned_graph: Gaussian noise, 0.1 x each feature's std"))
+
+
+def _claim_calls(dataset, fast, seed):
+    """``{claim name: callable}`` of the claims that need only (X, y), for one data set.
+
+    The settings are those of :func:`spectral_ssl.experiments.claims.run_all`
+    (``fast`` for the quick report); the report calls the claims one by one
+    rather than ``run_all`` itself so that each gets a progress line, the
+    manifold claim runs once instead of once per data set, and a user's data
+    too small for one claim does not stop the others.
+    """
+    from .experiments import claims
+
+    X, y = dataset.X, dataset.y
+    codes = np.unique(y, return_inverse=True)[1]
+    smallest = int(np.bincount(codes).min())
+    low_sizes = tuple(n for n in ((2, 4, 8) if fast else (2, 4, 8, 16, 32)) if n + 10 <= smallest)
+    rows = min(_RANK_COLLAPSE_ROWS, X.shape[0])
+    # misaligned_graph trains on 128 // C samples per class (the paper's 256 view rows); a
+    # smaller class leaves no test sample, so such data train on half of their smallest class.
+    n_classes = int(codes.max()) + 1
+    misaligned_train = None if smallest > max(2, 128 // n_classes) else max(2, smallest // 2)
+
+    def low_data():
+        if len(low_sizes) < 2:
+            raise ValueError(
+                f"needs at least 14 samples in every class (2 and 4 training samples per class plus "
+                f"10 test samples), but the smallest class has {smallest}")
+        return claims.low_data_regime(X, y, samples_per_class=low_sizes, repeats=1 if fast else 3,
+                                      ratios=np.geomspace(1 / 32, 2, 7) if fast else None,
+                                      random_state=seed)
+
+    return {
+        "aligned_graph": lambda: claims.aligned_graph(X, y, random_state=seed),
+        "low_data_regime": low_data,
+        "misaligned_graph": lambda: claims.misaligned_graph(
+            X, y, view_options=dataset.view_options or None, n_train_per_class=misaligned_train,
+            fractions=(0.0, 0.5, 1.0) if fast else (0.0, 0.25, 0.5, 0.75, 1.0),
+            repeats=1 if fast else 5, random_state=seed),
+        "rank_collapse": lambda: claims.rank_collapse(X[:rows], codes[:rows],
+                                                      n_components=16 if fast else 32,
+                                                      random_state=seed),
+    }
+
+
+def _claim_plan(claim_sets, fast, seed, user_data):
+    """``[(claim, data name, callable, on the user's data)]`` in :data:`CLAIMS` order."""
+    from .experiments import claims
+
+    calls = [(dataset.name, _claim_calls(dataset, fast, seed)) for dataset in claim_sets]
+    plan = []
+    for name, _ in CLAIMS:
+        if name == MANIFOLD_CLAIM:
+            plan.append((name, "swiss roll", lambda: claims.local_vs_global(
+                n_samples=_LOCAL_GLOBAL_SAMPLES[bool(fast)], random_state=seed), False))
+            continue
+        for dataset, functions in calls:
+            plan.append((name, dataset, functions[name], user_data))
+    return plan
+
+
+def run_claims(plan, progress=None):
+    """Measure each planned claim (see :func:`_claim_plan`).
+
+    A ``ValueError`` of a claim on a user's data (too few samples of a class,
+    say) is recorded as *not run* with its message; on the built-in data it is
+    a bug and propagates.
+
+    Returns
+    -------
+    results : list of ClaimResult
+        ``dataset`` set to the data's name.
+    not_run : list of dict
+        ``{"name", "dataset", "reason"}``.
+    """
+    results, not_run = [], []
+    for name, dataset, call, on_user_data in plan:
+        if progress is not None:
+            progress.start(f"claim {_claim_number(name)}, {name}, on {dataset}")
+        try:
+            result = call()
+        except ValueError as error:
+            if not on_user_data:
+                raise
+            not_run.append({"name": name, "dataset": dataset, "reason": str(error).rstrip(".")})
+            if progress is not None:
+                progress.finish("not run")
+            continue
+        result.dataset = dataset
+        results.append(result)
+        if progress is not None:
+            progress.finish(result.verdict)
+    return results, not_run
+
+
 # --------------------------------------------------------------------------- the report
 
 
@@ -790,15 +1151,16 @@ def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=Non
                quick=False, seed=0, relation="views+knn", n_neighbors=10, n_images=None,
                kernel_images=None, certify_images=None, numerical_images=None, mds_samples=None,
                certify_max_iter=None, methods=METHODS, probe="logistic", test_size=0.3,
-               progress=True, write=True):
-    """Run the digits report (see the module docstring) and write its files.
+               data=None, data_name="data", claims=True, progress=True, write=True):
+    """Run the report (see the module docstring) and write its files.
 
     Parameters
     ----------
     out_dir : str or Path
-        Folder for ``report.md``, ``report.csv``, ``report.json`` and the figures
-        ``spectra.png``, ``ranks.png``, ``simclr_mds.png`` (created if needed;
-        existing files of those names are replaced).
+        Folder for ``report.html``, ``report.md``, ``report.csv``,
+        ``report.json`` and the figures (``spectra.png``, ``ranks.png``,
+        ``simclr_mds.png``, ``claim_*.png``), created if needed; existing files
+        of those names are replaced.
     n_components : int
         :math:`K`, the dimension of the representation.
     invariance : sequence of float, optional
@@ -819,10 +1181,12 @@ def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=Non
     n_neighbors : int
         ``k`` of the kNN part of the relation.
     n_images, kernel_images, certify_images, numerical_images : int or None
-        Override the sizes of :data:`DEFAULTS` / :data:`QUICK`: number of
-        images used (None: all), training images of the kernel regime (None:
-        all), images of the certificate problems (None: certify the full
-        problems), images of the problems solved numerically (None: all; slow).
+        Override the sizes of :data:`DEFAULTS` / :data:`QUICK` (0: all):
+        number of images (samples) of the method table (None: all digits; with
+        ``data``, all rows up to :data:`USER_DATA_MAX_SAMPLES`), training
+        images of the kernel regime (None: all), images of the certificate
+        problems (None: certify the full problems), images of the problems
+        solved numerically (None: all; slow).
     mds_samples : int, optional
         Points of the swiss roll of the SimCLR-MDS section (default 300, quick 150; at least 100).
     certify_max_iter : int, optional
@@ -835,6 +1199,16 @@ def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=Non
         The linear probe's classifier.
     test_size : float
         Fraction of the images held out for the probe.
+    data : (X, y), optional
+        A user's features (N x D) and class labels (N,), checked by
+        :func:`check_labelled_data`. The method table, the pairs section and
+        the claims other than :data:`MANIFOLD_CLAIM` run on it instead of
+        digits and :func:`claim_datasets`; views are Gaussian noise (0.1 x
+        each feature's std).
+    data_name : str
+        Name of ``data`` in tables and titles (the command passes the file's stem).
+    claims : bool
+        Measure the paper's claims (section 9 of the module docstring).
     progress : bool or text stream
         Where progress lines go: True (default) = ``sys.stderr`` at call time,
         False or None = silent, or any stream with ``write``.
@@ -849,6 +1223,13 @@ def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=Non
 
     started = time.perf_counter()
     sizes = dict(QUICK if quick else DEFAULTS)
+    if data is not None:
+        X_user, y_user = check_labelled_data(*data)
+        if n_images is not None and (isinstance(n_images, bool)
+                                     or not isinstance(n_images, numbers.Integral) or n_images < 0):
+            raise ValueError(f"n_images must be an integer >= 1, or 0 for every sample; got {n_images!r}.")
+        if n_images == 0:
+            n_images = X_user.shape[0]  # "all" on a user's data lifts the default cap too
     for key, value in (("n_images", n_images), ("kernel_images", kernel_images),
                        ("certify_images", certify_images), ("numerical_images", numerical_images)):
         if value is not None:
@@ -869,17 +1250,25 @@ def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=Non
     if progress is True:
         progress = sys.stderr
     with threadpool_limits(limits=1):
+        user = data is not None
+        method_data = _method_data((X_user, y_user) if user else None, str(data_name),
+                                   sizes["n_images"], test_size, seed)
+        claim_sets = None
+        if claims:
+            claim_sets = ([_user_claim_dataset(X_user, y_user, str(data_name), seed)] if user
+                          else claim_datasets(seed=seed))
         report = _run(out_dir, n_components, invariance, restarts, quick, seed, relation,
                       n_neighbors, sizes, certify_max_iter, methods, probe, test_size,
-                      progress or None, write, started)
+                      progress or None, write, started, method_data, claim_sets, user)
     return report
 
 
 def _run(out_dir, n_components, invariance, restarts, quick, seed, relation, n_neighbors, sizes,
-         certify_max_iter, methods, probe, test_size, stream, write, started):
-    X, y, train, test = load_digits_split(n_images=sizes["n_images"], test_size=test_size, seed=seed)
+         certify_max_iter, methods, probe, test_size, stream, write, started, data, claim_sets,
+         user_data):
+    X, y, train, test = data.X, data.y, data.train, data.test
     n = X.shape[0]
-    views, _ = graphs.make_views(X, n_views=2, augment=("shift", "noise"), random_state=seed + 1)
+    views, _ = graphs.make_views(X, n_views=2, augment=data.augment, random_state=seed + 1)
     rng = np.random.default_rng(seed)
     kernel_train = _stratified_subset(train, y, sizes["kernel_images"], int(rng.integers(2**31)))
     all_images = np.arange(n)
@@ -918,8 +1307,9 @@ def _run(out_dir, n_components, invariance, restarts, quick, seed, relation, n_n
     cases = _cases(methods, invariance, problems, pairs, n_components, bandwidth, restarts, seed,
                    certify_max_iter)
     mds_runs = 2 if "simclr" in methods else 0
-    progress = _Progress(stream, len(cases) + mds_runs)
-    progress.say(f"digits: {n} images ({train.size} train / {test.size} test), 2 views each, "
+    plan = [] if claim_sets is None else _claim_plan(claim_sets, quick, seed, user_data)
+    progress = _Progress(stream, len(cases) + mds_runs + len(plan))
+    progress.say(f"{data.name}: {n} samples ({train.size} train / {test.size} test), 2 views each, "
                  f"relation {relation!r}" + (f" (k={n_neighbors})" if relation == "views+knn" else "")
                  + f"; methods: {', '.join(methods)}")
 
@@ -951,15 +1341,22 @@ def _run(out_dir, n_components, invariance, restarts, quick, seed, relation, n_n
     if "simclr" in methods:
         mds_rows, mds_panels = simclr_mds(sizes["mds_samples"], seed=seed, progress=progress,
                                           **MDS_SETTINGS)
+    claim_results, not_run = run_claims(plan, progress)
 
-    notes = _notes(n, train, test, y, relation, n_neighbors, kernel_train, sizes, restarts,
-                   bandwidth, probe, problems, seed, n_components, certify_max_iter, methods,
-                   pairs, mds_rows)
-    report = Report(rows=rows, config=_config(n_components, invariance, restarts, quick, seed,
-                                              relation, n_neighbors, sizes, probe, test_size,
-                                              bandwidth, certify_max_iter, methods,
-                                              [p.images.size for p in pairs]),
-                    notes=notes, mds=mds_rows, representations=reps, mds_panels=mds_panels)
+    notes = _notes(data, relation, n_neighbors, kernel_train, sizes, restarts, bandwidth, probe,
+                   problems, seed, n_components, certify_max_iter, methods, pairs, mds_rows,
+                   claim_sets, quick, user_data)
+    config = _config(n_components, invariance, restarts, quick, seed, relation, n_neighbors, sizes,
+                     probe, test_size, bandwidth, certify_max_iter, methods,
+                     [p.images.size for p in pairs], data)
+    config["claims"] = None if claim_sets is None else {
+        "datasets": [{"name": d.name, "description": d.description} for d in claim_sets],
+        "manifold_claim": {"name": MANIFOLD_CLAIM, "data": "swiss roll",
+                           "n_samples": _LOCAL_GLOBAL_SAMPLES[bool(quick)]},
+        "settings": "claims.run_all's" + (" fast" if quick else "") + " settings",
+        "user_data": bool(user_data), "seed": int(seed)}
+    report = Report(rows=rows, config=config, notes=notes, mds=mds_rows, representations=reps,
+                    mds_panels=mds_panels, claims=claim_results, claims_not_run=not_run)
     report.elapsed = time.perf_counter() - started
     if write:
         report.files = write_report(report, out_dir)
@@ -1100,9 +1497,11 @@ def _probe(rep, case, X, y, train, test, model):
 
 
 def _config(n_components, invariance, restarts, quick, seed, relation, n_neighbors, sizes, probe,
-            test_size, bandwidth, certify_max_iter, methods, pair_images):
+            test_size, bandwidth, certify_max_iter, methods, pair_images, data):
     return {
-        "data": "sklearn.datasets.load_digits (scaled to [0, 1])",
+        "data": ("sklearn.datasets.load_digits (scaled to [0, 1])" if data.name == "digits"
+                 and data.augment == ("shift", "noise") else data.description),
+        "data_name": data.name,
         "methods": list(methods),
         "n_components": int(n_components),
         "invariance_ratios": [float(r) for r in invariance],
@@ -1125,14 +1524,15 @@ def _config(n_components, invariance, restarts, quick, seed, relation, n_neighbo
                     bandwidth="median pairwise distance of each relation"),
         "probe": probe,
         "test_size": float(test_size),
-        "views": {"n_views": 2, "augment": ["shift", "noise"], "noise_scale": 0.1},
+        "views": {"n_views": 2, "augment": list(data.augment), "noise_scale": 0.1},
         "kernel": {"name": "rbf", "bandwidth": float(bandwidth)},
         "blas_threads": 1,
     }
 
 
-def _notes(n, train, test, y, relation, n_neighbors, kernel_train, sizes, restarts, bandwidth,
-           probe, problems, seed, n_components, max_iter, methods, pairs, mds_rows):
+def _notes(data, relation, n_neighbors, kernel_train, sizes, restarts, bandwidth, probe, problems,
+           seed, n_components, max_iter, methods, pairs, mds_rows, claim_sets, quick, user_data):
+    y, train, test = data.y, data.train, data.test
     majority = np.bincount(y[test]).max() / test.size
     relation_text = (
         "augmentation pairs only (each view linked to the other view of its image)"
@@ -1151,10 +1551,10 @@ def _notes(n, train, test, y, relation, n_neighbors, kernel_train, sizes, restar
     )
     main = {regime: problems["main", regime] for regime in REGIMES}
     notes = [
-        f"Data: scikit-learn digits, {n} images (8 x 8 pixels scaled to [0, 1]), stratified split "
-        f"into {train.size} train / {test.size} test images (seed {seed}).",
-        "Views: 2 per image (graphs.make_views: one-pixel shift, then Gaussian noise of 0.1 x each "
-        "pixel's std).",
+        f"Data: {data.description}, stratified split into {train.size} train / {test.size} test "
+        f"{'samples' if user_data else 'images'} (seed {seed})"
+        + ("; each sample is called an 'image' below." if user_data else "."),
+        f"Views: 2 per image (graphs.make_views: {data.view_text}).",
         f"Relation: {relation_text}. Labels are never used to build G. 'components of G' = number "
         "of connected components of the graph the row's optimum was computed on.",
         f"Regimes: nonparametric = Z free on the {main['nonparametric'].G.shape[0]} views of all "
@@ -1219,7 +1619,7 @@ def _notes(n, train, test, y, relation, n_neighbors, kernel_train, sizes, restar
         "that met L-BFGS-B's own stopping rule before that cap. Only a failed certificate of an "
         "'exact' row is an error (exit code 1).")
     notes.append(
-        f"Probe: {probe} on standardised features, predicting the digit class of held-out test "
+        f"Probe: {probe} on standardised features, predicting the class of held-out test "
         "images. Linear/kernel: trained on transform(train images), tested on transform(test "
         "images) (clean images, not views). Nonparametric: transductive, the 2 view rows of each "
         "image averaged. Standardisation makes the probe depend on the directions kept (the rank), "
@@ -1255,6 +1655,22 @@ def _notes(n, train, test, y, relation, n_neighbors, kernel_train, sizes, restar
             "representation against the other relation's target; \"targets' Spearman\": the two "
             "targets against each other, the agreement a representation would have with the other "
             "target if it reproduced its own exactly.")
+    if claim_sets is not None:
+        where = ("your data (" + claim_sets[0].description + ")" if user_data else
+                 " and ".join(d.description for d in claim_sets))
+        notes.append(
+            "Claims: the functions of spectral_ssl.experiments.claims with the settings of "
+            f"claims.run_all{' (fast)' if quick else ''} (seed {seed}): aligned_graph, "
+            f"low_data_regime, misaligned_graph and rank_collapse (its first "
+            f"{_RANK_COLLAPSE_ROWS} rows) on {where}; local_vs_global once, on a swiss roll of "
+            f"{_LOCAL_GLOBAL_SAMPLES[bool(quick)]} points, because it compares distances with the "
+            "roll's known intrinsic (unrolled) coordinates, which labelled data does not have. "
+            + ("Where a class has at most 128 / C samples, misaligned_graph trains on half of the "
+               "smallest class (its default, 128 / C per class, would leave no test sample). "
+               if user_data else "")
+            + "Each verdict is computed from the numbers by the rule printed with it, thresholds "
+            "fixed before the run; 'not supported' is a finding about these data and settings, "
+            "not an error.")
     return notes
 
 
@@ -1283,7 +1699,8 @@ def _rank_panels(report):
     for regime in REGIMES:
         bars = [bar(r) for r in rows if r["section"] == "main" and r["regime"] == regime and keep(r)]
         if bars:
-            panels.append({"title": f"digits, {relation}: {regime}", "bars": bars})
+            panels.append({"title": f"{report.config['data_name']}, {relation}: {regime}",
+                           "bars": bars})
     for count in report.config["pairs_images"]:
         bars = [bar(r) for r in rows if r["section"] == "pairs" and r["n_images"] == count]
         if bars:
@@ -1291,40 +1708,93 @@ def _rank_panels(report):
     return panels
 
 
-def write_report(report, out_dir):
-    """Write ``report.md``, ``report.csv``, ``report.json`` and the figures; return their paths.
+_METHOD_NAMES = {"vicreg": "VICReg", "spectral_contrastive": "spectral contrastive",
+                 "barlow_twins": "Barlow Twins", "simclr": "SimCLR"}
 
-    Figures: ``spectra.png`` (with VICReg rows), ``ranks.png`` (with any computed
-    row), ``simclr_mds.png`` (with the SimCLR-MDS section).
-    """
+
+def _file_stem(text):
+    """``text`` with every character other than letters, digits, ``-``, ``_`` as ``_``."""
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(text))
+
+
+def _method_figures(report):
+    """``[(key, section, file name, caption, Figure)]`` of the method sections."""
     from . import plotting
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    files = {"markdown": out / "report.md", "csv": out / "report.csv", "json": out / "report.json"}
     K = report.config["n_components"]
-
+    name = report.config["data_name"]
+    figures = []
     panels = {regime: items for regime, items in report.representations.items() if items}
     if panels:
-        files["figure"] = out / "spectra.png"
-        fig = plotting.spectra_figure(panels, suptitle=(
-            f"VICReg optimum on digits (K={K}, relation "
-            f"{report.config['relation']}): singular values of the centred $Z$ vs $\\sqrt{{N t_k}}$"))
-        fig.savefig(files["figure"])
+        figures.append(("figure", "methods", "spectra.png",
+                        "VICReg: singular values of the centred representation (crosses) against "
+                        "the predicted sqrt(N t_k) (lines), one panel per regime.",
+                        plotting.spectra_figure(panels, suptitle=(
+                            f"VICReg optimum on {name} (K={K}, relation "
+                            f"{report.config['relation']}): singular values of the centred $Z$ vs "
+                            f"$\\sqrt{{N t_k}}$"))))
     rank_panels = _rank_panels(report)
     if rank_panels:
-        files["ranks"] = out / "ranks.png"
-        fig = plotting.rank_components_figure(rank_panels, n_components=K, suptitle=(
-            "Rank of each optimum (bars) against the number of connected components of its "
-            f"relation graph (black ticks); K = {K}"))
-        fig.savefig(files["ranks"])
+        figures.append(("ranks", "pairs", "ranks.png",
+                        "Rank of every optimum (bars; hatched = numerical optimum) against the "
+                        "number of components of its graph (black ticks) and K (dashed line).",
+                        plotting.rank_components_figure(rank_panels, n_components=K, suptitle=(
+                            "Rank of each optimum (bars) against the number of connected "
+                            f"components of its relation graph (black ticks); K = {K}"))))
     if report.mds_panels:
-        files["mds_figure"] = out / "simclr_mds.png"
         first = report.mds[0]
-        fig = plotting.simclr_mds_figure(report.mds_panels, suptitle=(
-            f"SimCLR on a swiss roll (N={first['n_samples']}, K={first['n_components']}, "
-            f"tau={first['temperature']:g}) against classical MDS of its relation's distances"))
-        fig.savefig(files["mds_figure"])
+        figures.append(("mds_figure", "mds", "simclr_mds.png",
+                        "Left: squared chord distances of the SimCLR representation against the "
+                        "MDS target of its relation (one dot per pair; line: target plus the "
+                        "fitted constant). Middle: classical MDS of the target (ISOMAP for the "
+                        "geodesic relation). Right: SimCLR on its first two principal axes. "
+                        "Colour: position along the roll.",
+                        plotting.simclr_mds_figure(report.mds_panels, suptitle=(
+                            f"SimCLR on a swiss roll (N={first['n_samples']}, "
+                            f"K={first['n_components']}, tau={first['temperature']:g}) against "
+                            f"classical MDS of its relation's distances"))))
+    return figures
+
+
+def _claim_figures(result):
+    """``[(key, section, file name, caption, Figure, claim fields)]`` of one claim."""
+    return [(f"claim:{result.name}:{result.dataset}:{name}", "claims",
+             f"claim_{_file_stem(result.name)}_{_file_stem(result.dataset)}_{_file_stem(name)}.png",
+             f"Claim {_claim_number(result.name)} ({result.name}) on {result.dataset}: "
+             f"{name.replace('_', ' ')}.", fig,
+             {"claim": result.name, "dataset": result.dataset, "name": name})
+            for name, fig in result.figures.items()]
+
+
+def write_report(report, out_dir):
+    """Write the report's files into ``out_dir``; return ``{kind: path}``.
+
+    ``report.html`` (self-contained: every figure embedded as a base64 PNG),
+    ``report.md`` (figures linked as the PNG files beside it), ``report.csv``
+    (the optima), ``report.json`` (everything, claims included) and one PNG per
+    figure: ``spectra.png`` (with VICReg rows), ``ranks.png`` (with any
+    computed row), ``simclr_mds.png`` (with the SimCLR-MDS section) and
+    ``claim_<claim>_<data>_<figure>.png`` for each figure of each claim. Each
+    figure is rendered once; the HTML embeds the bytes of its PNG file.
+    ``report.figures`` lists them in page order.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {"html": out / "report.html", "markdown": out / "report.md", "csv": out / "report.csv",
+             "json": out / "report.json"}
+
+    entries = _method_figures(report)
+    for result in report.claims:
+        entries += _claim_figures(result)
+    pngs, report.figures = {}, []
+    for key, section, name, caption, fig, *claim in entries:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        pngs[key] = buffer.getvalue()
+        (out / name).write_bytes(pngs[key])
+        files[key] = out / name
+        report.figures.append({"key": key, "section": section, "file": name, "caption": caption,
+                               **(claim[0] if claim else {})})
 
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
@@ -1334,51 +1804,355 @@ def write_report(report, out_dir):
     files["csv"].write_text(buffer.getvalue(), encoding="utf-8")
 
     files["json"].write_text(json.dumps(_jsonable({
-        "title": "spectral_ssl report: the SSL methods' optima on digits",
+        "title": _title(report),
         "config": report.config, "notes": report.notes, "rows": report.rows,
-        "simclr_mds": report.mds, "elapsed_seconds": report.elapsed,
+        "simclr_mds": report.mds, "claims": _claims_json(report), "figures": report.figures,
+        "elapsed_seconds": report.elapsed,
     }), indent=2) + "\n", encoding="utf-8")
+    files["markdown"].write_text(render_markdown(report), encoding="utf-8")
+    files["html"].write_text(render_html(report, pngs), encoding="utf-8")
+    return {kind: str(path) for kind, path in files.items()}
 
-    methods = ", ".join({"vicreg": "VICReg", "spectral_contrastive": "spectral contrastive",
-                         "barlow_twins": "Barlow Twins", "simclr": "SimCLR"}[m]
-                        for m in report.config["methods"])
-    lines = [f"# spectral_ssl report: optima of {methods} on digits", "",
-             f"Relation {report.config['relation']!r}, K = {K}. 'solution': exact = closed form, "
-             "global optimum of the loss; whitened = Barlow Twins' CCA, exact under within-view "
-             "whitening; numerical = no closed form, numerical optimum (exact=False).", "",
-             report.table(markdown=True), ""]
+
+def _title(report):
+    methods = ", ".join(_METHOD_NAMES[m] for m in report.config["methods"])
+    claims = " and the paper's claims" if report.claims or report.claims_not_run else ""
+    return f"spectral_ssl report: optima of {methods} on {report.config['data_name']}{claims}"
+
+
+def _claims_json(report):
+    """The claims of ``report`` as JSON-ready dicts (figures by file name)."""
+    files = {}
+    for entry in report.figures:
+        if entry["section"] == "claims":
+            files.setdefault((entry["claim"], entry["dataset"]), []).append(entry["file"])
+    items = [{"name": r.name, "number": _claim_number(r.name), "dataset": r.dataset,
+              "statement": r.statement, "rule": r.rule, "supported": bool(r.supported),
+              "verdict": r.verdict, "summary": r.summary, "table": r.table, "details": r.details,
+              "figures": files.get((r.name, r.dataset), []), "elapsed_seconds": r.elapsed}
+             for r in report.claims]
+    items += [{"name": r["name"], "number": _claim_number(r["name"]), "dataset": r["dataset"],
+               "supported": None, "verdict": "not run", "reason": r["reason"]}
+              for r in report.claims_not_run]
+    return sorted(items, key=lambda item: item["number"])
+
+
+def _figure_files(report, section):
+    return [entry for entry in report.figures if entry["section"] == section]
+
+
+# --------------------------------------------------------------------------- Markdown
+
+
+def render_markdown(report):
+    """``report.md``: the tables, the claims with their verdicts, figures as PNG links."""
+    K = report.config["n_components"]
+    lines = [f"# {_title(report)}", ""]
+    if report.claims or report.claims_not_run:
+        lines += ["Verdicts of the paper's claims (details in the section *The paper's claims*):",
+                  "", report.claims_table(markdown=True), ""]
+    lines += ["## Optima of the methods", "",
+              f"Data {report.config['data_name']!r}, relation {report.config['relation']!r}, "
+              f"K = {K}. 'solution': exact = closed form, global optimum of the loss; whitened = "
+              "Barlow Twins' CCA, exact under within-view whitening; numerical = no closed form, "
+              "numerical optimum (exact=False).", "", report.table(markdown=True), ""]
     for row in report.rows:
         if row.get("skipped"):
             lines.append(f"- {row['method']}, {row['regime']}, {row['hyperparameters']}: "
                          f"skipped, {row['skipped']}.")
-    pairs = report.section("pairs")
-    if pairs:
+    for entry in _figure_files(report, "methods"):
+        lines += ["", entry["caption"], "", f"![spectra]({entry['file']})", ""]
+    if report.section("pairs"):
         lines += ["", "## Rank against the components of G", "",
                   "The augmentation-pairs relation alone: every image is one connected component, "
                   f"so components of G = number of images (K = {K}, non-parametric optima).", "",
                   report.table(markdown=True, section="pairs"), ""]
-    if "ranks" in files:
-        lines += ["Rank of every optimum (bars; hatched = numerical optimum) against the number of "
-                  "components of its graph (black ticks) and K (dashed line).", "",
-                  f"![ranks]({files['ranks'].name})", ""]
+    for entry in _figure_files(report, "pairs"):
+        lines += [entry["caption"], "", f"![ranks]({entry['file']})", ""]
     if report.mds:
         lines += ["## SimCLR as MDS / ISOMAP", "",
                   "SimCLR optimised on a Gaussian relation of a swiss roll built from Euclidean "
                   "distances (its MDS target is classical MDS) and from kNN-graph geodesic "
                   "distances (ISOMAP); agreement of its chord distances with each target.", "",
                   report.mds_table(markdown=True), ""]
-        if "mds_figure" in files:
-            lines += ["Left: squared chord distances of the SimCLR representation against the MDS "
-                      "target of its relation (one dot per pair; line: target plus the fitted "
-                      "constant). Middle: classical MDS of the target (ISOMAP for the geodesic "
-                      "relation). Right: SimCLR on its first two principal axes. Colour: position "
-                      "along the roll.", "", f"![simclr_mds]({files['mds_figure'].name})", ""]
+        for entry in _figure_files(report, "mds"):
+            lines += [entry["caption"], "", f"![simclr_mds]({entry['file']})", ""]
+    if report.claims or report.claims_not_run:
+        lines += ["## The paper's claims", "", _claims_intro(report), ""]
+        figure_files = {}
+        for entry in _figure_files(report, "claims"):
+            figure_files.setdefault((entry["claim"], entry["dataset"]), {})[entry["name"]] = entry["file"]
+        for number, (name, title) in enumerate(CLAIMS, start=1):
+            results = [r for r in report.claims if r.name == name]
+            not_run = [r for r in report.claims_not_run if r["name"] == name]
+            if not results and not not_run:
+                continue
+            lines += [f"### Claim {number}: {title}", ""]
+            for result in results:
+                lines += [result.to_markdown(figure_paths=figure_files.get((name, result.dataset), {}),
+                                             heading_level=4), ""]
+            for item in not_run:
+                lines += [f"#### {name} ({item['dataset']}): **NOT RUN**", "",
+                          f"*Reason.* {item['reason']}.", ""]
     lines += ["## How the numbers were obtained", ""] + [f"- {note}" for note in report.notes]
-    if "figure" in files:
-        lines += ["", "## VICReg spectrum", "",
-                  "Singular values of the centred representation (crosses) against the predicted "
-                  "sqrt(N t_k) (lines), one panel per regime.", "",
-                  f"![spectra]({files['figure'].name})"]
     lines += ["", f"Computed in {report.elapsed:.1f} s.", ""]
-    files["markdown"].write_text("\n".join(lines), encoding="utf-8")
-    return {kind: str(path) for kind, path in files.items()}
+    return "\n".join(lines)
+
+
+def _claims_intro(report):
+    return ("Each claim of the paper is measured by a function of spectral_ssl.experiments.claims "
+            "and judged by the rule printed with it (thresholds fixed before the run): SUPPORTED "
+            "or NOT SUPPORTED for these data and settings. local_vs_global runs on a swiss roll, "
+            "whose intrinsic (unrolled) distances are known, "
+            + ("not on your data." if (report.config.get("claims") or {}).get("user_data") else
+               "not on the labelled data sets."))
+
+
+# --------------------------------------------------------------------------- HTML
+
+_CSS = """
+:root { --ok: #0a6b2d; --ok-bg: #e4f4e9; --no: #a1161b; --no-bg: #fbe6e7; --na: #555; --na-bg: #eee; }
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1b1b1b;
+       max-width: 1180px; margin: 0 auto; padding: 0 1.2em 3em; }
+h1 { font-size: 1.6em; margin: 1em 0 0.3em; }
+h2 { font-size: 1.3em; border-bottom: 2px solid #ddd; padding-bottom: 0.2em; margin-top: 2em; }
+h3 { font-size: 1.12em; margin-top: 1.8em; }
+h4 { font-size: 1em; margin: 1.4em 0 0.4em; }
+nav ol { columns: 2; }
+.table-wrap { overflow-x: auto; margin: 0.6em 0 1em; }
+table { border-collapse: collapse; font-size: 12.5px; }
+th, td { border: 1px solid #d4d4d4; padding: 2px 7px; white-space: nowrap; }
+th { background: #f2f2f2; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tbody tr:nth-child(even) { background: #fafafa; }
+.verdict { display: inline-block; padding: 0 0.55em; border-radius: 4px; font-weight: 600;
+           font-size: 0.92em; border: 1px solid; white-space: nowrap; }
+.verdict.supported { color: var(--ok); background: var(--ok-bg); }
+.verdict.not-supported { color: var(--no); background: var(--no-bg); }
+.verdict.not-run { color: var(--na); background: var(--na-bg); }
+article.claim-result { border-left: 4px solid #ccc; padding: 0.1em 0 0.2em 1em; margin: 1em 0 2em; }
+article.claim-result.supported { border-left-color: var(--ok); }
+article.claim-result.not-supported { border-left-color: var(--no); }
+.statement { font-style: italic; }
+figure { margin: 1em 0; }
+figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { font-size: 0.9em; color: #444; }
+.notes li { margin-bottom: 0.4em; }
+pre { background: #f6f6f6; padding: 0.8em; overflow-x: auto; font-size: 12px; }
+footer { margin-top: 3em; color: #666; font-size: 0.9em; }
+"""
+
+_VERDICT_MARKS = {"supported": "\u2714 supported", "not supported": "\u2718 not supported",
+                  "not run": "\u2013 not run"}
+
+
+def _e(text):
+    return html.escape(str(text), quote=True)
+
+
+def _verdict_html(verdict):
+    return (f'<span class="verdict {verdict.replace(" ", "-")}">'
+            f"{_e(_VERDICT_MARKS[verdict])}</span>")
+
+
+def _html_table(headers, rows, numeric):
+    """A ``<table>`` of already formatted cells; numeric columns right-aligned."""
+    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
+    body = "\n".join(
+        "<tr>" + "".join(f'<td class="num">{_e(c)}</td>' if num else f"<td>{_e(c)}</td>"
+                         for c, num in zip(row, numeric)) + "</tr>"
+        for row in rows)
+    return (f'<div class="table-wrap"><table>\n<thead><tr>{head}</tr></thead>\n'
+            f"<tbody>\n{body}\n</tbody>\n</table></div>")
+
+
+def _rows_html(rows, columns):
+    cells = [[_format_value(key, row.get(key)) for key, _ in columns] for row in rows]
+    return _html_table([h for _, h in columns], cells, [key not in _TEXT_KEYS for key, _ in columns])
+
+
+def _claim_cell(value):
+    if value is None:
+        return "\u2013"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return f"{float(value):.4g}"
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return ", ".join(_claim_cell(v) for v in value)
+    return str(value)
+
+
+def _claim_table_html(result):
+    columns = result.columns()
+    if not columns:
+        return ""
+    numeric = [all(isinstance(row.get(c), numbers.Real) and not isinstance(row.get(c), (bool, np.bool_))
+                   for row in result.table if row.get(c) is not None) for c in columns]
+    return _html_table(columns, [[_claim_cell(row.get(c)) for c in columns] for row in result.table],
+                       numeric)
+
+
+def _figure_html(entry, pngs):
+    data = base64.b64encode(pngs[entry["key"]]).decode("ascii")
+    return (f'<figure><img src="data:image/png;base64,{data}" alt="{_e(entry["caption"])}">'
+            f"<figcaption>{_e(entry['caption'])} ({_e(entry['file'])})</figcaption></figure>")
+
+
+def _anchor(*parts):
+    return "-".join(_file_stem(part).replace("_", "-").lower() for part in parts)
+
+
+def render_html(report, pngs):
+    """``report.html``: one self-contained HTML5 page.
+
+    Inline CSS, every figure embedded as a ``data:image/png;base64`` URI, no
+    script and no external resource. Each measured claim is an
+    ``<article class="claim-result">`` with ``data-claim``, ``data-dataset`` and
+    ``data-verdict`` (``"supported"``, ``"not supported"`` or ``"not run"``)
+    attributes, its verdict badge, the rule, the key numbers, the table and its
+    figures.
+
+    Parameters
+    ----------
+    report : Report
+        With ``report.figures`` filled by :func:`write_report`.
+    pngs : dict
+        ``{figure key: PNG bytes}``.
+
+    Returns
+    -------
+    str
+    """
+    from . import __version__
+
+    K = report.config["n_components"]
+    has_claims = bool(report.claims or report.claims_not_run)
+    toc = []
+    body = []
+
+    if has_claims:
+        toc.append(("verdicts", "Verdicts of the paper's claims"))
+        rows = []
+        for item in _claims_json(report):
+            anchor = _anchor("claim", item["name"], item["dataset"])
+            rows.append(f'<tr><td><a href="#{anchor}">Claim {item["number"]}: {_e(item["name"])}</a>'
+                        f"</td><td>{_e(CLAIMS[item['number'] - 1][1])}</td>"
+                        f"<td>{_e(item['dataset'])}</td><td>{_verdict_html(item['verdict'])}</td></tr>")
+        body.append('<section id="verdicts"><h2>Verdicts of the paper\'s claims</h2>'
+                    f"<p>{_e(_claims_intro(report))}</p>"
+                    '<div class="table-wrap"><table><thead><tr><th>claim</th><th>what it says</th>'
+                    "<th>data</th><th>verdict</th></tr></thead><tbody>\n" + "\n".join(rows)
+                    + "\n</tbody></table></div></section>")
+
+    toc.append(("methods", "Optima of the methods"))
+    parts = ['<section id="methods"><h2>Optima of the methods</h2>',
+             f"<p>Data <strong>{_e(report.config['data_name'])}</strong> "
+             f"({_e(report.config['data'])}), relation <code>{_e(report.config['relation'])}</code>, "
+             f"K = {K}. <em>solution</em>: exact = closed form, global optimum of the loss; whitened "
+             "= Barlow Twins' CCA, exact under within-view whitening; numerical = no closed form, "
+             "numerical optimum (exact=False). <em>cert.</em>: the certificate's verdict (random-"
+             "restart minimisation of the same loss).</p>", _rows_html(report.section("main"), TABLE_COLUMNS)]
+    skipped = [row for row in report.rows if row.get("skipped")]
+    if skipped:
+        parts.append("<ul>" + "".join(
+            f"<li>{_e(row['method'])}, {_e(row['regime'])}, {_e(row['hyperparameters'])}: skipped, "
+            f"{_e(row['skipped'])}.</li>" for row in skipped) + "</ul>")
+    parts += [_figure_html(entry, pngs) for entry in _figure_files(report, "methods")]
+    body.append("\n".join(parts) + "</section>")
+
+    if report.section("pairs") or _figure_files(report, "pairs"):
+        toc.append(("pairs", "Rank against the components of G"))
+        parts = ['<section id="pairs"><h2>Rank against the components of G</h2>']
+        if report.section("pairs"):
+            parts += ["<p>The augmentation-pairs relation alone: every image is one connected "
+                      f"component, so components of G = number of images (K = {K}, non-parametric "
+                      "optima).</p>", _rows_html(report.section("pairs"), PAIRS_COLUMNS)]
+        parts += [_figure_html(entry, pngs) for entry in _figure_files(report, "pairs")]
+        body.append("\n".join(parts) + "</section>")
+
+    if report.mds:
+        toc.append(("mds", "SimCLR as MDS / ISOMAP"))
+        parts = ['<section id="mds"><h2>SimCLR as MDS / ISOMAP</h2>',
+                 "<p>SimCLR optimised on a Gaussian relation of a swiss roll built from Euclidean "
+                 "distances (its MDS target is classical MDS) and from kNN-graph geodesic distances "
+                 "(ISOMAP); agreement of its chord distances with each target.</p>",
+                 _rows_html(report.mds, MDS_COLUMNS)]
+        parts += [_figure_html(entry, pngs) for entry in _figure_files(report, "mds")]
+        body.append("\n".join(parts) + "</section>")
+
+    if has_claims:
+        toc.append(("claims", "The paper's claims"))
+        by_key = {}
+        for entry in _figure_files(report, "claims"):
+            by_key.setdefault((entry["claim"], entry["dataset"]), []).append(entry)
+        descriptions = {d["name"]: d["description"]
+                        for d in (report.config.get("claims") or {}).get("datasets", [])}
+        parts = ['<section id="claims"><h2>The paper\'s claims</h2>']
+        for number, (name, title) in enumerate(CLAIMS, start=1):
+            results = [r for r in report.claims if r.name == name]
+            not_run = [r for r in report.claims_not_run if r["name"] == name]
+            if not results and not not_run:
+                continue
+            parts.append(f'<h3 id="{_anchor("claim", name)}">Claim {number}: {_e(title)} '
+                         f"(<code>{_e(name)}</code>)</h3>")
+            if results:
+                parts.append(f'<p class="statement">{_e(results[0].statement)}</p>')
+            for r in results:
+                css = r.verdict.replace(" ", "-")
+                parts.append(
+                    f'<article class="claim-result {css}" id="{_anchor("claim", name, r.dataset)}" '
+                    f'data-claim="{_e(name)}" data-dataset="{_e(r.dataset)}" '
+                    f'data-verdict="{_e(r.verdict)}">'
+                    f"<h4>{_e(name)} on {_e(r.dataset)}: {_verdict_html(r.verdict)}</h4>"
+                    + (f"<p>Data: {_e(descriptions[r.dataset])}.</p>" if r.dataset in descriptions
+                       else "")
+                    + f"<p><strong>Rule.</strong> {_e(r.rule)}.</p>"
+                    f"<p><strong>Key numbers.</strong> {_e(r.summary)}</p>"
+                    f"<p>Measured in {r.elapsed:.1f} s.</p>"
+                    + _claim_table_html(r)
+                    + "".join(_figure_html(entry, pngs) for entry in by_key.get((name, r.dataset), []))
+                    + "</article>")
+            for item in not_run:
+                parts.append(
+                    f'<article class="claim-result not-run" '
+                    f'id="{_anchor("claim", name, item["dataset"])}" data-claim="{_e(name)}" '
+                    f'data-dataset="{_e(item["dataset"])}" data-verdict="not run">'
+                    f"<h4>{_e(name)} on {_e(item['dataset'])}: {_verdict_html('not run')}</h4>"
+                    f"<p><strong>Reason.</strong> {_e(item['reason'])}.</p></article>")
+        body.append("\n".join(parts) + "</section>")
+
+    toc.append(("notes", "How the numbers were obtained"))
+    body.append('<section id="notes"><h2>How the numbers were obtained</h2><ul class="notes">'
+                + "".join(f"<li>{_e(note)}</li>" for note in report.notes) + "</ul>"
+                "<details><summary>Settings (report.json <code>config</code>)</summary><pre>"
+                + _e(json.dumps(_jsonable(report.config), indent=2)) + "</pre></details></section>")
+
+    nav = ("<nav><h2>Contents</h2><ol>"
+           + "".join(f'<li><a href="#{anchor}">{_e(text)}</a></li>' for anchor, text in toc)
+           + "</ol></nav>")
+    return "\n".join([
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_e(_title(report))}</title>",
+        f"<style>{_CSS}</style>",
+        "</head>",
+        "<body>",
+        f"<header><h1>{_e(_title(report))}</h1>"
+        f"<p>spectral_ssl {_e(__version__)}; computed in {report.elapsed:.1f} s"
+        + (" (quick settings)" if report.config.get("quick") else "") + ".</p></header>",
+        nav,
+        "<main>",
+        *body,
+        "</main>",
+        f"<footer>Files beside this page: report.md, report.csv, report.json and "
+        f"{len(report.figures)} PNG figures (the same images as embedded here).</footer>",
+        "</body>",
+        "</html>",
+        "",
+    ])

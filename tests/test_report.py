@@ -1,8 +1,10 @@
-"""Tests of spectral_ssl.report: the quick report (four methods, pairs section, SimCLR-MDS), end to end
-through the CLI."""
+"""Tests of spectral_ssl.report: the quick report (four methods, pairs section, SimCLR-MDS, the
+paper's claims, the HTML page), end to end through the CLI, and the report on a user's data."""
 
+import base64
 import contextlib
 import csv
+import html.parser
 import io
 import json
 import math
@@ -11,9 +13,11 @@ import re
 import numpy as np
 import pytest
 
+import spectral_ssl.report as report_module
 from spectral_ssl import cli, linalg
-from spectral_ssl.report import (CSV_COLUMNS, METHODS, MDS_COLUMNS, PAIRS_COLUMNS, REGIMES,
-                                 TABLE_COLUMNS, pairs_sizes, run_report, swiss_roll_distances)
+from spectral_ssl.report import (CLAIMS, CSV_COLUMNS, MDS_COLUMNS, METHODS, PAIRS_COLUMNS, REGIMES,
+                                 TABLE_COLUMNS, check_labelled_data, pairs_sizes, run_report,
+                                 swiss_roll_distances)
 
 K = 16  # the CLI's default n_components
 TAU = 0.5  # SimCLR's temperature in the report
@@ -26,13 +30,24 @@ def quick(tmp_path_factory):
     the three other methods, the pairs section and the SimCLR-MDS section."""
     out = tmp_path_factory.mktemp("report")
     stdout, stderr = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        code = cli.main(["report", "--quick", "--out", str(out), "--seed", "0"])
+    reports = []
+
+    def keep(*args, **kwargs):  # the command's Report object, for the claims' own verdicts
+        reports.append(real(*args, **kwargs))
+        return reports[-1]
+
+    real = report_module.run_report
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(report_module, "run_report", keep)
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            code = cli.main(["report", "--quick", "--out", str(out), "--seed", "0"])
     with open(out / "report.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
     return {"code": code, "stdout": stdout.getvalue(), "stderr": stderr.getvalue(), "out": out,
-            "rows": rows, "json": data,
+            "rows": rows, "json": data, "report": reports[0],
+            "html": (out / "report.html").read_text(encoding="utf-8"),
+            "markdown": (out / "report.md").read_text(encoding="utf-8"),
             "main": [r for r in data["rows"] if r["section"] == "main"],
             "pairs": [r for r in data["rows"] if r["section"] == "pairs"]}
 
@@ -57,8 +72,21 @@ def test_exit_code_and_summary(quick):
 
 def test_files_exist_and_are_valid_pngs(quick):
     out = quick["out"]
-    assert sorted(p.name for p in out.iterdir()) == [
-        "ranks.png", "report.csv", "report.json", "report.md", "simclr_mds.png", "spectra.png"]
+    # One PNG per claim figure: aligned_graph, low_data_regime and misaligned_graph have one figure
+    # and rank_collapse two, on each of the mixture and digits; local_vs_global two, on the swiss roll.
+    claim_files = [f"claim_{name}_{data}_{figure}.png" for name, figure in (
+        ("aligned_graph", "accuracy_alignment"), ("low_data_regime", "accuracy_vs_ratio"),
+        ("misaligned_graph", "accuracy_rank_vs_fraction"), ("rank_collapse", "singular_values"),
+        ("rank_collapse", "rank_vs_invariance")) for data in ("mixture", "digits")]
+    claim_files += ["claim_local_vs_global_swiss_roll_embeddings.png",
+                    "claim_local_vs_global_swiss_roll_scores.png"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(claim_files + [
+        "ranks.png", "report.csv", "report.html", "report.json", "report.md", "simclr_mds.png",
+        "spectra.png"])
+    assert sorted(f["file"] for f in quick["json"]["figures"]) == sorted(
+        claim_files + ["ranks.png", "simclr_mds.png", "spectra.png"])
+    for name in claim_files:
+        assert (out / name).read_bytes()[:8] == PNG_SIGNATURE
     import matplotlib.image
 
     shapes = {}
@@ -323,13 +351,17 @@ def test_printed_tables_are_aligned(quick):
 
 
 def test_progress_lines(quick):
-    # 18 digits rows + 10 pairs rows + 2 SimCLR-MDS runs
-    steps = [int(m.group(1)) for m in re.finditer(r"\[(\d+)/30\] .+ \.\.\. done in \d+\.\d s",
-                                                  quick["stderr"])]
-    assert steps == list(range(1, 31))
-    assert "[1/30] vicreg, nonparametric, invariance/variance=0.01 ... done" in quick["stderr"]
-    assert "[23/30] simclr, pairs of 12 images, nonparametric, tau=0.5 ... done" in quick["stderr"]
-    assert "[30/30] simclr-mds, geodesic relation ... done" in quick["stderr"]
+    # 18 digits rows + 10 pairs rows + 2 SimCLR-MDS runs + 9 claims (4 on each of the two data
+    # sets, local_vs_global once); a claim's line ends with its verdict.
+    steps = [int(m.group(1)) for m in re.finditer(
+        r"\[(\d+)/39\] .+ \.\.\. (done|supported|not supported) in \d+\.\d s", quick["stderr"])]
+    assert steps == list(range(1, 40))
+    assert "[1/39] vicreg, nonparametric, invariance/variance=0.01 ... done" in quick["stderr"]
+    assert "[23/39] simclr, pairs of 12 images, nonparametric, tau=0.5 ... done" in quick["stderr"]
+    assert "[30/39] simclr-mds, geodesic relation ... done" in quick["stderr"]
+    claims = quick["report"].claims
+    assert f"[31/39] claim 1, aligned_graph, on mixture ... {claims[0].verdict} in" in quick["stderr"]
+    assert f"[37/39] claim 4, local_vs_global, on swiss roll ... {claims[6].verdict} in" in quick["stderr"]
 
 
 def test_markdown_report(quick):
@@ -367,7 +399,7 @@ def test_pairs_only_relation_skips_the_large_degenerate_problem(tmp_path, monkey
     monkeypatch.setattr(linalg, "DENSE_MAX_SAMPLES", 50)
     report = run_report(tmp_path, quick=True, relation="views", invariance=[1.0], n_images=100,
                         certify_images=30, methods=["vicreg", "spectral_contrastive", "barlow_twins"],
-                        progress=False)
+                        claims=False, progress=False)
     main = report.section("main")
     skipped = [row for row in main if row["skipped"]]
     assert [(row["method"], row["regime"]) for row in skipped] == [
@@ -381,6 +413,12 @@ def test_pairs_only_relation_skips_the_large_degenerate_problem(tmp_path, monkey
     assert report.mds == []  # no SimCLR, no MDS section
     assert "skipped, degenerate" in (tmp_path / "report.md").read_text(encoding="utf-8")
     assert not (tmp_path / "simclr_mds.png").exists()
+    # claims=False: no claim section, no claim figure; the page embeds the two figures made.
+    assert report.claims == [] and report.config["claims"] is None
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert '<section id="claims">' not in page and "<article" not in page
+    assert [f["file"] for f in report.figures] == ["spectra.png", "ranks.png"]
+    assert page.count("<img ") == 2
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -412,3 +450,306 @@ def test_too_many_components_is_refused_before_computing(tmp_path):
 def test_subsample_sizes_need_two_images_per_class(tmp_path, name):
     with pytest.raises(ValueError, match=f"{name} must be an integer >= 20 \\(two per class\\)"):
         run_report(tmp_path, quick=True, progress=False, write=False, **{name: 5})
+
+
+# --------------------------------------------------------------------------- the HTML page
+
+
+class _Page(html.parser.HTMLParser):
+    """Tags, attributes, ids, nesting errors and the claim articles of an HTML page."""
+
+    VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                      "source", "track", "wbr"})
+
+    def __init__(self, text):
+        super().__init__(convert_charrefs=True)
+        self.starts, self.ids, self.errors, self.stack = [], [], [], []
+        self.doctype = None
+        self.articles = {}  # (claim, dataset) -> {"attrs": ..., "text": ...}
+        self._article = None
+        self.feed(text)
+        self.close()
+
+    def handle_decl(self, decl):
+        self.doctype = decl
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.starts.append((tag, attrs))
+        if "id" in attrs:
+            self.ids.append(attrs["id"])
+        if tag not in self.VOID:
+            self.stack.append(tag)
+        if tag == "article":
+            self._article = {"attrs": attrs, "text": ""}
+            self.articles[attrs["data-claim"], attrs["data-dataset"]] = self._article
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append((tag, list(self.stack[-3:]), self.getpos()))
+            return
+        self.stack.pop()
+        if tag == "article":
+            self._article = None
+
+    def handle_data(self, data):
+        if self._article is not None:
+            self._article["text"] += data
+
+
+def test_html_is_self_contained_and_embeds_every_figure(quick):
+    page = _Page(quick["html"])
+    # No external resource: no script, stylesheet link, frame or object; no URL in src/href other
+    # than a data: URI (images) or a fragment of this page (the contents).
+    assert not [tag for tag, _ in page.starts if tag in ("script", "link", "iframe", "object", "embed")]
+    for tag, attrs in page.starts:
+        for key in ("src", "href"):
+            if key in attrs:
+                assert attrs[key].startswith("data:image/png;base64," if key == "src" else "#"), (tag, attrs)
+    assert not re.search(r"https?://", quick["html"])
+    images = [attrs for tag, attrs in page.starts if tag == "img"]
+    figures = quick["json"]["figures"]
+    assert len(images) == len(figures) == len(quick["report"].figures) == 15
+    # Each <img> is the PNG file of the same figure, byte for byte, in the order of report.figures.
+    for attrs, figure in zip(images, figures):
+        png = base64.b64decode(attrs["src"].split(",", 1)[1], validate=True)
+        assert png == (quick["out"] / figure["file"]).read_bytes()
+        assert attrs["alt"] == figure["caption"]
+
+
+def test_html_is_well_formed_html5(quick):
+    text = quick["html"]
+    page = _Page(text)
+    assert text.startswith("<!DOCTYPE html>\n") and page.doctype == "DOCTYPE html"
+    assert page.errors == [] and page.stack == []  # every element closed, properly nested
+    tags = [tag for tag, _ in page.starts]
+    assert tags[:3] == ["html", "head", "meta"] and page.starts[0][1] == {"lang": "en"}
+    assert page.starts[2][1] == {"charset": "utf-8"}
+    assert tags.count("title") == 1 and tags.count("style") == 1 and tags.count("h1") == 1
+    assert len(page.ids) == len(set(page.ids))  # ids are unique
+    anchors = [attrs["href"][1:] for tag, attrs in page.starts if tag == "a"]
+    assert anchors and set(anchors) <= set(page.ids)  # every link of the page lands
+    # one section per part of the report, each with its heading
+    for section in ("verdicts", "methods", "pairs", "mds", "claims", "notes"):
+        assert f'<section id="{section}"><h2>' in text
+
+
+def test_every_claim_has_its_section_and_verdict(quick):
+    report = quick["report"]
+    page = _Page(quick["html"])
+    # aligned_graph, low_data_regime, misaligned_graph and rank_collapse on the two default data
+    # sets, local_vs_global once on its swiss roll.
+    expected = [(name, data) for name, _ in CLAIMS
+                for data in (("swiss roll",) if name == "local_vs_global" else ("mixture", "digits"))]
+    assert [(r.name, r.dataset) for r in report.claims] == expected
+    assert sorted(page.articles) == sorted(expected) and report.claims_not_run == []
+    for result in report.claims:
+        article = page.articles[result.name, result.dataset]
+        verdict = "supported" if result.supported else "not supported"
+        assert article["attrs"]["data-verdict"] == verdict
+        assert article["attrs"]["class"] == f"claim-result {verdict.replace(' ', '-')}"
+        mark = "\u2714 supported" if result.supported else "\u2718 not supported"
+        assert f"{result.name} on {result.dataset}: {mark}" in article["text"]
+        # the rule and the key numbers, and the measured table (one row per ClaimResult.table row)
+        assert f"Rule. {result.rule}." in article["text"]
+        assert f"Key numbers. {result.summary}" in article["text"]
+        block = re.search(rf'id="{article["attrs"]["id"]}".*?</article>', quick["html"], re.DOTALL).group(0)
+        assert block.count("<tr>") == len(result.table) + 1
+        assert block.count("<img ") == len(result.figures)
+
+
+def test_markdown_json_and_html_agree_on_the_verdicts(quick):
+    report, markdown, page = quick["report"], quick["markdown"], _Page(quick["html"])
+    headings = dict(re.findall(r"^#### (\w+ \([\w ]+\)): \*\*(SUPPORTED|NOT SUPPORTED)\*\*$", markdown,
+                               re.MULTILINE))
+    assert len(headings) == len(report.claims) == 9
+    stated = {(c["name"], c["dataset"]): c["supported"] for c in quick["json"]["claims"]}
+    for result in report.claims:
+        in_markdown = headings[f"{result.name} ({result.dataset})"] == "SUPPORTED"
+        in_html = page.articles[result.name, result.dataset]["attrs"]["data-verdict"] == "supported"
+        assert in_markdown is in_html is stated[result.name, result.dataset] is bool(result.supported)
+    # the verdict table of the page and of report.md: the same verdicts, row by row
+    html_rows = re.findall(r'<tr><td><a href="#claim-[\w-]+">Claim (\d): (\w+)</a></td><td>[^<]*</td>'
+                           r'<td>([\w ]+)</td><td><span class="verdict [\w-]+">\W ([\w ]+)</span>',
+                           quick["html"])
+    md_rows = re.findall(r"^\| (\d)\. (\w+) +\| ([\w ]+?) +\| (supported|not supported) +\|", markdown, re.MULTILINE)
+    assert len(html_rows) == 9 and html_rows == md_rows
+    # every claim figure of the Markdown is a PNG file beside it
+    links = re.findall(r"!\[[^]]*\]\((claim_[^)]+\.png)\)", markdown)
+    assert len(links) == 12 and all((quick["out"] / link).exists() for link in links)
+
+
+def test_claims_use_run_alls_settings_on_the_papers_mixture(quick):
+    # The report calls the claims one by one; with the same seed, the mixture's results equal
+    # claims.run_all(fast=True) on datasets.mixture_dataset(256) (the paper's N = 256).
+    from spectral_ssl.experiments import claims, datasets
+
+    data = datasets.mixture_dataset(256, random_state=0)
+    assert data.X.shape == (256, 64)
+    expected = claims.run_all(data.X, data.y, dataset="mixture", view_options=data.view_options,
+                              fast=True, random_state=0)
+    measured = {(r.name, r.dataset): r for r in quick["report"].claims}
+    for result in expected:
+        dataset = "swiss roll" if result.name == "local_vs_global" else "mixture"
+        mine = measured[result.name, dataset]
+        assert mine.supported == result.supported
+        assert mine.columns() == result.columns() and len(mine.table) == len(result.table)
+        for a, b in zip(mine.table, result.table):
+            for key, value in b.items():
+                if isinstance(value, float):
+                    # abs: residuals of an L-BFGS run (rank_collapse's scale error, ~1e-6 against
+                    # its threshold 1e-3) differ in their last digits between two runs
+                    assert a[key] == pytest.approx(value, rel=1e-6, abs=1e-4), (result.name, key)
+                else:
+                    assert a[key] == value, (result.name, key)
+    described = {d["name"]: d["description"] for d in quick["json"]["config"]["claims"]["datasets"]}
+    assert "N=256" in described["mixture"] and "100 images of each digit" in described["digits"]
+
+
+def test_printed_claim_verdicts(quick):
+    report = quick["report"]
+    lines = quick["stdout"].splitlines()
+    start = lines.index("The paper's claims (rule and numbers in report.html / report.md)")
+    assert lines[start + 1].split() == ["claim", "data", "verdict", "seconds"]
+    printed = [re.split(r"\s{2,}", line.strip())[:3] for line in lines[start + 2:start + 11]]
+    assert printed == [[f"{CLAIMS.index(next(c for c in CLAIMS if c[0] == r.name)) + 1}. {r.name}",
+                        r.dataset, r.verdict] for r in report.claims]
+    supported = sum(r.supported for r in report.claims)
+    assert f"claims: {supported} of 9 supported (rules and numbers in report.html)" in quick["stdout"]
+    assert "report.html, report.md, report.csv, report.json and 15 figures (PNG)" in quick["stdout"]
+
+
+# --------------------------------------------------------------------------- the report on --data
+
+
+def _labelled(n_per_class, n_features=8, n_classes=3, seed=0):
+    """Separable classes: class c is shifted by 3 along feature c."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(n_classes), n_per_class)
+    return rng.standard_normal((y.size, n_features)) + 3.0 * np.eye(n_features)[y], y
+
+
+def _cli(*args):
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = cli.main(["report", *args])
+    return code, stdout.getvalue(), stderr.getvalue()
+
+
+QUICK_DATA = ("--quick", "--quiet", "--methods", "vicreg", "--invariance", "0.01", "--n-components", "4")
+
+
+def test_data_npy_with_labels_end_to_end(tmp_path):
+    X, y = _labelled(30)
+    np.save(tmp_path / "features.npy", X)
+    np.save(tmp_path / "classes.npy", y)
+    out = tmp_path / "out"
+    code, stdout, stderr = _cli(*QUICK_DATA, "--data", str(tmp_path / "features.npy"),
+                                "--labels", str(tmp_path / "classes.npy"), "--out", str(out))
+    assert code == 0 and stderr == ""
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert data["config"]["data_name"] == "features"
+    assert data["config"]["views"]["augment"] == ["noise"]  # no pixel shift on non-images
+    # method table on the 90 samples: 180 views for the non-parametric regime, 2 x 63 training
+    # samples (stratified 70 %) for the linear one; the classes are separable (chance 1/3).
+    main = [r for r in data["rows"] if r["section"] == "main"]
+    assert [(r["regime"], r["n_samples"]) for r in main] == [
+        ("nonparametric", 180), ("nonparametric", 180), ("linear", 126), ("linear", 126),
+        ("kernel", 126), ("kernel", 126)]
+    linear = next(r for r in main if r["regime"] == "linear" and r["variance"] == 1.0)
+    assert linear["rank"] == 4 and linear["probe_accuracy"] > 0.9
+    # all five claims ran: four on the file's data (named after it), local_vs_global on the roll
+    assert [(c["name"], c["dataset"]) for c in data["claims"]] == [
+        (name, "swiss roll" if name == "local_vs_global" else "features") for name, _ in CLAIMS]
+    page = _Page((out / "report.html").read_text(encoding="utf-8"))
+    for claim in data["claims"]:
+        assert page.articles[claim["name"], claim["dataset"]]["attrs"]["data-verdict"] == claim["verdict"]
+    supported = sum(claim["supported"] for claim in data["claims"])
+    assert f"claims: {supported} of 5 supported (rules and numbers in report.html)" in stdout
+    assert "local_vs_global runs on a swiss roll, whose intrinsic (unrolled) distances are known, " \
+           "not on your data." in (out / "report.md").read_text(encoding="utf-8")
+    # spectra and ranks (no SimCLR: no MDS figure) + 7 claim figures (1 + 1 + 1 + 2 + 2)
+    assert len([tag for tag, _ in page.starts if tag == "img"]) == len(data["figures"]) == 9
+
+
+def test_data_labelled_csv_end_to_end_with_a_claim_not_run(tmp_path):
+    # 12 samples per class with text labels: low_data_regime needs 14 per class (2 and 4
+    # training samples plus 10 test samples), so it is listed as not run with the reason; the
+    # other claims run.
+    X, y = _labelled(12)
+    names = np.array(["ant", "bee", "cow"])[y]
+    path = tmp_path / "animals.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([f"x{i}" for i in range(X.shape[1])] + ["label"])
+        writer.writerows([list(map(float, row)) + [name] for row, name in zip(X, names)])
+    out = tmp_path / "out"
+    code, stdout, _ = _cli(*QUICK_DATA, "--data", str(path), "--out", str(out))
+    assert code == 0
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    verdicts = {(c["name"], c["dataset"]): c["verdict"] for c in data["claims"]}
+    assert verdicts[("low_data_regime", "animals")] == "not run"
+    assert sum(v == "not run" for v in verdicts.values()) == 1 and len(verdicts) == 5
+    assert "low_data_regime not run on animals: needs at least 14 samples in every class" in stdout
+    page = _Page((out / "report.html").read_text(encoding="utf-8"))
+    article = page.articles["low_data_regime", "animals"]
+    assert article["attrs"]["data-verdict"] == "not run"
+    assert "Reason. needs at least 14 samples in every class" in article["text"]
+    assert "#### low_data_regime (animals): **NOT RUN**" in (out / "report.md").read_text(encoding="utf-8")
+    assert {r["n_images"] for r in data["rows"] if r["section"] == "main"} <= {36, 25}
+
+
+@pytest.mark.parametrize("files, message", [
+    ({"data": "missing.npy", "labels": "y.npy"}, r"--data: file '.*missing\.npy' does not exist"),
+    ({"data": "X.npy"}, r"--data: '.*X\.npy' holds no labels; give them with --labels FILE"),
+    ({"data": "nolabel.csv"}, r"--data: '.*nolabel\.csv' needs a header line with exactly one column "
+                              r"named 'label'"),
+    ({"data": "X.txt", "labels": "y.npy"}, r"--data: .*X\.txt"),
+    ({"data": "one_class.npy", "labels": "one_class_y.npy"},
+     r"--data: the labels hold a single class \(0\); the report needs at least two classes"),
+    ({"data": "X.npy", "labels": "small_y.npy"},
+     r"--data: class 2 has only 2 sample\(s\); every class needs at least 4"),
+    ({"data": "nan.npy", "labels": "y.npy"}, r"--data \(.*nan\.npy\) contains NaN or inf"),
+])
+def test_bad_data_exits_1_with_a_message_naming_data(tmp_path, files, message):
+    X, y = _labelled(10)
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    np.save(tmp_path / "one_class.npy", X[:10])
+    np.save(tmp_path / "one_class_y.npy", y[:10])
+    np.save(tmp_path / "small_y.npy", np.r_[np.zeros(14, int), np.ones(14, int), [2, 2]])
+    np.save(tmp_path / "nan.npy", np.where(np.arange(X.size).reshape(X.shape) == 5, np.nan, X))
+    (tmp_path / "nolabel.csv").write_text("a,b\n1,2\n3,4\n", encoding="utf-8")
+    (tmp_path / "X.txt").write_text("1 2\n3 4\n", encoding="utf-8")
+    args = ["--data", str(tmp_path / files["data"])]
+    if "labels" in files:
+        args += ["--labels", str(tmp_path / files["labels"])]
+    code, stdout, stderr = _cli("--quick", "--quiet", "--out", str(tmp_path / "out"), *args)
+    assert code == 1 and stdout == ""
+    (line,) = stderr.splitlines()  # one clean line, no traceback
+    assert re.fullmatch(r"spectral-ssl report: error: " + message + r".*", line)
+    assert not (tmp_path / "out").exists()  # refused before anything was computed or written
+
+
+def test_labels_without_data_is_a_usage_error(tmp_path):
+    with pytest.raises(SystemExit) as exit_info, contextlib.redirect_stderr(io.StringIO()) as err:
+        cli.main(["report", "--labels", str(tmp_path / "y.npy"), "--out", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert err.getvalue().splitlines()[-1] == (
+        "spectral-ssl report: error: argument --labels: needs --data FILE, the features the labels "
+        "belong to")
+
+
+@pytest.mark.parametrize("X, y, message", [
+    (np.zeros((8, 3, 1)), np.zeros(8), r"data: the features must be a 2-D array .* shape \(8, 3, 1\)"),
+    (np.zeros((8, 1)), np.r_[np.zeros(4), np.ones(4)],
+     r"data: 1 feature column; the report needs at least 2"),
+    (np.zeros((8, 2)), np.zeros(7), r"data: 8 samples but labels of shape \(7,\); give one label per sample"),
+    (np.full((8, 2), np.inf), np.r_[np.zeros(4), np.ones(4)], r"data: the features contain NaN or infinite"),
+    (np.zeros((9, 2)), np.array(list("aaaabbbbc")), r"data: class 'c' has only 1 sample\(s\)"),
+])
+def test_check_labelled_data(X, y, message):
+    with pytest.raises(ValueError, match=message):
+        check_labelled_data(X, y)
+    ok_X, ok_y = check_labelled_data(np.ones((8, 2)), np.array(list("aaaabbbb")))
+    assert ok_X.dtype == np.float64 and ok_y.tolist() == list("aaaabbbb")
