@@ -51,22 +51,6 @@ def _add_report_arguments(parser):
     from .report import (DEFAULT_INVARIANCE, METHODS, MIN_SAMPLES_PER_CLASS, QUICK_INVARIANCE,
                          RELATIONS, USER_DATA_MAX_SAMPLES)
 
-    # The full description lives here, beside the options it explains.
-    parser.description = (
-        "Compute the optima of VICReg (several invariance/variance ratios and the reference "
-        "weights), spectral contrastive, Barlow Twins and SimCLR on scikit-learn's digits, or on "
-        "--data (two augmented views per sample), in the non-parametric, linear and kernel regimes "
-        "(closed forms where they exist, numerical optima otherwise); certify each against "
-        "random-restart L-BFGS; measure a linear probe on held-out samples; compare each optimum's "
-        "rank with the number of connected components of its graph (also on the augmentation-pairs "
-        "relation alone); compare SimCLR with classical MDS / ISOMAP on a swiss roll; and measure "
-        "the paper's five claims (aligned_graph, low_data_regime, misaligned_graph and "
-        "rank_collapse on the Gaussian mixture N=256, K=32 and on digits, or on --data; "
-        "local_vs_global on a swiss roll), each with its verdict, rule, numbers and figures. Prints "
-        "the tables and writes report.html (one self-contained page), report.md, report.csv, "
-        "report.json and the figures (PNG) into --out. A claim that is not supported is a finding, "
-        "not a failure. Exit code 1 if --data cannot be read or used, or if a certificate of an "
-        "exact closed form fails.")
     parser.add_argument("--out", metavar="DIR", default="spectral_ssl_report",
                         help="folder for report.html (self-contained: figures embedded), report.md, "
                              "report.csv, report.json and the PNG figures spectra.png, ranks.png, "
@@ -475,15 +459,20 @@ def _short_list(values, limit=8):
 #: name -> (one-line help, description, add-arguments function, run function)
 COMMANDS = {
     "report": (
-        "the four methods' optima on digits in three regimes: table, certificates, probe, figures",
+        "the full report: the four methods' optima, certificates, probes and the paper's claims",
         "Compute the optima of VICReg (several invariance/variance ratios and the reference "
-        "weights), spectral contrastive, Barlow Twins and SimCLR on scikit-learn's digits (two "
-        "augmented views per image) in the non-parametric, linear and kernel regimes (closed forms "
-        "where they exist, numerical optima otherwise); certify each against random-restart L-BFGS; "
-        "measure a linear probe on held-out images; compare each optimum's rank with the number of "
-        "connected components of its graph (also on the augmentation-pairs relation alone); compare "
-        "SimCLR with classical MDS / ISOMAP on a swiss roll. Prints the tables and writes them "
-        "(Markdown, CSV, JSON) with figures (PNG) into --out. Exit code 1 if a certificate of an "
+        "weights), spectral contrastive, Barlow Twins and SimCLR on scikit-learn's digits, or on "
+        "--data (two augmented views per sample), in the non-parametric, linear and kernel regimes "
+        "(closed forms where they exist, numerical optima otherwise); certify each against "
+        "random-restart L-BFGS; measure a linear probe on held-out samples; compare each optimum's "
+        "rank with the number of connected components of its graph (also on the augmentation-pairs "
+        "relation alone); compare SimCLR with classical MDS / ISOMAP on a swiss roll; and measure "
+        "the paper's five claims (aligned_graph, low_data_regime, misaligned_graph and "
+        "rank_collapse on the Gaussian mixture N=256, K=32 and on digits, or on --data; "
+        "local_vs_global on a swiss roll), each with its verdict, rule, numbers and figures. Prints "
+        "the tables and writes report.html (one self-contained page), report.md, report.csv, "
+        "report.json and the figures (PNG) into --out. A claim that is not supported is a finding, "
+        "not a failure. Exit code 1 if --data cannot be read or used, or if a certificate of an "
         "exact closed form fails.",
         _add_report_arguments,
         _run_report,

@@ -421,10 +421,14 @@ def sweep_figure(panels, *, xlabel, log_x=False, suptitle=None, legend_title=Non
                 ax.axhline(value, color="0.5", linestyle="--", linewidth=1.0, label=label)
             if log_x:
                 ax.set_xscale("log")
-                # On an axis spanning about a decade matplotlib labels the minor ticks too
-                # (3e-2, 4e-2, ...), and those labels overlap: keep labels on major ticks only.
-                from matplotlib.ticker import NullFormatter
+                # On an axis spanning about a decade matplotlib labels every minor tick
+                # (3e-2, 4e-2, ...) and the labels overlap; without them only one label may be
+                # left. Label 1, 2 and 5 times each power of ten, in plain numbers.
+                from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
+                plain = FuncFormatter(lambda value, _: f"{value:g}")
+                ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+                ax.xaxis.set_major_formatter(plain)
                 ax.xaxis.set_minor_formatter(NullFormatter())
             if panel.get("ylim") is not None:
                 ax.set_ylim(*panel["ylim"])

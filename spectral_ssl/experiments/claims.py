@@ -644,7 +644,8 @@ def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), ratios=None, n
     if n_test_per_class < 1 or n_test_per_class + max(n_cs) > counts.min():
         raise ValueError(
             f"the smallest class has {counts.min()} samples: not enough for {max(n_cs)} training and "
-            f"{n_test_per_class} test samples per class; lower samples_per_class or n_test_per_class."
+            f"{max(n_test_per_class, 1)} test sample(s) per class; lower samples_per_class or "
+            f"n_test_per_class, or give more samples per class."
         )
     test = _per_class(y, np.arange(y.size), n_test_per_class, rng, name="n_test_per_class")
     pool = np.setdiff1d(np.arange(y.size), test)
