@@ -34,13 +34,31 @@ def _integer(low):
     return parse
 
 
-def _positive_float(text):
+def _real(low, *, inclusive):
+    bound = f"{'>=' if inclusive else '>'} {low:g}"
+
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number {bound}, got {text!r}") from None
+        if not (value >= low if inclusive else value > low) or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"must be a finite number {bound}, got {text!r}")
+        return value
+
+    parse.__name__ = f"number {bound}"
+    return parse
+
+
+def _finite_float(text):
+    import math
+
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
     return value
 
 
@@ -80,7 +98,7 @@ def _add_report_arguments(parser):
                              "SimCLR-vs-MDS section runs with simclr")
     parser.add_argument("--n-components", metavar="K", type=_integer(1), default=16,
                         help="dimension K of the representation (default: %(default)s)")
-    parser.add_argument("--invariance", metavar="RATIO", type=_positive_float, nargs="+",
+    parser.add_argument("--invariance", metavar="RATIO", type=_real(0, inclusive=False), nargs="+",
                         help="invariance/variance ratios, with variance = covariance = 1 "
                              f"(default: {' '.join(f'{r:g}' for r in DEFAULT_INVARIANCE)}; "
                              f"--quick: {' '.join(f'{r:g}' for r in QUICK_INVARIANCE)}); a row with the "
@@ -249,34 +267,6 @@ _SOLVE_HYPER = {"variance": "vicreg", "covariance": "vicreg", "invariance": "vic
                 "temperature": "simclr", "off_diagonal": "barlow_twins", "centered": "barlow_twins"}
 #: Kernel options of ``solve`` (the kernel regime only).
 _SOLVE_KERNEL = ("kernel", "bandwidth", "degree", "coef0")
-
-
-def _real(low, *, inclusive):
-    bound = f"{'>=' if inclusive else '>'} {low:g}"
-
-    def parse(text):
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a number {bound}, got {text!r}") from None
-        if not (value >= low if inclusive else value > low) or value == float("inf"):
-            raise argparse.ArgumentTypeError(f"must be a finite number {bound}, got {text!r}")
-        return value
-
-    parse.__name__ = f"number {bound}"
-    return parse
-
-
-def _finite_float(text):
-    import math
-
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
-    return value
 
 
 def _option(dest):

@@ -138,12 +138,17 @@ def _numeric_table(path, argument):
             f"{argument}: rows of {os.fspath(path)!r} have different numbers of columns "
             f"({sorted(widths)}); every row needs the same number of comma-separated values."
         )
+    return _numbers(rows, path, argument, "features must be numbers")
+
+
+def _numbers(rows, path, argument, rule):
+    """The rows of a CSV as a float array, or an error naming the first non-number."""
     for number, row in enumerate(rows, start=1):
         for cell in row:
             if not _is_number(cell):
                 raise ValueError(
                     f"{argument}: {os.fspath(path)!r} data row {number} has the non-numeric value "
-                    f"{cell!r}; features must be numbers."
+                    f"{cell!r}; {rule}."
                 )
     return np.array(rows, dtype=np.float64)
 
@@ -262,15 +267,9 @@ def load_labelled_data(path, labels=None, *, argument="--data", labels_argument=
             f"the header."
         )
     y = _label_array([row[column] for row in body], path, argument)
-    features = [[cell for k, cell in enumerate(row) if k != column] for row in body]
-    for number, row in enumerate(features, start=1):
-        for cell in row:
-            if not _is_number(cell):
-                raise ValueError(
-                    f"{argument}: {os.fspath(path)!r} data row {number} has the non-numeric "
-                    f"feature {cell!r}; every column other than 'label' must be numbers."
-                )
-    X = check_features(np.array(features, dtype=np.float64), name=f"{argument} ({os.fspath(path)})")
+    features = _numbers([[cell for k, cell in enumerate(row) if k != column] for row in body],
+                        path, argument, "every column other than 'label' must be numbers")
+    X = check_features(features, name=f"{argument} ({os.fspath(path)})")
     return X, y
 
 

@@ -313,7 +313,7 @@ def test_labelled_csv_ragged(tmp_path):
 
 
 def test_labelled_csv_non_numeric_feature(tmp_path):
-    with pytest.raises(ValueError, match=r"data row 2 has the non-numeric feature 'q'"):
+    with pytest.raises(ValueError, match=r"data row 2 has the non-numeric value 'q'"):
         io.load_labelled_data(write(tmp_path / "d.csv", "f1,label\n1,a\nq,b\n"))
 
 
