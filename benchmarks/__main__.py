@@ -15,7 +15,9 @@ import sys
 import tempfile
 import time
 
-from ._util import machine, run_case, table
+import numpy as np
+
+from ._util import fmt, machine, run_case, table
 
 SUITES = ("spectral", "linear", "lbfgs", "dask")
 
@@ -23,12 +25,14 @@ SIZES = {
     "tiny": {
         "spectral": [("swiss_roll", 300), ("blob", 300)], "spectral_k": 4, "linear": (2000, 16), "linear_k": 4,
         "lbfgs": [(150, "nonparametric"), (150, "linear")], "lbfgs_k": 3, "lbfgs_cap": 20.0,
+        "adam_cap": 2.0,
         "dask": (4000, 8), "dask_k": 3, "dask_chunk": 1000, "timeout": 180,
     },
     "small": {
         "spectral": [("swiss_roll", 10_000), ("blob", 20_000)], "spectral_k": 8, "linear": (100_000, 128), "linear_k": 8,
-        "lbfgs": [(500, "nonparametric"), (2000, "nonparametric"), (500, "linear"), (2000, "linear")],
-        "lbfgs_k": 8, "lbfgs_cap": 120.0,
+        "lbfgs": [(2000, "nonparametric"), (5000, "nonparametric"), (2000, "linear"),
+                  (5000, "linear")],
+        "lbfgs_k": 8, "lbfgs_cap": 120.0, "adam_cap": 20.0,
         "dask": (1_000_000, 64), "dask_k": 8, "dask_chunk": None, "timeout": 600,
     },
     "large": {
@@ -36,10 +40,11 @@ SIZES = {
                      ("blob", 20_000), ("blob", 100_000)],
         "spectral_k": 8, "linear": (1_000_000, 128),
         "linear_k": 8,
-        "lbfgs": [(500, "nonparametric"), (2000, "nonparametric"), (500, "linear"), (2000, "linear")],
-        "lbfgs_k": 8, "lbfgs_cap": 300.0,
+        "lbfgs": [(5000, "nonparametric"), (10_000, "nonparametric"), (20_000, "nonparametric"),
+                  (5000, "linear"), (20_000, "linear")],
+        "lbfgs_k": 8, "lbfgs_cap": 300.0, "adam_cap": 60.0,
         "dask": (10_000_000, 64), "dask_k": 8, "dask_chunk": None, "timeout": 600,
-        "arpack_timeout": 300,
+        "arpack_timeout": 150,
     },
 }
 
@@ -67,25 +72,74 @@ def _log(message):
 # --------------------------------------------------------------------------- suites
 
 
-def _spectral_cases(n):
-    """(label, target, params) of the solvers run on one graph."""
-    cases = [("spectral_ssl VICReg = LE (solver=auto)", "spectral:ssl_vicreg", {"solver": "auto"})]
+#: Tolerance of the matched cases when scikit-learn's AMG solver is not available.
+FALLBACK_TOL = 1e-3
+
+
+def _spectral_cases(n, amg_residual):
+    """(label, operator, target, params) of the solvers run on one graph, in order.
+
+    ``amg_residual``: the relative residual scikit-learn's AMG solver reached on
+    this graph (None before it has run, or without pyamg); the tolerance-matched
+    cases use it as their ``tol``.
+    """
+    cases = []
+    if _have("pyamg"):
+        cases.append(("sklearn SpectralEmbedding (amg, eigen_tol=1e-10)", "L_sym",
+                      "spectral:sklearn_embedding", {"eigen_solver": "amg", "eigen_tol": 1e-10}))
+    cases.append(("sklearn SpectralEmbedding (arpack)", "L_sym", "spectral:sklearn_embedding",
+                  {"eigen_solver": "arpack"}))
+    cases.append(("spectral_ssl VICReg = LE (solver=auto)", "L", "spectral:ssl_vicreg",
+                  {"solver": "auto"}))
+    tol = float(f"{amg_residual:.1e}") if amg_residual else FALLBACK_TOL
+    if amg_residual and tol > amg_residual:  # round down: at most the AMG residual
+        tol = float(f"{amg_residual * 0.95:.1e}")
+    source = "sklearn amg's residual" if amg_residual else "fixed"
+    cases.append((f"spectral_ssl laplacian_eigenmaps (lobpcg, tol={tol:.1e} = {source})", "L",
+                  "spectral:ssl_eigenmaps", {"solver": "lobpcg", "tol": tol}))
+    cases.append((f"spectral_ssl laplacian_eigenmaps normalized (lobpcg, tol={tol:.1e} = {source})",
+                  "L_sym", "spectral:ssl_eigenmaps",
+                  {"solver": "lobpcg", "tol": tol, "normalized": True}))
     if n <= 10_000:
-        cases.append(("spectral_ssl VICReg = LE (solver=lobpcg)", "spectral:ssl_vicreg",
+        cases.append(("spectral_ssl VICReg = LE (solver=lobpcg)", "L", "spectral:ssl_vicreg",
                       {"solver": "lobpcg"}))
     else:
-        cases.append(("spectral_ssl VICReg = LE (solver=lobpcg, LOBPCG_RTOL=1e-6)",
-                      "spectral:ssl_vicreg", {"solver": "lobpcg", "rtol": 1e-6}))
-        cases.append(("spectral_ssl VICReg = LE (solver=arpack)", "spectral:ssl_vicreg",
+        cases.append(("spectral_ssl VICReg = LE (solver=arpack)", "L", "spectral:ssl_vicreg",
                       {"solver": "arpack"}))
-    cases.append(("spectral_ssl spectral contrastive (solver=auto)",
+    cases.append(("spectral_ssl spectral contrastive (solver=auto)", "L_sym",
                   "spectral:ssl_spectral_contrastive", {"solver": "auto"}))
-    cases.append(("sklearn SpectralEmbedding (arpack)", "spectral:sklearn_embedding",
-                  {"eigen_solver": "arpack"}))
-    if _have("pyamg"):
-        cases.append(("sklearn SpectralEmbedding (amg)", "spectral:sklearn_embedding",
-                      {"eigen_solver": "amg"}))
     return cases
+
+
+def _eigenvalue_errors(rows):
+    """Largest relative eigenvalue error of each row against the tight solve of its operator."""
+    reference = {}
+    for row in rows:
+        if row.get("status") == "ok" and row["method"] in (
+                "spectral_ssl VICReg = LE (solver=auto)", "spectral_ssl spectral contrastive (solver=auto)"):
+            reference[row["operator"]] = row["eigenvalues"]
+    for row in rows:
+        ref = reference.get(row.get("operator"))
+        if row.get("status") == "ok" and ref is not None and "eigenvalues" in row:
+            values, ref = np.asarray(row["eigenvalues"]), np.asarray(ref)
+            row["eigenvalue_rel_err"] = float(np.max(np.abs(values - ref) / np.abs(ref)))
+
+
+def _run_spectral_case(cfg, graph_case, timed_out, label, operator, target, params):
+    """One solver on one saved graph, in its own process; skipped if it timed out at a smaller N."""
+    dataset, n = graph_case["graph"], graph_case["n"]
+    row = {"graph": dataset, "n": n, "method": label, "operator": operator}
+    if (dataset, label) in timed_out:
+        return {**row, "status": "skipped (timed out at a smaller N)"}
+    _log(f"spectral: {label}, {dataset}, N={n}")
+    limit = cfg["timeout"]
+    if "arpack" in label:  # shift-invert can take very long on volumes: a shorter limit
+        limit = min(limit, cfg.get("arpack_timeout", limit))
+    result = run_case(target, {"path": graph_case["path"], "n_components": graph_case["n_components"],
+                               **params}, limit)
+    if result.get("status") == "timeout":
+        timed_out.add((dataset, label))
+    return {**row, **result}
 
 
 def suite_spectral(cfg, tmp):
@@ -103,20 +157,24 @@ def suite_spectral(cfg, tmp):
         rows.append({"graph": dataset, "n": n, "method": "kNN graph (10-NN)",
                      "time_s": graph["graph_s"], "peak_rss_mib": graph["peak_rss_mib"],
                      "nnz": graph["nnz"], "components": graph["components"], "status": "ok"})
-        for label, target, params in _spectral_cases(n):
-            if (dataset, label) in timed_out:
-                rows.append({"graph": dataset, "n": n, "method": label,
-                             "status": "skipped (timed out at a smaller N)"})
-                continue
-            _log(f"spectral: {label}, {dataset}, N={n}")
-            limit = cfg["timeout"]
-            if "arpack" in label:  # shift-invert can take very long on volumes: a shorter limit
-                limit = min(limit, cfg.get("arpack_timeout", limit))
-            result = run_case(target, {"path": path, "n_components": K, **params}, limit)
-            if result.get("status") == "timeout":
-                timed_out.add((dataset, label))
-            result.pop("eigenvalues", None)
-            rows.append({"graph": dataset, "n": n, "method": label, **result})
+        graph_case = {"graph": dataset, "n": n, "path": path, "n_components": K}
+        here = []
+        amg_residual = None
+        if _have("pyamg"):  # first: its residual sets the tolerance of the matched cases
+            amg = _run_spectral_case(cfg, graph_case, timed_out, "sklearn SpectralEmbedding (amg)",
+                                     "L_sym", "spectral:sklearn_embedding", {"eigen_solver": "amg"})
+            here.append(amg)
+            amg_residual = amg.get("residual_rel") if amg.get("status") == "ok" else None
+        for case in _spectral_cases(n, amg_residual):
+            here.append(_run_spectral_case(cfg, graph_case, timed_out, *case))
+        _eigenvalue_errors(here)
+        amg_time = next((r["time_s"] for r in here if r["method"] == "sklearn SpectralEmbedding (amg)"
+                         and r.get("status") == "ok"), None)
+        for row in here:
+            row.pop("eigenvalues", None)
+            if amg_time and row.get("status") == "ok":
+                row["vs_amg"] = row["time_s"] / amg_time
+        rows += here
         os.remove(path)
     return rows
 
@@ -145,7 +203,8 @@ def suite_lbfgs(cfg, tmp):
     for n, regime in cfg["lbfgs"]:
         _log(f"lbfgs: {regime}, N={n}")
         rows.append(run_case("lbfgs:compare", {"n": n, "n_components": cfg["lbfgs_k"],
-                                                "regime": regime, "time_cap": cfg["lbfgs_cap"]},
+                                                "regime": regime, "time_cap": cfg["lbfgs_cap"],
+                                                "adam_cap": cfg["adam_cap"]},
                              cfg["timeout"]))
     return rows
 
@@ -186,6 +245,16 @@ def suite_dask(cfg, tmp):
 # --------------------------------------------------------------------------- report
 
 
+def _lbfgs_row(row):
+    """A row of table (c), the ratios of peers that missed the target marked as lower bounds."""
+    row = dict(row)
+    if "ratio" in row:
+        row["lbfgs_ratio"] = ("" if row.get("reached") else ">") + fmt(row["ratio"])
+    if "adam_ratio" in row:
+        row["adam_ratio_text"] = ("" if row.get("adam_reached") else ">") + fmt(row["adam_ratio"])
+    return row
+
+
 def markdown(results):
     out = ["# spectral_ssl benchmarks", ""]
     m = results["machine"]
@@ -193,19 +262,32 @@ def markdown(results):
                f"Python {m.get('python')}, numpy {m.get('numpy')}, scipy {m.get('scipy')}, "
                f"scikit-learn {m.get('scikit-learn')}, pyamg {m.get('pyamg') or 'absent'}, "
                f"dask {m.get('dask') or 'absent'}; load average at start {m.get('load_average')}; "
-               f"{m.get('date')}. Peak memory = peak RSS of the case's own process (includes the "
-               f"interpreter and the loaded graph/data); `residual_rel` = max ||M u - lambda u|| / "
-               f"max abs row sum of M.")
+               f"{m.get('date')}; BLAS threads per case: {m.get('blas_threads')}. Peak memory = "
+               f"peak RSS of the case's own process (includes the interpreter and the loaded "
+               f"graph/data); `residual_rel` = max ||M u - lambda u|| / max abs row sum of M; "
+               f"`eig. rel. err` = max_k |lambda_k - lambda_k(tight)| / lambda_k(tight), against the "
+               f"default-tolerance spectral_ssl solve of the same operator; `vs amg` = time / "
+               f"scikit-learn AMG's time on the same graph.")
     s = results["suites"]
+    runs = results.get("suite_machine", {})
+    if results.get("merged"):
+        out.append("")
+        out.append("Suites run separately (merged): " + "; ".join(
+            f"{name} on {runs[name].get('date')} (load {runs[name].get('load_average')})"
+            for name in s if name in runs) + ".")
     if "spectral" in s:
         out += ["", "## (a) Non-parametric spectral embedding on a kNN graph", "",
                 table(s["spectral"], [("graph", "graph"), ("n", "N"), ("method", "method"),
-                                      ("status", "status"),
+                                      ("operator", "operator"), ("status", "status"),
                                       ("solver_used", "solver"), ("preconditioner", "precond."),
-                                      ("time_s", "time (s)"), ("peak_rss_mib", "peak RSS (MiB)"),
-                                      ("residual_rel", "residual_rel"), ("nnz", "nnz(G)")])]
+                                      ("time_s", "time (s)"), ("vs_amg", "vs amg"),
+                                      ("peak_rss_mib", "peak RSS (MiB)"),
+                                      ("residual_rel", "residual_rel"),
+                                      ("eigenvalue_rel_err", "eig. rel. err"), ("nnz", "nnz(G)")])]
     if "linear" in s:
         out += ["", "## (b) Linear regime (two views, groups relation)", "",
+                ("Unit: one `X.T @ X` (numpy, BLAS syrk) on the same N x D float64 array, in the "
+                 "same process (best of 5; the others best of 3)."), "",
                 table(s["linear"], [("case", "case"), ("status", "status"), ("n", "N"), ("d", "D"),
                                     ("gram_s", "X.T@X (s)"), ("scale_s", "scale.vicreg_linear (s)"),
                                     ("scale_x_gram", "x X.T@X"),
@@ -216,11 +298,18 @@ def markdown(results):
                                     ("peak_rss_mib", "peak RSS (MiB)"), ("data_mib", "data (MiB)"),
                                     ("W_rel_diff", "W rel. diff")])]
     if "lbfgs" in s:
-        out += ["", "## (c) Closed form vs L-BFGS on the exact loss (stop at 1e-6 relative)", "",
-                table(s["lbfgs"], [("regime", "regime"), ("n", "N"), ("k", "K"), ("status", "status"),
-                                   ("closed_form_s", "closed form (s)"), ("lbfgs_s", "L-BFGS (s)"),
-                                   ("ratio", "ratio"), ("reached", "reached 1e-6"),
-                                   ("evaluations", "loss evals"), ("final_rel_gap", "final gap")])]
+        out += ["", "## (c) Closed form vs direct minimisation of the exact loss (stop at 1e-6 relative)",
+                "", ("L-BFGS (SciPy L-BFGS-B, 20 pairs) and Adam (torch, best of initial learning "
+                     "rates 0.1, 0.01, 0.001 with the rate halved on 25-step plateaus), both with "
+                     "the analytic gradient; a ratio with `>` is a lower bound (the peer did not "
+                     "reach the target within its cap)."), "",
+                table([_lbfgs_row(r) for r in s["lbfgs"]],
+                      [("regime", "regime"), ("n", "N"), ("k", "K"), ("status", "status"),
+                       ("closed_form_s", "closed form (s)"), ("lbfgs_s", "L-BFGS (s)"),
+                       ("lbfgs_ratio", "L-BFGS / closed"), ("evaluations", "L-BFGS evals"),
+                       ("final_rel_gap", "L-BFGS gap"), ("adam_s", "Adam (s)"),
+                       ("adam_ratio_text", "Adam / closed"), ("adam_lr", "Adam lr"),
+                       ("adam_final_rel_gap", "Adam gap")])]
     if "dask" in s:
         out += ["", "## (d) Linear regime on a dask LocalCluster, data from a .npy file", "",
                 table(s["dask"], [("case", "case"), ("status", "status"), ("n", "N"), ("d", "D"),
@@ -237,6 +326,9 @@ def main(argv=None):
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
     parser.add_argument("--only", default=",".join(SUITES),
                         help=f"comma-separated subset of {', '.join(SUITES)}")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the other suites of an existing DIR/results.json of the same "
+                             "sizes (each suite records the machine state it ran in)")
     args = parser.parse_args(argv)
     suites = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = sorted(set(suites) - set(SUITES))
@@ -246,9 +338,20 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="spectral_ssl_bench_")
     results = {"sizes": args.sizes, "machine": machine(), "suites": {}}
+    existing = os.path.join(args.out, "results.json")
+    if args.merge and os.path.exists(existing):
+        with open(existing) as f:
+            previous = json.load(f)
+        if previous.get("sizes") == args.sizes:
+            results["merged"] = True
+            results["suites"] = previous.get("suites", {})
+            results["suite_machine"] = previous.get("suite_machine", {
+                name: previous.get("machine") for name in results["suites"]})
+    results.setdefault("suite_machine", {})
     try:
         for name in suites:
             start = time.perf_counter()
+            results["suite_machine"][name] = machine()
             results["suites"][name] = globals()[f"suite_{name}"](cfg, tmp)
             _log(f"{name}: done in {time.perf_counter() - start:.1f} s")
             # write as we go: a long run that is stopped keeps what it measured

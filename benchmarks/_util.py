@@ -12,6 +12,13 @@ import time
 #: MemoryError instead of pushing the machine into swap or the OOM killer.
 MEMORY_CAP = 12 * 2**30
 
+#: BLAS / OpenMP threads of every case (environment of its subprocess). One:
+#: on a shared 2-core machine a second BLAS thread that has to wait for a core
+#: made tall-skinny products up to 10 times slower, and the timings erratic. The
+#: same setting for spectral_ssl and every peer.
+BLAS_THREADS = 1
+_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
 
 def peak_rss_mib():
     """Peak resident set size of this process so far, in MiB.
@@ -45,10 +52,11 @@ def run_case(target, params, timeout):
     """
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     cmd = [sys.executable, "-m", "benchmarks._case", target, json.dumps(params)]
+    env = dict(os.environ, **{name: str(BLAS_THREADS) for name in _THREAD_VARIABLES})
     start = time.perf_counter()
     try:
         proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=timeout,
-                              preexec_fn=_limit_memory)
+                              preexec_fn=_limit_memory, env=env)
     except subprocess.TimeoutExpired:
         return {"status": "timeout", "limit_s": timeout, "elapsed_s": time.perf_counter() - start}
     lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
@@ -76,6 +84,7 @@ def machine():
         "scipy": scipy.__version__,
         "scikit-learn": sklearn.__version__,
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "blas_threads": BLAS_THREADS,
     }
     for name in ("pyamg", "dask", "distributed"):
         try:

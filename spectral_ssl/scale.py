@@ -37,11 +37,12 @@ as :func:`spectral_ssl.graphs.from_groups`) with groups :math:`g` of sizes
 
 and :math:`m_g S_g - s_g s_g^\top = m_g\sum_{i\in g}(x_i-\bar x_g)(x_i-\bar x_g)^\top`:
 the within-group scatter weighted by the group size (zero for a singleton).
-A chunk holds whole groups (consecutive labels after a stable sort); its rows
-are read in increasing order and summed per group by a sparse indicator
-product, and :math:`G` (:math:`\sum_g m_g(m_g-1)` nonzeros) is never formed.
-When every group has the same size :math:`m` (augmentation views),
-:math:`\sum_g m S_g = m X^\top X` costs nothing extra.
+A chunk holds whole groups (consecutive labels after a stable sort), and
+:math:`G` (:math:`\sum_g m_g(m_g-1)` nonzeros) is never formed. When every
+group has the same size :math:`m` (augmentation views), each group is split
+into its sum and :math:`m - 1` orthonormal contrasts, whose two BLAS ``syrk``
+products together cost one :math:`X^\top X` (two views: :math:`x_1 + x_2` and
+:math:`x_1 - x_2`); see :func:`_group_stats`.
 
 **Round-off.** Every chunk is shifted by :math:`c`, the mean of the first chunk,
 before its products are accumulated, and the results are shifted back
@@ -63,6 +64,7 @@ import os
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
 
 from . import linalg
@@ -226,8 +228,12 @@ class _Source:
         self._array = None if self.path else array
         del array
 
-    def rows(self, index):
-        """Rows ``index`` (a slice or sorted integer array) as a new float64 array, checked finite."""
+    def rows(self, index, check=True):
+        """Rows ``index`` (a slice or integer array) as a new float64 array, checked finite unless ``check=False``.
+
+        With ``check=False`` the caller checks finiteness on what it computes
+        from the rows (a NaN or inf propagates into every product).
+        """
         if self.path is None:
             out = self._array[index]
             # a slice is a view (copy it: the caller owns the result); fancy indexing already copied
@@ -237,9 +243,19 @@ class _Source:
             mapped = np.load(self.path, mmap_mode="r")
             out = np.array(mapped[index], dtype=np.float64)
             del mapped
-        if not np.all(np.isfinite(out)):
-            raise ValueError(f"{self.name} contains NaN or inf; remove or impute those entries first.")
+        if check and not np.all(np.isfinite(out)):
+            _refuse_non_finite(self.name)
         return out
+
+    def read(self, index):
+        """Rows ``index`` (a slice) for reading only: a view of an in-memory float64 array, else a copy."""
+        if self.path is None and self._array.dtype == np.float64:
+            return self._array[index]
+        return self.rows(index, check=False)
+
+
+def _refuse_non_finite(name="X"):
+    raise ValueError(f"{name} contains NaN or inf; remove or impute those entries first.")
 
 
 def _default_chunk(n_features, chunk_size):
@@ -252,13 +268,23 @@ def _default_chunk(n_features, chunk_size):
 
 # --------------------------------------------------------------------------- per-chunk statistics
 # A chunk's statistics are a tuple of arrays in shifted coordinates (X_s = X - c):
-# (n, X_s^T 1, X_s^T X_s, X_s^T d, vol, X_s^T D_G X_s, X_s^T G X_s); the graph
-# entries are None when no relation is given. Tuples add entry by entry.
+# (n, X_s^T 1, X_s^T X_s, X_s^T d, vol, X_s^T D_G X_s, X_s^T G X_s, X_s^T L X_s);
+# the graph entries are None when no relation is given, and the last one is None
+# when it is to be taken as X^T D_G X - X^T G X. Tuples add entry by entry.
+
+
+def _syrk(A):
+    r""":math:`A^\top A` for a C-contiguous float64 ``A`` by BLAS ``dsyrk`` (one triangle: half the flops of a product)."""
+    if A.shape[0] == 0:
+        return np.zeros((A.shape[1], A.shape[1]))
+    # A^T is Fortran-ordered (no copy): syrk(trans=0) gives A^T (A^T)^T = A^T A
+    upper = scipy.linalg.blas.dsyrk(1.0, np.ascontiguousarray(A).T, trans=0, lower=0)
+    return upper + np.triu(upper, 1).T
 
 
 def _plain_stats(Xb, shift):
     Xb -= shift  # the chunk is this function's own copy
-    return (Xb.shape[0], Xb.sum(axis=0), Xb.T @ Xb, None, None, None, None)
+    return (Xb.shape[0], Xb.sum(axis=0), _syrk(Xb), None, None, None, None, None)
 
 
 def _graph_stats(Xb, Xcols, local, shift):
@@ -267,27 +293,85 @@ def _graph_stats(Xb, Xcols, local, shift):
     Xcols -= shift
     d = np.asarray(local.sum(axis=1)).ravel()
     GXs = local @ Xcols
-    return (Xb.shape[0], Xb.sum(axis=0), Xb.T @ Xb, Xb.T @ d, float(d.sum()),
-            Xb.T @ (d[:, None] * Xb), Xb.T @ GXs)
+    return (Xb.shape[0], Xb.sum(axis=0), _syrk(Xb), Xb.T @ d, float(d.sum()),
+            Xb.T @ (d[:, None] * Xb), Xb.T @ GXs, None)
 
 
-def _group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift):
+@np.errstate(invalid="ignore", over="ignore")  # a NaN or inf row is refused below, not warned about
+def _group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift, name="X"):
     r"""Whole groups: row ``i`` of ``Xb`` is in the chunk's group ``local_codes[i]``, of size ``group_sizes[local_codes[i]]``.
 
-    Group sums :math:`s_g` come from a sparse indicator product (no reordering
-    of the rows); with one ``common_size`` m for every group,
-    :math:`\sum_g m S_g = m X^\top X` needs no second product.
+    Each group :math:`g` (size :math:`m`, sum :math:`s_g`, shifted rows) splits
+    into its mean direction and :math:`m - 1` orthonormal (Helmert) contrasts
+    :math:`c_k = (x_1 + \dots + x_k - k\,x_{k+1})/\sqrt{k(k+1)}`, with
+    :math:`\sum_k c_k c_k^\top = \sum_{i\in g}(x_i - \bar x_g)(x_i - \bar x_g)^\top = W_g`
+    (the within-group scatter). Then :math:`S_g = W_g + s_g s_g^\top/m`, and
+
+    .. math::
+
+        X^\top L X = \sum_g m W_g,\quad X^\top X = \sum_g S_g,\quad
+        X^\top D_G X = \sum_g (m - 1) S_g,\quad X^\top G X = \sum_g (s_g s_g^\top - S_g).
+
+    With one ``common_size`` :math:`m` the contrasts and sums of all groups
+    are two blocks of :math:`N(m-1)/m` and :math:`N/m` rows, and their two
+    ``syrk`` products cost as much as the single :math:`X^\top X`: two views
+    (:math:`m = 2`) need :math:`d_g = x_1 - x_2` and :math:`s_g = x_1 + x_2`
+    only. Otherwise the deviations from the group means are weighted row by
+    row (two products over the :math:`N` rows). :math:`X^\top L X` is returned
+    directly (no cancellation of :math:`X^\top D_G X - X^\top G X`). The rows
+    are checked finite through the diagonals of the products (a NaN or inf in
+    a row reaches them).
     """
-    Xb -= shift
-    rows = Xb.shape[0]
-    sizes = group_sizes[local_codes]
-    gram = Xb.T @ Xb
-    weighted = common_size * gram if common_size else Xb.T @ (sizes[:, None] * Xb)
-    indicator = sp.csr_matrix((np.ones(rows), (local_codes, np.arange(rows))), shape=(n_groups, rows))
-    group_sums = indicator @ Xb
-    outer = group_sums.T @ group_sums          # sum_g s_g s_g^T
-    d = sizes - 1.0
-    return (rows, Xb.sum(axis=0), gram, Xb.T @ d, float(d.sum()), weighted - gram, outer - gram)
+    rows, D = Xb.shape
+    if common_size:
+        m = int(common_size)
+        member_major = np.tile(np.arange(n_groups, dtype=local_codes.dtype), m)
+        if not np.array_equal(local_codes, member_major):
+            order = np.argsort(local_codes, kind="stable").reshape(n_groups, m).T.ravel()
+            Xb = Xb[order]
+        Y = Xb.reshape(m, n_groups, D)  # Y[j]: the j-th member of every group
+        if m == 2:
+            contrasts = Y[0] - Y[1]  # the shift cancels
+            within = _syrk(contrasts) / 2.0
+            sums = Y[0]
+            sums += Y[1]
+            sums -= 2.0 * shift
+        else:
+            Xb -= shift
+            partial = np.cumsum(Y, axis=0)
+            sums = partial[-1]
+            k = np.arange(1, m, dtype=np.float64)[:, None, None]
+            contrasts = (partial[:-1] - k * Y[1:]) / np.sqrt(k * (k + 1))
+            within = _syrk(contrasts.reshape(-1, D))
+        del contrasts
+        between = _syrk(sums)          # sum_g s_g s_g^T
+        laplacian = m * within
+        gram = within + between / m
+        degree_sums = (m - 1.0) * sums.sum(axis=0)
+        degree = (m - 1.0) * gram
+        volume = float(rows * (m - 1.0))
+    else:
+        Xb -= shift
+        if np.any(np.diff(local_codes) < 0):
+            order = np.argsort(local_codes, kind="stable")
+            Xb, local_codes = Xb[order], local_codes[order]
+        starts = np.flatnonzero(np.r_[True, np.diff(local_codes) != 0])
+        sums = np.add.reduceat(Xb, starts, axis=0)
+        sizes = group_sizes.astype(np.float64)
+        Xb -= (sums / sizes[:, None])[local_codes]  # deviations from the group means
+        row_sizes = np.sqrt(sizes[local_codes])[:, None]
+        within = _syrk(Xb)
+        laplacian = _syrk(Xb * row_sizes)  # sum_g m_g W_g
+        between = _syrk(sums)
+        between_mean = _syrk(sums / np.sqrt(sizes)[:, None])  # sum_g s_g s_g^T / m_g
+        gram = within + between_mean
+        degree_sums = (sizes - 1.0) @ sums
+        degree = laplacian - within + between - between_mean
+        volume = float(np.sum(sizes * (sizes - 1.0)))
+    if not (np.all(np.isfinite(np.diag(within))) and np.all(np.isfinite(np.diag(between)))):
+        _refuse_non_finite(name)
+    adjacency = between - gram
+    return (rows, sums.sum(axis=0), gram, degree_sums, volume, degree, adjacency, laplacian)
 
 
 def _add(a, b):
@@ -296,7 +380,7 @@ def _add(a, b):
 
 def _finish(stats, shift, details):
     """Undo the shift: the reductions of X from the accumulated shifted statistics."""
-    n, s, gram_s, u, vol, deg_s, adj_s = stats
+    n, s, gram_s, u, vol, deg_s, adj_s, lap_s = stats
     c = shift
     sym = lambda M: (M + M.T) / 2  # noqa: E731
     out = FeatureReductions(
@@ -308,7 +392,7 @@ def _finish(stats, shift, details):
     )
     if u is not None:
         back = np.outer(u, c) + np.outer(c, u) + vol * np.outer(c, c)
-        out.laplacian_form = sym(deg_s - adj_s)
+        out.laplacian_form = sym(deg_s - adj_s if lap_s is None else lap_s)
         out.degree_form = sym(deg_s + back)
         out.adjacency_form = sym(adj_s + back)
         out.degree_sums = u + vol * c
@@ -358,18 +442,28 @@ def _group_cuts(sizes, chunk):
     return cuts
 
 
-def _group_plan(codes, sizes, chunk):
-    """Chunks of whole groups: (rows in increasing order, their chunk-local group codes,
-    number of groups in the chunk, size of each of those groups).
+def _group_plan(codes, sizes, chunk, layout="sorted"):
+    """Chunks of whole groups: (rows, their chunk-local group codes, number of groups
+    in the chunk, size of each of those groups).
 
     The groups of a chunk are a run of consecutive codes, so the local code is
-    the code minus the run's first.
+    the code minus the run's first. ``layout``: ``"sorted"``, rows in increasing
+    order (sequential reads; what dask's block lookup needs); ``"stats"``, the
+    order :func:`_group_stats` works in, so that it needs no reordering copy:
+    member by member when every group has the same size (the first member of
+    every group, then the second, ...), else group by group.
     """
     order = np.argsort(codes, kind="stable")
     cuts = _group_cuts(sizes, chunk)
     small = np.int32 if codes.size < 2**31 else np.int64  # halves what a dask graph carries
+    common = int(_common_size(sizes))
     for a, b in zip(cuts[:-1], cuts[1:]):
-        rows = np.sort(order[a:b])  # increasing: sequential reads of X
+        if layout == "sorted":
+            rows = np.sort(order[a:b])  # increasing: sequential reads of X
+        elif common:
+            rows = order[a:b].reshape(-1, common).T.ravel()
+        else:
+            rows = order[a:b]
         first, last = codes[order[a]], codes[order[b - 1]]
         yield (rows, (codes[rows] - first).astype(small), int(last - first + 1),
                sizes[first:last + 1].astype(np.float64))
@@ -463,8 +557,11 @@ def reductions(X, G=None, *, groups=None, chunk_size=None):
         codes, sizes = _check_groups(groups, n)
         details["relation"] = "groups"
         common = _common_size(sizes)
-        parts = (_group_stats(source.rows(rows), local, n_local, group_sizes, common, shift)
-                 for rows, local, n_local, group_sizes in _group_plan(codes, sizes, chunk))
+        # rows read group by group and checked finite through the products
+        parts = (_group_stats(source.rows(rows, check=False), local, n_local, group_sizes, common,
+                              shift, source.name)
+                 for rows, local, n_local, group_sizes in _group_plan(codes, sizes, chunk,
+                                                                      layout="stats"))
     else:
         parts = (_plain_stats(source.rows(slice(a, b)), shift) for a, b in _row_bounds(n, chunk))
     for part in parts:
@@ -686,7 +783,7 @@ def column_signs(X, W, bias, *, chunk_size=None):
     chunk = _default_chunk(source.shape[1], chunk_size)
     merged = None
     for a, b in _row_bounds(source.shape[0], chunk):
-        part = _sign_candidates(source.rows(slice(a, b)), a, W, bias)
+        part = _sign_candidates(source.read(slice(a, b)), a, W, bias)
         merged = part if merged is None else _merge_candidates(merged, part)
     return _resolve_signs(merged)
 

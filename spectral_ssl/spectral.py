@@ -153,7 +153,7 @@ def _flip_columns(embedding, *maps):
 # --------------------------------------------------------------------------- Laplacian Eigenmaps
 
 
-def laplacian_eigenmaps(G, n_components, *, normalized=False, solver="auto"):
+def laplacian_eigenmaps(G, n_components, *, normalized=False, solver="auto", tol=None):
     r"""Laplacian Eigenmaps of a relation graph (Belkin and Niyogi 2003).
 
     * ``normalized=False`` (ratio-cut form, the hard-constraint limit of
@@ -186,8 +186,17 @@ def laplacian_eigenmaps(G, n_components, *, normalized=False, solver="auto"):
         (degree 0) makes :math:`D_G` singular and the generalized problem
         undefined there, so it is refused with a ``ValueError`` (the
         unnormalised form accepts it: the sample is its own component).
-    solver : {"auto", "dense", "arpack"}
-        See :func:`spectral_ssl.linalg.smallest_eigenpairs`.
+    solver : {"auto", "dense", "arpack", "lobpcg"}
+        See :func:`spectral_ssl.linalg.smallest_eigenpairs`: ``"auto"`` is dense
+        LAPACK up to 2000 samples, ARPACK up to 10000 and AMG-preconditioned
+        LOBPCG above.
+    tol : float, optional
+        Residual tolerance of the LOBPCG solver, relative to the largest
+        absolute row sum of :math:`L` (or :math:`L_{sym}`); default
+        ``linalg.LOBPCG_RTOL`` (1e-10). A loose value such as 1e-3 is several
+        times faster on large graphs but only resolves eigenvectors whose
+        eigenvalue gap is much larger than ``tol`` times that scale. Ignored by
+        the dense and ARPACK solvers, which solve to round-off.
 
     Returns
     -------
@@ -214,9 +223,9 @@ def laplacian_eigenmaps(G, n_components, *, normalized=False, solver="auto"):
     G = check_graph(G)
     if not isinstance(normalized, (bool, np.bool_)):
         raise TypeError(f"normalized must be True or False, got {normalized!r}.")
-    check_option(solver, name="solver", options=("auto", "dense", "arpack"))
+    check_option(solver, name="solver", options=linalg.SOLVERS)
     if not normalized:
-        values, vectors = linalg.laplacian_eigenpairs(G, n_components, solver=solver)
+        values, vectors = linalg.laplacian_eigenpairs(G, n_components, solver=solver, tol=tol)
         return vectors, values
     degree = np.asarray(G.sum(axis=1)).ravel()
     isolated = np.flatnonzero(degree == 0)
@@ -226,7 +235,8 @@ def laplacian_eigenmaps(G, n_components, *, normalized=False, solver="auto"):
             f"normalized Laplacian Eigenmaps solves L u = lambda D_G u and needs every degree > 0. "
             f"Remove those samples, connect them, or use normalized=False."
         )
-    values, vectors = linalg.laplacian_eigenpairs(G, n_components, kind="normalized", solver=solver)
+    values, vectors = linalg.laplacian_eigenpairs(G, n_components, kind="normalized", solver=solver,
+                                                  tol=tol)
     return linalg.sign_flip(vectors / np.sqrt(degree)[:, None]), values
 
 

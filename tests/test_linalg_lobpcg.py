@@ -104,17 +104,19 @@ def test_auto_uses_lobpcg_above_the_arpack_threshold(monkeypatch):
     calls = []
     original = linalg._smallest_lobpcg
 
-    def spy(*args):
+    def spy(*args, **kwargs):
         calls.append(args[1])
-        return original(*args)
+        return original(*args, **kwargs)
 
     monkeypatch.setattr(linalg, "_smallest_lobpcg", spy)
     monkeypatch.setattr(linalg, "DENSE_MAX_SAMPLES", 100)
     monkeypatch.setattr(linalg, "ARPACK_MAX_SAMPLES", 300)
     linalg.laplacian_eigenpairs(knn_graph(n=250), 3)   # arpack
     assert calls == []
-    linalg.laplacian_eigenpairs(knn_graph(n=400), 3)   # lobpcg, block of 3 + 4 guard vectors
-    assert calls == [7]
+    # lobpcg: the 3 pairs plus one more converged (to see a cut cluster); the
+    # LOBPCG_GUARD guard vectors are internal to the block
+    linalg.laplacian_eigenpairs(knn_graph(n=400), 3)
+    assert calls == [4]
     assert linalg._resolve_solver("auto", 50) == "dense"
     assert linalg._resolve_solver("auto", 301) == "lobpcg"
 
@@ -151,3 +153,87 @@ def test_eigen_residuals():
         linalg.eigen_residuals(M, [1.0], np.eye(3))
     with pytest.raises(ValueError, match="zero column"):
         linalg.eigen_residuals(M, [1.0], np.zeros((3, 1)))
+
+
+def test_lobpcg_tol_bounds_the_residual_and_is_validated():
+    G = knn_graph(n=1200, seed=6, k=10)
+    L = linalg.laplacian(G)
+    scale = abs(L).sum(axis=1).max()
+    vd, Ud = linalg.laplacian_eigenpairs(G, 5, solver="dense")
+    for tol in (1e-3, 1e-6, 1e-12):
+        vl, Ul = linalg.smallest_eigenpairs(L, 5, trivial=np.ones(1200), solver="lobpcg", tol=tol)
+        assert np.max(linalg.eigen_residuals(L, vl, Ul)) <= tol * scale
+        assert np.max(np.abs(vl - vd)) <= tol * scale  # Weyl
+    # the tight one is the dense answer, vectors included
+    assert max_angle(Ul, Ud) < 1e-9
+    with pytest.raises(ValueError, match="tol must be > 0"):
+        linalg.smallest_eigenpairs(L, 5, solver="lobpcg", tol=-1e-3)
+    with pytest.raises(ValueError, match=r"tol must be > 0.0 and <= 1.0, got 2.0"):
+        linalg.laplacian_eigenpairs(G, 5, solver="lobpcg", tol=2.0)
+
+
+def test_lobpcg_tol_default_follows_the_module_constant(monkeypatch):
+    G = knn_graph(n=800, seed=7)
+    L = linalg.laplacian(G)
+    scale = abs(L).sum(axis=1).max()
+    monkeypatch.setattr(linalg, "LOBPCG_RTOL", 1e-4)
+    loose_v, loose_U = linalg.laplacian_eigenpairs(G, 4, solver="lobpcg")
+    tight_v, tight_U = linalg.laplacian_eigenpairs(G, 4, solver="lobpcg", tol=1e-12)
+    loose = np.max(linalg.eigen_residuals(L, loose_v, loose_U))
+    tight = np.max(linalg.eigen_residuals(L, tight_v, tight_U))
+    assert tight <= 1e-12 * scale < 1e-6 * scale < loose <= 1e-4 * scale
+
+
+def test_lobpcg_on_a_deep_amg_hierarchy_and_a_shuffled_graph(monkeypatch):
+    # a low coarsening limit gives a 3+ level hierarchy (the V-cycle recursion);
+    # smallest_eigenpairs reorders the shuffled graph itself (reverse Cuthill-McKee)
+    pytest.importorskip("pyamg")
+    monkeypatch.setattr(linalg, "AMG_MAX_COARSE", 20)
+    G = knn_graph(n=1500, seed=8, k=10)
+    shuffle = np.random.default_rng(1).permutation(1500)
+    G = G[shuffle][:, shuffle].tocsr()
+    L = linalg.laplacian(G, kind="normalized")
+    trivial = np.sqrt(np.asarray(G.sum(axis=1)).ravel())
+    preconditioner = linalg._make_preconditioner(L, 1e-5)
+    assert len(preconditioner.levels) >= 2
+    vd, Ud = linalg.smallest_eigenpairs(L, 7, trivial=trivial, solver="dense")
+    vl, Ul = linalg.smallest_eigenpairs(L, 7, trivial=trivial, solver="lobpcg")
+    np.testing.assert_allclose(vl, vd, rtol=1e-8)
+    assert max_angle(Ud, Ul) < 1e-6
+    assert np.max(np.abs(Ul - Ud)) < 1e-6
+
+
+def test_amg_preconditioner_is_symmetric_positive_definite(monkeypatch):
+    # LOBPCG needs a symmetric positive definite preconditioner: the V-cycle with
+    # the same smoother before and after the coarse correction is one
+    pytest.importorskip("pyamg")
+    monkeypatch.setattr(linalg, "AMG_MAX_COARSE", 20)
+    L = linalg.laplacian(knn_graph(n=400, seed=9))
+    op, kind = linalg.lobpcg_preconditioner(L, 1e-3)
+    assert kind == "amg"
+    T = op @ np.eye(400)
+    asymmetry = np.max(np.abs(T - T.T)) / np.max(np.abs(T))
+    assert asymmetry < 1e-5  # float32 cycle
+    eigenvalues = np.linalg.eigvalsh((T + T.T) / 2)
+    assert eigenvalues[0] > 0
+    # and it approximates the inverse of L + shift I: (L + sI) T is near I on average
+    product = (L.toarray() + 1e-3 * np.eye(400)) @ T
+    assert np.linalg.norm(product - np.eye(400)) / np.sqrt(400) < 0.5
+
+
+def test_lobpcg_is_deterministic_and_leaves_the_global_random_state_alone():
+    G = knn_graph(n=900, seed=10)
+    np.random.seed(123)
+    before = np.random.get_state()[1].copy()
+    v1, U1 = linalg.laplacian_eigenpairs(G, 5, solver="lobpcg")
+    after = np.random.get_state()[1]
+    v2, U2 = linalg.laplacian_eigenpairs(G, 5, solver="lobpcg")
+    np.testing.assert_array_equal(before, after)
+    np.testing.assert_array_equal(U1, U2)
+    np.testing.assert_array_equal(v1, v2)
+
+
+def test_lobpcg_warns_when_the_tolerance_is_below_round_off():
+    G = knn_graph(n=600, seed=11)
+    with pytest.warns(RuntimeWarning, match="LOBPCG stopped with a largest eigen-residual"):
+        linalg.laplacian_eigenpairs(G, 4, solver="lobpcg", tol=1e-18)

@@ -72,6 +72,32 @@ def test_group_reductions_match_the_formed_graph():
     assert red.volume == 150 * 2  # every sample has 2 sibling views
 
 
+@pytest.mark.parametrize("kind", ["two views", "four views", "unequal"])
+@pytest.mark.parametrize("chunk_size", [None, 16])
+def test_group_reductions_of_each_layout_match_the_formed_graph(kind, chunk_size):
+    # two views: sums and differences of pairs; four: Helmert contrasts; unequal: weighted deviations
+    if kind == "two views":
+        groups = view_groups(60, 2, seed=6)
+    elif kind == "four views":
+        groups = view_groups(30, 4, seed=7)
+    else:
+        groups = np.random.default_rng(8).integers(0, 25, size=120)
+    X = data(n=120, d=4, seed=9, offset=50.0)
+    red = scale.reductions(X, groups=groups, chunk_size=chunk_size)
+    assert_same_reductions(red, dense_reference(X, graphs.from_groups(groups)), 1e-11)
+
+
+@pytest.mark.parametrize("groups", [np.tile(np.arange(10), 2), np.tile(np.arange(5), 4),
+                                    np.r_[np.zeros(3, int), np.arange(1, 9).repeat(2), [9]]])
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_group_reductions_refuse_non_finite_rows(groups, value):
+    for row in (0, 13, 19):  # a first member, a later member, the last row
+        X = data(n=20, d=3)
+        X[row, 1] = value
+        with pytest.raises(ValueError, match="X contains NaN or inf"):
+            scale.reductions(X, groups=groups, chunk_size=6)
+
+
 def test_group_laplacian_form_is_size_weighted_within_group_scatter():
     # X^T L X = sum_g m_g sum_{i in g} (x_i - mean_g)(x_i - mean_g)^T, unequal groups and singletons
     X = data(n=30, d=3, seed=4)

@@ -59,7 +59,7 @@ def test_normalized_laplacian_eigenmaps_matches_sklearn(use_estimator):
     np.testing.assert_allclose(d @ U, 0.0, atol=1e-10)
 
 
-@pytest.mark.parametrize("solver", ["dense", "arpack"])
+@pytest.mark.parametrize("solver", ["dense", "arpack", "lobpcg"])
 def test_unnormalized_laplacian_eigenmaps_matches_numpy_eigh(solver):
     G = weighted_graph(seed=1)
     K = 5
@@ -71,6 +71,37 @@ def test_unnormalized_laplacian_eigenmaps_matches_numpy_eigh(solver):
     np.testing.assert_allclose(U.sum(0), 0.0, atol=1e-10)
     # sign rule: largest-magnitude entry of each column positive
     assert np.all(U[np.argmax(np.abs(U), axis=0), np.arange(K)] > 0)
+
+
+def test_lobpcg_laplacian_eigenmaps_matches_the_dense_solver():
+    # a kNN graph large enough for the AMG hierarchy to have several levels
+    G = shared.weighted_graph(1500, 10, seed=4)
+    K = 6
+    for normalized in (False, True):
+        U_dense, lam_dense = spectral.laplacian_eigenmaps(G, K, normalized=normalized, solver="dense")
+        U, lam = spectral.laplacian_eigenmaps(G, K, normalized=normalized, solver="lobpcg")
+        np.testing.assert_allclose(lam, lam_dense, rtol=1e-8)
+        assert max_angle(U, U_dense) < 1e-6
+        # same sign rule: the columns agree, not only the subspaces
+        assert np.max(np.abs(U - U_dense)) < 1e-6 * np.max(np.abs(U_dense))
+
+
+def test_laplacian_eigenmaps_tol_bounds_the_residual():
+    G = shared.weighted_graph(1500, 10, seed=5)
+    K = 4
+    _, lam_dense = spectral.laplacian_eigenmaps(G, K, solver="dense")
+    L = dense_laplacian(G)
+    scale = np.max(np.abs(L).sum(axis=1))
+    for tol in (1e-4, 1e-8):
+        U, lam = spectral.laplacian_eigenmaps(G, K, solver="lobpcg", tol=tol)
+        residual = np.linalg.norm(L @ U - U * lam, axis=0)
+        assert np.max(residual) <= tol * scale
+        # Weyl: each eigenvalue within the residual of the true one
+        assert np.max(np.abs(lam - lam_dense)) <= tol * scale
+    with pytest.raises(ValueError, match="tol must be > 0"):
+        spectral.laplacian_eigenmaps(G, K, solver="lobpcg", tol=0.0)
+    with pytest.raises(TypeError, match="tol must be a real number"):
+        spectral.laplacian_eigenmaps(G, K, tol="1e-3")
 
 
 def test_degree_regular_graph_normalized_and_unnormalized_coincide():
@@ -107,7 +138,7 @@ def test_laplacian_eigenmaps_bad_inputs():
     with pytest.raises(TypeError, match="normalized must be True or False"):
         spectral.laplacian_eigenmaps(G, 2, normalized="yes")
     with pytest.raises(ValueError, match="solver must be one of"):
-        spectral.laplacian_eigenmaps(G, 2, solver="lobpcg")
+        spectral.laplacian_eigenmaps(G, 2, solver="eigh")
     with pytest.raises(ValueError, match=r"n_components=20 is larger than .*\(19\)"):
         spectral.laplacian_eigenmaps(G, 20)
     with pytest.raises(ValueError, match="n_components must be >= 1"):
