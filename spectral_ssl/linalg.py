@@ -956,7 +956,20 @@ def smallest_eigenpairs(M, n_components, *, trivial=None, solver="auto", tol=Non
                 f"pass the exact eigenvector of eigenvalue 0, or trivial=None."
             )
     values, vectors = _smallest_pairs(M, n_components, trivial, solver, tol, scale, reorder=True)
-    return values[:n_components], _canonicalise(values, vectors, n_components)
+    return values[:n_components], _canonicalise(values, vectors, n_components,
+                                                 rtol=_degeneracy_rtol(solver))
+
+
+def _degeneracy_rtol(solver):
+    """Relative gap under which computed eigenvalues form one degenerate cluster.
+
+    LAPACK's full dense solve is accurate to a few machine epsilons of the largest
+    eigenvalue magnitude, so its clusters are cut at ``DENSE_DEGENERACY_RTOL``: with
+    weights over many decades, 1e-8 of the largest eigenvalue would merge distinct
+    eigenvalues and mix their eigenvectors. The iterative solvers converge to a
+    tolerance, hence the looser ``DEGENERACY_RTOL``.
+    """
+    return DENSE_DEGENERACY_RTOL if solver == "dense" else DEGENERACY_RTOL
 
 
 def _matrix_scale(M):
@@ -1009,7 +1022,7 @@ def _smallest_pairs(M, n_components, trivial, solver, tol, scale, reorder):
         if deflate:
             values, vectors = _deflate(values, vectors, trivial, M)
         complete = values.size == available
-        cut_in_gap = complete or values[-1] - values[n_components - 1] > DEGENERACY_RTOL * scale
+        cut_in_gap = complete or values[-1] - values[n_components - 1] > _degeneracy_rtol(solver) * scale
         if cut_in_gap:
             break
         count = min(N, 2 * count)
@@ -1066,7 +1079,8 @@ def laplacian_eigenpairs(G, n_components, *, kind="combinatorial", solver="auto"
     if order is not None:
         vectors = _unpermute(vectors, order)
     # the basis and sign rules depend on the row order: applied in the caller's
-    return values[:n_components], _canonicalise(values, vectors, n_components)
+    return values[:n_components], _canonicalise(values, vectors, n_components,
+                                                 rtol=_degeneracy_rtol(solver))
 
 
 def _component_null_space(G, n_components):

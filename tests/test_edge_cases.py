@@ -498,12 +498,9 @@ def test_kernel_vicreg_with_weights_over_twenty_decades():
     assert expected == pytest.approx(1.0032, abs=1e-4)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known defect of linalg.smallest_eigenpairs (owned by the eigen-solver rework): its "
-    "degenerate clusters are formed at DEGENERACY_RTOL = 1e-8 of the largest computed "
-    "eigenvalue; with weights over 24 decades that merges lambda = 0 and 4193 next to 8.7e11, "
-    "and the canonical basis mixes their eigenvectors (Rayleigh quotients 3261 and 932 for "
-    "eigenvalues 0 and 4193): the VICReg loss is 0.0044556 instead of 0.0044479."))
+# Regression: the dense solver's degenerate clusters were formed at 1e-8 of the largest
+# computed eigenvalue; with weights over 24 decades that merged lambda = 0 and 4193 next to
+# 8.7e11 and mixed their eigenvectors (loss 0.0044556 instead of 0.0044479).
 def test_mixed_weight_scales_keep_distinct_eigenvalues():
     W = np.zeros((8, 8))
     edges = {(1, 3): 1.55891712e06, (1, 4): 2.45689926e01, (1, 6): 4.35617139e11,
