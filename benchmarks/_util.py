@@ -20,6 +20,16 @@ BLAS_THREADS = 1
 _THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
+def best_of(fn, repeats=3):
+    """Smallest wall time of ``repeats`` calls (the machine may be shared) and the last result."""
+    times, out = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - start)
+    return min(times), out
+
+
 def peak_rss_mib():
     """Peak resident set size of this process so far, in MiB.
 

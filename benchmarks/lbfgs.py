@@ -33,6 +33,8 @@ import time
 import numpy as np
 import scipy.optimize
 
+from ._util import best_of
+
 HYPER = {"variance": 25.0, "covariance": 25.0, "invariance": 1.0}
 REL_GAP = 1e-6
 ADAM_LRS = (1e-1, 1e-2, 1e-3)
@@ -51,15 +53,6 @@ def _problem(n, seed):
     rng = np.random.default_rng(seed)
     X = np.hstack([roll, rng.standard_normal((n, 7))])
     return X, graphs.knn(roll, 10)
-
-
-def _best_of(fn, repeats=3):
-    times, out = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), out
 
 
 class _Tracker:
@@ -136,7 +129,7 @@ def _compare(n, n_components, regime, time_cap, adam_cap, seed):
     rng = np.random.default_rng(seed + 1)
     out = {"n": n, "k": K, "regime": regime, "time_cap_s": time_cap, "adam_cap_s": adam_cap}
     if regime == "nonparametric":
-        t_closed, rep = _best_of(lambda: vicreg.optimal_representation(G, K, **HYPER))
+        t_closed, rep = best_of(lambda: vicreg.optimal_representation(G, K, **HYPER))
         hyper = rep.hyperparameters
 
         def objective(z):
@@ -145,7 +138,7 @@ def _compare(n, n_components, regime, time_cap, adam_cap, seed):
 
         x0 = rng.standard_normal(n * K)
     else:
-        t_closed, rep = _best_of(lambda: vicreg.optimal_linear(X, G, K, **HYPER))
+        t_closed, rep = best_of(lambda: vicreg.optimal_linear(X, G, K, **HYPER))
         hyper = rep.hyperparameters
         D = X.shape[1]
 

@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from ._util import peak_rss_mib
+from ._util import best_of, peak_rss_mib
 
 HYPER = {"variance": 25.0, "covariance": 25.0, "invariance": 1.0}
 
@@ -35,16 +35,6 @@ def make_views(n, d, seed=0):
     return X, groups
 
 
-def _best_of(fn, repeats=3):
-    """Smallest wall time of ``repeats`` calls (the machine may be shared) and the last result."""
-    times, out = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), out
-
-
 def in_memory(n, d, n_components, path=None):
     from spectral_ssl import graphs, scale
     from spectral_ssl.methods import vicreg
@@ -52,11 +42,11 @@ def in_memory(n, d, n_components, path=None):
     X, groups = make_views(n, d)
     if path:
         np.save(path, X)
-    t_gram, _ = _best_of(lambda: X.T @ X, 5)
-    t_scale, sol = _best_of(lambda: scale.vicreg_linear(X, None, n_components, groups=groups, **HYPER))
+    t_gram, _ = best_of(lambda: X.T @ X, 5)
+    t_scale, sol = best_of(lambda: scale.vicreg_linear(X, None, n_components, groups=groups, **HYPER))
     peak_after_scale = peak_rss_mib()
-    t_graph, G = _best_of(lambda: graphs.from_groups(groups), 1)
-    t_ref, ref = _best_of(lambda: vicreg.optimal_linear(X, G, n_components, **HYPER))
+    t_graph, G = best_of(lambda: graphs.from_groups(groups), 1)
+    t_ref, ref = best_of(lambda: vicreg.optimal_linear(X, G, n_components, **HYPER))
     agree = float(np.max(np.abs(sol.W - ref.W)) / np.max(np.abs(ref.W)))
     return {"n": X.shape[0], "d": d, "gram_s": t_gram, "scale_s": t_scale,
             "scale_x_gram": t_scale / t_gram, "from_groups_s": t_graph, "optimal_linear_s": t_ref,
