@@ -725,11 +725,9 @@ def swiss_roll(n_samples, *, seed=0, jitter=0.15):
     position : ndarray, shape (n_samples,)
         :math:`t`, the position along the roll (for colouring).
     """
+    from .experiments.datasets import spiral_arc_length as arc
+
     rng = np.random.default_rng(seed)
-
-    def arc(t):  # arc length of the spiral r = t from 0 to t
-        return 0.5 * (t * np.sqrt(1.0 + t * t) + np.arcsinh(t))
-
     t0, t1 = 1.5 * np.pi, 4.5 * np.pi
     columns = math.ceil(n_samples / SWISS_ROLL_ROWS)
     step = (arc(t1) - arc(t0)) / columns

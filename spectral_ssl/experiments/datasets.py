@@ -289,8 +289,14 @@ def swiss_roll(n_samples=256, *, noise=0.0, random_state=0):
     noise = check_scalar(noise, name="noise", low=0.0)
     seed = check_random_state(random_state).integers(2**31 - 1)
     X, t = make_swiss_roll(n_samples, noise=noise, random_state=int(seed))
-    arc = 0.5 * (t * np.sqrt(1.0 + t**2) + np.arcsinh(t))
-    return X, np.column_stack([arc, X[:, 1]])
+    return X, np.column_stack([spiral_arc_length(t), X[:, 1]])
+
+
+def spiral_arc_length(t):
+    r"""Arc length of the spiral :math:`r = t` from 0 to ``t``:
+    :math:`\tfrac12\big(t\sqrt{1+t^2} + \operatorname{asinh} t\big)`."""
+    t = np.asarray(t, dtype=np.float64)
+    return 0.5 * (t * np.sqrt(1.0 + t * t) + np.arcsinh(t))
 
 
 def intrinsic_distances(coords):
