@@ -188,7 +188,11 @@ def laplacian(G, kind="combinatorial"):
            [ 0., -1.,  1.]])
     """
     check_option(kind, name="kind", options=("combinatorial", "normalized", "random_walk"))
-    G = check_graph(G)
+    return _laplacian(check_graph(G), kind)
+
+
+def _laplacian(G, kind):
+    """:func:`laplacian` of a graph already returned by ``check_graph`` (validated once per call)."""
     d = np.asarray(G.sum(axis=1)).ravel()
     if kind == "combinatorial":
         return (sp.diags(d) - G).tocsr()
@@ -1049,8 +1053,12 @@ def laplacian_eigenpairs(G, n_components, *, kind="combinatorial", solver="auto"
     >>> np.round(values, 12)
     array([1., 3.])
     """
+    return _laplacian_eigenpairs(check_graph(G), n_components, kind=kind, solver=solver, tol=tol)
+
+
+def _laplacian_eigenpairs(G, n_components, *, kind="combinatorial", solver="auto", tol=None):
+    """:func:`laplacian_eigenpairs` of a graph already returned by ``check_graph``."""
     check_option(kind, name="kind", options=("combinatorial", "normalized"))
-    G = check_graph(G)
     check_option(solver, name="solver", options=SOLVERS)
     tol = _check_tol(tol)
     N = G.shape[0]
@@ -1068,7 +1076,7 @@ def laplacian_eigenpairs(G, n_components, *, kind="combinatorial", solver="auto"
         # neither G nor an unordered copy of L is held while LOBPCG runs.
         order = _locality_order(G)
         G = _symmetric_permutation(G, order)
-    L = laplacian(G, kind=kind)
+    L = _laplacian(G, kind)
     trivial = np.ones(N) if kind == "combinatorial" else np.sqrt(np.asarray(G.sum(axis=1)).ravel())
     del G
     if solver == "dense":
@@ -1118,7 +1126,11 @@ def graph_quadratic_form(X, G):
     array([[4.]])
     """
     G = check_graph(G)
-    X = check_features(X, n_samples=G.shape[0])
+    return _graph_quadratic_form(check_features(X, n_samples=G.shape[0]), G)
+
+
+def _graph_quadratic_form(X, G):
+    """:func:`graph_quadratic_form` of a float64 ``X`` and a graph returned by ``check_graph``."""
     d = np.asarray(G.sum(axis=1)).ravel()
     form = X.T @ (d[:, None] * X) - X.T @ (G @ X)
     return (form + form.T) / 2

@@ -225,7 +225,7 @@ def laplacian_eigenmaps(G, n_components, *, normalized=False, solver="auto", tol
         raise TypeError(f"normalized must be True or False, got {normalized!r}.")
     check_option(solver, name="solver", options=linalg.SOLVERS)
     if not normalized:
-        values, vectors = linalg.laplacian_eigenpairs(G, n_components, solver=solver, tol=tol)
+        values, vectors = linalg._laplacian_eigenpairs(G, n_components, solver=solver, tol=tol)
         return vectors, values
     degree = np.asarray(G.sum(axis=1)).ravel()
     isolated = np.flatnonzero(degree == 0)
@@ -235,7 +235,7 @@ def laplacian_eigenmaps(G, n_components, *, normalized=False, solver="auto", tol
             f"normalized Laplacian Eigenmaps solves L u = lambda D_G u and needs every degree > 0. "
             f"Remove those samples, connect them, or use normalized=False."
         )
-    values, vectors = linalg.laplacian_eigenpairs(G, n_components, kind="normalized", solver=solver,
+    values, vectors = linalg._laplacian_eigenpairs(G, n_components, kind="normalized", solver=solver,
                                                   tol=tol)
     return linalg.sign_flip(vectors / np.sqrt(degree)[:, None]), values
 
@@ -293,7 +293,7 @@ def locality_preserving_projections(X, G, n_components):
     G = check_graph(G)
     X = check_features(X, name="X", n_samples=G.shape[0])
     degree = np.asarray(G.sum(axis=1)).ravel()
-    A = linalg.graph_quadratic_form(X, G)
+    A = linalg._graph_quadratic_form(X, G)
     B = X.T @ (degree[:, None] * X)
     if not np.any(B):
         raise ValueError("X^T D_G X is zero (X vanishes on every linked sample); give X with variance.")

@@ -71,7 +71,6 @@ from .._validation import (
     check_scalar,
 )
 from ..losses import _barlow_twins_value_and_gradient, _check_flag
-from ..losses import barlow_twins as barlow_twins_loss
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 from .vicreg import constant_diagonal_rotation
 
@@ -262,7 +261,7 @@ def optimal_representation(G, n_components, *, off_diagonal=5e-3, centered=False
     (Z,) = linalg.sign_flip_with(_unit_columns(Z, d, centered))
     scales = _column_scales(Z, d, centered)
     return Representation(
-        Z=Z, loss=barlow_twins_loss(Z, G, **hyper), rank=_rank(scales), eigenvalues=nu, scales=scales,
+        Z=Z, loss=loss_and_gradient(Z, G, **hyper)[0], rank=_rank(scales), eigenvalues=nu, scales=scales,
         exact=exact, method=NAME, equivalent="CCA (graph components)", regime="nonparametric",
         hyperparameters=hyper, details=details,
     )
@@ -271,7 +270,7 @@ def optimal_representation(G, n_components, *, off_diagonal=5e-3, centered=False
 def _numerical_representation(G, d, vol, K, lam, centered, solver, restarts, random_state):
     rng = check_random_state(random_state)
     trivial = np.sqrt(d) if centered else None
-    lam_sym, V = linalg.smallest_eigenpairs(linalg.laplacian(G, kind="normalized"), K,
+    lam_sym, V = linalg.smallest_eigenpairs(linalg._laplacian(G, "normalized"), K,
                                             trivial=trivial, solver=solver)
     nu = np.minimum(1.0 - lam_sym, 1.0)
     R = _whitened_rotation(nu, lam)
@@ -432,7 +431,7 @@ def optimal_linear(X, G, n_components, *, off_diagonal=5e-3, centered=False, whi
         X, G, n_components, hyper, whiten, restarts, random_state, rank_rtol,
         what="the rank of X^T D_G X (centred features, or features plus the constant)")
     return LinearRepresentation(
-        Z=Z, W=W, bias=bias, loss=barlow_twins_loss(Z, G, **hyper), rank=_rank(scales),
+        Z=Z, W=W, bias=bias, loss=loss_and_gradient(Z, G, **hyper)[0], rank=_rank(scales),
         eigenvalues=rho, scales=scales, exact=exact, method=NAME,
         equivalent="Canonical Correlation Analysis", hyperparameters=hyper, details=details,
     )
@@ -502,7 +501,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     details["kernel"] = repr(k)
     details["regularization"] = regularization
     return KernelRepresentation(
-        Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=barlow_twins_loss(Z, G, **hyper),
+        Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=loss_and_gradient(Z, G, **hyper)[0],
         rank=_rank(scales), eigenvalues=rho, scales=scales, exact=exact, method=NAME,
         equivalent="kernel Canonical Correlation Analysis", hyperparameters=hyper, details=details,
     )

@@ -340,7 +340,7 @@ def _spectral_start(G, K, rng):
     """
     N = G.shape[0]
     k = min(K, N - 1)
-    _, U = linalg.laplacian_eigenpairs(G, k)
+    _, U = linalg._laplacian_eigenpairs(G, k)
     start = np.zeros((N, K))
     start[:, :k] = U * np.sqrt(N)
     return start + 1e-3 * rng.standard_normal((N, K))

@@ -54,7 +54,6 @@ from .. import linalg
 from .._validation import (check_features, check_graph, check_n_components, check_no_isolated,
                            check_scalar)
 from ..losses import _spectral_contrastive_value_and_gradient
-from ..losses import spectral_contrastive as spectral_contrastive_loss
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
 NAME = "spectral_contrastive"
@@ -137,12 +136,12 @@ def optimal_representation(G, n_components, *, solver="auto"):
     check_no_isolated(d, method="spectral contrastive",
                       why=" (z_i = sqrt(vol/d_i) u_i divides by 0)")
     vol = float(d.sum())
-    lam, V = linalg.smallest_eigenpairs(linalg.laplacian(G, kind="normalized"), K, solver=solver)
+    lam, V = linalg.smallest_eigenpairs(linalg._laplacian(G, "normalized"), K, solver=solver)
     nu = np.minimum(1.0 - lam, 1.0)  # round-off above the bound nu <= 1
     scales = np.sqrt(np.maximum(nu, 0.0))
     (Z,) = linalg.sign_flip_with(np.sqrt(vol) * (V * scales) / np.sqrt(d)[:, None])
     return Representation(
-        Z=Z, loss=spectral_contrastive_loss(Z, G), rank=_rank(nu), eigenvalues=nu, scales=scales,
+        Z=Z, loss=loss_and_gradient(Z, G)[0], rank=_rank(nu), eigenvalues=nu, scales=scales,
         exact=True, method=NAME, equivalent="normalized spectral embedding (kernel PCA of D^-1/2 G D^-1/2)",
         regime="nonparametric", hyperparameters={},
         details={"minimal_loss": minimal_loss(nu), "volume": vol},
@@ -222,7 +221,7 @@ def optimal_linear(X, G, n_components, *, rank_rtol=1e-10):
         X, G, n_components, rank_rtol,
         what="the dimension of span(D^1/2 [X, 1]) (features plus the constant)")
     return LinearRepresentation(
-        Z=Z, W=W, bias=bias, loss=spectral_contrastive_loss(Z, G), rank=_rank(nu), eigenvalues=nu,
+        Z=Z, W=W, bias=bias, loss=loss_and_gradient(Z, G)[0], rank=_rank(nu), eigenvalues=nu,
         scales=scales, exact=True, method=NAME,
         equivalent="linear spectral embedding (Rayleigh-Ritz of D^-1/2 G D^-1/2 on the feature span)",
         hyperparameters={}, details=details,
@@ -279,7 +278,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     A = V @ (C / s[:, None])
     details["kernel"] = repr(k)
     return KernelRepresentation(
-        Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=spectral_contrastive_loss(Z, G),
+        Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=loss_and_gradient(Z, G)[0],
         rank=_rank(nu), eigenvalues=nu, scales=scales, exact=True, method=NAME,
         equivalent="kernel spectral embedding (Rayleigh-Ritz of D^-1/2 G D^-1/2 on the kernel span)",
         hyperparameters={}, details=details,

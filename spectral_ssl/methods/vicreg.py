@@ -64,7 +64,7 @@ from .._validation import (
     check_random_state,
     check_scalar,
 )
-from ..losses import VARIANCE_KINDS, _vicreg_value_and_gradient, vicreg as vicreg_loss
+from ..losses import VARIANCE_KINDS, _vicreg_value_and_gradient
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
 NAME = "vicreg"
@@ -407,14 +407,14 @@ def optimal_representation(G, n_components, *, variance=25.0, covariance=1.0, in
     N = G.shape[0]
     K = check_n_components(n_components, N - 1,
                            what="the number of non-constant Laplacian eigenvectors (N - 1)")
-    lam, U = linalg.laplacian_eigenpairs(G, K, solver=solver)
+    lam, U = linalg._laplacian_eigenpairs(G, K, solver=solver)
     lam = np.maximum(lam, 0.0)  # round-off below 0 on a PSD matrix
     Y0, t, exact, details = _solve_reduced(lam, hyper["variance"], hyper["covariance"],
                                            hyper["invariance"], variance_kind, hyper["eps"],
                                            restarts, random_state)
     (Z,) = linalg.sign_flip_with(np.sqrt(N) * U @ Y0)
     return Representation(
-        Z=Z, loss=vicreg_loss(Z, G, **hyper), rank=_rank(t), eigenvalues=lam, scales=t,
+        Z=Z, loss=loss_and_gradient(Z, G, **hyper)[0], rank=_rank(t), eigenvalues=lam, scales=t,
         exact=exact, method=NAME, equivalent="Laplacian Eigenmaps", regime="nonparametric",
         hyperparameters=hyper, details=details,
     )
@@ -430,7 +430,7 @@ def _linear_solution(features, G, K, hyper, restarts, random_state, what):
             f"Z could only be constant; check X (constant columns, identical rows, the kernel).")
     # X^T L X = Xc^T L Xc (L 1 = 0); from X itself the two terms X^T D X and X^T G X
     # cancel catastrophically when the features have a large mean.
-    A = linalg.graph_quadratic_form(Xc, G) / N
+    A = linalg._graph_quadratic_form(Xc, G) / N
     B = Xc.T @ Xc / N
     mu, Q = linalg.generalized_eigh(A, B)
     K = check_n_components(K, mu.size, what=what)
@@ -473,7 +473,7 @@ def optimal_linear(X, G, n_components, *, variance=25.0, covariance=1.0, invaria
         X, G, n_components, hyper, restarts, random_state,
         what="the rank of the centred features X (directions with variance)")
     return LinearRepresentation(
-        Z=Z, W=W, bias=bias, loss=vicreg_loss(Z, G, **hyper), rank=_rank(t), eigenvalues=mu,
+        Z=Z, W=W, bias=bias, loss=loss_and_gradient(Z, G, **hyper)[0], rank=_rank(t), eigenvalues=mu,
         scales=t, exact=exact, method=NAME, equivalent="Locality Preserving Projections",
         hyperparameters=hyper, details=details,
     )
@@ -533,7 +533,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     Z = gram @ A + bias  # what transform(X) computes; equals V C up to round-off
     details["kernel"] = repr(k)
     return KernelRepresentation(
-        Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=vicreg_loss(Z, G, **hyper), rank=_rank(t),
+        Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=loss_and_gradient(Z, G, **hyper)[0], rank=_rank(t),
         eigenvalues=mu, scales=t, exact=exact, method=NAME,
         equivalent="kernel Locality Preserving Projections", hyperparameters=hyper, details=details,
     )
