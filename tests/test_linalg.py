@@ -179,6 +179,36 @@ def test_disconnected_graph_has_c_minus_one_zeros(solver):
     np.testing.assert_allclose(values, ref[1 : K + 1], atol=1e-9)
 
 
+def test_arpack_residuals_at_round_off_on_a_knn_laplacian():
+    # The symmetric-mode factor (no pivoting) must keep ARPACK at round-off on
+    # a PSD Laplacian; the eigenvalues are checked against LAPACK on the dense matrix.
+    X = np.random.default_rng(3).normal(size=(2500, 2))
+    L = linalg.laplacian(graphs.knn(X, 8))
+    values, vectors = linalg.smallest_eigenpairs(L, 6, trivial=np.ones(2500), solver="arpack")
+    scale = abs(L).sum(axis=1).max()
+    assert linalg.eigen_residuals(L, values, vectors).max() < 1e-13 * scale
+    reference = scipy.linalg.eigh(L.toarray(), eigvals_only=True, subset_by_index=[1, 6])
+    np.testing.assert_allclose(values, reference, rtol=1e-10, atol=1e-13 * scale)
+
+
+def _swap_pairs_matrix(n):
+    """Symmetric and indefinite, with a zero diagonal: LU without pivoting is unstable on it."""
+    swaps = sp.kron(sp.identity(n // 2), sp.csr_matrix([[0.0, 1.0], [1.0, 0.0]]))
+    noise = sp.random(n, n, density=2 / n, random_state=1)
+    return (swaps + 0.1 * (noise + noise.T)).tocsr()
+
+
+@pytest.mark.parametrize("check_rtol, accurate", [(linalg.ARPACK_CHECK_RTOL, True), (np.inf, False)])
+def test_arpack_refactors_with_pivoting_when_the_matrix_is_not_psd(monkeypatch, check_rtol, accurate):
+    # With the residual check switched off (inf) the unpivoted factor's answer
+    # is visibly degraded, so the accurate case shows the fallback at work.
+    monkeypatch.setattr(linalg, "ARPACK_CHECK_RTOL", check_rtol)
+    M = _swap_pairs_matrix(3000)
+    values, vectors = linalg.smallest_eigenpairs(M, 4, solver="arpack")
+    worst = linalg.eigen_residuals(M, values, vectors).max()
+    assert (worst < 1e-12) == accurate, worst
+
+
 def test_disconnected_graph_dense_and_arpack_same_output():
     W = block_graph([50, 80, 70, 60, 45], seed=8)
     vd, Ud = linalg.laplacian_eigenpairs(W, 7, solver="dense")
