@@ -42,11 +42,11 @@ DENSE_MAX_SAMPLES = 2000
 
 #: With ``solver="auto"``, matrices with more samples than this use LOBPCG
 #: instead of ARPACK shift-invert. The sparse LU factor ARPACK needs fills in on
-#: graphs of volumes: on a 10-NN graph of a 3-D Gaussian, ARPACK took 8.1 s
-#: against LOBPCG's 0.41 s at N = 2e4 and did not finish in 150 s against 2.6 s
-#: at N = 1e5 (one core). On a surface (swiss roll) the two are even at 1e4
-#: (0.16 s), and LOBPCG is faster above (1.7 s against 3.4 s at 1e5, 31 s
-#: against 127 s at 1e6, with 1.6 GB against 5.4 GB); ARPACK's residuals are at
+#: graphs of volumes: on a 10-NN graph of a 3-D Gaussian, ARPACK took 2.5 s
+#: against LOBPCG's 0.37 s at N = 2e4 and 84 s against 3.7 s at N = 1e5 (one
+#: core). On a surface (swiss roll) ARPACK is a little faster at 1e4 (0.14 s
+#: against 0.17 s) and LOBPCG faster above (1.9 s against 2.6 s at 1e5, 29 s
+#: against 61 s at 1e6, with 1.6 GB against 3.0 GB); ARPACK's residuals are at
 #: round-off, LOBPCG's below its ``tol``. See ``benchmarks/``.
 ARPACK_MAX_SAMPLES = 10000
 
