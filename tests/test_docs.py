@@ -127,3 +127,22 @@ def test_getting_started_example_runs():
     exec(compile(block, str(DOCS / "getting_started.md"), "exec"), namespace)  # its asserts run here
     assert namespace["rep"].rank == 5 and namespace["collapsed"].rank == 3
     assert namespace["simplex"].rank == 3
+
+
+def test_performance_page_states_the_solver_thresholds_of_the_code():
+    # The "Choosing the eigensolver" table must follow the constants `auto` reads.
+    from spectral_ssl import linalg
+
+    text = (DOCS / "performance.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (up to [\d ]+|[\d ]+ to [\d ]+|above [\d ]+) \| (\w+)", text, re.M)
+    bounds = {solver: [int(n.replace(" ", "")) for n in re.findall(r"\d[\d ]*\d|\d", size)]
+              for size, solver in rows}
+    assert bounds == {
+        "dense": [linalg.DENSE_MAX_SAMPLES],
+        "ARPACK": [linalg.DENSE_MAX_SAMPLES + 1, linalg.ARPACK_MAX_SAMPLES],
+        "LOBPCG": [linalg.ARPACK_MAX_SAMPLES],
+    }, rows
+    assert f"default {linalg.LOBPCG_RTOL:.0e}" in text  # "default 1e-10"
+    # the measured tables are included from the committed benchmark results
+    assert "{include} ../benchmarks/results/results.md" in text
+    assert (ROOT / "benchmarks" / "results" / "results.md").is_file()
