@@ -968,7 +968,6 @@ def smallest_eigenpairs(M, n_components, *, trivial=None, solver="auto", tol=Non
     vectors : ndarray, shape (N, n_components), orthonormal
     """
     check_option(solver, name="solver", options=SOLVERS)
-    tol = _check_tol(tol)
     M = _check_symmetric_matrix(M, "M", keep_sparse=True)
     N = M.shape[0]
     if trivial is not None:
@@ -977,6 +976,17 @@ def smallest_eigenpairs(M, n_components, *, trivial=None, solver="auto", tol=Non
             raise ValueError(
                 f"trivial must be a finite nonzero vector of shape ({N},), got shape {trivial.shape}."
             )
+    return _smallest_eigenpairs(M, n_components, trivial=trivial, solver=solver, tol=tol)
+
+
+def _smallest_eigenpairs(M, n_components, *, trivial=None, solver="auto", tol=None):
+    """:func:`smallest_eigenpairs` of a matrix built here (a Laplacian), not checked again.
+
+    ``M``: symmetric, CSR or dense, float64; ``trivial``: None or a float64 vector of shape (N,).
+    """
+    check_option(solver, name="solver", options=SOLVERS)
+    tol = _check_tol(tol)
+    N = M.shape[0]
     available = N - (trivial is not None)
     n_components = check_n_components(
         n_components, available, what="the number of non-trivial eigenvectors (N - 1)"

@@ -270,8 +270,8 @@ def optimal_representation(G, n_components, *, off_diagonal=5e-3, centered=False
 def _numerical_representation(G, d, vol, K, lam, centered, solver, restarts, random_state):
     rng = check_random_state(random_state)
     trivial = np.sqrt(d) if centered else None
-    lam_sym, V = linalg.smallest_eigenpairs(linalg._laplacian(G, "normalized"), K,
-                                            trivial=trivial, solver=solver)
+    lam_sym, V = linalg._smallest_eigenpairs(linalg._laplacian(G, "normalized"), K,
+                                             trivial=trivial, solver=solver)
     nu = np.minimum(1.0 - lam_sym, 1.0)
     R = _whitened_rotation(nu, lam)
     to_Z = np.sqrt(vol) * V / np.sqrt(d)[:, None]  # Z = to_Z @ T

@@ -136,7 +136,7 @@ def optimal_representation(G, n_components, *, solver="auto"):
     check_no_isolated(d, method="spectral contrastive",
                       why=" (z_i = sqrt(vol/d_i) u_i divides by 0)")
     vol = float(d.sum())
-    lam, V = linalg.smallest_eigenpairs(linalg._laplacian(G, "normalized"), K, solver=solver)
+    lam, V = linalg._smallest_eigenpairs(linalg._laplacian(G, "normalized"), K, solver=solver)
     nu = np.minimum(1.0 - lam, 1.0)  # round-off above the bound nu <= 1
     scales = np.sqrt(np.maximum(nu, 0.0))
     (Z,) = linalg.sign_flip_with(np.sqrt(vol) * (V * scales) / np.sqrt(d)[:, None])
