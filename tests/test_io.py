@@ -215,9 +215,85 @@ def test_binary_csv(tmp_path):
         io.load_features(tmp_path / "X.csv")
 
 
-def test_empty_csv(tmp_path):
-    with pytest.raises(ValueError, match=r"X: '.*X\.csv' is empty\."):
-        io.load_features(write(tmp_path / "X.csv", "\n\n"))
+#: Text files that a loader must refuse: (loader, file name, content, keyword
+#: arguments, exception, message pattern), one row per mistake.
+TEXT_FILE_ERRORS = [
+    pytest.param(io.load_features, "X.csv", "\n\n", {}, ValueError,
+                 r"X: '.*X\.csv' is empty\.",
+                 id="empty_csv"),
+    pytest.param(io.load_features, "X.csv", "1,2,3\n4,5\n", {}, ValueError,
+                 r"rows of '.*X\.csv' have different numbers of columns \(\[2, 3\]\); every row "
+                 r"needs the same number",
+                 id="ragged_csv"),
+    pytest.param(io.load_features, "X.csv", "1,x\n3,4\n", {}, ValueError,
+                 r"line 1 of '.*X\.csv' mixes numbers and text \('x'\)",
+                 id="first_line_mixing_numbers_and_text_is_not_a_header"),
+    pytest.param(io.load_features, "X.csv", "1,2\n3,nan\n", {}, ValueError,
+                 r"X \(.*X\.csv\) contains NaN or inf; remove or impute",
+                 id="nan_feature"),
+    pytest.param(io.load_labels, "y.txt", "1\n2\n3\n", {"n_samples": 4}, ValueError,
+                 r"labels: '.*y\.txt' has 3 labels but the features have 4 samples; give one label "
+                 r"per sample",
+                 id="labels_count_mismatch"),
+    pytest.param(io.load_labels, "y.csv", "1,2\n3,4\n", {}, ValueError,
+                 r"must hold one label per line with no commas",
+                 id="labels_with_commas"),
+    pytest.param(io.load_labels, "y.txt", "label\n", {}, ValueError,
+                 r"has a header but no labels\.",
+                 id="labels_header_only"),
+    pytest.param(io.load_labelled_data, "d.csv", "a,b\n1,2\n", {}, ValueError,
+                 r"--data: '.*d\.csv' needs a header line with exactly one column named 'label'",
+                 id="labelled_csv_without_label_column"),
+    pytest.param(io.load_labelled_data, "d.csv", "f1,label\n", {}, ValueError,
+                 r"--data: '.*d\.csv' has a header but no data rows\.",
+                 id="labelled_csv_header_only"),
+    pytest.param(io.load_labelled_data, "d.csv", "f1,label,f2\n1,0,2\n3,1\n", {}, ValueError,
+                 r"some rows of '.*d\.csv' do not have 3 values like the header",
+                 id="labelled_csv_ragged"),
+    pytest.param(io.load_labelled_data, "d.csv", "f1,label\n1,a\nq,b\n", {}, ValueError,
+                 r"data row 2 has the non-numeric value 'q'",
+                 id="labelled_csv_non_numeric_feature"),
+    pytest.param(io.load_labelled_data, "d.csv", "f1,label\n1,0\n2,nan\n", {}, ValueError,
+                 r"contains NaN or inf labels",
+                 id="labelled_csv_nan_label"),
+    pytest.param(io.load_graph, "G.csv", "0,1\n1,0\n1,2\n", {}, ValueError,
+                 r"lists some edges in both directions and others in one.*\(1,2 is listed without "
+                 r"2,1\); list every edge once",
+                 id="edge_list_mixed_directions"),
+    pytest.param(io.load_graph, "G.csv", "0,1,2\n1,0,3\n", {}, ValueError,
+                 r"\(0,1 and 1,0 have different weights\)",
+                 id="edge_list_both_directions_with_different_weights"),
+    pytest.param(io.load_graph, "G.csv", "0,1\n1,2\n0,1\n", {}, ValueError,
+                 r"G: '.*G\.csv' lists the edge 0,1 2 times; list each edge once",
+                 id="edge_list_duplicate_edge"),
+    pytest.param(io.load_graph, "G.csv", "0,1\n2,2\n", {}, ValueError,
+                 r"lists the self-loop 2,2; a relation graph has a zero diagonal",
+                 id="edge_list_self_loop"),
+    pytest.param(io.load_graph, "G.csv", "0,1\n3,7\n", {"argument": "--graph", "n_samples": 5},
+                 ValueError,
+                 r"--graph: '.*G\.csv' names sample 7 but there are only 5 samples \(indices "
+                 r"0\.\.4\)",
+                 id="edge_list_index_beyond_n_samples"),
+    pytest.param(io.load_graph, "G.csv", "0,1,1,1\n", {}, ValueError,
+                 r"has 4 columns; a CSV graph is an edge list with columns i,j or i,j,weight",
+                 id="edge_list_wrong_number_of_columns"),
+    pytest.param(io.load_graph, "G.csv", "0,1,0\n", {}, ValueError,
+                 r"G \(.*G\.csv\) is empty \(no positive pairs\)",
+                 id="edge_list_all_zero_weights"),
+    pytest.param(io.load_graph, "G.mtx", "not a matrix\n", {}, ValueError,
+                 r"G: cannot read '.*G\.mtx' as Matrix Market .*write it with scipy\.io\.mmwrite\.",
+                 id="graph_mtx_garbage"),
+    pytest.param(io.load_labelled_data, "d.csv", "label\n0\n1\n", {}, ValueError,
+                 r"has only the 'label' column; add the feature columns\.",
+                 id="labelled_csv_with_only_the_label_column"),
+]
+
+
+@pytest.mark.parametrize("loader, name, content, kwargs, error, pattern", TEXT_FILE_ERRORS)
+def test_text_file_errors(tmp_path, loader, name, content, kwargs, error, pattern):
+    with pytest.raises(error, match=pattern):
+        loader(write(tmp_path / name, content), **kwargs)
+
 
 
 def test_header_only_csv(tmp_path):
@@ -228,28 +304,12 @@ def test_header_only_csv(tmp_path):
 # --------------------------------------------------------------------------- errors: features
 
 
-def test_ragged_csv(tmp_path):
-    with pytest.raises(ValueError, match=r"rows of '.*X\.csv' have different numbers of columns "
-                                         r"\(\[2, 3\]\); every row needs the same number"):
-        io.load_features(write(tmp_path / "X.csv", "1,2,3\n4,5\n"))
-
-
 @pytest.mark.parametrize("header", ["", "a,b\n"])
 def test_non_numeric_cell(tmp_path, header):
     # Data rows are counted after the header, if any.
     with pytest.raises(ValueError, match=r"X: '.*X\.csv' data row 3 has the non-numeric value 'x'; "
                                          r"features must be numbers\."):
         io.load_features(write(tmp_path / "X.csv", header + "1,2\n3,4\n5,x\n"))
-
-
-def test_first_line_mixing_numbers_and_text_is_not_a_header(tmp_path):
-    with pytest.raises(ValueError, match=r"line 1 of '.*X\.csv' mixes numbers and text \('x'\)"):
-        io.load_features(write(tmp_path / "X.csv", "1,x\n3,4\n"))
-
-
-def test_nan_feature(tmp_path):
-    with pytest.raises(ValueError, match=r"X \(.*X\.csv\) contains NaN or inf; remove or impute"):
-        io.load_features(write(tmp_path / "X.csv", "1,2\n3,nan\n"))
 
 
 def test_one_dimensional_features(tmp_path):
@@ -259,17 +319,6 @@ def test_one_dimensional_features(tmp_path):
 
 
 # --------------------------------------------------------------------------- errors: labels
-
-
-def test_labels_count_mismatch(tmp_path):
-    with pytest.raises(ValueError, match=r"labels: '.*y\.txt' has 3 labels but the features have 4 "
-                                         r"samples; give one label per sample"):
-        io.load_labels(write(tmp_path / "y.txt", "1\n2\n3\n"), n_samples=4)
-
-
-def test_labels_with_commas(tmp_path):
-    with pytest.raises(ValueError, match=r"must hold one label per line with no commas"):
-        io.load_labels(write(tmp_path / "y.csv", "1,2\n3,4\n"))
 
 
 def test_labels_two_dimensional_npy(tmp_path):
@@ -285,41 +334,10 @@ def test_labels_not_finite(tmp_path, text):
         io.load_labels(write(tmp_path / "y.txt", text))
 
 
-def test_labels_header_only(tmp_path):
-    with pytest.raises(ValueError, match=r"has a header but no labels\."):
-        io.load_labels(write(tmp_path / "y.txt", "label\n"))
-
-
-def test_labelled_csv_without_label_column(tmp_path):
-    with pytest.raises(ValueError, match=r"--data: '.*d\.csv' needs a header line with exactly one "
-                                         r"column named 'label'"):
-        io.load_labelled_data(write(tmp_path / "d.csv", "a,b\n1,2\n"))
-
-
 def test_labelled_npy_without_labels(tmp_path):
     np.save(tmp_path / "d.npy", FEATURES)
     with pytest.raises(ValueError, match=r"holds no labels; give them with --labels FILE"):
         io.load_labelled_data(tmp_path / "d.npy")
-
-
-def test_labelled_csv_header_only(tmp_path):
-    with pytest.raises(ValueError, match=r"--data: '.*d\.csv' has a header but no data rows\."):
-        io.load_labelled_data(write(tmp_path / "d.csv", "f1,label\n"))
-
-
-def test_labelled_csv_ragged(tmp_path):
-    with pytest.raises(ValueError, match=r"some rows of '.*d\.csv' do not have 3 values like the header"):
-        io.load_labelled_data(write(tmp_path / "d.csv", "f1,label,f2\n1,0,2\n3,1\n"))
-
-
-def test_labelled_csv_non_numeric_feature(tmp_path):
-    with pytest.raises(ValueError, match=r"data row 2 has the non-numeric value 'q'"):
-        io.load_labelled_data(write(tmp_path / "d.csv", "f1,label\n1,a\nq,b\n"))
-
-
-def test_labelled_csv_nan_label(tmp_path):
-    with pytest.raises(ValueError, match=r"contains NaN or inf labels"):
-        io.load_labelled_data(write(tmp_path / "d.csv", "f1,label\n1,0\n2,nan\n"))
 
 
 def test_labelled_separate_labels_count(tmp_path):
@@ -329,33 +347,6 @@ def test_labelled_separate_labels_count(tmp_path):
 
 
 # --------------------------------------------------------------------------- errors: graphs
-
-
-def test_edge_list_mixed_directions(tmp_path):
-    with pytest.raises(ValueError, match=r"lists some edges in both directions and others in one.*"
-                                         r"\(1,2 is listed without 2,1\); list every edge once"):
-        io.load_graph(write(tmp_path / "G.csv", "0,1\n1,0\n1,2\n"))
-
-
-def test_edge_list_both_directions_with_different_weights(tmp_path):
-    with pytest.raises(ValueError, match=r"\(0,1 and 1,0 have different weights\)"):
-        io.load_graph(write(tmp_path / "G.csv", "0,1,2\n1,0,3\n"))
-
-
-def test_edge_list_duplicate_edge(tmp_path):
-    with pytest.raises(ValueError, match=r"G: '.*G\.csv' lists the edge 0,1 2 times; list each edge once"):
-        io.load_graph(write(tmp_path / "G.csv", "0,1\n1,2\n0,1\n"))
-
-
-def test_edge_list_self_loop(tmp_path):
-    with pytest.raises(ValueError, match=r"lists the self-loop 2,2; a relation graph has a zero diagonal"):
-        io.load_graph(write(tmp_path / "G.csv", "0,1\n2,2\n"))
-
-
-def test_edge_list_index_beyond_n_samples(tmp_path):
-    with pytest.raises(ValueError, match=r"--graph: '.*G\.csv' names sample 7 but there are only 5 "
-                                         r"samples \(indices 0\.\.4\)"):
-        io.load_graph(write(tmp_path / "G.csv", "0,1\n3,7\n"), argument="--graph", n_samples=5)
 
 
 @pytest.mark.parametrize("text", ["0,1\n-1,2\n", "0,1.5\n", "0,nan\n"])
@@ -370,17 +361,6 @@ def test_edge_list_bad_weights(tmp_path, weight):
     with pytest.raises(ValueError, match=r"edge 1,2 of '.*G\.csv' has weight .*; weights must be "
                                          r"finite and >= 0\."):
         io.load_graph(write(tmp_path / "G.csv", f"0,1,1\n1,2,{weight}\n"))
-
-
-def test_edge_list_wrong_number_of_columns(tmp_path):
-    with pytest.raises(ValueError, match=r"has 4 columns; a CSV graph is an edge list with columns "
-                                         r"i,j or i,j,weight"):
-        io.load_graph(write(tmp_path / "G.csv", "0,1,1,1\n"))
-
-
-def test_edge_list_all_zero_weights(tmp_path):
-    with pytest.raises(ValueError, match=r"G \(.*G\.csv\) is empty \(no positive pairs\)"):
-        io.load_graph(write(tmp_path / "G.csv", "0,1,0\n"))
 
 
 @pytest.mark.parametrize("name", ["G.npz", "G.npy", "G.mtx"])
@@ -410,12 +390,6 @@ def test_graph_npz_not_a_zip(tmp_path):
         io.load_graph(tmp_path / "G.npz")
 
 
-def test_graph_mtx_garbage(tmp_path):
-    with pytest.raises(ValueError, match=r"G: cannot read '.*G\.mtx' as Matrix Market .*"
-                                         r"write it with scipy\.io\.mmwrite\."):
-        io.load_graph(write(tmp_path / "G.mtx", "not a matrix\n"))
-
-
 def test_graph_asymmetric_npy(tmp_path):
     A = DENSE.copy()
     A[0, 1] = 5.0
@@ -429,11 +403,6 @@ def test_graph_non_square_npy(tmp_path):
     np.save(tmp_path / "G.npy", np.ones((3, 4)))
     with pytest.raises(ValueError, match=r"must be square \(n_samples, n_samples\), got shape \(3, 4\)"):
         io.load_graph(tmp_path / "G.npy")
-
-
-def test_labelled_csv_with_only_the_label_column(tmp_path):
-    with pytest.raises(ValueError, match=r"has only the 'label' column; add the feature columns\."):
-        io.load_labelled_data(write(tmp_path / "d.csv", "label\n0\n1\n"))
 
 
 def test_labels_npy_not_finite(tmp_path):
