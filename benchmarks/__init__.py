@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python -m benchmarks [--sizes tiny|small|large] [--out DIR] [--only spectral,linear,lbfgs,dask] [--merge]
+    python -m benchmarks [--sizes tiny|small|large] [--out DIR] [--only spectral,linear,lbfgs,dask,factor] [--merge]
 
 Every case runs in its own Python subprocess with one BLAS thread
 (``_util.BLAS_THREADS``), so its peak resident memory (``VmHWM``) is its own; a
@@ -31,4 +31,8 @@ lbfgs
 dask
     The linear regime on a 2-worker ``dask.distributed`` LocalCluster (127.0.0.1)
     from a ``.npy`` file: time and peak memory per worker.
+factor
+    The sparse LU of L + eps I that ARPACK shift-invert needs: SciPy's
+    ``splu`` defaults (what ``eigsh`` builds) against spectral_ssl's symmetric-mode
+    factor, on the same graphs: time, entries, peak memory.
 """

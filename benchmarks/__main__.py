@@ -19,7 +19,7 @@ import numpy as np
 
 from ._util import fmt, machine, run_case, table
 
-SUITES = ("spectral", "linear", "lbfgs", "dask")
+SUITES = ("spectral", "linear", "lbfgs", "dask", "factor")
 
 SIZES = {
     "tiny": {
@@ -27,6 +27,7 @@ SIZES = {
         "lbfgs": [(150, "nonparametric"), (150, "linear")], "lbfgs_k": 3, "lbfgs_cap": 20.0,
         "adam_cap": 2.0,
         "dask": (4000, 8), "dask_k": 3, "dask_chunk": 1000, "timeout": 180,
+        "factor": [("swiss_roll", 300), ("blob", 300)],
     },
     "small": {
         "spectral": [("swiss_roll", 10_000), ("blob", 20_000)], "spectral_k": 8, "linear": (100_000, 128), "linear_k": 8,
@@ -34,6 +35,7 @@ SIZES = {
                   (5000, "linear")],
         "lbfgs_k": 8, "lbfgs_cap": 120.0, "adam_cap": 20.0,
         "dask": (1_000_000, 64), "dask_k": 8, "dask_chunk": None, "timeout": 600,
+        "factor": [("swiss_roll", 10_000), ("blob", 20_000)],
     },
     "large": {
         "spectral": [("swiss_roll", 10_000), ("swiss_roll", 100_000), ("swiss_roll", 1_000_000),
@@ -45,6 +47,7 @@ SIZES = {
                   (5000, "linear"), (20_000, "linear"), (100_000, "linear")],
         "lbfgs_k": 8, "lbfgs_cap": 300.0, "adam_cap": 60.0, "lbfgs_timeout": 900,
         "dask": (10_000_000, 64), "dask_k": 8, "dask_chunk": None, "timeout": 600,
+        "factor": [("swiss_roll", 10_000), ("swiss_roll", 100_000), ("blob", 20_000)],
         "arpack_timeout": 150,
     },
 }
@@ -210,6 +213,37 @@ def suite_lbfgs(cfg, tmp):
     return rows
 
 
+#: The two factors of suite ``factor``: (label, ``symmetric`` argument of ``spectral.superlu_factor``).
+FACTORS = (("SciPy splu defaults (COLAMD, partial pivoting; what eigsh uses)", False),
+           ("spectral_ssl symmetric mode (minimum degree on A+A^T, diagonal pivots)", True))
+
+
+def suite_factor(cfg, tmp):
+    """The sparse LU of L + eps I for ARPACK shift-invert: SciPy's default against spectral_ssl's."""
+    rows = []
+    for dataset, n in cfg["factor"]:
+        path = os.path.join(tmp, f"factor_{dataset}_{n}.npz")
+        _log(f"factor: building the kNN graph, {dataset}, N={n}")
+        graph = run_case("spectral:build_graph", {"n": n, "path": path, "dataset": dataset},
+                         cfg["timeout"])
+        if graph.get("status") != "ok":
+            rows.append({"graph": dataset, "n": n, "factor": "kNN graph", **graph})
+            continue
+        here = []
+        for label, symmetric in FACTORS:
+            _log(f"factor: {label}, {dataset}, N={n}")
+            result = run_case("spectral:superlu_factor", {"path": path, "symmetric": symmetric},
+                              cfg.get("arpack_timeout", cfg["timeout"]))
+            here.append({"graph": dataset, "n": n, "nnz": graph["nnz"], "factor": label, **result})
+        if all(r["status"] == "ok" for r in here):
+            default, symmetric = here
+            default["nnz_vs_symmetric"] = default["factor_nnz"] / symmetric["factor_nnz"]
+            default["time_vs_symmetric"] = default["time_s"] / symmetric["time_s"]
+        rows += here
+        os.remove(path)
+    return rows
+
+
 def suite_dask(cfg, tmp):
     if not (_have("dask") and _have("distributed")):
         return [{"case": "dask", "status": "skipped (dask[array,distributed] not installed)"}]
@@ -318,6 +352,14 @@ def markdown(results):
                                   ("client_peak_rss_mib", "client peak RSS (MiB)"),
                                   ("peak_rss_mib", "peak RSS (MiB)"), ("file_mib", "file (MiB)"),
                                   ("n_chunks", "chunks"), ("W_rel_diff_vs_single", "W rel. diff")])]
+    if "factor" in s:
+        out += ["", "## (e) The sparse factor of ARPACK shift-invert: L + eps I, eps = 1e-6 x scale", "",
+                table(s["factor"], [("graph", "graph"), ("n", "N"), ("nnz", "nnz(G)"),
+                                    ("factor", "factor"), ("status", "status"),
+                                    ("time_s", "time (s)"), ("factor_nnz", "nnz(L) + nnz(U)"),
+                                    ("peak_rss_mib", "peak RSS (MiB)"),
+                                    ("nnz_vs_symmetric", "entries / symmetric"),
+                                    ("time_vs_symmetric", "time / symmetric")])]
     return "\n".join(out) + "\n"
 
 

@@ -339,20 +339,19 @@ def _smallest_dense(M, count):
     return scipy.linalg.eigh(M, subset_by_index=[0, count - 1])
 
 
-def _symmetric_factor_solve(A):
-    r"""``solve(b)`` = :math:`A^{-1}b` for a sparse symmetric positive definite ``A``.
+def _symmetric_factor(A):
+    r"""SuperLU factor of a sparse symmetric positive definite ``A`` (its ``solve(b)`` = :math:`A^{-1}b`).
 
-    SuperLU in symmetric mode: one fill-reducing ordering of :math:`A + A^\top`
-    (minimum degree) for rows and columns alike and pivots taken on the
-    diagonal, which is stable when ``A`` is positive definite (the factor is
-    then :math:`LDL^\top` in LU form). SuperLU's default (COLAMD column order,
-    partial pivoting) ignores the symmetry: on 10-NN graphs of a surface its
-    factor had 2 to 2.5 times the entries and took 2 to 2.5 times as long (one
-    core; N = 5000: 0.017 s against 0.041 s; N = 10^5: 1.05 s against 1.80 s).
+    Symmetric mode: one fill-reducing ordering of :math:`A + A^\top` (minimum
+    degree) for rows and columns alike and pivots taken on the diagonal, which
+    is stable when ``A`` is positive definite (the factor is then
+    :math:`LDL^\top` in LU form). SuperLU's default (COLAMD column order,
+    partial pivoting), which SciPy's ``eigsh`` uses for shift-invert, ignores
+    the symmetry: its factor of a kNN Laplacian has several times the entries
+    and takes longer (``python -m benchmarks --only factor`` measures both).
     """
-    factor = spla.splu(sp.csc_matrix(A), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
-                       options={"SymmetricMode": True})
-    return factor.solve
+    return spla.splu(sp.csc_matrix(A), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
+                     options={"SymmetricMode": True})
 
 
 def _smallest_sparse(M, count, scale):
@@ -361,8 +360,7 @@ def _smallest_sparse(M, count, scale):
     shift = 1e-6 * scale
     M = sp.csc_matrix(M)
     shifted = (M + shift * sp.identity(M.shape[0], format="csc")).tocsc()
-    solve = _symmetric_factor_solve(shifted)
-    inverse = spla.LinearOperator(M.shape, matvec=solve, dtype=np.float64)
+    inverse = spla.LinearOperator(M.shape, matvec=_symmetric_factor(shifted).solve, dtype=np.float64)
     values, vectors = spla.eigsh(M, k=count, sigma=-shift, which="LM", OPinv=inverse)
     if np.max(eigen_residuals(M, values, vectors)) > ARPACK_CHECK_RTOL * scale:
         # Diagonal pivots are only stable on a positive definite matrix; a

@@ -29,10 +29,10 @@ def tiny_run(tmp_path_factory):
 def test_results_files_exist_and_parse(tiny_run):
     results = json.loads((tiny_run / "results.json").read_text())
     assert results["sizes"] == "tiny"
-    assert set(results["suites"]) == {"spectral", "linear", "lbfgs", "dask"}
+    assert set(results["suites"]) == {"spectral", "linear", "lbfgs", "dask", "factor"}
     text = (tiny_run / "results.md").read_text()
     assert text.startswith("# spectral_ssl benchmarks")
-    for heading in ("## (a)", "## (b)", "## (c)", "## (d)"):
+    for heading in ("## (a)", "## (b)", "## (c)", "## (d)", "## (e)"):
         assert text.count(heading) == 1
     # every table row has as many cells as its header
     for block in text.split("\n\n"):
@@ -83,3 +83,14 @@ def test_dask_case_ran_or_was_skipped(tiny_run):
     cluster = next(r for r in rows if r["case"].startswith("dask"))
     assert cluster["status"] == "ok" and len(cluster["worker_peak_rss_mib"]) == 2
     assert cluster["W_rel_diff_vs_single"] < 1e-10
+
+
+def test_factor_cases_ran_and_the_symmetric_factor_is_smaller(tiny_run):
+    rows = json.loads((tiny_run / "results.json").read_text())["suites"]["factor"]
+    assert len(rows) == 4 and all(r["status"] == "ok" for r in rows)
+    for default, symmetric in zip(rows[::2], rows[1::2]):
+        assert "SciPy" in default["factor"] and "symmetric" in symmetric["factor"]
+        assert default["graph"] == symmetric["graph"]
+        # both orderings are deterministic on the seeded graphs: the symmetric one fills in less
+        assert 0 < symmetric["factor_nnz"] < default["factor_nnz"]
+        assert default["nnz_vs_symmetric"] == default["factor_nnz"] / symmetric["factor_nnz"]
