@@ -7,26 +7,34 @@ graph matrices, evaluates each method's exact loss, returns its closed-form
 optimum and certifies it against direct numerical minimisation.
 """
 
-from . import graphs, linalg, losses, reference
-from .methods import solve
+import importlib
+
+from .exceptions import CertificateWarning, CollapseWarning, ConvergenceWarning
 
 __version__ = "0.1.0"
 
-# The scikit-learn estimators are imported on first use: importing spectral_ssl does not
-# import scikit-learn.
-_ESTIMATORS = ("VICReg", "SimCLR", "BarlowTwins", "SpectralContrastive")
+# Submodules and the estimators load on first use (PEP 562), so that `import spectral_ssl`
+# and `spectral-ssl --version` do not pay for SciPy's optimisers or scikit-learn.
+_SUBMODULES = ("graphs", "linalg", "losses", "reference", "methods", "certify", "spectral",
+               "experiments", "plotting", "estimators", "io")
+_LAZY = {"solve": ("methods", "solve"),
+         **{name: ("estimators", name) for name in ("VICReg", "SimCLR", "BarlowTwins",
+                                                    "SpectralContrastive")}}
 
 
 def __getattr__(name):
-    if name in _ESTIMATORS:
-        from . import estimators
-
-        return getattr(estimators, name)
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY:
+        module, attribute = _LAZY[name]
+        return getattr(importlib.import_module(f".{module}", __name__), attribute)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted([*globals(), *_ESTIMATORS])
+    return sorted({*globals(), *_SUBMODULES, *_LAZY})
 
 
-__all__ = ["graphs", "linalg", "losses", "reference", "solve", "__version__", *_ESTIMATORS]
+__all__ = ["graphs", "linalg", "losses", "reference", "solve", "__version__", "CollapseWarning",
+           "ConvergenceWarning", "CertificateWarning", "VICReg", "SimCLR", "BarlowTwins",
+           "SpectralContrastive"]

@@ -110,13 +110,34 @@ def check_features(X, *, name="X", n_samples=None, min_samples=2):
     return arr
 
 
+def check_integer(value, *, name, low=None, high=None):
+    """Validate an integer count in ``[low, high]`` and return it as ``int``.
+
+    Integral floats (``5.0``, ``np.float32(8)``) are accepted as the integer they equal, as a
+    count read from a file or computed as ``n / 2`` often is; ``5.5``, booleans, strings and
+    non-finite numbers are refused.
+
+    Examples
+    --------
+    >>> check_integer(5.0, name="n_components", low=1)
+    5
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be an integer, got {value!r}.")
+    if not isinstance(value, numbers.Integral):
+        if not (np.isfinite(value) and float(value).is_integer()):
+            raise TypeError(f"{name} must be an integer, got {value!r}.")
+    value = int(value)
+    if low is not None and value < low:
+        raise ValueError(f"{name} must be >= {low}, got {value}.")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be <= {high}, got {value}.")
+    return value
+
+
 def check_n_components(n_components, max_components, *, what):
     """Validate ``1 <= n_components <= max_components``; ``what`` explains the bound."""
-    if isinstance(n_components, bool) or not isinstance(n_components, numbers.Integral):
-        raise TypeError(f"n_components must be an integer, got {n_components!r}.")
-    n_components = int(n_components)
-    if n_components < 1:
-        raise ValueError(f"n_components must be >= 1, got {n_components}.")
+    n_components = check_integer(n_components, name="n_components", low=1)
     if n_components > max_components:
         raise ValueError(
             f"n_components={n_components} is larger than {what} ({max_components}); "

@@ -489,8 +489,14 @@ COMMANDS = {
 }
 
 
-def build_parser():
-    """The argument parser with one subparser per entry of :data:`COMMANDS`."""
+def build_parser(commands=None):
+    """The argument parser with one subparser per entry of :data:`COMMANDS`.
+
+    ``commands``: the commands whose options are declared (default: all). Declaring a
+    command's options imports what it needs (the report imports matplotlib and scikit-learn),
+    so :func:`main` declares only the command it runs: ``--version`` and ``--help`` stay fast.
+    """
+    commands = COMMANDS if commands is None else commands
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="spectral_ssl: closed-form optima of self-supervised learning losses "
@@ -505,13 +511,15 @@ def build_parser():
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for name, (summary, description, add_arguments, _) in COMMANDS.items():
         sub = subparsers.add_parser(name, help=summary, description=description)
-        add_arguments(sub)
+        if name in commands:
+            add_arguments(sub)
     return parser
 
 
 def main(argv=None):
     """Entry point of the ``spectral-ssl`` console script; returns the exit code."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser([word for word in argv if word in COMMANDS][:1])
     args = parser.parse_args(argv)  # usage errors exit with code 2 here
     if args.command is None:
         parser.print_usage(sys.stderr)

@@ -1252,6 +1252,32 @@ def _check_symmetric_matrix(M, name, keep_sparse=False):
     return M
 
 
+#: The one rank rule of the package: a direction of a representation counts when its
+#: singular value (of the column-centred ``Z``) exceeds this times the largest one. Closed
+#: forms put collapsed directions at exactly 0; numerical optima leave them near
+#: sqrt(FTOL) (1e-7.5) of the scale, since the losses are quadratic in them.
+RANK_RTOL = 1e-6
+
+
+def representation_rank(Z, *, rtol=RANK_RTOL):
+    r"""Rank of a representation: singular values of :math:`HZ` above ``rtol`` times the largest.
+
+    :math:`H = I - \mathbf 1\mathbf 1^\top/N` removes the constant offset, which carries no
+    information about the samples: a constant ``Z`` has rank 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> representation_rank(np.array([[1.0, 2.0], [3.0, 2.0], [5.0, 2.0]]))
+    1
+    """
+    Z = np.asarray(Z, dtype=np.float64)
+    if Z.size == 0:
+        return 0
+    s = np.linalg.svd(Z - Z.mean(axis=0), compute_uv=False)
+    return int(np.sum(s > rtol * s[0])) if s[0] > 0 else 0
+
+
 def feature_rank(X, rank_rtol=1e-10):
     """Rank of the centred features: the number of directions with variance."""
     s = np.linalg.svd(center(X), compute_uv=False)

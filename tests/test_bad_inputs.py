@@ -109,6 +109,7 @@ def test_write_catalogue_has_one_row_per_case_with_the_real_messages(tmp_path, c
     assert "`exit 2` | `spectral-ssl solve: error: argument --temperature: applies to --method simclr" in page
 
 
+@pytest.mark.extra
 def test_catalogue_renders_each_message_verbatim(tmp_path, catalogue):
     markdown_it = pytest.importorskip("markdown_it")
     path = tmp_path / "bad_inputs.md"
@@ -129,6 +130,7 @@ def test_catalogue_renders_each_message_verbatim(tmp_path, catalogue):
         assert message == " ".join(cases.run_case(case).message.split())
 
 
+@pytest.mark.extra
 def test_escaping_of_pipes_backticks_and_markup(catalogue):
     markdown_it = pytest.importorskip("markdown_it")
     nasty = ["a | b", "x `y` z", "``double`` and `single`", "`edge`", r"back\slash \| pipe", "*not* _em_ <b>",

@@ -11,6 +11,9 @@ import sys
 
 import pytest
 
+# Running every suite at the tiny size takes about a minute: CI runs it after the default suite.
+pytestmark = pytest.mark.slow
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -53,6 +56,15 @@ def test_spectral_cases_ran_and_solved_accurately(tiny_run):
     assert len(matched) == 4 and len(tight) == 6
     assert max(r["residual_rel"] for r in tight) < 1e-9
     assert max(r["eigenvalue_rel_err"] for r in tight) < 1e-8
+
+
+@pytest.mark.extra
+def test_matched_cases_stop_no_later_than_scikit_learns_amg(tiny_run):
+    rows = json.loads((tiny_run / "results.json").read_text())["suites"]["spectral"]
+    if not any(r["method"] == "sklearn SpectralEmbedding (amg)" for r in rows):
+        pytest.skip("pyamg is not installed (the amg extra): scikit-learn's AMG solver was not run")
+    matched = [r for r in rows if r["method"].startswith("spectral_ssl") and r.get("tol") is not None
+               and "laplacian_eigenmaps" in r["method"]]
     for graph in ("swiss_roll", "blob"):
         amg = next(r for r in rows if r["graph"] == graph and r["method"] == "sklearn SpectralEmbedding (amg)")
         for row in (r for r in matched if r["graph"] == graph):

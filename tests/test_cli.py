@@ -92,6 +92,7 @@ def test_failure_exits_1_with_one_line_message(tmp_path, capsys):
                   "--out", str(tmp_path)])
 
 
+@pytest.mark.slow
 def test_failed_certificate_exits_1(tmp_path, capsys, monkeypatch):
     # A certificate that does not pass (forced here) makes the command fail after writing the report.
     import spectral_ssl.report as report
@@ -113,6 +114,7 @@ def test_failed_certificate_exits_1(tmp_path, capsys, monkeypatch):
     assert (tmp_path / "report.csv").exists()
 
 
+@pytest.mark.slow
 def test_verify_runs_every_derivation_and_certificate(capsys):
     from spectral_ssl import cli
     from spectral_ssl.symbolic import NAMES
@@ -125,6 +127,7 @@ def test_verify_runs_every_derivation_and_certificate(capsys):
     assert f"{len(lines)} passed, 0 failed" in out
 
 
+@pytest.mark.slow
 def test_verify_exits_1_when_a_derivation_fails(monkeypatch, capsys):
     from spectral_ssl import cli, symbolic
 
@@ -140,3 +143,18 @@ def test_verify_exits_1_when_a_derivation_fails(monkeypatch, capsys):
     assert cli.main(["verify", "--restarts", "1"]) == 1
     out = capsys.readouterr().out
     assert "FAILED" in out and "derivation: broken" in out and "1 failed" in out
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["--help"]])
+def test_version_and_help_import_nothing_heavy(argv):
+    # --version and --help must answer at once: no SciPy optimiser, scikit-learn, sympy or
+    # matplotlib behind them (measured: 0.1 s against 2.7 s when everything was imported).
+    import subprocess
+    import sys
+
+    code = ("import sys; from spectral_ssl import cli\n"
+            f"try:\n    cli.main({argv!r})\nexcept SystemExit:\n    pass\n"
+            "heavy = [m for m in ('scipy', 'sklearn', 'sympy', 'matplotlib', 'numpy') if m in sys.modules]\n"
+            "print('HEAVY', heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "HEAVY []"

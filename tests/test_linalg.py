@@ -613,3 +613,17 @@ def test_canonical_basis_prefix_does_not_depend_on_count():
     Q = np.linalg.qr(rng.standard_normal((30, 6)))[0]
     full = linalg.canonical_basis(Q)
     assert np.max(np.abs(linalg.canonical_basis(Q, 2) - full[:, :2])) < 1e-13
+
+
+def test_integral_float_counts_are_accepted_and_fractions_refused():
+    from spectral_ssl._validation import check_integer
+
+    assert check_integer(5.0, name="n_components", low=1) == 5
+    assert type(check_integer(np.float32(8), name="k")) is int
+    G = np.array([[0, 1.0, 0], [1.0, 0, 1.0], [0, 1.0, 0]])
+    values, _ = linalg.laplacian_eigenpairs(G, 2.0)
+    assert np.allclose(values, [1.0, 3.0])
+    for bad, error in ((2.5, TypeError), (True, TypeError), ("2", TypeError), (float("nan"), TypeError),
+                       (0, ValueError)):
+        with pytest.raises(error, match="n_components must be"):
+            linalg.laplacian_eigenpairs(G, bad)

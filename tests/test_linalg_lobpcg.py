@@ -33,7 +33,7 @@ def blocks(sizes, seed=0):
     return sp.csr_matrix(scipy.linalg.block_diag(*parts))
 
 
-@pytest.fixture(params=["amg", "jacobi"])
+@pytest.fixture(params=[pytest.param("amg", marks=pytest.mark.extra), "jacobi"])
 def preconditioner(request, monkeypatch):
     if request.param == "amg":
         pytest.importorskip("pyamg")
@@ -129,6 +129,7 @@ def test_lobpcg_warns_when_it_does_not_converge(monkeypatch):
         linalg.laplacian_eigenpairs(knn_graph(n=600), 5, solver="lobpcg")
 
 
+@pytest.mark.extra
 def test_preconditioner_kinds(monkeypatch):
     L = linalg.laplacian(knn_graph(n=200))
     R = np.random.default_rng(0).standard_normal((200, 3))
@@ -184,6 +185,7 @@ def test_lobpcg_tol_default_follows_the_module_constant(monkeypatch):
     assert tight <= 1e-12 * scale < 1e-6 * scale < loose <= 1e-4 * scale
 
 
+@pytest.mark.extra
 def test_lobpcg_on_a_deep_amg_hierarchy_and_a_shuffled_graph(monkeypatch):
     # a low coarsening limit gives a 3+ level hierarchy (the V-cycle recursion);
     # smallest_eigenpairs reorders the shuffled graph itself (reverse Cuthill-McKee)
@@ -203,6 +205,7 @@ def test_lobpcg_on_a_deep_amg_hierarchy_and_a_shuffled_graph(monkeypatch):
     assert np.max(np.abs(Ul - Ud)) < 1e-6
 
 
+@pytest.mark.extra
 def test_amg_preconditioner_is_symmetric_positive_definite(monkeypatch):
     # LOBPCG needs a symmetric positive definite preconditioner: the V-cycle with
     # the same smoother before and after the coarse correction is one

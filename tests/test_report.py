@@ -60,6 +60,7 @@ def _one(rows, **match):
 # --------------------------------------------------------------------------- files and layout
 
 
+@pytest.mark.slow
 def test_exit_code_and_summary(quick):
     assert quick["code"] == 0
     n_exact = sum(r["solution"] == "exact" for r in quick["rows"])
@@ -70,6 +71,7 @@ def test_exit_code_and_summary(quick):
         f"certificates: {n_exact} of {n_exact} exact closed forms passed")
 
 
+@pytest.mark.slow
 def test_files_exist_and_are_valid_pngs(quick):
     out = quick["out"]
     # One PNG per claim figure: aligned_graph, low_data_regime and misaligned_graph have one figure
@@ -105,6 +107,7 @@ def test_files_exist_and_are_valid_pngs(quick):
         assert next(csv.reader(handle)) == list(CSV_COLUMNS)
 
 
+@pytest.mark.slow
 def test_rows_for_all_four_methods_and_regimes(quick):
     main = [(r["method"], r["regime"]) for r in quick["main"]]
     expected = [("vicreg", regime) for regime in REGIMES for _ in range(3)]
@@ -120,6 +123,7 @@ def test_rows_for_all_four_methods_and_regimes(quick):
                                       ("barlow_twins", None), ("simclr", None))]
 
 
+@pytest.mark.slow
 def test_ranks_are_integers_at_most_k(quick):
     for row in quick["rows"]:
         assert re.fullmatch(r"\d+", row["rank"])
@@ -128,6 +132,7 @@ def test_ranks_are_integers_at_most_k(quick):
         assert re.fullmatch(r"[1-9]\d*", row["components"])
 
 
+@pytest.mark.slow
 def test_exact_certificates_within_1e_8(quick):
     exact = [r for r in quick["json"]["rows"] if r["solution"] == "exact"]
     assert len(exact) == 20
@@ -142,6 +147,7 @@ def test_exact_certificates_within_1e_8(quick):
         assert row["cert_n_samples"] == expected and row["cert_restarts"] == 2
 
 
+@pytest.mark.slow
 def test_solution_kinds(quick):
     kinds = {(r["method"], r["regime"]): r["solution"] for r in quick["main"] if r["method"] != "vicreg"}
     # Barlow Twins non-parametric: G (pairs + 10-NN) is connected, K = 16 > 1 component: no closed form.
@@ -157,6 +163,7 @@ def test_solution_kinds(quick):
         assert row["cert_verdict"] == ("yes" if row["cert_passed"] else verdict)
 
 
+@pytest.mark.slow
 def test_numerical_rows_run_on_the_subsample_and_certify_themselves(quick):
     # quick: numerical_images = 60 images, 2 views each.
     for row in quick["main"]:
@@ -165,6 +172,7 @@ def test_numerical_rows_run_on_the_subsample_and_certify_themselves(quick):
             assert row["cert_n_samples"] == row["n_samples"]
 
 
+@pytest.mark.slow
 def test_whitened_rows_reach_the_whitened_minimum(quick):
     # Barlow Twins' CCA: the loss recomputed from Z equals the formula
     # lam sum (1 - rho_k)^2 + (1 - lam) K (1 - mean rho)^2 (off_diagonal lam = 0.005 < 1), from the
@@ -178,6 +186,7 @@ def test_whitened_rows_reach_the_whitened_minimum(quick):
             assert row["loss"] == pytest.approx(formula, rel=1e-9, abs=1e-12)
 
 
+@pytest.mark.slow
 def test_closed_forms_are_stationary_on_the_full_problem(quick):
     # A global optimum of the smooth loss has zero gradient; round-off level here.
     for row in quick["json"]["rows"]:
@@ -185,6 +194,7 @@ def test_closed_forms_are_stationary_on_the_full_problem(quick):
             assert row["gradient_norm"] < 1e-6
 
 
+@pytest.mark.slow
 def test_vicreg_rank_and_loss_follow_the_spectrum(quick):
     # variance = covariance = 1, invariance = r: t_k = max(0, 1 - r lambda_k), rank = #{t_k > 0},
     # loss = sum_k (1 - t_k)^2 + 2 r lambda_k t_k (docs/theory.md section 2), from the eigenvalues.
@@ -203,6 +213,7 @@ def test_vicreg_rank_and_loss_follow_the_spectrum(quick):
         assert row["loss"] == pytest.approx(np.sum((1 - t) ** 2 + 2 * r * lam * t), rel=1e-9, abs=1e-12)
 
 
+@pytest.mark.slow
 def test_spectral_contrastive_loss_follows_the_spectrum(quick):
     # Eckart-Young: loss = -sum_k max(0, nu_k)^2, rank = #{nu_k > 0}, nu <= 1 (eigenvalues of
     # D^-1/2 G D^-1/2, or their Rayleigh-Ritz values on the features' span).
@@ -214,6 +225,7 @@ def test_spectral_contrastive_loss_follows_the_spectrum(quick):
             assert row["rank"] == int(np.sum(nu > 1e-9))
 
 
+@pytest.mark.slow
 def test_rank_does_not_grow_with_the_invariance_weight(quick):
     for regime in REGIMES:
         ranks = [r["rank"] for r in quick["main"]
@@ -221,6 +233,7 @@ def test_rank_does_not_grow_with_the_invariance_weight(quick):
         assert ranks == sorted(ranks, reverse=True)
 
 
+@pytest.mark.slow
 def test_linear_probe_beats_chance(quick):
     # Ten balanced digit classes: chance is 0.1. The full-rank linear optima (VICReg with
     # invariance/variance = 0.01: LPP; spectral contrastive) keep K = 16 directions of the 64 pixels,
@@ -239,11 +252,13 @@ def test_linear_probe_beats_chance(quick):
 # --------------------------------------------------------------------------- rank against components
 
 
+@pytest.mark.slow
 def test_components_of_the_pairs_relation_are_the_images(quick):
     for row in quick["pairs"]:
         assert row["components"] == row["n_images"] == row["n_samples"] // 2
 
 
+@pytest.mark.slow
 def test_barlow_twins_rank_bounded_by_components_where_its_closed_form_applies(quick):
     closed = [r for r in quick["json"]["rows"]
               if r["method"] == "barlow_twins" and r["regime"] == "nonparametric" and r["exact"]]
@@ -253,6 +268,7 @@ def test_barlow_twins_rank_bounded_by_components_where_its_closed_form_applies(q
         assert row["rank"] == K and abs(row["loss"]) < 1e-10  # loss-zero: invariant, decorrelated
 
 
+@pytest.mark.slow
 def test_pairs_ranks_follow_the_theory(quick):
     # Pairs relation of c images, N = 2c views. Laplacian: eigenvalue 0 on the c - 1 non-constant
     # pair indicators, 2 on the c within-pair contrasts. D^-1/2 G D^-1/2: +1 on the c indicators,
@@ -290,6 +306,7 @@ def test_pairs_ranks_follow_the_theory(quick):
 # --------------------------------------------------------------------------- SimCLR and MDS
 
 
+@pytest.mark.slow
 def test_simclr_mds_agreement(quick):
     rows = {r["relation"]: r for r in quick["json"]["simclr_mds"]}
     assert sorted(rows) == ["euclidean", "geodesic"]
@@ -326,6 +343,7 @@ def test_swiss_roll_geodesics_follow_the_roll():
 # --------------------------------------------------------------------------- printed output
 
 
+@pytest.mark.slow
 def test_printed_tables_are_aligned(quick):
     lines = quick["stdout"].splitlines()
     for columns, first_word, count in ((TABLE_COLUMNS, "method", 18), (PAIRS_COLUMNS, "method", 10),
@@ -350,6 +368,7 @@ def test_printed_tables_are_aligned(quick):
         + [[method, regime] for method in METHODS[1:] for regime in REGIMES])
 
 
+@pytest.mark.slow
 def test_progress_lines(quick):
     # 18 digits rows + 10 pairs rows + 2 SimCLR-MDS runs + 9 claims (4 on each of the two data
     # sets, local_vs_global once); a claim's line ends with its verdict.
@@ -364,6 +383,7 @@ def test_progress_lines(quick):
     assert f"[37/39] claim 4, local_vs_global, on swiss roll ... {claims[6].verdict} in" in quick["stderr"]
 
 
+@pytest.mark.slow
 def test_markdown_report(quick):
     text = (quick["out"] / "report.md").read_text(encoding="utf-8")
     table_rows = [line for line in text.splitlines()
@@ -379,6 +399,7 @@ def test_markdown_report(quick):
     assert "Chance (majority class of the test images)" in text
 
 
+@pytest.mark.slow
 def test_json_config(quick):
     config = quick["json"]["config"]
     assert config["quick"] is True and config["restarts"] == 2 and config["n_components"] == K
@@ -392,6 +413,7 @@ def test_json_config(quick):
 # --------------------------------------------------------------------------- options and errors
 
 
+@pytest.mark.slow
 def test_pairs_only_relation_skips_the_large_degenerate_problem(tmp_path, monkeypatch):
     # With the pairs-only relation the non-parametric optimum of VICReg and spectral contrastive is
     # degenerate; above the dense solver's size it is skipped (lowered here so that a small run
@@ -497,6 +519,7 @@ class _Page(html.parser.HTMLParser):
             self._article["text"] += data
 
 
+@pytest.mark.slow
 def test_html_is_self_contained_and_embeds_every_figure(quick):
     page = _Page(quick["html"])
     # No external resource: no script, stylesheet link, frame or object; no URL in src/href other
@@ -517,6 +540,7 @@ def test_html_is_self_contained_and_embeds_every_figure(quick):
         assert attrs["alt"] == figure["caption"]
 
 
+@pytest.mark.slow
 def test_html_is_well_formed_html5(quick):
     text = quick["html"]
     page = _Page(text)
@@ -534,6 +558,7 @@ def test_html_is_well_formed_html5(quick):
         assert f'<section id="{section}"><h2>' in text
 
 
+@pytest.mark.slow
 def test_every_claim_has_its_section_and_verdict(quick):
     report = quick["report"]
     page = _Page(quick["html"])
@@ -558,6 +583,7 @@ def test_every_claim_has_its_section_and_verdict(quick):
         assert block.count("<img ") == len(result.figures)
 
 
+@pytest.mark.slow
 def test_markdown_json_and_html_agree_on_the_verdicts(quick):
     report, markdown, page = quick["report"], quick["markdown"], _Page(quick["html"])
     headings = dict(re.findall(r"^#### (\w+ \([\w ]+\)): \*\*(SUPPORTED|NOT SUPPORTED)\*\*$", markdown,
@@ -579,6 +605,7 @@ def test_markdown_json_and_html_agree_on_the_verdicts(quick):
     assert len(links) == 12 and all((quick["out"] / link).exists() for link in links)
 
 
+@pytest.mark.slow
 def test_claims_use_run_alls_settings_on_the_papers_mixture(quick):
     # The report calls the claims one by one; with the same seed, the mixture's results equal
     # claims.run_all(fast=True) on datasets.mixture_dataset(256) (the paper's N = 256).
@@ -606,6 +633,7 @@ def test_claims_use_run_alls_settings_on_the_papers_mixture(quick):
     assert "N=256" in described["mixture"] and "100 images of each digit" in described["digits"]
 
 
+@pytest.mark.slow
 def test_printed_claim_verdicts(quick):
     report = quick["report"]
     lines = quick["stdout"].splitlines()
@@ -639,6 +667,7 @@ def _cli(*args):
 QUICK_DATA = ("--quick", "--quiet", "--methods", "vicreg", "--invariance", "0.01", "--n-components", "4")
 
 
+@pytest.mark.slow
 def test_data_npy_with_labels_end_to_end(tmp_path):
     X, y = _labelled(30)
     np.save(tmp_path / "features.npy", X)
@@ -672,6 +701,7 @@ def test_data_npy_with_labels_end_to_end(tmp_path):
     assert len([tag for tag, _ in page.starts if tag == "img"]) == len(data["figures"]) == 9
 
 
+@pytest.mark.slow
 def test_data_labelled_csv_end_to_end_with_a_claim_not_run(tmp_path):
     # 12 samples per class with text labels: low_data_regime needs 14 per class (2 and 4
     # training samples plus 10 test samples), so it is listed as not run with the reason; the

@@ -284,6 +284,7 @@ def dask_client():
     cluster.close()
 
 
+@pytest.mark.extra
 @pytest.mark.parametrize("relation", ["none", "graph", "groups"])
 def test_dask_reductions_equal_in_memory(dask_client, relation):
     import dask.array as da
@@ -298,6 +299,7 @@ def test_dask_reductions_equal_in_memory(dask_client, relation):
         assert rel_err(getattr(red, name), getattr(expected, name)) < 1e-10, name
 
 
+@pytest.mark.extra
 def test_dask_vicreg_linear_from_npy_equals_optimal_linear(dask_client, tmp_path):
     X = data(n=200, d=5, seed=11)
     groups = view_groups(100, 2, seed=5)
@@ -314,6 +316,7 @@ def test_dask_vicreg_linear_from_npy_equals_optimal_linear(dask_client, tmp_path
     assert abs(sol.loss - ref.loss) <= 1e-10 * abs(ref.loss)
 
 
+@pytest.mark.extra
 def test_dask_nan_is_refused(dask_client):
     import dask.array as da
 

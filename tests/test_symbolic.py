@@ -424,6 +424,7 @@ def test_duality_difference_matches_a_direct_computation():
 # --------------------------------------------------------------------------- the notebook
 
 
+@pytest.mark.extra
 def test_notebook_is_stored_without_outputs():
     nbformat = pytest.importorskip("nbformat")
     nb = nbformat.read(NOTEBOOK, as_version=4)

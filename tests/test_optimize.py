@@ -1,0 +1,75 @@
+"""The multi-start L-BFGS helper and the rank rule shared by every method."""
+
+import numpy as np
+import pytest
+
+from spectral_ssl import _optimize, linalg
+
+
+def _double_well(flat):
+    # f(x) = (x^2 - 1)^2 + 0.3 x: a local minimum near x = +0.96, the global one near -1.04
+    x = flat[0]
+    return float((x * x - 1) ** 2 + 0.3 * x), np.array([4 * x * (x * x - 1) + 0.3])
+
+
+def test_random_starts_find_the_global_minimum_the_informed_start_misses():
+    informed = [np.array([1.0])]
+    alone = _optimize.multistart(_double_well, informed, restarts=0)
+    assert alone.x[0] > 0 and alone.n_random == 0 and len(alone.start_losses) == 1
+    many = _optimize.multistart(_double_well, informed, restarts=6,
+                                random_start=lambda rng: 2 * rng.standard_normal(1),
+                                rng=np.random.default_rng(3))
+    assert many.x[0] < 0 and len(many.start_losses) == 7
+    # the global minimiser solves 4x(x^2 - 1) + 0.3 = 0 on the negative branch
+    root = min(np.roots([4.0, 0.0, -4.0, 0.3]).real)
+    assert abs(many.x[0] - root) < 1e-7 and many.converged
+    assert many.fun == pytest.approx((root**2 - 1) ** 2 + 0.3 * root, abs=1e-12)
+
+
+def test_convergence_is_reported_from_the_gradient_not_the_line_search_flag():
+    def quadratic(flat):
+        return float(0.5 * flat @ flat), flat.copy()
+
+    res = _optimize.multistart(quadratic, [np.full(4, 3.0)])
+    assert res.converged and res.gradient_norm < 1e-8 and abs(res.fun) < 1e-16
+
+    def stopped(flat):  # a ramp: no minimum, the gradient never vanishes
+        return float(flat.sum()), np.ones_like(flat)
+
+    res = _optimize.multistart(stopped, [np.zeros(2)], max_iter=3, polish_rounds=0,
+                               bounds=[(-1.0, None), (-1.0, None)])
+    assert res.fun == pytest.approx(-2.0)
+    assert _optimize.is_stationary(1.0, np.array([1e-9]), np.array([1.0]))
+    assert not _optimize.is_stationary(1.0, np.array([1e-3]), np.array([1.0]))
+
+
+def test_polish_moves_off_a_point_where_lbfgs_stopped_early():
+    # a narrow curved valley: one short run stops far from the optimum (1, 1)
+    def rosenbrock(flat):
+        x, y = flat
+        value = (1 - x) ** 2 + 100 * (y - x * x) ** 2
+        grad = np.array([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)])
+        return float(value), grad
+
+    short = _optimize.multistart(rosenbrock, [np.array([-1.2, 1.0])], max_iter=20, polish_rounds=0)
+    polished = _optimize.multistart(rosenbrock, [np.array([-1.2, 1.0])], max_iter=20, polish_rounds=2)
+    assert polished.fun < short.fun and polished.polish_gain > 0
+    assert polished.start_losses == short.start_losses
+
+
+def test_multistart_refuses_missing_starts():
+    with pytest.raises(ValueError, match="needs random_start"):
+        _optimize.multistart(_double_well, [np.zeros(1)], restarts=2)
+    with pytest.raises(ValueError, match="at least one start"):
+        _optimize.multistart(_double_well, [], restarts=0)
+
+
+def test_representation_rank_counts_centred_singular_values_relative_to_the_largest():
+    rng = np.random.default_rng(0)
+    U = np.linalg.qr(rng.standard_normal((50, 3)))[0]
+    U -= U.mean(axis=0)
+    Z = U * np.array([10.0, 1e-4, 1e-8]) + 7.0  # the offset is no direction
+    assert linalg.representation_rank(Z) == 2
+    assert linalg.representation_rank(Z, rtol=1e-3) == 1
+    assert linalg.representation_rank(np.full((5, 2), 3.0)) == 0
+    assert linalg.RANK_RTOL == 1e-6
