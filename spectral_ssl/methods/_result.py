@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._display import format_array, format_mapping, format_number, html_table, text_block
 from .._validation import check_features
 
 
@@ -73,13 +74,36 @@ class Representation:
             "hyperparameters": dict(self.hyperparameters),
         }
 
+    def _display_rows(self):
+        """``(label, text)`` pairs shown by ``repr`` and in Jupyter."""
+        exact = ("exact: the global optimum of this loss (closed form)" if self.exact
+                 else "numerical optimum (exact=False: no closed form is proven)")
+        rows = [("method", self.method), ("equivalent", self.equivalent), ("regime", self.regime),
+                ("samples x components", f"{self.Z.shape[0]} x {self.n_components}"),
+                ("loss", format_number(self.loss, 12)),
+                ("rank", f"{self.rank} of {self.n_components}"),
+                ("exactness", exact),
+                ("eigenvalues", format_array(self.eigenvalues)),
+                ("scales", format_array(self.scales)),
+                ("hyper-parameters", format_mapping(self.hyperparameters))]
+        if "problem" in self.details:
+            rows.append(("problem", str(self.details["problem"])))
+        if "converged" in self.details:
+            rows.append(("converged", format_number(self.details["converged"])))
+        return rows
+
+    def _collapse_note(self):
+        if self.rank < self.n_components:
+            return (f"collapsed: {self.n_components - self.rank} of the {self.n_components} "
+                    f"directions have no variance")
+        return None
+
     def __repr__(self):
-        return (
-            f"{type(self).__name__}(method={self.method!r}, regime={self.regime!r}, "
-            f"n_samples={self.Z.shape[0]}, n_components={self.n_components}, "
-            f"loss={self.loss:.6g}, rank={self.rank}, exact={self.exact}, "
-            f"equivalent={self.equivalent!r})"
-        )
+        return text_block(type(self).__name__, self._display_rows())
+
+    def _repr_html_(self):
+        return html_table(f"{type(self).__name__} ({self.method}, {self.regime})", self._display_rows(),
+                          warning=self._collapse_note())
 
 
 @dataclass(kw_only=True, repr=False)
