@@ -27,7 +27,7 @@ def _groups_solution(invariance):
 def test_repr_shows_spectrum_scales_rank_and_exactness():
     text = repr(_groups_solution(0.1))
     # 4 groups of 5: Laplacian eigenvalues 0 (x3) and 5; t_k = 1 - 0.1 lambda_k
-    lines = dict(line.strip().split(" : ", 1) for line in text.splitlines()[1:-1])
+    lines = {key.strip(): value for key, value in (line.split(" : ", 1) for line in text.splitlines()[1:-1])}
     eigenvalues = [float(v) for v in lines["eigenvalues"].strip("[]").split(", ")]
     assert np.allclose(eigenvalues, [0, 0, 0, 5, 5], atol=1e-12)
     assert lines["scales"] == "[1, 1, 1, 0.5, 0.5]"
