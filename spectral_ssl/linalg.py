@@ -40,15 +40,24 @@ from ._validation import check_features, check_graph, check_n_components, check_
 #: solver when ``solver="auto"``; smaller ones with dense LAPACK ``eigh``.
 DENSE_MAX_SAMPLES = 2000
 
-#: With ``solver="auto"``, matrices with more samples than this use LOBPCG
-#: instead of ARPACK shift-invert. The sparse LU factor ARPACK needs fills in on
-#: graphs of volumes: on a 10-NN graph of a 3-D Gaussian, ARPACK took 2.5 s
-#: against LOBPCG's 0.37 s at N = 2e4 and 84 s against 3.7 s at N = 1e5 (one
-#: core). On a surface (swiss roll) ARPACK is a little faster at 1e4 (0.14 s
-#: against 0.17 s) and LOBPCG faster above (1.9 s against 2.6 s at 1e5, 29 s
-#: against 61 s at 1e6, with 1.6 GB against 3.0 GB); ARPACK's residuals are at
-#: round-off, LOBPCG's below its ``tol``. See ``benchmarks/``.
+#: With ``solver="auto"``, matrices with at most this many samples use ARPACK
+#: shift-invert; above it, LOBPCG with pyamg's AMG preconditioner when the
+#: ``amg`` extra is installed, else ARPACK unless its factor would fill in
+#: (``ARPACK_MAX_FILL``). See ``docs/performance.md`` and ``python -m benchmarks``.
 ARPACK_MAX_SAMPLES = 10000
+
+#: Without pyamg, ``solver="auto"`` above ``ARPACK_MAX_SAMPLES`` keeps ARPACK while
+#: the predicted entries of its sparse factor stay below this many times those of
+#: ``M`` (:func:`_predicted_fill`), and uses Jacobi-preconditioned LOBPCG above.
+#: Measured (one core, shared machine, ``/tmp`` runs of this change): the factor
+#: of a 10-NN swiss roll (a surface) has 4.2 (N = 1e4) and 6.4 (1e5) times the
+#: entries of L, and ARPACK was 9 to 12 times faster than Jacobi-LOBPCG there;
+#: on a 3-D Gaussian blob (a volume) 32 (1e4, ARPACK 0.8 times LOBPCG's time)
+#: and 62 (3e4, ARPACK 2.1 times LOBPCG's time).
+ARPACK_MAX_FILL = 30.0
+
+#: Sizes of the two breadth-first balls whose factors :func:`_predicted_fill` measures.
+FILL_BALLS = (2000, 4000)
 
 #: The ARPACK solver checks its eigen-residuals against this times the scale of
 #: ``M``: above it (a matrix that is not positive semi-definite, on which the
@@ -354,6 +363,16 @@ def _symmetric_factor(A):
                      options={"SymmetricMode": True})
 
 
+def _arpack_start(N):
+    """ARPACK's starting vector: a seeded standard normal vector.
+
+    Without one, ``eigsh`` draws its own random start, which changes from call to
+    call: the results then differ in the last bits (about 1e-14) between two
+    calls on the same matrix. A fixed start makes them bitwise reproducible.
+    """
+    return np.random.default_rng(0).standard_normal(N)
+
+
 def _smallest_sparse(M, count, scale):
     # Shift-invert around a point just below 0: M + shift*I is positive definite,
     # so ARPACK converges fast to the smallest end and the factor needs no pivoting.
@@ -361,22 +380,105 @@ def _smallest_sparse(M, count, scale):
     M = sp.csc_matrix(M)
     shifted = (M + shift * sp.identity(M.shape[0], format="csc")).tocsc()
     inverse = spla.LinearOperator(M.shape, matvec=_symmetric_factor(shifted).solve, dtype=np.float64)
-    values, vectors = spla.eigsh(M, k=count, sigma=-shift, which="LM", OPinv=inverse)
+    del shifted
+    v0 = _arpack_start(M.shape[0])
+    values, vectors = spla.eigsh(M, k=count, sigma=-shift, which="LM", OPinv=inverse, v0=v0)
+    del inverse
     if np.max(eigen_residuals(M, values, vectors)) > ARPACK_CHECK_RTOL * scale:
         # Diagonal pivots are only stable on a positive definite matrix; a
         # matrix that is not PSD after all gets SuperLU's pivoting factor.
-        values, vectors = spla.eigsh(M, k=count, sigma=-shift, which="LM")
+        values, vectors = spla.eigsh(M, k=count, sigma=-shift, which="LM", v0=v0)
     order = np.argsort(values)
     return values[order], vectors[:, order]
 
 
-def _resolve_solver(solver, n_samples):
-    """The solver ``"auto"`` stands for at this size (see :func:`smallest_eigenpairs`)."""
+def _breadth_first_ball(M, size, seed=0):
+    """The first ``size`` vertices a breadth-first search of the pattern of ``M`` reaches from ``seed``.
+
+    Level by level (each level in increasing index, so the ball is deterministic);
+    fewer vertices when the component of ``seed`` is smaller. Cost proportional to
+    the entries of the rows visited, not to ``N``.
+    """
+    M = sp.csr_matrix(M)
+    seen = np.zeros(M.shape[0], dtype=bool)
+    frontier = np.array([seed])
+    seen[seed] = True
+    found, count = [frontier], 1
+    while count < size and frontier.size:
+        reached = np.unique(M[frontier].indices)
+        frontier = reached[~seen[reached]]
+        seen[frontier] = True
+        found.append(frontier)
+        count += frontier.size
+    return np.sort(np.concatenate(found)[:size])
+
+
+def _ball_fill(M, ball):
+    """Entries of the symmetric-mode factor of the principal submatrix on ``ball``, per entry of it.
+
+    The factor of a diagonally dominant matrix with the same pattern (an unweighted
+    Laplacian plus the identity): with diagonal pivots the fill depends only on
+    the pattern.
+    """
+    pattern = sp.csr_matrix(M[ball][:, ball], dtype=np.float64)
+    pattern.setdiag(0.0)
+    pattern.eliminate_zeros()
+    pattern.data[:] = -1.0
+    degree = -np.asarray(pattern.sum(axis=1)).ravel()
+    A = (pattern + sp.diags(degree + 1.0)).tocsc()
+    factor = _symmetric_factor(A)
+    return (factor.L.nnz + factor.U.nnz) / A.nnz
+
+
+def _predicted_fill(M, n_samples=None):
+    r"""Predicted entries of ARPACK's factor of ``M`` (:func:`_symmetric_factor`) per entry of ``M``.
+
+    ``n_samples``: the size to predict at (default: that of ``M``).
+
+    Computed on two breadth-first balls of ``FILL_BALLS`` = (2000, 4000) vertices
+    around vertex 0 (in the largest connected component when vertex 0's is smaller):
+    with fills :math:`f_1, f_2` at sizes :math:`n_1, n_2`, the prediction at
+    :math:`N` is :math:`f_2 (N/n_2)^{lpha}`, :math:`lpha = \max(0,
+    \log(f_2/f_1)/\log(n_2/n_1))`. The growth exponent tells surfaces from
+    volumes: a nested-dissection factor has :math:`O(N\log N)` entries on a
+    2-D mesh and :math:`O(N^{4/3})` on a 3-D one (on 10-NN graphs: about 0.15
+    for a swiss roll, 0.5 to 0.6 for a 3-D Gaussian). Costs two small factors
+    (about 0.1 s), whatever ``N``. Deterministic: it depends on the pattern only.
+    """
+    small, large = FILL_BALLS
+    M = sp.csr_matrix(M)
+    seed = 0
+    ball = _breadth_first_ball(M, large, seed)
+    if ball.size < large:
+        _, labels = connected_components(M, directed=False)
+        seed = int(np.argmax(labels == np.argmax(np.bincount(labels))))
+        ball = _breadth_first_ball(M, large, seed)
+    if ball.size < large:
+        # every component has fewer vertices than the ball: the factor is block
+        # diagonal with blocks no larger than this one
+        return _ball_fill(M, ball)
+    inner = _breadth_first_ball(M, small, seed)
+    f_small, f_large = _ball_fill(M, inner), _ball_fill(M, ball)
+    alpha = max(0.0, np.log(f_large / f_small) / np.log(large / small))
+    n_samples = M.shape[0] if n_samples is None else n_samples
+    return f_large * (n_samples / large) ** alpha
+
+
+def _resolve_solver(solver, n_samples, matrix=None):
+    """The solver ``"auto"`` stands for (see :func:`smallest_eigenpairs`).
+
+    ``matrix``: the matrix (or graph: only its pattern is read) to be solved; without
+    it, the choice above ``ARPACK_MAX_SAMPLES`` assumes no fill guard (LOBPCG).
+    """
     if solver != "auto":
         return solver
     if n_samples <= DENSE_MAX_SAMPLES:
         return "dense"
-    return "arpack" if n_samples <= ARPACK_MAX_SAMPLES else "lobpcg"
+    if n_samples <= ARPACK_MAX_SAMPLES:
+        return "arpack"
+    if _pyamg() is not None or matrix is None:
+        return "lobpcg"
+    return "arpack" if _predicted_fill(matrix) <= ARPACK_MAX_FILL else "lobpcg"
 
 
 def _pyamg():
@@ -989,7 +1091,7 @@ def _smallest_eigenpairs(M, n_components, *, trivial=None, solver="auto", tol=No
     n_components = check_n_components(
         n_components, available, what="the number of non-trivial eigenvectors (N - 1)"
     )
-    solver = _resolve_solver(solver, N)
+    solver = _resolve_solver(solver, N, M)
     if solver == "dense" and sp.issparse(M):
         M = M.toarray()  # documented: the dense solver needs the dense matrix
     scale = _matrix_scale(M)
@@ -1041,9 +1143,10 @@ def _smallest_pairs(M, n_components, trivial, solver, tol, scale, reorder):
     N = M.shape[0]
     available = N - (trivial is not None)
     # Compute a few more pairs than needed so that a degenerate cluster cut at
-    # n_components is seen whole; grow until the cut falls in a gap. LOBPCG
-    # converges one more pair only (its guard vectors are never converged).
-    count = min(N, n_components + (trivial is not None) + (1 if solver == "lobpcg" else 4))
+    # n_components is seen whole; grow until the cut falls in a gap. The
+    # iterative solvers compute one more pair only (each extra pair costs them
+    # work; LOBPCG's guard vectors are never converged), the dense one four.
+    count = min(N, n_components + (trivial is not None) + (4 if solver == "dense" else 1))
     while True:
         # LOBPCG runs on the complement of `trivial` directly: its block holds
         # non-trivial vectors only, and it wants at least 5 times its size left.
@@ -1110,7 +1213,7 @@ def _laplacian_eigenpairs(G, n_components, *, kind="combinatorial", solver="auto
         shortcut = _component_null_space(G, n_components)
         if shortcut is not None:
             return shortcut
-    solver = _resolve_solver(solver, N)
+    solver = _resolve_solver(solver, N, G)
     order = None
     if solver == "lobpcg":
         # Reorder G itself: the Laplacian is then built in the local order, and
