@@ -10,13 +10,14 @@ scikit-learn).
 
 (g) ``lobpcg`` (needs pyamg): on the same reverse Cuthill-McKee ordered Laplacian,
 with the same block float32 AMG preconditioner (``linalg._AMGPreconditioner``) and
-the same seeded start block, spectral_ssl's LOBPCG loop (``linalg._lobpcg``)
+the same seeded start block, spectral_ssl's former LOBPCG loop (:mod:`benchmarks.lobpcg_loop`)
 against SciPy's ``scipy.sparse.linalg.lobpcg`` (preconditioner passed as ``M``, a
 ``LinearOperator`` with ``matmat``; the constant vector as the constraint ``Y``).
 Both stop at ``tol = 1e-10`` times the scale of ``L``; the residuals of the pairs
 wanted are recomputed from ``L``. Variants: SciPy with pyamg's own V-cycle
 (``aspreconditioner``, float64, one vector at a time) instead of the block one, and
-SciPy on the graph in its original order.
+SciPy on the graph in its original order. SciPy's lobpcg with block 9, the block AMG
+preconditioner and the RCM order is what ``spectral_ssl.linalg`` now runs.
 """
 
 import time
@@ -26,6 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._util import peak_rss_mib
+from .lobpcg_loop import _lobpcg
 from .spectral import _load, _normalized_residual
 
 #: VICReg's hyper-parameters in the case of issue 12: a tiny invariance, so that no
@@ -84,9 +86,10 @@ def sklearn_default(path, n_components):
 # ---------------------------------------------------------------------- suite (g)
 
 #: Pairs wanted (K = 8 plus the one more spectral_ssl converges), and the block of
-#: spectral_ssl's loop (plus LOBPCG_GUARD unchecked guard vectors).
+#: former spectral_ssl loop (plus GUARD unchecked guard vectors), with its former settings.
 WANTED = 9
 TOL = 1e-10
+GUARD, MAXITER, RESTARTS, STALL = 3, 500, 3, 50
 
 
 def _problem(path, reorder):
@@ -116,21 +119,21 @@ def _report(L, scale, values, X, elapsed, setup_s, **extra):
 
 
 def lobpcg_inhouse(path):
-    """spectral_ssl's loop, with the block float32 AMG preconditioner, on the RCM-ordered L."""
+    """The former spectral_ssl loop (:mod:`benchmarks.lobpcg_loop`), block float32 AMG, RCM-ordered L."""
     from spectral_ssl import linalg
 
     L, scale = _problem(path, reorder=True)
     N = L.shape[0]
     constraint = np.ones(N) / np.sqrt(N)
-    start_block = _start(N, WANTED + linalg.LOBPCG_GUARD)
+    start_block = _start(N, WANTED + GUARD)
     start = time.perf_counter()
     precondition = linalg._AMGPreconditioner(L, linalg.PRECONDITIONER_SHIFT * scale, linalg._pyamg())
     setup_s = time.perf_counter() - start
-    values, X, _ = linalg._lobpcg(L, start_block, precondition, constraint, TOL * scale, WANTED,
-                                  maxiter=linalg.LOBPCG_MAXITER, restarts=linalg.LOBPCG_RESTARTS,
-                                  stall=linalg.LOBPCG_STALL)
+    values, X, _ = _lobpcg(L, start_block, precondition, constraint, TOL * scale, WANTED,
+                                  maxiter=MAXITER, restarts=RESTARTS,
+                                  stall=STALL)
     elapsed = time.perf_counter() - start
-    return _report(L, scale, values, X, elapsed, setup_s, block=WANTED + linalg.LOBPCG_GUARD)
+    return _report(L, scale, values, X, elapsed, setup_s, block=WANTED + GUARD)
 
 
 def lobpcg_scipy(path, block=WANTED, preconditioner="block", reorder=True, maxiter=2000):

@@ -25,7 +25,6 @@ Conventions
   solver first computes the whole cluster, then keeps its first members.
 """
 
-import numbers
 import warnings
 
 import numpy as np
@@ -49,11 +48,12 @@ ARPACK_MAX_SAMPLES = 10000
 #: Without pyamg, ``solver="auto"`` above ``ARPACK_MAX_SAMPLES`` keeps ARPACK while
 #: the predicted entries of its sparse factor stay below this many times those of
 #: ``M`` (:func:`_predicted_fill`), and uses Jacobi-preconditioned LOBPCG above.
-#: Measured (one core, shared machine, ``/tmp`` runs of this change): the factor
-#: of a 10-NN swiss roll (a surface) has 4.2 (N = 1e4) and 6.4 (1e5) times the
-#: entries of L, and ARPACK was 9 to 12 times faster than Jacobi-LOBPCG there;
-#: on a 3-D Gaussian blob (a volume) 32 (1e4, ARPACK 0.8 times LOBPCG's time)
-#: and 62 (3e4, ARPACK 2.1 times LOBPCG's time).
+#: Measured on one core of a shared machine: the factor of a 10-NN swiss roll (a
+#: surface) has 4.2 (N = 1e4) and 6.4 (1e5) times the entries of L, and ARPACK
+#: was 9 to 12 times faster than Jacobi-LOBPCG there; on a 3-D Gaussian blob (a
+#: volume) 32 (1e4: ARPACK took 0.8 times LOBPCG's time) and 62 (3e4: 2.1 times).
+#: Suite ``default`` of ``python -m benchmarks`` reports the prediction and the
+#: choice against scikit-learn's default.
 ARPACK_MAX_FILL = 30.0
 
 #: Sizes of the two breadth-first balls whose factors :func:`_predicted_fill` measures.
@@ -72,21 +72,8 @@ ARPACK_CHECK_RTOL = 1e-10
 #: the default of later calls.
 LOBPCG_RTOL = 1e-10
 
-#: Iterations of one LOBPCG run; up to ``LOBPCG_RESTARTS`` further runs continue
-#: from the block reached (without the previous search directions) when the
-#: residuals are not yet below the tolerance.
-LOBPCG_MAXITER = 500
-LOBPCG_RESTARTS = 3
-
-#: Extra vectors in the LOBPCG block beyond the pairs that must converge. Their
-#: residuals are never checked; they widen the spectral gap that sets the
-#: convergence rate of the pairs that are.
-LOBPCG_GUARD = 3
-
-#: LOBPCG gives up (and warns) when its largest unconverged residual has not
-#: dropped below 0.9 times its best value for this many iterations: the
-#: tolerance asked for is below what round-off allows on this matrix.
-LOBPCG_STALL = 50
+#: Largest number of iterations of SciPy's LOBPCG (its own restarts included).
+LOBPCG_MAXITER = 2000
 
 #: The preconditioner approximates :math:`(M + s I)^{-1}` with
 #: :math:`s` = this times the scale of ``M``: the shift makes the singular
@@ -713,215 +700,18 @@ def lobpcg_preconditioner(M, shift):
     return spla.LinearOperator((N, N), matvec=matmat, matmat=matmat, dtype=np.float64), apply.kind
 
 
-def _svqb(gram, drop=1e-12, with_smallest=False):
-    r"""``T`` with :math:`T^\top \text{gram}\, T = I`: orthonormalises the block ``V`` (``gram = V^T V``) as ``V T``.
-
-    Scaled SVQB: the Gram matrix with unit diagonal is diagonalised, and
-    directions whose eigenvalue is below ``drop`` times the largest (numerically
-    dependent columns) are left out, so ``T`` may have fewer columns than rows.
-    """
-    d = np.sqrt(np.abs(np.diag(gram)))
-    d[d == 0] = 1.0
-    s, Q = np.linalg.eigh(gram / np.outer(d, d))
-    if s.size == 0 or s[-1] <= 0:
-        T, smallest = np.zeros((gram.shape[0], 0)), 0.0
-    else:
-        keep = s > drop * s[-1]
-        T, smallest = (Q[:, keep] / np.sqrt(s[keep])) / d[:, None], float(s[keep][0])
-    return (T, smallest) if with_smallest else T
-
-
-#: Rows per chunk of the LOBPCG block operations: a chunk of a few blocks stays
-#: in cache while it is combined, instead of one pass over memory per operation.
-_CHUNK_ROWS = 8192
-
-
-def _chunks(N):
-    return [slice(a, min(N, a + _CHUNK_ROWS)) for a in range(0, N, _CHUNK_ROWS)]
-
-
-def _view(buffer, rows, cols):
-    """A C-contiguous (rows, cols) array on the start of a flat buffer."""
-    return buffer[: rows * cols].reshape(rows, cols)
-
-
-def _sym(H):
-    return (H + H.T) / 2
-
-
-def _lobpcg(A, start, precondition, constraint, tol, n_check, *, maxiter, restarts, stall):
-    r"""Block LOBPCG for the smallest eigenpairs of the symmetric ``A``, in orthonormal-basis form.
-
-    Each iteration spans :math:`[X, P, W]`: the current Ritz vectors, the previous
-    search directions and the preconditioned residuals of the columns still
-    active, kept orthonormal to one another and to ``constraint`` (block
-    Gram-Schmidt, repeated when it cancelled most of a column, then SVQB), so
-    that the Rayleigh-Ritz step is a standard symmetric eigenproblem of size at
-    most :math:`3m`. Only :math:`[X, P, W]^\top A W` is a product over the
-    :math:`N` rows; the :math:`[X, P]` block carries over from the previous small
-    problem. :math:`AX` is recomputed from ``A`` for each residual (one sparse
-    product instead of storing and updating :math:`A[X, P]`). The first
-    ``n_check`` columns are checked against ``tol`` (absolute) and leave the
-    search once below it (soft locking); the others are guard vectors.
-    ``constraint``: a unit vector the iteration stays orthogonal to, or None.
-    ``start``: the initial block, or its number of columns for a standard
-    normal one from ``numpy.random.default_rng(0)`` (drawn in place, no copy).
-    ``precondition(R, norms, out)`` writes an approximation of :math:`A^{-1}R`
-    into ``out`` (``norms``: the column norms of ``R``). Block operations run
-    over row chunks (:data:`_CHUNK_ROWS`), several per pass over memory.
-
-    Returns
-    -------
-    values : ndarray, shape (m,)
-    vectors : ndarray, shape (N, m), orthonormal
-    worst : float
-        Largest residual among the first ``n_check`` columns at the last check.
-    """
-    N = A.shape[0]
-    m = start if isinstance(start, numbers.Integral) else start.shape[1]
-    chunks = _chunks(N)
-    y = None if constraint is None else constraint[:, None]
-
-    def project_out(V, against):
-        """``V -= B (B^T V)`` for each orthonormal block ``B``; squared column norms before, Gram after."""
-        against = [B for B in against if B.shape[1]]
-        before = np.zeros(V.shape[1])
-        coefficients = [np.zeros((B.shape[1], V.shape[1])) for B in against]
-        for rows in chunks:
-            v = V[rows]
-            before += np.einsum("ij,ij->j", v, v)
-            for B, c in zip(against, coefficients):
-                c += B[rows].T @ v
-        gram = np.zeros((V.shape[1], V.shape[1]))
-        for rows in chunks:
-            v = V[rows]
-            for B, c in zip(against, coefficients):
-                v -= B[rows] @ c
-            gram += v.T @ v
-        return before, gram
-
-    def orthonormalise(V, spare, against):
-        """Columns of ``V`` made orthonormal and orthogonal to ``against``: (result, free buffer)."""
-        for _ in range(3):
-            before, gram = project_out(V, against)
-            T, smallest = _svqb(gram, with_smallest=True)
-            out = _view(spare, N, T.shape[1])
-            for rows in chunks:
-                np.matmul(V[rows], T, out=out[rows])
-            V, spare = out, V.base
-            # Round-off leaves components along `against` of about eps times the
-            # factor by which a column shrank, amplified by the conditioning of
-            # the rest: repeat while that factor is large.
-            after = np.diag(gram)
-            shrink = np.sqrt(np.max(before / np.where(after > 0, after, np.inf)) / smallest) \
-                if T.shape[1] else 0.0
-            if T.shape[1] == 0 or shrink < 1e2:
-                break
-        return V, spare
-
-    fixed = [] if y is None else [y]
-    W_buf, spare_buf, P_buf = (np.empty(N * m) for _ in range(3))
-    X = _view(W_buf, N, m)
-    if isinstance(start, numbers.Integral):
-        np.random.default_rng(0).standard_normal(out=X)
-    else:
-        X[...] = start
-    del start
-    start, W_buf = orthonormalise(X, spare_buf, fixed)
-    X = start.copy()  # X keeps its own memory; the three buffers rotate below
-    spare_buf = start.base
-    del start
-    m = X.shape[1]
-    theta, C = np.linalg.eigh(_sym(X.T @ (A @ X)))
-    for rows in chunks:
-        X[rows] = X[rows] @ C
-    small = np.diag(theta)
-    checked = np.arange(m) < n_check
-    worst = np.inf
-    for run in range(1 + restarts):
-        P = _view(P_buf, N, 0)
-        small = small[:m, :m]
-        best, since_best = np.inf, 0
-        for _ in range(maxiter):
-            AX = A @ X
-            R = _view(W_buf, N, m)
-            squares = np.zeros(m)
-            for rows in chunks:
-                r = R[rows]
-                np.multiply(X[rows], theta, out=r)
-                np.subtract(AX[rows], r, out=r)
-                squares += np.einsum("ij,ij->j", r, r)
-            del AX
-            norms = np.sqrt(squares)
-            worst = float(np.max(norms[:n_check]))
-            if worst <= tol:
-                return theta, X, worst
-            if worst < 0.9 * best:
-                best, since_best = worst, 0
-            else:
-                since_best += 1
-                if since_best > stall:
-                    return theta, X, worst
-            active = np.flatnonzero((norms > tol) | ~checked)
-            if active.size < m:
-                R = np.ascontiguousarray(R[:, active])
-            W = _view(W_buf, N, active.size)
-            precondition(R, norms[active], out=W)
-            del R
-            W, spare_buf = orthonormalise(W, spare_buf, fixed + [X, P])
-            W_buf = W.base
-            w = W.shape[1]
-            if w == 0:
-                break  # no new direction: restart without P
-            AW = A @ W
-            p = P.shape[1]
-            k0 = m + p
-            k = k0 + w
-            rows_H = np.zeros((k, w))  # [X, P, W]^T A W
-            for rows in chunks:
-                aw = AW[rows]
-                rows_H[:m] += X[rows].T @ aw
-                if p:
-                    rows_H[m:k0] += P[rows].T @ aw
-                rows_H[k0:] += W[rows].T @ aw
-            del AW
-            H = np.empty((k, k))
-            H[:k0, :k0] = small
-            H[:, k0:] = rows_H
-            H[k0:, :k0] = rows_H[:k0].T
-            H = _sym(H)
-            values, C = np.linalg.eigh(H)
-            theta, Cx = values[:m], C[:, :m]
-            # Next P: the part of each active new Ritz vector outside the old X.
-            Cp = Cx[:, active]
-            Cp[:m] = 0.0
-            for _ in range(2):  # twice: the second pass removes what round-off left along Cx
-                Cp -= Cx @ (Cx.T @ Cp)
-                s, V = np.linalg.eigh(Cp.T @ Cp)
-                keep = s > 1e-20
-                Cp = Cp @ (V[:, keep] / np.sqrt(s[keep]))
-            P_new = _view(spare_buf, N, Cp.shape[1])
-            parts = [(X, slice(0, m)), (P, slice(m, k0)), (W, slice(k0, k))]
-            parts = [(B, s) for B, s in parts if B.shape[1]]
-            for rows in chunks:
-                blocks = [B[rows] for B, _ in parts]
-                new_p = sum(b @ Cp[s] for b, (_, s) in zip(blocks, parts))
-                new_x = sum(b @ Cx[s] for b, (_, s) in zip(blocks, parts))
-                P_new[rows] = new_p
-                X[rows] = new_x
-            P, P_buf, spare_buf = P_new, spare_buf, P_buf
-            Cn = np.hstack([Cx, Cp])
-            small = _sym(Cn.T @ H @ Cn)
-    return theta, X, worst
-
-
 def _smallest_lobpcg(M, count, scale, trivial, tol, reorder=True):
     """``count`` smallest eigenpairs of ``M`` on the complement of ``trivial``, residuals below ``tol * scale``.
 
-    ``M`` is reordered for locality (:func:`_locality_order`) and solved there by
-    :func:`_lobpcg` with ``LOBPCG_GUARD`` extra vectors and the preconditioner of
-    :func:`lobpcg_preconditioner`; the residuals of the ``count`` vectors
-    returned are recomputed from ``M`` and checked.
+    SciPy's ``scipy.sparse.linalg.lobpcg`` on ``M`` reordered for locality
+    (:func:`_locality_order`), with the unit vector along ``trivial`` as the
+    constraint ``Y``, the preconditioner of :func:`lobpcg_preconditioner` as
+    ``M``, a seeded standard normal start block of ``count`` columns (so results
+    are deterministic; the canonical basis then removes any dependence on the
+    start inside degenerate eigenspaces) and at most ``LOBPCG_MAXITER``
+    iterations. The residuals of the vectors returned are recomputed from ``M``
+    and checked. An in-house LOBPCG loop was no faster at equal residual (suite
+    ``lobpcg`` of ``python -m benchmarks``, see ``docs/performance.md``).
     """
     M = sp.csr_matrix(M, dtype=np.float64)
     N = M.shape[0]
@@ -929,21 +719,20 @@ def _smallest_lobpcg(M, count, scale, trivial, tol, reorder=True):
     if order is not None:
         M = _symmetric_permutation(M, order)
         trivial = None if trivial is None else trivial[order]
-    constraint = None
-    if trivial is not None:
-        constraint = trivial / np.linalg.norm(trivial)
-    precondition = _make_preconditioner(M, PRECONDITIONER_SHIFT * scale)
-    available = N - (trivial is not None)
-    size = min(count + LOBPCG_GUARD, max(count, available // 3))
-    # A fixed start (a seeded standard normal block): results are deterministic
-    # (the canonical basis then removes any dependence on the start inside
-    # degenerate eigenspaces).
-    _, block, _ = _lobpcg(M, size, precondition, constraint, tol * scale, count,
-                          maxiter=LOBPCG_MAXITER, restarts=LOBPCG_RESTARTS, stall=LOBPCG_STALL)
-    del precondition
-    # The checked (orthonormal) Ritz vectors, their Rayleigh quotients and
-    # residuals recomputed from M: what is returned is what is certified.
+    constraint = None if trivial is None else (trivial / np.linalg.norm(trivial))[:, None]
+    precondition, _ = lobpcg_preconditioner(M, PRECONDITIONER_SHIFT * scale)
+    start = np.random.default_rng(0).standard_normal((N, count))
+    with warnings.catch_warnings():
+        # SciPy warns in its own words when it stops above tol; the check below
+        # recomputes the residuals from M and warns in this package's.
+        warnings.simplefilter("ignore", UserWarning)
+        _, block = spla.lobpcg(M, start, M=precondition, Y=constraint, tol=tol * scale,
+                               maxiter=LOBPCG_MAXITER, largest=False)
+    del precondition, start
+    # The orthonormal Ritz vectors, their Rayleigh quotients and residuals
+    # recomputed from M: what is returned is what is certified.
     block = np.ascontiguousarray(block[:, :count])
+    block /= np.linalg.norm(block, axis=0)
     image = M @ block
     values = np.einsum("ij,ij->j", block, image)
     image -= block * values
@@ -1029,12 +818,12 @@ def smallest_eigenpairs(M, n_components, *, trivial=None, solver="auto", tol=Non
         faster than :math:`\mathrm{nnz}` on large graphs). Its residuals are
         checked: above ``ARPACK_CHECK_RTOL`` times the scale of ``M`` (a
         matrix that is not PSD), it solves again with a pivoting LU.
-        ``"lobpcg"``: block LOBPCG (Knyazev's locally optimal block
-        preconditioned conjugate gradient) with ``trivial`` as a hard
-        constraint (the iteration never leaves its orthogonal complement), on
+        ``"lobpcg"``: SciPy's block LOBPCG (Knyazev's locally optimal block
+        preconditioned conjugate gradient) with ``trivial`` as the constraint
+        ``Y`` (the iteration never leaves its orthogonal complement), on
         ``M`` reordered by reverse Cuthill-McKee for memory locality. The block
-        holds the pairs wanted, one more (to see whether a degenerate cluster is
-        cut) and ``LOBPCG_GUARD`` (3) unchecked guard vectors. The
+        holds the pairs wanted and one more (to see whether a degenerate cluster
+        is cut). The
         preconditioner approximates :math:`(M + sI)^{-1}`, :math:`s` =
         ``PRECONDITIONER_SHIFT`` times the scale of ``M``: one block V-cycle of
         pyamg's smoothed aggregation AMG when pyamg is installed (the ``amg``
@@ -1049,7 +838,9 @@ def smallest_eigenpairs(M, n_components, *, trivial=None, solver="auto", tol=Non
         dense solver takes over for ``N <= DENSE_FALLBACK_MAX_SAMPLES``
         (20000) and a ``ValueError`` is raised above.
         ``"auto"``: dense when ``N <= DENSE_MAX_SAMPLES`` (2000), ARPACK when
-        ``N <= ARPACK_MAX_SAMPLES`` (10000), LOBPCG above.
+        ``N <= ARPACK_MAX_SAMPLES`` (10000); above, LOBPCG when pyamg is
+        installed, else ARPACK unless its factor is predicted to have more than
+        ``ARPACK_MAX_FILL`` (30) times the entries of ``M`` (then LOBPCG).
     tol : float, optional
         Accuracy of the LOBPCG solver: every pair returned has
         :math:`\lVert M u - \lambda u\rVert \le \text{tol}\cdot s_M`

@@ -123,8 +123,7 @@ def test_auto_uses_amg_lobpcg_above_the_arpack_threshold_with_pyamg(monkeypatch)
     assert calls == [("_smallest_sparse", 5)]
     calls.clear()
     # with pyamg (a stand-in: only its presence is read here), lobpcg above the
-    # threshold: the 3 pairs plus one more converged; the LOBPCG_GUARD guard
-    # vectors are internal to the block
+    # threshold: the 3 pairs plus one more (to see a cut cluster)
     monkeypatch.setattr(linalg, "_pyamg", lambda: object())
     monkeypatch.setattr(linalg, "_make_preconditioner", linalg._JacobiPreconditioner)
     linalg.laplacian_eigenpairs(knn_graph(n=400), 3)
@@ -172,7 +171,6 @@ def test_predicted_fill_tells_a_surface_from_a_volume():
 def test_lobpcg_warns_when_it_does_not_converge(monkeypatch):
     monkeypatch.setattr(linalg, "_pyamg", lambda: None)
     monkeypatch.setattr(linalg, "LOBPCG_MAXITER", 2)
-    monkeypatch.setattr(linalg, "LOBPCG_RESTARTS", 0)
     with pytest.warns(RuntimeWarning, match="LOBPCG stopped with a largest eigen-residual"):
         linalg.laplacian_eigenpairs(knn_graph(n=600), 5, solver="lobpcg")
 
