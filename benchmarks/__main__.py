@@ -431,7 +431,8 @@ def markdown(results):
     if results.get("merged"):
         out.append("")
         out.append("Suites run separately (merged): " + "; ".join(
-            f"{name} on {runs[name].get('date')} (load {runs[name].get('load_average')})"
+            f"{name} on {runs[name].get('date')} (load {runs[name].get('load_average')}, "
+            f"pyamg {runs[name].get('pyamg') or 'absent'})"
             for name in s if name in runs) + ".")
     if "spectral" in s:
         out += ["", "## (a) Non-parametric spectral embedding on a kNN graph", "",
