@@ -72,8 +72,13 @@ ARPACK_CHECK_RTOL = 1e-10
 #: the default of later calls.
 LOBPCG_RTOL = 1e-10
 
-#: Largest number of iterations of SciPy's LOBPCG (its own restarts included).
+#: Largest number of iterations of one run of SciPy's LOBPCG (its own restarts included).
 LOBPCG_MAXITER = 2000
+
+#: SciPy's LOBPCG checks the residuals it updates along the iteration, at half the
+#: tolerance asked for; when those recomputed from ``M`` are still above it, up to
+#: this many further runs start from the block reached.
+LOBPCG_RESTARTS = 2
 
 #: The preconditioner approximates :math:`(M + s I)^{-1}` with
 #: :math:`s` = this times the scale of ``M``: the shift makes the singular
@@ -721,23 +726,28 @@ def _smallest_lobpcg(M, count, scale, trivial, tol, reorder=True):
         trivial = None if trivial is None else trivial[order]
     constraint = None if trivial is None else (trivial / np.linalg.norm(trivial))[:, None]
     precondition, _ = lobpcg_preconditioner(M, PRECONDITIONER_SHIFT * scale)
-    start = np.random.default_rng(0).standard_normal((N, count))
-    with warnings.catch_warnings():
-        # SciPy warns in its own words when it stops above tol; the check below
-        # recomputes the residuals from M and warns in this package's.
-        warnings.simplefilter("ignore", UserWarning)
-        _, block = spla.lobpcg(M, start, M=precondition, Y=constraint, tol=tol * scale,
-                               maxiter=LOBPCG_MAXITER, largest=False)
-    del precondition, start
-    # The orthonormal Ritz vectors, their Rayleigh quotients and residuals
-    # recomputed from M: what is returned is what is certified.
-    block = np.ascontiguousarray(block[:, :count])
-    block /= np.linalg.norm(block, axis=0)
-    image = M @ block
-    values = np.einsum("ij,ij->j", block, image)
-    image -= block * values
-    worst = float(np.max(np.sqrt(np.einsum("ij,ij->j", image, image))))
-    del image
+    block = np.random.default_rng(0).standard_normal((N, count))
+    for _ in range(1 + LOBPCG_RESTARTS):
+        with warnings.catch_warnings():
+            # SciPy warns in its own words when it stops above tol (and of
+            # ill-conditioned Gram matrices near round-off); the check below
+            # recomputes the residuals from M and warns in this package's.
+            warnings.simplefilter("ignore", UserWarning)
+            warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
+            _, block = spla.lobpcg(M, block, M=precondition, Y=constraint, tol=tol * scale / 2,
+                                   maxiter=LOBPCG_MAXITER, largest=False)
+        # The Ritz vectors, their Rayleigh quotients and residuals recomputed from
+        # M: what is returned is what is certified.
+        block = np.ascontiguousarray(block[:, :count])
+        block /= np.linalg.norm(block, axis=0)
+        image = M @ block
+        values = np.einsum("ij,ij->j", block, image)
+        image -= block * values
+        worst = float(np.max(np.sqrt(np.einsum("ij,ij->j", image, image))))
+        del image
+        if worst <= tol * scale:
+            break
+    del precondition
     order_values = np.argsort(values, kind="stable")
     values, block = values[order_values], block[:, order_values]
     if worst > tol * scale:
