@@ -19,7 +19,7 @@ import numpy as np
 
 from ._util import fmt, machine, run_case, table
 
-SUITES = ("spectral", "linear", "lbfgs", "dask", "factor")
+SUITES = ("spectral", "linear", "lbfgs", "dask", "factor", "default", "lobpcg")
 
 SIZES = {
     "tiny": {
@@ -28,6 +28,8 @@ SIZES = {
         "adam_cap": 2.0,
         "dask": (4000, 8), "dask_k": 3, "dask_chunk": 1000, "timeout": 180,
         "factor": [("swiss_roll", 300), ("blob", 300)],
+        "default": [("swiss_roll", 2500), ("blob", 2500)], "default_repeats": {2500: 1},
+        "default_timeout": 180, "lobpcg": [("swiss_roll", 3000)],
     },
     "small": {
         "spectral": [("swiss_roll", 10_000), ("blob", 20_000)], "spectral_k": 8, "linear": (100_000, 128), "linear_k": 8,
@@ -36,6 +38,10 @@ SIZES = {
         "lbfgs_k": 8, "lbfgs_cap": 120.0, "adam_cap": 20.0,
         "dask": (1_000_000, 64), "dask_k": 8, "dask_chunk": None, "timeout": 600,
         "factor": [("swiss_roll", 10_000), ("blob", 20_000)],
+        "default": [("swiss_roll", 10_000), ("blob", 10_000), ("swiss_roll", 30_000),
+                    ("blob", 30_000)],
+        "default_repeats": {10_000: 3, 30_000: 2}, "default_timeout": 300,
+        "lobpcg": [("swiss_roll", 30_000)],
     },
     "large": {
         "spectral": [("swiss_roll", 10_000), ("swiss_roll", 100_000), ("swiss_roll", 1_000_000),
@@ -49,6 +55,11 @@ SIZES = {
         "dask": (10_000_000, 64), "dask_k": 8, "dask_chunk": None, "timeout": 600,
         "factor": [("swiss_roll", 10_000), ("swiss_roll", 100_000), ("blob", 20_000)],
         "arpack_timeout": 150,
+        "default": [("swiss_roll", 10_000), ("blob", 10_000), ("swiss_roll", 100_000),
+                    ("blob", 100_000), ("swiss_roll", 1_000_000), ("blob", 1_000_000)],
+        "default_repeats": {10_000: 3, 100_000: 2, 1_000_000: 1},
+        "default_timeout": 300, "default_timeout_1e6": 600,
+        "lobpcg": [("swiss_roll", 100_000), ("swiss_roll", 1_000_000)],
     },
 }
 
@@ -67,6 +78,16 @@ def _available_gib():
         return int(line.split()[1]) / 2**20
     except (OSError, StopIteration):
         return None
+
+
+#: Called by a suite with its rows so far, after each graph: ``main`` sets it to write
+#: the results files, so that a long run that is stopped keeps what it measured.
+_CHECKPOINT = None
+
+
+def _checkpoint(suite, rows):
+    if _CHECKPOINT is not None:
+        _CHECKPOINT(suite, rows)
 
 
 def _log(message):
@@ -244,6 +265,108 @@ def suite_factor(cfg, tmp):
     return rows
 
 
+#: Solvers of suite ``default``: (label, target), run alternately on each graph.
+DEFAULT_CASES = (("spectral_ssl VICReg (auto)", "eigen:readme_vicreg"),
+                 ("sklearn SpectralEmbedding (defaults)", "eigen:sklearn_default"))
+
+
+def _graph_for(cfg, tmp, suite, dataset, n):
+    path = os.path.join(tmp, f"{suite}_{dataset}_{n}.npz")
+    _log(f"{suite}: building the kNN graph, {dataset}, N={n}")
+    graph = run_case("spectral:build_graph", {"n": n, "path": path, "dataset": dataset},
+                     cfg["timeout"])
+    return path, graph
+
+
+def suite_default(cfg, tmp):
+    """spectral_ssl's ``auto`` against scikit-learn's defaults, alternating, best of the repeats.
+
+    Each repeat runs both solvers in turn (so that a change of machine load hits
+    both); a solver that timed out is not repeated on that graph, nor run on a
+    larger graph of the same kind.
+    """
+    rows = []
+    timed_out = set()
+    K = cfg.get("spectral_k", 8)
+    for dataset, n in cfg["default"]:
+        path, graph = _graph_for(cfg, tmp, "default", dataset, n)
+        if graph.get("status") != "ok":
+            rows.append({"graph": dataset, "n": n, "method": "kNN graph", **graph})
+            continue
+        runs = {label: [] for label, _ in DEFAULT_CASES}
+        for repeat in range(cfg["default_repeats"][n]):
+            for label, target in DEFAULT_CASES:
+                if (dataset, label) in timed_out:
+                    continue
+                _log(f"default: {label}, {dataset}, N={n}, repeat {repeat + 1}")
+                limit = cfg["default_timeout_1e6"] if n >= 1_000_000 else cfg["default_timeout"]
+                result = run_case(target, {"path": path, "n_components": K}, limit)
+                runs[label].append(result)
+                if result.get("status") != "ok":
+                    timed_out.add((dataset, label))
+        here = []
+        for label, _ in DEFAULT_CASES:
+            done = [r for r in runs[label] if r.get("status") == "ok"]
+            if done:
+                best = min(done, key=lambda r: r["time_s"])
+                row = {**best, "times_s": [r["time_s"] for r in done],
+                       "peak_rss_mib": max(r["peak_rss_mib"] for r in done)}
+            elif runs[label]:
+                row = dict(runs[label][-1])
+            else:
+                row = {"status": "skipped (timed out at a smaller N)"}
+            here.append({"graph": dataset, "n": n, "nnz": graph["nnz"], "method": label, **row})
+        ours, theirs = here
+        if ours.get("status") == "ok" and theirs.get("status") == "ok":
+            ours["vs_sklearn"] = ours["time_s"] / theirs["time_s"]
+        elif ours.get("status") == "ok":
+            ours["vs_sklearn"] = f"sklearn: {theirs.get('status')}"
+        rows += here
+        os.remove(path)
+        _checkpoint("default", rows)
+    return rows
+
+
+#: Cases of suite ``lobpcg``: (label, target, params).
+LOBPCG_CASES = (
+    ("former spectral_ssl loop, block AMG (float32), RCM order", "eigen:lobpcg_inhouse", {}),
+    ("scipy lobpcg, block AMG (float32), RCM order, block 9 (spectral_ssl now)", "eigen:lobpcg_scipy",
+     {"block": 9}),
+    ("scipy lobpcg, block AMG (float32), RCM order, block 12", "eigen:lobpcg_scipy", {"block": 12}),
+    ("scipy lobpcg, pyamg aspreconditioner, RCM order, block 9", "eigen:lobpcg_scipy",
+     {"block": 9, "preconditioner": "pyamg"}),
+    ("scipy lobpcg, block AMG (float32), original order, block 9", "eigen:lobpcg_scipy",
+     {"block": 9, "reorder": False}),
+)
+
+
+def suite_lobpcg(cfg, tmp):
+    """spectral_ssl's LOBPCG loop against SciPy's lobpcg with the same preconditioner and order."""
+    if not _have("pyamg"):
+        return [{"graph": "-", "method": "lobpcg", "status": "skipped (pyamg, the amg extra, is not installed)"}]
+    rows = []
+    for dataset, n in cfg["lobpcg"]:
+        path, graph = _graph_for(cfg, tmp, "lobpcg", dataset, n)
+        if graph.get("status") != "ok":
+            rows.append({"graph": dataset, "n": n, "method": "kNN graph", **graph})
+            continue
+        here = []
+        for label, target, params in LOBPCG_CASES:
+            _log(f"lobpcg: {label}, {dataset}, N={n}")
+            here.append({"graph": dataset, "n": n, "method": label,
+                         **run_case(target, {"path": path, **params}, cfg["timeout"])})
+        reference = here[0]
+        ref_values = np.array(reference.get("eigenvalues", np.nan))
+        for row in here:
+            values = np.array(row.pop("eigenvalues", np.nan))
+            if row.get("status") == "ok" and reference.get("status") == "ok":
+                row["vs_inhouse"] = row["time_s"] / reference["time_s"]
+                row["eig_rel_diff"] = float(np.max(np.abs(values - ref_values) / np.abs(ref_values)))
+        rows += here
+        os.remove(path)
+    return rows
+
+
 def suite_dask(cfg, tmp):
     if not (_have("dask") and _have("distributed")):
         return [{"case": "dask", "status": "skipped (dask[array,distributed] not installed)"}]
@@ -308,7 +431,8 @@ def markdown(results):
     if results.get("merged"):
         out.append("")
         out.append("Suites run separately (merged): " + "; ".join(
-            f"{name} on {runs[name].get('date')} (load {runs[name].get('load_average')})"
+            f"{name} on {runs[name].get('date')} (load {runs[name].get('load_average')}, "
+            f"pyamg {runs[name].get('pyamg') or 'absent'})"
             for name in s if name in runs) + ".")
     if "spectral" in s:
         out += ["", "## (a) Non-parametric spectral embedding on a kNN graph", "",
@@ -360,6 +484,34 @@ def markdown(results):
                                     ("peak_rss_mib", "peak RSS (MiB)"),
                                     ("nnz_vs_symmetric", "entries / symmetric"),
                                     ("time_vs_symmetric", "time / symmetric")])]
+    if "default" in s:
+        out += ["", "## (f) The README install's default against scikit-learn's default", "",
+                ("`vicreg.optimal_representation(G, 8, invariance=1e-6)` (`solver=\"auto\"`) against "
+                 "`SpectralEmbedding(n_components=8, affinity=\"precomputed\")` (default eigen_solver: "
+                 "ARPACK), run alternately in separate processes; time = best of the repeats (`times`), "
+                 "`vs sklearn` = our best / scikit-learn's best; peak RSS = the largest of the repeats; "
+                 "`fill` = the predicted entries of ARPACK's factor per entry of L (computed without "
+                 "pyamg above N = 10^4, included in the time)."), "",
+                table(s["default"], [("graph", "graph"), ("n", "N"), ("method", "method"),
+                                     ("status", "status"), ("solver_used", "solver"),
+                                     ("preconditioner", "precond."), ("time_s", "time (s)"),
+                                     ("times_s", "times (s)"), ("vs_sklearn", "vs sklearn"),
+                                     ("peak_rss_mib", "peak RSS (MiB)"),
+                                     ("residual_rel", "residual_rel"),
+                                     ("predicted_fill", "fill"), ("nnz", "nnz(G)")])]
+    if "lobpcg" in s:
+        out += ["", "## (g) LOBPCG: spectral_ssl's former loop against SciPy's, same order and preconditioner", "",
+                ("Combinatorial L of the 10-NN graph, 9 pairs wanted (K = 8 plus one) on the complement "
+                 "of the constant vector, tol = 1e-10 x the largest row sum, seeded start; time includes "
+                 "the preconditioner's setup (`setup`); `vs loop` = time / the former loop's; "
+                 "`eig. rel. diff` against the loop's eigenvalues."), "",
+                table(s["lobpcg"], [("graph", "graph"), ("n", "N"), ("method", "method"),
+                                    ("status", "status"), ("block", "block"),
+                                    ("iterations", "iterations"), ("setup_s", "setup (s)"),
+                                    ("time_s", "time (s)"), ("vs_inhouse", "vs loop"),
+                                    ("peak_rss_mib", "peak RSS (MiB)"),
+                                    ("residual_rel", "residual_rel"),
+                                    ("eig_rel_diff", "eig. rel. diff")])]
     return "\n".join(out) + "\n"
 
 
@@ -391,6 +543,16 @@ def main(argv=None):
             results["suite_machine"] = previous.get("suite_machine", {
                 name: previous.get("machine") for name in results["suites"]})
     results.setdefault("suite_machine", {})
+    def write(name=None, rows=None):
+        if name is not None:
+            results["suites"][name] = rows
+        with open(os.path.join(args.out, "results.json"), "w") as f:
+            json.dump(results, f, indent=1)
+        with open(os.path.join(args.out, "results.md"), "w") as f:
+            f.write(markdown(results))
+
+    global _CHECKPOINT
+    _CHECKPOINT = write
     try:
         for name in suites:
             start = time.perf_counter()
@@ -398,11 +560,9 @@ def main(argv=None):
             results["suites"][name] = globals()[f"suite_{name}"](cfg, tmp)
             _log(f"{name}: done in {time.perf_counter() - start:.1f} s")
             # write as we go: a long run that is stopped keeps what it measured
-            with open(os.path.join(args.out, "results.json"), "w") as f:
-                json.dump(results, f, indent=1)
-            with open(os.path.join(args.out, "results.md"), "w") as f:
-                f.write(markdown(results))
+            write()
     finally:
+        _CHECKPOINT = None
         shutil.rmtree(tmp, ignore_errors=True)
     print(os.path.join(args.out, "results.md"))
     return 0

@@ -65,10 +65,10 @@ def build_graph(n, path, dataset="swiss_roll", seed=0):
             "peak_rss_mib": peak_rss_mib()}
 
 
-def _solver_description(solver, n):
+def _solver_description(solver, G):
     from spectral_ssl import linalg
 
-    used = linalg._resolve_solver(solver, n)
+    used = linalg._resolve_solver(solver, G.shape[0], G)
     precond = None
     if used == "lobpcg":
         precond = "amg" if linalg._pyamg() is not None else "jacobi"
@@ -118,7 +118,7 @@ def ssl_vicreg(path, n_components, solver):
     from spectral_ssl.methods import vicreg
 
     G = _load(path)
-    used, precond = _solver_description(solver, G.shape[0])
+    used, precond = _solver_description(solver, G)
     base = peak_rss_mib()
     start = time.perf_counter()
     rep = vicreg.optimal_representation(G, n_components, solver=solver, **HYPER)
@@ -140,7 +140,7 @@ def ssl_spectral_contrastive(path, n_components, solver):
     from spectral_ssl.methods import spectral_contrastive
 
     G = _load(path)
-    used, precond = _solver_description(solver, G.shape[0])
+    used, precond = _solver_description(solver, G)
     base = peak_rss_mib()
     start = time.perf_counter()
     # K + 1: the first direction is the trivial constant one (nu = 1), as sklearn drops it
@@ -159,7 +159,7 @@ def ssl_eigenmaps(path, n_components, solver, tol=None, normalized=False):
     from spectral_ssl import linalg, spectral
 
     G = _load(path)
-    used, precond = _solver_description(solver, G.shape[0])
+    used, precond = _solver_description(solver, G)
     base = peak_rss_mib()
     start = time.perf_counter()
     U, values = spectral.laplacian_eigenmaps(G, n_components, normalized=normalized, solver=solver,

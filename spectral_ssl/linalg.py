@@ -25,7 +25,6 @@ Conventions
   solver first computes the whole cluster, then keeps its first members.
 """
 
-import numbers
 import warnings
 
 import numpy as np
@@ -40,15 +39,25 @@ from ._validation import check_features, check_graph, check_n_components, check_
 #: solver when ``solver="auto"``; smaller ones with dense LAPACK ``eigh``.
 DENSE_MAX_SAMPLES = 2000
 
-#: With ``solver="auto"``, matrices with more samples than this use LOBPCG
-#: instead of ARPACK shift-invert. The sparse LU factor ARPACK needs fills in on
-#: graphs of volumes: on a 10-NN graph of a 3-D Gaussian, ARPACK took 2.5 s
-#: against LOBPCG's 0.37 s at N = 2e4 and 84 s against 3.7 s at N = 1e5 (one
-#: core). On a surface (swiss roll) ARPACK is a little faster at 1e4 (0.14 s
-#: against 0.17 s) and LOBPCG faster above (1.9 s against 2.6 s at 1e5, 29 s
-#: against 61 s at 1e6, with 1.6 GB against 3.0 GB); ARPACK's residuals are at
-#: round-off, LOBPCG's below its ``tol``. See ``benchmarks/``.
+#: With ``solver="auto"``, matrices with at most this many samples use ARPACK
+#: shift-invert; above it, LOBPCG with pyamg's AMG preconditioner when the
+#: ``amg`` extra is installed, else ARPACK unless its factor would fill in
+#: (``ARPACK_MAX_FILL``). See ``docs/performance.md`` and ``python -m benchmarks``.
 ARPACK_MAX_SAMPLES = 10000
+
+#: Without pyamg, ``solver="auto"`` above ``ARPACK_MAX_SAMPLES`` keeps ARPACK while
+#: the predicted entries of its sparse factor stay below this many times those of
+#: ``M`` (:func:`_predicted_fill`), and uses Jacobi-preconditioned LOBPCG above.
+#: Measured on one core of a shared machine: the factor of a 10-NN swiss roll (a
+#: surface) has 4.2 (N = 1e4) and 6.4 (1e5) times the entries of L, and ARPACK
+#: was 9 to 12 times faster than Jacobi-LOBPCG there; on a 3-D Gaussian blob (a
+#: volume) 32 (1e4: ARPACK took 0.8 times LOBPCG's time) and 62 (3e4: 2.1 times).
+#: Suite ``default`` of ``python -m benchmarks`` reports the prediction and the
+#: choice against scikit-learn's default.
+ARPACK_MAX_FILL = 30.0
+
+#: Sizes of the two breadth-first balls whose factors :func:`_predicted_fill` measures.
+FILL_BALLS = (2000, 4000)
 
 #: The ARPACK solver checks its eigen-residuals against this times the scale of
 #: ``M``: above it (a matrix that is not positive semi-definite, on which the
@@ -63,21 +72,13 @@ ARPACK_CHECK_RTOL = 1e-10
 #: the default of later calls.
 LOBPCG_RTOL = 1e-10
 
-#: Iterations of one LOBPCG run; up to ``LOBPCG_RESTARTS`` further runs continue
-#: from the block reached (without the previous search directions) when the
-#: residuals are not yet below the tolerance.
-LOBPCG_MAXITER = 500
-LOBPCG_RESTARTS = 3
+#: Largest number of iterations of one run of SciPy's LOBPCG (its own restarts included).
+LOBPCG_MAXITER = 2000
 
-#: Extra vectors in the LOBPCG block beyond the pairs that must converge. Their
-#: residuals are never checked; they widen the spectral gap that sets the
-#: convergence rate of the pairs that are.
-LOBPCG_GUARD = 3
-
-#: LOBPCG gives up (and warns) when its largest unconverged residual has not
-#: dropped below 0.9 times its best value for this many iterations: the
-#: tolerance asked for is below what round-off allows on this matrix.
-LOBPCG_STALL = 50
+#: SciPy's LOBPCG checks the residuals it updates along the iteration, at half the
+#: tolerance asked for; when those recomputed from ``M`` are still above it, up to
+#: this many further runs start from the block reached.
+LOBPCG_RESTARTS = 2
 
 #: The preconditioner approximates :math:`(M + s I)^{-1}` with
 #: :math:`s` = this times the scale of ``M``: the shift makes the singular
@@ -354,6 +355,16 @@ def _symmetric_factor(A):
                      options={"SymmetricMode": True})
 
 
+def _arpack_start(N):
+    """ARPACK's starting vector: a seeded standard normal vector.
+
+    Without one, ``eigsh`` draws its own random start, which changes from call to
+    call: the results then differ in the last bits (about 1e-14) between two
+    calls on the same matrix. A fixed start makes them bitwise reproducible.
+    """
+    return np.random.default_rng(0).standard_normal(N)
+
+
 def _smallest_sparse(M, count, scale):
     # Shift-invert around a point just below 0: M + shift*I is positive definite,
     # so ARPACK converges fast to the smallest end and the factor needs no pivoting.
@@ -361,22 +372,105 @@ def _smallest_sparse(M, count, scale):
     M = sp.csc_matrix(M)
     shifted = (M + shift * sp.identity(M.shape[0], format="csc")).tocsc()
     inverse = spla.LinearOperator(M.shape, matvec=_symmetric_factor(shifted).solve, dtype=np.float64)
-    values, vectors = spla.eigsh(M, k=count, sigma=-shift, which="LM", OPinv=inverse)
+    del shifted
+    v0 = _arpack_start(M.shape[0])
+    values, vectors = spla.eigsh(M, k=count, sigma=-shift, which="LM", OPinv=inverse, v0=v0)
+    del inverse
     if np.max(eigen_residuals(M, values, vectors)) > ARPACK_CHECK_RTOL * scale:
         # Diagonal pivots are only stable on a positive definite matrix; a
         # matrix that is not PSD after all gets SuperLU's pivoting factor.
-        values, vectors = spla.eigsh(M, k=count, sigma=-shift, which="LM")
+        values, vectors = spla.eigsh(M, k=count, sigma=-shift, which="LM", v0=v0)
     order = np.argsort(values)
     return values[order], vectors[:, order]
 
 
-def _resolve_solver(solver, n_samples):
-    """The solver ``"auto"`` stands for at this size (see :func:`smallest_eigenpairs`)."""
+def _breadth_first_ball(M, size, seed=0):
+    """The first ``size`` vertices a breadth-first search of the pattern of ``M`` reaches from ``seed``.
+
+    Level by level (each level in increasing index, so the ball is deterministic);
+    fewer vertices when the component of ``seed`` is smaller. Cost proportional to
+    the entries of the rows visited, not to ``N``.
+    """
+    M = sp.csr_matrix(M)
+    seen = np.zeros(M.shape[0], dtype=bool)
+    frontier = np.array([seed])
+    seen[seed] = True
+    found, count = [frontier], 1
+    while count < size and frontier.size:
+        reached = np.unique(M[frontier].indices)
+        frontier = reached[~seen[reached]]
+        seen[frontier] = True
+        found.append(frontier)
+        count += frontier.size
+    return np.sort(np.concatenate(found)[:size])
+
+
+def _ball_fill(M, ball):
+    """Entries of the symmetric-mode factor of the principal submatrix on ``ball``, per entry of it.
+
+    The factor of a diagonally dominant matrix with the same pattern (an unweighted
+    Laplacian plus the identity): with diagonal pivots the fill depends only on
+    the pattern.
+    """
+    pattern = sp.csr_matrix(M[ball][:, ball], dtype=np.float64)
+    pattern.setdiag(0.0)
+    pattern.eliminate_zeros()
+    pattern.data[:] = -1.0
+    degree = -np.asarray(pattern.sum(axis=1)).ravel()
+    A = (pattern + sp.diags(degree + 1.0)).tocsc()
+    factor = _symmetric_factor(A)
+    return (factor.L.nnz + factor.U.nnz) / A.nnz
+
+
+def _predicted_fill(M, n_samples=None):
+    r"""Predicted entries of ARPACK's factor of ``M`` (:func:`_symmetric_factor`) per entry of ``M``.
+
+    ``n_samples``: the size to predict at (default: that of ``M``).
+
+    Computed on two breadth-first balls of ``FILL_BALLS`` = (2000, 4000) vertices
+    around vertex 0 (in the largest connected component when vertex 0's is smaller):
+    with fills :math:`f_1, f_2` at sizes :math:`n_1, n_2`, the prediction at
+    :math:`N` is :math:`f_2 (N/n_2)^{lpha}`, :math:`lpha = \max(0,
+    \log(f_2/f_1)/\log(n_2/n_1))`. The growth exponent tells surfaces from
+    volumes: a nested-dissection factor has :math:`O(N\log N)` entries on a
+    2-D mesh and :math:`O(N^{4/3})` on a 3-D one (on 10-NN graphs: about 0.15
+    for a swiss roll, 0.5 to 0.6 for a 3-D Gaussian). Costs two small factors
+    (about 0.1 s), whatever ``N``. Deterministic: it depends on the pattern only.
+    """
+    small, large = FILL_BALLS
+    M = sp.csr_matrix(M)
+    seed = 0
+    ball = _breadth_first_ball(M, large, seed)
+    if ball.size < large:
+        _, labels = connected_components(M, directed=False)
+        seed = int(np.argmax(labels == np.argmax(np.bincount(labels))))
+        ball = _breadth_first_ball(M, large, seed)
+    if ball.size < large:
+        # every component has fewer vertices than the ball: the factor is block
+        # diagonal with blocks no larger than this one
+        return _ball_fill(M, ball)
+    inner = _breadth_first_ball(M, small, seed)
+    f_small, f_large = _ball_fill(M, inner), _ball_fill(M, ball)
+    alpha = max(0.0, np.log(f_large / f_small) / np.log(large / small))
+    n_samples = M.shape[0] if n_samples is None else n_samples
+    return f_large * (n_samples / large) ** alpha
+
+
+def _resolve_solver(solver, n_samples, matrix=None):
+    """The solver ``"auto"`` stands for (see :func:`smallest_eigenpairs`).
+
+    ``matrix``: the matrix (or graph: only its pattern is read) to be solved; without
+    it, the choice above ``ARPACK_MAX_SAMPLES`` assumes no fill guard (LOBPCG).
+    """
     if solver != "auto":
         return solver
     if n_samples <= DENSE_MAX_SAMPLES:
         return "dense"
-    return "arpack" if n_samples <= ARPACK_MAX_SAMPLES else "lobpcg"
+    if n_samples <= ARPACK_MAX_SAMPLES:
+        return "arpack"
+    if _pyamg() is not None or matrix is None:
+        return "lobpcg"
+    return "arpack" if _predicted_fill(matrix) <= ARPACK_MAX_FILL else "lobpcg"
 
 
 def _pyamg():
@@ -611,215 +705,18 @@ def lobpcg_preconditioner(M, shift):
     return spla.LinearOperator((N, N), matvec=matmat, matmat=matmat, dtype=np.float64), apply.kind
 
 
-def _svqb(gram, drop=1e-12, with_smallest=False):
-    r"""``T`` with :math:`T^\top \text{gram}\, T = I`: orthonormalises the block ``V`` (``gram = V^T V``) as ``V T``.
-
-    Scaled SVQB: the Gram matrix with unit diagonal is diagonalised, and
-    directions whose eigenvalue is below ``drop`` times the largest (numerically
-    dependent columns) are left out, so ``T`` may have fewer columns than rows.
-    """
-    d = np.sqrt(np.abs(np.diag(gram)))
-    d[d == 0] = 1.0
-    s, Q = np.linalg.eigh(gram / np.outer(d, d))
-    if s.size == 0 or s[-1] <= 0:
-        T, smallest = np.zeros((gram.shape[0], 0)), 0.0
-    else:
-        keep = s > drop * s[-1]
-        T, smallest = (Q[:, keep] / np.sqrt(s[keep])) / d[:, None], float(s[keep][0])
-    return (T, smallest) if with_smallest else T
-
-
-#: Rows per chunk of the LOBPCG block operations: a chunk of a few blocks stays
-#: in cache while it is combined, instead of one pass over memory per operation.
-_CHUNK_ROWS = 8192
-
-
-def _chunks(N):
-    return [slice(a, min(N, a + _CHUNK_ROWS)) for a in range(0, N, _CHUNK_ROWS)]
-
-
-def _view(buffer, rows, cols):
-    """A C-contiguous (rows, cols) array on the start of a flat buffer."""
-    return buffer[: rows * cols].reshape(rows, cols)
-
-
-def _sym(H):
-    return (H + H.T) / 2
-
-
-def _lobpcg(A, start, precondition, constraint, tol, n_check, *, maxiter, restarts, stall):
-    r"""Block LOBPCG for the smallest eigenpairs of the symmetric ``A``, in orthonormal-basis form.
-
-    Each iteration spans :math:`[X, P, W]`: the current Ritz vectors, the previous
-    search directions and the preconditioned residuals of the columns still
-    active, kept orthonormal to one another and to ``constraint`` (block
-    Gram-Schmidt, repeated when it cancelled most of a column, then SVQB), so
-    that the Rayleigh-Ritz step is a standard symmetric eigenproblem of size at
-    most :math:`3m`. Only :math:`[X, P, W]^\top A W` is a product over the
-    :math:`N` rows; the :math:`[X, P]` block carries over from the previous small
-    problem. :math:`AX` is recomputed from ``A`` for each residual (one sparse
-    product instead of storing and updating :math:`A[X, P]`). The first
-    ``n_check`` columns are checked against ``tol`` (absolute) and leave the
-    search once below it (soft locking); the others are guard vectors.
-    ``constraint``: a unit vector the iteration stays orthogonal to, or None.
-    ``start``: the initial block, or its number of columns for a standard
-    normal one from ``numpy.random.default_rng(0)`` (drawn in place, no copy).
-    ``precondition(R, norms, out)`` writes an approximation of :math:`A^{-1}R`
-    into ``out`` (``norms``: the column norms of ``R``). Block operations run
-    over row chunks (:data:`_CHUNK_ROWS`), several per pass over memory.
-
-    Returns
-    -------
-    values : ndarray, shape (m,)
-    vectors : ndarray, shape (N, m), orthonormal
-    worst : float
-        Largest residual among the first ``n_check`` columns at the last check.
-    """
-    N = A.shape[0]
-    m = start if isinstance(start, numbers.Integral) else start.shape[1]
-    chunks = _chunks(N)
-    y = None if constraint is None else constraint[:, None]
-
-    def project_out(V, against):
-        """``V -= B (B^T V)`` for each orthonormal block ``B``; squared column norms before, Gram after."""
-        against = [B for B in against if B.shape[1]]
-        before = np.zeros(V.shape[1])
-        coefficients = [np.zeros((B.shape[1], V.shape[1])) for B in against]
-        for rows in chunks:
-            v = V[rows]
-            before += np.einsum("ij,ij->j", v, v)
-            for B, c in zip(against, coefficients):
-                c += B[rows].T @ v
-        gram = np.zeros((V.shape[1], V.shape[1]))
-        for rows in chunks:
-            v = V[rows]
-            for B, c in zip(against, coefficients):
-                v -= B[rows] @ c
-            gram += v.T @ v
-        return before, gram
-
-    def orthonormalise(V, spare, against):
-        """Columns of ``V`` made orthonormal and orthogonal to ``against``: (result, free buffer)."""
-        for _ in range(3):
-            before, gram = project_out(V, against)
-            T, smallest = _svqb(gram, with_smallest=True)
-            out = _view(spare, N, T.shape[1])
-            for rows in chunks:
-                np.matmul(V[rows], T, out=out[rows])
-            V, spare = out, V.base
-            # Round-off leaves components along `against` of about eps times the
-            # factor by which a column shrank, amplified by the conditioning of
-            # the rest: repeat while that factor is large.
-            after = np.diag(gram)
-            shrink = np.sqrt(np.max(before / np.where(after > 0, after, np.inf)) / smallest) \
-                if T.shape[1] else 0.0
-            if T.shape[1] == 0 or shrink < 1e2:
-                break
-        return V, spare
-
-    fixed = [] if y is None else [y]
-    W_buf, spare_buf, P_buf = (np.empty(N * m) for _ in range(3))
-    X = _view(W_buf, N, m)
-    if isinstance(start, numbers.Integral):
-        np.random.default_rng(0).standard_normal(out=X)
-    else:
-        X[...] = start
-    del start
-    start, W_buf = orthonormalise(X, spare_buf, fixed)
-    X = start.copy()  # X keeps its own memory; the three buffers rotate below
-    spare_buf = start.base
-    del start
-    m = X.shape[1]
-    theta, C = np.linalg.eigh(_sym(X.T @ (A @ X)))
-    for rows in chunks:
-        X[rows] = X[rows] @ C
-    small = np.diag(theta)
-    checked = np.arange(m) < n_check
-    worst = np.inf
-    for run in range(1 + restarts):
-        P = _view(P_buf, N, 0)
-        small = small[:m, :m]
-        best, since_best = np.inf, 0
-        for _ in range(maxiter):
-            AX = A @ X
-            R = _view(W_buf, N, m)
-            squares = np.zeros(m)
-            for rows in chunks:
-                r = R[rows]
-                np.multiply(X[rows], theta, out=r)
-                np.subtract(AX[rows], r, out=r)
-                squares += np.einsum("ij,ij->j", r, r)
-            del AX
-            norms = np.sqrt(squares)
-            worst = float(np.max(norms[:n_check]))
-            if worst <= tol:
-                return theta, X, worst
-            if worst < 0.9 * best:
-                best, since_best = worst, 0
-            else:
-                since_best += 1
-                if since_best > stall:
-                    return theta, X, worst
-            active = np.flatnonzero((norms > tol) | ~checked)
-            if active.size < m:
-                R = np.ascontiguousarray(R[:, active])
-            W = _view(W_buf, N, active.size)
-            precondition(R, norms[active], out=W)
-            del R
-            W, spare_buf = orthonormalise(W, spare_buf, fixed + [X, P])
-            W_buf = W.base
-            w = W.shape[1]
-            if w == 0:
-                break  # no new direction: restart without P
-            AW = A @ W
-            p = P.shape[1]
-            k0 = m + p
-            k = k0 + w
-            rows_H = np.zeros((k, w))  # [X, P, W]^T A W
-            for rows in chunks:
-                aw = AW[rows]
-                rows_H[:m] += X[rows].T @ aw
-                if p:
-                    rows_H[m:k0] += P[rows].T @ aw
-                rows_H[k0:] += W[rows].T @ aw
-            del AW
-            H = np.empty((k, k))
-            H[:k0, :k0] = small
-            H[:, k0:] = rows_H
-            H[k0:, :k0] = rows_H[:k0].T
-            H = _sym(H)
-            values, C = np.linalg.eigh(H)
-            theta, Cx = values[:m], C[:, :m]
-            # Next P: the part of each active new Ritz vector outside the old X.
-            Cp = Cx[:, active]
-            Cp[:m] = 0.0
-            for _ in range(2):  # twice: the second pass removes what round-off left along Cx
-                Cp -= Cx @ (Cx.T @ Cp)
-                s, V = np.linalg.eigh(Cp.T @ Cp)
-                keep = s > 1e-20
-                Cp = Cp @ (V[:, keep] / np.sqrt(s[keep]))
-            P_new = _view(spare_buf, N, Cp.shape[1])
-            parts = [(X, slice(0, m)), (P, slice(m, k0)), (W, slice(k0, k))]
-            parts = [(B, s) for B, s in parts if B.shape[1]]
-            for rows in chunks:
-                blocks = [B[rows] for B, _ in parts]
-                new_p = sum(b @ Cp[s] for b, (_, s) in zip(blocks, parts))
-                new_x = sum(b @ Cx[s] for b, (_, s) in zip(blocks, parts))
-                P_new[rows] = new_p
-                X[rows] = new_x
-            P, P_buf, spare_buf = P_new, spare_buf, P_buf
-            Cn = np.hstack([Cx, Cp])
-            small = _sym(Cn.T @ H @ Cn)
-    return theta, X, worst
-
-
 def _smallest_lobpcg(M, count, scale, trivial, tol, reorder=True):
     """``count`` smallest eigenpairs of ``M`` on the complement of ``trivial``, residuals below ``tol * scale``.
 
-    ``M`` is reordered for locality (:func:`_locality_order`) and solved there by
-    :func:`_lobpcg` with ``LOBPCG_GUARD`` extra vectors and the preconditioner of
-    :func:`lobpcg_preconditioner`; the residuals of the ``count`` vectors
-    returned are recomputed from ``M`` and checked.
+    SciPy's ``scipy.sparse.linalg.lobpcg`` on ``M`` reordered for locality
+    (:func:`_locality_order`), with the unit vector along ``trivial`` as the
+    constraint ``Y``, the preconditioner of :func:`lobpcg_preconditioner` as
+    ``M``, a seeded standard normal start block of ``count`` columns (so results
+    are deterministic; the canonical basis then removes any dependence on the
+    start inside degenerate eigenspaces) and at most ``LOBPCG_MAXITER``
+    iterations. The residuals of the vectors returned are recomputed from ``M``
+    and checked. An in-house LOBPCG loop was no faster at equal residual (suite
+    ``lobpcg`` of ``python -m benchmarks``, see ``docs/performance.md``).
     """
     M = sp.csr_matrix(M, dtype=np.float64)
     N = M.shape[0]
@@ -827,26 +724,30 @@ def _smallest_lobpcg(M, count, scale, trivial, tol, reorder=True):
     if order is not None:
         M = _symmetric_permutation(M, order)
         trivial = None if trivial is None else trivial[order]
-    constraint = None
-    if trivial is not None:
-        constraint = trivial / np.linalg.norm(trivial)
-    precondition = _make_preconditioner(M, PRECONDITIONER_SHIFT * scale)
-    available = N - (trivial is not None)
-    size = min(count + LOBPCG_GUARD, max(count, available // 3))
-    # A fixed start (a seeded standard normal block): results are deterministic
-    # (the canonical basis then removes any dependence on the start inside
-    # degenerate eigenspaces).
-    _, block, _ = _lobpcg(M, size, precondition, constraint, tol * scale, count,
-                          maxiter=LOBPCG_MAXITER, restarts=LOBPCG_RESTARTS, stall=LOBPCG_STALL)
+    constraint = None if trivial is None else (trivial / np.linalg.norm(trivial))[:, None]
+    precondition, _ = lobpcg_preconditioner(M, PRECONDITIONER_SHIFT * scale)
+    block = np.random.default_rng(0).standard_normal((N, count))
+    for _ in range(1 + LOBPCG_RESTARTS):
+        with warnings.catch_warnings():
+            # SciPy warns in its own words when it stops above tol (and of
+            # ill-conditioned Gram matrices near round-off); the check below
+            # recomputes the residuals from M and warns in this package's.
+            warnings.simplefilter("ignore", UserWarning)
+            warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
+            _, block = spla.lobpcg(M, block, M=precondition, Y=constraint, tol=tol * scale / 2,
+                                   maxiter=LOBPCG_MAXITER, largest=False)
+        # The Ritz vectors, their Rayleigh quotients and residuals recomputed from
+        # M: what is returned is what is certified.
+        block = np.ascontiguousarray(block[:, :count])
+        block /= np.linalg.norm(block, axis=0)
+        image = M @ block
+        values = np.einsum("ij,ij->j", block, image)
+        image -= block * values
+        worst = float(np.max(np.sqrt(np.einsum("ij,ij->j", image, image))))
+        del image
+        if worst <= tol * scale:
+            break
     del precondition
-    # The checked (orthonormal) Ritz vectors, their Rayleigh quotients and
-    # residuals recomputed from M: what is returned is what is certified.
-    block = np.ascontiguousarray(block[:, :count])
-    image = M @ block
-    values = np.einsum("ij,ij->j", block, image)
-    image -= block * values
-    worst = float(np.max(np.sqrt(np.einsum("ij,ij->j", image, image))))
-    del image
     order_values = np.argsort(values, kind="stable")
     values, block = values[order_values], block[:, order_values]
     if worst > tol * scale:
@@ -927,12 +828,12 @@ def smallest_eigenpairs(M, n_components, *, trivial=None, solver="auto", tol=Non
         faster than :math:`\mathrm{nnz}` on large graphs). Its residuals are
         checked: above ``ARPACK_CHECK_RTOL`` times the scale of ``M`` (a
         matrix that is not PSD), it solves again with a pivoting LU.
-        ``"lobpcg"``: block LOBPCG (Knyazev's locally optimal block
-        preconditioned conjugate gradient) with ``trivial`` as a hard
-        constraint (the iteration never leaves its orthogonal complement), on
+        ``"lobpcg"``: SciPy's block LOBPCG (Knyazev's locally optimal block
+        preconditioned conjugate gradient) with ``trivial`` as the constraint
+        ``Y`` (the iteration never leaves its orthogonal complement), on
         ``M`` reordered by reverse Cuthill-McKee for memory locality. The block
-        holds the pairs wanted, one more (to see whether a degenerate cluster is
-        cut) and ``LOBPCG_GUARD`` (3) unchecked guard vectors. The
+        holds the pairs wanted and one more (to see whether a degenerate cluster
+        is cut). The
         preconditioner approximates :math:`(M + sI)^{-1}`, :math:`s` =
         ``PRECONDITIONER_SHIFT`` times the scale of ``M``: one block V-cycle of
         pyamg's smoothed aggregation AMG when pyamg is installed (the ``amg``
@@ -947,7 +848,9 @@ def smallest_eigenpairs(M, n_components, *, trivial=None, solver="auto", tol=Non
         dense solver takes over for ``N <= DENSE_FALLBACK_MAX_SAMPLES``
         (20000) and a ``ValueError`` is raised above.
         ``"auto"``: dense when ``N <= DENSE_MAX_SAMPLES`` (2000), ARPACK when
-        ``N <= ARPACK_MAX_SAMPLES`` (10000), LOBPCG above.
+        ``N <= ARPACK_MAX_SAMPLES`` (10000); above, LOBPCG when pyamg is
+        installed, else ARPACK unless its factor is predicted to have more than
+        ``ARPACK_MAX_FILL`` (30) times the entries of ``M`` (then LOBPCG).
     tol : float, optional
         Accuracy of the LOBPCG solver: every pair returned has
         :math:`\lVert M u - \lambda u\rVert \le \text{tol}\cdot s_M`
@@ -989,7 +892,7 @@ def _smallest_eigenpairs(M, n_components, *, trivial=None, solver="auto", tol=No
     n_components = check_n_components(
         n_components, available, what="the number of non-trivial eigenvectors (N - 1)"
     )
-    solver = _resolve_solver(solver, N)
+    solver = _resolve_solver(solver, N, M)
     if solver == "dense" and sp.issparse(M):
         M = M.toarray()  # documented: the dense solver needs the dense matrix
     scale = _matrix_scale(M)
@@ -1041,9 +944,10 @@ def _smallest_pairs(M, n_components, trivial, solver, tol, scale, reorder):
     N = M.shape[0]
     available = N - (trivial is not None)
     # Compute a few more pairs than needed so that a degenerate cluster cut at
-    # n_components is seen whole; grow until the cut falls in a gap. LOBPCG
-    # converges one more pair only (its guard vectors are never converged).
-    count = min(N, n_components + (trivial is not None) + (1 if solver == "lobpcg" else 4))
+    # n_components is seen whole; grow until the cut falls in a gap. The
+    # iterative solvers compute one more pair only (each extra pair costs them
+    # work; LOBPCG's guard vectors are never converged), the dense one four.
+    count = min(N, n_components + (trivial is not None) + (4 if solver == "dense" else 1))
     while True:
         # LOBPCG runs on the complement of `trivial` directly: its block holds
         # non-trivial vectors only, and it wants at least 5 times its size left.
@@ -1110,7 +1014,7 @@ def _laplacian_eigenpairs(G, n_components, *, kind="combinatorial", solver="auto
         shortcut = _component_null_space(G, n_components)
         if shortcut is not None:
             return shortcut
-    solver = _resolve_solver(solver, N)
+    solver = _resolve_solver(solver, N, G)
     order = None
     if solver == "lobpcg":
         # Reorder G itself: the Laplacian is then built in the local order, and

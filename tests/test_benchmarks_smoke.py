@@ -32,10 +32,11 @@ def tiny_run(tmp_path_factory):
 def test_results_files_exist_and_parse(tiny_run):
     results = json.loads((tiny_run / "results.json").read_text())
     assert results["sizes"] == "tiny"
-    assert set(results["suites"]) == {"spectral", "linear", "lbfgs", "dask", "factor"}
+    assert set(results["suites"]) == {"spectral", "linear", "lbfgs", "dask", "factor", "default",
+                                      "lobpcg"}
     text = (tiny_run / "results.md").read_text()
     assert text.startswith("# spectral_ssl benchmarks")
-    for heading in ("## (a)", "## (b)", "## (c)", "## (d)", "## (e)"):
+    for heading in ("## (a)", "## (b)", "## (c)", "## (d)", "## (e)", "## (f)", "## (g)"):
         assert text.count(heading) == 1
     # every table row has as many cells as its header
     for block in text.split("\n\n"):
@@ -106,3 +107,27 @@ def test_factor_cases_ran_and_the_symmetric_factor_is_smaller(tiny_run):
         # both orderings are deterministic on the seeded graphs: the symmetric one fills in less
         assert 0 < symmetric["factor_nnz"] < default["factor_nnz"]
         assert default["nnz_vs_symmetric"] == default["factor_nnz"] / symmetric["factor_nnz"]
+
+
+def test_default_cases_ran_and_reached_round_off(tiny_run):
+    rows = json.loads((tiny_run / "results.json").read_text())["suites"]["default"]
+    assert [(r["graph"], r["method"].split()[0]) for r in rows] == [
+        ("swiss_roll", "spectral_ssl"), ("swiss_roll", "sklearn"), ("blob", "spectral_ssl"), ("blob", "sklearn")]
+    assert all(r["status"] == "ok" and r["peak_rss_mib"] > 0 for r in rows)
+    for ours, theirs in zip(rows[::2], rows[1::2]):
+        # N = 2500: `auto` is ARPACK, at round-off like scikit-learn's ARPACK
+        assert ours["solver_used"] == "arpack"
+        assert ours["residual_rel"] < 1e-13 and theirs["residual_rel"] < 1e-13
+        assert ours["vs_sklearn"] == ours["time_s"] / theirs["time_s"]
+        assert ours["time_s"] == min(ours["times_s"])
+
+
+@pytest.mark.extra
+def test_lobpcg_cases_agree_at_the_tolerance(tiny_run):
+    rows = json.loads((tiny_run / "results.json").read_text())["suites"]["lobpcg"]
+    if rows[0]["status"].startswith("skipped"):
+        pytest.skip("pyamg is not installed (the amg extra): the suite records that it was skipped")
+    assert len(rows) == 5 and all(r["status"] == "ok" for r in rows)
+    for row in rows:
+        assert row["residual_rel"] <= 1e-10  # every variant stops at tol = 1e-10
+        assert row["eig_rel_diff"] < 1e-8  # and finds the same eigenvalues

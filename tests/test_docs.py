@@ -134,14 +134,18 @@ def test_performance_page_states_the_solver_thresholds_of_the_code():
     from spectral_ssl import linalg
 
     text = (DOCS / "performance.md").read_text(encoding="utf-8")
-    rows = re.findall(r"^\| (up to [\d ]+|[\d ]+ to [\d ]+|above [\d ]+) \| (\w+)", text, re.M)
-    bounds = {solver: [int(n.replace(" ", "")) for n in re.findall(r"\d[\d ]*\d|\d", size)]
-              for size, solver in rows}
+    rows = re.findall(r"^\| (up to [\d ]+|[\d ]+ to [\d ]+|above [\d ]+)(, with(?:out)? pyamg)? \| (\w+)",
+                      text, re.M)
+    bounds = {solver + extra: [int(n.replace(" ", "")) for n in re.findall(r"\d[\d ]*\d|\d", size)]
+              for size, extra, solver in rows}
     assert bounds == {
         "dense": [linalg.DENSE_MAX_SAMPLES],
         "ARPACK": [linalg.DENSE_MAX_SAMPLES + 1, linalg.ARPACK_MAX_SAMPLES],
-        "LOBPCG": [linalg.ARPACK_MAX_SAMPLES],
+        "LOBPCG, with pyamg": [linalg.ARPACK_MAX_SAMPLES],
+        "ARPACK, without pyamg": [linalg.ARPACK_MAX_SAMPLES],
     }, rows
+    # the fill guard of the README install
+    assert f"more than {linalg.ARPACK_MAX_FILL:g} times the entries" in text
     assert f"default {linalg.LOBPCG_RTOL:.0e}" in text  # "default 1e-10"
     # the measured tables are included from the committed benchmark results
     assert "{include} ../benchmarks/results/results.md" in text

@@ -191,6 +191,25 @@ def test_arpack_residuals_at_round_off_on_a_knn_laplacian():
     np.testing.assert_allclose(values, reference, rtol=1e-10, atol=1e-13 * scale)
 
 
+def test_auto_arpack_is_bitwise_reproducible_between_two_calls(monkeypatch):
+    # N = 2500 > DENSE_MAX_SAMPLES: `auto` runs ARPACK. Its own random start made two
+    # calls in one process differ by about 4e-14; a seeded start makes them identical.
+    calls = []
+    original = linalg._smallest_sparse
+    monkeypatch.setattr(linalg, "_smallest_sparse",
+                        lambda *args: calls.append(args[1]) or original(*args))
+    G = graphs.knn(np.random.default_rng(5).normal(size=(2500, 3)), 8)
+    first = linalg.laplacian_eigenpairs(G, 6)
+    second = linalg.laplacian_eigenpairs(G, 6)
+    assert len(calls) == 2
+    assert np.array_equal(first[0], second[0]) and np.array_equal(first[1], second[1])
+    L = linalg.laplacian(G, kind="normalized")
+    trivial = np.sqrt(np.asarray(G.sum(axis=1)).ravel())
+    a = linalg.smallest_eigenpairs(L, 4, trivial=trivial, solver="arpack")
+    b = linalg.smallest_eigenpairs(L, 4, trivial=trivial, solver="arpack")
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+
+
 def _swap_pairs_matrix(n):
     """Symmetric and indefinite, with a zero diagonal: LU without pivoting is unstable on it."""
     swaps = sp.kron(sp.identity(n // 2), sp.csr_matrix([[0.0, 1.0], [1.0, 0.0]]))

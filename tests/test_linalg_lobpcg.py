@@ -100,31 +100,77 @@ def test_methods_accept_the_lobpcg_solver():
     assert abs(sc_lob.loss - sc_dense.loss) <= 1e-8 * abs(sc_dense.loss)
 
 
-def test_auto_uses_lobpcg_above_the_arpack_threshold(monkeypatch):
+def _spy_solvers(monkeypatch):
     calls = []
-    original = linalg._smallest_lobpcg
+    for name in ("_smallest_lobpcg", "_smallest_sparse"):
+        original = getattr(linalg, name)
 
-    def spy(*args, **kwargs):
-        calls.append(args[1])
-        return original(*args, **kwargs)
+        def spy(*args, _name=name, _original=original, **kwargs):
+            calls.append((_name, args[1]))
+            return _original(*args, **kwargs)
 
-    monkeypatch.setattr(linalg, "_smallest_lobpcg", spy)
+        monkeypatch.setattr(linalg, name, spy)
+    return calls
+
+
+def test_auto_uses_amg_lobpcg_above_the_arpack_threshold_with_pyamg(monkeypatch):
+    calls = _spy_solvers(monkeypatch)
     monkeypatch.setattr(linalg, "DENSE_MAX_SAMPLES", 100)
     monkeypatch.setattr(linalg, "ARPACK_MAX_SAMPLES", 300)
-    linalg.laplacian_eigenpairs(knn_graph(n=250), 3)   # arpack
-    assert calls == []
-    # lobpcg: the 3 pairs plus one more converged (to see a cut cluster); the
-    # LOBPCG_GUARD guard vectors are internal to the block
+    monkeypatch.setattr(linalg, "_pyamg", lambda: None)
+    linalg.laplacian_eigenpairs(knn_graph(n=250), 3)
+    # arpack: the 3 pairs, the trivial one and one more (to see a cut cluster)
+    assert calls == [("_smallest_sparse", 5)]
+    calls.clear()
+    # with pyamg (a stand-in: only its presence is read here), lobpcg above the
+    # threshold: the 3 pairs plus one more (to see a cut cluster)
+    monkeypatch.setattr(linalg, "_pyamg", lambda: object())
+    monkeypatch.setattr(linalg, "_make_preconditioner", linalg._JacobiPreconditioner)
     linalg.laplacian_eigenpairs(knn_graph(n=400), 3)
-    assert calls == [4]
+    assert calls == [("_smallest_lobpcg", 4)]
     assert linalg._resolve_solver("auto", 50) == "dense"
     assert linalg._resolve_solver("auto", 301) == "lobpcg"
+
+
+@pytest.mark.parametrize("max_fill, expected", [(0.0, "_smallest_lobpcg"), (np.inf, "_smallest_sparse")])
+def test_auto_without_pyamg_keeps_arpack_unless_its_factor_fills_in(monkeypatch, max_fill, expected):
+    calls = _spy_solvers(monkeypatch)
+    monkeypatch.setattr(linalg, "DENSE_MAX_SAMPLES", 100)
+    monkeypatch.setattr(linalg, "ARPACK_MAX_SAMPLES", 300)
+    monkeypatch.setattr(linalg, "_pyamg", lambda: None)
+    monkeypatch.setattr(linalg, "ARPACK_MAX_FILL", max_fill)
+    G = knn_graph(n=400)
+    vd, Ud = linalg.laplacian_eigenpairs(G, 3, solver="dense")
+    v, U = linalg.laplacian_eigenpairs(G, 3)
+    assert [name for name, _ in calls] == [expected]
+    np.testing.assert_allclose(v, vd, rtol=1e-8)
+    assert max_angle(U, Ud) < 1e-6
+    calls.clear()
+    linalg.smallest_eigenpairs(linalg.laplacian(G), 3, trivial=np.ones(400))
+    assert [name for name, _ in calls] == [expected]
+
+
+def test_predicted_fill_tells_a_surface_from_a_volume():
+    # 10-NN graphs of 6000 points: a swiss roll (a 2-D surface) and a 3-D Gaussian
+    # (a volume). Their factors' entries grow like N log N and N^(4/3): at N = 1e5
+    # the swiss roll's stays under ARPACK_MAX_FILL (6.4 times nnz(L) measured),
+    # the blob's far above it (more than 62, the value measured at 3e4).
+    from sklearn.datasets import make_swiss_roll
+
+    roll = graphs.knn(make_swiss_roll(6000, noise=0.05, random_state=0)[0], 10)
+    blob = graphs.knn(np.random.default_rng(0).standard_normal((6000, 3)), 10)
+    surface = linalg._predicted_fill(roll, 100_000)
+    volume = linalg._predicted_fill(blob, 100_000)
+    assert 3.0 < surface < 10.0 < linalg.ARPACK_MAX_FILL < 60.0 < volume
+    # deterministic: the pattern alone decides
+    assert linalg._predicted_fill(blob, 100_000) == volume
+    # a graph whose components are all smaller than the balls: the fill of one whole component
+    assert 1.0 <= linalg._predicted_fill(blocks([40, 50, 60])) < 3.0
 
 
 def test_lobpcg_warns_when_it_does_not_converge(monkeypatch):
     monkeypatch.setattr(linalg, "_pyamg", lambda: None)
     monkeypatch.setattr(linalg, "LOBPCG_MAXITER", 2)
-    monkeypatch.setattr(linalg, "LOBPCG_RESTARTS", 0)
     with pytest.warns(RuntimeWarning, match="LOBPCG stopped with a largest eigen-residual"):
         linalg.laplacian_eigenpairs(knn_graph(n=600), 5, solver="lobpcg")
 
@@ -240,3 +286,11 @@ def test_lobpcg_warns_when_the_tolerance_is_below_round_off():
     G = knn_graph(n=600, seed=11)
     with pytest.warns(RuntimeWarning, match="LOBPCG stopped with a largest eigen-residual"):
         linalg.laplacian_eigenpairs(G, 4, solver="lobpcg", tol=1e-18)
+
+
+def test_lobpcg_is_bitwise_reproducible_between_two_calls(preconditioner):
+    # seeded start block (and seeded AMG hierarchy): two calls give the same bits
+    G = knn_graph(n=600, seed=4)
+    first = linalg.laplacian_eigenpairs(G, 5, solver="lobpcg")
+    second = linalg.laplacian_eigenpairs(G, 5, solver="lobpcg")
+    assert np.array_equal(first[0], second[0]) and np.array_equal(first[1], second[1])
