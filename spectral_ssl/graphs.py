@@ -34,7 +34,7 @@ def check(G):
     >>> check(np.array([[0, 1], [0, 0]]))
     Traceback (most recent call last):
     ...
-    ValueError: G is not symmetric (max |G - G.T| = 1); symmetrise it, e.g. (G + G.T) / 2 or G.maximum(G.T).
+    ValueError: G is not symmetric (max |G - G.T| = 1; G[0, 1] = 1.0 but G[1, 0] = 0); symmetrise it, e.g. (G + G.T) / 2 or G.maximum(G.T).
     """
     return check_graph(G)
 
