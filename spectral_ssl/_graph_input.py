@@ -9,6 +9,8 @@ converts anything; duplicates are summed, as scipy defines them. The memory a
 conversion needs is compared with :mod:`spectral_ssl.memory`'s budget first.
 """
 
+from types import SimpleNamespace
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -175,6 +177,39 @@ def _stored_entries(G):
         return 0
 
 
+def check_graph_size(n_samples, n_entries, name):
+    """Refuse, before any allocation, a graph whose arrays would exceed the memory budget.
+
+    Counts what a graph of ``n_samples`` nodes and ``n_entries`` stored weights
+    costs while it is converted and checked: index pointers and degrees (4
+    arrays of ``N + 1`` words) and five copies of its entries (weight and index).
+    """
+    memory.check(8.0 * 4 * (n_samples + 1) + 40.0 * n_entries, call=f"reading the graph {name}",
+                 need=f"the arrays of a graph of {n_samples} samples with {n_entries} stored entries",
+                 alternative="check the shape and entries the graph declares (a file's header may "
+                             "claim far more samples than it holds)")
+
+
+def arrays_to_csr(fmt, shape, arrays, name):
+    """A CSR float64 matrix from the arrays of a sparse format read from a file, checked first.
+
+    ``arrays`` maps the names scipy stores (``data``, ``indices``, ``indptr``,
+    ``row``, ``col``, ``offsets``) to numpy arrays; nothing of scipy sees them
+    before they are checked.
+    """
+    fmt = str(fmt)
+    if fmt not in ("csr", "csc", "coo", "bsr", "dia"):
+        raise ValueError(f"{name} is stored in the sparse format {fmt!r}, which cannot be read; "
+                         f"save it with scipy.sparse.save_npz(path, G.tocsr()).")
+    shape = np.asarray(shape)
+    if shape.shape != (2,) or shape.dtype.kind not in "iu" or np.any(shape < 0):
+        raise _structure_error(name, fmt, f"its shape must be two non-negative integers, got {shape.tolist()}")
+    data = np.asarray(arrays.get("data", np.zeros(0)))
+    stand_in = SimpleNamespace(format=fmt, shape=tuple(int(v) for v in shape), dtype=data.dtype,
+                               nnz=data.shape[0] if data.ndim else 0, **arrays)
+    return sparse_to_csr(stand_in, name)
+
+
 def sparse_to_csr(G, name):
     """A new CSR float64 matrix equal to the sparse ``G``, after checking its index arrays."""
     shape = tuple(G.shape)
@@ -187,11 +222,7 @@ def sparse_to_csr(G, name):
                         f"numbers (booleans, integers or floats).")
     if shape[0] != shape[1]:
         raise ValueError(f"{name} must be square (n_samples, n_samples), got shape {shape}.")
-    n = shape[0]
-    memory.check(8.0 * 4 * (n + 1) + 40.0 * _stored_entries(G), call=f"check_graph({name})",
-                 need=f"the arrays of a {n} x {n} graph with {_stored_entries(G)} stored entries",
-                 alternative="check the shape and entries the graph declares (a file's header may "
-                             "claim far more samples than it holds)")
+    check_graph_size(shape[0], _stored_entries(G), name)
     reader = _READERS.get(G.format)
     if reader is None:
         raise TypeError(f"{name} is a scipy.sparse matrix of the unknown format {G.format!r}; "
