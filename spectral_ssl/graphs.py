@@ -167,6 +167,9 @@ def knn(X, n_neighbors=10, *, symmetrize="union"):
     X = check_features(X)
     check_option(symmetrize, name="symmetrize", options=("union", "mutual"))
     n_neighbors = _check_neighbors(n_neighbors, X.shape[0])
+    largest = np.max(np.abs(X))
+    if largest > 2.0**500:  # squared distances would overflow: scale by a power of 2 (exact)
+        X = X * 2.0 ** -int(np.ceil(np.log2(largest)))
     A = NearestNeighbors(n_neighbors=n_neighbors).fit(X).kneighbors_graph(mode="connectivity")
     A = sp.csr_matrix(A, dtype=np.float64)
     G = A.maximum(A.T) if symmetrize == "union" else A.minimum(A.T)
@@ -208,6 +211,9 @@ def gaussian(X, bandwidth, n_neighbors=None):
     >>> float(G[0, 1]) == float(np.exp(-0.5))
     True
     """
+    if n_neighbors is None:  # every pair: N x N dense before the sparse copy
+        memory.check_pairwise(X, call="graphs.gaussian", copies=5,
+                              alternative="pass n_neighbors= to keep only the k-NN pairs (O(N k) memory)")
     X = check_features(X)
     bandwidth = check_scalar(bandwidth, name="bandwidth", low=0.0, low_inclusive=False)
     if n_neighbors is None:

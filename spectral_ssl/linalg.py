@@ -34,6 +34,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from scipy.sparse.csgraph import connected_components, reverse_cuthill_mckee
 
+from . import memory
 from ._validation import check_features, check_graph, check_n_components, check_option, check_scalar
 
 #: Graphs with more samples than this are solved with the sparse iterative
@@ -1389,6 +1390,8 @@ def median_bandwidth(X):
 
     The default rbf bandwidth when none is given (the "median heuristic").
     """
+    memory.check_pairwise(X, call="linalg.median_bandwidth", copies=3,
+                          alternative="pass bandwidth= (e.g. the median distance of a subsample of X)")
     X = check_features(X)
     sq = np.sum(X**2, 1)
     dist = np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2 * X @ X.T, 0.0))

@@ -39,8 +39,11 @@ spectral_ssl.memory.MemoryBudgetError: example() would need 7.6 MiB (a 1000 x 10
 """
 
 import contextlib
+import numbers
 import os
 import re
+
+import numpy as np
 
 #: The environment variable holding the budget (``"4GiB"``, ``"50%"``, ...).
 ENVIRONMENT_VARIABLE = "SPECTRAL_SSL_MEMORY_BUDGET"
@@ -205,6 +208,31 @@ def check_square(n_samples, *, call, copies=1, alternative):
     check(8.0 * copies * n * n, call=call, need=f"{what} of {n} x {n} float64", alternative=alternative)
 
 
-__all__ = ["MemoryBudgetError", "budget", "set_budget", "budget_limit", "check", "check_square",
+#: The scalable alternatives named when a method's N x N step does not fit.
+SIMCLR_ALTERNATIVE = ("SimCLR's loss compares all N x N pairs of samples: use VICReg or spectral "
+                      "contrastive (sparse closed forms), or a subsample")
+KERNEL_ALTERNATIVE = ("the kernel regime needs the N x N Gram matrix: use regime='linear' on explicit "
+                      "features (e.g. sklearn.kernel_approximation.Nystroem(n_components=1000)"
+                      ".fit_transform(X)), or a subsample")
+
+
+def check_pairwise(samples, *, call, copies, alternative):
+    """:func:`check_square` for the samples of ``samples`` (an array, a graph, or their count).
+
+    The one-line guard at the start of a function that builds ``copies`` dense
+    ``N x N`` float64 matrices. An object whose length cannot be read is let
+    through: the function's own validation then says what is wrong with it.
+    """
+    if isinstance(samples, numbers.Integral):
+        n = int(samples)
+    else:
+        try:
+            n = int(np.shape(samples)[0])
+        except Exception:  # noqa: BLE001 - not an array: validated (and refused) by the caller
+            return
+    check_square(n, call=call, copies=copies, alternative=alternative)
+
+
+__all__ = ["check_pairwise", "MemoryBudgetError", "budget", "set_budget", "budget_limit", "check", "check_square",
            "parse_size", "available_memory", "format_bytes", "ENVIRONMENT_VARIABLE",
            "DEFAULT_FRACTION"]
