@@ -189,11 +189,6 @@ def check_mtx_header(handle, size, argument, name):
                                          f"got {line.decode('ascii', 'replace').strip()[:80]!r}")
     n_rows, n_cols = int(words[0]), int(words[1])
     stored = int(words[2]) if layout == "coordinate" else n_rows * n_cols
-    remaining = size - handle.tell()
-    smallest_line = 4 if layout == "coordinate" else 2  # "1 1\n" (pattern), "0\n"
-    if stored * smallest_line > remaining:
-        raise _mtx_error(argument, name, f"its size line declares {stored} entries but only "
-                                         f"{remaining} bytes follow: truncated or damaged")
     entries = stored * (2 if symmetry != "general" else 1)
     bytes_needed = 8.0 * 4 * (max(n_rows, n_cols) + 1) + 40.0 * entries
     if layout == "array":
@@ -201,6 +196,11 @@ def check_mtx_header(handle, size, argument, name):
     memory.check(bytes_needed, call=f"reading {argument} {name!r}",
                  need=f"a {n_rows} x {n_cols} matrix with {entries} entries as its size line declares",
                  alternative="check the file (a header may claim far more than the file holds)")
+    remaining = size - handle.tell()
+    smallest_line = 4 if layout == "coordinate" else 2  # "1 1\n" (pattern), "0\n"
+    if stored * smallest_line > remaining:
+        raise _mtx_error(argument, name, f"its size line declares {stored} entries but only "
+                                         f"{remaining} bytes follow: truncated or damaged")
     return n_rows, n_cols, entries
 
 

@@ -394,10 +394,9 @@ def _save_solve_outputs(args, rep, regime):
                              coef0=k.coef0)
             option = "--out"
     except FileExistsError as error:
-        which = "--out" if error.filename in (None, args.out) else "--params"
-        raise OSError(f"{which}: {error.filename or args.out!r} was created by someone else while "
-                      f"this command ran; nothing was written. Run again, with --force to "
-                      f"replace it.") from None
+        which, path = ("--params", args.params) if error.filename2 == args.params else ("--out", args.out)
+        raise OSError(f"{which}: {path!r} was created by someone else while this command ran; "
+                      f"nothing was written. Run again, with --force to replace it.") from None
     except OSError as error:
         path = args.out if option == "--out" else args.params
         raise OSError(f"{option}: cannot write {path!r} ({error.strerror or error}); check the "
@@ -561,7 +560,10 @@ def main(argv=None):
     except Exception as error:  # noqa: BLE001 -- one clear line instead of a traceback
         if args.debug:
             raise
-        kind = "" if isinstance(error, (ValueError, TypeError, OSError)) else f"{type(error).__name__}: "
+        from .memory import MemoryBudgetError
+
+        expected = (ValueError, TypeError, OSError, MemoryBudgetError)  # messages that say it all
+        kind = "" if isinstance(error, expected) else f"{type(error).__name__}: "
         print(f"{PROG} {args.command}: error: {kind}{error}", file=sys.stderr)
         return 1
 
