@@ -35,6 +35,22 @@ INTRODUCTION = (
     "`X.npy`: its 12 x 3 features, `X10.npy`: 10 samples)."
 )
 
+UNTRUSTED = (
+    "Files are untrusted input. A sparse graph's index arrays are checked before scipy's compiled "
+    "code reads them (an out-of-range index or a decreasing `indptr` would otherwise crash the "
+    "process); a file's declared size (a `.npy` or `.mtx` header, the uncompressed size of an "
+    "`.npz` member, the largest node of an edge list, the length of a CSV) is compared with the "
+    "memory budget before anything large is read, and so is every computation that builds N x N "
+    "matrices: the refusal is a `MemoryBudgetError` (a `MemoryError`) naming the call, the size "
+    "and the scalable alternative. The budget is half the available memory unless set with "
+    "`spectral_ssl.memory.set_budget`, `spectral_ssl.memory.budget_limit` or the environment "
+    "variable `SPECTRAL_SSL_MEMORY_BUDGET` (for example `4GiB` or `25%`); the memory cases below "
+    "run under a budget of 1 MiB. FIFOs, devices and folders are refused as input files, nothing "
+    "is unpickled, and `spectral-ssl solve` never replaces an existing file without `--force`, "
+    "never writes over one of its inputs or through a symbolic link, and writes `Z` and "
+    "`--params` only when both are complete. Every file these cases read is crafted by the case."
+)
+
 # Characters with a meaning in (MyST) Markdown inline text: a backslash before any ASCII
 # punctuation is always a literal, so escaping these makes the text render verbatim.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|$~&#!])")
@@ -85,11 +101,16 @@ def render(module):
     Sphinx's smart quotes would turn the ``--`` of an option into a dash in
     plain text.
     """
-    lines = ["(bad-inputs)=", f"# {TITLE}", "", INTRODUCTION, "",
-             "| Area | Call | Exception | Message |", "| --- | --- | --- | --- |"]
+    counts = {}
+    for case in module.CASES:
+        counts[case.kind] = counts.get(case.kind, 0) + 1
+    lines = ["(bad-inputs)=", f"# {TITLE}", "", INTRODUCTION, "", UNTRUSTED, "",
+             f"The {len(module.CASES)} cases, by kind:", ""]
+    lines += [f"- {text_cell(kind)}: {count}" for kind, count in counts.items()]
+    lines += ["", "| Area | Kind | Call | Exception | Message |", "| --- | --- | --- | --- | --- |"]
     for case in module.CASES:
         outcome = module.run_case(case)
-        lines.append(f"| {text_cell(case.area)} | {code_cell(case.call)} | "
+        lines.append(f"| {text_cell(case.area)} | {text_cell(case.kind)} | {code_cell(case.call)} | "
                      f"{code_cell(outcome_label(outcome.error))} | {code_cell(outcome.message)} |")
     return "\n".join(lines) + "\n"
 

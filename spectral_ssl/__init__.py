@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 
 # Submodules and the estimators load on first use (PEP 562), so that `import spectral_ssl`
 # and `spectral-ssl --version` do not pay for SciPy's optimisers or scikit-learn.
-_SUBMODULES = ("graphs", "linalg", "losses", "reference", "methods", "certify", "spectral",
+_SUBMODULES = ("graphs", "linalg", "losses", "reference", "methods", "certify", "spectral", "memory",
                "experiments", "plotting", "estimators", "io")
 _LAZY = {"solve": ("methods", "solve"),
          **{name: ("estimators", name) for name in ("VICReg", "SimCLR", "BarlowTwins",

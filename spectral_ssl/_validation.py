@@ -16,12 +16,19 @@ SYMMETRY_RTOL = 1e-10
 
 
 def check_graph(G, *, name="G"):
-    """Validate a relation graph and return it as CSR float64.
+    r"""Validate a relation graph and return it as CSR float64.
+
+    A sparse ``G`` of any scipy format has its index arrays checked (in range,
+    ``indptr`` non-decreasing, consistent lengths) before any compiled code
+    reads them; duplicate entries are summed. Dense input must be real numbers.
+    The memory the conversion needs is checked against :mod:`spectral_ssl.memory`.
 
     Parameters
     ----------
     G : array_like or scipy.sparse matrix, shape (n_samples, n_samples)
         Symmetric, non-negative, finite, zero diagonal, at least one edge.
+        Symmetric means :math:`|G_{ij} - G_{ji}| \le 10^{-10}\max(G_{ij}, G_{ji})`
+        for every pair: a one-way edge is refused whatever its weight.
     name : str
         The argument name used in error messages.
 
@@ -30,21 +37,9 @@ def check_graph(G, *, name="G"):
     G : scipy.sparse.csr_matrix of float64
         A new matrix with explicit zeros removed; dense input becomes sparse.
     """
-    if sp.issparse(G):
-        if np.iscomplexobj(G.data):
-            raise TypeError(f"{name} has a complex dtype; a relation graph must be real and non-negative.")
-        out = sp.csr_matrix(G, dtype=np.float64, copy=True)
-    else:
-        if isinstance(G, (str, bytes)) or not hasattr(G, "__len__") and not hasattr(G, "__array__"):
-            raise TypeError(
-                f"{name} must be a square array or scipy.sparse matrix, got {type(G).__name__}."
-            )
-        arr = np.asarray(G)
-        if arr.dtype == object or np.iscomplexobj(arr):
-            raise TypeError(f"{name} must be a real numeric matrix, got dtype {arr.dtype}.")
-        if arr.ndim != 2:
-            raise ValueError(f"{name} must be 2-D (n_samples, n_samples), got {arr.ndim}-D of shape {arr.shape}.")
-        out = sp.csr_matrix(arr.astype(np.float64))
+    from ._graph_input import check_symmetric, dense_to_csr, sparse_to_csr
+
+    out = sparse_to_csr(G, name) if sp.issparse(G) else dense_to_csr(G, name)
     n_rows, n_cols = out.shape
     if n_rows != n_cols:
         raise ValueError(f"{name} must be square (n_samples, n_samples), got shape {out.shape}.")
@@ -64,13 +59,8 @@ def check_graph(G, *, name="G"):
             f"{name} has a nonzero diagonal (self-loops); remove them with "
             f"G.setdiag(0); G.eliminate_zeros()."
         )
-    asym = out - out.T
-    if asym.nnz and np.max(np.abs(asym.data)) > SYMMETRY_RTOL * np.max(out.data):
-        raise ValueError(
-            f"{name} is not symmetric (max |G - G.T| = {np.max(np.abs(asym.data)):.3g}); "
-            f"symmetrise it, e.g. (G + G.T) / 2 or G.maximum(G.T)."
-        )
     out.sort_indices()
+    check_symmetric(out, name, SYMMETRY_RTOL)
     return out
 
 

@@ -143,11 +143,14 @@ def _add_report_arguments(parser):
 def _run_report(args):
     from pathlib import Path
 
-    from .report import check_labelled_data, run_report
+    from ._files import check_output_folder
+    from .report import REPORT_FILES, check_labelled_data, run_report
 
     if args.labels is not None and args.data is None:
         args.report_parser.error("argument --labels: needs --data FILE, the features the labels "
                                  "belong to")  # exits 2 like argparse's own errors
+    # Before anything is computed: a folder holding the user's own files is never replaced.
+    check_output_folder(args.out, option="--out", allowed=REPORT_FILES)
     data, data_name = None, "data"
     if args.data is not None:
         from .io import load_labelled_data
@@ -155,15 +158,23 @@ def _run_report(args):
         # Read and check the file before anything is computed: a bad file fails in a second.
         X, y = load_labelled_data(args.data, args.labels, argument="--data", labels_argument="--labels")
         data, data_name = check_labelled_data(X, y, argument="--data"), Path(args.data).stem
-    report = run_report(
-        args.out, n_components=args.n_components, invariance=args.invariance,
-        restarts=args.restarts, quick=args.quick, seed=args.seed, relation=args.relation,
-        n_neighbors=args.n_neighbors, n_images=args.n_images, kernel_images=args.kernel_images,
-        certify_images=args.certify_images, numerical_images=args.numerical_images,
-        mds_samples=args.mds_samples, methods=args.methods, probe=args.probe, data=data,
-        data_name=data_name, claims=not args.no_claims,
-        progress=None if args.quiet else sys.stderr,
-    )
+    try:
+        report = run_report(
+            args.out, n_components=args.n_components, invariance=args.invariance,
+            restarts=args.restarts, quick=args.quick, seed=args.seed, relation=args.relation,
+            n_neighbors=args.n_neighbors, n_images=args.n_images, kernel_images=args.kernel_images,
+            certify_images=args.certify_images, numerical_images=args.numerical_images,
+            mds_samples=args.mds_samples, methods=args.methods, probe=args.probe, data=data,
+            data_name=data_name, claims=not args.no_claims,
+            progress=None if args.quiet else sys.stderr,
+        )
+    except ValueError as error:  # the folder changed while the report ran: name the option
+        if not str(error).startswith("out_dir: "):
+            raise
+        raise ValueError("--out: " + str(error).removeprefix("out_dir: ")) from None
+    except OSError as error:  # no permission, disk full
+        raise OSError(f"--out: cannot write the report into {args.out!r} "
+                      f"({error.strerror or error}); the folder is left as it was.") from None
     print(report.text())
     print(f"\nwritten to {args.out} in {report.elapsed:.1f} s: report.html, report.md, report.csv, "
           f"report.json and {len(report.figures)} figures (PNG)")
@@ -308,6 +319,10 @@ def _add_solve_arguments(parser):
                                "numpy.savez: W (D x K) and bias (K) for linear, so Z = X @ W + "
                                "bias; A (N x K), bias, X_fit and the kernel's kernel, bandwidth, "
                                "degree, coef0 for kernel, so Z = k(X, X_fit) @ A + bias")
+    io_group.add_argument("--force", action="store_true",
+                          help="replace --out and --params if they exist (never an input file, a "
+                               "symbolic link, a FIFO or a device); without it an existing file is "
+                               "refused")
     io_group.add_argument("--json", action="store_true",
                           help="print one JSON object (method, regime, n_samples, n_components, "
                                "loss, rank, exact, eigenvalues, scales, equivalent, "
@@ -345,25 +360,51 @@ def _add_solve_arguments(parser):
     parser.set_defaults(solve_parser=parser)
 
 
-def _check_output_path(path, suffix, option):
-    """Refuse an output path that cannot be written, before anything is computed."""
-    import os
+def _check_solve_outputs(args):
+    """Refuse --out and --params before anything is read or computed (see ``_files``)."""
+    from ._files import check_output_file
 
-    if not path.lower().endswith(suffix):
-        raise ValueError(f"{option}: {path!r} must end in {suffix}; for example {option} result{suffix}.")
-    if os.path.isdir(path):
-        raise ValueError(f"{option}: {path!r} is a folder; give a file name ending in {suffix}.")
-    folder = os.path.dirname(path) or "."
-    if not os.path.isdir(folder):
-        raise ValueError(f"{option}: folder {folder!r} does not exist; create it first or write elsewhere.")
-    if not os.access(folder, os.W_OK):
-        raise ValueError(f"{option}: cannot write in folder {folder!r} (no permission); write elsewhere.")
+    inputs = (("--graph", args.graph), ("--X", args.X))
+    check_output_file(args.out, option="--out", suffix=".npy", force=args.force, inputs=inputs,
+                      others=(("--params", args.params),))
+    if args.params is not None:
+        check_output_file(args.params, option="--params", suffix=".npz", force=args.force,
+                          inputs=inputs)
+
+
+def _save_solve_outputs(args, rep, regime):
+    """Write Z and the parameters all or nothing: both are moved into place only once written."""
+    import numpy as np
+
+    from ._files import staged_outputs
+
+    paths = [args.out] + ([] if args.params is None else [args.params])
+    option = "--out"
+    try:
+        with staged_outputs(paths, force=args.force) as handles:
+            np.save(handles[0], rep.Z)
+            if args.params is not None:
+                option = "--params"
+                if regime == "linear":
+                    np.savez(handles[1], W=rep.W, bias=rep.bias)
+                else:
+                    k = rep.kernel
+                    np.savez(handles[1], A=rep.A, bias=rep.bias, X_fit=rep.X_fit,
+                             kernel=np.array(k.name), bandwidth=k.bandwidth, degree=k.degree,
+                             coef0=k.coef0)
+            option = "--out"
+    except FileExistsError as error:
+        which, path = ("--params", args.params) if error.filename2 == args.params else ("--out", args.out)
+        raise OSError(f"{which}: {path!r} was created by someone else while this command ran; "
+                      f"nothing was written. Run again, with --force to replace it.") from None
+    except OSError as error:
+        path = args.out if option == "--out" else args.params
+        raise OSError(f"{option}: cannot write {path!r} ({error.strerror or error}); check the "
+                      f"folder's permissions and free space.") from None
 
 
 def _run_solve(args):
     import json
-
-    import numpy as np
 
     from .io import load_features, load_graph
     from .methods import solve
@@ -394,9 +435,7 @@ def _run_solve(args):
     if args.X is not None and regime == "nonparametric":
         raise ValueError("--X is given but --regime nonparametric does not use it; drop --X, or "
                          "use --regime linear or kernel.")
-    _check_output_path(args.out, ".npy", "--out")
-    if args.params is not None:
-        _check_output_path(args.params, ".npz", "--params")
+    _check_solve_outputs(args)
 
     X = None if args.X is None else load_features(args.X, argument="--X")
     G = load_graph(args.graph, argument="--graph", n_samples=None if X is None else X.shape[0])
@@ -409,21 +448,7 @@ def _run_solve(args):
             raise ValueError(f"--n-components: {error}") from None
         raise
 
-    option = "--out"
-    try:
-        np.save(args.out, rep.Z)
-        option = "--params"
-        if args.params is not None:
-            if regime == "linear":
-                np.savez(args.params, W=rep.W, bias=rep.bias)
-            else:
-                k = rep.kernel
-                np.savez(args.params, A=rep.A, bias=rep.bias, X_fit=rep.X_fit, kernel=np.array(k.name),
-                         bandwidth=k.bandwidth, degree=k.degree, coef0=k.coef0)
-    except OSError as error:
-        path = args.out if option == "--out" else args.params
-        raise OSError(f"{option}: cannot write {path!r} ({error.strerror or error}); check the "
-                      f"folder's permissions and free space.") from None
+    _save_solve_outputs(args, rep, regime)
 
     if args.json:
         print(json.dumps({**rep.summary(), "out": args.out, "params": args.params}))
@@ -535,7 +560,10 @@ def main(argv=None):
     except Exception as error:  # noqa: BLE001 -- one clear line instead of a traceback
         if args.debug:
             raise
-        kind = "" if isinstance(error, (ValueError, TypeError, OSError)) else f"{type(error).__name__}: "
+        from .memory import MemoryBudgetError
+
+        expected = (ValueError, TypeError, OSError, MemoryBudgetError)  # messages that say it all
+        kind = "" if isinstance(error, expected) else f"{type(error).__name__}: "
         print(f"{PROG} {args.command}: error: {kind}{error}", file=sys.stderr)
         return 1
 

@@ -10,6 +10,7 @@ nearest neighbours).
 import numpy as np
 import scipy.sparse as sp
 
+from . import memory
 from ._validation import (
     check_features,
     check_graph,
@@ -34,7 +35,7 @@ def check(G):
     >>> check(np.array([[0, 1], [0, 0]]))
     Traceback (most recent call last):
     ...
-    ValueError: G is not symmetric (max |G - G.T| = 1); symmetrise it, e.g. (G + G.T) / 2 or G.maximum(G.T).
+    ValueError: G is not symmetric (max |G - G.T| = 1; G[0, 1] = 1.0 but G[1, 0] = 0); symmetrise it, e.g. (G + G.T) / 2 or G.maximum(G.T).
     """
     return check_graph(G)
 
@@ -47,6 +48,22 @@ def _check_1d_labels(values, name):
         raise ValueError(f"{name} must have at least 2 entries, got {values.size}.")
     if values.dtype.kind == "f" and not np.all(np.isfinite(values)):
         raise ValueError(f"{name} contains NaN or inf; every sample needs a valid {name[:-1]}.")
+    if values.dtype.kind in "cmMV":
+        raise TypeError(f"{name} has dtype {values.dtype}; give integers or strings, one per sample.")
+    if values.dtype.kind == "O":
+        # np.unique would give every NaN (and None) a group of its own: refuse missing entries.
+        missing = [k for k, v in enumerate(values.tolist())
+                   if v is None or (isinstance(v, (float, np.floating)) and not np.isfinite(v))]
+        if missing:
+            raise ValueError(
+                f"{name} contains NaN, inf or None (first: entry {missing[0]}); every sample needs "
+                f"a valid {name[:-1]}."
+            )
+        try:
+            np.unique(values)
+        except TypeError:
+            raise TypeError(f"{name} mixes types that cannot be compared (e.g. numbers and strings); "
+                            f"give one kind of {name[:-1]} per array.") from None
     return values
 
 
@@ -75,30 +92,36 @@ def from_groups(groups):
            [0., 0., 1., 0.]])
     """
     groups = _check_1d_labels(groups, "groups")
-    _, codes = np.unique(groups, return_inverse=True)
-    order = np.argsort(codes, kind="stable")
+    return _clique_graph(groups, "groups", "graphs.from_groups(groups)")
+
+
+def _clique_graph(values, name, call):
+    """The graph linking samples with equal ``values``, built without a loop over the groups."""
+    _, codes = np.unique(values, return_inverse=True)
+    codes = codes.ravel()
     sizes = np.bincount(codes)
     if sizes.max() < 2:
         raise ValueError(
-            "groups has no two samples in the same group, so the graph would be empty; "
-            "each group needs at least 2 members."
+            f"{name} has no two samples in the same group, so the graph would be empty; "
+            f"each group needs at least 2 members."
         )
-    rows, cols = [], []
-    start = 0
-    for size in sizes:
-        members = order[start : start + size]
-        start += size
-        if size < 2:
-            continue
-        r, c = np.meshgrid(members, members, indexing="ij")
-        off = r != c
-        rows.append(r[off])
-        cols.append(c[off])
-    rows = np.concatenate(rows)
-    cols = np.concatenate(cols)
-    n = groups.size
-    G = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
-    G.sort_indices()
+    n = codes.size
+    n_entries = int(np.sum(sizes.astype(np.float64) ** 2))
+    memory.check(40.0 * n_entries, call=call,
+                 need=f"the {n_entries - n} stored pairs of a graph linking every two samples of a "
+                      f"group (the sum of the squared group sizes, largest {int(sizes.max())})",
+                 alternative="relate fewer pairs: a k-NN graph within each group, pairs of views "
+                             "(graphs.from_groups of the source index), or a subsample per group")
+    order = np.argsort(codes, kind="stable")  # members of each group, by increasing index
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    span = sizes[codes]  # every sample is paired with its whole group, itself included
+    rows = np.repeat(np.arange(n), span)
+    first = np.concatenate(([0], np.cumsum(span)[:-1]))
+    cols = order[np.repeat(starts[codes] - first, span) + np.arange(rows.size)]
+    keep = rows != cols
+    indptr = np.concatenate(([0], np.cumsum(span - 1)))
+    G = sp.csr_matrix((np.ones(int(indptr[-1])), cols[keep], indptr), shape=(n, n))
+    G.has_sorted_indices = True  # members are listed by increasing index
     return G
 
 
@@ -116,7 +139,7 @@ def from_labels(y):
            [1., 0., 0.]])
     """
     y = _check_1d_labels(y, "labels")
-    return from_groups(y)
+    return _clique_graph(y, "labels", "graphs.from_labels(labels)")
 
 
 def knn(X, n_neighbors=10, *, symmetrize="union"):
@@ -144,6 +167,9 @@ def knn(X, n_neighbors=10, *, symmetrize="union"):
     X = check_features(X)
     check_option(symmetrize, name="symmetrize", options=("union", "mutual"))
     n_neighbors = _check_neighbors(n_neighbors, X.shape[0])
+    largest = np.max(np.abs(X))
+    if largest > 2.0**500:  # squared distances would overflow: scale by a power of 2 (exact)
+        X = X * 2.0 ** -int(np.ceil(np.log2(largest)))
     A = NearestNeighbors(n_neighbors=n_neighbors).fit(X).kneighbors_graph(mode="connectivity")
     A = sp.csr_matrix(A, dtype=np.float64)
     G = A.maximum(A.T) if symmetrize == "union" else A.minimum(A.T)
@@ -185,6 +211,9 @@ def gaussian(X, bandwidth, n_neighbors=None):
     >>> float(G[0, 1]) == float(np.exp(-0.5))
     True
     """
+    if n_neighbors is None:  # every pair: N x N dense before the sparse copy
+        memory.check_pairwise(X, call="graphs.gaussian", copies=5,
+                              alternative="pass n_neighbors= to keep only the k-NN pairs (O(N k) memory)")
     X = check_features(X)
     bandwidth = check_scalar(bandwidth, name="bandwidth", low=0.0, low_inclusive=False)
     if n_neighbors is None:

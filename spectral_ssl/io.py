@@ -7,7 +7,16 @@ argument it was given for, what is wrong, and how to fix it:
 
 - ``FileNotFoundError`` for a missing file;
 - ``ValueError`` for an unknown extension, unreadable or malformed contents,
-  or files that disagree on the number of samples.
+  or files that disagree on the number of samples;
+- :class:`spectral_ssl.memory.MemoryBudgetError` (a ``MemoryError``) for a
+  file whose declared size (a ``.npy`` or ``.mtx`` header, the uncompressed
+  size of an ``.npz`` member, the largest node index of an edge list, the
+  length of a CSV) would take more memory than the budget allows, before
+  anything large is read.
+
+Only regular files are read (a FIFO, a device such as ``/dev/zero`` or a
+folder is refused); nothing is ever unpickled; the index arrays of a sparse
+graph are checked before scipy uses them.
 
 Formats
 -------
@@ -33,12 +42,15 @@ relation graph (``G``)
 """
 
 import os
-import zipfile
+import re
 
 import numpy as np
-import scipy.io
 import scipy.sparse as sp
 
+from . import memory
+from ._files import open_input
+from ._graph_input import arrays_to_csr, check_graph_size
+from ._readers import read_mtx, read_npy, read_sparse_npz
 from ._validation import check_features, check_graph
 
 FEATURE_SUFFIXES = (".npy", ".csv")
@@ -56,62 +68,50 @@ def _suffix(path, allowed, argument):
             f"{', '.join(allowed)}. Save the array with the matching writer (numpy.save for .npy, "
             f"scipy.sparse.save_npz for .npz)."
         )
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{argument}: file {path!r} does not exist.")
-    if os.path.isdir(path):
-        raise ValueError(f"{argument}: {path!r} is a folder; give the path of a file.")
     return suffix
 
 
-def _load_npy(path, argument):
-    # np.load falls back to unpickling when the file lacks the .npy magic bytes, and
-    # then reports "pickled data" even for a CSV saved under a .npy name: say what it is.
-    try:
-        with open(path, "rb") as handle:
-            magic = handle.read(6)
-    except OSError as error:
-        raise ValueError(f"{argument}: cannot read {os.fspath(path)!r} ({error.strerror}).") from None
-    if magic != b"\x93NUMPY":
-        raise ValueError(
-            f"{argument}: {os.fspath(path)!r} is not a .npy file (no NumPy header); save the array "
-            f"with numpy.save, or give a text file a .csv extension."
-        )
-    try:
-        return np.load(path, allow_pickle=False)
-    except ValueError as error:  # pickled object arrays, or a corrupt header
-        raise ValueError(
-            f"{argument}: cannot read {os.fspath(path)!r} as a numeric .npy array ({error}); "
-            f"save a numeric array with numpy.save."
-        ) from None
-    except OSError as error:
-        raise ValueError(f"{argument}: cannot read {os.fspath(path)!r} as .npy ({error}).") from None
+def _load_npy(path, argument, kinds="biuf"):
+    """A numeric array from a ``.npy`` file; its header is checked before the data is read."""
+    return read_npy(path, argument, kinds=kinds)
+
+
+#: Bytes of memory a CSV takes while parsed, per byte of file (lists of Python strings).
+CSV_MEMORY_PER_BYTE = 20
 
 
 def _csv_rows(path, argument):
     """Non-empty lines of a CSV file, each split at commas and stripped."""
+    handle, size = open_input(path, argument)
+    with handle:
+        memory.check(CSV_MEMORY_PER_BYTE * size, call=f"reading {argument} {os.fspath(path)!r}",
+                     need=f"the cells of a {size}-byte text file",
+                     alternative="save large arrays with numpy.save (.npy), or a large graph with "
+                                 "scipy.sparse.save_npz (.npz)")
+        content = handle.read(size + 1)
     try:
         # utf-8-sig drops the byte-order mark spreadsheet programs write, which would
         # otherwise turn the first number into text and the first data line into a header.
-        with open(path, encoding="utf-8-sig") as handle:
-            lines = [line.strip() for line in handle]
+        text = content.decode("utf-8-sig")
+        lines = [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     except UnicodeDecodeError:
         raise ValueError(
             f"{argument}: {os.fspath(path)!r} is not a UTF-8 text file; save it as plain-text CSV."
         ) from None
-    except OSError as error:
-        raise ValueError(f"{argument}: cannot read {os.fspath(path)!r} ({error.strerror}).") from None
     rows = [[cell.strip() for cell in line.split(",")] for line in lines if line]
     if not rows:
         raise ValueError(f"{argument}: {os.fspath(path)!r} is empty.")
     return rows
 
 
+# A decimal number as a CSV writer prints it: ASCII digits only, so that Python's more
+# lenient float() does not accept "1_000", "١٢" (Arabic-Indic digits) or "0x10"-like text.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?(?:nan|inf|infinity)",
+                     re.IGNORECASE | re.ASCII)
+
+
 def _is_number(text):
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return _NUMBER.fullmatch(text) is not None
 
 
 def _numeric_table(path, argument):
@@ -195,7 +195,7 @@ def load_labels(path, *, argument="labels", n_samples=None):
     """
     suffix = _suffix(path, LABEL_SUFFIXES, argument)
     if suffix == ".npy":
-        labels = _load_npy(path, argument)
+        labels = _load_npy(path, argument, kinds="biufUS")
         if labels.ndim != 1:
             raise ValueError(
                 f"{argument}: {os.fspath(path)!r} holds an array of shape {labels.shape}; labels "
@@ -288,6 +288,19 @@ def _edge_list(path, argument, n_samples):
             f"{argument}: the first two columns of {name!r} must be non-negative integer "
             f"sample indices (0-based)."
         )
+    largest = int(max(rows.max(), cols.max()))  # exact: a Python int, whatever its size
+    if n_samples is not None and largest >= n_samples:
+        raise ValueError(
+            f"{argument}: {name!r} names sample {largest} but there are only {n_samples} "
+            f"samples (indices 0..{n_samples - 1}); indices are 0-based rows of the features."
+        )
+    if largest >= 2**53:  # beyond the integers a float64 (and so a CSV number) holds exactly
+        raise ValueError(
+            f"{argument}: {name!r} names sample {largest}, beyond any graph that fits in memory; "
+            f"sample indices are 0-based rows of the features."
+        )
+    check_graph_size(largest + 1 if n_samples is None else n_samples, 2 * rows.size,
+                     f"{argument} ({name})")
     rows, cols = rows.astype(np.int64), cols.astype(np.int64)
     weights = table[:, 2] if table.shape[1] == 3 else np.ones(rows.size)
     if not np.all(np.isfinite(weights)) or np.any(weights < 0):
@@ -310,14 +323,8 @@ def _edge_list(path, argument, n_samples):
             f"{argument}: {name!r} lists the edge {i},{j} {count} times; list each edge once "
             f"(or once per direction), with its total weight."
         )
-    largest = int(max(rows.max(), cols.max()))
     if n_samples is None:
         n_samples = largest + 1
-    elif largest >= n_samples:
-        raise ValueError(
-            f"{argument}: {name!r} names sample {largest} but there are only {n_samples} "
-            f"samples (indices 0..{n_samples - 1}); indices are 0-based rows of the features."
-        )
     A = sp.csr_matrix((weights, (rows, cols)), shape=(n_samples, n_samples))
     A.eliminate_zeros()
     if (A != A.T).nnz == 0:
@@ -359,21 +366,10 @@ def load_graph(path, *, argument="G", n_samples=None):
     suffix = _suffix(path, GRAPH_SUFFIXES, argument)
     name = f"{argument} ({os.fspath(path)})"
     if suffix == ".npz":
-        try:
-            G = sp.load_npz(path)
-        except (ValueError, OSError, KeyError, EOFError, zipfile.BadZipFile) as error:
-            raise ValueError(
-                f"{argument}: cannot read {os.fspath(path)!r} as a scipy.sparse .npz ({error}); "
-                f"write it with scipy.sparse.save_npz."
-            ) from None
+        fmt, shape, arrays = read_sparse_npz(path, argument)
+        G = arrays_to_csr(fmt, shape, arrays, name)
     elif suffix == ".mtx":
-        try:
-            G = scipy.io.mmread(path)
-        except (ValueError, OSError, IndexError) as error:
-            raise ValueError(
-                f"{argument}: cannot read {os.fspath(path)!r} as Matrix Market ({error}); "
-                f"write it with scipy.io.mmwrite."
-            ) from None
+        G = read_mtx(path, argument)
     elif suffix == ".npy":
         G = _load_npy(path, argument)
     else:

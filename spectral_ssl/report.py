@@ -1764,7 +1764,28 @@ def _claim_figures(result):
             for name, fig in result.figures.items()]
 
 
+#: The files of a report folder: an existing --out holding anything else is not replaced.
+REPORT_FILES = ("report.html", "report.md", "report.csv", "report.json", "*.png")
+
+
 def write_report(report, out_dir):
+    """Write the report's files into ``out_dir``, replacing an earlier report there in one step.
+
+    The files are written into a temporary folder beside ``out_dir`` which then
+    takes its place (see :func:`spectral_ssl._files.replaced_folder`): an
+    interrupted run leaves the previous report whole, and stale files of an
+    earlier run are gone. A folder holding other files than
+    :data:`REPORT_FILES` is refused (``ValueError``). Returns ``{kind: path}``
+    (the final paths).
+    """
+    from ._files import replaced_folder
+
+    with replaced_folder(out_dir, option="out_dir", allowed=REPORT_FILES) as staging:
+        files = _write_report_files(report, staging)
+    return {kind: str(Path(out_dir) / Path(path).name) for kind, path in files.items()}
+
+
+def _write_report_files(report, out_dir):
     """Write the report's files into ``out_dir``; return ``{kind: path}``.
 
     ``report.html`` (self-contained: every figure embedded as a base64 PNG),
@@ -1777,7 +1798,6 @@ def write_report(report, out_dir):
     ``report.figures`` lists them in page order.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     files = {"html": out / "report.html", "markdown": out / "report.md", "csv": out / "report.csv",
              "json": out / "report.json"}
 

@@ -53,7 +53,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components, shortest_path
 
-from . import linalg
+from . import linalg, memory
 from ._validation import (
     SYMMETRY_RTOL,
     check_features,
@@ -424,6 +424,8 @@ def isomap(X, n_components, *, n_neighbors=5, path_method="auto"):
     >>> np.round(np.diff(Y[:, 0]), 6).tolist()
     [-0.494808, -0.494808, -0.494808]
     """
+    memory.check_pairwise(X, call="spectral.isomap", copies=4, alternative="Isomap needs all N x N geodesic "
+                          "distances: use laplacian_eigenmaps(graphs.knn(X, k), K), or a subsample")
     from sklearn.neighbors import NearestNeighbors
 
     X = check_features(X, name="X")

@@ -43,6 +43,7 @@ class Case:
     expected: object  # the exception class, or the CLI's exit code
     match: str  # regular expression searched in the message (re.search)
     argument: str  # the argument or option the message names (for a call out of order: the method)
+    kind: str = "common mistake"  # what sort of bad input (bad_file_cases.KINDS for the others)
 
 
 @dataclass(frozen=True)
@@ -449,9 +450,23 @@ def _cli_cases():
     ]
 
 
+def _file_cases():
+    """The cases of ``bad_file_cases.py``: untrusted files, corrupt arrays, paths, sizes, outputs."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "bad_file_cases.py"
+    spec = importlib.util.spec_from_file_location("bad_file_cases", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module.cases(Case, CliResult)
+
+
 def all_cases():
-    """Every case, functions first, then estimators, then the command line."""
-    return [*_function_cases(), *_estimator_cases(), *_cli_cases()]
+    """Every case: the common mistakes (functions, estimators, command line), then the file cases."""
+    return [*_function_cases(), *_estimator_cases(), *_cli_cases(), *_file_cases()]
 
 
 CASES = all_cases()

@@ -279,3 +279,36 @@ def test_usage_errors_exit_2(capsys, argv, message):
     assert err.startswith("usage: spectral-ssl solve")
     last = err.splitlines()[-1]
     assert last.startswith(PREFIX) and message in last
+
+
+# --------------------------------------------------------------------------- outputs never destroy anything
+
+
+def test_force_replaces_an_existing_output_and_nothing_else(files, data, capsys):
+    np.save(files / "Z.npy", np.arange(3.0))
+    argv = ["--method", "vicreg", "--graph", files / "G.npz", "--n-components", 2, "--out", files / "Z.npy"]
+    code, _, err = run(argv, capsys)
+    assert code == 1 and "already exists; give a new name, or add --force" in err
+    assert np.array_equal(np.load(files / "Z.npy"), np.arange(3.0))
+    code, _, err = run(argv + ["--force"], capsys)
+    assert (code, err) == (0, "")
+    assert np.array_equal(np.load(files / "Z.npy"), solve("vicreg", data[1], 2).Z)
+    assert sorted(p.name for p in files.iterdir()) == ["G.npz", "X.npy", "Z.npy"]  # no temporary left
+
+
+def test_upper_case_extension_is_written_exactly_where_reported(files, capsys):
+    code, out, _ = run(["--method", "vicreg", "--graph", files / "G.npz", "--n-components", 2,
+                        "--out", files / "Z.NPY"], capsys)
+    assert code == 0 and out.splitlines()[-1].endswith(f"written to {files / 'Z.NPY'}")
+    assert (files / "Z.NPY").exists() and not (files / "Z.NPY.npy").exists()
+
+
+def test_failed_params_leave_no_z(files, capsys, monkeypatch):
+    def fail(*args, **kwargs):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(np, "savez", fail)
+    code, _, err = run(["--method", "vicreg", "--graph", files / "G.npz", "--X", files / "X.npy",
+                        "--n-components", 2, "--out", files / "Z.npy", "--params", files / "W.npz"], capsys)
+    assert code == 1 and err.startswith(f"{PREFIX}--params: cannot write")
+    assert sorted(p.name for p in files.iterdir()) == ["G.npz", "X.npy"]

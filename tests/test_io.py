@@ -394,8 +394,8 @@ def test_graph_asymmetric_npy(tmp_path):
     A = DENSE.copy()
     A[0, 1] = 5.0
     np.save(tmp_path / "G.npy", A)
-    with pytest.raises(ValueError, match=r"G \(.*G\.npy\) is not symmetric \(max \|G - G\.T\| = 3\); "
-                                         r"symmetrise it"):
+    with pytest.raises(ValueError, match=r"G \(.*G\.npy\) is not symmetric \(max \|G - G\.T\| = 3; "
+                                         r"G\[0, 1\] = 5\.0 but G\[1, 0\] = 2\.0\); symmetrise it"):
         io.load_graph(tmp_path / "G.npy")
 
 

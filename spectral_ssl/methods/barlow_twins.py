@@ -60,7 +60,7 @@ import numpy as np
 import scipy.optimize
 from scipy.sparse.csgraph import connected_components
 
-from .. import linalg
+from .. import linalg, memory
 from .._threads import single_threaded_blas
 from .._validation import (
     check_features,
@@ -476,6 +476,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     -------
     KernelRepresentation
     """
+    memory.check_pairwise(X, call="barlow_twins.optimal_kernel", copies=4, alternative=memory.KERNEL_ALTERNATIVE)
     G = check_graph(G)
     X = check_features(X, name="X", n_samples=G.shape[0])
     hyper = _check_hyper(off_diagonal, centered, restarts)

@@ -78,7 +78,7 @@ import scipy.optimize
 import scipy.sparse.csgraph as csgraph
 import scipy.stats
 
-from .. import linalg
+from .. import linalg, memory
 from .._threads import single_threaded_blas
 from .._validation import (
     check_features,
@@ -422,6 +422,7 @@ def optimal_representation(G, n_components, *, temperature=0.5, solver="auto", r
     >>> float(np.round(rep.Z[0] @ rep.Z[1], 12))
     -0.5
     """
+    memory.check_pairwise(G, call="simclr.optimal_representation", copies=3, alternative=memory.SIMCLR_ALTERNATIVE)
     G = check_graph(G)
     N = G.shape[0]
     K = check_n_components(n_components, N, what="the number of samples N")
@@ -570,6 +571,7 @@ def optimal_linear(X, G, n_components, *, temperature=0.5, restarts=8, random_st
         and ``scales`` as in :func:`optimal_representation`;
         ``details["lpp_eigenvalues"]`` the :math:`\mu` of the start.
     """
+    memory.check_pairwise(X, call="simclr.optimal_linear", copies=3, alternative=memory.SIMCLR_ALTERNATIVE)
     G = check_graph(G)
     X = check_features(X, name="X", n_samples=G.shape[0])
     K = check_n_components(n_components, G.shape[0], what="the number of samples N")
@@ -606,6 +608,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     -------
     KernelRepresentation
     """
+    memory.check_pairwise(X, call="simclr.optimal_kernel", copies=4, alternative=memory.SIMCLR_ALTERNATIVE)
     G = check_graph(G)
     X = check_features(X, name="X", n_samples=G.shape[0])
     K = check_n_components(n_components, G.shape[0], what="the number of samples N")

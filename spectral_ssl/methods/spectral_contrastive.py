@@ -50,7 +50,7 @@ its largest-\|.\| entry positive (``W``, ``A`` and ``bias`` flip with it).
 
 import numpy as np
 
-from .. import linalg
+from .. import linalg, memory
 from .._validation import (check_features, check_graph, check_n_components, check_no_isolated,
                            check_scalar)
 from ..losses import _spectral_contrastive_value_and_gradient
@@ -257,6 +257,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     -------
     KernelRepresentation
     """
+    memory.check_pairwise(X, call="spectral_contrastive.optimal_kernel", copies=4, alternative=memory.KERNEL_ALTERNATIVE)
     G = check_graph(G)
     X = check_features(X, name="X", n_samples=G.shape[0])
     rank_rtol = check_scalar(rank_rtol, name="rank_rtol", low=0.0, low_inclusive=False, high=1.0)

@@ -54,7 +54,7 @@ several starts and returned with ``exact=False``.
 import numpy as np
 import scipy.optimize
 
-from .. import linalg
+from .. import linalg, memory
 from .._threads import single_threaded_blas
 from .._validation import (
     check_features,
@@ -509,6 +509,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     -------
     KernelRepresentation
     """
+    memory.check_pairwise(X, call="vicreg.optimal_kernel", copies=4, alternative=memory.KERNEL_ALTERNATIVE)
     G = check_graph(G)
     X = check_features(X, name="X", n_samples=G.shape[0])
     hyper = _check_hyper(variance, covariance, invariance, variance_kind, eps, restarts)
