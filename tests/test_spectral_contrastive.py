@@ -11,6 +11,7 @@ from sklearn.decomposition import KernelPCA
 from sklearn.manifold import SpectralEmbedding
 
 from spectral_ssl import graphs, losses, solve
+from spectral_ssl.exceptions import CollapseWarning
 from spectral_ssl.methods import spectral_contrastive as sc
 
 
@@ -66,19 +67,30 @@ def lbfgs_best(objective, shape, restarts, seed):
 def test_loss_equals_eckart_young_minimum():
     W = weighted_graph(70, seed=1)
     nu = np.sort(np.linalg.eigvalsh(normalized_adjacency(W)))[::-1]
+    assert nu[8] > 0.1  # every nu_k used is positive
     for K in (1, 4, 9):
-        rep = sc.optimal_representation(W, K)
+        # the first column is the constant (nu_1 = 1), which carries no information:
+        # rank K - 1 by linalg.representation_rank, and a CollapseWarning naming it
+        with pytest.warns(CollapseWarning, match=r"keeps %d of the %d .*trivial eigenvector" % (K - 1, K)):
+            rep = sc.optimal_representation(W, K)
         expected = -np.sum(np.maximum(nu[:K], 0.0) ** 2)
         assert rep.loss == pytest.approx(expected, rel=1e-10)
         np.testing.assert_allclose(rep.eigenvalues, nu[:K], atol=1e-10)
-        assert rep.exact is True and rep.rank == K
+        assert rep.exact is True and rep.rank == K - 1
 
 
 def test_rank_counts_positive_eigenvalues():
-    """Ten disjoint pairs: D^-1/2 G D^-1/2 has eigenvalues +1 and -1, ten each."""
+    """Ten disjoint pairs: D^-1/2 G D^-1/2 has eigenvalues +1 and -1, ten each.
+
+    The ten nu = 1 columns are the pair indicators, whose span holds the constant: nine
+    informative directions (linalg.representation_rank), and the warning names nu_k <= 0.
+    """
     G = graphs.from_groups(np.repeat(np.arange(10), 2))
-    rep = sc.optimal_representation(G, 13)
-    assert rep.rank == 10
+    with pytest.warns(CollapseWarning, match=r"keeps 9 of the 13 .*nu_k <= 0 for k > 10.* only 10 "
+                                             r"positive eigenvalue"):
+        rep = sc.optimal_representation(G, 13)
+    assert rep.rank == 9
+    assert np.linalg.matrix_rank(rep.Z - rep.Z.mean(axis=0)) == 9  # independent count
     assert rep.loss == pytest.approx(-10.0, rel=1e-12)
     assert np.max(np.abs(rep.Z[:, 10:])) == 0.0
     assert np.max(np.abs(rep.Z[:, :10])) > 0.5
