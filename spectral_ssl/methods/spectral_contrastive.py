@@ -1,4 +1,4 @@
-r"""Spectral contrastive learning is a normalised spectral embedding (kernel PCA of the graph; global).
+r"""Spectral contrastive learning is a normalised spectral embedding (normalised Laplacian eigenmap).
 
 **Theorem** (Balestriero and LeCun 2022, section 3.2; the loss is HaoChen et
 al. 2021). With :math:`d = G\mathbf 1`, :math:`\operatorname{vol} = \sum_i d_i`
@@ -27,8 +27,12 @@ rank of :math:`Z^\star` is :math:`\#\{k \le K: \nu_k > 0\}`. Since
 :math:`L u = (1 - \nu) D_G u`: the **normalised spectral embedding** (what
 scikit-learn's ``SpectralEmbedding`` returns, which drops the trivial vector
 :math:`\nu_1 = 1`, :math:`z \propto \mathbf 1`, of a connected graph), i.e. the
-**kernel PCA** of the (uncentred) kernel :math:`\bar A`. All pairs enter the loss
-through :math:`\bar A`: a global method.
+**kernel PCA** of the (uncentred) kernel :math:`\bar A`. The repulsion over all pairs
+is an orthogonality penalty; the optimum sees the samples only through :math:`G`: it is
+local on a sparse :math:`G` (kNN, views, labels: a normalised Laplacian eigenmap, like
+VICReg's Laplacian Eigenmaps) and global only for a dense :math:`G` such as a Gaussian
+kernel on distances. ``rank`` is :func:`spectral_ssl.linalg.representation_rank`: the
+constant column of :math:`\nu_1 = 1` does not count (a ``CollapseWarning`` says so).
 
 **Linear regime** :math:`Z = XW + \mathbf 1 b^\top`. Then
 :math:`U = D_G^{1/2}[X, \mathbf 1]\,[W; b^\top]/\sqrt{\operatorname{vol}}` ranges over
