@@ -37,12 +37,12 @@ parametric regimes therefore search over :math:`(C, b)` with
 :math:`Z = P C + \mathbf 1 b^\top`, :math:`P = F T` an orthogonal basis of the
 numerical range the project's solvers work in:
 
-* linear: :math:`T = V_r \operatorname{diag}(\sqrt N / s_r)` from the thin
-  SVD :math:`F - \mathbf 1\bar f^\top = U S V^\top` of the centred features,
-  keeping the directions of variance :math:`s^2/N` above
-  ``LINEAR_RANK_RTOL`` (:math:`10^{-10}`) times the largest, the threshold of
-  :func:`spectral_ssl.linalg.generalized_eigh`; the centred search features
-  are :math:`\sqrt N U_r`;
+* linear: :math:`T = \sqrt N\, T_F` with :math:`T_F` from
+  :func:`spectral_ssl.linalg.feature_basis`: the centred search features
+  :math:`\sqrt N U_r` are the left singular vectors of the centred,
+  column-standardised features whose singular values pass its unit-free rank
+  rule (``max(N, D) * eps`` times the largest, the rule of
+  ``numpy.linalg.matrix_rank``), the rule the linear solvers use;
 * kernel: :math:`P` an orthonormal basis of :math:`H\operatorname{span}(V_r)`,
   :math:`V_r` the eigenvectors of :math:`K_X` with eigenvalue above
   ``KERNEL_RANK_RTOL`` (:math:`10^{-10}`) times the largest (the range of
@@ -96,10 +96,6 @@ GTOL = 1e-10
 #: Number of correction pairs kept by L-BFGS-B (scipy's default is 10; more
 #: helps on the ill-conditioned kernel problems at negligible cost).
 MAXCOR = 30
-
-#: Whitened linear search: directions of the centred features whose variance is
-#: below this times the largest are dropped (as in :func:`spectral_ssl.linalg.generalized_eigh`).
-LINEAR_RANK_RTOL = 1e-10
 
 #: Whitened kernel search: eigen-directions of the Gram matrix whose eigenvalue is
 #: below this times the largest are dropped (as in :func:`spectral_ssl.linalg.kernel_range_basis`).
@@ -310,12 +306,10 @@ def _search_features(F, regime):
         _, V = linalg.kernel_range_basis(F, rank_rtol=KERNEL_RANK_RTOL)
         # the centred span of V, orthonormal (with the bias: the same representations)
         return linalg.centred_range_basis(V, rank_rtol=KERNEL_RANK_RTOL)[0]
-    N = F.shape[0]
-    _, s, Vt = np.linalg.svd(F - F.mean(axis=0), full_matrices=False)
-    if s.size == 0 or s[0] == 0:
+    T, _ = linalg.feature_basis(F)
+    if T.shape[1] == 0:
         raise ValueError("X is constant (no direction with variance): there is nothing to optimise.")
-    keep = s**2 > LINEAR_RANK_RTOL * s[0] ** 2
-    return F @ (Vt[keep].T * (math.sqrt(N) / s[keep]))
+    return F @ (T * math.sqrt(F.shape[0]))
 
 
 def _minimise(objective, start, max_iter):

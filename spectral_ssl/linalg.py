@@ -1151,6 +1151,13 @@ def generalized_eigh(A, B, *, rank_rtol=1e-10):
     therefore lies in the range of ``B``: a direction ``B`` cannot see gets a
     zero coefficient, never an arbitrary one.
 
+    The threshold is relative to the largest eigenvalue of ``B`` itself, so for a
+    scatter matrix of raw features it depends on their units. It cannot be made
+    unit-free from ``B`` alone (a column that is constant up to round-off has a tiny
+    but nonzero variance that any per-variable scaling would promote to a direction):
+    express ``A`` and ``B`` in the coordinates of :func:`feature_basis` first, which
+    decides the rank from the features themselves.
+
     Returns
     -------
     mu : ndarray, shape (r,), ascending
@@ -1241,10 +1248,88 @@ def representation_rank(Z, *, rtol=RANK_RTOL):
     return int(np.sum(s > rtol * s[0])) if s[0] > 0 else 0
 
 
-def feature_rank(X, rank_rtol=1e-10):
-    """Rank of the centred features: the number of directions with variance."""
-    s = np.linalg.svd(center(X), compute_uv=False)
-    return int(np.sum(s > np.sqrt(rank_rtol) * s[0])) if s.size and s[0] > 0 else 0
+#: The feature rank rule of :func:`feature_basis`: singular values of the centred,
+#: column-standardised features count above ``max(N, D) * FEATURE_RANK_EPS`` times the
+#: larger of the largest singular value and the centring round-off (see there), the
+#: rule of ``numpy.linalg.matrix_rank`` made unit-free.
+FEATURE_RANK_EPS = float(np.finfo(np.float64).eps)
+
+
+def feature_basis(X):
+    r"""An orthonormal basis of the centred features' numerical column space, by a unit-free rule.
+
+    With :math:`X_c = X - \mathbf 1\bar x^\top` (columns constant up to round-off set
+    to 0, :func:`zero_constant_columns`), column norms :math:`n_j = \lVert X_{c,j}\rVert`
+    and the thin SVD :math:`X_c\operatorname{diag}(1/n) = U S V^\top` of the
+    standardised features, the directions kept are those with
+
+    .. math::
+
+        S_k > \max(N, D)\,\epsilon\,\max\big(S_1,\ \sqrt N \max_j a_j / n_j\big),
+        \qquad a_j = \max_i \lvert x_{ij}\rvert ,
+
+    :math:`\epsilon` the float64 machine epsilon. The first term is the rule of
+    ``numpy.linalg.matrix_rank``; the second bounds the round-off of the centring
+    of a column whose mean is large against its spread (a column ``1e6 + x`` is
+    only known to ``eps * 1e6`` after centring). Both are unit-free: rescaling a
+    column of ``X`` changes neither the rank nor the span, whereas a threshold
+    relative to the largest singular value of the raw columns drops every column
+    measured in small units (breast-cancer features span 1e-3..1e3).
+
+    Parameters
+    ----------
+    X : array_like, shape (N, D)
+
+    Returns
+    -------
+    T : ndarray, shape (D, r)
+        :math:`X_c T = U_r` has orthonormal columns (rows of ``T`` for constant
+        columns are 0), so :math:`\{XW + \mathbf 1 b^\top\} = \{X T C + \mathbf 1 b^\top\}`
+        on the numerical range.
+    singular_values : ndarray, shape (r,)
+        :math:`S_1 \ge \dots \ge S_r` of the standardised features.
+
+    Examples
+    --------
+    A duplicated column adds no direction, whatever its units:
+
+    >>> import numpy as np
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [3.0, 5.0]])
+    >>> T, s = feature_basis(np.column_stack([X, 1e-9 * X[:, 0]]))
+    >>> T.shape
+    (3, 2)
+    """
+    X = check_features(X, min_samples=1)
+    N, D = X.shape
+    centred = zero_constant_columns(X - X.mean(axis=0), X)
+    norms = np.linalg.norm(centred, axis=0)
+    active = norms > 0
+    if not np.any(active):
+        return np.zeros((D, 0)), np.zeros(0)
+    standardised = centred[:, active] / norms[active]
+    U, S, Vt = np.linalg.svd(standardised, full_matrices=False)
+    magnitude = np.max(np.abs(X[:, active]), axis=0) / norms[active]
+    tol = max(N, D) * FEATURE_RANK_EPS * max(S[0], np.sqrt(N) * float(np.max(magnitude)))
+    keep = S > tol
+    T = np.zeros((D, int(np.sum(keep))))
+    T[active] = Vt[keep].T / S[keep] / norms[active][:, None]
+    return T, S[keep]
+
+
+def feature_rank(X):
+    """Rank of the centred features: the number of directions :func:`feature_basis` keeps.
+
+    Unit-free: equal to ``numpy.linalg.matrix_rank`` of the centred, column-standardised
+    features (up to the centring round-off term of :func:`feature_basis`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0, 1.0], [1e-6, 0.0], [3e-6, 5.0], [2e-6, 1.0]])
+    >>> feature_rank(X), feature_rank(np.column_stack([X, X[:, 0] * 1e9]))
+    (2, 2)
+    """
+    return feature_basis(X)[0].shape[1]
 
 
 class Kernel:

@@ -16,20 +16,76 @@ analytic (tests compare it with finite differences). The private
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._validation import check_features, check_graph, check_option, check_scalar
 
 VARIANCE_KINDS = ("square", "hinge")
 
 
+def _centred(Z):
+    """``Z - mean(Z)``, exact under translation: the first row is subtracted first.
+
+    ``z_i - z_0`` is exact for entries within a factor 2 of each other (Sterbenz), so
+    ``Z + c`` with a large ``c`` centres to exactly what the stored shifted matrix holds,
+    instead of losing ``eps * |c|`` to the mean.
+    """
+    if Z.shape[0] == 0:
+        return Z.copy()
+    shifted = Z - Z[0]
+    return shifted - shifted.mean(axis=0)
+
+
 def _covariance(Z):
-    Zc = Z - Z.mean(axis=0)
+    Zc = _centred(Z)
     return Zc, Zc.T @ Zc / Z.shape[0]
 
 
 def _laplacian_times(Z, G, degrees):
     """:math:`L Z = d \\odot Z - G Z` without forming :math:`L`."""
     return degrees[:, None] * Z - G @ Z
+
+
+def _scale(values, *factors, divide=()):
+    r"""``values * prod(factors) / prod(divide)`` without a spurious overflow or underflow.
+
+    Mantissas are multiplied and binary exponents added (``frexp`` / ``ldexp``), so
+    the result overflows to inf or underflows to 0 only when the true result does,
+    whatever the order of magnitude of each factor (a weight of 1e-310 times 1/tau for a
+    temperature of 1e-320, ...). Zeros stay zeros (never ``0 * inf = nan``). Factors may
+    be arrays that broadcast against ``values`` (one factor per row).
+    """
+    mantissa, exponent = np.frexp(np.asarray(values, dtype=np.float64))
+    for factor in factors:
+        m, e = np.frexp(np.asarray(factor, dtype=np.float64))
+        mantissa, exponent = mantissa * m, exponent + e
+    for factor in divide:
+        m, e = np.frexp(np.asarray(factor, dtype=np.float64))
+        mantissa, exponent = mantissa / m, exponent - e
+    return np.ldexp(mantissa, exponent)
+
+
+def _normalised_weights(G, degrees):
+    r"""``(G / w, d / w, w)`` with :math:`w` the largest weight of ``G`` (a sparse or dense matrix).
+
+    Every loss is a simple function of :math:`w` times its value on :math:`G / w` (linear,
+    or independent of it), and on :math:`G / w` the degrees and the volume are between
+    the smallest relative weight and :math:`N^2`: no overflow at weights 1e300, no
+    division by an underflowed volume at 1e-310.
+    """
+    if sp.issparse(G):
+        top = float(G.data.max()) if G.nnz else 0.0
+        if top == 0.0:
+            return G, np.asarray(degrees, dtype=np.float64), 0.0
+        Gn = G.copy()
+        Gn.data = Gn.data / top
+    else:
+        G = np.asarray(G, dtype=np.float64)
+        top = float(G.max()) if G.size else 0.0
+        if top == 0.0:
+            return G, np.asarray(degrees, dtype=np.float64), 0.0
+        Gn = G / top
+    return Gn, np.asarray(degrees, dtype=np.float64) / top, top
 
 
 def _check_pair(Z, G):
@@ -44,6 +100,10 @@ def _check_pair(Z, G):
 def invariance_term(Z, G):
     r"""Unweighted VICReg invariance :math:`\frac1N \sum_{ij} G_{ij}\lVert z_i - z_j\rVert^2 = \frac2N \operatorname{tr}(Z^\top L Z)`.
 
+    Computed as :math:`\frac2N\operatorname{tr}(Z_c^\top L Z_c)` with the column-centred
+    :math:`Z_c` (equal, since :math:`L\mathbf 1 = 0`): translation-invariant without the
+    cancellation of :math:`\operatorname{tr}(Z^\top LZ)` when the mean of ``Z`` is large.
+
     Examples
     --------
     Two samples linked by weight 1, one unit apart: :math:`(1 + 1)/2 = 1`.
@@ -54,7 +114,9 @@ def invariance_term(Z, G):
     """
     Z, G = _check_pair(Z, G)
     d = np.asarray(G.sum(axis=1)).ravel()
-    return float(2.0 * np.sum(Z * _laplacian_times(Z, G, d)) / Z.shape[0])
+    Gn, dn, top = _normalised_weights(G, d)
+    Zc = _centred(Z)  # L 1 = 0: the mean does not enter, and would cancel
+    return float(_scale(np.sum(Zc * _laplacian_times(Zc, Gn, dn)), 2.0 / Z.shape[0], top))
 
 
 def variance_term(Z, *, variance_kind="square", eps=1e-4):
@@ -173,17 +235,32 @@ def _check_vicreg_weights(variance, covariance, invariance, variance_kind, eps):
     )
 
 
+def _weighted(weight, term):
+    """``weight * term``, and 0 for a zero weight even when the term overflowed (no 0 * inf)."""
+    return weight * term if weight else np.zeros_like(term)
+
+
 def _vicreg_value_and_gradient(Z, G, degrees, variance, covariance, invariance, variance_kind, eps):
+    """Value and gradient of :func:`vicreg` without validation (optimisation loops).
+
+    Translation-invariant arithmetic: the invariance term uses the centred ``Z`` (``L 1 = 0``),
+    so ``Z + 1e10`` gives the loss of ``Z`` to the precision the shifted input holds; the
+    graph enters as ``w * (G / w)`` (:func:`_scale`), so any weight scale is safe.
+    """
     n = Z.shape[0]
     Zc, C = _covariance(Z)
     diag = np.diag(C)
     penalty, slope = _variance_penalty(diag, variance_kind, eps)
     off = C - np.diag(diag)
-    LZ = _laplacian_times(Z, G, degrees)
-    value = (variance * np.sum(penalty) + covariance * np.sum(off**2)
-             + 2.0 * invariance * np.sum(Z * LZ) / n)
-    Gamma = variance * np.diag(slope) + 2.0 * covariance * off
-    grad = (2.0 / n) * Zc @ Gamma + (4.0 * invariance / n) * LZ
+    Gn, dn, top = _normalised_weights(G, degrees)
+    LZ = _laplacian_times(Zc, Gn, dn)  # L Z = L Zc
+    dirichlet = np.sum(Zc * LZ)  # >= 0: every term below is >= 0, so no inf - inf
+    value = (float(_weighted(variance, np.sum(penalty))) + float(_weighted(covariance, np.sum(off**2)))
+             + (float(_scale(dirichlet, 2.0 * invariance / n, top)) if invariance else 0.0))
+    Gamma = _weighted(variance, np.diag(slope)) + _weighted(covariance, 2.0 * off)
+    grad = (2.0 / n) * Zc @ Gamma
+    if invariance:
+        grad = grad + _scale(LZ, 4.0 * invariance / n, top)
     return float(value), grad
 
 
@@ -193,15 +270,15 @@ def _vicreg_value_and_gradient(Z, G, degrees, variance, covariance, invariance, 
 
 def _row_norms_checked(Z, name="Z"):
     """Row norms of ``Z``; a zero row has no direction, so its cosines are undefined."""
-    norms = np.linalg.norm(Z, axis=1)
-    zero = np.flatnonzero(norms == 0)
+    top = np.max(np.abs(Z), axis=1) if Z.shape[1] else np.zeros(Z.shape[0])
+    zero = np.flatnonzero(top == 0)
     if zero.size:
         raise ValueError(
             f"{name} has {zero.size} row(s) with zero norm (first: row {int(zero[0])}); the cosine "
             f"similarity of a zero vector is undefined. Remove those samples or give them a nonzero "
             f"representation."
         )
-    return norms
+    return top * np.linalg.norm(Z / top[:, None], axis=1)  # no underflow for entries ~1e-170
 
 
 def simclr(Z, G, *, temperature=0.5, return_gradient=False):
@@ -216,9 +293,14 @@ def simclr(Z, G, *, temperature=0.5, return_gradient=False):
         + \sum_i d_i \log\sum_{k\ne i} e^{\cos(z_i, z_k)/\tau},
 
     a cross-entropy between :math:`G` and the row-softmax of the cosine
-    similarities (Balestriero and LeCun 2022, section 2). The row-wise
-    log-sum-exp is evaluated with its maximum subtracted, so small temperatures
-    do not overflow. The loss depends on each row of ``Z`` only through its
+    similarities (Balestriero and LeCun 2022, section 2). It is evaluated as
+    :math:`\frac1\tau\sum_{ij}G_{ij}(m_i - \cos(z_i, z_j)) + \sum_i d_i\log\sum_{k\ne i}
+    e^{(\cos(z_i, z_k) - m_i)/\tau}` with :math:`m_i = \max_{k\ne i}\cos(z_i, z_k)`: two
+    non-negative terms, exponentials at most 1, and the factors :math:`1/\tau` and the
+    weight scale applied exactly (binary exponents). Any temperature :math:`\tau > 0`
+    and any weight scale give a finite value unless the true value exceeds the float64
+    range (then ``inf``; never NaN), and rows with entries down to 1e-300 keep their
+    direction. The loss depends on each row of ``Z`` only through its
     direction: :math:`\mathcal L(\operatorname{diag}(s) Z) = \mathcal L(Z)` for
     :math:`s > 0`.
 
@@ -261,30 +343,70 @@ def simclr(Z, G, *, temperature=0.5, return_gradient=False):
     return (value, grad) if return_gradient else value
 
 
+def _unit_rows(Z):
+    """``(Z / ||z_i||, ||z_i||)`` computed without overflow or underflow (rows scaled by max |z_i|).
+
+    Returns ``None`` for the norms when a row is zero or not finite.
+    """
+    top = np.max(np.abs(Z), axis=1) if Z.shape[1] else np.zeros(Z.shape[0])
+    if np.any(~(top > 0)) or not np.all(np.isfinite(top)):
+        return None, None
+    scaled = Z / top[:, None]
+    norms = np.linalg.norm(scaled, axis=1)  # in [1, sqrt(K)]
+    return scaled / norms[:, None], (top, norms)
+
+
+def _edge_values(G, dense):
+    """The entries of the dense ``(N, N)`` array at the nonzeros of ``G``, and ``G``'s weights."""
+    if sp.issparse(G):
+        G = G.tocsr()
+        rows = np.repeat(np.arange(G.shape[0]), np.diff(G.indptr))
+        return dense[rows, G.indices], G.data
+    mask = G != 0
+    return dense[mask], G[mask]
+
+
 def _simclr_value_and_gradient(Z, G, degrees, temperature):
-    """Value and gradient of :func:`simclr` without validation (optimisation loops).
+    r"""Value and gradient of :func:`simclr` without validation (optimisation loops).
 
     A zero row gives ``(inf, zeros)`` rather than an exception, so that a line
-    search that lands on one backs off.
+    search that lands on one backs off. The value is evaluated as
+
+    .. math:: \mathcal L = \frac1\tau \sum_{ij} G_{ij}(m_i - c_{ij})
+              + \sum_i d_i\log\sum_{k\ne i} e^{(c_{ik} - m_i)/\tau},
+              \qquad m_i = \max_{k\ne i} c_{ik},
+
+    two non-negative terms (no cancellation, no ``inf - inf``) whose exponentials are
+    at most 1, with :math:`w/\tau` applied by :func:`_scale`: finite for any
+    temperature and weight scale unless the true value exceeds the float range
+    (then ``inf``), never NaN.
     """
-    norms = np.linalg.norm(Z, axis=1)
-    if np.any(norms == 0):
+    Zn, norms = _unit_rows(Z)
+    if norms is None:
         return float("inf"), np.zeros_like(Z)
-    Zn = Z / norms[:, None]
-    logits = Zn @ Zn.T
-    logits /= temperature
-    np.fill_diagonal(logits, -np.inf)
-    top = logits.max(axis=1)
-    logits -= top[:, None]
-    np.exp(logits, out=logits)  # the diagonal becomes exactly 0
-    row_sums = logits.sum(axis=1)
-    lse = top + np.log(row_sums)
-    GZn = G @ Zn
-    value = -np.sum(Zn * GZn) / temperature + degrees @ lse
-    logits /= row_sums[:, None]  # now the row-softmax P
-    grad_n = (-2.0 * GZn + degrees[:, None] * (logits @ Zn) + logits.T @ (degrees[:, None] * Zn))
-    grad_n /= temperature
-    grad = (grad_n - np.sum(grad_n * Zn, axis=1)[:, None] * Zn) / norms[:, None]
+    with np.errstate(over="ignore"):  # 1/tau overflows only where the true value does
+        return _simclr_parts(Zn, norms, G, degrees, temperature)
+
+
+def _simclr_parts(Zn, norms, G, degrees, temperature):
+    Gn, dn, top_weight = _normalised_weights(G, degrees)
+    cosines = Zn @ Zn.T
+    np.fill_diagonal(cosines, -np.inf)
+    top = cosines.max(axis=1)
+    gaps, weights = _edge_values(Gn, top[:, None] - cosines)  # m_i - c_ij >= 0 on the edges
+    exponent = (cosines - top[:, None]) / temperature  # <= 0; the diagonal is -inf
+    np.exp(exponent, out=exponent)  # the diagonal becomes exactly 0
+    row_sums = exponent.sum(axis=1)  # in [1, N - 1]
+    attraction = float(np.sum(weights * np.maximum(gaps, 0.0)))
+    value = float(_scale(attraction, top_weight, divide=(temperature,)))
+    value += float(_scale(dn @ np.log(row_sums), top_weight))
+    P = exponent / row_sums[:, None]  # the row-softmax
+    GZn = Gn @ Zn
+    grad_n = -2.0 * GZn + dn[:, None] * (P @ Zn) + P.T @ (dn[:, None] * Zn)
+    tangent = grad_n - np.sum(grad_n * Zn, axis=1)[:, None] * Zn  # the row normalisation
+    # d/dz_i = tangent_i * w / (tau ||z_i||), ||z_i|| = top_i * norms_i
+    row_top, row_norms = norms
+    grad = _scale(tangent / row_norms[:, None], top_weight, divide=(temperature, row_top[:, None]))
     return float(value), grad
 
 
@@ -349,14 +471,27 @@ def spectral_contrastive(Z, G, *, return_gradient=False):
 
 
 def _spectral_contrastive_value_and_gradient(Z, G, degrees):
-    """Value and gradient of :func:`spectral_contrastive` without validation."""
-    vol = float(np.sum(degrees))
-    GZ = G @ Z
-    DZ = degrees[:, None] * Z
+    r"""Value and gradient of :func:`spectral_contrastive` without validation.
+
+    The loss depends on :math:`G/\operatorname{vol}` only, so it is evaluated on
+    :math:`G/w` (:math:`w` the largest weight): the same value for weights 1e-310 or
+    1e300. It is bounded below by :math:`-\lVert\bar A\rVert_F^2`, so an overflow can
+    only mean :math:`+\infty` (returned as such, never ``inf - inf = nan``).
+    """
+    Gn, dn, top = _normalised_weights(G, degrees)
+    if top == 0.0:
+        raise ValueError("G has no edge: the spectral contrastive loss divides by the volume "
+                         "sum(G) = 0. Give G at least one positive weight.")
+    vol = float(np.sum(dn))
+    GZ = Gn @ Z
+    DZ = dn[:, None] * Z
     M = Z.T @ DZ
-    M = (M + M.T) / 2
-    value = -2.0 * np.sum(Z * GZ) / vol + np.sum(M**2) / vol**2
-    grad = (-4.0 / vol) * GZ + (4.0 / vol**2) * (DZ @ M)
+    M = (M + M.T) / (2.0 * vol)
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = -2.0 * np.sum(Z * GZ) / vol + np.sum(M**2)
+        grad = (-4.0 / vol) * GZ + (4.0 / vol) * (DZ @ M)
+    if not np.isfinite(value):
+        value = float("inf")
     return float(value), grad
 
 

@@ -130,7 +130,9 @@ def test_spectral_contrastive_at_and_above_the_number_of_components(K):
     expected = -float(np.sum(np.maximum(nu[:K], 0.0) ** 2))
     assert rep.exact
     assert rep.loss == pytest.approx(expected, rel=1e-10)
-    assert rep.rank == int(np.sum(nu[:K] > 1e-9))
+    # linalg.representation_rank: once the three component indicators are in (K >= 3) their
+    # span holds the constant, which carries no information and does not count
+    assert rep.rank == int(np.sum(nu[:K] > 1e-9)) - (K >= 3)
     if K <= 3:
         assert rep.loss == pytest.approx(-K, rel=1e-12)
         assert within_component_spread(rep.Z, labels) < 1e-10
@@ -251,6 +253,10 @@ def test_linear_with_a_singular_feature_covariance(method, extra):
     # of the largest: below the 1e-10 variance threshold, so treated as absent. In
     # every case Z is that of the original features, and the extra column's
     # coefficient is the minimum-norm one.
+    if method == "spectral_contrastive" and extra == "near_collinear":
+        pytest.skip("spectral contrastive's unit-free rank rule (linalg.feature_basis) keeps a "
+                    "1e-10 direction: see test_spectral_contrastive.py::"
+                    "test_linear_keeps_a_tiny_real_direction_and_drops_a_duplicate")
     X, G = linear_problem()
     rng = np.random.default_rng(1)
     column = {"duplicate": X[:, 0],
@@ -336,7 +342,7 @@ def test_constant_features_give_the_constant_where_it_is_optimal(value):
     X = np.full((7, 2), value)
     G = graphs.from_groups([0, 0, 1, 1, 2, 2, 1])
     sc = spectral_contrastive.optimal_linear(X, G, 1)
-    assert sc.loss == pytest.approx(-1.0, rel=1e-12) and sc.rank == 1
+    assert sc.loss == pytest.approx(-1.0, rel=1e-12) and sc.rank == 0  # constant: no information
     assert np.ptp(sc.Z) < 1e-12
     bt = barlow_twins.optimal_linear(X, G, 1)
     assert bt.loss == pytest.approx(0.0, abs=1e-12)

@@ -11,6 +11,7 @@ from sklearn.decomposition import KernelPCA
 from sklearn.manifold import SpectralEmbedding
 
 from spectral_ssl import graphs, losses, solve
+from spectral_ssl.exceptions import CollapseWarning
 from spectral_ssl.methods import spectral_contrastive as sc
 
 
@@ -66,19 +67,30 @@ def lbfgs_best(objective, shape, restarts, seed):
 def test_loss_equals_eckart_young_minimum():
     W = weighted_graph(70, seed=1)
     nu = np.sort(np.linalg.eigvalsh(normalized_adjacency(W)))[::-1]
+    assert nu[8] > 0.1  # every nu_k used is positive
     for K in (1, 4, 9):
-        rep = sc.optimal_representation(W, K)
+        # the first column is the constant (nu_1 = 1), which carries no information:
+        # rank K - 1 by linalg.representation_rank, and a CollapseWarning naming it
+        with pytest.warns(CollapseWarning, match=r"keeps %d of the %d .*trivial eigenvector" % (K - 1, K)):
+            rep = sc.optimal_representation(W, K)
         expected = -np.sum(np.maximum(nu[:K], 0.0) ** 2)
         assert rep.loss == pytest.approx(expected, rel=1e-10)
         np.testing.assert_allclose(rep.eigenvalues, nu[:K], atol=1e-10)
-        assert rep.exact is True and rep.rank == K
+        assert rep.exact is True and rep.rank == K - 1
 
 
 def test_rank_counts_positive_eigenvalues():
-    """Ten disjoint pairs: D^-1/2 G D^-1/2 has eigenvalues +1 and -1, ten each."""
+    """Ten disjoint pairs: D^-1/2 G D^-1/2 has eigenvalues +1 and -1, ten each.
+
+    The ten nu = 1 columns are the pair indicators, whose span holds the constant: nine
+    informative directions (linalg.representation_rank), and the warning names nu_k <= 0.
+    """
     G = graphs.from_groups(np.repeat(np.arange(10), 2))
-    rep = sc.optimal_representation(G, 13)
-    assert rep.rank == 10
+    with pytest.warns(CollapseWarning, match=r"keeps 9 of the 13 .*nu_k <= 0 for k > 10.* only 10 "
+                                             r"positive eigenvalue"):
+        rep = sc.optimal_representation(G, 13)
+    assert rep.rank == 9
+    assert np.linalg.matrix_rank(rep.Z - rep.Z.mean(axis=0)) == 9  # independent count
     assert rep.loss == pytest.approx(-10.0, rel=1e-12)
     assert np.max(np.abs(rep.Z[:, 10:])) == 0.0
     assert np.max(np.abs(rep.Z[:, :10])) > 0.5
@@ -195,6 +207,7 @@ def test_linear_bias_is_optimised():
     assert losses.spectral_contrastive(centred_only, G) > rep.loss + 0.1
 
 
+@pytest.mark.slow  # 45-80 s: five L-BFGS runs over N x K = 320 kernel coefficients
 def test_kernel_is_exact_and_beats_random_restarts():
     X, G = feature_problem(n=80, dim=3, seed=10)
     K = 4
@@ -246,3 +259,112 @@ def test_linear_n_components_out_of_range():
     X, G = feature_problem(n=30, dim=2, seed=14)
     with pytest.raises(ValueError, match=r"n_components=4 is larger than the dimension of span"):
         sc.optimal_linear(X, G, 4)
+
+
+# --------------------------------------------------------------------------- units and rank (#13.2)
+
+
+def breast_cancer(n=200):
+    from sklearn.datasets import load_breast_cancer
+
+    X = load_breast_cancer().data[:n]  # raw: column scales from 3e-3 to 5e2
+    return X, graphs.knn(X, 10)
+
+
+def standardised(X):
+    Xc = X - X.mean(axis=0)
+    return Xc / np.linalg.norm(Xc, axis=0)
+
+
+@pytest.mark.filterwarnings("ignore::spectral_ssl.exceptions.CollapseWarning")
+@pytest.mark.parametrize("units", ["raw", "rescaled"])
+def test_linear_on_raw_breast_cancer_is_the_restricted_optimum(units):
+    # Regression (#13.2): the rank rule was relative to the largest singular value of
+    # the raw columns and dropped 7 of the 30 directions (rank 22-23, numpy finds 30):
+    # exact=True, but certify's search found a lower loss (relative gap 1e-5..1e-2) and a
+    # gradient of 3e-3..0.3 at the "optimum". Now the rank is unit-free, also with the
+    # columns rescaled by 1e-6..1e6 (raw singular values over 1e-18).
+    from spectral_ssl import certify
+
+    X, G = breast_cancer()
+    if units == "rescaled":
+        X = X * np.logspace(-6, 6, X.shape[1])
+    rep = sc.optimal_linear(X, G, 16)
+    rank = np.linalg.matrix_rank(standardised(X))
+    assert rank == 30 and rep.details["subspace_dimension"] == rank + 1
+    assert rep.details["basis"] == "reductions"  # the one-pass D x D path
+    # independent reference: Eckart-Young on an orthonormal basis of D^1/2 [X_s, 1] (scipy.orth)
+    expected, nu = restricted_minimum(standardised(X), G, 16)
+    assert rep.loss == pytest.approx(expected, rel=1e-10)
+    np.testing.assert_allclose(rep.eigenvalues, nu, atol=1e-10)
+    cert = certify.certify("spectral_contrastive", G, 16, X=X, restarts=1, max_iter=300)
+    assert cert.passed
+    assert cert.gradient_norm < 1e-9  # stationary along all 31 searched directions (was 3e-3)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::spectral_ssl.exceptions.CollapseWarning")
+def test_linear_on_raw_breast_cancer_survives_a_converged_certificate():
+    from spectral_ssl import certify
+
+    X, G = breast_cancer()
+    cert = certify.certify("spectral_contrastive", G, 16, X=X, restarts=2, max_iter=20000)
+    assert cert.passed and abs(cert.relative_gap) <= 1e-8
+
+
+@pytest.mark.filterwarnings("ignore::spectral_ssl.exceptions.CollapseWarning")
+def test_linear_does_not_depend_on_the_units_of_the_columns():
+    X, G = breast_cancer()
+    units = np.logspace(-6, 6, X.shape[1])
+    base, rep = sc.optimal_linear(X, G, 8), sc.optimal_linear(X * units, G, 8)
+    assert rep.loss == pytest.approx(base.loss, rel=1e-12)
+    np.testing.assert_allclose(rep.Z, base.Z, atol=1e-8 * np.max(np.abs(base.Z)))
+    np.testing.assert_allclose(rep.W * units[:, None], base.W, atol=1e-7 * np.max(np.abs(base.W)))
+
+
+@pytest.mark.filterwarnings("ignore::spectral_ssl.exceptions.CollapseWarning")
+def test_linear_keeps_a_tiny_real_direction_and_drops_a_duplicate():
+    # A column 1e-10 away from another (in standardised units) is a real direction of
+    # float64 data (numpy.linalg.matrix_rank counts it); an exact linear combination is
+    # not. The basis then comes from the features (N x D SVD), not from the reductions.
+    from spectral_ssl import certify
+
+    X, G = feature_problem(n=60, dim=3, seed=15)
+    rng = np.random.default_rng(16)
+    noise = 1e-10 * rng.standard_normal(60)
+    X2 = np.column_stack([X, 2 * X[:, 0] - X[:, 1], X[:, 2] + noise])
+    rank = np.linalg.matrix_rank(standardised(X2))
+    assert rank == 4
+    rep = sc.optimal_linear(X2, G, 4)
+    assert rep.details["basis"] == "features" and rep.details["subspace_dimension"] == rank + 1
+    # reference on the same span, well conditioned: [X, noise] (scipy.orth of X2 itself
+    # resolves the tiny direction only to eps / 1e-10)
+    expected, _ = restricted_minimum(np.column_stack([X, noise]), G, 4)
+    assert rep.loss == pytest.approx(expected, rel=1e-8)
+    assert rep.loss < sc.optimal_linear(X, G, 4).loss - 1e-3  # the extra direction helps
+    np.testing.assert_allclose(X2 @ rep.W + rep.bias, rep.Z, atol=1e-6)
+    cert = certify.certify("spectral_contrastive", G, 4, X=X2, restarts=1, max_iter=300)
+    assert cert.passed and cert.gradient_norm < 1e-6
+
+
+@pytest.mark.filterwarnings("ignore::spectral_ssl.exceptions.CollapseWarning")
+def test_reductions_and_feature_basis_paths_agree(monkeypatch):
+    X, G = breast_cancer(120)
+    fast = sc.optimal_linear(X, G, 6)
+    monkeypatch.setattr(sc, "GRAM_CONDITION_LIMIT", 1.0)  # forces the N x D path
+    slow = sc.optimal_linear(X, G, 6)
+    assert (fast.details["basis"], slow.details["basis"]) == ("reductions", "features")
+    assert fast.loss == pytest.approx(slow.loss, rel=1e-11)
+    np.testing.assert_allclose(fast.Z, slow.Z, atol=1e-8 * np.max(np.abs(slow.Z)))
+
+
+@pytest.mark.filterwarnings("ignore::spectral_ssl.exceptions.CollapseWarning")
+@pytest.mark.parametrize("weight", [1e-310, 1e-200, 1e200, 1e300])
+def test_the_scale_of_g_does_not_matter(weight):
+    # The loss and the optimum depend on G / vol only (was: ZeroDivisionError at 1e-310,
+    # OverflowError at 1e160 inside the loss).
+    X, G = feature_problem(n=50, dim=3, seed=17)
+    for solve_ in (lambda H: sc.optimal_representation(H, 3), lambda H: sc.optimal_linear(X, H, 3)):
+        base, rep = solve_(G), solve_(G * weight)
+        assert np.isfinite(rep.loss) and rep.loss == pytest.approx(base.loss, rel=1e-10)
+        np.testing.assert_allclose(rep.Z, base.Z, atol=1e-8)

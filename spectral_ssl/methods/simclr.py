@@ -73,33 +73,38 @@ graphs, or :math:`C > K+1`: no closed form; the loss is minimised numerically
 (the linear VICReg directions) and from random parameters.
 """
 
+import warnings
+
 import numpy as np
-import scipy.optimize
 import scipy.sparse.csgraph as csgraph
 import scipy.stats
 
 from .. import linalg, memory
-from .._threads import single_threaded_blas
+from .._optimize import multistart
 from .._validation import (
     check_features,
     check_graph,
+    check_integer,
     check_n_components,
     check_option,
     check_random_state,
     check_scalar,
 )
+from ..exceptions import ConvergenceWarning
 from ..losses import _row_norms_checked, _simclr_value_and_gradient, simclr as simclr_loss
+from ._collapse import warn_if_collapsed
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
 NAME = "simclr"
 
-#: Singular values of the row-normalised Z below this fraction of the largest
-#: count as collapsed directions, for closed forms.
-RANK_TOL = 1e-9
+#: Default number of random starts added to the informed one (the Laplacian Eigenmaps /
+#: LPP directions) by the numerical solvers; see :func:`spectral_ssl._optimize.multistart`.
+RESTARTS = 4
 
-#: The same for numerically optimised representations, which are converged
-#: only to the optimiser's tolerance.
-NUMERICAL_RANK_TOL = 1e-3
+#: Perturb-and-re-optimise rounds after the multi-start search. SimCLR's loss has long flat
+#: valleys where L-BFGS-B stops early (its line search fails); each round restarts from a
+#: perturbation of the best point and keeps any decrease.
+POLISH_ROUNDS = 6
 
 #: Relative tolerance under which clique weights count as equal.
 WEIGHT_RTOL = 1e-12
@@ -120,11 +125,8 @@ def _check_temperature(temperature):
 
 
 def _check_restarts(restarts, max_iter):
-    if isinstance(restarts, bool) or not isinstance(restarts, (int, np.integer)) or restarts < 1:
-        raise ValueError(f"restarts must be an integer >= 1, got {restarts!r}.")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
-        raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}.")
-    return int(restarts), int(max_iter)
+    return (check_integer(restarts, name="restarts", low=0),
+            check_integer(max_iter, name="max_iter", low=1))
 
 
 def _unit_rows(Z):
@@ -302,20 +304,6 @@ def simplex_loss(n_cliques, clique_size, *, temperature=0.5, weight=1.0):
 # --------------------------------------------------------------------------- numerical optimum
 
 
-def _minimise(objective, starts, max_iter):
-    """L-BFGS from every start; return (best x, list of final losses, best result)."""
-    best, losses = None, []
-    for start in starts:
-        with single_threaded_blas():
-            res = scipy.optimize.minimize(objective, start.ravel(), jac=True, method="L-BFGS-B",
-                                          options={"maxiter": max_iter, "ftol": 1e-15,
-                                                   "gtol": 1e-10, "maxcor": 20})
-        losses.append(float(res.fun))
-        if best is None or res.fun < best.fun:
-            best = res
-    return best, losses
-
-
 def _principal_axes(Zn):
     """Rotation ``R`` (K x K) putting the rows' second-moment axes on the coordinates.
 
@@ -327,9 +315,39 @@ def _principal_axes(Zn):
     return vectors[:, ::-1]
 
 
-def _rank(scales, tol):
-    top = float(np.max(scales)) if scales.size else 0.0
-    return int(np.sum(scales > tol * top)) if top > 0 else 0
+def _solve(objective, informed, restarts, random_start, rng, max_iter):
+    """:func:`spectral_ssl._optimize.multistart` with SimCLR's polish; warn if not converged."""
+    result = multistart(objective, informed, restarts=restarts, random_start=random_start, rng=rng,
+                        max_iter=max_iter, polish_rounds=POLISH_ROUNDS)
+    if not result.converged:
+        warnings.warn(
+            f"SimCLR: the numerical optimum is not stationary (gradient norm "
+            f"{result.gradient_norm:.3g} after {result.n_iterations} L-BFGS-B iterations). If a row "
+            f"of Z is near the origin (details['smallest_row_norm_ratio'] << 1), the loss, which sees "
+            f"only row directions, is approached with that row at 0, where it is not smooth: the "
+            f"value is then an upper bound of an infimum. Otherwise raise max_iter (now {max_iter}) "
+            f"or restarts.", ConvergenceWarning, stacklevel=4)
+    return result
+
+
+def _smallest_row_ratio(Z):
+    """Smallest row norm of ``Z`` over the median one (near 0: a row at the origin)."""
+    norms = np.linalg.norm(Z, axis=1)
+    return float(norms.min() / np.median(norms)) if np.median(norms) > 0 else 0.0
+
+
+def _warn_collapse(rank, K, regime, cliques=None):
+    if cliques is not None and rank == cliques["n_cliques"] - 1:
+        C = cliques["n_cliques"]
+        condition = (f"G is {C} equal cliques: the optimum is a regular simplex of {C} unit vectors, "
+                     f"of rank C - 1 = {C - 1} whatever K is")
+        fix = "More components cannot be used by this G."
+    else:
+        condition = ("the optimum found uses fewer directions: more would not lower the SimCLR loss "
+                     "on this G at this temperature")
+        fix = "Fewer components, or another temperature, G or regime."
+    warn_if_collapsed(rank, K, method=f"SimCLR ({regime})", condition=condition, fix=fix,
+                      stacklevel=4)
 
 
 def _spectral_start(G, K, rng):
@@ -354,18 +372,16 @@ def _numerical_representation(G, K, tau, restarts, rng, max_iter):
         value, grad = _simclr_value_and_gradient(flat.reshape(N, K), G, degrees, tau)
         return value, grad.ravel()
 
-    starts = [_spectral_start(G, K, rng)]
-    starts += [rng.standard_normal((N, K)) for _ in range(restarts - 1)]
-    best, losses = _minimise(objective, starts, max_iter)
-    Zn = _unit_rows(best.x.reshape(N, K))
-    details = {"case": "numerical: L-BFGS on Z with the analytic gradient",
-               "restart_losses": losses, "restarts": len(starts),
-               "converged": bool(best.success), "n_iterations": int(best.nit),
+    result = _solve(objective, [_spectral_start(G, K, rng)], restarts,
+                    lambda r: r.standard_normal((N, K)), rng, max_iter)
+    Zn = _unit_rows(result.x)
+    details = {"case": "numerical: multi-start L-BFGS-B on Z with the analytic gradient",
+               **result.details(), "smallest_row_norm_ratio": _smallest_row_ratio(result.x),
                "starts": "Laplacian Eigenmaps (jittered), then standard normal"}
     return Zn, details
 
 
-def optimal_representation(G, n_components, *, temperature=0.5, solver="auto", restarts=10,
+def optimal_representation(G, n_components, *, temperature=0.5, solver="auto", restarts=RESTARTS,
                            random_state=0, max_iter=5000):
     r"""Optimal non-parametric SimCLR representation (any :math:`Z \in \mathbb R^{N\times K}`).
 
@@ -381,10 +397,14 @@ def optimal_representation(G, n_components, *, temperature=0.5, solver="auto", r
         the numerical optimum otherwise (``exact=False``). ``"closed_form"``:
         raise ``ValueError`` when Theorem 3 does not apply. ``"numerical"``:
         always optimise (e.g. to certify the closed form).
-    restarts : int >= 1
-        Numerical starts: Laplacian Eigenmaps coordinates (jittered), then
-        ``restarts - 1`` standard normal matrices. Each runs L-BFGS on the
-        exact loss with its analytic gradient.
+    restarts : int >= 0
+        Random starts (standard normal matrices) added to the informed one, the
+        Laplacian Eigenmaps coordinates (jittered); every start runs L-BFGS-B on the
+        exact loss with its analytic gradient, then the best point is polished
+        (``POLISH_ROUNDS`` perturb-and-re-optimise rounds), see
+        :func:`spectral_ssl._optimize.multistart`. ``details["converged"]`` is the
+        gradient test at the returned point (a
+        :class:`~spectral_ssl.exceptions.ConvergenceWarning` when it fails).
     random_state : None, int or numpy Generator
     max_iter : int
         L-BFGS iterations per start.
@@ -397,10 +417,12 @@ def optimal_representation(G, n_components, *, temperature=0.5, solver="auto", r
         value) and given in the Helmert simplex basis for the closed form.
         ``eigenvalues``: the :math:`K` largest eigenvalues of the cosine Gram
         matrix :math:`\hat Z\hat Z^\top` (descending); ``scales``: the singular
-        values of :math:`\hat Z` (their square roots). ``rank`` counts scales
-        above ``RANK_TOL`` (closed form) or ``NUMERICAL_RANK_TOL`` (numerical)
-        times the largest. ``details["minimal_loss"]``: the formula of
-        Theorem 3 (closed form only).
+        values of :math:`\hat Z` (their square roots). ``rank``:
+        :func:`spectral_ssl.linalg.representation_rank` of ``Z`` (singular values of
+        the centred ``Z`` above 1e-6 of the largest), with a
+        :class:`~spectral_ssl.exceptions.CollapseWarning` when it is below ``K``
+        (the simplex: rank :math:`C - 1` whatever ``K``).
+        ``details["minimal_loss"]``: the formula of Theorem 3 (closed form only).
 
     Notes
     -----
@@ -416,7 +438,10 @@ def optimal_representation(G, n_components, *, temperature=0.5, solver="auto", r
 
     >>> import numpy as np
     >>> from spectral_ssl import graphs
-    >>> rep = optimal_representation(graphs.from_groups(np.tile(np.arange(3), 2)), 4)
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # CollapseWarning: rank 2 of the 4 asked for
+    ...     rep = optimal_representation(graphs.from_groups(np.tile(np.arange(3), 2)), 4)
     >>> rep.exact, rep.rank, bool(np.isclose(rep.loss, rep.details["minimal_loss"]))
     (True, 2, True)
     >>> float(np.round(rep.Z[0] @ rep.Z[1], 12))
@@ -452,21 +477,23 @@ def optimal_representation(G, n_components, *, temperature=0.5, solver="auto", r
                    "clique_weight": cliques["weight"],
                    "between_cosine": -1.0 / (C - 1) if C > 1 else None,
                    "clique_labels": cliques["labels"]}
-        rank_tol, exact = RANK_TOL, True
+        exact = True
     else:
         Zn, details = _numerical_representation(G, K, tau, restarts, check_random_state(random_state),
                                                 max_iter)
         R = _principal_axes(Zn)
         Zn = Zn @ R
-        rank_tol, exact = NUMERICAL_RANK_TOL, False
+        exact = False
         if cliques is not None:
             details["case"] += f" (K < n_cliques - 1 = {cliques['n_cliques'] - 1})"
     (Z,) = linalg.sign_flip_with(Zn)
     scales = np.zeros(K)
     s = np.linalg.svd(Z, compute_uv=False)
     scales[: s.size] = s
+    rank = linalg.representation_rank(Z)
+    _warn_collapse(rank, K, "nonparametric", cliques if closed else None)
     return Representation(
-        Z=Z, loss=simclr_loss(Z, G, temperature=tau), rank=_rank(scales, rank_tol),
+        Z=Z, loss=simclr_loss(Z, G, temperature=tau), rank=rank,
         eigenvalues=scales**2, scales=scales, exact=exact, method=NAME, equivalent=EQUIVALENT,
         regime="nonparametric", hyperparameters={"temperature": tau}, details=details,
     )
@@ -514,10 +541,10 @@ def _parametric_solution(features, G, K, tau, restarts, rng, max_iter):
     first[:k, :k] = np.eye(k)
     if K > r:  # more components than directions with variance: the rest start random
         first[:, r:] = rng.standard_normal((r, K - r))
-    starts = [np.concatenate([first.ravel(), np.zeros(K)])]
-    starts += [rng.standard_normal(r * K + K) for _ in range(restarts - 1)]
-    best, losses = _minimise(objective, starts, max_iter)
-    Y, c = unpack(best.x)
+    informed = [np.concatenate([first.ravel(), np.zeros(K)])]
+    result = _solve(objective, informed, restarts, lambda g: g.standard_normal(r * K + K), rng,
+                    max_iter)
+    Y, c = unpack(result.x)
     W = Q @ Y
     bias = c - mean @ W
     Z = features @ W + bias
@@ -525,24 +552,26 @@ def _parametric_solution(features, G, K, tau, restarts, rng, max_iter):
         raise RuntimeError("the optimised representation has a zero row; try another random_state.")
     R = _principal_axes(_unit_rows(Z))
     Z, W, bias = linalg.sign_flip_with(Z @ R, W @ R, bias @ R)
-    details = {"case": "numerical: L-BFGS on (W, b) in whitened coordinates",
-               "restart_losses": losses, "restarts": len(starts), "converged": bool(best.success),
-               "n_iterations": int(best.nit), "lpp_eigenvalues": mu,
+    details = {"case": "numerical: multi-start L-BFGS-B on (W, b) in whitened coordinates",
+               **result.details(), "lpp_eigenvalues": mu,
+               "smallest_row_norm_ratio": _smallest_row_ratio(Z),
                "starts": "LPP directions (linear VICReg), then standard normal"}
     return W, bias, Z, details
 
 
-def _parametric_result(cls, Z, G, tau, details, **fields):
+def _parametric_result(cls, Z, G, tau, details, regime, **fields):
     scales = np.zeros(Z.shape[1])
     s = np.linalg.svd(_unit_rows(Z), compute_uv=False)
     scales[: s.size] = s
+    rank = linalg.representation_rank(Z)
+    _warn_collapse(rank, Z.shape[1], regime)
     return cls(Z=Z, loss=simclr_loss(Z, G, temperature=tau),
-               rank=_rank(scales, NUMERICAL_RANK_TOL), eigenvalues=scales**2, scales=scales,
+               rank=rank, eigenvalues=scales**2, scales=scales,
                exact=False, method=NAME, hyperparameters={"temperature": tau}, details=details,
                **fields)
 
 
-def optimal_linear(X, G, n_components, *, temperature=0.5, restarts=8, random_state=0,
+def optimal_linear(X, G, n_components, *, temperature=0.5, restarts=RESTARTS, random_state=0,
                    max_iter=5000):
     r"""Numerically optimal linear SimCLR :math:`Z = XW + \mathbf 1b^\top` (``exact=False``).
 
@@ -551,8 +580,8 @@ def optimal_linear(X, G, n_components, *, temperature=0.5, restarts=8, random_st
     \partial\mathcal L/\partial Z`, :math:`\partial/\partial b = \mathbf 1^\top
     \partial\mathcal L/\partial Z`), in the whitened coordinates of the
     Locality Preserving Projections problem :math:`X^\top LX q = \mu X^\top HX q`;
-    the first start is the LPP directions (those of linear VICReg), the
-    others random.
+    the informed start is the LPP directions (those of linear VICReg), then
+    ``restarts`` random ones and the polish of :func:`optimal_representation`.
 
     Parameters
     ----------
@@ -579,12 +608,12 @@ def optimal_linear(X, G, n_components, *, temperature=0.5, restarts=8, random_st
     restarts, max_iter = _check_restarts(restarts, max_iter)
     W, bias, Z, details = _parametric_solution(X, G, K, tau, restarts,
                                                check_random_state(random_state), max_iter)
-    return _parametric_result(LinearRepresentation, Z, G, tau, details, W=W, bias=bias,
+    return _parametric_result(LinearRepresentation, Z, G, tau, details, "linear", W=W, bias=bias,
                               equivalent="linear generalized MDS")
 
 
 def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3, coef0=1.0,
-                   temperature=0.5, restarts=8, random_state=0, max_iter=5000):
+                   temperature=0.5, restarts=RESTARTS, random_state=0, max_iter=5000):
     r"""Numerically optimal kernel SimCLR :math:`Z = K_XA + \mathbf 1b^\top` (``exact=False``).
 
     :func:`optimal_linear` with the features :math:`X` replaced by the Gram
@@ -621,7 +650,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     A, bias, Z, details = _parametric_solution(gram, G, K, tau, restarts,
                                                check_random_state(random_state), max_iter)
     details["kernel"] = repr(k)
-    return _parametric_result(KernelRepresentation, Z, G, tau, details, A=A, bias=bias, X_fit=X,
+    return _parametric_result(KernelRepresentation, Z, G, tau, details, "kernel", A=A, bias=bias, X_fit=X,
                               kernel=k, equivalent="kernel generalized MDS")
 
 

@@ -1,4 +1,4 @@
-r"""Spectral contrastive learning is a normalised spectral embedding (kernel PCA of the graph; global).
+r"""Spectral contrastive learning is a normalised spectral embedding (normalised Laplacian eigenmap).
 
 **Theorem** (Balestriero and LeCun 2022, section 3.2; the loss is HaoChen et
 al. 2021). With :math:`d = G\mathbf 1`, :math:`\operatorname{vol} = \sum_i d_i`
@@ -27,8 +27,12 @@ rank of :math:`Z^\star` is :math:`\#\{k \le K: \nu_k > 0\}`. Since
 :math:`L u = (1 - \nu) D_G u`: the **normalised spectral embedding** (what
 scikit-learn's ``SpectralEmbedding`` returns, which drops the trivial vector
 :math:`\nu_1 = 1`, :math:`z \propto \mathbf 1`, of a connected graph), i.e. the
-**kernel PCA** of the (uncentred) kernel :math:`\bar A`. All pairs enter the loss
-through :math:`\bar A`: a global method.
+**kernel PCA** of the (uncentred) kernel :math:`\bar A`. The repulsion over all pairs
+is an orthogonality penalty; the optimum sees the samples only through :math:`G`: it is
+local on a sparse :math:`G` (kNN, views, labels: a normalised Laplacian eigenmap, like
+VICReg's Laplacian Eigenmaps) and global only for a dense :math:`G` such as a Gaussian
+kernel on distances. ``rank`` is :func:`spectral_ssl.linalg.representation_rank`: the
+constant column of :math:`\nu_1 = 1` does not count (a ``CollapseWarning`` says so).
 
 **Linear regime** :math:`Z = XW + \mathbf 1 b^\top`. Then
 :math:`U = D_G^{1/2}[X, \mathbf 1]\,[W; b^\top]/\sqrt{\operatorname{vol}}` ranges over
@@ -50,16 +54,28 @@ its largest-\|.\| entry positive (``W``, ``A`` and ``bias`` flip with it).
 
 import numpy as np
 
-from .. import linalg, memory
+from .. import linalg, memory, scale
 from .._validation import (check_features, check_graph, check_n_components, check_no_isolated,
                            check_scalar)
 from ..losses import _spectral_contrastive_value_and_gradient
+from ._collapse import warn_if_collapsed
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
 NAME = "spectral_contrastive"
 
-#: Eigenvalues :math:`\nu_k` at or below this count as non-positive (a zero column).
-RANK_TOL = 1e-9
+#: The linear regime solves from the :math:`D\times D` reductions of
+#: :func:`spectral_ssl.scale.reductions` when the Jacobi-scaled (correlation) forms of
+#: the plain and of the :math:`D_G`-weighted scatter of the features both have a
+#: condition number at most this: their eigenvalues are then known to about
+#: ``eps * GRAM_CONDITION_LIMIT`` (2e-10) relative, and every direction is far above the
+#: rank threshold of :func:`spectral_ssl.linalg.feature_basis`. Otherwise the basis is
+#: computed from the features themselves (an :math:`N\times D` SVD), which resolves
+#: directions down to that threshold.
+GRAM_CONDITION_LIMIT = 1e6
+
+#: How far (a factor) every direction must be above the rank threshold of
+#: :func:`spectral_ssl.linalg.feature_basis` for the reductions to decide the rank.
+RANK_MARGIN = 1e3
 
 
 def loss_and_gradient(Z, G):
@@ -82,17 +98,41 @@ def minimal_loss(eigenvalues):
     return float(-np.sum(np.maximum(nu, 0.0) ** 2))
 
 
-def _rank(nu):
-    return int(np.sum(nu > RANK_TOL))
+def _normalised_graph(G):
+    """``G / max(G)`` and its degrees: the optimum does not depend on the scale of ``G``.
+
+    Working with weights at most 1 keeps the degrees and the volume finite and nonzero for
+    weights anywhere in 1e-310..1e308.
+    """
+    top = float(G.data.max()) if G.nnz else 0.0
+    if top == 0.0:
+        raise ValueError("G has no edge: the spectral contrastive loss divides by the volume "
+                         "sum(G) = 0. Give G at least one positive weight.")
+    Gn = G.copy()
+    Gn.data = Gn.data / top
+    return Gn, np.asarray(Gn.sum(axis=1)).ravel()
 
 
-def _canonical_descending(nu, vectors):
-    """Canonical basis inside degenerate clusters (descending eigenvalues) and the sign rule."""
-    vectors = vectors.copy()
-    for cluster in linalg.eigenvalue_clusters(-nu):
-        if cluster.stop - cluster.start > 1:
-            vectors[:, cluster] = linalg.canonical_basis(vectors[:, cluster])
-    return linalg.sign_flip(vectors)
+def _warn_collapse(rank, nu, K, regime):
+    """CollapseWarning naming why the optimum has fewer than K informative directions."""
+    positive = int(np.sum(nu > 0))
+    reasons = []
+    if positive < K:
+        reasons.append(
+            f"nu_k <= 0 for k > {positive}: the normalised adjacency D^-1/2 G D^-1/2"
+            + (" restricted to the feature span" if regime != "nonparametric" else "")
+            + f" has only {positive} positive eigenvalue(s) among its {K} largest, and a "
+            f"non-positive nu_k gives a zero column (the loss only rewards nu_k > 0)")
+    if rank < positive:
+        reasons.append(
+            f"{positive - rank} direction(s) are constant over the samples: nu_1 = 1 is the "
+            f"trivial eigenvector D^1/2 1, whose column z = 1 carries no information")
+    fix = (f"Ask for n_components={K + 1} to get {K} informative directions."
+           if positive >= K else
+           f"At most {max(positive - 1, 1)} informative direction(s) exist for this G; a denser "
+           f"relation (more positive pairs) has more positive eigenvalues.")
+    warn_if_collapsed(rank, K, method=f"spectral contrastive ({regime})",
+                      condition="; ".join(reasons), fix=fix)
 
 
 def optimal_representation(G, n_components, *, solver="auto"):
@@ -116,18 +156,28 @@ def optimal_representation(G, n_components, *, solver="auto"):
     Representation
         ``eigenvalues`` :math:`\nu_1 \ge \dots \ge \nu_K`; ``scales``
         :math:`\sqrt{\max(0,\nu_k)}` (singular values of :math:`U`); ``rank``
-        :math:`\#\{\nu_k > 0\}`; ``details["minimal_loss"]`` the Eckart-Young value.
-        For a connected graph the first column is the constant 1 (:math:`\nu_1 = 1`).
+        :func:`spectral_ssl.linalg.representation_rank` of ``Z``: the columns with
+        :math:`\nu_k > 0`, less one for the constant vector that the trivial
+        eigenvector :math:`\nu_1 = 1` puts in their span. For a connected graph the
+        first column is the constant 1, so ``rank <= K - 1`` and a
+        :class:`~spectral_ssl.exceptions.CollapseWarning` says so (ask for
+        ``K + 1`` components to get ``K`` informative ones); it also names
+        :math:`\nu_k \le 0` (fewer positive eigenvalues than ``K``) when that
+        zeroes columns. ``details["minimal_loss"]`` the Eckart-Young value.
 
     Examples
     --------
-    Three disjoint pairs: :math:`\bar A` has eigenvalues 1 (three times) and -1.
+    Three disjoint pairs: :math:`\bar A` has eigenvalues 1 (three times) and -1;
+    the three component indicators span the constant, so two directions inform.
 
+    >>> import warnings
     >>> import numpy as np
     >>> from spectral_ssl import graphs
-    >>> rep = optimal_representation(graphs.from_groups([0, 0, 1, 1, 2, 2]), 4)
-    >>> rep.rank, round(rep.loss, 12)
-    (3, -3.0)
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     rep = optimal_representation(graphs.from_groups([0, 0, 1, 1, 2, 2]), 4)
+    >>> rep.rank, round(rep.loss, 12), rep.eigenvalues.round(12).tolist()
+    (2, -3.0, [1.0, 1.0, 1.0, -1.0])
     """
     G = check_graph(G)
     N = G.shape[0]
@@ -135,93 +185,215 @@ def optimal_representation(G, n_components, *, solver="auto"):
     d = np.asarray(G.sum(axis=1)).ravel()
     check_no_isolated(d, method="spectral contrastive",
                       why=" (z_i = sqrt(vol/d_i) u_i divides by 0)")
-    vol = float(d.sum())
-    lam, V = linalg._smallest_eigenpairs(linalg._laplacian(G, "normalized"), K, solver=solver)
+    Gn, dn = _normalised_graph(G)
+    lam, V = linalg._smallest_eigenpairs(linalg._laplacian(Gn, "normalized"), K, solver=solver)
     nu = np.minimum(1.0 - lam, 1.0)  # round-off above the bound nu <= 1
     scales = np.sqrt(np.maximum(nu, 0.0))
-    (Z,) = linalg.sign_flip_with(np.sqrt(vol) * (V * scales) / np.sqrt(d)[:, None])
+    vol = float(dn.sum())
+    Z = np.sqrt(vol) * (V * scales) / np.sqrt(dn)[:, None]
+    # the trivial eigenvector gives z = 1 up to round-off: make it exactly constant, so that
+    # the rank does not count round-off as a direction
+    mean = Z.mean(axis=0)
+    (Z,) = linalg.sign_flip_with(linalg.zero_constant_columns(Z - mean, Z) + mean)
+    rank = linalg.representation_rank(Z)
+    _warn_collapse(rank, nu, K, "nonparametric")
     return Representation(
-        Z=Z, loss=loss_and_gradient(Z, G)[0], rank=_rank(nu), eigenvalues=nu, scales=scales,
+        Z=Z, loss=loss_and_gradient(Z, G)[0], rank=rank, eigenvalues=nu, scales=scales,
         exact=True, method=NAME, equivalent="normalized spectral embedding (kernel PCA of D^-1/2 G D^-1/2)",
         regime="nonparametric", hyperparameters={},
-        details={"minimal_loss": minimal_loss(nu), "volume": vol},
+        details={"minimal_loss": minimal_loss(nu), "volume": float(d.sum())},
     )
 
 
-def _linear_solution(features, G, K, rank_rtol, what):
-    r"""Eckart-Young restricted to :math:`S = \operatorname{col}(D_G^{1/2}[X_c, \mathbf 1])`.
+# --------------------------------------------------------------------------- linear regime
 
-    Returns ``(W, bias, Z, nu, details)`` with :math:`Z = XW + \mathbf 1 b^\top`.
+
+def _jacobi_condition(M):
+    """Eigenvalues (ascending) of the Jacobi-scaled ``M`` and the scale; None if a diagonal is 0."""
+    diag = np.diag(M)
+    if np.any(diag <= 0):
+        return None, None
+    scale_ = np.sqrt(diag)
+    Ms = M / np.outer(scale_, scale_)
+    values, vectors = np.linalg.eigh((Ms + Ms.T) / 2)
+    return (values, vectors), scale_
+
+
+def _basis_from_reductions(features, centred, Gn, dn):
+    r"""Whitening ``T`` and Ritz matrix from :func:`spectral_ssl.scale.reductions`, or None.
+
+    ``Y = centred - 1 m^T`` (:math:`m` the :math:`D_G`-weighted mean) and
+    :math:`T^\top Y^\top D_G Y T = I`, :math:`M = T^\top Y^\top G Y T`. None when the
+    reductions cannot decide the rank or resolve every direction (see
+    ``GRAM_CONDITION_LIMIT``, ``RANK_MARGIN``); the caller then uses the features.
+    """
+    N, p = centred.shape
+    active = np.flatnonzero(np.any(centred != 0, axis=0))
+    if active.size == 0:
+        return None
+    red = scale.reductions(centred[:, active], Gn)
+    plain, norms = _jacobi_condition(red.scatter)
+    if plain is None:
+        return None
+    s2 = plain[0]
+    if s2[0] < s2[-1] / GRAM_CONDITION_LIMIT:
+        return None
+    # feature_basis's threshold, on the standardised singular values sqrt(s2)
+    magnitude = np.max(np.abs(features[:, active]), axis=0) / norms
+    tol = max(N, p) * linalg.FEATURE_RANK_EPS * max(np.sqrt(s2[-1]), np.sqrt(N) * np.max(magnitude))
+    if np.sqrt(s2[0]) <= RANK_MARGIN * tol:
+        return None
+    m = red.degree_sums / red.volume
+    B = red.degree_form - red.volume * np.outer(m, m)  # Y^T D Y
+    A = B - red.laplacian_form  # Y^T G Y (Y^T L Y = X_c^T L X_c)
+    weighted, scale_ = _jacobi_condition((B + B.T) / 2)
+    if weighted is None:
+        return None
+    e, V = weighted
+    if e[0] < e[-1] / GRAM_CONDITION_LIMIT:
+        return None
+    T = np.zeros((p, active.size))
+    T[active] = V / np.sqrt(e) / scale_[:, None]
+    M = T[active].T @ A @ T[active]
+    mean = np.zeros(p)
+    mean[active] = m
+    return T, (M + M.T) / 2, mean, "reductions"
+
+
+def _basis_from_features(features, centred, Gn, dn):
+    """The same from the features: :func:`spectral_ssl.linalg.feature_basis`, then the D_G-weighted SVD."""
+    N = centred.shape[0]
+    T0, _ = linalg.feature_basis(features)
+    vol = float(dn.sum())
+    mean = dn @ centred / vol
+    Y = (centred - mean) @ T0
+    if T0.shape[1] == 0:
+        return T0, np.zeros((0, 0)), mean, "features"
+    _, S, Vt = np.linalg.svd(np.sqrt(dn)[:, None] * Y, full_matrices=False)
+    # directions with no D_G-weighted norm (carried by isolated samples only) are not in S
+    keep = S > max(N, T0.shape[1]) * linalg.FEATURE_RANK_EPS * S[0] if S.size and S[0] > 0 \
+        else np.zeros(S.shape, bool)
+    R = Vt[keep].T / S[keep]
+    Y = Y @ R
+    M = Y.T @ (Gn @ Y)
+    return T0 @ R, (M + M.T) / 2, mean, "features"
+
+
+def _linear_solution(features, G, K, what):
+    r"""Eckart-Young restricted to :math:`S = \operatorname{col}(D_G^{1/2}[X, \mathbf 1])`.
+
+    :math:`S` is spanned by :math:`D_G^{1/2}\mathbf 1` and :math:`D_G^{1/2} Y T` with
+    :math:`Y = X_c - \mathbf 1 m^\top` centred by the :math:`D_G`-weighted mean, so
+    that the two blocks are orthogonal and :math:`P^\top\bar A P = \operatorname{diag}(1, M)`.
+    Returns ``(W, bias, Z, nu, scales, details)`` with :math:`Z = XW + \mathbf 1 b^\top`.
     """
     N, p = features.shape
-    d = np.asarray(G.sum(axis=1)).ravel()
-    vol = float(d.sum())
+    Gn, dn = _normalised_graph(G)
+    vol = float(dn.sum())
     mean = features.mean(axis=0)
     centred = linalg.zero_constant_columns(features - mean, features)
-    # The constant column is scaled like the features' leading direction (root mean
-    # square), so that the relative threshold below does not depend on the units of X:
-    # with a plain column of ones, X * 1e-6 lost every feature direction and X * 1e6
-    # lost the bias.
-    top = np.linalg.norm(centred, ord=2) / np.sqrt(N) if np.any(centred) else 1.0
-    design = np.hstack([centred, np.full((N, 1), top)])  # same span as [X, 1]
-    sqrt_d = np.sqrt(d)
-    Us, S, Vt = np.linalg.svd(sqrt_d[:, None] * design, full_matrices=False)
-    keep = S**2 > rank_rtol * S[0] ** 2
-    r = int(np.sum(keep))
-    K = check_n_components(K, r, what=what)
-    P = Us[:, :r]
-    inv_sqrt_d = np.divide(1.0, sqrt_d, out=np.zeros_like(sqrt_d), where=d > 0)
-    AP = inv_sqrt_d[:, None] * (G @ (inv_sqrt_d[:, None] * P))
-    small = P.T @ AP
-    nu, Q = np.linalg.eigh((small + small.T) / 2)
-    nu, Q = nu[::-1], Q[:, ::-1]
-    V = _canonical_descending(nu, P @ Q)[:, :K]  # orthonormal, in S
+    basis = _basis_from_reductions(features, centred, Gn, dn)
+    if basis is None:
+        basis = _basis_from_features(features, centred, Gn, dn)
+    T, M, weighted_mean, path = basis
+    r = T.shape[1]
+    K = check_n_components(K, r + 1, what=what)
+    values, Q = np.linalg.eigh(M) if r else (np.zeros(0), np.zeros((0, 0)))
+    # every direction as coefficients (on the centred features, constant): zeta = X_c C + c
+    C = np.zeros((p, r + 1))
+    c = np.zeros(r + 1)
+    c[0] = 1.0  # the constant direction, nu = 1
+    C[:, 1:] = np.sqrt(vol) * (T @ Q)
+    c[1:] = -weighted_mean @ C[:, 1:]
+    nu = np.concatenate([[1.0], values])
+    order = np.argsort(-nu, kind="stable")
+    nu, C, c = nu[order], C[:, order], c[order]
+    C, c = _canonical_clusters(nu, C, c, centred, dn, vol, K)
     nu = np.minimum(nu[:K], 1.0)
     scales = np.sqrt(np.maximum(nu, 0.0))
-    Y = P.T @ (V * scales)  # U = P Y
-    # Z = sqrt(vol) D^{-1/2} U = sqrt(vol) design Vr S_r^{-1} Y  (P = D^{1/2} design Vr S_r^{-1})
-    coefficients = np.sqrt(vol) * (Vt[:r].T / S[:r]) @ Y
-    W = coefficients[:p]
-    bias = top * coefficients[p] - mean @ W
+    W = C[:, :K] * scales
+    bias = c[:K] * scales - mean @ W
     Z, W, bias = linalg.sign_flip_with(features @ W + bias, W, bias)
-    details = {"minimal_loss": minimal_loss(nu), "volume": vol, "subspace_dimension": r}
+    details = {"minimal_loss": minimal_loss(nu), "volume": float(np.asarray(G.sum())),
+               "subspace_dimension": r + 1, "basis": path}
     return W, bias, Z, nu, scales, details
 
 
-def optimal_linear(X, G, n_components, *, rank_rtol=1e-10):
+def _canonical_clusters(nu, C, c, centred, dn, vol, K):
+    """Canonical basis (linalg.canonical_basis) of every degenerate cluster among the first K."""
+    for cluster in linalg.eigenvalue_clusters(-nu):
+        if cluster.start >= K:
+            break
+        if cluster.stop - cluster.start > 1:
+            # the orthonormal vectors u = D^1/2 zeta / sqrt(vol) of the cluster
+            U = np.sqrt(dn / vol)[:, None] * (centred @ C[:, cluster] + c[cluster])
+            R = U.T @ linalg.canonical_basis(U)  # orthogonal: same span, orthonormal bases
+            C[:, cluster], c[cluster] = C[:, cluster] @ R, c[cluster] @ R
+    return C, c
+
+
+def optimal_linear(X, G, n_components):
     r"""Optimal linear spectral contrastive parameters :math:`Z = XW + \mathbf 1 b^\top` (exact).
 
     Rayleigh-Ritz of :math:`\bar A` on :math:`S = \operatorname{col}(D_G^{1/2}[X, \mathbf 1])`
     (orthonormal basis :math:`P`): :math:`U = P Y`, :math:`YY^\top` the best
     positive semi-definite rank-:math:`K` approximation of :math:`P^\top\bar A P`.
-    ``W`` has no component in the null space of the centred features (the
-    minimum-norm choice); the bias is optimised with ``W``. Isolated samples are
-    allowed (they do not enter the loss and are mapped through ``X``).
+    With :math:`Y = X_c - \mathbf 1 m^\top` centred by the :math:`D_G`-weighted mean,
+    :math:`D_G^{1/2}\mathbf 1 \perp D_G^{1/2}Y`, so :math:`P^\top\bar A P` is
+    :math:`1` (the constant, :math:`\nu = 1`) beside the pencil
+    :math:`(Y^\top G Y, Y^\top D_G Y)`. ``W`` has no component in the null space of
+    the centred features (the minimum-norm choice); the bias is optimised with
+    ``W``. Isolated samples are allowed (they do not enter the loss and are
+    mapped through ``X``).
+
+    **Rank rule (unit-free).** The feature directions are those of
+    :func:`spectral_ssl.linalg.feature_basis` (singular values of the centred,
+    column-standardised features above ``max(N, D) * eps`` times the largest: the
+    rank of ``numpy.linalg.matrix_rank``, whatever the units of each column), less
+    any direction with no :math:`D_G`-weighted norm (carried by isolated samples
+    only). :func:`spectral_ssl.certify.certify` searches the same span.
+
+    **Cost.** When every direction is well resolved (``GRAM_CONDITION_LIMIT``), one
+    pass of :func:`spectral_ssl.scale.reductions` (:math:`X^\top D_G X`,
+    :math:`X^\top G X`, :math:`X^\top d`, :math:`\operatorname{vol}`) and
+    :math:`D\times D` algebra, the same cost as linear VICReg; otherwise an
+    :math:`N\times D` SVD (``details["basis"]`` says which).
 
     Parameters
     ----------
     X : array_like, shape (N, D)
     G : relation graph, shape (N, N)
-    n_components : int, 1 <= K <= dim S (at most D + 1)
-    rank_rtol : float
-        Directions of :math:`D_G^{1/2}[X_c, c\mathbf 1]` whose squared singular value is
-        below ``rank_rtol`` times the largest are treated as absent (:math:`c` = the
-        root mean square of the leading direction of :math:`X_c`, so that the
-        threshold does not depend on the units of ``X``).
+    n_components : int, 1 <= K <= dim S (at most rank(X_c) + 1)
 
     Returns
     -------
     LinearRepresentation
-        ``eigenvalues`` :math:`\nu'_1 \ge \dots \ge \nu'_K` of :math:`P^\top \bar A P`.
+        ``eigenvalues`` :math:`\nu'_1 \ge \dots \ge \nu'_K` of :math:`P^\top \bar A P`
+        (:math:`\nu'_1 = 1`, the constant); ``rank`` as in
+        :func:`optimal_representation` (the constant column does not count, and a
+        :class:`~spectral_ssl.exceptions.CollapseWarning` says so).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from spectral_ssl import graphs
+    >>> X = np.random.default_rng(0).normal(size=(40, 3))
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     rep = optimal_linear(X, graphs.knn(X, 5), 3)
+    >>> rep.exact, rep.rank, rep.details["basis"]
+    (True, 2, 'reductions')
     """
     G = check_graph(G)
     X = check_features(X, name="X", n_samples=G.shape[0])
-    rank_rtol = check_scalar(rank_rtol, name="rank_rtol", low=0.0, low_inclusive=False, high=1.0)
     W, bias, Z, nu, scales, details = _linear_solution(
-        X, G, n_components, rank_rtol,
+        X, G, n_components,
         what="the dimension of span(D^1/2 [X, 1]) (features plus the constant)")
+    rank = linalg.representation_rank(Z)
+    _warn_collapse(rank, nu, Z.shape[1], "linear")
     return LinearRepresentation(
-        Z=Z, W=W, bias=bias, loss=loss_and_gradient(Z, G)[0], rank=_rank(nu), eigenvalues=nu,
+        Z=Z, W=W, bias=bias, loss=loss_and_gradient(Z, G)[0], rank=rank, eigenvalues=nu,
         scales=scales, exact=True, method=NAME,
         equivalent="linear spectral embedding (Rayleigh-Ritz of D^-1/2 G D^-1/2 on the feature span)",
         hyperparameters={}, details=details,
@@ -250,7 +422,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
         Eigenvalues of :math:`K_X` below ``rank_rtol`` times the largest are dropped
         (:func:`spectral_ssl.linalg.kernel_range_basis`); centred directions of their
         eigenvectors with singular value below it too
-        (:func:`spectral_ssl.linalg.centred_range_basis`); then the threshold of
+        (:func:`spectral_ssl.linalg.centred_range_basis`); then the unit-free rule of
         :func:`optimal_linear`.
 
     Returns
@@ -272,15 +444,17 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     # linalg.centred_range_basis: the constant can lie almost in span(V)).
     U, M = linalg.centred_range_basis(V, rank_rtol=rank_rtol)
     C, bias, Z, nu, scales, details = _linear_solution(
-        U, G, n_components, rank_rtol,
+        U, G, n_components,
         what="the dimension of span(D^1/2 [K_X, 1]) (kernel matrix plus the constant)")
     C = M @ C  # Z = U C' + b' = V (M C') + (b' - mean(V) M C')
     bias = bias - V.mean(axis=0) @ C
     A = V @ (C / s[:, None])
     details["kernel"] = repr(k)
+    rank = linalg.representation_rank(Z)
+    _warn_collapse(rank, nu, Z.shape[1], "kernel")
     return KernelRepresentation(
         Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=loss_and_gradient(Z, G)[0],
-        rank=_rank(nu), eigenvalues=nu, scales=scales, exact=True, method=NAME,
+        rank=rank, eigenvalues=nu, scales=scales, exact=True, method=NAME,
         equivalent="kernel spectral embedding (Rayleigh-Ritz of D^-1/2 G D^-1/2 on the kernel span)",
         hyperparameters={}, details=details,
     )
