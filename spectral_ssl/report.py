@@ -57,8 +57,8 @@ What the report computes
    gradient at the optimum of the full problem. Numerical optima are certified
    on their own (already small) problem: the certificate's restarts are
    independent runs that the solver's result must not lose to.
-6. **Probe.** :func:`spectral_ssl.experiments.probe.linear_probe` (standardised
-   logistic regression) predicts the digit class. Linear and kernel regimes:
+6. **Probe.** :func:`spectral_ssl.experiments.probe.linear_probe` (logistic
+   regression on the whitened span, so only the span counts) predicts the digit class. Linear and kernel regimes:
    trained on ``transform`` of the clean training images, tested on
    ``transform`` of the clean test images. Non-parametric regime (no
    ``transform``): transductive, the two view rows of each image are averaged,
@@ -1617,11 +1617,11 @@ def _notes(data, relation, n_neighbors, kernel_train, sizes, restarts, bandwidth
         "that met L-BFGS-B's own stopping rule before that cap. Only a failed certificate of an "
         "'exact' row is an error (exit code 1).")
     notes.append(
-        f"Probe: {probe} on standardised features, predicting the class of held-out test "
-        "images. Linear/kernel: trained on transform(train images), tested on transform(test "
-        "images) (clean images, not views). Nonparametric: transductive, the 2 view rows of each "
-        "image averaged. Standardisation makes the probe depend on the directions kept (the rank), "
-        f"not their variances. Chance (majority class of the test images) = {majority:.3f}.")
+        f"Probe: {probe} on the whitened span of the representation, predicting the class of "
+        "held-out test images. Linear/kernel: trained on transform(train images), tested on "
+        "transform(test images) (clean images, not views). Nonparametric: transductive, the 2 view "
+        "rows of each image averaged. Whitening makes the probe depend only on the span kept (the "
+        f"directions and the rank), not on their variances or the basis. Chance (majority class of the test images) = {majority:.3f}.")
     if pairs:
         sizes_text = " and ".join(str(p.images.size) for p in pairs)
         notes.append(
