@@ -294,8 +294,10 @@ def test_claims_validate_inputs(small):
         claims.misaligned_graph(X, y, n_seeds=1)
     with pytest.raises(ValueError, match="relations must hold some of"):
         claims.aligned_graph(X, y, relations=("knn",))
-    with pytest.raises(ValueError, match="not enough for 32 training"):
-        claims.low_data_regime(X[:100], y[:100], samples_per_class=(2, 32))
+    with pytest.raises(ValueError, match="needs at least 12 samples in every class"):
+        claims.low_data_regime(X[:30], y[:30], samples_per_class=(2, 32))
+    with pytest.raises(ValueError, match="not enough for 32 training and 40 test"):
+        claims.low_data_regime(X, y, samples_per_class=(2, 32), n_test_per_class=40)
 
 
 @pytest.mark.slow

@@ -200,15 +200,15 @@ def local_vs_global(X=None, intrinsic=None, *, n_samples=500, n_neighbors=5, ban
               "wordings": Table(columns=[("version", "version"), ("says", "says")],
                                 rows=statements.wordings_table("local_vs_global"),
                                 caption="What each version of the paper says")}
-    holds = [r.name.split(" is ")[0] for r in readings if r.verdict == "supported"]
-    fails = [r.name.split(" is ")[0] for r in readings if r.verdict == "not supported"]
+    holds = [r.name.split(" on ")[0] for r in readings if r.primary and r.verdict == "supported"]
+    fails = [r.name.split(" on ")[0] for r in readings if r.primary and r.verdict == "not supported"]
     summary = (f"Far-pair Spearman (mean ± s.e., {n_seeds} rolls): "
                + ", ".join(f"{solvers.METHOD_LABELS[m]} {samples.estimate(('dense', m, 'spearman_far')).format()}"
                            for m in REFERENCES + METHODS)
                + f". Stress: SimCLR {samples.estimate(('dense', 'simclr', 'stress')).format()}, VICReg "
                f"{samples.estimate(('dense', 'vicreg', 'stress')).format()}, Barlow Twins "
-               f"{samples.estimate(('dense', 'barlow_twins', 'stress')).format()}. The statement holds for: "
-               f"{', '.join(holds) or 'none'}; fails for: {', '.join(fails) or 'none'}.")
+               f"{samples.estimate(('dense', 'barlow_twins', 'stress')).format()}. Holds: "
+               f"{'; '.join(holds) or 'none'}. Fails: {'; '.join(fails) or 'none'}.")
     rule = ("per seed, globality = far-pair Spearman (embedding distances vs true intrinsic distances) "
             "minus the midpoint of Isomap's and Laplacian Eigenmaps' on the same relation; 'global' "
             "supported when its 95% Student-t interval lies above 0, 'local' when that of its negative "

@@ -22,11 +22,12 @@ judged). The claim is judged at the **smallest** :math:`n_c` where the probe can
 see the difference: the low-data regime that can show the effect.
 
 **Readings** (held-out standard linear probe, basis-invariant; paired per-seed
-differences with 95 % Student-t intervals, supported above 0):
+differences with 95 % Student-t intervals; "preferred" means better by more than
+``preference_margin``, one point of accuracy):
 
-* arXiv v1-v3: VICReg-high - VICReg-low > 0;
-* NeurIPS proceedings: VICReg-high - VICReg-low > 0 and SimCLR - VICReg-low > 0
-  ("SimCLR or VICReg with high invariance should be preferred");
+* arXiv v1-v3: VICReg-high - VICReg-low above the margin;
+* NeurIPS proceedings: VICReg-high - VICReg-low and SimCLR - VICReg-low above
+  the margin ("SimCLR or VICReg with high invariance should be preferred");
 * secondary, the same two with the 1-nearest-neighbour probe on the raw
   representation, which sees the variances :math:`t_k` a linear probe cannot.
 
@@ -39,12 +40,12 @@ import numpy as np
 
 from ... import graphs
 from ..._threads import single_threaded_blas
-from ..._validation import check_features
+from ..._validation import check_features, check_scalar
 from ..probe import linear_probe
 from . import design, solvers, statements
 from .result import ClaimResult, Comparison, Reading, Table
 from .sampling import check_count, check_labelled, check_values, per_class, smallest_class
-from .stats import Samples, seed_generators
+from .stats import PREFERENCE_MARGIN, Samples, seed_generators
 
 METHODS = ("vicreg_high", "vicreg_low", "simclr", "barlow_twins_cca", "spectral_contrastive")
 
@@ -53,6 +54,9 @@ STATEMENT = ("With the label graph of few samples per class, VICReg keeps within
              "(camera-ready: SimCLR or VICReg with a high one) in the low-data regime.")
 
 PROBES = {"linear": "linear probe", "nearest": "1-NN probe"}
+
+#: Fewest test samples per class when ``samples_per_class`` is trimmed to fit small data.
+MIN_TEST_PER_CLASS = 10
 
 
 def nearest_neighbour_probe(train_repr, y_train, test_repr, y_test):
@@ -95,7 +99,8 @@ def _fit(method, Xtr, G, K, mu, C, temperature, random_starts, rng):
 
 
 def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), n_components=None, n_test_per_class=None,
-                    n_seeds=5, temperature=0.5, random_starts=1, random_state=0, quick=False):
+                    n_seeds=5, temperature=0.5, random_starts=1, preference_margin=PREFERENCE_MARGIN,
+                    random_state=0, quick=False):
     r"""Claim 2: with few samples per class, a high invariance weight (or SimCLR) is better.
 
     Parameters
@@ -103,7 +108,9 @@ def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), n_components=N
     X : array_like, shape (N, D)
     y : array_like, shape (N,)
     samples_per_class : sequence of int >= 2
-        The :math:`n_c` values (label-graph training samples per class).
+        The :math:`n_c` values (label-graph training samples per class). Without
+        ``n_test_per_class``, values that leave fewer than 10 test samples in the
+        smallest class are dropped.
     n_components : int, optional
         :math:`K`; default (``None``) the rank :math:`D` of the centred training
         features. The label graph is a union of cliques: every within-class
@@ -119,6 +126,8 @@ def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), n_components=N
     n_seeds : int >= 2
     temperature, random_starts :
         SimCLR's :math:`\tau` and random starts.
+    preference_margin : float >= 0
+        "Should be preferred" means better by more than this (one point of accuracy).
     random_state : None, int or numpy Generator
     quick : bool
 
@@ -132,9 +141,16 @@ def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), n_components=N
     started = time.perf_counter()
     X, y, C = check_labelled(X, y)
     n_seeds = check_count(n_seeds, "n_seeds", 2)
+    margin = check_scalar(preference_margin, name="preference_margin", low=0.0)
     n_cs = check_values(samples_per_class, "samples_per_class", low=2, integer=True)
     smallest = smallest_class(y)
+    fitting = [n for n in n_cs if n + MIN_TEST_PER_CLASS <= smallest]
+    if not fitting:
+        raise ValueError(
+            f"needs at least {min(n_cs) + MIN_TEST_PER_CLASS} samples in every class ({min(n_cs)} training "
+            f"samples plus {MIN_TEST_PER_CLASS} test samples), but the smallest class has {smallest}")
     if n_test_per_class is None:
+        n_cs = fitting  # the n_c values the data can hold with a test set
         n_test_per_class = min(200, smallest - max(n_cs))
     if n_test_per_class < 1 or n_test_per_class + max(n_cs) > smallest:
         raise ValueError(
@@ -182,7 +198,7 @@ def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), n_components=N
                 samples.add((n_c, method, "nearest"), nearest_neighbour_probe(Ztr, ytr, Zte, yte))
                 samples.add((n_c, method, "rank"), solvers.rank(Ztr))
 
-    readings = _readings(samples, judged)
+    readings = _readings(samples, judged, margin)
     rows = []
     for n_c in n_cs:
         for method in METHODS:
@@ -209,19 +225,21 @@ def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), n_components=N
     design_checks = [design.merge_seeds(found) for found in checks.values()]
     summary = _summary(samples, n_cs, void, judged, readings)
     rule = ("at the smallest n_c whose training samples outnumber what a linear probe is blind to (design "
-            "check), paired per-seed differences of held-out accuracy with 95% Student-t intervals, "
-            "supported above 0, not supported at or below 0, else inconclusive. arXiv: VICReg-high beats "
+            "check), paired per-seed differences of held-out accuracy with 95% Student-t intervals; "
+            f"'A preferred over B' supported above {margin:g} (the preference margin), not supported at or "
+            "below it, else inconclusive. arXiv: VICReg-high beats "
             "VICReg-low; camera-ready: VICReg-high and SimCLR each beat VICReg-low. Primary readings use "
             "the standard linear probe; the 1-NN probe readings are secondary")
     settings = {"n_seeds": n_seeds, "samples_per_class": n_cs, "judged_n_c": judged,
                 "n_components": "D (feature rank)" if n_components is None else n_components, "n_test_per_class": n_test_per_class,
-                "temperature": float(temperature), "simclr_random_starts": random_starts}
+                "temperature": float(temperature), "simclr_random_starts": random_starts,
+                "preference_margin": margin}
     return ClaimResult(name="low_data_regime", statement=STATEMENT, rule=rule, readings=readings,
                        design=design_checks, tables=tables, summary=summary, data=data, settings=settings,
                        quick=bool(quick), elapsed=time.perf_counter() - started)
 
 
-def _readings(samples, judged):
+def _readings(samples, judged, margin):
     readings = []
     for probe, primary in (("linear", True), ("nearest", False)):
         for version, pairs in ((statements.ARXIV, [("vicreg_high", "vicreg_low")]),
@@ -230,7 +248,7 @@ def _readings(samples, judged):
             comparisons = [] if judged is None else [
                 Comparison(label=f"{solvers.METHOD_LABELS[a]} - {solvers.METHOD_LABELS[b]} ({PROBES[probe]})",
                            estimate=samples.difference((judged, a, probe), (judged, b, probe)),
-                           threshold=0.0, regime=f"n_c = {judged}") for a, b in pairs]
+                           threshold=margin, regime=f"n_c = {judged}") for a, b in pairs]
             readings.append(Reading(
                 name=f"{version}, {PROBES[probe]}", primary=primary,
                 wording=statements.wording("low_data_regime", version),

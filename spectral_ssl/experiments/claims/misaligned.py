@@ -27,12 +27,13 @@ samples' representation and tested on held-out samples (``transform``).
 
 **Readings.** In every regime that passes the design checks, over ``n_seeds``
 seeds (new split, relation and SimCLR starts each), the paired accuracy
-differences with their 95 % Student-t intervals:
+differences with their 95 % Student-t intervals, "preferred" meaning better by
+more than ``preference_margin`` (one point of accuracy):
 
-* arXiv v1-v3, with Barlow Twins as written: VICReg-small - SimCLR > 0 and
-  VICReg-small - Barlow Twins > 0;
+* arXiv v1-v3, with Barlow Twins as written: VICReg-small - SimCLR and
+  VICReg-small - Barlow Twins above the margin;
 * NeurIPS proceedings, with Barlow Twins whitened (CCA): each of VICReg-small
-  and Barlow Twins minus each of SimCLR and VICReg-large > 0.
+  and Barlow Twins minus each of SimCLR and VICReg-large above the margin.
 
 These pairings follow the two versions (the arXiv text ranks Barlow Twins with
 SimCLR, as its collapsed loss-as-written optimum behaves; the camera-ready text
@@ -48,12 +49,13 @@ import numpy as np
 
 from ... import linalg
 from ..._threads import single_threaded_blas
+from ..._validation import check_scalar
 from ..probe import linear_probe
 from . import design, solvers, statements
 from . import relations as rel
 from .result import ClaimResult, Comparison, Reading, Table
 from .sampling import check_count, check_labelled, check_values, smallest_class, split
-from .stats import Samples, seed_generators
+from .stats import PREFERENCE_MARGIN, Samples, seed_generators
 
 #: Methods of the comparison, in table order.
 METHODS = ("vicreg_small", "vicreg_large", "barlow_twins_as_written", "barlow_twins_cca", "simclr",
@@ -86,7 +88,7 @@ def _fit(method, Xtr, G, K, mu, invariant, temperature, random_starts, rng):
 def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"),
                      n_components=(32, None),
                      n_train=256, n_test_per_class=None, n_seeds=5, temperature=0.5, random_starts=1,
-                     random_state=0, quick=False):
+                     preference_margin=PREFERENCE_MARGIN, random_state=0, quick=False):
     r"""Claim 3: which method keeps label information when the relation ignores the labels.
 
     Parameters
@@ -114,6 +116,10 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
         SimCLR's :math:`\tau`.
     random_starts : int >= 0
         SimCLR's random starts added to its informed start.
+    preference_margin : float >= 0
+        "A should be preferred over B" means A's accuracy exceeds B's by more
+        than this (default one point of accuracy, 0.01): a tie is not a reason to
+        prefer a method.
     random_state : None, int or numpy Generator
     quick : bool
         Marks the result "quick, indicative" (set by :func:`~spectral_ssl.experiments.claims.run_all`).
@@ -129,6 +135,7 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
     X, y, C = check_labelled(X, y)
     n_seeds = check_count(n_seeds, "n_seeds", 2)
     random_starts = check_count(random_starts, "random_starts", 0)
+    margin = check_scalar(preference_margin, name="preference_margin", low=0.0)
     kinds = [k for k in relations if not (rel.needs_three_classes(k) and C < 3)]
     if not kinds:
         raise ValueError(f"no relation left: merged_pairs needs at least 3 classes (got {C}); add "
@@ -198,7 +205,7 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
             entry["rank"][solvers.METHOD_LABELS[method]] = float(np.mean(ranks))
         data["regimes"].append(entry)
 
-    readings = _readings(samples, ordered, regimes, void)
+    readings = _readings(samples, ordered, regimes, void, margin)
     D = int(np.min(D_seen))
     tables = {
         "accuracy": Table(
@@ -213,15 +220,17 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
     }
     summary = _summary(readings, samples, ordered, regimes, void)
     rule = ("In each (relation, K) regime that passes the design checks, paired per-seed differences of "
-            "held-out linear-probe accuracy, 95% Student-t interval: a comparison is supported when the "
-            "interval lies above 0, not supported when it lies at or below 0, inconclusive otherwise. "
+            "held-out linear-probe accuracy, 95% Student-t interval: 'A preferred over B' is supported "
+            f"when the interval lies above {margin:g} (the preference margin), not supported when it lies at "
+            "or below it, inconclusive otherwise. "
             "arXiv reading (Barlow Twins as written): VICReg-small beats SimCLR and Barlow Twins. "
             "Camera-ready reading (Barlow Twins as CCA): VICReg-small and Barlow Twins each beat SimCLR "
             "and VICReg-large. A reading holds when every comparison in every regime holds; the claim's "
             "verdict combines the two readings")
     settings = {"n_seeds": n_seeds, "relations": list(kinds), "n_components": [k for k in dict.fromkeys(r[1] for r in ordered)],
                 "n_train_per_class": n_train_per_class, "n_test_per_class": n_test_per_class,
-                "feature_rank": D, "temperature": float(temperature), "simclr_random_starts": random_starts}
+                "feature_rank": D, "temperature": float(temperature), "simclr_random_starts": random_starts,
+                "preference_margin": margin}
     return ClaimResult(name="misaligned_graph", statement=STATEMENT, rule=rule, readings=readings,
                        design=design_checks, tables=tables, summary=summary, data=data, settings=settings,
                        quick=bool(quick), elapsed=time.perf_counter() - started)
@@ -242,7 +251,7 @@ _READINGS = (
 )
 
 
-def _readings(samples, ordered, regimes, void):
+def _readings(samples, ordered, regimes, void, margin):
     readings = []
     for version, bt, pairs, primary in _READINGS:
         comparisons = []
@@ -253,14 +262,14 @@ def _readings(samples, ordered, regimes, void):
                     continue
                 comparisons.append(Comparison(
                     label=f"{solvers.METHOD_LABELS[better]} - {solvers.METHOD_LABELS[worse]} (probe accuracy)",
-                    estimate=samples.difference(a, b), threshold=0.0, regime=regimes[regime]))
+                    estimate=samples.difference(a, b), threshold=margin, regime=regimes[regime]))
         names = " and ".join(sorted({f"{solvers.METHOD_LABELS[p]}" for p, _ in pairs}))
         readings.append(Reading(
             name=f"{version}, with {solvers.METHOD_LABELS[bt]}", primary=primary,
             wording=statements.wording("misaligned_graph", version),
             tests=(f"{names} beat{'s' if len({p for p, _ in pairs}) == 1 else ''} "
                    + ", ".join(sorted({solvers.METHOD_LABELS[w] for _, w in pairs}))
-                   + " in every misaligned regime (paired accuracy difference > 0)"),
+                   + f" in every misaligned regime (paired accuracy difference > {margin:g})"),
             comparisons=comparisons))
     return readings
 

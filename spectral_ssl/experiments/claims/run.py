@@ -35,12 +35,13 @@ def settings(quick=False):
     quick = bool(quick)
     n_seeds = N_SEEDS[quick]
     return {
-        "aligned_graph": {"n_seeds": n_seeds},
+        "aligned_graph": {"n_seeds": n_seeds,
+                          "relations": ("within_class",) if quick else ("label", "within_class")},
         "low_data_regime": {"n_seeds": n_seeds},
-        "misaligned_graph": {"n_seeds": n_seeds, "n_components": (32, None),
+        "misaligned_graph": {"n_seeds": n_seeds, "n_components": (32,) if quick else (32, None),
                              "relations": (("sparse_random_split:4",) if quick else
                                            ("sparse_random_split:4", "merged_pairs"))},
-        "local_vs_global": {"n_seeds": n_seeds, "n_samples": 500},
+        "local_vs_global": {"n_seeds": n_seeds, "n_samples": 500, "random_starts": 0 if quick else 1},
         "rank_collapse": {"n_seeds": n_seeds, "n_samples": 128 if quick else 256,
                           "n_components": 16 if quick else 32},
     }

@@ -33,6 +33,11 @@ VERDICTS = (SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE, VOID)
 #: Confidence level of every interval.
 LEVEL = 0.95
 
+#: "A should be preferred over B": A's accuracy exceeds B's by more than this (one point of
+#: accuracy). A tie is not a reason to prefer a method, and with a zero threshold an exact tie
+#: could never be told apart from a small advantage.
+PREFERENCE_MARGIN = 0.01
+
 
 @dataclass(frozen=True)
 class Estimate:
@@ -268,4 +273,4 @@ class Samples:
 
 
 __all__ = ["Estimate", "Samples", "estimate", "worst_case", "difference", "decide", "combine", "seed_generators", "SUPPORTED",
-           "NOT_SUPPORTED", "INCONCLUSIVE", "VOID", "VERDICTS", "LEVEL"]
+           "NOT_SUPPORTED", "INCONCLUSIVE", "VOID", "VERDICTS", "LEVEL", "PREFERENCE_MARGIN"]
