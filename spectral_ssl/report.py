@@ -1870,9 +1870,14 @@ def render_markdown(report):
 
 
 def _claims_intro(report):
+    quick = " Quick run: fewer seeds and regimes, verdicts indicative only." if report.config.get(
+        "quick") else ""
     return ("Each claim of the paper is measured by a function of spectral_ssl.experiments.claims "
-            "and judged by the rule printed with it (thresholds fixed before the run): SUPPORTED "
-            "or NOT SUPPORTED for these data and settings. local_vs_global runs on a swiss roll, "
+            "on several seeds and judged under each wording of the paper by the rule printed with it "
+            "(thresholds fixed before the run, 95% intervals): SUPPORTED, NOT SUPPORTED or "
+            "INCONCLUSIVE (the interval straddles the threshold) for these data and settings; VOID "
+            "when the design checks find that the setting cannot show the effect." + quick
+            + " local_vs_global runs on a swiss roll, "
             "whose intrinsic (unrolled) distances are known, "
             + ("not on your data." if (report.config.get("claims") or {}).get("user_data") else
                "not on the labelled data sets."))

@@ -38,7 +38,7 @@ def settings(quick=False):
         "aligned_graph": {"n_seeds": n_seeds,
                           "relations": ("within_class",) if quick else ("label", "within_class")},
         "low_data_regime": {"n_seeds": n_seeds},
-        "misaligned_graph": {"n_seeds": n_seeds, "n_components": (32,) if quick else (32, None),
+        "misaligned_graph": {"n_seeds": n_seeds, "n_components": (0.5,) if quick else (0.5, None),
                              "relations": (("sparse_random_split:4",) if quick else
                                            ("sparse_random_split:4", "merged_pairs"))},
         "local_vs_global": {"n_seeds": n_seeds, "n_samples": 500, "random_starts": 0 if quick else 1},
