@@ -316,3 +316,29 @@ def test_run_all_quick_is_labelled_and_has_figures(small):
         assert r.to_markdown().startswith(f"### {r.name}")
         figures = claim_figures(r)
         assert figures and all(isinstance(f, Figure) for f in figures.values())
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def test_claim_figures_come_from_the_data(small, ranks):
+    from matplotlib.figure import Figure
+
+    from spectral_ssl.plotting_claims import claim_figures
+
+    figures = claim_figures(ranks)
+    assert set(figures) == {"singular_values", "rank_vs_invariance"} and ranks.figures is figures
+    X, y = small
+    aligned = claims.aligned_graph(X, y, relations=("label",), n_train=80, n_test_per_class=40, n_seeds=2,
+                                   random_state=0)
+    (figure,) = claim_figures(aligned).values()
+    assert isinstance(figure, Figure)
+    from matplotlib.container import BarContainer
+
+    (bars,) = [c for c in figure.axes[0].containers if isinstance(c, BarContainer)]
+    assert len(bars) == 5 and bars.errorbar is not None  # one bar per method, with its standard error
+    heights = [patch.get_height() for patch in bars]
+    expected = [aligned.data["accuracy"]["label graph"][m]["mean"] for m in aligned.data["methods"]]
+    assert heights == pytest.approx(expected)
+    void = claims.local_vs_global(n_samples=300, n_neighbors=10, n_seeds=2, max_draws=1)
+    assert claim_figures(void) == {}  # nothing measured, nothing drawn
