@@ -329,16 +329,15 @@ def test_claim_figures_come_from_the_data(small, ranks):
     figures = claim_figures(ranks)
     assert set(figures) == {"singular_values", "rank_vs_invariance"} and ranks.figures is figures
     X, y = small
-    aligned = claims.aligned_graph(X, y, relations=("label",), n_train=80, n_test_per_class=40, n_seeds=2,
-                                   random_state=0)
-    (figure,) = claim_figures(aligned).values()
+    low = claims.low_data_regime(X, y, samples_per_class=(2, 6), n_test_per_class=40, n_seeds=2, random_state=0)
+    (figure,) = claim_figures(low).values()
     assert isinstance(figure, Figure)
-    from matplotlib.container import BarContainer
+    from matplotlib.container import ErrorbarContainer
 
-    (bars,) = [c for c in figure.axes[0].containers if isinstance(c, BarContainer)]
-    assert len(bars) == 5 and bars.errorbar is not None  # one bar per method, with its standard error
-    heights = [patch.get_height() for patch in bars]
-    expected = [aligned.data["accuracy"]["label graph"][m]["mean"] for m in aligned.data["methods"]]
-    assert heights == pytest.approx(expected)
+    linear = figure.axes[0]  # left panel: the linear probe
+    curves = {line.get_label(): line for line in linear.get_lines()}
+    high = low.data["curves"]["linear"]["VICReg, high invariance"]
+    assert list(curves["VICReg, high invariance"].get_ydata()) == pytest.approx([high[2]["mean"], high[6]["mean"]])
+    assert any(isinstance(c, ErrorbarContainer) for c in linear.containers)  # standard errors drawn
     void = claims.local_vs_global(n_samples=300, n_neighbors=10, n_seeds=2, max_draws=1)
     assert claim_figures(void) == {}  # nothing measured, nothing drawn
