@@ -92,7 +92,8 @@ def _local_global(result):
         embeddings = {name: np.asarray(Z) for name, Z in example["embeddings"].items()}
         figures["embeddings"] = plotting.embeddings_figure(
             embeddings, np.asarray(example["color"]), color_label="arc length along the roll",
-            categorical=False, suptitle=_title(result, "Claim 4: optima on the dense geodesic relation (first seed)"))
+            categorical=False,
+            suptitle=_title(result, "Claim 4: optima on the dense geodesic relation (first seed)"))
     names = list(data["globality"])
     values = [_mean_se(data["globality"][m]) for m in names]
     figures["globality"] = plotting.bars_figure([

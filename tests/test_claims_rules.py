@@ -122,7 +122,7 @@ def test_claim_result_exports(tmp_path):
     result.quick = True
     data = json.loads(json.dumps(result.to_dict()))  # JSON-ready
     assert data["verdict"] == "supported" and data["label"] == "quick, indicative"
-    assert data["readings"][0]["comparisons"][0]["estimate"]["se"] == pytest.approx(0.01 / math.sqrt(3) * math.sqrt(1.0))
+    assert data["readings"][0]["comparisons"][0]["estimate"]["se"] == pytest.approx(0.01 / math.sqrt(3))
     assert data["design"][0] == {"name": "check", "passed": False, "value": 0.5, "threshold": 0.9,
                                  "message": "too smooth", "regime": ""}
     text = result.to_markdown()

@@ -209,13 +209,15 @@ def aligned_graph(X, y, *, relations=("label", "within_class"), relation_labels=
     rule = (f"paired per-seed difference of held-out linear-probe accuracy, method minus LDA, for every "
             f"method on every aligned relation; 95% Student-t interval above -{margin:g}: supported, at or "
             f"below: not supported, else inconclusive; the claim needs every comparison")
-    data = {"relations": [RELATIONS[r] for r in relations if r not in void], "methods": [solvers.METHOD_LABELS[m] for m in METHODS],
+    data = {"relations": [RELATIONS[r] for r in relations if r not in void],
+            "methods": [solvers.METHOD_LABELS[m] for m in METHODS],
             "lda": samples.estimate(("lda", "accuracy")).to_dict(), "margin": margin,
             "accuracy": {RELATIONS[r]: {solvers.METHOD_LABELS[m]: samples.estimate((r, m, "accuracy")).to_dict()
                                         for m in METHODS} for r in relations if r not in void}}
     settings = {"n_seeds": n_seeds, "relations": list(relations), "n_components": K,
                 "n_train_per_class": n_train_per_class, "n_test_per_class": n_test_per_class,
-                "accuracy_margin": margin, "temperature": float(temperature), "simclr_random_starts": random_starts}
+                "accuracy_margin": margin, "temperature": float(temperature),
+                "simclr_random_starts": random_starts}
     return ClaimResult(name="aligned_graph", statement=STATEMENT, rule=rule, readings=readings,
                        design=design_checks, tables=tables, summary=summary, data=data, settings=settings,
                        quick=bool(quick), elapsed=time.perf_counter() - started)

@@ -243,5 +243,6 @@ def merge_seeds(checks):
 
 __all__ = ["class_contrast_roughness", "invariant_directions", "check_misaligned", "check_aligned",
            "predicted_rank", "check_invariance_drops", "check_probe_can_see", "check_geodesic_fidelity",
-           "check_references_separate", "check_unique_optimum", "merge_seeds", "MISALIGNED_MIN_ROUGHNESS", "ALIGNED_MAX_ROUGHNESS",
+           "check_references_separate", "check_unique_optimum", "merge_seeds", "MISALIGNED_MIN_ROUGHNESS",
+           "ALIGNED_MAX_ROUGHNESS",
            "GEODESIC_MIN_SPEARMAN", "REFERENCE_MIN_GAP"]

@@ -168,7 +168,8 @@ def local_vs_global(X=None, intrinsic=None, *, n_samples=500, n_neighbors=5, ban
                     samples.add(("dense", m, measure), value)
                 samples.add(("dense", m, "globality"), values["spearman_far"] - mid)
             for m, ref in COUNTERPART.items():
-                samples.add(("dense", m, "counterpart"), spearmanr(pdist(embeddings[m]), pdist(embeddings[ref]))[0])
+                agreement = spearmanr(pdist(embeddings[m]), pdist(embeddings[ref]))[0]
+                samples.add(("dense", m, "counterpart"), agreement)
             normalized = spectral.laplacian_eigenmaps(dense, K, normalized=True)[0]
             samples.add(("dense", "spectral_contrastive", "counterpart_angle"), np.degrees(np.max(
                 subspace_angles(reps["spectral_contrastive"].Z[:, 1:], normalized))))
@@ -217,8 +218,9 @@ def local_vs_global(X=None, intrinsic=None, *, n_samples=500, n_neighbors=5, ban
     settings = {"n_seeds": n_seeds, "n_samples": None if X is not None else n_samples, "redraws": redraws,
                 "n_neighbors": n_neighbors, "bandwidth_fraction": fraction, "n_components": K,
                 "temperature": float(temperature), "random_starts": random_starts}
-    data = {"example": shown, "globality": {solvers.METHOD_LABELS[m]: samples.estimate(("dense", m, "globality")).to_dict()
-                                            for m in REFERENCES + METHODS}}
+    data = {"example": shown,
+            "globality": {solvers.METHOD_LABELS[m]: samples.estimate(("dense", m, "globality")).to_dict()
+                          for m in REFERENCES + METHODS}}
     return ClaimResult(name="local_vs_global", statement=STATEMENT, rule=rule, readings=readings,
                        design=design_checks, tables=tables, summary=summary, data=data, settings=settings,
                        dataset="data" if X is not None else "swiss roll", quick=bool(quick),
@@ -264,8 +266,9 @@ def _readings(samples, void):
         readings.append(Reading(
             name=f"{solvers.METHOD_LABELS[method]} is {kind} ({FAMILY[method]}) on {where}", primary=primary,
             wording=wording,
-            tests=(f"{solvers.METHOD_LABELS[method]}'s far-pair Spearman is {'above' if kind == 'global' else 'below'} "
-                   f"the midpoint of Isomap's and Laplacian Eigenmaps'"),
+            tests=(f"{solvers.METHOD_LABELS[method]}'s far-pair Spearman is "
+                   f"{'above' if kind == 'global' else 'below'} the midpoint of Isomap's and Laplacian "
+                   f"Eigenmaps'"),
             comparisons=[Comparison(label=f"{'' if kind == 'global' else '-'}globality of "
                                           f"{solvers.METHOD_LABELS[method]}", estimate=value, threshold=0.0,
                                     regime=where, void=void)],

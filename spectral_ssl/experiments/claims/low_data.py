@@ -1,4 +1,4 @@
-r"""Claim: in the low-data regime, VICReg needs a high invariance weight (camera-ready: SimCLR or VICReg with a high one).
+r"""Claim: with few samples per class, prefer a high invariance weight (camera-ready: or SimCLR).
 
 With the label graph of :math:`n_c` samples per class, linear VICReg keeps the
 :math:`C-1` class directions (generalized eigenvalue :math:`\mu \approx 0`) and,
@@ -231,7 +231,8 @@ def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), n_components=N
             "VICReg-low; camera-ready: VICReg-high and SimCLR each beat VICReg-low. Primary readings use "
             "the standard linear probe; the 1-NN probe readings are secondary")
     settings = {"n_seeds": n_seeds, "samples_per_class": n_cs, "judged_n_c": judged,
-                "n_components": "D (feature rank)" if n_components is None else n_components, "n_test_per_class": n_test_per_class,
+                "n_components": "D (feature rank)" if n_components is None else n_components,
+                "n_test_per_class": n_test_per_class,
                 "temperature": float(temperature), "simclr_random_starts": random_starts,
                 "preference_margin": margin}
     return ClaimResult(name="low_data_regime", statement=STATEMENT, rule=rule, readings=readings,

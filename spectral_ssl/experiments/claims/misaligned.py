@@ -248,7 +248,8 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
             "Camera-ready reading (Barlow Twins as CCA): VICReg-small and Barlow Twins each beat SimCLR "
             "and VICReg-large. A reading holds when every comparison in every regime holds; the claim's "
             "verdict combines the two readings")
-    settings = {"n_seeds": n_seeds, "relations": list(kinds), "n_components": [k for k in dict.fromkeys(r[1] for r in ordered)],
+    settings = {"n_seeds": n_seeds, "relations": list(kinds),
+                "n_components": list(dict.fromkeys(r[1] for r in ordered)),
                 "n_train_per_class": n_train_per_class, "n_test_per_class": n_test_per_class,
                 "feature_rank": D, "temperature": float(temperature), "simclr_random_starts": random_starts,
                 "preference_margin": margin}

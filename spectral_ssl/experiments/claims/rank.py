@@ -196,18 +196,22 @@ def rank_collapse(X, y=None, *, n_samples=256, n_neighbors=10, n_components=32, 
                 _knn_barlow_twins(rows, X, min(bt_samples, X.shape[0]), n_neighbors, K, rank_rtol, max_iter, g)
 
     comparisons, table_rows = _judge(rows, scale_atol)
-    readings = [Reading(name=statements.THEOREMS, wording=statements.wording("rank_collapse", statements.THEOREMS),
+    readings = [Reading(name=statements.THEOREMS,
+                        wording=statements.wording("rank_collapse", statements.THEOREMS),
                         tests="every predicted rank, singular value and loss bound holds on every seed",
                         comparisons=comparisons)]
-    table = Table(columns=[("method", "method"), ("setting", "setting"), ("predicted", "predicted rank (per seed)"),
+    table = Table(columns=[("method", "method"), ("setting", "setting"),
+                           ("predicted", "predicted rank (per seed)"),
                            ("measured", f"measured rank ({n_seeds} seeds)"),
                            ("scale_error", "largest singular-value error (units of sqrt(N))"),
-                           ("loss", "loss of the minimum (mean)"), ("loss_gap", "closed form - minimum (largest)"),
+                           ("loss", "loss of the minimum (mean)"),
+                           ("loss_gap", "closed form - minimum (largest)"),
                            ("converged", "seeds converged")],
                   rows=table_rows, caption="Numerical minima of the exact losses against the predicted ranks")
     failing = [c for c in comparisons if c.verdict != "supported"]
     summary = (f"{len(comparisons) - len(failing)} of {len(comparisons)} exact statements hold on all "
-               f"{n_seeds} seeds" + (": " + "; ".join(f"{c.regime}: {c.label}" for c in failing) if failing else "")
+               f"{n_seeds} seeds"
+               + (": " + "; ".join(f"{c.regime}: {c.label}" for c in failing) if failing else "")
                + f". VICReg: N = {n_rows} kNN rows, K = {K}.")
     rule = (f"each statement on every seed: measured rank (singular values > {rank_rtol:g} sqrt(N), or > "
             f"{rank_rtol:g} x the largest for SimCLR's unit rows) equals the prediction; VICReg singular "
@@ -262,7 +266,8 @@ def _knn_barlow_twins(rows, X, n_rows, n_neighbors, K, rank_rtol, max_iter, g):
     for weight in (1.0, 5e-3):  # no closed form: reported, not judged
         predicted = None
         Z, value, conv = _minimum(barlow_twins, G, Kb, {"off_diagonal": weight, "centered": True}, g, max_iter)
-        rows.setdefault(("Barlow Twins", f"{n_rows}-row kNN graph, K = {Kb}, off-diagonal {weight:g}"), []).append(
+        setting = f"{n_rows}-row kNN graph, K = {Kb}, off-diagonal {weight:g}"
+        rows.setdefault(("Barlow Twins", setting), []).append(
             {"predicted": predicted, "measured": _bt_rank(Z, G, rank_rtol), "loss": value, "converged": conv})
 
 
@@ -280,7 +285,8 @@ def _judge(rows, scale_atol):
                "measured": _span_text(measured),
                "converged": f"{sum(r['converged'] for r in seeds)}/{len(seeds)}"}
         if predicted is not None:
-            comparisons.append(Comparison(label="0.5 - |measured rank - predicted rank|", regime=f"{method}, {setting}",
+            comparisons.append(Comparison(label="0.5 - |measured rank - predicted rank|",
+                                          regime=f"{method}, {setting}",
                                           estimate=worst_case([0.5 - abs(r["measured"] - r["predicted"])
                                                                for r in seeds]), threshold=0.0))
         if "scale_error" in seeds[0]:

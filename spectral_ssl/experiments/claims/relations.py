@@ -158,5 +158,6 @@ def geodesic_gaussian(geodesic, bandwidth):
     return graphs.check(G)
 
 
-__all__ = ["random_split", "merged_pairs", "misaligned_relation", "describe", "needs_three_classes", "within_class_graph",
+__all__ = ["random_split", "merged_pairs", "misaligned_relation", "describe", "needs_three_classes",
+           "within_class_graph",
            "knn_geodesics", "geodesic_gaussian", "MISALIGNED_KINDS"]

@@ -272,5 +272,6 @@ class Samples:
         return difference(self.values[key_a], self.values[key_b])
 
 
-__all__ = ["Estimate", "Samples", "estimate", "worst_case", "difference", "decide", "combine", "seed_generators", "SUPPORTED",
+__all__ = ["Estimate", "Samples", "estimate", "worst_case", "difference", "decide", "combine", "seed_generators",
+           "SUPPORTED",
            "NOT_SUPPORTED", "INCONCLUSIVE", "VOID", "VERDICTS", "LEVEL", "PREFERENCE_MARGIN"]
