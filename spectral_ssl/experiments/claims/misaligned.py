@@ -131,7 +131,8 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
         the span of the data, so the span-only probe gives them identical
         accuracies: that regime measures collapse and nothing else.
     n_train : int
-        Training samples (balanced over the classes; the paper's :math:`N = 256`).
+        Training samples (balanced over the classes; the paper's :math:`N = 256`),
+        at most half of the smallest class.
     n_test_per_class : int, optional
         Default: every remaining sample of the smallest class, at most 200.
     n_seeds : int >= 2
@@ -163,14 +164,15 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
     if not kinds:
         raise ValueError(f"no relation left: merged_pairs needs at least 3 classes (got {C}); add "
                          f"'random_split:<k>'.")
-    n_train_per_class = check_count(n_train, "n_train", 2 * C) // C
     smallest = smallest_class(y)
+    # the paper's N training samples when the data hold them with a test set, else half of each class
+    n_train_per_class = min(check_count(n_train, "n_train", 2 * C) // C, max(2, smallest // 2))
     if n_test_per_class is None:
         n_test_per_class = min(200, smallest - n_train_per_class)
     n_test_per_class = check_count(n_test_per_class, "n_test_per_class", 1)
     if n_train_per_class + n_test_per_class > smallest:
-        n_train_per_class = max(2, smallest // 2)
-        n_test_per_class = smallest - n_train_per_class
+        raise ValueError(f"the smallest class has {smallest} samples: not enough for {n_train_per_class} "
+                         f"training and {n_test_per_class} test samples per class; lower n_test_per_class.")
     seeds = seed_generators(random_state, n_seeds)
 
     samples, checks, regimes, D_seen = Samples(), {}, {}, []
