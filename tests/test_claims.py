@@ -342,3 +342,11 @@ def test_claim_figures_come_from_the_data(small, ranks):
     assert any(isinstance(c, ErrorbarContainer) for c in linear.containers)  # standard errors drawn
     void = claims.local_vs_global(n_samples=300, n_neighbors=10, n_seeds=2, max_draws=1)
     assert claim_figures(void) == {}  # nothing measured, nothing drawn
+
+
+def test_local_vs_global_refuses_a_disconnected_knn_graph():
+    # Two far-apart arcs: the 3-NN graph has two components, no finite geodesic between them.
+    t = np.linspace(0, 1, 40)
+    X = np.r_[np.c_[t, np.zeros(40)], np.c_[t + 100, np.zeros(40)]]
+    result = claims.local_vs_global(X, X, n_neighbors=3, n_seeds=2)
+    assert result.verdict == "void" and "2 connected components" in result.design[0].message

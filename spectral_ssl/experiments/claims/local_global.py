@@ -233,8 +233,14 @@ def _faithful_roll(X, intrinsic, n_samples, n_neighbors, max_draws, rng):
     for attempt in range(draws):
         points, coords = (X, intrinsic) if X is not None else swiss_roll(n_samples, random_state=rng)
         true = intrinsic_distances(coords)
-        geodesic = rel.knn_geodesics(points, n_neighbors)
-        check = design.check_geodesic_fidelity(geodesic, true)
+        try:
+            geodesic = rel.knn_geodesics(points, n_neighbors)
+        except ValueError as error:  # a disconnected kNN graph has no finite geodesics: refused too
+            geodesic = None
+            check = design.DesignCheck(name="kNN geodesics follow the manifold", passed=False, value=None,
+                                       threshold=design.GEODESIC_MIN_SPEARMAN, message=str(error).rstrip("."))
+        else:
+            check = design.check_geodesic_fidelity(geodesic, true)
         if check.passed:
             return points, coords, true, geodesic, check, attempt
     return points, coords, true, geodesic, check, draws
