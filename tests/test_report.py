@@ -705,10 +705,10 @@ def test_data_npy_with_labels_end_to_end(tmp_path):
 
 @pytest.mark.slow
 def test_data_labelled_csv_end_to_end_with_a_claim_not_run(tmp_path):
-    # 12 samples per class with text labels: low_data_regime needs 14 per class (2 and 4
-    # training samples plus 10 test samples), so it is listed as not run with the reason; the
-    # other claims run.
-    X, y = _labelled(12)
+    # 11 samples per class with text labels: low_data_regime needs 12 per class (2 training
+    # samples plus 10 test samples), so it is listed as not run with the reason; the other
+    # claims run.
+    X, y = _labelled(11)
     names = np.array(["ant", "bee", "cow"])[y]
     path = tmp_path / "animals.csv"
     with open(path, "w", newline="", encoding="utf-8") as handle:
@@ -722,13 +722,13 @@ def test_data_labelled_csv_end_to_end_with_a_claim_not_run(tmp_path):
     verdicts = {(c["name"], c["dataset"]): c["verdict"] for c in data["claims"]}
     assert verdicts[("low_data_regime", "animals")] == "not run"
     assert sum(v == "not run" for v in verdicts.values()) == 1 and len(verdicts) == 5
-    assert "low_data_regime not run on animals: needs at least 14 samples in every class" in stdout
+    assert "low_data_regime not run on animals: needs at least 12 samples in every class" in stdout
     page = _Page((out / "report.html").read_text(encoding="utf-8"))
     article = page.articles["low_data_regime", "animals"]
     assert article["attrs"]["data-verdict"] == "not run"
-    assert "Reason. needs at least 14 samples in every class" in article["text"]
+    assert "Reason. needs at least 12 samples in every class" in article["text"]
     assert "#### low_data_regime (animals): **NOT RUN**" in (out / "report.md").read_text(encoding="utf-8")
-    assert {r["n_images"] for r in data["rows"] if r["section"] == "main"} <= {36, 25}
+    assert {r["n_images"] for r in data["rows"] if r["section"] == "main"} <= {33, 23}  # all, 70 % train
 
 
 @pytest.mark.parametrize("files, message", [
