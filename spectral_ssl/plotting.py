@@ -381,7 +381,8 @@ def sweep_figure(panels, *, xlabel, log_x=False, suptitle=None, legend_title=Non
         vertical lines, e.g. a predicted threshold), ``"hline"``
         (``(y, label)``, a dashed reference such as chance level) and
         ``"ylim"`` (``(low, high)``). A curve is
-        ``{"label": str, "x": array, "y": array}`` with optional ``"color"``,
+        ``{"label": str, "x": array, "y": array}`` with optional ``"yerr"`` (error
+        bars, e.g. standard errors over seeds), ``"color"``,
         ``"marker"`` (default ``"o"``), ``"markersize"``, ``"linestyle"``, ``"drawstyle"``
         (e.g. ``"steps-post"``) and ``"highlight"`` (an x value marked with a
         star, e.g. the best setting).
@@ -409,6 +410,9 @@ def sweep_figure(panels, *, xlabel, log_x=False, suptitle=None, legend_title=Non
                         color=color,
                         linestyle=curve.get("linestyle", "-"),
                         drawstyle=curve.get("drawstyle", "default"), label=curve["label"])
+                if curve.get("yerr") is not None:
+                    ax.errorbar(x, y, yerr=np.asarray(curve["yerr"], dtype=np.float64), fmt="none",
+                                ecolor=color, elinewidth=1.0, capsize=2.5)
                 if curve.get("highlight") is not None:
                     j = int(np.argmin(np.abs(x - curve["highlight"])))
                     ax.plot(x[j], y[j], marker="*", markersize=11, color=color,
@@ -460,7 +464,8 @@ def bars_figure(panels, *, suptitle=None):
     ----------
     panels : list of dict
         ``{"title": str, "ylabel": str, "labels": [str], "values": [float]}``
-        with optional ``"colors"`` (one per bar), ``"zero_below"`` (values of
+        with optional ``"errors"`` (one error bar per bar, e.g. standard errors
+        over seeds), ``"colors"`` (one per bar), ``"zero_below"`` (values of
         smaller magnitude are labelled "~0"; default :math:`10^{-4}` times the
         largest), ``"reference"``
         (``(value, label)``: a dashed horizontal line, e.g. the supervised
@@ -480,7 +485,10 @@ def bars_figure(panels, *, suptitle=None):
             values = np.asarray(panel["values"], dtype=np.float64)
             colors = panel.get("colors") or [f"C{i % 10}" for i in range(len(labels))]
             x = np.arange(len(labels))
-            ax.bar(x, values, width=0.7, color=colors)
+            errors = panel.get("errors")
+            ax.bar(x, values, width=0.7, color=colors,
+                   yerr=None if errors is None else np.asarray(errors, dtype=np.float64),
+                   capsize=3 if errors is not None else 0)
             span = np.nanmax(np.abs(values)) if values.size else 1.0
             zero_below = panel.get("zero_below", 1e-4 * max(span, 1e-300))
             for i, v in enumerate(values):

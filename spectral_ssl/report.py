@@ -57,8 +57,8 @@ What the report computes
    gradient at the optimum of the full problem. Numerical optima are certified
    on their own (already small) problem: the certificate's restarts are
    independent runs that the solver's result must not lose to.
-6. **Probe.** :func:`spectral_ssl.experiments.probe.linear_probe` (standardised
-   logistic regression) predicts the digit class. Linear and kernel regimes:
+6. **Probe.** :func:`spectral_ssl.experiments.probe.linear_probe` (logistic
+   regression on the whitened span, so only the span counts) predicts the digit class. Linear and kernel regimes:
    trained on ``transform`` of the clean training images, tested on
    ``transform`` of the clean test images. Non-parametric regime (no
    ``transform``): transductive, the two view rows of each image are averaged,
@@ -85,13 +85,15 @@ What the report computes
    :func:`~spectral_ssl.experiments.claims.low_data_regime`,
    :func:`~spectral_ssl.experiments.claims.misaligned_graph` and
    :func:`~spectral_ssl.experiments.claims.rank_collapse` on each data set of
-   :func:`claim_datasets` (the Gaussian mixture at the paper's sizes,
-   :math:`N = 256`, :math:`K = 32`, and 100 digits per class with their
-   augmented views), with the settings of
-   :func:`~spectral_ssl.experiments.claims.run_all` (``fast`` with ``quick``);
+   :func:`claim_datasets` (the Gaussian mixture, trained at the paper's
+   :math:`N = 256` and tested on held-out samples, and 174 digits per class),
+   through :func:`~spectral_ssl.experiments.claims.claim_calls`, the settings
+   :func:`~spectral_ssl.experiments.claims.run_all` uses (``quick`` with
+   ``quick``: fewer seeds, marked "quick, indicative");
    :func:`~spectral_ssl.experiments.claims.local_vs_global` once, on its swiss
-   roll (it needs a manifold whose intrinsic distances are known). Each result
-   keeps its verdict, rule, key numbers, table and figures.
+   rolls (it needs a manifold whose intrinsic distances are known). Each result
+   keeps its verdict per wording of the paper, intervals, design checks, rule,
+   key numbers, table and figures (:mod:`spectral_ssl.plotting_claims`).
 
 **Your data** (``data=(X, y)``, the command's ``--data``): the method table,
 the pairs section and the four claims that need only :math:`(X, y)` run on it,
@@ -868,20 +870,13 @@ def simclr_mds(n_samples=300, *, n_components=8, n_neighbors=8, temperature=0.5,
 
 # --------------------------------------------------------------------------- the paper's claims
 
-#: Points of local_vs_global's swiss roll: (full report, quick report), as in claims.run_all.
-_LOCAL_GLOBAL_SAMPLES = {False: 500, True: 300}
-
-#: Rows of the rank_collapse problem, as in claims.run_all (the paper's N = 256).
-_RANK_COLLAPSE_ROWS = 256
-
-
 def claim_datasets(seed=0):
-    """The default data of the claims: the Gaussian mixture at the paper's sizes and digits.
+    """The default data of the claims: the Gaussian mixture and digits.
 
-    :func:`spectral_ssl.experiments.datasets.mixture_dataset` (:math:`N = 256`
-    samples, 64 features, 8 classes; the claims use :math:`K = 32`) and
-    :func:`spectral_ssl.experiments.datasets.digits` (100 images of each digit,
-    views = one-pixel shift + pixel noise), both drawn with ``seed``.
+    :func:`spectral_ssl.experiments.datasets.mixture_dataset` (2048 samples, 64
+    features, 8 classes: the claims train on the paper's :math:`N = 256` and test
+    on held-out samples) and :func:`spectral_ssl.experiments.datasets.digits`
+    (174 images of each digit, all the smallest class has), both drawn with ``seed``.
 
     Returns
     -------
@@ -889,67 +884,42 @@ def claim_datasets(seed=0):
     """
     from .experiments import datasets
 
-    return [datasets.mixture_dataset(256, random_state=seed),
-            datasets.digits(100, random_state=seed)]
+    return [datasets.mixture_dataset(2048, random_state=seed),
+            datasets.digits(174, random_state=seed)]
 
 
 def _user_claim_dataset(X, y, name, seed):
     """A user's data as a claims ``Dataset``, its rows shuffled (seeded).
 
-    rank_collapse takes the first :data:`_RANK_COLLAPSE_ROWS` rows (as
-    ``claims.run_all`` does); a file sorted by class would give it one or two
-    classes, so the rows are put in a random order first.
+    The claims draw their own class-balanced samples; the rows are shuffled
+    anyway so that nothing depends on the order of the file.
     """
     from .experiments.datasets import Dataset
 
     order = np.random.default_rng(seed).permutation(X.shape[0])
     return Dataset(name=name, X=X[order], y=y[order], view_options={},
                    description=(f"{name}: {X.shape[0]} samples, {X.shape[1]} features, "
-                                f"{np.unique(y).size} classes (your data); views for "
-                                f"misaligned_graph: Gaussian noise, 0.1 x each feature's std"))
+                                f"{np.unique(y).size} classes (your data)"))
+
+
+def _claim_settings(quick):
+    from .experiments import claims
+
+    return claims.settings(bool(quick))
 
 
 def _claim_calls(dataset, fast, seed):
     """``{claim name: callable}`` of the claims that need only (X, y), for one data set.
 
-    The settings are those of :func:`spectral_ssl.experiments.claims.run_all`
-    (``fast`` for the quick report); the report calls the claims one by one
-    rather than ``run_all`` itself so that each gets a progress line, the
-    manifold claim runs once instead of once per data set, and a user's data
-    too small for one claim does not stop the others.
+    :func:`spectral_ssl.experiments.claims.claim_calls`, the settings
+    :func:`~spectral_ssl.experiments.claims.run_all` uses (``quick`` for the quick
+    report); the report calls the claims one by one so that each gets a progress
+    line, the manifold claim runs once, and a user's data too small for one claim
+    does not stop the others.
     """
     from .experiments import claims
 
-    X, y = dataset.X, dataset.y
-    codes = np.unique(y, return_inverse=True)[1]
-    smallest = int(np.bincount(codes).min())
-    low_sizes = tuple(n for n in ((2, 4, 8) if fast else (2, 4, 8, 16, 32)) if n + 10 <= smallest)
-    rows = min(_RANK_COLLAPSE_ROWS, X.shape[0])
-    # misaligned_graph trains on 128 // C samples per class (the paper's 256 view rows); a
-    # smaller class leaves no test sample, so such data train on half of their smallest class.
-    n_classes = int(codes.max()) + 1
-    misaligned_train = None if smallest > max(2, 128 // n_classes) else max(2, smallest // 2)
-
-    def low_data():
-        if len(low_sizes) < 2:
-            raise ValueError(
-                f"needs at least 14 samples in every class (2 and 4 training samples per class plus "
-                f"10 test samples), but the smallest class has {smallest}")
-        return claims.low_data_regime(X, y, samples_per_class=low_sizes, repeats=1 if fast else 3,
-                                      ratios=np.geomspace(1 / 32, 2, 7) if fast else None,
-                                      random_state=seed)
-
-    return {
-        "aligned_graph": lambda: claims.aligned_graph(X, y, random_state=seed),
-        "low_data_regime": low_data,
-        "misaligned_graph": lambda: claims.misaligned_graph(
-            X, y, view_options=dataset.view_options or None, n_train_per_class=misaligned_train,
-            fractions=(0.0, 0.5, 1.0) if fast else (0.0, 0.25, 0.5, 0.75, 1.0),
-            repeats=1 if fast else 5, random_state=seed),
-        "rank_collapse": lambda: claims.rank_collapse(X[:rows], codes[:rows],
-                                                      n_components=16 if fast else 32,
-                                                      random_state=seed),
-    }
+    return claims.claim_calls(dataset.X, dataset.y, quick=bool(fast), random_state=seed)
 
 
 def _claim_plan(claim_sets, fast, seed, user_data):
@@ -960,8 +930,8 @@ def _claim_plan(claim_sets, fast, seed, user_data):
     plan = []
     for name, _ in CLAIMS:
         if name == MANIFOLD_CLAIM:
-            plan.append((name, "swiss roll", lambda: claims.local_vs_global(
-                n_samples=_LOCAL_GLOBAL_SAMPLES[bool(fast)], random_state=seed), False))
+            plan.append((name, "swiss roll", claims.manifold_call(quick=bool(fast), random_state=seed),
+                         False))
             continue
         for dataset, functions in calls:
             plan.append((name, dataset, functions[name], user_data))
@@ -982,6 +952,8 @@ def run_claims(plan, progress=None):
     not_run : list of dict
         ``{"name", "dataset", "reason"}``.
     """
+    from .plotting_claims import claim_figures
+
     results, not_run = [], []
     for name, dataset, call, on_user_data in plan:
         if progress is not None:
@@ -996,6 +968,7 @@ def run_claims(plan, progress=None):
                 progress.finish("not run")
             continue
         result.dataset = dataset
+        claim_figures(result)
         results.append(result)
         if progress is not None:
             progress.finish(result.verdict)
@@ -1350,8 +1323,9 @@ def _run(out_dir, n_components, invariance, restarts, quick, seed, relation, n_n
     config["claims"] = None if claim_sets is None else {
         "datasets": [{"name": d.name, "description": d.description} for d in claim_sets],
         "manifold_claim": {"name": MANIFOLD_CLAIM, "data": "swiss roll",
-                           "n_samples": _LOCAL_GLOBAL_SAMPLES[bool(quick)]},
-        "settings": "claims.run_all's" + (" fast" if quick else "") + " settings",
+                           "n_samples": _claim_settings(quick)[MANIFOLD_CLAIM]["n_samples"]},
+        "settings": _jsonable(_claim_settings(quick)), "quick": bool(quick),
+        "label": "quick, indicative" if quick else "",
         "user_data": bool(user_data), "seed": int(seed)}
     report = Report(rows=rows, config=config, notes=notes, mds=mds_rows, representations=reps,
                     mds_panels=mds_panels, claims=claim_results, claims_not_run=not_run)
@@ -1617,11 +1591,11 @@ def _notes(data, relation, n_neighbors, kernel_train, sizes, restarts, bandwidth
         "that met L-BFGS-B's own stopping rule before that cap. Only a failed certificate of an "
         "'exact' row is an error (exit code 1).")
     notes.append(
-        f"Probe: {probe} on standardised features, predicting the class of held-out test "
-        "images. Linear/kernel: trained on transform(train images), tested on transform(test "
-        "images) (clean images, not views). Nonparametric: transductive, the 2 view rows of each "
-        "image averaged. Standardisation makes the probe depend on the directions kept (the rank), "
-        f"not their variances. Chance (majority class of the test images) = {majority:.3f}.")
+        f"Probe: {probe} on the whitened span of the representation, predicting the class of "
+        "held-out test images. Linear/kernel: trained on transform(train images), tested on "
+        "transform(test images) (clean images, not views). Nonparametric: transductive, the 2 view "
+        "rows of each image averaged. Whitening makes the probe depend only on the span kept (the "
+        f"directions and the rank), not on their variances or the basis. Chance (majority class of the test images) = {majority:.3f}.")
     if pairs:
         sizes_text = " and ".join(str(p.images.size) for p in pairs)
         notes.append(
@@ -1658,17 +1632,14 @@ def _notes(data, relation, n_neighbors, kernel_train, sizes, restarts, bandwidth
                  " and ".join(d.description for d in claim_sets))
         notes.append(
             "Claims: the functions of spectral_ssl.experiments.claims with the settings of "
-            f"claims.run_all{' (fast)' if quick else ''} (seed {seed}): aligned_graph, "
-            f"low_data_regime, misaligned_graph and rank_collapse (its first "
-            f"{_RANK_COLLAPSE_ROWS} rows) on {where}; local_vs_global once, on a swiss roll of "
-            f"{_LOCAL_GLOBAL_SAMPLES[bool(quick)]} points, because it compares distances with the "
-            "roll's known intrinsic (unrolled) coordinates, which labelled data does not have. "
-            + ("Where a class has at most 128 / C samples, misaligned_graph trains on half of the "
-               "smallest class (its default, 128 / C per class, would leave no test sample). "
-               if user_data else "")
-            + "Each verdict is computed from the numbers by the rule printed with it, thresholds "
-            "fixed before the run; 'not supported' is a finding about these data and settings, "
-            "not an error.")
+            f"claims.run_all{' (quick: fewer seeds and regimes, indicative only)' if quick else ''} "
+            f"(seed {seed}): aligned_graph, low_data_regime, misaligned_graph and rank_collapse on "
+            f"{where}; local_vs_global once, on swiss rolls of "
+            f"{_claim_settings(quick)[MANIFOLD_CLAIM]['n_samples']} points, because it compares "
+            "distances with the roll's known intrinsic (unrolled) coordinates, which labelled data "
+            "does not have. Each claim runs design checks first (a setting that cannot show the "
+            "effect is void), measures every number on several seeds, and judges each wording of "
+            "the paper from 95% intervals: supported, not supported or inconclusive.")
     return notes
 
 
@@ -1846,7 +1817,10 @@ def _claims_json(report):
             files.setdefault((entry["claim"], entry["dataset"]), []).append(entry["file"])
     items = [{"name": r.name, "number": _claim_number(r.name), "dataset": r.dataset,
               "statement": r.statement, "rule": r.rule, "supported": bool(r.supported),
-              "verdict": r.verdict, "summary": r.summary, "table": r.table, "details": r.details,
+              "verdict": r.verdict, "summary": r.summary, "quick": r.quick, "label": r.label,
+              "table": r.to_dict()["tables"][next(iter(r.tables))]["rows"] if r.tables else [],
+              "readings": [reading.to_dict() for reading in r.readings],
+              "design": [check.to_dict() for check in r.design], "details": r.details,
               "figures": files.get((r.name, r.dataset), []), "elapsed_seconds": r.elapsed}
              for r in report.claims]
     items += [{"name": r["name"], "number": _claim_number(r["name"]), "dataset": r["dataset"],
@@ -1918,9 +1892,14 @@ def render_markdown(report):
 
 
 def _claims_intro(report):
+    quick = " Quick run: fewer seeds and regimes, verdicts indicative only." if report.config.get(
+        "quick") else ""
     return ("Each claim of the paper is measured by a function of spectral_ssl.experiments.claims "
-            "and judged by the rule printed with it (thresholds fixed before the run): SUPPORTED "
-            "or NOT SUPPORTED for these data and settings. local_vs_global runs on a swiss roll, "
+            "on several seeds and judged under each wording of the paper by the rule printed with it "
+            "(thresholds fixed before the run, 95% intervals): SUPPORTED, NOT SUPPORTED or "
+            "INCONCLUSIVE (the interval straddles the threshold) for these data and settings; VOID "
+            "when the design checks find that the setting cannot show the effect." + quick
+            + " local_vs_global runs on a swiss roll, "
             "whose intrinsic (unrolled) distances are known, "
             + ("not on your data." if (report.config.get("claims") or {}).get("user_data") else
                "not on the labelled data sets."))
@@ -1961,7 +1940,7 @@ footer { margin-top: 3em; color: #666; font-size: 0.9em; }
 """
 
 _VERDICT_MARKS = {"supported": "\u2714 supported", "not supported": "\u2718 not supported",
-                  "not run": "\u2013 not run"}
+                  "inconclusive": "? inconclusive", "void": "\u2205 void", "not run": "\u2013 not run"}
 
 
 def _e(text):
@@ -2007,9 +1986,10 @@ def _claim_table_html(result):
     columns = result.columns()
     if not columns:
         return ""
+    headers = next(iter(result.tables.values())).labels()
     numeric = [all(isinstance(row.get(c), numbers.Real) and not isinstance(row.get(c), (bool, np.bool_))
                    for row in result.table if row.get(c) is not None) for c in columns]
-    return _html_table(columns, [[_claim_cell(row.get(c)) for c in columns] for row in result.table],
+    return _html_table(headers, [[_claim_cell(row.get(c)) for c in columns] for row in result.table],
                        numeric)
 
 

@@ -6,9 +6,11 @@ import pytest
 from spectral_ssl import graphs
 from spectral_ssl.experiments.probe import (
     linear_probe,
+    linear_probe_predictions,
     pool_groups,
     probe_out_of_sample,
     probe_transductive,
+    whiten_span,
 )
 from spectral_ssl.methods import vicreg
 
@@ -134,3 +136,68 @@ def test_out_of_sample_probe_needs_transform():
     rep = vicreg.optimal_representation(G, 2, variance=1.0, covariance=1.0, invariance=0.1)
     with pytest.raises(TypeError, match="use probe_transductive for a non-parametric Representation"):
         probe_out_of_sample(rep, np.ones((2, 2)), [0, 1], np.ones((2, 2)), [0, 1])
+
+
+# --------------------------------------------------------------------------- basis invariance
+
+
+def _anisotropic_problem(seed=0):
+    # 4 overlapping classes in 6 dimensions (so the probe makes mistakes near the boundaries), and
+    # representations of it given in badly scaled, mixed bases.
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((4, 6))
+    y_train, y_test = np.repeat(np.arange(4), 40), np.repeat(np.arange(4), 60)
+    Z_train = centres[y_train] + rng.standard_normal((160, 6))
+    Z_test = centres[y_test] + rng.standard_normal((240, 6))
+    return Z_train, y_train, Z_test, y_test, rng
+
+
+@pytest.mark.parametrize("model", ["logistic", "ridge"])
+def test_probe_depends_only_on_the_span(model):
+    Z_train, y_train, Z_test, y_test, rng = _anisotropic_problem()
+    base = linear_probe_predictions(Z_train, y_train, Z_test, model=model)
+    # Any invertible change of basis plus a shift: A = rotation x scales over 1e-2 .. 1e2 (a
+    # condition number well inside the rank rule, 1e-6 relative singular value).
+    Q, _ = np.linalg.qr(rng.standard_normal((6, 6)))
+    A = Q @ np.diag(np.geomspace(1e-2, 1e2, 6)) @ np.linalg.qr(rng.standard_normal((6, 6)))[0]
+    b = rng.standard_normal(6) * 100
+    moved = linear_probe_predictions(Z_train @ A + b, y_train, Z_test @ A + b, model=model)
+    assert np.array_equal(moved, base)
+    accuracy = linear_probe(Z_train, y_train, Z_test, y_test, model=model)
+    assert 0.5 < accuracy < 0.95  # the classes overlap: the invariance is tested on real mistakes
+    # Redundant copies of a column do not add directions either.
+    padded = linear_probe_predictions(np.c_[Z_train, 2 * Z_train[:, :1]], y_train,
+                                      np.c_[Z_test, 2 * Z_test[:, :1]], model=model)
+    assert np.array_equal(padded, base)
+
+
+def test_a_standardising_probe_is_not_basis_invariant():
+    # What the probe replaces: per-column standardisation then the same L2-penalised logistic
+    # regression. Two bases of one span (the span of all 6 columns) get different predictions, so
+    # the invariance test above can fail.
+    from sklearn.linear_model import LogisticRegression
+
+    Z_train, y_train, Z_test, _, rng = _anisotropic_problem()
+    A = np.linalg.qr(rng.standard_normal((6, 6)))[0] @ np.diag(np.geomspace(1e-2, 1e2, 6))
+
+    def standardised(train, test):
+        mean, std = train.mean(axis=0), train.std(axis=0)
+        clf = LogisticRegression(C=0.01, max_iter=5000).fit((train - mean) / std, y_train)
+        return clf.predict((test - mean) / std)
+
+    assert not np.array_equal(standardised(Z_train, Z_test), standardised(Z_train @ A, Z_test @ A))
+    # ours, with the same penalty:
+    assert np.array_equal(linear_probe_predictions(Z_train, y_train, Z_test, regularization=100.0),
+                          linear_probe_predictions(Z_train @ A, y_train, Z_test @ A, regularization=100.0))
+
+
+def test_whiten_span_has_identity_covariance_and_drops_collapsed_directions():
+    rng = np.random.default_rng(1)
+    Z = rng.standard_normal((50, 3)) @ rng.standard_normal((3, 5))  # rank 3 in 5 columns
+    Z[:, 4] += 1e-9 * rng.standard_normal(50)  # round-off sized extra direction: dropped
+    W, T = whiten_span(Z, Z[:7])
+    assert W.shape == (50, 3)
+    assert np.allclose(W.T @ W / 50, np.eye(3), atol=1e-10)
+    assert np.allclose(W.mean(axis=0), 0, atol=1e-12)
+    assert np.allclose(T, W[:7], atol=1e-8)  # the test map is the training map
+    assert whiten_span(np.ones((4, 2))).shape == (4, 0)

@@ -12,8 +12,9 @@ non-parametric regime (train rows and test rows of the same ``Z``).
 from . import claims, datasets
 from .claims import (ClaimResult, aligned_graph, local_vs_global, low_data_regime, misaligned_graph,
                      rank_collapse, run_all)
-from .probe import linear_probe, probe_out_of_sample, probe_transductive, pool_groups
+from .probe import (linear_probe, linear_probe_predictions, pool_groups, probe_out_of_sample,
+                    probe_transductive, whiten_span)
 
-__all__ = ["linear_probe", "probe_out_of_sample", "probe_transductive", "pool_groups",
+__all__ = ["linear_probe", "linear_probe_predictions", "whiten_span", "probe_out_of_sample", "probe_transductive", "pool_groups",
            "claims", "datasets", "ClaimResult", "aligned_graph", "low_data_regime",
            "misaligned_graph", "local_vs_global", "rank_collapse", "run_all"]

@@ -10,6 +10,8 @@ r"""Data sets for the paper's claims: a Gaussian mixture, digits with views, a s
   with scikit-learn, nothing is downloaded), with the options
   :func:`spectral_ssl.graphs.make_views` needs for one-pixel shifts and pixel
   noise (:attr:`Dataset.view_options`).
+* :func:`breast_cancer`, :func:`wine` -- two more data sets shipped with
+  scikit-learn, each feature standardised.
 * :func:`swiss_roll` -- scikit-learn's swiss roll together with its exact
   intrinsic coordinates (arc length along the spiral, height), from which
   :func:`intrinsic_distances` gives the true geodesic distances.
@@ -204,6 +206,66 @@ def digits(n_per_class=100, *, n_classes=10, random_state=0):
     )
 
 
+def _standardised_sklearn(loader, name, description, n_per_class, random_state):
+    from sklearn.datasets import load_breast_cancer, load_wine
+
+    raw = {"wine": load_wine, "breast_cancer": load_breast_cancer}[loader]()
+    X, y = raw.data.astype(np.float64), raw.target.astype(int)
+    rng = check_random_state(random_state)
+    if n_per_class is not None:
+        n_per_class = _check_count(n_per_class, "n_per_class", 1)
+        counts = np.bincount(y)
+        if n_per_class > counts.min():
+            raise ValueError(f"n_per_class={n_per_class} exceeds the {counts.min()} samples of the smallest "
+                             f"class of {name}; use n_per_class <= {counts.min()} or None (all samples).")
+        index = np.concatenate([rng.choice(np.flatnonzero(y == c), size=n_per_class, replace=False)
+                                for c in np.unique(y)])
+    else:
+        index = np.arange(y.size)
+    index = rng.permutation(index)
+    X, y = X[index], y[index]
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    return Dataset(name=name, X=X, y=y, view_options={"augment": ("noise",), "noise_scale": 0.1},
+                   description=f"{description}: N={X.shape[0]}, D={X.shape[1]}, classes "
+                               f"{np.bincount(y).tolist()}, each feature standardised (mean 0, std 1)")
+
+
+def breast_cancer(n_per_class=None, *, random_state=0):
+    """scikit-learn's breast cancer data set (569 samples, 30 features, 2 classes), standardised.
+
+    Parameters
+    ----------
+    n_per_class : int, optional
+        Samples drawn from each class (balanced); default: all (212 malignant, 357 benign).
+    random_state : None, int or numpy Generator
+        Order of the rows (and the subsample).
+
+    Returns
+    -------
+    Dataset
+
+    Examples
+    --------
+    >>> data = breast_cancer()
+    >>> data.X.shape, np.bincount(data.y).tolist(), bool(np.allclose(data.X.std(axis=0), 1.0))
+    ((569, 30), [212, 357], True)
+    """
+    return _standardised_sklearn("breast_cancer", "breast_cancer", "scikit-learn breast cancer (Wisconsin)",
+                                 n_per_class, random_state)
+
+
+def wine(n_per_class=None, *, random_state=0):
+    """scikit-learn's wine data set (178 samples, 13 features, 3 classes), standardised.
+
+    Examples
+    --------
+    >>> data = wine()
+    >>> data.X.shape, np.bincount(data.y).tolist()
+    ((178, 13), [59, 71, 48])
+    """
+    return _standardised_sklearn("wine", "wine", "scikit-learn wine", n_per_class, random_state)
+
+
 def balanced_split(y, n_train_per_class, n_test_per_class=None, *, random_state=0):
     """Disjoint train / test indices with the same number of samples of every class.
 
@@ -321,5 +383,5 @@ def intrinsic_distances(coords):
     return cdist(coords, coords)
 
 
-__all__ = ["Dataset", "gaussian_mixture", "mixture_dataset", "digits", "balanced_split",
+__all__ = ["Dataset", "gaussian_mixture", "mixture_dataset", "digits", "breast_cancer", "wine", "balanced_split",
            "swiss_roll", "intrinsic_distances"]

@@ -17,24 +17,32 @@ Three entry points:
   probe is trained on some rows and tested on others. Rows that are views of
   one image can first be averaged (``groups``).
 
-The probe standardises every feature with the training rows' mean and
-standard deviation before fitting, so its accuracy depends on the directions a
-representation keeps (its rank), not on their scales :math:`t_k`. Directions
-whose standard deviation is at most ``1e-10`` times the largest one are
-collapsed directions carrying only round-off; they are dropped rather than
-blown up to unit variance by the standardisation. A representation with no
+The probe depends only on the **span** of a representation, not on its basis:
+it PCA-whitens the training rows (centre with their mean, keep the directions
+whose singular value exceeds :data:`spectral_ssl.linalg.RANK_RTOL` times the
+largest, rescale each to unit variance) and expresses them in a canonical
+orthonormal basis of that span (:func:`spectral_ssl.linalg.canonical_basis`).
+Two representations :math:`Z` and :math:`ZA + \mathbf 1 b^\top` (any
+invertible :math:`A`) therefore reach the classifier as the same features, and
+get the same predictions. A per-column standardisation would not do this: the
+L2 penalty of the classifier then depends on how the span is parametrised, and
+two bases of one span gave accuracies 0.82 and 0.76 on one problem. Directions
+below the rank threshold are collapsed directions carrying only round-off; they
+are dropped rather than blown up to unit variance. A representation with no
 direction left predicts the most frequent training class.
 """
 
 import numpy as np
 
+from .. import linalg
 from .._validation import check_features, check_option, check_scalar
 
 #: Classifiers :func:`linear_probe` offers.
 PROBE_MODELS = ("logistic", "ridge")
 
-#: Columns with std <= this times the largest column std count as collapsed.
-COLLAPSED_RTOL = 1e-10
+#: Directions of the centred training rows with singular value <= this times the largest count
+#: as collapsed (the package's rank rule, :data:`spectral_ssl.linalg.RANK_RTOL`).
+COLLAPSED_RTOL = linalg.RANK_RTOL
 
 
 def _check_labels(y, n_samples, name, repr_name):
@@ -57,13 +65,73 @@ def _check_max_iter(max_iter):
     return int(max_iter)
 
 
+def whiten_span(train_repr, test_repr=None, *, rank_rtol=COLLAPSED_RTOL):
+    r"""Whitened coordinates of the span of the centred training rows, in a canonical basis.
+
+    With the thin SVD :math:`Z_c = USV^\top` of the centred training rows
+    (:math:`n` of them), the directions with :math:`s_k > \text{rank\_rtol}\, s_1` are kept
+    and the training rows mapped to :math:`\sqrt n\, U_r Q`, :math:`Q` the rotation to
+    :func:`spectral_ssl.linalg.canonical_basis` of :math:`\operatorname{span}(U_r)`. The
+    result has identity covariance and depends only on the span of :math:`Z_c` (its columns
+    are a function of the projector :math:`U_rU_r^\top`): any invertible change of basis
+    :math:`Z \to ZA + \mathbf 1b^\top` gives the same coordinates, up to round-off. Test rows
+    go through the same affine map :math:`z \mapsto \sqrt n\,(z - \bar z)V_rS_r^{-1}Q`.
+
+    Parameters
+    ----------
+    train_repr : array_like, shape (n, K)
+    test_repr : array_like, shape (m, K), optional
+    rank_rtol : float
+        Relative singular-value threshold of a kept direction.
+
+    Returns
+    -------
+    train_white : ndarray, shape (n, r)
+    test_white : ndarray, shape (m, r)
+        Only when ``test_repr`` is given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Z = np.array([[0.0, 0.0], [1.0, 2.0], [2.0, 4.0], [4.0, 8.0]])  # rank 1
+    >>> W = whiten_span(Z)
+    >>> W.shape, bool(np.allclose(W.T @ W / 4, 1.0))
+    ((4, 1), True)
+    >>> bool(np.allclose(whiten_span(-3.0 * Z + 7.0), W))  # another basis of the same span
+    True
+    """
+    Z = check_features(train_repr, name="train_repr", min_samples=1)
+    mean = Z.mean(axis=0)
+    U, s, Vt = np.linalg.svd(Z - mean, full_matrices=False)
+    keep = s > rank_rtol * s[0] if s.size and s[0] > 0 else np.zeros(s.shape, bool)
+    U, s, V = U[:, keep], s[keep], Vt[keep].T
+    n = Z.shape[0]
+    if U.shape[1]:
+        basis = linalg.canonical_basis(U)
+        rotation = U.T @ basis
+    else:
+        basis, rotation = U, np.zeros((0, 0))
+    train_white = np.sqrt(n) * basis
+    if test_repr is None:
+        return train_white
+    T = check_features(test_repr, name="test_repr", min_samples=1)
+    if T.shape[1] != Z.shape[1]:
+        raise ValueError(
+            f"test_repr has {T.shape[1]} columns but train_repr has {Z.shape[1]}; "
+            f"both must come from the same representation."
+        )
+    test_white = np.sqrt(n) * ((T - mean) @ (V / s)) @ rotation
+    return train_white, test_white
+
+
 def linear_probe(train_repr, y_train, test_repr, y_test, *, model="logistic", regularization=1.0,
                  max_iter=5000):
     r"""Accuracy of a linear classifier trained on ``train_repr`` and tested on ``test_repr``.
 
-    Each column is standardised with the training rows' mean and standard
-    deviation (collapsed columns, std :math:`\le 10^{-10}` times the largest,
-    are dropped; see the module docstring), then
+    The training rows are whitened on their span (:func:`whiten_span`: centred,
+    collapsed directions dropped, unit variance, canonical basis; the test rows
+    go through the same map), so the accuracy depends only on the span of the
+    representation (see the module docstring). Then
 
     * ``model="logistic"``: multinomial logistic regression
       (``sklearn.linear_model.LogisticRegression``, lbfgs) minimising the
@@ -100,6 +168,19 @@ def linear_probe(train_repr, y_train, test_repr, y_test, *, model="logistic", re
     >>> linear_probe(Z, y, np.array([[-3.0], [3.0]]), np.array([0, 1]))
     1.0
     """
+    prediction = linear_probe_predictions(train_repr, y_train, test_repr, model=model,
+                                          regularization=regularization, max_iter=max_iter)
+    y_test = _check_labels(y_test, prediction.shape[0], "y_test", "test_repr")
+    return float(np.mean(prediction == y_test))
+
+
+def linear_probe_predictions(train_repr, y_train, test_repr, *, model="logistic", regularization=1.0,
+                             max_iter=5000):
+    """The labels :func:`linear_probe` predicts for the rows of ``test_repr``.
+
+    Same parameters as :func:`linear_probe` without ``y_test``. Returns an array
+    of shape ``(n_test,)`` with the dtype of ``y_train``.
+    """
     train_repr = check_features(train_repr, name="train_repr")
     test_repr = check_features(test_repr, name="test_repr", min_samples=1)
     if test_repr.shape[1] != train_repr.shape[1]:
@@ -108,7 +189,6 @@ def linear_probe(train_repr, y_train, test_repr, y_test, *, model="logistic", re
             f"both must come from the same representation."
         )
     y_train = _check_labels(y_train, train_repr.shape[0], "y_train", "train_repr")
-    y_test = _check_labels(y_test, test_repr.shape[0], "y_test", "test_repr")
     check_option(model, name="model", options=PROBE_MODELS)
     regularization = check_scalar(regularization, name="regularization", low=0.0, low_inclusive=False)
     max_iter = _check_max_iter(max_iter)
@@ -118,20 +198,15 @@ def linear_probe(train_repr, y_train, test_repr, y_test, *, model="logistic", re
             f"y_train has a single class ({classes[0]!r}); a probe needs at least two classes to separate."
         )
 
-    mean = train_repr.mean(axis=0)
-    std = train_repr.std(axis=0)
-    keep = std > COLLAPSED_RTOL * std.max() if std.max() > 0 else np.zeros(std.shape, bool)
-    if not np.any(keep):
+    train_white, test_white = whiten_span(train_repr, test_repr)
+    if train_white.shape[1] == 0:
         # A constant representation carries no information: predict the majority class.
-        prediction = np.full(y_test.shape, classes[np.argmax(counts)])
-        return float(np.mean(prediction == y_test))
-    train_std = (train_repr[:, keep] - mean[keep]) / std[keep]
-    test_std = (test_repr[:, keep] - mean[keep]) / std[keep]
+        return np.full(test_repr.shape[0], classes[np.argmax(counts)])
 
     if model == "logistic":
         from sklearn.linear_model import LogisticRegression
 
-        classifier = LogisticRegression(C=1.0 / regularization, max_iter=max_iter)
+        classifier = LogisticRegression(C=1.0 / regularization, max_iter=max_iter, tol=1e-8)
     else:
         from sklearn.linear_model import RidgeClassifier
 
@@ -141,10 +216,10 @@ def linear_probe(train_repr, y_train, test_repr, y_test, *, model="logistic", re
     from sklearn.exceptions import ConvergenceWarning
 
     with warnings.catch_warnings():
-        # Separable training sets make lbfgs run to max_iter; the accuracy is still what we report.
+        # Separable training sets make lbfgs run to max_iter; the predictions are still what we report.
         warnings.simplefilter("ignore", ConvergenceWarning)
-        classifier.fit(train_std, y_train)
-    return float(np.mean(classifier.predict(test_std) == y_test))
+        classifier.fit(train_white, y_train)
+    return classifier.predict(test_white)
 
 
 def probe_out_of_sample(rep, X_train, y_train, X_test, y_test, **probe_options):

@@ -1,0 +1,316 @@
+r"""Claim: with a relation misaligned with the labels, prefer VICReg with a small invariance weight.
+
+The mechanism the paper gives: SimCLR and Barlow Twins confine the
+representation to the relation's component structure, whose rank is bounded by
+the relation, while VICReg with a small invariance weight keeps all :math:`K`
+directions of the data it is given, so label information a linear probe can read
+survives. The experiment is built so that this mechanism can show:
+
+* **relations whose components do not span the labels** (design check
+  :func:`~spectral_ssl.experiments.claims.design.check_misaligned`): the label
+  graph of a random split of the training samples into ``k`` groups (no label
+  information in the components) or of the classes merged in pairs (the
+  relation cannot tell the two classes of a pair apart), with fewer invariant
+  directions (components - 1) than :math:`K`;
+* **invariance weights relative to the relation's spectrum**: "small" keeps all
+  :math:`K` directions (:math:`\gamma/\alpha = 0.1/\mu_K`), "large" keeps only the
+  relation's invariant directions (:math:`\gamma/\alpha` half-way between
+  :math:`\mu_{c-1}` and :math:`\mu_c`; design check
+  :func:`~spectral_ssl.experiments.claims.design.check_invariance_drops`);
+* :math:`K` **swept up to** :math:`D` (the rank of the centred training features),
+  every :math:`(relation, K)` a separate regime with its own verdict (never averaged);
+* **Barlow Twins both as written and whitened (CCA)**; ranks next to accuracies.
+
+Accuracies: the basis-invariant linear probe
+(:func:`~spectral_ssl.experiments.probe.linear_probe`) trained on the training
+samples' representation and tested on held-out samples (``transform``).
+
+**Readings.** In every regime that passes the design checks, over ``n_seeds``
+seeds (new split, relation and SimCLR starts each), the paired accuracy
+differences with their 95 % Student-t intervals, "preferred" meaning better by
+more than ``preference_margin`` (one point of accuracy):
+
+* arXiv v1-v3, with Barlow Twins as written: VICReg-small - SimCLR and
+  VICReg-small - Barlow Twins above the margin;
+* NeurIPS proceedings, with Barlow Twins whitened (CCA): each of VICReg-small
+  and Barlow Twins minus each of SimCLR and VICReg-large above the margin.
+
+These pairings follow the two versions (the arXiv text ranks Barlow Twins with
+SimCLR, as its collapsed loss-as-written optimum behaves; the camera-ready text
+ranks it with VICReg-small, as CCA behaves); the other two pairings are reported
+as secondary readings. A reading's verdict is the conjunction over its
+comparisons and regimes (:func:`~spectral_ssl.experiments.claims.stats.combine`).
+"""
+
+import time
+
+import numpy as np
+
+from ... import linalg
+from ..._threads import single_threaded_blas
+from ..._validation import check_scalar
+from ..probe import linear_probe
+from . import design, solvers, statements
+from . import relations as rel
+from .result import ClaimResult, Comparison, Reading, Table
+from .sampling import check_count, check_labelled, check_values, smallest_class, split
+from .stats import PREFERENCE_MARGIN, Samples, seed_generators
+
+#: Methods of the comparison, in table order.
+METHODS = ("vicreg_small", "vicreg_large", "barlow_twins_as_written", "barlow_twins_cca", "simclr",
+           "spectral_contrastive")
+
+STATEMENT = ("With a relation whose components do not span the labels, VICReg with a small invariance "
+             "weight keeps K directions of the data and so beats the methods that collapse onto the "
+             "relation (arXiv: over SimCLR and Barlow Twins; camera-ready: Barlow Twins or VICReg with a "
+             "small invariance weight should be preferred).")
+
+
+def _regime_name(kind, label):
+    return f"{rel.describe(kind)}, K = {label}"
+
+
+def _components(n_components, D):
+    """``[(K, label)]``: ints are absolute (capped at D), floats in (0, 1] fractions of D, None is D.
+
+    The label names the regime across seeds whose feature rank D differs ("D/2", "D", or K).
+    """
+    pairs = {}
+    for k in n_components:
+        if k is None or (isinstance(k, float) and k == 1.0):
+            K, label = D, "D"
+        elif isinstance(k, float):
+            if not 0.0 < k < 1.0:
+                raise ValueError(f"a fractional n_components must be in (0, 1], got {k!r}.")
+            K, label = max(1, int(round(k * D))), f"{k:g} D"
+        else:
+            K = check_count(k, "n_components", 1)
+            K, label = (D, "D") if K >= D else (K, str(K))
+        pairs[label] = K
+    return sorted(((K, label) for label, K in pairs.items()), key=lambda pair: pair[0])
+
+
+def _fit(method, Xtr, G, K, mu, invariant, temperature, random_starts, rng):
+    if method == "vicreg_small":
+        return solvers.solve_vicreg(Xtr, G, K, solvers.ratio_for_rank(mu, K))
+    if method == "vicreg_large":
+        return solvers.solve_vicreg(Xtr, G, K, solvers.ratio_for_rank(mu, invariant))
+    if method.startswith("barlow_twins"):
+        return solvers.solve_barlow_twins(Xtr, G, K, problem=method[len("barlow_twins_"):],
+                                          random_state=rng)
+    if method == "simclr":
+        return solvers.solve_simclr(Xtr, G, K, temperature=temperature, random_starts=random_starts,
+                                    random_state=rng)
+    return solvers.solve_spectral_contrastive(Xtr, G, K)
+
+
+def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"),
+                     n_components=(0.5, None),
+                     n_train=256, n_test_per_class=None, n_seeds=5, temperature=0.5, random_starts=1,
+                     preference_margin=PREFERENCE_MARGIN, random_state=0, quick=False):
+    r"""Claim 3: which method keeps label information when the relation ignores the labels.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, D)
+    y : array_like, shape (N,)
+    relations : sequence of str
+        ``"random_split:<k>"`` (the label graph of a random balanced split of the
+        training samples into ``k`` groups), ``"merged_pairs"`` (classes merged two
+        by two; needs at least 3 classes, left out otherwise), and either with the
+        prefix ``"sparse_"`` (the same groups as sparse random graphs,
+        :func:`~spectral_ssl.experiments.claims.relations.misaligned_relation`).
+        A union of cliques makes every direction outside the between-group ones
+        equally invariant, so VICReg's optimum for :math:`c - 1 < K < D` is not
+        unique and those regimes are void; the sparse relations are not degenerate.
+    n_components : sequence of int, float or None
+        The :math:`K` values: an int is :math:`K` itself (capped at :math:`D`), a
+        float in :math:`(0, 1]` a fraction of :math:`D`, ``None`` :math:`D`, the rank
+        of the centred training features. Default :math:`D/2` (32 for the paper's
+        64 features) and :math:`D`. At :math:`K = D` every method of full rank keeps
+        the span of the data, so the span-only probe gives them identical
+        accuracies: that regime measures collapse and nothing else.
+    n_train : int
+        Training samples (balanced over the classes; the paper's :math:`N = 256`),
+        at most half of the smallest class.
+    n_test_per_class : int, optional
+        Default: every remaining sample of the smallest class, at most 200.
+    n_seeds : int >= 2
+    temperature : float
+        SimCLR's :math:`\tau`.
+    random_starts : int >= 0
+        SimCLR's random starts added to its informed start.
+    preference_margin : float >= 0
+        "A should be preferred over B" means A's accuracy exceeds B's by more
+        than this (default one point of accuracy, 0.01): a tie is not a reason to
+        prefer a method.
+    random_state : None, int or numpy Generator
+    quick : bool
+        Marks the result "quick, indicative" (set by :func:`~spectral_ssl.experiments.claims.run_all`).
+
+    Returns
+    -------
+    ClaimResult
+        ``tables["accuracy"]``: one row per (relation, K, method) with the probe
+        accuracy (mean ± s.e.), the rank of the training representation and, for
+        the numerical optima, the fraction of seeds that converged.
+    """
+    started = time.perf_counter()
+    X, y, C = check_labelled(X, y)
+    n_seeds = check_count(n_seeds, "n_seeds", 2)
+    random_starts = check_count(random_starts, "random_starts", 0)
+    margin = check_scalar(preference_margin, name="preference_margin", low=0.0)
+    kinds = [k for k in relations if not (rel.needs_three_classes(k) and C < 3)]
+    if not kinds:
+        raise ValueError(f"no relation left: merged_pairs needs at least 3 classes (got {C}); add "
+                         f"'random_split:<k>'.")
+    smallest = smallest_class(y)
+    # the paper's N training samples when the data hold them with a test set, else half of each class
+    n_train_per_class = min(check_count(n_train, "n_train", 2 * C) // C, max(2, smallest // 2))
+    if n_test_per_class is None:
+        n_test_per_class = min(200, smallest - n_train_per_class)
+    n_test_per_class = check_count(n_test_per_class, "n_test_per_class", 1)
+    if n_train_per_class + n_test_per_class > smallest:
+        raise ValueError(f"the smallest class has {smallest} samples: not enough for {n_train_per_class} "
+                         f"training and {n_test_per_class} test samples per class; lower n_test_per_class.")
+    seeds = seed_generators(random_state, n_seeds)
+
+    samples, checks, regimes, D_seen = Samples(), {}, {}, []
+    with single_threaded_blas():
+        for g in seeds:
+            train, test = split(y, n_train_per_class, n_test_per_class, g)
+            Xtr, ytr, Xte, yte = X[train], y[train], X[test], y[test]
+            D = linalg.feature_rank(Xtr - Xtr.mean(axis=0))
+            D_seen.append(D)
+            Ks = _components(n_components, D)
+            for kind in kinds:
+                G = rel.misaligned_relation(kind, ytr, g)
+                mu = solvers.linear_spectrum(Xtr, G)
+                invariant = design.invariant_directions(G)
+                for K, label in Ks:
+                    regime = (kind, label)
+                    regimes[regime] = _regime_name(kind, label)
+                    found = [design.check_misaligned(G, ytr, K, regime=regimes[regime])]
+                    found.append(design.check_unique_optimum(mu, K, regime=regimes[regime]))
+                    if found[-1].passed:
+                        small, large = solvers.ratio_for_rank(mu, K), solvers.ratio_for_rank(mu, invariant)
+                        found.append(design.check_invariance_drops(mu, small, large, K,
+                                                                   regime=regimes[regime]))
+                    for check in found:
+                        checks.setdefault((regime, check.name), []).append(check)
+                    if not all(c.passed for c in found):
+                        continue
+                    for method in METHODS:
+                        rep = _fit(method, Xtr, G, K, mu, invariant, temperature, random_starts, g)
+                        Ztr = rep.transform(Xtr)
+                        samples.add((regime, method, "accuracy"), linear_probe(Ztr, ytr, rep.transform(Xte), yte))
+                        samples.add((regime, method, "rank"), solvers.rank(Ztr))
+                        samples.add((regime, method, "converged"), solvers.converged(rep))
+
+    design_checks = [design.merge_seeds(found) for found in checks.values()]
+    void = {regime for (regime, _), found in checks.items() if not all(c.passed for c in found)}
+    ordered = list(regimes)  # first seen: relation by relation, K ascending
+    table_rows, data = [], {"regimes": [], "methods": [solvers.METHOD_LABELS[m] for m in METHODS]}
+    for regime in ordered:
+        entry = {"name": regimes[regime], "void": regime in void, "accuracy": {}, "rank": {}}
+        for method in METHODS:
+            key = (regime, method, "accuracy")
+            if key not in samples:
+                continue
+            acc = samples.estimate(key)
+            ranks = samples.get((regime, method, "rank"))
+            conv = samples.get((regime, method, "converged"))
+            table_rows.append({"regime": regimes[regime], "method": solvers.METHOD_LABELS[method],
+                               "accuracy": acc, "rank": float(np.mean(ranks)),
+                               "rank_range": f"{int(min(ranks))}-{int(max(ranks))}",
+                               "converged": f"{int(sum(conv))}/{len(conv)}"})
+            entry["accuracy"][solvers.METHOD_LABELS[method]] = acc.to_dict()
+            entry["rank"][solvers.METHOD_LABELS[method]] = float(np.mean(ranks))
+        data["regimes"].append(entry)
+
+    readings = _readings(samples, ordered, regimes, void, margin)
+    D = int(np.min(D_seen))
+    tables = {
+        "accuracy": Table(
+            columns=[("regime", "relation, K"), ("method", "method"),
+                     ("accuracy", f"probe accuracy (mean ± s.e., {n_seeds} seeds)"),
+                     ("rank", "rank of the representation (mean)"), ("rank_range", "rank (min-max)"),
+                     ("converged", "seeds converged")],
+            rows=table_rows, caption="Held-out linear-probe accuracy and rank of each optimum"),
+        "wordings": Table(columns=[("version", "version"), ("says", "says")],
+                          rows=statements.wordings_table("misaligned_graph"),
+                          caption="What each version of the paper says"),
+    }
+    summary = _summary(readings, samples, ordered, regimes, void)
+    rule = ("In each (relation, K) regime that passes the design checks, paired per-seed differences of "
+            "held-out linear-probe accuracy, 95% Student-t interval: 'A preferred over B' is supported "
+            f"when the interval lies above {margin:g} (the preference margin), not supported when it lies at "
+            "or below it, inconclusive otherwise. "
+            "arXiv reading (Barlow Twins as written): VICReg-small beats SimCLR and Barlow Twins. "
+            "Camera-ready reading (Barlow Twins as CCA): VICReg-small and Barlow Twins each beat SimCLR "
+            "and VICReg-large. A reading holds when every comparison in every regime holds; the claim's "
+            "verdict combines the two readings")
+    settings = {"n_seeds": n_seeds, "relations": list(kinds),
+                "n_components": list(dict.fromkeys(r[1] for r in ordered)),
+                "n_train_per_class": n_train_per_class, "n_test_per_class": n_test_per_class,
+                "feature_rank": D, "temperature": float(temperature), "simclr_random_starts": random_starts,
+                "preference_margin": margin}
+    return ClaimResult(name="misaligned_graph", statement=STATEMENT, rule=rule, readings=readings,
+                       design=design_checks, tables=tables, summary=summary, data=data, settings=settings,
+                       quick=bool(quick), elapsed=time.perf_counter() - started)
+
+
+#: (reading name, wording version, Barlow Twins problem, [(better, worse), ...], primary)
+_READINGS = (
+    (statements.ARXIV, "barlow_twins_as_written",
+     [("vicreg_small", "simclr"), ("vicreg_small", "barlow_twins_as_written")], True),
+    (statements.PROCEEDINGS, "barlow_twins_cca",
+     [("vicreg_small", "simclr"), ("vicreg_small", "vicreg_large"), ("barlow_twins_cca", "simclr"),
+      ("barlow_twins_cca", "vicreg_large")], True),
+    (statements.ARXIV, "barlow_twins_cca",
+     [("vicreg_small", "simclr"), ("vicreg_small", "barlow_twins_cca")], False),
+    (statements.PROCEEDINGS, "barlow_twins_as_written",
+     [("vicreg_small", "simclr"), ("vicreg_small", "vicreg_large"), ("barlow_twins_as_written", "simclr"),
+      ("barlow_twins_as_written", "vicreg_large")], False),
+)
+
+
+def _readings(samples, ordered, regimes, void, margin):
+    readings = []
+    for version, bt, pairs, primary in _READINGS:
+        comparisons = []
+        for regime in ordered:
+            for better, worse in pairs:
+                a, b = (regime, better, "accuracy"), (regime, worse, "accuracy")
+                if regime in void or a not in samples:
+                    continue
+                comparisons.append(Comparison(
+                    label=f"{solvers.METHOD_LABELS[better]} - {solvers.METHOD_LABELS[worse]} (probe accuracy)",
+                    estimate=samples.difference(a, b), threshold=margin, regime=regimes[regime]))
+        names = " and ".join(sorted({f"{solvers.METHOD_LABELS[p]}" for p, _ in pairs}))
+        readings.append(Reading(
+            name=f"{version}, with {solvers.METHOD_LABELS[bt]}", primary=primary,
+            wording=statements.wording("misaligned_graph", version),
+            tests=(f"{names} beat{'s' if len({p for p, _ in pairs}) == 1 else ''} "
+                   + ", ".join(sorted({solvers.METHOD_LABELS[w] for _, w in pairs}))
+                   + f" in every misaligned regime (paired accuracy difference > {margin:g})"),
+            comparisons=comparisons))
+    return readings
+
+
+def _summary(readings, samples, ordered, regimes, void):
+    parts = []
+    for regime in ordered:
+        if regime in void:
+            parts.append(f"{regimes[regime]}: void")
+            continue
+        accs = ", ".join(f"{solvers.METHOD_LABELS[m]} {samples.estimate((regime, m, 'accuracy')).format(2)}"
+                         f" (rank {np.mean(samples.get((regime, m, 'rank'))):.0f})"
+                         for m in ("vicreg_small", "simclr", "barlow_twins_as_written", "barlow_twins_cca",
+                                   "vicreg_large"))
+        parts.append(f"{regimes[regime]}: {accs}")
+    verdicts = "; ".join(f"{r.name}: {r.verdict}" for r in readings if r.primary)
+    return "Probe accuracy (mean ± s.e.) and rank. " + ". ".join(parts) + f". Readings: {verdicts}."
+
+
+__all__ = ["misaligned_graph", "METHODS", "STATEMENT"]

@@ -1,0 +1,273 @@
+"""Tests of the machinery behind the claims' verdicts: statistics, results, design checks, relations.
+
+Every rule is tested on inputs whose verdict is known by construction, and every design check on a
+setting it must refuse and one it must accept.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from scipy.stats import t as student_t
+
+from spectral_ssl import graphs
+from spectral_ssl.experiments.claims import design, relations, solvers, stats
+from spectral_ssl.experiments.claims.result import ClaimResult, Comparison, DesignCheck, Reading, Table
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def test_estimate_is_mean_standard_error_and_student_interval():
+    values = [0.81, 0.84, 0.79, 0.86, 0.80]
+    e = stats.estimate(values)
+    sd = np.std(values, ddof=1)
+    assert e.mean == pytest.approx(0.82)
+    assert e.se == pytest.approx(sd / math.sqrt(5))
+    half = student_t.ppf(0.975, 4) * sd / math.sqrt(5)  # 2.776 standard errors with 5 seeds
+    assert (e.low, e.high) == pytest.approx((0.82 - half, 0.82 + half))
+    assert e.format() == "0.820 ± 0.013"
+    one = stats.estimate([0.5])
+    assert math.isnan(one.se) and one.low == -math.inf and one.high == math.inf
+    with pytest.raises(ValueError, match="finite numbers"):
+        stats.estimate([0.1, float("nan")])
+
+
+@pytest.mark.parametrize("values, threshold, verdict", [
+    ([0.03, 0.04, 0.05, 0.04, 0.04], 0.0, "supported"),       # interval well above 0
+    ([-0.03, -0.04, -0.05, -0.04, -0.04], 0.0, "not supported"),
+    ([-0.02, 0.03, 0.01, -0.01, 0.02], 0.0, "inconclusive"),  # straddles 0
+    ([0.0, 0.0, 0.0], 0.0, "not supported"),                  # identical by construction: nothing exceeds
+    ([-0.02, -0.01, -0.03], -0.05, "supported"),              # within a margin below
+])
+def test_decide_three_outcomes(values, threshold, verdict):
+    assert stats.decide(stats.estimate(values), threshold) == verdict
+
+
+def test_paired_difference_is_sharper_than_separate_means():
+    # Two methods on 5 seeds whose accuracies move together (same split): the paired difference is
+    # 0.02 every time, so it is supported although the two intervals overlap.
+    a = np.array([0.70, 0.80, 0.75, 0.90, 0.65])
+    b = a - 0.02
+    ea, eb = stats.estimate(a), stats.estimate(b)
+    assert ea.low < eb.high  # separate intervals overlap
+    d = stats.difference(a, b)
+    assert d.se == pytest.approx(0.0, abs=1e-12) and stats.decide(d, 0.0) == "supported"
+    with pytest.raises(ValueError, match="same shape"):
+        stats.difference([1.0, 2.0], [1.0])
+
+
+def test_worst_case_decides_exact_statements():
+    assert stats.decide(stats.worst_case([0.5, 0.5, 0.5]), 0.0) == "supported"
+    assert stats.decide(stats.worst_case([0.5, -0.5, 0.5]), 0.0) == "not supported"
+
+
+def test_combine_is_a_conjunction_ignoring_void():
+    assert stats.combine(["supported", "supported"]) == "supported"
+    assert stats.combine(["supported", "inconclusive"]) == "inconclusive"
+    assert stats.combine(["inconclusive", "not supported", "supported"]) == "not supported"
+    assert stats.combine(["void", "supported"]) == "supported"
+    assert stats.combine(["void", "void"]) == "void" and stats.combine([]) == "void"
+    with pytest.raises(ValueError, match="unknown verdicts"):
+        stats.combine(["maybe"])
+
+
+def test_seed_generators_are_reproducible_and_nested():
+    first = [g.integers(10**9) for g in stats.seed_generators(7, 5)]
+    again = [g.integers(10**9) for g in stats.seed_generators(7, 5)]
+    quick = [g.integers(10**9) for g in stats.seed_generators(7, 3)]
+    assert first == again and quick == first[:3] and len(set(first)) == 5
+    assert first != [g.integers(10**9) for g in stats.seed_generators(8, 5)]
+    with pytest.raises(ValueError, match="n_seeds must be an integer >= 1"):
+        stats.seed_generators(0, 0)
+
+
+# --------------------------------------------------------------------------- results
+
+
+def _result(primary_values, secondary_values=None, design_checks=()):
+    def reading(name, values, primary):
+        return Reading(name=name, wording="w", tests="t", primary=primary,
+                       comparisons=[Comparison(label="a - b", estimate=stats.estimate(v), threshold=0.0,
+                                               regime=f"r{i}") for i, v in enumerate(values)])
+
+    readings = [reading("A", primary_values, True)]
+    if secondary_values is not None:
+        readings.append(reading("B", secondary_values, False))
+    return ClaimResult(name="demo", statement="s", rule="r", readings=readings, design=list(design_checks),
+                       tables={"main": Table(columns=[("x", "x (unit)")], rows=[{"x": 1.5}])})
+
+
+def test_claim_verdict_uses_primary_readings_only():
+    good, bad = [0.05, 0.06, 0.04], [-0.05, -0.06, -0.04]
+    result = _result([good, good], secondary_values=[bad])
+    assert result.verdict == "supported" and result.supported
+    assert result.verdicts() == {"A": "supported", "B": "not supported"}
+    assert result.supported_for() == ["A"]
+    assert _result([good, bad]).verdict == "not supported"
+    assert _result([good, [0.05, -0.05, 0.01]]).verdict == "inconclusive"
+
+
+def test_void_comparisons_leave_the_reading_void():
+    result = _result([[0.05, 0.06, 0.04]])
+    result.readings[0].comparisons[0].void = True
+    assert result.verdict == "void"
+
+
+def test_claim_result_exports(tmp_path):
+    import json
+
+    result = _result([[0.05, 0.06, 0.04]], design_checks=[DesignCheck(name="check", passed=False, value=0.5,
+                                                                      threshold=0.9, message="too smooth")])
+    result.quick = True
+    data = json.loads(json.dumps(result.to_dict()))  # JSON-ready
+    assert data["verdict"] == "supported" and data["label"] == "quick, indicative"
+    assert data["readings"][0]["comparisons"][0]["estimate"]["se"] == pytest.approx(0.01 / math.sqrt(3))
+    assert data["design"][0] == {"name": "check", "passed": False, "value": 0.5, "threshold": 0.9,
+                                 "message": "too smooth", "regime": ""}
+    text = result.to_markdown()
+    assert text.startswith("### demo: **SUPPORTED** [quick, indicative]")
+    assert "| x (unit) |" in text and "- FAILED: check: too smooth" in text
+    table = result.readings_table()
+    assert table.rows[0]["verdict"] == "supported" and table.labels()[4] == "95% interval"
+    assert result.table == [{"x": 1.5}] and result.columns() == ["x"]
+    assert "verdict='supported', quick" in repr(result)
+
+
+# --------------------------------------------------------------------------- design checks
+
+
+def test_class_contrast_roughness_by_construction():
+    y = np.repeat(np.arange(4), 16)
+    aligned, _ = design.class_contrast_roughness(graphs.from_labels(y), y)
+    assert np.allclose(aligned, 0.0, atol=1e-12)
+    # Merged pairs: the contrasts between pairs stay invariant (0); inside a pair a contrast has the
+    # within-clique eigenvalue m = 32 against tr(L)/(N-1) = 64 * 31 / 63 for a random vector.
+    merged = (y // 2)
+    ratios, random_q = design.class_contrast_roughness(graphs.from_labels(merged), y)
+    assert random_q == pytest.approx(64 * 31 / 63)
+    assert np.allclose(ratios, [0.0, 32 / random_q, 32 / random_q], atol=1e-12)
+
+
+def test_check_misaligned_refuses_relations_that_still_span_the_labels():
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(4), 20)
+    label_graph = graphs.from_labels(y)
+    assert not design.check_misaligned(label_graph, y, 16).passed
+    # Half of the edges moved across classes: connected, but the class contrasts are still much
+    # smoother than random vectors (about 0.6 of their quotient): still aligned, refused.
+    half = graphs.rewire(label_graph, y, 0.5, random_state=0)
+    check = design.check_misaligned(half, y, 16)
+    assert not check.passed and check.value < 0.9 and "still spans the labels" in check.message
+    split = graphs.from_labels(relations.random_split(y.size, 4, rng))
+    assert design.check_misaligned(split, y, 16).passed
+    # ... but not when K does not exceed the relation's invariant directions (3 for 4 groups)
+    refused = design.check_misaligned(split, y, 3)
+    assert not refused.passed and "K does not exceed" in refused.message
+
+
+def test_check_aligned():
+    y = np.repeat(np.arange(3), 10)
+    assert design.check_aligned(graphs.from_labels(y), y).passed
+    permuted = np.random.default_rng(1).permutation(y)
+    assert not design.check_aligned(graphs.from_labels(permuted), y).passed
+
+
+def test_check_unique_optimum_refuses_a_degenerate_eigenvalue():
+    # Linear spectrum of a union of equal cliques: everything outside the between-group directions
+    # has the same generalized eigenvalue (the clique size), so K inside that block is arbitrary.
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((120, 10))
+    mu = solvers.linear_spectrum(X, graphs.from_labels(np.repeat(np.arange(4), 30)))
+    assert np.allclose(mu[3:], 30.0, rtol=1e-9)
+    assert not design.check_unique_optimum(mu, 6).passed
+    assert design.check_unique_optimum(mu, 3).passed and design.check_unique_optimum(mu, 10).passed
+
+
+def test_check_invariance_drops():
+    mu = np.array([0.0, 0.0, 1.0, 2.0, 4.0])
+    assert design.predicted_rank(mu, 0.4, 5) == 4  # 1 - 0.4 mu > 0 for mu < 2.5
+    assert design.check_invariance_drops(mu, 0.1, 0.6, 5).passed  # ranks 5 and 2
+    refused = design.check_invariance_drops(mu, 0.1, 0.2, 5)  # "large" still keeps all 5
+    assert not refused.passed and "drops nothing" in refused.message
+
+
+def test_check_probe_can_see_refuses_collapsed_training_samples():
+    rng = np.random.default_rng(3)
+    y = np.repeat(np.arange(3), 4)
+    G = graphs.from_labels(y)
+    wide = solvers.linear_spectrum(rng.standard_normal((12, 20)), G)  # D > N: classes exactly linear
+    tall = solvers.linear_spectrum(rng.standard_normal((12, 4)), G)
+    assert not design.check_probe_can_see(wide, 3).passed
+    assert design.check_probe_can_see(tall, 3).passed
+
+
+def test_check_geodesic_fidelity_refuses_a_short_circuit():
+    from spectral_ssl.experiments.datasets import intrinsic_distances, swiss_roll
+
+    X, coords = swiss_roll(300, random_state=0)
+    true = intrinsic_distances(coords)
+    shortcut = design.check_geodesic_fidelity(relations.knn_geodesics(X, 10), true)
+    assert not shortcut.passed and shortcut.value < 0.9 and "short-circuits" in shortcut.message
+    X, coords = swiss_roll(800, random_state=0)
+    assert design.check_geodesic_fidelity(relations.knn_geodesics(X, 7), intrinsic_distances(coords)).passed
+
+
+def test_check_references_separate():
+    assert design.check_references_separate(0.99, 0.80).passed
+    assert not design.check_references_separate(0.30, 0.28).passed
+
+
+def test_merge_seeds_fails_when_one_seed_fails():
+    ok = DesignCheck(name="c", passed=True, value=1.0, threshold=0.5, message="fine")
+    bad = DesignCheck(name="c", passed=False, value=0.1, threshold=0.5, message="broken")
+    merged = design.merge_seeds([ok, bad, ok])
+    assert not merged.passed and merged.message == "broken (1 of 3 seeds fail)"
+    assert design.merge_seeds([ok, ok]).message == "fine (all 2 seeds pass; first seed shown)"
+
+
+# --------------------------------------------------------------------------- relations and solvers
+
+
+def test_relations():
+    rng = np.random.default_rng(4)
+    split = relations.random_split(10, 3, rng)
+    assert sorted(np.bincount(split).tolist()) == [3, 3, 4]
+    y = np.repeat(np.arange(5), 4)
+    merged = relations.merged_pairs(y, rng)
+    assert sorted(np.bincount(merged).tolist()) == [4, 8, 8]  # odd C: one class stays alone
+    with pytest.raises(ValueError, match="at least 3 classes"):
+        relations.merged_pairs(np.repeat([0, 1], 3), rng)
+    G = relations.within_class_graph(y, 2, rng)
+    from scipy.sparse.csgraph import connected_components
+
+    n, labels = connected_components(G, directed=False)
+    assert n == 5 and all(np.unique(labels[y == c]).size == 1 for c in range(5))
+    sparse = relations.misaligned_relation("sparse_random_split:4", y, rng)
+    assert connected_components(sparse, directed=False)[0] == 4 and sparse.nnz < 20 * 19
+    assert relations.describe("sparse_merged_pairs") == "classes merged in pairs (sparse)"
+    with pytest.raises(ValueError, match="is not one of"):
+        relations.misaligned_relation("rewired", y, rng)
+    with pytest.raises(ValueError, match="connected components"):
+        relations.knn_geodesics(np.r_[np.zeros((3, 1)), np.ones((3, 1)) * 100], 1)
+
+
+def test_ratio_for_rank_places_the_ratio_between_eigenvalues():
+    mu = np.array([0.5, 1.0, 3.0, 3.0, 5.0])
+    assert design.predicted_rank(mu, solvers.ratio_for_rank(mu, 2), 5) == 2
+    assert design.predicted_rank(mu, solvers.ratio_for_rank(mu, 5), 5) == 5
+    assert design.predicted_rank(mu, solvers.ratio_for_rank(mu, 0), 5) == 0
+    with pytest.raises(ValueError, match="coincide"):
+        solvers.ratio_for_rank(mu, 3)
+
+
+def test_barlow_twins_adapter_names_the_problem():
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((40, 5))
+    G = graphs.from_labels(np.repeat(np.arange(4), 10))
+    cca = solvers.solve_barlow_twins(X, G, 3, problem="cca")
+    written = solvers.solve_barlow_twins(X, G, 3, problem="as_written")
+    assert cca.exact and not written.exact
+    assert written.loss <= cca.loss + 1e-12  # the loss as written is minimised, CCA is a start
+    with pytest.raises(ValueError, match="problem must be one of"):
+        solvers.solve_barlow_twins(X, G, 3, problem="whitened")
