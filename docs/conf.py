@@ -59,7 +59,9 @@ html_theme_options = {
     "navigation_with_keys": False,
     "secondary_sidebar_items": ["page-toc"],
 }
-html_sidebars = {"index": [], "auto_examples/index": []}
+# Notebook and example pages get the width of both columns' worth: no section navigation on the left
+# (the top bar and the "On this page" list remain).
+html_sidebars = {"index": [], "notebooks/*": [], "auto_examples/*": []}
 
 # -- MyST (Markdown) and myst-nb (notebooks) ---------------------------------------------------
 
@@ -105,6 +107,10 @@ def notebook_figure_scraper(block, block_vars, gallery_conf):
             paths.append(path)
     return figure_rst(paths, gallery_conf["src_dir"])
 
+
+# sphinx_gallery_conf holds a function (the scraper above), which Sphinx cannot pickle into its
+# environment cache; the only consequence is that a change of this dict triggers a full rebuild.
+suppress_warnings = ["config.cache"]
 
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
