@@ -30,7 +30,7 @@ print(f"largest principal angle to LPP: {angle:.1e} rad")
 
 # %%
 # Left: the first two coordinates of held-in views, coloured by digit. Right: the measured singular
-# values of the centred representation on the prediction :math:`\\sqrt{N t_k}`.
+# values of the centred representation on the prediction :math:`\sqrt{N t_k}`.
 
 fig = Figure(figsize=(10, 4), layout="constrained")
 left, right = fig.subplots(1, 2)

@@ -136,6 +136,7 @@ def _describe_values(values):
             concrete.append(f"${sympy.latex(key)} = {sympy.latex(value)}$")
         else:
             concrete.append(f"${sympy.latex(key)}$ an explicit expression")
+    concrete = list(dict.fromkeys(concrete))  # a matrix shown both as MatrixSymbol and IndexedBase
     parts = []
     if fixed:
         parts.append("at " + ", ".join(fixed))
