@@ -10,7 +10,9 @@ Three kinds of pages are generated at build time and are not under version contr
   (set ``SPECTRAL_SSL_DOCS_EXECUTE=off`` for a quick build that skips execution);
 * ``docs/reliability/bad_inputs.md``: the bad-input catalogue, written by
   ``docs/generate_catalogue.py`` from the cases of ``tests/bad_input_cases.py``;
-* ``docs/api/generated/``: one API page per module (autosummary).
+* ``docs/api/generated/``: one API page per module (autosummary);
+* ``docs/auto_examples/``: the example gallery, written by sphinx-gallery from the scripts of
+  ``examples/``, each executed with its figures.
 """
 
 import importlib.util
@@ -36,6 +38,7 @@ version = ".".join(release.split(".")[:2])
 
 extensions = [
     "myst_nb",
+    "sphinx_gallery.gen_gallery",
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
@@ -43,10 +46,22 @@ extensions = [
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "jupyter_execute", "**.ipynb_checkpoints"]
-html_theme = "alabaster"
+# sphinx-gallery also writes a notebook and a script per example: its .rst page is the source.
+exclude_patterns = ["_build", "jupyter_execute", "**.ipynb_checkpoints", "auto_examples/*.ipynb",
+                    "auto_examples/*.py", "auto_examples/*.zip", "auto_examples/*.json"]
+# A wide content column: four-panel figures and long code output need the width of the page.
+html_theme = "pydata_sphinx_theme"
 html_title = f"spectral_ssl {release}"
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["wide.css"]
+html_theme_options = {
+    "show_toc_level": 2,
+    "navigation_with_keys": False,
+    "secondary_sidebar_items": ["page-toc"],
+}
+# Notebook and example pages get the width of both columns' worth: no section navigation on the left
+# (the top bar and the "On this page" list remain).
+html_sidebars = {"index": [], "notebooks/*": [], "auto_examples/*": []}
 
 # -- MyST (Markdown) and myst-nb (notebooks) ---------------------------------------------------
 
@@ -62,6 +77,52 @@ nb_execution_timeout = 600  # seconds per cell; the notebooks take seconds, this
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_merge_streams = True
+# Markdown outputs (the derivations' formulas and tables) are MyST, with dollarmath: rendered, not raw.
+nb_render_markdown_format = "myst"
+
+# -- Example gallery (sphinx-gallery) ----------------------------------------------------------
+
+
+def notebook_figure_scraper(block, block_vars, gallery_conf):
+    """Collect the figures an example block built with spectral_ssl.plotting (no pyplot involved).
+
+    sphinx-gallery's own scraper only sees pyplot's figures; spectral_ssl's plotting functions build
+    ``matplotlib.figure.Figure`` objects directly. Every figure bound to a name of the example, or
+    shown by the block's last expression, that was not saved yet is written to the next image path.
+    """
+    from matplotlib.figure import Figure
+    from sphinx_gallery.scrapers import figure_rst
+
+    seen = gallery_conf.setdefault("_spectral_ssl_saved", set())
+    candidates = list(block_vars["example_globals"].values())
+    last = block_vars["example_globals"].get("___")
+    if last is not None:
+        candidates.append(last)
+    paths = []
+    for value in candidates:
+        if isinstance(value, Figure) and id(value) not in seen and value.axes:
+            seen.add(id(value))
+            path = next(block_vars["image_path_iterator"])
+            value.savefig(path, dpi=110, bbox_inches="tight")
+            paths.append(path)
+    return figure_rst(paths, gallery_conf["src_dir"])
+
+
+# sphinx_gallery_conf holds a function (the scraper above), which Sphinx cannot pickle into its
+# environment cache; the only consequence is that a change of this dict triggers a full rebuild.
+suppress_warnings = ["config.cache"]
+
+sphinx_gallery_conf = {
+    "examples_dirs": str(ROOT / "examples"),
+    "gallery_dirs": str(DOCS / "auto_examples"),
+    "filename_pattern": r"/plot_",
+    "image_scrapers": ("matplotlib", notebook_figure_scraper),
+    "capture_repr": ("_repr_html_", "__repr__"),
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "within_subsection_order": "FileNameSortKey",
+    "plot_gallery": os.environ.get("SPECTRAL_SSL_DOCS_EXECUTE", "force") != "off",
+}
 
 # -- API reference: autodoc + autosummary + numpydoc -------------------------------------------
 

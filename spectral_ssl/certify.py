@@ -83,6 +83,7 @@ import scipy.optimize
 
 from . import linalg
 from . import methods as _methods
+from ._display import format_mapping, format_number, html_table, text_block
 from ._threads import single_threaded_blas
 from ._validation import check_features, check_graph, check_option, check_random_state, check_scalar
 
@@ -210,18 +211,43 @@ class Certificate:
             row.setdefault(key, value)
         return row
 
+    def _display_rows(self):
+        """``(label, text)`` pairs shown by ``repr`` and in Jupyter, the verdict first."""
+        scale = max(1.0, abs(self.best_numerical_loss))
+        if self.passed:
+            verdict = (f"PASSED: no random start went below the closed form by more than "
+                       f"rtol x max(1, |best|) = {self.rtol * scale:.3g}")
+        else:
+            verdict = (f"FAILED: a random start found a loss {self.gap:.6g} below the closed form "
+                       f"(more than rtol x max(1, |best|) = {self.rtol * scale:.3g})")
+        n_converged = sum(bool(flag) for flag in self.converged)
+        rows = [("verdict", verdict),
+                ("method", f"{self.method} ({self.regime}, searched over {self.parametrization})"),
+                ("samples x components", f"{self.n_samples} x {self.n_components}"),
+                ("closed-form loss", format_number(self.closed_form_loss, 12)),
+                ("best numerical loss", f"{format_number(self.best_numerical_loss, 12)} "
+                                        f"(best of {self.restarts} restarts)"),
+                ("gap", f"{self.gap:.3e} (closed form minus best; > 0: the closed form is beaten)"),
+                ("relative gap", f"{self.relative_gap:.3e} (tolerance rtol = {self.rtol:.1e})"),
+                ("gradient norm", f"{self.gradient_norm:.3e} (at the closed form)"),
+                ("restarts", f"{self.restarts}, {n_converged} converged" if self.converged
+                 else str(self.restarts)),
+                ("claims exact", format_number(self.exact))]
+        if self.representation is not None:
+            rows.append(("rank", f"{self.representation.rank} of {self.n_components}"))
+        if self.hyperparameters:
+            rows.append(("hyper-parameters", format_mapping(self.hyperparameters)))
+        rows.append(("elapsed", f"{self.elapsed:.2f} s"))
+        return rows
+
     def __repr__(self):
+        return text_block("Certificate", self._display_rows())
+
+    def _repr_html_(self):
         verdict = "PASSED" if self.passed else "FAILED"
-        return (
-            f"Certificate({verdict}: method={self.method!r}, regime={self.regime!r}, "
-            f"parametrization={self.parametrization!r}, "
-            f"N={self.n_samples}, K={self.n_components}, exact={self.exact}, "
-            f"closed_form_loss={self.closed_form_loss:.12g}, "
-            f"best_numerical_loss={self.best_numerical_loss:.12g} (best of {self.restarts}), "
-            f"gap={self.gap:.3e}, relative_gap={self.relative_gap:.3e}, "
-            f"gradient_norm={self.gradient_norm:.3e}, rtol={self.rtol:.1e}, "
-            f"elapsed={self.elapsed:.2f}s)"
-        )
+        warning = None if self.passed else "FAILED: the closed form is not the best loss found"
+        return html_table(f"Certificate: {verdict} ({self.method}, {self.regime})", self._display_rows(),
+                          warning=warning)
 
 
 # --------------------------------------------------------------------------- validation

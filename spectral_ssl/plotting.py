@@ -1,9 +1,13 @@
 r"""Matplotlib figures of the closed-form optima.
 
-Every function builds a :class:`matplotlib.figure.Figure` directly (no
-``pyplot``, no display, no global state): it works on headless machines and
-inside notebooks alike, and the caller saves it with ``fig.savefig(path)``
-(rendered by the Agg backend). One small style, :data:`STYLE`, is applied to
+Every function returns a :class:`matplotlib.figure.Figure` built without
+``pyplot`` (no backend, no global state): it works on headless machines, the
+caller saves it with ``fig.savefig(path)`` (rendered by the Agg backend), and in
+Jupyter it shows itself as the last expression of a cell, with or without
+``%matplotlib inline`` (a :class:`spectral_ssl._figure.NotebookFigure`). Pass
+``ax=`` to draw into your own axes instead (one :class:`~matplotlib.axes.Axes`, or
+one per panel for the multi-panel figures): the function then returns the
+figure those axes belong to. One small style, :data:`STYLE`, is applied to
 every figure.
 
 The spectrum figures test the theory's fourth claim, rank collapse as a
@@ -38,12 +42,16 @@ STYLE = {
 _SHORT = {"variance": "var", "covariance": "cov", "invariance": "inv"}
 
 
-def _figure(nrows=1, ncols=1, *, width=4.2, height=3.2):
-    from matplotlib.figure import Figure
+def _figure(nrows=1, ncols=1, *, width=4.2, height=3.2, ax=None, function="this function"):
+    """A new figure with an ``nrows x ncols`` grid of axes, or the caller's axes ``ax`` checked.
 
-    fig = Figure(figsize=(width * ncols, height * nrows), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False)
-    return fig, axes
+    Returns ``(figure, axes)``, ``axes`` a 2-D object array.
+    """
+    from ._figure import new_figure, user_axes
+
+    if ax is not None:
+        return user_axes(ax, nrows, ncols, function=function)
+    return new_figure(nrows, ncols, width=width, height=height)
 
 
 def _style():
@@ -97,7 +105,7 @@ def _decorate(ax, K):
         ax.set_xticks(np.arange(1, K + 1, 1 if K <= 10 else 2))
 
 
-def spectrum_figure(rep, *, title=None):
+def spectrum_figure(rep, *, title=None, ax=None):
     r"""Singular values of the centred :math:`Z` against the predicted :math:`\sqrt{N t_k}`.
 
     Parameters
@@ -105,15 +113,29 @@ def spectrum_figure(rep, *, title=None):
     rep : Representation (any regime)
     title : str, optional
         Default: method, regime, hyper-parameters, rank and :math:`N`.
+    ax : matplotlib.axes.Axes, optional
+        Draw into these axes (e.g. one panel of your own figure) instead of a
+        new figure.
 
     Returns
     -------
     matplotlib.figure.Figure
-        One axes; crosses are measured, the line is the prediction.
+        One axes (``ax``'s figure when given); crosses are measured, the line is the prediction.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spectral_ssl import graphs, plotting
+    >>> from spectral_ssl.methods import vicreg
+    >>> G = graphs.knn(np.linspace(0, 1, 30)[:, None], n_neighbors=3)
+    >>> rep = vicreg.optimal_representation(G, 3, variance=1.0, covariance=1.0, invariance=2.0)
+    >>> fig = plotting.spectrum_figure(rep)   # in Jupyter: shown as a picture
+    >>> [line.get_label() for line in fig.axes[0].lines]
+    ['predicted $\\sqrt{N t_k}$', 'singular values of $HZ$']
     """
     _check_rep(rep)
     with _style():
-        fig, axes = _figure()
+        fig, axes = _figure(ax=ax, function="spectrum_figure")
         ax = axes[0, 0]
         observed = singular_values(rep)
         predicted = predicted_singular_values(rep)
@@ -130,7 +152,7 @@ def spectrum_figure(rep, *, title=None):
     return fig
 
 
-def spectra_figure(panels, *, suptitle=None, label_key="invariance"):
+def spectra_figure(panels, *, suptitle=None, label_key="invariance", ax=None):
     r"""Several optima overlaid per panel: how the spectrum collapses as a weight grows.
 
     Parameters
@@ -145,6 +167,8 @@ def spectra_figure(panels, *, suptitle=None, label_key="invariance"):
         For items without a label: the hyper-parameter named in the legend
         (other hyper-parameters are named too when they differ from the
         panel's first representation).
+    ax : Axes or array of Axes, optional
+        One axes per panel to draw into, instead of a new figure.
 
     Returns
     -------
@@ -175,7 +199,7 @@ def spectra_figure(panels, *, suptitle=None, label_key="invariance"):
             filled.append((label, rep))
         labelled[name] = filled
     with _style():
-        fig, axes = _figure(1, len(labelled), width=3.6, height=3.6)
+        fig, axes = _figure(1, len(labelled), width=3.6, height=3.6, ax=ax, function="spectra_figure")
         for ax, (name, pairs) in zip(axes[0], labelled.items()):
             for i, (label, rep) in enumerate(pairs):
                 observed = singular_values(rep)
@@ -200,7 +224,7 @@ def spectra_figure(panels, *, suptitle=None, label_key="invariance"):
 METHOD_COLORS = {"vicreg": "C0", "spectral_contrastive": "C2", "barlow_twins": "C1", "simclr": "C3"}
 
 
-def rank_components_figure(panels, *, n_components, suptitle=None):
+def rank_components_figure(panels, *, n_components, suptitle=None, ax=None):
     r"""Rank of each optimum against the number of connected components of its relation graph.
 
     One axes per panel, one bar per optimum: its rank (filled bar: a closed
@@ -221,6 +245,8 @@ def rank_components_figure(panels, *, n_components, suptitle=None):
     n_components : int
         :math:`K`.
     suptitle : str, optional
+    ax : Axes or array of Axes, optional
+        One axes per panel to draw into, instead of a new figure.
 
     Returns
     -------
@@ -231,10 +257,14 @@ def rank_components_figure(panels, *, n_components, suptitle=None):
         raise ValueError("rank_components_figure needs at least one panel, each with at least one bar.")
     widths = [max(2.4, 0.42 * len(panel["bars"]) + 0.9) for panel in panels]
     with _style():
-        from matplotlib.figure import Figure
+        if ax is None:
+            from ._figure import new_figure
 
-        fig = Figure(figsize=(sum(widths), 3.6), layout="constrained")
-        axes = fig.subplots(1, len(panels), squeeze=False, width_ratios=widths)[0]
+            fig, axes = new_figure(1, len(panels), width=sum(widths) / len(panels), height=3.6,
+                                   width_ratios=widths)
+        else:
+            fig, axes = _figure(1, len(panels), ax=ax, function="rank_components_figure")
+        axes = axes[0]
         for ax, panel in zip(axes, panels):
             bars = panel["bars"]
             x = np.arange(len(bars))
@@ -293,7 +323,7 @@ def _unit_row_pca(Z, n_axes=2):
     return coords * np.where(signs == 0, 1.0, signs)
 
 
-def simclr_mds_figure(panels, *, suptitle=None, color_label="position along the roll"):
+def simclr_mds_figure(panels, *, suptitle=None, color_label="position along the roll", ax=None):
     r"""SimCLR against classical MDS of its relation's distances, one row per relation.
 
     Columns: (1) squared chord distances
@@ -315,6 +345,9 @@ def simclr_mds_figure(panels, *, suptitle=None, color_label="position along the 
     suptitle : str, optional
     color_label : str
         Label of the colour bar.
+    ax : array of Axes, optional
+        ``3 * len(panels)`` axes (one row of three per panel) to draw into,
+        instead of a new figure.
 
     Returns
     -------
@@ -324,7 +357,7 @@ def simclr_mds_figure(panels, *, suptitle=None, color_label="position along the 
     if not panels:
         raise ValueError("simclr_mds_figure needs at least one panel.")
     with _style():
-        fig, axes = _figure(len(panels), 3, width=3.3, height=3.0)
+        fig, axes = _figure(len(panels), 3, width=3.3, height=3.0, ax=ax, function="simclr_mds_figure")
         mappable = None
         for row, panel in zip(axes, panels):
             target = np.asarray(panel["target"], dtype=np.float64)

@@ -150,3 +150,61 @@ def test_performance_page_states_the_solver_thresholds_of_the_code():
     # the measured tables are included from the committed benchmark results
     assert "{include} ../benchmarks/results/results.md" in text
     assert (ROOT / "benchmarks" / "results" / "results.md").is_file()
+
+
+# --------------------------------------------------------------------------- layout, rendering, gallery
+
+
+def _extras():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return {name: [re.split(r"[<>=\[ ]", req)[0] for req in reqs]
+            for name, reqs in project["optional-dependencies"].items()}
+
+
+def test_site_uses_a_wide_theme_and_renders_markdown_outputs_as_myst():
+    conf = _load_conf()
+    assert conf.html_theme == "pydata_sphinx_theme" and "pydata-sphinx-theme" in _extras()["docs"]
+    css = (DOCS / "_static" / "wide.css").read_text(encoding="utf-8")
+    assert "wide.css" in conf.html_css_files and "max-width: 100%" in css
+    # the derivations' formulas ($$ blocks) and summary table are Markdown outputs: MyST renders them
+    assert conf.nb_render_markdown_format == "myst" and "dollarmath" in conf.myst_enable_extensions
+    # notebooks are stored without outputs and executed at build, unless told otherwise
+    assert conf.nb_execution_mode == "force" or "SPECTRAL_SSL_DOCS_EXECUTE" in __import__("os").environ
+
+
+def test_notebooks_extra_installs_jupyter():
+    extras = _extras()
+    assert {"notebook", "ipykernel", "nbclient"} <= set(extras["notebooks"])
+    assert {"sphinx", "myst-nb", "sphinx-gallery"} <= set(extras["docs"])
+
+
+EXAMPLES = sorted((ROOT / "examples").glob("plot_*.py"))
+
+
+def test_gallery_has_examples_with_titles_and_is_linked_from_the_index():
+    conf = _load_conf()
+    assert Path(conf.sphinx_gallery_conf["examples_dirs"]) == ROOT / "examples"
+    assert (ROOT / "examples" / "README.rst").is_file() and len(EXAMPLES) >= 6
+    for path in EXAMPLES:
+        docstring = path.read_text(encoding="utf-8").split('"""')[1].strip().splitlines()
+        assert len(docstring) > 3 and set(docstring[1]) == {"="} and len(docstring[1]) >= len(docstring[0])
+    assert "auto_examples/index" in (DOCS / "index.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.extra
+def test_gallery_scraper_saves_the_pyplot_free_figures(tmp_path):
+    pytest.importorskip("sphinx_gallery")
+    from matplotlib.figure import Figure
+
+    conf = _load_conf()
+    fig = Figure()
+    fig.subplots().plot([0, 1], [1, 0])
+    paths = iter(tmp_path / f"image_{k}.png" for k in range(5))
+    gallery_conf = {"src_dir": str(tmp_path)}
+    block_vars = {"example_globals": {"fig": fig, "empty": Figure(), "n": 3}, "image_path_iterator": paths}
+    rst = conf.notebook_figure_scraper(None, block_vars, gallery_conf)
+    assert (tmp_path / "image_0.png").stat().st_size > 1000 and not (tmp_path / "image_1.png").exists()
+    assert "image_0.png" in rst
+    assert conf.notebook_figure_scraper(None, block_vars, gallery_conf) == ""  # saved once only

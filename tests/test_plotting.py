@@ -91,3 +91,79 @@ def test_format_hyperparameters():
     assert plotting.format_hyperparameters(
         {"variance": 25.0, "covariance": 1.0, "invariance": 0.5, "variance_kind": "hinge", "eps": 1e-4}
     ) == "var=25, cov=1, inv=0.5, hinge"
+
+
+# ---- display in notebooks and drawing into the caller's axes
+
+
+def _png_size(data):
+    """(width, height) from a PNG's IHDR chunk."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_figures_have_a_png_repr_for_jupyter(path_graph):
+    # IPython shows the last expression of a cell through _repr_png_ when no pyplot backend
+    # registered a formatter; a plain matplotlib Figure has none and prints as text.
+    rep = vicreg.optimal_representation(path_graph, 3, variance=1.0, covariance=1.0, invariance=0.5)
+    fig = plotting.spectrum_figure(rep)
+    assert not hasattr(Figure(), "_repr_png_")
+    width, height = _png_size(fig._repr_png_())
+    # 4.2 x 3.2 inches at 100 dpi, cropped to the drawn area by bbox_inches="tight"
+    assert 300 < width <= 440 and 220 < height <= 340
+
+
+def test_plotting_never_imports_pyplot():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, numpy as np\n"
+            "from spectral_ssl import plotting\n"
+            "from spectral_ssl.methods import vicreg\n"
+            "G = np.ones((6, 6)) - np.eye(6)\n"
+            "G[:3, 3:] = G[3:, :3] = 0\n"
+            "rep = vicreg.optimal_representation(G, 2, variance=1.0, covariance=1.0, invariance=0.1)\n"
+            "plotting.spectrum_figure(rep)._repr_png_()\n"
+            "print('pyplot' if 'matplotlib.pyplot' in sys.modules else 'no pyplot')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1], env=dict(os.environ, MPLBACKEND="agg"))
+    assert out.stdout.strip() == "no pyplot"
+
+
+def test_spectrum_figure_draws_into_the_callers_axes(path_graph):
+    rep = vicreg.optimal_representation(path_graph, 5, variance=1.0, covariance=1.0, invariance=0.8)
+    mine = Figure()
+    left, right = mine.subplots(1, 2)
+    returned = plotting.spectrum_figure(rep, ax=right, title="mine")
+    assert returned is mine and len(mine.axes) == 2
+    assert len(left.lines) == 0 and right.get_title() == "mine"
+    predicted, measured = right.lines
+    lam = 2 - 2 * np.cos(np.pi * np.arange(1, 6) / 12)
+    assert np.allclose(predicted.get_ydata(), np.sqrt(12 * np.maximum(0.0, 1 - 0.8 * lam)), atol=1e-12)
+    assert np.allclose(measured.get_ydata(), predicted.get_ydata(), atol=1e-10)
+
+
+def test_multi_panel_figures_take_one_axes_per_panel(path_graph):
+    reps = [vicreg.optimal_representation(path_graph, 4, variance=1.0, covariance=1.0, invariance=r)
+            for r in (0.1, 10.0)]
+    mine = Figure()
+    axes = mine.subplots(2, 2)
+    returned = plotting.spectra_figure({"a": reps[:1], "b": reps[1:]}, ax=axes[1])
+    assert returned is mine
+    assert [ax.get_title() for ax in axes.ravel()] == ["", "", "a  (N=12)", "b  (N=12)"]
+    bars = [{"label": "x", "rank": 2, "components": 3, "method": "vicreg", "exact": True}]
+    plotting.rank_components_figure([{"title": "r", "bars": bars}], n_components=4, ax=axes[0, 0])
+    assert [p.get_height() for p in axes[0, 0].patches] == [2]
+
+
+def test_ax_is_checked(path_graph):
+    rep = vicreg.optimal_representation(path_graph, 2, variance=1.0, covariance=1.0, invariance=1.0)
+    axes = Figure().subplots(1, 2)
+    with pytest.raises(ValueError, match="spectrum_figure draws one Axes but ax holds 2"):
+        plotting.spectrum_figure(rep, ax=axes)
+    with pytest.raises(ValueError, match=r"draws 2 Axes \(1 x 2 panels\) but ax holds 1"):
+        plotting.spectra_figure({"a": [rep], "b": [rep]}, ax=axes[0])
+    with pytest.raises(TypeError, match="ax must be a matplotlib Axes .* got Figure"):
+        plotting.spectrum_figure(rep, ax=Figure())

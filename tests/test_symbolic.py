@@ -113,10 +113,8 @@ def _derivation(*steps):
 
 
 def test_a_wrong_coefficient_is_reported_failed():
-    wrong = Step("Stationarity (wrong)", "t = 1 - 2\\gamma\\lambda/\\alpha",
-                 Stationary(objective, t, 1 - 2 * gamma * lam / alpha))
-    right = Step("Stationarity", "t = 1 - \\gamma\\lambda/\\alpha",
-                 Stationary(objective, t, 1 - gamma * lam / alpha, unique=True))
+    wrong = Step("Stationarity (wrong)", Stationary(objective, t, 1 - 2 * gamma * lam / alpha))
+    right = Step("Stationarity", Stationary(objective, t, 1 - gamma * lam / alpha, unique=True))
     report = _derivation(right, wrong).verify()
     assert report.passed is False
     assert [s.passed for s in report.steps] == [True, False]
@@ -131,7 +129,7 @@ def test_corrupting_a_real_derivation_is_detected():
     index = next(k for k, s in enumerate(d.steps) if s.title == "Stationarity")
     check = d.steps[index].check
     # same objective, wrong coefficient: t = 1 - 2 gamma lambda / alpha
-    d.steps[index] = Step("Stationarity", "t = 1 - 2\\gamma\\lambda/\\alpha",
+    d.steps[index] = Step("Stationarity",
                           Stationary(check.objective, check.variables[0], 1 - 2 * gamma * lam / alpha,
                                      unique=True))
     report = d.verify()
@@ -157,7 +155,7 @@ def test_wrong_claims_of_every_check_kind_fail():
         Holds(lambda: (False, "no"), "always false"),
         Holds(lambda: 1 / 0, "raises"),  # a crashing check is a failure, not an exception
     ]
-    report = _derivation(*[Step(f"wrong {k}", "", c) for k, c in enumerate(wrong)]).verify()
+    report = _derivation(*[Step(f"wrong {k}", c) for k, c in enumerate(wrong)]).verify()
     assert [s.passed for s in report.steps] == [False] * len(wrong)
     assert report.steps[-1].message.startswith("ZeroDivisionError")
 
@@ -169,7 +167,7 @@ def test_correct_claims_of_every_check_kind_pass():
         Convex(objective, [t]),
         NotIdentity((a + b) ** 2, a**2 + b**2),
     ]
-    report = _derivation(*[Step(f"right {k}", "", c) for k, c in enumerate(right)]).verify()
+    report = _derivation(*[Step(f"right {k}", c) for k, c in enumerate(right)]).verify()
     assert report.passed is True
 
 
@@ -188,6 +186,75 @@ def test_markdown_rendering_lists_every_step_and_its_status():
     assert report.to_markdown().count("| verified |") == len(d.steps)
     plain = d.to_markdown(with_status=False)
     assert "Status" not in plain and "$" in plain
+
+
+def test_every_step_shows_the_latex_of_its_checked_expressions():
+    # The displayed formula is sympy.latex of the check's own expressions, short enough to read
+    # (abstract matrices / sums, instantiated only for the check), and rendered as display math.
+    for d in symbolic.all_derivations():
+        text = d.to_markdown(with_status=False)
+        for step in d.steps:
+            if isinstance(step.check, Holds):
+                assert step.formula is None
+                continue
+            assert step.formula and len(step.formula) <= 700, (d.name, step.title, len(step.formula or ""))
+            assert f"$$\n{step.formula}\n$$" in text
+        for step in d.steps:
+            check = step.check
+            if type(check) is Identity:
+                assert step.formula.startswith(f"{sympy.latex(check.lhs)} = {sympy.latex(check.rhs)}")
+
+
+def test_corrupting_the_checked_expression_changes_the_text_and_fails():
+    d = symbolic.graph.dirichlet_identity()  # a fresh copy
+    step = next(s for s in d.steps if s.title == "Dirichlet identity")
+    assert step.formula.endswith(r"= 2 \operatorname{tr}\left(Z^{T} L Z \right)")
+    step.check.rhs = 3 * step.check.rhs / 2  # the abstract right-hand side, 3 tr(Z^T L Z)
+    assert step.formula.endswith(r"= 3 \operatorname{tr}\left(Z^{T} L Z \right)")
+    assert r"3 \operatorname{tr}" in d.to_markdown(with_status=False)
+    report = d.verify()
+    assert [o.title for o in report.failed] == ["Dirichlet identity"]
+    assert report.failed[0].message.startswith("1 nonzero residual entry")
+
+    scales = symbolic.vicreg.vicreg_scales()
+    stationarity = next(s for s in scales.steps if s.title == "Stationarity")
+    assert stationarity.formula.endswith(r"\iff t = 1 - \frac{\gamma \lambda}{\alpha}")
+    stationarity.check.point = {t: 1 - 2 * gamma * lam / alpha}
+    assert stationarity.formula.endswith(r"\iff t = 1 - \frac{2 \gamma \lambda}{\alpha}")
+    assert scales.verify().failed[0].title == "Stationarity"
+
+
+def test_abstract_claims_are_instantiated_for_the_check():
+    from spectral_ssl.symbolic.core import FrobeniusSquared, instantiate, sizes
+
+    N, K = sizes("N", "K")
+    Z = sympy.MatrixSymbol("Z", N, K)
+    explicit = matrix("z", 3, 2, real=True)
+    value = instantiate(FrobeniusSquared(Z * Z.T) - FrobeniusSquared(Z.T * Z), {N: 3, K: 2, Z: explicit})
+    assert sympy.expand(value) == 0
+    gram = instantiate(Z.T * Z, {N: 3, K: 2, Z: explicit})
+    assert gram == explicit.T * explicit
+    check = Identity(FrobeniusSquared(Z * Z.T), FrobeniusSquared(Z.T * Z), values={N: 3, K: 2, Z: explicit})
+    assert check.run() == (True, "residual is exactly 0")
+    assert check.formula() == r"\left\lVert Z Z^{T}\right\rVert_F^{2} = \left\lVert Z^{T} Z\right\rVert_F^{2}"
+    assert "instantiated at $N = 3$, $K = 2$; $Z$ an explicit $3\\times2$ matrix" in check.describe()
+
+
+def test_checks_and_steps_have_readable_reprs():
+    for d in symbolic.all_derivations():
+        for step in d.steps:
+            text = repr(step.check)
+            assert text.startswith(type(step.check).__name__ + "(") and " at 0x" not in text
+            assert " at 0x" not in repr(step)
+    a, b = sympy.symbols("a b", real=True)
+    assert repr(Identity((a + b) ** 2, a**2 + b**2)) == "Identity(lhs=(a + b)**2, rhs=a**2 + b**2, method='expand')"
+    assert repr(Sign(a**2, "nonnegative")) == "Sign(expr=a**2, sign='nonnegative')"
+
+
+def test_the_old_step_signature_is_refused_with_the_fix():
+    with pytest.raises(TypeError, match=r"The formula is now generated from the check: write "
+                                        r"Step\(title, check, assumptions, note\)"):
+        Step("old", "t = 1", Stationary(objective, t, 1))
 
 
 def test_module_level_markdown_contains_all_titles():

@@ -2,8 +2,10 @@ r"""Barlow Twins = CCA: the graph form of the cross-correlation (THEORY section 
 
 import sympy
 
-from .core import Derivation, Identity, Sign, Step, degrees, frobenius2, laplacian, matrix, off_diagonal2, \
-    symmetric_graph
+from .core import (
+    Derivation, FrobeniusSquared, Identity, Sign, Step, degrees, frobenius2, laplacian, matrix, off_diagonal2,
+    sizes, symmetric_graph,
+)
 from .vicreg import symmetric
 
 N, K = 3, 2
@@ -51,34 +53,49 @@ def barlow_twins_graph_form():
     deg = 2 * w
     Lc = laplacian(cycle)
     Dc = sympy.diag(*degrees(cycle))
+    Xm, qm = sympy.MatrixSymbol("X", 4, 2), sympy.MatrixSymbol("q", 2, 1)
+    Gc, Dc_m, Lc_m = (sympy.MatrixSymbol(name, 4, 4) for name in ("G", "D_G", "L"))
+    dsym = sympy.Symbol("d", positive=True)
+    regular = {Xm: X, qm: q, Gc: cycle, Dc_m: Dc, Lc_m: Lc, dsym: deg}
+    n, c = sizes("N", "K")
+    Zh_m, Dm = sympy.MatrixSymbol(r"\hat{Z}", n, c), sympy.MatrixSymbol("D_G", n, n)
+    Gm, Lm = sympy.MatrixSymbol("G", n, n), sympy.MatrixSymbol("L", n, n)
+    ones_k, eye_k = sympy.MatrixSymbol(r"\mathbf{1}", c, 1), sympy.Identity(c)
+    values = {n: N, c: K, Zh_m: Zh, Dm: D, Gm: G, Lm: L, ones_k: sympy.ones(K, 1)}
+    diagonal = lambda M: sympy.HadamardProduct(M, eye_k) * ones_k  # noqa: E731  (the diagonal, a vector)
+    Cg = Zh_m.T * Gm * Zh_m
     steps = [
-        Step("Columns are D_G-normalised", r"\hat z_k = z_k/\sqrt{z_k^\top D_G z_k} \Rightarrow \hat z_k^\top D_G\hat z_k = 1",
-             Identity(sympy.Matrix([(Zh.col(k).T * D * Zh.col(k))[0, 0] for k in range(K)]), sympy.ones(K, 1),
-                      method="cancel"), ("z_k^\\top D_G z_k > 0",),
-             "Both views of every edge list carry the weighted norms $z_k^\\top D_G z_k$."),
-        Step("Diagonal is one minus a Dirichlet energy", r"C_{kk} = \hat z_k^\top G\hat z_k = \hat z_k^\top D_G\hat z_k - \hat z_k^\top L\hat z_k = 1 - \hat z_k^\top L\hat z_k",
-             Identity(sympy.Matrix([Cm[k, k] for k in range(K)]), sympy.Matrix([1 - e for e in dirichlet]),
-                      method="cancel"), ("L = D_G - G",), f"Symbolic $G$ ($N = {N}$), $Z$ ($K = {K}$)."),
+        Step("Columns are D_G-normalised",
+             Identity(diagonal(Zh_m.T * Dm * Zh_m), ones_k, method="cancel", values=values),
+             ("z_k^\\top D_G z_k > 0",),
+             "$\\hat Z = Z\\operatorname{diag}(Z^\\top D_G Z)^{-1/2}$ (column $k$ divided by "
+             "$\\sqrt{z_k^\\top D_G z_k}$); $(M \\circ \\mathbb I)\\mathbf 1$ is the diagonal of $M$. Both views "
+             "of every edge list carry the weighted norms $z_k^\\top D_G z_k$."),
+        Step("Diagonal is one minus a Dirichlet energy",
+             Identity(diagonal(Cg), ones_k - diagonal(Zh_m.T * Lm * Zh_m), method="cancel", values=values),
+             ("L = D_G - G",), f"$C = \\hat Z^\\top G\\hat Z$; symbolic $G$ ($N = {N}$), $Z$ ($K = {K}$)."),
         Step("The loss in graph form",
-             r"\sum_k(C_{kk}-1)^2 + \lambda\sum_{k\ne l}C_{kl}^2 = \sum_k(\hat z_k^\top L\hat z_k)^2 + \lambda\sum_{k\ne l}(\hat z_k^\top G\hat z_l)^2",
-             Identity(loss, sum(e**2 for e in dirichlet) + off * off_diagonal2(Zh.T * G * Zh), method="cancel"), (),
+             Identity(FrobeniusSquared(diagonal(Cg) - ones_k)
+                      + off * (FrobeniusSquared(Cg) - FrobeniusSquared(diagonal(Cg))),
+                      FrobeniusSquared(diagonal(Zh_m.T * Lm * Zh_m))
+                      + off * (FrobeniusSquared(Cg) - FrobeniusSquared(diagonal(Cg))),
+                      method="cancel", values=values), (),
+             "$\\lVert(C \\circ \\mathbb I)\\mathbf 1 - \\mathbf 1\\rVert^2 = \\sum_k(C_{kk} - 1)^2$ and "
+             "$\\lVert C\\rVert_F^2 - \\sum_k C_{kk}^2 = \\sum_{k\\ne l}C_{kl}^2$. "
              "The diagonal term is an invariance (Dirichlet) penalty: zero iff every column is constant on "
              "each connected component of $G$."),
         Step("Off-diagonal weight below one (whitened views)",
-             r"\sum_k(C_{kk}-1)^2 + \lambda\sum_{k\ne l}C_{kl}^2 = \lambda\lVert C - I\rVert_F^2 + (1-\lambda)\sum_k(1 - C_{kk})^2",
              Identity(sum((C3[k, k] - 1) ** 2 for k in range(3)) + lam_lt * off_diagonal2(C3),
                       lam_lt * frobenius2(C3 - sympy.eye(3)) + (1 - lam_lt) * sum((1 - C3[k, k]) ** 2 for k in range(3))),
              (), "The VICReg decomposition with $\\alpha = 1$, $\\beta = \\lambda$. With whitened views "
              "$C = R^\\top\\operatorname{diag}(\\rho)R$ and a constant diagonal (Jensen, as for VICReg) the loss is "
              "$\\lambda\\sum_k(1-\\rho_k)^2 + (1-\\lambda)K(1-\\bar\\rho)^2$."),
-        Step("Jensen bound for the diagonal term", r"\sum_k(1 - C_{kk})^2 \ge K(1 - \bar c)^2",
-             Sign(sum((1 - C3[k, k]) ** 2 for k in range(3)) - 3 * (1 - sum(C3[k, k] for k in range(3)) / 3) ** 2,
+        Step("Jensen bound for the diagonal term", Sign(sum((1 - C3[k, k]) ** 2 for k in range(3)) - 3 * (1 - sum(C3[k, k] for k in range(3)) / 3) ** 2,
                   "nonnegative", certificate=sum((C3[k, k] - sum(C3[j, j] for j in range(3)) / 3) ** 2 for k in range(3)),
                   method="expand"), ("\\bar c = \\bar\\rho",)),
         Step("Degree-regular graphs: same directions as linear VICReg",
-             r"D_G = dI:\ X^\top G X q - \rho X^\top D_G X q = -(X^\top L X q - \mu X^\top X q),\ \rho = 1 - \mu/d",
-             Identity(X.T * cycle * X * q - (1 - mu / deg) * X.T * Dc * X * q,
-                      -(X.T * Lc * X * q - mu * X.T * X * q), method="cancel"),
+             Identity(Xm.T * Gc * Xm * qm - (1 - mu / dsym) * Xm.T * Dc_m * Xm * qm,
+                      -(Xm.T * Lc_m * Xm * qm - mu * Xm.T * Xm * qm), method="cancel", values=regular),
              ("G \\text{ regular of degree } d",),
              "4-cycle with symbolic weight $w$ ($d = 2w$), symbolic $X$ ($4\\times 2$): the canonical "
              "correlations are $\\rho = 1 - \\mu/d$, $\\mu$ the generalized eigenvalues of $X^\\top L X$ and "

@@ -24,6 +24,13 @@ uses, and a :class:`Check` that settles it exactly with sympy:
 * :class:`Holds`: any other exact computation, given as a function returning
   ``(passed, message)``.
 
+A step's formula is never written by hand: :meth:`Check.formula` is the
+``sympy.latex`` of the very expressions the check decides. A claim about
+matrices of any size is written with abstract objects (``MatrixSymbol``,
+``IndexedBase`` sums, size symbols, :class:`FrobeniusSquared`) and carries
+``values``: the explicit small matrices it is checked with
+(:func:`instantiate`), so the text and the check cannot drift apart.
+
 :meth:`Derivation.verify` runs every check and returns a
 :class:`Verification` (per step: passed, seconds, message). Derivations render
 as Markdown with LaTeX in Jupyter (``_repr_markdown_``) and as text for the
@@ -35,15 +42,19 @@ sympy expression (:attr:`Derivation.result`, with more in
 numpy function.
 """
 
-import time
-from dataclasses import dataclass, field
-
 import sympy
+
+from .derivation import Derivation, Step, StepOutcome, Verification
+from .expressions import (  # noqa: F401  (re-exported: the derivation modules import them from here)
+    FrobeniusSquared, ScalarOf, as_explicit, degrees, frobenius2, i, instantiate, j, k, l, laplacian, matrix,
+    off_diagonal2, sizes, symmetric_graph,
+)
 
 __all__ = [
     "Check", "Identity", "NotIdentity", "Stationary", "Solves", "Sign", "Convex", "Holds",
-    "Step", "Derivation", "StepOutcome", "Verification", "NORMALISERS",
+    "Step", "Derivation", "StepOutcome", "Verification", "NORMALISERS", "instantiate",
     "symmetric_graph", "matrix", "laplacian", "degrees", "frobenius2", "off_diagonal2",
+    "FrobeniusSquared", "ScalarOf", "sizes",
 ]
 
 
@@ -86,7 +97,7 @@ def _entries(expr):
 
 def _residual(lhs, rhs, method, where=None):
     """Entries of ``normalise(lhs - rhs)`` (after the substitution ``where``) that are not 0."""
-    lhs, rhs = _as_explicit(lhs), _as_explicit(rhs)
+    lhs, rhs = as_explicit(lhs), as_explicit(rhs)
     if isinstance(lhs, sympy.MatrixBase) != isinstance(rhs, sympy.MatrixBase):
         raise TypeError("lhs and rhs must both be matrices or both be scalars.")
     if isinstance(lhs, sympy.MatrixBase) and lhs.shape != rhs.shape:
@@ -103,30 +114,57 @@ def _residual(lhs, rhs, method, where=None):
     return left
 
 
-def _as_explicit(expr):
-    if isinstance(expr, sympy.MatrixExpr) and not isinstance(expr, sympy.MatrixBase):
-        return expr.as_explicit()
-    return expr
-
-
 def _short(expr, limit=160):
     text = str(expr)
     return text if len(text) <= limit else text[:limit] + " ..."
 
 
-def _latex(expr, limit=400):
-    """LaTeX of an expression, or ``None`` when it is too long to be worth showing."""
-    text = sympy.latex(expr)
-    return text if len(text) <= limit else None
+# --------------------------------------------------------------------------- how checks show their values
+
+
+def _describe_values(values):
+    """``at N = 4, K = 2; Z a symbolic 4x2 matrix`` for a check's ``values``."""
+    if not values:
+        return ""
+    fixed, concrete = [], []
+    for key, value in values.items():
+        if isinstance(key, sympy.Symbol) and isinstance(value, (int, sympy.Integer)):
+            fixed.append(f"${sympy.latex(key)} = {value}$")
+        elif isinstance(value, sympy.MatrixBase):
+            concrete.append(f"${sympy.latex(key)}$ an explicit ${value.rows}\\times{value.cols}$ matrix")
+        elif len(sympy.latex(value)) <= 120:
+            concrete.append(f"${sympy.latex(key)} = {sympy.latex(value)}$")
+        else:
+            concrete.append(f"${sympy.latex(key)}$ an explicit expression")
+    concrete = list(dict.fromkeys(concrete))  # a matrix shown both as MatrixSymbol and IndexedBase
+    parts = []
+    if fixed:
+        parts.append("at " + ", ".join(fixed))
+    if concrete:
+        parts.append("; ".join(concrete))
+    return "; instantiated " + "; ".join(parts)
+
+
+def _substitution(where):
+    r"""``\beta = \alpha + \delta,\ t = s`` for a substitution dict."""
+    return r",\ ".join(f"{sympy.latex(k)} = {sympy.latex(v)}" for k, v in where.items())
 
 
 # --------------------------------------------------------------------------- checks
 
 
 class Check:
-    """Base class: ``run()`` returns ``(passed, message)``; ``describe()`` says how it decides."""
+    """Base class of the checks.
+
+    ``run()`` returns ``(passed, message)``; ``describe()`` says how it
+    decides (Markdown); ``formula()`` is the LaTeX of the claim, generated with
+    ``sympy.latex`` from the expressions ``run()`` decides (``None`` when the
+    check has no formula). ``values`` (see :func:`instantiate`) maps abstract
+    objects of the displayed expressions to the concrete ones the check uses.
+    """
 
     kind = "claim"
+    values = None
 
     def run(self):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -134,48 +172,90 @@ class Check:
     def describe(self):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def formula(self):
+        return None
+
+    def concrete(self, expr):
+        """``expr`` with the check's ``values`` substituted and evaluated (what ``run`` computes with)."""
+        return instantiate(expr, self.values)
+
+    def _fields(self):  # pragma: no cover - abstract
+        return []
+
+    def __repr__(self):
+        return f"{type(self).__name__}({', '.join(self._fields())})"
+
+
+def _field(name, expr, limit=80):
+    return f"{name}={_short(expr, limit)}"
+
 
 class Identity(Check):
     r"""``lhs == rhs`` exactly: every entry of ``normalise(lhs - rhs)`` is the zero expression.
 
     Parameters
     ----------
-    lhs, rhs : sympy expression or explicit matrix
+    lhs, rhs : sympy expression or matrix
+        Displayed as they are; abstract objects in them are replaced by ``values``
+        before the check.
     method : str or callable
         A key of :data:`NORMALISERS` or a function ``expr -> expr``.
     where : dict, optional
         Substitution applied to the residual first (e.g. a constraint solved
-        for one symbol).
+        for one symbol); shown in the formula.
+    values : dict, optional
+        See :func:`instantiate`.
     """
 
     kind = "equality"
+    relation = "="
 
-    def __init__(self, lhs, rhs, *, method="expand", where=None):
-        self.lhs, self.rhs, self.method, self.where = lhs, rhs, method, where
+    def __init__(self, lhs, rhs, *, method="expand", where=None, values=None):
+        self.lhs, self.rhs, self.method, self.where, self.values = lhs, rhs, method, where, values
+
+    def _residual(self):
+        where = None if not self.where else {var: self.concrete(val) for var, val in self.where.items()}
+        return _residual(self.concrete(self.lhs), self.concrete(self.rhs), self.method, where)
 
     def run(self):
-        left = _residual(self.lhs, self.rhs, self.method, self.where)
+        left = self._residual()
         if left:
             return False, f"{len(left)} nonzero residual entr{'y' if len(left) == 1 else 'ies'}: {_short(left[0])}"
         return True, "residual is exactly 0"
 
+    def formula(self):
+        text = f"{sympy.latex(self.lhs)} {self.relation} {sympy.latex(self.rhs)}"
+        if self.where:
+            text += rf"\qquad\text{{where }} {_substitution(self.where)}"
+        return text
+
     def describe(self):
         name = self.method if isinstance(self.method, str) else getattr(self.method, "__name__", "custom")
         size = ""
-        lhs = _as_explicit(self.lhs)
+        lhs = self.concrete(self.lhs)
         if isinstance(lhs, sympy.MatrixBase):
             size = f" ({lhs.shape[0]}x{lhs.shape[1]} matrix, entrywise)"
-        where = " after substituting the constraint" if self.where else ""
-        return f"`{name}(lhs - rhs) == 0`{size}{where}"
+        where = " after substituting the condition" if self.where else ""
+        return f"`{name}(lhs - rhs) == 0`{size}{where}{_describe_values(self.values)}"
+
+    def _fields(self):
+        fields = [_field("lhs", self.lhs), _field("rhs", self.rhs),
+                  f"method={self.method!r}" if isinstance(self.method, str) else "method=<custom>"]
+        if self.where:
+            fields.append(_field("where", self.where))
+        if self.values:
+            fields.append(f"values=[{', '.join(str(k) for k in self.values)}]")
+        return fields
 
 
 class NotIdentity(Identity):
     """``lhs != rhs``: the residual is a nonzero expression (passes when the formula is false)."""
 
     kind = "counter-check"
+    relation = r"\ne"
 
     def run(self):
-        left = _residual(self.lhs, self.rhs, self.method, self.where)
+        left = self._residual()
         if left:
             return True, f"not an identity, as claimed: residual {_short(left[0])}"
         return False, "the residual is 0: this IS an identity"
@@ -201,19 +281,22 @@ class Stationary(Check):
     unique : bool
         Also require ``sympy.solve(grad, variables)`` to return exactly this point.
     method : normaliser for the gradient at the point.
+    values : dict, optional
+        See :func:`instantiate` (applied to the objective).
     """
 
     kind = "stationarity"
 
-    def __init__(self, objective, variables, point, *, unique=False, method="cancel"):
+    def __init__(self, objective, variables, point, *, unique=False, method="cancel", values=None):
         self.objective = objective
         self.variables = _as_list(variables)
         if not isinstance(point, dict):
             point = {self.variables[0]: point}
-        self.point, self.unique, self.method = point, unique, method
+        self.point, self.unique, self.method, self.values = point, unique, method, values
 
     def run(self):
-        grad = [sympy.diff(self.objective, v) for v in self.variables]
+        objective = self.concrete(self.objective)
+        grad = [sympy.diff(objective, v) for v in self.variables]
         norm = _normaliser(self.method)
         left = [norm(g.subs(self.point)) for g in grad]
         bad = [r for r in left if r != 0]
@@ -229,15 +312,21 @@ class Stationary(Check):
             return True, "gradient vanishes at the point, which is the only root"
         return True, "gradient vanishes at the point"
 
+    def formula(self):
+        derivatives = r",\ ".join(
+            sympy.latex(sympy.Derivative(self.objective, v, evaluate=False)) for v in self.variables)
+        relation = r"\iff" if self.unique else r"\ \text{at}\ "
+        return f"{derivatives} = 0 {relation} {_substitution(self.point)}"
+
     def describe(self):
-        names = ", ".join(sympy.latex(v) for v in self.variables)
-        point = _latex(sympy.Tuple(*[sympy.Eq(k, v) for k, v in self.point.items()]), 300)
-        text = f"$\\nabla_{{{names}}} f = 0$"
-        if point:
-            text += f" at ${point}$"
+        text = "`diff`, then substitute the point and normalise to 0"
         if self.unique:
             text += "; `solve` returns that point only"
-        return text
+        return text + _describe_values(self.values)
+
+    def _fields(self):
+        return [_field("objective", self.objective), f"variables={self.variables}",
+                _field("point", self.point), f"unique={self.unique}"]
 
 
 class Solves(Check):
@@ -245,25 +334,36 @@ class Solves(Check):
 
     kind = "KKT"
 
-    def __init__(self, equations, solution, *, method="cancel"):
+    def __init__(self, equations, solution, *, method="cancel", values=None):
         self.equations = [e.lhs - e.rhs if isinstance(e, sympy.Equality) else e
                           for e in _as_list(equations)]
-        self.solution, self.method = solution, method
+        self.solution, self.method, self.values = solution, method, values
 
     def run(self):
         norm = _normaliser(self.method)
         for k, eq in enumerate(self.equations):
-            value = norm(eq.subs(self.solution))
+            value = norm(self.concrete(eq).subs(
+                {var: self.concrete(val) for var, val in self.solution.items()}))
             if value != 0:
                 return False, f"equation {k + 1} leaves {_short(value)}"
         return True, f"all {len(self.equations)} equations hold exactly"
 
+    def formula(self):
+        equations = r",\ ".join(f"{sympy.latex(eq)} = 0" for eq in self.equations)
+        return rf"{equations}\qquad\text{{at }} {_substitution(self.solution)}"
+
     def describe(self):
-        return f"substitute the solution into {len(self.equations)} equation(s); each `{self.method}`s to 0"
+        return (f"substitute the solution into {len(self.equations)} equation(s); each "
+                f"`{self.method}`s to 0{_describe_values(self.values)}")
+
+    def _fields(self):
+        return [f"equations=[{', '.join(_short(e, 60) for e in self.equations)}]",
+                _field("solution", self.solution)]
 
 
 _SIGNS = {"positive": "is_positive", "nonnegative": "is_nonnegative",
           "negative": "is_negative", "nonpositive": "is_nonpositive"}
+_RELATIONS = {"positive": "> 0", "nonnegative": r"\ge 0", "negative": "< 0", "nonpositive": r"\le 0"}
 
 
 class Sign(Check):
@@ -279,20 +379,23 @@ class Sign(Check):
 
     kind = "inequality"
 
-    def __init__(self, expr, sign="nonnegative", *, where=None, certificate=None, method="cancel"):
+    def __init__(self, expr, sign="nonnegative", *, where=None, certificate=None, method="cancel",
+                 values=None):
         if sign not in _SIGNS:
             raise ValueError(f"sign must be one of {sorted(_SIGNS)}; got {sign!r}.")
         self.expr, self.sign, self.where = sympy.sympify(expr), sign, where
-        self.certificate, self.method = certificate, method
+        self.certificate, self.method, self.values = certificate, method, values
 
     def run(self):
-        expr = self.expr.subs(self.where) if self.where else self.expr
+        expr = self.concrete(self.expr)
+        if self.where:
+            expr = expr.subs({var: self.concrete(val) for var, val in self.where.items()})
         norm = _normaliser(self.method)
         if self.certificate is not None:
-            gap = norm(expr - self.certificate)
+            gap = norm(expr - self.concrete(self.certificate))
             if gap != 0:
                 return False, f"expression differs from its certificate by {_short(gap)}"
-            target = self.certificate
+            target = self.concrete(self.certificate)
         else:
             target = norm(expr)
         decided = getattr(target, _SIGNS[self.sign])
@@ -301,33 +404,48 @@ class Sign(Check):
             return True, f"{self.sign} ({how})"
         return False, f"sign not proved ({_SIGNS[self.sign]} = {decided}) for {_short(target)}"
 
-    def describe(self):
-        text = f"`{_SIGNS[self.sign]}` decided by sympy's assumptions"
-        if self.certificate is not None:
-            cert = _latex(self.certificate, 200)
-            text = (f"equals the certificate ${cert}$, whose sign " if cert else
-                    "equals a certificate whose sign ") + "sympy's assumptions decide"
+    def formula(self):
+        text = sympy.latex(self.expr)
         if self.where:
-            text += ", conditions substituted as " + ", ".join(
-                f"${sympy.latex(k)} = {sympy.latex(v)}$" for k, v in self.where.items())
-        return text
+            text = rf"\left.{text}\right|_{{{_substitution(self.where)}}}"
+        if self.certificate is not None:
+            text += f" = {sympy.latex(self.certificate)}"
+        return f"{text} {_RELATIONS[self.sign]}"
+
+    def describe(self):
+        if self.certificate is not None:
+            text = (f"`{self.method}` of the difference with the certificate is 0, and "
+                    f"`{_SIGNS[self.sign]}` of the certificate is decided by sympy's assumptions")
+        else:
+            text = f"`{_SIGNS[self.sign]}` decided by sympy's assumptions"
+        if self.where:
+            text += " after substituting the conditions"
+        return text + _describe_values(self.values)
+
+    def _fields(self):
+        fields = [_field("expr", self.expr), f"sign={self.sign!r}"]
+        if self.where:
+            fields.append(_field("where", self.where))
+        if self.certificate is not None:
+            fields.append(_field("certificate", self.certificate))
+        return fields
 
 
 class Convex(Check):
     r"""Second-order condition: the Hessian of ``objective`` has eigenvalues positive under the assumptions.
 
-    ``eigenvalues`` may be supplied (with their multiplicities) as a check on
-    sympy's own computation; otherwise sympy computes them. Each must be
-    ``is_positive`` (or ``is_nonnegative`` with ``strict=False``).
+    Each eigenvalue sympy computes must be ``is_positive`` (or
+    ``is_nonnegative`` with ``strict=False``).
     """
 
     kind = "second-order"
 
-    def __init__(self, objective, variables, *, strict=True):
+    def __init__(self, objective, variables, *, strict=True, values=None):
         self.objective, self.variables, self.strict = objective, _as_list(variables), strict
+        self.values = values
 
     def run(self):
-        H = sympy.hessian(self.objective, self.variables)
+        H = sympy.hessian(self.concrete(self.objective), self.variables)
         if any(h.free_symbols & set(self.variables) for h in H):
             return False, "Hessian depends on the variables: not a quadratic form; use Sign on it"
         eig = H.eigenvals()
@@ -339,14 +457,26 @@ class Convex(Check):
         listing = ", ".join(f"{_short(sympy.simplify(v), 40)} (x{m})" for v, m in eig.items())
         return True, f"Hessian eigenvalues {listing}: all {'positive' if self.strict else 'non-negative'}"
 
-    def describe(self):
+    def formula(self):
         names = ", ".join(sympy.latex(v) for v in self.variables)
+        relation = r"\succ 0" if self.strict else r"\succeq 0"
+        return rf"\nabla^2_{{{names}}}\left[{sympy.latex(self.objective)}\right] {relation}"
+
+    def describe(self):
         word = "positive" if self.strict else "non-negative"
-        return f"every eigenvalue of $\\nabla^2_{{{names}}} f$ is {word} (`eigenvals` + assumptions)"
+        return (f"every eigenvalue of the Hessian (`hessian`, `eigenvals`) is {word} by sympy's "
+                f"assumptions{_describe_values(self.values)}")
+
+    def _fields(self):
+        return [_field("objective", self.objective), f"variables={self.variables}",
+                f"strict={self.strict}"]
 
 
 class Holds(Check):
-    """Any other exact computation: ``function()`` returns ``(passed, message)``."""
+    """Any other exact computation: ``function()`` returns ``(passed, message)``.
+
+    It has no formula: ``description`` says in words what ``function`` computes.
+    """
 
     def __init__(self, function, description, *, kind="claim"):
         self.function, self.description, self.kind = function, description, kind
@@ -358,269 +488,6 @@ class Holds(Check):
     def describe(self):
         return self.description
 
-
-# --------------------------------------------------------------------------- steps and derivations
-
-
-@dataclass
-class Step:
-    """One claim of a derivation.
-
-    Attributes
-    ----------
-    title : str
-        A few words.
-    claim : str
-        The claim in LaTeX (without ``$``), stated in general.
-    check : Check
-        The exact computation that settles it (on small fixed sizes where the
-        claim is about matrices; the sizes are said in ``note``).
-    assumptions : tuple of str
-        LaTeX conditions the claim relies on.
-    note : str
-        Why the step holds / what it contributes (Markdown).
-    """
-
-    title: str
-    claim: str
-    check: Check
-    assumptions: tuple = ()
-    note: str = ""
-
-    @property
-    def kind(self):
-        return self.check.kind
-
-
-@dataclass
-class StepOutcome:
-    """The result of running one step's check."""
-
-    index: int
-    title: str
-    kind: str
-    passed: bool
-    seconds: float
-    message: str
-
-
-@dataclass
-class Verification:
-    """The report of :meth:`Derivation.verify`."""
-
-    name: str
-    title: str
-    steps: list
-    seconds: float
-
-    @property
-    def passed(self):
-        return all(s.passed for s in self.steps)
-
-    @property
-    def failed(self):
-        return [s for s in self.steps if not s.passed]
-
-    @property
-    def message(self):
-        n = len(self.steps)
-        if self.passed:
-            return f"{n}/{n} steps verified"
-        first = self.failed[0]
-        return (f"{n - len(self.failed)}/{n} steps verified; step {first.index} "
-                f"'{first.title}' failed: {first.message}")
-
-    def to_markdown(self):
-        lines = [f"| step | kind | status | seconds | message |", "|---|---|---|---|---|"]
-        for s in self.steps:
-            status = "verified" if s.passed else "**FAILED**"
-            message = s.message.replace("|", "\\|")
-            lines.append(f"| {s.index}. {s.title} | {s.kind} | {status} | {s.seconds:.3f} | {message} |")
-        head = f"**{self.title}**: {self.message} ({self.seconds:.2f} s)"
-        return head + "\n\n" + "\n".join(lines) + "\n"
-
-    def _repr_markdown_(self):
-        return self.to_markdown()
-
-
-@dataclass(repr=False)
-class Derivation:
-    r"""An ordered list of steps leading to one result.
-
-    Attributes
-    ----------
-    name : str
-        Identifier (``"vicreg_scales"``).
-    title : str
-    statement : str
-        The theorem in Markdown with LaTeX.
-    steps : list of Step
-    result : sympy expression or Matrix
-        The derived formula (:attr:`results` ``[result_name]``).
-    results : dict
-        All formulas the derivation exposes, by name.
-    arguments : dict
-        For each result name, the ordered arguments of :meth:`lambdify`: symbols,
-        or explicit matrices of symbols (their numpy counterpart is passed as
-        one array; repeated or constant entries such as the symmetric half or
-        the zero diagonal of a graph are ignored).
-    symbols : dict
-        Symbol name -> meaning.
-    section : str
-        Where in the theory the result lives.
-    """
-
-    name: str
-    title: str
-    statement: str
-    steps: list
-    results: dict
-    arguments: dict
-    symbols: dict
-    result_name: str = "result"
-    section: str = ""
-    _last: Verification = field(default=None, repr=False)
-
-    @property
-    def result(self):
-        return self.results[self.result_name]
-
-    def verify(self):
-        """Run every step's check; return a :class:`Verification` (a failing check never raises)."""
-        outcomes = []
-        start = time.perf_counter()
-        for index, step in enumerate(self.steps, 1):
-            t0 = time.perf_counter()
-            try:
-                passed, message = step.check.run()
-            except Exception as exc:  # a check that crashes has failed; say why
-                passed, message = False, f"{type(exc).__name__}: {exc}"
-            outcomes.append(StepOutcome(index, step.title, step.kind, bool(passed),
-                                        time.perf_counter() - t0, message))
-        self._last = Verification(self.name, self.title, outcomes, time.perf_counter() - start)
-        return self._last
-
-    @property
-    def verification(self):
-        """The last :class:`Verification`, or ``None`` before :meth:`verify` ran."""
-        return self._last
-
-    def lambdify(self, name=None, modules="numpy"):
-        """A numpy function evaluating ``results[name]`` (default: the main result).
-
-        Its positional arguments are ``arguments[name]``: scalars for symbols,
-        arrays for explicit symbolic matrices.
-        """
-        name = self.result_name if name is None else name
-        expr = self.results[name]
-        args = [_lambdify_argument(a) for a in self.arguments[name]]
-        return sympy.lambdify(args, expr, modules=modules)
-
-    def to_markdown(self, *, with_status=True):
-        """Markdown (LaTeX in ``$...$``) of the statement, every step and the result."""
-        out = [f"### {self.title}", ""]
-        if self.section:
-            out += [f"*{self.section}*", ""]
-        out += [self.statement.strip(), ""]
-        status = {}
-        if with_status and self._last is not None:
-            status = {s.index: s for s in self._last.steps}
-        for index, step in enumerate(self.steps, 1):
-            line = f"**{index}. {step.title}** ({step.kind}). ${step.claim}$"
-            if step.assumptions:
-                line += "  \n*Assumptions:* " + ", ".join(f"${a}$" for a in step.assumptions) + "."
-            if step.note:
-                line += "  \n" + step.note
-            line += "  \n*Check:* " + step.check.describe() + "."
-            if index in status:
-                s = status[index]
-                mark = "verified" if s.passed else "**FAILED**"
-                line += f" **Status:** {mark} ({s.seconds:.3f} s; {s.message})."
-            out += [line, ""]
-        for key, expr in self.results.items():
-            tex = _latex(expr, 600)
-            label = "Result" if key == self.result_name else f"Also: `{key}`"
-            if tex is None:
-                names = ", ".join(sorted(str(x) for x in _free_symbols(expr)))
-                tex_text = (f"a fixed-size expression too long to print, in the symbols {names}; "
-                            f"evaluate it with `.lambdify({key!r})`")
-                out.append(f"**{label}.** {tex_text}")
-            else:
-                out.append(f"**{label}.** ${tex}$")
-            out.append("")
-        if self.symbols:
-            out.append("*Symbols:* " + "; ".join(f"`{k}`: {v}" for k, v in self.symbols.items()) + ".")
-            out.append("")
-        if self._last is not None and with_status:
-            out.append(f"**{self._last.message}** ({self._last.seconds:.2f} s).")
-            out.append("")
-        return "\n".join(out)
-
-    def _repr_markdown_(self):
-        return self.to_markdown()
-
-    def __repr__(self):
-        state = "not verified" if self._last is None else self._last.message
-        return f"<Derivation {self.name!r}: {len(self.steps)} steps, {state}>"
-
-
-def _free_symbols(expr):
-    return expr.free_symbols if not isinstance(expr, sympy.MatrixBase) else set().union(
-        *(e.free_symbols for e in expr))
-
-
-def _lambdify_argument(arg):
-    """Symbols stay; a matrix becomes nested lists with repeated / constant entries as dummies."""
-    if not isinstance(arg, sympy.MatrixBase):
-        return arg
-    seen = set()
-    rows = []
-    for i in range(arg.rows):
-        row = []
-        for j in range(arg.cols):
-            entry = arg[i, j]
-            if isinstance(entry, sympy.Symbol) and entry not in seen:
-                seen.add(entry)
-                row.append(entry)
-            else:
-                row.append(sympy.Dummy())
-        rows.append(row)
-    return rows
-
-
-# --------------------------------------------------------------------------- symbolic building blocks
-
-
-def matrix(name, rows, cols, **assumptions):
-    """Explicit matrix of symbols ``name_ij`` (1-based indices), from ``z_11`` to ``z_NK`` for ``z``."""
-    return sympy.Matrix(rows, cols, lambda i, j: sympy.Symbol(f"{name}_{i + 1}{j + 1}", **assumptions))
-
-
-def symmetric_graph(n, name="g", **assumptions):
-    """Symmetric ``n x n`` matrix with zero diagonal and one symbol ``g_ij`` per pair ``i < j``."""
-    assumptions = assumptions or {"positive": True}
-    G = sympy.zeros(n, n)
-    for i in range(n):
-        for j in range(i + 1, n):
-            G[i, j] = G[j, i] = sympy.Symbol(f"{name}_{i + 1}{j + 1}", **assumptions)
-    return G
-
-
-def degrees(G):
-    """Degree vector :math:`d = G\\mathbf 1` as a list."""
-    return [sum(G.row(i)) for i in range(G.rows)]
-
-
-def laplacian(G):
-    """Combinatorial Laplacian :math:`L = D_G - G`."""
-    return sympy.diag(*degrees(G)) - G
-
-
-def frobenius2(M):
-    """Squared Frobenius norm."""
-    return sum(x**2 for x in M)
-
-
-def off_diagonal2(M):
-    """Sum of squared off-diagonal entries."""
-    return sum(M[i, j] ** 2 for i in range(M.rows) for j in range(M.cols) if i != j)
+    def _fields(self):
+        return [f"function={getattr(self.function, '__name__', 'function')}",
+                _field("description", self.description, 60), f"kind={self.kind!r}"]

@@ -2,7 +2,7 @@ r"""The Dirichlet identity: every invariance term is a graph Laplacian quadratic
 
 import sympy
 
-from .core import Derivation, Identity, Sign, Step, laplacian, matrix, symmetric_graph
+from .core import Derivation, Identity, Sign, Step, i, instantiate, j, k, laplacian, matrix, sizes, symmetric_graph
 
 #: Fixed sizes of the symbolic check.
 N, K = 4, 2
@@ -19,33 +19,36 @@ def dirichlet_identity():
     G = symmetric_graph(N)
     Z = matrix("z", N, K, real=True)
     L = laplacian(G)
-    ones = sympy.ones(N, 1)
-    pairwise = sum(G[i, j] * sum((Z[i, k] - Z[j, k]) ** 2 for k in range(K))
-                   for i in range(N) for j in range(N))
-    quadratic = 2 * (Z.T * L * Z).trace()
-    expanded_pairs = sum(G[i, j] * (2 * Z[i, k] ** 2 - 2 * Z[i, k] * Z[j, k])
-                         for i in range(N) for j in range(N) for k in range(K))
+    n, c = sizes("N", "K")
+    Gi, Zi = sympy.IndexedBase("G"), sympy.IndexedBase("Z")
+    Lm, Zm = sympy.MatrixSymbol("L", n, n), sympy.MatrixSymbol("Z", n, c)
+    ones = sympy.MatrixSymbol(r"\mathbf{1}", n, 1)
+    # The abstract claims (any N, K) and the explicit objects they are checked with.
+    values = {n: N, c: K, Gi: G, Zi: Z, Lm: L, Zm: Z, ones: sympy.ones(N, 1)}
+    pairwise = sympy.Sum(Gi[i, j] * sympy.Sum((Zi[i, k] - Zi[j, k]) ** 2, (k, 1, c)), (i, 1, n), (j, 1, n))
+    expanded = 2 * sympy.Sum(Gi[i, j] * sympy.Sum(Zi[i, k] ** 2 - Zi[i, k] * Zi[j, k], (k, 1, c)),
+                             (i, 1, n), (j, 1, n))
+    quadratic = 2 * sympy.Trace(Zm.T * Lm * Zm)
     steps = [
-        Step("The constant vector is in the kernel of L", r"L\mathbf 1 = (D_G - G)\mathbf 1 = d - d = 0",
-             Identity(L * ones, sympy.zeros(N, 1)), ("G = G^\\top", "G_{ii} = 0"),
-             "Rows of $L$ sum to zero: the reason a bias $\\mathbf 1 b^\\top$ never changes an invariance term."),
+        Step("The constant vector is in the kernel of L",
+             Identity(Lm * ones, sympy.ZeroMatrix(n, 1), values=values), ("G = G^\\top", "G_{ii} = 0"),
+             "Rows of $L = D_G - G$ sum to zero: the reason a bias $\\mathbf 1 b^\\top$ never changes an "
+             "invariance term."),
         Step("Expand the squares and use the symmetry of G",
-             r"\sum_{ij}G_{ij}\lVert z_i - z_j\rVert^2 = 2\sum_{ij}G_{ij}(\lVert z_i\rVert^2 - z_i^\top z_j)",
-             Identity(pairwise, expanded_pairs), ("G = G^\\top",),
-             "The $\\lVert z_j\\rVert^2$ terms equal the $\\lVert z_i\\rVert^2$ terms after swapping $i$ and $j$."),
+             Identity(pairwise, expanded, values=values), ("G = G^\\top",),
+             "The $Z_{j,k}^2$ terms equal the $Z_{i,k}^2$ terms after swapping $i$ and $j$."),
         Step("Degrees and the Laplacian",
-             r"2\sum_{ij}G_{ij}(\lVert z_i\rVert^2 - z_i^\top z_j) = 2\operatorname{tr}(Z^\top D_G Z) - 2\operatorname{tr}(Z^\top G Z) = 2\operatorname{tr}(Z^\top L Z)",
-             Identity(expanded_pairs, quadratic), ("d = G\\mathbf 1",)),
-        Step("Dirichlet identity", r"\sum_{ij}G_{ij}\lVert z_i - z_j\rVert^2 = 2\operatorname{tr}(Z^\top L Z)",
-             Identity(pairwise, quadratic), ("G = G^\\top", "G_{ii} = 0"),
-             f"Exact polynomial identity in the {N * (N - 1) // 2} edge weights and {N * K} coordinates "
-             f"($N = {N}$, $K = {K}$)."),
+             Identity(expanded, quadratic, values=values), ("d = G\\mathbf 1", "L = D_G - G"),
+             "The first sum is $2\\operatorname{tr}(Z^\\top D_G Z)$, the second $2\\operatorname{tr}(Z^\\top G Z)$."),
+        Step("Dirichlet identity",
+             Identity(pairwise, quadratic, values=values), ("G = G^\\top", "G_{ii} = 0"),
+             f"Exact polynomial identity in the {N * (N - 1) // 2} edge weights and {N * K} coordinates."),
         Step("L is positive semi-definite",
-             r"\operatorname{tr}(Z^\top L Z) = \tfrac12\sum_{ij}G_{ij}\lVert z_i - z_j\rVert^2 \ge 0",
-             Sign(quadratic / 2, "nonnegative", certificate=pairwise / 2, method="expand"),
+             Sign(quadratic / 2, "nonnegative", certificate=pairwise / 2, method="expand", values=values),
              ("G_{ij} \\ge 0",),
              "The certificate is a sum of non-negative weights times squares."),
     ]
+    pairwise, quadratic = instantiate(pairwise, values), instantiate(quadratic, values)
     return Derivation(
         name="dirichlet_identity",
         title="Dirichlet identity",

@@ -2,7 +2,7 @@ r"""The linear regime (Locality Preserving Projections) and the LDA identity (TH
 
 import sympy
 
-from .core import Derivation, Identity, Step, laplacian, matrix, symmetric_graph
+from .core import Derivation, Identity, ScalarOf, Step, laplacian, matrix, sizes, symmetric_graph
 from .vicreg import symmetric
 
 
@@ -36,31 +36,44 @@ def linear_regime():
     B = S * S
     M = (Sinv * A * Sinv).applyfunc(sympy.cancel)
     Wsub = Sinv * V
-    xbar = X.T * ones / N
+    n, dd, kk = sizes("N", "D", "K")
+    Xm, Wm, bm = sympy.MatrixSymbol("X", n, dd), sympy.MatrixSymbol("W", dd, kk), sympy.MatrixSymbol("b", kk, 1)
+    Hm, Lm = sympy.MatrixSymbol("H", n, n), sympy.MatrixSymbol("L", n, n)
+    one = sympy.MatrixSymbol(r"\mathbf{1}", n, 1)
+    Am, Sm = sympy.MatrixSymbol("A", dd, dd), sympy.MatrixSymbol("S", dd, dd)
+    Vm, vm = sympy.MatrixSymbol("V", dd, kk), sympy.MatrixSymbol("v", dd, 1)
+    values = {n: N, dd: D, kk: K, Xm: X, Wm: W, bm: b, Hm: H, Lm: L, one: ones, Am: A, Sm: S, Vm: V, vm: v}
+    Zm = Xm * Wm + one * bm.T
+    Si = sympy.Inverse(Sm)
+    Mm = Si * Am * Si
+    Wv = Si * Vm
     steps = [
-        Step("Covariance of an affine map", r"\operatorname{Cov}(XW + \mathbf 1 b^\top) = W^\top B W,\ B = X^\top H X/N",
-             Identity(Z.T * H * Z / N, W.T * (X.T * H * X / N) * W), ("H\\mathbf 1 = 0",),
-             f"Exact for symbolic $X$ (${N}\\times{D}$), $W$, $b$."),
+        Step("Covariance of an affine map",
+             Identity(Zm.T * Hm * Zm / n, Wm.T * (Xm.T * Hm * Xm / n) * Wm, values=values),
+             ("H = I - \\mathbf 1\\mathbf 1^\\top/N", "H\\mathbf 1 = 0"),
+             "$B = X^\\top H X/N$ is the covariance of the features: the bias drops out."),
         Step("The bias does not change the invariance",
-             r"\operatorname{tr}\big((XW + \mathbf 1b^\top)^\top L (XW + \mathbf 1b^\top)\big) = N\operatorname{tr}(W^\top A W),\ A = X^\top L X/N",
-             Identity((Z.T * L * Z).trace(), N * (W.T * (X.T * L * X / N) * W).trace()),
-             ("L\\mathbf 1 = 0",), "Symbolic relation $G$ on 3 samples."),
+             Identity(sympy.Trace(Zm.T * Lm * Zm), n * sympy.Trace(Wm.T * (Xm.T * Lm * Xm / n) * Wm),
+                      values=values),
+             ("L\\mathbf 1 = 0",), "$A = X^\\top L X/N$; symbolic relation $G$ on 3 samples."),
         Step("Substitution W = B^{-1/2} V (whitening)",
-             r"W = S^{-1}V,\ B = S^2 \Rightarrow W^\top B W = V^\top V,\ W^\top A W = V^\top (S^{-1} A S^{-1}) V",
-             Identity(sympy.Matrix.vstack(Wsub.T * B * Wsub, Wsub.T * A * Wsub),
-                      sympy.Matrix.vstack(V.T * V, V.T * M * V), method="cancel"),
-             ("B \\succ 0", "S = B^{1/2} = S^\\top"),
-             "The loss becomes the non-parametric VICReg loss with $Y = V$ and $L/N$ replaced by "
-             "$M = B^{-1/2}AB^{-1/2}$, so Section 3.1 applies with the eigenvalues $\\mu$ of $M$."),
+             Identity(sympy.BlockMatrix([[Wv.T * (Sm * Sm) * Wv], [Wv.T * Am * Wv]]),
+                      sympy.BlockMatrix([[Vm.T * Vm], [Vm.T * Mm * Vm]]), method="cancel", values=values),
+             ("B = S^2 \\succ 0", "S = B^{1/2} = S^\\top"),
+             "With $W = S^{-1}V$: $W^\\top B W = V^\\top V$ and $W^\\top A W = V^\\top M V$, "
+             "$M = S^{-1}AS^{-1} = B^{-1/2}AB^{-1/2}$. The loss becomes the non-parametric VICReg loss with "
+             "$Y = V$ and $L/N$ replaced by $M$, so Section 3.1 applies with the eigenvalues $\\mu$ of $M$."),
         Step("Eigenvectors map to generalized eigenvectors",
-             r"A S^{-1}v - \mu B S^{-1} v = S(Mv - \mu v)",
-             Identity(A * Sinv * v - mu * B * Sinv * v, S * (M * v - mu * v), method="cancel"),
+             Identity(Am * Si * vm - mu * (Sm * Sm) * Si * vm, Sm * (Mm * vm - mu * vm), method="cancel",
+                      values=values),
              ("S \\text{ invertible}",),
              "So $Mv = \\mu v \\iff Aq = \\mu Bq$ with $q = S^{-1}v$, and $V^\\top V = I \\iff Q^\\top B Q = I$: "
              "$W^\\star = Q_K\\operatorname{diag}(\\sqrt t)R$ with $t_k = (1 - \\gamma\\mu_k/\\alpha)_+$."),
-        Step("Optimal bias centres the representation", r"b = -W^\top\bar x \Rightarrow \tfrac1N\mathbf 1^\top(XW + \mathbf 1 b^\top) = 0",
-             Identity((ones.T * (X * W + ones * (-(W.T * xbar)).T)) / N, sympy.zeros(1, K)), (),
-             "The loss ignores $b$; the toolkit returns the centring one."),
+        Step("Optimal bias centres the representation",
+             Identity(one.T * (Xm * Wm + one * (-(Wm.T * Xm.T * one / n)).T) / n, sympy.ZeroMatrix(1, kk),
+                      values=values),
+             (), "$b = -W^\\top\\bar x$ with $\\bar x = X^\\top\\mathbf 1/N$. The loss ignores $b$; the "
+             "toolkit returns the centring one."),
     ]
     return Derivation(
         name="linear_regime",
@@ -100,23 +113,32 @@ def lda_identity():
     S_T = X.T * _centering(N) * X / N
     q = matrix("q", D, 1, real=True)
     clique = {k: sympy.Matrix(k, k, lambda i, j: 0 if i == j else 1) for k in (2, 3, 4)}
-    quad = lambda M: (q.T * M * q)[0, 0]  # noqa: E731
+    n, dd = sizes("N", "D")
+    Xm, Lm, Hm = sympy.MatrixSymbol("X", n, dd), sympy.MatrixSymbol("L", n, n), sympy.MatrixSymbol("H", n, n)
+    SW, SB = sympy.MatrixSymbol("S_W", dd, dd), sympy.MatrixSymbol("S_B", dd, dd)
+    qm = sympy.MatrixSymbol("q", dd, 1)
+    values = {n: N, dd: D, Xm: X, Lm: L, Hm: _centering(N), SW: S_W, SB: S_B, qm: q}
+    quad = lambda M: ScalarOf(qm.T * M * qm)  # noqa: E731
     steps = [
-        Step("Laplacian of a clique", r"L_{\text{clique}} = n_c I - \mathbf 1\mathbf 1^\top",
-             Identity(sympy.Matrix.vstack(*[laplacian(clique[k]).reshape(k * k, 1) for k in clique]),
-                      sympy.Matrix.vstack(*[(k * sympy.eye(k) - sympy.ones(k, k)).reshape(k * k, 1)
-                                            for k in clique])),
+        Step("Laplacian of a clique",
+             Identity(sympy.BlockDiagMatrix(*[sympy.MatrixSymbol(f"L_{{K_{m}}}", m, m) for m in clique]),
+                      sympy.BlockDiagMatrix(*[m * sympy.Identity(m) - sympy.MatrixSymbol(r"\mathbf{1}", m, 1)
+                                              * sympy.MatrixSymbol(r"\mathbf{1}", m, 1).T for m in clique]),
+                      values={**{sympy.MatrixSymbol(f"L_{{K_{m}}}", m, m): laplacian(clique[m]) for m in clique},
+                              **{sympy.MatrixSymbol(r"\mathbf{1}", m, 1): sympy.ones(m, 1) for m in clique}}),
              ("G_{ij} = 1[y_i = y_j],\\ i\\ne j",), "Checked for cliques of size 2, 3, 4."),
         Step("Within-class scatter",
-             r"X^\top L X = \sum_c X_c^\top(n_c I - \mathbf 1\mathbf 1^\top)X_c = n_c\sum_c\sum_{i\in c}(x_i - m_c)(x_i - m_c)^\top = n_c N S_W",
-             Identity(X.T * L * X, n_c * N * S_W, method="cancel"),
+             Identity(Xm.T * Lm * Xm, n_c * n * SW, method="cancel", values=values),
              ("\\text{balanced classes of size } n_c",),
-             f"Symbolic data, {n_classes} classes x {n_c} samples, $D = {D}$; $S_W$ uses the $1/N$ normalisation."),
-        Step("Total scatter = within + between", r"X^\top H X/N = S_W + S_B",
-             Identity(S_T, S_W + S_B, method="cancel"), ()),
+             f"$S_W = \\frac1N\\sum_c\\sum_{{i\\in c}}(x_i - m_c)(x_i - m_c)^\\top$ (the $1/N$ normalisation), "
+             f"$m_c$ the class means; symbolic data, {n_classes} classes x {n_c} samples ($n_c = {n_c}$), "
+             f"$D = {D}$."),
+        Step("Total scatter = within + between",
+             Identity(Xm.T * Hm * Xm / n, SW + SB, method="cancel", values=values), (),
+             "$S_B = \\frac1N\\sum_c n_c(m_c - m)(m_c - m)^\\top$, $m$ the overall mean."),
         Step("Generalized eigenproblem is Fisher's criterion",
-             r"\frac{q^\top B q}{q^\top S_W q} = 1 + \frac{q^\top S_B q}{q^\top S_W q}",
-             Identity(quad(S_T) / quad(S_W), 1 + quad(S_B) / quad(S_W), method="cancel"),
+             Identity(quad(Xm.T * Hm * Xm / n) / quad(SW), 1 + quad(SB) / quad(SW), method="cancel",
+                      values=values),
              ("q^\\top S_W q > 0",),
              "With $A = X^\\top LX/N = n_c S_W$, the smallest $\\mu = n_c\\,q^\\top S_W q / q^\\top B q$ "
              "maximises $q^\\top S_B q / q^\\top S_W q$: the hard-constraint limit is Fisher LDA."),

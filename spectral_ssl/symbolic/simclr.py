@@ -2,7 +2,7 @@ r"""SimCLR: the local + global decomposition and the regular-simplex optimum (TH
 
 import sympy
 
-from .core import Derivation, Holds, Identity, Sign, Step, degrees, laplacian, matrix, symmetric_graph
+from .core import Derivation, Holds, Identity, Sign, Step, degrees, laplacian, matrix, sizes, symmetric_graph
 
 tau = sympy.Symbol("tau", positive=True)
 N_DEC, K_DEC = 3, 2
@@ -69,28 +69,51 @@ def simclr_decomposition():
     local = (Zn.T * Lg * Zn).trace() / tau
     glob = sum(d[i] * sympy.log(sum(sympy.exp(-sq(i, k) / (2 * tau)) for k in range(n) if k != i))
                for i in range(n))
+    # Abstract forms of the claims (any N, K) and the explicit objects they are checked with.
+    ii, jj, kk = sympy.symbols("i j k", integer=True)
+    nn, dim = sizes("N", "D")
+    ai, bi = sympy.IndexedBase("a"), sympy.IndexedBase("b")
+    Gi, ci, di, Di = (sympy.IndexedBase(x) for x in ("G", "c", "d", r"\Delta"))
+    Yi, Ym = sympy.IndexedBase(r"\hat{Z}"), sympy.MatrixSymbol(r"\hat{Z}", nn, K_DEC)
+    Lm = sympy.MatrixSymbol("L", nn, nn)
+    norm_a = sympy.sqrt(sympy.Sum(ai[kk] ** 2, (kk, 1, dim)))
+    norm_b = sympy.sqrt(sympy.Sum(bi[kk] ** 2, (kk, 1, dim)))
+    off = lambda p, q: 1 - sympy.KroneckerDelta(p, q)  # noqa: E731
+    lse = lambda exponent: sympy.Sum(  # noqa: E731
+        di[ii] * sympy.log(sympy.Sum(off(ii, kk) * sympy.exp(exponent(ii, kk)), (kk, 1, nn))), (ii, 1, nn))
+    pairs = lambda term: sympy.Sum(term, (ii, 1, nn), (jj, 1, nn))  # noqa: E731
+    softmax = sympy.exp(ci[ii, jj] / tau) / sympy.Sum(off(ii, kk) * sympy.exp(ci[ii, kk] / tau), (kk, 1, nn))
+    split_abstract = -pairs(Gi[ii, jj] * ci[ii, jj]) / tau + lse(lambda p, q: ci[p, q] / tau)
+    chord_abstract = split_abstract.replace(lambda e: isinstance(e, sympy.Indexed) and e.base == ci,
+                                            lambda e: 1 - Di[e.indices] / 2)
+    values = {nn: n, dim: 3, ai: a, bi: b, Gi: G, ci: cos, di: sympy.Matrix(d), Di: dist, Yi: Y, Ym: Y, Lm: Lg}
     steps = [
-        Step("Cosine of unit vectors", r"\hat a^\top\hat b = 1 - \tfrac12\lVert\hat a - \hat b\rVert^2,\ \hat a = a/\lVert a\rVert",
-             Identity((an * bn.T)[0, 0], 1 - sum((an[0, c] - bn[0, c]) ** 2 for c in range(3)) / 2,
-                      method="cancel"), ("a, b \\ne 0",), "Raw symbolic vectors in $\\mathbb R^3$."),
+        Step("Cosine of unit vectors",
+             Identity(sympy.Sum(ai[kk] * bi[kk], (kk, 1, dim)) / (norm_a * norm_b),
+                      1 - sympy.Sum((ai[kk] / norm_a - bi[kk] / norm_b) ** 2, (kk, 1, dim)) / 2,
+                      method="cancel", values=values),
+             ("a, b \\ne 0",), "$\\hat a^\\top\\hat b = 1 - \\tfrac12\\lVert\\hat a - \\hat b\\rVert^2$ for "
+             "$\\hat a = a/\\lVert a\\rVert$; raw symbolic vectors in $\\mathbb R^3$."),
         Step("Split the log of the softmax",
-             r"-\sum_{ij}G_{ij}\log\hat G_{ij} = -\tfrac1\tau\sum_{ij}G_{ij}c_{ij} + \sum_i d_i\log\sum_{k\ne i}e^{c_{ik}/\tau}",
-             Identity(definition, split, method="logexp"), ("\\tau > 0", "d = G\\mathbf 1"),
-             f"Symbolic relation and cosines $c_{{ij}}$, $N = {n}$."),
+             Identity(-pairs(off(ii, jj) * Gi[ii, jj] * sympy.log(softmax)), split_abstract, method="logexp",
+                      values=values),
+             ("\\tau > 0", "d = G\\mathbf 1", "c_{ii} = 1"),
+             f"The left side is $-\\sum_{{i\\ne j}}G_{{ij}}\\log\\hat G_{{ij}}$, $\\hat G$ the softmax of the "
+             f"cosines $c_{{ij}}$ over $k \\ne i$; symbolic relation and cosines, $N = {n}$."),
         Step("Chord distances: the constants cancel",
-             r"c_{ij} = 1 - \tfrac12\delta_{ij} \Rightarrow \mathcal L = \tfrac{1}{2\tau}\sum_{ij}G_{ij}\delta_{ij} + \sum_i d_i\log\sum_{k\ne i}e^{-\delta_{ik}/(2\tau)}",
-             Identity(split.subs(chord), by_distance, method="logexp"), ("\\delta_{ij} = \\lVert\\hat z_i - \\hat z_j\\rVert^2",),
+             Identity(chord_abstract,
+                      pairs(Gi[ii, jj] * Di[ii, jj]) / (2 * tau) + lse(lambda p, q: -Di[p, q] / (2 * tau)),
+                      method="logexp", values=values),
+             ("c_{ij} = 1 - \\tfrac12\\Delta_{ij}", "\\Delta_{ij} = \\lVert\\hat z_i - \\hat z_j\\rVert^2",
+              "\\Delta_{ii} = 0"),
              "The attraction gives $-\\mathrm{vol}/\\tau$, each log-sum-exp $+1/\\tau$ weighted by $d_i$: "
              "$+\\mathrm{vol}/\\tau$."),
         Step("Local term is the Dirichlet energy",
-             r"\tfrac{1}{2\tau}\sum_{ij}G_{ij}\lVert\hat z_i - \hat z_j\rVert^2 = \tfrac1\tau\operatorname{tr}(\hat Z^\top L\hat Z)",
-             Identity(sum(G[i, j] * sum((Y[i, c] - Y[j, c]) ** 2 for c in range(K_DEC))
-                          for i in range(n) for j in range(n)) / (2 * tau),
-                      (Y.T * Lg * Y).trace() / tau), (),
-             "Dirichlet identity with $Y = \\hat Z$: VICReg's invariance term, while the second "
-             "term repels every pair (global, as MDS stress)."),
+             Identity(pairs(Gi[ii, jj] * sympy.Sum((Yi[ii, kk] - Yi[jj, kk]) ** 2, (kk, 1, K_DEC))) / (2 * tau),
+                      sympy.Trace(Ym.T * Lm * Ym) / tau, values=values), (),
+             "Dirichlet identity with $\\hat Z$ the row-normalised representation: VICReg's invariance term, "
+             "while the second term repels every pair (global, as MDS stress)."),
         Step("Whole decomposition on raw coordinates",
-             r"\mathcal L(Z) = \tfrac1\tau\operatorname{tr}(\hat Z^\top L\hat Z) + \sum_i d_i\log\sum_{k\ne i}e^{-\lVert\hat z_i-\hat z_k\rVert^2/(2\tau)}",
              Holds(lambda: _raw_decomposition(G, Zn, local),
                    "for every $i \\ne k$ the exponents satisfy "
                    "$\\hat z_i^\\top\\hat z_k/\\tau = 1/\\tau - \\lVert\\hat z_i - \\hat z_k\\rVert^2/(2\\tau)$ "
@@ -200,30 +223,23 @@ def simclr_simplex():
 
     steps = [
         Step("Loss of the family (collapsed cliques, between-clique cosine c)",
-             r"\mathcal L(c) = N(m-1)\Big[-\tfrac1\tau + \log\big((m-1)e^{1/\tau} + (N-m)e^{c/\tau}\big)\Big]",
              Holds(family_instances, "graph-form loss (symbolic $\\tau$, $c$) on explicit clique graphs "
                    "vs the formula, `expand_log` + `cancel`", kind="equality"),
              ("\\text{clique members share one unit vector}", "u_a^\\top u_b = c\\ (a\\ne b)"),
              "Each row has $m-1$ positives at cosine 1 and $N-m$ negatives at cosine $c$."),
-        Step("The loss increases with c", r"\frac{d\mathcal L}{dc} = \frac{N(m-1)(N-m)e^{c/\tau}}{\tau\big((m-1)e^{1/\tau} + (N-m)e^{c/\tau}\big)} > 0",
-             Sign(deriv, "positive", where=on_sizes, certificate=certificate),
+        Step("The loss increases with c", Sign(deriv, "positive", where=on_sizes, certificate=certificate),
              ("m = 1 + p,\\ p > 0", "C = 1 + q,\\ q > 0", "N = Cm", "\\tau > 0"),
              "Positive for every real $c$, in particular on $c > -1/(C-1)$."),
         Step("Feasibility: the Gram matrix of C unit vectors",
-             r"(1-c)I + c\mathbf 1\mathbf 1^\top \succeq 0 \iff 1 - c \ge 0 \text{ and } 1 + (C-1)c \ge 0",
              Holds(gram_spectrum, "`eigenvals` of the symbolic Gram matrix for $C = 2..5$", kind="equality"),
              ("\\text{Gram of unit vectors is PSD}",)),
-        Step("Smallest feasible cosine", r"1 + (C-1)c = (C-1)\big(c + \tfrac{1}{C-1}\big) \ge 0 \iff c \ge -\tfrac{1}{C-1}",
-             Identity(1 + (C - 1) * c, (C - 1) * (c - c_simplex), method="cancel"), ("C > 1",),
+        Step("Smallest feasible cosine", Identity(1 + (C - 1) * c, (C - 1) * (c - c_simplex), method="cancel"), ("C > 1",),
              "With step 2, the minimum over the family is at $c = -1/(C-1)$."),
         Step("The regular simplex attains it",
-             r"u_a = \sqrt{\tfrac{C}{C-1}}\big(e_a - \tfrac1C\mathbf 1\big):\ u_a^\top u_b = -\tfrac{1}{C-1},\ \operatorname{rank} = C-1",
              Holds(simplex_vertices, "exact rational Gram matrix and rank for $C = 2..5$", kind="equality"),
              ("K \\ge C - 1",)),
-        Step("Minimal loss", r"\mathcal L(-1/(C-1)) = N(m-1)\Big[-\tfrac1\tau + \log\big((m-1)e^{1/\tau} + (N-m)e^{-1/((C-1)\tau)}\big)\Big]",
-             Identity(family.subs(c, c_simplex), optimum, method="logexp"), ()),
+        Step("Minimal loss", Identity(family.subs(c, c_simplex), optimum, method="logexp"), ()),
         Step("Form without large exponentials",
-             r"\mathcal L^\star = N(m-1)\log\big(m - 1 + (N-m)e^{-C/((C-1)\tau)}\big)",
              Identity(sympy.exp(optimum / (Nn * (m - 1))), sympy.exp(code_form / (Nn * (m - 1))),
                       method=_exp_normal_form), ("C > 1", "m > 1"),
              "Compared through $\\exp(\\,\\cdot\\,/(N(m-1)))$ (injective on the reals): "

@@ -2,7 +2,10 @@ r"""Spectral contrastive loss = low-rank approximation of the normalised adjacen
 
 import sympy
 
-from .core import Derivation, Identity, Step, degrees, frobenius2, matrix, symmetric_graph
+from .core import (
+    Derivation, FrobeniusSquared, Identity, Step, degrees, frobenius2, i, j, k, matrix, sizes,
+    symmetric_graph,
+)
 from .vicreg import cayley_rotation
 
 N, K = 3, 2
@@ -42,33 +45,49 @@ def spectral_contrastive_expansion():
     nu = sympy.symbols("nu1:4", positive=True)
     A_spec = V * sympy.diag(*nu) * V.T
     U_star = V[:, :2] * sympy.diag(sympy.sqrt(nu[0]), sympy.sqrt(nu[1]))
+    n, c = sizes("N", "K")
+    Ui, Ai, Gi, Zi, di = (sympy.IndexedBase(x) for x in ("U", r"\bar{A}", "G", "Z", "d"))
+    Um, Am, Zm = sympy.MatrixSymbol("U", n, c), sympy.MatrixSymbol(r"\bar{A}", n, n), sympy.MatrixSymbol("Z", n, c)
+    Dh = sympy.MatrixSymbol(r"D_G^{1/2}", n, n)
+    Dm = sympy.MatrixSymbol("D_G", n, n)
+    inner = lambda M, p, q: sympy.Sum(M[p, k] * M[q, k], (k, 1, c))  # noqa: E731
+    expansion = {n: N, c: K, Um: Ugen, Ui: Ugen, Am: Agen, Ai: Agen}
+    substituted = {n: N, c: K, Dh: sympy.diag(*r), Zm: Z, Am: Abar, Gi: G, Zi: Z,
+                   di: sympy.Matrix([ri**2 for ri in r])}
+    computable = {n: N, c: K, di: sympy.Matrix(d), Zi: Z, Zm: Z, Dm: sympy.diag(*d)}
+    Vm, Vk = sympy.MatrixSymbol("V", 3, 3), sympy.MatrixSymbol("V_K", 3, 2)
+    Nu = sympy.MatrixSymbol(r"\operatorname{diag}(\nu)", 3, 3)
+    Nuk = sympy.MatrixSymbol(r"\operatorname{diag}(\sqrt{\nu})_K", 2, 2)
+    eckart = {Vm: V, Vk: V[:, :2], Nu: sympy.diag(*nu), Nuk: sympy.diag(sympy.sqrt(nu[0]), sympy.sqrt(nu[1]))}
+    Ustar = Vk * Nuk
+    Aspec = Vm * Nu * Vm.T
     steps = [
         Step("Expand the Frobenius norm",
-             r"\lVert UU^\top - \bar A\rVert_F^2 - \lVert\bar A\rVert_F^2 = \sum_{ij}(u_i^\top u_j)^2 - 2\sum_{ij}\bar A_{ij}u_i^\top u_j",
-             Identity(frobenius2(Ugen * Ugen.T - Agen) - frobenius2(Agen),
-                      sum((Ugen * Ugen.T)[i, j] ** 2 - 2 * Agen[i, j] * (Ugen * Ugen.T)[i, j]
-                          for i in range(N) for j in range(N))),
-             ("\\bar A = \\bar A^\\top",)),
+             Identity(FrobeniusSquared(Um * Um.T - Am) - FrobeniusSquared(Am),
+                      sympy.Sum(inner(Ui, i, j) ** 2 - 2 * Ai[i, j] * inner(Ui, i, j), (i, 1, n), (j, 1, n)),
+                      values=expansion),
+             ("\\bar A = \\bar A^\\top",), "$\\sum_k U_{ik}U_{jk} = u_i^\\top u_j$."),
         Step("Substitute u_i and the normalised adjacency",
-             r"u_i = \sqrt{d_i/\mathrm{vol}}\,z_i,\ \bar A = D_G^{-1/2}GD_G^{-1/2} \Rightarrow "
-             r"\lVert UU^\top - \bar A\rVert_F^2 - \lVert\bar A\rVert_F^2 = -\tfrac{2}{\mathrm{vol}}\sum_{ij}G_{ij}z_i^\top z_j + \tfrac{1}{\mathrm{vol}^2}\sum_{ij}d_id_j(z_i^\top z_j)^2",
-             Identity(frobenius2(U * U.T - Abar) - frobenius2(Abar), generic, method="cancel"),
-             ("d_i > 0", "\\mathrm{vol} > 0"),
-             "Symbols $r_i = \\sqrt{d_i}$, $v = \\sqrt{\\mathrm{vol}}$: the identity holds for any positive "
+             Identity(FrobeniusSquared(Dh * Zm * Zm.T * Dh / v**2 - Am) - FrobeniusSquared(Am),
+                      -2 / v**2 * sympy.Sum(Gi[i, j] * inner(Zi, i, j), (i, 1, n), (j, 1, n))
+                      + 1 / v**4 * sympy.Sum(di[i] * di[j] * inner(Zi, i, j) ** 2, (i, 1, n), (j, 1, n)),
+                      method="cancel", values=substituted),
+             ("d_i > 0", "\\mathrm{vol} = v^2 > 0", "\\bar A = D_G^{-1/2}GD_G^{-1/2}"),
+             "$U = D_G^{1/2}Z/v$ is $u_i = \\sqrt{d_i/\\mathrm{vol}}\\,z_i$. Free symbols "
+             "$r_i = \\sqrt{d_i}$ and $v = \\sqrt{\\mathrm{vol}}$: the identity holds for any positive "
              f"degrees, in particular $d = G\\mathbf 1$ ($N = {N}$, $K = {K}$)."),
-        Step("Computable form", r"\sum_{ij}d_id_j(z_i^\top z_j)^2 = \lVert Z^\top D_G Z\rVert_F^2",
-             Identity(sum(d[i] * d[j] * ((Z * Z.T)[i, j]) ** 2 for i in range(N) for j in range(N)),
-                      frobenius2(Z.T * DZ)), ("d = G\\mathbf 1",),
+        Step("Computable form",
+             Identity(sympy.Sum(di[i] * di[j] * inner(Zi, i, j) ** 2, (i, 1, n), (j, 1, n)),
+                      FrobeniusSquared(Zm.T * Dm * Zm), values=computable), ("d = G\\mathbf 1",),
              "What `losses.spectral_contrastive` evaluates (no $N\\times N$ product)."),
         Step("Eckart-Young value",
-             r"\bar A = V\operatorname{diag}(\nu)V^\top,\ U^\star = V_K\operatorname{diag}(\sqrt{\nu_{1..K}})"
-             r"\Rightarrow \lVert U^\star U^{\star\top} - \bar A\rVert_F^2 - \lVert\bar A\rVert_F^2 = -\sum_{k\le K}\nu_k^2",
-             Identity(frobenius2(U_star * U_star.T - A_spec) - frobenius2(A_spec), -(nu[0] ** 2 + nu[1] ** 2),
-                      method="cancel"),
+             Identity(FrobeniusSquared(Ustar * Ustar.T - Aspec) - FrobeniusSquared(Aspec),
+                      -(nu[0] ** 2 + nu[1] ** 2), method="cancel", values=eckart),
              ("V^\\top V = I", "\\nu_k > 0"),
-             "General $3\\times 3$ rotation $V$ (Cayley transform), rank $K = 2$. Eckart-Young says no "
-             "rank-$K$ matrix does better when $\\nu_1 \\ge \\nu_2$ are the largest eigenvalues; "
-             "$z_i = \\sqrt{\\mathrm{vol}/d_i}\\,u_i$."),
+             "$\\bar A = V\\operatorname{diag}(\\nu)V^\\top$ with a general $3\\times 3$ rotation $V$ "
+             "(Cayley transform) and $U^\\star = V_K\\operatorname{diag}(\\sqrt{\\nu_1}, \\sqrt{\\nu_2})$, rank "
+             "$K = 2$. Eckart-Young says no rank-$K$ matrix does better when $\\nu_1 \\ge \\nu_2$ are the "
+             "largest eigenvalues; $z_i = \\sqrt{\\mathrm{vol}/d_i}\\,u_i$."),
     ]
     loss = _graph_form(G, Z, d, vol)
     return Derivation(

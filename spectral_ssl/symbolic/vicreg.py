@@ -12,7 +12,7 @@ r"""VICReg = Laplacian Eigenmaps: the derivations of THEORY section 3.1.
 import sympy
 
 from .core import (
-    Convex, Derivation, Identity, Sign, Solves, Stationary, Step, frobenius2, off_diagonal2,
+    Convex, Derivation, FrobeniusSquared, Identity, Sign, Solves, Stationary, Step, frobenius2, off_diagonal2,
 )
 
 alpha, beta, gamma = sympy.symbols("alpha beta gamma", positive=True)
@@ -39,6 +39,16 @@ def rotation2(theta):
     return sympy.Matrix([[sympy.cos(theta), -sympy.sin(theta)], [sympy.sin(theta), sympy.cos(theta)]])
 
 
+def skew(K=3):
+    """A symbolic skew-symmetric ``K x K`` matrix, entries ``a_ij = -a_ji`` (``i < j``)."""
+    A = sympy.zeros(K, K)
+    for i in range(K):
+        for j in range(i + 1, K):
+            a = sympy.Symbol(f"a_{i + 1}{j + 1}", real=True)
+            A[i, j], A[j, i] = a, -a
+    return A
+
+
 def cayley_rotation(K=3):
     r"""A general :math:`K\times K` rotation, Cayley transform :math:`(I - A)^{-1}(I + A)` of a skew :math:`A`.
 
@@ -46,18 +56,16 @@ def cayley_rotation(K=3):
     entries are rational in the :math:`K(K-1)/2` parameters, so identities
     involving it are checked exactly by rational cancellation.
     """
-    A = sympy.zeros(K, K)
-    for i in range(K):
-        for j in range(i + 1, K):
-            a = sympy.Symbol(f"a_{i + 1}{j + 1}", real=True)
-            A[i, j], A[j, i] = a, -a
+    A = skew(K)
     identity = sympy.eye(K)
     return ((identity - A).inv() * (identity + A)).applyfunc(sympy.cancel)
 
 
-def _rotation_identities(R):
-    """Orthogonality of ``R`` (``R^T R = I``), entrywise by cancellation."""
-    return Identity(R.T * R, sympy.eye(R.rows), method="cancel")
+def _cayley_is_orthogonal(K):
+    r"""Orthogonality :math:`R^\top R = I` of the Cayley transform of a symbolic skew matrix, entrywise."""
+    A, I = sympy.MatrixSymbol("A", K, K), sympy.Identity(K)
+    R = sympy.Inverse(I - A) * (I + A)
+    return Identity(R.T * R, I, method="cancel", values={A: skew(K)})
 
 
 # --------------------------------------------------------------------------- beta >= alpha
@@ -77,6 +85,7 @@ def vicreg_scales():
     theta = sympy.Symbol("theta", real=True)
     C2 = symmetric("c", 2)
     R2 = rotation2(theta)
+    Rm, Cm = sympy.MatrixSymbol("R", 2, 2), sympy.MatrixSymbol("C", 2, 2)
     ts = sympy.symbols("t1:4", real=True)
     ls = sympy.symbols("lambda1:4", nonnegative=True)
     roots = sympy.symbols("r1:4", positive=True)  # r_k = sqrt(t_k)
@@ -94,8 +103,6 @@ def vicreg_scales():
 
     steps = [
         Step("Reduction to the spectrum",
-             r"Y = U_K\operatorname{diag}(\sqrt t)\;\Rightarrow\;C = Y^\top Y = \operatorname{diag}(t),\ "
-             r"\operatorname{tr}(Y^\top L Y) = \sum_k t_k\lambda_k",
              Identity((S * Lam * S).trace(), sum(r**2 * l for r, l in zip(roots, ls))),
              ("U_K^\\top U_K = I", "U_K^\\top L U_K = \\Lambda", "U_K \\perp \\mathbf 1",
               "Y = (HZ)/\\sqrt N"),
@@ -104,56 +111,44 @@ def vicreg_scales():
              "$\\operatorname{tr}(S\\Lambda S)$ with $S = \\operatorname{diag}(\\sqrt{t})$ "
              "(checked for $K=3$, $r_k = \\sqrt{t_k}$)."),
         Step("Rotation invariance of the whitening penalty",
-             r"\lVert R^\top C R - I\rVert_F^2 = \lVert C - I\rVert_F^2",
-             Identity(frobenius2(R2.T * C2 * R2 - sympy.eye(2)), frobenius2(C2 - sympy.eye(2)),
-                      method="trig"),
+             Identity(FrobeniusSquared(Rm.T * Cm * Rm - sympy.Identity(2)),
+                      FrobeniusSquared(Cm - sympy.Identity(2)), method="trig", values={Rm: R2, Cm: C2}),
              ("R^\\top R = I",),
              "Symbolic $2\\times 2$ rotation by $\\theta$ and symmetric $C$: the penalty depends on "
              "the eigenvalues $t$ of $C$ only."),
         Step("Covariance weight at least the variance weight",
-             r"\alpha\sum_k(C_{kk}-1)^2 + \beta\sum_{k\ne l}C_{kl}^2 = \alpha\lVert C - I\rVert_F^2 "
-             r"+ (\beta - \alpha)\sum_{k\ne l}C_{kl}^2",
              Identity(variance_and_covariance,
                       alpha * frobenius2(C - identity) + (beta - alpha) * off_diagonal2(C)),
              (), "Exact for a symbolic symmetric $3\\times 3$ $C$."),
         Step("Decorrelation is optimal when beta >= alpha",
-             r"(\beta - \alpha)\sum_{k\ne l}C_{kl}^2 \ge 0",
              Sign((beta - alpha) * off_diagonal2(C), "nonnegative",
                   where={beta: alpha + delta}, certificate=delta * off_diagonal2(C), method="expand"),
              ("\\beta \\ge \\alpha",),
              "So the loss is at least $\\alpha\\sum_k (t_k - 1)^2 + 2\\gamma\\operatorname{tr}(Y^\\top L Y)$, "
              "with equality for a diagonal $C$ ($R = I$)."),
         Step("Rearrangement (exchange argument)",
-             r"t_1 \ge t_2,\ \lambda_1 \le \lambda_2 \Rightarrow (t_1\lambda_2 + t_2\lambda_1) - "
-             r"(t_1\lambda_1 + t_2\lambda_2) = (t_1 - t_2)(\lambda_2 - \lambda_1) \ge 0",
              Sign(exchange, "nonnegative", where={t1: t2 + a1, l2: l1 + b1}, certificate=a1 * b1,
                   method="expand"),
              ("t_1 = t_2 + a,\\ a \\ge 0", "\\lambda_2 = \\lambda_1 + b,\\ b \\ge 0"),
              "Swapping two variances never helps when the larger one already sits on the smaller "
              "eigenvalue: the largest $t$ pairs with the smallest $\\lambda$ (the $K$ smallest "
              "non-trivial eigenvectors)."),
-        Step("Per-direction objective", r"f(t) = \alpha(1-t)^2 + 2\gamma\lambda t,\quad t \ge 0",
-             Identity(alpha * sum((tk - 1) ** 2 for tk in ts) + 2 * gamma * sum(tk * lk for tk, lk in zip(ts, ls)),
+        Step("Per-direction objective", Identity(alpha * sum((tk - 1) ** 2 for tk in ts) + 2 * gamma * sum(tk * lk for tk, lk in zip(ts, ls)),
                       sum(f.subs({t: tk, lam: lk}) for tk, lk in zip(ts, ls))),
              (), "The reduced loss separates over the directions (checked for $K = 3$)."),
-        Step("Stationarity", r"f'(t) = -2\alpha(1-t) + 2\gamma\lambda = 0 \iff t = 1 - \gamma\lambda/\alpha",
-             Stationary(f, t, t_interior, unique=True), ("\\alpha > 0",)),
-        Step("Second-order condition", r"f''(t) = 2\alpha > 0",
-             Convex(f, [t]), ("\\alpha > 0",), "$f$ is strictly convex: the stationary point is its "
+        Step("Stationarity", Stationary(f, t, t_interior, unique=True), ("\\alpha > 0",)),
+        Step("Second-order condition", Convex(f, [t]), ("\\alpha > 0",), "$f$ is strictly convex: the stationary point is its "
              "global minimum over $\\mathbb R$."),
-        Step("Interior case", r"\gamma\lambda < \alpha \Rightarrow 1 - \gamma\lambda/\alpha > 0",
-             Sign(t_interior, "positive", where={lam: (alpha - sympy.Symbol("delta", positive=True)) / gamma}),
+        Step("Interior case", Sign(t_interior, "positive", where={lam: (alpha - sympy.Symbol("delta", positive=True)) / gamma}),
              ("\\gamma\\lambda = \\alpha - \\delta,\\ \\delta > 0",),
              "The unconstrained minimiser is feasible: $t^\\star = 1 - \\gamma\\lambda/\\alpha$."),
-        Step("Boundary case (collapse)", r"\gamma\lambda \ge \alpha \Rightarrow f'(t) \ge 0 \ \forall t \ge 0",
-             Sign(fprime, "nonnegative", where={lam: (alpha + delta) / gamma, t: s},
+        Step("Boundary case (collapse)", Sign(fprime, "nonnegative", where={lam: (alpha + delta) / gamma, t: s},
                   certificate=2 * alpha * s + 2 * delta),
              ("\\gamma\\lambda = \\alpha + \\delta,\\ \\delta \\ge 0", "t = s \\ge 0"),
              "$f$ is non-decreasing on $t \\ge 0$, so $t^\\star = 0$: the direction collapses."),
-        Step("Minimal value, interior", r"f(1 - \gamma\lambda/\alpha) = 2\gamma\lambda - \gamma^2\lambda^2/\alpha",
-             Identity(f.subs(t, t_interior), 2 * gamma * lam - gamma**2 * lam**2 / alpha, method="cancel"),
+        Step("Minimal value, interior", Identity(f.subs(t, t_interior), 2 * gamma * lam - gamma**2 * lam**2 / alpha, method="cancel"),
              ("\\gamma\\lambda < \\alpha",)),
-        Step("Minimal value, boundary", r"f(0) = \alpha", Identity(f.subs(t, 0), alpha), ("\\gamma\\lambda \\ge \\alpha",)),
+        Step("Minimal value, boundary", Identity(f.subs(t, 0), alpha), ("\\gamma\\lambda \\ge \\alpha",)),
     ]
     return Derivation(
         name="vicreg_scales",
@@ -206,7 +201,10 @@ def vicreg_waterfilling():
     R = cayley_rotation(K)
     roots = sympy.symbols("r1:4", positive=True)
     Sroot = sympy.diag(*roots)
-    CR = (R.T * sympy.diag(*ts) * R).applyfunc(sympy.cancel)
+    Rm = sympy.MatrixSymbol("R", K, K)
+    T = sympy.MatrixSymbol(r"\operatorname{diag}(t)", K, K)
+    Sm, Lm = sympy.MatrixSymbol("S", K, K), sympy.MatrixSymbol(r"\Lambda", K, K)
+    I3 = sympy.Identity(K)
     theta1, theta2 = sympy.symbols("tau_1 tau_2", real=True)
     R2 = rotation2(sympy.pi / 4)
     C45 = R2.T * sympy.diag(theta1, theta2) * R2
@@ -222,68 +220,68 @@ def vicreg_waterfilling():
 
     steps = [
         Step("Split the variance and covariance terms",
-             r"\alpha\sum_k(C_{kk}-1)^2 + \beta\sum_{k\ne l}C_{kl}^2 = \beta\lVert C - I\rVert_F^2 "
-             r"+ (\alpha-\beta)\sum_k(1 - C_{kk})^2",
              Identity(alpha * sum((x - 1) ** 2 for x in cs) + beta * off_diagonal2(C),
                       beta * frobenius2(C - identity) + (alpha - beta) * sum((1 - x) ** 2 for x in cs)),
              (), "Exact for a symbolic symmetric $3\\times 3$ $C$."),
-        Step("A general 3x3 rotation (Cayley transform)", r"R = (I - A)^{-1}(I + A),\ A^\top = -A \Rightarrow R^\top R = I",
-             _rotation_identities(R), ()),
+        Step("A general 3x3 rotation (Cayley transform)", _cayley_is_orthogonal(K), ("A^\\top = -A",),
+             "Every rotation without eigenvalue $-1$ is $R = (I - A)^{-1}(I + A)$ for a skew $A$; "
+             "its entries are rational in $a_{12}, a_{13}, a_{23}$."),
         Step("The first term depends on the spectrum only",
-             r"C = R^\top\operatorname{diag}(t)R \Rightarrow \lVert C - I\rVert_F^2 = \sum_k (t_k-1)^2,\ "
-             r"\operatorname{tr} C = \sum_k t_k",
-             Identity(sympy.Matrix([frobenius2(CR - identity), CR.trace()]),
-                      sympy.Matrix([sum((x - 1) ** 2 for x in ts), sum(ts)]), method="cancel"),
-             ("R^\\top R = I",)),
+             Identity(sympy.Matrix([FrobeniusSquared(Rm.T * T * Rm - I3), sympy.Trace(Rm.T * T * Rm)]),
+                      sympy.Matrix([sum((x - 1) ** 2 for x in ts), sum(ts)]), method="cancel",
+                      values={Rm: R, T: sympy.diag(*ts)}),
+             ("R^\\top R = I",), "$C = R^\\top\\operatorname{diag}(t)R$, $R$ the Cayley rotation of step 2."),
         Step("The invariance term ignores the rotation",
-             r"\operatorname{tr}(R^\top S\Lambda S R) = \sum_k t_k\lambda_k,\ S = \operatorname{diag}(\sqrt t)",
-             Identity((R.T * Sroot * sympy.diag(*ls) * Sroot * R).trace(),
-                      sum(r**2 * l for r, l in zip(roots, ls)), method="cancel"),
-             ("R^\\top R = I",), "So $Y = U_K S R$ keeps the invariance cost $2\\gamma\\sum_k t_k\\lambda_k$."),
-        Step("Jensen step", r"\sum_k (1 - C_{kk})^2 = K(1 - \bar c)^2 + \sum_k (C_{kk} - \bar c)^2 \ge K(1-\bar c)^2",
-             Sign(sum((1 - x) ** 2 for x in cs) - K * (1 - sum(cs) / K) ** 2, "nonnegative",
+             Identity(sympy.Trace(Rm.T * Sm * Lm * Sm * Rm), sum(r**2 * l for r, l in zip(roots, ls)),
+                      method="cancel", values={Rm: R, Sm: Sroot, Lm: sympy.diag(*ls)}),
+             ("R^\\top R = I",), "$S = \\operatorname{diag}(r)$ with $r_k = \\sqrt{t_k}$, "
+             "$\\Lambda = \\operatorname{diag}(\\lambda)$: so $Y = U_K S R$ keeps the invariance cost "
+             "$2\\gamma\\sum_k t_k\\lambda_k$."),
+        Step("Jensen step", Sign(sum((1 - x) ** 2 for x in cs) - K * (1 - sum(cs) / K) ** 2, "nonnegative",
                   certificate=sum((x - sum(cs) / K) ** 2 for x in cs), method="expand"),
              ("\\bar c = \\operatorname{tr}(C)/K = \\bar t",),
              "Equality iff the diagonal of $C$ is constant ($= \\bar t$)."),
         Step("A rotation reaches the constant diagonal",
-             r"R_{\pi/4}^\top\operatorname{diag}(t_1, t_2)R_{\pi/4} \text{ has diagonal } ((t_1+t_2)/2, (t_1+t_2)/2)",
              Identity(sympy.Matrix([C45[0, 0], C45[1, 1]]),
                       sympy.Matrix([(theta1 + theta2) / 2, (theta1 + theta2) / 2]), method="trig"),
              (), "The $2\\times 2$ case of Schur-Horn; for any $K$ a product of at most $K-1$ Givens "
              "rotations does it (`constant_diagonal_rotation`)."),
         Step("Reduced objective is strictly convex",
-             r"F(t) = \beta\sum_k(t_k-1)^2 + (\alpha-\beta)K(1-\bar t)^2 + 2\gamma\sum_k t_k\lambda_k",
              Convex(_waterfilling_system(K, K)[2], list(_waterfilling_system(K, K)[0])),
              ("\\alpha > 0", "\\beta > 0"),
              "Hessian $2\\beta I + \\tfrac{2(\\alpha-\\beta)}{K}\\mathbf 1\\mathbf 1^\\top$: eigenvalues "
              "$2\\beta$ and $2\\alpha$, so the KKT point is the unique minimum over $t \\ge 0$."),
         Step("Stationarity of an active direction",
-             r"\tfrac{1}{2\beta}\partial_{t_k}F = t_k - \big(c - \kappa\lambda_k\big),\ c = 1 + \rho(1 - \bar t)",
              Identity(sympy.diff(_waterfilling_system(K, K)[2], _waterfilling_system(K, K)[0][0]) / (2 * beta),
                       ts[0] - (1 + rho * (1 - sum(ts) / K) - kappa * ls[0]), method="cancel"),
              ("\\rho = (\\alpha-\\beta)/\\beta", "\\kappa = \\gamma/\\beta")),
         Step("Solve for the water level",
-             r"c = 1 + \rho\Big(1 - \frac{nc - \kappa S_n}{K}\Big) \iff c = \frac{1 + \rho + \rho\kappa S_n/K}{1 + \rho n/K}",
              Stationary((cvar - 1 - rho * (1 - (n * cvar - kappa * S_n) / Kk)) ** 2, cvar, c_general,
                         unique=True),
              ("t_k = c - \\kappa\\lambda_k \\text{ on the } n \\text{ active directions, 0 elsewhere}",),
              "$\\bar t = (nc - \\kappa S_n)/K$, $S_n$ the sum of the $n$ active eigenvalues; the "
              "square's minimiser is the root of the linear equation."),
     ]
+    kap = sympy.Symbol("kappa", positive=True)
     for n_active in range(1, K + 1):
-        tv, lv, F, c, point = _waterfilling_system(K, n_active)
-        grads = [sympy.diff(F, x) for x in tv]
+        tv, lv, F, c, _ = _waterfilling_system(K, n_active)
+        # F(t1, t2, t3) stands for the reduced objective; c_n for the water level of n active directions
+        Fs = sympy.Function("F")(*tv)
+        level = sympy.Symbol(f"c_{n_active}", real=True)
+        shown = {tv[q]: (level - kap * lv[q]) if q < n_active else 0 for q in range(K)}
+        values = {Fs: F, level: c, kap: gamma / beta}
         steps.append(Step(
             f"KKT by substitution, n = {n_active} active of K = {K}",
-            rf"\partial_{{t_k}}F = 0 \ (k \le {n_active}) \text{{ at }} t_k = c_{n_active} - \kappa\lambda_k",
-            Solves(grads[:n_active], point), ("\\text{symbolic } \\lambda_1, \\lambda_2, \\lambda_3",)))
+            Solves([sympy.Derivative(Fs, x) for x in tv[:n_active]], shown, values=values),
+            ("\\text{symbolic } \\lambda_1, \\lambda_2, \\lambda_3", "\\kappa = \\gamma/\\beta"),
+            f"$F$ is the reduced objective of step 7 and $c_{n_active}$ the water level of step 9 "
+            f"with $n = {n_active}$, $K = {K}$."))
         if n_active < K:
             steps.append(Step(
                 f"Inactive multipliers, n = {n_active}",
-                rf"\partial_{{t_k}}F\big|_{{t_k = 0}} = 2\beta(\kappa\lambda_k - c_{n_active}) \ (k > {n_active})",
-                Identity(sympy.Matrix([g.subs(point) for g in grads[n_active:]]),
-                         sympy.Matrix([2 * beta * (kappa * lv[k] - c) for k in range(n_active, K)]),
-                         method="cancel"),
+                Identity(sympy.Matrix([sympy.Derivative(Fs, tv[q]) for q in range(n_active, K)]),
+                         sympy.Matrix([2 * beta * (kap * lv[q] - level) for q in range(n_active, K)]),
+                         method="cancel", where=shown, values=values),
                 (), f"Dual feasibility $\\partial_{{t_k}}F \\ge 0$ for the zero directions holds iff "
                 f"$c_{n_active} \\le \\kappa\\lambda_k$: the active set is the $n$ with "
                 f"$\\kappa\\lambda_n < c_n \\le \\kappa\\lambda_{{n+1}}$."))
@@ -330,35 +328,27 @@ def vicreg_hinge():
     lams = sympy.symbols("lambda1:3", positive=True)
     steps = [
         Step("Hard decorrelation reduces to one direction at a time",
-             r"C = \operatorname{diag}(\sigma^2) \Rightarrow \alpha\sum_k(1 - \sqrt{C_{kk}}) + "
-             r"2\gamma\operatorname{tr}(S\Lambda S) = \sum_k h(\sigma_k),\ S = \operatorname{diag}(\sigma)",
              Identity(sum(alpha * (1 - sympy.sqrt(sg**2)) for sg in sigmas)
                       + 2 * gamma * (sympy.diag(*sigmas) * sympy.diag(*lams) * sympy.diag(*sigmas)).trace(),
                       sum(h.subs({sigma: sg, lam_pos: lk}) for sg, lk in zip(sigmas, lams))),
              (r"\beta \to \infty \Rightarrow C \text{ diagonal}", r"\sigma_k \le 1", r"\sigma_k \ge 0"),
              r"Same reduction to the spectrum as the square variance; checked for $K = 2$ "
              r"($\sqrt{\sigma^2} = \sigma$ needs $\sigma \ge 0$)."),
-        Step("Stationarity on [0, 1]", r"h'(\sigma) = -\alpha + 4\gamma\lambda\sigma = 0 \iff \sigma = \alpha/(4\gamma\lambda)",
-             Stationary(h, sigma, interior, unique=True), ("\\lambda > 0",)),
-        Step("Second-order condition", r"h''(\sigma) = 4\gamma\lambda > 0", Convex(h, [sigma]),
+        Step("Stationarity on [0, 1]", Stationary(h, sigma, interior, unique=True), ("\\lambda > 0",)),
+        Step("Second-order condition", Convex(h, [sigma]),
              ("\\gamma > 0", "\\lambda > 0")),
-        Step("Interior case", r"4\gamma\lambda > \alpha \Rightarrow \alpha/(4\gamma\lambda) < 1",
-             Sign(1 - interior, "positive", where={lam_pos: (alpha + dpos) / (4 * gamma)}),
+        Step("Interior case", Sign(1 - interior, "positive", where={lam_pos: (alpha + dpos) / (4 * gamma)}),
              ("4\\gamma\\lambda = \\alpha + \\delta,\\ \\delta > 0",)),
-        Step("Boundary case", r"4\gamma\lambda \le \alpha \Rightarrow h'(\sigma) \le 0 \text{ on } [0, 1]",
-             Sign(sympy.diff(h, sigma), "nonpositive",
+        Step("Boundary case", Sign(sympy.diff(h, sigma), "nonpositive",
                   where={alpha: 4 * gamma * lam_pos + delta, sigma: 1 - s},
                   certificate=-4 * gamma * lam_pos * s - delta, method="expand"),
              ("\\alpha = 4\\gamma\\lambda + \\delta,\\ \\delta \\ge 0", "\\sigma = 1 - s,\\ 0 \\le s \\le 1"),
              "$h$ decreases up to $\\sigma = 1$; beyond, the hinge is 0 and $2\\gamma\\lambda\\sigma^2$ grows, "
              "so $\\sigma^\\star = 1$."),
-        Step("Above one only the invariance is left", r"\sigma \ge 1:\ \tfrac{d}{d\sigma}(2\gamma\lambda\sigma^2) = 4\gamma\lambda\sigma \ge 0",
-             Sign(sympy.diff(2 * gamma * lam_pos * sigma**2, sigma), "nonnegative"), ("\\sigma \\ge 0",)),
-        Step("Never collapses", r"\sigma^\star = \min(1, \alpha/(4\gamma\lambda)) > 0",
-             Sign(interior, "positive"), ("\\alpha > 0",),
+        Step("Above one only the invariance is left", Sign(sympy.diff(2 * gamma * lam_pos * sigma**2, sigma), "nonnegative"), ("\\sigma \\ge 0",)),
+        Step("Never collapses", Sign(interior, "positive"), ("\\alpha > 0",),
              "Unlike the square variance, the hinge keeps every direction ($\\lambda = 0$ gives $\\sigma^\\star = 1$)."),
         Step("With epsilon > 0 the same optimum in s = sqrt(c + eps)",
-             r"\alpha(1 - \sqrt{c+\epsilon}) + 2\gamma\lambda c = h(s) - 2\gamma\lambda\epsilon,\ s = \sqrt{c + \epsilon}",
              Identity(alpha * (1 - sympy.sqrt(variance_c + eps)) + 2 * gamma * lam_pos * variance_c,
                       h.subs(sigma, sympy.sqrt(variance_c + eps)) - 2 * gamma * lam_pos * eps),
              ("c \\ge 0",), "A constant shift: $\\sqrt{c^\\star + \\epsilon} = \\sigma^\\star$ when "
