@@ -7,7 +7,10 @@ Build (from the repository root, with the ``docs`` extra installed)::
 Three kinds of pages are generated at build time and are not under version control:
 
 * ``docs/notebooks/*.ipynb``: copies of ``notebooks/*.ipynb``, executed by myst-nb
-  (set ``SPECTRAL_SSL_DOCS_EXECUTE=off`` for a quick build that skips execution);
+  (set ``SPECTRAL_SSL_DOCS_EXECUTE=off`` for a quick build that skips execution). When
+  ``SPECTRAL_SSL_EXECUTED_NOTEBOOKS`` names a folder holding an executed copy of every notebook
+  (``tests/test_notebooks.py`` writes them there when the variable is set), those copies are
+  rendered as they are and the notebooks are not run a second time (CI runs each notebook once);
 * ``docs/reliability/bad_inputs.md``: the bad-input catalogue, written by
   ``docs/generate_catalogue.py`` from the cases of ``tests/bad_input_cases.py``;
 * ``docs/api/generated/``: one API page per module (autosummary);
@@ -71,8 +74,26 @@ myst_heading_anchors = 3
 NOTEBOOK_SOURCE = ROOT / "notebooks"
 NOTEBOOK_COPIES = DOCS / "notebooks"
 
-# "force": run every notebook on every build, so a notebook that no longer runs fails the build.
-nb_execution_mode = os.environ.get("SPECTRAL_SSL_DOCS_EXECUTE", "force")
+
+def _executed_notebooks():
+    """The folder of already-executed notebooks, if it holds one for every notebook source."""
+    folder = os.environ.get("SPECTRAL_SSL_EXECUTED_NOTEBOOKS")
+    if not folder:
+        return None
+    names = {path.name for path in NOTEBOOK_SOURCE.glob("*.ipynb")}
+    missing = sorted(name for name in names if not (Path(folder) / name).is_file())
+    if missing:
+        # A notebook that failed its test has no executed copy: run them all here instead, so the
+        # build reports the failure too.
+        print(f"spectral_ssl docs: no executed copy of {missing} in {folder}; executing the notebooks.")
+        return None
+    return Path(folder)
+
+
+EXECUTED_NOTEBOOKS = _executed_notebooks()
+# "force": run every notebook on every build, so a notebook that no longer runs fails the build;
+# "off" when the executed copies of the notebook tests are rendered instead.
+nb_execution_mode = "off" if EXECUTED_NOTEBOOKS else os.environ.get("SPECTRAL_SSL_DOCS_EXECUTE", "force")
 nb_execution_timeout = 600  # seconds per cell; the notebooks take seconds, this only stops a hung kernel
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
@@ -143,12 +164,17 @@ numpydoc_validation_checks = set()
 def copy_notebooks():
     """Copy ``notebooks/*.ipynb`` into ``docs/notebooks/`` (the source dir of their pages).
 
+    The executed copies of ``SPECTRAL_SSL_EXECUTED_NOTEBOOKS`` are copied instead when there is one
+    for every notebook.
+
     Unchanged files are left alone, so an incremental build does not re-read them, and copies
     whose original was removed are deleted, so the glob in ``notebooks.md`` sees exactly the
     notebooks of the repository.
     """
     NOTEBOOK_COPIES.mkdir(exist_ok=True)
     sources = {path.name: path for path in sorted(NOTEBOOK_SOURCE.glob("*.ipynb"))}
+    if EXECUTED_NOTEBOOKS is not None:
+        sources = {name: EXECUTED_NOTEBOOKS / name for name in sources}
     if not sources:
         raise RuntimeError(f"no notebooks found in {NOTEBOOK_SOURCE}; the documentation renders them.")
     for stale in NOTEBOOK_COPIES.glob("*.ipynb"):

@@ -56,8 +56,9 @@ def test_every_derivation_verifies(results):
     assert all(r.message == f"{len(r.steps)}/{len(r.steps)} steps verified" for r in results)
 
 
-def test_run_all_is_fast_enough_for_the_cli(results):
-    assert sum(r.seconds for r in results) < 60.0
+def test_each_result_records_a_duration(results):
+    # How long the derivations take is measured in benchmarks/, not asserted here (a timed unit
+    # test fails on a loaded machine for no fault of the code).
     assert all(r.seconds >= 0.0 for r in results)
 
 
