@@ -6,15 +6,25 @@ lists them, so a new subcommand is one entry there plus those two functions.
 
 Exit codes: 0 success; 2 usage error (bad or missing arguments, from argparse);
 1 failure (invalid input the computation refused, a file that cannot be
-written, a certificate that failed); 130 interrupted.
+written, a certificate that failed in ``report`` or ``verify``);
+3 (:data:`EXIT_CERTIFICATE_FAILED`) ``solve --certify``: the representation was
+written but its certificate failed (a random restart found a lower loss);
+130 interrupted.
+
+A mistyped choice (``--method VICReg``, ``--regime Linear``, a command
+``slove``) is answered with the closest valid one ("did you mean 'vicreg'?").
 """
 
 import argparse
 import sys
+import warnings
 
 from . import __version__
 
 PROG = "spectral-ssl"
+
+#: Exit code of ``solve --certify`` when the certificate fails (Z is still written).
+EXIT_CERTIFICATE_FAILED = 3
 
 
 # --------------------------------------------------------------------------- argument types
@@ -22,16 +32,50 @@ PROG = "spectral-ssl"
 
 def _integer(low):
     def parse(text):
+        # A whole number written as a float ("5.0", "1e3") is the count it equals, as in
+        # the Python API (_validation.check_integer); "5.5" is refused.
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {text!r}") from None
+            try:
+                number = float(text)
+            except ValueError:
+                number = float("nan")
+            if not number.is_integer():
+                raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {text!r}") from None
+            value = int(number)
         if value < low:
             raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {text!r}")
         return value
 
     parse.__name__ = f"integer >= {low}"
     return parse
+
+
+def _choice(options):
+    """An argparse type accepting one of ``options``; a near miss is answered with the closest.
+
+    Used instead of ``choices=`` so that the error can suggest ("did you mean 'vicreg'?");
+    declare ``metavar=_braces(options)`` to keep argparse's ``{a,b,c}`` in the usage.
+    """
+    options = tuple(options)
+
+    def parse(text):
+        if text in options:
+            return text
+        from ._validation import suggest
+
+        match = suggest(text, options)
+        hint = "" if match is None else f"; did you mean {match!r}?"
+        raise argparse.ArgumentTypeError(f"invalid choice: {text!r} (choose from "
+                                         f"{', '.join(map(repr, options))}){hint}")
+
+    parse.__name__ = "choice"
+    return parse
+
+
+def _braces(options):
+    return "{" + ",".join(options) + "}"
 
 
 def _real(low, *, inclusive):
@@ -81,18 +125,22 @@ def _add_report_arguments(parser):
     data.add_argument("--data", metavar="FILE",
                       help="features: .npy (2-D array, one row per sample) or .csv (one row per "
                            "sample, optional header); with no --labels, a .csv whose header names "
-                           "one column 'label' (the other columns are the features); at least 2 "
-                           f"classes of at least {MIN_SAMPLES_PER_CLASS} samples each")
+                           "one label column 'label', 'labels', 'target', 'y' or 'class' (any "
+                           "case; the other columns are the features); at least 2 classes of at "
+                           f"least {MIN_SAMPLES_PER_CLASS} samples each. With --labels, a .csv "
+                           "column named like a label column is refused: remove it from the "
+                           "features")
     data.add_argument("--labels", metavar="FILE",
                       help="class labels of the --data rows: .npy (1-D array) or .csv/.txt (one "
-                           "label per line, optionally after a header line 'label')")
+                           "label per line, optionally after a header line such as 'label' or "
+                           "'target')")
     data.add_argument("--n-images", metavar="M", type=_integer(0),
                       help="samples of the method table, a class-stratified subsample (default: "
                            f"all 1797 digits; with --data all rows up to {USER_DATA_MAX_SAMPLES}; "
                            "--quick: 300; 0 = all)")
     parser.add_argument("--no-claims", action="store_true",
                         help="skip the paper's claims (about 30 s of the default run)")
-    parser.add_argument("--methods", metavar="METHOD", nargs="+", choices=METHODS,
+    parser.add_argument("--methods", metavar="METHOD", nargs="+", type=_choice(METHODS),
                         default=list(METHODS),
                         help=f"methods to run, among {', '.join(METHODS)} (default: all); the "
                              "SimCLR-vs-MDS section runs with simclr")
@@ -114,7 +162,8 @@ def _add_report_arguments(parser):
     parser.add_argument("--seed", metavar="S", type=_integer(0), default=0,
                         help="seed of the split, the subsamples, the views, the swiss roll and the "
                              "certificates (default: %(default)s)")
-    parser.add_argument("--relation", choices=RELATIONS, default="views+knn",
+    parser.add_argument("--relation", type=_choice(RELATIONS), metavar=_braces(RELATIONS),
+                        default="views+knn",
                         help="relation graph: 'views' = augmentation pairs only (degenerate for the "
                              "non-parametric regime: every pair-indicator direction has eigenvalue 0), "
                              "'views+knn' = pairs plus a symmetrised kNN graph among the views "
@@ -134,7 +183,8 @@ def _add_report_arguments(parser):
     parser.add_argument("--mds-samples", metavar="M", type=_integer(100),
                         help="points of the swiss roll of the SimCLR-vs-MDS section (default: 300; "
                              "--quick: 150)")
-    parser.add_argument("--probe", choices=("logistic", "ridge"), default="logistic",
+    parser.add_argument("--probe", type=_choice(("logistic", "ridge")), metavar="{logistic,ridge}",
+                        default="logistic",
                         help="classifier of the linear probe (default: %(default)s)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     parser.set_defaults(report_parser=parser)
@@ -295,7 +345,8 @@ def _add_solve_arguments(parser):
         return f"{value:g}" if isinstance(value, float) else str(value)
 
     io_group = parser.add_argument_group("input and output")
-    io_group.add_argument("--method", required=True, choices=sorted(REGISTRY),
+    io_group.add_argument("--method", required=True, type=_choice(sorted(REGISTRY)),
+                          metavar=_braces(sorted(REGISTRY)),
                           help="the SSL method whose optimum is computed")
     io_group.add_argument("--graph", metavar="FILE", required=True,
                           help="relation graph G of the N samples: .npz (scipy.sparse.save_npz), "
@@ -307,7 +358,7 @@ def _add_solve_arguments(parser):
                                "optional header line); required by the linear and kernel regimes")
     io_group.add_argument("--n-components", metavar="K", type=_integer(1), required=True,
                           help="dimension K of the representation")
-    io_group.add_argument("--regime", choices=REGIMES,
+    io_group.add_argument("--regime", type=_choice(REGIMES), metavar=_braces(REGIMES),
                           help="nonparametric: any Z (needs only the graph); linear: Z = XW + b; "
                                "kernel: Z = K_X A + b (default: nonparametric without --X, linear "
                                "with it)")
@@ -348,7 +399,7 @@ def _add_solve_arguments(parser):
                        help="barlow_twins: centre the columns inside the loss (default: not centred)")
 
     kernel = parser.add_argument_group("kernel options", "--regime kernel only")
-    kernel.add_argument("--kernel", choices=Kernel.NAMES,
+    kernel.add_argument("--kernel", type=_choice(Kernel.NAMES), metavar=_braces(Kernel.NAMES),
                         help="kernel k(x, y) (default: rbf)")
     kernel.add_argument("--bandwidth", metavar="SIGMA", type=_real(0, inclusive=False),
                         help="rbf: exp(-|x - y|^2 / (2 SIGMA^2)) (default: the median distance "
@@ -357,6 +408,20 @@ def _add_solve_arguments(parser):
                         help="polynomial: (x.y + coef0)^P (default: 3)")
     kernel.add_argument("--coef0", metavar="C", type=_finite_float,
                         help="polynomial: the constant C (default: 1)")
+    checks = parser.add_argument_group("certificate and progress")
+    checks.add_argument("--certify", metavar="R", nargs="?", const=4, type=_integer(1),
+                        help="also certify the result: minimise the exact loss from R random starts "
+                             "(default R: 4) with L-BFGS-B (spectral_ssl.certify.certify; it solves "
+                             "once more). A failed certificate (a start found a lower loss) prints "
+                             f"'CERTIFICATE FAILED: ...' first on stderr and exits with code "
+                             f"{EXIT_CERTIFICATE_FAILED}; Z is still written")
+    loudness = checks.add_mutually_exclusive_group()
+    loudness.add_argument("--verbose", dest="verbose", action="store_const", const=True,
+                          default=None, help="progress on stderr (SimCLR's starts, the "
+                                             "certificate) even when stderr is not a terminal")
+    loudness.add_argument("--quiet", dest="verbose", action="store_const", const=False,
+                          help="no progress (default: progress only when stderr is a terminal and "
+                               "SPECTRAL_SSL_PROGRESS is not 0)")
     parser.set_defaults(solve_parser=parser)
 
 
@@ -441,27 +506,93 @@ def _run_solve(args):
     G = load_graph(args.graph, argument="--graph", n_samples=None if X is None else X.shape[0])
     hyper = {dest: getattr(args, dest) for dest in (*_SOLVE_HYPER, *_SOLVE_KERNEL)
              if getattr(args, dest) is not None}
-    try:
-        rep = solve(method, G, args.n_components, X=X, regime=regime, **hyper)
-    except ValueError as error:
-        if str(error).startswith("n_components"):  # name the option the user typed
-            raise ValueError(f"--n-components: {error}") from None
-        raise
+    # The package's warnings (a collapse, a numerical solve that did not converge) are shown
+    # once each as one line on stderr, not as Python's warning display with a source line.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            rep = solve(method, G, args.n_components, X=X, regime=regime, verbose=args.verbose, **hyper)
+        except ValueError as error:
+            if str(error).startswith("n_components"):  # name the option the user typed
+                raise ValueError(f"--n-components: {error}") from None
+            raise
+        _save_solve_outputs(args, rep, regime)
+        cert = None
+        if args.certify is not None:
+            cert = _certify_solution(args, G, X, regime, hyper)
 
-    _save_solve_outputs(args, rep, regime)
-
+    if cert is not None and not cert.passed:
+        print(_certificate_failure(cert), file=sys.stderr)
+    _show_warnings(caught)
     if args.json:
-        print(json.dumps({**rep.summary(), "out": args.out, "params": args.params}))
-        return 0
+        summary = {**rep.summary(), "out": args.out, "params": args.params}
+        if cert is not None:
+            summary["certificate"] = {key: _plain(getattr(cert, key)) for key in _CERTIFICATE_KEYS}
+        print(json.dumps(summary))
+    else:
+        _print_solve_summary(args, rep, method, regime, cert)
+    return EXIT_CERTIFICATE_FAILED if cert is not None and not cert.passed else 0
+
+
+#: The certificate's fields in ``solve --certify --json`` output.
+_CERTIFICATE_KEYS = ("passed", "closed_form_loss", "best_numerical_loss", "gap", "relative_gap",
+                     "gradient_norm", "restarts", "rtol")
+
+
+def _plain(value):
+    return value if isinstance(value, (bool, int, str)) else float(value)
+
+
+def _certify_solution(args, G, X, regime, hyper):
+    """The certificate of ``solve``'s result: random-restart L-BFGS-B on the exact loss."""
+    from ._progress import status
+    from .certify import certify
+
+    with status(f"certifying {args.method} ({regime}) with {args.certify} random starts",
+                verbose=args.verbose):
+        return certify(args.method, G, args.n_components, X=X, regime=regime,
+                       restarts=args.certify, solve_options={"verbose": False}, **hyper)
+
+
+def _certificate_failure(cert):
+    return (f"CERTIFICATE FAILED: {cert.method} ({cert.regime}): a random start reached the loss "
+            f"{cert.best_numerical_loss:.10g}, below the returned solution's {cert.closed_form_loss:.10g} "
+            f"by {cert.gap:.3g} (relative {cert.relative_gap:.3g}, tolerance {cert.rtol:.1e}); "
+            f"the saved Z is not the optimum of its loss"
+            + (" although it claims to be exact." if cert.exact else " (a numerical solution)."))
+
+
+def _show_warnings(caught):
+    """Each distinct warning once: the package's as one line, any other as Python shows it."""
+    from .exceptions import CertificateWarning, CollapseWarning, ConvergenceWarning
+
+    ours = (CollapseWarning, ConvergenceWarning, CertificateWarning)
+    seen = set()
+    for record in caught:
+        key = (record.category, str(record.message))
+        if key in seen:
+            continue
+        seen.add(key)
+        if issubclass(record.category, ours):
+            print(f"{PROG} solve: warning: {record.category.__name__}: {record.message}",
+                  file=sys.stderr)
+        else:
+            warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
+
+
+def _print_solve_summary(args, rep, method, regime, cert):
     N, K = rep.Z.shape
     print(f"{method}, {regime} regime: {N} samples, {K} components; equivalent: {rep.equivalent}")
     print(f"loss {rep.loss:.10g}, rank {rep.rank}, "
           + ("exact (closed-form global optimum)" if rep.exact else "numerical optimum (exact=False)"))
     print("eigenvalues: " + _short_list(rep.eigenvalues))
     print("scales:      " + _short_list(rep.scales))
+    if cert is not None:
+        verdict = "passed" if cert.passed else "FAILED"
+        print(f"certificate: {verdict}: best of {cert.restarts} random starts "
+              f"{cert.best_numerical_loss:.10g}, gap {cert.gap:.3g} (relative {cert.relative_gap:.3g})")
     print(f"Z ({N} x {K}) written to {args.out}"
           + ("" if args.params is None else f"; parameters written to {args.params}"))
-    return 0
 
 
 def _short_list(values, limit=8):
@@ -507,7 +638,10 @@ COMMANDS = {
         "optimum of one SSL method with spectral_ssl.solve (closed form where one exists, exact; "
         "numerical otherwise, exact=False), save the N x K representation Z with numpy.save and "
         "print its loss, rank, spectrum and classical equivalent (one JSON object with --json). "
-        "Exit code 1 if the input is refused or the output cannot be written.",
+        "A collapse (rank below K) or a numerical solve that did not converge is one warning line "
+        "on stderr. With --certify, the result is also certified against random-restart L-BFGS-B. "
+        "Exit code 1 if the input is refused or the output cannot be written; "
+        f"{EXIT_CERTIFICATE_FAILED} if the certificate fails (Z is written).",
         _add_solve_arguments,
         _run_solve,
     ),
@@ -528,7 +662,8 @@ def build_parser(commands=None):
                     "(VICReg, SimCLR, Barlow Twins, spectral contrastive) as spectral embedding "
                     "methods, certified against numerical minimisation.",
         epilog=f"Run '{PROG} COMMAND --help' for the options of a command. "
-               "Exit codes: 0 success, 1 failure, 2 usage error.",
+               "Exit codes: 0 success, 1 failure, 2 usage error. 'solve --certify' exits "
+               f"{EXIT_CERTIFICATE_FAILED} when the certificate fails.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--debug", action="store_true",
@@ -545,6 +680,14 @@ def main(argv=None):
     """Entry point of the ``spectral-ssl`` console script; returns the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser([word for word in argv if word in COMMANDS][:1])
+    words = [word for word in argv if not word.startswith("-")]
+    if words and words[0] not in COMMANDS:  # argparse would refuse it: add the closest command
+        from ._validation import suggest
+
+        match = suggest(words[0], COMMANDS)
+        if match is not None:
+            parser.error(f"argument COMMAND: invalid choice: {words[0]!r} (choose from "
+                         f"{', '.join(map(repr, COMMANDS))}); did you mean {match!r}?")
     args = parser.parse_args(argv)  # usage errors exit with code 2 here
     if args.command is None:
         parser.print_usage(sys.stderr)
