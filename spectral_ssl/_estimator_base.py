@@ -16,6 +16,7 @@ import warnings
 
 from . import graphs, linalg
 from ._progress import status
+from ._surfacing import certificate_failure, collapse_message
 from ._validation import check_graph, check_integer, check_option
 from .exceptions import CertificateWarning, CollapseWarning, ConvergenceWarning
 from .methods import REGIMES
@@ -112,11 +113,6 @@ class SSLEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
     # ------------------------------------------------------------------ fit
 
-    def _collapse_hint(self):
-        """Why directions collapse and how to keep them, for the collapse warning."""
-        return ("more directions would not lower this loss on this relation graph. Ask for "
-                "fewer components, or change the relation or the hyper-parameters.")
-
     def _set_extra_attributes(self, rep):
         """Attributes of one method only (SimCLR's ``n_iter_``); none by default."""
 
@@ -206,17 +202,11 @@ class SSLEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         name = type(self).__name__
         if self.collapsed_ and not any(issubclass(r.category, CollapseWarning) for r in caught):
             # Not every solver warns itself yet: a collapse is never silent here.
-            warnings.warn(
-                f"{name}: the optimum keeps {self.rank_} of the {self.embedding_.shape[1]} "
-                f"directions asked for (rank_ = {self.rank_}); {self._collapse_hint()} The "
-                f"result is still the optimum of its loss.", CollapseWarning, stacklevel=4)
+            warnings.warn(collapse_message(self.representation_, self.embedding_.shape[1], who=name),
+                          CollapseWarning, stacklevel=4)
         if cert is not None and not cert.passed:
-            warnings.warn(
-                f"CERTIFICATE FAILED: {name}: a random start reached the loss "
-                f"{cert.best_numerical_loss:.10g}, below the fitted solution's "
-                f"{cert.closed_form_loss:.10g} by {cert.gap:.3g} (relative {cert.relative_gap:.3g}, "
-                f"tolerance {cert.rtol:.1e}): embedding_ is not the optimum of its loss. See "
-                f"certificate_.", CertificateWarning, stacklevel=4)
+            warnings.warn(certificate_failure(cert, who=name, what="embedding_")
+                          + " See certificate_.", CertificateWarning, stacklevel=4)
         seen = set()
         for record in caught:
             key = (record.category, str(record.message))

@@ -471,6 +471,8 @@ def _save_solve_outputs(args, rep, regime):
 def _run_solve(args):
     import json
 
+    from ._surfacing import certificate_failure, collapse_message
+    from .exceptions import CollapseWarning
     from .io import load_features, load_graph
     from .methods import solve
 
@@ -522,7 +524,13 @@ def _run_solve(args):
             cert = _certify_solution(args, G, X, regime, hyper)
 
     if cert is not None and not cert.passed:
-        print(_certificate_failure(cert), file=sys.stderr)
+        print(certificate_failure(cert, who=f"{method} ({regime})", what="the saved Z"),
+              file=sys.stderr)
+    if rep.rank < args.n_components and not any(issubclass(r.category, CollapseWarning)
+                                                for r in caught):
+        # Not every solver warns itself yet: a collapse is never silent.
+        print(f"{PROG} solve: warning: CollapseWarning: "
+              + collapse_message(rep, args.n_components, who=f"{method} ({regime})"), file=sys.stderr)
     _show_warnings(caught)
     if args.json:
         summary = {**rep.summary(), "out": args.out, "params": args.params}
@@ -552,14 +560,6 @@ def _certify_solution(args, G, X, regime, hyper):
                 verbose=args.verbose):
         return certify(args.method, G, args.n_components, X=X, regime=regime,
                        restarts=args.certify, solve_options={"verbose": False}, **hyper)
-
-
-def _certificate_failure(cert):
-    return (f"CERTIFICATE FAILED: {cert.method} ({cert.regime}): a random start reached the loss "
-            f"{cert.best_numerical_loss:.10g}, below the returned solution's {cert.closed_form_loss:.10g} "
-            f"by {cert.gap:.3g} (relative {cert.relative_gap:.3g}, tolerance {cert.rtol:.1e}); "
-            f"the saved Z is not the optimum of its loss"
-            + (" although it claims to be exact." if cert.exact else " (a numerical solution)."))
 
 
 def _show_warnings(caught):

@@ -147,17 +147,6 @@ class VICReg(SSLEstimator):
         self.certify = certify
         self.verbose = verbose
 
-    def _collapse_hint(self):
-        K, rank = self.embedding_.shape[1], self.rank_
-        lam = float(self.eigenvalues_[rank]) if rank < len(self.eigenvalues_) else float("nan")
-        keep = (f" Lower invariance below variance / eigenvalues_[{rank}] = "
-                f"{self.variance / lam:.3g} to keep direction {rank + 1}." if lam > 0 else "")
-        return (f"with covariance >= variance, direction k survives only while invariance * "
-                f"eigenvalues_[k] < variance (here invariance = {self.invariance:g}, variance = "
-                f"{self.variance:g}, eigenvalues_[{rank}] = {lam:.3g}; the eigenvalues grow with the "
-                f"degree of the graph).{keep}"
-                + (f" Or ask for n_components <= {rank} (of {K})." if rank else ""))
-
     def _method_kwargs(self, regime):
         return {"variance": self.variance, "covariance": self.covariance,
                 "invariance": self.invariance, "variance_kind": self.variance_kind,

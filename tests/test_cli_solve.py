@@ -435,3 +435,16 @@ def test_verbose_shows_progress_on_stderr_and_quiet_shows_none(files, capsys, mo
     assert code == 0 and "L-BFGS-B" not in err
     code, _, err = run(argv, capsys)  # stderr captured, not a terminal: no progress by default
     assert code == 0 and "L-BFGS-B" not in err
+
+
+def test_default_vicreg_collapse_on_a_knn_graph_is_one_warning_line(files, capsys):
+    # #13 item 5: the default weights (25, 1, 25) on a kNN graph keep few of the 8 directions.
+    code, out, err = run(["--method", "vicreg", "--graph", files / "G.npz", "--n-components", 8,
+                          "--out", files / "Z.npy"], capsys)
+    rank = int(re.search(r"rank (\d+)", out).group(1))
+    assert code == 0 and rank < 8
+    lines = err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("spectral-ssl solve: warning: CollapseWarning: ")
+    assert f"keeps {rank} of the 8 directions asked for" in lines[0]
+    assert "invariance" in lines[0] and "Traceback" not in err
