@@ -20,90 +20,18 @@ import sys
 import warnings
 
 from . import __version__
+from ._cli_types import braces as _braces
+from ._cli_types import choice as _choice
+from ._cli_types import finite_float as _finite_float
+from ._cli_types import integer as _integer
+from ._cli_types import real as _real
+from ._solve_output import CERTIFICATE_KEYS, certify_solution, check_outputs, plain, print_summary, \
+    save_outputs, show_warnings
 
 PROG = "spectral-ssl"
 
 #: Exit code of ``solve --certify`` when the certificate fails (Z is still written).
 EXIT_CERTIFICATE_FAILED = 3
-
-
-# --------------------------------------------------------------------------- argument types
-
-
-def _integer(low):
-    def parse(text):
-        # A whole number written as a float ("5.0", "1e3") is the count it equals, as in
-        # the Python API (_validation.check_integer); "5.5" is refused.
-        try:
-            value = int(text)
-        except ValueError:
-            try:
-                number = float(text)
-            except ValueError:
-                number = float("nan")
-            if not number.is_integer():
-                raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {text!r}") from None
-            value = int(number)
-        if value < low:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {text!r}")
-        return value
-
-    parse.__name__ = f"integer >= {low}"
-    return parse
-
-
-def _choice(options):
-    """An argparse type accepting one of ``options``; a near miss is answered with the closest.
-
-    Used instead of ``choices=`` so that the error can suggest ("did you mean 'vicreg'?");
-    declare ``metavar=_braces(options)`` to keep argparse's ``{a,b,c}`` in the usage.
-    """
-    options = tuple(options)
-
-    def parse(text):
-        if text in options:
-            return text
-        from ._validation import suggest
-
-        match = suggest(text, options)
-        hint = "" if match is None else f"; did you mean {match!r}?"
-        raise argparse.ArgumentTypeError(f"invalid choice: {text!r} (choose from "
-                                         f"{', '.join(map(repr, options))}){hint}")
-
-    parse.__name__ = "choice"
-    return parse
-
-
-def _braces(options):
-    return "{" + ",".join(options) + "}"
-
-
-def _real(low, *, inclusive):
-    bound = f"{'>=' if inclusive else '>'} {low:g}"
-
-    def parse(text):
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a number {bound}, got {text!r}") from None
-        if not (value >= low if inclusive else value > low) or value == float("inf"):
-            raise argparse.ArgumentTypeError(f"must be a finite number {bound}, got {text!r}")
-        return value
-
-    parse.__name__ = f"number {bound}"
-    return parse
-
-
-def _finite_float(text):
-    import math
-
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
-    return value
 
 
 # --------------------------------------------------------------------------- report
@@ -425,49 +353,6 @@ def _add_solve_arguments(parser):
     parser.set_defaults(solve_parser=parser)
 
 
-def _check_solve_outputs(args):
-    """Refuse --out and --params before anything is read or computed (see ``_files``)."""
-    from ._files import check_output_file
-
-    inputs = (("--graph", args.graph), ("--X", args.X))
-    check_output_file(args.out, option="--out", suffix=".npy", force=args.force, inputs=inputs,
-                      others=(("--params", args.params),))
-    if args.params is not None:
-        check_output_file(args.params, option="--params", suffix=".npz", force=args.force,
-                          inputs=inputs)
-
-
-def _save_solve_outputs(args, rep, regime):
-    """Write Z and the parameters all or nothing: both are moved into place only once written."""
-    import numpy as np
-
-    from ._files import staged_outputs
-
-    paths = [args.out] + ([] if args.params is None else [args.params])
-    option = "--out"
-    try:
-        with staged_outputs(paths, force=args.force) as handles:
-            np.save(handles[0], rep.Z)
-            if args.params is not None:
-                option = "--params"
-                if regime == "linear":
-                    np.savez(handles[1], W=rep.W, bias=rep.bias)
-                else:
-                    k = rep.kernel
-                    np.savez(handles[1], A=rep.A, bias=rep.bias, X_fit=rep.X_fit,
-                             kernel=np.array(k.name), bandwidth=k.bandwidth, degree=k.degree,
-                             coef0=k.coef0)
-            option = "--out"
-    except FileExistsError as error:
-        which, path = ("--params", args.params) if error.filename2 == args.params else ("--out", args.out)
-        raise OSError(f"{which}: {path!r} was created by someone else while this command ran; "
-                      f"nothing was written. Run again, with --force to replace it.") from None
-    except OSError as error:
-        path = args.out if option == "--out" else args.params
-        raise OSError(f"{option}: cannot write {path!r} ({error.strerror or error}); check the "
-                      f"folder's permissions and free space.") from None
-
-
 def _run_solve(args):
     import json
 
@@ -502,7 +387,7 @@ def _run_solve(args):
     if args.X is not None and regime == "nonparametric":
         raise ValueError("--X is given but --regime nonparametric does not use it; drop --X, or "
                          "use --regime linear or kernel.")
-    _check_solve_outputs(args)
+    check_outputs(args)
 
     X = None if args.X is None else load_features(args.X, argument="--X")
     G = load_graph(args.graph, argument="--graph", n_samples=None if X is None else X.shape[0])
@@ -518,10 +403,10 @@ def _run_solve(args):
             if str(error).startswith("n_components"):  # name the option the user typed
                 raise ValueError(f"--n-components: {error}") from None
             raise
-        _save_solve_outputs(args, rep, regime)
+        save_outputs(args, rep, regime)
         cert = None
         if args.certify is not None:
-            cert = _certify_solution(args, G, X, regime, hyper)
+            cert = certify_solution(args, G, X, regime, hyper)
 
     if cert is not None and not cert.passed:
         print(certificate_failure(cert, who=f"{method} ({regime})", what="the saved Z"),
@@ -531,73 +416,15 @@ def _run_solve(args):
         # Not every solver warns itself yet: a collapse is never silent.
         print(f"{PROG} solve: warning: CollapseWarning: "
               + collapse_message(rep, args.n_components, who=f"{method} ({regime})"), file=sys.stderr)
-    _show_warnings(caught)
+    show_warnings(caught, prefix=f"{PROG} solve")
     if args.json:
         summary = {**rep.summary(), "out": args.out, "params": args.params}
         if cert is not None:
-            summary["certificate"] = {key: _plain(getattr(cert, key)) for key in _CERTIFICATE_KEYS}
+            summary["certificate"] = {key: plain(getattr(cert, key)) for key in CERTIFICATE_KEYS}
         print(json.dumps(summary))
     else:
-        _print_solve_summary(args, rep, method, regime, cert)
+        print_summary(args, rep, method, regime, cert)
     return EXIT_CERTIFICATE_FAILED if cert is not None and not cert.passed else 0
-
-
-#: The certificate's fields in ``solve --certify --json`` output.
-_CERTIFICATE_KEYS = ("passed", "closed_form_loss", "best_numerical_loss", "gap", "relative_gap",
-                     "gradient_norm", "restarts", "rtol")
-
-
-def _plain(value):
-    return value if isinstance(value, (bool, int, str)) else float(value)
-
-
-def _certify_solution(args, G, X, regime, hyper):
-    """The certificate of ``solve``'s result: random-restart L-BFGS-B on the exact loss."""
-    from ._progress import status
-    from .certify import certify
-
-    with status(f"certifying {args.method} ({regime}) with {args.certify} random starts",
-                verbose=args.verbose):
-        return certify(args.method, G, args.n_components, X=X, regime=regime,
-                       restarts=args.certify, solve_options={"verbose": False}, **hyper)
-
-
-def _show_warnings(caught):
-    """Each distinct warning once: the package's as one line, any other as Python shows it."""
-    from .exceptions import CertificateWarning, CollapseWarning, ConvergenceWarning
-
-    ours = (CollapseWarning, ConvergenceWarning, CertificateWarning)
-    seen = set()
-    for record in caught:
-        key = (record.category, str(record.message))
-        if key in seen:
-            continue
-        seen.add(key)
-        if issubclass(record.category, ours):
-            print(f"{PROG} solve: warning: {record.category.__name__}: {record.message}",
-                  file=sys.stderr)
-        else:
-            warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
-
-
-def _print_solve_summary(args, rep, method, regime, cert):
-    N, K = rep.Z.shape
-    print(f"{method}, {regime} regime: {N} samples, {K} components; equivalent: {rep.equivalent}")
-    print(f"loss {rep.loss:.10g}, rank {rep.rank}, "
-          + ("exact (closed-form global optimum)" if rep.exact else "numerical optimum (exact=False)"))
-    print("eigenvalues: " + _short_list(rep.eigenvalues))
-    print("scales:      " + _short_list(rep.scales))
-    if cert is not None:
-        verdict = "passed" if cert.passed else "FAILED"
-        print(f"certificate: {verdict}: best of {cert.restarts} random starts "
-              f"{cert.best_numerical_loss:.10g}, gap {cert.gap:.3g} (relative {cert.relative_gap:.3g})")
-    print(f"Z ({N} x {K}) written to {args.out}"
-          + ("" if args.params is None else f"; parameters written to {args.params}"))
-
-
-def _short_list(values, limit=8):
-    shown = " ".join(f"{float(v):.6g}" for v in values[:limit])
-    return shown + (f" ... ({len(values)} in all)" if len(values) > limit else "")
 
 
 # --------------------------------------------------------------------------- parser and entry point
