@@ -93,3 +93,12 @@ def test_solve_refuses_a_fractional_count_with_its_name():
         solve("vicreg", G4, 2.5)
     with pytest.raises(TypeError, match=r"^restarts must be an integer, got 1\.5"):
         solve("simclr", G4, 2, restarts=1.5)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import spectral_ssl._validation as validation
+
+    result = doctest.testmod(validation)
+    assert result.attempted >= 5 and result.failed == 0

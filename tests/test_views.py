@@ -85,3 +85,16 @@ def test_features_give_the_optimal_encoder_of_the_two_views():
 def test_bad_views_are_refused_with_the_argument_and_the_fix(views, kind, message):
     with pytest.raises(kind, match=message):
         from_views(*views)
+
+
+def test_the_docstring_recipe_runs():
+    # The two-view recipe of the module's docstring is documentation users copy: it must stay true.
+    import doctest
+    import warnings
+
+    import spectral_ssl.views as views
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the example is chosen not to collapse
+        result = doctest.testmod(views, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 10 and result.failed == 0
