@@ -34,6 +34,15 @@ input with scikit-learn's ``validate_data`` (so they record
 every other check to the functional core, whose errors name the argument
 and the fix.
 
+Nothing goes wrong silently: an optimum that keeps fewer directions than
+``n_components`` sets ``collapsed_`` and re-emits the solver's
+:class:`~spectral_ssl.exceptions.CollapseWarning` with the estimator's name;
+``certify=True`` (or a number of random starts) keeps
+:func:`spectral_ssl.certify.certify`'s result in ``certificate_`` and warns
+"CERTIFICATE FAILED" (:class:`~spectral_ssl.exceptions.CertificateWarning`)
+when a random start beats the fit; ``verbose=True`` shows progress on
+standard error (SimCLR's starts; by default only when it is a terminal).
+
 Examples
 --------
 >>> import numpy as np
