@@ -16,8 +16,8 @@ __version__ = "0.1.0"
 # Submodules and the estimators load on first use (PEP 562), so that `import spectral_ssl`
 # and `spectral-ssl --version` do not pay for SciPy's optimisers or scikit-learn.
 _SUBMODULES = ("graphs", "linalg", "losses", "reference", "methods", "certify", "spectral", "memory",
-               "experiments", "plotting", "estimators", "io")
-_LAZY = {"solve": ("methods", "solve"),
+               "experiments", "plotting", "estimators", "io", "views")
+_LAZY = {"solve": ("methods", "solve"), "from_views": ("views", "from_views"),
          **{name: ("estimators", name) for name in ("VICReg", "SimCLR", "BarlowTwins",
                                                     "SpectralContrastive")}}
 
@@ -35,6 +35,6 @@ def __dir__():
     return sorted({*globals(), *_SUBMODULES, *_LAZY})
 
 
-__all__ = ["graphs", "linalg", "losses", "reference", "solve", "__version__", "CollapseWarning",
+__all__ = ["graphs", "linalg", "losses", "reference", "solve", "from_views", "__version__", "CollapseWarning",
            "ConvergenceWarning", "CertificateWarning", "VICReg", "SimCLR", "BarlowTwins",
            "SpectralContrastive"]

@@ -22,7 +22,7 @@ import os
 import sys
 import time
 
-__all__ = ["progress", "status", "is_enabled"]
+__all__ = ["progress", "counter", "status", "is_enabled"]
 
 #: Environment variable that turns automatic progress off (``0``) or on (``1``).
 PROGRESS_ENV = "SPECTRAL_SSL_PROGRESS"
@@ -117,9 +117,50 @@ def progress(iterable, *, desc, total=None, verbose=None):
     return tqdm(iterable, total=total, desc=desc, file=sys.stderr, leave=False)
 
 
+class _Silent:
+    """The counter of :func:`counter` when progress is off: does nothing."""
+
+    def update(self, n=1):
+        pass
+
+    def close(self):
+        pass
+
+
+def counter(*, desc, total, verbose=None):
+    """A progress counter advanced by hand, for steps that are not the items of a loop.
+
+    Parameters
+    ----------
+    desc : str
+        What is counted ("SimCLR (linear): L-BFGS-B starts").
+    total : int
+        The number of steps.
+    verbose : bool or None
+        See :func:`is_enabled`.
+
+    Returns
+    -------
+    object
+        With ``update(n=1)`` (``n`` more steps done) and ``close()``; a silent one when
+        progress is off.
+
+    Examples
+    --------
+    >>> steps = counter(desc="starts", total=2, verbose=False)
+    >>> steps.update(); steps.close()
+    """
+    if not is_enabled(verbose):
+        return _Silent()
+    tqdm = _tqdm()
+    if tqdm is None:
+        return _Lines((), total, desc)
+    return tqdm(total=total, desc=desc, file=sys.stderr, leave=False)
+
+
 @contextlib.contextmanager
 def status(desc, *, verbose=None):
-    """Announce one long step and, when it ends, how long it took.
+    """Announce one long step and, when it ends, how long it took (or that it failed).
 
     Parameters
     ----------
@@ -140,5 +181,7 @@ def status(desc, *, verbose=None):
     print(f"{desc} ...", file=sys.stderr, flush=True)
     try:
         yield
-    finally:
-        print(f"{desc}: done in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
+    except BaseException:  # the caller reports the error itself: only say the step did not finish
+        print(f"{desc}: stopped after {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
+        raise
+    print(f"{desc}: done in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)

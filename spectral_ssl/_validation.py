@@ -5,6 +5,7 @@ Every check raises a ``TypeError`` (wrong kind of object) or a ``ValueError``
 it. Nothing here densifies a sparse matrix, truncates, or silently repairs input.
 """
 
+import difflib
 import numbers
 
 import numpy as np
@@ -151,11 +152,67 @@ def check_scalar(value, *, name, low=0.0, low_inclusive=True, high=np.inf):
     return value
 
 
+def suggest(value, options):
+    """The option closest to ``value`` (case-insensitive), or None when none is close.
+
+    Used by :func:`check_option` and the command line to answer a mistyped name
+    ("VICReg", "simclr ", "barlow-twins") with the name that was probably meant.
+
+    Examples
+    --------
+    >>> suggest("VICReg", ["vicreg", "simclr"])
+    'vicreg'
+    >>> suggest("barlow-twins", ["barlow_twins", "simclr"])
+    'barlow_twins'
+    >>> suggest("byol", ["barlow_twins", "simclr"]) is None
+    True
+    """
+    if not isinstance(value, str):
+        return None
+    names = [option for option in options if isinstance(option, str)]
+    folded = {name.lower(): name for name in names}
+    key = value.strip().lower()
+    if key in folded:  # differs only by case or surrounding spaces
+        return folded[key]
+    # '-' and ' ' for '_' is the commonest slip ("barlow-twins", "spectral contrastive").
+    normalised = {name.lower().replace("-", "_").replace(" ", "_"): name for name in names}
+    key = key.replace("-", "_").replace(" ", "_")
+    if key in normalised:
+        return normalised[key]
+    close = difflib.get_close_matches(key, list(normalised), n=1, cutoff=0.6)
+    return normalised[close[0]] if close else None
+
+
+def did_you_mean(value, options):
+    """`` Did you mean 'x'?`` (with the leading space) for a close option, else ``""``."""
+    match = suggest(value, options)
+    return "" if match is None else f" Did you mean {match!r}?"
+
+
 def check_option(value, *, name, options):
-    """Validate that ``value`` is one of ``options``."""
-    if value not in options:
+    """Validate that ``value`` is one of ``options``; a near miss is answered with the closest.
+
+    Raises
+    ------
+    ValueError
+        Naming the argument, the valid options and, when one is close (case-insensitive,
+        ``-`` or a space for ``_``, or a small typo), "Did you mean 'x'?".
+
+    Examples
+    --------
+    >>> check_option("VICReg", name="method", options=("vicreg", "simclr"))
+    Traceback (most recent call last):
+    ...
+    ValueError: method must be one of 'vicreg', 'simclr'; got 'VICReg'. Did you mean 'vicreg'?
+    """
+    try:
+        known = value in options
+    except TypeError:  # an unhashable value looked up in a set or dict
+        known = False
+    if not known:
         choices = ", ".join(repr(o) for o in options)
-        raise ValueError(f"{name} must be one of {choices}; got {value!r}.")
+        raise ValueError(f"{name} must be one of {choices}; got {value!r}."
+                         + did_you_mean(value, options))
     return value
 
 

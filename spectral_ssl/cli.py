@@ -6,60 +6,32 @@ lists them, so a new subcommand is one entry there plus those two functions.
 
 Exit codes: 0 success; 2 usage error (bad or missing arguments, from argparse);
 1 failure (invalid input the computation refused, a file that cannot be
-written, a certificate that failed); 130 interrupted.
+written, a certificate that failed in ``report`` or ``verify``);
+3 (:data:`EXIT_CERTIFICATE_FAILED`) ``solve --certify``: the representation was
+written but its certificate failed (a random restart found a lower loss);
+130 interrupted.
+
+A mistyped choice (``--method VICReg``, ``--regime Linear``, a command
+``slove``) is answered with the closest valid one ("did you mean 'vicreg'?").
 """
 
 import argparse
 import sys
+import warnings
 
 from . import __version__
+from ._cli_types import braces as _braces
+from ._cli_types import choice as _choice
+from ._cli_types import finite_float as _finite_float
+from ._cli_types import integer as _integer
+from ._cli_types import real as _real
+from ._solve_output import CERTIFICATE_KEYS, certify_solution, check_outputs, plain, print_summary, \
+    save_outputs, show_warnings
 
 PROG = "spectral-ssl"
 
-
-# --------------------------------------------------------------------------- argument types
-
-
-def _integer(low):
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {text!r}")
-        return value
-
-    parse.__name__ = f"integer >= {low}"
-    return parse
-
-
-def _real(low, *, inclusive):
-    bound = f"{'>=' if inclusive else '>'} {low:g}"
-
-    def parse(text):
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a number {bound}, got {text!r}") from None
-        if not (value >= low if inclusive else value > low) or value == float("inf"):
-            raise argparse.ArgumentTypeError(f"must be a finite number {bound}, got {text!r}")
-        return value
-
-    parse.__name__ = f"number {bound}"
-    return parse
-
-
-def _finite_float(text):
-    import math
-
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
-    return value
+#: Exit code of ``solve --certify`` when the certificate fails (Z is still written).
+EXIT_CERTIFICATE_FAILED = 3
 
 
 # --------------------------------------------------------------------------- report
@@ -81,18 +53,22 @@ def _add_report_arguments(parser):
     data.add_argument("--data", metavar="FILE",
                       help="features: .npy (2-D array, one row per sample) or .csv (one row per "
                            "sample, optional header); with no --labels, a .csv whose header names "
-                           "one column 'label' (the other columns are the features); at least 2 "
-                           f"classes of at least {MIN_SAMPLES_PER_CLASS} samples each")
+                           "one label column 'label', 'labels', 'target', 'y' or 'class' (any "
+                           "case; the other columns are the features); at least 2 classes of at "
+                           f"least {MIN_SAMPLES_PER_CLASS} samples each. With --labels, a .csv "
+                           "column named like a label column is refused: remove it from the "
+                           "features")
     data.add_argument("--labels", metavar="FILE",
                       help="class labels of the --data rows: .npy (1-D array) or .csv/.txt (one "
-                           "label per line, optionally after a header line 'label')")
+                           "label per line, optionally after a header line such as 'label' or "
+                           "'target')")
     data.add_argument("--n-images", metavar="M", type=_integer(0),
                       help="samples of the method table, a class-stratified subsample (default: "
                            f"all 1797 digits; with --data all rows up to {USER_DATA_MAX_SAMPLES}; "
                            "--quick: 300; 0 = all)")
     parser.add_argument("--no-claims", action="store_true",
                         help="skip the paper's claims (about 30 s of the default run)")
-    parser.add_argument("--methods", metavar="METHOD", nargs="+", choices=METHODS,
+    parser.add_argument("--methods", metavar="METHOD", nargs="+", type=_choice(METHODS),
                         default=list(METHODS),
                         help=f"methods to run, among {', '.join(METHODS)} (default: all); the "
                              "SimCLR-vs-MDS section runs with simclr")
@@ -114,7 +90,8 @@ def _add_report_arguments(parser):
     parser.add_argument("--seed", metavar="S", type=_integer(0), default=0,
                         help="seed of the split, the subsamples, the views, the swiss roll and the "
                              "certificates (default: %(default)s)")
-    parser.add_argument("--relation", choices=RELATIONS, default="views+knn",
+    parser.add_argument("--relation", type=_choice(RELATIONS), metavar=_braces(RELATIONS),
+                        default="views+knn",
                         help="relation graph: 'views' = augmentation pairs only (degenerate for the "
                              "non-parametric regime: every pair-indicator direction has eigenvalue 0), "
                              "'views+knn' = pairs plus a symmetrised kNN graph among the views "
@@ -134,7 +111,8 @@ def _add_report_arguments(parser):
     parser.add_argument("--mds-samples", metavar="M", type=_integer(100),
                         help="points of the swiss roll of the SimCLR-vs-MDS section (default: 300; "
                              "--quick: 150)")
-    parser.add_argument("--probe", choices=("logistic", "ridge"), default="logistic",
+    parser.add_argument("--probe", type=_choice(("logistic", "ridge")), metavar="{logistic,ridge}",
+                        default="logistic",
                         help="classifier of the linear probe (default: %(default)s)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     parser.set_defaults(report_parser=parser)
@@ -295,7 +273,8 @@ def _add_solve_arguments(parser):
         return f"{value:g}" if isinstance(value, float) else str(value)
 
     io_group = parser.add_argument_group("input and output")
-    io_group.add_argument("--method", required=True, choices=sorted(REGISTRY),
+    io_group.add_argument("--method", required=True, type=_choice(sorted(REGISTRY)),
+                          metavar=_braces(sorted(REGISTRY)),
                           help="the SSL method whose optimum is computed")
     io_group.add_argument("--graph", metavar="FILE", required=True,
                           help="relation graph G of the N samples: .npz (scipy.sparse.save_npz), "
@@ -307,7 +286,7 @@ def _add_solve_arguments(parser):
                                "optional header line); required by the linear and kernel regimes")
     io_group.add_argument("--n-components", metavar="K", type=_integer(1), required=True,
                           help="dimension K of the representation")
-    io_group.add_argument("--regime", choices=REGIMES,
+    io_group.add_argument("--regime", type=_choice(REGIMES), metavar=_braces(REGIMES),
                           help="nonparametric: any Z (needs only the graph); linear: Z = XW + b; "
                                "kernel: Z = K_X A + b (default: nonparametric without --X, linear "
                                "with it)")
@@ -348,7 +327,7 @@ def _add_solve_arguments(parser):
                        help="barlow_twins: centre the columns inside the loss (default: not centred)")
 
     kernel = parser.add_argument_group("kernel options", "--regime kernel only")
-    kernel.add_argument("--kernel", choices=Kernel.NAMES,
+    kernel.add_argument("--kernel", type=_choice(Kernel.NAMES), metavar=_braces(Kernel.NAMES),
                         help="kernel k(x, y) (default: rbf)")
     kernel.add_argument("--bandwidth", metavar="SIGMA", type=_real(0, inclusive=False),
                         help="rbf: exp(-|x - y|^2 / (2 SIGMA^2)) (default: the median distance "
@@ -357,55 +336,28 @@ def _add_solve_arguments(parser):
                         help="polynomial: (x.y + coef0)^P (default: 3)")
     kernel.add_argument("--coef0", metavar="C", type=_finite_float,
                         help="polynomial: the constant C (default: 1)")
+    checks = parser.add_argument_group("certificate and progress")
+    checks.add_argument("--certify", metavar="R", nargs="?", const=4, type=_integer(1),
+                        help="also certify the result: minimise the exact loss from R random starts "
+                             "(default R: 4) with L-BFGS-B (spectral_ssl.certify.certify; it solves "
+                             "once more). A failed certificate (a start found a lower loss) prints "
+                             f"'CERTIFICATE FAILED: ...' first on stderr and exits with code "
+                             f"{EXIT_CERTIFICATE_FAILED}; Z is still written")
+    loudness = checks.add_mutually_exclusive_group()
+    loudness.add_argument("--verbose", dest="verbose", action="store_const", const=True,
+                          default=None, help="progress on stderr (SimCLR's starts, the "
+                                             "certificate) even when stderr is not a terminal")
+    loudness.add_argument("--quiet", dest="verbose", action="store_const", const=False,
+                          help="no progress (default: progress only when stderr is a terminal and "
+                               "SPECTRAL_SSL_PROGRESS is not 0)")
     parser.set_defaults(solve_parser=parser)
-
-
-def _check_solve_outputs(args):
-    """Refuse --out and --params before anything is read or computed (see ``_files``)."""
-    from ._files import check_output_file
-
-    inputs = (("--graph", args.graph), ("--X", args.X))
-    check_output_file(args.out, option="--out", suffix=".npy", force=args.force, inputs=inputs,
-                      others=(("--params", args.params),))
-    if args.params is not None:
-        check_output_file(args.params, option="--params", suffix=".npz", force=args.force,
-                          inputs=inputs)
-
-
-def _save_solve_outputs(args, rep, regime):
-    """Write Z and the parameters all or nothing: both are moved into place only once written."""
-    import numpy as np
-
-    from ._files import staged_outputs
-
-    paths = [args.out] + ([] if args.params is None else [args.params])
-    option = "--out"
-    try:
-        with staged_outputs(paths, force=args.force) as handles:
-            np.save(handles[0], rep.Z)
-            if args.params is not None:
-                option = "--params"
-                if regime == "linear":
-                    np.savez(handles[1], W=rep.W, bias=rep.bias)
-                else:
-                    k = rep.kernel
-                    np.savez(handles[1], A=rep.A, bias=rep.bias, X_fit=rep.X_fit,
-                             kernel=np.array(k.name), bandwidth=k.bandwidth, degree=k.degree,
-                             coef0=k.coef0)
-            option = "--out"
-    except FileExistsError as error:
-        which, path = ("--params", args.params) if error.filename2 == args.params else ("--out", args.out)
-        raise OSError(f"{which}: {path!r} was created by someone else while this command ran; "
-                      f"nothing was written. Run again, with --force to replace it.") from None
-    except OSError as error:
-        path = args.out if option == "--out" else args.params
-        raise OSError(f"{option}: cannot write {path!r} ({error.strerror or error}); check the "
-                      f"folder's permissions and free space.") from None
 
 
 def _run_solve(args):
     import json
 
+    from ._surfacing import certificate_failure, collapse_message
+    from .exceptions import CollapseWarning
     from .io import load_features, load_graph
     from .methods import solve
 
@@ -435,38 +387,44 @@ def _run_solve(args):
     if args.X is not None and regime == "nonparametric":
         raise ValueError("--X is given but --regime nonparametric does not use it; drop --X, or "
                          "use --regime linear or kernel.")
-    _check_solve_outputs(args)
+    check_outputs(args)
 
     X = None if args.X is None else load_features(args.X, argument="--X")
     G = load_graph(args.graph, argument="--graph", n_samples=None if X is None else X.shape[0])
     hyper = {dest: getattr(args, dest) for dest in (*_SOLVE_HYPER, *_SOLVE_KERNEL)
              if getattr(args, dest) is not None}
-    try:
-        rep = solve(method, G, args.n_components, X=X, regime=regime, **hyper)
-    except ValueError as error:
-        if str(error).startswith("n_components"):  # name the option the user typed
-            raise ValueError(f"--n-components: {error}") from None
-        raise
+    # The package's warnings (a collapse, a numerical solve that did not converge) are shown
+    # once each as one line on stderr, not as Python's warning display with a source line.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            rep = solve(method, G, args.n_components, X=X, regime=regime, verbose=args.verbose, **hyper)
+        except ValueError as error:
+            if str(error).startswith("n_components"):  # name the option the user typed
+                raise ValueError(f"--n-components: {error}") from None
+            raise
+        save_outputs(args, rep, regime)
+        cert = None
+        if args.certify is not None:
+            cert = certify_solution(args, G, X, regime, hyper)
 
-    _save_solve_outputs(args, rep, regime)
-
+    if cert is not None and not cert.passed:
+        print(certificate_failure(cert, who=f"{method} ({regime})", what="the saved Z"),
+              file=sys.stderr)
+    if rep.rank < args.n_components and not any(issubclass(r.category, CollapseWarning)
+                                                for r in caught):
+        # Not every solver warns itself yet: a collapse is never silent.
+        print(f"{PROG} solve: warning: CollapseWarning: "
+              + collapse_message(rep, args.n_components, who=f"{method} ({regime})"), file=sys.stderr)
+    show_warnings(caught, prefix=f"{PROG} solve")
     if args.json:
-        print(json.dumps({**rep.summary(), "out": args.out, "params": args.params}))
-        return 0
-    N, K = rep.Z.shape
-    print(f"{method}, {regime} regime: {N} samples, {K} components; equivalent: {rep.equivalent}")
-    print(f"loss {rep.loss:.10g}, rank {rep.rank}, "
-          + ("exact (closed-form global optimum)" if rep.exact else "numerical optimum (exact=False)"))
-    print("eigenvalues: " + _short_list(rep.eigenvalues))
-    print("scales:      " + _short_list(rep.scales))
-    print(f"Z ({N} x {K}) written to {args.out}"
-          + ("" if args.params is None else f"; parameters written to {args.params}"))
-    return 0
-
-
-def _short_list(values, limit=8):
-    shown = " ".join(f"{float(v):.6g}" for v in values[:limit])
-    return shown + (f" ... ({len(values)} in all)" if len(values) > limit else "")
+        summary = {**rep.summary(), "out": args.out, "params": args.params}
+        if cert is not None:
+            summary["certificate"] = {key: plain(getattr(cert, key)) for key in CERTIFICATE_KEYS}
+        print(json.dumps(summary))
+    else:
+        print_summary(args, rep, method, regime, cert)
+    return EXIT_CERTIFICATE_FAILED if cert is not None and not cert.passed else 0
 
 
 # --------------------------------------------------------------------------- parser and entry point
@@ -507,7 +465,10 @@ COMMANDS = {
         "optimum of one SSL method with spectral_ssl.solve (closed form where one exists, exact; "
         "numerical otherwise, exact=False), save the N x K representation Z with numpy.save and "
         "print its loss, rank, spectrum and classical equivalent (one JSON object with --json). "
-        "Exit code 1 if the input is refused or the output cannot be written.",
+        "A collapse (rank below K) or a numerical solve that did not converge is one warning line "
+        "on stderr. With --certify, the result is also certified against random-restart L-BFGS-B. "
+        "Exit code 1 if the input is refused or the output cannot be written; "
+        f"{EXIT_CERTIFICATE_FAILED} if the certificate fails (Z is written).",
         _add_solve_arguments,
         _run_solve,
     ),
@@ -528,7 +489,8 @@ def build_parser(commands=None):
                     "(VICReg, SimCLR, Barlow Twins, spectral contrastive) as spectral embedding "
                     "methods, certified against numerical minimisation.",
         epilog=f"Run '{PROG} COMMAND --help' for the options of a command. "
-               "Exit codes: 0 success, 1 failure, 2 usage error.",
+               "Exit codes: 0 success, 1 failure, 2 usage error. 'solve --certify' exits "
+               f"{EXIT_CERTIFICATE_FAILED} when the certificate fails.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--debug", action="store_true",
@@ -545,6 +507,14 @@ def main(argv=None):
     """Entry point of the ``spectral-ssl`` console script; returns the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser([word for word in argv if word in COMMANDS][:1])
+    words = [word for word in argv if not word.startswith("-")]
+    if words and words[0] not in COMMANDS:  # argparse would refuse it: add the closest command
+        from ._validation import suggest
+
+        match = suggest(words[0], COMMANDS)
+        if match is not None:
+            parser.error(f"argument COMMAND: invalid choice: {words[0]!r} (choose from "
+                         f"{', '.join(map(repr, COMMANDS))}); did you mean {match!r}?")
     args = parser.parse_args(argv)  # usage errors exit with code 2 here
     if args.command is None:
         parser.print_usage(sys.stderr)

@@ -24,10 +24,18 @@ features (``X``)
     ``.npy``: a 2-D numeric array (``numpy.save``). ``.csv``: comma-separated
     numbers, one row per sample; an optional first line of column names (a
     line with no number in it; a first line mixing numbers and text is
-    refused). With pandas, write ``df.to_csv(path, index=False)``.
+    refused). Cells are parsed by the :mod:`csv` module (quoted cells are
+    unquoted). With pandas, write ``df.to_csv(path, index=False)``.
 labels (``y``)
     ``.npy``: a 1-D array. ``.csv``/``.txt``: one label per line (numbers or
-    names); an optional header line ``label``.
+    names); an optional header line ``label`` (or ``labels``, ``target``, ``y``,
+    ``class``).
+features with labels (``spectral-ssl report --data``)
+    A ``.csv`` whose header names exactly one label column: ``label``,
+    ``labels``, ``target``, ``y`` or ``class``, any case (scikit-learn's data
+    frames call it ``target``); the other columns are the features. With the
+    labels in a separate file, such a column left among the features is refused,
+    naming it (:func:`load_labelled_data`).
 relation graph (``G``)
     ``.npz``: a scipy.sparse matrix saved with ``scipy.sparse.save_npz``.
     ``.mtx``: Matrix Market (``scipy.io.mmwrite``). ``.npy``: a dense square
@@ -41,6 +49,8 @@ relation graph (``G``)
     plus one.
 """
 
+import csv
+import io
 import os
 import re
 
@@ -56,6 +66,10 @@ from ._validation import check_features, check_graph
 FEATURE_SUFFIXES = (".npy", ".csv")
 LABEL_SUFFIXES = (".npy", ".csv", ".txt")
 GRAPH_SUFFIXES = (".npz", ".mtx", ".npy", ".csv")
+
+#: Column names (any case) that hold labels: the label column of a labelled CSV, and names
+#: refused among the features when the labels come from a separate file.
+LABEL_COLUMNS = ("label", "labels", "target", "y", "class")
 
 
 def _suffix(path, allowed, argument):
@@ -81,7 +95,11 @@ CSV_MEMORY_PER_BYTE = 20
 
 
 def _csv_rows(path, argument):
-    """Non-empty lines of a CSV file, each split at commas and stripped."""
+    """Non-blank rows of a CSV file, parsed by the :mod:`csv` module, each cell stripped.
+
+    The :mod:`csv` module reads quoted cells (``"1,5"`` is one cell, ``"2.0"`` a number) and
+    every line ending; a row holding nothing but blanks is skipped.
+    """
     handle, size = open_input(path, argument)
     with handle:
         memory.check(CSV_MEMORY_PER_BYTE * size, call=f"reading {argument} {os.fspath(path)!r}",
@@ -93,12 +111,19 @@ def _csv_rows(path, argument):
         # utf-8-sig drops the byte-order mark spreadsheet programs write, which would
         # otherwise turn the first number into text and the first data line into a header.
         text = content.decode("utf-8-sig")
-        lines = [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     except UnicodeDecodeError:
         raise ValueError(
             f"{argument}: {os.fspath(path)!r} is not a UTF-8 text file; save it as plain-text CSV."
         ) from None
-    rows = [[cell.strip() for cell in line.split(",")] for line in lines if line]
+    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
+    try:
+        rows = [[cell.strip() for cell in row] for row in reader]
+    except csv.Error as error:
+        raise ValueError(
+            f"{argument}: line {reader.line_num} of {os.fspath(path)!r} is not valid CSV ({error}); "
+            f"save it as comma-separated values with one row per line."
+        ) from None
+    rows = [row for row in rows if row and row != [""]]  # blank lines; ",," stays and is refused
     if not rows:
         raise ValueError(f"{argument}: {os.fspath(path)!r} is empty.")
     return rows
@@ -114,16 +139,18 @@ def _is_number(text):
     return _NUMBER.fullmatch(text) is not None
 
 
-def _numeric_table(path, argument):
+def _numeric_table(path, argument, *, with_header=False):
     """A CSV of numbers as a 2-D float array; a first line with no number in it is a header.
 
     A first line that mixes numbers and text is refused rather than dropped: it is
-    more likely a data line with a typo than a header.
+    more likely a data line with a typo than a header. ``with_header=True`` returns
+    ``(table, header)``, ``header`` the list of column names or None.
     """
     rows = _csv_rows(path, argument)
     numeric = [_is_number(cell) for cell in rows[0]]
+    header = None
     if not any(numeric):
-        rows = rows[1:]
+        header, rows = rows[0], rows[1:]
     elif not all(numeric):
         cell = rows[0][numeric.index(False)]
         raise ValueError(
@@ -138,7 +165,8 @@ def _numeric_table(path, argument):
             f"{argument}: rows of {os.fspath(path)!r} have different numbers of columns "
             f"({sorted(widths)}); every row needs the same number of comma-separated values."
         )
-    return _numbers(rows, path, argument, "features must be numbers")
+    table = _numbers(rows, path, argument, "features must be numbers")
+    return (table, header) if with_header else table
 
 
 def _numbers(rows, path, argument, rule):
@@ -208,7 +236,7 @@ def load_labels(path, *, argument="labels", n_samples=None):
                 f"{argument}: {os.fspath(path)!r} must hold one label per line with no commas."
             )
         cells = [row[0] for row in rows]
-        if cells[0].lower() == "label":
+        if cells[0].lower() in LABEL_COLUMNS:  # a header line such as 'label' or 'target'
             cells = cells[1:]
         if not cells:
             raise ValueError(f"{argument}: {os.fspath(path)!r} has a header but no labels.")
@@ -225,41 +253,86 @@ def load_labels(path, *, argument="labels", n_samples=None):
     return labels
 
 
+def _label_columns(header):
+    """Indices of the columns of ``header`` whose name (any case) is one of :data:`LABEL_COLUMNS`."""
+    return [k for k, name in enumerate(header) if name.strip().lower() in LABEL_COLUMNS]
+
+
+def _names(header, columns):
+    return " and ".join(repr(header[k]) for k in columns)
+
+
+_ACCEPTED = ", ".join(repr(name) for name in LABEL_COLUMNS)
+
+
 def load_labelled_data(path, labels=None, *, argument="--data", labels_argument="--labels"):
     """Read features and their labels for the report.
 
     Either ``path`` holds the features and ``labels`` a separate label file,
     or ``labels`` is ``None`` and ``path`` is a ``.csv`` with a header whose
-    column named ``label`` holds the labels (the other columns are the features).
+    one column named ``label``, ``labels``, ``target``, ``y`` or ``class`` (any case;
+    :data:`LABEL_COLUMNS`) holds the labels, the other columns being the features.
+
+    With a separate label file, a ``.csv`` of features whose header names one of its
+    columns like a label column is refused (``ValueError`` naming the column): a label
+    left among the features makes every downstream probe trivially accurate. Remove
+    the column, drop ``labels`` to use the column as the labels, or rename the column
+    if it really is a feature. (A ``.npy`` has no column names, so nothing is checked.)
 
     Returns
     -------
     X : ndarray of float64, shape (n_samples, n_features)
     y : ndarray, shape (n_samples,)
+
+    Raises
+    ------
+    ValueError
+        No label column, more than one, a label column among the features while
+        ``labels`` is given, and every problem of :func:`load_features` /
+        :func:`load_labels`.
     """
     if labels is not None:
-        X = load_features(path, argument=argument)
+        suffix = _suffix(path, FEATURE_SUFFIXES, argument)
+        if suffix == ".csv":
+            table, header = _numeric_table(path, argument, with_header=True)
+            found = [] if header is None else _label_columns(header)
+            if found:
+                raise ValueError(
+                    f"{argument}: {os.fspath(path)!r} has a column named {_names(header, found)} among "
+                    f"the features while the labels come from {labels_argument}; a label used as a "
+                    f"feature makes the probe trivially accurate. Remove that column from "
+                    f"{os.fspath(path)!r}, or omit {labels_argument} to use it as the labels, or "
+                    f"rename it if it really is a feature."
+                )
+            X = check_features(table, name=f"{argument} ({os.fspath(path)})")
+        else:
+            X = load_features(path, argument=argument)
         return X, load_labels(labels, argument=labels_argument, n_samples=X.shape[0])
     suffix = _suffix(path, FEATURE_SUFFIXES, argument)
     if suffix != ".csv":
         raise ValueError(
             f"{argument}: {os.fspath(path)!r} holds no labels; give them with {labels_argument} "
-            f"FILE, or use a .csv with a header and a column named 'label'."
+            f"FILE, or use a .csv with a header and a column named 'label' (or 'target')."
         )
     rows = _csv_rows(path, argument)
-    header = [cell.lower() for cell in rows[0]]
-    if header.count("label") != 1:
+    header = rows[0]
+    found = _label_columns(header)
+    if len(found) != 1:
+        which = (f"found {rows[0][:6]}" if not found
+                 else f"found {len(found)}: {_names(header, found)}; keep one, or rename the others")
         raise ValueError(
             f"{argument}: {os.fspath(path)!r} needs a header line with exactly one column named "
-            f"'label' (found {rows[0][:6]}); or give the labels separately with {labels_argument}."
+            f"'label' (or one of {_ACCEPTED}, any case) ({which}); or give the labels separately "
+            f"with {labels_argument}."
         )
-    column = header.index("label")
+    column = found[0]
+    name = header[column]
     body = rows[1:]
     if not body:
         raise ValueError(f"{argument}: {os.fspath(path)!r} has a header but no data rows.")
     if len(header) < 2:
         raise ValueError(
-            f"{argument}: {os.fspath(path)!r} has only the 'label' column; add the feature columns."
+            f"{argument}: {os.fspath(path)!r} has only the {name!r} column; add the feature columns."
         )
     if any(len(row) != len(header) for row in body):
         raise ValueError(
@@ -268,7 +341,7 @@ def load_labelled_data(path, labels=None, *, argument="--data", labels_argument=
         )
     y = _label_array([row[column] for row in body], path, argument)
     features = _numbers([[cell for k, cell in enumerate(row) if k != column] for row in body],
-                        path, argument, "every column other than 'label' must be numbers")
+                        path, argument, f"every column other than {name!r} must be numbers")
     X = check_features(features, name=f"{argument} ({os.fspath(path)})")
     return X, y
 

@@ -291,8 +291,8 @@ def _function_cases():
              r"isolated", "G"),
         Case("solve-method", _F, 'solve("byol", G, 2)', "an unknown method name",
              lambda: solve("byol", G, 2), ValueError,
-             r"method must be one of \['barlow_twins', 'simclr', 'spectral_contrastive', 'vicreg'\]; "
-             r"got 'byol'", "method"),
+             r"method must be one of 'barlow_twins', 'simclr', 'spectral_contrastive', 'vicreg'; "
+             r"got 'byol'\.$", "method"),
         Case("solve-foreign-hyper", _F, 'solve("vicreg", G, 2, temperature=0.5)',
              "another method's hyper-parameter",
              lambda: solve("vicreg", G, 2, temperature=0.5), TypeError,

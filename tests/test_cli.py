@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import spectral_ssl
@@ -158,3 +159,34 @@ def test_version_and_help_import_nothing_heavy(argv):
             "print('HEAVY', heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "HEAVY []"
+
+
+def test_report_refuses_a_label_column_among_the_features(tmp_path, capsys):
+    # The case: --labels given, the CSV still holding its 'label' column; refused before
+    # anything is computed, naming the column and the fix.
+    rng = np.random.default_rng(0)
+    rows = "".join(f"{a:.3f},{b:.3f},{k % 2}\n" for k, (a, b) in enumerate(rng.standard_normal((40, 2))))
+    (tmp_path / "X.csv").write_text("f1,f2,Label\n" + rows, encoding="utf-8")
+    np.save(tmp_path / "y.npy", np.arange(40) % 2)
+    code = cli.main(["report", "--quick", "--quiet", "--data", str(tmp_path / "X.csv"),
+                     "--labels", str(tmp_path / "y.npy"), "--out", str(tmp_path / "out")])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"spectral-ssl report: error: --data: {str(tmp_path / 'X.csv')!r} has a column "
+                          f"named 'Label' among the features while the labels come from --labels")
+    assert "Remove that column" in err and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["report", "--relation", "Views"], "argument --relation: invalid choice: 'Views' (choose from "
+                                        "'views', 'views+knn'); did you mean 'views'?"),
+    (["report", "--methods", "vicreg", "SimCLR"], "argument --methods: invalid choice: 'SimCLR' "
+                                                  "(choose from "),
+    (["report", "--probe", "ridg"], "did you mean 'ridge'?"),
+    (["report", "--n-components", "4.5"], "argument --n-components: must be an integer >= 1, got '4.5'"),
+])
+def test_report_options_suggest_the_closest_choice(capsys, argv, message):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err.splitlines()[-1]

@@ -10,7 +10,7 @@ import pytest
 import scipy.io
 import scipy.sparse as sp
 
-from spectral_ssl import cli, graphs, linalg, solve
+from spectral_ssl import CollapseWarning, cli, graphs, linalg, solve
 
 PREFIX = "spectral-ssl solve: error: "
 
@@ -107,9 +107,13 @@ def test_kernel_regime_with_kernel_options(files, data, capsys):
                           "--X", files / "X.npy", "--regime", "kernel", "--kernel", "polynomial",
                           "--degree", 2, "--coef0", 0.5, "--n-components", 3,
                           "--out", files / "Z.npy", "--params", files / "A.npz"], capsys)
-    assert (code, err) == (0, "")
-    rep = solve("spectral_contrastive", G, 3, X=X, regime="kernel", kernel="polynomial", degree=2,
-                coef0=0.5)
+    # The constant column of spectral contrastive carries no information: one warning line.
+    assert code == 0 and err.count("\n") == 1
+    assert err.startswith("spectral-ssl solve: warning: CollapseWarning: spectral contrastive (kernel): "
+                          "the optimum keeps 2 of the 3 directions asked for")
+    with pytest.warns(CollapseWarning):
+        rep = solve("spectral_contrastive", G, 3, X=X, regime="kernel", kernel="polynomial", degree=2,
+                    coef0=0.5)
     Z = np.load(files / "Z.npy")
     assert np.array_equal(Z, rep.Z)
     params = np.load(files / "A.npz")
@@ -158,6 +162,10 @@ def test_subprocess_python_m(files, data):
     assert result.returncode == 0
     assert "CollapseWarning: spectral contrastive (nonparametric): the optimum keeps 3 of the 4" in result.stderr
     assert "Traceback" not in result.stderr
+    # one line, the package's own format, not Python's warning display with its source line
+    assert result.stderr.splitlines() == [line for line in result.stderr.splitlines()
+                                          if line.startswith("spectral-ssl solve: warning: ")]
+    assert len(result.stderr.splitlines()) == 1
     rep = solve("spectral_contrastive", G, 4)
     summary = json.loads(result.stdout)
     assert summary["loss"] == rep.loss and summary["rank"] == rep.rank == 3
@@ -297,7 +305,9 @@ def test_force_replaces_an_existing_output_and_nothing_else(files, data, capsys)
     assert code == 1 and "already exists; give a new name, or add --force" in err
     assert np.array_equal(np.load(files / "Z.npy"), np.arange(3.0))
     code, _, err = run(argv + ["--force"], capsys)
-    assert (code, err) == (0, "")
+    # the default weights collapse this kNN graph's directions: the only thing on stderr says so
+    assert code == 0 and err.startswith("spectral-ssl solve: warning: CollapseWarning: ")
+    assert err.count("\n") == 1
     assert np.array_equal(np.load(files / "Z.npy"), solve("vicreg", data[1], 2).Z)
     assert sorted(p.name for p in files.iterdir()) == ["G.npz", "X.npy", "Z.npy"]  # no temporary left
 
@@ -318,3 +328,125 @@ def test_failed_params_leave_no_z(files, capsys, monkeypatch):
                         "--n-components", 2, "--out", files / "Z.npy", "--params", files / "W.npz"], capsys)
     assert code == 1 and err.startswith(f"{PREFIX}--params: cannot write")
     assert sorted(p.name for p in files.iterdir()) == ["G.npz", "X.npy"]
+
+
+# --------------------------------------------------------------------------- suggestions, counts
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--method", "VICReg"], "argument --method: invalid choice: 'VICReg' (choose from 'barlow_twins', "
+                             "'simclr', 'spectral_contrastive', 'vicreg'); did you mean 'vicreg'?"),
+    (["--method", "barlow-twins"], "did you mean 'barlow_twins'?"),
+    (["--method", "vicreg", "--regime", "Linear"], "argument --regime: invalid choice: 'Linear' "
+                                                  "(choose from 'nonparametric', 'linear', 'kernel'); "
+                                                  "did you mean 'linear'?"),
+    (["--method", "vicreg", "--n-components", "2.5"], "argument --n-components: must be an integer >= 1, "
+                                                      "got '2.5'"),
+])
+def test_mistyped_choices_are_answered_with_the_closest(capsys, argv, message):
+    base = {"--graph": "G.npz", "--n-components": "2", "--out": "Z.npy"}
+    extra = [word for key, value in base.items() if key not in argv for word in (key, value)]
+    code, out, err = run(argv + extra, capsys)
+    assert code == 2 and out == ""
+    last = err.splitlines()[-1]
+    assert last.startswith(PREFIX) and last.endswith(message)
+
+
+def test_mistyped_command_is_answered_with_the_closest(capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["slove", "--method", "vicreg"])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "spectral-ssl: error: argument COMMAND: invalid choice: 'slove' (choose from 'report', "
+        "'verify', 'solve'); did you mean 'solve'?")
+
+
+def test_integral_float_count_is_accepted(files, data, capsys):
+    code, out, err = run(["--method", "vicreg", "--graph", files / "G.npz", "--n-components", "3.0",
+                          "--variance", 1, "--covariance", 1, "--invariance", 0.05, "--json",
+                          "--out", files / "Z.npy"], capsys)
+    assert (code, err) == (0, "")
+    assert json.loads(out)["n_components"] == 3 and np.load(files / "Z.npy").shape == (24, 3)
+
+
+# --------------------------------------------------------------------------- warnings, certificate, progress
+
+
+def test_collapse_warning_is_one_line_once_even_when_certifying(files, capsys):
+    # Spectral contrastive's first column is constant: rank 2 of 3, a CollapseWarning from the
+    # solve and again from the certificate's own solve: shown once.
+    code, out, err = run(["--method", "spectral_contrastive", "--graph", files / "G.npz",
+                          "--n-components", 3, "--certify", 2, "--out", files / "Z.npy"], capsys)
+    assert code == 0
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        "spectral-ssl solve: warning: CollapseWarning: spectral contrastive (nonparametric): the "
+        "optimum keeps 2 of the 3 directions asked for")
+    assert "certificate: passed: best of 2 random starts" in out
+
+
+def test_passing_certificate_is_reported_and_exits_0(files, data, capsys):
+    _, G = data
+    code, out, err = run(["--method", "vicreg", "--graph", files / "G.npz", "--n-components", 3,
+                          "--variance", 1, "--covariance", 1, "--invariance", 0.05, "--certify", 2,
+                          "--json", "--out", files / "Z.npy"], capsys)
+    assert (code, err) == (0, "")
+    cert = json.loads(out)["certificate"]
+    assert cert["passed"] is True and cert["restarts"] == 2
+    rep = solve("vicreg", G, 3, variance=1.0, covariance=1.0, invariance=0.05)
+    assert cert["closed_form_loss"] == rep.loss
+    # closed form at or below the best restart, up to the certificate's tolerance
+    assert cert["gap"] <= 1e-8 * max(1.0, abs(cert["best_numerical_loss"]))
+
+
+def test_failing_certificate_is_printed_first_and_exits_3(files, data, capsys, monkeypatch):
+    import spectral_ssl.certify as certify_module
+
+    real = certify_module.certify
+
+    def beaten(*args, **kwargs):  # as if a restart had found a loss 0.5 lower
+        cert = real(*args, **kwargs)
+        cert.best_numerical_loss = cert.closed_form_loss - 0.5
+        cert.gap, cert.relative_gap, cert.passed = 0.5, 0.5 / max(1.0, abs(cert.best_numerical_loss)), False
+        return cert
+
+    monkeypatch.setattr(certify_module, "certify", beaten)
+    code, out, err = run(["--method", "vicreg", "--graph", files / "G.npz", "--n-components", 3,
+                          "--variance", 1, "--covariance", 1, "--invariance", 0.05, "--certify",
+                          "--out", files / "Z.npy"], capsys)
+    assert code == cli.EXIT_CERTIFICATE_FAILED == 3
+    first = err.splitlines()[0]
+    assert first.startswith("CERTIFICATE FAILED: vicreg (nonparametric): a random start reached the loss ")
+    assert first.endswith("the saved Z is not the optimum of its loss although it claims to be exact.")
+    assert "certificate: FAILED: best of 4 random starts" in out  # --certify alone: 4 starts
+    assert (files / "Z.npy").exists()
+
+
+def test_verbose_shows_progress_on_stderr_and_quiet_shows_none(files, capsys, monkeypatch):
+    from spectral_ssl import _progress
+
+    monkeypatch.setattr(_progress, "_tqdm", lambda: None)  # plain lines whether tqdm is installed or not
+    argv = ["--method", "simclr", "--graph", files / "G.npz", "--X", files / "X.npy", "--n-components", 2,
+            "--force", "--out", files / "Z.npy"]
+    code, _, err = run(argv + ["--verbose"], capsys)
+    progress = [line for line in err.splitlines() if "L-BFGS-B starts" in line]
+    assert code == 0
+    # the default SimCLR solve: the LPP start and simclr.RESTARTS = 4 random ones
+    assert [line.split(": ")[-1].split(" ")[0] for line in progress] == ["1/5", "2/5", "3/5", "4/5", "5/5"]
+    code, _, err = run(argv + ["--quiet"], capsys)
+    assert code == 0 and "L-BFGS-B" not in err
+    code, _, err = run(argv, capsys)  # stderr captured, not a terminal: no progress by default
+    assert code == 0 and "L-BFGS-B" not in err
+
+
+def test_default_vicreg_collapse_on_a_knn_graph_is_one_warning_line(files, capsys):
+    # #13 item 5: the default weights (25, 1, 25) on a kNN graph keep few of the 8 directions.
+    code, out, err = run(["--method", "vicreg", "--graph", files / "G.npz", "--n-components", 8,
+                          "--out", files / "Z.npy"], capsys)
+    rank = int(re.search(r"rank (\d+)", out).group(1))
+    assert code == 0 and rank < 8
+    lines = err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("spectral-ssl solve: warning: CollapseWarning: ")
+    assert f"keeps {rank} of the 8 directions asked for" in lines[0]
+    assert "invariance" in lines[0] and "Traceback" not in err

@@ -224,9 +224,10 @@ def test_refit_in_another_regime_drops_the_previous_parameters():
 
 def test_default_vicreg_collapses_when_every_eigenvalue_exceeds_variance_over_invariance():
     X = np.random.default_rng(0).uniform(size=(20, 3))
-    est = VICReg().fit(X)  # 5-NN graph: smallest generalized eigenvalue > 1 = 25 / 25
+    with pytest.warns(ssl.CollapseWarning, match=r"^VICReg: .*keeps 0 of the 2 directions asked for"):
+        est = VICReg().fit(X)  # 5-NN graph: smallest generalized eigenvalue > 1 = 25 / 25
     assert est.invariance * est.eigenvalues_[0] >= est.variance
-    assert est.rank_ == 0 and np.all(est.embedding_ == 0)
+    assert est.rank_ == 0 and np.all(est.embedding_ == 0) and est.collapsed_
     assert VICReg(invariance=1.0).fit(X).rank_ == 2
 
 
@@ -394,3 +395,106 @@ CHECKED = [
 @parametrize_with_checks(CHECKED)
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+# --------------------------------------------------------------------------- #13, #17: collapse, certificate, progress, counts
+
+
+def _blobs():
+    # 3 well-separated groups of 10 points in 4-D: a 5-NN graph stays within each group.
+    rng = np.random.default_rng(1)
+    centres = np.array([[0.0, 0, 0, 0], [10, 0, 0, 0], [0, 10, 0, 0]])
+    return np.repeat(centres, 10, axis=0) + 0.3 * rng.standard_normal((30, 4))
+
+
+def test_collapse_is_kept_in_collapsed_and_the_warning_names_the_estimator():
+    # The case: the default weights (25, 1, 25) on a kNN graph. Its 3 components give
+    # two zero eigenvalues (kept); the third is that of a 5-NN graph of 10 points, above
+    # variance / invariance = 1, so that direction collapses: rank 2 of 3.
+    X = _blobs()
+    with pytest.warns(ssl.CollapseWarning) as record:
+        est = VICReg(n_components=3, regime="nonparametric").fit(X)
+    assert est.eigenvalues_[2] > 1.0
+    assert est.rank_ == 2 and est.collapsed_ is True
+    messages = [str(w.message) for w in record if issubclass(w.category, ssl.CollapseWarning)]
+    # once, prefixed with the estimator's name (whether the solver warned itself or not)
+    assert len(messages) == 1 and messages[0].startswith("VICReg: ")
+    assert "keeps 2 of the 3 directions asked for" in messages[0]
+    # the warning points at the line that called fit, not into the package
+    assert record[0].filename == __file__
+
+
+def test_no_collapse_means_collapsed_false_and_no_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = VICReg(n_components=2, invariance=0.01).fit(_blobs())
+    assert est.rank_ == 2 and est.collapsed_ is False
+
+
+def test_certify_keeps_a_passing_certificate():
+    X = _blobs()
+    est = VICReg(n_components=2, invariance=0.01, certify=2).fit(X)
+    cert = est.certificate_
+    assert cert.passed and cert.restarts == 2 and cert.regime == "linear"
+    assert cert.closed_form_loss == est.loss_
+    # the closed form is at or below the best random restart, within the certificate's tolerance
+    assert cert.gap <= 1e-8 * max(1.0, abs(cert.best_numerical_loss))
+    refit = est.set_params(certify=False).fit(X)
+    assert not hasattr(refit, "certificate_")  # a refit without certify leaves no stale certificate
+
+
+def test_failed_certificate_is_a_loud_warning(monkeypatch):
+    import spectral_ssl.certify as certify_module
+
+    real = certify_module.certify
+
+    def beaten(*args, **kwargs):
+        cert = real(*args, **kwargs)
+        cert.best_numerical_loss = cert.closed_form_loss - 1.0
+        cert.gap, cert.relative_gap, cert.passed = 1.0, 1.0, False
+        return cert
+
+    monkeypatch.setattr(certify_module, "certify", beaten)
+    with pytest.warns(ssl.CertificateWarning, match=r"^CERTIFICATE FAILED: SpectralContrastive: a random "
+                                                    r"start reached the loss .* by 1 \(relative 1,"):
+        est = SpectralContrastive(n_components=3, certify=True).fit(_blobs())
+    assert est.certificate_.passed is False and est.certificate_.restarts == 4
+
+
+def test_verbose_prints_progress_and_false_prints_nothing(capsys, monkeypatch):
+    from spectral_ssl import _progress
+
+    monkeypatch.setattr(_progress, "_tqdm", lambda: None)
+    X = _blobs()
+    SimCLR(n_components=2, restarts=1, max_iter=20, verbose=True).fit(X)
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "SimCLR (linear): fitting 30 samples ..."
+    starts = [line for line in err if "L-BFGS-B starts" in line]
+    assert [line.split(": ")[-1].split(" ")[0] for line in starts] == ["1/2", "2/2"]
+    assert err[-1].startswith("SimCLR (linear): fitting 30 samples: done in ")
+    SimCLR(n_components=2, restarts=1, max_iter=20, verbose=False).fit(X)
+    assert capsys.readouterr().err == ""
+
+
+def test_integral_float_counts_are_accepted():
+    X = _blobs()
+    a = VICReg(n_components=2.0, n_neighbors=5.0, invariance=0.01).fit(X)
+    b = VICReg(n_components=2, n_neighbors=5, invariance=0.01).fit(X)
+    assert np.array_equal(a.embedding_, b.embedding_) and a.embedding_.shape == (30, 2)
+
+
+@pytest.mark.parametrize("params, kind, message", [
+    ({"n_components": 2.5}, TypeError, r"^n_components must be an integer, got 2\.5"),
+    ({"n_neighbors": 4.5}, TypeError, r"^n_neighbors must be an integer, got 4\.5"),
+    ({"n_neighbors": True}, TypeError, r"^n_neighbors must be an integer, got True"),
+    ({"restarts": 2.5, "variance_kind": "hinge"}, TypeError, r"^restarts must be an integer, got 2\.5"),
+    ({"certify": 0}, ValueError, r"^certify must be >= 1, got 0"),
+    ({"verbose": "yes"}, TypeError, r"^verbose must be True, False or None, got 'yes'"),
+    ({"relation": "KNN"}, ValueError, r"relation must be one of .*; got 'KNN'\. Did you mean 'knn'\?$"),
+    ({"regime": "Kernel"}, ValueError, r"regime must be one of .*; got 'Kernel'\. Did you mean 'kernel'\?$"),
+])
+def test_bad_parameters_name_the_parameter(params, kind, message):
+    with pytest.raises(kind, match=message):
+        VICReg(**params).fit(_blobs())

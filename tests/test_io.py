@@ -101,6 +101,70 @@ def test_labelled_data_with_separate_label_file(tmp_path):
     assert y.tolist() == ["a", "b", "a", "b"]
 
 
+@pytest.mark.parametrize("name", ["target", "TARGET", "labels", "y", "Class", "label"])
+def test_labelled_csv_accepts_every_label_column_name(tmp_path, name):
+    path = write(tmp_path / "data.csv", f"f1,{name},f2\n1,0,2\n3,1,4.5\n-1,0,0\n")
+    X, y = io.load_labelled_data(path)
+    np.testing.assert_array_equal(X, [[1.0, 2.0], [3.0, 4.5], [-1.0, 0.0]])
+    np.testing.assert_array_equal(y, [0, 1, 0])
+
+
+def test_labelled_csv_with_two_label_columns_is_refused_naming_both(tmp_path):
+    path = write(tmp_path / "data.csv", "x,y,label\n1,2,0\n3,4,1\n")
+    with pytest.raises(ValueError, match=r"exactly one column named 'label' .*found 2: 'y' and 'label'; "
+                                         r"keep one, or rename the others"):
+        io.load_labelled_data(path)
+
+
+@pytest.mark.parametrize("name", ["label", "Target", "y", "CLASS", "labels"])
+def test_label_column_left_among_features_with_separate_labels_is_refused(tmp_path, name):
+    # The issue's case: the probe scored 1.000 because the label was also a feature.
+    path = write(tmp_path / "X.csv", f"f1,{name},f2\n1,0,2\n3,1,4\n5,0,6\n")
+    write(tmp_path / "y.txt", "0\n1\n0\n")
+    message = (f"--data: '{re.escape(os.fspath(path))}' has a column named '{name}' among the features "
+               f"while the labels come from --labels; a label used as a feature makes the probe "
+               f"trivially accurate. Remove that column")
+    with pytest.raises(ValueError, match="^" + message):
+        io.load_labelled_data(path, tmp_path / "y.txt")
+
+
+def test_features_csv_without_label_names_and_separate_labels_is_read(tmp_path):
+    path = write(tmp_path / "X.csv", "f1,f2\n1,2\n3,4\n")
+    write(tmp_path / "y.txt", "target\n0\n1\n")  # 'target' as the header of a label file
+    X, y = io.load_labelled_data(path, tmp_path / "y.txt")
+    np.testing.assert_array_equal(X, [[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(y, [0, 1])
+
+
+@pytest.mark.parametrize("header", ["label", "Labels", "target", "y", "class"])
+def test_label_file_header_names(tmp_path, header):
+    y = io.load_labels(write(tmp_path / "y.csv", f"{header}\n2\n0\n"), n_samples=2)
+    np.testing.assert_array_equal(y, [2, 0])
+
+
+def test_csv_cells_are_parsed_by_the_csv_module(tmp_path):
+    # Quoted numbers and quoted names with commas, CRLF line endings, a blank line.
+    path = write(tmp_path / "data.csv", '"f,1","label","f2"\r\n"1.5",cat,2\r\n\r\n3,"dog, big",-4\r\n')
+    X, y = io.load_labelled_data(path)
+    np.testing.assert_array_equal(X, [[1.5, 2.0], [3.0, -4.0]])
+    assert y.tolist() == ["cat", "dog, big"]
+    labels = io.load_labels(write(tmp_path / "y.csv", '"a, b"\nc\n'))
+    assert labels.tolist() == ["a, b", "c"]
+
+
+def test_row_of_empty_cells_is_refused_not_dropped(tmp_path):
+    with pytest.raises(ValueError, match=r"data row 2 has the non-numeric value ''"):
+        io.load_features(write(tmp_path / "X.csv", "1,2\n,\n3,4\n"))
+
+
+def test_unterminated_quote_is_a_clear_error(tmp_path):
+    # The quote runs to the end of the file: one cell on row 2, so the widths differ.
+    path = write(tmp_path / "X.csv", '1,2\n"3,4\n5,6\n')
+    with pytest.raises(ValueError, match=r"X: rows of '.*X\.csv' have different numbers of columns "
+                                         r"\(\[1, 2\]\)"):
+        io.load_features(path)
+
+
 # --------------------------------------------------------------------------- graphs
 
 

@@ -5,6 +5,8 @@
 
 import inspect
 
+from .._progress import status
+from .._validation import check_integer, check_option
 from . import barlow_twins, simclr, spectral_contrastive, vicreg
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
@@ -14,8 +16,11 @@ REGISTRY = {"vicreg": vicreg, "simclr": simclr, "spectral_contrastive": spectral
 
 REGIMES = ("nonparametric", "linear", "kernel")
 
+#: Count hyper-parameters: integral floats (``restarts=8.0``) are accepted as the integer they equal.
+_COUNT_OPTIONS = ("restarts", "max_iter", "degree")
 
-def solve(method, G, n_components, X=None, *, regime=None, **hyper):
+
+def solve(method, G, n_components, X=None, *, regime=None, verbose=None, **hyper):
     """Optimal representation of ``method`` for the relation ``G``.
 
     Parameters
@@ -28,12 +33,28 @@ def solve(method, G, n_components, X=None, *, regime=None, **hyper):
         Inputs; needed for the linear and kernel regimes.
     regime : {"nonparametric", "linear", "kernel"}, optional
         Default: ``"nonparametric"`` without ``X``, ``"linear"`` with it.
+    verbose : bool or None
+        Progress on standard error: ``True`` always, ``False`` never, ``None`` (default) only
+        when standard error is a terminal and ``SPECTRAL_SSL_PROGRESS`` is not ``0`` (see
+        :mod:`spectral_ssl._progress`). Solvers that iterate (SimCLR's multi-start L-BFGS-B)
+        show one step per start; the closed forms, which take well under a second, say only
+        when they start and end, and only with ``verbose=True``.
     **hyper
         The method's keyword hyper-parameters.
 
     Returns
     -------
     Representation, LinearRepresentation or KernelRepresentation
+
+    Raises
+    ------
+    ValueError
+        An unknown ``method`` or ``regime`` (the message lists the valid names and
+        suggests the closest: ``solve("VICReg", ...)`` asks "Did you mean 'vicreg'?"),
+        ``X`` missing or superfluous for the regime, and whatever the solver refuses.
+    TypeError
+        A keyword the solver does not take, or a count (``n_components``, ``restarts``,
+        ``max_iter``) that is not a whole number (``5.0`` is accepted as 5).
 
     Examples
     --------
@@ -43,12 +64,16 @@ def solve(method, G, n_components, X=None, *, regime=None, **hyper):
     >>> solve("vicreg", G, 2, variance=1.0, covariance=1.0, invariance=1.0).rank
     2
     """
-    if method not in REGISTRY:
-        raise ValueError(f"method must be one of {sorted(REGISTRY)}; got {method!r}.")
+    check_option(method, name="method", options=tuple(sorted(REGISTRY)))
     if regime is None:
         regime = "nonparametric" if X is None else "linear"
-    if regime not in REGIMES:
-        raise ValueError(f"regime must be one of {', '.join(map(repr, REGIMES))}; got {regime!r}.")
+    check_option(regime, name="regime", options=REGIMES)
+    if verbose is not None and not isinstance(verbose, bool):
+        raise TypeError(f"verbose must be True, False or None, got {verbose!r}.")
+    n_components = check_integer(n_components, name="n_components", low=1)
+    for name in _COUNT_OPTIONS:
+        if name in hyper:  # the solver checks its own bounds; here only 8.0 -> 8
+            hyper[name] = check_integer(hyper[name], name=name)
     module = REGISTRY[method]
     function = {"nonparametric": module.optimal_representation, "linear": module.optimal_linear,
                 "kernel": module.optimal_kernel}[regime]
@@ -56,11 +81,17 @@ def solve(method, G, n_components, X=None, *, regime=None, **hyper):
     if regime == "nonparametric":
         if X is not None:
             raise ValueError("X is given but regime='nonparametric' ignores it; drop X or use regime='linear'.")
-        return function(G, n_components, **hyper)
-    if X is None:
+        arguments = (G, n_components)
+    elif X is None:
         raise ValueError(f"regime={regime!r} needs the inputs X; pass X, an (N, D) array of "
                          f"features, or use regime='nonparametric'.")
-    return function(X, G, n_components, **hyper)
+    else:
+        arguments = (X, G, n_components)
+    if "verbose" in inspect.signature(function).parameters:  # an iterative solver: per-step progress
+        return function(*arguments, verbose=verbose, **hyper)
+    # A closed form: quick, so it is announced only when asked for explicitly.
+    with status(f"{method} ({regime} regime)", verbose=bool(verbose)):
+        return function(*arguments, **hyper)
 
 
 def _check_keywords(function, hyper, method, regime):

@@ -81,6 +81,7 @@ import scipy.stats
 
 from .. import linalg, memory
 from .._optimize import multistart
+from .._progress import counter
 from .._validation import (
     check_features,
     check_graph,
@@ -315,10 +316,57 @@ def _principal_axes(Zn):
     return vectors[:, ::-1]
 
 
-def _solve(objective, informed, restarts, random_start, rng, max_iter):
-    """:func:`spectral_ssl._optimize.multistart` with SimCLR's polish; warn if not converged."""
-    result = multistart(objective, informed, restarts=restarts, random_start=random_start, rng=rng,
-                        max_iter=max_iter, polish_rounds=POLISH_ROUNDS)
+class _StartWatcher:
+    """Advance a progress counter once per finished start of ``multistart``, changing nothing.
+
+    ``multistart`` draws every random start before it runs L-BFGS-B from each start in
+    turn, and L-BFGS-B evaluates its start point first: an evaluation at start ``i`` means
+    start ``i - 1`` has finished. Only the next expected start is compared (one array
+    comparison per evaluation, negligible beside the O(N^2 K) loss); the wrapped
+    functions return exactly what the originals return.
+    """
+
+    def __init__(self, objective, informed, random_start, steps):
+        self._objective = objective
+        self._random_start = random_start
+        self._steps = steps
+        self._starts = [np.ravel(np.asarray(start, dtype=np.float64)) for start in informed]
+        self._begun = 0
+
+    def random_start(self, rng):
+        start = self._random_start(rng)
+        self._starts.append(np.ravel(np.asarray(start, dtype=np.float64)))
+        return start
+
+    def objective(self, flat):
+        if self._begun < len(self._starts) and np.array_equal(np.ravel(flat), self._starts[self._begun]):
+            if self._begun:
+                self._steps.update()
+            self._begun += 1
+        return self._objective(flat)
+
+    def finish(self):
+        """Count the last start, which no later start marks as finished."""
+        if self._begun:
+            self._steps.update()
+
+
+def _solve(objective, informed, restarts, random_start, rng, max_iter, verbose=None, what=""):
+    """:func:`spectral_ssl._optimize.multistart` with SimCLR's polish; warn if not converged.
+
+    ``verbose``: one progress step per start (see :mod:`spectral_ssl._progress`); ``what``
+    names the problem in the progress line.
+    """
+    steps = counter(desc=f"SimCLR{what}: L-BFGS-B starts", total=len(informed) + restarts,
+                    verbose=verbose)
+    watcher = _StartWatcher(objective, informed, random_start, steps)
+    try:
+        result = multistart(watcher.objective, informed, restarts=restarts,
+                            random_start=None if random_start is None else watcher.random_start,
+                            rng=rng, max_iter=max_iter, polish_rounds=POLISH_ROUNDS)
+        watcher.finish()
+    finally:
+        steps.close()
     if not result.converged:
         warnings.warn(
             f"SimCLR: the numerical optimum is not stationary (gradient norm "
@@ -364,7 +412,7 @@ def _spectral_start(G, K, rng):
     return start + 1e-3 * rng.standard_normal((N, K))
 
 
-def _numerical_representation(G, K, tau, restarts, rng, max_iter):
+def _numerical_representation(G, K, tau, restarts, rng, max_iter, verbose=None):
     N = G.shape[0]
     degrees = np.asarray(G.sum(axis=1)).ravel()
 
@@ -373,7 +421,8 @@ def _numerical_representation(G, K, tau, restarts, rng, max_iter):
         return value, grad.ravel()
 
     result = _solve(objective, [_spectral_start(G, K, rng)], restarts,
-                    lambda r: r.standard_normal((N, K)), rng, max_iter)
+                    lambda r: r.standard_normal((N, K)), rng, max_iter, verbose,
+                    f" (nonparametric, {N} samples)")
     Zn = _unit_rows(result.x)
     details = {"case": "numerical: multi-start L-BFGS-B on Z with the analytic gradient",
                **result.details(), "smallest_row_norm_ratio": _smallest_row_ratio(result.x),
@@ -382,7 +431,7 @@ def _numerical_representation(G, K, tau, restarts, rng, max_iter):
 
 
 def optimal_representation(G, n_components, *, temperature=0.5, solver="auto", restarts=RESTARTS,
-                           random_state=0, max_iter=5000):
+                           random_state=0, max_iter=5000, verbose=None):
     r"""Optimal non-parametric SimCLR representation (any :math:`Z \in \mathbb R^{N\times K}`).
 
     Parameters
@@ -408,6 +457,10 @@ def optimal_representation(G, n_components, *, temperature=0.5, solver="auto", r
     random_state : None, int or numpy Generator
     max_iter : int
         L-BFGS iterations per start.
+    verbose : bool or None
+        Progress on standard error, one step per start of the numerical solve: ``True``
+        always, ``False`` never, ``None`` (default) only when standard error is a terminal
+        (see :mod:`spectral_ssl._progress`). Not a hyper-parameter of the loss.
 
     Returns
     -------
@@ -480,7 +533,7 @@ def optimal_representation(G, n_components, *, temperature=0.5, solver="auto", r
         exact = True
     else:
         Zn, details = _numerical_representation(G, K, tau, restarts, check_random_state(random_state),
-                                                max_iter)
+                                                max_iter, verbose)
         R = _principal_axes(Zn)
         Zn = Zn @ R
         exact = False
@@ -502,7 +555,7 @@ def optimal_representation(G, n_components, *, temperature=0.5, solver="auto", r
 # --------------------------------------------------------------------------- linear and kernel
 
 
-def _parametric_solution(features, G, K, tau, restarts, rng, max_iter):
+def _parametric_solution(features, G, K, tau, restarts, rng, max_iter, verbose=None, regime="linear"):
     r"""Minimise the SimCLR loss over :math:`Z = FW + \mathbf 1b^\top`; return (W, bias, Z, details).
 
     Works in whitened coordinates: with :math:`A = F^\top LF/N`,
@@ -543,7 +596,7 @@ def _parametric_solution(features, G, K, tau, restarts, rng, max_iter):
         first[:, r:] = rng.standard_normal((r, K - r))
     informed = [np.concatenate([first.ravel(), np.zeros(K)])]
     result = _solve(objective, informed, restarts, lambda g: g.standard_normal(r * K + K), rng,
-                    max_iter)
+                    max_iter, verbose, f" ({regime}, {N} samples)")
     Y, c = unpack(result.x)
     W = Q @ Y
     bias = c - mean @ W
@@ -572,7 +625,7 @@ def _parametric_result(cls, Z, G, tau, details, regime, **fields):
 
 
 def optimal_linear(X, G, n_components, *, temperature=0.5, restarts=RESTARTS, random_state=0,
-                   max_iter=5000):
+                   max_iter=5000, verbose=None):
     r"""Numerically optimal linear SimCLR :math:`Z = XW + \mathbf 1b^\top` (``exact=False``).
 
     No closed form is known: the exact loss is minimised over :math:`(W, b)`
@@ -589,7 +642,7 @@ def optimal_linear(X, G, n_components, *, temperature=0.5, restarts=RESTARTS, ra
     G : relation graph, shape (N, N)
     n_components : int, 1 <= K <= N
     temperature : float > 0
-    restarts, random_state, max_iter :
+    restarts, random_state, max_iter, verbose :
         As in :func:`optimal_representation`.
 
     Returns
@@ -607,13 +660,13 @@ def optimal_linear(X, G, n_components, *, temperature=0.5, restarts=RESTARTS, ra
     tau = _check_temperature(temperature)
     restarts, max_iter = _check_restarts(restarts, max_iter)
     W, bias, Z, details = _parametric_solution(X, G, K, tau, restarts,
-                                               check_random_state(random_state), max_iter)
+                                               check_random_state(random_state), max_iter, verbose)
     return _parametric_result(LinearRepresentation, Z, G, tau, details, "linear", W=W, bias=bias,
                               equivalent="linear generalized MDS")
 
 
 def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3, coef0=1.0,
-                   temperature=0.5, restarts=RESTARTS, random_state=0, max_iter=5000):
+                   temperature=0.5, restarts=RESTARTS, random_state=0, max_iter=5000, verbose=None):
     r"""Numerically optimal kernel SimCLR :math:`Z = K_XA + \mathbf 1b^\top` (``exact=False``).
 
     :func:`optimal_linear` with the features :math:`X` replaced by the Gram
@@ -630,7 +683,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
         rbf length scale; ``None`` = median pairwise distance of ``X``.
     degree, coef0 :
         Polynomial kernel :math:`(x^\top y + \text{coef0})^{\text{degree}}`.
-    temperature, restarts, random_state, max_iter :
+    temperature, restarts, random_state, max_iter, verbose :
         As in :func:`optimal_linear`.
 
     Returns
@@ -648,7 +701,8 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     if gram.shape != (X.shape[0], X.shape[0]) or not np.all(np.isfinite(gram)):
         raise ValueError("kernel(X, X) must return a finite (N, N) matrix.")
     A, bias, Z, details = _parametric_solution(gram, G, K, tau, restarts,
-                                               check_random_state(random_state), max_iter)
+                                               check_random_state(random_state), max_iter, verbose,
+                                               "kernel")
     details["kernel"] = repr(k)
     return _parametric_result(KernelRepresentation, Z, G, tau, details, "kernel", A=A, bias=bias, X_fit=X,
                               kernel=k, equivalent="kernel generalized MDS")

@@ -1,0 +1,441 @@
+"""The shared fit / transform of the scikit-learn estimators of :mod:`spectral_ssl.estimators`.
+
+Not public: :class:`SSLEstimator` builds the relation graph, calls the method's solver,
+copies the result to scikit-learn-style attributes, surfaces a collapse and a failed
+certificate, and shows progress; each estimator of :mod:`spectral_ssl.estimators` adds its
+hyper-parameters.
+"""
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+import inspect
+import warnings
+
+from . import graphs, linalg
+from ._progress import status
+from ._surfacing import certificate_failure, collapse_message
+from ._validation import check_graph, check_integer, check_option
+from .exceptions import CertificateWarning, CollapseWarning, ConvergenceWarning
+from .methods import REGIMES
+
+try:  # scikit-learn >= 1.6
+    from sklearn.utils.validation import validate_data as _validate_data
+except ImportError:  # pragma: no cover - older scikit-learn: the estimator method
+    def _validate_data(estimator, X, **kwargs):
+        return estimator._validate_data(X, **kwargs)
+
+#: The relations ``fit`` can build the graph G from.
+RELATIONS = ("knn", "gaussian", "labels", "groups", "precomputed")
+
+# Attributes that only some regimes define; removed on every fit so that a refit in
+# another regime never leaves the previous fit's parameters behind.
+_REGIME_ATTRIBUTES = ("components_", "intercept_", "dual_coef_", "X_fit_", "certificate_")
+
+#: Random starts of the certificate when ``certify=True``.
+CERTIFY_RESTARTS = 4
+
+#: Solver options that are not loss hyper-parameters and share a name with an option of
+#: :func:`spectral_ssl.certify.certify`: passed to it as ``solve_options``.
+_SOLVER_ONLY = ("restarts", "random_state", "max_iter", "verbose")
+
+_PACKAGE_WARNINGS = (CollapseWarning, ConvergenceWarning, CertificateWarning)
+
+
+class SSLEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Shared fit / transform of the four SSL estimators (not public).
+
+    A subclass sets ``_method`` (the module of :mod:`spectral_ssl.methods`) and
+    implements ``_method_kwargs(regime)``: the keyword arguments of its
+    ``optimal_*`` functions that come from the estimator's parameters.
+    """
+
+    _method = None
+
+    def _method_kwargs(self, regime):  # pragma: no cover - every subclass overrides it
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ graph
+
+    def _relation_graph(self, X, y, groups, graph):
+        """Build (and validate) the relation graph of the ``n_samples`` rows of ``X``."""
+        n_samples = X.shape[0]
+        relation = self.relation
+        if groups is not None and relation != "groups":
+            raise ValueError(
+                f"groups is given but relation={relation!r} ignores it; use relation='groups' "
+                f"to build the graph from groups, or drop groups."
+            )
+        if graph is not None and relation != "precomputed":
+            raise ValueError(
+                f"graph is given but relation={relation!r} ignores it; use relation='precomputed' "
+                f"to fit on that graph, or drop graph."
+            )
+        n_neighbors = None if self.n_neighbors is None else check_integer(
+            self.n_neighbors, name="n_neighbors", low=1)
+        if relation == "knn":
+            if n_neighbors is None:
+                raise ValueError("relation='knn' needs n_neighbors (an integer >= 1); got None.")
+            return graphs.knn(X, n_neighbors)
+        if relation == "gaussian":
+            bandwidth = self.relation_bandwidth
+            if bandwidth is None:
+                bandwidth = linalg.median_bandwidth(X)
+            return graphs.gaussian(X, bandwidth, n_neighbors=n_neighbors)
+        if relation == "labels":
+            if y is None:
+                raise ValueError(
+                    "relation='labels' builds the graph from the class labels y; call fit(X, y)."
+                )
+            G, what = graphs.from_labels(y), "y has {} entries"
+        elif relation == "groups":
+            if groups is None:
+                raise ValueError(
+                    "relation='groups' builds the graph from groups (e.g. the source image of each "
+                    "view); call fit(X, groups=groups)."
+                )
+            G, what = graphs.from_groups(groups), "groups has {} entries"
+        else:  # precomputed
+            if graph is None:
+                raise ValueError(
+                    "relation='precomputed' needs the relation graph; call fit(X, graph=G) with G of "
+                    "shape (n_samples, n_samples)."
+                )
+            G, what = check_graph(graph, name="graph"), "graph relates {} samples"
+        if G.shape[0] != n_samples:
+            raise ValueError(
+                f"{what.format(G.shape[0])} but X has {n_samples} samples; give one entry per "
+                f"sample, in the order of the rows of X."
+            )
+        return G
+
+    # ------------------------------------------------------------------ fit
+
+    def _set_extra_attributes(self, rep):
+        """Attributes of one method only (SimCLR's ``n_iter_``); none by default."""
+
+    def _solver_call(self, regime, X, G, n_components):
+        """The solver of ``regime`` and its arguments, counts checked (``5.0`` accepted as 5)."""
+        kwargs = self._method_kwargs(regime)
+        for name in ("restarts", "max_iter"):
+            if name in kwargs:
+                kwargs[name] = check_integer(kwargs[name], name=name)
+        if regime == "nonparametric":
+            function, arguments = self._method.optimal_representation, (G, n_components)
+        elif regime == "linear":
+            function, arguments = self._method.optimal_linear, (X, G, n_components)
+        else:
+            function, arguments = self._method.optimal_kernel, (X, G, n_components)
+            kwargs.update(kernel=self.kernel, bandwidth=self.bandwidth,
+                          degree=check_integer(self.degree, name="degree", low=1), coef0=self.coef0)
+        if "verbose" in inspect.signature(function).parameters:  # iterative: progress per start
+            kwargs["verbose"] = self.verbose
+        return function, arguments, kwargs
+
+    def _certificate(self, regime, X, G, n_components, kwargs):
+        """:func:`spectral_ssl.certify.certify` of this fit (it solves once more)."""
+        from .certify import certify
+
+        if isinstance(self.certify, bool):
+            restarts = CERTIFY_RESTARTS
+        else:
+            restarts = check_integer(self.certify, name="certify", low=1)
+        solve_options = {name: kwargs.pop(name) for name in _SOLVER_ONLY if name in kwargs}
+        solve_options["verbose"] = False  # the certificate's own status line is enough
+        with status(f"{type(self).__name__}: certifying with {restarts} random starts",
+                    verbose=self.verbose):
+            return certify(self._method.NAME, G, n_components,
+                           X=None if regime == "nonparametric" else X, regime=regime,
+                           restarts=restarts, solve_options=solve_options, **kwargs)
+
+    def _fit(self, X, y, groups, graph):
+        regime = check_option(self.regime, name="regime", options=REGIMES)
+        check_option(self.relation, name="relation", options=RELATIONS)
+        n_components = check_integer(self.n_components, name="n_components", low=1)
+        if self.verbose is not None and not isinstance(self.verbose, bool):
+            raise TypeError(f"verbose must be True, False or None, got {self.verbose!r}.")
+        if not isinstance(self.certify, bool):
+            check_integer(self.certify, name="certify", low=1)
+        X = _validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
+        # The solver's warnings are caught and re-emitted below, prefixed with the estimator's
+        # name and pointing at the caller's fit (the solver's own line means nothing to them).
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            G = self._relation_graph(X, y, groups, graph)
+            function, arguments, kwargs = self._solver_call(regime, X, G, n_components)
+            with status(f"{type(self).__name__} ({regime}): fitting {X.shape[0]} samples",
+                        verbose=bool(self.verbose)):
+                rep = function(*arguments, **kwargs)
+            cert = (self._certificate(regime, X, G, n_components, kwargs)
+                    if self.certify is not False else None)
+        for name in _REGIME_ATTRIBUTES:
+            self.__dict__.pop(name, None)
+        self.representation_ = rep
+        self.graph_ = G
+        self.embedding_ = rep.Z
+        self.loss_ = float(rep.loss)
+        self.rank_ = int(rep.rank)
+        self.collapsed_ = self.rank_ < n_components
+        self.eigenvalues_ = rep.eigenvalues
+        self.scales_ = rep.scales
+        self.exact_ = bool(rep.exact)
+        if regime == "linear":
+            self.components_ = rep.W.T
+            self.intercept_ = rep.bias
+        elif regime == "kernel":
+            self.dual_coef_ = rep.A
+            self.intercept_ = rep.bias
+            self.X_fit_ = rep.X_fit
+        self._set_extra_attributes(rep)
+        if cert is not None:
+            self.certificate_ = cert
+        self._reemit(caught, cert)
+        return self
+
+    def _reemit(self, caught, cert):
+        """Each distinct warning once, the package's with the estimator's name; a failed certificate loudly.
+
+        ``stacklevel=4``: this method, ``_fit``, ``fit`` / ``fit_transform``, the caller.
+        """
+        name = type(self).__name__
+        if self.collapsed_ and not any(issubclass(r.category, CollapseWarning) for r in caught):
+            # Not every solver warns itself yet: a collapse is never silent here.
+            warnings.warn(collapse_message(self.representation_, self.embedding_.shape[1], who=name),
+                          CollapseWarning, stacklevel=4)
+        if cert is not None and not cert.passed:
+            warnings.warn(certificate_failure(cert, who=name, what="embedding_")
+                          + " See certificate_.", CertificateWarning, stacklevel=4)
+        seen = set()
+        for record in caught:
+            key = (record.category, str(record.message))
+            if key in seen:
+                continue
+            seen.add(key)
+            if issubclass(record.category, _PACKAGE_WARNINGS):
+                warnings.warn(f"{name}: {record.message}", record.category, stacklevel=4)
+            else:
+                warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
+
+    def fit(self, X, y=None, *, groups=None, graph=None):
+        """Compute the optimal representation of the training samples.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training inputs (dense; sparse matrices are refused).
+        y : array-like of shape (n_samples,), default=None
+            Class labels: the relation graph when ``relation="labels"``,
+            ignored otherwise (so the estimator can sit in a supervised
+            ``Pipeline`` with any relation).
+        groups : array-like of shape (n_samples,), default=None
+            Group of each sample, for ``relation="groups"`` only (samples of
+            one group are positives).
+        graph : array-like or sparse matrix of shape (n_samples, n_samples), default=None
+            The relation graph, for ``relation="precomputed"`` only:
+            symmetric, non-negative, zero diagonal.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, groups, graph)
+
+    def fit_transform(self, X, y=None, *, groups=None, graph=None):
+        """Fit and return the representation of the training samples (``embedding_``).
+
+        Available in every regime, including ``"nonparametric"``, where
+        :meth:`transform` is not. Parameters as in :meth:`fit`.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_components)
+            A copy of ``embedding_``.
+        """
+        return self._fit(X, y, groups, graph).embedding_.copy()
+
+    # ------------------------------------------------------------------ transform
+
+    def transform(self, X):
+        r"""Map samples with the fitted linear or kernel representation.
+
+        Linear regime: :math:`X W + \mathbf 1 b^\top` (``X @ components_.T + intercept_``).
+        Kernel regime: :math:`k(X, X_{fit}) A + \mathbf 1 b^\top`
+        (``k(X, X_fit_) @ dual_coef_ + intercept_``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_components)
+
+        Notes
+        -----
+        Not available with ``regime="nonparametric"`` (``hasattr(est, "transform")``
+        is False and accessing it raises ``AttributeError``): that optimum is a
+        free matrix ``Z`` of the training samples, with no map to new ones, as
+        scikit-learn's ``SpectralEmbedding`` has no ``transform``.
+        """
+        check_is_fitted(self)
+        if self.representation_.regime == "nonparametric":  # regime changed by set_params after fit
+            _raise_no_transform(self)
+        X = _validate_data(self, X, dtype=np.float64, reset=False)
+        return self.representation_.transform(X)
+
+    @property
+    def _n_features_out(self):
+        # Used by ClassNamePrefixFeaturesOutMixin.get_feature_names_out.
+        return self.embedding_.shape[1]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = self.relation == "labels"
+        return tags
+
+
+_COMMON_PARAMETERS = """\
+    regime : {"linear", "kernel", "nonparametric"}, default="linear"
+        ``"linear"``: :math:`Z = XW + \\mathbf 1 b^\\top` (``transform`` maps new
+        samples). ``"kernel"``: :math:`Z = K_X A + \\mathbf 1 b^\\top` with the kernel
+        below. ``"nonparametric"``: any :math:`Z`, the optimum of the graph alone
+        (``X`` only builds the graph); no ``transform``, use ``fit_transform``.
+
+    kernel : {"rbf", "linear", "polynomial"} or callable, default="rbf"
+        Kernel of the ``"kernel"`` regime (ignored otherwise); a callable is
+        ``k(X, Y) -> ndarray``.
+
+    bandwidth : float, default=None
+        rbf length scale :math:`\\sigma` in :math:`\\exp(-\\lVert x-y\\rVert^2/(2\\sigma^2))`;
+        ``None``: the median pairwise distance of the training ``X``.
+
+    degree : int, default=3
+        Degree of the polynomial kernel :math:`(x^\\top y + \\text{coef0})^{\\text{degree}}`.
+
+    coef0 : float, default=1.0
+        Constant of the polynomial kernel.
+
+    relation : {"knn", "gaussian", "labels", "groups", "precomputed"}, default="knn"
+        How ``fit`` builds the relation graph :math:`G` (the positive pairs):
+        ``"knn"`` from ``X`` (``n_neighbors``), ``"gaussian"`` from ``X``
+        (``relation_bandwidth``, ``n_neighbors``), ``"labels"`` from ``y``,
+        ``"groups"`` from ``fit(X, groups=...)``, ``"precomputed"`` from
+        ``fit(X, graph=...)``.
+
+    n_neighbors : int or None, default=5
+        Neighbours per sample of the ``"knn"`` relation (required there), and
+        of the ``"gaussian"`` relation, where ``None`` keeps every pair. Must be
+        below ``n_samples``.
+
+    relation_bandwidth : float, default=None
+        :math:`\\sigma` of the ``"gaussian"`` relation
+        :math:`G_{ij} = \\exp(-\\lVert x_i-x_j\\rVert^2/(2\\sigma^2))`; ``None``: the
+        median pairwise distance of ``X``.
+"""
+
+_FIT_OPTIONS = """\
+    certify : bool or int, default=False
+        Also certify the fitted optimum with :func:`spectral_ssl.certify.certify`:
+        minimise the exact loss from ``certify`` random starts (``True``: 4) with
+        L-BFGS-B (this solves once more) and keep the result in ``certificate_``. A
+        certificate that fails (a start found a lower loss) raises a
+        :class:`~spectral_ssl.exceptions.CertificateWarning` beginning
+        "CERTIFICATE FAILED".
+
+    verbose : bool or None, default=None
+        Progress on standard error: ``True`` always (the fit, each start of a
+        numerical solve, the certificate), ``False`` never, ``None`` only when
+        standard error is a terminal and the environment variable
+        ``SPECTRAL_SSL_PROGRESS`` is not ``0`` (numerical solves only).
+"""
+
+_COMMON_ATTRIBUTES = """\
+    Attributes
+    ----------
+    embedding_ : ndarray of shape (n_samples, n_components)
+        The optimal representation :math:`Z` of the training samples.
+
+    components_ : ndarray of shape (n_components, n_features)
+        Linear regime only: :math:`W^\\top`, the transpose of the functional
+        API's ``W`` (scikit-learn's convention, as ``PCA.components_``), so
+        ``transform(X) = X @ components_.T + intercept_``.
+
+    intercept_ : ndarray of shape (n_components,)
+        Linear and kernel regimes: the bias :math:`b`.
+
+    dual_coef_ : ndarray of shape (n_samples, n_components)
+        Kernel regime only: :math:`A`, the coefficients on the training samples.
+
+    X_fit_ : ndarray of shape (n_samples, n_features)
+        Kernel regime only: the training inputs the kernel is evaluated against.
+
+    loss_ : float
+        The exact graph-form loss at ``embedding_`` (recomputed from it).
+
+    rank_ : int
+        Number of non-collapsed directions of the optimum.
+
+    collapsed_ : bool
+        ``rank_ < n_components``: the optimum keeps fewer directions than asked for.
+        ``fit`` then re-emits the solver's
+        :class:`~spectral_ssl.exceptions.CollapseWarning` (which names the condition
+        and the fix) with the estimator's name.
+
+    certificate_ : Certificate
+        Only with ``certify``: the :class:`~spectral_ssl.certify.Certificate` of the
+        fit (``certificate_.passed``, ``certificate_.gap``, ...).
+
+    eigenvalues_ : ndarray of shape (n_components,)
+        The spectrum the optimum is built from (see the method's module).
+
+    scales_ : ndarray of shape (n_components,)
+        Per-direction variance or singular value, paired with ``eigenvalues_``.
+
+    exact_ : bool
+        True when ``embedding_`` is a proven global optimum (a closed form),
+        False when it was found numerically.
+
+    representation_ : Representation, LinearRepresentation or KernelRepresentation
+        The full result of the functional API (``details``, ``hyperparameters``,
+        ``equivalent``, ...).
+
+    graph_ : scipy.sparse.csr_matrix of shape (n_samples, n_samples)
+        The relation graph :math:`G` the estimator was fitted with.
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Names of the features seen during ``fit``; defined only when ``X`` has
+        string column names (a data frame).
+"""
+
+
+def _raise_no_transform(estimator):
+    raise AttributeError(
+        f"{type(estimator).__name__} with regime='nonparametric' has no transform: the "
+        f"non-parametric optimum Z is defined on the training samples only. Use fit_transform(X) "
+        f"or embedding_ for them, or regime='linear' or 'kernel' to map new samples."
+    )
+
+
+def _has_out_of_sample_map(estimator):
+    if estimator.regime == "nonparametric":
+        _raise_no_transform(estimator)
+    return True
+
+
+# `transform` exists only for the linear and kernel regimes (as LocalOutlierFactor's predict only
+# with novelty=True). The condition wraps the method after the class is built: TransformerMixin's
+# set_output machinery replaces the methods a class defines by plain functions at class creation,
+# which would drop a descriptor applied in the class body.
+SSLEstimator.transform = available_if(_has_out_of_sample_map)(SSLEstimator.transform)
+
+
+def compose_doc(doc):
+    return (doc.replace("%(common_parameters)s", _COMMON_PARAMETERS)
+            .replace("%(fit_options)s", _FIT_OPTIONS)
+            .replace("%(common_attributes)s", _COMMON_ATTRIBUTES))

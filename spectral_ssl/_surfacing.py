@@ -1,0 +1,64 @@
+"""How the estimators and the command line tell the user about a collapse or a failed certificate.
+
+Both surface the same two facts (#13): an optimum that keeps fewer directions than asked
+for, and a certificate that fails. The solvers raise
+:class:`~spectral_ssl.exceptions.CollapseWarning` themselves; for a solver that does not
+(yet), :func:`collapse_message` words one from the result, so a collapse is never silent.
+"""
+
+import math
+
+
+def collapse_message(rep, n_components, *, who):
+    """The text of a collapse warning for ``rep`` (``rep.rank < n_components``).
+
+    Parameters
+    ----------
+    rep : Representation
+        The result (``rank``, ``eigenvalues``, ``hyperparameters``, ``method``).
+    n_components : int
+        The number of directions asked for.
+    who : str
+        Who collapsed, e.g. ``"VICReg"`` or ``"vicreg (nonparametric)"``.
+
+    Returns
+    -------
+    str
+    """
+    rank = int(rep.rank)
+    text = f"{who}: the optimum keeps {rank} of the {n_components} directions asked for (rank {rank}); "
+    hyper = rep.hyperparameters
+    if rep.method == "vicreg" and "variance" in hyper and "invariance" in hyper:
+        lam = float(rep.eigenvalues[rank]) if rank < len(rep.eigenvalues) else math.nan
+        text += (f"with covariance >= variance, direction k survives only while invariance * "
+                 f"lambda_k < variance (invariance = {hyper['invariance']:g}, variance = "
+                 f"{hyper['variance']:g}, lambda_{rank + 1} = {lam:.3g}; the eigenvalues grow with "
+                 f"the degree of the graph).")
+        if lam > 0:
+            text += (f" Lower invariance below variance / lambda_{rank + 1} = "
+                     f"{hyper['variance'] / lam:.3g} to keep direction {rank + 1}.")
+    else:
+        text += ("more directions would not lower this loss on this relation graph; change the "
+                 "relation or the hyper-parameters.")
+    if rank:
+        text += f" Or ask for n_components <= {rank}."
+    return text + " The result is still the optimum of its loss."
+
+
+def certificate_failure(cert, *, who, what):
+    """``"CERTIFICATE FAILED: ..."``: the one line a failed certificate is reported with.
+
+    Parameters
+    ----------
+    cert : spectral_ssl.certify.Certificate
+        A certificate with ``passed`` False.
+    who : str
+        The solution's owner ("vicreg (nonparametric)", "VICReg").
+    what : str
+        What is not optimal ("the saved Z", "embedding_").
+    """
+    claim = " although it claims to be exact." if cert.exact else " (a numerical solution)."
+    return (f"CERTIFICATE FAILED: {who}: a random start reached the loss "
+            f"{cert.best_numerical_loss:.10g}, below the solution's {cert.closed_form_loss:.10g} by "
+            f"{cert.gap:.3g} (relative {cert.relative_gap:.3g}, tolerance {cert.rtol:.1e}); {what} is "
+            f"not the optimum of its loss{claim}")

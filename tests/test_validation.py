@@ -1,0 +1,104 @@
+"""Argument checks: a mistyped option is answered with the closest valid one, counts accept 5.0."""
+
+import numpy as np
+import pytest
+
+from spectral_ssl import graphs, solve
+from spectral_ssl._validation import check_integer, check_option, suggest
+
+METHODS = ("barlow_twins", "simclr", "spectral_contrastive", "vicreg")
+LISTED = "'barlow_twins', 'simclr', 'spectral_contrastive', 'vicreg'"
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("VICReg", "vicreg"),                 # case
+    ("simclr ", "simclr"),                # trailing space
+    ("barlow-twins", "barlow_twins"),     # '-' for '_'
+    ("spectral contrastive", "spectral_contrastive"),
+    ("vicrg", "vicreg"),                  # a dropped letter
+    ("SimCRL", "simclr"),                 # swapped letters, other case
+])
+def test_check_option_suggests_the_closest_name(typed, meant):
+    expected = f"method must be one of {LISTED}; got {typed!r}. Did you mean {meant!r}?"
+    with pytest.raises(ValueError) as error:
+        check_option(typed, name="method", options=METHODS)
+    assert str(error.value) == expected
+
+
+@pytest.mark.parametrize("typed", ["byol", "", 3, None, ["vicreg"]])
+def test_check_option_without_a_close_name_lists_the_options_only(typed):
+    with pytest.raises(ValueError) as error:
+        check_option(typed, name="method", options=METHODS)
+    assert str(error.value) == f"method must be one of {LISTED}; got {typed!r}."
+
+
+def test_check_option_returns_a_valid_value_unchanged():
+    assert check_option("vicreg", name="method", options=METHODS) == "vicreg"
+
+
+def test_suggest_prefers_the_exact_case_insensitive_match():
+    assert suggest("KNN", ("knn", "kn")) == "knn"
+    assert suggest("zzzz", ("knn", "gaussian")) is None
+
+
+@pytest.mark.parametrize("value, expected", [(5, 5), (5.0, 5), (np.int64(7), 7), (np.float32(8), 8),
+                                             (np.uint8(3), 3)])
+def test_check_integer_accepts_whole_numbers(value, expected):
+    result = check_integer(value, name="n_components", low=1)
+    assert result == expected and type(result) is int
+
+
+@pytest.mark.parametrize("value, kind, message", [
+    (5.5, TypeError, "n_components must be an integer, got 5.5"),
+    (True, TypeError, "n_components must be an integer, got True"),
+    (False, TypeError, "n_components must be an integer, got False"),
+    ("5", TypeError, "n_components must be an integer, got '5'"),
+    (float("nan"), TypeError, "n_components must be an integer, got nan"),
+    (float("inf"), TypeError, "n_components must be an integer, got inf"),
+    (0, ValueError, "n_components must be >= 1, got 0"),
+    (0.0, ValueError, "n_components must be >= 1, got 0"),
+])
+def test_check_integer_refuses_what_is_not_a_count(value, kind, message):
+    with pytest.raises(kind) as error:
+        check_integer(value, name="n_components", low=1)
+    assert str(error.value).startswith(message)
+
+
+# --------------------------------------------------------------------------- through solve
+
+G4 = graphs.from_groups(np.repeat(np.arange(4), 2))
+
+
+def test_solve_suggests_the_method_meant():
+    with pytest.raises(ValueError, match=r"got 'VICReg'\. Did you mean 'vicreg'\?$"):
+        solve("VICReg", G4, 2)
+
+
+def test_solve_suggests_the_regime_meant():
+    X = np.random.default_rng(0).standard_normal((8, 3))
+    with pytest.raises(ValueError, match=r"regime must be one of .*; got 'Linear'\. Did you mean 'linear'\?$"):
+        solve("vicreg", G4, 2, X=X, regime="Linear")
+
+
+def test_solve_accepts_integral_float_counts():
+    # 4 groups of 2: Laplacian eigenvalues 0 (x3, the group indicators) and 2; with
+    # invariance 0.1 the scales are 1 - 0.1 * lambda: two directions of variance 1.
+    rep = solve("vicreg", G4, 2.0, variance=1.0, covariance=1.0, invariance=0.1)
+    assert rep.Z.shape == (8, 2)
+    assert np.allclose(rep.scales, [1.0, 1.0])
+
+
+def test_solve_refuses_a_fractional_count_with_its_name():
+    with pytest.raises(TypeError, match=r"^n_components must be an integer, got 2\.5"):
+        solve("vicreg", G4, 2.5)
+    with pytest.raises(TypeError, match=r"^restarts must be an integer, got 1\.5"):
+        solve("simclr", G4, 2, restarts=1.5)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import spectral_ssl._validation as validation
+
+    result = doctest.testmod(validation)
+    assert result.attempted >= 5 and result.failed == 0
