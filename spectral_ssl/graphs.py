@@ -11,6 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import memory
+from .kernels import squared_distances
 from ._validation import (
     check_features,
     check_graph,
@@ -217,8 +218,7 @@ def gaussian(X, bandwidth, n_neighbors=None):
     X = check_features(X)
     bandwidth = check_scalar(bandwidth, name="bandwidth", low=0.0, low_inclusive=False)
     if n_neighbors is None:
-        sq = np.sum(X**2, axis=1)
-        dist2 = np.maximum(sq[:, None] + sq[None, :] - 2 * X @ X.T, 0.0)
+        dist2 = squared_distances(X)
         W = np.exp(-dist2 / (2 * bandwidth**2))
         np.fill_diagonal(W, 0.0)
         G = sp.csr_matrix(W)

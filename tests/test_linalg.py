@@ -9,6 +9,7 @@ from scipy.spatial.distance import pdist
 from sklearn.metrics.pairwise import linear_kernel, polynomial_kernel, rbf_kernel
 
 from spectral_ssl import graphs, linalg, losses
+from spectral_ssl.linalg import _solvers
 
 
 # --------------------------------------------------------------------------- helpers
@@ -195,8 +196,8 @@ def test_auto_arpack_is_bitwise_reproducible_between_two_calls(monkeypatch):
     # N = 2500 > DENSE_MAX_SAMPLES: `auto` runs ARPACK. Its own random start made two
     # calls in one process differ by about 4e-14; a seeded start makes them identical.
     calls = []
-    original = linalg._smallest_sparse
-    monkeypatch.setattr(linalg, "_smallest_sparse",
+    original = _solvers.smallest_sparse
+    monkeypatch.setattr(_solvers, "smallest_sparse",
                         lambda *args: calls.append(args[1]) or original(*args))
     G = graphs.knn(np.random.default_rng(5).normal(size=(2500, 3)), 8)
     first = linalg.laplacian_eigenpairs(G, 6)
@@ -262,10 +263,10 @@ def _rotating_dense_solver(original, seed):
     ],
 )
 def test_degenerate_eigenspaces_do_not_depend_on_lapack_basis(monkeypatch, graph, K):
-    original = linalg._smallest_dense
+    original = _solvers.smallest_dense
     values, vectors = linalg.laplacian_eigenpairs(graph, K, solver="dense")
     for seed in range(3):
-        monkeypatch.setattr(linalg, "_smallest_dense", _rotating_dense_solver(original, seed))
+        monkeypatch.setattr(_solvers, "smallest_dense", _rotating_dense_solver(original, seed))
         v2, U2 = linalg.laplacian_eigenpairs(graph, K, solver="dense")
         monkeypatch.undo()
         np.testing.assert_allclose(v2, values, atol=1e-12)
