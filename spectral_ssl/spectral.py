@@ -72,6 +72,7 @@ __all__ = [
     "locality_preserving_projections",
     "classical_mds",
     "isomap",
+    "knn_geodesics",
     "kernel_pca",
     "cca",
 ]
@@ -225,7 +226,8 @@ def laplacian_eigenmaps(G, n_components, *, normalized=False, solver="auto", tol
         raise TypeError(f"normalized must be True or False, got {normalized!r}.")
     check_option(solver, name="solver", options=linalg.SOLVERS)
     if not normalized:
-        values, vectors = linalg._laplacian_eigenpairs(G, n_components, solver=solver, tol=tol)
+        values, vectors = linalg.laplacian_eigenpairs(G, n_components, solver=solver, tol=tol,
+                                                     check_input=False)
         return vectors, values
     degree = np.asarray(G.sum(axis=1)).ravel()
     isolated = np.flatnonzero(degree == 0)
@@ -235,8 +237,8 @@ def laplacian_eigenmaps(G, n_components, *, normalized=False, solver="auto", tol
             f"normalized Laplacian Eigenmaps solves L u = lambda D_G u and needs every degree > 0. "
             f"Remove those samples, connect them, or use normalized=False."
         )
-    values, vectors = linalg._laplacian_eigenpairs(G, n_components, kind="normalized", solver=solver,
-                                                  tol=tol)
+    values, vectors = linalg.laplacian_eigenpairs(G, n_components, kind="normalized", solver=solver,
+                                                 tol=tol, check_input=False)
     return linalg.sign_flip(vectors / np.sqrt(degree)[:, None]), values
 
 
@@ -293,7 +295,7 @@ def locality_preserving_projections(X, G, n_components):
     G = check_graph(G)
     X = check_features(X, name="X", n_samples=G.shape[0])
     degree = np.asarray(G.sum(axis=1)).ravel()
-    A = linalg._graph_quadratic_form(X, G)
+    A = linalg.graph_quadratic_form(X, G, check_input=False)
     B = X.T @ (degree[:, None] * X)
     if not np.any(B):
         raise ValueError("X^T D_G X is zero (X vanishes on every linked sample); give X with variance.")
@@ -381,6 +383,70 @@ def classical_mds(M, n_components, *, kind="distance"):
 # --------------------------------------------------------------------------- Isomap
 
 
+def _check_geodesic_input(X, n_neighbors, path_method):
+    X = check_features(X, name="X")
+    N = X.shape[0]
+    if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, numbers.Integral):
+        raise TypeError(f"n_neighbors must be an integer, got {n_neighbors!r}.")
+    if not 1 <= n_neighbors <= N - 1:
+        raise ValueError(f"n_neighbors must be between 1 and N - 1 = {N - 1}, got {n_neighbors}.")
+    check_option(path_method, name="path_method", options=("auto", "FW", "D"))
+    return X, int(n_neighbors)
+
+
+def knn_geodesics(X, n_neighbors=5, *, path_method="auto", check_input=True):
+    r"""Geodesic distances of the kNN graph of ``X``: Isomap's dissimilarities.
+
+    Every sample is linked to its ``n_neighbors`` Euclidean nearest neighbours (edge
+    length = distance) in an undirected graph (:math:`i \sim j` if either is among the
+    other's neighbours); :math:`\Delta_{ij}` is the shortest-path length between
+    :math:`i` and :math:`j` (``scipy.sparse.csgraph.shortest_path``), symmetrised as
+    :math:`(\Delta + \Delta^\top)/2` against round-off.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, D)
+    n_neighbors : int, 1 <= k <= N - 1
+    path_method : {"auto", "FW", "D"}
+        Floyd-Warshall or Dijkstra (``"auto"`` lets SciPy choose).
+    check_input : bool, default True
+        ``False`` skips the validation (``X`` then a float64 array, ``n_neighbors`` and
+        ``path_method`` valid) and the memory check, for callers that made them.
+
+    Returns
+    -------
+    ndarray, shape (N, N)
+
+    Raises
+    ------
+    ValueError
+        When the kNN graph is disconnected (some geodesics are infinite).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> knn_geodesics(np.array([[0.0], [1.0], [3.0]]), 1)
+    array([[0., 1., 3.],
+           [1., 0., 2.],
+           [3., 2., 0.]])
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    if check_input:
+        memory.check_pairwise(X, call="spectral.knn_geodesics", copies=3,
+                              alternative="use a sparse kNN graph (graphs.knn) or a subsample")
+        X, n_neighbors = _check_geodesic_input(X, n_neighbors, path_method)
+    graph = NearestNeighbors(n_neighbors=int(n_neighbors)).fit(X).kneighbors_graph(mode="distance")
+    geodesic = shortest_path(graph, method=path_method, directed=False)
+    if not np.all(np.isfinite(geodesic)):
+        n_comp = connected_components(graph, directed=False)[0]
+        raise ValueError(
+            f"the {n_neighbors}-nearest-neighbour graph of X has {n_comp} connected components, so "
+            f"some geodesic distances are infinite; increase n_neighbors."
+        )
+    return (geodesic + geodesic.T) / 2
+
+
 def isomap(X, n_components, *, n_neighbors=5, path_method="auto"):
     r"""Isomap (Tenenbaum, de Silva and Langford 2000): classical MDS of kNN-graph geodesics.
 
@@ -389,6 +455,7 @@ def isomap(X, n_components, *, n_neighbors=5, path_method="auto"):
        either is among the other's neighbours.
     2. :math:`\Delta_{ij}` = the shortest-path length between :math:`i` and
        :math:`j` (``scipy.sparse.csgraph.shortest_path``).
+       (:func:`knn_geodesics`).
     3. :func:`classical_mds` of :math:`\Delta`:
        :math:`B = -\tfrac12 H(\Delta\circ\Delta)H`, top eigenpairs,
        :math:`V\operatorname{diag}(\sqrt{\max(0,\nu)})`.
@@ -426,25 +493,10 @@ def isomap(X, n_components, *, n_neighbors=5, path_method="auto"):
     """
     memory.check_pairwise(X, call="spectral.isomap", copies=4, alternative="Isomap needs all N x N geodesic "
                           "distances: use laplacian_eigenmaps(graphs.knn(X, k), K), or a subsample")
-    from sklearn.neighbors import NearestNeighbors
-
-    X = check_features(X, name="X")
+    X, n_neighbors = _check_geodesic_input(X, n_neighbors, path_method)
     N = X.shape[0]
-    if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, numbers.Integral):
-        raise TypeError(f"n_neighbors must be an integer, got {n_neighbors!r}.")
-    if not 1 <= n_neighbors <= N - 1:
-        raise ValueError(f"n_neighbors must be between 1 and N - 1 = {N - 1}, got {n_neighbors}.")
-    check_option(path_method, name="path_method", options=("auto", "FW", "D"))
     check_n_components(n_components, N - 1, what="the number of samples minus one (N - 1)")
-    graph = NearestNeighbors(n_neighbors=int(n_neighbors)).fit(X).kneighbors_graph(mode="distance")
-    geodesic = shortest_path(graph, method=path_method, directed=False)
-    if not np.all(np.isfinite(geodesic)):
-        n_comp = connected_components(graph, directed=False)[0]
-        raise ValueError(
-            f"the {n_neighbors}-nearest-neighbour graph of X has {n_comp} connected components, so "
-            f"some geodesic distances are infinite; increase n_neighbors."
-        )
-    geodesic = (geodesic + geodesic.T) / 2
+    geodesic = knn_geodesics(X, n_neighbors, path_method=path_method, check_input=False)
     return classical_mds(geodesic, n_components, kind="distance")
 
 
