@@ -106,6 +106,15 @@ __all__ = [
 ]
 
 
+# Functions and classes defined in the private modules carry this package's name as their
+# ``__module__``: where the API reference documents them, and how reprs and pickles name them.
+for _name in __all__:
+    _value = globals()[_name]
+    if getattr(_value, "__module__", "").startswith(__name__ + "._"):
+        _value.__module__ = __name__
+del _name, _value
+
+
 # --------------------------------------------------------------------------- old private names
 # Modules outside this package used these underscore names of the former linalg.py. They
 # keep working until their callers switch to the public spelling given in each docstring.

@@ -41,6 +41,15 @@ __all__ = [
     "barlow_twins_value_and_gradient", "variance_penalty", "row_norms_checked",
 ]
 
+
+# Functions and classes defined in the private modules carry this package's name as their
+# ``__module__``: where the API reference documents them, and how reprs and pickles name them.
+for _name in __all__:
+    _value = globals()[_name]
+    if getattr(_value, "__module__", "").startswith(__name__ + "._"):
+        _value.__module__ = __name__
+del _name, _value
+
 # Former private names that modules outside this package import; they keep working until
 # those callers switch to the public spelling on the right.
 _vicreg_value_and_gradient = vicreg_value_and_gradient

@@ -69,3 +69,12 @@ __all__ = [
     "kernel_pca",
     "cca",
 ]
+
+
+# Functions and classes defined in the private modules carry this package's name as their
+# ``__module__``: where the API reference documents them, and how reprs and pickles name them.
+for _name in __all__:
+    _value = globals()[_name]
+    if getattr(_value, "__module__", "").startswith(__name__ + "._"):
+        _value.__module__ = __name__
+del _name, _value
