@@ -49,7 +49,7 @@ def smallest_eigenpairs(M, n_components, *, trivial=None, solver="auto", tol=Non
     eigenvalue 0 (the constant vector for :math:`L`, :math:`D_G^{1/2}\mathbf 1`
     for :math:`L_{sym}`); the pairs returned are then those of ``M`` restricted
     to the orthogonal complement of ``trivial``. Degenerate clusters and signs
-    follow the module's rules.
+    follow the rules of :mod:`spectral_ssl.linalg`.
 
     Parameters
     ----------
