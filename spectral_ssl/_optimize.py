@@ -76,6 +76,9 @@ class MultistartResult:
         How much the polish lowered the best loss (>= 0).
     n_iterations : int
         L-BFGS-B iterations of the run that produced ``x``.
+    start_success, start_iterations : list
+        L-BFGS-B's own ``success`` flag and iteration count of the run from each start
+        (the polish runs are not included).
     """
 
     x: np.ndarray
@@ -87,6 +90,8 @@ class MultistartResult:
     n_random: int = 0
     polish_gain: float = 0.0
     n_iterations: int = 0
+    start_success: list = field(default_factory=list)
+    start_iterations: list = field(default_factory=list)
 
     def details(self):
         """The fields a representation's ``details`` carries about its numerical solve."""
@@ -184,4 +189,5 @@ def multistart(objective, informed_starts, *, restarts=0, random_start=None, rng
         x=best.x, fun=float(value), gradient_norm=float(np.linalg.norm(gradient)),
         converged=bool(converged), start_losses=start_losses, n_informed=len(informed_starts),
         n_random=int(restarts), polish_gain=max(polish_gain, 0.0), n_iterations=int(best.nit),
+        start_success=[bool(run.success) for run in runs], start_iterations=[int(run.nit) for run in runs],
     )

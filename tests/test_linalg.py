@@ -9,6 +9,7 @@ from scipy.spatial.distance import pdist
 from sklearn.metrics.pairwise import linear_kernel, polynomial_kernel, rbf_kernel
 
 from spectral_ssl import graphs, linalg, losses
+from spectral_ssl.linalg import _solvers
 
 
 # --------------------------------------------------------------------------- helpers
@@ -195,8 +196,8 @@ def test_auto_arpack_is_bitwise_reproducible_between_two_calls(monkeypatch):
     # N = 2500 > DENSE_MAX_SAMPLES: `auto` runs ARPACK. Its own random start made two
     # calls in one process differ by about 4e-14; a seeded start makes them identical.
     calls = []
-    original = linalg._smallest_sparse
-    monkeypatch.setattr(linalg, "_smallest_sparse",
+    original = _solvers.smallest_sparse
+    monkeypatch.setattr(_solvers, "smallest_sparse",
                         lambda *args: calls.append(args[1]) or original(*args))
     G = graphs.knn(np.random.default_rng(5).normal(size=(2500, 3)), 8)
     first = linalg.laplacian_eigenpairs(G, 6)
@@ -262,10 +263,10 @@ def _rotating_dense_solver(original, seed):
     ],
 )
 def test_degenerate_eigenspaces_do_not_depend_on_lapack_basis(monkeypatch, graph, K):
-    original = linalg._smallest_dense
+    original = _solvers.smallest_dense
     values, vectors = linalg.laplacian_eigenpairs(graph, K, solver="dense")
     for seed in range(3):
-        monkeypatch.setattr(linalg, "_smallest_dense", _rotating_dense_solver(original, seed))
+        monkeypatch.setattr(_solvers, "smallest_dense", _rotating_dense_solver(original, seed))
         v2, U2 = linalg.laplacian_eigenpairs(graph, K, solver="dense")
         monkeypatch.undo()
         np.testing.assert_allclose(v2, values, atol=1e-12)
@@ -646,3 +647,57 @@ def test_integral_float_counts_are_accepted_and_fractions_refused():
                        (0, ValueError)):
         with pytest.raises(error, match="n_components must be"):
             linalg.laplacian_eigenpairs(G, bad)
+
+
+# --------------------------------------------------------------------------- package layout
+
+
+def test_settings_assigned_on_the_package_reach_the_solvers(monkeypatch):
+    from spectral_ssl.linalg import _settings
+
+    assert linalg.resolve_solver("auto", 100) == "dense"
+    monkeypatch.setattr(linalg, "DENSE_MAX_SAMPLES", 50)
+    assert _settings.DENSE_MAX_SAMPLES == 50 and linalg.DENSE_MAX_SAMPLES == 50
+    assert linalg.resolve_solver("auto", 100) == "arpack"
+    monkeypatch.undo()
+    assert _settings.DENSE_MAX_SAMPLES == 2000 and linalg.resolve_solver("auto", 100) == "dense"
+    # a name that is not a setting is set on the package only
+    monkeypatch.setattr(linalg, "not_a_setting", 1, raising=False)
+    assert not hasattr(_settings, "not_a_setting")
+
+
+def test_every_name_in_all_exists_and_old_private_names_still_work():
+    assert all(hasattr(linalg, name) for name in linalg.__all__)
+    assert len(set(linalg.__all__)) == len(linalg.__all__)
+    G = graphs.knn(np.random.default_rng(0).standard_normal((30, 2)), 4)
+    X = np.random.default_rng(1).standard_normal((30, 2))
+    checked = graphs.check(G)
+    values, vectors = linalg.laplacian_eigenpairs(G, 3)
+    old_values, old_vectors = linalg._laplacian_eigenpairs(checked, 3)
+    assert np.array_equal(values, old_values) and np.array_equal(vectors, old_vectors)
+    L = linalg.laplacian(G, "normalized")
+    assert (abs(linalg._laplacian(checked, "normalized") - L)).max() == 0.0
+    a = linalg.smallest_eigenpairs(L, 2, trivial=np.sqrt(linalg.degrees(G)))
+    b = linalg._smallest_eigenpairs(L, 2, trivial=np.sqrt(linalg.degrees(G)))
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    assert np.array_equal(linalg._graph_quadratic_form(X, checked), linalg.graph_quadratic_form(X, G))
+
+
+def test_check_input_false_skips_the_validation_only():
+    G = np.array([[0, 1.0, 0], [1.0, 0, 1.0], [0, 1.0, 0]])
+    with pytest.raises(ValueError, match="symmetric"):
+        linalg.laplacian(np.triu(G), check_input=True)
+    checked = graphs.check(G)
+    assert np.array_equal(linalg.laplacian(checked, check_input=False).toarray(), linalg.laplacian(G).toarray())
+    values, _ = linalg.laplacian_eigenpairs(checked, 2, check_input=False)
+    np.testing.assert_allclose(values, [1.0, 3.0], atol=1e-12)
+    with pytest.raises(ValueError, match="kind"):
+        linalg.laplacian_eigenpairs(checked, 2, kind="random_walk", check_input=False)
+
+
+def test_no_linalg_module_exceeds_500_lines():
+    import pathlib
+
+    folder = pathlib.Path(linalg.__file__).parent
+    sizes = {path.name: len(path.read_text().splitlines()) for path in folder.glob("*.py")}
+    assert len(sizes) >= 10 and max(sizes.values()) <= 500, sizes

@@ -10,6 +10,7 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from spectral_ssl import graphs, linalg
+from spectral_ssl.linalg import _amg, _ordering, _solvers
 from spectral_ssl.methods import spectral_contrastive, vicreg
 
 
@@ -38,7 +39,7 @@ def preconditioner(request, monkeypatch):
     if request.param == "amg":
         pytest.importorskip("pyamg")
     else:
-        monkeypatch.setattr(linalg, "_pyamg", lambda: None)
+        monkeypatch.setattr(_amg, "find_pyamg", lambda: None)
     return request.param
 
 
@@ -102,14 +103,14 @@ def test_methods_accept_the_lobpcg_solver():
 
 def _spy_solvers(monkeypatch):
     calls = []
-    for name in ("_smallest_lobpcg", "_smallest_sparse"):
-        original = getattr(linalg, name)
+    for name in ("smallest_lobpcg", "smallest_sparse"):
+        original = getattr(_solvers, name)
 
         def spy(*args, _name=name, _original=original, **kwargs):
             calls.append((_name, args[1]))
             return _original(*args, **kwargs)
 
-        monkeypatch.setattr(linalg, name, spy)
+        monkeypatch.setattr(_solvers, name, spy)
     return calls
 
 
@@ -117,27 +118,27 @@ def test_auto_uses_amg_lobpcg_above_the_arpack_threshold_with_pyamg(monkeypatch)
     calls = _spy_solvers(monkeypatch)
     monkeypatch.setattr(linalg, "DENSE_MAX_SAMPLES", 100)
     monkeypatch.setattr(linalg, "ARPACK_MAX_SAMPLES", 300)
-    monkeypatch.setattr(linalg, "_pyamg", lambda: None)
+    monkeypatch.setattr(_amg, "find_pyamg", lambda: None)
     linalg.laplacian_eigenpairs(knn_graph(n=250), 3)
     # arpack: the 3 pairs, the trivial one and one more (to see a cut cluster)
-    assert calls == [("_smallest_sparse", 5)]
+    assert calls == [("smallest_sparse", 5)]
     calls.clear()
     # with pyamg (a stand-in: only its presence is read here), lobpcg above the
     # threshold: the 3 pairs plus one more (to see a cut cluster)
-    monkeypatch.setattr(linalg, "_pyamg", lambda: object())
-    monkeypatch.setattr(linalg, "_make_preconditioner", linalg._JacobiPreconditioner)
+    monkeypatch.setattr(_amg, "find_pyamg", lambda: object())
+    monkeypatch.setattr(_amg, "make_preconditioner", _amg.JacobiPreconditioner)
     linalg.laplacian_eigenpairs(knn_graph(n=400), 3)
-    assert calls == [("_smallest_lobpcg", 4)]
-    assert linalg._resolve_solver("auto", 50) == "dense"
-    assert linalg._resolve_solver("auto", 301) == "lobpcg"
+    assert calls == [("smallest_lobpcg", 4)]
+    assert linalg.resolve_solver("auto", 50) == "dense"
+    assert linalg.resolve_solver("auto", 301) == "lobpcg"
 
 
-@pytest.mark.parametrize("max_fill, expected", [(0.0, "_smallest_lobpcg"), (np.inf, "_smallest_sparse")])
+@pytest.mark.parametrize("max_fill, expected", [(0.0, "smallest_lobpcg"), (np.inf, "smallest_sparse")])
 def test_auto_without_pyamg_keeps_arpack_unless_its_factor_fills_in(monkeypatch, max_fill, expected):
     calls = _spy_solvers(monkeypatch)
     monkeypatch.setattr(linalg, "DENSE_MAX_SAMPLES", 100)
     monkeypatch.setattr(linalg, "ARPACK_MAX_SAMPLES", 300)
-    monkeypatch.setattr(linalg, "_pyamg", lambda: None)
+    monkeypatch.setattr(_amg, "find_pyamg", lambda: None)
     monkeypatch.setattr(linalg, "ARPACK_MAX_FILL", max_fill)
     G = knn_graph(n=400)
     vd, Ud = linalg.laplacian_eigenpairs(G, 3, solver="dense")
@@ -159,17 +160,17 @@ def test_predicted_fill_tells_a_surface_from_a_volume():
 
     roll = graphs.knn(make_swiss_roll(6000, noise=0.05, random_state=0)[0], 10)
     blob = graphs.knn(np.random.default_rng(0).standard_normal((6000, 3)), 10)
-    surface = linalg._predicted_fill(roll, 100_000)
-    volume = linalg._predicted_fill(blob, 100_000)
+    surface = _ordering.predicted_fill(roll, 100_000)
+    volume = _ordering.predicted_fill(blob, 100_000)
     assert 3.0 < surface < 10.0 < linalg.ARPACK_MAX_FILL < 60.0 < volume
     # deterministic: the pattern alone decides
-    assert linalg._predicted_fill(blob, 100_000) == volume
+    assert _ordering.predicted_fill(blob, 100_000) == volume
     # a graph whose components are all smaller than the balls: the fill of one whole component
-    assert 1.0 <= linalg._predicted_fill(blocks([40, 50, 60])) < 3.0
+    assert 1.0 <= _ordering.predicted_fill(blocks([40, 50, 60])) < 3.0
 
 
 def test_lobpcg_warns_when_it_does_not_converge(monkeypatch):
-    monkeypatch.setattr(linalg, "_pyamg", lambda: None)
+    monkeypatch.setattr(_amg, "find_pyamg", lambda: None)
     monkeypatch.setattr(linalg, "LOBPCG_MAXITER", 2)
     with pytest.warns(RuntimeWarning, match="LOBPCG stopped with a largest eigen-residual"):
         linalg.laplacian_eigenpairs(knn_graph(n=600), 5, solver="lobpcg")
@@ -179,7 +180,7 @@ def test_lobpcg_warns_when_it_does_not_converge(monkeypatch):
 def test_preconditioner_kinds(monkeypatch):
     L = linalg.laplacian(knn_graph(n=200))
     R = np.random.default_rng(0).standard_normal((200, 3))
-    monkeypatch.setattr(linalg, "_pyamg", lambda: None)
+    monkeypatch.setattr(_amg, "find_pyamg", lambda: None)
     op, kind = linalg.lobpcg_preconditioner(L, 0.5)
     assert kind == "jacobi"
     np.testing.assert_allclose(op @ R, R / (L.diagonal() + 0.5)[:, None], rtol=1e-15)
@@ -242,7 +243,7 @@ def test_lobpcg_on_a_deep_amg_hierarchy_and_a_shuffled_graph(monkeypatch):
     G = G[shuffle][:, shuffle].tocsr()
     L = linalg.laplacian(G, kind="normalized")
     trivial = np.sqrt(np.asarray(G.sum(axis=1)).ravel())
-    preconditioner = linalg._make_preconditioner(L, 1e-5)
+    preconditioner = _amg.make_preconditioner(L, 1e-5)
     assert len(preconditioner.levels) >= 2
     vd, Ud = linalg.smallest_eigenpairs(L, 7, trivial=trivial, solver="dense")
     vl, Ul = linalg.smallest_eigenpairs(L, 7, trivial=trivial, solver="lobpcg")

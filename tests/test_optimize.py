@@ -73,3 +73,12 @@ def test_representation_rank_counts_centred_singular_values_relative_to_the_larg
     assert linalg.representation_rank(Z, rtol=1e-3) == 1
     assert linalg.representation_rank(np.full((5, 2), 3.0)) == 0
     assert linalg.RANK_RTOL == 1e-6
+
+
+def test_multistart_reports_every_run_success_and_iterations():
+    result = _optimize.multistart(_double_well, [np.array([1.0]), np.array([-2.0])], restarts=2,
+                                  random_start=lambda rng: rng.standard_normal(1), polish_rounds=0)
+    assert len(result.start_success) == len(result.start_iterations) == len(result.start_losses) == 4
+    assert all(isinstance(flag, bool) for flag in result.start_success)
+    assert all(count >= 1 for count in result.start_iterations)
+    assert result.fun == min(result.start_losses)

@@ -441,3 +441,24 @@ def test_cca_bad_inputs():
         spectral.cca(Xl, Xr, 4)
     with pytest.raises(TypeError, match="X_right is a sparse matrix"):
         spectral.cca(Xl, sp.csr_matrix(Xr), 1)
+
+
+def test_knn_geodesics_add_up_edge_lengths_and_refuse_a_disconnected_graph():
+    x = np.array([[0.0], [1.0], [3.0], [7.0]])
+    # one neighbour each: 0-1, 1-0, 2-1, 3-2; geodesics are sums of consecutive gaps
+    expected = np.abs(x - x.T)
+    np.testing.assert_allclose(spectral.knn_geodesics(x, 1), expected, rtol=1e-15)
+    np.testing.assert_allclose(spectral.knn_geodesics(x, 1, path_method="D"), expected, rtol=1e-15)
+    far = np.array([[0.0], [1.0], [100.0], [101.0]])
+    with pytest.raises(ValueError, match="2 connected components"):
+        spectral.knn_geodesics(far, 1)
+    with pytest.raises(ValueError, match="n_neighbors must be between 1 and N - 1 = 3"):
+        spectral.knn_geodesics(x, 4)
+
+
+def test_isomap_is_classical_mds_of_the_knn_geodesics():
+    X = np.random.default_rng(4).standard_normal((30, 3))
+    geodesic = spectral.knn_geodesics(X, 6)
+    Y, nu = spectral.isomap(X, 2, n_neighbors=6)
+    Y_mds, nu_mds = spectral.classical_mds(geodesic, 2)
+    assert np.array_equal(Y, Y_mds) and np.array_equal(nu, nu_mds)

@@ -1,0 +1,219 @@
+r"""The certificate of :func:`spectral_ssl.certify.certify` and the table formatting of its rows.
+
+:class:`Certificate` holds one comparison of a closed form with the best numerical
+optimum; :meth:`Certificate.as_row` gives its table row (columns ``ROW_COLUMNS``) and
+:func:`format_table` renders rows as text or Markdown. Re-exported by
+:mod:`spectral_ssl.certify`, the public home of these names.
+"""
+
+import numbers
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._display import format_mapping, format_number, html_table, text_block
+
+
+#: Columns of :meth:`Certificate.as_row`, in table order.
+ROW_COLUMNS = ("case", "method", "regime", "parametrization", "n_samples", "n_components",
+               "rank", "exact",
+               "closed_form_loss", "best_numerical_loss", "gap", "relative_gap",
+               "gradient_norm", "passed", "restarts", "elapsed")
+
+
+@dataclass(kw_only=True, repr=False)
+class Certificate:
+    r"""The outcome of :func:`~spectral_ssl.certify.certify`.
+
+    Attributes
+    ----------
+    method : str
+    regime : {"nonparametric", "linear", "kernel"}
+    n_samples, n_components : int
+        :math:`N` and :math:`K`.
+    closed_form_loss : float
+        ``rep.loss``: the exact loss at the method's returned optimum.
+    numerical_losses : ndarray, shape (restarts,)
+        Final loss of each L-BFGS-B run, in the order of the starts.
+    best_numerical_loss : float
+        Their minimum.
+    gap : float
+        ``closed_form_loss - best_numerical_loss`` (negative: the closed form is lower).
+    relative_gap : float
+        ``gap / max(1, |best_numerical_loss|)``.
+    gradient_norm : float
+        Frobenius norm of the gradient of the loss at the closed form with
+        respect to the parameters searched over: :math:`Z`; or :math:`(C, b)`
+        (whitened) / :math:`(W, b)` or :math:`(A, b)` (raw).
+    exact : bool
+        ``rep.exact``: whether the method claims a proven global optimum.
+    passed : bool
+        ``closed_form_loss <= best_numerical_loss + rtol * max(1, |best_numerical_loss|)``.
+    rtol : float
+        The tolerance ``passed`` used.
+    parametrization : str
+        ``"whitened"`` or ``"raw"`` (parametric regimes), ``"Z"`` (non-parametric).
+    hyperparameters : dict
+        The loss's keyword arguments (``rep.hyperparameters``).
+    elapsed : float
+        Wall-clock seconds for the whole certificate (closed form and restarts).
+    converged : tuple of bool
+        L-BFGS-B's success flag of each restart.
+    n_iterations : tuple of int
+        Iterations of each restart.
+    representation : Representation
+        The certified closed form itself.
+    numerical_Z : ndarray, shape (N, K)
+        The representation reached by the best restart.
+    """
+
+    method: str
+    regime: str
+    n_samples: int
+    n_components: int
+    closed_form_loss: float
+    numerical_losses: np.ndarray
+    best_numerical_loss: float
+    gap: float
+    relative_gap: float
+    gradient_norm: float
+    exact: bool
+    passed: bool
+    rtol: float
+    parametrization: str = "Z"
+    hyperparameters: dict = field(default_factory=dict)
+    elapsed: float = 0.0
+    converged: tuple = ()
+    n_iterations: tuple = ()
+    representation: object = None
+    numerical_Z: np.ndarray = None
+
+    @property
+    def restarts(self):
+        """Number of random starts."""
+        return int(np.size(self.numerical_losses))
+
+    def as_row(self, case=None):
+        """A flat dict of the scalar results (one table row; keys in :data:`ROW_COLUMNS` order).
+
+        ``case`` is an optional label stored under ``"case"``; the
+        hyper-parameters follow the fixed columns, one key each.
+        """
+        row = {
+            "case": case,
+            "method": self.method,
+            "regime": self.regime,
+            "parametrization": self.parametrization,
+            "n_samples": int(self.n_samples),
+            "n_components": int(self.n_components),
+            "rank": None if self.representation is None else int(self.representation.rank),
+            "exact": bool(self.exact),
+            "closed_form_loss": float(self.closed_form_loss),
+            "best_numerical_loss": float(self.best_numerical_loss),
+            "gap": float(self.gap),
+            "relative_gap": float(self.relative_gap),
+            "gradient_norm": float(self.gradient_norm),
+            "passed": bool(self.passed),
+            "restarts": self.restarts,
+            "elapsed": float(self.elapsed),
+        }
+        for key, value in self.hyperparameters.items():
+            row.setdefault(key, value)
+        return row
+
+    def _display_rows(self):
+        """``(label, text)`` pairs shown by ``repr`` and in Jupyter, the verdict first."""
+        scale = max(1.0, abs(self.best_numerical_loss))
+        if self.passed:
+            verdict = (f"PASSED: no random start went below the closed form by more than "
+                       f"rtol x max(1, |best|) = {self.rtol * scale:.3g}")
+        else:
+            verdict = (f"FAILED: a random start found a loss {self.gap:.6g} below the closed form "
+                       f"(more than rtol x max(1, |best|) = {self.rtol * scale:.3g})")
+        n_converged = sum(bool(flag) for flag in self.converged)
+        rows = [("verdict", verdict),
+                ("method", f"{self.method} ({self.regime}, searched over {self.parametrization})"),
+                ("samples x components", f"{self.n_samples} x {self.n_components}"),
+                ("closed-form loss", format_number(self.closed_form_loss, 12)),
+                ("best numerical loss", f"{format_number(self.best_numerical_loss, 12)} "
+                                        f"(best of {self.restarts} restarts)"),
+                ("gap", f"{self.gap:.3e} (closed form minus best; > 0: the closed form is beaten)"),
+                ("relative gap", f"{self.relative_gap:.3e} (tolerance rtol = {self.rtol:.1e})"),
+                ("gradient norm", f"{self.gradient_norm:.3e} (at the closed form)"),
+                ("restarts", f"{self.restarts}, {n_converged} converged" if self.converged
+                 else str(self.restarts)),
+                ("claims exact", format_number(self.exact))]
+        if self.representation is not None:
+            rows.append(("rank", f"{self.representation.rank} of {self.n_components}"))
+        if self.hyperparameters:
+            rows.append(("hyper-parameters", format_mapping(self.hyperparameters)))
+        rows.append(("elapsed", f"{self.elapsed:.2f} s"))
+        return rows
+
+    def __repr__(self):
+        return text_block("Certificate", self._display_rows())
+
+    def _repr_html_(self):
+        verdict = "PASSED" if self.passed else "FAILED"
+        warning = None if self.passed else "FAILED: the closed form is not the best loss found"
+        return html_table(f"Certificate: {verdict} ({self.method}, {self.regime})", self._display_rows(),
+                          warning=warning)
+
+
+def format_cell(value, float_format):
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return format(float(value), float_format)
+    return "" if value is None else str(value)
+
+
+def format_table(rows, columns=None, *, markdown=False, float_format=".6g"):
+    """Render table rows (dicts) as aligned plain text or a Markdown table.
+
+    Parameters
+    ----------
+    rows : list of dict
+        E.g. the output of :func:`~spectral_ssl.certify.certify_table`.
+    columns : sequence of str, optional
+        Keys to show, in order. Default: the :data:`ROW_COLUMNS` present in the
+        rows, then any other keys in order of first appearance.
+    markdown : bool
+        Pipe-table syntax (numbers right-aligned) instead of space-aligned text.
+    float_format : str
+        ``format`` spec of real numbers (booleans print as yes/no).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(format_table([{"case": "a", "gap": 0.5}, {"case": "bb", "gap": -1e-12}]))
+    case  gap
+    a     0.5
+    bb    -1e-12
+    """
+    rows = list(rows)
+    if columns is None:
+        seen = []
+        for row in rows:
+            seen += [key for key in row if key not in seen]
+        columns = [c for c in ROW_COLUMNS if c in seen] + [c for c in seen if c not in ROW_COLUMNS]
+    columns = list(columns)
+    cells = [[format_cell(row.get(c), float_format) for c in columns] for row in rows]
+    widths = [max([len(c)] + [len(r[j]) for r in cells]) for j, c in enumerate(columns)]
+    numeric = [all(isinstance(row.get(c), numbers.Number) and not isinstance(row.get(c), bool)
+                   for row in rows) and bool(rows) for c in columns]
+    if markdown:
+        def line(values):
+            return "| " + " | ".join(
+                v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)) + " |"
+        rule = "|" + "|".join(("-" * (w + 1) + ":") if num else ("-" * (w + 2))
+                              for w, num in zip(widths, numeric)) + "|"
+        return "\n".join([line(columns), rule] + [line(r) for r in cells])
+    lines = ["  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
+             for values in [columns] + cells]
+    return "\n".join(lines)

@@ -1,0 +1,117 @@
+r"""Positive semi-definite kernels and the squared-distance expansion they share.
+
+:class:`Kernel` (linear, rbf, polynomial), :func:`make_kernel` (a kernel from its name,
+the rbf bandwidth defaulting to :func:`median_bandwidth`) and :func:`squared_distances`,
+the one expansion :math:`\lVert x_i - y_j\rVert^2 = \lVert x_i\rVert^2 + \lVert y_j\rVert^2
+- 2 x_i^\top y_j` of the package. ``spectral_ssl.linalg`` re-exports the first three
+under their old names (``linalg.Kernel``, ``linalg.make_kernel``, ``linalg.median_bandwidth``).
+"""
+
+import numpy as np
+
+from . import memory
+from ._validation import check_features, check_option, check_scalar
+
+
+def squared_distances(X, Y=None):
+    r"""Pairwise squared Euclidean distances :math:`\lVert x_i - y_j\rVert^2`, shape (N, M).
+
+    Computed as :math:`\lVert x_i\rVert^2 + \lVert y_j\rVert^2 - 2 x_i^\top y_j` (one matrix
+    product, the speed of ``X @ Y.T``) and clipped at 0: the expansion loses about
+    ``eps * |x|^2`` to cancellation, so a zero distance can come out slightly negative.
+    No validation: ``X`` and ``Y`` are float arrays with the same number of columns.
+
+    Parameters
+    ----------
+    X : ndarray, shape (N, D)
+    Y : ndarray, shape (M, D), optional
+        Default: ``X`` (the norms are then computed once).
+
+    Returns
+    -------
+    ndarray, shape (N, M)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> squared_distances(np.array([[0.0, 0.0], [3.0, 4.0]]))
+    array([[ 0., 25.],
+           [25.,  0.]])
+    """
+    sq_x = np.sum(X**2, 1)
+    sq_y = sq_x if Y is None else np.sum(Y**2, 1)
+    Y = X if Y is None else Y
+    return np.maximum(sq_x[:, None] + sq_y[None, :] - 2 * X @ Y.T, 0.0)
+
+
+class Kernel:
+    r"""A positive semi-definite kernel :math:`k(x, y)`, callable on two sample matrices.
+
+    * ``"linear"``: :math:`x^\top y`
+    * ``"rbf"``: :math:`\exp(-\lVert x - y\rVert^2 / (2\,\text{bandwidth}^2))`
+    * ``"polynomial"``: :math:`(x^\top y + \text{coef0})^{\text{degree}}`
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> k = Kernel("rbf", bandwidth=1.0)
+    >>> float(k(np.zeros((1, 1)), np.ones((1, 1)))[0, 0]) == float(np.exp(-0.5))
+    True
+    """
+
+    NAMES = ("linear", "rbf", "polynomial")
+
+    def __init__(self, name="rbf", *, bandwidth=1.0, degree=3, coef0=1.0):
+        check_option(name, name="kernel", options=self.NAMES)
+        self.name = name
+        self.bandwidth = check_scalar(bandwidth, name="bandwidth", low=0.0, low_inclusive=False)
+        if isinstance(degree, bool) or not isinstance(degree, (int, np.integer)) or degree < 1:
+            raise ValueError(f"degree must be an integer >= 1, got {degree!r}.")
+        self.degree = int(degree)
+        self.coef0 = check_scalar(coef0, name="coef0", low=-np.inf)
+
+    def __call__(self, X, Y):
+        if self.name == "linear":
+            return X @ Y.T
+        if self.name == "polynomial":
+            return (X @ Y.T + self.coef0) ** self.degree
+        return np.exp(-squared_distances(X, Y) / (2 * self.bandwidth**2))
+
+    def __repr__(self):
+        if self.name == "rbf":
+            return f"Kernel('rbf', bandwidth={self.bandwidth:.6g})"
+        if self.name == "polynomial":
+            return f"Kernel('polynomial', degree={self.degree}, coef0={self.coef0:.6g})"
+        return "Kernel('linear')"
+
+
+def median_bandwidth(X):
+    """The median of the pairwise Euclidean distances between distinct samples.
+
+    The default rbf bandwidth when none is given (the "median heuristic").
+    """
+    memory.check_pairwise(X, call="linalg.median_bandwidth", copies=3,
+                          alternative="pass bandwidth= (e.g. the median distance of a subsample of X)")
+    X = check_features(X)
+    dist = np.sqrt(squared_distances(X))
+    values = dist[np.triu_indices(X.shape[0], k=1)]
+    positive = values[values > 0]
+    if positive.size == 0:
+        raise ValueError("all samples in X are identical; no bandwidth can be derived. Pass bandwidth=.")
+    return float(np.median(positive))
+
+
+def make_kernel(X, kernel="rbf", *, bandwidth=None, degree=3, coef0=1.0):
+    """Build a :class:`Kernel` from its name; ``bandwidth=None`` uses :func:`median_bandwidth` of ``X``.
+
+    A callable ``kernel(X, Y) -> ndarray`` is returned unchanged.
+    """
+    if callable(kernel) and not isinstance(kernel, str):
+        return kernel
+    check_option(kernel, name="kernel", options=Kernel.NAMES)
+    if kernel == "rbf" and bandwidth is None:
+        bandwidth = median_bandwidth(X)
+    return Kernel(kernel, bandwidth=1.0 if bandwidth is None else bandwidth, degree=degree, coef0=coef0)
+
+
+__all__ = ["Kernel", "make_kernel", "median_bandwidth", "squared_distances"]

@@ -1,0 +1,140 @@
+r"""The sign and degenerate-basis rules that make every returned eigenvector deterministic.
+
+* **Sign rule** (:func:`sign_flip`): the entry of largest absolute value of each column is
+  positive; entries within a relative ``SIGN_TIE_RTOL`` of it are tied and the first decides.
+* **Degenerate eigenspaces** (:func:`canonical_basis`, :func:`canonicalise`): eigenvalues
+  closer than a relative ``DEGENERACY_RTOL`` form one cluster, whose basis is the
+  Gram-Schmidt orthonormalisation of :math:`P e_{p_1}, P e_{p_2}, \dots` with greedily
+  chosen pivots; it depends on the eigenspace only.
+"""
+
+import numpy as np
+
+from . import _settings
+
+
+def sign_flip(vectors):
+    """Flip each column so that its entry of largest absolute value is positive.
+
+    Entries within a relative ``SIGN_TIE_RTOL`` of the largest absolute value
+    are tied; the first of them (smallest row index) decides the sign.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sign_flip(np.array([[1.0, 0.5], [-3.0, 0.2]]))
+    array([[-1. ,  0.5],
+           [ 3. ,  0.2]])
+    >>> sign_flip(np.array([[-1.0], [1.0 + 1e-12]]))  # a tie: the first entry decides
+    array([[ 1.],
+           [-1.]])
+    """
+    vectors = np.array(vectors, dtype=np.float64)
+    if vectors.ndim != 2:
+        raise ValueError(
+            f"vectors must be 2-D (one vector per column), got shape {vectors.shape}; "
+            f"use vectors.reshape(-1, 1) for a single vector."
+        )
+    if vectors.size == 0:
+        return vectors
+    magnitude = np.abs(vectors)
+    rows = np.argmax(magnitude >= (1 - _settings.SIGN_TIE_RTOL) * magnitude.max(axis=0), axis=0)
+    signs = np.sign(vectors[rows, np.arange(vectors.shape[1])])
+    signs[signs == 0] = 1.0
+    return vectors * signs
+
+
+def eigenvalue_clusters(values, rtol=_settings.DEGENERACY_RTOL):
+    """Split sorted eigenvalues into runs whose consecutive gaps are below ``rtol * scale``.
+
+    Returns a list of ``slice`` objects, one per cluster.
+    """
+    values = np.asarray(values)
+    if values.size == 0:
+        return []
+    scale = max(np.max(np.abs(values)), np.finfo(float).tiny)
+    breaks = np.flatnonzero(np.diff(values) > rtol * scale) + 1
+    edges = np.concatenate([[0], breaks, [values.size]])
+    return [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def greedy_pivots(vectors, count):
+    """Rows of ``vectors`` picked greedily by largest residual norm.
+
+    Row ``i`` of ``vectors`` is sample ``i``'s coordinates in the eigenspace. At
+    each step the row with the largest norm (after removing the directions of the
+    rows already picked) is chosen; norms within a relative ``1e-6`` of the
+    largest count as tied and the smallest index wins, so round-off cannot flip
+    the choice between rows that are equal by symmetry.
+    """
+    residual = np.array(vectors, dtype=np.float64)
+    pivots = []
+    for _ in range(count):
+        norms = np.linalg.norm(residual, axis=1)
+        pick = int(np.flatnonzero(norms >= (1 - 1e-6) * norms.max())[0])
+        pivots.append(pick)
+        direction = residual[pick] / norms[pick]
+        residual -= np.outer(residual @ direction, direction)
+    return np.array(pivots)
+
+
+def canonical_basis(vectors, count=None):
+    """Basis-independent orthonormal basis of the span of orthonormal ``vectors``.
+
+    Gram-Schmidt of :math:`P e_{p_1}, P e_{p_2}, \\dots` with :math:`P` the
+    projector onto the span and :math:`p` chosen greedily (see the module
+    docstring). Rotating ``vectors`` by any orthogonal matrix gives the same result.
+    With ``count`` only the first ``count`` basis vectors are computed (they do
+    not depend on the later pivots), at cost O(N m count) for m vectors of length N.
+    """
+    vectors = np.asarray(vectors, dtype=np.float64)
+    if vectors.ndim != 2:
+        raise ValueError(f"vectors must be 2-D (one basis vector per column), got shape {vectors.shape}.")
+    m = vectors.shape[1]
+    if not np.all(np.isfinite(vectors)):
+        raise ValueError("vectors contains NaN or inf.")
+    if m and np.max(np.abs(vectors.T @ vectors - np.eye(m))) > 1e-8:
+        raise ValueError(
+            "vectors must have orthonormal columns (vectors.T @ vectors = I); "
+            "orthonormalise them first, e.g. with np.linalg.qr."
+        )
+    count = m if count is None else int(count)
+    if not 0 <= count <= m:
+        raise ValueError(f"count must be between 0 and {m}, got {count}.")
+    if m <= 1:
+        return vectors[:, :count].copy()
+    pivots = greedy_pivots(vectors, count)
+    projected = vectors @ vectors[pivots, :].T  # columns P e_p
+    Q, R = np.linalg.qr(projected)
+    return Q * np.sign(np.diag(R))  # positive diagonal of R = plain Gram-Schmidt
+
+
+def canonicalise(values, vectors, n_keep=None, rtol=_settings.DEGENERACY_RTOL):
+    """The first ``n_keep`` sorted eigenvectors with cluster bases and the sign rule applied."""
+    n_keep = vectors.shape[1] if n_keep is None else n_keep
+    out = vectors[:, :n_keep].copy()
+    for cluster in eigenvalue_clusters(values, rtol):
+        if cluster.start >= n_keep:
+            break
+        if cluster.stop - cluster.start > 1:
+            count = min(cluster.stop, n_keep) - cluster.start
+            out[:, cluster.start:cluster.start + count] = canonical_basis(vectors[:, cluster], count)
+    return sign_flip(out)
+
+
+def sign_flip_with(Z, *coefficients):
+    """Apply :func:`sign_flip` to the columns of ``Z`` and the same flips to each coefficient array.
+
+    Used by the methods so that ``W`` / ``A`` / ``bias`` columns follow the
+    representation's signs (``Z = F W + b`` keeps holding after the flip).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Z, W = sign_flip_with(np.array([[-2.0], [1.0]]), np.array([[3.0]]))
+    >>> Z.ravel().tolist(), W.ravel().tolist()
+    ([2.0, -1.0], [-3.0])
+    """
+    flipped = sign_flip(Z)
+    signs = np.where(np.sum(flipped * Z, axis=0) < 0, -1.0, 1.0)
+    return (flipped, *(c * signs for c in coefficients))

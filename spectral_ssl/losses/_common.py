@@ -1,0 +1,83 @@
+r"""Arithmetic shared by the losses: exact centring and scaling, weight normalisation, checks."""
+
+import numpy as np
+import scipy.sparse as sp
+
+from .._validation import check_features, check_graph
+
+
+def centred(Z):
+    """``Z - mean(Z)``, exact under translation: the first row is subtracted first.
+
+    ``z_i - z_0`` is exact for entries within a factor 2 of each other (Sterbenz), so
+    ``Z + c`` with a large ``c`` centres to exactly what the stored shifted matrix holds,
+    instead of losing ``eps * |c|`` to the mean.
+    """
+    if Z.shape[0] == 0:
+        return Z.copy()
+    shifted = Z - Z[0]
+    return shifted - shifted.mean(axis=0)
+
+
+def centred_covariance(Z):
+    Zc = centred(Z)
+    return Zc, Zc.T @ Zc / Z.shape[0]
+
+
+def laplacian_times(Z, G, degrees):
+    """:math:`L Z = d \\odot Z - G Z` without forming :math:`L`."""
+    return degrees[:, None] * Z - G @ Z
+
+
+def exact_scale(values, *factors, divide=()):
+    r"""``values * prod(factors) / prod(divide)`` without a spurious overflow or underflow.
+
+    Mantissas are multiplied and binary exponents added (``frexp`` / ``ldexp``), so
+    the result overflows to inf or underflows to 0 only when the true result does,
+    whatever the order of magnitude of each factor (a weight of 1e-310 times 1/tau for a
+    temperature of 1e-320, ...). Zeros stay zeros (never ``0 * inf = nan``). Factors may
+    be arrays that broadcast against ``values`` (one factor per row).
+    """
+    mantissa, exponent = np.frexp(np.asarray(values, dtype=np.float64))
+    for factor in factors:
+        m, e = np.frexp(np.asarray(factor, dtype=np.float64))
+        mantissa, exponent = mantissa * m, exponent + e
+    for factor in divide:
+        m, e = np.frexp(np.asarray(factor, dtype=np.float64))
+        mantissa, exponent = mantissa / m, exponent - e
+    return np.ldexp(mantissa, exponent)
+
+
+def normalised_weights(G, degrees):
+    r"""``(G / w, d / w, w)`` with :math:`w` the largest weight of ``G`` (a sparse or dense matrix).
+
+    Every loss is a simple function of :math:`w` times its value on :math:`G / w` (linear,
+    or independent of it), and on :math:`G / w` the degrees and the volume are between
+    the smallest relative weight and :math:`N^2`: no overflow at weights 1e300, no
+    division by an underflowed volume at 1e-310.
+    """
+    if sp.issparse(G):
+        top = float(G.data.max()) if G.nnz else 0.0
+        if top == 0.0:
+            return G, np.asarray(degrees, dtype=np.float64), 0.0
+        Gn = G.copy()
+        Gn.data = Gn.data / top
+    else:
+        G = np.asarray(G, dtype=np.float64)
+        top = float(G.max()) if G.size else 0.0
+        if top == 0.0:
+            return G, np.asarray(degrees, dtype=np.float64), 0.0
+        Gn = G / top
+    return Gn, np.asarray(degrees, dtype=np.float64) / top, top
+
+
+def check_pair(Z, G):
+    G = check_graph(G)
+    Z = check_features(Z, name="Z", n_samples=G.shape[0])
+    return Z, G
+
+
+def check_flag(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}.")
+    return bool(value)
