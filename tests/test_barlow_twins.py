@@ -524,3 +524,17 @@ def test_default_linear_optimum_is_at_most_what_lightly_trains(lightly_loss):  #
     # graph form's shared ones), ours 0.0722, CCA 0.1006
     assert ours.loss <= min(trained) * (1 + 1e-3)
     assert min(trained) < 0.8 * cca.loss  # what lightly trains is not CCA
+
+
+def test_one_component_is_proven_for_the_loss_as_written():
+    """K = 1: (C_11 - 1)^2 with C_11 a Rayleigh quotient, so the top direction is optimal (exact)."""
+    X, G = feature_problem(n=60, seed=26)
+    rep = bt.optimal_linear(X, G, 1)
+    rho = independent_cca(X, G)[0]
+    assert rep.exact is True and rep.problem == bt.AS_WRITTEN
+    assert rep.loss == pytest.approx((1 - rho[0]) ** 2, rel=1e-9)
+    W = block_graph([20], seed=27, density=0.3)
+    d = W.sum(axis=1)
+    nu = np.sort(np.linalg.eigvalsh(W / np.sqrt(np.outer(d, d))))[::-1]
+    rep = bt.optimal_representation(W, 1)  # connected, centred: no invariant column
+    assert rep.exact is True and rep.loss == pytest.approx((1 - nu[1]) ** 2, rel=1e-9)

@@ -74,6 +74,17 @@ def solve_canonical(rho, K, off_diagonal, informed, restarts, rng):
     return result
 
 
+def by_invariance(Z, G, d, centered):
+    r"""The columns of ``Z`` ordered by decreasing :math:`C_{kk}` (most invariant first).
+
+    Numerical optima come in any column order; this makes the order reproducible
+    (e.g. across units of the inputs), like the eigenvalue order of the closed forms.
+    """
+    Zc = centred(Z, d, centered)
+    invariance = np.sum(Zc * (G @ Zc), axis=0) / np.sum(d[:, None] * Zc**2, axis=0)
+    return Z[:, np.argsort(-invariance, kind="stable")]
+
+
 def solve_graph(G, d, K, off_diagonal, centered, informed, restarts, rng):
     """Minimise the loss over the full ``Z`` (N x K) from ``informed`` and ``restarts`` random starts."""
     N = G.shape[0]

@@ -21,7 +21,10 @@ default: batch-normalised columns, as the reference libraries train it) or
   from a reduced problem and from ``restarts`` random starts) and returned with
   ``exact=False``, except where a proof exists: the loss is a sum of squares, so
   the non-parametric loss-zero solution (:math:`K \le c`, :math:`c - 1` centred,
-  :math:`c` connected components) is ``exact=True``. With the usual small
+  :math:`c` connected components) is ``exact=True``; and for :math:`K = 1` the loss
+  is :math:`(C_{11} - 1)^2` with :math:`C_{11} \le 1` a Rayleigh quotient, minimised by
+  the top canonical direction (top eigenvector of :math:`\bar A` non-parametrically),
+  ``exact=True``. With the usual small
   :math:`\lambda` this optimum **collapses**: decorrelation costs only
   :math:`\lambda C_{kl}^2`, so several columns repeat the most invariant
   directions and the rank falls below :math:`K` (``CollapseWarning``).
@@ -200,6 +203,8 @@ def optimal_representation(G, n_components, *, off_diagonal=5e-3, centered=True,
       :math:`D_G^{1/2}\mathbf 1` if centred), :math:`R` the constant-diagonal rotation
       (:math:`\lambda < 1`): ``exact=True`` for the whitened problem, loss
       :func:`whitened_minimal_loss` of the :math:`\nu_k`.
+    * otherwise, the loss as written with :math:`K = 1`: the top (non-trivial if centred)
+      eigenvector of :math:`\bar A` maximises :math:`C_{11}` (``exact=True``);
     * otherwise, the loss as written: **no closed form known**, ``exact=False``: the
       reduced problem :math:`\min_T \mathcal L(D_G^{-1/2}V_K T)`, :math:`T\in\mathbb R^{K\times K}`,
       then the full :math:`Z` by :func:`spectral_ssl._optimize.multistart` from its
@@ -271,7 +276,7 @@ def optimal_representation(G, n_components, *, off_diagonal=5e-3, centered=True,
         Z, nu, extra = _spectral_representation(G, d, K, lam, centered, constraint, solver, restarts,
                                                 random_state)
         details.update(extra)
-        exact = constraint == "whitened"
+        exact = constraint == "whitened" or K == 1
     (Z,) = linalg.sign_flip_with(_barlow_solvers.unit_columns(Z, d, centered))
     rank = _rank_and_warn(Z, K, "nonparametric", constraint, hyper)
     return Representation(
@@ -295,6 +300,9 @@ def _spectral_representation(G, d, K, lam, centered, constraint, solver, restart
     if constraint == "whitened":
         details["case"] = "whitened: top eigenvectors of D^-1/2 G D^-1/2, constant-diagonal rotation"
         return to_Z @ R, nu, details
+    if K == 1:  # (C_11 - 1)^2 with C_11 a Rayleigh quotient of A-bar: its top eigenvector
+        details["case"] = "K = 1: the top eigenvector of D^-1/2 G D^-1/2 maximises C_11 (proven)"
+        return to_Z, nu, details
     rng = check_random_state(random_state)
     # Reduced problem: with Z = to_Z T, Z^T D_G Z = vol T^T T and Z^T G Z = vol T^T diag(nu) T,
     # i.e. the graph-form loss with G -> diag(nu), D_G -> I, uncentred.
@@ -302,6 +310,7 @@ def _spectral_representation(G, d, K, lam, centered, constraint, solver, restart
     full = _barlow_solvers.solve_graph(G, d, K, lam, centered, [to_Z @ reduced.x, to_Z @ R],
                                        restarts, rng)
     details.update(full.details())
+    full.x = _barlow_solvers.by_invariance(full.x, G, d, centered)
     details.update(case="K exceeds the invariant dimensions: no closed form known (open); reduced "
                         "K x K problem on the top eigenvectors of D^-1/2 G D^-1/2, then multi-start "
                         "L-BFGS on Z", reduced_loss=float(reduced.fun))
@@ -344,6 +353,11 @@ def _solve_parametric(features, G, K, hyper, constraint, restarts, random_state,
         if not exact:
             details["exactness"] = ("approximate: regularised kernel CCA (regularization > 0), not "
                                     "proven optimal for the whitened problem or the loss")
+    elif K == 1:
+        # (C_11 - 1)^2 with C_11 = w^T A w / w^T B w <= rho_1 <= 1: the top canonical direction.
+        details.update(problem=AS_WRITTEN, gap_to_cca=0.0,
+                       case="K = 1: the top canonical direction maximises C_11 (proven)")
+        exact = True
     else:
         # In the canonical coordinates Z = F Q T the loss is that of T for G -> diag(rho_all),
         # D_G -> I (module docstring): the search runs on an r x K matrix, not N x K.
@@ -353,6 +367,7 @@ def _solve_parametric(features, G, K, hyper, constraint, restarts, random_state,
         result = _barlow_solvers.solve_canonical(np.clip(rho_all, -1.0, 1.0), K, lam, [T0], restarts,
                                                  rng)
         T = result.x / np.linalg.norm(result.x, axis=0)  # unit D_G-weighted second moment
+        T = T[:, np.argsort(-np.einsum("ik,i,ik->k", T, rho_all, T), kind="stable")]
         coefficients = np.sqrt(vol) * Q @ T
         details.update(result.details())
         details.update(problem=AS_WRITTEN, gap_to_cca=float(cca_loss - result.fun))
@@ -385,7 +400,8 @@ def optimal_linear(X, G, n_components, *, off_diagonal=5e-3, centered=True, cons
       over all :math:`W, b` (in canonical coordinates, see the module docstring)
       by :func:`spectral_ssl._optimize.multistart` from the CCA solution and
       ``restarts`` random starts (``exact=False``), never worse than CCA;
-      ``details["gap_to_cca"]`` is how much lower it got.
+      ``details["gap_to_cca"]`` is how much lower it got. :math:`K = 1`: the top
+      canonical direction, proven optimal (``exact=True``).
 
     Parameters
     ----------
