@@ -28,6 +28,7 @@ from .. import linalg
 from .._optimize import multistart
 from ..exceptions import ConvergenceWarning
 from ..losses import _barlow_twins_value_and_gradient
+from ._collapse import warn_if_collapsed
 
 
 def diagonal_objective(rho, off_diagonal):
@@ -95,6 +96,30 @@ def solve_graph(G, d, K, off_diagonal, centered, informed, restarts, rng):
 
 
 # --------------------------------------------------------------------------- shared helpers
+
+
+def rank_and_warn(Z, K, regime, constraint, hyper, stacklevel=3):
+    """The one rank rule (:func:`spectral_ssl.linalg.representation_rank`) and its CollapseWarning."""
+    rank = linalg.representation_rank(Z)
+    if rank < K:
+        if constraint == "whitened":
+            condition = ("uncentred, a column is spent on the constant direction (canonical "
+                         "correlation 1)" if not hyper["centered"] else
+                         "the whitened optimum has fewer informative directions than asked for")
+            fix = "Use centered=True, or fewer components."
+        elif not hyper["centered"]:
+            condition = ("uncentred, the constant column has C_kk = 1 at no cost, so the loss as "
+                         "written puts columns on it")
+            fix = "Use centered=True (batch-normalised columns, the reference libraries' loss)."
+        else:
+            condition = (f"with off_diagonal = {hyper['off_diagonal']:g} decorrelation costs only "
+                         f"off_diagonal * C_kl^2, so the loss as written repeats the most invariant "
+                         f"directions")
+            fix = ("Use constraint='whitened' (CCA: K decorrelated directions) or a larger "
+                   "off_diagonal if distinct directions are wanted.")
+        warn_if_collapsed(rank, K, method=f"Barlow Twins ({regime})", condition=condition, fix=fix,
+                          stacklevel=stacklevel)
+    return rank
 
 
 def centred(Z, d, centered):

@@ -78,7 +78,6 @@ from .._validation import (
 )
 from ..losses import _barlow_twins_value_and_gradient, _check_flag
 from . import _barlow_solvers
-from ._collapse import warn_if_collapsed
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 from .vicreg import constant_diagonal_rotation
 
@@ -159,30 +158,6 @@ def _check_constraint(constraint, whiten, stacklevel=3):
 def _equivalent(cca, constraint, exact):
     """CCA is the whitened problem's optimum (and the loss-zero one's); the loss as written has none known."""
     return cca if constraint == "whitened" or exact else f"none known ({cca} solves the whitened problem)"
-
-
-def _rank_and_warn(Z, K, regime, constraint, hyper, stacklevel=3):
-    """The one rank rule (:func:`spectral_ssl.linalg.representation_rank`) and its CollapseWarning."""
-    rank = linalg.representation_rank(Z)
-    if rank < K:
-        if constraint == "whitened":
-            condition = ("uncentred, a column is spent on the constant direction (canonical "
-                         "correlation 1)" if not hyper["centered"] else
-                         "the whitened optimum has fewer informative directions than asked for")
-            fix = "Use centered=True, or fewer components."
-        elif not hyper["centered"]:
-            condition = ("uncentred, the constant column has C_kk = 1 at no cost, so the loss as "
-                         "written puts columns on it")
-            fix = "Use centered=True (batch-normalised columns, the reference libraries' loss)."
-        else:
-            condition = (f"with off_diagonal = {hyper['off_diagonal']:g} decorrelation costs only "
-                         f"off_diagonal * C_kl^2, so the loss as written repeats the most invariant "
-                         f"directions")
-            fix = ("Use constraint='whitened' (CCA: K decorrelated directions) or a larger "
-                   "off_diagonal if distinct directions are wanted.")
-        warn_if_collapsed(rank, K, method=f"Barlow Twins ({regime})", condition=condition, fix=fix,
-                          stacklevel=stacklevel)
-    return rank
 
 
 # --------------------------------------------------------------------------- non-parametric
@@ -278,11 +253,12 @@ def optimal_representation(G, n_components, *, off_diagonal=5e-3, centered=True,
         details.update(extra)
         exact = constraint == "whitened" or K == 1
     (Z,) = linalg.sign_flip_with(_barlow_solvers.unit_columns(Z, d, centered))
-    rank = _rank_and_warn(Z, K, "nonparametric", constraint, hyper)
+    rank = _barlow_solvers.rank_and_warn(Z, K, "nonparametric", constraint, hyper)
     return Representation(
         Z=Z, loss=loss_and_gradient(Z, G, **hyper)[0], rank=rank, eigenvalues=nu,
         scales=_barlow_solvers.column_scales(Z, d, centered), exact=exact, method=NAME,
-        equivalent=_equivalent("CCA (graph components)", constraint, exact), regime="nonparametric", hyperparameters=hyper,
+        equivalent=_equivalent("CCA (graph components)", constraint, exact),
+        regime="nonparametric", hyperparameters=hyper,
         details=details,
     )
 
@@ -450,11 +426,12 @@ def optimal_linear(X, G, n_components, *, off_diagonal=5e-3, centered=True, cons
     W, bias, Z, rho, scales, exact, details = _solve_parametric(
         X, G, n_components, hyper, constraint, restarts, random_state, rank_rtol,
         what="the rank of X^T D_G X (centred features, or features plus the constant)", regime="linear")
-    rank = _rank_and_warn(Z, Z.shape[1], "linear", constraint, hyper)
+    rank = _barlow_solvers.rank_and_warn(Z, Z.shape[1], "linear", constraint, hyper)
     return LinearRepresentation(
         Z=Z, W=W, bias=bias, loss=loss_and_gradient(Z, G, **hyper)[0], rank=rank,
         eigenvalues=rho, scales=scales, exact=exact, method=NAME,
-        equivalent=_equivalent("Canonical Correlation Analysis", constraint, exact), hyperparameters=hyper, details=details,
+        equivalent=_equivalent("Canonical Correlation Analysis", constraint, exact),
+        hyperparameters=hyper, details=details,
     )
 
 
@@ -529,7 +506,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     A = V @ (C / s[:, None])
     details["kernel"] = repr(k)
     details["regularization"] = regularization
-    rank = _rank_and_warn(Z, Z.shape[1], "kernel", constraint, hyper)
+    rank = _barlow_solvers.rank_and_warn(Z, Z.shape[1], "kernel", constraint, hyper)
     return KernelRepresentation(
         Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=loss_and_gradient(Z, G, **hyper)[0],
         rank=rank, eigenvalues=rho, scales=scales, exact=exact, method=NAME,
