@@ -27,7 +27,7 @@ import scipy.sparse as sp
 from .. import linalg
 from .._optimize import multistart
 from ..exceptions import ConvergenceWarning
-from ..losses import _barlow_twins_value_and_gradient
+from ..losses import barlow_twins_value_and_gradient
 from ._collapse import warn_if_collapsed
 
 
@@ -38,7 +38,7 @@ def diagonal_objective(rho, off_diagonal):
 
     def objective(flat):
         T = flat.reshape(len(rho), -1)
-        value, grad = _barlow_twins_value_and_gradient(T, Lam, ones, off_diagonal, False)
+        value, grad = barlow_twins_value_and_gradient(T, Lam, ones, off_diagonal, False)
         return value, grad.ravel()
 
     return objective
@@ -48,7 +48,7 @@ def graph_objective(G, d, K, off_diagonal, centered):
     """``objective(flat) -> (loss, gradient)`` of the full ``Z`` (N x K)."""
 
     def objective(flat):
-        value, grad = _barlow_twins_value_and_gradient(flat.reshape(-1, K), G, d, off_diagonal, centered)
+        value, grad = barlow_twins_value_and_gradient(flat.reshape(-1, K), G, d, off_diagonal, centered)
         return value, grad.ravel()
 
     return objective

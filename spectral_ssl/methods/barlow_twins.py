@@ -76,7 +76,7 @@ from .._validation import (
     check_random_state,
     check_scalar,
 )
-from ..losses import _barlow_twins_value_and_gradient, _check_flag
+from ..losses import barlow_twins_value_and_gradient, check_flag
 from . import _barlow_solvers
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 from .vicreg import constant_diagonal_rotation
@@ -99,7 +99,7 @@ WHITENED = {
 def loss_and_gradient(Z, G, *, off_diagonal, centered):
     """The exact loss and its gradient for an already validated CSR ``G`` (used by certify)."""
     degrees = np.asarray(G.sum(axis=1)).ravel()
-    return _barlow_twins_value_and_gradient(Z, G, degrees, off_diagonal, centered)
+    return barlow_twins_value_and_gradient(Z, G, degrees, off_diagonal, centered)
 
 
 def whitened_minimal_loss(correlations, *, off_diagonal=5e-3):
@@ -131,7 +131,7 @@ def _whitened_rotation(rho, lam):
 
 def _check_hyper(off_diagonal, centered, restarts):
     lam = check_scalar(off_diagonal, name="off_diagonal", low=0.0)
-    centered = _check_flag(centered, "centered")
+    centered = check_flag(centered, "centered")
     if isinstance(restarts, bool) or not isinstance(restarts, (int, np.integer)) or restarts < 0:
         raise ValueError(f"restarts must be an integer >= 0, got {restarts!r}.")
     return {"off_diagonal": lam, "centered": centered}
@@ -144,7 +144,7 @@ def _check_constraint(constraint, whiten, stacklevel=3):
                          f"got {constraint!r}.")
     if whiten is None:
         return constraint
-    mapped = "whitened" if _check_flag(whiten, "whiten") else None
+    mapped = "whitened" if check_flag(whiten, "whiten") else None
     new = "constraint='whitened'" if mapped else "constraint=None (the default)"
     if constraint is not None and constraint != mapped:
         raise ValueError(f"whiten={whiten} contradicts constraint={constraint!r}; drop whiten "
@@ -318,7 +318,7 @@ def _solve_parametric(features, G, K, hyper, constraint, restarts, random_state,
     rho = np.clip(rho_all[:K], -1.0, 1.0)
     R = _whitened_rotation(rho, lam)
     coefficients = np.sqrt(vol) * Q[:, :K] @ R
-    cca_loss = _barlow_twins_value_and_gradient(F @ coefficients, G, d, lam, centered)[0]
+    cca_loss = barlow_twins_value_and_gradient(F @ coefficients, G, d, lam, centered)[0]
     details = {"constraint": constraint,
                "whitened_loss": whitened_minimal_loss(rho, off_diagonal=lam),
                "diagonal_cca_loss": float(np.sum((1.0 - rho) ** 2)),
