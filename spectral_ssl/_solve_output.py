@@ -91,8 +91,9 @@ def show_warnings(caught, *, prefix):
 def print_summary(args, rep, method, regime, cert):
     N, K = rep.Z.shape
     print(f"{method}, {regime} regime: {N} samples, {K} components; equivalent: {rep.equivalent}")
-    print(f"loss {rep.loss:.10g}, rank {rep.rank}, "
-          + ("exact (closed-form global optimum)" if rep.exact else "numerical optimum (exact=False)"))
+    print(f"loss {rep.loss:.10g}, rank {rep.rank}, {rep.exactness}")
+    if "problem" in rep.details:  # e.g. Barlow Twins' whitened problem: say which one was solved
+        print(f"problem: {rep.problem}")
     print("eigenvalues: " + short_list(rep.eigenvalues))
     print("scales:      " + short_list(rep.scales))
     if cert is not None:

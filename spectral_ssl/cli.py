@@ -253,7 +253,8 @@ def _print_check(result):
 
 #: Hyper-parameter options of ``solve``: argparse dest -> the method they belong to.
 _SOLVE_HYPER = {"variance": "vicreg", "covariance": "vicreg", "invariance": "vicreg",
-                "temperature": "simclr", "off_diagonal": "barlow_twins", "centered": "barlow_twins"}
+                "temperature": "simclr", "off_diagonal": "barlow_twins", "centered": "barlow_twins",
+                "constraint": "barlow_twins"}
 #: Kernel options of ``solve`` (the kernel regime only).
 _SOLVE_KERNEL = ("kernel", "bandwidth", "degree", "coef0")
 
@@ -304,7 +305,7 @@ def _add_solve_arguments(parser):
                                "refused")
     io_group.add_argument("--json", action="store_true",
                           help="print one JSON object (method, regime, n_samples, n_components, "
-                               "loss, rank, exact, eigenvalues, scales, equivalent, "
+                               "loss, rank, exact, exactness, problem, eigenvalues, scales, equivalent, "
                                "hyperparameters, out, params) instead of the summary")
 
     hyper = parser.add_argument_group(
@@ -323,8 +324,13 @@ def _add_solve_arguments(parser):
     hyper.add_argument("--off-diagonal", metavar="LAMBDA", type=_real(0, inclusive=True),
                        help=f"barlow_twins: weight lambda >= 0 of the off-diagonal terms "
                             f"(default: {default('barlow_twins', 'off_diagonal')})")
-    hyper.add_argument("--centered", action="store_true", default=None,
-                       help="barlow_twins: centre the columns inside the loss (default: not centred)")
+    hyper.add_argument("--centered", action=argparse.BooleanOptionalAction, default=None,
+                       help="barlow_twins: centre the columns inside the loss (batch-normalised "
+                            "views, the default); --no-centered: the paper's uncentred form")
+    hyper.add_argument("--constraint", choices=("none", "whitened"), default=None,
+                       help="barlow_twins: 'none' (default) minimises the loss as written "
+                            "numerically (not proven optimal); 'whitened' solves the whitened "
+                            "problem exactly (CCA), which is not the optimum of the loss as written")
 
     kernel = parser.add_argument_group("kernel options", "--regime kernel only")
     kernel.add_argument("--kernel", type=_choice(Kernel.NAMES), metavar=_braces(Kernel.NAMES),
@@ -393,6 +399,8 @@ def _run_solve(args):
     G = load_graph(args.graph, argument="--graph", n_samples=None if X is None else X.shape[0])
     hyper = {dest: getattr(args, dest) for dest in (*_SOLVE_HYPER, *_SOLVE_KERNEL)
              if getattr(args, dest) is not None}
+    if hyper.get("constraint") == "none":  # the solver's default: the loss as written
+        del hyper["constraint"]
     # The package's warnings (a collapse, a numerical solve that did not converge) are shown
     # once each as one line on stderr, not as Python's warning display with a source line.
     with warnings.catch_warnings(record=True) as caught:

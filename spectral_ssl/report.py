@@ -1359,8 +1359,10 @@ def _cases(methods, invariance, problems, pairs, n_components, bandwidth, restar
                 method == "barlow_twins" and regime == "nonparametric"
                 and n_connected_components(problems["main", regime].G) < n_components)
             problem = problems["numerical" if numerical else "main", regime]
-            cases.append(_Case("main", method, regime, method, hyper, problem,
-                               dict(numerical_options.get(method, {})) if numerical else {}))
+            options = dict(numerical_options.get(method, {})) if numerical else {}
+            if method == "barlow_twins" and regime != "nonparametric":
+                options["constraint"] = "whitened"  # these rows are CCA (solution "whitened")
+            cases.append(_Case("main", method, regime, method, hyper, problem, options))
     ratios = sorted({min(invariance), max(invariance)})
     for problem in pairs:
         for method in methods:

@@ -27,8 +27,9 @@ class Representation:
         Per-direction variance :math:`t_k` (or singular value), paired with
         ``eigenvalues``.
     exact : bool
-        True only when ``Z`` is a proven global optimum (a closed form); False
-        when it was found by numerical optimisation.
+        True only when ``Z`` is a proven global optimum (a closed form) of the
+        problem the result names (:attr:`problem`); False when it was found by
+        numerical optimisation or no proof exists.
     method : str
         The SSL method, e.g. ``"vicreg"``.
     equivalent : str
@@ -39,7 +40,11 @@ class Representation:
         The hyper-parameters the loss was evaluated with.
     details : dict
         Method-specific extras (the formula's minimal loss, the rotation, the
-        solver used, ...).
+        solver used, ...). ``details["problem"]``, when present, names the
+        problem solved if it is not the loss as written (e.g. Barlow Twins'
+        whitened problem); ``details["exactness"]`` overrides the default
+        :attr:`exactness` text of results that are neither closed forms nor
+        numerical optima (e.g. regularised kernel CCA).
     """
 
     Z: np.ndarray
@@ -58,6 +63,43 @@ class Representation:
     def n_components(self):
         return self.Z.shape[1]
 
+    @property
+    def problem(self):
+        """The problem ``Z`` solves: ``details["problem"]``, else ``"the loss as written"``."""
+        return str(self.details.get("problem") or "the loss as written")
+
+    @property
+    def exactness(self):
+        """One line saying what ``exact`` means for this result.
+
+        ``"exact: closed-form global optimum of <problem>"`` when ``exact``; otherwise
+        ``"numerical: best of R starts (I informed + R - I random), not proven optimal"``
+        from the multi-start counts in ``details`` (``informed_starts``, ``restarts``),
+        with ``"; not converged"`` when ``details["converged"]`` is False.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> rep = Representation(Z=np.eye(2), loss=0.0, rank=2, eigenvalues=np.ones(2),
+        ...                      scales=np.ones(2), exact=False, method="m", equivalent="e",
+        ...                      details={"informed_starts": 2, "restarts": 3, "converged": True})
+        >>> rep.exactness
+        'numerical: best of 5 starts (2 informed + 3 random), not proven optimal'
+        """
+        if self.exact:
+            return f"exact: closed-form global optimum of {self.problem}"
+        if self.details.get("exactness"):
+            return str(self.details["exactness"])
+        informed, random_starts = self.details.get("informed_starts"), self.details.get("restarts")
+        if informed is not None and random_starts is not None:
+            text = (f"numerical: best of {int(informed) + int(random_starts)} starts "
+                    f"({int(informed)} informed + {int(random_starts)} random), not proven optimal")
+        else:
+            text = "numerical: not proven optimal"
+        if self.details.get("converged") is False:
+            text += "; not converged"
+        return text
+
     def summary(self):
         """A JSON-serialisable dict of the scalar results and the spectrum."""
         return {
@@ -69,6 +111,8 @@ class Representation:
             "loss": float(self.loss),
             "rank": int(self.rank),
             "exact": bool(self.exact),
+            "exactness": self.exactness,
+            "problem": self.problem,
             "eigenvalues": [float(v) for v in self.eigenvalues],
             "scales": [float(v) for v in self.scales],
             "hyperparameters": dict(self.hyperparameters),
@@ -76,18 +120,16 @@ class Representation:
 
     def _display_rows(self):
         """``(label, text)`` pairs shown by ``repr`` and in Jupyter."""
-        exact = ("exact: the global optimum of this loss (closed form)" if self.exact
-                 else "numerical optimum (exact=False: no closed form is proven)")
         rows = [("method", self.method), ("equivalent", self.equivalent), ("regime", self.regime),
                 ("samples x components", f"{self.Z.shape[0]} x {self.n_components}"),
                 ("loss", format_number(self.loss, 12)),
                 ("rank", f"{self.rank} of {self.n_components}"),
-                ("exactness", exact),
+                ("exactness", self.exactness),
                 ("eigenvalues", format_array(self.eigenvalues)),
                 ("scales", format_array(self.scales)),
                 ("hyper-parameters", format_mapping(self.hyperparameters))]
         if "problem" in self.details:
-            rows.append(("problem", str(self.details["problem"])))
+            rows.append(("problem", self.problem))
         if "converged" in self.details:
             rows.append(("converged", format_number(self.details["converged"])))
         return rows

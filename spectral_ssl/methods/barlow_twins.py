@@ -1,4 +1,4 @@
-r"""Barlow Twins is Canonical Correlation Analysis.
+r"""Barlow Twins: the loss as written (numerical) and the whitened problem (CCA, exact).
 
 The loss (graph form, :func:`spectral_ssl.losses.barlow_twins`):
 
@@ -7,61 +7,67 @@ The loss (graph form, :func:`spectral_ssl.losses.barlow_twins`):
     \mathcal L(Z) = \sum_k (C_{kk}-1)^2 + \lambda\sum_{k\ne l} C_{kl}^2,\qquad
     C = \hat Z^\top G\hat Z,\quad \hat Z = Z_c\operatorname{diag}(Z_c^\top D_G Z_c)^{-1/2},
 
-with :math:`Z_c = Z` (the paper's form) or :math:`Z_c` centred by the
-:math:`D_G`-weighted mean (``centered=True``, batch-normalised views). Since
+with :math:`Z_c` centred by the :math:`D_G`-weighted mean (``centered=True``, the
+default: batch-normalised columns, as the reference libraries train it) or
+:math:`Z_c = Z` (``centered=False``, the paper's form). Since
 :math:`\hat z_k^\top D_G\hat z_k = 1`, :math:`C_{kk} = 1 - \hat z_k^\top L\hat z_k`
 (Balestriero and LeCun 2022, section 3.4).
 
-**Non-parametric regime.** :math:`\mathcal L = 0` iff :math:`C = I`: every
-column is constant on each connected component (:math:`L\hat z_k = 0`) and the
-columns are :math:`D_G`-orthogonal. Such columns exist iff
-:math:`K \le c` (:math:`c` components), :math:`K \le c - 1` when centred (the
-constant direction is removed); they are built from the component indicators
-(``exact=True``, rank :math:`K \le c`). For larger :math:`K` not every column
-can be invariant and **no closed form is known** (open problem): writing
-:math:`\hat Z = D_G^{-1/2}Y` with unit columns, :math:`C = Y^\top\bar A Y`,
-:math:`\bar A = D_G^{-1/2}GD_G^{-1/2}`, and the problem is solved numerically
-(``exact=False``): a reduced :math:`K\times K` problem on the top-:math:`K`
-eigenvectors of :math:`\bar A`, then L-BFGS on the full :math:`Z` from that
-point and from random starts. The result is compared with the whitened
-optimum (below, with :math:`X = I`); with the usual small :math:`\lambda` the
-unconstrained optimum is nearly collapsed (columns close to the invariant
-ones, decorrelation traded for invariance).
+**Two problems.** Every solver takes ``constraint``:
 
-**Linear regime with within-view whitening** (:math:`W^\top X_c^\top D_G X_c W = I`).
-Then :math:`C = W^\top X_c^\top G X_c W` and the loss only depends on
-:math:`Q = B^{1/2}W` (orthonormal), :math:`B = X_c^\top D_G X_c`,
+* ``constraint=None`` (default): **the loss as written**, over every
+  :math:`Z` of the regime. No closed form is known. It is minimised numerically
+  (:func:`spectral_ssl._optimize.multistart`, started from the whitened optimum,
+  from a reduced problem and from ``restarts`` random starts) and returned with
+  ``exact=False``, except where a proof exists: the loss is a sum of squares, so
+  the non-parametric loss-zero solution (:math:`K \le c`, :math:`c - 1` centred,
+  :math:`c` connected components) is ``exact=True``; and for :math:`K = 1` the loss
+  is :math:`(C_{11} - 1)^2` with :math:`C_{11} \le 1` a Rayleigh quotient, minimised by
+  the top canonical direction (top eigenvector of :math:`\bar A` non-parametrically),
+  ``exact=True``. With the usual small
+  :math:`\lambda` this optimum **collapses**: decorrelation costs only
+  :math:`\lambda C_{kl}^2`, so several columns repeat the most invariant
+  directions and the rank falls below :math:`K` (``CollapseWarning``).
+* ``constraint="whitened"``: the loss subject to within-view whitening,
+  :math:`Z_c^\top D_G Z_c = \operatorname{vol} I`. Its optimum is **CCA** in closed form
+  (below); ``exact=True`` refers to this constrained problem, which
+  ``details["constraint"]`` and ``details["problem"]`` name. The loss as written is
+  lower elsewhere (``docs/theory/barlow_twins.md`` measures the gap).
+
+**Whitened problem, linear regime.** With :math:`W^\top X_c^\top D_G X_c W = \operatorname{vol} I`,
+:math:`C = W^\top X_c^\top G X_c W/\operatorname{vol}` and the loss only depends on
+:math:`Q = B^{1/2}W/\sqrt{\operatorname{vol}}` (orthonormal), :math:`B = X_c^\top D_G X_c`,
 :math:`A = X_c^\top G X_c`. Let :math:`\rho_1 \ge \rho_2 \ge \dots` solve
 :math:`A w = \rho B w` (:math:`|\rho| \le 1`): the **canonical correlations** of
-the edge list (:math:`X_{left}, X_{right}`), i.e. **CCA**. For
-:math:`\lambda \ge 1`, :math:`\mathcal L \ge \lVert C - I\rVert_F^2 \ge \sum_k (1-\rho_k)^2`
-(Cauchy interlacing), attained by the top-:math:`K` canonical directions. For
-:math:`\lambda < 1` (every library default) the diagonal solution is **not**
-optimal: :math:`\mathcal L = \lambda\lVert C - I\rVert_F^2 + (1-\lambda)\sum_k (C_{kk}-1)^2
-\ge \lambda\sum_k(1-\rho_k)^2 + (1-\lambda)K(1-\bar\rho)^2`
-(interlacing, then Jensen with :math:`\operatorname{tr}C \le \sum_{k\le K}\rho_k`),
-attained by :math:`W = Q_K R` with :math:`R` a rotation that makes the diagonal
-of :math:`R^\top\operatorname{diag}(\rho)R` constant (Schur-Horn; the same
-construction as VICReg with variance > covariance). The span is still the CCA
-span. ``exact=True`` refers to this whitened (constrained) problem. Without
-whitening, Barlow Twins can do better than CCA at finite :math:`N`:
-``whiten=False`` optimises numerically from the CCA solution and random starts
-(``exact=False``) and reports the gap. For degree-regular :math:`G` and centred
+the edge list (:math:`X_{left}, X_{right}`). For :math:`\lambda \ge 1`,
+:math:`\mathcal L \ge \lVert C - I\rVert_F^2 \ge \sum_k (1-\rho_k)^2` (Cauchy
+interlacing), attained by the top-:math:`K` canonical directions. For
+:math:`\lambda < 1`, :math:`\mathcal L = \lambda\lVert C - I\rVert_F^2 + (1-\lambda)\sum_k (C_{kk}-1)^2
+\ge \lambda\sum_k(1-\rho_k)^2 + (1-\lambda)K(1-\bar\rho)^2` (interlacing, then
+Jensen with :math:`\operatorname{tr}C \le \sum_{k\le K}\rho_k`), attained by
+:math:`W = Q_K R` with :math:`R` a rotation that makes the diagonal of
+:math:`R^\top\operatorname{diag}(\rho)R` constant (Schur-Horn; the construction of
+VICReg with variance > covariance). For degree-regular :math:`G` and centred
 :math:`X`, :math:`\rho = 1 - \mu/d` with :math:`\mu` linear VICReg's generalized
-eigenvalues: the same directions as Locality Preserving Projections.
+eigenvalues: the directions of Locality Preserving Projections. Uncentred, the
+constant feature is part of the design (:math:`Z = [X,\mathbf 1][W; b^\top]`) and has
+:math:`\rho = 1`. **Non-parametric**: the same with :math:`X = I`, i.e. the top
+eigenvectors of :math:`\bar A = D_G^{-1/2}GD_G^{-1/2}`. **Kernel**: :math:`X \to K_X`;
+see :func:`optimal_kernel` for why it needs regularisation.
 
-Uncentred, the constant feature is part of the design (:math:`Z = [X,\mathbf 1][W; b^\top]`)
-and always has :math:`\rho = 1`. **Kernel regime**: :math:`X \to K_X`; see
-:func:`optimal_kernel` for why it needs regularisation.
+**Loss as written, linear regime.** Every :math:`Z = FQT` (:math:`Q` all canonical
+directions), and the loss of :math:`Z` is the graph-form loss of :math:`T` for
+:math:`G \to \operatorname{diag}(\rho)`, :math:`D_G \to I`: the search runs on that
+:math:`r\times K` problem (:mod:`spectral_ssl.methods._barlow_solvers`).
 """
 
 
+import warnings
+
 import numpy as np
-import scipy.optimize
 from scipy.sparse.csgraph import connected_components
 
 from .. import linalg, memory
-from .._threads import single_threaded_blas
 from .._validation import (
     check_features,
     check_graph,
@@ -70,24 +76,30 @@ from .._validation import (
     check_random_state,
     check_scalar,
 )
-from ..losses import _barlow_twins_value_and_gradient, _check_flag
+from ..losses import barlow_twins_value_and_gradient, check_flag
+from . import _barlow_solvers
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 from .vicreg import constant_diagonal_rotation
 
 NAME = "barlow_twins"
 
-#: Singular values (relative to the largest) below this count as collapsed directions. Looser
-#: than for the closed forms: a numerically optimised Z that collapses a direction only gets
-#: its singular value down to ~1e-9 (L-BFGS stops on the loss, which is quadratic in it).
-RANK_TOL = 1e-6
+#: The values of ``constraint``: ``None`` (the loss as written) or ``"whitened"`` (CCA).
+CONSTRAINTS = (None, "whitened")
 
-_LBFGS_OPTIONS = {"maxiter": 3000, "maxcor": 30, "ftol": 1e-15, "gtol": 1e-11}
+#: ``details["problem"]`` of each problem (``"whitened"`` results start with "whitened").
+AS_WRITTEN = "the loss as written (no whitening constraint)"
+WHITENED = {
+    "nonparametric": "whitened (D_G-orthonormal columns, Z_c^T D_G Z_c = vol I): the top "
+                     "eigenvectors of D^-1/2 G D^-1/2",
+    "linear": "whitened (CCA): the loss subject to W^T X_c^T D_G X_c W = vol I",
+    "kernel": "whitened (kernel CCA): the loss subject to A^T K_c D_G K_c A = vol I",
+}
 
 
 def loss_and_gradient(Z, G, *, off_diagonal, centered):
     """The exact loss and its gradient for an already validated CSR ``G`` (used by certify)."""
     degrees = np.asarray(G.sum(axis=1)).ravel()
-    return _barlow_twins_value_and_gradient(Z, G, degrees, off_diagonal, centered)
+    return barlow_twins_value_and_gradient(Z, G, degrees, off_diagonal, centered)
 
 
 def whitened_minimal_loss(correlations, *, off_diagonal=5e-3):
@@ -119,87 +131,59 @@ def _whitened_rotation(rho, lam):
 
 def _check_hyper(off_diagonal, centered, restarts):
     lam = check_scalar(off_diagonal, name="off_diagonal", low=0.0)
-    centered = _check_flag(centered, "centered")
+    centered = check_flag(centered, "centered")
     if isinstance(restarts, bool) or not isinstance(restarts, (int, np.integer)) or restarts < 0:
         raise ValueError(f"restarts must be an integer >= 0, got {restarts!r}.")
     return {"off_diagonal": lam, "centered": centered}
 
 
-def _centred(Z, d, centered):
-    return Z - (d @ Z) / d.sum() if centered else Z
+def _check_constraint(constraint, whiten, stacklevel=3):
+    """``constraint`` checked; the deprecated ``whiten`` mapped onto it with a FutureWarning."""
+    if constraint not in CONSTRAINTS:
+        raise ValueError(f"constraint must be None (the loss as written) or 'whitened' (CCA); "
+                         f"got {constraint!r}.")
+    if whiten is None:
+        return constraint
+    mapped = "whitened" if check_flag(whiten, "whiten") else None
+    new = "constraint='whitened'" if mapped else "constraint=None (the default)"
+    if constraint is not None and constraint != mapped:
+        raise ValueError(f"whiten={whiten} contradicts constraint={constraint!r}; drop whiten "
+                         f"(deprecated) and keep constraint.")
+    warnings.warn(f"whiten={whiten} is deprecated and will be removed; use {new}. (The default is "
+                  f"now the loss as written, solved numerically; the whitened problem is CCA.)",
+                  FutureWarning, stacklevel=stacklevel)
+    return mapped
 
 
-def _column_scales(Z, d, centered):
-    r"""Singular values of :math:`D_G^{1/2}Z_c/\sqrt{\operatorname{vol}}` (all 1 when whitened)."""
-    Zc = _centred(Z, d, centered)
-    return np.linalg.svd(np.sqrt(d)[:, None] * Zc / np.sqrt(d.sum()), compute_uv=False)
-
-
-def _rank(scales):
-    return int(np.sum(scales > RANK_TOL * max(float(scales.max()), np.finfo(float).tiny)))
-
-
-def _unit_columns(Z, d, centered):
-    """Rescale the columns to unit D_G-weighted second moment (the loss is scale-free)."""
-    Zc = _centred(Z, d, centered)
-    s = np.sum(d[:, None] * Zc**2, axis=0) / d.sum()
-    return Z / np.sqrt(s)
-
-
-def _lbfgs(objective, x0):
-    with single_threaded_blas():
-        res = scipy.optimize.minimize(objective, x0.ravel(), jac=True, method="L-BFGS-B",
-                                      options=_LBFGS_OPTIONS)
-    return res.x.reshape(x0.shape), float(res.fun), bool(res.success)
-
-
-def _best_of(objective, starts):
-    """Run L-BFGS from every start; return (x, value, converged, values)."""
-    best = None
-    values = []
-    for start in starts:
-        x, value, ok = _lbfgs(objective, start)
-        values.append(value)
-        if best is None or value < best[1]:
-            best = (x, value, ok)
-    return best[0], best[1], best[2], values
+def _equivalent(cca, constraint, exact):
+    """CCA is the whitened problem's optimum (and the loss-zero one's); the loss as written has none known."""
+    return cca if constraint == "whitened" or exact else f"none known ({cca} solves the whitened problem)"
 
 
 # --------------------------------------------------------------------------- non-parametric
 
 
-def _indicator_solution(labels, n_comp, d, K, centered):
-    r"""Columns constant on components, :math:`Z^\top D_G Z = \operatorname{vol} I` (zero mean if centred)."""
-    N = labels.size
-    vol = d.sum()
-    E = np.zeros((N, n_comp))
-    E[np.arange(N), labels] = 1.0
-    E /= np.sqrt(np.bincount(labels, weights=d, minlength=n_comp))  # D_G-orthonormal indicators
-    if centered:
-        # Coordinates of the constant vector are sqrt(vol_j); keep its orthogonal complement.
-        w = np.sqrt(np.bincount(labels, weights=d, minlength=n_comp))
-        Q, _ = np.linalg.qr(np.column_stack([w, np.eye(n_comp)]))
-        coords = Q[:, 1:n_comp]
-    else:
-        coords = np.eye(n_comp)
-    return np.sqrt(vol) * E @ coords[:, :K]
-
-
-def optimal_representation(G, n_components, *, off_diagonal=5e-3, centered=False, solver="auto",
-                           restarts=8, random_state=0):
+def optimal_representation(G, n_components, *, off_diagonal=5e-3, centered=True, constraint=None,
+                           solver="auto", restarts=8, random_state=0):
     r"""Optimal non-parametric Barlow Twins representation.
 
     * :math:`K \le c` (:math:`c - 1` if centred), :math:`c` the number of connected
       components: the loss-zero closed form, columns constant on components and
-      :math:`D_G`-orthonormal (``exact=True``, loss 0, rank :math:`K`). Components
-      are taken in the order of their smallest sample index; for centred
-      columns, an orthonormal basis of the contrasts between components.
-    * otherwise: **open problem**, solved numerically (``exact=False``): the
-      reduced problem :math:`\min_T \mathcal L(D_G^{-1/2}V_K T)` over
-      :math:`T\in\mathbb R^{K\times K}` (:math:`V_K` the top eigenvectors of
-      :math:`\bar A`, deflated by :math:`D_G^{1/2}\mathbf 1` if centred), then
-      L-BFGS on the full :math:`Z` from its optimum, from the whitened optimum
-      and from ``restarts`` random starts; the best is returned.
+      :math:`D_G`-orthonormal (``exact=True``, loss 0, rank :math:`K`, for both
+      problems: it is whitened). Components are taken in the order of their
+      smallest sample index; for centred columns, an orthonormal basis of the
+      contrasts between components.
+    * otherwise, ``constraint="whitened"``: :math:`Z = \sqrt{\operatorname{vol}}\,D_G^{-1/2}V_K R`,
+      :math:`V_K` the top eigenvectors of :math:`\bar A = D_G^{-1/2}GD_G^{-1/2}` (deflated by
+      :math:`D_G^{1/2}\mathbf 1` if centred), :math:`R` the constant-diagonal rotation
+      (:math:`\lambda < 1`): ``exact=True`` for the whitened problem, loss
+      :func:`whitened_minimal_loss` of the :math:`\nu_k`.
+    * otherwise, the loss as written with :math:`K = 1`: the top (non-trivial if centred)
+      eigenvector of :math:`\bar A` maximises :math:`C_{11}` (``exact=True``);
+    * otherwise, the loss as written: **no closed form known**, ``exact=False``: the
+      reduced problem :math:`\min_T \mathcal L(D_G^{-1/2}V_K T)`, :math:`T\in\mathbb R^{K\times K}`,
+      then the full :math:`Z` by :func:`spectral_ssl._optimize.multistart` from its
+      optimum, from the whitened optimum and from ``restarts`` random starts.
 
     Parameters
     ----------
@@ -208,12 +192,15 @@ def optimal_representation(G, n_components, *, off_diagonal=5e-3, centered=False
     n_components : int, 1 <= K <= N (N - 1 if centred)
     off_diagonal : float >= 0
         :math:`\lambda`.
-    centered : bool
-        Centre the columns by their :math:`D_G`-weighted mean inside the loss.
-    solver : {"auto", "dense", "arpack"}
-        Eigen-solver for :math:`L_{sym}` (numerical case only).
+    centered : bool, default True
+        Centre the columns by their :math:`D_G`-weighted mean inside the loss
+        (batch-normalised views); ``False`` is the paper's uncentred form.
+    constraint : {None, "whitened"}
+        ``None``: the loss as written; ``"whitened"``: the whitened problem.
+    solver : {"auto", "dense", "arpack", "lobpcg"}
+        Eigen-solver for :math:`L_{sym}`.
     restarts : int >= 0
-        Random starts of the numerical case (on top of the two deterministic ones).
+        Random starts added to the informed ones (the loss as written only).
     random_state : None, int or numpy Generator
 
     Returns
@@ -223,118 +210,99 @@ def optimal_representation(G, n_components, *, off_diagonal=5e-3, centered=False
         centred). ``eigenvalues``: the :math:`\nu_k` of :math:`\bar A` used (1 in
         the loss-zero case); ``scales``: singular values of
         :math:`D_G^{1/2}Z_c/\sqrt{\operatorname{vol}}` (all 1 for decorrelated columns);
-        ``details``: ``"case"``, ``"components"``, and in the numerical case
-        ``"whitened_loss"`` (the :math:`D_G`-whitened optimum), ``"reduced_loss"``,
-        ``"optimizer_loss"``, ``"start_losses"``.
+        ``rank``: :func:`spectral_ssl.linalg.representation_rank` of ``Z``;
+        ``details``: ``"constraint"``, ``"problem"``, ``"case"``, ``"components"``,
+        ``"whitened_loss"``, and for the numerical case ``"reduced_loss"`` and the
+        multi-start fields (``"converged"``, ``"restart_losses"``, ...).
+
+    Warns
+    -----
+    CollapseWarning
+        When the rank is below :math:`K`.
 
     Examples
     --------
     >>> import numpy as np
     >>> from spectral_ssl import graphs
     >>> G = graphs.from_groups([0, 0, 0, 1, 1, 2, 2, 2])  # three components
-    >>> rep = optimal_representation(G, 2, centered=True)
+    >>> rep = optimal_representation(G, 2)
     >>> rep.exact, rep.rank, round(rep.loss, 12)
     (True, 2, 0.0)
     """
     G = check_graph(G)
     hyper = _check_hyper(off_diagonal, centered, restarts)
+    constraint = _check_constraint(constraint, None)
     lam, centered = hyper["off_diagonal"], hyper["centered"]
     N = G.shape[0]
     K = check_n_components(n_components, N - centered,
                            what="the number of samples" + (" minus one (centred)" if centered else ""))
     d = np.asarray(G.sum(axis=1)).ravel()
     check_no_isolated(d, method="Barlow Twins")
-    vol = float(d.sum())
     n_comp, labels = connected_components(G, directed=False)
-    invariant = n_comp - centered
-    details = {"components": int(n_comp)}
-    if K <= invariant:
-        Z = _indicator_solution(labels, n_comp, d, K, centered)
+    details = {"constraint": constraint, "components": int(n_comp),
+               "problem": AS_WRITTEN if constraint is None else WHITENED["nonparametric"]}
+    if K <= n_comp - centered:
+        Z = _barlow_solvers.indicator_solution(labels, n_comp, d, K, centered)
         nu = np.ones(K)
         exact = True
-        details["case"] = "loss zero: columns constant on components, D_G-orthonormal"
+        details.update(case="loss zero: columns constant on components, D_G-orthonormal",
+                       whitened_loss=0.0)
     else:
-        Z, nu, extra = _numerical_representation(G, d, vol, K, lam, centered, solver, restarts,
-                                                 random_state)
+        Z, nu, extra = _spectral_representation(G, d, K, lam, centered, constraint, solver, restarts,
+                                                random_state)
         details.update(extra)
-        exact = False
-    (Z,) = linalg.sign_flip_with(_unit_columns(Z, d, centered))
-    scales = _column_scales(Z, d, centered)
+        exact = constraint == "whitened" or K == 1
+    (Z,) = linalg.sign_flip_with(_barlow_solvers.unit_columns(Z, d, centered))
+    rank = _barlow_solvers.rank_and_warn(Z, K, "nonparametric", constraint, hyper)
     return Representation(
-        Z=Z, loss=loss_and_gradient(Z, G, **hyper)[0], rank=_rank(scales), eigenvalues=nu, scales=scales,
-        exact=exact, method=NAME, equivalent="CCA (graph components)", regime="nonparametric",
-        hyperparameters=hyper, details=details,
+        Z=Z, loss=loss_and_gradient(Z, G, **hyper)[0], rank=rank, eigenvalues=nu,
+        scales=_barlow_solvers.column_scales(Z, d, centered), exact=exact, method=NAME,
+        equivalent=_equivalent("CCA (graph components)", constraint, exact),
+        regime="nonparametric", hyperparameters=hyper,
+        details=details,
     )
 
 
-def _numerical_representation(G, d, vol, K, lam, centered, solver, restarts, random_state):
-    rng = check_random_state(random_state)
+def _spectral_representation(G, d, K, lam, centered, constraint, solver, restarts, random_state):
+    """The whitened optimum on the top eigenvectors of D^-1/2 G D^-1/2, or the numerical as-written one."""
+    vol = float(d.sum())
     trivial = np.sqrt(d) if centered else None
-    lam_sym, V = linalg._smallest_eigenpairs(linalg._laplacian(G, "normalized"), K,
-                                             trivial=trivial, solver=solver)
+    lam_sym, V = linalg.smallest_eigenpairs(linalg.laplacian(G, "normalized"), K, trivial=trivial,
+                                            solver=solver)
     nu = np.minimum(1.0 - lam_sym, 1.0)
     R = _whitened_rotation(nu, lam)
     to_Z = np.sqrt(vol) * V / np.sqrt(d)[:, None]  # Z = to_Z @ T
-    Z_white = to_Z @ R
-
-    # Reduced problem: with Z = to_Z T, s = vol diag(T^T T) and M = vol T^T diag(nu) T,
+    details = {"whitened_loss": whitened_minimal_loss(nu, off_diagonal=lam)}
+    if constraint == "whitened":
+        details["case"] = "whitened: top eigenvectors of D^-1/2 G D^-1/2, constant-diagonal rotation"
+        return to_Z @ R, nu, details
+    if K == 1:  # (C_11 - 1)^2 with C_11 a Rayleigh quotient of A-bar: its top eigenvector
+        details["case"] = "K = 1: the top eigenvector of D^-1/2 G D^-1/2 maximises C_11 (proven)"
+        return to_Z, nu, details
+    rng = check_random_state(random_state)
+    # Reduced problem: with Z = to_Z T, Z^T D_G Z = vol T^T T and Z^T G Z = vol T^T diag(nu) T,
     # i.e. the graph-form loss with G -> diag(nu), D_G -> I, uncentred.
-    Lam, ones = np.diag(nu), np.ones(K)
-
-    def reduced(flat):
-        value, grad = _barlow_twins_value_and_gradient(flat.reshape(K, K), Lam, ones, lam, False)
-        return value, grad.ravel()
-
-    reduced_starts = [R] + [rng.standard_normal((K, K)) for _ in range(restarts)]
-    T, reduced_loss, _, _ = _best_of(reduced, reduced_starts)
-
-    def full(flat):
-        value, grad = _barlow_twins_value_and_gradient(flat.reshape(-1, K), G, d, lam, centered)
-        return value, grad.ravel()
-
-    full_starts = [to_Z @ T, Z_white] + [rng.standard_normal((G.shape[0], K)) for _ in range(restarts)]
-    Z, value, converged, start_losses = _best_of(full, full_starts)
-    details = {
-        "case": "K exceeds the invariant dimensions: no closed form known (open); reduced K x K "
-                "problem on the top eigenvectors of D^-1/2 G D^-1/2, then L-BFGS on Z",
-        "whitened_loss": whitened_minimal_loss(nu, off_diagonal=lam),
-        "reduced_loss": float(reduced_loss),
-        "optimizer_loss": float(value),
-        "start_losses": [float(v) for v in start_losses],
-        "converged": converged,
-        "restarts": int(restarts),
-    }
-    return Z, nu, details
+    reduced = _barlow_solvers.solve_canonical(nu, K, lam, [R], restarts, rng)
+    full = _barlow_solvers.solve_graph(G, d, K, lam, centered, [to_Z @ reduced.x, to_Z @ R],
+                                       restarts, rng)
+    details.update(full.details())
+    full.x = _barlow_solvers.by_invariance(full.x, G, d, centered)
+    details.update(case="K exceeds the invariant dimensions: no closed form known (open); reduced "
+                        "K x K problem on the top eigenvectors of D^-1/2 G D^-1/2, then multi-start "
+                        "L-BFGS on Z", reduced_loss=float(reduced.fun))
+    return full.x, nu, details
 
 
 # --------------------------------------------------------------------------- linear and kernel
 
 
-def _design(features, d, centered):
-    """The design F with Z = F @ Wf, and the scale c of its constant column.
-
-    Centred: the D_G-centred features (c = 0). Uncentred: [D_G-centred features, c 1],
-    the span of [features, 1], with c the D_G-weighted root mean square of the
-    features' leading direction: B = F^T D_G F is then block diagonal, and its relative
-    rank threshold does not depend on the units of X (with a plain column of ones,
-    X * 1e-6 lost every feature direction and X * 1e6 lost the bias).
-    """
-    vol = d.sum()
-    centred = linalg.zero_constant_columns(features - (d @ features) / vol, features)
-    if centered:
-        return centred, 0.0
-    weighted = np.sqrt(d)[:, None] * centred
-    c = np.linalg.norm(weighted, ord=2) / np.sqrt(vol) if np.any(weighted) else 1.0
-    return np.hstack([centred, np.full((features.shape[0], 1), c)]), c
-
-
-def _cca_solution(features, G, K, hyper, whiten, restarts, random_state, rank_rtol, what,
-                  penalty=None, regularization=0.0):
-    """Generalized eigenproblem A w = rho (B + reg * penalty) w, then the whitened optimum."""
+def _solve_parametric(features, G, K, hyper, constraint, restarts, random_state, rank_rtol, what,
+                      regime, penalty=None, regularization=0.0):
+    """CCA (A w = rho (B + reg * penalty) w) and, for the loss as written, the search from it."""
     lam, centered = hyper["off_diagonal"], hyper["centered"]
     d = np.asarray(G.sum(axis=1)).ravel()
     vol = float(d.sum())
-    F, c = _design(features, d, centered)
+    F, c = _barlow_solvers.design(features, d, centered)
     A = F.T @ (G @ F)
     B = F.T @ (d[:, None] * F)
     A, B = (A + A.T) / 2, (B + B.T) / 2
@@ -345,33 +313,40 @@ def _cca_solution(features, G, K, hyper, whiten, restarts, random_state, rank_rt
     if regularization > 0:
         B = B + regularization * penalty
     neg_rho, Q = linalg.generalized_eigh(-A, B, rank_rtol=rank_rtol)
-    rho = -neg_rho
-    K = check_n_components(K, rho.size, what=what)
-    rho = np.clip(rho[:K], -1.0, 1.0)
+    rho_all = -neg_rho
+    K = check_n_components(K, rho_all.size, what=what)
+    rho = np.clip(rho_all[:K], -1.0, 1.0)
     R = _whitened_rotation(rho, lam)
     coefficients = np.sqrt(vol) * Q[:, :K] @ R
-    cca_loss = _barlow_twins_value_and_gradient(F @ coefficients, G, d, lam, centered)[0]
-    details = {"problem": "whitened: W^T X_c^T D_G X_c W = I",
+    cca_loss = barlow_twins_value_and_gradient(F @ coefficients, G, d, lam, centered)[0]
+    details = {"constraint": constraint,
                "whitened_loss": whitened_minimal_loss(rho, off_diagonal=lam),
                "diagonal_cca_loss": float(np.sum((1.0 - rho) ** 2)),
                "rotation": R, "cca_loss": float(cca_loss)}
-    exact = regularization == 0
-    if not whiten:
+    if constraint == "whitened":
+        details["problem"] = WHITENED[regime]
+        exact = regularization == 0
+        if not exact:
+            details["exactness"] = ("approximate: regularised kernel CCA (regularization > 0), not "
+                                    "proven optimal for the whitened problem or the loss")
+    elif K == 1:
+        # (C_11 - 1)^2 with C_11 = w^T A w / w^T B w <= rho_1 <= 1: the top canonical direction.
+        details.update(problem=AS_WRITTEN, gap_to_cca=0.0,
+                       case="K = 1: the top canonical direction maximises C_11 (proven)")
+        exact = True
+    else:
+        # In the canonical coordinates Z = F Q T the loss is that of T for G -> diag(rho_all),
+        # D_G -> I (module docstring): the search runs on an r x K matrix, not N x K.
+        T0 = np.zeros((rho_all.size, K))
+        T0[:K] = R
         rng = check_random_state(random_state)
-
-        def objective(flat):
-            W = flat.reshape(-1, K)
-            value, grad = _barlow_twins_value_and_gradient(F @ W, G, d, lam, centered)
-            return value, (F.T @ grad).ravel()
-
-        starts = [coefficients] + [rng.standard_normal(coefficients.shape) for _ in range(restarts)]
-        optimum, value, converged, start_losses = _best_of(objective, starts)
-        if value < cca_loss:
-            coefficients = optimum
-        details.update({"problem": "unconstrained (no whitening): numerical",
-                        "optimizer_loss": float(value), "start_losses": [float(v) for v in start_losses],
-                        "converged": converged, "restarts": int(restarts),
-                        "gap_to_cca": float(cca_loss - min(value, cca_loss))})
+        result = _barlow_solvers.solve_canonical(np.clip(rho_all, -1.0, 1.0), K, lam, [T0], restarts,
+                                                 rng)
+        T = result.x / np.linalg.norm(result.x, axis=0)  # unit D_G-weighted second moment
+        T = T[:, np.argsort(-np.einsum("ik,i,ik->k", T, rho_all, T), kind="stable")]
+        coefficients = np.sqrt(vol) * Q @ T
+        details.update(result.details())
+        details.update(problem=AS_WRITTEN, gap_to_cca=float(cca_loss - result.fun))
         exact = False
     p = features.shape[1]
     W = coefficients[:p]
@@ -379,22 +354,30 @@ def _cca_solution(features, G, K, hyper, whiten, restarts, random_state, rank_rt
     if not centered:
         bias = bias + c * coefficients[p]
     Z, W, bias = linalg.sign_flip_with(features @ W + bias, W, bias)
-    scales = _column_scales(Z, d, centered)
+    scales = _barlow_solvers.column_scales(Z, d, centered)
     return W, bias, Z, rho, scales, exact, details
 
 
-def optimal_linear(X, G, n_components, *, off_diagonal=5e-3, centered=False, whiten=True,
-                   restarts=8, random_state=0, rank_rtol=1e-10):
-    r"""Optimal linear Barlow Twins :math:`Z = XW + \mathbf 1 b^\top`: CCA.
+def optimal_linear(X, G, n_components, *, off_diagonal=5e-3, centered=True, constraint=None,
+                   whiten=None, restarts=8, random_state=0, rank_rtol=1e-10):
+    r"""Optimal linear Barlow Twins :math:`Z = XW + \mathbf 1 b^\top`: the loss as written, or CCA.
 
-    Solves :math:`X_c^\top G X_c\, w = \rho\, X_c^\top D_G X_c\, w` on the range of
-    :math:`B = X_c^\top D_G X_c` (:math:`X_c` the :math:`D_G`-centred features if
-    ``centered``, :math:`[X, \mathbf 1]` otherwise, so that the bias is optimised),
-    keeps the :math:`K` largest :math:`\rho` and returns
-    :math:`W = \sqrt{\operatorname{vol}}\,Q_K R` (columns of unit
-    :math:`D_G`-weighted variance, mutually :math:`D_G`-uncorrelated; :math:`R = I`
-    for :math:`\lambda \ge 1`, the constant-diagonal rotation otherwise; see the
-    module docstring for why).
+    Both problems start from CCA: :math:`X_c^\top G X_c\, w = \rho\, X_c^\top D_G X_c\, w`
+    on the range of :math:`B = X_c^\top D_G X_c` (:math:`X_c` the :math:`D_G`-centred
+    features if ``centered``, :math:`[X, \mathbf 1]` otherwise, so that the bias is
+    optimised), the :math:`K` largest :math:`\rho` and
+    :math:`W = \sqrt{\operatorname{vol}}\,Q_K R` (unit :math:`D_G`-weighted variance,
+    mutually :math:`D_G`-uncorrelated; :math:`R = I` for :math:`\lambda \ge 1`, the
+    constant-diagonal rotation otherwise; see the module docstring).
+
+    * ``constraint="whitened"``: that is the optimum of the whitened problem
+      (``exact=True`` for it; its loss is ``details["whitened_loss"]``).
+    * ``constraint=None`` (default): the loss as written, minimised numerically
+      over all :math:`W, b` (in canonical coordinates, see the module docstring)
+      by :func:`spectral_ssl._optimize.multistart` from the CCA solution and
+      ``restarts`` random starts (``exact=False``), never worse than CCA;
+      ``details["gap_to_cca"]`` is how much lower it got. :math:`K = 1`: the top
+      canonical direction, proven optimal (``exact=True``).
 
     Parameters
     ----------
@@ -403,15 +386,17 @@ def optimal_linear(X, G, n_components, *, off_diagonal=5e-3, centered=False, whi
     n_components : int, 1 <= K <= rank of B
     off_diagonal : float >= 0
         :math:`\lambda`.
-    centered : bool
-    whiten : bool
-        ``True``: the whitened problem, solved exactly (``exact=True``; its
-        value is ``details["whitened_loss"]``). ``False``: the unconstrained
-        linear problem, L-BFGS over :math:`W` from the whitened solution and
-        ``restarts`` random starts (``exact=False``), never worse than the
-        whitened solution; ``details["gap_to_cca"]`` is how much lower it got.
-    restarts, random_state :
-        Random starts (``whiten=False`` only).
+    centered : bool, default True
+        Centre the columns inside the loss (batch-normalised views, as the
+        reference libraries train); ``False``: the paper's uncentred form.
+    constraint : {None, "whitened"}
+        The problem solved (see above).
+    whiten : bool, optional
+        Deprecated (``FutureWarning``): ``True`` means ``constraint="whitened"``,
+        ``False`` means ``constraint=None``.
+    restarts : int >= 0
+        Random starts added to the CCA start (the loss as written only).
+    random_state : None, int or numpy Generator
     rank_rtol : float
         Relative eigenvalue threshold of :math:`B` (see
         :func:`spectral_ssl.linalg.generalized_eigh`).
@@ -420,38 +405,53 @@ def optimal_linear(X, G, n_components, *, off_diagonal=5e-3, centered=False, whi
     -------
     LinearRepresentation
         ``eigenvalues``: the canonical correlations :math:`\rho_1 \ge\dots\ge \rho_K`;
-        ``scales``: singular values of :math:`D_G^{1/2}Z_c/\sqrt{\operatorname{vol}}`.
+        ``scales``: singular values of :math:`D_G^{1/2}Z_c/\sqrt{\operatorname{vol}}`;
+        ``rank``: :func:`spectral_ssl.linalg.representation_rank` of ``Z``;
+        ``details``: ``"constraint"``, ``"problem"``, ``"cca_loss"``, ``"whitened_loss"``,
+        and for the loss as written the multi-start fields and ``"gap_to_cca"``.
+
+    Warns
+    -----
+    CollapseWarning
+        When the rank is below :math:`K` (typical of the loss as written with a small
+        ``off_diagonal``).
+    FutureWarning
+        When ``whiten`` is given.
     """
+    constraint = _check_constraint(constraint, whiten)
     G = check_graph(G)
     X = check_features(X, name="X", n_samples=G.shape[0])
     hyper = _check_hyper(off_diagonal, centered, restarts)
-    whiten = _check_flag(whiten, "whiten")
     rank_rtol = check_scalar(rank_rtol, name="rank_rtol", low=0.0, low_inclusive=False, high=1.0)
-    W, bias, Z, rho, scales, exact, details = _cca_solution(
-        X, G, n_components, hyper, whiten, restarts, random_state, rank_rtol,
-        what="the rank of X^T D_G X (centred features, or features plus the constant)")
+    W, bias, Z, rho, scales, exact, details = _solve_parametric(
+        X, G, n_components, hyper, constraint, restarts, random_state, rank_rtol,
+        what="the rank of X^T D_G X (centred features, or features plus the constant)", regime="linear")
+    rank = _barlow_solvers.rank_and_warn(Z, Z.shape[1], "linear", constraint, hyper)
     return LinearRepresentation(
-        Z=Z, W=W, bias=bias, loss=loss_and_gradient(Z, G, **hyper)[0], rank=_rank(scales),
+        Z=Z, W=W, bias=bias, loss=loss_and_gradient(Z, G, **hyper)[0], rank=rank,
         eigenvalues=rho, scales=scales, exact=exact, method=NAME,
-        equivalent="Canonical Correlation Analysis", hyperparameters=hyper, details=details,
+        equivalent=_equivalent("Canonical Correlation Analysis", constraint, exact),
+        hyperparameters=hyper, details=details,
     )
 
 
 def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3, coef0=1.0,
-                   off_diagonal=5e-3, centered=False, whiten=True, regularization=0.0, restarts=8,
-                   random_state=0, rank_rtol=1e-10):
-    r"""Optimal kernel Barlow Twins :math:`Z = K_X A + \mathbf 1 b^\top`: kernel CCA.
+                   off_diagonal=5e-3, centered=True, constraint=None, whiten=None, regularization=0.0,
+                   restarts=8, random_state=0, rank_rtol=1e-10):
+    r"""Optimal kernel Barlow Twins :math:`Z = K_X A + \mathbf 1 b^\top`: the loss as written, or kernel CCA.
 
-    The linear regime with :math:`X \to K_X`. **Degeneracy**: when :math:`K_X`
-    has full rank every function on the training samples is reachable, so
-    unregularised kernel CCA reproduces the non-parametric whitened problem:
-    the correlations are the eigenvalues of :math:`\bar A = D_G^{-1/2}GD_G^{-1/2}`
-    (1 on every connected component) and nothing is learned from the inputs
-    beyond interpolation. ``regularization`` :math:`\kappa > 0` gives the usual
+    The linear regime with :math:`X \to K_X` (same two problems, same ``constraint``).
+    **Degeneracy**: when :math:`K_X` has full rank every function on the training
+    samples is reachable, so the unregularised problems reproduce the
+    non-parametric ones: the whitened correlations are the eigenvalues of
+    :math:`\bar A = D_G^{-1/2}GD_G^{-1/2}` (1 on every connected component) and
+    nothing is learned from the inputs beyond interpolation. With
+    ``constraint="whitened"``, ``regularization`` :math:`\kappa > 0` gives the usual
     regularised kernel CCA, :math:`K G K a = \rho\,(K D_G K + \kappa K)\,a` (the
     penalty :math:`\kappa\, a^\top K a` is the RKHS norm; the bias is not
-    penalised): a different objective, so ``exact=False`` and
-    ``eigenvalues`` are the regularised correlations.
+    penalised): a different objective, so ``exact=False`` and ``eigenvalues``
+    are the regularised correlations. The loss as written has no penalty:
+    ``regularization > 0`` with ``constraint=None`` is refused.
 
     Parameters
     ----------
@@ -460,10 +460,11 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     n_components : int
     kernel, bandwidth, degree, coef0 :
         See :func:`spectral_ssl.linalg.make_kernel`.
-    off_diagonal, centered, whiten, restarts, random_state, rank_rtol :
+    off_diagonal, centered, constraint, whiten, restarts, random_state, rank_rtol :
         As in :func:`optimal_linear`.
     regularization : float >= 0
-        :math:`\kappa`, in the units of :math:`K D_G K` versus :math:`K`.
+        :math:`\kappa`, in the units of :math:`K D_G K` versus :math:`K`
+        (``constraint="whitened"`` only).
 
     Notes
     -----
@@ -476,12 +477,16 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     -------
     KernelRepresentation
     """
+    constraint = _check_constraint(constraint, whiten)
     memory.check_pairwise(X, call="barlow_twins.optimal_kernel", copies=4, alternative=memory.KERNEL_ALTERNATIVE)
     G = check_graph(G)
     X = check_features(X, name="X", n_samples=G.shape[0])
     hyper = _check_hyper(off_diagonal, centered, restarts)
-    whiten = _check_flag(whiten, "whiten")
     regularization = check_scalar(regularization, name="regularization", low=0.0)
+    if regularization > 0 and constraint is None:
+        raise ValueError(f"regularization={regularization:g} applies to constraint='whitened' "
+                         f"(regularised kernel CCA); the loss as written has no penalty. Pass "
+                         f"constraint='whitened', or regularization=0.")
     rank_rtol = check_scalar(rank_rtol, name="rank_rtol", low=0.0, low_inclusive=False, high=1.0)
     k = linalg.make_kernel(X, kernel, bandwidth=bandwidth, degree=degree, coef0=coef0)
     gram = np.asarray(k(X, X), dtype=np.float64)
@@ -494,15 +499,17 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     penalty = np.diag(1.0 / s)
     if not hyper["centered"]:
         penalty = np.block([[penalty, np.zeros((r, 1))], [np.zeros((1, r)), np.zeros((1, 1))]])
-    C, bias, Z, rho, scales, exact, details = _cca_solution(
-        V, G, n_components, hyper, whiten, restarts, random_state, rank_rtol,
-        what="the rank of K_X D_G K_X (centred kernel, or kernel plus the constant)",
+    C, bias, Z, rho, scales, exact, details = _solve_parametric(
+        V, G, n_components, hyper, constraint, restarts, random_state, rank_rtol,
+        what="the rank of K_X D_G K_X (centred kernel, or kernel plus the constant)", regime="kernel",
         penalty=penalty, regularization=regularization)
     A = V @ (C / s[:, None])
     details["kernel"] = repr(k)
     details["regularization"] = regularization
+    rank = _barlow_solvers.rank_and_warn(Z, Z.shape[1], "kernel", constraint, hyper)
     return KernelRepresentation(
         Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=loss_and_gradient(Z, G, **hyper)[0],
-        rank=_rank(scales), eigenvalues=rho, scales=scales, exact=exact, method=NAME,
-        equivalent="kernel Canonical Correlation Analysis", hyperparameters=hyper, details=details,
+        rank=rank, eigenvalues=rho, scales=scales, exact=exact, method=NAME,
+        equivalent=_equivalent("kernel Canonical Correlation Analysis", constraint, exact),
+        hyperparameters=hyper, details=details,
     )

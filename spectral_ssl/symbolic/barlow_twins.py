@@ -1,4 +1,4 @@
-r"""Barlow Twins = CCA: the graph form of the cross-correlation (THEORY section 3.4)."""
+r"""Barlow Twins in graph form; CCA is its optimum under within-view whitening (THEORY section 3.4)."""
 
 import sympy
 
@@ -103,12 +103,12 @@ def barlow_twins_graph_form():
     ]
     return Derivation(
         name="barlow_twins_graph_form",
-        title="Barlow Twins: cross-correlation in graph form (CCA)",
+        title="Barlow Twins: cross-correlation in graph form (CCA under whitening)",
         section="THEORY section 3.4",
         statement=(r"With $\hat Z = Z\operatorname{diag}(Z^\top D_GZ)^{-1/2}$ and $C = \hat Z^\top G\hat Z$: "
                    r"$C_{kk} = 1 - \hat z_k^\top L\hat z_k$, so the Barlow Twins loss penalises a Dirichlet energy "
-                   r"per column plus the cross-correlations; for regular graphs its linear solution shares "
-                   r"linear VICReg's directions."),
+                   r"per column plus the cross-correlations; for regular graphs its whitened linear solution "
+                   r"(CCA, not the optimum of the loss as written) shares linear VICReg's directions."),
         steps=steps,
         results={"loss": loss, "correlation": Cm, "whitened_minimal_loss": whitened},
         arguments={"loss": (G, Z, off), "correlation": (G, Z), "whitened_minimal_loss": (lam_lt, *rho)},

@@ -93,7 +93,7 @@ def solve_barlow_twins(X, G, n_components, *, problem="as_written", random_start
     """Linear Barlow Twins: ``problem="as_written"`` (numerical) or ``"cca"`` (whitened, exact).
 
     The one place that maps the two problems onto the solver's options
-    (``whiten=False`` / ``whiten=True`` of :func:`spectral_ssl.methods.barlow_twins.optimal_linear`);
+    (``constraint=None`` / ``constraint="whitened"`` of :func:`spectral_ssl.methods.barlow_twins.optimal_linear`);
     off-diagonal weight 5e-3 (the solver's default) and centred columns (batch-normalised views, as
     the reference implementations train; uncentred, one of the K columns is spent on the constant).
     """
@@ -101,8 +101,10 @@ def solve_barlow_twins(X, G, n_components, *, problem="as_written", random_start
         raise ValueError(f"problem must be one of {BARLOW_TWINS_PROBLEMS}, got {problem!r}.")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CollapseWarning)
-        return barlow_twins.optimal_linear(X, G, n_components, whiten=problem == "cca", centered=True,
-                                           restarts=int(random_starts), random_state=random_state)
+        return barlow_twins.optimal_linear(X, G, n_components,
+                                           constraint="whitened" if problem == "cca" else None,
+                                           centered=True, restarts=int(random_starts),
+                                           random_state=random_state)
 
 
 def solve_simclr(X, G, n_components, *, temperature=0.5, random_starts=1, random_state=0, max_iter=3000):
