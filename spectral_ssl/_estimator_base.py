@@ -181,6 +181,7 @@ class SSLEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self.eigenvalues_ = rep.eigenvalues
         self.scales_ = rep.scales
         self.exact_ = bool(rep.exact)
+        self.exactness_ = rep.exactness
         if regime == "linear":
             self.components_ = rep.W.T
             self.intercept_ = rep.bias
@@ -397,6 +398,10 @@ _COMMON_ATTRIBUTES = """\
     exact_ : bool
         True when ``embedding_`` is a proven global optimum (a closed form),
         False when it was found numerically.
+
+    exactness_ : str
+        The same in words, naming the problem solved (for Barlow Twins: the
+        loss as written or the whitened problem) and how it was solved.
 
     representation_ : Representation, LinearRepresentation or KernelRepresentation
         The full result of the functional API (``details``, ``hyperparameters``,

@@ -239,13 +239,23 @@ class SimCLR(SSLEstimator):
 
 
 class BarlowTwins(SSLEstimator):
-    r"""Barlow Twins' optimal representation: Canonical Correlation Analysis.
+    r"""Barlow Twins' optimal representation: the loss as written, or CCA under whitening.
 
     Minimises :math:`\sum_k(C_{kk}-1)^2 + \lambda\sum_{k\ne l}C_{kl}^2`,
-    :math:`C = \hat Z^\top G\hat Z` with :math:`D_G`-normalised columns. Linear
-    regime with within-view whitening: the top canonical directions (rotated
-    to a constant diagonal when :math:`\lambda < 1`), exact; without whitening
-    it is optimised numerically from there. See
+    :math:`C = \hat Z^\top G\hat Z` with :math:`D_G`-normalised (and, when
+    ``centered``, centred) columns. Two named problems:
+
+    * ``constraint=None`` (default): the loss as written, as the reference
+      libraries train it (centred, per-column normalisation). Solved
+      numerically from the CCA solution and ``restarts`` random starts
+      (``exact_ = False`` unless a proof applies: a zero loss, or
+      :math:`K = 1`). Its optimum often keeps fewer than ``n_components``
+      directions (a ``CollapseWarning`` says so).
+    * ``constraint="whitened"``: each view's features whitened, the problem is
+      Canonical Correlation Analysis, solved in closed form (``exact_ = True``
+      for that constrained problem).
+
+    ``exactness_`` says which problem was solved and how. See
     :mod:`spectral_ssl.methods.barlow_twins`.
 
     Parameters
@@ -258,23 +268,26 @@ class BarlowTwins(SSLEstimator):
     off_diagonal : float, default=5e-3
         :math:`\lambda \ge 0`, the weight of the off-diagonal (redundancy) terms.
 
-    centered : bool, default=False
+    centered : bool, default=True
         Centre the columns by their :math:`D_G`-weighted mean inside the loss
-        (batch-normalised views).
+        (batch-normalised views, as lightly and the official code train).
 
-    whiten : bool, default=True
-        Linear and kernel regimes: ``True`` solves the whitened problem exactly
-        (CCA, ``exact_ = True``); ``False`` optimises the unconstrained loss
-        numerically from the CCA solution (``exact_ = False``).
+    constraint : {None, "whitened"}, default=None
+        Linear and kernel regimes: ``None`` solves the loss as written
+        numerically; ``"whitened"`` solves CCA exactly.
+
+    whiten : bool or None, default=None
+        Deprecated spelling of ``constraint`` (``True`` is ``"whitened"``),
+        passed on with the methods' ``FutureWarning``.
 
     regularization : float, default=0.0
-        Kernel regime only: :math:`\kappa \ge 0` of regularised kernel CCA
-        (``exact_ = False`` when positive).
+        Kernel regime with ``constraint="whitened"`` only: :math:`\kappa \ge 0`
+        of regularised kernel CCA.
 
 %(common_parameters)s
     restarts : int, default=8
-        Random starts of the numerical cases (``whiten=False``; the
-        non-parametric regime when no loss-zero closed form exists).
+        Random starts of the numerical cases (the loss as written; the
+        non-parametric regime when no closed form is proven).
 
     random_state : int, numpy Generator or None, default=0
         Seed of those random starts.
@@ -286,20 +299,21 @@ class BarlowTwins(SSLEstimator):
     >>> from sklearn.datasets import load_iris
     >>> from spectral_ssl.estimators import BarlowTwins
     >>> X, y = load_iris(return_X_y=True)
-    >>> est = BarlowTwins(n_components=2, relation="labels").fit(X, y)
+    >>> est = BarlowTwins(n_components=2, relation="labels", constraint="whitened").fit(X, y)
     >>> est.exact_, est.get_feature_names_out().tolist()
     (True, ['barlowtwins0', 'barlowtwins1'])
     """
 
     _method = barlow_twins
 
-    def __init__(self, n_components=2, *, off_diagonal=5e-3, centered=False, whiten=True,
-                 regularization=0.0, regime="linear", kernel="rbf", bandwidth=None, degree=3,
+    def __init__(self, n_components=2, *, off_diagonal=5e-3, centered=True, constraint=None,
+                 whiten=None, regularization=0.0, regime="linear", kernel="rbf", bandwidth=None, degree=3,
                  coef0=1.0, relation="knn", n_neighbors=5, relation_bandwidth=None, restarts=8,
                  random_state=0, certify=False, verbose=None):
         self.n_components = n_components
         self.off_diagonal = off_diagonal
         self.centered = centered
+        self.constraint = constraint
         self.whiten = whiten
         self.regularization = regularization
         self.regime = regime
@@ -319,7 +333,9 @@ class BarlowTwins(SSLEstimator):
         kwargs = {"off_diagonal": self.off_diagonal, "centered": self.centered,
                   "restarts": self.restarts, "random_state": self.random_state}
         if regime != "nonparametric":
-            kwargs["whiten"] = self.whiten
+            kwargs["constraint"] = self.constraint
+            if self.whiten is not None:
+                kwargs["whiten"] = self.whiten
         if regime == "kernel":
             kwargs["regularization"] = self.regularization
         return kwargs

@@ -67,15 +67,17 @@ def test_attributes_match_the_functional_api(name, regime):
     X, groups = two_view_data()
     G = ssl.graphs.from_groups(groups)
     if regime == "linear":
-        extra = {"whiten": True} if name == "barlow_twins" else {}
+        extra = {"constraint": "whitened"} if name == "barlow_twins" else {}
         rep = module.optimal_linear(X, G, 2, **hyper, **extra)
     elif regime == "kernel":
-        extra = {"whiten": True, "regularization": 0.0} if name == "barlow_twins" else {}
+        extra = {"constraint": "whitened", "regularization": 0.0} if name == "barlow_twins" else {}
         rep = module.optimal_kernel(X, G, 2, **KERNEL, **hyper, **extra)
     else:
         rep = module.optimal_representation(G, 2, **hyper)
 
-    est = cls(2, regime=regime, relation="groups", **KERNEL, **hyper)
+    # Barlow Twins: the whitened problem, whose closed form the functional call above returns
+    constraint = {"constraint": "whitened"} if name == "barlow_twins" else {}
+    est = cls(2, regime=regime, relation="groups", **KERNEL, **hyper, **constraint)
     assert est.fit(X, groups=groups) is est
 
     np.testing.assert_allclose(est.embedding_, rep.Z, rtol=0, atol=TOL)
@@ -326,7 +328,7 @@ def test_get_params_clone_round_trip(cls):
 def test_estimator_specific_parameters():
     assert {"variance", "covariance", "invariance", "variance_kind"} <= set(VICReg().get_params())
     assert "temperature" in SimCLR().get_params()
-    assert {"off_diagonal", "centered", "whiten"} <= set(BarlowTwins().get_params())
+    assert {"off_diagonal", "centered", "constraint", "whiten"} <= set(BarlowTwins().get_params())
     assert not {"variance", "temperature", "off_diagonal"} & set(SpectralContrastive().get_params())
 
 
@@ -498,3 +500,20 @@ def test_integral_float_counts_are_accepted():
 def test_bad_parameters_name_the_parameter(params, kind, message):
     with pytest.raises(kind, match=message):
         VICReg(**params).fit(_blobs())
+
+
+def test_barlow_twins_estimator_names_its_problem():
+    # The default is the loss as written (numerical); constraint="whitened" is CCA, exact for that problem.
+    from sklearn.datasets import load_iris
+    from spectral_ssl.estimators import BarlowTwins
+
+    X, y = load_iris(return_X_y=True)
+    written = BarlowTwins(n_components=2, relation="labels", restarts=2).fit(X, y)
+    cca = BarlowTwins(n_components=2, relation="labels", constraint="whitened").fit(X, y)
+    assert (cca.exact_, written.exact_) == (True, False)
+    assert cca.exactness_.startswith("exact") and "whitened" in cca.exactness_
+    assert written.exactness_.startswith("numerical")
+    assert cca.representation_.details["constraint"] == "whitened"
+    # The unconstrained search starts from the CCA map, so the loss as written ends well below it (iris,
+    # label relation: 0.011 against 0.341).
+    assert written.loss_ < 0.1 * cca.loss_
