@@ -4,10 +4,12 @@ Barlow Twins' rank: cliques against a kNN graph
 
 The diagonal of Barlow Twins' cross-correlation is one minus a Dirichlet energy per column: a column
 pays no invariance cost only when it is constant on every connected component of the relation, so at
-most :math:`c` (the number of components) directions come for free. An augmentation graph made of
-cliques (one per image) has many components and the optimum's rank is :math:`c`; on a connected kNN
-graph (:math:`c = 1`) the optimum, found numerically here, pays a small Dirichlet energy to keep
-:math:`K` decorrelated directions. VICReg with a small invariance weight keeps :math:`K` on both.
+most :math:`c` (the number of components) directions come for free, and :math:`c - 1` once the columns
+are centred, as the loss is trained (the constant column is removed). An augmentation graph made of
+cliques (one per image) has many components and the optimum of the loss as written keeps
+:math:`c - 1` of them; on a connected kNN graph (:math:`c = 1`) the optimum, found numerically here,
+pays a small Dirichlet energy to keep :math:`K` decorrelated directions. VICReg with a small
+invariance weight keeps :math:`K` on both.
 """
 
 from scipy.sparse.csgraph import connected_components
