@@ -834,27 +834,37 @@ def vicreg_linear_from_reductions(red, n_components, *, variance=25.0, covarianc
         ``loss`` evaluated from the reductions (:math:`C = W^\top B W`, invariance
         :math:`2\gamma\operatorname{tr}(W^\top A W)`).
     """
-    from .methods import vicreg
+    from .methods import _vicreg_linear, vicreg
 
     if not isinstance(red, FeatureReductions):
         raise TypeError(f"red must be FeatureReductions (from scale.reductions), got {type(red).__name__}.")
     if red.laplacian_form is None:
         raise ValueError("red has no relation; compute it with reductions(X, G) or reductions(X, groups=...).")
-    hyper = vicreg._check_hyper(variance, covariance, invariance, variance_kind, eps, restarts)
+    hyper = vicreg.check_hyperparameters(variance, covariance, invariance, variance_kind, eps, restarts)
     N = red.n_samples
+    # The unit-free basis of the public solver (so both give the same W); when the forms
+    # cannot resolve every direction, the Jacobi-scaled relative rule (no features here).
+    T = _vicreg_linear.whitening(red.scatter, red.gram, N)
+    basis = "reductions"
+    if T is None:
+        T = _vicreg_linear.scaled_whitening(red.scatter, red.gram)
+        basis = "reductions (Jacobi-scaled, relative rank 1e-10)"
+    A_T = T.T @ red.laplacian_form @ T / N
+    B_T = T.T @ red.scatter @ T / N
+    mu, Q = _vicreg_linear.solve((A_T + A_T.T) / 2, (B_T + B_T.T) / 2, T, n_components,
+                                 what="the rank of the centred features X (directions with variance)")
+    Y0, t, exact, details = vicreg.reduced_solution(mu, variance=hyper["variance"],
+                                                    covariance=hyper["covariance"],
+                                                    invariance=hyper["invariance"],
+                                                    variance_kind=variance_kind, eps=hyper["eps"],
+                                                    restarts=restarts, random_state=random_state)
+    details["basis"] = basis
+    W = Q @ Y0
+    bias = -red.mean @ W
     A = red.laplacian_form / N
     B = red.scatter / N
-    mu, Q = linalg.generalized_eigh(A, B)
-    K = check_n_components(n_components, mu.size,
-                           what="the rank of the centred features X (directions with variance)")
-    mu = np.maximum(mu[:K], 0.0)
-    Y0, t, exact, details = vicreg._solve_reduced(mu, hyper["variance"], hyper["covariance"],
-                                                  hyper["invariance"], variance_kind, hyper["eps"],
-                                                  restarts, random_state)
-    W = Q[:, :K] @ Y0
-    bias = -red.mean @ W
     return LinearSolution(
-        W=W, bias=bias, loss=_vicreg_loss_from_forms(W, A, B, hyper), rank=vicreg._rank(t),
+        W=W, bias=bias, loss=_vicreg_loss_from_forms(W, A, B, hyper), rank=vicreg.scale_rank(t),
         eigenvalues=mu, scales=t, exact=exact, method=vicreg.NAME,
         equivalent="Locality Preserving Projections", n_samples=N, hyperparameters=hyper,
         details=details,

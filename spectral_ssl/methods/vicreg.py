@@ -65,6 +65,7 @@ from .._validation import (
     check_scalar,
 )
 from ..losses import VARIANCE_KINDS, _vicreg_value_and_gradient
+from . import _vicreg_linear
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
 NAME = "vicreg"
@@ -127,36 +128,59 @@ def _check_eigenvalues(eigenvalues):
 def _waterfilling_scales(lam, alpha, beta, gamma):
     r"""Exact minimiser of :math:`\beta\sum(t-1)^2 + (\alpha-\beta)K(1-\bar t)^2 + 2\gamma\sum t\lambda`, :math:`t\ge0`.
 
-    KKT: :math:`t_k = \max(0, c - \kappa\lambda_k)` with :math:`\kappa = \gamma/\beta`,
-    :math:`c = 1 + \rho(1 - \bar t)`, :math:`\rho = (\alpha-\beta)/\beta`. If the
-    :math:`n` smallest eigenvalues are active, :math:`\bar t = (nc - \kappa S_n)/K`
-    (:math:`S_n` their sum), so
-    :math:`c = (1 + \rho + \rho\kappa S_n/K) / (1 + \rho n/K)`; the right
-    :math:`n` is the one whose :math:`c` activates exactly those eigenvalues
-    (unique, since the KKT residual is increasing in :math:`c`).
+    In the unit-free weights :math:`b = \beta/\alpha \in (0, 1)` and
+    :math:`g = \gamma/\alpha`, the KKT conditions give
+    :math:`b\,t_k = \max(0, \nu - g\lambda_k)` with :math:`\nu = 1 - (1-b)\bar t`.
+    With the :math:`n` smallest eigenvalues active and the gaps
+    :math:`\delta_k = \lambda_k - \lambda_1 \ge 0`,
+    :math:`\Delta_n = \sum_{j\le n}\delta_j`,
+
+    .. math::
+
+        t_k = \frac{K(1 - g\lambda_k) - \frac{1-b}{b}\,g\,(n\delta_k - \Delta_n)}
+                   {bK + (1-b)n}, \qquad k \le n,
+
+    and :math:`n` is the number of :math:`k` with
+    :math:`bK(g\lambda_k - 1) + (1-b)\,g\,(k\delta_k - \Delta_k) < 0` (the KKT
+    residual, increasing in :math:`\nu`, evaluated at the breakpoints
+    :math:`\nu = g\lambda_k` and multiplied by :math:`bK`). This form has no
+    catastrophic cancellation: the former parametrisation
+    (:math:`c = (1 + \rho + \rho\kappa S_n/K)/(1 + \rho n/K)`, :math:`t = c - \kappa\lambda`,
+    :math:`\rho = (\alpha-\beta)/\beta`, :math:`\kappa = \gamma/\beta`) subtracted two
+    numbers of size :math:`1/b` to get one of size 1, and lost every digit once
+    :math:`\beta/\alpha < 10^{-16}`. Here the term with :math:`1/b` multiplies the
+    gap :math:`n\delta_k - \Delta_n`, which is exactly 0 for the single active
+    direction that remains as :math:`b \to 0` (and for tied eigenvalues), so
+    :math:`t \to K(1 - g\lambda_1)_+ e_1`, the :math:`\beta = 0` solution. The
+    gaps are taken from :math:`\lambda_1` so that a large common offset does not
+    cancel either.
     """
     K = lam.size
-    if beta == 0.0:
-        # No decorrelation cost: only the mean variance matters, so all of it
-        # goes to the smallest eigenvalue, t_1 = K (1 - gamma lambda_1 / alpha)_+.
+    b = beta / alpha
+    g = gamma / alpha
+    if b == 0.0:
+        # No decorrelation cost (or beta/alpha below the smallest float): only the mean
+        # variance matters, so all of it goes to the smallest eigenvalue,
+        # t_1 = K (1 - gamma lambda_1 / alpha)_+ (the limit of the formula below).
         t = np.zeros(K)
-        t[0] = K * max(0.0, 1.0 - gamma * lam[0] / alpha)
+        t[0] = K * max(0.0, 1.0 - g * lam[0])
         return t
-    rho = (alpha - beta) / beta
-    kappa = gamma / beta
-    partial_sums = np.cumsum(lam)
-    # The KKT residual g(c) = c - 1 - rho (1 - mean(max(0, c - kappa lam))) is
-    # increasing; n = number of breakpoints c = kappa lam_k below its root. Counting
-    # them (rather than testing both interval ends per n) cannot miss every n when
-    # the root sits on a breakpoint up to round-off.
-    n_before = np.arange(1, K + 1)
-    residual_at_breaks = (kappa * lam - 1.0 - rho
-                          + rho * kappa * (n_before * lam - partial_sums) / K)
+    delta = lam - lam[0]
+    gap_sums = np.cumsum(delta)
+    index = np.arange(1, K + 1)
+    with np.errstate(over="ignore"):
+        residual_at_breaks = b * K * (g * lam - 1.0) + (1.0 - b) * g * (index * delta - gap_sums)
     n = int(np.sum(residual_at_breaks < 0))
     if n == 0:
         return np.zeros(K)  # gamma * lambda_1 >= alpha: complete collapse
-    c = (1.0 + rho + rho * kappa * partial_sums[n - 1] / K) / (1.0 + rho * n / K)
-    return np.maximum(0.0, c - kappa * lam)
+    spread = n * delta - gap_sums[n - 1]  # sum_{j <= n} (lambda_k - lambda_j)
+    with np.errstate(over="ignore", invalid="ignore"):
+        # (1 - b) / b * g can overflow for b near the underflow threshold; it only
+        # matters where spread != 0 (directions beyond the active ones, whose t is 0).
+        penalty = np.where(spread == 0.0, 0.0, ((1.0 - b) / b * g) * spread)
+        t = (K * (1.0 - g * lam) - penalty) / (b * K + (1.0 - b) * n)
+    t[n:] = 0.0
+    return np.maximum(0.0, t)
 
 
 def minimal_loss(eigenvalues, *, variance=25.0, covariance=1.0, invariance=25.0):
@@ -235,12 +259,19 @@ def _mean_constrained_scales(lam, mean, kappa):
     if not np.isfinite(kappa):
         t[0] = total
         return t
-    partial_sums = np.cumsum(lam)
-    # sum_k max(0, nu - kappa lam_k) at nu = kappa lam_j; n = breakpoints below the root.
-    at_breaks = kappa * (np.arange(1, K + 1) * lam - partial_sums)
-    n = max(int(np.sum(at_breaks < total)), 1)
-    nu = (total + kappa * partial_sums[n - 1]) / n
-    return np.maximum(0.0, nu - kappa * lam)
+    # Gaps from lambda_1 (no cancellation of a common offset): sum_k max(0, nu - kappa lam_k)
+    # at nu = kappa lam_j is kappa (j delta_j - Delta_j); n = breakpoints below the root, and
+    # t_k = (total - kappa (n delta_k - Delta_n)) / n never subtracts two terms of size kappa.
+    delta = lam - lam[0]
+    gap_sums = np.cumsum(delta)
+    spread_at_breaks = np.arange(1, K + 1) * delta - gap_sums
+    with np.errstate(over="ignore", invalid="ignore"):
+        at_breaks = np.where(spread_at_breaks == 0.0, 0.0, kappa * spread_at_breaks)
+        n = max(int(np.sum(at_breaks < total)), 1)
+        spread = n * delta - gap_sums[n - 1]
+        t = (total - np.where(spread == 0.0, 0.0, kappa * spread)) / n
+    t[n:] = 0.0
+    return np.maximum(0.0, t)
 
 
 def _hinge_constant_diagonal_scales(lam, alpha, beta, gamma, eps):
@@ -361,6 +392,28 @@ def _rank(t):
     return int(np.sum(t > RANK_TOL * max(1.0, float(np.max(t)) if t.size else 1.0)))
 
 
+def check_hyperparameters(variance, covariance, invariance, variance_kind, eps, restarts):
+    """The validated hyper-parameters as the dict the loss takes (shared with :mod:`spectral_ssl.scale`)."""
+    return _check_hyper(variance, covariance, invariance, variance_kind, eps, restarts)
+
+
+def scale_rank(t):
+    """Number of variances :math:`t_k` above ``RANK_TOL`` times ``max(1, max(t))``."""
+    return _rank(t)
+
+
+def reduced_solution(eigenvalues, *, variance, covariance, invariance, variance_kind="square",
+                     eps=1e-4, restarts=8, random_state=0):
+    r"""The :math:`K\times K` problem on the spectrum: ``(Y0, t, exact, details)``, optimum :math:`Y = U_K Y_0`.
+
+    Square variance: :math:`Y_0 = \operatorname{diag}(\sqrt t)R` in closed form
+    (``exact=True``); hinge: solved numerically (``exact=False``).
+    """
+    lam = _check_eigenvalues(eigenvalues)
+    return _solve_reduced(lam, variance, covariance, invariance, variance_kind, eps, restarts,
+                          random_state)
+
+
 def optimal_representation(G, n_components, *, variance=25.0, covariance=1.0, invariance=25.0,
                            variance_kind="square", eps=1e-4, solver="auto", restarts=8,
                            random_state=0):
@@ -421,25 +474,21 @@ def optimal_representation(G, n_components, *, variance=25.0, covariance=1.0, in
 
 
 def _linear_solution(features, G, K, hyper, restarts, random_state, what):
-    """Solve VICReg for Z = features @ W + b; return (W, bias, Z, mu, t, exact, details)."""
-    N = features.shape[0]
-    Xc = linalg.zero_constant_columns(features - features.mean(axis=0), features)
-    if not np.any(Xc):
-        raise ValueError(
-            f"{what} is 0: every sample has the same features, so no direction has variance and "
-            f"Z could only be constant; check X (constant columns, identical rows, the kernel).")
-    # X^T L X = Xc^T L Xc (L 1 = 0); from X itself the two terms X^T D X and X^T G X
-    # cancel catastrophically when the features have a large mean.
-    A = linalg._graph_quadratic_form(Xc, G) / N
-    B = Xc.T @ Xc / N
-    mu, Q = linalg.generalized_eigh(A, B)
-    K = check_n_components(K, mu.size, what=what)
-    mu = np.maximum(mu[:K], 0.0)
+    """Solve VICReg for Z = features @ W + b; return (W, bias, Z, mu, t, exact, details).
+
+    The forms X^T L X and X^T H X come from one pass of :func:`spectral_ssl.scale.reductions`
+    (group sums and contrasts when G is a union of cliques) and the generalized eigenproblem
+    is solved in the unit-free basis of :mod:`._vicreg_linear` (rescaling a feature does not
+    change Z); see there.
+    """
+    T, A, B, mean, basis = _vicreg_linear.feature_space(features, G)
+    mu, Q = _vicreg_linear.solve(A, B, T, K, what)
     Y0, t, exact, details = _solve_reduced(mu, hyper["variance"], hyper["covariance"],
                                            hyper["invariance"], hyper["variance_kind"],
                                            hyper["eps"], restarts, random_state)
-    W = Q[:, :K] @ Y0
-    bias = -features.mean(axis=0) @ W
+    details.update(basis)
+    W = Q @ Y0
+    bias = -mean @ W
     Z, W, bias = linalg.sign_flip_with(features @ W + bias, W, bias)
     return W, bias, Z, mu, t, exact, details
 
@@ -453,6 +502,20 @@ def optimal_linear(X, G, n_components, *, variance=25.0, covariance=1.0, invaria
     e.g. :math:`D > N` or constant features, is handled there: the part of
     :math:`W` in its null space is zero), then
     :math:`W^\star = Q_K\operatorname{diag}(\sqrt t)R`, :math:`b = -\bar x^\top W^\star`.
+
+    **Unit-free.** The directions are decided on the correlation matrix of the
+    features (Jacobi-scaled :math:`B`) with the rank rule of
+    :func:`spectral_ssl.linalg.feature_basis`, or by ``feature_basis`` itself (an
+    :math:`N\times D` SVD) when the correlation matrix has a condition number above
+    1e6: rescaling a feature rescales its row of ``W`` and changes neither ``Z`` nor
+    the loss (a relative threshold on the raw :math:`B` dropped features measured in
+    small units). ``details["basis"]`` says which.
+
+    **Cost.** :math:`A` and :math:`B` come from one pass of
+    :func:`spectral_ssl.scale.reductions`: when ``G`` is a union of cliques of one
+    weight (augmentation views, labels; ``details["relation"] == "groups"``) from the
+    group sums and contrasts, about one :math:`X^\top X`; otherwise from
+    :math:`X^\top X`, :math:`X^\top D_G X` and :math:`X^\top(GX)`.
 
     Parameters
     ----------
@@ -479,6 +542,35 @@ def optimal_linear(X, G, n_components, *, variance=25.0, covariance=1.0, invaria
     )
 
 
+#: A kernel Gram matrix asymmetric by at most this (relative to its largest entry) is
+#: symmetrised as (K + K^T) / 2: the rounding of a kernel evaluated entry by entry, or in
+#: float32, leaves about 1e-16 to 1e-7. Above it the callable is not a symmetric kernel.
+KERNEL_SYMMETRY_RTOL = 1e-6
+
+
+def symmetric_gram(gram, n_samples):
+    """The Gram matrix ``k(X, X)`` checked finite and (N, N), symmetrised within ``KERNEL_SYMMETRY_RTOL``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> symmetric_gram(np.array([[1.0, 0.5 + 1e-9], [0.5, 1.0]]), 2)[0, 1]
+    np.float64(0.5000000005)
+    """
+    gram = np.asarray(gram, dtype=np.float64)
+    if gram.shape != (n_samples, n_samples) or not np.all(np.isfinite(gram)):
+        raise ValueError(f"kernel(X, X) must return a finite (N, N) = ({n_samples}, {n_samples}) "
+                         f"matrix, got shape {gram.shape}.")
+    size = float(np.max(np.abs(gram))) if gram.size else 0.0
+    asymmetry = float(np.max(np.abs(gram - gram.T))) if gram.size else 0.0
+    if asymmetry > KERNEL_SYMMETRY_RTOL * size:
+        raise ValueError(
+            f"kernel(X, X) is not symmetric: max |K - K.T| = {asymmetry:.3g}, more than "
+            f"KERNEL_SYMMETRY_RTOL = {KERNEL_SYMMETRY_RTOL:g} times its largest entry {size:.3g}; "
+            f"pass a symmetric kernel k(x, y) = k(y, x).")
+    return (gram + gram.T) / 2
+
+
 def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3, coef0=1.0,
                    variance=25.0, covariance=1.0, invariance=25.0, variance_kind="square",
                    eps=1e-4, restarts=8, random_state=0):
@@ -491,7 +583,9 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     whitened by an orthonormal basis of :math:`H\operatorname{span}(V)` (singular
     values above ``1e-10``; :func:`spectral_ssl.linalg.centred_range_basis`),
     which spans the same representations with a well-conditioned covariance.
-    New samples map by :math:`k(x, X) A + b`.
+    New samples map by :math:`k(x, X) A + b`. A Gram matrix asymmetric by rounding
+    (at most ``KERNEL_SYMMETRY_RTOL`` = 1e-6 of its largest entry) is symmetrised,
+    :math:`(K_X + K_X^\top)/2`; a larger asymmetry raises ``ValueError``.
 
     Parameters
     ----------
@@ -514,15 +608,15 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     X = check_features(X, name="X", n_samples=G.shape[0])
     hyper = _check_hyper(variance, covariance, invariance, variance_kind, eps, restarts)
     k = linalg.make_kernel(X, kernel, bandwidth=bandwidth, degree=degree, coef0=coef0)
-    gram = np.asarray(k(X, X), dtype=np.float64)
-    if gram.shape != (X.shape[0], X.shape[0]) or not np.all(np.isfinite(gram)):
-        raise ValueError("kernel(X, X) must return a finite (N, N) matrix.")
+    gram = symmetric_gram(k(X, X), X.shape[0])
     # Work in the orthonormal eigenbasis V of K_X (Z = K_X A = V C): same optimum,
     # but B = V^T H V / N is well conditioned where K_X H K_X / N is not. Then
     # whiten the centred span by the SVD of H V, thresholding singular values
     # rather than variances: the constant vector can lie almost in span(V) (rbf
     # kernel, many samples), which leaves one real centred direction of variance
     # ~1e-11 that a variance threshold of 1e-10 would drop.
+    # gram is exactly symmetric here (symmetric_gram), so kernel_range_basis's own,
+    # stricter symmetry check (1e-8) never refuses a Gram matrix that is asymmetric by rounding.
     s, V = linalg.kernel_range_basis(gram)
     U, M = linalg.centred_range_basis(V)
     C, bias, Z, mu, t, exact, details = _linear_solution(
@@ -531,7 +625,8 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     C = M @ C  # Z = U C' + b' = V (M C') + (b' - mean(V) M C')
     bias = bias - V.mean(axis=0) @ C
     A = V @ (C / s[:, None])
-    Z = gram @ A + bias  # what transform(X) computes; equals V C up to round-off
+    # what transform(X) computes (up to the symmetrisation of gram); equals V C up to round-off
+    Z = gram @ A + bias
     details["kernel"] = repr(k)
     return KernelRepresentation(
         Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=loss_and_gradient(Z, G, **hyper)[0], rank=_rank(t),
