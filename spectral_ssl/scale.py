@@ -68,7 +68,7 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from . import linalg
-from ._validation import check_graph, check_n_components
+from ._validation import check_graph
 
 #: Target size of one chunk of rows, in bytes of float64 data (the chunk is
 #: ``max(1024, CHUNK_BYTES // (8 D))`` rows when ``chunk_size`` is not given).

@@ -210,3 +210,32 @@ def solve(A, B, T, n_components, what):
     # covariance < variance the rotation R mixes columns, so a sign must be fixed before
     # it: the sign rule on the coefficients in the features' own coordinates.
     return np.maximum(mu[:K], 0.0), linalg.sign_flip(T @ P[:, :K])
+
+
+#: A kernel Gram matrix asymmetric by at most this (relative to its largest entry) is
+#: symmetrised as (K + K^T) / 2: the rounding of a kernel evaluated entry by entry, or in
+#: float32, leaves about 1e-16 to 1e-7. Above it the callable is not a symmetric kernel.
+KERNEL_SYMMETRY_RTOL = 1e-6
+
+
+def symmetric_gram(gram, n_samples):
+    """The Gram matrix ``k(X, X)`` checked finite and (N, N), symmetrised within ``KERNEL_SYMMETRY_RTOL``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> symmetric_gram(np.array([[1.0, 0.5 + 1e-9], [0.5, 1.0]]), 2)[0, 1]
+    np.float64(0.5000000005)
+    """
+    gram = np.asarray(gram, dtype=np.float64)
+    if gram.shape != (n_samples, n_samples) or not np.all(np.isfinite(gram)):
+        raise ValueError(f"kernel(X, X) must return a finite (N, N) = ({n_samples}, {n_samples}) "
+                         f"matrix, got shape {gram.shape}.")
+    size = float(np.max(np.abs(gram))) if gram.size else 0.0
+    asymmetry = float(np.max(np.abs(gram - gram.T))) if gram.size else 0.0
+    if asymmetry > KERNEL_SYMMETRY_RTOL * size:
+        raise ValueError(
+            f"kernel(X, X) is not symmetric: max |K - K.T| = {asymmetry:.3g}, more than "
+            f"KERNEL_SYMMETRY_RTOL = {KERNEL_SYMMETRY_RTOL:g} times its largest entry {size:.3g}; "
+            f"pass a symmetric kernel k(x, y) = k(y, x).")
+    return (gram + gram.T) / 2

@@ -52,10 +52,8 @@ several starts and returned with ``exact=False``.
 """
 
 import numpy as np
-import scipy.optimize
 
 from .. import linalg, memory
-from .._threads import single_threaded_blas
 from .._validation import (
     check_features,
     check_graph,
@@ -65,10 +63,13 @@ from .._validation import (
     check_scalar,
 )
 from ..losses import VARIANCE_KINDS, _vicreg_value_and_gradient
-from . import _vicreg_linear
+from . import _vicreg_hinge, _vicreg_linear
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
 NAME = "vicreg"
+
+#: Relative asymmetry of a kernel Gram matrix symmetrised rather than refused.
+KERNEL_SYMMETRY_RTOL = _vicreg_linear.KERNEL_SYMMETRY_RTOL
 
 #: Scales below this (relative to 1) count as collapsed directions.
 RANK_TOL = 1e-9
@@ -244,114 +245,6 @@ def constant_diagonal_rotation(scales, *, atol=1e-13):
     return R
 
 
-def _mean_constrained_scales(lam, mean, kappa):
-    r"""argmin of :math:`\sum_k (t_k - m)^2 + 2\kappa\sum_k t_k\lambda_k` over :math:`t \ge 0`, :math:`\bar t = m`.
-
-    KKT: :math:`t_k = \max(0, \nu - \kappa\lambda_k)`, :math:`\nu` set by the mean
-    (water-filling, as in :func:`_waterfilling_scales`). ``kappa = inf``
-    (no covariance weight): all the variance on the smallest eigenvalue.
-    """
-    K = lam.size
-    total = K * mean
-    t = np.zeros(K)
-    if total <= 0.0:
-        return t
-    if not np.isfinite(kappa):
-        t[0] = total
-        return t
-    # Gaps from lambda_1 (no cancellation of a common offset): sum_k max(0, nu - kappa lam_k)
-    # at nu = kappa lam_j is kappa (j delta_j - Delta_j); n = breakpoints below the root, and
-    # t_k = (total - kappa (n delta_k - Delta_n)) / n never subtracts two terms of size kappa.
-    delta = lam - lam[0]
-    gap_sums = np.cumsum(delta)
-    spread_at_breaks = np.arange(1, K + 1) * delta - gap_sums
-    with np.errstate(over="ignore", invalid="ignore"):
-        at_breaks = np.where(spread_at_breaks == 0.0, 0.0, kappa * spread_at_breaks)
-        n = max(int(np.sum(at_breaks < total)), 1)
-        spread = n * delta - gap_sums[n - 1]
-        t = (total - np.where(spread == 0.0, 0.0, kappa * spread)) / n
-    t[n:] = 0.0
-    return np.maximum(0.0, t)
-
-
-def _hinge_constant_diagonal_scales(lam, alpha, beta, gamma, eps):
-    r"""Best variances :math:`t` among the optima whose covariance has a constant diagonal.
-
-    With :math:`C = R^\top\operatorname{diag}(t)R` of constant diagonal :math:`m = \bar t`
-    (the rotation of :func:`constant_diagonal_rotation`), the hinge loss is
-    :math:`\alpha K h(m) + \beta\sum_k (t_k - m)^2 + 2\gamma\sum_k t_k\lambda_k`
-    (:math:`\sum_{k\ne l}C_{kl}^2 = \lVert C\rVert_F^2 - \sum_k C_{kk}^2`), a convex
-    problem: :func:`_mean_constrained_scales` for each :math:`m`, then a bounded
-    scalar search over :math:`m \in [0, 1]`, with the kink :math:`m = 1 - \epsilon`
-    of the hinge tried explicitly. A start for the numerical solve, not a proof:
-    for fixed :math:`t` a constant diagonal is optimal when
-    :math:`\alpha h(c) - \beta c^2` is convex over the diagonal (Jensen; true for
-    :math:`c \le 1 - \epsilon` and :math:`\beta \le \alpha/8`). On the unbalanced
-    label graph the optimum sits exactly at the kink, where L-BFGS-B from generic
-    starts stalls.
-    """
-    kappa = gamma / beta if beta > 0 else np.inf
-
-    def scales(m):
-        return _mean_constrained_scales(lam, m, kappa)
-
-    def value(m):
-        t = scales(m)
-        hinge = max(0.0, 1.0 - np.sqrt(m + eps))
-        return alpha * lam.size * hinge + beta * np.sum((t - m) ** 2) + 2.0 * gamma * np.sum(t * lam)
-
-    res = scipy.optimize.minimize_scalar(value, bounds=(0.0, 1.0), method="bounded",
-                                         options={"xatol": 1e-13})
-    candidates = [float(res.x), max(0.0, 1.0 - eps), 0.0]
-    m = min(candidates, key=value)
-    return scales(m)
-
-
-def _hinge_reduced(lam, alpha, beta, gamma, eps, restarts, rng):
-    r"""Minimise the hinge-variance VICReg loss over :math:`Y_0 \in \mathbb R^{K\times K}`.
-
-    :math:`f(Y_0) = \alpha\sum_k h(C_{kk}) + \beta\sum_{k\ne l}C_{kl}^2 + 2\gamma\operatorname{tr}(Y_0^\top\Lambda Y_0)`,
-    :math:`C = Y_0^\top Y_0`; equal to the full loss at :math:`Z = \sqrt N U_K Y_0`.
-    The first start is the decorrelated solution of the :math:`\beta\to\infty`
-    limit, std :math:`\min(1, \alpha/(4\gamma\lambda_k))`; the second the best
-    constant-diagonal configuration (:func:`_hinge_constant_diagonal_scales`);
-    the others are random. L-BFGS-B refines each and the lowest loss wins.
-    """
-    K = lam.size
-
-    def objective(flat):
-        Y = flat.reshape(K, K)
-        C = Y.T @ Y
-        diag = np.diag(C)
-        root = np.sqrt(np.maximum(diag + eps, 0.0))
-        active = root < 1.0
-        off = C - np.diag(diag)
-        value = (alpha * np.sum(np.where(active, 1.0 - root, 0.0)) + beta * np.sum(off**2)
-                 + 2.0 * gamma * np.sum(lam[:, None] * Y**2))
-        slope = np.where(active, -0.5 / np.maximum(root, 1e-300), 0.0)
-        grad = 2.0 * Y @ (alpha * np.diag(slope) + 2.0 * beta * off) + 4.0 * gamma * lam[:, None] * Y
-        return value, grad.ravel()
-
-    with np.errstate(divide="ignore"):
-        std = np.where(lam > 0, alpha / (4.0 * gamma * np.maximum(lam, 1e-300)), np.inf) if gamma > 0 \
-            else np.full(K, np.inf)
-    t0 = np.clip(np.minimum(std, 1.0) ** 2 - eps, 0.0, None)
-    starts = [np.diag(np.sqrt(t0))]
-    t_flat = _hinge_constant_diagonal_scales(lam, alpha, beta, gamma, eps)
-    starts.append(np.sqrt(t_flat)[:, None] * constant_diagonal_rotation(t_flat))
-    starts += [rng.standard_normal((K, K)) / np.sqrt(K) for _ in range(max(restarts - 1, 0))]
-    best = None
-    for start in starts:
-        with single_threaded_blas():
-            res = scipy.optimize.minimize(objective, start.ravel(), jac=True, method="L-BFGS-B",
-                                          options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})
-        if best is None or res.fun < best.fun:
-            best = res
-    Y = best.x.reshape(K, K)
-    return Y, {"optimizer_loss": float(best.fun), "restarts": restarts, "starts": len(starts),
-               "converged": bool(best.success)}
-
-
 def _solve_reduced(lam, alpha, beta, gamma, variance_kind, eps, restarts, random_state):
     """Return (Y0, t, exact, details) with the optimum ``Y = U_K @ Y0`` (Y0 is K x K)."""
     if variance_kind == "square":
@@ -366,7 +259,7 @@ def _solve_reduced(lam, alpha, beta, gamma, variance_kind, eps, restarts, random
                    "minimal_loss": minimal_loss(lam, variance=alpha, covariance=beta, invariance=gamma)}
         return np.sqrt(t)[:, None] * R, t, True, details
     rng = check_random_state(random_state)
-    Y0, details = _hinge_reduced(lam, alpha, beta, gamma, eps, restarts, rng)
+    Y0, details = _vicreg_hinge.solve_hinge(lam, alpha, beta, gamma, eps, restarts, rng)
     t = np.sort(np.linalg.eigvalsh(Y0.T @ Y0))[::-1]
     details["case"] = "hinge variance, reduced K x K problem solved numerically"
     return Y0, np.maximum(t, 0.0), False, details
@@ -542,35 +435,6 @@ def optimal_linear(X, G, n_components, *, variance=25.0, covariance=1.0, invaria
     )
 
 
-#: A kernel Gram matrix asymmetric by at most this (relative to its largest entry) is
-#: symmetrised as (K + K^T) / 2: the rounding of a kernel evaluated entry by entry, or in
-#: float32, leaves about 1e-16 to 1e-7. Above it the callable is not a symmetric kernel.
-KERNEL_SYMMETRY_RTOL = 1e-6
-
-
-def symmetric_gram(gram, n_samples):
-    """The Gram matrix ``k(X, X)`` checked finite and (N, N), symmetrised within ``KERNEL_SYMMETRY_RTOL``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> symmetric_gram(np.array([[1.0, 0.5 + 1e-9], [0.5, 1.0]]), 2)[0, 1]
-    np.float64(0.5000000005)
-    """
-    gram = np.asarray(gram, dtype=np.float64)
-    if gram.shape != (n_samples, n_samples) or not np.all(np.isfinite(gram)):
-        raise ValueError(f"kernel(X, X) must return a finite (N, N) = ({n_samples}, {n_samples}) "
-                         f"matrix, got shape {gram.shape}.")
-    size = float(np.max(np.abs(gram))) if gram.size else 0.0
-    asymmetry = float(np.max(np.abs(gram - gram.T))) if gram.size else 0.0
-    if asymmetry > KERNEL_SYMMETRY_RTOL * size:
-        raise ValueError(
-            f"kernel(X, X) is not symmetric: max |K - K.T| = {asymmetry:.3g}, more than "
-            f"KERNEL_SYMMETRY_RTOL = {KERNEL_SYMMETRY_RTOL:g} times its largest entry {size:.3g}; "
-            f"pass a symmetric kernel k(x, y) = k(y, x).")
-    return (gram + gram.T) / 2
-
-
 def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3, coef0=1.0,
                    variance=25.0, covariance=1.0, invariance=25.0, variance_kind="square",
                    eps=1e-4, restarts=8, random_state=0):
@@ -608,7 +472,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     X = check_features(X, name="X", n_samples=G.shape[0])
     hyper = _check_hyper(variance, covariance, invariance, variance_kind, eps, restarts)
     k = linalg.make_kernel(X, kernel, bandwidth=bandwidth, degree=degree, coef0=coef0)
-    gram = symmetric_gram(k(X, X), X.shape[0])
+    gram = _vicreg_linear.symmetric_gram(k(X, X), X.shape[0])
     # Work in the orthonormal eigenbasis V of K_X (Z = K_X A = V C): same optimum,
     # but B = V^T H V / N is well conditioned where K_X H K_X / N is not. Then
     # whiten the centred span by the SVD of H V, thresholding singular values
