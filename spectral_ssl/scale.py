@@ -297,6 +297,33 @@ def _graph_stats(Xb, Xcols, local, shift):
             Xb.T @ (d[:, None] * Xb), Xb.T @ GXs, None)
 
 
+def _whole_graph_stats(Xs, G, shift):
+    r"""``_graph_stats`` of all rows at once (``Xs`` is this function's own copy of ``X``).
+
+    :math:`X_s^\top D_G X_s` is the ``syrk`` of :math:`\sqrt d \odot X_s` (half the
+    flops of the product with :math:`d \odot X_s`).
+    """
+    Xs -= shift
+    d = np.asarray(G.sum(axis=1)).ravel()
+    adjacency = Xs.T @ (G @ Xs)
+    degree = _syrk(np.sqrt(d)[:, None] * Xs)
+    return (Xs.shape[0], Xs.sum(axis=0), _syrk(Xs), Xs.T @ d, float(d.sum()), degree, adjacency,
+            None)
+
+
+def _group_rows(source, rows, common):
+    """The rows of a group chunk: two views when they are two runs of an in-memory float64 array
+    (two views in view-major order, the usual layout), else a copy."""
+    if common == 2.0 and source.path is None and source._array.dtype == np.float64:
+        half = rows.size // 2
+        first, second = rows[:half], rows[half:]
+        if (half and first[-1] - first[0] == half - 1 and second[-1] - second[0] == half - 1
+                and np.all(np.diff(first) == 1) and np.all(np.diff(second) == 1)):
+            return (source.read(slice(int(first[0]), int(first[-1]) + 1)),
+                    source.read(slice(int(second[0]), int(second[-1]) + 1)))
+    return source.rows(rows, check=False)
+
+
 @np.errstate(invalid="ignore", over="ignore")  # a NaN or inf row is refused below, not warned about
 def _group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift, name="X"):
     r"""Whole groups: row ``i`` of ``Xb`` is in the chunk's group ``local_codes[i]``, of size ``group_sizes[local_codes[i]]``.
@@ -322,19 +349,26 @@ def _group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift, nam
     are checked finite through the diagonals of the products (a NaN or inf in
     a row reaches them).
     """
-    rows, D = Xb.shape
+    if isinstance(Xb, tuple):
+        # two member blocks (read-only views of the caller's array): first and second
+        # member of every group, already in member-major order
+        Y = Xb
+        rows, D = 2 * Y[0].shape[0], Y[0].shape[1]
+        common_size = 2.0
+    else:
+        rows, D = Xb.shape
     if common_size:
         m = int(common_size)
-        member_major = np.tile(np.arange(n_groups, dtype=local_codes.dtype), m)
-        if not np.array_equal(local_codes, member_major):
-            order = np.argsort(local_codes, kind="stable").reshape(n_groups, m).T.ravel()
-            Xb = Xb[order]
-        Y = Xb.reshape(m, n_groups, D)  # Y[j]: the j-th member of every group
+        if not isinstance(Xb, tuple):
+            member_major = np.tile(np.arange(n_groups, dtype=local_codes.dtype), m)
+            if not np.array_equal(local_codes, member_major):
+                order = np.argsort(local_codes, kind="stable").reshape(n_groups, m).T.ravel()
+                Xb = Xb[order]
+            Y = Xb.reshape(m, n_groups, D)  # Y[j]: the j-th member of every group
         if m == 2:
             contrasts = Y[0] - Y[1]  # the shift cancels
             within = _syrk(contrasts) / 2.0
-            sums = Y[0]
-            sums += Y[1]
+            sums = Y[0] + Y[1]  # a new array: Y may be views of the caller's X
             sums -= 2.0 * shift
         else:
             Xb -= shift
@@ -510,7 +544,10 @@ def reductions(X, G=None, *, groups=None, chunk_size=None):
     G : relation graph, shape (N, N), optional
         Symmetric, non-negative, zero diagonal (validated as everywhere in the
         toolkit; kept sparse). Read in row blocks; for each block only the rows
-        of ``X`` its nonzeros point to are gathered.
+        of ``X`` its nonzeros point to are gathered. An in-memory ``X`` without
+        ``chunk_size`` is reduced in one block (:math:`GX` and a shifted copy of
+        ``X``, about three times the memory of ``X``): the gathers of a graph in
+        random order would copy nearly all of ``X`` per chunk.
     groups : array_like of shape (N,), optional
         Instead of ``G``: the relation of :func:`spectral_ssl.graphs.from_groups`
         (positives = same group), never formed. At most one of ``G`` and ``groups``.
@@ -545,12 +582,18 @@ def reductions(X, G=None, *, groups=None, chunk_size=None):
     source = _Source(X)
     n, D = source.shape
     chunk = _default_chunk(D, chunk_size)
-    shift = source.rows(slice(0, min(n, chunk))).mean(axis=0)
+    shift = np.asarray(source.read(slice(0, min(n, chunk))).mean(axis=0), dtype=np.float64)
     details = {"source": source.kind, "chunk_size": chunk, "relation": None, "n_chunks": 0}
     total = None
     if G is not None:
         G = _check_relation_graph(G, n)
         details["relation"] = "graph"
+        if source.kind == "array" and chunk_size is None:
+            # X is in memory already: one pass over all rows, no gathered copies (a chunk
+            # of a kNN graph in random order points to nearly every row of X); an explicit
+            # chunk_size still bounds the memory
+            details["n_chunks"] = 1
+            return _finish(_whole_graph_stats(source.rows(slice(None)), G, shift), shift, details)
         parts = (_graph_stats(source.rows(slice(a, b)), source.rows(cols), local, shift)
                  for a, b, cols, local in _graph_plan(G, _row_bounds(n, chunk)))
     elif groups is not None:
@@ -558,8 +601,8 @@ def reductions(X, G=None, *, groups=None, chunk_size=None):
         details["relation"] = "groups"
         common = _common_size(sizes)
         # rows read group by group and checked finite through the products
-        parts = (_group_stats(source.rows(rows, check=False), local, n_local, group_sizes, common,
-                              shift, source.name)
+        parts = (_group_stats(_group_rows(source, rows, common), local, n_local, group_sizes,
+                              common, shift, source.name)
                  for rows, local, n_local, group_sizes in _group_plan(codes, sizes, chunk,
                                                                       layout="stats"))
     else:
@@ -791,23 +834,6 @@ def column_signs(X, W, bias, *, chunk_size=None):
 # --------------------------------------------------------------------------- VICReg
 
 
-def _vicreg_loss_from_forms(W, A, B, hyper):
-    r"""VICReg loss at :math:`Z = XW + b` from :math:`A = X^\top LX/N`, :math:`B = X^\top HX/N`.
-
-    :math:`C = W^\top B W` and :math:`\frac{2\gamma}{N}\operatorname{tr}(Z^\top L Z)
-    = 2\gamma\operatorname{tr}(W^\top A W)` (:math:`L\mathbf 1 = 0` removes the bias).
-    """
-    from .losses import _variance_penalty
-
-    C = W.T @ B @ W
-    C = (C + C.T) / 2
-    diag = np.diag(C)
-    penalty, _ = _variance_penalty(diag, hyper["variance_kind"], hyper["eps"])
-    off = C - np.diag(diag)
-    return float(hyper["variance"] * np.sum(penalty) + hyper["covariance"] * np.sum(off**2)
-                 + 2.0 * hyper["invariance"] * np.sum(W * (A @ W)))
-
-
 def vicreg_linear_from_reductions(red, n_components, *, variance=25.0, covariance=1.0,
                                   invariance=25.0, variance_kind="square", eps=1e-4, restarts=8,
                                   random_state=0):
@@ -864,7 +890,7 @@ def vicreg_linear_from_reductions(red, n_components, *, variance=25.0, covarianc
     A = red.laplacian_form / N
     B = red.scatter / N
     return LinearSolution(
-        W=W, bias=bias, loss=_vicreg_loss_from_forms(W, A, B, hyper), rank=vicreg.scale_rank(t),
+        W=W, bias=bias, loss=_vicreg_linear.loss_from_forms(W, A, B, hyper), rank=vicreg.scale_rank(t),
         eigenvalues=mu, scales=t, exact=exact, method=vicreg.NAME,
         equivalent="Locality Preserving Projections", n_samples=N, hyperparameters=hyper,
         details=details,

@@ -729,3 +729,23 @@ def test_linear_fast_forms_match_dense(relation, hyper):
     np.testing.assert_allclose(rep.eigenvalues, mu, rtol=1e-9, atol=1e-12)
     assert abs(rep.loss - expected) <= 1e-10 * max(1.0, abs(expected))
     assert rep.details["relation"] == ("graph" if relation == "knn" else "groups")
+
+
+@pytest.mark.parametrize("relation", ["pairs", "knn"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_linear_refuses_non_finite_features_without_a_copy(relation, bad):
+    rng = np.random.default_rng(26)
+    X = rng.standard_normal((40, 3))
+    G = graphs.from_groups(np.tile(np.arange(20), 2)) if relation == "pairs" else graphs.knn(X, 4)
+    X[7, 1] = bad
+    with pytest.raises(ValueError, match="X contains NaN or inf"):
+        vicreg.optimal_linear(X, G, 2)
+
+
+def test_linear_leaves_the_features_untouched():
+    rng = np.random.default_rng(27)
+    X = rng.standard_normal((50, 4)) + 100.0
+    before = X.copy()
+    for G in (graphs.from_groups(np.tile(np.arange(25), 2)), graphs.knn(X, 5)):
+        vicreg.optimal_linear(X, G, 3)
+        assert np.array_equal(X, before)

@@ -30,6 +30,8 @@ import scipy.linalg
 from scipy.sparse.csgraph import connected_components
 
 from .. import linalg
+from .._threads import single_threaded_blas
+from .._validation import check_features
 
 #: The forms decide the basis when the correlation matrix of the features has a condition
 #: number at most this: its eigenvalues are then known to about ``eps * CONDITION_LIMIT``
@@ -44,6 +46,19 @@ RANK_MARGIN = 1e3
 #: A column whose centred norm is at most this times its uncentred norm is constant up to
 #: the round-off of the centring (:data:`spectral_ssl.linalg.CONSTANT_RTOL`).
 CONSTANT_RTOL = linalg.CONSTANT_RTOL
+
+
+def float_features(X, n_samples):
+    """``X`` for the linear solvers: a float64 2-D array used as is (no copy), else ``check_features``.
+
+    A float64 array is not copied and not scanned for NaN here: the one pass of
+    :func:`spectral_ssl.scale.reductions` refuses NaN or inf (through the diagonals of
+    its products, with the message of ``check_features``), so the features are read once.
+    """
+    if (isinstance(X, np.ndarray) and not isinstance(X, np.memmap) and X.dtype == np.float64
+            and X.ndim == 2 and X.shape[0] == n_samples and X.shape[0] >= 2 and X.shape[1] >= 1):
+        return X
+    return check_features(X, name="X", n_samples=n_samples)
 
 
 def group_labels(G):
@@ -161,6 +176,9 @@ def _minimum_norm(T, dropped, norms):
 def feature_space(X, G):
     r"""Basis and forms for :math:`Z = XW + b`: ``(T, A_T, B_T, mean, details)``.
 
+    ``details["forms"]`` is :math:`(X^\top L X/N, X^\top H X/N)` when the basis came
+    from them (for :func:`loss_from_forms`).
+
     :math:`A_T = T^\top X^\top L X T/N`, :math:`B_T = T^\top X^\top H X T/N`
     (:math:`\approx I/N`), ``T`` from :func:`whitening`, or, when it declines, from
     :func:`spectral_ssl.linalg.feature_basis` with both forms computed from the
@@ -169,11 +187,14 @@ def feature_space(X, G):
     N = X.shape[0]
     laplacian, scatter, gram, sums, relation = forms(X, G)
     mean = sums / N
-    T = whitening(scatter, gram, N)
-    if T is not None:
-        A = T.T @ laplacian @ T / N
-        B = T.T @ scatter @ T / N
-        return T, (A + A.T) / 2, (B + B.T) / 2, mean, {"basis": "reductions", "relation": relation}
+    with single_threaded_blas():  # D x D work: BLAS threads only synchronise
+        T = whitening(scatter, gram, N)
+        if T is not None:
+            A = T.T @ laplacian @ T / N
+            B = T.T @ scatter @ T / N
+            return T, (A + A.T) / 2, (B + B.T) / 2, mean, {"basis": "reductions",
+                                                            "relation": relation,
+                                                            "forms": (laplacian / N, scatter / N)}
     T, _ = linalg.feature_basis(X)
     centred = linalg.zero_constant_columns(X - X.mean(axis=0), X)
     active = np.any(centred != 0, axis=0)
@@ -190,6 +211,30 @@ def feature_space(X, G):
     A = U.T @ (degrees[:, None] * U) - U.T @ (G @ U)
     return T, (A + A.T) / (2 * N), U.T @ U / N, X.mean(axis=0), {"basis": "features",
                                                                   "relation": relation}
+
+
+def loss_from_forms(W, A, B, hyper):
+    r"""VICReg loss at :math:`Z = XW + \mathbf 1 b^\top` from :math:`A = X^\top LX/N`, :math:`B = X^\top HX/N`.
+
+    :math:`C = W^\top B W` (the 1/N covariance of :math:`Z`) and
+    :math:`\frac{2\gamma}{N}\operatorname{tr}(Z^\top L Z) = 2\gamma\operatorname{tr}(W^\top A W)`
+    (:math:`L\mathbf 1 = 0` removes the bias), so the loss is
+    :math:`\alpha\sum_k v(C_{kk}) + \beta\sum_{k\ne l}C_{kl}^2 + 2\gamma\operatorname{tr}(W^\top A W)`
+    with :math:`v(c) = (1-c)^2` or :math:`\max(0, 1 - \sqrt{c + \epsilon})`: the value of
+    :func:`spectral_ssl.losses.vicreg` at :math:`Z`, in :math:`O(D^2K)` instead of
+    :math:`O(NK^2 + \mathrm{nnz}(G)K)`.
+    """
+    C = W.T @ B @ W
+    C = (C + C.T) / 2
+    diag = np.diag(C)
+    if hyper["variance_kind"] == "square":
+        penalty = (1.0 - diag) ** 2
+    else:
+        penalty = np.maximum(0.0, 1.0 - np.sqrt(np.maximum(diag + hyper["eps"], 0.0)))
+    off = C - np.diag(diag)
+    invariance = 2.0 * hyper["invariance"] * np.sum(W * (A @ W)) if hyper["invariance"] else 0.0
+    return float(hyper["variance"] * np.sum(penalty) + hyper["covariance"] * np.sum(off**2)
+                 + invariance)
 
 
 def solve(A, B, T, n_components, what):
