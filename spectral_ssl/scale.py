@@ -101,6 +101,11 @@ class FeatureReductions:
         (``None`` when no relation was given).
     degree_sums : ndarray, shape (D,), or None
         :math:`X^\top d`.
+    weighted_scatter : ndarray, shape (D, D), or None
+        :math:`(X - \mathbf 1 m^\top)^\top D_G (X - \mathbf 1 m^\top)
+        = X^\top D_G X - \operatorname{vol}\, m m^\top` with
+        :math:`m = X^\top d/\operatorname{vol}` (the :math:`D_G`-weighted mean), formed
+        from the shifted statistics (no cancellation of a large mean).
     volume : float or None
         :math:`\operatorname{vol} = \sum_i d_i`.
     details : dict
@@ -116,6 +121,7 @@ class FeatureReductions:
     adjacency_form: np.ndarray = None
     degree_sums: np.ndarray = None
     volume: float = None
+    weighted_scatter: np.ndarray = None
     details: dict = field(default_factory=dict)
 
     @property
@@ -431,6 +437,7 @@ def _finish(stats, shift, details):
         out.adjacency_form = sym(adj_s + back)
         out.degree_sums = u + vol * c
         out.volume = float(vol)
+        out.weighted_scatter = sym(deg_s - np.outer(u, u) / vol) if vol > 0 else sym(deg_s)
     return out
 
 

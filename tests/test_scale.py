@@ -342,3 +342,19 @@ def test_two_view_groups_read_as_views_equal_a_shuffled_layout():
     np.testing.assert_allclose(fast.laplacian_form, diff.T @ diff, rtol=1e-10)
     Xc = X - X.mean(0)
     np.testing.assert_allclose(fast.scatter, Xc.T @ Xc, rtol=1e-9)
+
+
+@pytest.mark.parametrize("relation", ["graph", "groups"])
+def test_weighted_scatter_matches_its_definition(relation):
+    X = data(n=90, d=4, seed=32) + 1e4  # a large mean: no cancellation allowed
+    if relation == "graph":
+        G = graphs.knn(X - 1e4, 5)
+        red = scale.reductions(X, G)
+    else:
+        groups = np.tile(np.arange(30), 3)
+        G = graphs.from_groups(groups)
+        red = scale.reductions(X, groups=groups)
+    d = np.asarray(G.sum(axis=1)).ravel()
+    m = (X - 1e4).T @ d / d.sum()  # the weighted mean, computed on the unshifted values
+    Y = (X - 1e4) - m
+    np.testing.assert_allclose(red.weighted_scatter, Y.T @ (d[:, None] * Y), rtol=1e-9)
