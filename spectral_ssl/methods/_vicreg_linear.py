@@ -95,7 +95,7 @@ def forms(X, G):
         laplacian = red.laplacian_form * weight
         relation = "groups"
     else:
-        red = scale.reductions(X, G)
+        red = scale.reductions(X, G, graph_checked=True)
         laplacian = red.laplacian_form
         relation = "graph"
     return laplacian, red.scatter, red.gram, red.sums, relation

@@ -235,7 +235,7 @@ def _basis_from_reductions(features, Gn):
     N, p = features.shape
     grouped = _vicreg_linear.group_labels(Gn)  # Gn = G / max(G): a clique union has weight 1
     red = (scale.reductions(features, groups=grouped[0]) if grouped is not None
-           else scale.reductions(features, Gn))
+           else scale.reductions(features, Gn, graph_checked=True))
     with single_threaded_blas():  # D x D work: BLAS threads only synchronise
         gram_diag = np.diag(red.gram)
         active = np.flatnonzero(np.diag(red.scatter) > (linalg.CONSTANT_RTOL**2) * gram_diag)
