@@ -321,15 +321,15 @@ def _whole_graph_stats(Xs, G, shift):
 
 
 def _group_rows(source, rows, common):
-    """The rows of a group chunk: two views when they are two runs of an in-memory float64 array
-    (two views in view-major order, the usual layout), else a copy."""
-    if common == 2.0 and source.path is None and source._array.dtype == np.float64:
-        half = rows.size // 2
-        first, second = rows[:half], rows[half:]
-        if (half and first[-1] - first[0] == half - 1 and second[-1] - second[0] == half - 1
-                and np.all(np.diff(first) == 1) and np.all(np.diff(second) == 1)):
-            return (source.read(slice(int(first[0]), int(first[-1]) + 1)),
-                    source.read(slice(int(second[0]), int(second[-1]) + 1)))
+    """The rows of a group chunk: ``m`` views when, for groups of one common size ``m``, they
+    are ``m`` runs of consecutive rows of an in-memory float64 array (view-major order, the
+    usual layout of augmentation views); else a copy."""
+    m = int(common)
+    if m >= 2 and source.path is None and source._array.dtype == np.float64 and rows.size % m == 0:
+        runs = rows.reshape(m, -1)
+        length = runs.shape[1]
+        if length and np.all(runs[:, -1] - runs[:, 0] == length - 1) and np.all(np.diff(runs, axis=1) == 1):
+            return tuple(source.read(slice(int(a), int(a) + length)) for a in runs[:, 0])
     return source.rows(rows, check=False)
 
 
@@ -359,11 +359,11 @@ def _group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift, nam
     a row reaches them).
     """
     if isinstance(Xb, tuple):
-        # two member blocks (read-only views of the caller's array): first and second
-        # member of every group, already in member-major order
+        # m member blocks (read-only views of the caller's array): the j-th member of
+        # every group, already in member-major order
         Y = Xb
-        rows, D = 2 * Y[0].shape[0], Y[0].shape[1]
-        common_size = 2.0
+        rows, D = len(Y) * Y[0].shape[0], Y[0].shape[1]
+        common_size = float(len(Y))
     else:
         rows, D = Xb.shape
     if common_size:
@@ -380,17 +380,24 @@ def _group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift, nam
             sums = Y[0] + Y[1]  # a new array: Y may be views of the caller's X
             sums -= 2.0 * shift
         else:
-            Xb -= shift
-            partial = np.cumsum(Y, axis=0)
-            sums = partial[-1]
-            k = np.arange(1, m, dtype=np.float64)[:, None, None]
-            contrasts = (partial[:-1] - k * Y[1:]) / np.sqrt(k * (k + 1))
+            # Helmert contrasts member by member, from views or the chunk's own copy alike
+            # (Y is never written to): c_k = (p_k - k y_{k+1}) / sqrt(k (k + 1)) with the
+            # shifted partial sums p_k = y_1 + ... + y_k
+            contrasts = np.empty((m - 1, n_groups, D))
+            sums = Y[0] - shift
+            for k in range(1, m):
+                member = Y[k] - shift
+                np.multiply(member, -float(k), out=contrasts[k - 1])
+                contrasts[k - 1] += sums
+                contrasts[k - 1] /= np.sqrt(k * (k + 1.0))
+                sums += member
             within = _syrk(contrasts.reshape(-1, D))
         del contrasts
         between = _syrk(sums)          # sum_g s_g s_g^T
         laplacian = m * within
         gram = within + between / m
-        degree_sums = (m - 1.0) * sums.sum(axis=0)
+        total = sums.sum(axis=0)
+        degree_sums = (m - 1.0) * total
         degree = (m - 1.0) * gram
         volume = float(rows * (m - 1.0))
     else:
@@ -411,10 +418,11 @@ def _group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift, nam
         degree_sums = (sizes - 1.0) @ sums
         degree = laplacian - within + between - between_mean
         volume = float(np.sum(sizes * (sizes - 1.0)))
+        total = sums.sum(axis=0)
     if not (np.all(np.isfinite(np.diag(within))) and np.all(np.isfinite(np.diag(between)))):
         _refuse_non_finite(name)
     adjacency = between - gram
-    return (rows, sums.sum(axis=0), gram, degree_sums, volume, degree, adjacency, laplacian)
+    return (rows, total, gram, degree_sums, volume, degree, adjacency, laplacian)
 
 
 def _add(a, b):

@@ -326,20 +326,24 @@ def test_dask_nan_is_refused(dask_client):
         scale.reductions(da.from_array(X, chunks=(5, 2)), groups=np.arange(20) % 10)
 
 
-def test_two_view_groups_read_as_views_equal_a_shuffled_layout():
-    # view-major two-view groups are read as two views of X (no copy); any other order is
+@pytest.mark.parametrize("views", [2, 3, 4])
+def test_view_major_groups_read_as_views_equal_a_shuffled_layout(views):
+    # view-major groups of equal size are read as views of X (no copy); any other order is
     # gathered: both give the same reductions, and X is not written to
     X = data(n=120, d=5, seed=31) + 1e3
     before = X.copy()
-    groups = np.tile(np.arange(60), 2)
-    fast = scale.reductions(X, groups=groups)
+    n = 120 // views
+    groups = np.tile(np.arange(n), views)
+    fast = scale.reductions(X, groups=groups, chunk_size=50)  # several chunks of whole groups
     assert np.array_equal(X, before)
     perm = np.random.default_rng(31).permutation(120)
     slow = scale.reductions(X[perm], groups=groups[perm])
     assert_same_reductions(fast, slow, 1e-12)
-    # against the definitions, by numpy: X^T L X = sum over pairs of (x1 - x2)(x1 - x2)^T
-    diff = X[:60] - X[60:]
-    np.testing.assert_allclose(fast.laplacian_form, diff.T @ diff, rtol=1e-10)
+    # against the definition, by numpy: X^T L X = sum over groups of m * within-group scatter
+    members = (X - 1e3).reshape(views, n, 5)
+    dev = members - members.mean(axis=0)
+    expected = views * np.einsum("gnd,gne->de", dev, dev)
+    np.testing.assert_allclose(fast.laplacian_form, expected, rtol=1e-9)
     Xc = X - X.mean(0)
     np.testing.assert_allclose(fast.scatter, Xc.T @ Xc, rtol=1e-9)
 
