@@ -405,8 +405,11 @@ def _group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift, nam
         if np.any(np.diff(local_codes) < 0):
             order = np.argsort(local_codes, kind="stable")
             Xb, local_codes = Xb[order], local_codes[order]
-        starts = np.flatnonzero(np.r_[True, np.diff(local_codes) != 0])
-        sums = np.add.reduceat(Xb, starts, axis=0)
+        # group sums as a product with the sparse (groups x rows) indicator: several times
+        # faster than np.add.reduceat over many short runs of rows
+        indicator = sp.csr_matrix((np.ones(rows), (local_codes, np.arange(rows))),
+                                  shape=(n_groups, rows))
+        sums = indicator @ Xb
         sizes = group_sizes.astype(np.float64)
         Xb -= (sums / sizes[:, None])[local_codes]  # deviations from the group means
         row_sizes = np.sqrt(sizes[local_codes])[:, None]
