@@ -68,6 +68,7 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from . import linalg
+from ._threads import single_threaded_blas
 from ._validation import check_graph
 
 #: Target size of one chunk of rows, in bytes of float64 data (the chunk is
@@ -299,8 +300,11 @@ def _graph_stats(Xb, Xcols, local, shift):
     Xcols -= shift
     d = np.asarray(local.sum(axis=1)).ravel()
     GXs = local @ Xcols
-    return (Xb.shape[0], Xb.sum(axis=0), _syrk(Xb), Xb.T @ d, float(d.sum()),
-            Xb.T @ (d[:, None] * Xb), Xb.T @ GXs, None)
+    with single_threaded_blas():  # (D x n)(n x D) gemms: see _whole_graph_stats
+        weighted_sums = Xb.T @ d
+        adjacency = Xb.T @ GXs
+    return (Xb.shape[0], Xb.sum(axis=0), _syrk(Xb), weighted_sums, float(d.sum()),
+            _syrk(np.sqrt(d)[:, None] * Xb), adjacency, None)
 
 
 def _whole_graph_stats(Xs, G, shift):
@@ -313,11 +317,17 @@ def _whole_graph_stats(Xs, G, shift):
     d = np.asarray(G.sum(axis=1)).ravel()
     # G = U + U^T with U its strict upper triangle (zero diagonal): X^T G X = P + P^T,
     # P = X^T (U X), half the sparse work of G X
-    P = Xs.T @ (sp.triu(G, k=1, format="csr") @ Xs)
+    UX = sp.triu(G, k=1, format="csr") @ Xs
+    with single_threaded_blas():
+        # a (D x N)(N x D) gemm: OpenBLAS's threaded gemm of this shape took 0.34 to 3.9 s
+        # on a loaded 2-core machine, one thread 0.06 s (syrk is not affected)
+        P = Xs.T @ UX
+        weighted_sums = Xs.T @ d
+    del UX
     adjacency = P + P.T
     degree = _syrk(np.sqrt(d)[:, None] * Xs)
-    return (Xs.shape[0], Xs.sum(axis=0), _syrk(Xs), Xs.T @ d, float(d.sum()), degree, adjacency,
-            None)
+    return (Xs.shape[0], Xs.sum(axis=0), _syrk(Xs), weighted_sums, float(d.sum()), degree,
+            adjacency, None)
 
 
 def _group_rows(source, rows, common):
