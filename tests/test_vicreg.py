@@ -749,3 +749,21 @@ def test_linear_leaves_the_features_untouched():
     for G in (graphs.from_groups(np.tile(np.arange(25), 2)), graphs.knn(X, 5)):
         vicreg.optimal_linear(X, G, 3)
         assert np.array_equal(X, before)
+
+
+def test_sign_rule_equals_sign_flip_with():
+    # the in-place rule of the linear fast path against linalg.sign_flip_with, ties and zero
+    # columns included
+    from spectral_ssl import linalg
+    from spectral_ssl.methods import _vicreg_linear
+
+    rng = np.random.default_rng(28)
+    Z = rng.standard_normal((500, 6))
+    Z[:, 2] = 0.0
+    Z[10, 3], Z[20, 3] = -5.0, 5.0 * (1 + 1e-9)  # a tie: the first row decides
+    Z[:, 4] = -np.abs(Z[:, 4])
+    W = rng.standard_normal((3, 6))
+    expected_Z, expected_W = linalg.sign_flip_with(Z.copy(), W)
+    got_Z, got_W = _vicreg_linear.sign_rule(Z.copy(), W)
+    assert np.array_equal(got_Z, expected_Z) and np.array_equal(got_W, expected_W)
+    assert got_Z[10, 3] == 5.0 and np.all(got_Z[:, 4] >= 0)

@@ -61,6 +61,29 @@ def float_features(X, n_samples):
     return check_features(X, name="X", n_samples=n_samples)
 
 
+def sign_rule(Z, *coefficients):
+    """:func:`spectral_ssl.linalg.sign_flip_with` for a tall ``Z``, in place, in a few passes over it.
+
+    The rule (largest-|.| entry of each column positive, ties within
+    ``linalg.SIGN_TIE_RTOL`` to the first row) only looks at the rows holding an entry
+    within the tie tolerance of its column's largest: ``sign_flip_with`` runs on those rows
+    alone (same order, so the same decision), and ``Z`` is flipped in place instead of
+    copied several times. Zero columns keep their sign, as in ``sign_flip``.
+    """
+    magnitude = np.abs(Z)
+    top = magnitude.max(axis=0) if Z.shape[0] else np.zeros(Z.shape[1])
+    live = top > 0
+    if not np.any(live):
+        return (Z, *coefficients)
+    near = np.any(magnitude[:, live] >= (1 - linalg.SIGN_TIE_RTOL) * top[live], axis=1)
+    del magnitude
+    candidates = Z[np.flatnonzero(near)]
+    flipped = linalg.sign_flip(candidates)
+    signs = np.where(np.sum(flipped * candidates, axis=0) < 0, -1.0, 1.0)
+    Z *= signs
+    return (Z, *(c * signs for c in coefficients))
+
+
 def group_labels(G):
     """``(labels, weight)`` when ``G`` is a union of cliques with one common weight, else None.
 

@@ -329,7 +329,7 @@ def _linear_solution(features, G, K, what):
         bias = c[:K] * scales
         Z = features @ W
         Z += bias
-        Z, W, bias = linalg.sign_flip_with(Z, W, bias)
+        Z, W, bias = _vicreg_linear.sign_rule(Z, W, bias)
     details = {"minimal_loss": minimal_loss(nu), "volume": float(np.asarray(G.sum())),
                "subspace_dimension": r + 1, "basis": path}
     return W, bias, Z, nu, scales, details

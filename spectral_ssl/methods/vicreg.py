@@ -389,7 +389,7 @@ def _linear_solution(features, G, K, hyper, restarts, random_state, what):
         bias = -mean @ W
         Z = features @ W
         Z += bias
-        Z, W, bias = linalg.sign_flip_with(Z, W, bias)
+        Z, W, bias = _vicreg_linear.sign_rule(Z, W, bias)
         if forms is not None and basis["relation"] == "groups":
             # The group forms have no cancellation (X^T L X from within-group contrasts):
             # the loss at Z = XW + b from them equals losses.vicreg(Z, G) to round-off
