@@ -767,3 +767,16 @@ def test_sign_rule_equals_sign_flip_with():
     got_Z, got_W = _vicreg_linear.sign_rule(Z.copy(), W)
     assert np.array_equal(got_Z, expected_Z) and np.array_equal(got_W, expected_W)
     assert got_Z[10, 3] == 5.0 and np.all(got_Z[:, 4] >= 0)
+
+
+@pytest.mark.parametrize("layout", ["fortran", "float32", "matrix", "column_view"])
+def test_linear_accepts_every_array_layout(layout):
+    rng = np.random.default_rng(29)
+    X = rng.standard_normal((40, 4))
+    G = graphs.from_groups(np.tile(np.arange(20), 2))
+    ref = vicreg.optimal_linear(X[:, :3], G, 2, variance=1.0, covariance=1.0, invariance=0.1)
+    given = {"fortran": np.asfortranarray(X[:, :3]), "float32": X[:, :3].astype(np.float32),
+             "matrix": np.asmatrix(X[:, :3]), "column_view": X[:, :3]}[layout]
+    rep = vicreg.optimal_linear(given, G, 2, variance=1.0, covariance=1.0, invariance=0.1)
+    tol = 1e-5 if layout == "float32" else 1e-12
+    np.testing.assert_allclose(rep.Z, ref.Z, atol=tol * np.max(np.abs(ref.Z)))

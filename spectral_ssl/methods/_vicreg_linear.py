@@ -55,7 +55,7 @@ def float_features(X, n_samples):
     :func:`spectral_ssl.scale.reductions` refuses NaN or inf (through the diagonals of
     its products, with the message of ``check_features``), so the features are read once.
     """
-    if (isinstance(X, np.ndarray) and not isinstance(X, np.memmap) and X.dtype == np.float64
+    if (type(X) is np.ndarray and X.dtype == np.float64  # not a memmap, matrix or other subclass
             and X.ndim == 2 and X.shape[0] == n_samples and X.shape[0] >= 2 and X.shape[1] >= 1):
         return X
     return check_features(X, name="X", n_samples=n_samples)
