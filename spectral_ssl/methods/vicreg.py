@@ -269,7 +269,8 @@ def _solve_reduced(lam, alpha, beta, gamma, variance_kind, eps, restarts, random
 # --------------------------------------------------------------------------- public solvers
 
 
-def _check_hyper(variance, covariance, invariance, variance_kind, eps, restarts):
+def check_hyperparameters(variance, covariance, invariance, variance_kind, eps, restarts):
+    """The validated hyper-parameters as the dict the loss takes (shared with :mod:`spectral_ssl.scale`)."""
     alpha = check_scalar(variance, name="variance", low=0.0, low_inclusive=False)
     beta = check_scalar(covariance, name="covariance", low=0.0)
     gamma = check_scalar(invariance, name="invariance", low=0.0)
@@ -277,23 +278,13 @@ def _check_hyper(variance, covariance, invariance, variance_kind, eps, restarts)
     eps = check_scalar(eps, name="eps", low=0.0)
     if isinstance(restarts, bool) or not isinstance(restarts, (int, np.integer)) or restarts < 1:
         raise ValueError(f"restarts must be an integer >= 1, got {restarts!r}.")
-    hyper = {"variance": alpha, "covariance": beta, "invariance": gamma,
-             "variance_kind": variance_kind, "eps": eps}
-    return hyper
-
-
-def _rank(t):
-    return int(np.sum(t > RANK_TOL * max(1.0, float(np.max(t)) if t.size else 1.0)))
-
-
-def check_hyperparameters(variance, covariance, invariance, variance_kind, eps, restarts):
-    """The validated hyper-parameters as the dict the loss takes (shared with :mod:`spectral_ssl.scale`)."""
-    return _check_hyper(variance, covariance, invariance, variance_kind, eps, restarts)
+    return {"variance": alpha, "covariance": beta, "invariance": gamma,
+            "variance_kind": variance_kind, "eps": eps}
 
 
 def scale_rank(t):
     """Number of variances :math:`t_k` above ``RANK_TOL`` times ``max(1, max(t))``."""
-    return _rank(t)
+    return int(np.sum(t > RANK_TOL * max(1.0, float(np.max(t)) if t.size else 1.0)))
 
 
 def reduced_solution(eigenvalues, *, variance, covariance, invariance, variance_kind="square",
@@ -350,7 +341,7 @@ def optimal_representation(G, n_components, *, variance=25.0, covariance=1.0, in
     (2, 0.0, [1.0, 1.0])
     """
     G = check_graph(G)
-    hyper = _check_hyper(variance, covariance, invariance, variance_kind, eps, restarts)
+    hyper = check_hyperparameters(variance, covariance, invariance, variance_kind, eps, restarts)
     N = G.shape[0]
     K = check_n_components(n_components, N - 1,
                            what="the number of non-constant Laplacian eigenvectors (N - 1)")
@@ -361,7 +352,7 @@ def optimal_representation(G, n_components, *, variance=25.0, covariance=1.0, in
                                            restarts, random_state)
     (Z,) = linalg.sign_flip_with(np.sqrt(N) * U @ Y0)
     return Representation(
-        Z=Z, loss=loss_and_gradient(Z, G, **hyper)[0], rank=_rank(t), eigenvalues=lam, scales=t,
+        Z=Z, loss=loss_and_gradient(Z, G, **hyper)[0], rank=scale_rank(t), eigenvalues=lam, scales=t,
         exact=exact, method=NAME, equivalent="Laplacian Eigenmaps", regime="nonparametric",
         hyperparameters=hyper, details=details,
     )
@@ -408,19 +399,12 @@ def optimal_linear(X, G, n_components, *, variance=25.0, covariance=1.0, invaria
     :math:`W` in its null space is zero), then
     :math:`W^\star = Q_K\operatorname{diag}(\sqrt t)R`, :math:`b = -\bar x^\top W^\star`.
 
-    **Unit-free.** The directions are decided on the correlation matrix of the
-    features (Jacobi-scaled :math:`B`) with the rank rule of
-    :func:`spectral_ssl.linalg.feature_basis`, or by ``feature_basis`` itself (an
-    :math:`N\times D` SVD) when the correlation matrix has a condition number above
-    1e6: rescaling a feature rescales its row of ``W`` and changes neither ``Z`` nor
-    the loss (a relative threshold on the raw :math:`B` dropped features measured in
-    small units). ``details["basis"]`` says which.
-
-    **Cost.** :math:`A` and :math:`B` come from one pass of
-    :func:`spectral_ssl.scale.reductions`: when ``G`` is a union of cliques of one
-    weight (augmentation views, labels; ``details["relation"] == "groups"``) from the
-    group sums and contrasts, about one :math:`X^\top X`; otherwise from
-    :math:`X^\top X`, :math:`X^\top D_G X` and :math:`X^\top(GX)`.
+    **Unit-free and one pass.** Directions are decided on the correlation matrix of the
+    features with the rule of :func:`spectral_ssl.linalg.feature_basis` (rescaling a
+    feature changes neither ``Z`` nor the loss); the forms come from one pass of
+    :func:`spectral_ssl.scale.reductions`, from group sums and contrasts when ``G`` is a
+    union of cliques of one weight (about one :math:`X^\top X`). ``details["basis"]``
+    and ``details["relation"]`` say which; see ``_vicreg_linear``.
 
     Parameters
     ----------
@@ -436,7 +420,7 @@ def optimal_linear(X, G, n_components, *, variance=25.0, covariance=1.0, invaria
     """
     G = check_graph(G)
     X = _vicreg_linear.float_features(X, G.shape[0])
-    hyper = _check_hyper(variance, covariance, invariance, variance_kind, eps, restarts)
+    hyper = check_hyperparameters(variance, covariance, invariance, variance_kind, eps, restarts)
     W, bias, Z, mu, t, exact, details = _linear_solution(
         X, G, n_components, hyper, restarts, random_state,
         what="the rank of the centred features X (directions with variance)")
@@ -445,7 +429,7 @@ def optimal_linear(X, G, n_components, *, variance=25.0, covariance=1.0, invaria
         with single_threaded_blas():  # N x K work: threads only synchronise
             loss = loss_and_gradient(Z, G, **hyper)[0]
     return LinearRepresentation(
-        Z=Z, W=W, bias=bias, loss=loss, rank=_rank(t), eigenvalues=mu,
+        Z=Z, W=W, bias=bias, loss=loss, rank=scale_rank(t), eigenvalues=mu,
         scales=t, exact=exact, method=NAME, equivalent="Locality Preserving Projections",
         hyperparameters=hyper, details=details,
     )
@@ -486,7 +470,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     memory.check_pairwise(X, call="vicreg.optimal_kernel", copies=4, alternative=memory.KERNEL_ALTERNATIVE)
     G = check_graph(G)
     X = check_features(X, name="X", n_samples=G.shape[0])
-    hyper = _check_hyper(variance, covariance, invariance, variance_kind, eps, restarts)
+    hyper = check_hyperparameters(variance, covariance, invariance, variance_kind, eps, restarts)
     k = linalg.make_kernel(X, kernel, bandwidth=bandwidth, degree=degree, coef0=coef0)
     gram = _vicreg_linear.symmetric_gram(k(X, X), X.shape[0])
     # Work in the orthonormal eigenbasis V of K_X (Z = K_X A = V C): same optimum,
@@ -502,7 +486,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     C, bias, Z, mu, t, exact, details = _linear_solution(
         U, G, n_components, hyper, restarts, random_state,
         what="the rank of the centred kernel matrix of X")
-    details.pop("loss_from_forms", None)  # the kernel Z is recomputed below; its loss from Z
+    details.pop("loss_from_forms", None)  # Z is recomputed below, its loss from Z
     C = M @ C  # Z = U C' + b' = V (M C') + (b' - mean(V) M C')
     bias = bias - V.mean(axis=0) @ C
     A = V @ (C / s[:, None])
@@ -510,7 +494,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     Z = gram @ A + bias
     details["kernel"] = repr(k)
     return KernelRepresentation(
-        Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=loss_and_gradient(Z, G, **hyper)[0], rank=_rank(t),
-        eigenvalues=mu, scales=t, exact=exact, method=NAME,
+        Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=loss_and_gradient(Z, G, **hyper)[0],
+        rank=scale_rank(t), eigenvalues=mu, scales=t, exact=exact, method=NAME,
         equivalent="kernel Locality Preserving Projections", hyperparameters=hyper, details=details,
     )
