@@ -780,3 +780,24 @@ def test_linear_accepts_every_array_layout(layout):
     rep = vicreg.optimal_linear(given, G, 2, variance=1.0, covariance=1.0, invariance=0.1)
     tol = 1e-5 if layout == "float32" else 1e-12
     np.testing.assert_allclose(rep.Z, ref.Z, atol=tol * np.max(np.abs(ref.Z)))
+
+
+def test_waterfilling_random_spectra_never_nan_and_optimal():
+    # random spectra (ties, zeros, wide ranges) and weights over many decades: finite scales,
+    # and the loss of the enumerated exact minimiser wherever its linear systems are well posed
+    rng = np.random.default_rng(30)
+    for _ in range(300):
+        K = int(rng.integers(1, 6))
+        lam = np.sort(np.round(10.0 ** rng.uniform(-3, 2, K), int(rng.integers(0, 3))))
+        if rng.random() < 0.3:
+            lam[: int(rng.integers(1, K + 1))] = 0.0
+        alpha = 10.0 ** rng.uniform(-20, 20)
+        beta = alpha * 10.0 ** rng.uniform(-30, 0.5)
+        gamma = alpha * 10.0 ** rng.uniform(-25, 25)
+        t = vicreg.optimal_scales(lam, variance=alpha, covariance=beta, invariance=gamma)
+        loss = vicreg.minimal_loss(lam, variance=alpha, covariance=beta, invariance=gamma)
+        assert np.all(np.isfinite(t)) and np.all(t >= 0) and np.isfinite(loss)
+        assert loss <= alpha * K * (1 + 1e-12)  # never worse than Z = 0
+        if beta < alpha and beta >= 1e-6 * alpha:
+            ref = enumerated_scales(lam / 1.0, 1.0, beta / alpha, gamma / alpha)[1] * alpha
+            assert abs(loss - ref) <= 1e-8 * max(alpha, abs(ref))
