@@ -35,4 +35,8 @@ factor
     The sparse LU of L + eps I that ARPACK shift-invert needs: SciPy's
     ``splu`` defaults (what ``eigsh`` builds) against spectral_ssl's symmetric-mode
     factor, on the same graphs: time, entries, peak memory.
+public_linear
+    The public ``vicreg.optimal_linear`` and ``spectral_contrastive.optimal_linear``
+    (pairing graph, groups, a 10-NN graph) against one ``X.T @ X``, in the main process
+    with the environment's BLAS threads (``python -m benchmarks.public_linear`` alone).
 """

@@ -19,7 +19,7 @@ import numpy as np
 
 from ._util import fmt, machine, run_case, table
 
-SUITES = ("spectral", "linear", "lbfgs", "dask", "factor", "default", "lobpcg")
+SUITES = ("spectral", "linear", "lbfgs", "dask", "factor", "default", "lobpcg", "public_linear")
 
 SIZES = {
     "tiny": {
@@ -30,6 +30,7 @@ SIZES = {
         "factor": [("swiss_roll", 300), ("blob", 300)],
         "default": [("swiss_roll", 2500), ("blob", 2500)], "default_repeats": {2500: 1},
         "default_timeout": 180, "lobpcg": [("swiss_roll", 3000)],
+        "public_linear": (4000, 16, 4),
     },
     "small": {
         "spectral": [("swiss_roll", 10_000), ("blob", 20_000)], "spectral_k": 8, "linear": (100_000, 128), "linear_k": 8,
@@ -42,6 +43,7 @@ SIZES = {
                     ("blob", 30_000)],
         "default_repeats": {10_000: 3, 30_000: 2}, "default_timeout": 300,
         "lobpcg": [("swiss_roll", 30_000)],
+        "public_linear": (100_000, 64, 8),
     },
     "large": {
         "spectral": [("swiss_roll", 10_000), ("swiss_roll", 100_000), ("swiss_roll", 1_000_000),
@@ -60,6 +62,7 @@ SIZES = {
         "default_repeats": {10_000: 3, 100_000: 2, 1_000_000: 1},
         "default_timeout": 300, "default_timeout_1e6": 600,
         "lobpcg": [("swiss_roll", 100_000), ("swiss_roll", 1_000_000)],
+        "public_linear": (300_000, 64, 8),
     },
 }
 
@@ -221,6 +224,18 @@ def suite_linear(cfg, tmp):
     if os.path.exists(path):
         os.remove(path)
     return rows
+
+
+def suite_public_linear(cfg, tmp):
+    """The public linear closed forms against one X.T @ X, in THIS process with the BLAS
+    threads of the environment (not a subprocess with one thread): what a user's call costs."""
+    from . import public_linear
+
+    n, d, k = cfg["public_linear"]
+    _log(f"public_linear: N={n}, D={d}, K={k} (in process, BLAS threads as set)")
+    result = public_linear.measure(n, d, k)
+    install = public_linear.install()
+    return [{**row, "blas": str(install["blas"]), "status": "ok"} for row in result["rows"]]
 
 
 def suite_lbfgs(cfg, tmp):
@@ -512,6 +527,14 @@ def markdown(results):
                                     ("peak_rss_mib", "peak RSS (MiB)"),
                                     ("residual_rel", "residual_rel"),
                                     ("eig_rel_diff", "eig. rel. diff")])]
+    if "public_linear" in s:
+        from .public_linear import COLUMNS
+
+        out += ["", "## (h) Public linear closed forms against one X.T @ X", "",
+                ("`vicreg.optimal_linear` and `spectral_contrastive.optimal_linear` as a user calls "
+                 "them, in the main process with the environment's BLAS threads (not one per case), "
+                 "in units of one `X.T @ X` on the same array; graph construction not timed."), "",
+                table(s["public_linear"], COLUMNS)]
     return "\n".join(out) + "\n"
 
 

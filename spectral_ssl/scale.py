@@ -68,7 +68,8 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from . import linalg
-from ._validation import check_graph, check_n_components
+from ._threads import single_threaded_blas
+from ._validation import check_graph
 
 #: Target size of one chunk of rows, in bytes of float64 data (the chunk is
 #: ``max(1024, CHUNK_BYTES // (8 D))`` rows when ``chunk_size`` is not given).
@@ -101,6 +102,11 @@ class FeatureReductions:
         (``None`` when no relation was given).
     degree_sums : ndarray, shape (D,), or None
         :math:`X^\top d`.
+    weighted_scatter : ndarray, shape (D, D), or None
+        :math:`(X - \mathbf 1 m^\top)^\top D_G (X - \mathbf 1 m^\top)
+        = X^\top D_G X - \operatorname{vol}\, m m^\top` with
+        :math:`m = X^\top d/\operatorname{vol}` (the :math:`D_G`-weighted mean), formed
+        from the shifted statistics (no cancellation of a large mean).
     volume : float or None
         :math:`\operatorname{vol} = \sum_i d_i`.
     details : dict
@@ -116,6 +122,7 @@ class FeatureReductions:
     adjacency_form: np.ndarray = None
     degree_sums: np.ndarray = None
     volume: float = None
+    weighted_scatter: np.ndarray = None
     details: dict = field(default_factory=dict)
 
     @property
@@ -293,8 +300,47 @@ def _graph_stats(Xb, Xcols, local, shift):
     Xcols -= shift
     d = np.asarray(local.sum(axis=1)).ravel()
     GXs = local @ Xcols
-    return (Xb.shape[0], Xb.sum(axis=0), _syrk(Xb), Xb.T @ d, float(d.sum()),
-            Xb.T @ (d[:, None] * Xb), Xb.T @ GXs, None)
+    with single_threaded_blas():  # (D x n)(n x D) gemms: see _whole_graph_stats
+        weighted_sums = Xb.T @ d
+        adjacency = Xb.T @ GXs
+    return (Xb.shape[0], Xb.sum(axis=0), _syrk(Xb), weighted_sums, float(d.sum()),
+            _syrk(np.sqrt(d)[:, None] * Xb), adjacency, None)
+
+
+def _whole_graph_stats(Xs, G, shift):
+    r"""``_graph_stats`` of all rows at once (``Xs`` is this function's own copy of ``X``).
+
+    :math:`X_s^\top D_G X_s` is the ``syrk`` of :math:`\sqrt d \odot X_s` (half the
+    flops of the product with :math:`d \odot X_s`).
+    """
+    Xs -= shift
+    d = np.asarray(G.sum(axis=1)).ravel()
+    # G = U + U^T with U its strict upper triangle (zero diagonal): X^T G X = P + P^T,
+    # P = X^T (U X), half the sparse work of G X
+    UX = sp.triu(G, k=1, format="csr") @ Xs
+    with single_threaded_blas():
+        # a (D x N)(N x D) gemm: OpenBLAS's threaded gemm of this shape took 0.34 to 3.9 s
+        # on a loaded 2-core machine, one thread 0.06 s (syrk is not affected)
+        P = Xs.T @ UX
+        weighted_sums = Xs.T @ d
+    del UX
+    adjacency = P + P.T
+    degree = _syrk(np.sqrt(d)[:, None] * Xs)
+    return (Xs.shape[0], Xs.sum(axis=0), _syrk(Xs), weighted_sums, float(d.sum()), degree,
+            adjacency, None)
+
+
+def _group_rows(source, rows, common):
+    """The rows of a group chunk: ``m`` views when, for groups of one common size ``m``, they
+    are ``m`` runs of consecutive rows of an in-memory float64 array (view-major order, the
+    usual layout of augmentation views); else a copy."""
+    m = int(common)
+    if m >= 2 and source.path is None and source._array.dtype == np.float64 and rows.size % m == 0:
+        runs = rows.reshape(m, -1)
+        length = runs.shape[1]
+        if length and np.all(runs[:, -1] - runs[:, 0] == length - 1) and np.all(np.diff(runs, axis=1) == 1):
+            return tuple(source.read(slice(int(a), int(a) + length)) for a in runs[:, 0])
+    return source.rows(rows, check=False)
 
 
 @np.errstate(invalid="ignore", over="ignore")  # a NaN or inf row is refused below, not warned about
@@ -322,32 +368,46 @@ def _group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift, nam
     are checked finite through the diagonals of the products (a NaN or inf in
     a row reaches them).
     """
-    rows, D = Xb.shape
+    if isinstance(Xb, tuple):
+        # m member blocks (read-only views of the caller's array): the j-th member of
+        # every group, already in member-major order
+        Y = Xb
+        rows, D = len(Y) * Y[0].shape[0], Y[0].shape[1]
+        common_size = float(len(Y))
+    else:
+        rows, D = Xb.shape
     if common_size:
         m = int(common_size)
-        member_major = np.tile(np.arange(n_groups, dtype=local_codes.dtype), m)
-        if not np.array_equal(local_codes, member_major):
-            order = np.argsort(local_codes, kind="stable").reshape(n_groups, m).T.ravel()
-            Xb = Xb[order]
-        Y = Xb.reshape(m, n_groups, D)  # Y[j]: the j-th member of every group
+        if not isinstance(Xb, tuple):
+            member_major = np.tile(np.arange(n_groups, dtype=local_codes.dtype), m)
+            if not np.array_equal(local_codes, member_major):
+                order = np.argsort(local_codes, kind="stable").reshape(n_groups, m).T.ravel()
+                Xb = Xb[order]
+            Y = Xb.reshape(m, n_groups, D)  # Y[j]: the j-th member of every group
         if m == 2:
             contrasts = Y[0] - Y[1]  # the shift cancels
             within = _syrk(contrasts) / 2.0
-            sums = Y[0]
-            sums += Y[1]
+            sums = Y[0] + Y[1]  # a new array: Y may be views of the caller's X
             sums -= 2.0 * shift
         else:
-            Xb -= shift
-            partial = np.cumsum(Y, axis=0)
-            sums = partial[-1]
-            k = np.arange(1, m, dtype=np.float64)[:, None, None]
-            contrasts = (partial[:-1] - k * Y[1:]) / np.sqrt(k * (k + 1))
+            # Helmert contrasts member by member, from views or the chunk's own copy alike
+            # (Y is never written to): c_k = (p_k - k y_{k+1}) / sqrt(k (k + 1)) with the
+            # shifted partial sums p_k = y_1 + ... + y_k
+            contrasts = np.empty((m - 1, n_groups, D))
+            sums = Y[0] - shift
+            for k in range(1, m):
+                member = Y[k] - shift
+                np.multiply(member, -float(k), out=contrasts[k - 1])
+                contrasts[k - 1] += sums
+                contrasts[k - 1] /= np.sqrt(k * (k + 1.0))
+                sums += member
             within = _syrk(contrasts.reshape(-1, D))
         del contrasts
         between = _syrk(sums)          # sum_g s_g s_g^T
         laplacian = m * within
         gram = within + between / m
-        degree_sums = (m - 1.0) * sums.sum(axis=0)
+        total = sums.sum(axis=0)
+        degree_sums = (m - 1.0) * total
         degree = (m - 1.0) * gram
         volume = float(rows * (m - 1.0))
     else:
@@ -355,8 +415,11 @@ def _group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift, nam
         if np.any(np.diff(local_codes) < 0):
             order = np.argsort(local_codes, kind="stable")
             Xb, local_codes = Xb[order], local_codes[order]
-        starts = np.flatnonzero(np.r_[True, np.diff(local_codes) != 0])
-        sums = np.add.reduceat(Xb, starts, axis=0)
+        # group sums as a product with the sparse (groups x rows) indicator: several times
+        # faster than np.add.reduceat over many short runs of rows
+        indicator = sp.csr_matrix((np.ones(rows), (local_codes, np.arange(rows))),
+                                  shape=(n_groups, rows))
+        sums = indicator @ Xb
         sizes = group_sizes.astype(np.float64)
         Xb -= (sums / sizes[:, None])[local_codes]  # deviations from the group means
         row_sizes = np.sqrt(sizes[local_codes])[:, None]
@@ -368,10 +431,11 @@ def _group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift, nam
         degree_sums = (sizes - 1.0) @ sums
         degree = laplacian - within + between - between_mean
         volume = float(np.sum(sizes * (sizes - 1.0)))
+        total = sums.sum(axis=0)
     if not (np.all(np.isfinite(np.diag(within))) and np.all(np.isfinite(np.diag(between)))):
         _refuse_non_finite(name)
     adjacency = between - gram
-    return (rows, sums.sum(axis=0), gram, degree_sums, volume, degree, adjacency, laplacian)
+    return (rows, total, gram, degree_sums, volume, degree, adjacency, laplacian)
 
 
 def _add(a, b):
@@ -397,6 +461,7 @@ def _finish(stats, shift, details):
         out.adjacency_form = sym(adj_s + back)
         out.degree_sums = u + vol * c
         out.volume = float(vol)
+        out.weighted_scatter = sym(deg_s - np.outer(u, u) / vol) if vol > 0 else sym(deg_s)
     return out
 
 
@@ -483,8 +548,9 @@ def _graph_plan(G, bounds):
         yield a, b, cols, local
 
 
-def _check_relation_graph(G, n):
-    G = check_graph(G)
+def _check_relation_graph(G, n, checked=False):
+    if not checked:
+        G = check_graph(G)
     if G.shape[0] != n:
         raise ValueError(
             f"X has {n} rows but the graph G has {G.shape[0]} samples; they must describe "
@@ -496,7 +562,7 @@ def _check_relation_graph(G, n):
 # --------------------------------------------------------------------------- public API
 
 
-def reductions(X, G=None, *, groups=None, chunk_size=None):
+def reductions(X, G=None, *, groups=None, chunk_size=None, graph_checked=False):
     r"""The linear-regime reductions of ``X`` (and of the relation ``G`` or ``groups``), in chunks.
 
     Parameters
@@ -510,7 +576,10 @@ def reductions(X, G=None, *, groups=None, chunk_size=None):
     G : relation graph, shape (N, N), optional
         Symmetric, non-negative, zero diagonal (validated as everywhere in the
         toolkit; kept sparse). Read in row blocks; for each block only the rows
-        of ``X`` its nonzeros point to are gathered.
+        of ``X`` its nonzeros point to are gathered. An in-memory ``X`` without
+        ``chunk_size`` is reduced in one block (:math:`GX` and a shifted copy of
+        ``X``, about three times the memory of ``X``): the gathers of a graph in
+        random order would copy nearly all of ``X`` per chunk.
     groups : array_like of shape (N,), optional
         Instead of ``G``: the relation of :func:`spectral_ssl.graphs.from_groups`
         (positives = same group), never formed. At most one of ``G`` and ``groups``.
@@ -519,6 +588,10 @@ def reductions(X, G=None, *, groups=None, chunk_size=None):
         With ``groups``, chunks hold whole groups. For a dask array with ``G``
         or no relation, the chunks are the array's own row blocks and
         ``chunk_size`` is ignored.
+    graph_checked : bool
+        ``G`` was already validated by the package (a solver passes the CSR graph it
+        checked): skip the second validation, which costs about two ``X.T @ X`` on a
+        10-NN graph. Its number of samples is still checked.
 
     Returns
     -------
@@ -545,12 +618,18 @@ def reductions(X, G=None, *, groups=None, chunk_size=None):
     source = _Source(X)
     n, D = source.shape
     chunk = _default_chunk(D, chunk_size)
-    shift = source.rows(slice(0, min(n, chunk))).mean(axis=0)
+    shift = np.asarray(source.read(slice(0, min(n, chunk))).mean(axis=0), dtype=np.float64)
     details = {"source": source.kind, "chunk_size": chunk, "relation": None, "n_chunks": 0}
     total = None
     if G is not None:
-        G = _check_relation_graph(G, n)
+        G = _check_relation_graph(G, n, graph_checked)
         details["relation"] = "graph"
+        if source.kind == "array" and chunk_size is None:
+            # X is in memory already: one pass over all rows, no gathered copies (a chunk
+            # of a kNN graph in random order points to nearly every row of X); an explicit
+            # chunk_size still bounds the memory
+            details["n_chunks"] = 1
+            return _finish(_whole_graph_stats(source.rows(slice(None)), G, shift), shift, details)
         parts = (_graph_stats(source.rows(slice(a, b)), source.rows(cols), local, shift)
                  for a, b, cols, local in _graph_plan(G, _row_bounds(n, chunk)))
     elif groups is not None:
@@ -558,8 +637,8 @@ def reductions(X, G=None, *, groups=None, chunk_size=None):
         details["relation"] = "groups"
         common = _common_size(sizes)
         # rows read group by group and checked finite through the products
-        parts = (_group_stats(source.rows(rows, check=False), local, n_local, group_sizes, common,
-                              shift, source.name)
+        parts = (_group_stats(_group_rows(source, rows, common), local, n_local, group_sizes,
+                              common, shift, source.name)
                  for rows, local, n_local, group_sizes in _group_plan(codes, sizes, chunk,
                                                                       layout="stats"))
     else:
@@ -791,23 +870,6 @@ def column_signs(X, W, bias, *, chunk_size=None):
 # --------------------------------------------------------------------------- VICReg
 
 
-def _vicreg_loss_from_forms(W, A, B, hyper):
-    r"""VICReg loss at :math:`Z = XW + b` from :math:`A = X^\top LX/N`, :math:`B = X^\top HX/N`.
-
-    :math:`C = W^\top B W` and :math:`\frac{2\gamma}{N}\operatorname{tr}(Z^\top L Z)
-    = 2\gamma\operatorname{tr}(W^\top A W)` (:math:`L\mathbf 1 = 0` removes the bias).
-    """
-    from .losses import _variance_penalty
-
-    C = W.T @ B @ W
-    C = (C + C.T) / 2
-    diag = np.diag(C)
-    penalty, _ = _variance_penalty(diag, hyper["variance_kind"], hyper["eps"])
-    off = C - np.diag(diag)
-    return float(hyper["variance"] * np.sum(penalty) + hyper["covariance"] * np.sum(off**2)
-                 + 2.0 * hyper["invariance"] * np.sum(W * (A @ W)))
-
-
 def vicreg_linear_from_reductions(red, n_components, *, variance=25.0, covariance=1.0,
                                   invariance=25.0, variance_kind="square", eps=1e-4, restarts=8,
                                   random_state=0):
@@ -834,27 +896,37 @@ def vicreg_linear_from_reductions(red, n_components, *, variance=25.0, covarianc
         ``loss`` evaluated from the reductions (:math:`C = W^\top B W`, invariance
         :math:`2\gamma\operatorname{tr}(W^\top A W)`).
     """
-    from .methods import vicreg
+    from .methods import _vicreg_linear, vicreg
 
     if not isinstance(red, FeatureReductions):
         raise TypeError(f"red must be FeatureReductions (from scale.reductions), got {type(red).__name__}.")
     if red.laplacian_form is None:
         raise ValueError("red has no relation; compute it with reductions(X, G) or reductions(X, groups=...).")
-    hyper = vicreg._check_hyper(variance, covariance, invariance, variance_kind, eps, restarts)
+    hyper = vicreg.check_hyperparameters(variance, covariance, invariance, variance_kind, eps, restarts)
     N = red.n_samples
+    # The unit-free basis of the public solver (so both give the same W); when the forms
+    # cannot resolve every direction, the Jacobi-scaled relative rule (no features here).
+    T = _vicreg_linear.whitening(red.scatter, red.gram, N)
+    basis = "reductions"
+    if T is None:
+        T = _vicreg_linear.scaled_whitening(red.scatter, red.gram)
+        basis = "reductions (Jacobi-scaled, relative rank 1e-10)"
+    A_T = T.T @ red.laplacian_form @ T / N
+    B_T = T.T @ red.scatter @ T / N
+    mu, Q = _vicreg_linear.solve((A_T + A_T.T) / 2, (B_T + B_T.T) / 2, T, n_components,
+                                 what="the rank of the centred features X (directions with variance)")
+    Y0, t, exact, details = vicreg.reduced_solution(mu, variance=hyper["variance"],
+                                                    covariance=hyper["covariance"],
+                                                    invariance=hyper["invariance"],
+                                                    variance_kind=variance_kind, eps=hyper["eps"],
+                                                    restarts=restarts, random_state=random_state)
+    details["basis"] = basis
+    W = Q @ Y0
+    bias = -red.mean @ W
     A = red.laplacian_form / N
     B = red.scatter / N
-    mu, Q = linalg.generalized_eigh(A, B)
-    K = check_n_components(n_components, mu.size,
-                           what="the rank of the centred features X (directions with variance)")
-    mu = np.maximum(mu[:K], 0.0)
-    Y0, t, exact, details = vicreg._solve_reduced(mu, hyper["variance"], hyper["covariance"],
-                                                  hyper["invariance"], variance_kind, hyper["eps"],
-                                                  restarts, random_state)
-    W = Q[:, :K] @ Y0
-    bias = -red.mean @ W
     return LinearSolution(
-        W=W, bias=bias, loss=_vicreg_loss_from_forms(W, A, B, hyper), rank=vicreg._rank(t),
+        W=W, bias=bias, loss=_vicreg_linear.loss_from_forms(W, A, B, hyper), rank=vicreg.scale_rank(t),
         eigenvalues=mu, scales=t, exact=exact, method=vicreg.NAME,
         equivalent="Locality Preserving Projections", n_samples=N, hyperparameters=hyper,
         details=details,

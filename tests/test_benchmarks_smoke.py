@@ -33,10 +33,10 @@ def test_results_files_exist_and_parse(tiny_run):
     results = json.loads((tiny_run / "results.json").read_text())
     assert results["sizes"] == "tiny"
     assert set(results["suites"]) == {"spectral", "linear", "lbfgs", "dask", "factor", "default",
-                                      "lobpcg"}
+                                      "lobpcg", "public_linear"}
     text = (tiny_run / "results.md").read_text()
     assert text.startswith("# spectral_ssl benchmarks")
-    for heading in ("## (a)", "## (b)", "## (c)", "## (d)", "## (e)", "## (f)", "## (g)"):
+    for heading in ("## (a)", "## (b)", "## (c)", "## (d)", "## (e)", "## (f)", "## (g)", "## (h)"):
         assert text.count(heading) == 1
     # every table row has as many cells as its header
     for block in text.split("\n\n"):

@@ -324,3 +324,41 @@ def test_dask_nan_is_refused(dask_client):
     X[13, 1] = np.inf
     with pytest.raises(ValueError, match="NaN or inf"):
         scale.reductions(da.from_array(X, chunks=(5, 2)), groups=np.arange(20) % 10)
+
+
+@pytest.mark.parametrize("views", [2, 3, 4])
+def test_view_major_groups_read_as_views_equal_a_shuffled_layout(views):
+    # view-major groups of equal size are read as views of X (no copy); any other order is
+    # gathered: both give the same reductions, and X is not written to
+    X = data(n=120, d=5, seed=31) + 1e3
+    before = X.copy()
+    n = 120 // views
+    groups = np.tile(np.arange(n), views)
+    fast = scale.reductions(X, groups=groups, chunk_size=50)  # several chunks of whole groups
+    assert np.array_equal(X, before)
+    perm = np.random.default_rng(31).permutation(120)
+    slow = scale.reductions(X[perm], groups=groups[perm])
+    assert_same_reductions(fast, slow, 1e-12)
+    # against the definition, by numpy: X^T L X = sum over groups of m * within-group scatter
+    members = (X - 1e3).reshape(views, n, 5)
+    dev = members - members.mean(axis=0)
+    expected = views * np.einsum("gnd,gne->de", dev, dev)
+    np.testing.assert_allclose(fast.laplacian_form, expected, rtol=1e-9)
+    Xc = X - X.mean(0)
+    np.testing.assert_allclose(fast.scatter, Xc.T @ Xc, rtol=1e-9)
+
+
+@pytest.mark.parametrize("relation", ["graph", "groups"])
+def test_weighted_scatter_matches_its_definition(relation):
+    X = data(n=90, d=4, seed=32) + 1e4  # a large mean: no cancellation allowed
+    if relation == "graph":
+        G = graphs.knn(X - 1e4, 5)
+        red = scale.reductions(X, G)
+    else:
+        groups = np.tile(np.arange(30), 3)
+        G = graphs.from_groups(groups)
+        red = scale.reductions(X, groups=groups)
+    d = np.asarray(G.sum(axis=1)).ravel()
+    m = (X - 1e4).T @ d / d.sum()  # the weighted mean, computed on the unshifted values
+    Y = (X - 1e4) - m
+    np.testing.assert_allclose(red.weighted_scatter, Y.T @ (d[:, None] * Y), rtol=1e-9)

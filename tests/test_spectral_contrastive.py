@@ -1,6 +1,8 @@
 """Spectral contrastive closed forms: Eckart-Young value, spectral-embedding / kernel-PCA spans,
 and optimality against random-restart L-BFGS on the exact loss."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.linalg
@@ -368,3 +370,30 @@ def test_the_scale_of_g_does_not_matter(weight):
         base, rep = solve_(G), solve_(G * weight)
         assert np.isfinite(rep.loss) and rep.loss == pytest.approx(base.loss, rel=1e-10)
         np.testing.assert_allclose(rep.Z, base.Z, atol=1e-8)
+
+
+@pytest.mark.parametrize("relation", ["views", "unequal_groups", "knn"])
+def test_linear_one_pass_forms_match_dense_rayleigh_ritz(relation):
+    # nu' = eigenvalues of P^T Abar P, P an orthonormal basis of col(D^1/2 [X, 1]), by dense
+    # numpy; the fast path (forms of one pass, group sums for clique graphs) must agree,
+    # whatever the offset of the features, and must not write into X.
+    rng = np.random.default_rng(41)
+    X = rng.standard_normal((80, 4)) @ rng.standard_normal((4, 4)) + 1e3
+    if relation == "views":
+        G = graphs.from_groups(np.tile(np.arange(40), 2))
+    elif relation == "unequal_groups":
+        G = graphs.from_groups(np.repeat(np.arange(20), rng.multinomial(40, np.ones(20) / 20) + 2)[:80])
+    else:
+        G = graphs.knn(X, 6)
+    before = X.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rep = sc.optimal_linear(X, G, 4)
+    assert np.array_equal(X, before)
+    assert rep.details["basis"] == "reductions"
+    Gd = G.toarray()
+    d = Gd.sum(1)
+    P, _ = np.linalg.qr(np.sqrt(d)[:, None] * np.column_stack([X - 1e3, np.ones(80)]))
+    nu = np.sort(np.linalg.eigvalsh(P.T @ (Gd / np.sqrt(np.outer(d, d))) @ P))[::-1][:4]
+    np.testing.assert_allclose(rep.eigenvalues, np.minimum(nu, 1.0), atol=1e-9)
+    assert abs(rep.loss - (-np.sum(np.maximum(nu, 0) ** 2))) < 1e-9

@@ -5,6 +5,8 @@ scikit-learn estimators, scipy.optimize), never taken from the module under test
 Subspaces are compared by their largest principal angle.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.linalg as sla
@@ -482,3 +484,320 @@ def test_bad_inputs():
         vicreg.optimal_representation(np.triu(G.toarray()), 2)
     with pytest.raises(ValueError, match="X has 2 features but the representation was fitted on 3"):
         vicreg.optimal_linear(X, G, 2).transform(X[:, :2])
+
+
+# --------------------------------------------------------------------------- stable water-filling (#13.1)
+
+
+def enumerated_scales(lam, alpha, beta, gamma):
+    """Exact minimiser of beta sum (t-1)^2 + (alpha-beta) K (1-mean t)^2 + 2 gamma sum t lam, t >= 0,
+    by trying every support S: on S the KKT equations are the linear system
+    beta t_S + (alpha-beta)/K sum(t_S) = alpha - gamma lam_S; keep the feasible one of least value."""
+    lam = np.asarray(lam, dtype=float)
+    K = lam.size
+
+    def value(t):
+        return (beta * np.sum((t - 1) ** 2) + (alpha - beta) * K * (1 - t.mean()) ** 2
+                + 2 * gamma * np.sum(t * lam))
+
+    best = np.zeros(K)
+    for mask in range(1, 2**K):
+        S = np.array([(mask >> k) & 1 for k in range(K)], bool)
+        M = beta * np.eye(S.sum()) + (alpha - beta) / K
+        tS = sla.solve(M, alpha - gamma * lam[S])
+        if np.all(tS >= 0):
+            t = np.zeros(K)
+            t[S] = tS
+            if value(t) < value(best):
+                best = t
+    return best, value(best)
+
+
+LAMBDAS = [np.array([0.05, 0.3, 0.31, 2.0]), np.array([0.0, 0.0, 1.0, 4.0]),
+           np.array([1e3 + 0.1, 1e3 + 0.2, 1e3 + 0.5, 1e3 + 0.9])]
+
+
+@pytest.mark.parametrize("lam", LAMBDAS)
+@pytest.mark.parametrize("ratio", [1e-8, 1e-5, 1e-3, 0.1, 0.5, 0.9, 0.999])
+def test_waterfilling_matches_enumeration(lam, ratio):
+    gamma = 0.2 if lam[0] < 1 else 2e-4
+    t_ref, loss_ref = enumerated_scales(lam, 1.0, ratio, gamma)
+    t = vicreg.optimal_scales(lam, variance=1.0, covariance=ratio, invariance=gamma)
+    loss = vicreg.minimal_loss(lam, variance=1.0, covariance=ratio, invariance=gamma)
+    assert np.all(np.isfinite(t)) and np.all(t >= 0)
+    assert abs(loss - loss_ref) <= 1e-9 * max(1.0, abs(loss_ref))
+    if ratio >= 1e-3:  # the enumerated system is well conditioned enough to compare t itself
+        np.testing.assert_allclose(t, t_ref, atol=1e-8 / ratio * 1e-3)
+
+
+@pytest.mark.parametrize("lam", LAMBDAS)
+@pytest.mark.parametrize("ratio", [0.0] + [10.0**-e for e in range(9, 330, 20)])
+def test_waterfilling_tiny_covariance_is_sandwiched_by_the_limit(lam, ratio):
+    # f_b = f_0 + beta sum (t - mean t)^2 with f_0 the beta = 0 objective, whose minimiser puts
+    # all the variance on lambda_1: t0 = K (1 - gamma lambda_1 / alpha)_+ e_1. Hence
+    # f_0(t0) <= min f_b <= f_b(t0), whatever beta.
+    alpha, gamma, K = 1.0, 0.2 if lam[0] < 1 else 2e-4, lam.size
+    t0 = np.zeros(K)
+    t0[0] = K * max(0.0, 1 - gamma * lam[0] / alpha)
+    low = alpha * K * (1 - t0.mean()) ** 2 + 2 * gamma * lam[0] * t0[0]
+    high = low + ratio * alpha * np.sum((t0 - t0.mean()) ** 2)
+    loss = vicreg.minimal_loss(lam, variance=alpha, covariance=ratio * alpha, invariance=gamma)
+    assert low * (1 - 1e-12) <= loss <= high * (1 + 1e-12) + 1e-300
+    t = vicreg.optimal_scales(lam, variance=alpha, covariance=ratio * alpha, invariance=gamma)
+    assert np.all(np.isfinite(t)) and abs(t.sum() - t0.sum()) <= 1e-6 * K + 1e4 * ratio * K
+
+
+@pytest.mark.parametrize("ratio", [10.0**e for e in range(-25, 26, 5)])
+def test_diagonal_case_per_eigenvalue_brute_force(ratio):
+    # covariance >= variance: sum_k alpha (t_k - 1)^2 + 2 gamma lambda_k t_k separates; each
+    # scalar problem solved by minimize_scalar over t in [0, 1].
+    lam = np.array([1e-3, 0.4, 3.0, 50.0])
+    alpha, gamma = 1.0, ratio
+    expected = 0.0
+    for lk in lam:
+        res = scipy.optimize.minimize_scalar(lambda t: alpha * (t - 1) ** 2 + 2 * gamma * lk * t,
+                                             bounds=(0.0, 1.0), method="bounded",
+                                             options={"xatol": 1e-12})
+        expected += min(res.fun, alpha, alpha * (res.x - 1) ** 2 + 2 * gamma * lk * res.x)
+    loss = vicreg.minimal_loss(lam, variance=alpha, covariance=2.0, invariance=gamma)
+    assert abs(loss - expected) <= 1e-9 * max(1.0, expected)
+
+
+ISSUE_13_GRAPH = graphs.knn(np.random.default_rng(0).standard_normal((12, 3)), 3)
+
+
+@pytest.mark.parametrize("covariance_weight", [1e-15, 1e-20, 1e-25, 1e-100, 1e-300])
+def test_issue_13_tiny_covariance_equals_the_zero_limit(covariance_weight):
+    hyper = dict(variance=1.0, invariance=0.1)
+    limit = vicreg.optimal_representation(ISSUE_13_GRAPH, 3, covariance=0.0, **hyper)
+    rep = vicreg.optimal_representation(ISSUE_13_GRAPH, 3, covariance=covariance_weight, **hyper)
+    assert rep.rank == 1 and rep.exact
+    # the loss of the covariance = 0 limit, from the dense Laplacian spectrum: 3 (1 - t/3)^2 + 0.2 lam_1 t
+    lam1 = laplacian_spectrum(ISSUE_13_GRAPH)[0][0]
+    t = 3 * (1 - 0.1 * lam1)
+    expected = 3 * (1 - t / 3) ** 2 + 0.2 * lam1 * t
+    assert abs(limit.loss - expected) < 1e-12
+    assert abs(rep.loss - expected) < 1e-9  # 0.193, never 3.0 (rank 0) nor 1.5e15
+    assert 0.19 < rep.loss < 0.2
+
+
+@pytest.mark.parametrize("regime", ["nonparametric", "linear", "kernel", "scale"])
+def test_every_path_finite_over_extreme_ratios(regime):
+    from spectral_ssl import scale
+
+    X = np.random.default_rng(3).standard_normal((12, 3))
+    G = ISSUE_13_GRAPH
+    for cov in (1e-25, 1e-20, 1e-10, 1.0, 1e10, 1e25):
+        for inv in (1e-25, 1e-10, 0.1, 1e10, 1e25):
+            hyper = dict(variance=1.0, covariance=cov, invariance=inv)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # collapse warnings at the extreme weights
+                if regime == "nonparametric":
+                    rep = vicreg.optimal_representation(G, 3, **hyper)
+                elif regime == "linear":
+                    rep = vicreg.optimal_linear(X, G, 3, **hyper)
+                elif regime == "kernel":
+                    rep = vicreg.optimal_kernel(X, G, 3, **hyper)
+                else:
+                    rep = scale.vicreg_linear(X, G, 3, **hyper)
+            assert np.isfinite(rep.loss) and np.all(np.isfinite(rep.scales))
+            # never above the loss of Z = 0 (alpha K) nor below 0
+            assert -1e-12 <= rep.loss <= 3.0 * (1 + 1e-12)
+            lam = np.maximum(rep.eigenvalues, 0.0)
+            if cov < 1.0:  # compare with the limit sandwich of the spectrum actually used
+                K = lam.size
+                t0 = np.zeros(K)
+                t0[0] = K * max(0.0, 1 - inv * lam[0])
+                low = K * (1 - t0.mean()) ** 2 + 2 * inv * lam[0] * t0[0]
+                if cov <= 1e-10:
+                    assert low - 1e-9 <= rep.loss <= low + cov * np.sum((t0 - t0.mean()) ** 2) + 1e-9
+
+
+
+# --------------------------------------------------------------------------- unit-free linear regime
+
+
+@pytest.mark.parametrize("factor", [1e-6, 1e6, 1e-9])
+@pytest.mark.parametrize("relation", ["knn", "views"])
+def test_linear_rescaling_a_feature_changes_nothing(factor, relation):
+    rng = np.random.default_rng(21)
+    X = rng.standard_normal((60, 5)) @ rng.standard_normal((5, 5))
+    G = graphs.knn(X, 6) if relation == "knn" else graphs.from_groups(np.tile(np.arange(30), 2))
+    hyper = dict(variance=1.0, covariance=1.0, invariance=0.05)
+    ref = vicreg.optimal_linear(X, G, 4, **hyper)
+    Xs = X.copy()
+    Xs[:, 2] *= factor
+    out = vicreg.optimal_linear(Xs, G, 4, **hyper)
+    assert out.rank == ref.rank == 4
+    np.testing.assert_allclose(out.Z, ref.Z, atol=1e-7 * np.max(np.abs(ref.Z)))
+    assert abs(out.loss - ref.loss) <= 1e-8 * abs(ref.loss)
+    np.testing.assert_allclose(out.W[2] * factor, ref.W[2], rtol=1e-6, atol=1e-9)
+    # the generalized eigenvalues of (X^T L X, X^T H X), by scipy on the standardised features
+    Xc = X - X.mean(0)
+    A = Xc.T @ (np.diag(np.asarray(G.sum(1)).ravel()) - G.toarray()) @ Xc / 60
+    mu = sla.eigh(A, Xc.T @ Xc / 60, eigvals_only=True)[:4]
+    np.testing.assert_allclose(out.eigenvalues, np.maximum(mu, 0), rtol=1e-7, atol=1e-12)
+
+
+def test_linear_small_units_kept_by_scale_too():
+    from spectral_ssl import scale
+
+    rng = np.random.default_rng(22)
+    X = rng.standard_normal((80, 4))
+    X[:, 0] *= 1e-7  # below 1e-10 of the largest variance: a raw relative threshold dropped it
+    groups = np.tile(np.arange(40), 2)
+    sol = scale.vicreg_linear(X, None, 4, groups=groups, variance=1.0, covariance=1.0, invariance=0.01)
+    ref = vicreg.optimal_linear(X, graphs.from_groups(groups), 4, variance=1.0, covariance=1.0,
+                                invariance=0.01)
+    assert sol.rank == ref.rank == 4
+    assert np.max(np.abs(sol.W[0])) > 1e5  # the small-unit feature is used
+    np.testing.assert_allclose(sol.W, ref.W, rtol=1e-7, atol=1e-9 * np.max(np.abs(ref.W)))
+
+
+# --------------------------------------------------------------------------- kernel symmetry
+
+
+def _rbf(bandwidth):
+    return lambda A, B: np.exp(-cdist(A, B, "sqeuclidean") / (2 * bandwidth**2))
+
+
+def test_kernel_asymmetric_by_rounding_is_symmetrised():
+    rng = np.random.default_rng(23)
+    X = rng.standard_normal((40, 3))
+    G = graphs.knn(X, 5)
+    exact = _rbf(1.5)
+    noise = 1e-8 * rng.uniform(-1, 1, (40, 40))
+
+    def rounded(A, B):
+        out = exact(A, B)
+        return out + noise if out.shape == (40, 40) else out
+
+    ref = vicreg.optimal_kernel(X, G, 3, kernel=exact, variance=1.0, covariance=1.0, invariance=0.05)
+    out = vicreg.optimal_kernel(X, G, 3, kernel=rounded, variance=1.0, covariance=1.0, invariance=0.05)
+    assert abs(out.loss - ref.loss) <= 1e-5 * abs(ref.loss)
+    assert max_angle(out.Z - out.Z.mean(0), ref.Z - ref.Z.mean(0)) < 1e-3
+
+
+def test_kernel_clearly_asymmetric_is_refused():
+    X = np.random.default_rng(24).standard_normal((20, 2))
+    G = graphs.knn(X, 4)
+
+    def lopsided(A, B):
+        return np.exp(-cdist(A, B)) + 1e-3 * np.arange(A.shape[0])[:, None]
+
+    with pytest.raises(ValueError, match=r"kernel\(X, X\) is not symmetric.*KERNEL_SYMMETRY_RTOL"):
+        vicreg.optimal_kernel(X, G, 2, kernel=lopsided)
+
+
+# --------------------------------------------------------------------------- one-pass forms (#12.4)
+
+
+def dense_linear_optimum(X, G, K, alpha, beta, gamma):
+    """Loss of the linear optimum from dense scipy: eigh(Xc^T L Xc, Xc^T Xc), t by enumeration."""
+    N = X.shape[0]
+    Xc = X - X.mean(0)
+    Gd = G.toarray()
+    A = Xc.T @ (np.diag(Gd.sum(1)) - Gd) @ Xc / N
+    mu = np.maximum(sla.eigh(A, Xc.T @ Xc / N, eigvals_only=True)[:K], 0)
+    if beta >= alpha:
+        t = np.maximum(0, 1 - gamma * mu / alpha)
+        return mu, alpha * np.sum((t - 1) ** 2) + 2 * gamma * np.sum(t * mu)
+    return mu, enumerated_scales(mu, alpha, beta, gamma)[1]
+
+
+@pytest.mark.parametrize("relation", ["pairs", "views3", "weighted_groups", "labels_with_singletons",
+                                      "knn"])
+@pytest.mark.parametrize("hyper", [(25.0, 25.0, 1.0), (25.0, 1.0, 25.0), (1.0, 0.3, 0.05)])
+def test_linear_fast_forms_match_dense(relation, hyper):
+    rng = np.random.default_rng(25)
+    X = rng.standard_normal((90, 5)) @ rng.standard_normal((5, 5)) + 3.0
+    if relation == "pairs":
+        G = graphs.from_groups(np.tile(np.arange(45), 2))
+    elif relation == "views3":
+        G = graphs.from_groups(rng.permutation(np.repeat(np.arange(30), 3)))
+    elif relation == "weighted_groups":
+        G = 0.37 * graphs.from_groups(np.tile(np.arange(45), 2))
+    elif relation == "labels_with_singletons":
+        labels = np.repeat(np.arange(9), 10)
+        labels[:4] = 100 + np.arange(4)  # four samples alone in their class
+        G = graphs.from_groups(labels)
+    else:
+        G = graphs.knn(X, 6)
+    alpha, beta, gamma = hyper
+    rep = vicreg.optimal_linear(X, G, 4, variance=alpha, covariance=beta, invariance=gamma)
+    mu, expected = dense_linear_optimum(X, G, 4, alpha, beta, gamma)
+    np.testing.assert_allclose(rep.eigenvalues, mu, rtol=1e-9, atol=1e-12)
+    assert abs(rep.loss - expected) <= 1e-10 * max(1.0, abs(expected))
+    assert rep.details["relation"] == ("graph" if relation == "knn" else "groups")
+
+
+@pytest.mark.parametrize("relation", ["pairs", "knn"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_linear_refuses_non_finite_features_without_a_copy(relation, bad):
+    rng = np.random.default_rng(26)
+    X = rng.standard_normal((40, 3))
+    G = graphs.from_groups(np.tile(np.arange(20), 2)) if relation == "pairs" else graphs.knn(X, 4)
+    X[7, 1] = bad
+    with pytest.raises(ValueError, match="X contains NaN or inf"):
+        vicreg.optimal_linear(X, G, 2)
+
+
+def test_linear_leaves_the_features_untouched():
+    rng = np.random.default_rng(27)
+    X = rng.standard_normal((50, 4)) + 100.0
+    before = X.copy()
+    for G in (graphs.from_groups(np.tile(np.arange(25), 2)), graphs.knn(X, 5)):
+        vicreg.optimal_linear(X, G, 3)
+        assert np.array_equal(X, before)
+
+
+def test_sign_rule_equals_sign_flip_with():
+    # the in-place rule of the linear fast path against linalg.sign_flip_with, ties and zero
+    # columns included
+    from spectral_ssl import linalg
+    from spectral_ssl.methods import _vicreg_linear
+
+    rng = np.random.default_rng(28)
+    Z = rng.standard_normal((500, 6))
+    Z[:, 2] = 0.0
+    Z[10, 3], Z[20, 3] = -5.0, 5.0 * (1 + 1e-9)  # a tie: the first row decides
+    Z[:, 4] = -np.abs(Z[:, 4])
+    W = rng.standard_normal((3, 6))
+    expected_Z, expected_W = linalg.sign_flip_with(Z.copy(), W)
+    got_Z, got_W = _vicreg_linear.sign_rule(Z.copy(), W)
+    assert np.array_equal(got_Z, expected_Z) and np.array_equal(got_W, expected_W)
+    assert got_Z[10, 3] == 5.0 and np.all(got_Z[:, 4] >= 0)
+
+
+@pytest.mark.parametrize("layout", ["fortran", "float32", "matrix", "column_view"])
+def test_linear_accepts_every_array_layout(layout):
+    rng = np.random.default_rng(29)
+    X = rng.standard_normal((40, 4))
+    G = graphs.from_groups(np.tile(np.arange(20), 2))
+    ref = vicreg.optimal_linear(X[:, :3], G, 2, variance=1.0, covariance=1.0, invariance=0.1)
+    given = {"fortran": np.asfortranarray(X[:, :3]), "float32": X[:, :3].astype(np.float32),
+             "matrix": np.asmatrix(X[:, :3]), "column_view": X[:, :3]}[layout]
+    rep = vicreg.optimal_linear(given, G, 2, variance=1.0, covariance=1.0, invariance=0.1)
+    tol = 1e-5 if layout == "float32" else 1e-12
+    np.testing.assert_allclose(rep.Z, ref.Z, atol=tol * np.max(np.abs(ref.Z)))
+
+
+def test_waterfilling_random_spectra_never_nan_and_optimal():
+    # random spectra (ties, zeros, wide ranges) and weights over many decades: finite scales,
+    # and the loss of the enumerated exact minimiser wherever its linear systems are well posed
+    rng = np.random.default_rng(30)
+    for _ in range(300):
+        K = int(rng.integers(1, 6))
+        lam = np.sort(np.round(10.0 ** rng.uniform(-3, 2, K), int(rng.integers(0, 3))))
+        if rng.random() < 0.3:
+            lam[: int(rng.integers(1, K + 1))] = 0.0
+        alpha = 10.0 ** rng.uniform(-20, 20)
+        beta = alpha * 10.0 ** rng.uniform(-30, 0.5)
+        gamma = alpha * 10.0 ** rng.uniform(-25, 25)
+        t = vicreg.optimal_scales(lam, variance=alpha, covariance=beta, invariance=gamma)
+        loss = vicreg.minimal_loss(lam, variance=alpha, covariance=beta, invariance=gamma)
+        assert np.all(np.isfinite(t)) and np.all(t >= 0) and np.isfinite(loss)
+        assert loss <= alpha * K * (1 + 1e-12)  # never worse than Z = 0
+        if beta < alpha and beta >= 1e-6 * alpha:
+            ref = enumerated_scales(lam / 1.0, 1.0, beta / alpha, gamma / alpha)[1] * alpha
+            assert abs(loss - ref) <= 1e-8 * max(alpha, abs(ref))

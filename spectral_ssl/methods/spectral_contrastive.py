@@ -55,9 +55,11 @@ its largest-\|.\| entry positive (``W``, ``A`` and ``bias`` flip with it).
 import numpy as np
 
 from .. import linalg, memory, scale
+from .._threads import single_threaded_blas
 from .._validation import (check_features, check_graph, check_n_components, check_no_isolated,
                            check_scalar)
 from ..losses import _spectral_contrastive_value_and_gradient
+from . import _vicreg_linear
 from ._collapse import warn_if_collapsed
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
@@ -219,44 +221,52 @@ def _jacobi_condition(M):
     return (values, vectors), scale_
 
 
-def _basis_from_reductions(features, centred, Gn, dn):
-    r"""Whitening ``T`` and Ritz matrix from :func:`spectral_ssl.scale.reductions`, or None.
+def _basis_from_reductions(features, Gn):
+    r"""Whitening ``T``, Ritz matrix and weighted mean from :func:`spectral_ssl.scale.reductions`, or None.
 
-    ``Y = centred - 1 m^T`` (:math:`m` the :math:`D_G`-weighted mean) and
-    :math:`T^\top Y^\top D_G Y T = I`, :math:`M = T^\top Y^\top G Y T`. None when the
-    reductions cannot decide the rank or resolve every direction (see
-    ``GRAM_CONDITION_LIMIT``, ``RANK_MARGIN``); the caller then uses the features.
+    With :math:`Y = X - \mathbf 1 m^\top` (:math:`m` the :math:`D_G`-weighted mean of
+    ``features``, returned in their own coordinates), :math:`T^\top Y^\top D_G Y T = I` and
+    :math:`M = T^\top Y^\top G Y T`, :math:`Y^\top G Y = Y^\top D_G Y - X^\top L X`.
+    The forms come from one pass over the raw features (group sums and contrasts when
+    ``G`` is a union of cliques), without a centred copy. None when the forms cannot
+    decide the rank or resolve every direction (see ``GRAM_CONDITION_LIMIT``,
+    ``RANK_MARGIN``); the caller then uses the features.
     """
-    N, p = centred.shape
-    active = np.flatnonzero(np.any(centred != 0, axis=0))
-    if active.size == 0:
-        return None
-    red = scale.reductions(centred[:, active], Gn)
-    plain, norms = _jacobi_condition(red.scatter)
-    if plain is None:
-        return None
-    s2 = plain[0]
-    if s2[0] < s2[-1] / GRAM_CONDITION_LIMIT:
-        return None
-    # feature_basis's threshold, on the standardised singular values sqrt(s2)
-    magnitude = np.max(np.abs(features[:, active]), axis=0) / norms
-    tol = max(N, p) * linalg.FEATURE_RANK_EPS * max(np.sqrt(s2[-1]), np.sqrt(N) * np.max(magnitude))
-    if np.sqrt(s2[0]) <= RANK_MARGIN * tol:
-        return None
-    m = red.degree_sums / red.volume
-    B = red.degree_form - red.volume * np.outer(m, m)  # Y^T D Y
-    A = B - red.laplacian_form  # Y^T G Y (Y^T L Y = X_c^T L X_c)
-    weighted, scale_ = _jacobi_condition((B + B.T) / 2)
-    if weighted is None:
-        return None
-    e, V = weighted
-    if e[0] < e[-1] / GRAM_CONDITION_LIMIT:
-        return None
-    T = np.zeros((p, active.size))
-    T[active] = V / np.sqrt(e) / scale_[:, None]
-    M = T[active].T @ A @ T[active]
-    mean = np.zeros(p)
-    mean[active] = m
+    N, p = features.shape
+    grouped = _vicreg_linear.group_labels(Gn)  # Gn = G / max(G): a clique union has weight 1
+    red = (scale.reductions(features, groups=grouped[0]) if grouped is not None
+           else scale.reductions(features, Gn, graph_checked=True))
+    with single_threaded_blas():  # D x D work: BLAS threads only synchronise
+        gram_diag = np.diag(red.gram)
+        active = np.flatnonzero(np.diag(red.scatter) > (linalg.CONSTANT_RTOL**2) * gram_diag)
+        if active.size == 0:
+            return None
+        sub = np.ix_(active, active)
+        plain, norms = _jacobi_condition(red.scatter[sub])
+        if plain is None:
+            return None
+        s2 = plain[0]
+        if s2[0] < s2[-1] / GRAM_CONDITION_LIMIT:
+            return None
+        # feature_basis's threshold on the standardised singular values sqrt(s2), with its
+        # centring term max_i |x_ij| / n_j bounded above by sqrt(gram_jj) / n_j
+        magnitude = np.sqrt(gram_diag[active]) / norms
+        tol = max(N, p) * linalg.FEATURE_RANK_EPS * max(np.sqrt(s2[-1]),
+                                                        np.sqrt(N) * np.max(magnitude))
+        if np.sqrt(s2[0]) <= RANK_MARGIN * tol:
+            return None
+        B = red.weighted_scatter[sub]  # Y^T D Y
+        A = B - red.laplacian_form[sub]  # Y^T G Y (Y^T L Y = X^T L X)
+        weighted, scale_ = _jacobi_condition((B + B.T) / 2)
+        if weighted is None:
+            return None
+        e, V = weighted
+        if e[0] < e[-1] / GRAM_CONDITION_LIMIT:
+            return None
+        T = np.zeros((p, active.size))
+        T[active] = V / np.sqrt(e) / scale_[:, None]
+        M = T[active].T @ A @ T[active]
+    mean = red.degree_sums / red.volume
     return T, (M + M.T) / 2, mean, "reductions"
 
 
@@ -283,50 +293,56 @@ def _linear_solution(features, G, K, what):
     r"""Eckart-Young restricted to :math:`S = \operatorname{col}(D_G^{1/2}[X, \mathbf 1])`.
 
     :math:`S` is spanned by :math:`D_G^{1/2}\mathbf 1` and :math:`D_G^{1/2} Y T` with
-    :math:`Y = X_c - \mathbf 1 m^\top` centred by the :math:`D_G`-weighted mean, so
+    :math:`Y = X - \mathbf 1 m^\top` centred by the :math:`D_G`-weighted mean, so
     that the two blocks are orthogonal and :math:`P^\top\bar A P = \operatorname{diag}(1, M)`.
     Returns ``(W, bias, Z, nu, scales, details)`` with :math:`Z = XW + \mathbf 1 b^\top`.
     """
     N, p = features.shape
     Gn, dn = _normalised_graph(G)
     vol = float(dn.sum())
-    mean = features.mean(axis=0)
-    centred = linalg.zero_constant_columns(features - mean, features)
-    basis = _basis_from_reductions(features, centred, Gn, dn)
+    basis = _basis_from_reductions(features, Gn)
+    centred = None
     if basis is None:
-        basis = _basis_from_features(features, centred, Gn, dn)
-    T, M, weighted_mean, path = basis
+        mean = features.mean(axis=0)
+        centred = linalg.zero_constant_columns(features - mean, features)
+        T, M, weighted_mean, path = _basis_from_features(features, centred, Gn, dn)
+        weighted_mean = weighted_mean + mean  # in the coordinates of the features
+    else:
+        T, M, weighted_mean, path = basis
     r = T.shape[1]
     K = check_n_components(K, r + 1, what=what)
-    values, Q = np.linalg.eigh(M) if r else (np.zeros(0), np.zeros((0, 0)))
-    # every direction as coefficients (on the centred features, constant): zeta = X_c C + c
-    C = np.zeros((p, r + 1))
-    c = np.zeros(r + 1)
-    c[0] = 1.0  # the constant direction, nu = 1
-    C[:, 1:] = np.sqrt(vol) * (T @ Q)
-    c[1:] = -weighted_mean @ C[:, 1:]
-    nu = np.concatenate([[1.0], values])
-    order = np.argsort(-nu, kind="stable")
-    nu, C, c = nu[order], C[:, order], c[order]
-    C, c = _canonical_clusters(nu, C, c, centred, dn, vol, K)
-    nu = np.minimum(nu[:K], 1.0)
-    scales = np.sqrt(np.maximum(nu, 0.0))
-    W = C[:, :K] * scales
-    bias = c[:K] * scales - mean @ W
-    Z, W, bias = linalg.sign_flip_with(features @ W + bias, W, bias)
+    with single_threaded_blas():  # D x D and N x K work: BLAS threads only synchronise
+        values, Q = np.linalg.eigh(M) if r else (np.zeros(0), np.zeros((0, 0)))
+        # every direction as coefficients on the features and the constant: zeta = X C + c
+        C = np.zeros((p, r + 1))
+        c = np.zeros(r + 1)
+        c[0] = 1.0  # the constant direction, nu = 1
+        C[:, 1:] = np.sqrt(vol) * (T @ Q)
+        c[1:] = -weighted_mean @ C[:, 1:]
+        nu = np.concatenate([[1.0], values])
+        order = np.argsort(-nu, kind="stable")
+        nu, C, c = nu[order], C[:, order], c[order]
+        C, c = _canonical_clusters(nu, C, c, features, dn, vol, K)
+        nu = np.minimum(nu[:K], 1.0)
+        scales = np.sqrt(np.maximum(nu, 0.0))
+        W = C[:, :K] * scales
+        bias = c[:K] * scales
+        Z = features @ W
+        Z += bias
+        Z, W, bias = _vicreg_linear.sign_rule(Z, W, bias)
     details = {"minimal_loss": minimal_loss(nu), "volume": float(np.asarray(G.sum())),
                "subspace_dimension": r + 1, "basis": path}
     return W, bias, Z, nu, scales, details
 
 
-def _canonical_clusters(nu, C, c, centred, dn, vol, K):
+def _canonical_clusters(nu, C, c, features, dn, vol, K):
     """Canonical basis (linalg.canonical_basis) of every degenerate cluster among the first K."""
     for cluster in linalg.eigenvalue_clusters(-nu):
         if cluster.start >= K:
             break
         if cluster.stop - cluster.start > 1:
             # the orthonormal vectors u = D^1/2 zeta / sqrt(vol) of the cluster
-            U = np.sqrt(dn / vol)[:, None] * (centred @ C[:, cluster] + c[cluster])
+            U = np.sqrt(dn / vol)[:, None] * (features @ C[:, cluster] + c[cluster])
             R = U.T @ linalg.canonical_basis(U)  # orthogonal: same span, orthonormal bases
             C[:, cluster], c[cluster] = C[:, cluster] @ R, c[cluster] @ R
     return C, c
@@ -386,14 +402,16 @@ def optimal_linear(X, G, n_components):
     (True, 2, 'reductions')
     """
     G = check_graph(G)
-    X = check_features(X, name="X", n_samples=G.shape[0])
+    X = _vicreg_linear.float_features(X, G.shape[0])
     W, bias, Z, nu, scales, details = _linear_solution(
         X, G, n_components,
         what="the dimension of span(D^1/2 [X, 1]) (features plus the constant)")
-    rank = linalg.representation_rank(Z)
+    with single_threaded_blas():  # N x K work: BLAS threads only synchronise
+        rank = linalg.representation_rank(Z)
+        loss = loss_and_gradient(Z, G)[0]
     _warn_collapse(rank, nu, Z.shape[1], "linear")
     return LinearRepresentation(
-        Z=Z, W=W, bias=bias, loss=loss_and_gradient(Z, G)[0], rank=rank, eigenvalues=nu,
+        Z=Z, W=W, bias=bias, loss=loss, rank=rank, eigenvalues=nu,
         scales=scales, exact=True, method=NAME,
         equivalent="linear spectral embedding (Rayleigh-Ritz of D^-1/2 G D^-1/2 on the feature span)",
         hyperparameters={}, details=details,

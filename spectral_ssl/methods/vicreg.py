@@ -52,7 +52,6 @@ several starts and returned with ``exact=False``.
 """
 
 import numpy as np
-import scipy.optimize
 
 from .. import linalg, memory
 from .._threads import single_threaded_blas
@@ -65,9 +64,13 @@ from .._validation import (
     check_scalar,
 )
 from ..losses import VARIANCE_KINDS, _vicreg_value_and_gradient
+from . import _vicreg_hinge, _vicreg_linear
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
 NAME = "vicreg"
+
+#: Relative asymmetry of a kernel Gram matrix symmetrised rather than refused.
+KERNEL_SYMMETRY_RTOL = _vicreg_linear.KERNEL_SYMMETRY_RTOL
 
 #: Scales below this (relative to 1) count as collapsed directions.
 RANK_TOL = 1e-9
@@ -127,36 +130,59 @@ def _check_eigenvalues(eigenvalues):
 def _waterfilling_scales(lam, alpha, beta, gamma):
     r"""Exact minimiser of :math:`\beta\sum(t-1)^2 + (\alpha-\beta)K(1-\bar t)^2 + 2\gamma\sum t\lambda`, :math:`t\ge0`.
 
-    KKT: :math:`t_k = \max(0, c - \kappa\lambda_k)` with :math:`\kappa = \gamma/\beta`,
-    :math:`c = 1 + \rho(1 - \bar t)`, :math:`\rho = (\alpha-\beta)/\beta`. If the
-    :math:`n` smallest eigenvalues are active, :math:`\bar t = (nc - \kappa S_n)/K`
-    (:math:`S_n` their sum), so
-    :math:`c = (1 + \rho + \rho\kappa S_n/K) / (1 + \rho n/K)`; the right
-    :math:`n` is the one whose :math:`c` activates exactly those eigenvalues
-    (unique, since the KKT residual is increasing in :math:`c`).
+    In the unit-free weights :math:`b = \beta/\alpha \in (0, 1)` and
+    :math:`g = \gamma/\alpha`, the KKT conditions give
+    :math:`b\,t_k = \max(0, \nu - g\lambda_k)` with :math:`\nu = 1 - (1-b)\bar t`.
+    With the :math:`n` smallest eigenvalues active and the gaps
+    :math:`\delta_k = \lambda_k - \lambda_1 \ge 0`,
+    :math:`\Delta_n = \sum_{j\le n}\delta_j`,
+
+    .. math::
+
+        t_k = \frac{K(1 - g\lambda_k) - \frac{1-b}{b}\,g\,(n\delta_k - \Delta_n)}
+                   {bK + (1-b)n}, \qquad k \le n,
+
+    and :math:`n` is the number of :math:`k` with
+    :math:`bK(g\lambda_k - 1) + (1-b)\,g\,(k\delta_k - \Delta_k) < 0` (the KKT
+    residual, increasing in :math:`\nu`, evaluated at the breakpoints
+    :math:`\nu = g\lambda_k` and multiplied by :math:`bK`). This form has no
+    catastrophic cancellation: the former parametrisation
+    (:math:`c = (1 + \rho + \rho\kappa S_n/K)/(1 + \rho n/K)`, :math:`t = c - \kappa\lambda`,
+    :math:`\rho = (\alpha-\beta)/\beta`, :math:`\kappa = \gamma/\beta`) subtracted two
+    numbers of size :math:`1/b` to get one of size 1, and lost every digit once
+    :math:`\beta/\alpha < 10^{-16}`. Here the term with :math:`1/b` multiplies the
+    gap :math:`n\delta_k - \Delta_n`, which is exactly 0 for the single active
+    direction that remains as :math:`b \to 0` (and for tied eigenvalues), so
+    :math:`t \to K(1 - g\lambda_1)_+ e_1`, the :math:`\beta = 0` solution. The
+    gaps are taken from :math:`\lambda_1` so that a large common offset does not
+    cancel either.
     """
     K = lam.size
-    if beta == 0.0:
-        # No decorrelation cost: only the mean variance matters, so all of it
-        # goes to the smallest eigenvalue, t_1 = K (1 - gamma lambda_1 / alpha)_+.
+    b = beta / alpha
+    g = gamma / alpha
+    if b == 0.0:
+        # No decorrelation cost (or beta/alpha below the smallest float): only the mean
+        # variance matters, so all of it goes to the smallest eigenvalue,
+        # t_1 = K (1 - gamma lambda_1 / alpha)_+ (the limit of the formula below).
         t = np.zeros(K)
-        t[0] = K * max(0.0, 1.0 - gamma * lam[0] / alpha)
+        t[0] = K * max(0.0, 1.0 - g * lam[0])
         return t
-    rho = (alpha - beta) / beta
-    kappa = gamma / beta
-    partial_sums = np.cumsum(lam)
-    # The KKT residual g(c) = c - 1 - rho (1 - mean(max(0, c - kappa lam))) is
-    # increasing; n = number of breakpoints c = kappa lam_k below its root. Counting
-    # them (rather than testing both interval ends per n) cannot miss every n when
-    # the root sits on a breakpoint up to round-off.
-    n_before = np.arange(1, K + 1)
-    residual_at_breaks = (kappa * lam - 1.0 - rho
-                          + rho * kappa * (n_before * lam - partial_sums) / K)
+    delta = lam - lam[0]
+    gap_sums = np.cumsum(delta)
+    index = np.arange(1, K + 1)
+    with np.errstate(over="ignore"):
+        residual_at_breaks = b * K * (g * lam - 1.0) + (1.0 - b) * g * (index * delta - gap_sums)
     n = int(np.sum(residual_at_breaks < 0))
     if n == 0:
         return np.zeros(K)  # gamma * lambda_1 >= alpha: complete collapse
-    c = (1.0 + rho + rho * kappa * partial_sums[n - 1] / K) / (1.0 + rho * n / K)
-    return np.maximum(0.0, c - kappa * lam)
+    spread = n * delta - gap_sums[n - 1]  # sum_{j <= n} (lambda_k - lambda_j)
+    with np.errstate(over="ignore", invalid="ignore"):
+        # (1 - b) / b * g can overflow for b near the underflow threshold; it only
+        # matters where spread != 0 (directions beyond the active ones, whose t is 0).
+        penalty = np.where(spread == 0.0, 0.0, ((1.0 - b) / b * g) * spread)
+        t = (K * (1.0 - g * lam) - penalty) / (b * K + (1.0 - b) * n)
+    t[n:] = 0.0
+    return np.maximum(0.0, t)
 
 
 def minimal_loss(eigenvalues, *, variance=25.0, covariance=1.0, invariance=25.0):
@@ -220,107 +246,6 @@ def constant_diagonal_rotation(scales, *, atol=1e-13):
     return R
 
 
-def _mean_constrained_scales(lam, mean, kappa):
-    r"""argmin of :math:`\sum_k (t_k - m)^2 + 2\kappa\sum_k t_k\lambda_k` over :math:`t \ge 0`, :math:`\bar t = m`.
-
-    KKT: :math:`t_k = \max(0, \nu - \kappa\lambda_k)`, :math:`\nu` set by the mean
-    (water-filling, as in :func:`_waterfilling_scales`). ``kappa = inf``
-    (no covariance weight): all the variance on the smallest eigenvalue.
-    """
-    K = lam.size
-    total = K * mean
-    t = np.zeros(K)
-    if total <= 0.0:
-        return t
-    if not np.isfinite(kappa):
-        t[0] = total
-        return t
-    partial_sums = np.cumsum(lam)
-    # sum_k max(0, nu - kappa lam_k) at nu = kappa lam_j; n = breakpoints below the root.
-    at_breaks = kappa * (np.arange(1, K + 1) * lam - partial_sums)
-    n = max(int(np.sum(at_breaks < total)), 1)
-    nu = (total + kappa * partial_sums[n - 1]) / n
-    return np.maximum(0.0, nu - kappa * lam)
-
-
-def _hinge_constant_diagonal_scales(lam, alpha, beta, gamma, eps):
-    r"""Best variances :math:`t` among the optima whose covariance has a constant diagonal.
-
-    With :math:`C = R^\top\operatorname{diag}(t)R` of constant diagonal :math:`m = \bar t`
-    (the rotation of :func:`constant_diagonal_rotation`), the hinge loss is
-    :math:`\alpha K h(m) + \beta\sum_k (t_k - m)^2 + 2\gamma\sum_k t_k\lambda_k`
-    (:math:`\sum_{k\ne l}C_{kl}^2 = \lVert C\rVert_F^2 - \sum_k C_{kk}^2`), a convex
-    problem: :func:`_mean_constrained_scales` for each :math:`m`, then a bounded
-    scalar search over :math:`m \in [0, 1]`, with the kink :math:`m = 1 - \epsilon`
-    of the hinge tried explicitly. A start for the numerical solve, not a proof:
-    for fixed :math:`t` a constant diagonal is optimal when
-    :math:`\alpha h(c) - \beta c^2` is convex over the diagonal (Jensen; true for
-    :math:`c \le 1 - \epsilon` and :math:`\beta \le \alpha/8`). On the unbalanced
-    label graph the optimum sits exactly at the kink, where L-BFGS-B from generic
-    starts stalls.
-    """
-    kappa = gamma / beta if beta > 0 else np.inf
-
-    def scales(m):
-        return _mean_constrained_scales(lam, m, kappa)
-
-    def value(m):
-        t = scales(m)
-        hinge = max(0.0, 1.0 - np.sqrt(m + eps))
-        return alpha * lam.size * hinge + beta * np.sum((t - m) ** 2) + 2.0 * gamma * np.sum(t * lam)
-
-    res = scipy.optimize.minimize_scalar(value, bounds=(0.0, 1.0), method="bounded",
-                                         options={"xatol": 1e-13})
-    candidates = [float(res.x), max(0.0, 1.0 - eps), 0.0]
-    m = min(candidates, key=value)
-    return scales(m)
-
-
-def _hinge_reduced(lam, alpha, beta, gamma, eps, restarts, rng):
-    r"""Minimise the hinge-variance VICReg loss over :math:`Y_0 \in \mathbb R^{K\times K}`.
-
-    :math:`f(Y_0) = \alpha\sum_k h(C_{kk}) + \beta\sum_{k\ne l}C_{kl}^2 + 2\gamma\operatorname{tr}(Y_0^\top\Lambda Y_0)`,
-    :math:`C = Y_0^\top Y_0`; equal to the full loss at :math:`Z = \sqrt N U_K Y_0`.
-    The first start is the decorrelated solution of the :math:`\beta\to\infty`
-    limit, std :math:`\min(1, \alpha/(4\gamma\lambda_k))`; the second the best
-    constant-diagonal configuration (:func:`_hinge_constant_diagonal_scales`);
-    the others are random. L-BFGS-B refines each and the lowest loss wins.
-    """
-    K = lam.size
-
-    def objective(flat):
-        Y = flat.reshape(K, K)
-        C = Y.T @ Y
-        diag = np.diag(C)
-        root = np.sqrt(np.maximum(diag + eps, 0.0))
-        active = root < 1.0
-        off = C - np.diag(diag)
-        value = (alpha * np.sum(np.where(active, 1.0 - root, 0.0)) + beta * np.sum(off**2)
-                 + 2.0 * gamma * np.sum(lam[:, None] * Y**2))
-        slope = np.where(active, -0.5 / np.maximum(root, 1e-300), 0.0)
-        grad = 2.0 * Y @ (alpha * np.diag(slope) + 2.0 * beta * off) + 4.0 * gamma * lam[:, None] * Y
-        return value, grad.ravel()
-
-    with np.errstate(divide="ignore"):
-        std = np.where(lam > 0, alpha / (4.0 * gamma * np.maximum(lam, 1e-300)), np.inf) if gamma > 0 \
-            else np.full(K, np.inf)
-    t0 = np.clip(np.minimum(std, 1.0) ** 2 - eps, 0.0, None)
-    starts = [np.diag(np.sqrt(t0))]
-    t_flat = _hinge_constant_diagonal_scales(lam, alpha, beta, gamma, eps)
-    starts.append(np.sqrt(t_flat)[:, None] * constant_diagonal_rotation(t_flat))
-    starts += [rng.standard_normal((K, K)) / np.sqrt(K) for _ in range(max(restarts - 1, 0))]
-    best = None
-    for start in starts:
-        with single_threaded_blas():
-            res = scipy.optimize.minimize(objective, start.ravel(), jac=True, method="L-BFGS-B",
-                                          options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})
-        if best is None or res.fun < best.fun:
-            best = res
-    Y = best.x.reshape(K, K)
-    return Y, {"optimizer_loss": float(best.fun), "restarts": restarts, "starts": len(starts),
-               "converged": bool(best.success)}
-
-
 def _solve_reduced(lam, alpha, beta, gamma, variance_kind, eps, restarts, random_state):
     """Return (Y0, t, exact, details) with the optimum ``Y = U_K @ Y0`` (Y0 is K x K)."""
     if variance_kind == "square":
@@ -335,7 +260,7 @@ def _solve_reduced(lam, alpha, beta, gamma, variance_kind, eps, restarts, random
                    "minimal_loss": minimal_loss(lam, variance=alpha, covariance=beta, invariance=gamma)}
         return np.sqrt(t)[:, None] * R, t, True, details
     rng = check_random_state(random_state)
-    Y0, details = _hinge_reduced(lam, alpha, beta, gamma, eps, restarts, rng)
+    Y0, details = _vicreg_hinge.solve_hinge(lam, alpha, beta, gamma, eps, restarts, rng)
     t = np.sort(np.linalg.eigvalsh(Y0.T @ Y0))[::-1]
     details["case"] = "hinge variance, reduced K x K problem solved numerically"
     return Y0, np.maximum(t, 0.0), False, details
@@ -344,7 +269,8 @@ def _solve_reduced(lam, alpha, beta, gamma, variance_kind, eps, restarts, random
 # --------------------------------------------------------------------------- public solvers
 
 
-def _check_hyper(variance, covariance, invariance, variance_kind, eps, restarts):
+def check_hyperparameters(variance, covariance, invariance, variance_kind, eps, restarts):
+    """The validated hyper-parameters as the dict the loss takes (shared with :mod:`spectral_ssl.scale`)."""
     alpha = check_scalar(variance, name="variance", low=0.0, low_inclusive=False)
     beta = check_scalar(covariance, name="covariance", low=0.0)
     gamma = check_scalar(invariance, name="invariance", low=0.0)
@@ -352,13 +278,25 @@ def _check_hyper(variance, covariance, invariance, variance_kind, eps, restarts)
     eps = check_scalar(eps, name="eps", low=0.0)
     if isinstance(restarts, bool) or not isinstance(restarts, (int, np.integer)) or restarts < 1:
         raise ValueError(f"restarts must be an integer >= 1, got {restarts!r}.")
-    hyper = {"variance": alpha, "covariance": beta, "invariance": gamma,
-             "variance_kind": variance_kind, "eps": eps}
-    return hyper
+    return {"variance": alpha, "covariance": beta, "invariance": gamma,
+            "variance_kind": variance_kind, "eps": eps}
 
 
-def _rank(t):
+def scale_rank(t):
+    """Number of variances :math:`t_k` above ``RANK_TOL`` times ``max(1, max(t))``."""
     return int(np.sum(t > RANK_TOL * max(1.0, float(np.max(t)) if t.size else 1.0)))
+
+
+def reduced_solution(eigenvalues, *, variance, covariance, invariance, variance_kind="square",
+                     eps=1e-4, restarts=8, random_state=0):
+    r"""The :math:`K\times K` problem on the spectrum: ``(Y0, t, exact, details)``, optimum :math:`Y = U_K Y_0`.
+
+    Square variance: :math:`Y_0 = \operatorname{diag}(\sqrt t)R` in closed form
+    (``exact=True``); hinge: solved numerically (``exact=False``).
+    """
+    lam = _check_eigenvalues(eigenvalues)
+    return _solve_reduced(lam, variance, covariance, invariance, variance_kind, eps, restarts,
+                          random_state)
 
 
 def optimal_representation(G, n_components, *, variance=25.0, covariance=1.0, invariance=25.0,
@@ -403,7 +341,7 @@ def optimal_representation(G, n_components, *, variance=25.0, covariance=1.0, in
     (2, 0.0, [1.0, 1.0])
     """
     G = check_graph(G)
-    hyper = _check_hyper(variance, covariance, invariance, variance_kind, eps, restarts)
+    hyper = check_hyperparameters(variance, covariance, invariance, variance_kind, eps, restarts)
     N = G.shape[0]
     K = check_n_components(n_components, N - 1,
                            what="the number of non-constant Laplacian eigenvectors (N - 1)")
@@ -414,33 +352,40 @@ def optimal_representation(G, n_components, *, variance=25.0, covariance=1.0, in
                                            restarts, random_state)
     (Z,) = linalg.sign_flip_with(np.sqrt(N) * U @ Y0)
     return Representation(
-        Z=Z, loss=loss_and_gradient(Z, G, **hyper)[0], rank=_rank(t), eigenvalues=lam, scales=t,
+        Z=Z, loss=loss_and_gradient(Z, G, **hyper)[0], rank=scale_rank(t), eigenvalues=lam, scales=t,
         exact=exact, method=NAME, equivalent="Laplacian Eigenmaps", regime="nonparametric",
         hyperparameters=hyper, details=details,
     )
 
 
 def _linear_solution(features, G, K, hyper, restarts, random_state, what):
-    """Solve VICReg for Z = features @ W + b; return (W, bias, Z, mu, t, exact, details)."""
-    N = features.shape[0]
-    Xc = linalg.zero_constant_columns(features - features.mean(axis=0), features)
-    if not np.any(Xc):
-        raise ValueError(
-            f"{what} is 0: every sample has the same features, so no direction has variance and "
-            f"Z could only be constant; check X (constant columns, identical rows, the kernel).")
-    # X^T L X = Xc^T L Xc (L 1 = 0); from X itself the two terms X^T D X and X^T G X
-    # cancel catastrophically when the features have a large mean.
-    A = linalg._graph_quadratic_form(Xc, G) / N
-    B = Xc.T @ Xc / N
-    mu, Q = linalg.generalized_eigh(A, B)
-    K = check_n_components(K, mu.size, what=what)
-    mu = np.maximum(mu[:K], 0.0)
-    Y0, t, exact, details = _solve_reduced(mu, hyper["variance"], hyper["covariance"],
-                                           hyper["invariance"], hyper["variance_kind"],
-                                           hyper["eps"], restarts, random_state)
-    W = Q[:, :K] @ Y0
-    bias = -features.mean(axis=0) @ W
-    Z, W, bias = linalg.sign_flip_with(features @ W + bias, W, bias)
+    """Solve VICReg for Z = features @ W + b; return (W, bias, Z, mu, t, exact, details).
+
+    The forms X^T L X and X^T H X come from one pass of :func:`spectral_ssl.scale.reductions`
+    (group sums and contrasts when G is a union of cliques) and the generalized eigenproblem
+    is solved in the unit-free basis of :mod:`._vicreg_linear` (rescaling a feature does not
+    change Z); see there.
+    """
+    T, A, B, mean, basis = _vicreg_linear.feature_space(features, G)
+    forms = basis.pop("forms", None)
+    # D x D and N x K work on one BLAS thread: threaded LAPACK on a 64 x 64 matrix took
+    # 0.17 s instead of 0.3 ms on a loaded 2-core machine.
+    with single_threaded_blas():
+        mu, Q = _vicreg_linear.solve(A, B, T, K, what)
+        Y0, t, exact, details = _solve_reduced(mu, hyper["variance"], hyper["covariance"],
+                                               hyper["invariance"], hyper["variance_kind"],
+                                               hyper["eps"], restarts, random_state)
+        details.update(basis)
+        W = Q @ Y0
+        bias = -mean @ W
+        Z = features @ W
+        Z += bias
+        Z, W, bias = _vicreg_linear.sign_rule(Z, W, bias)
+        if forms is not None and basis["relation"] == "groups":
+            # The group forms have no cancellation (X^T L X from within-group contrasts):
+            # the loss at Z = XW + b from them equals losses.vicreg(Z, G) to round-off
+            # (tested), at O(D^2 K) instead of several passes over Z.
+            details["loss_from_forms"] = _vicreg_linear.loss_from_forms(W, *forms, hyper)
     return W, bias, Z, mu, t, exact, details
 
 
@@ -453,6 +398,13 @@ def optimal_linear(X, G, n_components, *, variance=25.0, covariance=1.0, invaria
     e.g. :math:`D > N` or constant features, is handled there: the part of
     :math:`W` in its null space is zero), then
     :math:`W^\star = Q_K\operatorname{diag}(\sqrt t)R`, :math:`b = -\bar x^\top W^\star`.
+
+    **Unit-free and one pass.** Directions are decided on the correlation matrix of the
+    features with the rule of :func:`spectral_ssl.linalg.feature_basis` (rescaling a
+    feature changes neither ``Z`` nor the loss); the forms come from one pass of
+    :func:`spectral_ssl.scale.reductions`, from group sums and contrasts when ``G`` is a
+    union of cliques of one weight (about one :math:`X^\top X`). ``details["basis"]``
+    and ``details["relation"]`` say which; see ``_vicreg_linear``.
 
     Parameters
     ----------
@@ -467,13 +419,17 @@ def optimal_linear(X, G, n_components, *, variance=25.0, covariance=1.0, invaria
         ``eigenvalues`` are :math:`\mu_1..\mu_K`; ``transform(X_new)`` maps new samples.
     """
     G = check_graph(G)
-    X = check_features(X, name="X", n_samples=G.shape[0])
-    hyper = _check_hyper(variance, covariance, invariance, variance_kind, eps, restarts)
+    X = _vicreg_linear.float_features(X, G.shape[0])
+    hyper = check_hyperparameters(variance, covariance, invariance, variance_kind, eps, restarts)
     W, bias, Z, mu, t, exact, details = _linear_solution(
         X, G, n_components, hyper, restarts, random_state,
         what="the rank of the centred features X (directions with variance)")
+    loss = details.pop("loss_from_forms", None)
+    if loss is None:
+        with single_threaded_blas():  # N x K work: threads only synchronise
+            loss = loss_and_gradient(Z, G, **hyper)[0]
     return LinearRepresentation(
-        Z=Z, W=W, bias=bias, loss=loss_and_gradient(Z, G, **hyper)[0], rank=_rank(t), eigenvalues=mu,
+        Z=Z, W=W, bias=bias, loss=loss, rank=scale_rank(t), eigenvalues=mu,
         scales=t, exact=exact, method=NAME, equivalent="Locality Preserving Projections",
         hyperparameters=hyper, details=details,
     )
@@ -491,7 +447,9 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     whitened by an orthonormal basis of :math:`H\operatorname{span}(V)` (singular
     values above ``1e-10``; :func:`spectral_ssl.linalg.centred_range_basis`),
     which spans the same representations with a well-conditioned covariance.
-    New samples map by :math:`k(x, X) A + b`.
+    New samples map by :math:`k(x, X) A + b`. A Gram matrix asymmetric by rounding
+    (at most ``KERNEL_SYMMETRY_RTOL`` = 1e-6 of its largest entry) is symmetrised,
+    :math:`(K_X + K_X^\top)/2`; a larger asymmetry raises ``ValueError``.
 
     Parameters
     ----------
@@ -512,29 +470,31 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     memory.check_pairwise(X, call="vicreg.optimal_kernel", copies=4, alternative=memory.KERNEL_ALTERNATIVE)
     G = check_graph(G)
     X = check_features(X, name="X", n_samples=G.shape[0])
-    hyper = _check_hyper(variance, covariance, invariance, variance_kind, eps, restarts)
+    hyper = check_hyperparameters(variance, covariance, invariance, variance_kind, eps, restarts)
     k = linalg.make_kernel(X, kernel, bandwidth=bandwidth, degree=degree, coef0=coef0)
-    gram = np.asarray(k(X, X), dtype=np.float64)
-    if gram.shape != (X.shape[0], X.shape[0]) or not np.all(np.isfinite(gram)):
-        raise ValueError("kernel(X, X) must return a finite (N, N) matrix.")
+    gram = _vicreg_linear.symmetric_gram(k(X, X), X.shape[0])
     # Work in the orthonormal eigenbasis V of K_X (Z = K_X A = V C): same optimum,
     # but B = V^T H V / N is well conditioned where K_X H K_X / N is not. Then
     # whiten the centred span by the SVD of H V, thresholding singular values
     # rather than variances: the constant vector can lie almost in span(V) (rbf
     # kernel, many samples), which leaves one real centred direction of variance
     # ~1e-11 that a variance threshold of 1e-10 would drop.
+    # gram is exactly symmetric here (symmetric_gram), so kernel_range_basis's own,
+    # stricter symmetry check (1e-8) never refuses a Gram matrix that is asymmetric by rounding.
     s, V = linalg.kernel_range_basis(gram)
     U, M = linalg.centred_range_basis(V)
     C, bias, Z, mu, t, exact, details = _linear_solution(
         U, G, n_components, hyper, restarts, random_state,
         what="the rank of the centred kernel matrix of X")
+    details.pop("loss_from_forms", None)  # Z is recomputed below, its loss from Z
     C = M @ C  # Z = U C' + b' = V (M C') + (b' - mean(V) M C')
     bias = bias - V.mean(axis=0) @ C
     A = V @ (C / s[:, None])
-    Z = gram @ A + bias  # what transform(X) computes; equals V C up to round-off
+    # what transform(X) computes (up to the symmetrisation of gram); equals V C up to round-off
+    Z = gram @ A + bias
     details["kernel"] = repr(k)
     return KernelRepresentation(
-        Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=loss_and_gradient(Z, G, **hyper)[0], rank=_rank(t),
-        eigenvalues=mu, scales=t, exact=exact, method=NAME,
+        Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=loss_and_gradient(Z, G, **hyper)[0],
+        rank=scale_rank(t), eigenvalues=mu, scales=t, exact=exact, method=NAME,
         equivalent="kernel Locality Preserving Projections", hyperparameters=hyper, details=details,
     )

@@ -1,0 +1,161 @@
+"""Suite ``public_linear``: the PUBLIC linear closed forms, timed in units of one ``X.T @ X``.
+
+What a user calls, ``vicreg.optimal_linear(X, G, K)`` and
+``spectral_contrastive.optimal_linear(X, G, K)`` (validation, the one-pass forms, the
+solve, ``Z = X W + b``, the sign rule and the loss included), against one ``X.T @ X`` on
+the same float64 array, in the same process and with the same BLAS threads (whatever the
+environment gives: this suite does not set them). Relations:
+
+* the pairing graph of two views (``graphs.from_groups``),
+* groups of 4 views, and groups of unequal sizes 2..8 (labels-like),
+* a 10-NN graph (built on the first 3 features, random order, ``graphs.knn``), the
+  general sparse ``G``.
+
+Graph construction is not timed. ``loss_rel_diff`` compares the returned VICReg loss
+with ``losses.vicreg(Z, G)`` (a check that the fast path is the same optimum).
+
+``python -m benchmarks.public_linear [--n N] [--d D] [--k K] [--out DIR]`` writes
+``DIR/public_linear.md`` and ``DIR/public_linear.json``; ``python -m benchmarks --only
+public_linear`` runs the same measurement as a suite of the main report.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+
+from ._util import fmt, machine, peak_rss_mib, table
+
+HYPER = {"variance": 25.0, "covariance": 25.0, "invariance": 1.0}
+
+
+def _views(n, d, seed=0):
+    from .linear import make_views
+
+    return make_views(n, d, seed)[0]
+
+
+def _relations(X, seed=0):
+    """(label, G) of every relation, in order; construction times returned alongside."""
+    from spectral_ssl import graphs
+
+    n = X.shape[0]
+    rng = np.random.default_rng(seed)
+    sizes = []
+    while sum(sizes) < n:
+        sizes.append(int(rng.integers(2, 9)))
+    sizes[-1] -= sum(sizes) - n
+    if sizes[-1] < 2:
+        sizes[-2] += sizes.pop()
+    unequal = np.repeat(np.arange(len(sizes)), sizes)
+    yield "pairing graph (2 views)", lambda: graphs.from_groups(np.tile(np.arange(n // 2), 2))
+    yield "groups of 4 views", lambda: graphs.from_groups(np.tile(np.arange(n // 4), 4))
+    yield "groups of sizes 2..8", lambda: graphs.from_groups(unequal)
+    yield "10-NN graph (general sparse G)", lambda: graphs.knn(X[:, :3], 10)
+
+
+def _best(fn, repeats):
+    """Smallest wall time and smallest process CPU time (all threads) of ``repeats`` calls, last result."""
+    walls, cpus, out = [], [], None
+    for _ in range(repeats):
+        wall, cpu = time.perf_counter(), time.process_time()
+        out = fn()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return min(walls), min(cpus), out
+
+
+def _threads():
+    try:
+        from threadpoolctl import threadpool_info
+
+        return [{k: lib.get(k) for k in ("internal_api", "num_threads", "version")}
+                for lib in threadpool_info() if lib.get("user_api") == "blas"]
+    except ImportError:  # pragma: no cover - scikit-learn depends on threadpoolctl
+        return None
+
+
+def measure(n, d, n_components, repeats=3):
+    """Rows of the suite (one per relation and method), and the unit."""
+    from spectral_ssl import losses
+    from spectral_ssl.methods import spectral_contrastive, vicreg
+
+    X = _views(n, d)
+    X = X[: (X.shape[0] // 4) * 4]  # divisible into 2 and 4 views
+    gram_s, gram_cpu, _ = _best(lambda: X.T @ X, 5)
+    rows = []
+    for label, build in _relations(X):
+        start = time.perf_counter()
+        G = build()
+        graph_s = time.perf_counter() - start
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # collapse warnings are not what is timed
+            t_vic, c_vic, rep = _best(lambda: vicreg.optimal_linear(X, G, n_components, **HYPER),
+                                      repeats)
+            from_z = losses.vicreg(rep.Z, G, **HYPER)
+            t_sc, c_sc, sc = _best(lambda: spectral_contrastive.optimal_linear(X, G, n_components),
+                                   repeats)
+        rows.append({"relation": label, "n": X.shape[0], "d": d, "k": n_components,
+                     "nnz": int(G.nnz), "graph_s": graph_s, "gram_s": gram_s,
+                     "gram_cpu_s": gram_cpu, "vicreg_s": t_vic, "vicreg_x_gram": t_vic / gram_s,
+                     "vicreg_cpu_x_gram": c_vic / gram_cpu,
+                     "spectral_contrastive_cpu_x_gram": c_sc / gram_cpu,
+                     "vicreg_path": f"{rep.details.get('relation')}, basis {rep.details.get('basis')}",
+                     "loss_rel_diff": abs(rep.loss - from_z) / max(abs(from_z), 1e-300),
+                     "spectral_contrastive_s": t_sc, "spectral_contrastive_x_gram": t_sc / gram_s,
+                     "spectral_contrastive_basis": sc.details.get("basis")})
+        del G
+    return {"rows": rows, "gram_s": gram_s, "gram_cpu_s": gram_cpu, "peak_rss_mib": peak_rss_mib()}
+
+
+COLUMNS = [("relation", "relation"), ("n", "N"), ("d", "D"), ("k", "K"), ("nnz", "nnz(G)"),
+           ("vicreg_s", "vicreg.optimal_linear (s)"), ("vicreg_x_gram", "x X.T@X"),
+           ("spectral_contrastive_s", "spectral_contrastive.optimal_linear (s)"),
+           ("spectral_contrastive_x_gram", "x X.T@X "),
+           ("vicreg_cpu_x_gram", "VICReg CPU x"), ("spectral_contrastive_cpu_x_gram", "SC CPU x"),
+           ("vicreg_path", "VICReg forms"),
+           ("loss_rel_diff", "loss vs losses.vicreg(Z)")]
+
+
+def install():
+    """Which Python environment ran the suite, and its BLAS threads."""
+    return {"prefix": sys.prefix, "executable": sys.executable, "blas": _threads(),
+            "note": "BLAS threads as the environment sets them (not forced to 1)"}
+
+
+def markdown(result, info, inst):
+    head = (f"Unit: one `X.T @ X` = {fmt(result['gram_s'])} s on the same float64 array, same "
+            f"process, same BLAS threads (best of 5; the public calls best of 3; graph "
+            f"construction not timed). `x X.T@X`: wall-time ratios; `CPU x`: ratios of process "
+            f"CPU time (all threads), less sensitive to other jobs on a shared machine. Machine: {info.get('cpus')} CPUs, load average at start "
+            f"{info.get('load_average')}, Python {info.get('python')}, numpy {info.get('numpy')}, "
+            f"scipy {info.get('scipy')}, {info.get('date')}. Environment: `{inst['prefix']}`, BLAS "
+            f"{inst['blas']}. Peak RSS {fmt(result['peak_rss_mib'])} MiB.")
+    return head + "\n\n" + table(result["rows"], COLUMNS) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.public_linear",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=300_000)
+    parser.add_argument("--d", type=int, default=64)
+    parser.add_argument("--k", type=int, default=8)
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
+    args = parser.parse_args(argv)
+    info, inst = machine(), install()
+    result = measure(args.n, args.d, args.k)
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "public_linear.json"), "w") as f:
+        json.dump({"machine": info, "install": inst, **result}, f, indent=1)
+    with open(os.path.join(args.out, "public_linear.md"), "w") as f:
+        f.write("# Public linear closed forms against one X.T @ X\n\n" + markdown(result, info, inst))
+    print(os.path.join(args.out, "public_linear.md"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

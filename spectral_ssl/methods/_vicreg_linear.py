@@ -1,0 +1,309 @@
+r"""Linear VICReg from the :math:`D\times D` forms, in a unit-free feature basis.
+
+Shared by :func:`spectral_ssl.methods.vicreg.optimal_linear` (and ``optimal_kernel``) and
+:func:`spectral_ssl.scale.vicreg_linear_from_reductions`, so that both solve the same
+problem the same way.
+
+**Forms.** The linear closed form needs :math:`A = X^\top L X/N` and
+:math:`B = X^\top H X/N` only. :func:`forms` gets them from one pass of
+:func:`spectral_ssl.scale.reductions`: when ``G`` is a union of cliques of equal weight
+(augmentation views, labels: :func:`group_labels`), through the group sums and
+contrasts, whose products together cost one :math:`X^\top X`; otherwise through
+:math:`X^\top X`, :math:`X^\top D_G X` and :math:`X^\top (GX)` with the sparse product
+:math:`GX`.
+
+**Unit-free basis.** A threshold relative to the largest eigenvalue of :math:`B` drops
+every column measured in small units (a feature times 1e-6 has variance 1e-12 of the
+others). :func:`whitening` decides the directions on the Jacobi-scaled scatter (the
+correlation matrix :math:`R = S^{-1/2} B S^{-1/2}`, :math:`S = \operatorname{diag} B`),
+which does not change when a column is rescaled, with the rank rule of
+:func:`spectral_ssl.linalg.feature_basis`, and returns :math:`T` with
+:math:`T^\top X^\top H X T = I` (the centred :math:`XT` has orthonormal columns). It
+trusts the forms only when every direction is resolved (condition number of
+:math:`R` at most ``CONDITION_LIMIT`` and every singular value ``RANK_MARGIN`` times
+above the rank threshold); otherwise the caller computes the basis from the features
+(:func:`spectral_ssl.linalg.feature_basis`, an :math:`N\times D` SVD).
+"""
+
+import numpy as np
+import scipy.linalg
+from scipy.sparse.csgraph import connected_components
+
+from .. import linalg
+from .._threads import single_threaded_blas
+from .._validation import check_features
+
+#: The forms decide the basis when the correlation matrix of the features has a condition
+#: number at most this: its eigenvalues are then known to about ``eps * CONDITION_LIMIT``
+#: (2e-10) relative, far above the rank threshold.
+CONDITION_LIMIT = 1e6
+
+#: ... and every standardised singular value is this factor above the rank threshold of
+#: :func:`spectral_ssl.linalg.feature_basis` (evaluated with an upper bound of its
+#: centring term, so that the decision agrees with ``feature_basis``).
+RANK_MARGIN = 1e3
+
+#: A column whose centred norm is at most this times its uncentred norm is constant up to
+#: the round-off of the centring (:data:`spectral_ssl.linalg.CONSTANT_RTOL`).
+CONSTANT_RTOL = linalg.CONSTANT_RTOL
+
+
+def float_features(X, n_samples):
+    """``X`` for the linear solvers: a float64 2-D array used as is (no copy), else ``check_features``.
+
+    A float64 array is not copied and not scanned for NaN here: the one pass of
+    :func:`spectral_ssl.scale.reductions` refuses NaN or inf (through the diagonals of
+    its products, with the message of ``check_features``), so the features are read once.
+    """
+    if (type(X) is np.ndarray and X.dtype == np.float64  # not a memmap, matrix or other subclass
+            and X.ndim == 2 and X.shape[0] == n_samples and X.shape[0] >= 2 and X.shape[1] >= 1):
+        return X
+    return check_features(X, name="X", n_samples=n_samples)
+
+
+def sign_rule(Z, *coefficients):
+    """:func:`spectral_ssl.linalg.sign_flip_with` for a tall ``Z``, in place, in a few passes over it.
+
+    The rule (largest-|.| entry of each column positive, ties within
+    ``linalg.SIGN_TIE_RTOL`` to the first row) only looks at the rows holding an entry
+    within the tie tolerance of its column's largest: ``sign_flip_with`` runs on those rows
+    alone (same order, so the same decision), and ``Z`` is flipped in place instead of
+    copied several times. Zero columns keep their sign, as in ``sign_flip``.
+    """
+    magnitude = np.abs(Z)
+    top = magnitude.max(axis=0) if Z.shape[0] else np.zeros(Z.shape[1])
+    live = top > 0
+    if not np.any(live):
+        return (Z, *coefficients)
+    near = np.any(magnitude[:, live] >= (1 - linalg.SIGN_TIE_RTOL) * top[live], axis=1)
+    del magnitude
+    candidates = Z[np.flatnonzero(near)]
+    flipped = linalg.sign_flip(candidates)
+    signs = np.where(np.sum(flipped * candidates, axis=0) < 0, -1.0, 1.0)
+    Z *= signs
+    return (Z, *(c * signs for c in coefficients))
+
+
+def group_labels(G):
+    """``(labels, weight)`` when ``G`` is a union of cliques with one common weight, else None.
+
+    Cheap necessary test first (every neighbour of a sample has as many neighbours as
+    it), then connected components: ``G`` is a union of cliques exactly when its number
+    of nonzeros is :math:`\\sum_c m_c(m_c - 1)` over the components (a validated ``G``
+    has a zero diagonal and no duplicate entries). Isolated samples are groups of one.
+    """
+    if G.nnz == 0:
+        return None
+    weight = G.data[0]
+    if not np.all(G.data == weight):
+        return None
+    row_sizes = np.diff(G.indptr)
+    if not np.array_equal(row_sizes[G.indices], np.repeat(row_sizes, row_sizes)):
+        return None
+    _, labels = connected_components(G, directed=False)
+    sizes = np.bincount(labels)
+    if int(np.sum(sizes * (sizes - 1))) != G.nnz:
+        return None
+    return labels, float(weight)
+
+
+def forms(X, G):
+    """``(laplacian_form, scatter, gram, sums, relation)`` of a float64 ``X`` and a validated ``G``."""
+    from .. import scale  # scale imports the methods lazily too
+
+    grouped = group_labels(G)
+    if grouped is not None:
+        labels, weight = grouped
+        red = scale.reductions(X, groups=labels)
+        laplacian = red.laplacian_form * weight
+        relation = "groups"
+    else:
+        red = scale.reductions(X, G, graph_checked=True)
+        laplacian = red.laplacian_form
+        relation = "graph"
+    return laplacian, red.scatter, red.gram, red.sums, relation
+
+
+def whitening(scatter, gram, n_samples):
+    r"""Unit-free basis :math:`T` (D, r) with :math:`T^\top\,\text{scatter}\,T = I`, or None.
+
+    Parameters
+    ----------
+    scatter, gram : ndarray, shape (D, D)
+        :math:`X^\top H X` and :math:`X^\top X`.
+    n_samples : int
+
+    Returns
+    -------
+    T : ndarray or None
+        None when the scatter cannot decide every direction (see the module docstring).
+        Columns constant up to round-off (centred norm at most ``CONSTANT_RTOL`` times
+        the uncentred one) get zero rows.
+    """
+    D = scatter.shape[0]
+    norms2 = np.diag(scatter).copy()
+    active = norms2 > (CONSTANT_RTOL**2) * np.diag(gram)
+    if not np.any(active):
+        return np.zeros((D, 0))
+    norms = np.sqrt(norms2[active])
+    R = scatter[np.ix_(active, active)] / np.outer(norms, norms)
+    e, V = np.linalg.eigh((R + R.T) / 2)
+    if e[0] <= e[-1] / CONDITION_LIMIT:
+        return None
+    # feature_basis's threshold on the standardised singular values sqrt(e); its
+    # centring term max_i |x_ij| / n_j is bounded above by sqrt(gram_jj) / n_j.
+    magnitude = np.sqrt(np.diag(gram)[active]) / norms
+    tol = max(n_samples, D) * linalg.FEATURE_RANK_EPS * max(np.sqrt(e[-1]),
+                                                            np.sqrt(n_samples) * np.max(magnitude))
+    if np.sqrt(e[0]) <= RANK_MARGIN * tol:
+        return None
+    T = np.zeros((D, active.sum()))
+    T[active] = V / np.sqrt(e) / norms[:, None]
+    return T
+
+
+def scaled_whitening(scatter, gram, *, rank_rtol=1e-10):
+    r"""Whitening from the forms alone when :func:`whitening` declines: Jacobi-scaled, relative rank.
+
+    Eigenvalues of the correlation matrix above ``rank_rtol`` times the largest are kept
+    (unit-free, but without the features the rank of ``feature_basis`` cannot be checked).
+    """
+    D = scatter.shape[0]
+    norms2 = np.diag(scatter).copy()
+    active = norms2 > (CONSTANT_RTOL**2) * np.diag(gram)
+    if not np.any(active):
+        return np.zeros((D, 0))
+    norms = np.sqrt(norms2[active])
+    R = scatter[np.ix_(active, active)] / np.outer(norms, norms)
+    e, V = np.linalg.eigh((R + R.T) / 2)
+    keep = e > rank_rtol * e[-1]
+    T = np.zeros((D, int(keep.sum())))
+    T[active] = _minimum_norm(V[:, keep] / np.sqrt(e[keep]) / norms[:, None], V[:, ~keep], norms)
+    return T
+
+
+def _minimum_norm(T, dropped, norms):
+    r"""``T`` less its component in the null space of the centred features (Euclidean).
+
+    In standardised coordinates the dropped directions are ``dropped`` (orthonormal);
+    in the original ones the null space is :math:`\operatorname{diag}(1/n)` times them.
+    Removing that part does not change :math:`X_c T` and makes :math:`W = TC` the
+    minimum-norm coefficients: a direction the features cannot see gets 0.
+    """
+    if dropped.shape[1] == 0:
+        return T
+    null, _ = np.linalg.qr(dropped / norms[:, None])
+    return T - null @ (null.T @ T)
+
+
+def feature_space(X, G):
+    r"""Basis and forms for :math:`Z = XW + b`: ``(T, A_T, B_T, mean, details)``.
+
+    ``details["forms"]`` is :math:`(X^\top L X/N, X^\top H X/N)` when the basis came
+    from them (for :func:`loss_from_forms`).
+
+    :math:`A_T = T^\top X^\top L X T/N`, :math:`B_T = T^\top X^\top H X T/N`
+    (:math:`\approx I/N`), ``T`` from :func:`whitening`, or, when it declines, from
+    :func:`spectral_ssl.linalg.feature_basis` with both forms computed from the
+    orthonormal features :math:`U = X_c T` (no cancellation in :math:`U^\top U`).
+    """
+    N = X.shape[0]
+    laplacian, scatter, gram, sums, relation = forms(X, G)
+    mean = sums / N
+    with single_threaded_blas():  # D x D work: BLAS threads only synchronise
+        T = whitening(scatter, gram, N)
+        if T is not None:
+            A = T.T @ laplacian @ T / N
+            B = T.T @ scatter @ T / N
+            return T, (A + A.T) / 2, (B + B.T) / 2, mean, {"basis": "reductions",
+                                                            "relation": relation,
+                                                            "forms": (laplacian / N, scatter / N)}
+    T, _ = linalg.feature_basis(X)
+    centred = linalg.zero_constant_columns(X - X.mean(axis=0), X)
+    active = np.any(centred != 0, axis=0)
+    if T.shape[1]:
+        norms = np.linalg.norm(centred[:, active], axis=0)
+        # span(diag(n) T) is the kept row space in standardised coordinates; its
+        # orthogonal complement there is what feature_basis dropped.
+        kept, _ = np.linalg.qr(norms[:, None] * T[active])
+        dropped = scipy.linalg.null_space(kept.T) if kept.shape[1] < kept.shape[0] \
+            else np.zeros((kept.shape[0], 0))
+        T[active] = _minimum_norm(T[active], dropped, norms)
+    U = centred @ T
+    degrees = np.asarray(G.sum(axis=1)).ravel()
+    A = U.T @ (degrees[:, None] * U) - U.T @ (G @ U)
+    return T, (A + A.T) / (2 * N), U.T @ U / N, X.mean(axis=0), {"basis": "features",
+                                                                  "relation": relation}
+
+
+def loss_from_forms(W, A, B, hyper):
+    r"""VICReg loss at :math:`Z = XW + \mathbf 1 b^\top` from :math:`A = X^\top LX/N`, :math:`B = X^\top HX/N`.
+
+    :math:`C = W^\top B W` (the 1/N covariance of :math:`Z`) and
+    :math:`\frac{2\gamma}{N}\operatorname{tr}(Z^\top L Z) = 2\gamma\operatorname{tr}(W^\top A W)`
+    (:math:`L\mathbf 1 = 0` removes the bias), so the loss is
+    :math:`\alpha\sum_k v(C_{kk}) + \beta\sum_{k\ne l}C_{kl}^2 + 2\gamma\operatorname{tr}(W^\top A W)`
+    with :math:`v(c) = (1-c)^2` or :math:`\max(0, 1 - \sqrt{c + \epsilon})`: the value of
+    :func:`spectral_ssl.losses.vicreg` at :math:`Z`, in :math:`O(D^2K)` instead of
+    :math:`O(NK^2 + \mathrm{nnz}(G)K)`.
+    """
+    C = W.T @ B @ W
+    C = (C + C.T) / 2
+    diag = np.diag(C)
+    if hyper["variance_kind"] == "square":
+        penalty = (1.0 - diag) ** 2
+    else:
+        penalty = np.maximum(0.0, 1.0 - np.sqrt(np.maximum(diag + hyper["eps"], 0.0)))
+    off = C - np.diag(diag)
+    invariance = 2.0 * hyper["invariance"] * np.sum(W * (A @ W)) if hyper["invariance"] else 0.0
+    return float(hyper["variance"] * np.sum(penalty) + hyper["covariance"] * np.sum(off**2)
+                 + invariance)
+
+
+def solve(A, B, T, n_components, what):
+    r"""``(mu, Q)``: :math:`A q = \mu B q` in the basis ``T`` (:math:`W = T Q`), the ``n_components`` smallest.
+
+    Raises the error of a zero feature space (every sample the same) and of a
+    too large ``n_components``, naming ``what`` bounds it.
+    """
+    from .._validation import check_n_components
+
+    if T.shape[1] == 0:
+        raise ValueError(
+            f"{what} is 0: every sample has the same features, so no direction has variance and "
+            f"Z could only be constant; check X (constant columns, identical rows, the kernel).")
+    mu, P = linalg.generalized_eigh(A, B)
+    K = check_n_components(n_components, mu.size, what=what)
+    # The eigenvector signs of the whitening basis are arbitrary (LAPACK), and with
+    # covariance < variance the rotation R mixes columns, so a sign must be fixed before
+    # it: the sign rule on the coefficients in the features' own coordinates.
+    return np.maximum(mu[:K], 0.0), linalg.sign_flip(T @ P[:, :K])
+
+
+#: A kernel Gram matrix asymmetric by at most this (relative to its largest entry) is
+#: symmetrised as (K + K^T) / 2: the rounding of a kernel evaluated entry by entry, or in
+#: float32, leaves about 1e-16 to 1e-7. Above it the callable is not a symmetric kernel.
+KERNEL_SYMMETRY_RTOL = 1e-6
+
+
+def symmetric_gram(gram, n_samples):
+    """The Gram matrix ``k(X, X)`` checked finite and (N, N), symmetrised within ``KERNEL_SYMMETRY_RTOL``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> symmetric_gram(np.array([[1.0, 0.5 + 1e-9], [0.5, 1.0]]), 2)[0, 1]
+    np.float64(0.5000000005)
+    """
+    gram = np.asarray(gram, dtype=np.float64)
+    if gram.shape != (n_samples, n_samples) or not np.all(np.isfinite(gram)):
+        raise ValueError(f"kernel(X, X) must return a finite (N, N) = ({n_samples}, {n_samples}) "
+                         f"matrix, got shape {gram.shape}.")
+    size = float(np.max(np.abs(gram))) if gram.size else 0.0
+    asymmetry = float(np.max(np.abs(gram - gram.T))) if gram.size else 0.0
+    if asymmetry > KERNEL_SYMMETRY_RTOL * size:
+        raise ValueError(
+            f"kernel(X, X) is not symmetric: max |K - K.T| = {asymmetry:.3g}, more than "
+            f"KERNEL_SYMMETRY_RTOL = {KERNEL_SYMMETRY_RTOL:g} times its largest entry {size:.3g}; "
+            f"pass a symmetric kernel k(x, y) = k(y, x).")
+    return (gram + gram.T) / 2
