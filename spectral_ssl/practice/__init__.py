@@ -1,0 +1,60 @@
+r"""From the loss people train to its optimum, and trained embeddings diagnosed.
+
+Practitioners train a library's loss (lightly's ``VICRegLoss``, ``BarlowTwinsLoss``,
+``NTXentLoss``, the official code, solo-learn) with its default constants, not the graph
+form the closed forms solve. This module takes the library's own constructor keywords:
+
+* :func:`optimal_linear_for` -- the best linear encoder for that loss (the nearest
+  graph-form optimum as the start, then the library's loss itself minimised numerically);
+* :func:`diagnose` -- how far trained embeddings are from the optimum: loss gap, principal
+  angle between the spans, rank and predicted rank, per-direction std, RankMe in the
+  conventions in use;
+* :func:`library_loss` and :func:`graph_form_hyperparameters` -- the library's value
+  (:mod:`spectral_ssl.reference`) and the mapped graph-form constants.
+
+The derivation of every mapping constant is ``spectral_ssl.symbolic.practice``; the
+documentation page "From your training code to the optimum" states them with their tests.
+"""
+
+from ._diagnose import Diagnosis, diagnose, rankme
+from ._libraries import LIBRARIES, LIBRARY_DEFAULTS, METHODS, graph_form, library_value, resolve
+from ._optimum import DEFAULT_RESTARTS, LibraryRepresentation, optimal_linear_for, optimal_views_for
+
+
+def library_loss(method, Z_a, Z_b, *, library="lightly", **library_kwargs):
+    """The library's loss at the two views ``Z_a``, ``Z_b`` (row ``i`` of each: one sample).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Z = np.array([[1.0, 0.0], [0.0, 1.0]])
+    >>> library_loss("nt_xent", Z, Z)  # each row's positive is identical, its negatives orthogonal
+    0.5...
+    """
+    _, constants = resolve(method, library, library_kwargs)
+    from ._optimum import check_views
+
+    Z_a, Z_b = check_views(Z_a, Z_b, names=("Z_a", "Z_b"), min_samples=1 if method == "nt_xent" else 2)
+    return library_value(method, library, Z_a, Z_b, constants)
+
+
+def graph_form_hyperparameters(method, n_samples, *, library="lightly", **library_kwargs):
+    """The keywords of ``methods.<method>`` for the graph-form problem nearest to the library's loss.
+
+    Returns ``(hyperparameters, scale, factor)``: the library's loss at views ``(A, B)`` is
+    ``graph_loss(scale * [A; B]) / factor`` when both views have equal statistics
+    (``factor`` is ``None`` for VICReg, where it is the number of components ``K``).
+
+    Examples
+    --------
+    >>> hyper, scale, _ = graph_form_hyperparameters("vicreg", 101)
+    >>> hyper["variance"], hyper["covariance"], round(hyper["invariance"], 6), round(scale**2, 6)
+    (25.0, 2.0, 24.752475, 1.01)
+    """
+    _, constants = resolve(method, "lightly" if library is None else library, library_kwargs)
+    return graph_form(method, library, constants, n_samples)
+
+
+__all__ = ["Diagnosis", "DEFAULT_RESTARTS", "LIBRARIES", "LIBRARY_DEFAULTS", "LibraryRepresentation", "METHODS",
+           "diagnose", "graph_form_hyperparameters", "library_loss", "optimal_linear_for", "optimal_views_for",
+           "rankme"]
