@@ -83,7 +83,8 @@ class Diagnosis:
         predicted_rank)`` principal directions of the trained and optimal stacked views;
         ``None`` for the non-parametric optimum (its span is not unique on a pairing graph).
     rank, predicted_rank : int
-        Numerical rank (:func:`spectral_ssl.linalg.representation_rank`, ``rank_rtol``) of the
+        (For Barlow Twins these statistics are of the per-view batch-normalised embeddings,
+        what the loss sees.) Numerical rank (:func:`spectral_ssl.linalg.representation_rank`, ``rank_rtol``) of the
         trained and of the optimal stacked views.
     std, predicted_std : ndarray
         Standard deviations along the principal directions (descending), trained and optimal.
@@ -158,6 +159,15 @@ class Diagnosis:
         return html_table(f"Diagnosis ({self.method}, {self.library})", self._rows(), warning=warning)
 
 
+def _normalised(Z, n):
+    """Both views batch-normalised as Barlow Twins does (per view, epsilon of torch's batch norm)."""
+    out = []
+    for V in (Z[:n], Z[n:]):
+        Vc = V - V.mean(axis=0)
+        out.append(Vc / np.sqrt(np.mean(Vc**2, axis=0) + _libraries.BATCH_NORM_EPS))
+    return np.vstack(out)
+
+
 def _largest_angle(Z, Z_opt, r):
     if r == 0:
         return None
@@ -224,6 +234,10 @@ def diagnose(Z_a, Z_b, *, method, library="lightly", X_a=None, X_b=None, rank_rt
         regime = "nonparametric"
     Z = np.vstack([Z_a, Z_b])
     Z_opt = optimum.Z
+    if method == "barlow_twins":
+        # The loss sees each view batch-normalised: column scales are arbitrary, so ranks, std,
+        # angles and RankMe are measured on what the loss sees.
+        Z, Z_opt = _normalised(Z, n), _normalised(Z_opt, n)
     rank = linalg.representation_rank(Z, rtol=rank_rtol)
     predicted = linalg.representation_rank(Z_opt, rtol=rank_rtol)
     notes = []
