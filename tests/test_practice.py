@@ -192,3 +192,19 @@ def test_diagnose_without_features_uses_free_views():
     assert d.library_loss == pytest.approx(reference.barlow_twins(A, B, convention="lightly"), rel=1e-13)
     with pytest.raises(ValueError, match="give both X_a and X_b"):
         practice.diagnose(A, B, method="vicreg", X_a=A)
+
+
+@pytest.mark.parametrize("method", ["vicreg", "barlow_twins", "nt_xent"])
+@pytest.mark.parametrize("library", ["lightly", "official", "solo"])
+def test_library_gradient_matches_finite_differences(method, library):
+    A, B = _views(n=9, dim=3, seed=7)
+    value, dA, dB = practice.library_loss_and_gradient(method, A, B, library=library)
+    assert value == pytest.approx(practice.library_loss(method, A, B, library=library), rel=1e-13)
+    x = np.concatenate([A.ravel(), B.ravel()])
+
+    def f(x):
+        return practice.library_loss(method, x[:27].reshape(9, 3), x[27:].reshape(9, 3), library=library)
+
+    numerical = scipy.optimize.approx_fprime(x, f, 1e-7)
+    analytic = np.concatenate([dA.ravel(), dB.ravel()])
+    assert np.max(np.abs(numerical - analytic)) <= 1e-5 * max(1.0, np.max(np.abs(analytic)))

@@ -39,6 +39,32 @@ def library_loss(method, Z_a, Z_b, *, library="lightly", **library_kwargs):
     return library_value(method, library, Z_a, Z_b, constants)
 
 
+def library_loss_and_gradient(method, Z_a, Z_b, *, library="lightly", **library_kwargs):
+    r"""The library's loss and its analytic gradient with respect to both views.
+
+    Returns ``(value, dZ_a, dZ_b)``; the value equals :func:`library_loss`. For an encoder
+    :math:`Z = XW + \mathbf 1b^\top` the chain rule gives
+    :math:`\partial/\partial W = X_a^\top dZ_a + X_b^\top dZ_b` and
+    :math:`\partial/\partial b = \mathbf 1^\top(dZ_a + dZ_b)`: enough to train a linear
+    encoder with ``scipy.optimize.minimize``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> A, B = rng.standard_normal((10, 3)), rng.standard_normal((10, 3))
+    >>> value, dA, dB = library_loss_and_gradient("barlow_twins", A, B)
+    >>> bool(np.isclose(value, library_loss("barlow_twins", A, B))), dA.shape
+    (True, (10, 3))
+    """
+    from ._libraries import value_and_gradient
+    from ._optimum import check_views
+
+    _, constants = resolve(method, library, library_kwargs)
+    Z_a, Z_b = check_views(Z_a, Z_b, names=("Z_a", "Z_b"), min_samples=1 if method == "nt_xent" else 2)
+    return value_and_gradient(method, library, constants)(Z_a, Z_b)
+
+
 def graph_form_hyperparameters(method, n_samples, *, library="lightly", **library_kwargs):
     """The keywords of ``methods.<method>`` for the graph-form problem nearest to the library's loss.
 
@@ -57,5 +83,5 @@ def graph_form_hyperparameters(method, n_samples, *, library="lightly", **librar
 
 
 __all__ = ["Diagnosis", "DEFAULT_RESTARTS", "LIBRARIES", "LIBRARY_DEFAULTS", "LibraryRepresentation", "METHODS",
-           "diagnose", "graph_form_hyperparameters", "library_loss", "optimal_linear_for", "optimal_views_for",
+           "diagnose", "graph_form_hyperparameters", "library_loss", "library_loss_and_gradient", "optimal_linear_for", "optimal_views_for",
            "rankme"]
