@@ -84,7 +84,7 @@ class Diagnosis:
         ``None`` for the non-parametric optimum (its span is not unique on a pairing graph).
     rank, predicted_rank : int
         (For Barlow Twins these statistics are of the per-view batch-normalised embeddings,
-        what the loss sees.) Numerical rank (:func:`spectral_ssl.linalg.representation_rank`, ``rank_rtol``) of the
+        for NT-Xent of the unit rows: what the loss sees.) Numerical rank (:func:`spectral_ssl.linalg.representation_rank`, ``rank_rtol``) of the
         trained and of the optimal stacked views.
     std, predicted_std : ndarray
         Standard deviations along the principal directions (descending), trained and optimal.
@@ -168,6 +168,13 @@ def _normalised(Z, n):
     return np.vstack(out)
 
 
+def _unit_rows(Z, name):
+    norms = np.linalg.norm(Z, axis=1)
+    if np.any(norms == 0):
+        raise ValueError(f"{name} has a zero row: NT-Xent's cosine similarity is undefined there.")
+    return Z / norms[:, None]
+
+
 def _largest_angle(Z, Z_opt, r):
     if r == 0:
         return None
@@ -238,6 +245,9 @@ def diagnose(Z_a, Z_b, *, method, library="lightly", X_a=None, X_b=None, rank_rt
         # The loss sees each view batch-normalised: column scales are arbitrary, so ranks, std,
         # angles and RankMe are measured on what the loss sees.
         Z, Z_opt = _normalised(Z, n), _normalised(Z_opt, n)
+    elif method == "nt_xent":
+        # NT-Xent sees only the directions of the rows: measure the unit rows.
+        Z, Z_opt = _unit_rows(Z, "Z_a, Z_b"), _unit_rows(Z_opt, "the optimum")
     rank = linalg.representation_rank(Z, rtol=rank_rtol)
     predicted = linalg.representation_rank(Z_opt, rtol=rank_rtol)
     notes = []
