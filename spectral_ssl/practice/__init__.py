@@ -78,7 +78,7 @@ def graph_form_hyperparameters(method, n_samples, *, library="lightly", **librar
     >>> hyper["variance"], hyper["covariance"], round(hyper["invariance"], 6), round(scale**2, 6)
     (25.0, 2.0, 24.752475, 1.01)
     """
-    _, constants = resolve(method, "lightly" if library is None else library, library_kwargs)
+    _, constants = resolve(method, library, library_kwargs)
     return graph_form(method, library, constants, n_samples)
 
 

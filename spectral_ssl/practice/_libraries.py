@@ -9,6 +9,7 @@ respect to the two views (used by the numerical solves of :mod:`spectral_ssl.pra
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.special
 
 from .. import reference
 from .._validation import check_option, check_scalar
@@ -131,7 +132,7 @@ def library_value(method, library, A, B, constants):
     return reference.nt_xent(A, B, temperature=c["temperature"], convention=_REFERENCE_NT_XENT[library])
 
 
-def vicreg_value_and_gradient(A, B, invariance, variance_weight, covariance, eps):
+def vicreg_value_and_gradient(A, B, invariance, variance_weight, covariance, eps, smoothing=0.0):
     r"""Per-view VICReg and its gradient with respect to ``A`` and ``B``.
 
     :math:`\lambda\,\text{mean}(A-B)^2 + w\,(v_A + v_B) + \nu\,(c_A + c_B)` with
@@ -141,6 +142,8 @@ def vicreg_value_and_gradient(A, B, invariance, variance_weight, covariance, eps
     :math:`2\lambda(A-B)/(NK)`; the hinge gives
     :math:`-\frac{w}{K}\,\frac{V_{c,ik}}{(N-1)\sqrt{\text{var}_u+\epsilon}}` on its active
     columns; the covariance :math:`\frac{4\nu}{K(N-1)} V_c\,\text{offdiag}(\text{Cov}_u)`.
+    ``smoothing`` :math:`\delta > 0` replaces :math:`\text{relu}(x)` by
+    :math:`\delta\log(1 + e^{x/\delta})` (a smooth stand-in for continuation; 0: the loss).
     """
     n, dim = A.shape
     diff = A - B
@@ -150,11 +153,16 @@ def vicreg_value_and_gradient(A, B, invariance, variance_weight, covariance, eps
         Vc = V - V.mean(axis=0)
         cov = Vc.T @ Vc / (n - 1)
         root = np.sqrt(np.diag(cov) + eps)
-        active = root < 1.0
         off = cov - np.diag(np.diag(cov))
-        value += variance_weight * np.mean(np.where(active, 1.0 - root, 0.0))
+        if smoothing > 0:
+            x = (1.0 - root) / smoothing
+            value += variance_weight * np.mean(smoothing * np.logaddexp(0.0, x))
+            slope = -0.5 / root * scipy.special.expit(x)
+        else:
+            active = root < 1.0
+            value += variance_weight * np.mean(np.where(active, 1.0 - root, 0.0))
+            slope = np.where(active, -0.5 / root, 0.0)  # d hinge / d var
         value += covariance * np.sum(off**2) / dim
-        slope = np.where(active, -0.5 / root, 0.0)  # d hinge / d var
         g = Vc * (2.0 * variance_weight * slope / (dim * (n - 1)))
         g += (4.0 * covariance / (dim * (n - 1))) * Vc @ off
         g += sign * (2.0 * invariance / (n * dim)) * diff
@@ -209,14 +217,14 @@ def nt_xent_value_and_gradient(A, B, temperature, factor):
     return float(scale * value), scale * grad[:n], scale * grad[n:]
 
 
-def value_and_gradient(method, library, constants):
-    """``f(A, B) -> (value, dA, dB)`` of the library's loss."""
+def value_and_gradient(method, library, constants, smoothing=0.0):
+    """``f(A, B) -> (value, dA, dB)`` of the library's loss (VICReg: hinge smoothed by ``smoothing``)."""
     loss = spec(method, library)
     c = canonical(loss, constants)
     if method == "vicreg":
         weight = _VICREG_VARIANCE_WEIGHT[library] * c["variance"]
         return lambda A, B: vicreg_value_and_gradient(A, B, c["invariance"], weight, c["covariance"],
-                                                      c["eps"])
+                                                      c["eps"], smoothing)
     if method == "barlow_twins":
         return lambda A, B: barlow_value_and_gradient(A, B, c["off_diagonal"], c["scale_loss"])
     return lambda A, B: nt_xent_value_and_gradient(A, B, c["temperature"], _NT_XENT_FACTOR[library])
