@@ -164,11 +164,11 @@ def test_rankme_conventions_by_independent_formulas():
 
 def test_diagnose_a_perturbed_optimum():
     X_a, X_b = _views(n=40, dim=5, seed=4)
-    opt = practice.optimal_linear_for("vicreg", X_a, X_b, 2, restarts=1)
+    opt = practice.optimal_linear_for("vicreg", X_a, X_b, 2, restarts=0)
     rng = np.random.default_rng(0)
     R = scipy.linalg.expm(0.05 * (lambda M: M - M.T)(rng.standard_normal((5, 5))))  # rotate the inputs
     W = R @ opt.W
-    d = practice.diagnose(X_a @ W + opt.bias, X_b @ W + opt.bias, method="vicreg", X_a=X_a, X_b=X_b, restarts=1)
+    d = practice.diagnose(X_a @ W + opt.bias, X_b @ W + opt.bias, method="vicreg", X_a=X_a, X_b=X_b, restarts=0)
     assert d.optimal_loss == pytest.approx(opt.library_loss, rel=1e-9)
     assert d.gap == pytest.approx(d.library_loss - d.optimal_loss, rel=1e-12)
     assert d.gap > 0

@@ -17,7 +17,7 @@ FEATURE_RTOL = 1e-10
 
 #: Random starts added to the informed ones, per method (NT-Xent: a single random start lost
 #: to a trained encoder by 4e-4 relative on digits; eight have not).
-DEFAULT_RESTARTS = {"vicreg": 4, "barlow_twins": 4, "nt_xent": 8}
+DEFAULT_RESTARTS = {"vicreg": 2, "barlow_twins": 4, "nt_xent": 8}
 
 _EXTRA_KEYWORDS = ("restarts", "random_state")
 
@@ -101,8 +101,9 @@ def _polish(method, library, constants, Fa, Fb, starts, restarts, rng):
     """Multi-start L-BFGS of the library's loss over ``Y`` (``A = Fa Y``, ``B = Fb Y``).
 
     VICReg: every start (informed and random) first follows the smoothed-hinge continuation
-    (:data:`SMOOTHINGS`); the multi-start then runs on the loss itself from those points and
-    from the unsmoothed starts, keeping the best.
+    (:data:`SMOOTHINGS`); the multi-start then runs on the loss itself from those points
+    (on digits, K = 8, every continued start reached the same value, 0.03 % below a
+    torch-trained encoder, while plain L-BFGS from the same starts stalled up to 0.1 % higher).
     """
     shape = starts[0].shape
     starts = list(starts) + [rng.standard_normal(shape) / np.sqrt(shape[0]) for _ in range(restarts)]
@@ -113,7 +114,7 @@ def _polish(method, library, constants, Fa, Fb, starts, restarts, rng):
             for smoothing in SMOOTHINGS:
                 x = lbfgs(_objective(method, library, constants, Fa, Fb, shape, smoothing), x).x
             followed.append(x)
-        starts = followed + starts
+        starts = followed
     return multistart(_objective(method, library, constants, Fa, Fb, shape), starts, rng=rng)
 
 
