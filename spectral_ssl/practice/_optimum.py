@@ -150,8 +150,10 @@ def optimal_linear_for(method, X_a, X_b, n_components, *, library="lightly", res
       variance and covariance per view, the graph form over both views pooled; the two agree
       when the views have equal statistics, and the hinge's kink makes the small difference
       matter, so the per-view loss itself is then minimised (L-BFGS, analytic gradient, from
-      the pooled optimum and ``restarts`` random starts). ``details["pooled_library_loss"]``
-      and ``details["per_view_gain"]`` record how much that changed.
+      the pooled optimum and ``restarts`` random starts, each first following a smoothed-hinge
+      continuation, :data:`SMOOTHINGS`, since L-BFGS stalls at the kink).
+      ``details["pooled_library_loss"]`` and ``details["per_view_gain"]`` record how much that
+      changed; ``details["start_W"]`` is the pooled optimum's ``W``.
     * ``"barlow_twins"``: the loss as written (batch norm per view, centred), minimised by
       L-BFGS from the CCA solution (``barlow_twins.optimal_linear``, whitened, centred) and
       ``restarts`` random starts.
