@@ -190,6 +190,9 @@ def test_diagnose_without_features_uses_free_views():
     # free views: A = B standardised and decorrelated reaches C = I / (1 + eps): loss ~ 3 * (1e-5)^2
     assert 0 <= d.optimal_loss < 1e-8
     assert d.library_loss == pytest.approx(reference.barlow_twins(A, B, convention="lightly"), rel=1e-13)
+    # VICReg's free-view optimum is 0: A = B (no invariance cost) with identity per-view covariance
+    d = practice.diagnose(A, B, method="vicreg", restarts=0)
+    assert d.optimal_loss == pytest.approx(0.0, abs=1e-10) and d.gap == pytest.approx(d.library_loss, rel=1e-9)
     with pytest.raises(ValueError, match="give both X_a and X_b"):
         practice.diagnose(A, B, method="vicreg", X_a=A)
 
