@@ -482,6 +482,9 @@ COMMANDS = {
     ),
 }
 
+from ._cli_diagnose import COMMAND as _DIAGNOSE_COMMAND  # noqa: E402 -- `diagnose` lives in its own module
+COMMANDS["diagnose"] = _DIAGNOSE_COMMAND
+
 
 def build_parser(commands=None):
     """The argument parser with one subparser per entry of :data:`COMMANDS`.

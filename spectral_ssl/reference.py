@@ -99,10 +99,13 @@ NT_XENT_CONVENTIONS = ("lightly", "google", "solo")
 
 def _nt_xent_logits(A, B, temperature):
     """:math:`S = \\hat Z\\hat Z^\\top/\\tau` for :math:`\\hat Z = [n(A); n(B)]` (2N x 2N)."""
-    from .losses import _row_norms_checked
-
-    _row_norms_checked(A, name="A")
-    _row_norms_checked(B, name="B")
+    for name, V in (("A", A), ("B", B)):
+        zero = np.flatnonzero(~np.any(V != 0, axis=1))
+        if zero.size:  # a zero row has no direction: its cosine similarities are undefined
+            raise ValueError(
+                f"{name} has {zero.size} row(s) with zero norm (first: row {int(zero[0])}); the cosine "
+                f"similarity of a zero vector is undefined. Remove those samples or give them a nonzero "
+                f"representation.")
     Z = np.vstack([A, B])
     Z = Z / np.linalg.norm(Z, axis=1)[:, None]
     return Z @ Z.T / temperature

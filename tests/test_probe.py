@@ -201,3 +201,21 @@ def test_whiten_span_has_identity_covariance_and_drops_collapsed_directions():
     assert np.allclose(W.mean(axis=0), 0, atol=1e-12)
     assert np.allclose(T, W[:7], atol=1e-8)  # the test map is the training map
     assert whiten_span(np.ones((4, 2))).shape == (4, 0)
+
+
+def test_probe_accuracy_is_the_same_for_a_random_ill_conditioned_basis():
+    # Z and Z @ R for a random R with condition number 1e5 (Gaussian factors around a geometric
+    # spectrum 1 .. 1e-5, inside the documented kept-span threshold COLLAPSED_RTOL = 1e-6): the
+    # whitened span is the same, so the accuracy and every prediction must be the same.
+    from spectral_ssl.experiments.probe import COLLAPSED_RTOL
+
+    Z_train, y_train, Z_test, y_test, rng = _anisotropic_problem(seed=3)
+    U = np.linalg.qr(rng.standard_normal((6, 6)))[0]
+    V = np.linalg.qr(rng.standard_normal((6, 6)))[0]
+    R = U @ np.diag(np.geomspace(1.0, 1e-5, 6)) @ V.T
+    assert 1e-5 / 1.0 > COLLAPSED_RTOL and np.linalg.cond(R) == pytest.approx(1e5, rel=1e-6)
+    base = linear_probe(Z_train, y_train, Z_test, y_test)
+    assert 0.5 < base < 0.95
+    assert linear_probe(Z_train @ R, y_train, Z_test @ R, y_test) == base
+    assert np.array_equal(linear_probe_predictions(Z_train @ R, y_train, Z_test @ R),
+                          linear_probe_predictions(Z_train, y_train, Z_test))

@@ -107,9 +107,16 @@ def vicreg(Z, G, *, variance=25.0, covariance=1.0, invariance=25.0,
         :math:`\beta` (the paper), :math:`\nu` in the VICReg paper.
     invariance : float >= 0
         :math:`\gamma` (the paper), :math:`\lambda` in the VICReg paper.
-        Defaults are the official weights (25, 1, 25); note that the graph form
-        normalises the invariance term differently from the official code (see
-        :func:`spectral_ssl.reference.vicreg`).
+        The defaults are the official weights (25, 1, 25) read as graph-form weights,
+        which is *not* the official loss: the official code and lightly's ``VICRegLoss``
+        with :math:`(\lambda, \mu, \nu)` are :math:`\frac1K` times this loss at
+        :math:`sZ` (:math:`s = \sqrt{n/(n-1)}`, :math:`n` samples per view) with
+        ``variance`` :math:`=\mu`, ``covariance`` :math:`=2\nu` (the library adds two
+        views' covariance terms), ``invariance`` :math:`=\lambda/s^2` and the hinge, when
+        both views have equal statistics (the library's variance and covariance are per
+        view). :func:`spectral_ssl.practice.graph_form_hyperparameters` returns the
+        mapping and :func:`spectral_ssl.practice.optimal_linear_for` solves the library's
+        loss itself.
     variance_kind : {"square", "hinge"}
     eps : float >= 0
         :math:`\epsilon` inside the hinge's square root (ignored by "square").

@@ -11,6 +11,7 @@ This is the only part of ``spectral_ssl`` that imports sympy; importing
 ``simclr``                local + global decomposition, regular simplex
 ``barlow_twins``          cross-correlation in graph form, CCA
 ``duality``               sample- vs dimension-contrastive duality
+``practice``              library losses (lightly, official, solo) as graph-form problems
 ========================  ====================================================
 
 Examples
@@ -28,7 +29,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 
-from . import barlow_twins, duality, graph, linear, simclr, spectral_contrastive, vicreg
+from . import barlow_twins, duality, graph, linear, practice, simclr, spectral_contrastive, vicreg
 from .core import (
     Check, Convex, Derivation, Holds, Identity, NotIdentity, Sign, Solves, Stationary, Step,
     StepOutcome, Verification,
@@ -47,6 +48,7 @@ FACTORIES = {
     "simclr_simplex": simclr.simclr_simplex,
     "barlow_twins_graph_form": barlow_twins.barlow_twins_graph_form,
     "sample_dimension_duality": duality.sample_dimension_duality,
+    "library_mappings": practice.library_mappings,
 }
 
 NAMES = tuple(FACTORIES)

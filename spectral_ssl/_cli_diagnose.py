@@ -1,0 +1,88 @@
+"""The ``spectral-ssl diagnose`` subcommand: trained embeddings against the optimum of their loss.
+
+Registered in :data:`spectral_ssl.cli.COMMANDS` as :data:`COMMAND` (one-line help,
+description, add-arguments function, run function).
+"""
+
+#: Methods and libraries (the names of :mod:`spectral_ssl.practice`; kept here so that
+#: ``--help`` does not import the solvers).
+_METHODS = ("vicreg", "barlow_twins", "nt_xent")
+_LIBRARIES = ("lightly", "official", "solo")
+
+
+def _parameter(text):
+    """``NAME=VALUE`` of one library constructor keyword (VALUE a float)."""
+    import argparse
+
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE (e.g. lambda_param=25), got {text!r}")
+    try:
+        return name.strip(), float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"the value of {name.strip()} must be a number, got {value!r}") from None
+
+
+def add_arguments(parser):
+    """Declare the options of ``diagnose``."""
+    parser.add_argument("--view-a", required=True, metavar="ZA.npy",
+                        help="trained embeddings of the first view (N x K, .npy or .csv)")
+    parser.add_argument("--view-b", required=True, metavar="ZB.npy",
+                        help="trained embeddings of the second view; row i of each is sample i")
+    parser.add_argument("--method", required=True, choices=_METHODS, help="the loss the encoder was trained with")
+    parser.add_argument("--library", default="lightly", choices=_LIBRARIES,
+                        help="whose implementation and defaults (default: lightly 1.6.0)")
+    parser.add_argument("--X-a", dest="X_a", metavar="XA.npy", default=None,
+                        help="the encoder's inputs for the first view: the optimum is then the best linear "
+                             "encoder (without them: the best free embeddings)")
+    parser.add_argument("--X-b", dest="X_b", metavar="XB.npy", default=None,
+                        help="the encoder's inputs for the second view (with --X-a)")
+    parser.add_argument("--param", action="append", type=_parameter, default=[], metavar="NAME=VALUE",
+                        help="a constructor keyword of the library's loss, e.g. --param lambda_param=25 "
+                             "(repeat for several)")
+    parser.add_argument("--restarts", type=int, default=None,
+                        help="random starts of the optimum's numerical solve (default: per method)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    parser.set_defaults(diagnose_parser=parser)
+
+
+def run(args):
+    """Run ``diagnose``; returns the exit code."""
+    import json
+
+    from .io import load_features
+    from .practice import diagnose
+
+    if (args.X_a is None) != (args.X_b is None):
+        args.diagnose_parser.error("arguments --X-a and --X-b: give both (the inputs of each view) or neither")
+    Z_a = load_features(args.view_a, argument="--view-a")
+    Z_b = load_features(args.view_b, argument="--view-b")
+    features = {}
+    if args.X_a is not None:
+        features = {"X_a": load_features(args.X_a, argument="--X-a"),
+                    "X_b": load_features(args.X_b, argument="--X-b")}
+    params = dict(args.param)
+    try:
+        result = diagnose(Z_a, Z_b, method=args.method, library=args.library, restarts=args.restarts,
+                          **features, **params)
+    except TypeError as error:  # an unknown --param: name the option
+        raise TypeError(f"--param: {error}") from None
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    else:
+        print(repr(result))
+    return 0
+
+
+COMMAND = (
+    "score trained embeddings against the optimum of the library loss they were trained with",
+    "Read the trained embeddings of the two views (--view-a, --view-b: N x K each, row i of both is "
+    "sample i) and compute, for the library's own loss (--method, --library, --param NAME=VALUE for "
+    "the constructor keywords): its value, the optimum's value (the best linear encoder when --X-a "
+    "and --X-b give the inputs, else the best free embeddings on the pairing graph), the gap, the "
+    "largest principal angle between the trained and optimal spans, the numerical and predicted "
+    "rank, the per-direction std and RankMe in three conventions. Prints a table (one JSON object "
+    "with --json). Exit code 1 if an input is refused.",
+    add_arguments,
+    run,
+)

@@ -1,0 +1,213 @@
+"""Tests of spectral_ssl.practice: library losses, the graph-form mapping, optimal_linear_for, diagnose."""
+
+import numpy as np
+import pytest
+import scipy.linalg
+import scipy.optimize
+
+from spectral_ssl import graphs, losses, practice, reference
+
+
+def _views(n=30, dim=5, seed=0, noise=0.3):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, dim)) * np.linspace(0.5, 2.0, dim)
+    return X + noise * rng.standard_normal((n, dim)), X + noise * rng.standard_normal((n, dim))
+
+
+def _pairing(n):
+    return graphs.from_groups(np.tile(np.arange(n), 2))
+
+
+# --------------------------------------------------------------------------- library losses and mapping
+
+
+def test_library_loss_is_the_reference_convention():
+    A, B = _views()
+    assert practice.library_loss("vicreg", A, B) == reference.vicreg(A, B, convention="official")
+    assert practice.library_loss("vicreg", A, B, library="solo", var_loss_weight=3.0) == \
+        reference.vicreg(A, B, convention="solo", variance=3.0)
+    assert practice.library_loss("barlow_twins", A, B, library="official") == \
+        reference.barlow_twins(A, B, convention="official")
+    # Google's code adds the two directions: 2 x lightly at the same temperature (its run.py default: 0.1)
+    assert practice.library_loss("nt_xent", A, B, library="official", temperature=0.5) == \
+        pytest.approx(2 * reference.nt_xent(A, B), rel=1e-14)
+    # solo-learn's NT-Xent default temperature is 0.1, lightly's 0.5
+    assert practice.library_loss("nt_xent", A, B, library="solo") == \
+        pytest.approx(reference.nt_xent(A, B, temperature=0.1), rel=1e-14)
+
+
+def test_unknown_keyword_names_the_valid_ones():
+    A, B = _views()
+    with pytest.raises(TypeError, match=r"'sim_coeff'.*lambda_param, mu_param, nu_param, eps"):
+        practice.library_loss("vicreg", A, B, sim_coeff=25.0)
+    with pytest.raises(TypeError, match=r"'lambda_param'.*valid keywords are: lambd, restarts, random_state"):
+        practice.optimal_linear_for("barlow_twins", A, B, 2, library="official", lambda_param=5e-3)
+    with pytest.raises(ValueError, match="library must be one of"):
+        practice.library_loss("vicreg", A, B, library="vissl")
+    with pytest.raises(ValueError, match="X_a and X_b must have the same shape"):
+        practice.optimal_linear_for("vicreg", A, B[:-1], 2)
+
+
+@pytest.mark.parametrize("library, variance", [("lightly", 25.0), ("official", 25.0), ("solo", 50.0)])
+def test_vicreg_mapping_is_exact_for_views_with_equal_statistics(library, variance):
+    # B = A with its rows permuted: the same column means and covariances in both views, so the
+    # per-view statistics equal the pooled ones and the mapping must hold to round-off:
+    # library(A, B) = graph(s [A; B]; variance, covariance = 2 nu, invariance = lambda / s^2) / K.
+    rng = np.random.default_rng(1)
+    n, K = 25, 3
+    A = rng.standard_normal((n, K)) * [0.3, 0.8, 1.5]
+    B = A[rng.permutation(n)]
+    hyper, scale, _ = practice.graph_form_hyperparameters("vicreg", n, library=library)
+    assert hyper["variance"] == variance and hyper["covariance"] == 2.0
+    assert hyper["invariance"] == pytest.approx(25.0 * (n - 1) / n, rel=1e-15)
+    assert scale == pytest.approx(np.sqrt(n / (n - 1)), rel=1e-15)
+    graph = losses.vicreg(scale * np.vstack([A, B]), _pairing(n), **hyper)
+    assert graph / K == pytest.approx(practice.library_loss("vicreg", A, B, library=library), rel=1e-12)
+
+
+def test_vicreg_naive_weights_are_not_the_mapping():
+    # The same check with the naive (variance=25, covariance=1, invariance=25): off by far more.
+    rng = np.random.default_rng(1)
+    n, K = 25, 3
+    A = rng.standard_normal((n, K)) * [0.3, 0.8, 1.5]
+    B = A[rng.permutation(n)]
+    s = np.sqrt(n / (n - 1))
+    naive = losses.vicreg(s * np.vstack([A, B]), _pairing(n), variance=25.0, covariance=1.0, invariance=25.0,
+                          variance_kind="hinge") / K
+    assert abs(naive - practice.library_loss("vicreg", A, B)) > 1e-3 * practice.library_loss("vicreg", A, B)
+
+
+@pytest.mark.parametrize("library", ["lightly", "official", "solo"])
+def test_nt_xent_graph_form_is_2n_times_the_library(library):
+    A, B = _views(n=12)
+    hyper, scale, factor = practice.graph_form_hyperparameters("nt_xent", 12, library=library)
+    graph = losses.simclr(np.vstack([A, B]), _pairing(12), **hyper)
+    assert factor == (24.0 if library != "official" else 12.0)
+    assert graph / factor == pytest.approx(practice.library_loss("nt_xent", A, B, library=library), rel=1e-13)
+
+
+# --------------------------------------------------------------------------- optimal_linear_for
+
+
+def _independent_best(method, X_a, X_b, K, library, starts, seed=0, **kw):
+    """Best of L-BFGS with finite-difference gradients on reference's loss (no code under test)."""
+    rng = np.random.default_rng(seed)
+    D = X_a.shape[1]
+
+    def f(w):
+        W = w[: D * K].reshape(D, K)
+        b = w[D * K:]
+        return practice.library_loss(method, X_a @ W + b, X_b @ W + b, library=library, **kw)
+
+    best = np.inf
+    for _ in range(starts):
+        res = scipy.optimize.minimize(f, rng.standard_normal(D * K + K), method="L-BFGS-B",
+                                      options={"maxiter": 3000, "maxfun": 200000})
+        best = min(best, res.fun)
+    return best
+
+
+@pytest.mark.parametrize("method, rtol", [pytest.param("vicreg", 1e-6, marks=pytest.mark.slow),
+                                          ("barlow_twins", 1e-4),
+                                          pytest.param("nt_xent", 1e-7, marks=pytest.mark.slow)])
+def test_optimal_linear_for_is_not_beaten_by_an_independent_multistart(method, rtol):
+    X_a, X_b = _views(n=24, dim=4, seed=3)
+    rep = practice.optimal_linear_for(method, X_a, X_b, 2, restarts=2)
+    assert rep.exact is False
+    n = X_a.shape[0]
+    # library_loss is the library's value at the returned W and bias, both views
+    Z_a, Z_b = rep.transform(X_a), rep.transform(X_b)
+    assert np.allclose(rep.Z, np.vstack([Z_a, Z_b]))
+    assert rep.library_loss == pytest.approx(practice.library_loss(method, Z_a, Z_b), rel=1e-13)
+    assert rep.loss == rep.library_loss and rep.Z.shape == (2 * n, 2)
+    best = _independent_best(method, X_a, X_b, 2, "lightly", starts=4)
+    assert rep.library_loss <= best + rtol * abs(best)
+
+
+def test_vicreg_per_view_polish_improves_on_the_pooled_optimum():
+    X_a, X_b = _views(n=40, dim=6, seed=5, noise=0.6)
+    rep = practice.optimal_linear_for("vicreg", X_a, X_b, 3, restarts=0)
+    hyper = dict(rep.graph_hyperparameters)
+    assert hyper.pop("invariance") == pytest.approx(25.0 * 39 / 40, rel=1e-15)
+    assert hyper == {"variance": 25.0, "covariance": 2.0, "variance_kind": "hinge", "eps": 1e-4}
+    pooled = rep.details["pooled_library_loss"]
+    assert rep.library_loss <= pooled
+    assert rep.details["per_view_gain"] == pytest.approx(pooled - rep.library_loss, rel=1e-12, abs=1e-15)
+    assert rep.hyperparameters == {"lambda_param": 25.0, "mu_param": 25.0, "nu_param": 1.0, "eps": 1e-4}
+    assert "per-view" in repr(rep)
+
+
+def test_official_keywords_change_the_optimum():
+    X_a, X_b = _views(n=30, dim=4, seed=2)
+    small = practice.optimal_linear_for("vicreg", X_a, X_b, 2, library="official", sim_coeff=1.0, restarts=0)
+    assert small.graph_hyperparameters["invariance"] == pytest.approx(29 / 30, rel=1e-15)
+    assert small.library_loss == pytest.approx(
+        reference.vicreg(small.transform(X_a), small.transform(X_b), invariance=1.0), rel=1e-13)
+
+
+# --------------------------------------------------------------------------- diagnose and RankMe
+
+
+def test_rankme_conventions_by_independent_formulas():
+    rng = np.random.default_rng(0)
+    Z = rng.standard_normal((50, 4)) * [3.0, 1.0, 0.5, 0.1] + 2.0
+    s = np.linalg.svd(Z, compute_uv=False)
+    for name, eps in (("garrido2023", 1e-7), ("stable_pretraining", 1e-5)):
+        p = s / s.sum() + eps
+        assert practice.rankme(Z, name) == pytest.approx(np.exp(-np.sum(p * np.log(p))), rel=1e-12)
+    lam = np.linalg.eigvalsh(np.cov(Z, rowvar=False))
+    p = lam / lam.sum() + 1e-7
+    assert practice.rankme(Z, "reptrix") == pytest.approx(np.exp(-np.sum(p * np.log(p))), rel=1e-10)
+    with pytest.raises(ValueError, match="convention must be one of"):
+        practice.rankme(Z, "lidar")
+
+
+def test_diagnose_a_perturbed_optimum():
+    X_a, X_b = _views(n=40, dim=5, seed=4)
+    opt = practice.optimal_linear_for("vicreg", X_a, X_b, 2, restarts=0)
+    rng = np.random.default_rng(0)
+    R = scipy.linalg.expm(0.05 * (lambda M: M - M.T)(rng.standard_normal((5, 5))))  # rotate the inputs
+    W = R @ opt.W
+    d = practice.diagnose(X_a @ W + opt.bias, X_b @ W + opt.bias, method="vicreg", X_a=X_a, X_b=X_b, restarts=0)
+    assert d.optimal_loss == pytest.approx(opt.library_loss, rel=1e-9)
+    assert d.gap == pytest.approx(d.library_loss - d.optimal_loss, rel=1e-12)
+    assert d.gap > 0
+    Za = X_a @ W
+    expected_angle = np.max(scipy.linalg.subspace_angles(
+        np.vstack([Za, X_b @ W]) - np.vstack([Za, X_b @ W]).mean(0), opt.Z - opt.Z.mean(0)))
+    assert d.largest_angle == pytest.approx(expected_angle, rel=1e-6)
+    assert d.rank == d.predicted_rank == 2
+    out = d.to_dict()
+    assert out["largest_angle_degrees"] == pytest.approx(np.degrees(expected_angle), rel=1e-6)
+    assert set(out["rankme"]) == {"garrido2023", "stable_pretraining", "reptrix"}
+    assert "largest principal angle" in repr(d) and "<table" in d._repr_html_()
+
+
+def test_diagnose_without_features_uses_free_views():
+    A, B = _views(n=20, dim=3, seed=6)
+    d = practice.diagnose(A, B, method="barlow_twins", restarts=1)
+    assert d.optimum_regime == "nonparametric" and d.largest_angle is None
+    # free views: A = B standardised and decorrelated reaches C = I / (1 + eps): loss ~ 3 * (1e-5)^2
+    assert 0 <= d.optimal_loss < 1e-8
+    assert d.library_loss == pytest.approx(reference.barlow_twins(A, B, convention="lightly"), rel=1e-13)
+    # VICReg's free-view optimum is 0: A = B (no invariance cost) with identity per-view covariance
+    d = practice.diagnose(A, B, method="vicreg", restarts=0)
+    assert d.optimal_loss == pytest.approx(0.0, abs=1e-10) and d.gap == pytest.approx(d.library_loss, rel=1e-9)
+    with pytest.raises(ValueError, match="give both X_a and X_b"):
+        practice.diagnose(A, B, method="vicreg", X_a=A)
+
+
+@pytest.mark.parametrize("method", ["vicreg", "barlow_twins", "nt_xent"])
+@pytest.mark.parametrize("library", ["lightly", "official", "solo"])
+def test_library_gradient_matches_finite_differences(method, library):
+    A, B = _views(n=9, dim=3, seed=7)
+    value, dA, dB = practice.library_loss_and_gradient(method, A, B, library=library)
+    assert value == pytest.approx(practice.library_loss(method, A, B, library=library), rel=1e-13)
+    x = np.concatenate([A.ravel(), B.ravel()])
+
+    def f(x):
+        return practice.library_loss(method, x[:27].reshape(9, 3), x[27:].reshape(9, 3), library=library)
+
+    numerical = scipy.optimize.approx_fprime(x, f, 1e-7)
+    analytic = np.concatenate([dA.ravel(), dB.ravel()])
+    assert np.max(np.abs(numerical - analytic)) <= 1e-5 * max(1.0, np.max(np.abs(analytic)))
