@@ -78,7 +78,7 @@ def test_usage_errors_exit_2(capsys, argv, message):
 def test_missing_command_exits_2(capsys):
     assert cli.main([]) == 2
     assert capsys.readouterr().err.splitlines()[-1] == (
-        "spectral-ssl: error: a command is required (one of: report, verify, solve)")
+        "spectral-ssl: error: a command is required (one of: report, verify, solve, diagnose)")
 
 
 def test_failure_exits_1_with_one_line_message(tmp_path, capsys):

@@ -359,7 +359,7 @@ def test_mistyped_command_is_answered_with_the_closest(capsys):
     assert stop.value.code == 2
     assert capsys.readouterr().err.splitlines()[-1] == (
         "spectral-ssl: error: argument COMMAND: invalid choice: 'slove' (choose from 'report', "
-        "'verify', 'solve'); did you mean 'solve'?")
+        "'verify', 'solve', 'diagnose'); did you mean 'solve'?")
 
 
 def test_integral_float_count_is_accepted(files, data, capsys):

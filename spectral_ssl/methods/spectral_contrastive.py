@@ -58,7 +58,7 @@ from .. import linalg, memory, scale
 from .._threads import single_threaded_blas
 from .._validation import (check_features, check_graph, check_n_components, check_no_isolated,
                            check_scalar)
-from ..losses import _spectral_contrastive_value_and_gradient
+from ..losses import spectral_contrastive_value_and_gradient
 from . import _vicreg_linear
 from ._collapse import warn_if_collapsed
 from ._result import KernelRepresentation, LinearRepresentation, Representation
@@ -83,7 +83,7 @@ RANK_MARGIN = 1e3
 def loss_and_gradient(Z, G):
     """The exact loss and its gradient for an already validated CSR ``G`` (used by certify)."""
     degrees = np.asarray(G.sum(axis=1)).ravel()
-    return _spectral_contrastive_value_and_gradient(Z, G, degrees)
+    return spectral_contrastive_value_and_gradient(Z, G, degrees)
 
 
 def minimal_loss(eigenvalues):
@@ -188,7 +188,8 @@ def optimal_representation(G, n_components, *, solver="auto"):
     check_no_isolated(d, method="spectral contrastive",
                       why=" (z_i = sqrt(vol/d_i) u_i divides by 0)")
     Gn, dn = _normalised_graph(G)
-    lam, V = linalg._smallest_eigenpairs(linalg._laplacian(Gn, "normalized"), K, solver=solver)
+    lam, V = linalg.smallest_eigenpairs(linalg.laplacian(Gn, "normalized", check_input=False), K, solver=solver,
+                                      check_input=False)
     nu = np.minimum(1.0 - lam, 1.0)  # round-off above the bound nu <= 1
     scales = np.sqrt(np.maximum(nu, 0.0))
     vol = float(dn.sum())

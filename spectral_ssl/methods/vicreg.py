@@ -63,7 +63,7 @@ from .._validation import (
     check_random_state,
     check_scalar,
 )
-from ..losses import VARIANCE_KINDS, _vicreg_value_and_gradient
+from ..losses import VARIANCE_KINDS, vicreg_value_and_gradient
 from . import _vicreg_hinge, _vicreg_linear
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
@@ -81,7 +81,7 @@ RANK_TOL = 1e-9
 def loss_and_gradient(Z, G, *, variance, covariance, invariance, variance_kind, eps):
     """The exact loss and its gradient for an already validated CSR ``G`` (used by certify)."""
     degrees = np.asarray(G.sum(axis=1)).ravel()
-    return _vicreg_value_and_gradient(Z, G, degrees, variance, covariance, invariance,
+    return vicreg_value_and_gradient(Z, G, degrees, variance, covariance, invariance,
                                       variance_kind, eps)
 
 
@@ -345,7 +345,7 @@ def optimal_representation(G, n_components, *, variance=25.0, covariance=1.0, in
     N = G.shape[0]
     K = check_n_components(n_components, N - 1,
                            what="the number of non-constant Laplacian eigenvectors (N - 1)")
-    lam, U = linalg._laplacian_eigenpairs(G, K, solver=solver)
+    lam, U = linalg.laplacian_eigenpairs(G, K, solver=solver, check_input=False)
     lam = np.maximum(lam, 0.0)  # round-off below 0 on a PSD matrix
     Y0, t, exact, details = _solve_reduced(lam, hyper["variance"], hyper["covariance"],
                                            hyper["invariance"], variance_kind, hyper["eps"],

@@ -219,7 +219,7 @@ def optimal_linear_for(method, X_a, X_b, n_components, *, library="lightly", res
         pooled = _libraries.library_value(method, library, X_a @ W0, X_b @ W0, constants)
     else:
         start_rep = barlow_twins.optimal_linear(X, G, K, off_diagonal=hyper["off_diagonal"], centered=True,
-                                                whiten=True)
+                                                constraint="whitened")
         W0 = start_rep.W
         pooled = _libraries.library_value(method, library, X_a @ W0, X_b @ W0, constants)
     result = _polish(method, library, constants, Fa, Fb, [unwhiten @ W0], n_random, rng)
