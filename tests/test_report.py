@@ -215,14 +215,17 @@ def test_vicreg_rank_and_loss_follow_the_spectrum(quick):
 
 @pytest.mark.slow
 def test_spectral_contrastive_loss_follows_the_spectrum(quick):
-    # Eckart-Young: loss = -sum_k max(0, nu_k)^2, rank = #{nu_k > 0}, nu <= 1 (eigenvalues of
-    # D^-1/2 G D^-1/2, or their Rayleigh-Ritz values on the features' span).
+    # Eckart-Young: loss = -sum_k max(0, nu_k)^2, nu <= 1 (eigenvalues of D^-1/2 G D^-1/2, or
+    # their Rayleigh-Ritz values on the features' span). nu_1 = 1 belongs to the trivial
+    # eigenvector D^1/2 1, whose column of Z is constant: the rank (of the centred Z) counts the
+    # other positive nu_k only, #{nu_k > 0} - 1.
     for row in quick["json"]["rows"]:
         if row["method"] == "spectral_contrastive":
             nu = np.array(row["eigenvalues"])
             assert nu.size == K and nu.max() <= 1 + 1e-12
+            assert nu[0] == pytest.approx(1.0, abs=1e-9)
             assert row["loss"] == pytest.approx(-np.sum(np.maximum(nu, 0) ** 2), rel=1e-9, abs=1e-12)
-            assert row["rank"] == int(np.sum(nu > 1e-9))
+            assert row["rank"] == int(np.sum(nu > 1e-9)) - 1
 
 
 @pytest.mark.slow
@@ -236,11 +239,12 @@ def test_rank_does_not_grow_with_the_invariance_weight(quick):
 @pytest.mark.slow
 def test_linear_probe_beats_chance(quick):
     # Ten balanced digit classes: chance is 0.1. The full-rank linear optima (VICReg with
-    # invariance/variance = 0.01: LPP; spectral contrastive) keep K = 16 directions of the 64 pixels,
-    # which keeps most of the class information; 0.5 (five times chance) leaves a wide margin.
-    for row in (_one(quick["main"], method="vicreg", regime="linear", invariance_ratio=0.01),
-                _one(quick["main"], method="spectral_contrastive", regime="linear")):
-        assert row["rank"] == K and row["probe_accuracy"] > 0.5
+    # invariance/variance = 0.01: LPP; spectral contrastive) keep K = 16 directions of the 64 pixels
+    # (spectral contrastive K - 1 informative ones: its first column is the constant), which keeps
+    # most of the class information; 0.5 (five times chance) leaves a wide margin.
+    for row, rank in ((_one(quick["main"], method="vicreg", regime="linear", invariance_ratio=0.01), K),
+                      (_one(quick["main"], method="spectral_contrastive", regime="linear"), K - 1)):
+        assert row["rank"] == rank and row["probe_accuracy"] > 0.5
     # A representation collapsed to rank 0 is constant: the probe can only predict the majority
     # class, whose share of the (stratified) test images is at most 0.15.
     for row in quick["main"]:
@@ -283,8 +287,9 @@ def test_pairs_ranks_follow_the_theory(quick):
         # c < K; r = 1 drops them (t = -1), leaving at most the c - 1 indicators.
         assert small["rank"] == K
         assert large["rank"] == min(K, c - 1)
-        # Spectral contrastive: only the c eigenvalues +1 are positive.
-        assert contrastive["rank"] == min(K, c)
+        # Spectral contrastive: only the c eigenvalues +1 are positive, and one of their columns is
+        # the constant (the trivial eigenvector D^1/2 1), which the rank does not count.
+        assert contrastive["rank"] == min(K, c) - 1
         assert contrastive["loss"] == pytest.approx(-min(K, c), rel=1e-12)
         if c - 1 <= K:
             # SimCLR on C = c equal cliques of size m = 2: regular simplex, rank C - 1, loss
