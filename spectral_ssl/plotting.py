@@ -211,8 +211,8 @@ def spectra_figure(panels, *, suptitle=None, label_key="invariance", ax=None):
                         label=f"{label} (rank {rep.rank})")
             _decorate(ax, max(len(rep.scales) for _, rep in pairs))
             ax.set_title(f"{name}  (N={pairs[0][1].Z.shape[0]})")
-            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=7,
-                      title="x: singular values of $HZ$;  line: $\\sqrt{N t_k}$", title_fontsize=7)
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=8,
+                      title="x: singular values of $HZ$;  line: $\\sqrt{N t_k}$", title_fontsize=8)
         if suptitle:
             fig.suptitle(suptitle, fontsize=10)
     return fig
@@ -305,7 +305,7 @@ def rank_components_figure(panels, *, n_components, suptitle=None, ax=None):
                     Patch(facecolor="white", edgecolor="0.4", hatch="////",
                           label="numerical optimum")]
         labels += ["closed form (exact)", "numerical optimum"]
-        fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=7)
+        fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=8)
         if suptitle:
             fig.suptitle(suptitle, fontsize=10)
     return fig
@@ -403,7 +403,7 @@ def _claims_check_panels(panels, what):
     return panels
 
 
-def sweep_figure(panels, *, xlabel, log_x=False, suptitle=None, legend_title=None):
+def sweep_figure(panels, *, xlabel, log_x=False, suptitle=None, legend_title=None, ax=None):
     r"""Line plots of a measured quantity against a swept hyper-parameter, one axes per panel.
 
     Parameters
@@ -425,6 +425,8 @@ def sweep_figure(panels, *, xlabel, log_x=False, suptitle=None, legend_title=Non
         Logarithmic x axis.
     suptitle : str, optional
     legend_title : str, optional
+    ax : Axes or array of Axes, optional
+        One axes per panel to draw into, instead of a new figure.
 
     Returns
     -------
@@ -433,7 +435,8 @@ def sweep_figure(panels, *, xlabel, log_x=False, suptitle=None, legend_title=Non
     panels = _claims_check_panels(panels, "sweep_figure")
     with _style():
         single = len(panels) == 1
-        fig, axes = _figure(1, len(panels), width=5.2 if single else 4.0, height=3.6 if single else 3.3)
+        fig, axes = _figure(1, len(panels), width=5.2 if single else 4.0, height=3.6 if single else 3.3,
+                            ax=ax, function="sweep_figure")
         for ax, panel in zip(axes[0], panels):
             for i, curve in enumerate(panel["curves"]):
                 color = curve.get("color", f"C{i % 10}")
@@ -473,7 +476,7 @@ def sweep_figure(panels, *, xlabel, log_x=False, suptitle=None, legend_title=Non
             ax.set_ylabel(panel["ylabel"])
             ax.set_title(panel["title"])
         if single:
-            axes[0, 0].legend(loc="best", fontsize=7, title=legend_title, title_fontsize=7)
+            axes[0, 0].legend(loc="best", fontsize=8, title=legend_title, title_fontsize=8)
         else:
             handles, labels = axes[0, 0].get_legend_handles_labels()
             seen = set(labels)
@@ -483,14 +486,14 @@ def sweep_figure(panels, *, xlabel, log_x=False, suptitle=None, legend_title=Non
                         handles.append(h)
                         labels.append(lab)
                         seen.add(lab)
-            fig.legend(handles, labels, loc="outside right center", fontsize=7, title=legend_title,
-                       title_fontsize=7)
+            fig.legend(handles, labels, loc="outside right center", fontsize=8, title=legend_title,
+                       title_fontsize=8)
         if suptitle:
             fig.suptitle(suptitle, fontsize=10)
     return fig
 
 
-def bars_figure(panels, *, suptitle=None):
+def bars_figure(panels, *, suptitle=None, ax=None):
     """Grouped comparison: one bar per method, one axes per measured quantity.
 
     Parameters
@@ -505,6 +508,8 @@ def bars_figure(panels, *, suptitle=None):
         baseline), ``"threshold"`` (``(value, label)``: a dotted line, e.g.
         the rule's cut-off) and ``"ylim"``.
     suptitle : str, optional
+    ax : Axes or array of Axes, optional
+        One axes per panel to draw into, instead of a new figure.
 
     Returns
     -------
@@ -512,7 +517,7 @@ def bars_figure(panels, *, suptitle=None):
     """
     panels = _claims_check_panels(panels, "bars_figure")
     with _style():
-        fig, axes = _figure(1, len(panels), width=3.3, height=3.3)
+        fig, axes = _figure(1, len(panels), width=3.3, height=3.3, ax=ax, function="bars_figure")
         for ax, panel in zip(axes[0], panels):
             labels = list(panel["labels"])
             values = np.asarray(panel["values"], dtype=np.float64)
@@ -534,7 +539,7 @@ def bars_figure(panels, *, suptitle=None):
                 value, label = panel["threshold"]
                 ax.axhline(value, color="C3", linestyle=":", linewidth=1.2, label=label)
             if panel.get("reference") is not None or panel.get("threshold") is not None:
-                ax.legend(loc="upper center", ncol=2, fontsize=7)
+                ax.legend(loc="upper center", ncol=2, fontsize=8)
             ax.set_xticks(x, labels, rotation=35, ha="right", fontsize=7)
             if panel.get("ylim") is not None:
                 ax.set_ylim(*panel["ylim"])
@@ -546,7 +551,7 @@ def bars_figure(panels, *, suptitle=None):
     return fig
 
 
-def singular_value_overlay_figure(series, *, n_samples, suptitle=None):
+def singular_value_overlay_figure(series, *, n_samples, suptitle=None, ax=None):
     r"""Measured singular values (markers) over the predicted :math:`\sqrt{N t_k}` (lines).
 
     Unlike :func:`spectra_figure`, the measured values need not come from a
@@ -561,6 +566,8 @@ def singular_value_overlay_figure(series, *, n_samples, suptitle=None):
     n_samples : int
         :math:`N`, shown in the title.
     suptitle : str, optional
+    ax : Axes, optional
+        The axes to draw into, instead of a new figure.
 
     Returns
     -------
@@ -568,7 +575,8 @@ def singular_value_overlay_figure(series, *, n_samples, suptitle=None):
     """
     series = _claims_check_panels(series, "singular_value_overlay_figure")
     with _style():
-        fig, axes = _figure(1, 1, width=5.4, height=3.6)
+        fig, axes = _figure(1, 1, width=5.4, height=3.6, ax=ax,
+                            function="singular_value_overlay_figure")
         ax = axes[0, 0]
         K = 1
         for i, item in enumerate(series):
@@ -581,14 +589,14 @@ def singular_value_overlay_figure(series, *, n_samples, suptitle=None):
             ax.plot(k, measured[: predicted.size], "x", color=color, label=item["label"])
         _decorate(ax, K)
         ax.set_title(f"measured (x) vs predicted $\\sqrt{{N t_k}}$ (line), N={n_samples}")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
         if suptitle:
             fig.suptitle(suptitle, fontsize=10)
     return fig
 
 
 def embeddings_figure(embeddings, color, *, color_label="label", categorical=True, suptitle=None,
-                      ncols=4):
+                      ncols=4, ax=None):
     """2-D views of several representations, points coloured by a label or a coordinate.
 
     Each representation is drawn on its first two centred principal axes (its
@@ -606,7 +614,10 @@ def embeddings_figure(embeddings, color, *, color_label="label", categorical=Tru
     categorical : bool
     suptitle : str, optional
     ncols : int
-        Axes per row.
+        Axes per row (ignored with ``ax``).
+    ax : array of Axes, optional
+        One axes per embedding to draw into (any shape, read in row-major order),
+        instead of a new figure.
 
     Returns
     -------
@@ -616,10 +627,10 @@ def embeddings_figure(embeddings, color, *, color_label="label", categorical=Tru
         raise ValueError("embeddings_figure needs at least one embedding.")
     color = np.asarray(color)
     n = len(embeddings)
-    ncols = max(1, min(int(ncols), n))
+    ncols = n if ax is not None else max(1, min(int(ncols), n))
     nrows = int(np.ceil(n / ncols))
     with _style():
-        fig, axes = _figure(nrows, ncols, width=2.8, height=2.7)
+        fig, axes = _figure(nrows, ncols, width=2.8, height=2.7, ax=ax, function="embeddings_figure")
         mappable = None
         for ax in axes.ravel()[n:]:
             ax.set_visible(False)
@@ -652,8 +663,8 @@ def embeddings_figure(embeddings, color, *, color_label="label", categorical=Tru
             ax.set_yticks([])
         if categorical:
             handles, labels = axes.ravel()[0].get_legend_handles_labels()
-            fig.legend(handles, labels, loc="outside right center", fontsize=7, title=color_label,
-                       title_fontsize=7, markerscale=2)
+            fig.legend(handles, labels, loc="outside right center", fontsize=8, title=color_label,
+                       title_fontsize=8, markerscale=2)
         elif mappable is not None:
             fig.colorbar(mappable, ax=axes.ravel().tolist(), label=color_label, shrink=0.7)
         if suptitle:
