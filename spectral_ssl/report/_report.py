@@ -7,7 +7,13 @@ from ._table import CLAIM_COLUMNS, MDS_COLUMNS, PAIRS_COLUMNS, TABLE_COLUMNS
 
 @dataclass
 class Report:
-    """What :func:`run_report` computed.
+    """What :func:`run_report` computed, and how it shows itself.
+
+    ``report.text()`` is what ``spectral-ssl report`` prints (tables fitting a
+    100-column terminal), ``repr(report)`` a one-line summary, and in Jupyter the
+    report renders inline as HTML (``_repr_html_``: the first screen, every table,
+    the claims; the figures are in ``report.html``). All three render one
+    document (:meth:`document`), as ``report.md`` and ``report.html`` do.
 
     Attributes
     ----------
