@@ -162,6 +162,11 @@ class MethodData:
     augment: tuple  # graphs.make_views augmentations
     view_text: str  # how a view is made, for the notes
 
+    @property
+    def chance(self):
+        """Share of the majority class among the test samples: a constant predictor's accuracy."""
+        return float(np.bincount(self.y[self.test]).max() / self.test.size)
+
 
 def method_data(data, data_name, n_images, test_size, seed):
     """The data of the method table: digits (``data`` None) or a user's checked ``(X, y)``.

@@ -288,6 +288,10 @@ class MethodTablePlan:
     bandwidth: float
     cases: list = field(default_factory=list)
 
+    def components(self, section="main", regime="nonparametric"):
+        """Number of connected components of one problem's relation graph."""
+        return n_connected_components(self.problems[section, regime].G)
+
     def sizes(self):
         """``{name: (views, images)}`` of the problems the notes describe."""
         return {f"{section} {regime}": (int(p.G.shape[0]), int(p.images.size))

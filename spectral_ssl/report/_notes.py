@@ -1,15 +1,20 @@
 """How each number of the report was obtained: the notes printed under its tables."""
 
-import numpy as np
-
 from ..experiments.claim_runs import MANIFOLD_CLAIM, claim_settings
-from ..experiments.method_table import REGIMES, n_connected_components
+from ..experiments.method_table import REGIMES
 from ..experiments.simclr_mds import MDS_SETTINGS, SWISS_ROLL_ROWS
 
+
 def notes(data, relation, n_neighbors, kernel_train, sizes, restarts, bandwidth, probe, problems,
-           seed, n_components, max_iter, methods, pairs, mds_rows, claim_sets, quick, user_data):
-    y, train, test = data.y, data.train, data.test
-    majority = np.bincount(y[test]).max() / test.size
+          seed, n_components, max_iter, methods, pairs, mds_rows, claim_sets, quick, user_data,
+          components):
+    """The notes of the report: one sentence or paragraph per part, from the settings and sizes.
+
+    ``components`` is the number of connected components of the non-parametric problem's graph
+    (it decides whether Barlow Twins has its loss-zero closed form).
+    """
+    train, test = data.train, data.test
+    majority = data.chance
     relation_text = (
         "augmentation pairs only (each view linked to the other view of its image)"
         if relation == "views" else
@@ -54,7 +59,7 @@ def notes(data, relation, n_neighbors, kernel_train, sizes, restarts, bandwidth,
             "regimes); rank = number of positive eigenvalues used.")
     numerical = problems["numerical", "nonparametric"]
     if "barlow_twins" in methods:
-        c = n_connected_components(main["nonparametric"].G)
+        c = components
         nonparametric = (
             f"the loss-zero closed form (K = {n_components} <= {c} components)" if c >= n_components
             else f"no closed form since K = {n_components} > {c} component(s) (open problem): the loss "

@@ -237,7 +237,8 @@ def _run(out_dir, n_components, invariance, restarts, quick, seed, relation, n_n
 
     notes = report_notes(data, relation, n_neighbors, plan.kernel_train, sizes, restarts,
                          plan.bandwidth, probe, plan.problems, seed, n_components, certify_max_iter,
-                         methods, plan.pairs, mds_rows, claim_sets, quick, user_data)
+                         methods, plan.pairs, mds_rows, claim_sets, quick, user_data,
+                         plan.components("main", "nonparametric"))
     config = _config(n_components, invariance, restarts, quick, seed, relation, n_neighbors, sizes,
                      probe, test_size, plan.bandwidth, certify_max_iter, methods,
                      [p.images.size for p in plan.pairs], data)
