@@ -87,7 +87,7 @@ def _cell_html(key, text, numeric, row):
         return f"<td>{_verdict_html(text)}</td>"
     if numeric:
         return f'<td class="num">{_e(text)}</td>'
-    if key in ("interval", "hyperparameters"):
+    if key == "interval":
         return f'<td class="long">{_e(text)}</td>'
     return f"<td>{_e(text)}</td>"
 
