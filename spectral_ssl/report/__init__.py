@@ -119,6 +119,23 @@ renders what they return (``_run``, ``_report``, ``_table``, ``_notes``, ``_mark
 Every computation runs with one BLAS thread (``threadpoolctl``): the L-BFGS
 loops call BLAS on small vectors, where threads only add synchronisation, and
 on a shared machine that made the report over ten times slower.
+
+The functions and the :class:`Report` class are defined in the package's private
+modules; they are documented here, where they are imported from (the names of the
+experiments it re-exports are documented in their own modules).
+
+.. autofunction:: spectral_ssl.report.run_report
+
+.. autoclass:: spectral_ssl.report.Report
+   :members: text, markdown, document, section, table, mds_table, claim_rows, claims_table
+
+.. autofunction:: spectral_ssl.report.write_report
+
+.. autofunction:: spectral_ssl.report.render_html
+
+.. autofunction:: spectral_ssl.report.render_markdown
+
+.. autofunction:: spectral_ssl.report.format_rows
 """
 
 from .. import certify as _certify  # noqa: F401  (report._certify: tests patch certify through it)
