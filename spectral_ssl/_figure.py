@@ -87,3 +87,50 @@ def user_axes(ax, nrows=1, ncols=1, *, function="this function"):
     for index, item in enumerate(flat):
         axes[index // ncols, index % ncols] = item
     return flat[0].figure, axes
+
+
+#: rc parameters shared by every figure of the toolkit.
+STYLE = {
+    "font.size": 9,
+    "axes.titlesize": 9,
+    "axes.labelsize": 9,
+    "legend.fontsize": 8,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "lines.linewidth": 1.4,
+    "lines.markersize": 5,
+    "savefig.dpi": 150,
+    "savefig.bbox": "tight",
+}
+
+
+def style():
+    """A context in which matplotlib uses :data:`STYLE` (the toolkit's figure style)."""
+    import matplotlib
+
+    return matplotlib.rc_context(STYLE)
+
+
+def figure_axes(nrows=1, ncols=1, *, width=4.2, height=3.2, ax=None, function="this function"):
+    """A new figure with an ``nrows x ncols`` grid of axes, or the caller's axes ``ax`` checked.
+
+    Returns ``(figure, axes)``, ``axes`` a 2-D object array (see :func:`new_figure` and
+    :func:`user_axes`).
+    """
+    if ax is not None:
+        return user_axes(ax, nrows, ncols, function=function)
+    return new_figure(nrows, ncols, width=width, height=height)
+
+
+def decorate_spectrum_axes(ax, K):
+    """Axis labels and limits of a singular-value plot of ``K`` components."""
+    ax.set_xlabel("component $k$ (sorted)")
+    ax.set_ylabel("singular value")
+    ax.set_xlim(0.5, K + 0.5)
+    ax.set_ylim(bottom=0.0)
+    if K <= 20:
+        ax.set_xticks(np.arange(1, K + 1, 1 if K <= 10 else 2))

@@ -114,7 +114,12 @@ def _add_report_arguments(parser):
     parser.add_argument("--probe", type=_choice(("logistic", "ridge")), metavar="{logistic,ridge}",
                         default="logistic",
                         help="classifier of the linear probe (default: %(default)s)")
-    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    progress = parser.add_mutually_exclusive_group()
+    progress.add_argument("--verbose", action="store_true",
+                          help="progress lines on stderr even when it is not a terminal")
+    progress.add_argument("--quiet", action="store_true",
+                          help="no progress lines on stderr (default: shown when stderr is a "
+                               "terminal and SPECTRAL_SSL_PROGRESS is not 0)")
     parser.set_defaults(report_parser=parser)
 
 
@@ -122,6 +127,7 @@ def _run_report(args):
     from pathlib import Path
 
     from ._files import check_output_folder
+    from .experiments.method_table import certificate_summary
     from .report import REPORT_FILES, check_labelled_data, run_report
 
     if args.labels is not None and args.data is None:
@@ -144,7 +150,7 @@ def _run_report(args):
             certify_images=args.certify_images, numerical_images=args.numerical_images,
             mds_samples=args.mds_samples, methods=args.methods, probe=args.probe, data=data,
             data_name=data_name, claims=not args.no_claims,
-            progress=None if args.quiet else sys.stderr,
+            progress=False if args.quiet else (True if args.verbose else None),
         )
     except ValueError as error:  # the folder changed while the report ran: name the option
         if not str(error).startswith("out_dir: "):
@@ -161,27 +167,25 @@ def _run_report(args):
         print(f"claims: {supported} of {len(report.claims)} supported (rules and numbers in "
               f"report.html)" + "".join(f"; {item['name']} not run on {item['dataset']}: "
                                         f"{item['reason']}" for item in report.claims_not_run))
-    certified = [row for row in report.rows if row.get("cert_passed") is not None]
-    numerical = [row for row in certified if row["solution"] == "numerical"]
-    if numerical:
-        beaten = sum(not row["cert_passed"] for row in numerical)
-        print(f"numerical optima (exact=False): {len(numerical) - beaten} of {len(numerical)} not "
+    summary = certificate_summary(report.rows)
+    if "numerical" in summary:
+        numerical = summary["numerical"]
+        print(f"numerical optima (exact=False): {numerical['passed']} of {numerical['count']} not "
               f"beaten by the certificate's restarts")
-    whitened = [row for row in certified if row["solution"] == "whitened"]
-    if whitened:
+    if "whitened" in summary:
+        whitened = summary["whitened"]
         print(f"Barlow Twins CCA (exact under whitening): the unconstrained loss is lower by up to "
-              f"{max(row['cert_relative_gap'] for row in whitened):.2g} (relative) in "
-              f"{sum(not row['cert_passed'] for row in whitened)} of {len(whitened)} rows")
-    exact = [row for row in certified if row["solution"] == "exact"]
-    failed = [row for row in exact if not row["cert_passed"]]
-    if failed:
+              f"{whitened['largest_relative_gap']:.2g} (relative) in "
+              f"{whitened['count'] - whitened['passed']} of {whitened['count']} rows")
+    exact = summary.get("exact", {"count": 0, "passed": 0, "failed": []})
+    if exact["failed"]:
         cases = "; ".join(f"{row['method']} {row['regime']} ({row['hyperparameters']})"
-                          for row in failed)
-        print(f"{PROG} report: error: {len(failed)} of {len(exact)} certificates of exact closed "
-              f"forms failed (a restart found a lower loss than the closed form): {cases}",
+                          for row in exact["failed"])
+        print(f"{PROG} report: error: {len(exact['failed'])} of {exact['count']} certificates of exact "
+              f"closed forms failed (a restart found a lower loss than the closed form): {cases}",
               file=sys.stderr)
         return 1
-    print(f"certificates: {len(exact)} of {len(exact)} exact closed forms passed")
+    print(f"certificates: {exact['count']} of {exact['count']} exact closed forms passed")
     return 0
 
 

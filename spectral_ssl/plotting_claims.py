@@ -28,7 +28,7 @@ def _mean_se(entry):
     return entry["mean"], (0.0 if se is None else se)
 
 
-def _aligned(result):
+def _aligned(result, ax):
     data = result.data
     lda, _ = _mean_se(data["lda"])
     panels = []
@@ -39,11 +39,11 @@ def _aligned(result):
                        "values": [v for v, _ in values], "errors": [e for _, e in values],
                        "colors": [_COLORS.get(m, "C7") for m in methods], "reference": (lda, "LDA"),
                        "threshold": (lda - data["margin"], f"LDA - {data['margin']:g}"), "ylim": (0, 1.15)})
-    return {"accuracy": plotting.bars_figure(panels, suptitle=_title(
+    return {"accuracy": plotting.bars_figure(panels, ax=ax.get("accuracy"), suptitle=_title(
         result, "Claim 1: aligned relation -> supervised accuracy (mean ± s.e. over seeds)"))}
 
 
-def _low_data(result):
+def _low_data(result, ax):
     data = result.data
     panels = []
     for probe, title in (("linear", "linear probe (verdict)"), ("nearest", "1-NN probe (sees scales)")):
@@ -64,10 +64,11 @@ def _low_data(result):
                        "hline": (data["chance"], "chance"), "ylim": (0, 1.02)})
     return {"accuracy_vs_samples": plotting.sweep_figure(
         panels, xlabel="training samples per class $n_c$", log_x=True,
+        ax=ax.get("accuracy_vs_samples"),
         suptitle=_title(result, "Claim 2: label graph with few samples per class"))}
 
 
-def _misaligned(result):
+def _misaligned(result, ax):
     panels = []
     for regime in result.data["regimes"]:
         if regime["void"] or not regime["accuracy"]:
@@ -80,11 +81,12 @@ def _misaligned(result):
                        "colors": [_COLORS.get(m, "C7") for m in methods], "ylim": (0, 1.1)})
     if not panels:
         return {}
-    return {"accuracy_by_regime": plotting.bars_figure(panels, suptitle=_title(
-        result, "Claim 3: misaligned relations (void regimes left out)"))}
+    return {"accuracy_by_regime": plotting.bars_figure(
+        panels, ax=ax.get("accuracy_by_regime"),
+        suptitle=_title(result, "Claim 3: misaligned relations (void regimes left out)"))}
 
 
-def _local_global(result):
+def _local_global(result, ax):
     data = result.data
     figures = {}
     example = data.get("example")
@@ -92,7 +94,7 @@ def _local_global(result):
         embeddings = {name: np.asarray(Z) for name, Z in example["embeddings"].items()}
         figures["embeddings"] = plotting.embeddings_figure(
             embeddings, np.asarray(example["color"]), color_label="arc length along the roll",
-            categorical=False,
+            categorical=False, ax=ax.get("embeddings"),
             suptitle=_title(result, "Claim 4: optima on the dense geodesic relation (first seed)"))
     names = list(data["globality"])
     values = [_mean_se(data["globality"][m]) for m in names]
@@ -100,15 +102,15 @@ def _local_global(result):
         {"title": "globality (> 0: closer to Isomap)", "ylabel": "far-pair Spearman - reference midpoint",
          "labels": names, "values": [v for v, _ in values], "errors": [e for _, e in values],
          "colors": [_COLORS.get(m, "C7") for m in names], "threshold": (0.0, "midpoint")}],
-        suptitle=_title(result, "Claim 4: global or local, method by method"))
+        ax=ax.get("globality"), suptitle=_title(result, "Claim 4: global or local, method by method"))
     return figures
 
 
-def _rank(result):
+def _rank(result, ax):
     data = result.data
     figures = {"singular_values": plotting.singular_value_overlay_figure(
         [{"label": s["label"], "measured": s["measured"], "predicted": s["predicted"]} for s in data["series"]],
-        n_samples=data["n_samples"],
+        n_samples=data["n_samples"], ax=ax.get("singular_values"),
         suptitle=_title(result, "Claim 5: VICReg, numerical minimum of the exact loss vs the theorem"))}
     points = [(s["ratio"], int(np.sum(np.asarray(s["measured"]) > 1e-3 * np.sqrt(data["n_samples"]))))
               for s in data["series"] if s["equal_weights"]]
@@ -125,6 +127,7 @@ def _rank(result):
                  "y": np.array([p[1] for p in points])[order], "marker": "x", "markersize": 8,
                  "linestyle": "none", "color": "C3"}]}],
             xlabel=r"invariance / variance  $\gamma/\alpha$", log_x=True,
+            ax=ax.get("rank_vs_invariance"),
             suptitle=_title(result, "Claim 5: VICReg rank against invariance (variance = covariance = 1)"))
     return figures
 
@@ -133,16 +136,30 @@ _BUILDERS = {"aligned_graph": _aligned, "low_data_regime": _low_data, "misaligne
              "local_vs_global": _local_global, "rank_collapse": _rank}
 
 
-def claim_figures(result):
+def claim_figures(result, *, ax=None):
     """``{name: Figure}`` for a :class:`~spectral_ssl.experiments.claims.ClaimResult`.
 
     Also stores them in ``result.figures`` (for ``save_figures`` and reports).
+
+    Parameters
+    ----------
+    result : ClaimResult
+    ax : dict, optional
+        ``{figure name: Axes or array of Axes}``: draw those figures into your own
+        axes (one per panel), the others into new figures. The names are the keys of
+        the returned dict (e.g. ``"accuracy"`` for ``aligned_graph``).
+
+    Returns
+    -------
+    dict
+        ``{name: matplotlib.figure.Figure}`` (the figure of the given axes for the
+        names in ``ax``).
     """
     try:
         builder = _BUILDERS[result.name]
     except KeyError:
         raise ValueError(f"no figures for claim {result.name!r}; known: {sorted(_BUILDERS)}.") from None
-    result.figures = builder(result) if result.data else {}  # a void claim has nothing to draw
+    result.figures = builder(result, dict(ax or {})) if result.data else {}  # a void claim has nothing to draw
     return result.figures
 
 

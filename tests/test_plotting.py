@@ -167,3 +167,79 @@ def test_ax_is_checked(path_graph):
         plotting.spectra_figure({"a": [rep], "b": [rep]}, ax=axes[0])
     with pytest.raises(TypeError, match="ax must be a matplotlib Axes .* got Figure"):
         plotting.spectrum_figure(rep, ax=Figure())
+
+
+def test_sweep_figure_draws_into_the_callers_axes():
+    mine = Figure(layout="constrained")
+    left, right = mine.subplots(1, 2)
+    panel = {"title": "p", "ylabel": "accuracy", "hline": (0.1, "chance"),
+             "curves": [{"label": "a", "x": [1, 2, 4], "y": [0.2, 0.5, 0.9], "yerr": [0.01, 0.02, 0.03]}]}
+    returned = plotting.sweep_figure([panel], xlabel="n", log_x=True, ax=right)
+    assert returned is mine and len(mine.axes) == 2 and not left.lines
+    curve = right.lines[0]
+    assert list(curve.get_xdata()) == [1, 2, 4] and list(curve.get_ydata()) == [0.2, 0.5, 0.9]
+    assert right.get_xscale() == "log" and right.get_ylabel() == "accuracy"
+    assert [t.get_text() for t in right.get_legend().get_texts()] == ["a", "chance"]
+    assert right.get_legend().get_texts()[0].get_fontsize() >= 8
+
+
+def test_bars_figure_draws_one_bar_per_method_into_the_callers_axes():
+    mine = Figure(layout="constrained")
+    axes = mine.subplots(1, 3)
+    panels = [{"title": f"q{i}", "ylabel": "y", "labels": ["A", "B"], "values": [0.25, 0.75 + i],
+               "threshold": (0.5, "cut")} for i in range(2)]
+    returned = plotting.bars_figure(panels, ax=axes[1:])
+    assert returned is mine and not axes[0].patches
+    assert [p.get_height() for p in axes[1].patches] == [0.25, 0.75]
+    assert [p.get_height() for p in axes[2].patches] == [0.25, 1.75]
+    assert [t.get_text() for t in axes[2].get_xticklabels()] == ["A", "B"]
+    with pytest.raises(ValueError, match=r"bars_figure draws 2 Axes \(1 x 2 panels\) but ax holds 1"):
+        plotting.bars_figure(panels, ax=axes[0])
+
+
+def test_singular_value_overlay_and_embeddings_draw_into_the_callers_axes():
+    mine = Figure(layout="constrained")
+    a, b, c = mine.subplots(1, 3)
+    returned = plotting.singular_value_overlay_figure(
+        [{"label": "r=0.1", "measured": [3.0, 2.0, 0.0], "predicted": [3.0, 2.0, 0.0]}], n_samples=9, ax=a)
+    assert returned is mine
+    predicted, measured = a.lines
+    assert list(predicted.get_ydata()) == [3.0, 2.0, 0.0] and list(measured.get_xdata()) == [1, 2, 3]
+    assert a.get_legend().get_texts()[0].get_fontsize() >= 8
+    # two 2-D embeddings of 4 points; each drawn on its own principal axes into b and c
+    Z = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0], [1.0, 2.0]])
+    returned = plotting.embeddings_figure({"one": Z, "two": 2 * Z}, [0, 0, 1, 1], ax=[b, c])
+    assert returned is mine and [b.get_title(), c.get_title()] == ["one", "two"]
+    assert sum(len(collection.get_offsets()) for collection in b.collections) == 4
+
+
+def test_claim_figures_draw_into_the_callers_axes():
+    from spectral_ssl.experiments.claims.result import ClaimResult
+    from spectral_ssl.plotting_claims import claim_figures
+
+    data = {"lda": {"mean": 0.9, "se": 0.01}, "margin": 0.05, "relations": ["labels"],
+            "methods": ["VICReg", "SimCLR"],
+            "accuracy": {"labels": {"VICReg": {"mean": 0.88, "se": 0.01},
+                                    "SimCLR": {"mean": 0.7, "se": 0.02}}}}
+    result = ClaimResult(name="aligned_graph", statement="s", rule="r", readings=[], data=data,
+                         dataset="mixture", quick=True)
+    mine = Figure(layout="constrained")
+    ax = mine.subplots()
+    figures = claim_figures(result, ax={"accuracy": ax})
+    assert figures["accuracy"] is mine and result.figures is figures
+    assert [p.get_height() for p in ax.patches] == [0.88, 0.7]
+    assert mine._suptitle.get_text().endswith("(mixture) [quick, indicative]")
+
+
+def test_simclr_mds_figure_draws_into_the_callers_axes():
+    rng = np.random.default_rng(0)
+    target = np.abs(rng.standard_normal((5, 5)))
+    target = target + target.T
+    np.fill_diagonal(target, 0.0)
+    Z = rng.standard_normal((5, 3))
+    panel = {"title": "euclidean", "target": target, "Z": Z, "mds": rng.standard_normal((5, 2)),
+             "color": np.arange(5.0), "agreement": 0.9}
+    mine = Figure(layout="constrained")
+    axes = mine.subplots(1, 3)
+    returned = plotting.simclr_mds_figure([panel], ax=axes)
+    assert returned is mine and all(ax.has_data() for ax in axes)

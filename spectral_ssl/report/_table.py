@@ -1,0 +1,143 @@
+"""Columns of the report's tables and the formatting of their cells (plain text, Markdown, JSON)."""
+
+import math
+import numbers
+
+import numpy as np
+
+#: Columns of the method table: (row key, human header with its unit). Headers are words,
+#: not code names; the terminal renderer wraps them over several lines to keep tables narrow.
+TABLE_COLUMNS = (
+    ("method", "method"),
+    ("regime", "regime"),
+    ("hyperparameters", "hyper-parameters"),
+    ("n_samples", "N (views)"),
+    ("components", "components of G"),
+    ("loss", "loss"),
+    ("rank", "rank"),
+    ("solution", "solution"),
+    ("gradient_norm", "gradient norm at the optimum"),
+    ("cert_n_samples", "certificate N (views)"),
+    ("cert_relative_gap", "certificate relative gap"),
+    ("cert_converged", "restarts converged"),
+    ("cert_verdict", "certified"),
+    ("probe_accuracy", "probe accuracy (fraction)"),
+)
+
+#: Columns of the pairs-relation table (non-parametric only, no probe).
+PAIRS_COLUMNS = (
+    ("method", "method"),
+    ("hyperparameters", "hyper-parameters"),
+    ("n_samples", "N (views)"),
+    ("components", "components of G"),
+    ("loss", "loss"),
+    ("rank", "rank"),
+    ("solution", "solution"),
+    ("cert_relative_gap", "certificate relative gap"),
+    ("cert_verdict", "certified"),
+)
+
+#: Columns of the SimCLR-MDS table.
+MDS_COLUMNS = (
+    ("relation", "relation"),
+    ("equivalent", "equivalent"),
+    ("n_samples", "N (points)"),
+    ("n_components", "K"),
+    ("bandwidth", "bandwidth sigma (distance)"),
+    ("loss", "loss"),
+    ("bound", "lower bound (Theorem 2)"),
+    ("rank", "rank"),
+    ("spearman", "Spearman with its target"),
+    ("pearson", "Pearson with its target"),
+    ("stress", "stress"),
+    ("spearman_other_target", "Spearman with the other target"),
+    ("targets_spearman", "Spearman between the targets"),
+)
+
+#: Columns of the claims' verdict table (the first screen).
+CLAIM_COLUMNS = (
+    ("claim", "claim"),
+    ("data", "data"),
+    ("verdict", "verdict"),
+    ("interval", "deciding number: mean (interval) vs threshold"),
+    ("seconds", "time (s)"),
+)
+
+#: Columns of the CSV file, in order.
+CSV_COLUMNS = (
+    "section", "method", "regime", "hyperparameters", "invariance_ratio", "variance", "covariance",
+    "invariance", "off_diagonal", "temperature", "case", "relation", "n_images", "n_samples",
+    "n_components", "components", "loss", "minimal_loss_formula", "rank", "exact", "solution",
+    "equivalent", "gradient_norm", "cert_n_samples", "cert_restarts", "cert_closed_form_loss",
+    "cert_best_numerical_loss", "cert_gap", "cert_relative_gap", "cert_converged", "cert_passed",
+    "cert_verdict", "probe", "probe_accuracy", "seconds", "skipped",
+)
+
+
+def format_value(key, value):
+    if value is None:
+        return "-"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "NO"
+    if key in ("probe_accuracy", "stress"):
+        return f"{value:.3f}"
+    if key in ("spearman", "pearson", "spearman_other_target", "targets_spearman"):
+        return f"{value:.4f}"
+    if key in ("loss", "bound"):
+        return f"{value:.6g}"
+    if key in ("gradient_norm", "cert_relative_gap"):
+        return f"{value:.1e}"
+    if key in ("invariance_ratio", "bandwidth"):
+        return f"{value:.4g}"
+    if key == "seconds":
+        return f"{value:.1f}"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return f"{value:.6g}"
+    return str(value)
+
+
+TEXT_KEYS = ("method", "regime", "hyperparameters", "solution", "cert_verdict", "relation",
+              "equivalent", "claim", "data", "verdict", "interval")
+
+
+
+def format_rows(rows, *, markdown=False, columns=TABLE_COLUMNS):
+    """Render report rows as an aligned text table or a Markdown table.
+
+    Numbers are right-aligned, text left-aligned; a skipped row shows ``-`` in
+    every result column.
+    """
+    headers = [header for _, header in columns]
+    cells = [[format_value(key, row.get(key)) for key, _ in columns] for row in rows]
+    numeric = [key not in TEXT_KEYS for key, _ in columns]
+    widths = [max([len(h)] + [len(r[j]) for r in cells]) for j, h in enumerate(headers)]
+
+    def line(values, sep):
+        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)]
+        return sep.join(parts)
+
+    if markdown:
+        rule = "|" + "|".join(("-" * (w + 1) + ":") if num else ("-" * (w + 2))
+                              for w, num in zip(widths, numeric)) + "|"
+        return "\n".join(["| " + line(headers, " | ") + " |", rule]
+                         + ["| " + line(r, " | ") + " |" for r in cells])
+    return "\n".join([line(headers, "  ").rstrip()] + [line(r, "  ").rstrip() for r in cells])
+
+
+def jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [jsonable(v) for v in value.tolist()]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        value = float(value)
+        return value if math.isfinite(value) else str(value)
+    return value
