@@ -314,6 +314,68 @@ def test_mds_embedding_reproduces_euclidean_targets():
     assert np.max(np.abs(Y[:, 1])) < 1e-7
 
 
+def centred_top_eigenpairs(delta2, K):
+    """This test's classical MDS: top-K eigenpairs of -1/2 J Delta J, J = I - 11^T/N (numpy eigh)."""
+    N = delta2.shape[0]
+    J = np.eye(N) - np.ones((N, N)) / N
+    values, vectors = np.linalg.eigh(-0.5 * J @ delta2 @ J)
+    return values[::-1][:K], vectors[:, ::-1][:, :K]
+
+
+@pytest.mark.parametrize("euclidean", [True, False])
+def test_mds_embedding_is_classical_mds_of_the_target(euclidean):
+    # #18: mds_embedding is spectral.classical_mds of -2 tau log G, not a copy of it. On a
+    # random Euclidean configuration (Gaussian relation: Delta = tau delta^2 / sigma^2) and on a
+    # random non-Euclidean dissimilarity (G = exp(-u), u uniform: Delta = 2 tau u), both give
+    # the same subspace and eigenvalues as each other and as this test's own eigh.
+    from spectral_ssl import spectral
+
+    rng = np.random.default_rng(11)
+    N, K, tau = 14, 3, 0.4
+    if euclidean:
+        X = rng.standard_normal((N, 4))
+        G = graphs.gaussian(X, bandwidth=1.5)
+        delta = np.sqrt(tau) / 1.5 * np.linalg.norm(X[:, None] - X[None], axis=-1)
+    else:
+        u = np.triu(rng.uniform(0.05, 2.0, (N, N)), 1)
+        u = u + u.T
+        G = np.exp(-u) - np.eye(N)
+        delta = np.sqrt(2 * tau * u)
+    Y, values = simclr.mds_embedding(G, K, temperature=tau, return_eigenvalues=True)
+    Y_ref, values_ref = spectral.classical_mds(delta, K)
+    expected_values, expected_vectors = centred_top_eigenpairs(delta**2, K)
+    assert np.all(expected_values > 0.1)  # a well-separated top-K: the subspace is defined
+    assert np.max(scipy.linalg.subspace_angles(Y, Y_ref)) < 1e-8
+    assert np.max(scipy.linalg.subspace_angles(Y, expected_vectors)) < 1e-8
+    np.testing.assert_allclose(values, expected_values, rtol=1e-10)
+    np.testing.assert_allclose(values_ref, expected_values, rtol=1e-10)
+    np.testing.assert_allclose(np.linalg.norm(Y, axis=0) ** 2, expected_values, rtol=1e-10)
+
+
+def test_mds_embedding_with_as_many_components_as_samples():
+    # K = N: the N - 1 directions off the constant vector, then the constant one (eigenvalue 0,
+    # a zero column) in its place in the descending order.
+    x = np.array([[0.0], [1.0], [3.0]])
+    G = graphs.gaussian(x, bandwidth=1.0)
+    Y, values = simclr.mds_embedding(G, 3, temperature=0.5, return_eigenvalues=True)
+    # one-dimensional target delta^2 / 2 (tau / sigma^2 = 1/2): one eigenvalue, the centred
+    # squared norm sum_i (x_i - mean)^2 / 2 = (16/9 + 1/9 + 25/9) / 2 = 7/3, then zeros
+    assert Y.shape == (3, 3)
+    np.testing.assert_allclose(values, [7.0 / 3.0, 0.0, 0.0], atol=1e-12)
+    assert np.max(np.abs(Y[:, 2])) == 0.0
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from spectral_ssl.methods import _simclr_mds, _simclr_numerical
+
+    for module in (simclr, _simclr_mds, _simclr_numerical):
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0, module.__name__
+    assert doctest.testmod(simclr).attempted >= 8
+
+
 def test_mds_view_rejects_binary_and_large_weights():
     with pytest.raises(ValueError, match="8 zero off-diagonal weights.*infimum, not attained"):
         simclr.mds_target(graphs.from_groups([0, 0, 1, 1]))
