@@ -10,12 +10,13 @@ perturb-and-re-optimise polish) with a progress line and a
 stationary.
 """
 
+import dataclasses
 import warnings
 
 import numpy as np
 
 from .. import linalg
-from .._optimize import multistart
+from .._optimize import is_stationary, lbfgs, multistart
 from .._progress import counter
 from ..exceptions import ConvergenceWarning
 from ..losses import _simclr_value_and_gradient, simclr as simclr_loss
@@ -30,6 +31,15 @@ RESTARTS = 4
 #: valleys where L-BFGS-B stops early (its line search fails); each round restarts from a
 #: perturbation of the best point and keeps any decrease.
 POLISH_ROUNDS = 6
+
+#: Relative sizes of the perturbations of the escalating polish that follows when the
+#: multi-start point is not stationary, each tried ``ESCALATION_TRIES`` times from the best
+#: point so far (every try runs, improving or not). Where a row of Z goes to the origin the
+#: loss has a kink, L-BFGS-B stops there, and the polish of ``multistart`` (which stops at
+#: its first failed round) leaves losses that larger perturbations still lower (150 digits
+#: two-view pairs, linear, K = 4: 1263.03 -> 1262.79).
+ESCALATION = (1e-3, 1e-2, 1e-1)
+ESCALATION_TRIES = 2
 
 def principal_axes(Zn):
     """Rotation ``R`` (K x K) putting the rows' second-moment axes on the coordinates.
@@ -93,6 +103,12 @@ def solve(objective, informed, restarts, random_start, rng, max_iter, verbose=No
         watcher.finish()
     finally:
         steps.close()
+    value, gradient = objective(np.ravel(result.x))
+    if not is_stationary(value, gradient, result.x):
+        # L-BFGS-B stopped on a kink (a row of Z at the origin) or a flat stretch: go on. Its
+        # own success flag is no evidence here (it is set when the line search stalls on a
+        # kink), so SimCLR calls a point converged only when it is stationary.
+        result = escalate(objective, result, rng, max_iter)
     if not result.converged:
         warnings.warn(
             f"SimCLR: the numerical optimum is not stationary (gradient norm "
@@ -102,6 +118,33 @@ def solve(objective, informed, restarts, random_start, rng, max_iter, verbose=No
             f"value is then an upper bound of an infimum. Otherwise raise max_iter (now {max_iter}) "
             f"or restarts.", ConvergenceWarning, stacklevel=4)
     return result
+
+
+def escalate(objective, result, rng, max_iter):
+    """Perturb the best point of ``result`` by each size of ``ESCALATION`` and re-optimise.
+
+    Every try starts from the best point so far, perturbed by a standard normal draw of
+    relative size ``size`` (times the root mean square of the parameters); a lower loss
+    replaces the best point. Returns ``result`` updated (``fun``, ``x``, ``converged``,
+    ``gradient_norm``, ``polish_gain``, ``n_iterations``) or unchanged when nothing is lower.
+    """
+    best = None
+    fun = result.fun
+    for size in ESCALATION:
+        for _ in range(ESCALATION_TRIES):
+            x = result.x if best is None else best.x
+            scale = size * max(float(np.sqrt(np.mean(x**2))), 1e-12)
+            run = lbfgs(objective, x + scale * rng.standard_normal(x.shape), max_iter=max_iter)
+            if run.fun < fun:
+                best, fun = run, float(run.fun)
+    if best is None:
+        return dataclasses.replace(result, converged=False)
+    value, gradient = objective(best.x.ravel())
+    gradient = np.asarray(gradient, dtype=np.float64)
+    return dataclasses.replace(
+        result, x=best.x, fun=float(value), gradient_norm=float(np.linalg.norm(gradient)),
+        converged=bool(is_stationary(value, gradient, best.x)),
+        polish_gain=result.polish_gain + max(result.fun - float(value), 0.0), n_iterations=int(best.nit))
 
 
 def smallest_row_ratio(Z):
