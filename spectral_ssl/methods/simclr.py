@@ -90,14 +90,9 @@ from ..losses import _row_norms_checked, _simclr_value_and_gradient, simclr as s
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 from ._simclr_common import check_restarts, check_temperature, unit_rows
 from ._simclr_mds import AGREEMENT_KINDS, mds_agreement, mds_embedding, mds_target  # noqa: F401 (re-exported)
-from ._simclr_numerical import (  # noqa: F401 (POLISH_ROUNDS, RESTARTS re-exported)
-    POLISH_ROUNDS,
-    RESTARTS,
-    numerical_representation,
-    parametric_result,
-    parametric_solution,
-    principal_axes,
-    warn_collapse,
+from ._simclr_numerical import (  # noqa: F401 (the constants are re-exported)
+    ESCALATION, ESCALATION_TRIES, POLISH_ROUNDS, RESTARTS, numerical_representation, parametric_result,
+    parametric_solution, principal_axes, warn_collapse,
 )
 
 # Re-exported from the private modules: documented and doctested as members of this module.
@@ -309,10 +304,10 @@ def optimal_representation(G, n_components, *, temperature=0.5, solver="auto", r
         Random starts (standard normal matrices) added to the informed one, the
         Laplacian Eigenmaps coordinates (jittered); every start runs L-BFGS-B on the
         exact loss with its analytic gradient, then the best point is polished
-        (``POLISH_ROUNDS`` perturb-and-re-optimise rounds), see
-        :func:`spectral_ssl._optimize.multistart`. ``details["converged"]`` is the
-        gradient test at the returned point (a
-        :class:`~spectral_ssl.exceptions.ConvergenceWarning` when it fails).
+        (``POLISH_ROUNDS`` rounds of :func:`spectral_ssl._optimize.multistart`; if
+        not stationary, ``ESCALATION_TRIES`` more from perturbations of each relative
+        size in ``ESCALATION``). ``details["converged"]``: the gradient test at the
+        returned point (else a ``ConvergenceWarning``).
     random_state : None, int or numpy Generator
     max_iter : int
         L-BFGS iterations per start.
