@@ -5,7 +5,8 @@ Private; the public entry points are :func:`spectral_ssl.methods.simclr.optimal_
 :func:`~spectral_ssl.methods.simclr.optimal_kernel`, which call :func:`numerical_representation`
 and :func:`parametric_solution` when no closed form applies. Both minimise with
 :func:`solve`: :func:`spectral_ssl._optimize.multistart` (informed start, random starts,
-perturb-and-re-optimise polish) with a progress line and a
+perturb-and-re-optimise polish), then :func:`escalate` (larger perturbations) when that
+point is not stationary, with a progress line and a
 :class:`~spectral_ssl.exceptions.ConvergenceWarning` when the returned point is not
 stationary.
 """
