@@ -73,39 +73,34 @@ graphs, or :math:`C > K+1`: no closed form; the loss is minimised numerically
 (the linear VICReg directions) and from random parameters.
 """
 
-import warnings
 
 import numpy as np
 import scipy.sparse.csgraph as csgraph
-import scipy.stats
 
 from .. import linalg, memory
-from .._optimize import multistart
-from .._progress import counter
 from .._validation import (
     check_features,
     check_graph,
-    check_integer,
     check_n_components,
     check_option,
     check_random_state,
     check_scalar,
 )
-from ..exceptions import ConvergenceWarning
 from ..losses import _row_norms_checked, _simclr_value_and_gradient, simclr as simclr_loss
-from ._collapse import warn_if_collapsed
 from ._result import KernelRepresentation, LinearRepresentation, Representation
+from ._simclr_common import check_restarts, check_temperature, unit_rows
+from ._simclr_mds import AGREEMENT_KINDS, mds_agreement, mds_embedding, mds_target  # noqa: F401 (re-exported)
+from ._simclr_numerical import (  # noqa: F401 (the constants are re-exported)
+    ESCALATION, ESCALATION_TRIES, POLISH_ROUNDS, RESTARTS, numerical_representation, parametric_result,
+    parametric_solution, principal_axes, warn_collapse,
+)
+
+# Re-exported from the private modules: documented and doctested as members of this module.
+for _function in (mds_target, mds_embedding, mds_agreement):
+    _function.__module__ = __name__
+del _function
 
 NAME = "simclr"
-
-#: Default number of random starts added to the informed one (the Laplacian Eigenmaps /
-#: LPP directions) by the numerical solvers; see :func:`spectral_ssl._optimize.multistart`.
-RESTARTS = 4
-
-#: Perturb-and-re-optimise rounds after the multi-start search. SimCLR's loss has long flat
-#: valleys where L-BFGS-B stops early (its line search fails); each round restarts from a
-#: perturbation of the best point and keeps any decrease.
-POLISH_ROUNDS = 6
 
 #: Relative tolerance under which clique weights count as equal.
 WEIGHT_RTOL = 1e-12
@@ -119,19 +114,6 @@ def loss_and_gradient(Z, G, *, temperature):
     """The exact loss and its gradient for an already validated CSR ``G`` (used by certify)."""
     degrees = np.asarray(G.sum(axis=1)).ravel()
     return _simclr_value_and_gradient(Z, G, degrees, temperature)
-
-
-def _check_temperature(temperature):
-    return check_scalar(temperature, name="temperature", low=0.0, low_inclusive=False)
-
-
-def _check_restarts(restarts, max_iter):
-    return (check_integer(restarts, name="restarts", low=0),
-            check_integer(max_iter, name="max_iter", low=1))
-
-
-def _unit_rows(Z):
-    return Z / np.linalg.norm(Z, axis=1)[:, None]
 
 
 # --------------------------------------------------------------------------- decomposition
@@ -173,9 +155,9 @@ def decompose(Z, G, *, temperature=0.5):
     """
     G = check_graph(G)
     Z = check_features(Z, name="Z", n_samples=G.shape[0])
-    tau = _check_temperature(temperature)
+    tau = check_temperature(temperature)
     _row_norms_checked(Z)
-    Zn = _unit_rows(Z)
+    Zn = unit_rows(Z)
     d = np.asarray(G.sum(axis=1)).ravel()
     dirichlet = np.sum(Zn * (d[:, None] * Zn - G @ Zn)) / tau
     # ||zn_i - zn_k||^2 = 2 - 2 cos_ik, written that way so that the identity
@@ -294,140 +276,12 @@ def simplex_loss(n_cliques, clique_size, *, temperature=0.5, weight=1.0):
     C, m = int(n_cliques), int(clique_size)
     if C < 1 or m < 2:
         raise ValueError(f"need n_cliques >= 1 and clique_size >= 2, got {n_cliques} and {clique_size}.")
-    tau = _check_temperature(temperature)
+    tau = check_temperature(temperature)
     w = check_scalar(weight, name="weight", low=0.0, low_inclusive=False)
     N = C * m
     if C == 1:
         return float(w * N * (m - 1) * np.log(m - 1))
     return float(w * N * (m - 1) * np.log((m - 1) + (N - m) * np.exp(-C / ((C - 1) * tau))))
-
-
-# --------------------------------------------------------------------------- numerical optimum
-
-
-def _principal_axes(Zn):
-    """Rotation ``R`` (K x K) putting the rows' second-moment axes on the coordinates.
-
-    The eigenvectors of :math:`\\hat Z^\\top\\hat Z`, largest eigenvalue first:
-    the columns of :math:`\\hat Z R` are ordered by singular value and collapsed
-    directions become (near) zero columns. Cosines are unchanged.
-    """
-    values, vectors = np.linalg.eigh(Zn.T @ Zn)
-    return vectors[:, ::-1]
-
-
-class _StartWatcher:
-    """Advance a progress counter once per finished start of ``multistart``, changing nothing.
-
-    ``multistart`` draws every random start before it runs L-BFGS-B from each start in
-    turn, and L-BFGS-B evaluates its start point first: an evaluation at start ``i`` means
-    start ``i - 1`` has finished. Only the next expected start is compared (one array
-    comparison per evaluation, negligible beside the O(N^2 K) loss); the wrapped
-    functions return exactly what the originals return.
-    """
-
-    def __init__(self, objective, informed, random_start, steps):
-        self._objective = objective
-        self._random_start = random_start
-        self._steps = steps
-        self._starts = [np.ravel(np.asarray(start, dtype=np.float64)) for start in informed]
-        self._begun = 0
-
-    def random_start(self, rng):
-        start = self._random_start(rng)
-        self._starts.append(np.ravel(np.asarray(start, dtype=np.float64)))
-        return start
-
-    def objective(self, flat):
-        if self._begun < len(self._starts) and np.array_equal(np.ravel(flat), self._starts[self._begun]):
-            if self._begun:
-                self._steps.update()
-            self._begun += 1
-        return self._objective(flat)
-
-    def finish(self):
-        """Count the last start, which no later start marks as finished."""
-        if self._begun:
-            self._steps.update()
-
-
-def _solve(objective, informed, restarts, random_start, rng, max_iter, verbose=None, what=""):
-    """:func:`spectral_ssl._optimize.multistart` with SimCLR's polish; warn if not converged.
-
-    ``verbose``: one progress step per start (see :mod:`spectral_ssl._progress`); ``what``
-    names the problem in the progress line.
-    """
-    steps = counter(desc=f"SimCLR{what}: L-BFGS-B starts", total=len(informed) + restarts,
-                    verbose=verbose)
-    watcher = _StartWatcher(objective, informed, random_start, steps)
-    try:
-        result = multistart(watcher.objective, informed, restarts=restarts,
-                            random_start=None if random_start is None else watcher.random_start,
-                            rng=rng, max_iter=max_iter, polish_rounds=POLISH_ROUNDS)
-        watcher.finish()
-    finally:
-        steps.close()
-    if not result.converged:
-        warnings.warn(
-            f"SimCLR: the numerical optimum is not stationary (gradient norm "
-            f"{result.gradient_norm:.3g} after {result.n_iterations} L-BFGS-B iterations). If a row "
-            f"of Z is near the origin (details['smallest_row_norm_ratio'] << 1), the loss, which sees "
-            f"only row directions, is approached with that row at 0, where it is not smooth: the "
-            f"value is then an upper bound of an infimum. Otherwise raise max_iter (now {max_iter}) "
-            f"or restarts.", ConvergenceWarning, stacklevel=4)
-    return result
-
-
-def _smallest_row_ratio(Z):
-    """Smallest row norm of ``Z`` over the median one (near 0: a row at the origin)."""
-    norms = np.linalg.norm(Z, axis=1)
-    return float(norms.min() / np.median(norms)) if np.median(norms) > 0 else 0.0
-
-
-def _warn_collapse(rank, K, regime, cliques=None):
-    if cliques is not None and rank == cliques["n_cliques"] - 1:
-        C = cliques["n_cliques"]
-        condition = (f"G is {C} equal cliques: the optimum is a regular simplex of {C} unit vectors, "
-                     f"of rank C - 1 = {C - 1} whatever K is")
-        fix = "More components cannot be used by this G."
-    else:
-        condition = ("the optimum found uses fewer directions: more would not lower the SimCLR loss "
-                     "on this G at this temperature")
-        fix = "Fewer components, or another temperature, G or regime."
-    warn_if_collapsed(rank, K, method=f"SimCLR ({regime})", condition=condition, fix=fix,
-                      stacklevel=4)
-
-
-def _spectral_start(G, K, rng):
-    """Laplacian Eigenmaps coordinates (K smallest non-trivial eigenvectors), slightly jittered.
-
-    Rows that are zero in every eigenvector (possible on disconnected graphs)
-    would have no direction; the jitter gives them one.
-    """
-    N = G.shape[0]
-    k = min(K, N - 1)
-    _, U = linalg._laplacian_eigenpairs(G, k)
-    start = np.zeros((N, K))
-    start[:, :k] = U * np.sqrt(N)
-    return start + 1e-3 * rng.standard_normal((N, K))
-
-
-def _numerical_representation(G, K, tau, restarts, rng, max_iter, verbose=None):
-    N = G.shape[0]
-    degrees = np.asarray(G.sum(axis=1)).ravel()
-
-    def objective(flat):
-        value, grad = _simclr_value_and_gradient(flat.reshape(N, K), G, degrees, tau)
-        return value, grad.ravel()
-
-    result = _solve(objective, [_spectral_start(G, K, rng)], restarts,
-                    lambda r: r.standard_normal((N, K)), rng, max_iter, verbose,
-                    f" (nonparametric, {N} samples)")
-    Zn = _unit_rows(result.x)
-    details = {"case": "numerical: multi-start L-BFGS-B on Z with the analytic gradient",
-               **result.details(), "smallest_row_norm_ratio": _smallest_row_ratio(result.x),
-               "starts": "Laplacian Eigenmaps (jittered), then standard normal"}
-    return Zn, details
 
 
 def optimal_representation(G, n_components, *, temperature=0.5, solver="auto", restarts=RESTARTS,
@@ -450,10 +304,10 @@ def optimal_representation(G, n_components, *, temperature=0.5, solver="auto", r
         Random starts (standard normal matrices) added to the informed one, the
         Laplacian Eigenmaps coordinates (jittered); every start runs L-BFGS-B on the
         exact loss with its analytic gradient, then the best point is polished
-        (``POLISH_ROUNDS`` perturb-and-re-optimise rounds), see
-        :func:`spectral_ssl._optimize.multistart`. ``details["converged"]`` is the
-        gradient test at the returned point (a
-        :class:`~spectral_ssl.exceptions.ConvergenceWarning` when it fails).
+        (``POLISH_ROUNDS`` rounds of :func:`spectral_ssl._optimize.multistart`; if
+        not stationary, ``ESCALATION_TRIES`` more from perturbations of each relative
+        size in ``ESCALATION``). ``details["converged"]``: the gradient test at the
+        returned point (else a ``ConvergenceWarning``).
     random_state : None, int or numpy Generator
     max_iter : int
         L-BFGS iterations per start.
@@ -504,9 +358,9 @@ def optimal_representation(G, n_components, *, temperature=0.5, solver="auto", r
     G = check_graph(G)
     N = G.shape[0]
     K = check_n_components(n_components, N, what="the number of samples N")
-    tau = _check_temperature(temperature)
+    tau = check_temperature(temperature)
     check_option(solver, name="solver", options=SOLVERS)
-    restarts, max_iter = _check_restarts(restarts, max_iter)
+    restarts, max_iter = check_restarts(restarts, max_iter)
     cliques = _clique_partition(G) if solver != "numerical" else None
     closed = cliques is not None and K >= cliques["n_cliques"] - 1
     if solver == "closed_form" and not closed:
@@ -532,9 +386,9 @@ def optimal_representation(G, n_components, *, temperature=0.5, solver="auto", r
                    "clique_labels": cliques["labels"]}
         exact = True
     else:
-        Zn, details = _numerical_representation(G, K, tau, restarts, check_random_state(random_state),
+        Zn, details = numerical_representation(G, K, tau, restarts, check_random_state(random_state),
                                                 max_iter, verbose)
-        R = _principal_axes(Zn)
+        R = principal_axes(Zn)
         Zn = Zn @ R
         exact = False
         if cliques is not None:
@@ -544,7 +398,7 @@ def optimal_representation(G, n_components, *, temperature=0.5, solver="auto", r
     s = np.linalg.svd(Z, compute_uv=False)
     scales[: s.size] = s
     rank = linalg.representation_rank(Z)
-    _warn_collapse(rank, K, "nonparametric", cliques if closed else None)
+    warn_collapse(rank, K, "nonparametric", cliques if closed else None)
     return Representation(
         Z=Z, loss=simclr_loss(Z, G, temperature=tau), rank=rank,
         eigenvalues=scales**2, scales=scales, exact=exact, method=NAME, equivalent=EQUIVALENT,
@@ -553,75 +407,6 @@ def optimal_representation(G, n_components, *, temperature=0.5, solver="auto", r
 
 
 # --------------------------------------------------------------------------- linear and kernel
-
-
-def _parametric_solution(features, G, K, tau, restarts, rng, max_iter, verbose=None, regime="linear"):
-    r"""Minimise the SimCLR loss over :math:`Z = FW + \mathbf 1b^\top`; return (W, bias, Z, details).
-
-    Works in whitened coordinates: with :math:`A = F^\top LF/N`,
-    :math:`B = F^\top HF/N` and :math:`AQ = BQ\operatorname{diag}(\mu)`,
-    :math:`Q^\top BQ = I` (on the range of :math:`B`), :math:`\Phi = HFQ` has
-    identity covariance and :math:`Z = \Phi Y + \mathbf 1c^\top`. Directions
-    outside the range of :math:`B` are constant over the samples, i.e. a bias,
-    so nothing is lost. Starts: :math:`Y` = the first :math:`K` columns of the
-    identity (the LPP / linear-VICReg directions, smallest :math:`\mu`),
-    :math:`c = 0`; then standard normal :math:`Y` and :math:`c`.
-    """
-    N = features.shape[0]
-    degrees = np.asarray(G.sum(axis=1)).ravel()
-    mean = features.mean(axis=0)
-    Fc = linalg.zero_constant_columns(features - mean, features)
-    A = linalg.graph_quadratic_form(Fc, G) / N  # = F^T L F, without cancellation (L 1 = 0)
-    B = Fc.T @ Fc / N
-    if not np.any(B):
-        raise ValueError(
-            "X has no direction with variance (every sample has the same features, or the same "
-            "kernel row): Z = X W + b could only be constant; check X, the kernel or its bandwidth.")
-    mu, Q = linalg.generalized_eigh(A, B)
-    Phi = Fc @ Q
-    r = Phi.shape[1]
-
-    def unpack(flat):
-        return flat[: r * K].reshape(r, K), flat[r * K:]
-
-    def objective(flat):
-        Y, c = unpack(flat)
-        value, grad = _simclr_value_and_gradient(Phi @ Y + c, G, degrees, tau)
-        return value, np.concatenate([(Phi.T @ grad).ravel(), grad.sum(axis=0)])
-
-    first = np.zeros((r, K))
-    k = min(r, K)
-    first[:k, :k] = np.eye(k)
-    if K > r:  # more components than directions with variance: the rest start random
-        first[:, r:] = rng.standard_normal((r, K - r))
-    informed = [np.concatenate([first.ravel(), np.zeros(K)])]
-    result = _solve(objective, informed, restarts, lambda g: g.standard_normal(r * K + K), rng,
-                    max_iter, verbose, f" ({regime}, {N} samples)")
-    Y, c = unpack(result.x)
-    W = Q @ Y
-    bias = c - mean @ W
-    Z = features @ W + bias
-    if np.any(np.linalg.norm(Z, axis=1) == 0):
-        raise RuntimeError("the optimised representation has a zero row; try another random_state.")
-    R = _principal_axes(_unit_rows(Z))
-    Z, W, bias = linalg.sign_flip_with(Z @ R, W @ R, bias @ R)
-    details = {"case": "numerical: multi-start L-BFGS-B on (W, b) in whitened coordinates",
-               **result.details(), "lpp_eigenvalues": mu,
-               "smallest_row_norm_ratio": _smallest_row_ratio(Z),
-               "starts": "LPP directions (linear VICReg), then standard normal"}
-    return W, bias, Z, details
-
-
-def _parametric_result(cls, Z, G, tau, details, regime, **fields):
-    scales = np.zeros(Z.shape[1])
-    s = np.linalg.svd(_unit_rows(Z), compute_uv=False)
-    scales[: s.size] = s
-    rank = linalg.representation_rank(Z)
-    _warn_collapse(rank, Z.shape[1], regime)
-    return cls(Z=Z, loss=simclr_loss(Z, G, temperature=tau),
-               rank=rank, eigenvalues=scales**2, scales=scales,
-               exact=False, method=NAME, hyperparameters={"temperature": tau}, details=details,
-               **fields)
 
 
 def optimal_linear(X, G, n_components, *, temperature=0.5, restarts=RESTARTS, random_state=0,
@@ -657,11 +442,11 @@ def optimal_linear(X, G, n_components, *, temperature=0.5, restarts=RESTARTS, ra
     G = check_graph(G)
     X = check_features(X, name="X", n_samples=G.shape[0])
     K = check_n_components(n_components, G.shape[0], what="the number of samples N")
-    tau = _check_temperature(temperature)
-    restarts, max_iter = _check_restarts(restarts, max_iter)
-    W, bias, Z, details = _parametric_solution(X, G, K, tau, restarts,
+    tau = check_temperature(temperature)
+    restarts, max_iter = check_restarts(restarts, max_iter)
+    W, bias, Z, details = parametric_solution(X, G, K, tau, restarts,
                                                check_random_state(random_state), max_iter, verbose)
-    return _parametric_result(LinearRepresentation, Z, G, tau, details, "linear", W=W, bias=bias,
+    return parametric_result(LinearRepresentation, Z, G, tau, details, "linear", method=NAME, W=W, bias=bias,
                               equivalent="linear generalized MDS")
 
 
@@ -694,214 +479,16 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     G = check_graph(G)
     X = check_features(X, name="X", n_samples=G.shape[0])
     K = check_n_components(n_components, G.shape[0], what="the number of samples N")
-    tau = _check_temperature(temperature)
-    restarts, max_iter = _check_restarts(restarts, max_iter)
+    tau = check_temperature(temperature)
+    restarts, max_iter = check_restarts(restarts, max_iter)
     k = linalg.make_kernel(X, kernel, bandwidth=bandwidth, degree=degree, coef0=coef0)
     gram = np.asarray(k(X, X), dtype=np.float64)
     if gram.shape != (X.shape[0], X.shape[0]) or not np.all(np.isfinite(gram)):
         raise ValueError("kernel(X, X) must return a finite (N, N) matrix.")
-    A, bias, Z, details = _parametric_solution(gram, G, K, tau, restarts,
+    A, bias, Z, details = parametric_solution(gram, G, K, tau, restarts,
                                                check_random_state(random_state), max_iter, verbose,
                                                "kernel")
     details["kernel"] = repr(k)
-    return _parametric_result(KernelRepresentation, Z, G, tau, details, "kernel", A=A, bias=bias, X_fit=X,
+    return parametric_result(KernelRepresentation, Z, G, tau, details, "kernel", method=NAME, A=A,
+                             bias=bias, X_fit=X,
                               kernel=k, equivalent="kernel generalized MDS")
-
-
-# --------------------------------------------------------------------------- the MDS view
-
-
-def mds_target(G, *, temperature=0.5):
-    r"""The squared distances SimCLR fits on the sphere (Theorem 2).
-
-    .. math:: \Delta_{ij} = -2\tau\log G_{ij} \quad (i\ne j), \qquad \Delta_{ii} = 0 .
-
-    :math:`\hat G = D_G^{-1}G` (the loss's lower bound) holds iff
-    :math:`\lVert\hat z_i-\hat z_j\rVert^2 = \Delta_{ij} + \text{const}`; the
-    constant is not fixed by the loss (it is a row constant of the softmax),
-    and is set here by reading :math:`G` as a similarity with self-similarity
-    :math:`G_{ii} = 1`, i.e. the target cosines are
-    :math:`1 + \tau\log G_{ij}`. For a Gaussian relation
-    :math:`G_{ij} = e^{-\delta_{ij}^2/(2\sigma^2)}` (e.g.
-    :func:`spectral_ssl.graphs.gaussian` with ``n_neighbors=None``):
-    :math:`\Delta = (\tau/\sigma^2)\,\delta^2`, the input of classical MDS on
-    :math:`\delta` (ISOMAP when :math:`\delta` is a graph geodesic).
-
-    Parameters
-    ----------
-    G : relation graph, shape (N, N)
-        Every off-diagonal weight in :math:`(0, 1]`.
-    temperature : float > 0
-        :math:`\tau`.
-
-    Returns
-    -------
-    ndarray, shape (N, N)
-        Dense, symmetric, zero diagonal, non-negative.
-
-    Raises
-    ------
-    ValueError
-        If some pair has :math:`G_{ij} = 0` (binary, kNN or clique graphs):
-        the bound then needs :math:`\log 0 = -\infty`, an infimum that no
-        :math:`Z` attains (SimCLR pushes those pairs apart without end relative
-        to positives), so there is no finite target. If some weight exceeds 1:
-        rescale ``G / G.max()`` first (the minimiser does not change, the
-        target only shifts by a constant).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from spectral_ssl import graphs
-    >>> G = graphs.gaussian(np.array([[0.0], [1.0], [3.0]]), bandwidth=1.0)
-    >>> mds_target(G, temperature=0.5)  # (tau / sigma^2) * delta^2 = delta^2 / 2
-    array([[0. , 0.5, 4.5],
-           [0.5, 0. , 2. ],
-           [4.5, 2. , 0. ]])
-    """
-    G = check_graph(G)
-    tau = _check_temperature(temperature)
-    N = G.shape[0]
-    if G.nnz != N * (N - 1):
-        raise ValueError(
-            f"G has {N * (N - 1) - G.nnz} zero off-diagonal weights: SimCLR's target -2 tau log G "
-            f"is then +inf (the optimum is an infimum, not attained). The MDS target needs a dense "
-            f"relation such as graphs.gaussian(X, bandwidth) with n_neighbors=None."
-        )
-    if G.data.max() > 1.0:
-        raise ValueError(
-            f"G has weights above 1 (max {G.data.max():.6g}) and would give negative target squared "
-            f"distances; pass G / G.max() (the SimCLR minimiser is unchanged by scaling G)."
-        )
-    target = G.toarray()
-    off = ~np.eye(N, dtype=bool)
-    target[off] = -2.0 * tau * np.log(target[off])
-    return target
-
-
-def mds_embedding(G, n_components, *, temperature=0.5, return_eigenvalues=False):
-    r"""Classical MDS of :func:`mds_target`: the Euclidean embedding SimCLR approximates.
-
-    With :math:`\Delta` = ``mds_target(G, temperature)``,
-    :math:`B = -\tfrac12 H\Delta H` and its :math:`K` largest eigenpairs
-    :math:`(\ell_k, v_k)`: :math:`Y = [v_1..v_K]\operatorname{diag}(\sqrt{\max(\ell_k, 0)})`
-    (negative eigenvalues, from a non-Euclidean :math:`\Delta`, give zero
-    columns). :math:`\lVert y_i - y_j\rVert^2 = \Delta_{ij}` exactly when
-    :math:`\Delta` is Euclidean of dimension :math:`\le K`. Columns follow the
-    sign rule; the eigensolver is LAPACK ``eigh`` on the dense :math:`N\times N`
-    matrix.
-
-    Parameters
-    ----------
-    G : relation graph, shape (N, N), dense positive (see :func:`mds_target`)
-    n_components : int, 1 <= K <= N
-    temperature : float > 0
-    return_eigenvalues : bool
-        Also return :math:`\ell_1 \ge \dots \ge \ell_K`.
-
-    Returns
-    -------
-    Y : ndarray, shape (N, K), or (Y, eigenvalues)
-
-    Examples
-    --------
-    Three points on a line are recovered up to a shift and scale
-    :math:`\sqrt{\tau}/\sigma`:
-
-    >>> import numpy as np
-    >>> from spectral_ssl import graphs
-    >>> G = graphs.gaussian(np.array([[0.0], [1.0], [3.0]]), bandwidth=1.0)
-    >>> Y = mds_embedding(G, 1, temperature=0.5)
-    >>> np.round(np.abs(Y[:, 0] - Y[0, 0]) * np.sqrt(2), 10)
-    array([0., 1., 3.])
-    """
-    target = mds_target(G, temperature=temperature)
-    N = target.shape[0]
-    K = check_n_components(n_components, N, what="the number of samples N")
-    Dc = target - target.mean(axis=0)
-    Dc = Dc - Dc.mean(axis=1)[:, None]
-    B = -0.5 * Dc
-    values, vectors = np.linalg.eigh((B + B.T) / 2)
-    values, vectors = values[::-1][:K], vectors[:, ::-1][:, :K]
-    Y = linalg.sign_flip(vectors * np.sqrt(np.maximum(values, 0.0)))
-    return (Y, values) if return_eigenvalues else Y
-
-
-AGREEMENT_KINDS = ("spearman", "pearson", "stress")
-
-
-def mds_agreement(Z, G, *, kind="spearman", temperature=None):
-    r"""How close a SimCLR representation is to the MDS target of ``G``.
-
-    Compares, over the pairs :math:`i<j`, the chord distances
-    :math:`\lVert\hat z_i - \hat z_j\rVert` of the row-normalised representation
-    with the target of :func:`mds_target`:
-
-    * ``"spearman"`` (default): Spearman rank correlation between
-      :math:`\lVert\hat z_i - \hat z_j\rVert` and :math:`\Delta_{ij}`. The ranks of
-      :math:`\Delta` are those of :math:`-G`, so it needs no temperature and is
-      blind to the free additive constant of the target. 1 = the same ordering.
-    * ``"pearson"``: Pearson correlation between :math:`\lVert\hat z_i -
-      \hat z_j\rVert` and :math:`\sqrt{\Delta_{ij}}` (scale-free, no temperature).
-    * ``"stress"``: the calibrated residual
-      :math:`\min_c \lVert q - \Delta - c\rVert / \lVert\Delta - \bar\Delta\rVert`
-      over the pairs, :math:`q_{ij} = \lVert\hat z_i-\hat z_j\rVert^2`; only the
-      free constant :math:`c` is fitted (the scale :math:`\tau` is not), so it
-      needs the temperature. 0 = Theorem 2's bound is attained.
-
-    Parameters
-    ----------
-    Z : array_like of shape (N, K), or a Representation
-        A (SimCLR-optimised) representation; a ``Representation`` gives its ``Z``
-        and, for ``"stress"``, its temperature.
-    G : relation graph, shape (N, N), dense positive (see :func:`mds_target`)
-    kind : {"spearman", "pearson", "stress"}
-    temperature : float > 0, optional
-        Needed for ``"stress"`` unless ``Z`` is a Representation.
-
-    Returns
-    -------
-    float
-
-    Examples
-    --------
-    Points on a circle of radius 1 with :math:`\sigma = \sqrt\tau`: the circle
-    itself realises the target exactly.
-
-    >>> import numpy as np
-    >>> from spectral_ssl import graphs
-    >>> angles = np.linspace(0, 2 * np.pi, 12, endpoint=False)
-    >>> X = np.c_[np.cos(angles), np.sin(angles)]
-    >>> G = graphs.gaussian(X, bandwidth=np.sqrt(0.5))
-    >>> round(mds_agreement(X, G, kind="stress", temperature=0.5), 10)
-    0.0
-    """
-    hyper = getattr(Z, "hyperparameters", None)
-    if hasattr(Z, "Z") and hyper is not None:
-        if temperature is None:
-            temperature = hyper.get("temperature")
-        Z = Z.Z
-    check_option(kind, name="kind", options=AGREEMENT_KINDS)
-    G = check_graph(G)
-    Z = check_features(Z, name="Z", n_samples=G.shape[0])
-    _row_norms_checked(Z)
-    if kind == "stress":
-        if temperature is None:
-            raise ValueError("kind='stress' needs the temperature: pass temperature= or a Representation.")
-        tau = _check_temperature(temperature)
-    else:
-        tau = 1.0  # the correlations do not depend on it
-    target = mds_target(G, temperature=tau)
-    Zn = _unit_rows(Z)
-    chord2 = np.maximum(2.0 - 2.0 * (Zn @ Zn.T), 0.0)
-    upper = np.triu_indices(G.shape[0], k=1)
-    q, t = chord2[upper], target[upper]
-    if kind == "spearman":
-        return float(scipy.stats.spearmanr(np.sqrt(q), t)[0])
-    if kind == "pearson":
-        return float(np.corrcoef(np.sqrt(q), np.sqrt(t))[0, 1])
-    residual = q - t
-    spread = np.linalg.norm(t - t.mean())
-    if spread == 0:
-        raise ValueError("the target distances are all equal; the stress is undefined (use a correlation).")
-    return float(np.linalg.norm(residual - residual.mean()) / spread)

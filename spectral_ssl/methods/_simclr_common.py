@@ -1,0 +1,24 @@
+"""Small shared pieces of the SimCLR modules: the hyper-parameter checks and row normalisation.
+
+Private; :mod:`spectral_ssl.methods.simclr` is the public module.
+"""
+
+import numpy as np
+
+from .._validation import check_integer, check_scalar
+
+
+def check_temperature(temperature):
+    """:math:`\\tau > 0`, as a float (``ValueError`` naming ``temperature`` otherwise)."""
+    return check_scalar(temperature, name="temperature", low=0.0, low_inclusive=False)
+
+
+def check_restarts(restarts, max_iter):
+    """``restarts >= 0`` and ``max_iter >= 1``, as ints."""
+    return (check_integer(restarts, name="restarts", low=0),
+            check_integer(max_iter, name="max_iter", low=1))
+
+
+def unit_rows(Z):
+    r""":math:`\hat z_i = z_i / \lVert z_i\rVert` (rows already checked nonzero)."""
+    return Z / np.linalg.norm(Z, axis=1)[:, None]
