@@ -8,7 +8,7 @@ import scipy.stats
 
 from .. import spectral
 from .._validation import check_features, check_graph, check_n_components, check_option
-from ..losses import _row_norms_checked
+from ..losses import row_norms_checked
 from ._simclr_common import check_temperature, unit_rows
 
 def mds_target(G, *, temperature=0.5):
@@ -190,7 +190,7 @@ def mds_agreement(Z, G, *, kind="spearman", temperature=None):
     check_option(kind, name="kind", options=AGREEMENT_KINDS)
     G = check_graph(G)
     Z = check_features(Z, name="Z", n_samples=G.shape[0])
-    _row_norms_checked(Z)
+    row_norms_checked(Z)
     if kind == "stress":
         if temperature is None:
             raise ValueError("kind='stress' needs the temperature: pass temperature= or a Representation.")

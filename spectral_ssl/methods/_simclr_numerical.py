@@ -20,7 +20,7 @@ from .. import linalg
 from .._optimize import is_stationary, lbfgs, multistart
 from .._progress import counter
 from ..exceptions import ConvergenceWarning
-from ..losses import _simclr_value_and_gradient, simclr as simclr_loss
+from ..losses import simclr_value_and_gradient, simclr as simclr_loss
 from ._collapse import warn_if_collapsed
 from ._simclr_common import unit_rows
 
@@ -174,7 +174,7 @@ def numerical_representation(G, K, tau, restarts, rng, max_iter, verbose=None):
     degrees = np.asarray(G.sum(axis=1)).ravel()
 
     def objective(flat):
-        value, grad = _simclr_value_and_gradient(flat.reshape(N, K), G, degrees, tau)
+        value, grad = simclr_value_and_gradient(flat.reshape(N, K), G, degrees, tau)
         return value, grad.ravel()
 
     result = solve(objective, [spectral_start(G, K, rng)], restarts,
@@ -220,7 +220,7 @@ def parametric_solution(features, G, K, tau, restarts, rng, max_iter, verbose=No
 
     def objective(flat):
         Y, c = unpack(flat)
-        value, grad = _simclr_value_and_gradient(Phi @ Y + c, G, degrees, tau)
+        value, grad = simclr_value_and_gradient(Phi @ Y + c, G, degrees, tau)
         return value, np.concatenate([(Phi.T @ grad).ravel(), grad.sum(axis=0)])
 
     first = np.zeros((r, K))

@@ -86,7 +86,7 @@ from .._validation import (
     check_random_state,
     check_scalar,
 )
-from ..losses import _row_norms_checked, _simclr_value_and_gradient, simclr as simclr_loss
+from ..losses import row_norms_checked, simclr_value_and_gradient, simclr as simclr_loss
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 from ._simclr_common import check_restarts, check_temperature, unit_rows
 from ._simclr_mds import AGREEMENT_KINDS, mds_agreement, mds_embedding, mds_target  # noqa: F401 (re-exported)
@@ -113,7 +113,7 @@ SOLVERS = ("auto", "closed_form", "numerical")
 def loss_and_gradient(Z, G, *, temperature):
     """The exact loss and its gradient for an already validated CSR ``G`` (used by certify)."""
     degrees = np.asarray(G.sum(axis=1)).ravel()
-    return _simclr_value_and_gradient(Z, G, degrees, temperature)
+    return simclr_value_and_gradient(Z, G, degrees, temperature)
 
 
 # --------------------------------------------------------------------------- decomposition
@@ -156,7 +156,7 @@ def decompose(Z, G, *, temperature=0.5):
     G = check_graph(G)
     Z = check_features(Z, name="Z", n_samples=G.shape[0])
     tau = check_temperature(temperature)
-    _row_norms_checked(Z)
+    row_norms_checked(Z)
     Zn = unit_rows(Z)
     d = np.asarray(G.sum(axis=1)).ravel()
     dirichlet = np.sum(Zn * (d[:, None] * Zn - G @ Zn)) / tau
