@@ -213,7 +213,8 @@ def aligned_graph(X, y, *, relations=("label", "within_class"), relation_labels=
             "lda": samples.estimate(("lda", "accuracy")).to_dict(), "margin": margin,
             "accuracy": {RELATIONS[r]: {solvers.METHOD_LABELS[m]: samples.estimate((r, m, "accuracy")).to_dict()
                                         for m in METHODS} for r in relations if r not in void}}
-    settings = {"n_seeds": n_seeds, "max_seeds": max_seeds, "seeds_used": seeds_used, "relations": list(relations), "n_components": K,
+    settings = {"n_seeds": n_seeds, "max_seeds": max_seeds, "seeds_used": seeds_used, "relations": list(relations),
+                "n_components": K,
                 "n_train_per_class": n_train_per_class, "n_test_per_class": n_test_per_class,
                 "accuracy_margin": margin, "temperature": float(temperature),
                 "simclr_random_starts": random_starts}
