@@ -180,22 +180,30 @@ def markdown(results):
         for name, entry in row["readings"].items():
             out.append(f"- {name}: {' / '.join(v or '-' for v in entry['verdicts'])}"
                        + ("" if entry["stable"] else " (**unstable**)"))
-        out += ["", "| seed | reading | regime | compared | threshold | mean [95% interval] | verdict |",
+        out += ["", "Every comparison of the primary readings (once, with the readings that use it), per seed:", "",
+                "| seed | regime | compared | threshold | mean [95% interval] | verdict | readings |",
                 "|---|---|---|---|---|---|---|"]
+        refused = []
         for seed in seeds:
             run = next((r for r in results["runs"] if (r["claim"], r["dataset"], r["seed"])
                         == (row["claim"], row["dataset"], seed)), None)
             if run is None:
                 continue
-            for reading in run["readings"]:
-                if not reading["primary"]:
-                    continue
+            unique = {}
+            for i, reading in enumerate(r for r in run["readings"] if r["primary"]):
                 for c in reading["comparisons"]:
-                    out.append(f"| {seed} | {reading['name']} | {c['regime']} | {c['label']} | "
-                               f"{c['threshold']:g} | {_interval(c)} | {c['verdict']} |")
-            for d in run["failed_design_checks"]:
-                out.append(f"| {seed} | design check | {d['regime']} | {d['name']} | | {d['message']} | "
-                           f"refused |")
+                    unique.setdefault((c["regime"], c["label"]), (c, []))[1].append(str(i + 1))
+            for (regime, label), (c, used) in unique.items():
+                out.append(f"| {seed} | {regime} | {label} | {c['threshold']:g} | {_interval(c)} | "
+                           f"{c['verdict']} | {', '.join(used)} |")
+            refused += [(seed, d) for d in run["failed_design_checks"]]
+        primary = [r["name"] for r in next(r for r in results["runs"] if (r["claim"], r["dataset"])
+                                             == (row["claim"], row["dataset"]))["readings"] if r["primary"]]
+        out += ["", "Readings: " + "; ".join(f"{i + 1} = {n}" for i, n in enumerate(primary)) + "."]
+        if refused:
+            out += ["", "Design checks that refused a regime or a comparison:", ""]
+            out += [f"- seed {seed}, {d['regime'] or 'claim'}: {d['name']}: {d['message'].split(' (for example')[0]}"
+                    for seed, d in refused]
         out.append("")
     return "\n".join(out) + "\n"
 
@@ -208,7 +216,15 @@ def main(argv=None):
     parser.add_argument("--datasets", default=",".join(DATASETS))
     parser.add_argument("--claims", default=",".join(CLAIM_ORDER))
     parser.add_argument("--tiny", action="store_true", help="smoke run: small sizes, 2 inner seeds")
+    parser.add_argument("--render", metavar="JSON", help="only rewrite the .md beside JSON from its results")
     args = parser.parse_args(argv)
+    if args.render:
+        with open(args.render) as f:
+            results = json.load(f)
+        results["stability"] = stability(results["runs"], results["seeds"])
+        with open(os.path.splitext(args.render)[0] + ".md", "w") as f:
+            f.write(markdown(results))
+        return 0
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     names = [d.strip() for d in args.datasets.split(",") if d.strip()]
     chosen = [c.strip() for c in args.claims.split(",") if c.strip()]
