@@ -333,6 +333,20 @@ def test_rank_collapse_numerical_minima_match_the_theorems(ranks):
     assert knn["predicted"] == "-"  # no formula: reported, not judged
 
 
+def test_rank_collapse_does_not_judge_clique_statements_whose_simplex_does_not_fit(small):
+    # 4 classes: SimCLR's rank C - 1 = 3 and Barlow Twins' loss K - (C - 1) need K >= 3. With K = 2 the
+    # theorems say nothing, so those statements are refused by a design check instead of "failing".
+    X, y = small
+    result = claims.rank_collapse(X, y, n_samples=48, n_components=2, n_neighbors=6, clique_samples_per_class=4,
+                                  bt_samples=32, temperatures=(0.5,), n_seeds=2, random_state=0)
+    (check,) = result.design
+    assert not check.passed and check.name == "K holds the cliques' simplex" and "2 of 2 seeds fail" in check.message
+    methods = {(r["method"], r["setting"]) for r in result.table}
+    assert not any(m in ("SimCLR", "Barlow Twins") and "cliques" in setting for m, setting in methods)
+    assert ("spectral contrastive", "4 cliques of 4") in methods
+    assert result.verdict == "supported"
+
+
 def test_rank_collapse_rejects_a_wrong_prediction(small, ranks):
     X, _ = small
 
