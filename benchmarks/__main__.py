@@ -21,6 +21,11 @@ from ._util import fmt, machine, run_case, table
 
 SUITES = ("spectral", "linear", "lbfgs", "dask", "factor", "default", "lobpcg", "public_linear")
 
+#: Suites run only when named in ``--only``; each writes its own files in ``--out``:
+#: ``claims`` -> claims_verdicts.{json,md} (:mod:`benchmarks.claims_verdicts`; ``--sizes tiny``: its smoke
+#: run, claims_verdicts_tiny.{json,md}).
+SEPARATE_SUITES = ("claims",)
+
 SIZES = {
     "tiny": {
         "spectral": [("swiss_roll", 300), ("blob", 300)], "spectral_k": 4, "linear": (2000, 16), "linear_k": 4,
@@ -549,9 +554,16 @@ def main(argv=None):
                              "sizes (each suite records the machine state it ran in)")
     args = parser.parse_args(argv)
     suites = [name.strip() for name in args.only.split(",") if name.strip()]
-    unknown = sorted(set(suites) - set(SUITES))
+    unknown = sorted(set(suites) - set(SUITES) - set(SEPARATE_SUITES))
     if unknown:
-        parser.error(f"unknown suite(s) {unknown}; choose from {', '.join(SUITES)}")
+        parser.error(f"unknown suite(s) {unknown}; choose from {', '.join(SUITES + SEPARATE_SUITES)}")
+    if "claims" in suites:
+        from . import claims_verdicts
+
+        claims_verdicts.main(["--out", args.out] + (["--tiny"] if args.sizes == "tiny" else []))
+        suites.remove("claims")
+        if not suites:
+            return 0
     cfg = SIZES[args.sizes]
     os.makedirs(args.out, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="spectral_ssl_bench_")

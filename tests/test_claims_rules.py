@@ -11,7 +11,7 @@ import pytest
 from scipy.stats import t as student_t
 
 from spectral_ssl import graphs
-from spectral_ssl.experiments.claims import design, relations, solvers, stats
+from spectral_ssl.experiments.claims import design, pairs, relations, solvers, stats
 from spectral_ssl.experiments.claims.result import ClaimResult, Comparison, DesignCheck, Reading, Table
 
 
@@ -271,3 +271,99 @@ def test_barlow_twins_adapter_names_the_problem():
     assert written.loss <= cca.loss + 1e-12  # the loss as written is minimised, CCA is a start
     with pytest.raises(ValueError, match="problem must be one of"):
         solvers.solve_barlow_twins(X, G, 3, problem="whitened")
+
+
+# --------------------------------------------------------------------------- ties by construction
+
+
+def test_spans_coincide_on_crafted_representations():
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((40, 4))
+    # Two different full-rank linear maps of the same 4-D data (K = D): the same span.
+    same, angle = pairs.spans_coincide(X @ rng.standard_normal((4, 4)), X @ rng.standard_normal((4, 4)) - 3.0)
+    assert same and angle < 1e-9
+    # One direction dropped, or one direction replaced: different spans.
+    assert pairs.spans_coincide(X, X[:, :3]) == (False, pytest.approx(np.pi / 2))
+    other = np.column_stack([X[:, :3], rng.standard_normal(40)])
+    same, angle = pairs.spans_coincide(X, other)
+    assert not same and angle > 0.1
+    # A collapsed column (1e-9 of the others) is not part of the span: [X3, ~0] spans what X3 spans.
+    collapsed = np.column_stack([X[:, :3], 1e-9 * rng.standard_normal(40)])
+    assert pairs.spans_coincide(X[:, :3] @ rng.standard_normal((3, 3)), collapsed)[0]
+    with pytest.raises(ValueError, match="same number of rows"):
+        pairs.spans_coincide(X, X[:-1])
+
+
+def _tied_samples(n_seeds=3):
+    # "a" and "b" tie on every seed (their spans coincide: flags all True); "a" beats "c" by 0.05.
+    s = stats.Samples()
+    for i in range(n_seeds):
+        s.add(("a",), 0.80 + 0.01 * i)
+        s.add(("b",), 0.80 + 0.01 * i)
+        s.add(("c",), 0.75 + 0.01 * i + 0.001 * (-1) ** i)
+        s.add(("a", "b", pairs.SAME_SPAN), True)
+        s.add(("a", "c", pairs.SAME_SPAN), False)
+    return s
+
+
+def test_a_tie_by_construction_is_not_applicable_and_does_not_move_the_verdict():
+    s = _tied_samples()
+    tie, check = pairs.compare(s, ("a",), ("b",), label="a - b", threshold=0.01, regime="K = D",
+                               span_key=("a", "b", pairs.SAME_SPAN))
+    # Judged as a number, 0.000 ± 0.000 against a margin of 0.01 would be "not supported".
+    assert stats.decide(tie.estimate, 0.01) == "not supported"
+    assert tie.verdict == "not applicable" and not tie.applicable and tie.note
+    assert not check.passed and check.name == "compared methods can differ" and check.regime == "K = D"
+    assert "identical spans on 3 of 3 seeds" in check.message and "not applicable" in check.message
+    real, none = pairs.compare(s, ("a",), ("c",), label="a - c", threshold=0.01, regime="K = D",
+                               span_key=("a", "c", pairs.SAME_SPAN))
+    assert none is None and real.applicable and real.verdict == "supported"  # 0.05 ± 0.001 > 0.01
+    reading = Reading(name="R", wording="w", tests="t", comparisons=[tie, real])
+    assert reading.verdict == "supported"  # as without the tie
+    assert Reading(name="R", wording="w", tests="t", comparisons=[tie]).verdict == "void"
+    assert tie.to_dict()["verdict"] == "not applicable" and tie.to_dict()["applicable"] is False
+    assert stats.combine(["not applicable", "not supported"]) == "not supported"
+
+
+def test_spans_that_coincide_on_some_seeds_only_are_still_judged():
+    s = stats.Samples()
+    for same, (a, b) in zip((True, False, False), ((0.8, 0.8), (0.82, 0.78), (0.81, 0.79))):
+        s.add(("a",), a), s.add(("b",), b), s.add(("a", "b", pairs.SAME_SPAN), same)
+    comparison, check = pairs.compare(s, ("a",), ("b",), label="a - b", threshold=0.0,
+                                      span_key=("a", "b", pairs.SAME_SPAN))
+    assert check is None and comparison.applicable
+    assert comparison.label == "a - b [identical spans on 1 of 3 seeds]"
+    assert comparison.verdict == "inconclusive"  # mean 0.02, t(2) half-width 0.043
+    # No flags recorded (a probe that sees more than the span): always applicable.
+    assert pairs.compare(s, ("a",), ("b",), label="x", threshold=0.0)[0].applicable
+
+
+def test_measure_until_decided_gives_seeds_only_to_undecided_items():
+    # Crafted per-seed values: "clear" is decided after 3 seeds, "late" after a few more, "never"
+    # alternates around the threshold and stays undecided until the seeds run out.
+    script = {"clear": [0.1, 0.11, 0.09] + [0.1] * 10, "late": [0.03, -0.04, 0.02] + [0.03] * 10,
+              "never": [0.05, -0.05] * 7}
+    s, calls = stats.Samples(), []
+
+    def measure(g, pending):
+        calls.append(sorted(pending))
+        for item in pending:
+            s.add(item, script[item][len(s.get(item)) if item in s else 0])
+
+    def undecided(pending):
+        return [i for i in pending if stats.decide(s.estimate(i), 0.0) == "inconclusive"]
+
+    used = pairs.measure_until_decided(stats.seed_generators(0, 10), 3, script, measure, undecided)
+    assert used == 10 and calls[:3] == [["clear", "late", "never"]] * 3
+    assert len(s.get("clear")) == 3
+    # "late": by hand, the first n whose Student-t interval excludes 0.
+    for n in range(3, 11):
+        v = np.array(script["late"][:n])
+        half = student_t.ppf(0.975, n - 1) * v.std(ddof=1) / math.sqrt(n)
+        if v.mean() - half > 0:
+            break
+    assert len(s.get("late")) == n and n > 3
+    assert len(s.get("never")) == 10 and stats.decide(s.estimate("never"), 0.0) == "inconclusive"
+    # Nothing undecided after the first seeds: no further seed is drawn.
+    assert pairs.measure_until_decided(stats.seed_generators(0, 10), 3, ["x"], lambda g, p: None,
+                                       lambda p: []) == 3

@@ -24,14 +24,18 @@ difference)? A regime that fails is ``void``: reported, not judged. Every number
 a rule uses is a mean over seeds with its standard error and a 95 % Student-t
 interval (paired differences when two methods are compared, :mod:`.stats`), and
 a rule has three outcomes: ``supported`` (interval above the threshold), ``not
-supported`` (at or below it), ``inconclusive`` (straddling it). Each claim is
+supported`` (at or below it), ``inconclusive`` (straddling it). A comparison of
+two methods whose representations span the same space on every seed (a tie by
+construction, e.g. both full rank at :math:`K = D`) is ``not applicable`` and left
+out (:mod:`.pairs`); a comparison whose interval still straddles its threshold
+may get further seeds before it is called inconclusive. Each claim is
 judged under each wording of the paper (:mod:`.statements`), as
 :class:`~.result.Reading` objects; ``ClaimResult.verdict`` combines the primary
 readings. Figures are drawn from ``ClaimResult.data`` by
 :mod:`spectral_ssl.plotting_claims` (nothing here imports matplotlib).
 """
 
-from . import design, relations, solvers, statements, stats
+from . import design, pairs, relations, solvers, statements, stats
 from .aligned import aligned_graph
 from .local_global import local_vs_global
 from .low_data import low_data_regime, nearest_neighbour_probe
@@ -40,10 +44,10 @@ from .rank import rank_collapse, theorem_scales
 from .result import QUICK_LABEL, ClaimResult, Comparison, DesignCheck, Reading, Table
 from .run import CLAIMS, MANIFOLD_CLAIM, claim_calls, manifold_call, run_all, settings
 from .solvers import METHOD_LABELS
-from .stats import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED, VERDICTS, VOID
+from .stats import INCONCLUSIVE, NOT_APPLICABLE, NOT_SUPPORTED, SUPPORTED, VERDICTS, VOID
 
 __all__ = ["ClaimResult", "Reading", "Comparison", "DesignCheck", "Table", "aligned_graph", "low_data_regime",
            "misaligned_graph", "local_vs_global", "rank_collapse", "run_all", "claim_calls", "manifold_call",
            "settings", "nearest_neighbour_probe", "theorem_scales", "METHOD_LABELS", "CLAIMS", "MANIFOLD_CLAIM",
-           "QUICK_LABEL", "SUPPORTED", "NOT_SUPPORTED", "INCONCLUSIVE", "VOID", "VERDICTS", "design",
-           "relations", "solvers", "statements", "stats"]
+           "QUICK_LABEL", "SUPPORTED", "NOT_SUPPORTED", "INCONCLUSIVE", "VOID", "NOT_APPLICABLE", "VERDICTS",
+           "design", "pairs", "relations", "solvers", "statements", "stats"]

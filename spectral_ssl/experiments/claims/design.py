@@ -26,6 +26,8 @@ regimes that fail a check ``void`` (reported, not judged), and its verdict is
   intrinsic distances (no short circuit between the layers of a roll).
 * :func:`check_references_separate` -- the global and local classical references
   differ enough on the relation for "global" and "local" to mean something.
+* :func:`~spectral_ssl.experiments.claims.pairs.check_comparable` (in :mod:`.pairs`)
+  -- two methods compared by a span-only probe can differ at all.
 """
 
 import numpy as np

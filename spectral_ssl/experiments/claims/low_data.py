@@ -43,7 +43,8 @@ from ..._threads import single_threaded_blas
 from ..._validation import check_features, check_scalar
 from ..probe import linear_probe
 from . import design, solvers, statements
-from .result import ClaimResult, Comparison, Reading, Table
+from . import pairs as paired
+from .result import ClaimResult, Reading, Table
 from .sampling import check_count, check_labelled, check_values, per_class, smallest_class
 from .stats import PREFERENCE_MARGIN, Samples, seed_generators
 
@@ -54,6 +55,9 @@ STATEMENT = ("With the label graph of few samples per class, VICReg keeps within
              "(camera-ready: SimCLR or VICReg with a high one) in the low-data regime.")
 
 PROBES = {"linear": "linear probe", "nearest": "1-NN probe"}
+
+#: The compared pairs, (better, worse).
+PAIRS = (("vicreg_high", "vicreg_low"), ("simclr", "vicreg_low"))
 
 #: Fewest test samples per class when ``samples_per_class`` is trimmed to fit small data.
 MIN_TEST_PER_CLASS = 10
@@ -191,14 +195,17 @@ def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), n_components=N
         for g, n_c, train, test, G, mu, K in plans:
             methods = METHODS if n_c == judged else ("vicreg_high", "vicreg_low")
             Xtr, ytr, Xte, yte = X[train], y[train], X[test], y[test]
+            seen = {}  # training and test rows: what the probe sees, for the span check
             for method in methods:
                 rep = _fit(method, Xtr, G, K, mu, C, temperature, random_starts, g)
                 Ztr, Zte = rep.transform(Xtr), rep.transform(Xte)
                 samples.add((n_c, method, "linear"), linear_probe(Ztr, ytr, Zte, yte))
                 samples.add((n_c, method, "nearest"), nearest_neighbour_probe(Ztr, ytr, Zte, yte))
                 samples.add((n_c, method, "rank"), solvers.rank(Ztr))
+                seen[method] = np.vstack([Ztr, Zte])
+            paired.record_spans(samples, (n_c,), seen, PAIRS)
 
-    readings = _readings(samples, judged, margin)
+    readings, not_applicable = _readings(samples, judged, margin)
     rows = []
     for n_c in n_cs:
         for method in METHODS:
@@ -222,7 +229,7 @@ def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), n_components=N
             "curves": {probe: {solvers.METHOD_LABELS[m]: {n_c: samples.estimate((n_c, m, probe)).to_dict()
                                                          for n_c in n_cs if (n_c, m, probe) in samples}
                                for m in METHODS} for probe in PROBES}}
-    design_checks = [design.merge_seeds(found) for found in checks.values()]
+    design_checks = [design.merge_seeds(found) for found in checks.values()] + not_applicable
     summary = _summary(samples, n_cs, void, judged, readings)
     rule = ("at the smallest n_c whose training samples outnumber what a linear probe is blind to (design "
             "check), paired per-seed differences of held-out accuracy with 95% Student-t intervals; "
@@ -241,15 +248,25 @@ def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), n_components=N
 
 
 def _readings(samples, judged, margin):
-    readings = []
+    """The readings, and the design checks of the comparisons that are ties by construction.
+
+    Only the linear probe is span-only: for it, two methods with the same span (SimCLR and
+    VICReg-low, both full rank at K = D) tie by construction; the 1-NN probe sees the scales.
+    """
+    readings, not_applicable = [], {}
     for probe, primary in (("linear", True), ("nearest", False)):
         for version, pairs in ((statements.ARXIV, [("vicreg_high", "vicreg_low")]),
                                (statements.PROCEEDINGS, [("vicreg_high", "vicreg_low"),
                                                          ("simclr", "vicreg_low")])):
-            comparisons = [] if judged is None else [
-                Comparison(label=f"{solvers.METHOD_LABELS[a]} - {solvers.METHOD_LABELS[b]} ({PROBES[probe]})",
-                           estimate=samples.difference((judged, a, probe), (judged, b, probe)),
-                           threshold=margin, regime=f"n_c = {judged}") for a, b in pairs]
+            comparisons = []
+            for a, b in pairs if judged is not None else ():
+                comparison, check = paired.compare(
+                    samples, (judged, a, probe), (judged, b, probe), threshold=margin, regime=f"n_c = {judged}",
+                    label=f"{solvers.METHOD_LABELS[a]} - {solvers.METHOD_LABELS[b]} ({PROBES[probe]})",
+                    span_key=(judged, a, b, paired.SAME_SPAN) if probe == "linear" else None)
+                comparisons.append(comparison)
+                if check is not None:
+                    not_applicable[check.message] = check
             readings.append(Reading(
                 name=f"{version}, {PROBES[probe]}", primary=primary,
                 wording=statements.wording("low_data_regime", version),
@@ -258,7 +275,7 @@ def _readings(samples, judged, margin):
                        f"smallest n_c the {PROBES['linear']} can see ({PROBES[probe]})"),
                 comparisons=comparisons,
                 note="" if judged is not None else "every n_c is void: no verdict"))
-    return readings
+    return readings, list(not_applicable.values())
 
 
 def _summary(samples, n_cs, void, judged, readings):

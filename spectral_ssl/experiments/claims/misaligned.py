@@ -23,7 +23,9 @@ survives. The experiment is built so that this mechanism can show:
 
 Accuracies: the basis-invariant linear probe
 (:func:`~spectral_ssl.experiments.probe.linear_probe`) trained on the training
-samples' representation and tested on held-out samples (``transform``).
+samples' representation and tested on held-out samples (``transform``). At
+:math:`K = D` every full-rank method keeps the whole span of the data, so two of
+them tie by construction: such comparisons are ``not applicable`` (:mod:`.pairs`).
 
 **Readings.** In every regime that passes the design checks, over ``n_seeds``
 seeds (new split, relation and SimCLR starts each), the paired accuracy
@@ -35,11 +37,10 @@ more than ``preference_margin`` (one point of accuracy):
 * NeurIPS proceedings, with Barlow Twins whitened (CCA): each of VICReg-small
   and Barlow Twins minus each of SimCLR and VICReg-large above the margin.
 
-These pairings follow the two versions (the arXiv text ranks Barlow Twins with
-SimCLR, as its collapsed loss-as-written optimum behaves; the camera-ready text
-ranks it with VICReg-small, as CCA behaves); the other two pairings are reported
-as secondary readings. A reading's verdict is the conjunction over its
-comparisons and regimes (:func:`~spectral_ssl.experiments.claims.stats.combine`).
+These pairings follow the two versions (arXiv ranks Barlow Twins with SimCLR, as
+its collapsed loss-as-written optimum behaves; the camera-ready text with
+VICReg-small, as CCA behaves); the other two pairings are secondary readings. A
+reading's verdict is the conjunction over its comparisons and regimes.
 """
 
 import time
@@ -51,8 +52,9 @@ from ..._threads import single_threaded_blas
 from ..._validation import check_scalar
 from ..probe import linear_probe
 from . import design, solvers, statements
+from . import pairs as paired
 from . import relations as rel
-from .result import ClaimResult, Comparison, Reading, Table
+from .result import ClaimResult, Reading, Table
 from .sampling import check_count, check_labelled, check_values, smallest_class, split
 from .stats import PREFERENCE_MARGIN, Samples, seed_generators
 
@@ -71,10 +73,8 @@ def _regime_name(kind, label):
 
 
 def _components(n_components, D):
-    """``[(K, label)]``: ints are absolute (capped at D), floats in (0, 1] fractions of D, None is D.
-
-    The label names the regime across seeds whose feature rank D differs ("D/2", "D", or K).
-    """
+    """``[(K, label)]``: ints absolute (capped at D), floats in (0, 1] fractions of D, None D; labels name
+    the regime across seeds whose feature rank D differs ("0.5 D", "D", or K)."""
     pairs = {}
     for k in n_components:
         if k is None or (isinstance(k, float) and k == 1.0):
@@ -120,16 +120,12 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
         by two; needs at least 3 classes, left out otherwise), and either with the
         prefix ``"sparse_"`` (the same groups as sparse random graphs,
         :func:`~spectral_ssl.experiments.claims.relations.misaligned_relation`).
-        A union of cliques makes every direction outside the between-group ones
-        equally invariant, so VICReg's optimum for :math:`c - 1 < K < D` is not
-        unique and those regimes are void; the sparse relations are not degenerate.
+        Cliques make VICReg's optimum for :math:`c - 1 < K < D` non-unique (void regimes).
     n_components : sequence of int, float or None
         The :math:`K` values: an int is :math:`K` itself (capped at :math:`D`), a
         float in :math:`(0, 1]` a fraction of :math:`D`, ``None`` :math:`D`, the rank
-        of the centred training features. Default :math:`D/2` (32 for the paper's
-        64 features) and :math:`D`. At :math:`K = D` every method of full rank keeps
-        the span of the data, so the span-only probe gives them identical
-        accuracies: that regime measures collapse and nothing else.
+        of the centred training features. Default :math:`D/2` and :math:`D` (where
+        two full-rank methods tie by construction: not applicable).
     n_train : int
         Training samples (balanced over the classes; the paper's :math:`N = 256`),
         at most half of the smallest class.
@@ -141,12 +137,10 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
     random_starts : int >= 0
         SimCLR's random starts added to its informed start.
     preference_margin : float >= 0
-        "A should be preferred over B" means A's accuracy exceeds B's by more
-        than this (default one point of accuracy, 0.01): a tie is not a reason to
-        prefer a method.
+        "A preferred over B": A's accuracy exceeds B's by more than this (one point).
     random_state : None, int or numpy Generator
     quick : bool
-        Marks the result "quick, indicative" (set by :func:`~spectral_ssl.experiments.claims.run_all`).
+        Marks the result "quick, indicative".
 
     Returns
     -------
@@ -200,12 +194,15 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
                         checks.setdefault((regime, check.name), []).append(check)
                     if not all(c.passed for c in found):
                         continue
+                    seen = {}  # training and test rows: what the probe sees, for the span check
                     for method in METHODS:
                         rep = _fit(method, Xtr, G, K, mu, invariant, temperature, random_starts, g)
-                        Ztr = rep.transform(Xtr)
-                        samples.add((regime, method, "accuracy"), linear_probe(Ztr, ytr, rep.transform(Xte), yte))
+                        Ztr, Zte = rep.transform(Xtr), rep.transform(Xte)
+                        samples.add((regime, method, "accuracy"), linear_probe(Ztr, ytr, Zte, yte))
                         samples.add((regime, method, "rank"), solvers.rank(Ztr))
                         samples.add((regime, method, "converged"), solvers.converged(rep))
+                        seen[method] = np.vstack([Ztr, Zte])
+                    paired.record_spans(samples, (regime,), seen, {p for r in _READINGS for p in r[2]})
 
     design_checks = [design.merge_seeds(found) for found in checks.values()]
     void = {regime for (regime, _), found in checks.items() if not all(c.passed for c in found)}
@@ -228,7 +225,8 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
             entry["rank"][solvers.METHOD_LABELS[method]] = float(np.mean(ranks))
         data["regimes"].append(entry)
 
-    readings = _readings(samples, ordered, regimes, void, margin)
+    readings, not_applicable = _readings(samples, ordered, regimes, void, margin)
+    design_checks += not_applicable
     D = int(np.min(D_seen))
     tables = {
         "accuracy": Table(
@@ -276,7 +274,8 @@ _READINGS = (
 
 
 def _readings(samples, ordered, regimes, void, margin):
-    readings = []
+    """The readings, and the design checks of the comparisons that are ties by construction."""
+    readings, not_applicable = [], {}
     for version, bt, pairs, primary in _READINGS:
         comparisons = []
         for regime in ordered:
@@ -284,9 +283,13 @@ def _readings(samples, ordered, regimes, void, margin):
                 a, b = (regime, better, "accuracy"), (regime, worse, "accuracy")
                 if regime in void or a not in samples:
                     continue
-                comparisons.append(Comparison(
+                comparison, check = paired.compare(
+                    samples, a, b, threshold=margin, regime=regimes[regime],
                     label=f"{solvers.METHOD_LABELS[better]} - {solvers.METHOD_LABELS[worse]} (probe accuracy)",
-                    estimate=samples.difference(a, b), threshold=margin, regime=regimes[regime]))
+                    span_key=(regime, better, worse, paired.SAME_SPAN))
+                comparisons.append(comparison)
+                if check is not None:
+                    not_applicable[(check.regime, check.message)] = check
         names = " and ".join(sorted({f"{solvers.METHOD_LABELS[p]}" for p, _ in pairs}))
         readings.append(Reading(
             name=f"{version}, with {solvers.METHOD_LABELS[bt]}", primary=primary,
@@ -295,7 +298,7 @@ def _readings(samples, ordered, regimes, void, margin):
                    + ", ".join(sorted({solvers.METHOD_LABELS[w] for _, w in pairs}))
                    + f" in every misaligned regime (paired accuracy difference > {margin:g})"),
             comparisons=comparisons))
-    return readings
+    return readings, list(not_applicable.values())
 
 
 def _summary(readings, samples, ordered, regimes, void):

@@ -40,8 +40,8 @@ from ..._threads import single_threaded_blas
 from ..._validation import check_features, check_scalar
 from ...exceptions import CollapseWarning
 from ...methods import barlow_twins, simclr, spectral_contrastive, vicreg
-from . import solvers, statements
-from .result import ClaimResult, Comparison, Reading, Table
+from . import design, solvers, statements
+from .result import ClaimResult, Comparison, DesignCheck, Reading, Table
 from .sampling import check_count, check_values, per_class
 from .stats import seed_generators, worst_case
 
@@ -165,7 +165,7 @@ def rank_collapse(X, y=None, *, n_samples=256, n_neighbors=10, n_components=32, 
         m = check_count(clique_samples_per_class, "clique_samples_per_class", 2)
 
     rows = {}  # (statement, setting) -> list of per-seed dicts
-    series = []
+    series, refused = [], []
     with single_threaded_blas(), warnings.catch_warnings():
         warnings.simplefilter("ignore", CollapseWarning)
         for seed, g in enumerate(seed_generators(random_state, n_seeds)):
@@ -192,7 +192,7 @@ def rank_collapse(X, y=None, *, n_samples=256, n_neighbors=10, n_components=32, 
             if seed == 0:
                 lam_first = lam.tolist()
             if codes is not None:
-                _clique_statements(rows, codes, m, K, temperatures, rank_rtol, max_iter, g)
+                refused += _clique_statements(rows, codes, m, K, temperatures, rank_rtol, max_iter, g)
                 _knn_barlow_twins(rows, X, min(bt_samples, X.shape[0]), n_neighbors, K, rank_rtol, max_iter, g)
 
     comparisons, table_rows = _judge(rows, scale_atol)
@@ -218,7 +218,8 @@ def rank_collapse(X, y=None, *, n_samples=256, n_neighbors=10, n_components=32, 
             f"values within {scale_atol:g} sqrt(N) of sqrt(N t_k); no VICReg minimum below the closed form "
             f"by more than 1e-8 max(1, |loss|); Barlow Twins on cliques: minimum within 1e-6 of K - (C - 1); "
             f"the worst seed decides")
-    return ClaimResult(name="rank_collapse", statement=STATEMENT, rule=rule, readings=readings, design=[],
+    return ClaimResult(name="rank_collapse", statement=STATEMENT, rule=rule, readings=readings,
+                       design=[design.merge_seeds(refused)] if refused else [],
                        tables={"ranks": table}, summary=summary,
                        data={"series": series, "eigenvalues": lam_first, "n_samples": n_rows, "K": K},
                        settings={"n_seeds": n_seeds, "n_samples": n_rows, "n_components": K,
@@ -227,11 +228,23 @@ def rank_collapse(X, y=None, *, n_samples=256, n_neighbors=10, n_components=32, 
 
 
 def _clique_statements(rows, codes, m, K, temperatures, rank_rtol, max_iter, g):
+    """The clique statements on one seed; returns the failed design check when SimCLR's and Barlow Twins'
+    do not apply (K < C - 1: the simplex does not fit, the theorems are silent)."""
     members = per_class(codes, np.arange(codes.size), m, g, name="clique_samples_per_class")
     C = int(np.unique(codes).size)
     Gc = graphs.from_labels(codes[members])
     Nc = Gc.shape[0]
     Kc = min(K, Nc - 1)
+    Z, value, conv = _minimum(spectral_contrastive, Gc, Kc, {}, g, max_iter)
+    rows.setdefault(("spectral contrastive", f"{C} cliques of {m}"), []).append(
+        {"predicted": min(C, Kc), "measured": int(np.sum(np.linalg.svd(Z, compute_uv=False)
+                                                         > rank_rtol * math.sqrt(Nc))),
+         "loss": value, "converged": conv})
+    if Kc < C - 1:
+        return [DesignCheck(name="K holds the cliques' simplex", passed=False, value=float(Kc),
+                            threshold=float(C - 1), regime=f"{C} cliques of {m}",
+                            message=(f"K = {Kc} < C - 1 = {C - 1}: the clique statements of SimCLR (rank C - 1) "
+                                     f"and Barlow Twins (loss K - (C - 1)) assume K >= C - 1; not tested"))]
     for tau in temperatures:
         rep = simclr.optimal_representation(Gc, Kc, temperature=tau, solver="numerical", restarts=2,
                                             random_state=g, max_iter=3000)
@@ -239,16 +252,12 @@ def _clique_statements(rows, codes, m, K, temperatures, rank_rtol, max_iter, g):
         rows.setdefault(("SimCLR", f"{C} cliques of {m}, tau = {tau:g}"), []).append(
             {"predicted": C - 1, "measured": int(np.sum(s > rank_rtol * s.max())), "loss": float(rep.loss),
              "converged": solvers.converged(rep)})
-    Z, value, conv = _minimum(spectral_contrastive, Gc, Kc, {}, g, max_iter)
-    rows.setdefault(("spectral contrastive", f"{C} cliques of {m}"), []).append(
-        {"predicted": min(C, Kc), "measured": int(np.sum(np.linalg.svd(Z, compute_uv=False)
-                                                         > rank_rtol * math.sqrt(Nc))),
-         "loss": value, "converged": conv})
     Kb = min(Kc, 2 * C)
     Z, value, conv = _minimum(barlow_twins, Gc, Kb, {"off_diagonal": 1.0, "centered": True}, g, max_iter)
     rows.setdefault(("Barlow Twins", f"{C} cliques of {m}, K = {Kb}, off-diagonal 1"), []).append(
         {"predicted": C - 1, "measured": _bt_rank(Z, Gc, rank_rtol), "loss": value,
          "loss_target": float(Kb - (C - 1)), "converged": conv})
+    return []
 
 
 def _bt_rank(Z, G, rank_rtol):

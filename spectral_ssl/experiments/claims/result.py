@@ -13,7 +13,7 @@ by :mod:`spectral_ssl.plotting_claims`), and the "quick, indicative" flag.
 import math
 from dataclasses import dataclass, field
 
-from .stats import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED, VOID, Estimate, combine, decide
+from .stats import INCONCLUSIVE, NOT_APPLICABLE, NOT_SUPPORTED, SUPPORTED, VOID, Estimate, combine, decide
 from .tables import Table, format_cell, json_value
 
 #: The label of a run with fewer seeds / samples than the defaults.
@@ -36,6 +36,13 @@ class Comparison:
     void : bool
         True when the regime failed a design check: the comparison is reported
         but its verdict is ``void``.
+    applicable : bool
+        False when the two methods give identical predictions by construction on
+        every seed (:func:`~spectral_ssl.experiments.claims.design.check_comparable`):
+        the tie is reported, its verdict is ``not applicable`` and it is left out of
+        the reading's verdict.
+    note : str
+        Why it is not applicable (or any other remark), for the tables.
     """
 
     label: str
@@ -43,14 +50,19 @@ class Comparison:
     threshold: float
     regime: str = ""
     void: bool = False
+    applicable: bool = True
+    note: str = ""
 
     @property
     def verdict(self):
-        return VOID if self.void else decide(self.estimate, self.threshold)
+        if self.void:
+            return VOID
+        return decide(self.estimate, self.threshold) if self.applicable else NOT_APPLICABLE
 
     def to_dict(self):
         return {"label": self.label, "regime": self.regime, "threshold": float(self.threshold),
-                "estimate": self.estimate.to_dict(), "verdict": self.verdict}
+                "estimate": self.estimate.to_dict(), "verdict": self.verdict,
+                "applicable": bool(self.applicable), "note": self.note}
 
 
 @dataclass
@@ -301,4 +313,4 @@ class ClaimResult:
 
 
 __all__ = ["ClaimResult", "Reading", "Comparison", "DesignCheck", "Table", "format_cell", "QUICK_LABEL",
-           "SUPPORTED", "NOT_SUPPORTED", "INCONCLUSIVE", "VOID"]
+           "SUPPORTED", "NOT_SUPPORTED", "INCONCLUSIVE", "VOID", "NOT_APPLICABLE"]

@@ -30,6 +30,12 @@ INCONCLUSIVE = "inconclusive"
 VOID = "void"
 VERDICTS = (SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE, VOID)
 
+#: The outcome of one comparison whose two methods give identical predictions by construction
+#: (their representations span the same space on every sample the probe sees, e.g. both full
+#: rank at K = D): a tie that measures nothing. Reported, left out of every verdict like ``VOID``;
+#: never the verdict of a reading or a claim.
+NOT_APPLICABLE = "not applicable"
+
 #: Confidence level of every interval.
 LEVEL = 0.95
 
@@ -184,8 +190,9 @@ def decide(value, threshold):
 def combine(verdicts):
     """Conjunction of outcomes: the verdict of "every condition holds".
 
-    ``void`` outcomes (conditions whose setting cannot show the effect) are left
-    out; nothing left is ``void``. Then one ``not supported`` rejects, all
+    ``void`` and ``not applicable`` outcomes (conditions whose setting cannot show
+    the effect, comparisons tied by construction) are left out; nothing left is
+    ``void``. Then one ``not supported`` rejects, all
     ``supported`` accept, anything else is ``inconclusive``.
 
     Examples
@@ -198,12 +205,14 @@ def combine(verdicts):
     'inconclusive'
     >>> combine(["void"])
     'void'
+    >>> combine(["not applicable", "supported"])
+    'supported'
     """
     verdicts = [str(v) for v in verdicts]
-    unknown = sorted(set(verdicts) - set(VERDICTS))
+    unknown = sorted(set(verdicts) - set(VERDICTS) - {NOT_APPLICABLE})
     if unknown:
-        raise ValueError(f"unknown verdicts {unknown}; expected some of {list(VERDICTS)}.")
-    kept = [v for v in verdicts if v != VOID]
+        raise ValueError(f"unknown verdicts {unknown}; expected some of {list(VERDICTS) + [NOT_APPLICABLE]}.")
+    kept = [v for v in verdicts if v not in (VOID, NOT_APPLICABLE)]
     if not kept:
         return VOID
     if NOT_SUPPORTED in kept:
@@ -274,4 +283,4 @@ class Samples:
 
 __all__ = ["Estimate", "Samples", "estimate", "worst_case", "difference", "decide", "combine", "seed_generators",
            "SUPPORTED",
-           "NOT_SUPPORTED", "INCONCLUSIVE", "VOID", "VERDICTS", "LEVEL", "PREFERENCE_MARGIN"]
+           "NOT_SUPPORTED", "INCONCLUSIVE", "VOID", "NOT_APPLICABLE", "VERDICTS", "LEVEL", "PREFERENCE_MARGIN"]

@@ -1,0 +1,220 @@
+r"""Paired comparisons of two methods, and the rule that voids a tie by construction.
+
+Two methods compared by a span-only probe
+(:func:`~spectral_ssl.experiments.probe.linear_probe`) have equal accuracies
+whenever their representations span the same space on the training and test
+samples: both full rank at :math:`K = D` (each keeps the whole span of the data),
+or a closed form that *is* its comparator (VICReg on the label graph and LDA).
+Their paired difference is then :math:`0.000 \pm 0.000` on every seed, which the
+three-outcome rule would call "not supported" against a positive margin (or
+"supported" against a negative one) although nothing was measured. Each claim
+records, seed by seed, whether the two spans coincide (:func:`record_spans`), and
+:func:`compare` marks a comparison whose spans coincide on *every* seed ``not
+applicable``: reported with its design check, left out of the verdict. A
+comparison whose spans coincide on some seeds only is kept (those seeds' zeros
+are outcomes of the setting, not of the design) and its label says on how many.
+
+:func:`measure_until_decided` gives further seeds to the comparisons whose
+interval still contains the threshold.
+"""
+
+import numpy as np
+
+from .result import Comparison, DesignCheck
+
+#: The last element of the sample key under which :func:`record_spans` stores a pair's flags.
+SAME_SPAN = "same_span"
+
+
+#: Relative singular value under which a direction of a representation counts as collapsed
+#: (the rank rule of :func:`spectral_ssl.linalg.representation_rank`).
+SPAN_RTOL = 1e-6
+
+#: Largest principal angle (radians) under which two spans count as the same: far above the
+#: round-off of an orthonormal basis (~1e-12 for well-conditioned spans), far below any angle
+#: an optimiser leaves between genuinely different spans.
+SPAN_ANGLE_TOL = 1e-6
+
+
+def _span_basis(Z, rtol):
+    Zc = np.asarray(Z, dtype=np.float64)
+    Zc = Zc - Zc.mean(axis=0)  # the probe's intercept absorbs the constant direction
+    U, s, _ = np.linalg.svd(Zc, full_matrices=False)
+    keep = s > rtol * s[0] if s.size and s[0] > 0 else np.zeros(s.size, dtype=bool)
+    return U[:, keep]
+
+
+def spans_coincide(Z1, Z2, *, rtol=SPAN_RTOL, angle_tol=SPAN_ANGLE_TOL):
+    r"""Whether two representations of the same samples span the same space (with the constant).
+
+    A span-only probe (:func:`~spectral_ssl.experiments.probe.linear_probe`:
+    whitened on the span, rotation-invariant classifier, intercept) trained on
+    the first rows and scored on the rest predicts identically from ``Z1`` and
+    ``Z2`` when :math:`\operatorname{span}[\mathbf 1, Z_1] = \operatorname{span}[\mathbf 1, Z_2]`
+    over *all* those rows: each is then an affine reparametrisation of the other.
+
+    Parameters
+    ----------
+    Z1, Z2 : array_like, shape (n, K1) and (n, K2)
+        The representations of the same ``n`` samples (training rows and test rows stacked).
+    rtol : float
+        Directions with singular value at most ``rtol`` times the largest (after centring) are
+        collapsed and not part of the span.
+    angle_tol : float
+        Radians.
+
+    Returns
+    -------
+    same : bool
+        Same dimension and largest principal angle at most ``angle_tol``.
+    angle : float
+        Largest principal angle in radians (``pi / 2`` when the dimensions differ).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(30, 3))
+    >>> spans_coincide(X, X @ rng.normal(size=(3, 3)) + 5.0)[0]  # invertible map and a shift
+    True
+    >>> spans_coincide(X, X[:, :2])[0]  # one direction dropped
+    False
+    """
+    from scipy.linalg import subspace_angles
+
+    Z1, Z2 = np.asarray(Z1, dtype=np.float64), np.asarray(Z2, dtype=np.float64)
+    if Z1.ndim != 2 or Z2.ndim != 2 or Z1.shape[0] != Z2.shape[0]:
+        raise ValueError(f"Z1 and Z2 must be 2-D with the same number of rows, got shapes {Z1.shape} and "
+                         f"{Z2.shape}.")
+    B1, B2 = _span_basis(Z1, rtol), _span_basis(Z2, rtol)
+    if B1.shape[1] != B2.shape[1] or B1.shape[1] == 0:
+        return False, float(np.pi / 2)
+    angle = float(np.max(subspace_angles(B1, B2)))
+    return bool(angle <= angle_tol), angle
+
+
+def check_comparable(same_by_seed, label, *, regime=""):
+    """Passes unless the two compared methods span the same space on every seed.
+
+    Parameters
+    ----------
+    same_by_seed : sequence of bool
+        :func:`spans_coincide` of the two representations, one entry per seed.
+    label : str
+        The comparison, e.g. ``"VICReg, small invariance - SimCLR (probe accuracy)"``.
+    regime : str
+
+    Returns
+    -------
+    DesignCheck
+        ``passed=False`` makes the comparison ``not applicable``: a span-only probe
+        gives both methods the same accuracy on every seed, so the 0.000 ± 0.000
+        difference is a tie by construction, not a measurement.
+    """
+    same = [bool(v) for v in same_by_seed]
+    if not same:
+        raise ValueError("check_comparable needs at least one seed.")
+    n_same = sum(same)
+    passed = n_same < len(same)
+    message = f"{label}: identical spans on {n_same} of {len(same)} seeds"
+    if not passed:
+        message += (" (for example both full rank at K = D, or a closed form that is its comparator): a "
+                    "span-only probe predicts identically from both, so the comparison is not applicable "
+                    "and is left out of the verdict")
+    return DesignCheck(name="compared methods can differ", passed=bool(passed), value=float(n_same),
+                       threshold=float(len(same)), message=message, regime=regime)
+
+
+def measure_until_decided(seeds, n_seeds, items, measure, undecided):
+    """Measure every item on the first ``n_seeds`` seeds, then only the undecided ones on further seeds.
+
+    A comparison whose interval still contains its threshold is not decided by its
+    rule but by which seeds were drawn; more seeds narrow the interval until it
+    decides (or the seeds run out, and it is inconclusive). Items already decided
+    are not measured again, so they keep their first ``n_seeds`` values.
+
+    Parameters
+    ----------
+    seeds : sequence of numpy Generator
+        All the seeds that may be used, in order (:func:`seed_generators` with the largest count).
+    n_seeds : int
+        Seeds every item gets.
+    items : iterable
+        What is measured (e.g. ``(relation, method)`` pairs).
+    measure : callable ``(generator, pending set) -> None``
+        Measures the pending items on one seed (and stores the values itself).
+    undecided : callable ``(pending set) -> iterable``
+        The pending items whose comparison is still inconclusive.
+
+    Returns
+    -------
+    int
+        Seeds used.
+    """
+    pending = set(items)
+    for index, g in enumerate(seeds):
+        if index >= n_seeds:
+            pending = set(undecided(pending))
+            if not pending:
+                return index
+        measure(g, pending)
+    return len(seeds)
+
+
+def record_spans(samples, prefix, representations, pairs):
+    """Store, for each pair, whether the two representations span the same space on this seed.
+
+    Parameters
+    ----------
+    samples : stats.Samples
+    prefix : tuple
+        Key prefix (e.g. the regime); each flag goes under ``prefix + (a, b, "same_span")``.
+    representations : dict
+        ``{method: array (n_train + n_test, K)}``: training and test rows stacked, the rows
+        the probe sees.
+    pairs : iterable of (str, str)
+        Pairs whose two methods are both in ``representations`` (others are skipped).
+    """
+    for a, b in pairs:
+        if a in representations and b in representations:
+            same, _ = spans_coincide(representations[a], representations[b])
+            samples.add(tuple(prefix) + (a, b, SAME_SPAN), same)
+
+
+def compare(samples, key_a, key_b, *, label, threshold, regime="", span_key=None, void=False):
+    """The paired per-seed difference ``key_a - key_b`` as a :class:`Comparison`, and its span check.
+
+    Parameters
+    ----------
+    samples : stats.Samples
+    key_a, key_b : tuple
+        Sample keys of the two methods' per-seed values (same seeds, same order).
+    label, threshold, regime :
+        As in :class:`Comparison`.
+    span_key : tuple, optional
+        Key of the per-seed flags of :func:`record_spans`; ``None`` (a probe that sees
+        more than the span, or no flags recorded) keeps the comparison applicable.
+    void : bool
+
+    Returns
+    -------
+    comparison : Comparison
+    check : DesignCheck or None
+        The failed :func:`check_comparable` when
+        the comparison is not applicable, else ``None``.
+    """
+    estimate = samples.difference(key_a, key_b)
+    flags = samples.get(span_key) if span_key is not None and span_key in samples else []
+    check = check_comparable(flags, label, regime=regime) if flags else None
+    applicable = check is None or check.passed
+    n_same = int(sum(flags))
+    if applicable and n_same:
+        label = f"{label} [identical spans on {n_same} of {len(flags)} seeds]"
+    note = "" if applicable else "identical spans on every seed: a tie by construction"
+    comparison = Comparison(label=label, estimate=estimate, threshold=threshold, regime=regime, void=void,
+                            applicable=applicable, note=note)
+    return comparison, (None if applicable else check)
+
+
+__all__ = ["spans_coincide", "check_comparable", "record_spans", "compare", "measure_until_decided", "SAME_SPAN",
+           "SPAN_RTOL", "SPAN_ANGLE_TOL"]
