@@ -77,7 +77,8 @@ def check_features(X, *, name="X", n_samples=None, min_samples=2):
     if isinstance(X, (str, bytes)):
         raise TypeError(f"{name} must be a 2-D numeric array, got a string.")
     arr = np.asarray(X)
-    if arr.dtype == object or np.iscomplexobj(arr) or not (
+    # timedelta64 is a numpy integer subtype: refuse durations and dates explicitly.
+    if arr.dtype == object or np.iscomplexobj(arr) or arr.dtype.kind in "mM" or not (
         np.issubdtype(arr.dtype, np.number) or arr.dtype == bool
     ):
         raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}.")

@@ -462,3 +462,30 @@ def test_isomap_is_classical_mds_of_the_knn_geodesics():
     Y, nu = spectral.isomap(X, 2, n_neighbors=6)
     Y_mds, nu_mds = spectral.classical_mds(geodesic, 2)
     assert np.array_equal(Y, Y_mds) and np.array_equal(nu, nu_mds)
+
+
+@pytest.mark.parametrize("scale", [1e-160, 1e160, 1e300])
+def test_isomap_is_scale_equivariant_beyond_squared_overflow(scale):
+    # Squared distances of entries near 1e160 overflow to inf (1e-160: underflow to 0); Isomap
+    # satisfies Y(sX) = s Y(X), nu(sX) = s^2 nu(X), which the result must follow.
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((30, 3))
+    Y, nu = spectral.isomap(X, 2, n_neighbors=6)
+    Ys, nus = spectral.isomap(X * scale, 2, n_neighbors=6)
+    assert np.all(np.isfinite(Ys))
+    np.testing.assert_allclose(Ys / scale, Y, rtol=1e-9, atol=1e-9 * np.abs(Y).max())
+    if np.isfinite(scale * scale):
+        np.testing.assert_allclose(nus / scale / scale, nu, rtol=1e-9)
+
+
+@pytest.mark.parametrize("scale", [1e-170, 1e170])
+def test_cca_is_scale_invariant_beyond_squared_overflow(scale):
+    # Canonical correlations do not depend on the units of either view; the directions scale as 1/s.
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((40, 3))
+    Y = X @ rng.standard_normal((3, 2)) + 0.3 * rng.standard_normal((40, 2))
+    A, B, rho = spectral.cca(X, Y, 2)
+    As, Bs, rhos = spectral.cca(X * scale, Y, 2)
+    np.testing.assert_allclose(rhos, rho, rtol=1e-12)
+    np.testing.assert_allclose(As * scale, A, rtol=1e-9)
+    np.testing.assert_allclose(Bs, B, rtol=1e-9)

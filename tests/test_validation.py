@@ -102,3 +102,13 @@ def test_docstring_examples_run():
 
     result = doctest.testmod(validation)
     assert result.attempted >= 5 and result.failed == 0
+
+
+@pytest.mark.parametrize("dtype", ["timedelta64[s]", "datetime64[s]"])
+def test_durations_and_dates_are_not_features(dtype):
+    # numpy counts timedelta64 as an integer type; a duration is not a feature value.
+    from spectral_ssl import graphs
+
+    X = np.arange(12).reshape(6, 2).astype(dtype)
+    with pytest.raises(TypeError, match=r"^X must be a real numeric array, got dtype (timedelta|datetime)64\[s\]\.$"):
+        graphs.knn(X, 2)

@@ -4,7 +4,7 @@ import numpy as np
 
 from .. import linalg
 from .._validation import check_features, check_n_components, check_scalar
-from ._common import range_whitener
+from ._common import power_of_two_scale, range_whitener
 
 
 def cca(X_left, X_right, n_components, *, regularization=0.0):
@@ -71,8 +71,13 @@ def cca(X_left, X_right, n_components, *, regularization=0.0):
     r = check_scalar(regularization, name="regularization", low=0.0)
     N = X.shape[0]
     Xc, Yc = linalg.center(X), linalg.center(Y)
-    Cxx = Xc.T @ Xc / N + r * np.eye(X.shape[1])
-    Cyy = Yc.T @ Yc / N + r * np.eye(Y.shape[1])
+    # Covariances of entries beyond ~1e154 overflow: each view is divided by an exact power of two
+    # s (with r / s^2), which leaves the correlations and the variates unchanged and divides the
+    # directions by s (mapped back below).
+    sx, sy = power_of_two_scale(Xc), power_of_two_scale(Yc)
+    Xc, Yc = Xc / sx, Yc / sy
+    Cxx = Xc.T @ Xc / N + (r / sx / sx) * np.eye(X.shape[1])
+    Cyy = Yc.T @ Yc / N + (r / sy / sy) * np.eye(Y.shape[1])
     Tx = range_whitener(Cxx, name="X_left")
     Ty = range_whitener(Cyy, name="X_right")
     K = check_n_components(
@@ -92,4 +97,4 @@ def cca(X_left, X_right, n_components, *, regularization=0.0):
             Q[:, cluster] = Q[:, cluster] @ rotation
     A, B = Tx @ P[:, :K], Ty @ Q[:, :K]
     _, A, B = linalg.sign_flip_with(Xc @ A, A, B)
-    return A, B, rho[:K]
+    return A / sx, B / sy, rho[:K]

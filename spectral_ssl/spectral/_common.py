@@ -7,6 +7,24 @@ from .. import linalg
 from .._validation import SYMMETRY_RTOL, check_n_components
 
 
+#: Inputs whose largest magnitude lies outside [1 / SAFE_MAGNITUDE, SAFE_MAGNITUDE] are rescaled by a
+#: power of two (exact) before squared distances or covariances are formed: their squares would
+#: overflow to inf (above ~1e154) or underflow to 0 (below ~1e-154).
+SAFE_MAGNITUDE = 1e100
+
+
+def power_of_two_scale(X):
+    r"""A power of two :math:`s` with :math:`\max|X| / s` in [0.5, 1), or 1.0 when no rescaling is needed.
+
+    Dividing by :math:`s` is exact (only the exponents change), so a scale-equivariant method run on
+    :math:`X / s` and mapped back gives the result for :math:`X` without overflowing its squares.
+    """
+    largest = float(np.max(np.abs(X))) if X.size else 0.0
+    if largest == 0.0 or 1.0 / SAFE_MAGNITUDE <= largest <= SAFE_MAGNITUDE:
+        return 1.0
+    return float(np.ldexp(1.0, np.frexp(largest)[1]))
+
+
 #: Eigenvalues of a covariance (or of :math:`X^\top D_G X`) below this fraction
 #: of the largest are treated as exact zeros: their directions are outside the range.
 RANK_RTOL = 1e-10

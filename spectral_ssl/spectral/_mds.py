@@ -7,7 +7,7 @@ from scipy.sparse.csgraph import connected_components, shortest_path
 
 from .. import linalg, memory
 from .._validation import check_features, check_n_components, check_option
-from ._common import check_square, double_center, top_centered_eigenpairs
+from ._common import check_square, double_center, power_of_two_scale, top_centered_eigenpairs
 
 
 def classical_mds(M, n_components, *, kind="distance"):
@@ -194,8 +194,12 @@ def isomap(X, n_components, *, n_neighbors=5, path_method="auto"):
     X, n_neighbors = check_geodesic_input(X, n_neighbors, path_method)
     N = X.shape[0]
     check_n_components(n_components, N - 1, what="the number of samples minus one (N - 1)")
-    geodesic = knn_geodesics(X, n_neighbors, path_method=path_method, check_input=False)
-    return classical_mds(geodesic, n_components, kind="distance")
+    # Isomap is scale-equivariant (Y(sX) = s Y(X), eigenvalues s^2 nu): inputs whose squares would
+    # overflow or underflow are solved at an exact power-of-two scale and mapped back.
+    s = power_of_two_scale(X)
+    geodesic = knn_geodesics(X / s, n_neighbors, path_method=path_method, check_input=False)
+    Y, nu = classical_mds(geodesic, n_components, kind="distance")
+    return (Y, nu) if s == 1.0 else (Y * s, nu * s * s)
 
 
 def kernel_pca(M, n_components, *, kernel="precomputed", bandwidth=None, degree=3, coef0=1.0):
