@@ -20,9 +20,11 @@ from .._validation import check_graph
 CHUNK_BYTES = 64 * 2**20
 
 
+# --------------------------------------------------------------------------- input sources
 
 
 def is_dask(X):
+    """Whether ``X`` is a dask collection (without importing dask)."""
     return type(X).__module__.split(".")[0] == "dask"
 
 

@@ -35,8 +35,15 @@ class LinearSolution:
         (the same value :func:`spectral_ssl.losses.vicreg` gives on
         :math:`Z = XW + \mathbf 1 b^\top`, up to round-off).
     rank, eigenvalues, scales, exact, method, equivalent, hyperparameters, details :
-        As in :class:`spectral_ssl.methods._result.LinearRepresentation`.
+        As in :class:`spectral_ssl.methods.LinearRepresentation`.
     n_samples : int
+
+    Notes
+    -----
+    Not a :class:`spectral_ssl.methods.LinearRepresentation`: that class holds the
+    :math:`N\times K` training representation ``Z`` (its ``n_components``, ``summary``
+    and display read ``Z.shape``, and the front ends that accept it read ``Z``), which a
+    pass over :math:`N = 10^7` rows from disk or a dask cluster does not keep.
     """
 
     W: np.ndarray
