@@ -42,7 +42,7 @@ class LinearSolution:
     -----
     Not a :class:`spectral_ssl.methods.LinearRepresentation`: that class holds the
     :math:`N\times K` training representation ``Z`` (its ``n_components``, ``summary``
-    and display read ``Z.shape``, and the front ends that accept it read ``Z``), which a
+    and display read ``Z.shape``; :mod:`spectral_ssl.certify` and the plots read ``Z``), which a
     pass over :math:`N = 10^7` rows from disk or a dask cluster does not keep.
     """
 
