@@ -1,4 +1,4 @@
-"""Tests of spectral_ssl.scale: chunked reductions and the large-N linear VICReg solve.
+"""Tests of spectral_ssl.moments (formerly spectral_ssl.scale): chunked reductions and the large-N linear VICReg solve.
 
 References are independent dense computations (explicit L, D_G, H) or the in-memory
 solver ``methods.vicreg.optimal_linear``; the dask tests compare the blockwise result
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from spectral_ssl import graphs, linalg, losses, scale
+from spectral_ssl import graphs, linalg, losses, moments, scale
 from spectral_ssl.methods import vicreg
 
 FORMS = ("sums", "gram", "scatter", "laplacian_form", "degree_form", "adjacency_form", "degree_sums")
@@ -362,3 +362,24 @@ def test_weighted_scatter_matches_its_definition(relation):
     m = (X - 1e4).T @ d / d.sum()  # the weighted mean, computed on the unshifted values
     Y = (X - 1e4) - m
     np.testing.assert_allclose(red.weighted_scatter, Y.T @ (d[:, None] * Y), rtol=1e-9)
+
+
+# --------------------------------------------------------------------------- the former name
+
+
+def test_scale_re_exports_every_public_name_of_moments():
+    assert sorted(scale.__all__) == sorted(moments.__all__)
+    for name in moments.__all__:
+        assert getattr(scale, name) is getattr(moments, name), name
+    # defined in the private modules, documented (and pickled) under the package
+    assert moments.reductions.__module__ == "spectral_ssl.moments"
+    assert moments.FeatureReductions.__module__ == "spectral_ssl.moments"
+
+
+@pytest.mark.parametrize("module", [moments, scale])
+def test_chunk_bytes_assigned_on_the_package_reaches_the_passes(module, monkeypatch):
+    X = data(n=2100, d=1, seed=33)
+    assert scale.reductions(X).details["n_chunks"] == 1  # 64 MiB: one chunk
+    monkeypatch.setattr(module, "CHUNK_BYTES", 8)  # the floor of 1024 rows per chunk
+    assert moments.CHUNK_BYTES == 8
+    assert scale.reductions(X).details["n_chunks"] == 3

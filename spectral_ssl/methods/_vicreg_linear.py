@@ -109,16 +109,16 @@ def group_labels(G):
 
 def forms(X, G):
     """``(laplacian_form, scatter, gram, sums, relation)`` of a float64 ``X`` and a validated ``G``."""
-    from .. import scale  # scale imports the methods lazily too
+    from .. import moments  # moments imports the methods lazily too
 
     grouped = group_labels(G)
     if grouped is not None:
         labels, weight = grouped
-        red = scale.reductions(X, groups=labels)
+        red = moments.reductions(X, groups=labels)
         laplacian = red.laplacian_form * weight
         relation = "groups"
     else:
-        red = scale.reductions(X, G, graph_checked=True)
+        red = moments.reductions(X, G, graph_checked=True)
         laplacian = red.laplacian_form
         relation = "graph"
     return laplacian, red.scatter, red.gram, red.sums, relation

@@ -54,7 +54,7 @@ its largest-\|.\| entry positive (``W``, ``A`` and ``bias`` flip with it).
 
 import numpy as np
 
-from .. import linalg, memory, scale
+from .. import linalg, memory, moments
 from .._threads import single_threaded_blas
 from .._validation import (check_features, check_graph, check_n_components, check_no_isolated,
                            check_scalar)
@@ -235,8 +235,8 @@ def _basis_from_reductions(features, Gn):
     """
     N, p = features.shape
     grouped = _vicreg_linear.group_labels(Gn)  # Gn = G / max(G): a clique union has weight 1
-    red = (scale.reductions(features, groups=grouped[0]) if grouped is not None
-           else scale.reductions(features, Gn, graph_checked=True))
+    red = (moments.reductions(features, groups=grouped[0]) if grouped is not None
+           else moments.reductions(features, Gn, graph_checked=True))
     with single_threaded_blas():  # D x D work: BLAS threads only synchronise
         gram_diag = np.diag(red.gram)
         active = np.flatnonzero(np.diag(red.scatter) > (linalg.CONSTANT_RTOL**2) * gram_diag)

@@ -1,0 +1,207 @@
+"""Row access to ``X`` and the plans of the chunked passes (which rows each chunk reads).
+
+``X`` is an in-memory array, a ``numpy.memmap`` or the path of a ``.npy`` file
+(:class:`Source`); a chunk is a run of rows (:func:`row_bounds`), a row block of ``G``
+with the rows of ``X`` its nonzeros point to (:func:`graph_plan`), or a run of whole
+groups (:func:`group_plan`). The bottom of :mod:`spectral_ssl.moments`: it imports no
+other module of the package.
+"""
+
+import numbers
+import os
+
+import numpy as np
+import scipy.sparse as sp
+
+from .._validation import check_graph
+
+#: Target size of one chunk of rows, in bytes of float64 data (the chunk is
+#: ``max(1024, CHUNK_BYTES // (8 D))`` rows when ``chunk_size`` is not given).
+CHUNK_BYTES = 64 * 2**20
+
+
+# --------------------------------------------------------------------------- input sources
+
+
+def is_dask(X):
+    """Whether ``X`` is a dask collection (without importing dask)."""
+    return type(X).__module__.split(".")[0] == "dask"
+
+
+class Source:
+    """Row access to X: an ndarray, a memmap, or a .npy path opened per read."""
+
+    def __init__(self, X, name="X"):
+        self.path = None
+        if isinstance(X, (str, os.PathLike)):
+            self.path = os.fspath(X)
+            if not os.path.exists(self.path):
+                raise ValueError(f"{name}: no such file {self.path!r}; pass an array or the path of a .npy file.")
+            array = np.load(self.path, mmap_mode="r")
+            self.kind = "npy"
+        elif isinstance(X, np.memmap):
+            array = X
+            self.kind = "memmap"
+        elif sp.issparse(X):
+            raise TypeError(f"{name} is a sparse matrix; pass a dense array, a .npy path or a dask array.")
+        else:
+            array = np.asarray(X)
+            self.kind = "array"
+        if array.dtype == object or np.iscomplexobj(array) or not (
+            np.issubdtype(array.dtype, np.number) or array.dtype == bool
+        ):
+            raise TypeError(f"{name} must be a real numeric array, got dtype {array.dtype}.")
+        if array.ndim != 2:
+            raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {array.shape}.")
+        if array.shape[0] < 2 or array.shape[1] < 1:
+            raise ValueError(f"{name} needs at least 2 samples and 1 feature, got shape {array.shape}.")
+        self.shape = array.shape
+        self.name = name
+        self._array = None if self.path else array
+        del array
+
+    def rows(self, index, check=True):
+        """Rows ``index`` (a slice or integer array) as a new float64 array, checked finite unless ``check=False``.
+
+        With ``check=False`` the caller checks finiteness on what it computes
+        from the rows (a NaN or inf propagates into every product).
+        """
+        if self.path is None:
+            out = self._array[index]
+            # a slice is a view (copy it: the caller owns the result); fancy indexing already copied
+            out = np.array(out, dtype=np.float64) if isinstance(index, slice) else out.astype(np.float64, copy=False)
+        else:
+            # A fresh map per read: the pages it touched are released with it.
+            mapped = np.load(self.path, mmap_mode="r")
+            out = np.array(mapped[index], dtype=np.float64)
+            del mapped
+        if check and not np.all(np.isfinite(out)):
+            refuse_non_finite(self.name)
+        return out
+
+    def read(self, index):
+        """Rows ``index`` (a slice) for reading only: a view of an in-memory float64 array, else a copy."""
+        if self.path is None and self._array.dtype == np.float64:
+            return self._array[index]
+        return self.rows(index, check=False)
+
+
+def refuse_non_finite(name="X"):
+    raise ValueError(f"{name} contains NaN or inf; remove or impute those entries first.")
+
+
+def default_chunk(n_features, chunk_size):
+    if chunk_size is None:
+        return max(1024, CHUNK_BYTES // (8 * n_features))
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral) or chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive integer (rows per chunk), got {chunk_size!r}.")
+    return int(chunk_size)
+
+
+def group_rows(source, rows, common):
+    """The rows of a group chunk: ``m`` views when, for groups of one common size ``m``, they
+    are ``m`` runs of consecutive rows of an in-memory float64 array (view-major order, the
+    usual layout of augmentation views); else a copy."""
+    m = int(common)
+    if m >= 2 and source.path is None and source._array.dtype == np.float64 and rows.size % m == 0:
+        runs = rows.reshape(m, -1)
+        length = runs.shape[1]
+        if length and np.all(runs[:, -1] - runs[:, 0] == length - 1) and np.all(np.diff(runs, axis=1) == 1):
+            return tuple(source.read(slice(int(a), int(a) + length)) for a in runs[:, 0])
+    return source.rows(rows, check=False)
+
+
+# --------------------------------------------------------------------------- chunk plans
+
+
+def check_groups(groups, n):
+    groups = np.asarray(groups)
+    if groups.ndim != 1 or groups.size != n:
+        raise ValueError(
+            f"groups must be 1-D with one entry per sample ({n}), got shape {groups.shape}."
+        )
+    if groups.dtype.kind == "f" and not np.all(np.isfinite(groups)):
+        raise ValueError("groups contains NaN or inf; every sample needs a valid group.")
+    _, codes = np.unique(groups, return_inverse=True)
+    codes = codes.ravel()
+    sizes = np.bincount(codes)
+    if sizes.max() < 2:
+        raise ValueError(
+            "groups has no two samples in the same group, so the relation is empty; "
+            "each group needs at least 2 members."
+        )
+    return codes, sizes
+
+
+def common_size(sizes):
+    """The size shared by every group (a float), or 0.0 when sizes differ."""
+    return float(sizes[0]) if np.all(sizes == sizes[0]) else 0.0
+
+
+def group_cuts(sizes, chunk):
+    """Cut points (in group order) after whole groups, about ``chunk`` rows apart.
+
+    A group larger than ``chunk`` gets a chunk of its own.
+    """
+    ends = np.cumsum(sizes)
+    cuts = [0]
+    while cuts[-1] < ends[-1]:
+        k = int(np.searchsorted(ends, cuts[-1] + chunk, side="right"))
+        if k == 0 or ends[k - 1] <= cuts[-1]:
+            k = int(np.searchsorted(ends, cuts[-1], side="right")) + 1
+        cuts.append(int(ends[k - 1]))
+    return cuts
+
+
+def group_plan(codes, sizes, chunk, layout="sorted"):
+    """Chunks of whole groups: (rows, their chunk-local group codes, number of groups
+    in the chunk, size of each of those groups).
+
+    The groups of a chunk are a run of consecutive codes, so the local code is
+    the code minus the run's first. ``layout``: ``"sorted"``, rows in increasing
+    order (sequential reads; what dask's block lookup needs); ``"stats"``, the
+    order :func:`group_stats` works in, so that it needs no reordering copy:
+    member by member when every group has the same size (the first member of
+    every group, then the second, ...), else group by group.
+    """
+    order = np.argsort(codes, kind="stable")
+    cuts = group_cuts(sizes, chunk)
+    small = np.int32 if codes.size < 2**31 else np.int64  # halves what a dask graph carries
+    common = int(common_size(sizes))
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        if layout == "sorted":
+            rows = np.sort(order[a:b])  # increasing: sequential reads of X
+        elif common:
+            rows = order[a:b].reshape(-1, common).T.ravel()
+        else:
+            rows = order[a:b]
+        first, last = codes[order[a]], codes[order[b - 1]]
+        yield (rows, (codes[rows] - first).astype(small), int(last - first + 1),
+               sizes[first:last + 1].astype(np.float64))
+
+
+def row_bounds(n, chunk):
+    return [(a, min(n, a + chunk)) for a in range(0, n, chunk)]
+
+
+def graph_plan(G, bounds):
+    """Row blocks of G: (a, b, gathered columns, local CSR with columns remapped to them)."""
+    for a, b in bounds:
+        block = G[a:b]
+        cols = np.unique(block.indices)
+        local = sp.csr_matrix((block.data, np.searchsorted(cols, block.indices), block.indptr),
+                              shape=(b - a, cols.size))
+        yield a, b, cols, local
+
+
+def check_relation_graph(G, n, checked=False):
+    if not checked:
+        G = check_graph(G)
+    if G.shape[0] != n:
+        raise ValueError(
+            f"X has {n} rows but the graph G has {G.shape[0]} samples; they must describe "
+            f"the same samples in the same order."
+        )
+    return G
+
+

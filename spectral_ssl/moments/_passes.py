@@ -1,0 +1,181 @@
+"""The passes over ``X``: :func:`reductions` (every form in one pass) and :func:`column_signs`.
+
+Each reads ``X`` chunk by chunk (an in-memory array, a memory map, a ``.npy`` path) or
+block by block (a dask array, through :mod:`._dask`), and never holds more than a chunk
+of rows besides ``G``.
+"""
+
+import numpy as np
+
+from .. import linalg
+from ._chunks import (
+    Source,
+    check_groups,
+    check_relation_graph,
+    common_size,
+    default_chunk,
+    graph_plan,
+    group_plan,
+    group_rows,
+    is_dask,
+    row_bounds,
+)
+from ._dask import Blocks, checked_block, dask_reductions, tree_sum
+from ._reductions import add_stats, finish, graph_stats, group_stats, plain_stats, whole_graph_stats
+
+#: Entries within this relative distance of a column's largest ``|z|`` count as tied
+#: for the sign rule (the same rule as :func:`spectral_ssl.linalg.sign_flip`).
+SIGN_TIE_RTOL = linalg.SIGN_TIE_RTOL
+
+
+def reductions(X, G=None, *, groups=None, chunk_size=None, graph_checked=False):
+    r"""The linear-regime reductions of ``X`` (and of the relation ``G`` or ``groups``), in chunks.
+
+    Parameters
+    ----------
+    X : ndarray, numpy.memmap, str / PathLike of a ``.npy`` file, or dask array; shape (N, D)
+        A path is read through ``np.load(path, mmap_mode="r")`` one chunk at a
+        time (a fresh map per chunk, so the pages read are released), and
+        ``X`` never has to fit in memory. A dask array is reduced blockwise on
+        the active dask scheduler (e.g. a ``dask.distributed`` client); see
+        :func:`dask_from_npy` to read a ``.npy`` file lazily.
+    G : relation graph, shape (N, N), optional
+        Symmetric, non-negative, zero diagonal (validated as everywhere in the
+        toolkit; kept sparse). Read in row blocks; for each block only the rows
+        of ``X`` its nonzeros point to are gathered. An in-memory ``X`` without
+        ``chunk_size`` is reduced in one block (:math:`GX` and a shifted copy of
+        ``X``, about three times the memory of ``X``): the gathers of a graph in
+        random order would copy nearly all of ``X`` per chunk.
+    groups : array_like of shape (N,), optional
+        Instead of ``G``: the relation of :func:`spectral_ssl.graphs.from_groups`
+        (positives = same group), never formed. At most one of ``G`` and ``groups``.
+    chunk_size : int, optional
+        Rows per chunk (default: about ``CHUNK_BYTES`` = 64 MiB of float64).
+        With ``groups``, chunks hold whole groups. For a dask array with ``G``
+        or no relation, the chunks are the array's own row blocks and
+        ``chunk_size`` is ignored.
+    graph_checked : bool
+        ``G`` was already validated by the package (a solver passes the CSR graph it
+        checked): skip the second validation, which costs about two ``X.T @ X`` on a
+        10-NN graph. Its number of samples is still checked.
+
+    Returns
+    -------
+    FeatureReductions
+        Cost :math:`O(\mathrm{nnz}(G)D + ND^2)` (groups: :math:`O(ND^2 + N\log N)`
+        for the sort), memory :math:`O(\text{chunk}\cdot D + D^2)` besides ``G``
+        (with ``G``, a chunk also gathers up to :math:`\mathrm{nnz}(G_{a:b})` rows;
+        with ``groups``, :math:`O(N)` integers for the sort).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0], [2.0], [5.0], [9.0]])
+    >>> red = reductions(X, groups=[0, 0, 1, 1])
+    >>> red.laplacian_form  # (0 - 2)^2 + (5 - 9)^2
+    array([[20.]])
+    >>> red.scatter  # sum (x - 4)^2
+    array([[46.]])
+    """
+    if G is not None and groups is not None:
+        raise ValueError("give either G or groups (the relation), not both.")
+    if is_dask(X):
+        return dask_reductions(X, G, groups, chunk_size)
+    source = Source(X)
+    n, D = source.shape
+    chunk = default_chunk(D, chunk_size)
+    shift = np.asarray(source.read(slice(0, min(n, chunk))).mean(axis=0), dtype=np.float64)
+    details = {"source": source.kind, "chunk_size": chunk, "relation": None, "n_chunks": 0}
+    total = None
+    if G is not None:
+        G = check_relation_graph(G, n, graph_checked)
+        details["relation"] = "graph"
+        if source.kind == "array" and chunk_size is None:
+            # X is in memory already: one pass over all rows, no gathered copies (a chunk
+            # of a kNN graph in random order points to nearly every row of X); an explicit
+            # chunk_size still bounds the memory
+            details["n_chunks"] = 1
+            return finish(whole_graph_stats(source.rows(slice(None)), G, shift), shift, details)
+        parts = (graph_stats(source.rows(slice(a, b)), source.rows(cols), local, shift)
+                 for a, b, cols, local in graph_plan(G, row_bounds(n, chunk)))
+    elif groups is not None:
+        codes, sizes = check_groups(groups, n)
+        details["relation"] = "groups"
+        common = common_size(sizes)
+        # rows read group by group and checked finite through the products
+        parts = (group_stats(group_rows(source, rows, common), local, n_local, group_sizes,
+                              common, shift, source.name)
+                 for rows, local, n_local, group_sizes in group_plan(codes, sizes, chunk,
+                                                                      layout="stats"))
+    else:
+        parts = (plain_stats(source.rows(slice(a, b)), shift) for a, b in row_bounds(n, chunk))
+    for part in parts:
+        total = part if total is None else add_stats(total, part)
+        details["n_chunks"] += 1
+    return finish(total, shift, details)
+
+
+# --------------------------------------------------------------------------- sign rule over chunks
+
+
+def sign_candidates(Xb, offset, W, bias):
+    """Per column of Z = Xb W + b: the block's max |z| and every entry within the tie tolerance of it."""
+    Z = Xb @ W + bias
+    magnitude = np.abs(Z)
+    top = magnitude.max(axis=0)
+    found = []
+    for k in range(Z.shape[1]):
+        rows = np.flatnonzero(magnitude[:, k] >= (1 - SIGN_TIE_RTOL) * top[k])
+        found.append((rows + offset, magnitude[rows, k], np.sign(Z[rows, k])))
+    return top, found
+
+
+def merge_candidates(a, b):
+    top = np.maximum(a[0], b[0])
+    found = [tuple(np.concatenate([x, y]) for x, y in zip(fa, fb)) for fa, fb in zip(a[1], b[1])]
+    return top, found
+
+
+def resolve_signs(candidates):
+    r"""The sign of each column's first entry within ``SIGN_TIE_RTOL`` of its largest |z|.
+
+    Every entry that qualifies globally also qualifies in its own chunk (its
+    chunk's max is at most the global one), so the candidates contain it.
+    """
+    top, found = candidates
+    signs = np.ones(top.size)
+    for k, (rows, magnitude, sign) in enumerate(found):
+        ok = magnitude >= (1 - SIGN_TIE_RTOL) * top[k]
+        first = np.argmin(np.where(ok, rows, np.iinfo(np.int64).max))
+        signs[k] = sign[first] if sign[first] != 0 else 1.0
+    return signs
+
+
+def column_signs(X, W, bias, *, chunk_size=None):
+    r"""Signs that make each column of :math:`Z = XW + \mathbf 1 b^\top` follow the sign rule.
+
+    The rule of :func:`spectral_ssl.linalg.sign_flip` (largest-\|.\| entry
+    positive, ties within a relative ``SIGN_TIE_RTOL`` going to the first row),
+    evaluated in one chunked pass over ``X`` (:math:`O(NDK)`) without storing ``Z``.
+
+    Returns
+    -------
+    signs : ndarray of +-1, shape (K,)
+    """
+    W = np.asarray(W, dtype=np.float64)
+    bias = np.asarray(bias, dtype=np.float64)
+    if is_dask(X):
+        import dask
+
+        blocks = Blocks(X)
+        parts = [dask.delayed(sign_candidates)(dask.delayed(checked_block)(blocks.delayed[k]), a, W, bias)
+                 for k, (a, _) in enumerate(blocks.bounds())]
+        (merged,) = dask.compute(tree_sum(parts, dask.delayed(merge_candidates)))
+        return resolve_signs(merged)
+    source = Source(X)
+    chunk = default_chunk(source.shape[1], chunk_size)
+    merged = None
+    for a, b in row_bounds(source.shape[0], chunk):
+        part = sign_candidates(source.read(slice(a, b)), a, W, bias)
+        merged = part if merged is None else merge_candidates(merged, part)
+    return resolve_signs(merged)

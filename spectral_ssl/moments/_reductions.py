@@ -1,0 +1,254 @@
+r"""One chunk's statistics and their sum: the :math:`D\times D` reductions of :math:`(X, G)`.
+
+A chunk's statistics are a tuple of arrays in shifted coordinates (:math:`X_s = X - c`):
+``(n, X_s^T 1, X_s^T X_s, X_s^T d, vol, X_s^T D_G X_s, X_s^T G X_s, X_s^T L X_s)``;
+the graph entries are None when no relation is given, and the last one is None
+when it is to be taken as :math:`X^\top D_G X - X^\top G X`. Tuples add entry by entry
+(:func:`add_stats`), and :func:`finish` undoes the shift into a
+:class:`FeatureReductions`. The formulas are in :mod:`spectral_ssl.moments`.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
+
+from .._threads import single_threaded_blas
+from ._chunks import refuse_non_finite
+
+
+@dataclass(kw_only=True, repr=False)
+class FeatureReductions:
+    r"""The :math:`D\times D` summaries of :math:`(X, G)` the linear regime needs.
+
+    Attributes
+    ----------
+    n_samples : int
+        :math:`N`.
+    sums : ndarray, shape (D,)
+        :math:`X^\top\mathbf 1`.
+    gram : ndarray, shape (D, D)
+        :math:`X^\top X`.
+    scatter : ndarray, shape (D, D)
+        :math:`X^\top H X` (``scatter / N`` is the 1/N covariance).
+    laplacian_form, degree_form, adjacency_form : ndarray, shape (D, D), or None
+        :math:`X^\top L X`, :math:`X^\top D_G X`, :math:`X^\top G X`
+        (``None`` when no relation was given).
+    degree_sums : ndarray, shape (D,), or None
+        :math:`X^\top d`.
+    weighted_scatter : ndarray, shape (D, D), or None
+        :math:`(X - \mathbf 1 m^\top)^\top D_G (X - \mathbf 1 m^\top)
+        = X^\top D_G X - \operatorname{vol}\, m m^\top` with
+        :math:`m = X^\top d/\operatorname{vol}` (the :math:`D_G`-weighted mean), formed
+        from the shifted statistics (no cancellation of a large mean).
+    volume : float or None
+        :math:`\operatorname{vol} = \sum_i d_i`.
+    details : dict
+        How they were computed (``source``, ``relation``, ``chunk_size``, ``n_chunks``).
+    """
+
+    n_samples: int
+    sums: np.ndarray
+    gram: np.ndarray
+    scatter: np.ndarray
+    laplacian_form: np.ndarray = None
+    degree_form: np.ndarray = None
+    adjacency_form: np.ndarray = None
+    degree_sums: np.ndarray = None
+    volume: float = None
+    weighted_scatter: np.ndarray = None
+    details: dict = field(default_factory=dict)
+
+    @property
+    def n_features(self):
+        return self.sums.size
+
+    @property
+    def mean(self):
+        r""":math:`\bar x = X^\top\mathbf 1/N`."""
+        return self.sums / self.n_samples
+
+    @property
+    def covariance(self):
+        r""":math:`\operatorname{Cov}(X) = X^\top H X/N` (the 1/N convention of the theory)."""
+        return self.scatter / self.n_samples
+
+    def __repr__(self):
+        relation = self.details.get("relation")
+        return (f"FeatureReductions(n_samples={self.n_samples}, n_features={self.n_features}, "
+                f"relation={relation!r})")
+
+
+def syrk(A):
+    r""":math:`A^\top A` for a C-contiguous float64 ``A`` by BLAS ``dsyrk`` (one triangle: half the flops of a product)."""
+    if A.shape[0] == 0:
+        return np.zeros((A.shape[1], A.shape[1]))
+    # A^T is Fortran-ordered (no copy): syrk(trans=0) gives A^T (A^T)^T = A^T A
+    upper = scipy.linalg.blas.dsyrk(1.0, np.ascontiguousarray(A).T, trans=0, lower=0)
+    return upper + np.triu(upper, 1).T
+
+
+def plain_stats(Xb, shift):
+    Xb -= shift  # the chunk is this function's own copy
+    return (Xb.shape[0], Xb.sum(axis=0), syrk(Xb), None, None, None, None, None)
+
+
+def graph_stats(Xb, Xcols, local, shift):
+    """Rows a:b of X with G's row block ``local`` (columns remapped to the gathered ``Xcols``)."""
+    Xb -= shift
+    Xcols -= shift
+    d = np.asarray(local.sum(axis=1)).ravel()
+    GXs = local @ Xcols
+    with single_threaded_blas():  # (D x n)(n x D) gemms: see whole_graph_stats
+        weighted_sums = Xb.T @ d
+        adjacency = Xb.T @ GXs
+    return (Xb.shape[0], Xb.sum(axis=0), syrk(Xb), weighted_sums, float(d.sum()),
+            syrk(np.sqrt(d)[:, None] * Xb), adjacency, None)
+
+
+def whole_graph_stats(Xs, G, shift):
+    r"""``graph_stats`` of all rows at once (``Xs`` is this function's own copy of ``X``).
+
+    :math:`X_s^\top D_G X_s` is the ``syrk`` of :math:`\sqrt d \odot X_s` (half the
+    flops of the product with :math:`d \odot X_s`).
+    """
+    Xs -= shift
+    d = np.asarray(G.sum(axis=1)).ravel()
+    # G = U + U^T with U its strict upper triangle (zero diagonal): X^T G X = P + P^T,
+    # P = X^T (U X), half the sparse work of G X
+    UX = sp.triu(G, k=1, format="csr") @ Xs
+    with single_threaded_blas():
+        # a (D x N)(N x D) gemm: OpenBLAS's threaded gemm of this shape took 0.34 to 3.9 s
+        # on a loaded 2-core machine, one thread 0.06 s (syrk is not affected)
+        P = Xs.T @ UX
+        weighted_sums = Xs.T @ d
+    del UX
+    adjacency = P + P.T
+    degree = syrk(np.sqrt(d)[:, None] * Xs)
+    return (Xs.shape[0], Xs.sum(axis=0), syrk(Xs), weighted_sums, float(d.sum()), degree,
+            adjacency, None)
+
+
+@np.errstate(invalid="ignore", over="ignore")  # a NaN or inf row is refused below, not warned about
+def group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift, name="X"):
+    r"""Whole groups: row ``i`` of ``Xb`` is in the chunk's group ``local_codes[i]``, of size ``group_sizes[local_codes[i]]``.
+
+    Each group :math:`g` (size :math:`m`, sum :math:`s_g`, shifted rows) splits
+    into its mean direction and :math:`m - 1` orthonormal (Helmert) contrasts
+    :math:`c_k = (x_1 + \dots + x_k - k\,x_{k+1})/\sqrt{k(k+1)}`, with
+    :math:`\sum_k c_k c_k^\top = \sum_{i\in g}(x_i - \bar x_g)(x_i - \bar x_g)^\top = W_g`
+    (the within-group scatter). Then :math:`S_g = W_g + s_g s_g^\top/m`, and
+
+    .. math::
+
+        X^\top L X = \sum_g m W_g,\quad X^\top X = \sum_g S_g,\quad
+        X^\top D_G X = \sum_g (m - 1) S_g,\quad X^\top G X = \sum_g (s_g s_g^\top - S_g).
+
+    With one ``common_size`` :math:`m` the contrasts and sums of all groups
+    are two blocks of :math:`N(m-1)/m` and :math:`N/m` rows, and their two
+    ``syrk`` products cost as much as the single :math:`X^\top X`: two views
+    (:math:`m = 2`) need :math:`d_g = x_1 - x_2` and :math:`s_g = x_1 + x_2`
+    only. Otherwise the deviations from the group means are weighted row by
+    row (two products over the :math:`N` rows). :math:`X^\top L X` is returned
+    directly (no cancellation of :math:`X^\top D_G X - X^\top G X`). The rows
+    are checked finite through the diagonals of the products (a NaN or inf in
+    a row reaches them).
+    """
+    if isinstance(Xb, tuple):
+        # m member blocks (read-only views of the caller's array): the j-th member of
+        # every group, already in member-major order
+        Y = Xb
+        rows, D = len(Y) * Y[0].shape[0], Y[0].shape[1]
+        common_size = float(len(Y))
+    else:
+        rows, D = Xb.shape
+    if common_size:
+        m = int(common_size)
+        if not isinstance(Xb, tuple):
+            member_major = np.tile(np.arange(n_groups, dtype=local_codes.dtype), m)
+            if not np.array_equal(local_codes, member_major):
+                order = np.argsort(local_codes, kind="stable").reshape(n_groups, m).T.ravel()
+                Xb = Xb[order]
+            Y = Xb.reshape(m, n_groups, D)  # Y[j]: the j-th member of every group
+        if m == 2:
+            contrasts = Y[0] - Y[1]  # the shift cancels
+            within = syrk(contrasts) / 2.0
+            sums = Y[0] + Y[1]  # a new array: Y may be views of the caller's X
+            sums -= 2.0 * shift
+        else:
+            # Helmert contrasts member by member, from views or the chunk's own copy alike
+            # (Y is never written to): c_k = (p_k - k y_{k+1}) / sqrt(k (k + 1)) with the
+            # shifted partial sums p_k = y_1 + ... + y_k
+            contrasts = np.empty((m - 1, n_groups, D))
+            sums = Y[0] - shift
+            for k in range(1, m):
+                member = Y[k] - shift
+                np.multiply(member, -float(k), out=contrasts[k - 1])
+                contrasts[k - 1] += sums
+                contrasts[k - 1] /= np.sqrt(k * (k + 1.0))
+                sums += member
+            within = syrk(contrasts.reshape(-1, D))
+        del contrasts
+        between = syrk(sums)          # sum_g s_g s_g^T
+        laplacian = m * within
+        gram = within + between / m
+        total = sums.sum(axis=0)
+        degree_sums = (m - 1.0) * total
+        degree = (m - 1.0) * gram
+        volume = float(rows * (m - 1.0))
+    else:
+        Xb -= shift
+        if np.any(np.diff(local_codes) < 0):
+            order = np.argsort(local_codes, kind="stable")
+            Xb, local_codes = Xb[order], local_codes[order]
+        # group sums as a product with the sparse (groups x rows) indicator: several times
+        # faster than np.add.reduceat over many short runs of rows
+        indicator = sp.csr_matrix((np.ones(rows), (local_codes, np.arange(rows))),
+                                  shape=(n_groups, rows))
+        sums = indicator @ Xb
+        sizes = group_sizes.astype(np.float64)
+        Xb -= (sums / sizes[:, None])[local_codes]  # deviations from the group means
+        row_sizes = np.sqrt(sizes[local_codes])[:, None]
+        within = syrk(Xb)
+        laplacian = syrk(Xb * row_sizes)  # sum_g m_g W_g
+        between = syrk(sums)
+        between_mean = syrk(sums / np.sqrt(sizes)[:, None])  # sum_g s_g s_g^T / m_g
+        gram = within + between_mean
+        degree_sums = (sizes - 1.0) @ sums
+        degree = laplacian - within + between - between_mean
+        volume = float(np.sum(sizes * (sizes - 1.0)))
+        total = sums.sum(axis=0)
+    if not (np.all(np.isfinite(np.diag(within))) and np.all(np.isfinite(np.diag(between)))):
+        refuse_non_finite(name)
+    adjacency = between - gram
+    return (rows, total, gram, degree_sums, volume, degree, adjacency, laplacian)
+
+
+def add_stats(a, b):
+    return tuple(None if x is None else x + y for x, y in zip(a, b))
+
+
+def finish(stats, shift, details):
+    """Undo the shift: the reductions of X from the accumulated shifted statistics."""
+    n, s, gram_s, u, vol, deg_s, adj_s, lap_s = stats
+    c = shift
+    sym = lambda M: (M + M.T) / 2  # noqa: E731
+    out = FeatureReductions(
+        n_samples=int(n),
+        sums=s + n * c,
+        gram=sym(gram_s + np.outer(s, c) + np.outer(c, s) + n * np.outer(c, c)),
+        scatter=sym(gram_s - np.outer(s, s) / n),
+        details=details,
+    )
+    if u is not None:
+        back = np.outer(u, c) + np.outer(c, u) + vol * np.outer(c, c)
+        out.laplacian_form = sym(deg_s - adj_s if lap_s is None else lap_s)
+        out.degree_form = sym(deg_s + back)
+        out.adjacency_form = sym(adj_s + back)
+        out.degree_sums = u + vol * c
+        out.volume = float(vol)
+        out.weighted_scatter = sym(deg_s - np.outer(u, u) / vol) if vol > 0 else sym(deg_s)
+    return out
+
+
