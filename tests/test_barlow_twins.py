@@ -309,7 +309,7 @@ def test_bad_inputs():
         bt.optimal_linear(X, G, 1, whiten="no")
     with pytest.raises(ValueError, match="n_components=5 is larger than the rank of X\\^T D_G X"):
         bt.optimal_linear(X, G, 5, centered=True)
-    with pytest.raises(ValueError, match="restarts must be an integer >= 0"):
+    with pytest.raises(ValueError, match=r"^restarts must be >= 0, got -1\.$"):
         bt.optimal_representation(G, 2, restarts=-1)
     with pytest.raises(ValueError, match="X has 29 rows but the graph G has 30 samples"):
         bt.optimal_linear(X[:29], G, 1)

@@ -26,6 +26,19 @@ ALLOWED = {
     "spectral": FOUNDATIONS | {"linalg", "kernels"},
     "_certificate": FOUNDATIONS,
     "certify": FOUNDATIONS | {"linalg", "methods", "_certificate"},
+    "methods": FOUNDATIONS | {"linalg", "losses", "kernels", "spectral", "graphs", "moments", "scale"},
+    "scale": FOUNDATIONS | {"moments"},
+    "reference": FOUNDATIONS | {"losses", "linalg"},
+    "views": FOUNDATIONS | {"graphs", "linalg"},
+    "practice": FOUNDATIONS | {"linalg", "losses", "kernels", "spectral", "graphs", "methods", "reference",
+                               "views"},
+    "experiments": FOUNDATIONS | {"linalg", "losses", "kernels", "spectral", "graphs", "methods", "certify",
+                                  "_certificate", "moments"},
+    "report": FOUNDATIONS | {"__version__", "experiments", "plotting", "plotting_claims", "_panels", "methods",
+                             "certify", "_certificate", "linalg", "graphs"},
+    "_estimator_base": FOUNDATIONS | {"methods", "graphs", "linalg", "kernels", "certify", "_certificate",
+                                      "_surfacing"},
+    "estimators": FOUNDATIONS | {"methods", "graphs", "linalg", "kernels", "certify", "_estimator_base"},
 }
 
 

@@ -27,8 +27,11 @@ import scipy.sparse as sp
 from .. import linalg
 from .._optimize import multistart
 from ..exceptions import ConvergenceWarning
-from ..losses import barlow_twins_value_and_gradient
+from ..losses import barlow_twins_value_and_gradient, check_flag
 from ._collapse import warn_if_collapsed
+
+#: The values of ``constraint``: ``None`` (the loss as written) or ``"whitened"`` (CCA).
+CONSTRAINTS = (None, "whitened")
 
 
 def diagonal_objective(rho, off_diagonal):
@@ -172,3 +175,21 @@ def design(features, d, centered):
     weighted = np.sqrt(d)[:, None] * Xc
     c = np.linalg.norm(weighted, ord=2) / np.sqrt(vol) if np.any(weighted) else 1.0
     return np.hstack([Xc, np.full((features.shape[0], 1), c)]), c
+
+
+def check_constraint(constraint, whiten, stacklevel=3):
+    """``constraint`` checked; the deprecated ``whiten`` mapped onto it with a FutureWarning."""
+    if constraint not in CONSTRAINTS:
+        raise ValueError(f"constraint must be None (the loss as written) or 'whitened' (CCA); "
+                         f"got {constraint!r}.")
+    if whiten is None:
+        return constraint
+    mapped = "whitened" if check_flag(whiten, "whiten") else None
+    new = "constraint='whitened'" if mapped else "constraint=None (the default)"
+    if constraint is not None and constraint != mapped:
+        raise ValueError(f"whiten={whiten} contradicts constraint={constraint!r}; drop whiten "
+                         f"(deprecated) and keep constraint.")
+    warnings.warn(f"whiten={whiten} is deprecated and will be removed; use {new}. (The default is "
+                  f"now the loss as written, solved numerically; the whitened problem is CCA.)",
+                  FutureWarning, stacklevel=stacklevel)
+    return mapped

@@ -62,7 +62,6 @@ directions), and the loss of :math:`Z` is the graph-form loss of :math:`T` for
 """
 
 
-import warnings
 
 import numpy as np
 from scipy.sparse.csgraph import connected_components
@@ -70,6 +69,7 @@ from scipy.sparse.csgraph import connected_components
 from .. import linalg, memory
 from .._validation import (
     check_features,
+    check_integer,
     check_graph,
     check_n_components,
     check_no_isolated,
@@ -84,7 +84,7 @@ from .vicreg import constant_diagonal_rotation
 NAME = "barlow_twins"
 
 #: The values of ``constraint``: ``None`` (the loss as written) or ``"whitened"`` (CCA).
-CONSTRAINTS = (None, "whitened")
+CONSTRAINTS = _barlow_solvers.CONSTRAINTS
 
 #: ``details["problem"]`` of each problem (``"whitened"`` results start with "whitened").
 AS_WRITTEN = "the loss as written (no whitening constraint)"
@@ -132,27 +132,8 @@ def _whitened_rotation(rho, lam):
 def _check_hyper(off_diagonal, centered, restarts):
     lam = check_scalar(off_diagonal, name="off_diagonal", low=0.0)
     centered = check_flag(centered, "centered")
-    if isinstance(restarts, bool) or not isinstance(restarts, (int, np.integer)) or restarts < 0:
-        raise ValueError(f"restarts must be an integer >= 0, got {restarts!r}.")
+    check_integer(restarts, name="restarts", low=0)
     return {"off_diagonal": lam, "centered": centered}
-
-
-def _check_constraint(constraint, whiten, stacklevel=3):
-    """``constraint`` checked; the deprecated ``whiten`` mapped onto it with a FutureWarning."""
-    if constraint not in CONSTRAINTS:
-        raise ValueError(f"constraint must be None (the loss as written) or 'whitened' (CCA); "
-                         f"got {constraint!r}.")
-    if whiten is None:
-        return constraint
-    mapped = "whitened" if check_flag(whiten, "whiten") else None
-    new = "constraint='whitened'" if mapped else "constraint=None (the default)"
-    if constraint is not None and constraint != mapped:
-        raise ValueError(f"whiten={whiten} contradicts constraint={constraint!r}; drop whiten "
-                         f"(deprecated) and keep constraint.")
-    warnings.warn(f"whiten={whiten} is deprecated and will be removed; use {new}. (The default is "
-                  f"now the loss as written, solved numerically; the whitened problem is CCA.)",
-                  FutureWarning, stacklevel=stacklevel)
-    return mapped
 
 
 def _equivalent(cca, constraint, exact):
@@ -231,7 +212,7 @@ def optimal_representation(G, n_components, *, off_diagonal=5e-3, centered=True,
     """
     G = check_graph(G)
     hyper = _check_hyper(off_diagonal, centered, restarts)
-    constraint = _check_constraint(constraint, None)
+    constraint = _barlow_solvers.check_constraint(constraint, None)
     lam, centered = hyper["off_diagonal"], hyper["centered"]
     N = G.shape[0]
     K = check_n_components(n_components, N - centered,
@@ -418,7 +399,7 @@ def optimal_linear(X, G, n_components, *, off_diagonal=5e-3, centered=True, cons
     FutureWarning
         When ``whiten`` is given.
     """
-    constraint = _check_constraint(constraint, whiten)
+    constraint = _barlow_solvers.check_constraint(constraint, whiten)
     G = check_graph(G)
     X = check_features(X, name="X", n_samples=G.shape[0])
     hyper = _check_hyper(off_diagonal, centered, restarts)
@@ -477,7 +458,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     -------
     KernelRepresentation
     """
-    constraint = _check_constraint(constraint, whiten)
+    constraint = _barlow_solvers.check_constraint(constraint, whiten)
     memory.check_pairwise(X, call="barlow_twins.optimal_kernel", copies=4, alternative=memory.KERNEL_ALTERNATIVE)
     G = check_graph(G)
     X = check_features(X, name="X", n_samples=G.shape[0])
