@@ -644,6 +644,13 @@ def solve_case(case, W, X, K, options):
 
 
 def run_case(case, restarts=1, seed=0):
+    """Solve a case and certify it (see _run_case); ``known`` names a known counterexample class."""
+    record = _run_case(case, restarts, seed)
+    record["known"] = known_class(case, record)
+    return record
+
+
+def _run_case(case, restarts=1, seed=0):
     """Solve a case and certify it. Returns a JSON-serialisable record.
 
     Keys: ``refused`` (message or None), ``finite``, ``exact``, ``loss``, ``public_loss`` (the
@@ -660,6 +667,13 @@ def run_case(case, restarts=1, seed=0):
     rep, refusal = solve_case(case, W, X, K, options)
     if rep is None:
         record["refused"] = refusal
+        if "n_components" in refusal and regime != "nonparametric":
+            # a refusal for lack of directions must agree with the regime's span, computed here
+            constraint = "whitened" if method == "barlow_twins" else None
+            param, _ = parametrisation(method, regime, W, X, K, hyper, constraint)
+            if param is not None and param.shape[0] >= K:
+                record["counterexample"] = True
+                record["wrong_refusal"] = int(param.shape[0])
         return record
     Z = np.asarray(rep.Z, dtype=np.float64)
     record["finite"] = bool(np.all(np.isfinite(Z)) and np.isfinite(rep.loss))
@@ -721,7 +735,66 @@ def run_case(case, restarts=1, seed=0):
         beaten = ind_rep > ind_best + ind_tolerance
         record["gap_independent"] = float(relative_gap(ind_rep, ind_best, scale))
     record["counterexample"] = bool(beaten or not consistent)
+    if method == "vicreg":
+        Zc = Z - Z.mean(axis=0)
+        C = Zc.T @ Zc / Z.shape[0]
+        record["covariance_term"] = float(hyper["covariance"] * (np.sum(C**2) - np.sum(np.diag(C) ** 2)))
     return record
+
+
+#: The known counterexample classes: name -> (owner, description). See known_class.
+KNOWN_CLASSES = {
+    "vicreg_covariance_roundoff": (
+        "linear",
+        "VICReg linear/kernel: the returned Z's covariance is diagonal only up to round-off "
+        "(~1e-11..1e-9 off the diagonal, from the whitening), and a covariance weight "
+        "beta >> alpha multiplies it: the loss exceeds the optimum by beta * sum C_kl^2"),
+    "vicreg_linear_feature_units": (
+        "linear",
+        "VICReg linear: feature directions whose units are small (columns scaled 1e-5 and "
+        "below next to columns of unit scale) fall under the relative eigenvalue threshold "
+        "of X_c^T X_c and are dropped: a higher loss, or n_components refused"),
+    "barlow_twins_linear_feature_units": (
+        "bt",
+        "Barlow Twins linear, whitened (CCA): with feature columns of very different units "
+        "(1e-6 next to 1), the relative eigenvalue threshold of B = F^T D_G F loses or distorts "
+        "directions: the whitened loss is not the minimum over the same span"),
+    "vicreg_rank_rule": (
+        "linear",
+        "VICReg: rank counts t_k > 1e-9 * max(1, max t) instead of the documented rule "
+        "(singular values of the centred Z above 1e-6 of the largest)"),
+    "barlow_twins_rank_rule": (
+        "bt",
+        "Barlow Twins: rank counts the D_G-weighted singular values of the uncentred Z "
+        "(centered=False), not the documented rule on the centred Z"),
+}
+
+
+def column_scale_spread(X):
+    """Largest over smallest standard deviation of the non-constant columns of X."""
+    std = X.std(axis=0)
+    std = std[std > 0]
+    return float(std.max() / std.min()) if std.size else 1.0
+
+
+def known_class(case, record):
+    """The known counterexample class a failing record belongs to, or None (new, or no failure)."""
+    method, regime = case["method"], case["regime"]
+    if method in ("vicreg", "barlow_twins") and regime == "linear" and record.get("counterexample"):
+        X = build_case(case)[1]
+        if column_scale_spread(X) > 1e4:
+            return f"{method}_linear_feature_units"
+    if method == "vicreg" and record.get("counterexample") and regime != "nonparametric" \
+            and record.get("finite") and record.get("best") is not None:
+        excess = record["loss"] - record["best"]
+        if record.get("covariance_term", 0.0) >= 0.5 * excess and record.get("loss_consistent"):
+            return "vicreg_covariance_roundoff"
+    if record.get("rank_ok") is False and not record.get("counterexample"):
+        if method == "vicreg":
+            return "vicreg_rank_rule"
+        if method == "barlow_twins":
+            return "barlow_twins_rank_rule"
+    return None
 
 
 # --------------------------------------------------------------------------- an independent evaluation
