@@ -305,9 +305,8 @@ def test_free_parametrisation_gradient_matches_finite_differences(method, hyper)
 
 def test_reference_finds_a_worse_solution_worse():
     # The certificate can fail: a deliberately sub-optimal "exact" result is a counterexample.
-    W, _ = ps.build_graph("knn", 0, 12, k=3)
-    G = sp.csr_matrix(W)
-    hyper = {"variance": 1.0, "covariance": 1.0, "invariance": 0.1, "variance_kind": "square",
+    G = graphs.knn(np.random.default_rng(0).standard_normal((12, 3)), 3)  # the example
+    hyper = {"variance": 1.0, "covariance": 1e-20, "invariance": 0.1, "variance_kind": "square",
              "eps": 1e-4}
     param = ps.Free(np.eye(12), 3)
     best, _, _ = ps.reference_optimum("vicreg", G, hyper, param,
