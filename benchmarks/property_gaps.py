@@ -62,7 +62,8 @@ def _summary(records):
                 out["max_gap"] = gap
                 out["worst"] = {"case": case, "loss": record["loss"], "best": record["best"],
                                 "scale": record["scale"], "known": record.get("known")}
-        failing = record.get("counterexample") or record.get("rank_ok") is False
+        failing = record.get("counterexample") or record.get("rank_ok") is False \
+            or record.get("kernel_error", 0.0) > ps.KERNEL_ATOL
         if failing:
             out["counterexamples"] += 1
             if record.get("known"):
@@ -145,11 +146,12 @@ def main(argv=None):
                 seconds = time.time() - t0
                 records[pair].append((case, record, seconds))
                 failing = record.get("error") or record.get("counterexample") \
-                    or record.get("rank_ok") is False
+                    or record.get("rank_ok") is False \
+                    or record.get("kernel_error", 0.0) > ps.KERNEL_ATOL
                 if failing and not record.get("known"):
                     failures.append((method, regime, case, record))
-                    print(f"NEW {method}/{regime}: {json.dumps(record, default=str)[:400]}",
-                          file=sys.stderr, flush=True)
+                    print(f"NEW {method}/{regime}: {json.dumps(record, default=str)[:400]} "
+                          f"case {json.dumps(case)}", file=sys.stderr, flush=True)
     summaries = {pair: _summary(records[pair]) for pair in pairs}
     meta = {"command": "python -m benchmarks.property_gaps " + " ".join(argv or sys.argv[1:]),
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
