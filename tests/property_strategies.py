@@ -759,6 +759,10 @@ KERNEL_ATOL = 1e-13
 
 #: The known counterexample classes: name -> (owner, description). See known_class.
 KNOWN_CLASSES = {
+    "vicreg_waterfilling_tiny_ratio": (
+        "linear",
+        "issue #13 item 1: VICReg water-filling loses its precision when covariance/variance is "
+        "tiny (below ~1e-12): wrong scales t, loss far above the optimum (all regimes)"),
     "rbf_kernel_translation": (
         "? (linalg.py, ask the lead)",
         "linalg.Kernel('rbf') and median_bandwidth compute squared distances as "
@@ -801,6 +805,12 @@ def column_scale_spread(X):
 def known_class(case, record):
     """The known counterexample class a failing record belongs to, or None (new, or no failure)."""
     method, regime = case["method"], case["regime"]
+    if method == "vicreg":
+        hyper = build_case(case)[3]
+        case = dict(case, covariance_ratio_value=hyper["covariance"] / hyper["variance"])
+    if method == "vicreg" and record.get("counterexample") \
+            and 0.0 < case.get("covariance_ratio_value", 1.0) < 1e-12:
+        return "vicreg_waterfilling_tiny_ratio"
     if regime == "kernel" and record.get("kernel_error", 0.0) > KERNEL_ATOL:
         return "rbf_kernel_translation"
     if method in ("vicreg", "barlow_twins") and regime == "linear" and record.get("counterexample"):

@@ -191,6 +191,28 @@ def test_reproducer_vicreg_kernel_covariance_roundoff():
     assert kernel.loss <= 1e-12 * 4  # the certificate's absolute floor (alpha K = 4)
 
 
+def _tiny_covariance(data):
+    return {"covariance_ratio": data.draw(st.floats(-20.0, -14.0)), "invariance_wide": False}
+
+
+test_known_vicreg_waterfilling_tiny_ratio = _property(
+    "vicreg", "nonparametric", FEW, force=_tiny_covariance, allow_known=False,
+    marks=(pytest.mark.xfail(strict=False, reason=_reason("vicreg_waterfilling_tiny_ratio")),))
+
+
+@pytest.mark.xfail(strict=True, reason=_reason("vicreg_waterfilling_tiny_ratio"))
+def test_reproducer_vicreg_waterfilling_tiny_ratio():
+    # the example: covariance = 1e-20 returns loss 3.0 at rank 0; covariance = 0
+    # returns the optimum 0.193 (rank 1), and the loss is continuous in covariance.
+    G = graphs.knn(np.random.default_rng(0).standard_normal((12, 3)), 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tiny = vicreg.optimal_representation(G, 3, variance=1.0, covariance=1e-20, invariance=0.1)
+        zero = vicreg.optimal_representation(G, 3, variance=1.0, covariance=0.0, invariance=0.1)
+    assert tiny.exact
+    assert tiny.loss <= zero.loss + 1e-8 * abs(zero.loss) + 1e-12 * 3
+
+
 def _small_units(data):
     return {"features": "scaled", "d": data.draw(st.integers(2, 6)), "K": 1,
             "covariance_ratio": "one", "invariance_wide": False}
