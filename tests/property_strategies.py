@@ -185,18 +185,24 @@ def build_features(kind, seed, n, d, *, log_lo=-6.0, log_hi=6.0, rank=None, offs
     return X
 
 
-def span_basis(F, rtol_factor=1.0):
+def span_basis(F, rtol_factor=1.0, magnitudes=None):
     """Orthonormal basis (N, r) of col(F) by a unit-free rule (``F`` used as given).
 
     Columns are scaled to unit norm (zero columns dropped), then the singular values above
     ``max(N, D) * eps * s_max`` are kept (the rule of ``numpy.linalg.matrix_rank``).
     """
     norms = np.linalg.norm(F, axis=0)
-    F = F[:, norms > 0] / norms[norms > 0]
+    nonzero = norms > 0
+    F = F[:, nonzero] / norms[nonzero]
     if F.shape[1] == 0:
         return np.zeros((F.shape[0], 0))
     U, s, _ = np.linalg.svd(F, full_matrices=False)
-    keep = s > rtol_factor * max(F.shape) * EPS * s[0]
+    top = s[0]
+    if magnitudes is not None:
+        # centred columns carry the round-off of the centring, eps * max |x_ij| per entry:
+        # relative to the column norm that is up to sqrt(N) * max_j a_j / n_j
+        top = max(top, math.sqrt(F.shape[0]) * float(np.max(magnitudes[nonzero] / norms[nonzero])))
+    keep = s > rtol_factor * max(F.shape) * EPS * top
     return U[:, keep]
 
 
@@ -406,23 +412,26 @@ def parametrisation(method, regime, G_dense, X, K, hyper, constraint=None, gram=
     ones = np.ones((N, 1))
     if regime == "nonparametric":
         return Free(np.eye(N), K), "Z"  # every Z (no constraint in the non-parametric regime)
+    magnitudes = None
     if regime == "linear":
         F = centred_features(X)
+        magnitudes = np.max(np.abs(X), axis=0)
     else:
         # the kernel the result names (rep.kernel), else the default rbf computed here
         F = kernel_basis(rbf_gram(X) if gram is None else gram)  # centred already
     if method == "vicreg":
-        T = span_basis(F)  # the loss does not see the constant
+        T = span_basis(F, magnitudes=magnitudes)  # the loss does not see the constant
         desc = "Z = X W + b over the centred feature span"
     elif method == "spectral_contrastive":
-        T = span_basis(np.hstack([F, ones]))
+        Fc = span_basis(F, magnitudes=magnitudes)
+        T = span_basis(np.hstack([Fc, ones]))
         desc = "Z = X W + b over span[X_c, 1]"
     elif method == "barlow_twins":
+        Fc = span_basis(F, magnitudes=magnitudes)
         if hyper["centered"]:
-            Fw = F - ones @ (d @ F)[None, :] / d.sum()
-            S = span_basis(Fw)
+            S = span_basis(Fc - ones @ (d @ Fc)[None, :] / d.sum())
         else:
-            S = span_basis(np.hstack([F, ones]))
+            S = span_basis(np.hstack([Fc, ones]))
         if constraint == "whitened":
             T = d_orthonormal_basis(S, d)
             if T.shape[1] < K:
