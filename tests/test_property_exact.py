@@ -256,6 +256,24 @@ def test_reproducer_barlow_twins_linear_feature_units():
     assert small.loss == pytest.approx(plain.loss, rel=1e-8)  # 0.1015 against 0.0940
 
 
+test_known_vicreg_parametric_precision = _property(
+    "vicreg", "kernel", FEW, allow_known=False,
+    force=lambda data: {"graph": "disconnected", "n_isolated": 1, "invariance_wide": True,
+                        "invariance_log": data.draw(st.floats(16.0, 20.0))},
+    marks=(pytest.mark.xfail(strict=False, reason=_reason("vicreg_parametric_precision")),))
+
+test_known_rbf_kernel_translation = _property(
+    "spectral_contrastive", "kernel", FEW, allow_known=False,
+    force=lambda data: {"features": "unscaled", "offset": data.draw(st.floats(5.0, 6.0))},
+    marks=(pytest.mark.xfail(strict=False, reason=_reason("rbf_kernel_translation")),))
+
+test_known_barlow_twins_rank_rule = _property(
+    "barlow_twins", "nonparametric", FEW, allow_known=False,
+    force=lambda data: {"graph": "groups", "n_groups": 2, "K": 2,
+                        "centered": False},
+    marks=(pytest.mark.xfail(strict=False, reason=_reason("barlow_twins_rank_rule")),))
+
+
 @pytest.mark.xfail(strict=True, reason=_reason("vicreg_parametric_precision"))
 def test_reproducer_vicreg_parametric_precision():
     # two paths and an isolated sample, D = N - 1 (every centred Z is reachable): two
