@@ -773,10 +773,6 @@ KERNEL_ATOL = 1e-13
 
 #: The known counterexample classes: name -> (owner, description). See known_class.
 KNOWN_CLASSES = {
-    "vicreg_waterfilling_tiny_ratio": (
-        "linear",
-        "issue #13 item 1: VICReg water-filling loses its precision when covariance/variance is "
-        "tiny (below ~1e-12): wrong scales t, loss far above the optimum (all regimes)"),
     "rbf_kernel_translation": (
         "? (linalg.py, ask the lead)",
         "linalg.Kernel('rbf') and median_bandwidth compute squared distances as "
@@ -788,11 +784,6 @@ KNOWN_CLASSES = {
         "VICReg linear/kernel: the returned Z's covariance is diagonal only up to round-off "
         "(~1e-11..1e-9 off the diagonal, from the whitening), and a covariance weight "
         "beta >> alpha multiplies it: the loss exceeds the optimum by beta * sum C_kl^2"),
-    "vicreg_linear_feature_units": (
-        "linear",
-        "VICReg linear: feature directions whose units are small (columns scaled 1e-5 and "
-        "below next to columns of unit scale) fall under the relative eigenvalue threshold "
-        "of X_c^T X_c and are dropped: a higher loss, or n_components refused"),
     "barlow_twins_linear_feature_units": (
         "bt",
         "Barlow Twins linear, whitened (CCA): with feature columns of very different units "
@@ -830,12 +821,9 @@ def known_class(case, record):
         hyper = build_case(case)[3]
         case = dict(case, covariance_ratio_value=hyper["covariance"] / hyper["variance"],
                     invariance_ratio_value=hyper["invariance"] / hyper["variance"])
-    if method == "vicreg" and record.get("counterexample") \
-            and 0.0 < case.get("covariance_ratio_value", 1.0) < 1e-12:
-        return "vicreg_waterfilling_tiny_ratio"
     if regime == "kernel" and record.get("kernel_error", 0.0) > KERNEL_ATOL:
         return "rbf_kernel_translation"
-    if method in ("vicreg", "barlow_twins") and regime == "linear" and record.get("counterexample"):
+    if method == "barlow_twins" and regime == "linear" and record.get("counterexample"):
         X = build_case(case)[1]
         if column_scale_spread(X) > 1e4:
             return f"{method}_linear_feature_units"

@@ -196,12 +196,11 @@ def _tiny_covariance(data):
 
 
 test_known_vicreg_waterfilling_tiny_ratio = _property(
-    "vicreg", "nonparametric", FEW, force=_tiny_covariance, allow_known=False,
-    marks=(pytest.mark.xfail(strict=False, reason=_reason("vicreg_waterfilling_tiny_ratio")),))
+    "vicreg", "nonparametric", FEW, force=_tiny_covariance, allow_known=False)
 
 
-@pytest.mark.xfail(strict=True, reason=_reason("vicreg_waterfilling_tiny_ratio"))
 def test_reproducer_vicreg_waterfilling_tiny_ratio():
+    # Fixed (stable water-filling): was a known class, kept as a regression test.
     # the example: covariance = 1e-20 returns loss 3.0 at rank 0; covariance = 0
     # returns the optimum 0.193 (rank 1), and the loss is continuous in covariance.
     G = graphs.knn(np.random.default_rng(0).standard_normal((12, 3)), 3)
@@ -219,12 +218,11 @@ def _small_units(data):
 
 
 test_known_vicreg_linear_feature_units = _property(
-    "vicreg", "linear", FEW, force=_small_units, allow_known=False,
-    marks=(pytest.mark.xfail(strict=False, reason=_reason("vicreg_linear_feature_units")),))
+    "vicreg", "linear", FEW, force=_small_units, allow_known=False)
 
 
-@pytest.mark.xfail(strict=True, reason=_reason("vicreg_linear_feature_units"))
 def test_reproducer_vicreg_linear_feature_units():
+    # Fixed (unit-free feature basis): was a known class, kept as a regression test.
     # X and X * [1, 1e-6] span the same representations XW + b: the optimum is the same.
     X = np.random.default_rng(0).standard_normal((30, 2))
     G = graphs.knn(X, 4)
