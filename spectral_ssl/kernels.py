@@ -17,9 +17,12 @@ def squared_distances(X, Y=None):
     r"""Pairwise squared Euclidean distances :math:`\lVert x_i - y_j\rVert^2`, shape (N, M).
 
     Computed as :math:`\lVert x_i\rVert^2 + \lVert y_j\rVert^2 - 2 x_i^\top y_j` (one matrix
-    product, the speed of ``X @ Y.T``) and clipped at 0: the expansion loses about
-    ``eps * |x|^2`` to cancellation, so a zero distance can come out slightly negative.
-    No validation: ``X`` and ``Y`` are float arrays with the same number of columns.
+    product, the speed of ``X @ Y.T``) after subtracting the mean of ``X`` from both (distances do
+    not change under a common translation, and the expansion's cancellation, about
+    ``eps * |x|^2``, is then relative to the spread of the points instead of their offset: points
+    at 1e6 + O(1) would otherwise lose every digit). Clipped at 0, since a zero distance can still
+    come out slightly negative. No validation: ``X`` and ``Y`` are float arrays with the same
+    number of columns.
 
     Parameters
     ----------
@@ -38,9 +41,12 @@ def squared_distances(X, Y=None):
     array([[ 0., 25.],
            [25.,  0.]])
     """
+    centre = X.mean(axis=0) if X.shape[0] else 0.0
+    same = Y is None
+    X = X - centre
+    Y = X if same else Y - centre
     sq_x = np.sum(X**2, 1)
-    sq_y = sq_x if Y is None else np.sum(Y**2, 1)
-    Y = X if Y is None else Y
+    sq_y = sq_x if same else np.sum(Y**2, 1)
     return np.maximum(sq_x[:, None] + sq_y[None, :] - 2 * X @ Y.T, 0.0)
 
 

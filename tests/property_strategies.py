@@ -773,12 +773,6 @@ KERNEL_ATOL = 1e-13
 
 #: The known counterexample classes: name -> (owner, description). See known_class.
 KNOWN_CLASSES = {
-    "rbf_kernel_translation": (
-        "? (linalg.py, ask the lead)",
-        "linalg.Kernel('rbf') and median_bandwidth compute squared distances as "
-        "|x|^2 + |y|^2 - 2 x.y: for features with a large common offset the Gram matrix is "
-        "wrong (7.6e-6 at offset 1e5, 4.9e-4 at 1e6), so the kernel regimes solve the problem "
-        "of a different kernel than the rbf of X"),
     "vicreg_covariance_roundoff": (
         "linear",
         "VICReg linear/kernel: the returned Z's covariance is diagonal only up to round-off "
@@ -821,8 +815,6 @@ def known_class(case, record):
         hyper = build_case(case)[3]
         case = dict(case, covariance_ratio_value=hyper["covariance"] / hyper["variance"],
                     invariance_ratio_value=hyper["invariance"] / hyper["variance"])
-    if regime == "kernel" and record.get("kernel_error", 0.0) > KERNEL_ATOL:
-        return "rbf_kernel_translation"
     if method == "barlow_twins" and regime == "linear" and record.get("counterexample"):
         X = build_case(case)[1]
         if column_scale_spread(X) > 1e4:
