@@ -255,3 +255,26 @@ def test_gradients_match_finite_differences_at_extreme_weights(weight):
     for name, f in cases.items():
         np.testing.assert_allclose(grads[name], finite_difference(f, Z, 1e-6), rtol=1e-6, atol=1e-6,
                                    err_msg=name)
+
+
+def test_vicreg_invariance_term_has_no_cancellation_at_huge_weights():
+    # Z nearly constant on each clique: tr(Z^T L Z) is tiny next to sum_i d_i |z_i|^2, and an
+    # invariance weight of 1e20 multiplies it. The reference sums w_ij |z_i - z_j|^2 over pairs.
+    import numpy as np
+    from spectral_ssl import graphs, losses
+
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(4), 5)
+    G = graphs.from_groups(groups)
+    Z = rng.standard_normal((4, 2))[groups] * 1e3 + 1e-7 * rng.standard_normal((20, 2))
+    A = G.toarray()
+    Zc = Z - Z.mean(axis=0)
+    pairs = 0.5 * sum(A[i, j] * np.sum((Z[i] - Z[j]) ** 2) for i in range(20) for j in range(20))
+    invariance = 1e20
+    cov = Zc.T @ Zc / 20
+    variance_part = np.sum((1.0 - np.diag(cov)) ** 2)  # square variance penalty, variance weight 1
+    off = cov - np.diag(np.diag(cov))
+    expected = variance_part + np.sum(off**2) + 2 * invariance / 20 * pairs
+    value = losses.vicreg(Z, G, variance=1.0, covariance=1.0, invariance=invariance, variance_kind="square")
+    assert value > 0
+    assert abs(value - expected) <= 1e-9 * expected

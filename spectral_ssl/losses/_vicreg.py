@@ -3,7 +3,8 @@ r"""The VICReg loss in graph form and its three terms."""
 import numpy as np
 
 from .._validation import check_features, check_option, check_scalar
-from ._common import centred, centred_covariance, check_pair, exact_scale, laplacian_times, normalised_weights
+from ._common import (centred, centred_covariance, check_pair, dirichlet_energy, exact_scale, laplacian_times,
+                      normalised_weights)
 
 
 VARIANCE_KINDS = ("square", "hinge")
@@ -179,7 +180,9 @@ def vicreg_value_and_gradient(Z, G, degrees, variance, covariance, invariance, v
     off = C - np.diag(diag)
     Gn, dn, top = normalised_weights(G, degrees)
     LZ = laplacian_times(Zc, Gn, dn)  # L Z = L Zc
-    dirichlet = np.sum(Zc * LZ)  # >= 0: every term below is >= 0, so no inf - inf
+    # Edge sum, not sum(Zc * LZ): no cancellation, so a large invariance weight multiplies the
+    # Dirichlet energy itself and not the round-off of d|z|^2 - z^T G z (>= 0: no inf - inf).
+    dirichlet = dirichlet_energy(Zc, Gn)
     value = (float(weighted(variance, np.sum(penalty))) + float(weighted(covariance, np.sum(off**2)))
              + (float(exact_scale(dirichlet, 2.0 * invariance / n, top)) if invariance else 0.0))
     Gamma = weighted(variance, np.diag(slope)) + weighted(covariance, 2.0 * off)
