@@ -24,6 +24,11 @@ TAU = 0.5  # SimCLR's temperature in the report
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
+# One worker runs every test of this module (pytest-xdist, --dist loadgroup in pyproject's addopts),
+# so the quick report of the fixture below is computed once, not once per worker.
+pytestmark = pytest.mark.xdist_group("quick_report")
+
+
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):
     """``spectral-ssl report --quick``: 300 digits, VICReg ratios 0.01 and 1 plus the reference row,
