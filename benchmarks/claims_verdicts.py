@@ -35,8 +35,8 @@ import numpy as np
 #: (``claims.settings()``) except where stated in ``SETTING_NOTES``.
 SETTINGS = {
     "aligned_graph": {"n_seeds": 5, "max_seeds": 20, "relations": ("label", "within_class")},
-    "low_data_regime": {"n_seeds": 5},
-    "misaligned_graph": {"n_seeds": 5, "n_components": (0.5, None), "relations": ("sparse_random_split:4",),
+    "low_data_regime": {"n_seeds": 5, "max_seeds": 20},
+    "misaligned_graph": {"n_seeds": 5, "max_seeds": 20, "n_components": (0.5, None), "relations": ("sparse_random_split:4",),
                          "n_train": 128},
     "rank_collapse": {"n_seeds": 5, "n_samples": 128, "n_components": 16},
     "local_vs_global": {"n_seeds": 5, "n_samples": 500, "random_starts": 0},
@@ -57,8 +57,8 @@ SETTING_NOTES = {
 TINY = {
     "aligned_graph": {"n_seeds": 2, "max_seeds": 3, "relations": ("within_class",), "n_train": 60,
                       "n_test_per_class": 20},
-    "low_data_regime": {"n_seeds": 2, "samples_per_class": (4, 8), "n_test_per_class": 20},
-    "misaligned_graph": {"n_seeds": 2, "n_components": (None,), "relations": ("sparse_random_split:4",),
+    "low_data_regime": {"n_seeds": 2, "max_seeds": 3, "samples_per_class": (4, 8), "n_test_per_class": 20},
+    "misaligned_graph": {"n_seeds": 2, "max_seeds": 3, "n_components": (None,), "relations": ("sparse_random_split:4",),
                          "n_train": 60, "n_test_per_class": 20},
     "rank_collapse": {"n_seeds": 2, "n_samples": 48, "n_components": 6},
     "local_vs_global": {"n_seeds": 2, "n_samples": 500, "random_starts": 0},
