@@ -4,6 +4,7 @@ Run from the repository root::
 
     python -m benchmarks.claims_verdicts [--out DIR] [--seeds 0,1,2] [--datasets mixture,digits,wine]
                                          [--claims aligned_graph,...] [--tiny]
+    python -m benchmarks.claims_verdicts --merge A.json,B.json [--out DIR]
 
 (or ``python -m benchmarks --only claims``). For every outer seed ``s`` the data
 are drawn again with ``s`` (the mixture and the balanced digits subset; wine is
@@ -208,6 +209,37 @@ def markdown(results):
     return "\n".join(out) + "\n"
 
 
+def merge(paths, out):
+    """Write ``out/claims_verdicts.{json,md}`` with the runs of the result files ``paths`` (same seeds and
+    data sets; CPU and wall time added up, the earliest start and the latest finish)."""
+    parts = []
+    for path in paths:
+        with open(path) as f:
+            parts.append(json.load(f))
+    results = dict(parts[0])
+    if any(p["seeds"] != results["seeds"] or p["datasets"] != results["datasets"] for p in parts):
+        raise ValueError("the result files must have the same seeds and data sets")
+    results["runs"] = [r for p in parts for r in p["runs"]]
+    results["settings"] = {c: s for p in parts for c, s in p["settings"].items()}
+    results["setting_notes"] = {c: n for p in parts for c, n in p["setting_notes"].items()}
+    results["started"] = min(p["started"] for p in parts)
+    results["finished"] = (None if any(p["finished"] is None for p in parts)
+                           else max(p["finished"] for p in parts))
+    results["cpu_s"] = sum(p["cpu_s"] for p in parts)
+    results["elapsed_s"] = sum(p["elapsed_s"] for p in parts)
+    results["machine"] = " / ".join(dict.fromkeys(p["machine"] for p in parts)) + (
+        f" ({len(parts)} processes in parallel, times added up)" if len(parts) > 1 else "")
+    results["stability"] = stability(results["runs"], results["seeds"])
+    os.makedirs(out, exist_ok=True)
+    stem = os.path.join(out, "claims_verdicts")
+    with open(stem + ".json", "w") as f:
+        json.dump(results, f, indent=1)
+    with open(stem + ".md", "w") as f:
+        f.write(markdown(results))
+    print(stem + ".md")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.claims_verdicts",
                                      description=__doc__.splitlines()[0])
@@ -217,7 +249,11 @@ def main(argv=None):
     parser.add_argument("--claims", default=",".join(CLAIM_ORDER))
     parser.add_argument("--tiny", action="store_true", help="smoke run: small sizes, 2 inner seeds")
     parser.add_argument("--render", metavar="JSON", help="only rewrite the .md beside JSON from its results")
+    parser.add_argument("--merge", metavar="JSON,JSON",
+                        help="combine the runs of several result files (e.g. claims run in parallel) into --out")
     args = parser.parse_args(argv)
+    if args.merge:
+        return merge(args.merge.split(","), args.out)
     if args.render:
         with open(args.render) as f:
             results = json.load(f)
