@@ -476,7 +476,7 @@ class _ScriptedClaim:
     ``[X @ w_method, X[:, 0], code]`` (spans differ between methods, so no tie by construction); the
     probe reads the method from the code and the seed from the test rows (first appearance order)."""
 
-    def __init__(self, module, monkeypatch, script, nearest=None):
+    def __init__(self, module, monkeypatch, script, nearest=None, fit_name="_fit"):
         self.script, self.nearest, self.tests, self.calls = script, nearest, {}, []
         names = sorted(set(script) | set(nearest or {}))
         rng = np.random.default_rng(0)
@@ -503,7 +503,7 @@ class _ScriptedClaim:
                 return values[method][seed]
             return scripted
 
-        monkeypatch.setattr(module, "_fit", fit)
+        monkeypatch.setattr(module, fit_name, fit)
         monkeypatch.setattr(module, "linear_probe", probe(script))
         if nearest is not None:
             monkeypatch.setattr(module, "nearest_neighbour_probe", probe(nearest))
@@ -555,12 +555,12 @@ def test_low_data_regime_gives_more_seeds_until_decided(small, monkeypatch):
 
 
 def test_misaligned_graph_gives_more_seeds_until_decided(small, monkeypatch):
-    from spectral_ssl.experiments.claims import misaligned
+    from spectral_ssl.experiments.claims import misaligned, misaligned_seed
 
     X, y = small
     script = {m: _LOW for m in misaligned.METHODS}
     script.update(vicreg_small=_DECIDES, simclr=[0.66] * 20, barlow_twins_cca=_STRADDLES)
-    fake = _ScriptedClaim(misaligned, monkeypatch, script)
+    fake = _ScriptedClaim(misaligned_seed, monkeypatch, script, fit_name="fit")
     result = misaligned.misaligned_graph(X, y, relations=("random_split:4",), n_components=(1.0,), n_train=80,
                                          n_test_per_class=40, n_seeds=5, max_seeds=15, random_state=0)
     by_label = {c.label: c for r in result.readings for c in r.comparisons}
