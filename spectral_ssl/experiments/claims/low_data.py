@@ -38,15 +38,15 @@ import time
 
 import numpy as np
 
-from ... import graphs
 from ..._threads import single_threaded_blas
 from ..._validation import check_scalar
 from ..probe import linear_probe
 from . import design, solvers, statements
 from . import pairs as paired
+from .low_data_seed import draw_seed
 from .nearest import nearest_neighbour_probe
 from .result import ClaimResult, Reading, Table
-from .sampling import check_count, check_labelled, check_values, per_class, smallest_class
+from .sampling import check_count, check_labelled, check_values, smallest_class
 from .stats import PREFERENCE_MARGIN, Samples, seed_generators
 
 METHODS = ("vicreg_high", "vicreg_low", "simclr", "barlow_twins_cca", "spectral_contrastive")
@@ -150,7 +150,7 @@ def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), n_components=N
     # First pass (cheap): draw every training set and check what the linear probe can see.
     seeds = seed_generators(random_state, max_seeds)
     checks = {}
-    plans = [_draw(X, y, g, n_cs, n_test_per_class, n_components, C, checks) for g in seeds[:n_seeds]]
+    plans = [draw_seed(X, y, g, n_cs, n_test_per_class, n_components, C, checks) for g in seeds[:n_seeds]]
     void = {n_c for (n_c, _), found in checks.items() if not all(c.passed for c in found)}
     judged = min((n for n in n_cs if n not in void), default=None)
     items = [(probe, a, b) for probe in PROBES for a, b in PAIRS] if judged is not None else []
@@ -159,7 +159,7 @@ def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), n_components=N
     def measure(g, pending):
         """The first n_seeds seeds: every n_c; further seeds: the judged n_c's undecided pairs only."""
         first = len(done) < n_seeds
-        plan = plans[len(done)] if first else _draw(X, y, g, n_cs, n_test_per_class, n_components, C, {})
+        plan = plans[len(done)] if first else draw_seed(X, y, g, n_cs, n_test_per_class, n_components, C, {})
         done.append(g)
         for g_, n_c, train, test, G, mu, K, passed in plan:
             if not first and (n_c != judged or not passed):
@@ -222,32 +222,6 @@ def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), n_components=N
     return ClaimResult(name="low_data_regime", statement=STATEMENT, rule=rule, readings=readings,
                        design=design_checks, tables=tables, summary=summary, data=data, settings=settings,
                        quick=bool(quick), elapsed=time.perf_counter() - started)
-
-
-def _draw(X, y, g, n_cs, n_test_per_class, n_components, C, checks):
-    """One seed's test set and training sets, ``[(g, n_c, train, test, G, mu, K, passed)]``; adds the design
-    checks to ``checks`` (``passed``: every check of that n_c passed on this seed)."""
-    test = per_class(y, np.arange(y.size), n_test_per_class, g, name="n_test_per_class")
-    pool = np.setdiff1d(np.arange(y.size), test)
-    plan = []
-    for n_c in n_cs:
-        train = per_class(y, pool, n_c, g, name="samples_per_class")
-        G = graphs.from_labels(y[train])
-        mu = solvers.linear_spectrum(X[train], G)
-        K = mu.size if n_components is None else min(n_components, mu.size)
-        regime = f"n_c = {n_c}"
-        found = [design.check_probe_can_see(mu, C, regime=regime), design.check_unique_optimum(mu, K, regime=regime)]
-        if found[-1].passed and K > C - 1:
-            found.append(design.check_invariance_drops(mu, solvers.ratio_for_rank(mu, K),
-                                                       solvers.ratio_for_rank(mu, C - 1), K, regime=regime))
-        elif found[-1].passed:
-            found.append(design.DesignCheck(
-                name="invariance weights separate", passed=False, regime=regime,
-                message=f"K = {K} <= C - 1 = {C - 1}: there are no within-class directions to drop"))
-        for check in found:
-            checks.setdefault((n_c, check.name), []).append(check)
-        plan.append((g, n_c, train, test, G, mu, K, all(c.passed for c in found)))
-    return plan
 
 
 def _measure(samples, g, n_c, Xtr, ytr, Xte, yte, G, mu, K, C, methods, pending, temperature, random_starts,
