@@ -555,12 +555,12 @@ def test_low_data_regime_gives_more_seeds_until_decided(small, monkeypatch):
 
 
 def test_misaligned_graph_gives_more_seeds_until_decided(small, monkeypatch):
-    from spectral_ssl.experiments.claims import misaligned, misaligned_seed
+    from spectral_ssl.experiments.claims import _misaligned_seed, misaligned
 
     X, y = small
     script = {m: _LOW for m in misaligned.METHODS}
     script.update(vicreg_small=_DECIDES, simclr=[0.66] * 20, barlow_twins_cca=_STRADDLES)
-    fake = _ScriptedClaim(misaligned_seed, monkeypatch, script, fit_name="fit")
+    fake = _ScriptedClaim(_misaligned_seed, monkeypatch, script, fit_name="fit")
     result = misaligned.misaligned_graph(X, y, relations=("random_split:4",), n_components=(1.0,), n_train=80,
                                          n_test_per_class=40, n_seeds=5, max_seeds=15, random_state=0)
     by_label = {c.label: c for r in result.readings for c in r.comparisons}

@@ -43,8 +43,8 @@ from ..._validation import check_scalar
 from ..probe import linear_probe
 from . import design, solvers, statements
 from . import pairs as paired
-from .low_data_seed import draw_seed
-from .nearest import nearest_neighbour_probe
+from ._low_data_seed import draw_seed
+from ._nearest import nearest_neighbour_probe
 from .result import ClaimResult, Reading, Table
 from .sampling import check_count, check_labelled, check_values, smallest_class
 from .stats import PREFERENCE_MARGIN, Samples, seed_generators

@@ -52,7 +52,7 @@ from ..._validation import check_scalar
 from . import design, solvers, statements
 from . import pairs as paired
 from . import relations as rel
-from .misaligned_seed import METHODS, measure_seed
+from ._misaligned_seed import METHODS, measure_seed
 from .result import ClaimResult, Reading, Table
 from .sampling import check_count, check_labelled, smallest_class
 from .stats import PREFERENCE_MARGIN, Samples, seed_generators
