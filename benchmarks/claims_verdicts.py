@@ -155,6 +155,8 @@ def markdown(results):
            "checks.", ""]
     if results.get("tiny"):
         out += ["**Tiny smoke run: the verdicts below mean nothing.**", ""]
+    if results.get("note"):
+        out += [results["note"], ""]
     out += [f"Machine: {results['machine']}; started {results['started']}, "
             f"{'finished ' + results['finished'] if results.get('finished') else 'NOT FINISHED (partial results)'}"
             f"; {results['cpu_s'] / 60:.1f} CPU minutes (one BLAS thread), {results['elapsed_s'] / 60:.1f} "
@@ -209,7 +211,7 @@ def markdown(results):
     return "\n".join(out) + "\n"
 
 
-def merge(paths, out):
+def merge(paths, out, note=""):
     """Write ``out/claims_verdicts.{json,md}`` with the runs of the result files ``paths`` (same seeds and
     data sets; CPU and wall time added up, the earliest start and the latest finish)."""
     parts = []
@@ -229,6 +231,7 @@ def merge(paths, out):
     results["elapsed_s"] = sum(p["elapsed_s"] for p in parts)
     results["machine"] = " / ".join(dict.fromkeys(p["machine"] for p in parts)) + (
         f" ({len(parts)} processes in parallel, times added up)" if len(parts) > 1 else "")
+    results["note"] = note
     results["stability"] = stability(results["runs"], results["seeds"])
     os.makedirs(out, exist_ok=True)
     stem = os.path.join(out, "claims_verdicts")
@@ -251,9 +254,10 @@ def main(argv=None):
     parser.add_argument("--render", metavar="JSON", help="only rewrite the .md beside JSON from its results")
     parser.add_argument("--merge", metavar="JSON,JSON",
                         help="combine the runs of several result files (e.g. claims run in parallel) into --out")
+    parser.add_argument("--note", default="", help="with --merge: a paragraph printed above the tables")
     args = parser.parse_args(argv)
     if args.merge:
-        return merge(args.merge.split(","), args.out)
+        return merge(args.merge.split(","), args.out, note=args.note)
     if args.render:
         with open(args.render) as f:
             results = json.load(f)
