@@ -4,6 +4,7 @@ Run from the repository root::
 
     python -m benchmarks.claims_verdicts [--out DIR] [--seeds 0,1,2] [--datasets mixture,digits,wine]
                                          [--claims aligned_graph,...] [--tiny]
+    python -m benchmarks.claims_verdicts --merge A.json,B.json [--out DIR]
 
 (or ``python -m benchmarks --only claims``). For every outer seed ``s`` the data
 are drawn again with ``s`` (the mixture and the balanced digits subset; wine is
@@ -35,8 +36,8 @@ import numpy as np
 #: (``claims.settings()``) except where stated in ``SETTING_NOTES``.
 SETTINGS = {
     "aligned_graph": {"n_seeds": 5, "max_seeds": 20, "relations": ("label", "within_class")},
-    "low_data_regime": {"n_seeds": 5},
-    "misaligned_graph": {"n_seeds": 5, "n_components": (0.5, None), "relations": ("sparse_random_split:4",),
+    "low_data_regime": {"n_seeds": 5, "max_seeds": 20},
+    "misaligned_graph": {"n_seeds": 5, "max_seeds": 20, "n_components": (0.5, None), "relations": ("sparse_random_split:4",),
                          "n_train": 128},
     "rank_collapse": {"n_seeds": 5, "n_samples": 128, "n_components": 16},
     "local_vs_global": {"n_seeds": 5, "n_samples": 500, "random_starts": 0},
@@ -57,8 +58,8 @@ SETTING_NOTES = {
 TINY = {
     "aligned_graph": {"n_seeds": 2, "max_seeds": 3, "relations": ("within_class",), "n_train": 60,
                       "n_test_per_class": 20},
-    "low_data_regime": {"n_seeds": 2, "samples_per_class": (4, 8), "n_test_per_class": 20},
-    "misaligned_graph": {"n_seeds": 2, "n_components": (None,), "relations": ("sparse_random_split:4",),
+    "low_data_regime": {"n_seeds": 2, "max_seeds": 3, "samples_per_class": (4, 8), "n_test_per_class": 20},
+    "misaligned_graph": {"n_seeds": 2, "max_seeds": 3, "n_components": (None,), "relations": ("sparse_random_split:4",),
                          "n_train": 60, "n_test_per_class": 20},
     "rank_collapse": {"n_seeds": 2, "n_samples": 48, "n_components": 6},
     "local_vs_global": {"n_seeds": 2, "n_samples": 500, "random_starts": 0},
@@ -154,6 +155,8 @@ def markdown(results):
            "checks.", ""]
     if results.get("tiny"):
         out += ["**Tiny smoke run: the verdicts below mean nothing.**", ""]
+    if results.get("note"):
+        out += [results["note"], ""]
     out += [f"Machine: {results['machine']}; started {results['started']}, "
             f"{'finished ' + results['finished'] if results.get('finished') else 'NOT FINISHED (partial results)'}"
             f"; {results['cpu_s'] / 60:.1f} CPU minutes (one BLAS thread), {results['elapsed_s'] / 60:.1f} "
@@ -208,6 +211,38 @@ def markdown(results):
     return "\n".join(out) + "\n"
 
 
+def merge(paths, out, note=""):
+    """Write ``out/claims_verdicts.{json,md}`` with the runs of the result files ``paths`` (same seeds and
+    data sets; CPU and wall time added up, the earliest start and the latest finish)."""
+    parts = []
+    for path in paths:
+        with open(path) as f:
+            parts.append(json.load(f))
+    results = dict(parts[0])
+    if any(p["seeds"] != results["seeds"] or p["datasets"] != results["datasets"] for p in parts):
+        raise ValueError("the result files must have the same seeds and data sets")
+    results["runs"] = [r for p in parts for r in p["runs"]]
+    results["settings"] = {c: s for p in parts for c, s in p["settings"].items()}
+    results["setting_notes"] = {c: n for p in parts for c, n in p["setting_notes"].items()}
+    results["started"] = min(p["started"] for p in parts)
+    results["finished"] = (None if any(p["finished"] is None for p in parts)
+                           else max(p["finished"] for p in parts))
+    results["cpu_s"] = sum(p["cpu_s"] for p in parts)
+    results["elapsed_s"] = sum(p["elapsed_s"] for p in parts)
+    results["machine"] = " / ".join(dict.fromkeys(p["machine"] for p in parts)) + (
+        f" ({len(parts)} processes in parallel, times added up)" if len(parts) > 1 else "")
+    results["note"] = note
+    results["stability"] = stability(results["runs"], results["seeds"])
+    os.makedirs(out, exist_ok=True)
+    stem = os.path.join(out, "claims_verdicts")
+    with open(stem + ".json", "w") as f:
+        json.dump(results, f, indent=1)
+    with open(stem + ".md", "w") as f:
+        f.write(markdown(results))
+    print(stem + ".md")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.claims_verdicts",
                                      description=__doc__.splitlines()[0])
@@ -217,7 +252,12 @@ def main(argv=None):
     parser.add_argument("--claims", default=",".join(CLAIM_ORDER))
     parser.add_argument("--tiny", action="store_true", help="smoke run: small sizes, 2 inner seeds")
     parser.add_argument("--render", metavar="JSON", help="only rewrite the .md beside JSON from its results")
+    parser.add_argument("--merge", metavar="JSON,JSON",
+                        help="combine the runs of several result files (e.g. claims run in parallel) into --out")
+    parser.add_argument("--note", default="", help="with --merge: a paragraph printed above the tables")
     args = parser.parse_args(argv)
+    if args.merge:
+        return merge(args.merge.split(","), args.out, note=args.note)
     if args.render:
         with open(args.render) as f:
             results = json.load(f)

@@ -455,3 +455,131 @@ def test_local_vs_global_refuses_a_disconnected_knn_graph():
     X = np.r_[np.c_[t, np.zeros(40)], np.c_[t + 100, np.zeros(40)]]
     result = claims.local_vs_global(X, X, n_neighbors=3, n_seeds=2)
     assert result.verdict == "void" and "2 connected components" in result.design[0].message
+
+
+# --------------------------------------------------------------------------- more seeds while undecided
+
+
+def _seeds_to_decide(differences, n_seeds, max_seeds, margin=0.01):
+    """Seeds the add-seeds rule uses on these per-seed differences, by the textbook Student-t interval."""
+    for n in range(n_seeds, max_seeds + 1):
+        d = np.asarray(differences[:n])
+        half = student_t.ppf(0.975, n - 1) * d.std(ddof=1) / math.sqrt(n)
+        if not d.mean() - half <= margin < d.mean() + half:
+            return n
+    return max_seeds
+
+
+class _ScriptedClaim:
+    """Scripted probe accuracies for a claim module: the value of ``method`` on the ``i``-th seed is
+    ``script[method][i]``, whatever was fitted. Each fitted "representation" is
+    ``[X @ w_method, X[:, 0], code]`` (spans differ between methods, so no tie by construction); the
+    probe reads the method from the code and the seed from the test rows (first appearance order)."""
+
+    def __init__(self, module, monkeypatch, script, nearest=None, fit_name="_fit"):
+        self.script, self.nearest, self.tests, self.calls = script, nearest, {}, []
+        names = sorted(set(script) | set(nearest or {}))
+        rng = np.random.default_rng(0)
+
+        class Rep:
+            exact, details = True, {}
+
+            def __init__(rep, code, w):
+                rep.code, rep.w = code, w
+
+            def transform(rep, X):
+                return np.column_stack([X @ rep.w, X[:, 0], np.full(len(X), float(rep.code))])
+
+        weights = {m: rng.normal(size=64) for m in names}
+
+        def fit(method, Xtr, *args):
+            return Rep(names.index(method), weights[method][:Xtr.shape[1]])
+
+        def probe(values):
+            def scripted(Ztr, ytr, Zte, yte):
+                method = names[int(Zte[0, 2])]
+                seed = self.tests.setdefault(round(float(Zte[:, 1].sum()), 9), len(self.tests))
+                self.calls.append((method, seed))
+                return values[method][seed]
+            return scripted
+
+        monkeypatch.setattr(module, fit_name, fit)
+        monkeypatch.setattr(module, "linear_probe", probe(script))
+        if nearest is not None:
+            monkeypatch.setattr(module, "nearest_neighbour_probe", probe(nearest))
+
+
+def _differences(better, worse):
+    return [a - b for a, b in zip(better, worse)]
+
+
+# One comparison that decides only after more seeds, one that straddles the margin forever.
+_LOW = [0.60] * 20
+_DECIDES = [0.65, 0.59, 0.64, 0.60, 0.63] + [0.63] * 15    # +0.022 mean on 5 seeds, interval contains 0.01
+_STRADDLES = [0.66, 0.56] * 10                             # mean exactly +0.01: always inconclusive
+
+
+def test_low_data_regime_gives_more_seeds_until_decided(small, monkeypatch):
+    from spectral_ssl.experiments.claims import low_data
+
+    X, y = small
+    script = {"vicreg_high": _DECIDES, "vicreg_low": _LOW, "simclr": _STRADDLES,
+              "barlow_twins_cca": _LOW, "spectral_contrastive": _LOW}
+    nearest = {m: [0.9] * 5 + [float("nan")] * 15 for m in script}  # decided at once: never asked again
+    nearest["vicreg_low"] = [0.5, 0.52, 0.49, 0.51, 0.5] + [float("nan")] * 15
+    fake = _ScriptedClaim(low_data, monkeypatch, script, nearest)
+    result = low_data.low_data_regime(X, y, samples_per_class=(6,), n_test_per_class=40, n_seeds=5,
+                                      max_seeds=12, random_state=0)
+    expected = _seeds_to_decide(_differences(_DECIDES, _LOW), 5, 12)
+    assert 5 < expected < 12  # the script is what it says: undecided at 5 seeds, decided before 12
+    by_label = {c.label: c for r in result.readings for c in r.comparisons}
+    decides = by_label["VICReg, high invariance - VICReg, low invariance (linear probe)"]
+    straddles = by_label["SimCLR - VICReg, low invariance (linear probe)"]
+    assert decides.estimate.n == expected and decides.verdict == "supported"
+    assert decides.estimate.values == pytest.approx(_differences(_DECIDES, _LOW)[:expected])
+    assert straddles.estimate.n == 12 and straddles.verdict == "inconclusive"
+    assert by_label["SimCLR - VICReg, low invariance (1-NN probe)"].estimate.n == 5
+    assert result.settings["max_seeds"] == 12 and result.settings["seeds_used"] == 12
+    assert result.settings["seeds_per_comparison"][decides.label] == expected
+    # After the comparison decided, VICReg-high was not fitted again; SimCLR on every seed.
+    assert max(s for m, s in fake.calls if m == "vicreg_high") == expected - 1
+    assert max(s for m, s in fake.calls if m == "simclr") == 11
+    # The per-method accuracy table keeps the first n_seeds seeds.
+    assert all(r["linear"].n == 5 for r in result.table)
+    assert {r["seeds"] for r in result.tables["seeds"].rows} == {5, expected, 12}
+    # A quick run adds no seeds.
+    quick = low_data.low_data_regime(X, y, samples_per_class=(6,), n_test_per_class=40, n_seeds=5,
+                                     random_state=0, quick=True)
+    assert quick.settings["max_seeds"] == 5
+    assert {c.estimate.n for r in quick.readings for c in r.comparisons} == {5}
+
+
+def test_misaligned_graph_gives_more_seeds_until_decided(small, monkeypatch):
+    from spectral_ssl.experiments.claims import _misaligned_seed, misaligned
+
+    X, y = small
+    script = {m: _LOW for m in misaligned.METHODS}
+    script.update(vicreg_small=_DECIDES, simclr=[0.66] * 20, barlow_twins_cca=_STRADDLES)
+    fake = _ScriptedClaim(_misaligned_seed, monkeypatch, script, fit_name="fit")
+    result = misaligned.misaligned_graph(X, y, relations=("random_split:4",), n_components=(1.0,), n_train=80,
+                                         n_test_per_class=40, n_seeds=5, max_seeds=15, random_state=0)
+    by_label = {c.label: c for r in result.readings for c in r.comparisons}
+
+    def check(better, worse, n, verdict):
+        c = by_label[f"{misaligned.solvers.METHOD_LABELS[better]} - "
+                     f"{misaligned.solvers.METHOD_LABELS[worse]} (probe accuracy)"]
+        assert (c.estimate.n, c.verdict) == (n, verdict), c
+        assert c.estimate.values == pytest.approx(_differences(script[better], script[worse])[:n])
+
+    expected = _seeds_to_decide(_differences(_DECIDES, _LOW), 5, 15)
+    assert 5 < expected < 15
+    check("vicreg_small", "vicreg_large", expected, "supported")
+    check("vicreg_small", "barlow_twins_as_written", expected, "supported")
+    check("barlow_twins_cca", "vicreg_large", 15, "inconclusive")
+    check("vicreg_small", "simclr", 5, "not supported")  # -0.038, interval below the margin at once
+    to_simclr = _seeds_to_decide(_differences(_STRADDLES, script["simclr"]), 5, 15)
+    assert 5 < to_simclr < 15
+    check("barlow_twins_cca", "simclr", to_simclr, "not supported")
+    assert result.settings["max_seeds"] == 15 and result.settings["seeds_used"] == 15
+    assert not any(m == "spectral_contrastive" and s >= 5 for m, s in fake.calls)  # compared with nothing
+    assert all(r["accuracy"].n == 5 for r in result.table)

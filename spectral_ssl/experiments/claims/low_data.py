@@ -38,14 +38,15 @@ import time
 
 import numpy as np
 
-from ... import graphs
 from ..._threads import single_threaded_blas
-from ..._validation import check_features, check_scalar
+from ..._validation import check_scalar
 from ..probe import linear_probe
 from . import design, solvers, statements
 from . import pairs as paired
+from ._low_data_seed import draw_seed
+from ._nearest import nearest_neighbour_probe
 from .result import ClaimResult, Reading, Table
-from .sampling import check_count, check_labelled, check_values, per_class, smallest_class
+from .sampling import check_count, check_labelled, check_values, smallest_class
 from .stats import PREFERENCE_MARGIN, Samples, seed_generators
 
 METHODS = ("vicreg_high", "vicreg_low", "simclr", "barlow_twins_cca", "spectral_contrastive")
@@ -63,32 +64,6 @@ PAIRS = (("vicreg_high", "vicreg_low"), ("simclr", "vicreg_low"))
 MIN_TEST_PER_CLASS = 10
 
 
-def nearest_neighbour_probe(train_repr, y_train, test_repr, y_test):
-    r"""Accuracy of the 1-nearest-neighbour classifier on the raw representation.
-
-    Unlike :func:`~spectral_ssl.experiments.probe.linear_probe`, nothing is
-    whitened: a direction with a small scale (VICReg's :math:`t_k` close to 0)
-    contributes little to the Euclidean distances, so this probe sees the scales
-    of a representation, not only its span. Ties go to the first training row.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> nearest_neighbour_probe(np.array([[0.0], [10.0]]), [0, 1], np.array([[1.0], [8.0]]), [0, 1])
-    1.0
-    """
-    A = check_features(train_repr, name="train_repr", min_samples=1)
-    B = check_features(test_repr, name="test_repr", min_samples=1)
-    if A.shape[1] != B.shape[1]:
-        raise ValueError(f"test_repr has {B.shape[1]} columns but train_repr has {A.shape[1]}; "
-                         f"both must come from the same representation.")
-    y_train, y_test = np.asarray(y_train), np.asarray(y_test)
-    if y_train.shape != (A.shape[0],) or y_test.shape != (B.shape[0],):
-        raise ValueError("y_train and y_test need one label per row of train_repr and test_repr.")
-    d2 = np.sum(B**2, axis=1)[:, None] - 2.0 * B @ A.T + np.sum(A**2, axis=1)[None, :]
-    return float(np.mean(y_train[np.argmin(d2, axis=1)] == y_test))
-
-
 def _fit(method, Xtr, G, K, mu, C, temperature, random_starts, rng):
     if method == "vicreg_high":
         return solvers.solve_vicreg(Xtr, G, K, solvers.ratio_for_rank(mu, C - 1))
@@ -103,7 +78,7 @@ def _fit(method, Xtr, G, K, mu, C, temperature, random_starts, rng):
 
 
 def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), n_components=None, n_test_per_class=None,
-                    n_seeds=5, temperature=0.5, random_starts=1, preference_margin=PREFERENCE_MARGIN,
+                    n_seeds=5, max_seeds=None, temperature=0.5, random_starts=1, preference_margin=PREFERENCE_MARGIN,
                     random_state=0, quick=False):
     r"""Claim 2: with few samples per class, a high invariance weight (or SimCLR) is better.
 
@@ -128,6 +103,13 @@ def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), n_components=N
         One held-out test set per seed; default: what the largest :math:`n_c`
         leaves of the smallest class, at most 200.
     n_seeds : int >= 2
+        Seeds every comparison gets.
+    max_seeds : int >= n_seeds, optional
+        A comparison whose interval still contains the margin after ``n_seeds``
+        seeds gets further seeds (new test and training sets; only its two
+        methods refitted) until it decides or ``max_seeds`` is reached; only then is
+        it inconclusive (:func:`~spectral_ssl.experiments.claims.pairs.measure_until_decided`).
+        Default 20, and ``n_seeds`` in a quick run.
     temperature, random_starts :
         SimCLR's :math:`\tau` and random starts.
     preference_margin : float >= 0
@@ -145,6 +127,7 @@ def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), n_components=N
     started = time.perf_counter()
     X, y, C = check_labelled(X, y)
     n_seeds = check_count(n_seeds, "n_seeds", 2)
+    max_seeds = paired.resolve_max_seeds(max_seeds, n_seeds, quick)
     margin = check_scalar(preference_margin, name="preference_margin", low=0.0)
     n_cs = check_values(samples_per_class, "samples_per_class", low=2, integer=True)
     smallest = smallest_class(y)
@@ -165,45 +148,33 @@ def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), n_components=N
         n_components = check_count(n_components, "n_components", 1)
 
     # First pass (cheap): draw every training set and check what the linear probe can see.
-    plans, checks = [], {}
-    for g in seed_generators(random_state, n_seeds):
-        test = per_class(y, np.arange(y.size), n_test_per_class, g, name="n_test_per_class")
-        pool = np.setdiff1d(np.arange(y.size), test)
-        for n_c in n_cs:
-            train = per_class(y, pool, n_c, g, name="samples_per_class")
-            G = graphs.from_labels(y[train])
-            mu = solvers.linear_spectrum(X[train], G)
-            K = mu.size if n_components is None else min(n_components, mu.size)
-            regime = f"n_c = {n_c}"
-            found = [design.check_probe_can_see(mu, C, regime=regime),
-                     design.check_unique_optimum(mu, K, regime=regime)]
-            if found[-1].passed and K > C - 1:
-                found.append(design.check_invariance_drops(mu, solvers.ratio_for_rank(mu, K),
-                                                           solvers.ratio_for_rank(mu, C - 1), K, regime=regime))
-            elif found[-1].passed:
-                found.append(design.DesignCheck(
-                    name="invariance weights separate", passed=False, regime=regime,
-                    message=f"K = {K} <= C - 1 = {C - 1}: there are no within-class directions to drop"))
-            for check in found:
-                checks.setdefault((n_c, check.name), []).append(check)
-            plans.append((g, n_c, train, test, G, mu, K))
+    seeds = seed_generators(random_state, max_seeds)
+    checks = {}
+    plans = [draw_seed(X, y, g, n_cs, n_test_per_class, n_components, C, checks) for g in seeds[:n_seeds]]
     void = {n_c for (n_c, _), found in checks.items() if not all(c.passed for c in found)}
     judged = min((n for n in n_cs if n not in void), default=None)
+    items = [(probe, a, b) for probe in PROBES for a, b in PAIRS] if judged is not None else []
+    samples, done = Samples(), []
 
-    samples = Samples()
+    def measure(g, pending):
+        """The first n_seeds seeds: every n_c; further seeds: the judged n_c's undecided pairs only."""
+        first = len(done) < n_seeds
+        plan = plans[len(done)] if first else draw_seed(X, y, g, n_cs, n_test_per_class, n_components, C, {})
+        done.append(g)
+        for g_, n_c, train, test, G, mu, K, passed in plan:
+            if not first and (n_c != judged or not passed):
+                continue
+            wanted = {item[1:] for item in pending}
+            methods = (list(PAIRS[0]) if n_c != judged else list(METHODS) if first
+                       else [m for m in METHODS if any(m in pair for pair in wanted)])
+            _measure(samples, g_, n_c, X[train], y[train], X[test], y[test], G, mu, K, C, methods, pending,
+                     temperature, random_starts, record_methods=first)
+
+    def undecided(pending):
+        return paired.still_inconclusive(pending, lambda item: _comparison(samples, judged, *item, margin)[0])
+
     with single_threaded_blas():
-        for g, n_c, train, test, G, mu, K in plans:
-            methods = METHODS if n_c == judged else ("vicreg_high", "vicreg_low")
-            Xtr, ytr, Xte, yte = X[train], y[train], X[test], y[test]
-            seen = {}  # training and test rows: what the probe sees, for the span check
-            for method in methods:
-                rep = _fit(method, Xtr, G, K, mu, C, temperature, random_starts, g)
-                Ztr, Zte = rep.transform(Xtr), rep.transform(Xte)
-                samples.add((n_c, method, "linear"), linear_probe(Ztr, ytr, Zte, yte))
-                samples.add((n_c, method, "nearest"), nearest_neighbour_probe(Ztr, ytr, Zte, yte))
-                samples.add((n_c, method, "rank"), solvers.rank(Ztr))
-                seen[method] = np.vstack([Ztr, Zte])
-            paired.record_spans(samples, (n_c,), seen, PAIRS)
+        seeds_used = paired.measure_until_decided(seeds, n_seeds, items, measure, undecided)
 
     readings, not_applicable = _readings(samples, judged, margin)
     rows = []
@@ -221,6 +192,9 @@ def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), n_components=N
                      ("method", "method"), ("linear", f"linear probe (mean ± s.e., {n_seeds} seeds)"),
                      ("nearest", "1-NN probe (mean ± s.e.)"), ("rank", "rank (mean)")],
             rows=rows, caption="Held-out accuracy against the number of training samples per class"),
+        "seeds": Table(columns=[("compared", "compared"), ("seeds", "seeds used")],
+                       rows=[{"compared": c.label, "seeds": c.estimate.n} for r in readings for c in r.comparisons],
+                       caption=f"Seeds of each comparison ({n_seeds}, more up to {max_seeds} while undecided)"),
         "wordings": Table(columns=[("version", "version"), ("says", "says")],
                           rows=statements.wordings_table("low_data_regime"),
                           caption="What each version of the paper says"),
@@ -234,10 +208,13 @@ def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), n_components=N
     rule = ("at the smallest n_c whose training samples outnumber what a linear probe is blind to (design "
             "check), paired per-seed differences of held-out accuracy with 95% Student-t intervals; "
             f"'A preferred over B' supported above {margin:g} (the preference margin), not supported at or "
-            "below it, else inconclusive. arXiv: VICReg-high beats "
+            f"below it, else inconclusive; a comparison still inconclusive after {n_seeds} seeds gets further "
+            f"seeds, up to {max_seeds}, and is inconclusive only then. arXiv: VICReg-high beats "
             "VICReg-low; camera-ready: VICReg-high and SimCLR each beat VICReg-low. Primary readings use "
             "the standard linear probe; the 1-NN probe readings are secondary")
-    settings = {"n_seeds": n_seeds, "samples_per_class": n_cs, "judged_n_c": judged,
+    settings = {"n_seeds": n_seeds, "max_seeds": max_seeds, "seeds_used": seeds_used,
+                "seeds_per_comparison": {c.label: c.estimate.n for r in readings for c in r.comparisons},
+                "samples_per_class": n_cs, "judged_n_c": judged,
                 "n_components": "D (feature rank)" if n_components is None else n_components,
                 "n_test_per_class": n_test_per_class,
                 "temperature": float(temperature), "simclr_random_starts": random_starts,
@@ -247,12 +224,37 @@ def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), n_components=N
                        quick=bool(quick), elapsed=time.perf_counter() - started)
 
 
-def _readings(samples, judged, margin):
-    """The readings, and the design checks of the comparisons that are ties by construction.
+def _measure(samples, g, n_c, Xtr, ytr, Xte, yte, G, mu, K, C, methods, pending, temperature, random_starts,
+             record_methods):
+    """Fit ``methods`` on one seed; per-method values (first ``n_seeds`` seeds only, the accuracy table) and the
+    paired values of the pending ``(probe, better, worse)`` comparisons."""
+    values, seen = {probe: {} for probe in PROBES}, {}  # seen: training and test rows, for the span check
+    for method in methods:
+        rep = _fit(method, Xtr, G, K, mu, C, temperature, random_starts, g)
+        Ztr, Zte = rep.transform(Xtr), rep.transform(Xte)
+        values["linear"][method] = linear_probe(Ztr, ytr, Zte, yte)
+        values["nearest"][method] = nearest_neighbour_probe(Ztr, ytr, Zte, yte)
+        seen[method] = np.vstack([Ztr, Zte])
+        if record_methods:
+            for probe in PROBES:
+                samples.add((n_c, method, probe), values[probe][method])
+            samples.add((n_c, method, "rank"), solvers.rank(Ztr))
+    for probe in PROBES:
+        pairs = [(a, b) for p, a, b in pending if p == probe]
+        paired.record_pairs(samples, (n_c, probe), values[probe], pairs, seen if probe == "linear" else None)
 
-    Only the linear probe is span-only: for it, two methods with the same span (SimCLR and
-    VICReg-low, both full rank at K = D) tie by construction; the 1-NN probe sees the scales.
-    """
+
+def _comparison(samples, judged, probe, a, b, margin):
+    """Only the linear probe is span-only: for it, two methods with the same span (SimCLR and VICReg-low, both
+    full rank at K = D) tie by construction; the 1-NN probe sees the scales."""
+    if paired.pair_key((judged, probe), a, b, "better") not in samples:
+        return None, None
+    return paired.compare_pair(samples, (judged, probe), a, b, threshold=margin, regime=f"n_c = {judged}",
+                               label=f"{solvers.METHOD_LABELS[a]} - {solvers.METHOD_LABELS[b]} ({PROBES[probe]})")
+
+
+def _readings(samples, judged, margin):
+    """The readings, and the design checks of the comparisons that are ties by construction."""
     readings, not_applicable = [], {}
     for probe, primary in (("linear", True), ("nearest", False)):
         for version, pairs in ((statements.ARXIV, [("vicreg_high", "vicreg_low")]),
@@ -260,10 +262,7 @@ def _readings(samples, judged, margin):
                                                          ("simclr", "vicreg_low")])):
             comparisons = []
             for a, b in pairs if judged is not None else ():
-                comparison, check = paired.compare(
-                    samples, (judged, a, probe), (judged, b, probe), threshold=margin, regime=f"n_c = {judged}",
-                    label=f"{solvers.METHOD_LABELS[a]} - {solvers.METHOD_LABELS[b]} ({PROBES[probe]})",
-                    span_key=(judged, a, b, paired.SAME_SPAN) if probe == "linear" else None)
+                comparison, check = _comparison(samples, judged, probe, a, b, margin)
                 comparisons.append(comparison)
                 if check is not None:
                     not_applicable[check.message] = check

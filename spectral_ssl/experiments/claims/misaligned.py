@@ -47,20 +47,15 @@ import time
 
 import numpy as np
 
-from ... import linalg
 from ..._threads import single_threaded_blas
 from ..._validation import check_scalar
-from ..probe import linear_probe
 from . import design, solvers, statements
 from . import pairs as paired
 from . import relations as rel
+from ._misaligned_seed import METHODS, measure_seed
 from .result import ClaimResult, Reading, Table
-from .sampling import check_count, check_labelled, check_values, smallest_class, split
+from .sampling import check_count, check_labelled, smallest_class
 from .stats import PREFERENCE_MARGIN, Samples, seed_generators
-
-#: Methods of the comparison, in table order.
-METHODS = ("vicreg_small", "vicreg_large", "barlow_twins_as_written", "barlow_twins_cca", "simclr",
-           "spectral_contrastive")
 
 STATEMENT = ("With a relation whose components do not span the labels, VICReg with a small invariance "
              "weight keeps K directions of the data and so beats the methods that collapse onto the "
@@ -68,45 +63,9 @@ STATEMENT = ("With a relation whose components do not span the labels, VICReg wi
              "small invariance weight should be preferred).")
 
 
-def _regime_name(kind, label):
-    return f"{rel.describe(kind)}, K = {label}"
-
-
-def _components(n_components, D):
-    """``[(K, label)]``: ints absolute (capped at D), floats in (0, 1] fractions of D, None D; labels name
-    the regime across seeds whose feature rank D differs ("0.5 D", "D", or K)."""
-    pairs = {}
-    for k in n_components:
-        if k is None or (isinstance(k, float) and k == 1.0):
-            K, label = D, "D"
-        elif isinstance(k, float):
-            if not 0.0 < k < 1.0:
-                raise ValueError(f"a fractional n_components must be in (0, 1], got {k!r}.")
-            K, label = max(1, int(round(k * D))), f"{k:g} D"
-        else:
-            K = check_count(k, "n_components", 1)
-            K, label = (D, "D") if K >= D else (K, str(K))
-        pairs[label] = K
-    return sorted(((K, label) for label, K in pairs.items()), key=lambda pair: pair[0])
-
-
-def _fit(method, Xtr, G, K, mu, invariant, temperature, random_starts, rng):
-    if method == "vicreg_small":
-        return solvers.solve_vicreg(Xtr, G, K, solvers.ratio_for_rank(mu, K))
-    if method == "vicreg_large":
-        return solvers.solve_vicreg(Xtr, G, K, solvers.ratio_for_rank(mu, invariant))
-    if method.startswith("barlow_twins"):
-        return solvers.solve_barlow_twins(Xtr, G, K, problem=method[len("barlow_twins_"):],
-                                          random_state=rng)
-    if method == "simclr":
-        return solvers.solve_simclr(Xtr, G, K, temperature=temperature, random_starts=random_starts,
-                                    random_state=rng)
-    return solvers.solve_spectral_contrastive(Xtr, G, K)
-
-
 def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"),
                      n_components=(0.5, None),
-                     n_train=256, n_test_per_class=None, n_seeds=5, temperature=0.5, random_starts=1,
+                     n_train=256, n_test_per_class=None, n_seeds=5, max_seeds=None, temperature=0.5, random_starts=1,
                      preference_margin=PREFERENCE_MARGIN, random_state=0, quick=False):
     r"""Claim 3: which method keeps label information when the relation ignores the labels.
 
@@ -132,6 +91,13 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
     n_test_per_class : int, optional
         Default: every remaining sample of the smallest class, at most 200.
     n_seeds : int >= 2
+        Seeds every comparison gets.
+    max_seeds : int >= n_seeds, optional
+        A comparison whose interval still contains the margin after ``n_seeds``
+        seeds gets further seeds (new split and relation; only its two methods
+        refitted) until it decides or ``max_seeds`` is reached; only then is it
+        inconclusive (:func:`~spectral_ssl.experiments.claims.pairs.measure_until_decided`).
+        Default 20, and ``n_seeds`` in a quick run.
     temperature : float
         SimCLR's :math:`\tau`.
     random_starts : int >= 0
@@ -152,6 +118,7 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
     started = time.perf_counter()
     X, y, C = check_labelled(X, y)
     n_seeds = check_count(n_seeds, "n_seeds", 2)
+    max_seeds = paired.resolve_max_seeds(max_seeds, n_seeds, quick)
     random_starts = check_count(random_starts, "random_starts", 0)
     margin = check_scalar(preference_margin, name="preference_margin", low=0.0)
     kinds = [k for k in relations if not (rel.needs_three_classes(k) and C < 3)]
@@ -167,42 +134,22 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
     if n_train_per_class + n_test_per_class > smallest:
         raise ValueError(f"the smallest class has {smallest} samples: not enough for {n_train_per_class} "
                          f"training and {n_test_per_class} test samples per class; lower n_test_per_class.")
-    seeds = seed_generators(random_state, n_seeds)
+    seeds = seed_generators(random_state, max_seeds)
 
     samples, checks, regimes, D_seen = Samples(), {}, {}, []
+    setup = (X, y, kinds, n_components, n_train_per_class, n_test_per_class, temperature, random_starts)
     with single_threaded_blas():
-        for g in seeds:
-            train, test = split(y, n_train_per_class, n_test_per_class, g)
-            Xtr, ytr, Xte, yte = X[train], y[train], X[test], y[test]
-            D = linalg.feature_rank(Xtr - Xtr.mean(axis=0))
-            D_seen.append(D)
-            Ks = _components(n_components, D)
-            for kind in kinds:
-                G = rel.misaligned_relation(kind, ytr, g)
-                mu = solvers.linear_spectrum(Xtr, G)
-                invariant = design.invariant_directions(G)
-                for K, label in Ks:
-                    regime = (kind, label)
-                    regimes[regime] = _regime_name(kind, label)
-                    found = [design.check_misaligned(G, ytr, K, regime=regimes[regime])]
-                    found.append(design.check_unique_optimum(mu, K, regime=regimes[regime]))
-                    if found[-1].passed:
-                        small, large = solvers.ratio_for_rank(mu, K), solvers.ratio_for_rank(mu, invariant)
-                        found.append(design.check_invariance_drops(mu, small, large, K,
-                                                                   regime=regimes[regime]))
-                    for check in found:
-                        checks.setdefault((regime, check.name), []).append(check)
-                    if not all(c.passed for c in found):
-                        continue
-                    seen = {}  # training and test rows: what the probe sees, for the span check
-                    for method in METHODS:
-                        rep = _fit(method, Xtr, G, K, mu, invariant, temperature, random_starts, g)
-                        Ztr, Zte = rep.transform(Xtr), rep.transform(Xte)
-                        samples.add((regime, method, "accuracy"), linear_probe(Ztr, ytr, Zte, yte))
-                        samples.add((regime, method, "rank"), solvers.rank(Ztr))
-                        samples.add((regime, method, "converged"), solvers.converged(rep))
-                        seen[method] = np.vstack([Ztr, Zte])
-                    paired.record_spans(samples, (regime,), seen, {p for r in _READINGS for p in r[2]})
+        for g in seeds[:n_seeds]:
+            D_seen.append(measure_seed(samples, checks, regimes, setup, g, None, ALL_PAIRS))
+        # comparisons still straddling the margin get further seeds (only their two methods refitted)
+        items = {(regime, a, b) for regime in regimes for _, _, pairs, _ in _READINGS for a, b in pairs
+                 if paired.pair_key(regime, a, b, "better") in samples}
+        undecided = lambda pending: paired.still_inconclusive(  # noqa: E731
+            pending, lambda item: _comparison(samples, regimes, *item, margin)[0])
+        extra = paired.measure_until_decided(
+            seeds[n_seeds:], 0, items, lambda g, pending: measure_seed(samples, checks, regimes, setup, g, pending, ALL_PAIRS),
+            undecided)
+    seeds_used = n_seeds + extra
 
     design_checks = [design.merge_seeds(found) for found in checks.values()]
     void = {regime for (regime, _), found in checks.items() if not all(c.passed for c in found)}
@@ -235,6 +182,10 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
                      ("rank", "rank of the representation (mean)"), ("rank_range", "rank (min-max)"),
                      ("converged", "seeds converged")],
             rows=table_rows, caption="Held-out linear-probe accuracy and rank of each optimum"),
+        "seeds": Table(columns=[("regime", "relation, K"), ("compared", "compared"), ("seeds", "seeds used")],
+                       rows=list({(c.regime, c.label): {"regime": c.regime, "compared": c.label, "seeds": c.estimate.n}
+                                  for r in readings for c in r.comparisons}.values()),
+                       caption=f"Seeds of each comparison ({n_seeds}, more up to {max_seeds} while undecided)"),
         "wordings": Table(columns=[("version", "version"), ("says", "says")],
                           rows=statements.wordings_table("misaligned_graph"),
                           caption="What each version of the paper says"),
@@ -243,12 +194,16 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
     rule = ("In each (relation, K) regime that passes the design checks, paired per-seed differences of "
             "held-out linear-probe accuracy, 95% Student-t interval: 'A preferred over B' is supported "
             f"when the interval lies above {margin:g} (the preference margin), not supported when it lies at "
-            "or below it, inconclusive otherwise. "
+            f"or below it, inconclusive otherwise; a comparison still inconclusive after {n_seeds} seeds gets "
+            f"further seeds, up to {max_seeds}, and is inconclusive only then. "
             "arXiv reading (Barlow Twins as written): VICReg-small beats SimCLR and Barlow Twins. "
             "Camera-ready reading (Barlow Twins as CCA): VICReg-small and Barlow Twins each beat SimCLR "
             "and VICReg-large. A reading holds when every comparison in every regime holds; the claim's "
             "verdict combines the two readings")
-    settings = {"n_seeds": n_seeds, "relations": list(kinds),
+    settings = {"n_seeds": n_seeds, "max_seeds": max_seeds, "seeds_used": seeds_used,
+                "seeds_per_comparison": {f"{c.regime}: {c.label}": c.estimate.n for r in readings
+                                         for c in r.comparisons},
+                "relations": list(kinds),
                 "n_components": list(dict.fromkeys(r[1] for r in ordered)),
                 "n_train_per_class": n_train_per_class, "n_test_per_class": n_test_per_class,
                 "feature_rank": D, "temperature": float(temperature), "simclr_random_starts": random_starts,
@@ -256,6 +211,14 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
     return ClaimResult(name="misaligned_graph", statement=STATEMENT, rule=rule, readings=readings,
                        design=design_checks, tables=tables, summary=summary, data=data, settings=settings,
                        quick=bool(quick), elapsed=time.perf_counter() - started)
+
+
+def _comparison(samples, regimes, regime, better, worse, margin):
+    if paired.pair_key(regime, better, worse, "better") not in samples:
+        return None, None
+    return paired.compare_pair(
+        samples, regime, better, worse, threshold=margin, regime=regimes[regime],
+        label=f"{solvers.METHOD_LABELS[better]} - {solvers.METHOD_LABELS[worse]} (probe accuracy)")
 
 
 #: (reading name, wording version, Barlow Twins problem, [(better, worse), ...], primary)
@@ -273,6 +236,10 @@ _READINGS = (
 )
 
 
+#: Every compared pair, (better, worse).
+ALL_PAIRS = tuple(dict.fromkeys(p for r in _READINGS for p in r[2]))
+
+
 def _readings(samples, ordered, regimes, void, margin):
     """The readings, and the design checks of the comparisons that are ties by construction."""
     readings, not_applicable = [], {}
@@ -280,13 +247,10 @@ def _readings(samples, ordered, regimes, void, margin):
         comparisons = []
         for regime in ordered:
             for better, worse in pairs:
-                a, b = (regime, better, "accuracy"), (regime, worse, "accuracy")
-                if regime in void or a not in samples:
+                comparison, check = (None, None) if regime in void else _comparison(
+                    samples, regimes, regime, better, worse, margin)
+                if comparison is None:
                     continue
-                comparison, check = paired.compare(
-                    samples, a, b, threshold=margin, regime=regimes[regime],
-                    label=f"{solvers.METHOD_LABELS[better]} - {solvers.METHOD_LABELS[worse]} (probe accuracy)",
-                    span_key=(regime, better, worse, paired.SAME_SPAN))
                 comparisons.append(comparison)
                 if check is not None:
                     not_applicable[(check.regime, check.message)] = check

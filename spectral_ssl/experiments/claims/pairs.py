@@ -21,6 +21,7 @@ interval still contains the threshold.
 import numpy as np
 
 from .result import Comparison, DesignCheck
+from .stats import INCONCLUSIVE
 
 #: The last element of the sample key under which :func:`record_spans` stores a pair's flags.
 SAME_SPAN = "same_span"
@@ -161,6 +162,19 @@ def measure_until_decided(seeds, n_seeds, items, measure, undecided):
     return len(seeds)
 
 
+#: Default ``max_seeds`` of a full run (a quick run adds no seeds).
+MAX_SEEDS = 20
+
+
+def resolve_max_seeds(max_seeds, n_seeds, quick):
+    """``max_seeds``, defaulting (``None``) to :data:`MAX_SEEDS` in a full run and ``n_seeds`` in a quick one."""
+    from .sampling import check_count
+
+    if max_seeds is None:
+        return n_seeds if quick else max(n_seeds, MAX_SEEDS)
+    return check_count(max_seeds, "max_seeds", n_seeds)
+
+
 def record_spans(samples, prefix, representations, pairs):
     """Store, for each pair, whether the two representations span the same space on this seed.
 
@@ -216,5 +230,58 @@ def compare(samples, key_a, key_b, *, label, threshold, regime="", span_key=None
     return comparison, (None if applicable else check)
 
 
+def pair_key(prefix, better, worse, side):
+    """Sample key of one side (``"better"``, ``"worse"`` or :data:`SAME_SPAN`) of a compared pair.
+
+    A comparison that gets more seeds than the others
+    (:func:`measure_until_decided`) keeps its own paired values under these keys, so
+    that its two methods have the same seeds even when one of them is also in a
+    comparison that was decided earlier.
+    """
+    return tuple(prefix) + ("pair", better, worse, side)
+
+
+def record_pairs(samples, prefix, values, pairs, representations=None):
+    """Store this seed's value of both methods of each pair (and, given ``representations``, the span flag).
+
+    Parameters
+    ----------
+    samples : stats.Samples
+    prefix : tuple
+    values : dict
+        ``{method: value on this seed}``; pairs with a method missing are skipped.
+    pairs : iterable of (str, str)
+        ``(better, worse)``.
+    representations : dict, optional
+        ``{method: training and test rows stacked}``, as in :func:`record_spans`.
+    """
+    for a, b in pairs:
+        if a in values and b in values:
+            samples.add(pair_key(prefix, a, b, "better"), values[a])
+            samples.add(pair_key(prefix, a, b, "worse"), values[b])
+            if representations is not None and a in representations and b in representations:
+                same, _ = spans_coincide(representations[a], representations[b])
+                samples.add(pair_key(prefix, a, b, SAME_SPAN), same)
+
+
+def compare_pair(samples, prefix, better, worse, **kwargs):
+    """:func:`compare` of a pair stored by :func:`record_pairs` (keyword arguments as in :func:`compare`)."""
+    span = pair_key(prefix, better, worse, SAME_SPAN)
+    return compare(samples, pair_key(prefix, better, worse, "better"), pair_key(prefix, better, worse, "worse"),
+                   span_key=span if span in samples else None, **kwargs)
+
+
+def still_inconclusive(pending, comparison_of):
+    """The pending items whose comparison is inconclusive (``comparison_of(item)`` returns a
+    :class:`Comparison`, or ``None`` for an item not measured or not judged)."""
+    undecided = set()
+    for item in pending:
+        comparison = comparison_of(item)
+        if comparison is not None and comparison.verdict == INCONCLUSIVE:
+            undecided.add(item)
+    return undecided
+
+
 __all__ = ["spans_coincide", "check_comparable", "record_spans", "compare", "measure_until_decided", "SAME_SPAN",
+           "pair_key", "record_pairs", "resolve_max_seeds", "MAX_SEEDS", "compare_pair", "still_inconclusive",
            "SPAN_RTOL", "SPAN_ANGLE_TOL"]

@@ -1,0 +1,100 @@
+"""One seed of :func:`~spectral_ssl.experiments.claims.misaligned.misaligned_graph`: the regimes, their design
+checks and the fits, for every comparison or for the undecided ones only."""
+
+import numpy as np
+
+from ... import linalg
+from ..probe import linear_probe
+from . import design, solvers
+from . import pairs as paired
+from . import relations as rel
+from .sampling import check_count, split
+
+#: Methods of the comparison, in table order.
+METHODS = ("vicreg_small", "vicreg_large", "barlow_twins_as_written", "barlow_twins_cca", "simclr",
+           "spectral_contrastive")
+
+
+def regime_name(kind, label):
+    return f"{rel.describe(kind)}, K = {label}"
+
+
+def components(n_components, D):
+    """``[(K, label)]``: ints absolute (capped at D), floats in (0, 1] fractions of D, None D; labels name
+    the regime across seeds whose feature rank D differs ("0.5 D", "D", or K)."""
+    pairs = {}
+    for k in n_components:
+        if k is None or (isinstance(k, float) and k == 1.0):
+            K, label = D, "D"
+        elif isinstance(k, float):
+            if not 0.0 < k < 1.0:
+                raise ValueError(f"a fractional n_components must be in (0, 1], got {k!r}.")
+            K, label = max(1, int(round(k * D))), f"{k:g} D"
+        else:
+            K = check_count(k, "n_components", 1)
+            K, label = (D, "D") if K >= D else (K, str(K))
+        pairs[label] = K
+    return sorted(((K, label) for label, K in pairs.items()), key=lambda pair: pair[0])
+
+
+def fit(method, Xtr, G, K, mu, invariant, temperature, random_starts, rng):
+    if method == "vicreg_small":
+        return solvers.solve_vicreg(Xtr, G, K, solvers.ratio_for_rank(mu, K))
+    if method == "vicreg_large":
+        return solvers.solve_vicreg(Xtr, G, K, solvers.ratio_for_rank(mu, invariant))
+    if method.startswith("barlow_twins"):
+        return solvers.solve_barlow_twins(Xtr, G, K, problem=method[len("barlow_twins_"):],
+                                          random_state=rng)
+    if method == "simclr":
+        return solvers.solve_simclr(Xtr, G, K, temperature=temperature, random_starts=random_starts,
+                                    random_state=rng)
+    return solvers.solve_spectral_contrastive(Xtr, G, K)
+
+
+def measure_seed(samples, checks, regimes, setup, g, pending, pairs):
+    """One seed: design checks and fits; ``pending=None`` measures everything (every pair of ``pairs``, and the
+    per-method values of the accuracy table), else only the methods of the pending ``(regime, better, worse)``
+    comparisons. Returns the feature rank D of this seed's training samples.
+
+    ``setup``: ``(X, y, kinds, n_components, n_train_per_class, n_test_per_class, temperature,
+    random_starts)``; ``checks`` and ``regimes`` as in :func:`misaligned_graph`, filled in place.
+    """
+    X, y, kinds, n_components, n_train_per_class, n_test_per_class, temperature, random_starts = setup
+    train, test = split(y, n_train_per_class, n_test_per_class, g)
+    Xtr, ytr, Xte, yte = X[train], y[train], X[test], y[test]
+    D = linalg.feature_rank(Xtr - Xtr.mean(axis=0))
+    for kind in kinds:
+        G = rel.misaligned_relation(kind, ytr, g)
+        mu = solvers.linear_spectrum(Xtr, G)
+        invariant = design.invariant_directions(G)
+        for K, label in components(n_components, D):
+            regime = (kind, label)
+            wanted = (set(pairs) if pending is None
+                      else {(a, b) for r, a, b in pending if r == regime})
+            if not wanted:
+                continue
+            regimes[regime] = regime_name(kind, label)
+            found = [design.check_misaligned(G, ytr, K, regime=regimes[regime]),
+                     design.check_unique_optimum(mu, K, regime=regimes[regime])]
+            if found[-1].passed:
+                small, large = solvers.ratio_for_rank(mu, K), solvers.ratio_for_rank(mu, invariant)
+                found.append(design.check_invariance_drops(mu, small, large, K, regime=regimes[regime]))
+            for check in found:
+                checks.setdefault((regime, check.name), []).append(check)
+            if not all(c.passed for c in found):
+                continue
+            values, seen = {}, {}  # seen: training and test rows, what the probe sees, for the span check
+            for method in (m for m in METHODS if pending is None or any(m in pair for pair in wanted)):
+                rep = fit(method, Xtr, G, K, mu, invariant, temperature, random_starts, g)
+                Ztr, Zte = rep.transform(Xtr), rep.transform(Xte)
+                values[method] = linear_probe(Ztr, ytr, Zte, yte)
+                seen[method] = np.vstack([Ztr, Zte])
+                if pending is None:
+                    samples.add((regime, method, "accuracy"), values[method])
+                    samples.add((regime, method, "rank"), solvers.rank(Ztr))
+                    samples.add((regime, method, "converged"), solvers.converged(rep))
+            paired.record_pairs(samples, regime, values, wanted, seen)
+    return D
+
+
+__all__ = ["measure_seed", "components", "regime_name", "fit", "METHODS"]
