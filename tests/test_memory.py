@@ -125,3 +125,16 @@ def test_pairing_graph_of_200000_samples_stays_small():
     assert Z[0, 0] == pytest.approx(expected, rel=1e-12) and Z[N // 2, 0] == Z[0, 0]
     np.testing.assert_allclose(Z.T @ Z, np.eye(K), atol=1e-10)
     np.testing.assert_allclose(Z.sum(axis=0), 0, atol=1e-8)
+
+
+def test_simclr_loss_refuses_pairwise_arrays_beyond_the_budget():
+    # 2000 samples: a few 2000 x 2000 float64 arrays (32 MB each) against a 1 MB budget.
+    import numpy as np
+    import scipy.sparse as sp
+    from spectral_ssl import losses
+
+    Z = np.ones((2000, 2))
+    G = sp.csr_matrix((2000, 2000))
+    with memory.budget_limit("1MB"):
+        with pytest.raises(memory.MemoryBudgetError, match="losses.simclr"):
+            losses.simclr(Z, G)

@@ -53,7 +53,7 @@ def test_solve_examples_run_on_files_of_the_documented_formats(tmp_path, monkeyp
 
 def test_python_example_runs_and_computes_the_documented_numbers():
     blocks = _blocks("python")
-    assert len(blocks) == 1
+    assert len(blocks) == 2  # this one and the practice example (next test)
     namespace = {}
     exec(compile(blocks[0], str(README), "exec"), namespace)  # its own asserts run here too
     rep, collapsed, cert = namespace["rep"], namespace["collapsed"], namespace["cert"]
@@ -68,3 +68,14 @@ def test_readme_points_to_docs_not_outside_the_repo():
     text = README.read_text(encoding="utf-8")
     assert "docs/" in text
     assert "../" not in text and "shared" not in text
+
+
+def test_practice_example_runs_and_the_optimum_beats_the_stand_in_encoder():
+    # The README's second Python block (library loss -> optimum -> diagnosis) runs as written.
+    blocks = _blocks("python")
+    assert len(blocks) >= 2 and "practice.optimal_linear_for" in blocks[1]
+    namespace = {}
+    exec(compile(blocks[1], str(README), "exec"), namespace)
+    rep, report = namespace["rep"], namespace["report"]
+    assert rep.graph_hyperparameters["covariance"] == 2.0  # lightly's nu = 1 counted once per view
+    assert 0.0 < rep.library_loss < report.to_dict()["library_loss"]

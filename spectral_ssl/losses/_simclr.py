@@ -3,6 +3,7 @@ r"""The SimCLR (NT-Xent) loss in graph form."""
 import numpy as np
 import scipy.sparse as sp
 
+from .. import memory
 from .._validation import check_scalar
 from ._common import check_pair, exact_scale, normalised_weights
 
@@ -78,6 +79,9 @@ def simclr(Z, G, *, temperature=0.5, return_gradient=False):
     >>> simclr(np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[0, 1.0], [1.0, 0]]))
     0.0
     """
+    # The softmax over all pairs holds a few dense N x N arrays: refuse before allocating them.
+    memory.check_pairwise(Z, call="losses.simclr", copies=4,
+                          alternative="evaluate the loss on a subsample (or a mini-batch, as training does)")
     Z, G = check_pair(Z, G)
     tau = check_scalar(temperature, name="temperature", low=0.0, low_inclusive=False)
     row_norms_checked(Z)
