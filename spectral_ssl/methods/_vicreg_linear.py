@@ -124,6 +124,22 @@ def forms(X, G):
     return laplacian, red.scatter, red.gram, red.sums, relation
 
 
+def _correlation_eigh(scatter, gram):
+    """Non-constant columns, their centred norms and the eigenpairs of their correlation matrix.
+
+    A column is constant up to round-off when its centred norm is at most ``CONSTANT_RTOL``
+    times its uncentred one; with none left, the norms and eigenpairs are empty.
+    """
+    norms2 = np.diag(scatter).copy()
+    active = norms2 > (CONSTANT_RTOL**2) * np.diag(gram)
+    if not np.any(active):
+        return active, np.zeros(0), np.zeros(0), np.zeros((0, 0))
+    norms = np.sqrt(norms2[active])
+    R = scatter[np.ix_(active, active)] / np.outer(norms, norms)
+    e, V = np.linalg.eigh((R + R.T) / 2)
+    return active, norms, e, V
+
+
 def whitening(scatter, gram, n_samples):
     r"""Unit-free basis :math:`T` (D, r) with :math:`T^\top\,\text{scatter}\,T = I`, or None.
 
@@ -141,13 +157,9 @@ def whitening(scatter, gram, n_samples):
         the uncentred one) get zero rows.
     """
     D = scatter.shape[0]
-    norms2 = np.diag(scatter).copy()
-    active = norms2 > (CONSTANT_RTOL**2) * np.diag(gram)
+    active, norms, e, V = _correlation_eigh(scatter, gram)
     if not np.any(active):
         return np.zeros((D, 0))
-    norms = np.sqrt(norms2[active])
-    R = scatter[np.ix_(active, active)] / np.outer(norms, norms)
-    e, V = np.linalg.eigh((R + R.T) / 2)
     if e[0] <= e[-1] / CONDITION_LIMIT:
         return None
     # feature_basis's threshold on the standardised singular values sqrt(e); its
@@ -169,13 +181,9 @@ def scaled_whitening(scatter, gram, *, rank_rtol=1e-10):
     (unit-free, but without the features the rank of ``feature_basis`` cannot be checked).
     """
     D = scatter.shape[0]
-    norms2 = np.diag(scatter).copy()
-    active = norms2 > (CONSTANT_RTOL**2) * np.diag(gram)
+    active, norms, e, V = _correlation_eigh(scatter, gram)
     if not np.any(active):
         return np.zeros((D, 0))
-    norms = np.sqrt(norms2[active])
-    R = scatter[np.ix_(active, active)] / np.outer(norms, norms)
-    e, V = np.linalg.eigh((R + R.T) / 2)
     keep = e > rank_rtol * e[-1]
     T = np.zeros((D, int(keep.sum())))
     T[active] = _minimum_norm(V[:, keep] / np.sqrt(e[keep]) / norms[:, None], V[:, ~keep], norms)
