@@ -16,9 +16,9 @@ import warnings
 
 from . import graphs, linalg
 from ._progress import status
-from ._surfacing import certificate_failure, collapse_message
+from ._surfacing import certificate_failure, collapse_message, distinct_warnings
 from ._validation import check_graph, check_integer, check_option
-from .exceptions import CertificateWarning, CollapseWarning, ConvergenceWarning
+from .exceptions import CertificateWarning, CollapseWarning
 from .methods import REGIMES
 
 try:  # scikit-learn >= 1.6
@@ -40,8 +40,6 @@ CERTIFY_RESTARTS = 4
 #: Solver options that are not loss hyper-parameters and share a name with an option of
 #: :func:`spectral_ssl.certify.certify`: passed to it as ``solve_options``.
 _SOLVER_ONLY = ("restarts", "random_state", "max_iter", "verbose")
-
-_PACKAGE_WARNINGS = (CollapseWarning, ConvergenceWarning, CertificateWarning)
 
 
 class SSLEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -208,13 +206,8 @@ class SSLEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         if cert is not None and not cert.passed:
             warnings.warn(certificate_failure(cert, who=name, what="embedding_")
                           + " See certificate_.", CertificateWarning, stacklevel=4)
-        seen = set()
-        for record in caught:
-            key = (record.category, str(record.message))
-            if key in seen:
-                continue
-            seen.add(key)
-            if issubclass(record.category, _PACKAGE_WARNINGS):
+        for record, ours in distinct_warnings(caught):
+            if ours:
                 warnings.warn(f"{name}: {record.message}", record.category, stacklevel=4)
             else:
                 warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)

@@ -72,16 +72,10 @@ def certify_solution(args, G, X, regime, hyper):
 
 def show_warnings(caught, *, prefix):
     """Each distinct warning once: the package's as one line after ``prefix``, any other as Python shows it."""
-    from .exceptions import CertificateWarning, CollapseWarning, ConvergenceWarning
+    from ._surfacing import distinct_warnings
 
-    ours = (CollapseWarning, ConvergenceWarning, CertificateWarning)
-    seen = set()
-    for record in caught:
-        key = (record.category, str(record.message))
-        if key in seen:
-            continue
-        seen.add(key)
-        if issubclass(record.category, ours):
+    for record, ours in distinct_warnings(caught):
+        if ours:
             print(f"{prefix}: warning: {record.category.__name__}: {record.message}",
                   file=sys.stderr)
         else:

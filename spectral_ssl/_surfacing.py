@@ -62,3 +62,20 @@ def certificate_failure(cert, *, who, what):
             f"{cert.best_numerical_loss:.10g}, below the solution's {cert.closed_form_loss:.10g} by "
             f"{cert.gap:.3g} (relative {cert.relative_gap:.3g}, tolerance {cert.rtol:.1e}); {what} is "
             f"not the optimum of its loss{claim}")
+
+
+def distinct_warnings(caught):
+    """The caught warning records, each (category, message) once, with whether it is the package's own.
+
+    Yields ``(record, ours)``; ``ours`` is True for CollapseWarning, ConvergenceWarning and
+    CertificateWarning, which the front ends re-issue in their own words.
+    """
+    from .exceptions import CertificateWarning, CollapseWarning, ConvergenceWarning
+
+    ours = (CollapseWarning, ConvergenceWarning, CertificateWarning)
+    seen = set()
+    for record in caught:
+        key = (record.category, str(record.message))
+        if key not in seen:
+            seen.add(key)
+            yield record, issubclass(record.category, ours)
