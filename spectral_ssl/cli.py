@@ -30,9 +30,6 @@ from ._solve_output import CERTIFICATE_KEYS, certify_solution, check_outputs, pl
 
 PROG = "spectral-ssl"
 
-#: The checks of ``verify`` (kept under their former name).
-_numerical_checks = _cli_verify.numerical_checks
-
 #: Exit code of ``solve --certify`` when the certificate fails (Z is still written).
 EXIT_CERTIFICATE_FAILED = 3
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import spectral_ssl
-from spectral_ssl import cli
+from spectral_ssl import _cli_verify, cli
 
 
 def _run(*args, module="spectral_ssl"):
@@ -124,7 +124,7 @@ def test_verify_runs_every_derivation_and_certificate(capsys):
     assert cli.main(["verify", "--restarts", "2"]) == 0
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line.startswith(("verified", "FAILED"))]
-    assert len(lines) == len(NAMES) + len(cli._numerical_checks())
+    assert len(lines) == len(NAMES) + len(_cli_verify.numerical_checks())
     assert all(line.startswith("verified") for line in lines)
     assert f"{len(lines)} passed, 0 failed" in out
 
