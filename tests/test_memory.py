@@ -1,6 +1,7 @@
 """Tests of spectral_ssl.memory (the budget) and of the structure checks and scalable paths it guards."""
 
 import numpy as np
+import scipy.linalg
 import pytest
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
@@ -125,6 +126,66 @@ def test_pairing_graph_of_200000_samples_stays_small():
     assert Z[0, 0] == pytest.approx(expected, rel=1e-12) and Z[N // 2, 0] == Z[0, 0]
     np.testing.assert_allclose(Z.T @ Z, np.eye(K), atol=1e-10)
     np.testing.assert_allclose(Z.sum(axis=0), 0, atol=1e-8)
+
+
+def _weighted_components(rng):
+    """A few connected components of 2-6 samples, random weights over 1e-2..1e2, shuffled."""
+    blocks = []
+    for size in rng.integers(2, 7, size=rng.integers(3, 8)):
+        A = np.triu(rng.random((size, size)) < 0.6, 1) * rng.uniform(1e-2, 1e2, (size, size))
+        A[np.arange(size - 1), np.arange(1, size)] = rng.uniform(1e-2, 1e2, size - 1)  # connected
+        blocks.append(A + A.T)
+    G = sp.csr_matrix(scipy.linalg.block_diag(*blocks))
+    order = rng.permutation(G.shape[0])
+    return G[order][:, order]
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("deflate", [False, True])
+def test_normalized_null_space_equals_the_dense_canonical_basis(seed, deflate):
+    # Independent route: LAPACK's eigh of the dense L_sym, the null space (minus D^1/2 1 when
+    # deflated) and the documented canonical-basis and sign rules applied to it.
+    rng = np.random.default_rng(seed)
+    G = _weighted_components(rng)
+    d = np.asarray(G.sum(axis=1)).ravel()
+    c = connected_components(G, directed=False)[0]
+    values, vectors = np.linalg.eigh(np.eye(d.size) - G.toarray() / np.sqrt(np.outer(d, d)))
+    null = vectors[:, :c]
+    assert values[c - 1] < 1e-12 < values[c]
+    if deflate:
+        trivial = np.sqrt(d) / np.linalg.norm(np.sqrt(d))
+        null = np.linalg.svd(null - np.outer(trivial, trivial @ null), full_matrices=False)[0][:, : c - 1]
+    for K in range(1, c - deflate + 1):
+        got_values, got = linalg.laplacian_eigenpairs(G, K, kind="normalized", deflate=deflate)
+        assert np.array_equal(got_values, np.zeros(K))
+        np.testing.assert_allclose(got, sign_flip(canonical_basis(null, K)), atol=1e-12)
+        np.testing.assert_allclose(G @ (got / np.sqrt(d)[:, None]), got * np.sqrt(d)[:, None], atol=1e-12)
+
+
+def test_laplacian_eigenpairs_deflate_is_checked():
+    G = graphs.from_groups([0, 0, 1, 1])
+    with pytest.raises(ValueError, match="deflate=False is only defined for kind='normalized'"):
+        linalg.laplacian_eigenpairs(G, 1, deflate=False)
+    with pytest.raises(TypeError, match="deflate must be True or False, got 1"):
+        linalg.laplacian_eigenpairs(G, 1, kind="normalized", deflate=1)
+
+
+def test_spectral_contrastive_on_a_pairing_graph_of_200000_samples():
+    # Every pair is a component: A-bar has eigenvalue 1 N/2 times, so the optimum is K pair
+    # indicators with nu = 1 (loss -K). An eigensolver meets an N/2-fold null space here
+    # (minutes at N = 2000); the closed form needs the N x K result only.
+    from spectral_ssl.methods import spectral_contrastive
+
+    N, K = 200_000, 8
+    G = graphs.from_groups(np.tile(np.arange(N // 2), 2))
+    with memory.budget_limit("300MiB"):
+        rep = spectral_contrastive.optimal_representation(G, K)
+    assert rep.exact and rep.rank == K
+    assert rep.loss == pytest.approx(-K, rel=1e-12)
+    np.testing.assert_array_equal(rep.eigenvalues, np.ones(K))
+    np.testing.assert_array_equal(rep.Z[: N // 2], rep.Z[N // 2:])  # constant on each pair
+    assert np.count_nonzero(rep.Z) == 2 * K  # column k: sqrt(vol / d) on one pair, 0 elsewhere
+    assert rep.Z.max() == pytest.approx(np.sqrt(N / 2), rel=1e-12)
 
 
 def test_simclr_loss_refuses_pairwise_arrays_beyond_the_budget():

@@ -89,3 +89,66 @@ def component_pivots(sizes, first, count):
         taken += int(sizes[best])
         pivots.append(int(best))
     return np.array(pivots, dtype=np.int64)
+
+
+def normalized_component_null_space(G, n_components, *, deflate=True):
+    r"""Exact eigenpairs of :math:`L_{sym}` when its null space holds all those asked for.
+
+    The null space of :math:`L_{sym} = I - D_G^{-1/2} G D_G^{-1/2}` (no isolated sample)
+    is spanned by :math:`u_C = D_G^{1/2}\mathbf 1_C / \sqrt{\operatorname{vol} C}`, one
+    per connected component :math:`C`. When it holds the :math:`K` pairs asked for
+    (:math:`c \ge K`, or :math:`c - 1 \ge K` with ``deflate``, which removes
+    :math:`D_G^{1/2}\mathbf 1`), the answer is the first :math:`K` vectors of the
+    canonical basis (:func:`spectral_ssl.linalg.canonical_basis`) of that space, all
+    with eigenvalue 0, in closed form:
+
+    * without deflation, sample :math:`i` of component :math:`C` has residual norm
+      :math:`\sqrt{d_i / \operatorname{vol} C}` and picking it removes all of
+      :math:`C`: the basis is :math:`u_{C_1}, u_{C_2}, \dots`, components in
+      decreasing :math:`\max_{i \in C} d_i / \operatorname{vol} C`;
+    * with deflation, after components of total volume :math:`\sigma` are picked
+      the residual norm is :math:`\sqrt{d_i\,(1/\operatorname{vol} C - 1/(\operatorname{vol} - \sigma))}`
+      and Gram-Schmidt gives
+      :math:`q_k \propto D_G^{1/2}(\mathbf 1_{C_k}/\operatorname{vol} C_k - \mathbf 1_{R_k}/\operatorname{vol} R_k)`,
+      :math:`R_k` the samples outside :math:`C_1..C_k`.
+
+    Norms within a relative 1e-6 of the largest are tied and the smallest sample index
+    wins, as in :func:`spectral_ssl.linalg.canonical_basis`. Returns ``None`` when the
+    shortcut does not apply (too few components, or an isolated sample). Cost
+    :math:`O(\mathrm{nnz} + NK)`, and the :math:`N \times K` result in memory: no
+    eigensolver meets a null space of dimension :math:`c` (a pairing graph has
+    :math:`N/2`), which costs the iterative solvers their convergence.
+    """
+    n_comp, labels = connected_components(G, directed=False)
+    if n_comp - bool(deflate) < n_components:
+        return None
+    d = np.asarray(G.sum(axis=1)).ravel()
+    if not np.all(d > 0):
+        return None
+    N = G.shape[0]
+    component_volume = np.bincount(labels, weights=d, minlength=n_comp)
+    remaining_volume = float(component_volume.sum())
+    picked = np.zeros(n_comp, dtype=bool)
+    sqrt_d = np.sqrt(d)
+    basis = np.zeros((N, n_components))
+    for k in range(n_components):
+        open_samples = ~picked[labels]
+        share = 1.0 / component_volume[labels]
+        if deflate:
+            share = share - 1.0 / remaining_volume
+        norms = np.where(open_samples, np.sqrt(np.maximum(d * share, 0.0)), -1.0)
+        pick = int(np.flatnonzero(norms >= (1 - 1e-6) * norms.max())[0])
+        component = labels[pick]
+        inside = labels == component
+        volume = component_volume[component]
+        if deflate:
+            rest = open_samples & ~inside
+            rest_volume = remaining_volume - volume
+            norm = np.sqrt(1.0 / volume + 1.0 / rest_volume)
+            basis[inside, k] = sqrt_d[inside] / (volume * norm)
+            basis[rest, k] = -sqrt_d[rest] / (rest_volume * norm)
+        else:
+            basis[inside, k] = sqrt_d[inside] / np.sqrt(volume)
+        picked[component] = True
+        remaining_volume -= volume
+    return np.zeros(n_components), sign_flip(basis)

@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from .._validation import check_graph, check_n_components, check_option, check_scalar
 from . import _amg, _settings, _solvers
 from ._basis import canonicalise
-from ._components import component_null_space
+from ._components import component_null_space, normalized_component_null_space
 from ._matrices import check_symmetric_matrix, laplacian, matrix_scale
 from ._ordering import locality_order, predicted_fill, symmetric_permutation, unpermute
 
@@ -195,15 +195,20 @@ def smallest_pairs(M, n_components, trivial, solver, tol, scale, reorder):
 
 
 def laplacian_eigenpairs(G, n_components, *, kind="combinatorial", solver="auto", tol=None,
-                         check_input=True):
+                         deflate=True, check_input=True):
     r"""The ``n_components`` smallest non-trivial eigenpairs of a graph Laplacian.
 
     For ``kind="combinatorial"`` these are the eigenpairs of :math:`L = D_G - G`
     on the complement of the constant vector:
     :math:`0 \le \lambda_1 \le \lambda_2 \le \dots` (a graph with :math:`c`
     connected components has :math:`c - 1` zeros among them). For
-    ``kind="normalized"`` the deflated vector is :math:`D_G^{1/2}\mathbf 1`.
-    ``solver`` and ``tol`` are those of :func:`smallest_eigenpairs`. ``check_input=False``
+    ``kind="normalized"`` the deflated vector is :math:`D_G^{1/2}\mathbf 1`;
+    ``deflate=False`` (normalized only) keeps it: the pairs are then the smallest of
+    :math:`L_{sym}` itself, :math:`D_G^{1/2}\mathbf 1` among them with eigenvalue 0.
+    When the null space of the Laplacian holds every pair asked for (a graph with enough
+    connected components, such as a pairing graph), the pairs are given in closed form
+    (:func:`component_null_space`, :func:`normalized_component_null_space`) without an
+    eigensolver. ``solver`` and ``tol`` are those of :func:`smallest_eigenpairs`. ``check_input=False``
     skips the validation and copy of ``G``, which must then be what
     :func:`spectral_ssl.graphs.check` returns (for callers that validated it already).
 
@@ -221,15 +226,23 @@ def laplacian_eigenpairs(G, n_components, *, kind="combinatorial", solver="auto"
         G = check_graph(G)
     check_option(kind, name="kind", options=("combinatorial", "normalized"))
     check_option(solver, name="solver", options=_settings.SOLVERS)
+    if not isinstance(deflate, (bool, np.bool_)):
+        raise TypeError(f"deflate must be True or False, got {deflate!r}.")
+    if not deflate and kind != "normalized":
+        raise ValueError("deflate=False is only defined for kind='normalized' (the combinatorial "
+                         "Laplacian's trivial eigenvector, the constant, is always deflated).")
     tol = check_tol(tol)
     N = G.shape[0]
     n_components = check_n_components(
-        n_components, N - 1, what="the number of non-trivial eigenvectors (N - 1)"
+        n_components, N - deflate,
+        what="the number of non-trivial eigenvectors (N - 1)" if deflate else "the number of samples N",
     )
     if kind == "combinatorial":
         shortcut = component_null_space(G, n_components)
-        if shortcut is not None:
-            return shortcut
+    else:
+        shortcut = normalized_component_null_space(G, n_components, deflate=bool(deflate))
+    if shortcut is not None:
+        return shortcut
     solver = resolve_solver(solver, N, G)
     order = None
     if solver == "lobpcg":
@@ -239,6 +252,8 @@ def laplacian_eigenpairs(G, n_components, *, kind="combinatorial", solver="auto"
         G = symmetric_permutation(G, order)
     L = laplacian(G, kind, check_input=False)
     trivial = np.ones(N) if kind == "combinatorial" else np.sqrt(np.asarray(G.sum(axis=1)).ravel())
+    if not deflate:
+        trivial = None
     del G
     if solver == "dense":
         L = L.toarray()

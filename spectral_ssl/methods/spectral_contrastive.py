@@ -188,8 +188,10 @@ def optimal_representation(G, n_components, *, solver="auto"):
     check_no_isolated(d, method="spectral contrastive",
                       why=" (z_i = sqrt(vol/d_i) u_i divides by 0)")
     Gn, dn = _normalised_graph(G)
-    lam, V = linalg.smallest_eigenpairs(linalg.laplacian(Gn, "normalized", check_input=False), K, solver=solver,
-                                      check_input=False)
+    # deflate=False: the trivial eigenvector D^1/2 1 (nu = 1) is one of the K kept; a graph
+    # with at least K components (pairs, groups) is solved in closed form, without an eigensolver
+    lam, V = linalg.laplacian_eigenpairs(Gn, K, kind="normalized", deflate=False, solver=solver,
+                                         check_input=False)
     nu = np.minimum(1.0 - lam, 1.0)  # round-off above the bound nu <= 1
     scales = np.sqrt(np.maximum(nu, 0.0))
     vol = float(dn.sum())
