@@ -199,3 +199,20 @@ def test_simclr_loss_refuses_pairwise_arrays_beyond_the_budget():
     with memory.budget_limit("1MB"):
         with pytest.raises(memory.MemoryBudgetError, match="losses.simclr"):
             losses.simclr(Z, G)
+
+
+@pytest.mark.parametrize("centered", [True, False])
+def test_barlow_twins_on_a_pairing_graph_of_200000_samples(centered):
+    # K <= c - centred components: the loss-zero closed form, columns constant on pairs. A basis
+    # of all N/2 component indicators (the former construction) would need 149 GiB.
+    from spectral_ssl.methods import barlow_twins
+
+    N, K = 200_000, 8
+    G = graphs.from_groups(np.tile(np.arange(N // 2), 2))
+    with memory.budget_limit("300MiB"):
+        rep = barlow_twins.optimal_representation(G, K, centered=centered)
+    assert rep.exact and rep.rank == K
+    assert abs(rep.loss) < 1e-18 * N
+    np.testing.assert_array_equal(rep.Z[: N // 2], rep.Z[N // 2:])  # constant on each pair
+    Zc = rep.Z - rep.Z.mean(axis=0) if centered else rep.Z
+    np.testing.assert_allclose(Zc.T @ Zc / N, np.eye(K), atol=1e-10)  # D_G = I: whitened columns

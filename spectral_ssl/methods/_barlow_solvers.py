@@ -143,20 +143,34 @@ def unit_columns(Z, d, centered):
 
 
 def indicator_solution(labels, n_comp, d, K, centered):
-    r"""Columns constant on components, :math:`Z^\top D_G Z = \operatorname{vol} I` (zero mean if centred)."""
-    N = labels.size
+    r"""Columns constant on components, :math:`Z^\top D_G Z = \operatorname{vol} I` (zero mean if centred).
+
+    Gram-Schmidt, in the :math:`D_G`-inner product, of the indicators of components
+    :math:`0, 1, \dots, K-1` (in label order), after the constant when centred. In closed
+    form, with :math:`v_k` the volume of component :math:`k` and :math:`R_k` the samples of
+    components :math:`k, k+1, \dots` (volume :math:`r_k`):
+
+    * uncentred: :math:`z_k = \sqrt{\operatorname{vol}}\,\mathbf 1_{C_k}/\sqrt{v_k}`;
+    * centred: :math:`z_k = \sqrt{\operatorname{vol}}\,(\mathbf 1_{C_k}/\sqrt{v_k}
+      - \sqrt{v_k}\,\mathbf 1_{R_k}/r_k) / \sqrt{1 - v_k/r_k}`.
+
+    Memory :math:`N \times K` (a pairing graph has :math:`N/2` components: a basis of all
+    of them would not fit).
+    """
     vol = d.sum()
-    E = np.zeros((N, n_comp))
-    E[np.arange(N), labels] = 1.0
-    E /= np.sqrt(np.bincount(labels, weights=d, minlength=n_comp))  # D_G-orthonormal indicators
-    if centered:
-        # Coordinates of the constant vector are sqrt(vol_j); keep its orthogonal complement.
-        w = np.sqrt(np.bincount(labels, weights=d, minlength=n_comp))
-        Q, _ = np.linalg.qr(np.column_stack([w, np.eye(n_comp)]))
-        coords = Q[:, 1:n_comp]
-    else:
-        coords = np.eye(n_comp)
-    return np.sqrt(vol) * E @ coords[:, :K]
+    volumes = np.bincount(labels, weights=d, minlength=n_comp)
+    # r_k: the volume of components k, k+1, ... (a suffix sum)
+    remaining = np.cumsum(volumes[::-1])[::-1]
+    Z = np.zeros((labels.size, K))
+    for k in range(K):
+        inside = labels == k
+        if centered:
+            norm = np.sqrt(1.0 - volumes[k] / remaining[k])
+            Z[labels > k, k] = -np.sqrt(vol * volumes[k]) / (remaining[k] * norm)
+            Z[inside, k] = np.sqrt(vol) * (1.0 / np.sqrt(volumes[k]) - np.sqrt(volumes[k]) / remaining[k]) / norm
+        else:
+            Z[inside, k] = np.sqrt(vol / volumes[k])
+    return Z
 
 
 def design(features, d, centered):
