@@ -170,15 +170,18 @@ def _large_covariance(data):
 
 
 test_known_vicreg_kernel_covariance_roundoff = _property(
-    "vicreg", "kernel", FEW, force=_large_covariance, allow_known=False,
-    marks=(pytest.mark.xfail(strict=False, reason=_reason("vicreg_covariance_roundoff")),))
+    "vicreg", "kernel", FEW, force=_large_covariance, allow_known=False)
+test_known_vicreg_linear_covariance_roundoff = _property(
+    "vicreg", "linear", FEW, force=lambda data: dict(_large_covariance(data), features="wide"),
+    allow_known=False)
 
 
-@pytest.mark.xfail(strict=True, reason=_reason("vicreg_covariance_roundoff"))
 def test_reproducer_vicreg_kernel_covariance_roundoff():
+    # Fixed (the columns are rotated to the eigenvectors of their covariance,
+    # _vicreg_linear.decorrelate): was a known class, kept as a regression test.
     # 5 groups of 7 samples, rbf kernel (full rank): the optimum is the non-parametric one,
-    # loss ~1e-18. The kernel solution's covariance has off-diagonal entries ~3e-11, and
-    # covariance = 1e14 turns them into a loss of 2.4e-7.
+    # loss ~1e-18. The kernel solution's covariance had off-diagonal entries ~3e-11, and
+    # covariance = 1e14 turned them into a loss of 2.4e-7.
     X = np.random.default_rng(0).standard_normal((35, 3))
     G = graphs.from_groups(np.repeat(np.arange(5), 7))
     hyper = dict(variance=1.0, covariance=1e14, invariance=1e-3)
@@ -268,8 +271,7 @@ test_known_rbf_kernel_translation = _property(
 test_known_barlow_twins_rank_rule = _property(
     "barlow_twins", "nonparametric", FEW, allow_known=False,
     force=lambda data: {"graph": "groups", "n_groups": 2, "K": 2,
-                        "centered": False},
-    marks=(pytest.mark.xfail(strict=False, reason=_reason("barlow_twins_rank_rule")),))
+                        "centered": False})
 
 
 @pytest.mark.xfail(strict=True, reason=_reason("vicreg_parametric_precision"))
@@ -303,27 +305,30 @@ def _rank_reproducer_check(rep):
     return ps.representation_rank_reference(rep.Z)[0] == rep.rank
 
 
-@pytest.mark.xfail(strict=True, reason=_reason("vicreg_rank_rule"))
 def test_reproducer_vicreg_rank_rule():
+    # Fixed (VICReg reports linalg.representation_rank of Z): was a known class.
     # invariance just below variance / lambda_1: t_1 = 1e-11 > 0, one direction with
-    # singular value 1.1e-5 (the largest): rank 1 by the documented rule, 0 reported.
+    # singular value 1.1e-5 (the largest): rank 1 by the documented rule, 0 was reported.
     G = graphs.knn(np.random.default_rng(0).standard_normal((12, 3)), 3)
     lam = np.linalg.eigvalsh(np.diag(np.asarray(G.sum(axis=1)).ravel()) - G.toarray())[1]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rep = vicreg.optimal_representation(G, 1, variance=1.0, covariance=1.0,
                                             invariance=(1 - 1e-11) / lam)
+    assert rep.rank == 1
     assert _rank_reproducer_check(rep), (rep.rank, ps.representation_rank_reference(rep.Z))
 
 
-@pytest.mark.xfail(strict=True, reason=_reason("barlow_twins_rank_rule"))
 def test_reproducer_barlow_twins_rank_rule():
+    # Fixed (Barlow Twins reports linalg.representation_rank of Z): was a known class.
     # two disjoint pairs, K = 2, uncentred: the loss-zero optimum is the two component
-    # indicators, whose centred span has dimension 1 (their sum is constant); rank 2 reported.
+    # indicators, whose centred span has dimension 1 (their sum is constant); rank 2 was reported.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        rep = barlow_twins.optimal_representation(graphs.from_groups([0, 0, 1, 1]), 2)
-    assert rep.exact
+        rep = barlow_twins.optimal_representation(graphs.from_groups([0, 0, 1, 1]), 2,
+                                                  centered=False)
+    assert rep.exact and rep.loss == pytest.approx(0.0, abs=1e-15)
+    assert rep.rank == 1
     assert _rank_reproducer_check(rep), (rep.rank, ps.representation_rank_reference(rep.Z))
 
 

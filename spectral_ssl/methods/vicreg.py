@@ -28,9 +28,10 @@ where :math:`b` is arbitrary (returned as 0) and
   rotations; it exists by the Schur-Horn theorem).
 
 Minimal loss: :math:`\sum_k \alpha(t_k-1)^2 + 2\gamma\lambda_k t_k` in the first
-case, the water-filling objective at :math:`t` in the second. The rank is the
-number of positive :math:`t_k`: with :math:`\beta \ge \alpha` it is
-:math:`\#\{k : \lambda_k < \alpha/\gamma\}`.
+case, the water-filling objective at :math:`t` in the second. The rank is
+:func:`spectral_ssl.linalg.representation_rank` of :math:`Z` (singular values
+:math:`\sqrt{N t_k}` above 1e-6 of the largest): with :math:`\beta \ge \alpha`,
+:math:`\#\{k : \lambda_k < \alpha/\gamma\}` up to :math:`t_k` below 1e-12 of the largest.
 
 In the hard-constraint limit :math:`C = I` the problem is
 :math:`\min \operatorname{tr}(Z^\top L Z)`: **Laplacian Eigenmaps** on
@@ -72,9 +73,14 @@ NAME = "vicreg"
 #: Relative asymmetry of a kernel Gram matrix symmetrised rather than refused.
 KERNEL_SYMMETRY_RTOL = _vicreg_linear.KERNEL_SYMMETRY_RTOL
 
-#: Scales below this (relative to 1) count as collapsed directions.
-RANK_TOL = 1e-9
+#: The loss of the linear regime comes from the D x D forms when their round-off bound
+#: (``_vicreg_linear.loss_from_forms_error``) is below this times max(|loss|, 1e-4 alpha K).
+FORMS_LOSS_RTOL = 1e-9
 
+#: The linear and kernel regimes take mu from the edge factor (``_vicreg_linear.edge_factor_solve``)
+#: when invariance * mu_max exceeds this times variance: then eps * mu_max, the accuracy of
+#: mu from the form X^T L X, costs more than ~1e-14 of the loss's scale.
+EDGE_FACTOR_RATIO = 100.0
 
 
 
@@ -283,8 +289,21 @@ def check_hyperparameters(variance, covariance, invariance, variance_kind, eps, 
 
 
 def scale_rank(t):
-    """Number of variances :math:`t_k` above ``RANK_TOL`` times ``max(1, max(t))``."""
-    return int(np.sum(t > RANK_TOL * max(1.0, float(np.max(t)) if t.size else 1.0)))
+    r"""The rule of :func:`spectral_ssl.linalg.representation_rank` from the variances, without ``Z``.
+
+    The centred optimum has singular values :math:`\sqrt{N t_k}`, so the rule counts
+    :math:`\sqrt{t_k} > \text{RANK\_RTOL}\sqrt{\max t}` (for ``moments``, where ``Z`` is not formed).
+
+    Examples
+    --------
+    >>> scale_rank(np.array([1.0, 1e-11, 1e-13, 0.0]))
+    2
+    """
+    t = np.maximum(np.asarray(t, dtype=np.float64), 0.0)
+    if t.size == 0 or not np.max(t) > 0:
+        return 0
+    roots = np.sqrt(t)
+    return int(np.sum(roots > linalg.RANK_RTOL * np.max(roots)))
 
 
 def reduced_solution(eigenvalues, *, variance, covariance, invariance, variance_kind="square",
@@ -352,10 +371,16 @@ def optimal_representation(G, n_components, *, variance=25.0, covariance=1.0, in
                                            restarts, random_state)
     (Z,) = linalg.sign_flip_with(np.sqrt(N) * U @ Y0)
     return Representation(
-        Z=Z, loss=loss_and_gradient(Z, G, **hyper)[0], rank=scale_rank(t), eigenvalues=lam, scales=t,
+        Z=Z, loss=loss_and_gradient(Z, G, **hyper)[0], rank=linalg.representation_rank(Z),
+        eigenvalues=lam, scales=t,
         exact=exact, method=NAME, equivalent="Laplacian Eigenmaps", regime="nonparametric",
         hyperparameters=hyper, details=details,
     )
+
+
+def _diagonal_covariance(hyper):
+    """Whether the optimum's covariance is diagonal (square variance, covariance >= variance)."""
+    return hyper["variance_kind"] == "square" and hyper["covariance"] >= hyper["variance"]
 
 
 def _linear_solution(features, G, K, hyper, restarts, random_state, what):
@@ -372,6 +397,11 @@ def _linear_solution(features, G, K, hyper, restarts, random_state, what):
     # 0.17 s instead of 0.3 ms on a loaded 2-core machine.
     with single_threaded_blas():
         mu, Q = _vicreg_linear.solve(A, B, T, K, what)
+        # mu_k is known to eps * mu_max, and 2 gamma t_k mu_k is paid: with a large
+        # invariance weight the small mu_k come from the edge factor instead.
+        mu_max = features.shape[0] * np.linalg.eigvalsh(A)[-1] if A.size else 0.0  # B = I / N
+        if hyper["invariance"] * mu_max > EDGE_FACTOR_RATIO * hyper["variance"]:
+            mu, Q = _vicreg_linear.edge_factor_solve(features, T, G, K, what)
         Y0, t, exact, details = _solve_reduced(mu, hyper["variance"], hyper["covariance"],
                                                hyper["invariance"], hyper["variance_kind"],
                                                hyper["eps"], restarts, random_state)
@@ -380,12 +410,18 @@ def _linear_solution(features, G, K, hyper, restarts, random_state, what):
         bias = -mean @ W
         Z = features @ W
         Z += bias
+        if _diagonal_covariance(hyper):
+            Z, W, bias = _vicreg_linear.decorrelate(Z, W, bias)
         Z, W, bias = _vicreg_linear.sign_rule(Z, W, bias)
         if forms is not None and basis["relation"] == "groups":
             # The group forms have no cancellation (X^T L X from within-group contrasts):
             # the loss at Z = XW + b from them equals losses.vicreg(Z, G) to round-off
-            # (tested), at O(D^2 K) instead of several passes over Z.
-            details["loss_from_forms"] = _vicreg_linear.loss_from_forms(W, *forms, hyper)
+            # (tested), at O(D^2 K) instead of several passes over Z; unless W^T A W and
+            # W^T B W cancel (columns in very different units), which the bound detects.
+            value = _vicreg_linear.loss_from_forms(W, *forms, hyper)
+            floor = max(abs(value), 1e-4 * hyper["variance"] * W.shape[1])
+            if _vicreg_linear.loss_from_forms_error(W, *forms, hyper) <= FORMS_LOSS_RTOL * floor:
+                details["loss_from_forms"] = value
     return W, bias, Z, mu, t, exact, details
 
 
@@ -429,7 +465,7 @@ def optimal_linear(X, G, n_components, *, variance=25.0, covariance=1.0, invaria
         with single_threaded_blas():  # N x K work: threads only synchronise
             loss = loss_and_gradient(Z, G, **hyper)[0]
     return LinearRepresentation(
-        Z=Z, W=W, bias=bias, loss=loss, rank=scale_rank(t), eigenvalues=mu,
+        Z=Z, W=W, bias=bias, loss=loss, rank=linalg.representation_rank(Z), eigenvalues=mu,
         scales=t, exact=exact, method=NAME, equivalent="Locality Preserving Projections",
         hyperparameters=hyper, details=details,
     )
@@ -486,15 +522,16 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     C, bias, Z, mu, t, exact, details = _linear_solution(
         U, G, n_components, hyper, restarts, random_state,
         what="the rank of the centred kernel matrix of X")
-    details.pop("loss_from_forms", None)  # Z is recomputed below, its loss from Z
+    details.pop("loss_from_forms", None)  # the loss from Z, below
     C = M @ C  # Z = U C' + b' = V (M C') + (b' - mean(V) M C')
     bias = bias - V.mean(axis=0) @ C
     A = V @ (C / s[:, None])
-    # what transform(X) computes (up to the symmetrisation of gram); equals V C up to round-off
-    Z = gram @ A + bias
+    # Z stays U C' + b' (U orthonormal): transform(X) = gram @ A + bias is the same in exact
+    # arithmetic, but its round-off grows like eps * s_max / s_min (up to 1e-6 of Z), which a
+    # large invariance weight turned into a loss far above the optimum.
     details["kernel"] = repr(k)
     return KernelRepresentation(
         Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=loss_and_gradient(Z, G, **hyper)[0],
-        rank=scale_rank(t), eigenvalues=mu, scales=t, exact=exact, method=NAME,
+        rank=linalg.representation_rank(Z), eigenvalues=mu, scales=t, exact=exact, method=NAME,
         equivalent="kernel Locality Preserving Projections", hyperparameters=hyper, details=details,
     )
