@@ -773,16 +773,6 @@ KERNEL_ATOL = 1e-13
 
 #: The known counterexample classes: name -> (owner, description). See known_class.
 KNOWN_CLASSES = {
-    "vicreg_covariance_roundoff": (
-        "linear",
-        "VICReg linear/kernel: the returned Z's covariance is diagonal only up to round-off "
-        "(~1e-11..1e-9 off the diagonal, from the whitening), and a covariance weight "
-        "beta >> alpha multiplies it: the loss exceeds the optimum by beta * sum C_kl^2"),
-    "barlow_twins_linear_feature_units": (
-        "bt",
-        "Barlow Twins linear, whitened (CCA): with feature columns of very different units "
-        "(1e-6 next to 1), the relative eigenvalue threshold of B = F^T D_G F loses or distorts "
-        "directions: the whitened loss is not the minimum over the same span"),
     "vicreg_parametric_precision": (
         "linear",
         "VICReg linear/kernel: excesses up to 1e-5 of alpha K (any invariance), or any excess when "
@@ -790,22 +780,7 @@ KNOWN_CLASSES = {
         "eigenvalues mu_k are accurate to eps * ||X^T L X|| only, and the loss carries "
         "2 gamma t_k mu_k, so the round-off of a zero or small mu_k (disconnected G, isolated "
         "samples, gamma / alpha up to 1e19) is paid in full"),
-    "vicreg_rank_rule": (
-        "linear",
-        "VICReg: rank counts t_k > 1e-9 * max(1, max t) instead of the documented rule "
-        "(singular values of the centred Z above 1e-6 of the largest)"),
-    "barlow_twins_rank_rule": (
-        "bt",
-        "Barlow Twins: rank counts the D_G-weighted singular values of the uncentred Z "
-        "(centered=False), not the documented rule on the centred Z"),
 }
-
-
-def column_scale_spread(X):
-    """Largest over smallest standard deviation of the non-constant columns of X."""
-    std = X.std(axis=0)
-    std = std[std > 0]
-    return float(std.max() / std.min()) if std.size else 1.0
 
 
 def known_class(case, record):
@@ -815,25 +790,11 @@ def known_class(case, record):
         hyper = build_case(case)[3]
         case = dict(case, covariance_ratio_value=hyper["covariance"] / hyper["variance"],
                     invariance_ratio_value=hyper["invariance"] / hyper["variance"])
-    if method == "barlow_twins" and regime == "linear" and record.get("counterexample"):
-        X = build_case(case)[1]
-        if column_scale_spread(X) > 1e4:
-            return f"{method}_linear_feature_units"
-    if method == "vicreg" and record.get("counterexample") and regime != "nonparametric" \
-            and record.get("finite") and record.get("best") is not None:
-        excess = record["loss"] - record["best"]
-        if record.get("covariance_term", 0.0) >= 0.5 * excess and record.get("loss_consistent"):
-            return "vicreg_covariance_roundoff"
     if method == "vicreg" and regime != "nonparametric" and record.get("counterexample") \
             and record.get("best") is not None and record.get("loss_consistent") \
             and (record["loss"] - record["best"] <= 1e-5 * record["scale"]
                  or case.get("invariance_ratio_value", 0.0) >= 1e8):
         return "vicreg_parametric_precision"
-    if record.get("rank_ok") is False and not record.get("counterexample"):
-        if method == "vicreg":
-            return "vicreg_rank_rule"
-        if method == "barlow_twins":
-            return "barlow_twins_rank_rule"
     return None
 
 

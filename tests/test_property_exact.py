@@ -240,21 +240,23 @@ def test_reproducer_vicreg_linear_feature_units():
 
 test_known_barlow_twins_linear_feature_units = _property(
     "barlow_twins", "linear", FEW, allow_known=False,
-    force=lambda data: {"features": "wide", "default_call": False},
-    marks=(pytest.mark.xfail(strict=False, reason=_reason("barlow_twins_linear_feature_units")),))
+    force=lambda data: {"features": "wide", "default_call": False})
 
 
-@pytest.mark.xfail(strict=True, reason=_reason("barlow_twins_linear_feature_units"))
-def test_reproducer_barlow_twins_linear_feature_units():
-    # X and X * [1, 1, 1e-6] have the same span: the whitened (CCA) optimum is the same.
+@pytest.mark.parametrize("units", [1e-6, 1e-12, 1e6])
+def test_reproducer_barlow_twins_linear_feature_units(units):
+    # Fixed (the design is built on the unit-free basis of linalg.feature_basis): was a known
+    # class. X and X * [1, 1, units] have the same span: the whitened (CCA) optimum is the same.
     X = np.random.default_rng(0).standard_normal((30, 3))
     G = graphs.knn(X, 4)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        plain = barlow_twins.optimal_linear(X, G, 3)
-        small = barlow_twins.optimal_linear(X * [1.0, 1.0, 1e-6], G, 3)
+        plain = barlow_twins.optimal_linear(X, G, 3, constraint="whitened")
+        small = barlow_twins.optimal_linear(X * [1.0, 1.0, units], G, 3, constraint="whitened")
     assert plain.exact and small.exact
-    assert small.loss == pytest.approx(plain.loss, rel=1e-8)  # 0.1015 against 0.0940
+    assert small.loss == pytest.approx(plain.loss, rel=1e-8)  # 0.1015 against 0.0940 before
+    np.testing.assert_allclose(small.eigenvalues, plain.eigenvalues, rtol=1e-8)
+    np.testing.assert_allclose(small.Z, plain.Z, atol=1e-7 * np.abs(plain.Z).max())
 
 
 test_known_vicreg_parametric_precision = _property(
