@@ -106,6 +106,40 @@ def decorrelate(Z, *coefficients):
     return (Z @ V, *(c @ V for c in coefficients))
 
 
+#: A column of Z within this (relative, centred norms) of constant on every connected component
+#: is a candidate for :func:`component_constant`.
+COMPONENT_RTOL = 1e-9
+
+
+def component_constant(Z, G):
+    r"""``Z`` with its columns that are constant on every component up to ``COMPONENT_RTOL`` made exactly so.
+
+    Such a column is the round-off of a direction of zero Dirichlet energy
+    (:math:`Lz = 0`, the indicators of the connected components); its computed entries
+    differ by a few eps within a component, and an invariance weight :math:`\gamma` pays
+    :math:`\frac{\gamma}{N}\sum_{ij}G_{ij}(z_i - z_j)^2` for that. Replacing it by its
+    component means :math:`Pz` (orthogonal projection, computed entry by entry, so every
+    entry of a component is the same number) gives an energy of exactly 0 and moves the
+    column by at most ``COMPONENT_RTOL`` of its norm. Returns ``(Z', changed)``; the caller
+    keeps ``Z'`` only if its loss is not higher (the move also touches the covariances).
+    """
+    n_comp, labels = connected_components(G, directed=False)
+    if n_comp < 2 or Z.shape[1] == 0:
+        return Z, False
+    counts = np.bincount(labels, minlength=n_comp).astype(np.float64)
+    means = np.zeros((n_comp, Z.shape[1]))
+    np.add.at(means, labels, Z)
+    projected = (means / counts[:, None])[labels]
+    spread = np.linalg.norm(Z - Z.mean(axis=0), axis=0)
+    residual = np.linalg.norm(Z - projected, axis=0)
+    snap = (residual > 0) & (residual <= COMPONENT_RTOL * spread)
+    if not np.any(snap):
+        return Z, False
+    out = Z.copy()
+    out[:, snap] = projected[:, snap]
+    return out, True
+
+
 def group_labels(G):
     """``(labels, weight)`` when ``G`` is a union of cliques with one common weight, else None.
 

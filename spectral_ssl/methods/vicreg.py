@@ -356,6 +356,13 @@ def _linear_solution(features, G, K, hyper, restarts, random_state, what):
         if _diagonal_covariance(hyper):
             Z, W, bias = _vicreg_linear.decorrelate(Z, W, bias)
         Z, W, bias = _vicreg_linear.sign_rule(Z, W, bias)
+        if hyper["invariance"]:
+            # columns of zero Dirichlet energy made exactly constant on components (their
+            # round-off costs invariance * eps^2 otherwise), when that does not raise the loss
+            snapped, changed = _vicreg_linear.component_constant(Z, G)
+            if changed and loss_and_gradient(snapped, G, **hyper)[0] <= loss_and_gradient(Z, G, **hyper)[0]:
+                Z = snapped
+                forms = None  # the loss from Z, not from W
         if forms is not None and basis["relation"] == "groups":
             # The group forms have no cancellation (X^T L X from within-group contrasts):
             # the loss at Z = XW + b from them equals losses.vicreg(Z, G) to round-off
