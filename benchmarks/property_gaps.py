@@ -83,7 +83,9 @@ def _markdown(summaries, meta, failures):
              f"{meta['command']}; {meta['date']}; {meta['minutes']:.1f} min; reference: "
              f"{meta['restarts']} random L-BFGS start(s) + the returned optimum + a perturbation of it "
              "(scipy L-BFGS-B on the public loss, maxiter 500); relative gap = "
-             "(loss - best) / max(|best|, 1e-4 * natural scale), counterexample above 1e-8.", "",
+             "(loss - best) / max(|best|, 1e-4 * natural scale), counterexample above 1e-8 (for "
+             "VICReg above 1e-8 plus the float64 rounding floor of the optimum's covariance and "
+             "variance terms, property_strategies.rounding_floor).", "",
              "| method | regime | examples | refused | exact=True | certified | largest gap | "
              "largest gap outside known classes | counterexamples | known classes | new | "
              "rank mismatches | NaN/inf | s/example |",
@@ -106,6 +108,8 @@ def _markdown(summaries, meta, failures):
     lines += ["", "## Known counterexample classes", ""]
     for name, (owner, text) in ps.KNOWN_CLASSES.items():
         lines.append(f"- `{name}` (helper {owner}): {text}")
+    if not ps.KNOWN_CLASSES:
+        lines.append("None: every former class is fixed (regression tests in tests/test_property_exact.py).")
     if failures:
         lines += ["", "## New (unclassified) counterexamples, first 20", ""]
         for method, regime, case, record in failures[:20]:

@@ -453,11 +453,42 @@ def random_starts(param, rng, count):
 def floor(scale):
     """The absolute floor of the certificate: FLOOR_REL times the loss's natural scale.
 
-    The tolerance is ``RTOL * max(|best|, floor(scale))``, i.e. at least 1e-12 times the
+    The tolerance is ``RTOL * max(|best|, floor(scale))`` (plus ``rounding_floor``), i.e. at least 1e-12 times the
     natural scale: a few thousand eps of the size of the loss's terms, the round-off of
     evaluating the loss at two different points when the optimum is ~0.
     """
     return FLOOR_REL * scale
+
+
+def rounding_floor(method, Z, hyper):
+    r"""What the float64 rounding of the optimum alone can add to the loss (VICReg; 0 otherwise).
+
+    No float64 answer is closer to the real optimum :math:`Z^\star` than its rounding
+    :math:`Z^\star + \delta`, :math:`|\delta_{ik}| \le u|z_{ik}|` (:math:`u = \epsilon/2`).
+    That moves :math:`C = Z^\top HZ/N` by at most
+    :math:`\delta C_{kl} = 2u\sum_i|z_{ik}||z_{il}|/N = \epsilon\,(|z_k|\cdot|z_l|)/N`, hence the
+    covariance term by :math:`\beta\sum_{k\ne l}(2|C_{kl}|\delta C_{kl} + \delta C_{kl}^2)` and
+    the variance term by :math:`\alpha\sum_k(2|1 - C_{kk}|\delta C_{kk} + \delta C_{kk}^2)`. At an
+    optimum with :math:`\beta \ge \alpha` the off-diagonal :math:`C_{kl}` are 0 and the covariance
+    part is :math:`\beta\epsilon^2\sum_{k\ne l}t_kt_l`: with :math:`\beta/\alpha` up to 1e20 and
+    :math:`t \approx 1` that is up to :math:`5\cdot 10^{-12}\,\alpha K(K-1)`, above the certificate's
+    floor of :math:`10^{-12}\alpha K` (``floor``). An L-BFGS point can be lower than the rounded
+    optimum by the same amount (its own off-diagonal entries are round-off of a few eps too),
+    so the tolerance adds this bound, evaluated at the returned Z (which is the optimum up to
+    far less than its own size). The invariance term needs no such allowance: its optimum's
+    columns of zero energy are exactly representable (constant on components).
+    """
+    if method != "vicreg":
+        return 0.0
+    Zc = Z - Z.mean(axis=0)
+    N = Z.shape[0]
+    C = Zc.T @ Zc / N
+    A = np.abs(Z)
+    dC = EPS * (A.T @ A) / N
+    diag, d_diag = np.diag(C), np.diag(dC)
+    off = ~np.eye(C.shape[0], dtype=bool)
+    return float(hyper["variance"] * np.sum(2.0 * np.abs(1.0 - diag) * d_diag + d_diag**2)
+                 + hyper["covariance"] * np.sum(2.0 * np.abs(C[off]) * dC[off] + dC[off] ** 2))
 
 
 def relative_gap(loss, best, scale):
@@ -741,12 +772,14 @@ def _run_case(case, restarts=1, seed=0):
     record["best"] = best
     record["start_values"] = [float(v) for v in values]
     loss = float(rep.loss)
+    rounding = rounding_floor(method, Z, hyper)
+    record["rounding_floor"] = rounding
     tolerance = RTOL * max(abs(best), floor(scale))
     record["gap"] = float(relative_gap(loss, best, scale))
     # the returned loss must be the public loss at Z, and not beaten by the reference
     consistent = abs(public - loss) <= tolerance
     record["loss_consistent"] = bool(consistent)
-    beaten = loss > best + tolerance
+    beaten = loss > best + tolerance + rounding
     if beaten:
         # confirm with the independent evaluation at both points: a lower public value at a
         # point where the public loss is wrong is a defect of the loss, not of the closed form
@@ -756,7 +789,7 @@ def _run_case(case, restarts=1, seed=0):
         ind_tolerance = RTOL * max(abs(ind_best), floor(scale))
         record["loss_inaccurate"] = bool(abs(ind_best - best) > ind_tolerance
                                          or abs(ind_rep - loss) > ind_tolerance)
-        beaten = ind_rep > ind_best + ind_tolerance
+        beaten = ind_rep > ind_best + ind_tolerance + rounding
         record["gap_independent"] = float(relative_gap(ind_rep, ind_best, scale))
     record["counterexample"] = bool(beaten or not consistent)
     if method == "vicreg":
@@ -772,68 +805,16 @@ def _run_case(case, restarts=1, seed=0):
 KERNEL_ATOL = 1e-13
 
 #: The known counterexample classes: name -> (owner, description). See known_class.
-KNOWN_CLASSES = {
-    "vicreg_covariance_roundoff": (
-        "linear",
-        "VICReg linear/kernel: the returned Z's covariance is diagonal only up to round-off "
-        "(~1e-11..1e-9 off the diagonal, from the whitening), and a covariance weight "
-        "beta >> alpha multiplies it: the loss exceeds the optimum by beta * sum C_kl^2"),
-    "barlow_twins_linear_feature_units": (
-        "bt",
-        "Barlow Twins linear, whitened (CCA): with feature columns of very different units "
-        "(1e-6 next to 1), the relative eigenvalue threshold of B = F^T D_G F loses or distorts "
-        "directions: the whitened loss is not the minimum over the same span"),
-    "vicreg_parametric_precision": (
-        "linear",
-        "VICReg linear/kernel: excesses up to 1e-5 of alpha K (any invariance), or any excess when "
-        "invariance/variance >= 1e8, where the optimum's loss is tiny: the generalized "
-        "eigenvalues mu_k are accurate to eps * ||X^T L X|| only, and the loss carries "
-        "2 gamma t_k mu_k, so the round-off of a zero or small mu_k (disconnected G, isolated "
-        "samples, gamma / alpha up to 1e19) is paid in full"),
-    "vicreg_rank_rule": (
-        "linear",
-        "VICReg: rank counts t_k > 1e-9 * max(1, max t) instead of the documented rule "
-        "(singular values of the centred Z above 1e-6 of the largest)"),
-    "barlow_twins_rank_rule": (
-        "bt",
-        "Barlow Twins: rank counts the D_G-weighted singular values of the uncentred Z "
-        "(centered=False), not the documented rule on the centred Z"),
-}
-
-
-def column_scale_spread(X):
-    """Largest over smallest standard deviation of the non-constant columns of X."""
-    std = X.std(axis=0)
-    std = std[std > 0]
-    return float(std.max() / std.min()) if std.size else 1.0
+KNOWN_CLASSES = {}
 
 
 def known_class(case, record):
-    """The known counterexample class a failing record belongs to, or None (new, or no failure)."""
-    method, regime = case["method"], case["regime"]
-    if method == "vicreg":
-        hyper = build_case(case)[3]
-        case = dict(case, covariance_ratio_value=hyper["covariance"] / hyper["variance"],
-                    invariance_ratio_value=hyper["invariance"] / hyper["variance"])
-    if method == "barlow_twins" and regime == "linear" and record.get("counterexample"):
-        X = build_case(case)[1]
-        if column_scale_spread(X) > 1e4:
-            return f"{method}_linear_feature_units"
-    if method == "vicreg" and record.get("counterexample") and regime != "nonparametric" \
-            and record.get("finite") and record.get("best") is not None:
-        excess = record["loss"] - record["best"]
-        if record.get("covariance_term", 0.0) >= 0.5 * excess and record.get("loss_consistent"):
-            return "vicreg_covariance_roundoff"
-    if method == "vicreg" and regime != "nonparametric" and record.get("counterexample") \
-            and record.get("best") is not None and record.get("loss_consistent") \
-            and (record["loss"] - record["best"] <= 1e-5 * record["scale"]
-                 or case.get("invariance_ratio_value", 0.0) >= 1e8):
-        return "vicreg_parametric_precision"
-    if record.get("rank_ok") is False and not record.get("counterexample"):
-        if method == "vicreg":
-            return "vicreg_rank_rule"
-        if method == "barlow_twins":
-            return "barlow_twins_rank_rule"
+    """The known counterexample class a failing record belongs to, or None (new, or no failure).
+
+    No class is known at present (every former class is fixed and kept as a regression test
+    in ``tests/test_property_exact.py``); a new one gets a name in ``KNOWN_CLASSES`` and a
+    test here that recognises its records.
+    """
     return None
 
 

@@ -13,7 +13,9 @@ method and regime is solved and:
 * whenever ``exact=True``: the returned loss equals the public loss of
   :mod:`spectral_ssl.losses` at Z, and is at most the best of several L-BFGS runs of that
   loss (random starts, plus the returned optimum and a perturbation of it) plus
-  ``1e-8 * max(|best|, 1e-4 * natural scale)`` (see ``property_strategies.floor``).
+  ``1e-8 * max(|best|, 1e-4 * natural scale)`` (see ``property_strategies.floor``), plus for
+  VICReg what the float64 rounding of the optimum alone can add to the covariance and
+  variance terms (``property_strategies.rounding_floor``, derived there).
 
 The reference never calls the code under test's optimisers: it is scipy's L-BFGS-B on the
 public loss and its analytic gradient, over a basis of the regime's representations
@@ -24,9 +26,11 @@ The default suite runs a small derandomized budget per method and regime; the ``
 variant (CI: ``-m slow``) runs >= 1000 examples per method. ``benchmarks/property_gaps.py``
 runs the same sweep outside pytest and tabulates the largest gaps.
 
-Known counterexample classes are marked ``xfail(strict=False)`` on the property, each with a
-minimal reproducer marked ``xfail(strict=True)``: the reproducer turns into a failure (XPASS)
-when the defect is fixed, so that the mark is removed then.
+Known counterexample classes (``property_strategies.KNOWN_CLASSES``) are marked
+``xfail(strict=False)`` on the property, each with a minimal reproducer marked
+``xfail(strict=True)``: the reproducer turns into a failure (XPASS) when the defect is
+fixed, so that the mark is removed then. Fixed classes keep their forced properties and
+reproducers as regression tests.
 """
 
 import numpy as np
@@ -170,15 +174,18 @@ def _large_covariance(data):
 
 
 test_known_vicreg_kernel_covariance_roundoff = _property(
-    "vicreg", "kernel", FEW, force=_large_covariance, allow_known=False,
-    marks=(pytest.mark.xfail(strict=False, reason=_reason("vicreg_covariance_roundoff")),))
+    "vicreg", "kernel", FEW, force=_large_covariance, allow_known=False)
+test_known_vicreg_linear_covariance_roundoff = _property(
+    "vicreg", "linear", FEW, force=lambda data: dict(_large_covariance(data), features="wide"),
+    allow_known=False)
 
 
-@pytest.mark.xfail(strict=True, reason=_reason("vicreg_covariance_roundoff"))
 def test_reproducer_vicreg_kernel_covariance_roundoff():
+    # Fixed (the columns are rotated to the eigenvectors of their covariance,
+    # _vicreg_linear.decorrelate): was a known class, kept as a regression test.
     # 5 groups of 7 samples, rbf kernel (full rank): the optimum is the non-parametric one,
-    # loss ~1e-18. The kernel solution's covariance has off-diagonal entries ~3e-11, and
-    # covariance = 1e14 turns them into a loss of 2.4e-7.
+    # loss ~1e-18. The kernel solution's covariance had off-diagonal entries ~3e-11, and
+    # covariance = 1e14 turned them into a loss of 2.4e-7.
     X = np.random.default_rng(0).standard_normal((35, 3))
     G = graphs.from_groups(np.repeat(np.arange(5), 7))
     hyper = dict(variance=1.0, covariance=1e14, invariance=1e-3)
@@ -237,28 +244,71 @@ def test_reproducer_vicreg_linear_feature_units():
 
 test_known_barlow_twins_linear_feature_units = _property(
     "barlow_twins", "linear", FEW, allow_known=False,
-    force=lambda data: {"features": "wide", "default_call": False},
-    marks=(pytest.mark.xfail(strict=False, reason=_reason("barlow_twins_linear_feature_units")),))
+    force=lambda data: {"features": "wide", "default_call": False})
 
 
-@pytest.mark.xfail(strict=True, reason=_reason("barlow_twins_linear_feature_units"))
-def test_reproducer_barlow_twins_linear_feature_units():
-    # X and X * [1, 1, 1e-6] have the same span: the whitened (CCA) optimum is the same.
+@pytest.mark.parametrize("units", [1e-6, 1e-12, 1e6])
+def test_reproducer_barlow_twins_linear_feature_units(units):
+    # Fixed (the design is built on the unit-free basis of linalg.feature_basis): was a known
+    # class. X and X * [1, 1, units] have the same span: the whitened (CCA) optimum is the same.
     X = np.random.default_rng(0).standard_normal((30, 3))
     G = graphs.knn(X, 4)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        plain = barlow_twins.optimal_linear(X, G, 3)
-        small = barlow_twins.optimal_linear(X * [1.0, 1.0, 1e-6], G, 3)
+        plain = barlow_twins.optimal_linear(X, G, 3, constraint="whitened")
+        small = barlow_twins.optimal_linear(X * [1.0, 1.0, units], G, 3, constraint="whitened")
     assert plain.exact and small.exact
-    assert small.loss == pytest.approx(plain.loss, rel=1e-8)  # 0.1015 against 0.0940
+    assert small.loss == pytest.approx(plain.loss, rel=1e-8)  # 0.1015 against 0.0940 before
+    np.testing.assert_allclose(small.eigenvalues, plain.eigenvalues, rtol=1e-8)
+    np.testing.assert_allclose(small.Z, plain.Z, atol=1e-7 * np.abs(plain.Z).max())
 
 
 test_known_vicreg_parametric_precision = _property(
     "vicreg", "kernel", FEW, allow_known=False,
     force=lambda data: {"graph": "disconnected", "n_isolated": 1, "invariance_wide": True,
-                        "invariance_log": data.draw(st.floats(16.0, 20.0))},
-    marks=(pytest.mark.xfail(strict=False, reason=_reason("vicreg_parametric_precision")),))
+                        "invariance_log": data.draw(st.floats(16.0, 20.0))})
+test_known_vicreg_linear_parametric_precision = _property(
+    "vicreg", "linear", FEW, allow_known=False,
+    force=lambda data: {"graph": "disconnected", "features": "wide", "invariance_wide": True,
+                        "invariance_log": data.draw(st.floats(12.0, 20.0))})
+
+#: Former counterexamples of vicreg_parametric_precision found by the sweep (baseline
+#: commit ca489a4): a zero mu_k computed as 1e-15 (t_k = 0 instead of 1 at invariance 5.6e15,
+#: loss 1.09 against 0.88), small mu_k known only to eps * mu_max (t = 0 where the optimum
+#: keeps both directions: 14.6 against 12.2), columns of zero energy paid at invariance 1e19.
+PARAMETRIC_PRECISION_CASES = [
+    {"method": "vicreg", "regime": "linear", "seed": 1170003495, "graph": "disconnected", "n": 6,
+     "k": 5, "n_groups": 2, "equal": False, "density": 0.12819084713486795, "n_isolated": 1,
+     "log_scale": -0.8026429925415979, "log_spread": 0.0442131216139765, "features": "unscaled",
+     "d": 6, "feature_rank": 6, "offset": 2.8746847631545265, "knn_on_features": False, "K": 5,
+     "variance": 0.7091486310659074, "covariance_ratio": "one", "invariance_wide": True,
+     "invariance_log": 19.4850817998093},
+    {"method": "vicreg", "regime": "linear", "seed": 353216762, "graph": "disconnected", "n": 9,
+     "k": 3, "n_groups": 3, "equal": False, "density": 0.3596281105484515, "n_isolated": 1,
+     "log_scale": -0.8032319085498756, "log_spread": 11.656985013215145, "features": "scaled",
+     "d": 6, "feature_rank": 3, "offset": -1.273136809830861, "knn_on_features": True, "K": 5,
+     "variance": 0.0078910512735893, "covariance_ratio": "one", "invariance_wide": True,
+     "invariance_log": 19.950806166929127},
+    {"method": "vicreg", "regime": "kernel", "seed": 360379582, "graph": "knn", "n": 12, "k": 1,
+     "n_groups": 6, "equal": False, "density": 0.20816982060073952, "n_isolated": 0,
+     "log_scale": 6.429348877838708, "log_spread": 0.3536873352173491, "features": "scaled", "d": 4,
+     "feature_rank": 4, "offset": -1.5220397462899669, "knn_on_features": True, "K": 2,
+     "variance": 7.3147818725530644, "covariance_ratio": 1.2852822681416098,
+     "invariance_wide": True, "invariance_log": 12.208256600821699},
+    {"method": "vicreg", "regime": "kernel", "seed": 1764961226, "graph": "disconnected", "n": 31,
+     "k": 6, "n_groups": 3, "equal": False, "density": 0.098802482400328, "n_isolated": 0,
+     "log_scale": 0.0, "log_spread": 0.9227461969699005, "features": "wide", "d": 2,
+     "feature_rank": 3, "offset": 3.765268685027271, "knn_on_features": False, "K": 1,
+     "variance": 1.0891145641486362, "covariance_ratio": "zero", "invariance_wide": True,
+     "invariance_log": 15.74912097038306},
+]
+
+
+@pytest.mark.parametrize("case", PARAMETRIC_PRECISION_CASES,
+                         ids=[f"{c['regime']}-{c['graph']}-{c['seed']}" for c in PARAMETRIC_PRECISION_CASES])
+def test_former_parametric_precision_cases_are_certified(case):
+    record = check_case(case, allow_known=False)
+    assert record["exact"] and record["gap"] <= ps.RTOL
 
 test_known_rbf_kernel_translation = _property(
     "spectral_contrastive", "kernel", FEW, allow_known=False,
@@ -268,15 +318,15 @@ test_known_rbf_kernel_translation = _property(
 test_known_barlow_twins_rank_rule = _property(
     "barlow_twins", "nonparametric", FEW, allow_known=False,
     force=lambda data: {"graph": "groups", "n_groups": 2, "K": 2,
-                        "centered": False},
-    marks=(pytest.mark.xfail(strict=False, reason=_reason("barlow_twins_rank_rule")),))
+                        "centered": False})
 
 
-@pytest.mark.xfail(strict=True, reason=_reason("vicreg_parametric_precision"))
 def test_reproducer_vicreg_parametric_precision():
+    # Fixed (mu from the edge factor, columns of zero energy exactly constant on components,
+    # _vicreg_linear.edge_factor_solve and component_constant): was a known class.
     # two paths and an isolated sample, D = N - 1 (every centred Z is reachable): two
     # directions constant on the components have mu = 0 and give loss 0 exactly. The solver's
-    # mu_2 = 6.4e-16 (round-off) costs 2 gamma t mu = 5e-10 at invariance 1e20.
+    # mu_2 = 6.4e-16 (round-off) cost 2 gamma t mu = 5e-10 at invariance 1e20.
     X = np.random.default_rng(0).standard_normal((7, 6))
     W = np.zeros((7, 7))
     W[0, 1] = W[1, 2] = W[3, 4] = W[4, 5] = 1.0
@@ -303,27 +353,30 @@ def _rank_reproducer_check(rep):
     return ps.representation_rank_reference(rep.Z)[0] == rep.rank
 
 
-@pytest.mark.xfail(strict=True, reason=_reason("vicreg_rank_rule"))
 def test_reproducer_vicreg_rank_rule():
+    # Fixed (VICReg reports linalg.representation_rank of Z): was a known class.
     # invariance just below variance / lambda_1: t_1 = 1e-11 > 0, one direction with
-    # singular value 1.1e-5 (the largest): rank 1 by the documented rule, 0 reported.
+    # singular value 1.1e-5 (the largest): rank 1 by the documented rule, 0 was reported.
     G = graphs.knn(np.random.default_rng(0).standard_normal((12, 3)), 3)
     lam = np.linalg.eigvalsh(np.diag(np.asarray(G.sum(axis=1)).ravel()) - G.toarray())[1]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rep = vicreg.optimal_representation(G, 1, variance=1.0, covariance=1.0,
                                             invariance=(1 - 1e-11) / lam)
+    assert rep.rank == 1
     assert _rank_reproducer_check(rep), (rep.rank, ps.representation_rank_reference(rep.Z))
 
 
-@pytest.mark.xfail(strict=True, reason=_reason("barlow_twins_rank_rule"))
 def test_reproducer_barlow_twins_rank_rule():
+    # Fixed (Barlow Twins reports linalg.representation_rank of Z): was a known class.
     # two disjoint pairs, K = 2, uncentred: the loss-zero optimum is the two component
-    # indicators, whose centred span has dimension 1 (their sum is constant); rank 2 reported.
+    # indicators, whose centred span has dimension 1 (their sum is constant); rank 2 was reported.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        rep = barlow_twins.optimal_representation(graphs.from_groups([0, 0, 1, 1]), 2)
-    assert rep.exact
+        rep = barlow_twins.optimal_representation(graphs.from_groups([0, 0, 1, 1]), 2,
+                                                  centered=False)
+    assert rep.exact and rep.loss == pytest.approx(0.0, abs=1e-15)
+    assert rep.rank == 1
     assert _rank_reproducer_check(rep), (rep.rank, ps.representation_rank_reference(rep.Z))
 
 

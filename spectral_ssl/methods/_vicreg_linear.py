@@ -27,6 +27,7 @@ above the rank threshold); otherwise the caller computes the basis from the feat
 
 import numpy as np
 import scipy.linalg
+import scipy.sparse
 from scipy.sparse.csgraph import connected_components
 
 from .. import linalg
@@ -82,6 +83,61 @@ def sign_rule(Z, *coefficients):
     signs = np.where(np.sum(flipped * candidates, axis=0) < 0, -1.0, 1.0)
     Z *= signs
     return (Z, *(c * signs for c in coefficients))
+
+
+def decorrelate(Z, *coefficients):
+    r"""Rotate the columns of ``Z`` (and the coefficients) so that its centred covariance is diagonal.
+
+    With :math:`Z_c = Z - \mathbf 1\bar z^\top` and :math:`Z_c^\top Z_c = V\Lambda V^\top`
+    (eigenvalues descending), returns :math:`ZV` and every coefficient times :math:`V`:
+    the same span, the same variances, and off-diagonal covariances at the round-off of
+    the product :math:`ZV` (a few eps times the largest variance) instead of that of the
+    whitening basis (1e-11 and more). Why: with covariance :math:`\beta \ge \alpha` the
+    optimum's covariance is diagonal, and :math:`\beta` multiplies the squares of these
+    off-diagonal entries; the rotation never raises the loss, since
+    :math:`\alpha\sum_k(1-C_{kk})^2 + \beta\sum_{k\ne l}C_{kl}^2 =
+    \alpha\sum_k(1-\lambda_k)^2 + (\beta-\alpha)\sum_{k\ne l}C_{kl}^2` and the invariance
+    term is rotation-invariant. Column signs are arbitrary afterwards (apply the sign rule).
+    """
+    Zc = Z - Z.mean(axis=0)
+    C = Zc.T @ Zc
+    _, V = np.linalg.eigh((C + C.T) / 2)
+    V = V[:, ::-1]
+    return (Z @ V, *(c @ V for c in coefficients))
+
+
+#: A column of Z within this (relative, centred norms) of constant on every connected component
+#: is a candidate for :func:`component_constant`.
+COMPONENT_RTOL = 1e-9
+
+
+def component_constant(Z, G):
+    r"""``Z`` with its columns that are constant on every component up to ``COMPONENT_RTOL`` made exactly so.
+
+    Such a column is the round-off of a direction of zero Dirichlet energy
+    (:math:`Lz = 0`, the indicators of the connected components); its computed entries
+    differ by a few eps within a component, and an invariance weight :math:`\gamma` pays
+    :math:`\frac{\gamma}{N}\sum_{ij}G_{ij}(z_i - z_j)^2` for that. Replacing it by its
+    component means :math:`Pz` (orthogonal projection, computed entry by entry, so every
+    entry of a component is the same number) gives an energy of exactly 0 and moves the
+    column by at most ``COMPONENT_RTOL`` of its norm. Returns ``(Z', changed)``; the caller
+    keeps ``Z'`` only if its loss is not higher (the move also touches the covariances).
+    """
+    n_comp, labels = connected_components(G, directed=False)
+    if n_comp < 2 or Z.shape[1] == 0:
+        return Z, False
+    counts = np.bincount(labels, minlength=n_comp).astype(np.float64)
+    means = np.zeros((n_comp, Z.shape[1]))
+    np.add.at(means, labels, Z)
+    projected = (means / counts[:, None])[labels]
+    spread = np.linalg.norm(Z - Z.mean(axis=0), axis=0)
+    residual = np.linalg.norm(Z - projected, axis=0)
+    snap = (residual > 0) & (residual <= COMPONENT_RTOL * spread)
+    if not np.any(snap):
+        return Z, False
+    out = Z.copy()
+    out[:, snap] = projected[:, snap]
+    return out, True
 
 
 def group_labels(G):
@@ -268,6 +324,35 @@ def loss_from_forms(W, A, B, hyper):
                  + invariance)
 
 
+def loss_from_forms_error(W, A, B, hyper):
+    r"""A first-order bound of the round-off of :func:`loss_from_forms` at ``W``.
+
+    A product :math:`w^\top M v` of length :math:`D` is computed to within
+    :math:`D\epsilon\,|w|^\top|M||v|` (two products: :math:`u = 2D\epsilon`), so
+    :math:`|\delta C| \le u\,|W|^\top|B||W|` entrywise and the invariance term is off by at
+    most :math:`2\gamma u\sum_k |w_k|^\top|A||w_k|`; the variance and covariance terms by
+    :math:`\alpha\sum_k(2|1-C_{kk}|\delta C_{kk} + \delta C_{kk}^2)` (square; hinge:
+    :math:`\alpha\sum_k\sqrt{\delta C_{kk}}`) and :math:`\beta\sum_{k\ne l}(2|C_{kl}|\delta C_{kl} +
+    \delta C_{kl}^2)`. Why: when ``W`` has entries of very different sizes (features in
+    very different units) these products cancel, and a large invariance weight turns the
+    cancellation into a wrong, even negative, loss; the caller then evaluates the loss at ``Z``.
+    """
+    u = 2.0 * W.shape[0] * float(np.finfo(np.float64).eps)
+    absW = np.abs(W)
+    dC = u * (absW.T @ np.abs(B) @ absW)
+    C = W.T @ B @ W
+    diag, d_diag = np.diag(C), np.diag(dC)
+    if hyper["variance_kind"] == "square":
+        variance = np.sum(2.0 * np.abs(1.0 - diag) * d_diag + d_diag**2)
+    else:
+        variance = np.sum(np.sqrt(d_diag))
+    off = ~np.eye(C.shape[0], dtype=bool)
+    covariance = np.sum(2.0 * np.abs(C[off]) * dC[off] + dC[off] ** 2)
+    invariance = 2.0 * u * np.sum(absW * (np.abs(A) @ absW)) if hyper["invariance"] else 0.0
+    return float(hyper["variance"] * variance + hyper["covariance"] * covariance
+                 + hyper["invariance"] * invariance)
+
+
 def solve(A, B, T, n_components, what):
     r"""``(mu, Q)``: :math:`A q = \mu B q` in the basis ``T`` (:math:`W = T Q`), the ``n_components`` smallest.
 
@@ -286,6 +371,38 @@ def solve(A, B, T, n_components, what):
     # covariance < variance the rotation R mixes columns, so a sign must be fixed before
     # it: the sign rule on the coefficients in the features' own coordinates.
     return np.maximum(mu[:K], 0.0), linalg.sign_flip(T @ P[:, :K])
+
+
+def edge_factor_solve(features, T, G, n_components, what):
+    r"""``(mu, Q)`` as :func:`solve`, from the SVD of the weighted edge differences (small :math:`\mu` accurate).
+
+    With :math:`X_cT = U_0R` (QR, :math:`U_0` orthonormal) and the edge factor
+    :math:`M = [\sqrt{G_{ij}}\,(u_i - u_j)]_{i<j}`, :math:`M^\top M = U_0^\top L U_0`, so
+    :math:`\mu_k = \sigma_k^2` (ascending) and :math:`Q = \sqrt N\,TR^{-1}P` with :math:`P`
+    the right singular vectors. Why: the eigenvalues of the form :math:`X^\top LX` are
+    known to :math:`\epsilon\mu_{max}` only, and the loss pays :math:`2\gamma t_k\mu_k`
+    and decides :math:`t_k = 1 - \gamma\mu_k/\alpha`; singular values of the factor are
+    known to :math:`\epsilon\sigma_{max}`, i.e. :math:`\mu_k` to
+    :math:`2\epsilon\sqrt{\mu_k\mu_{max}} + \epsilon^2\mu_{max}` (a direction of zero
+    Dirichlet energy gets :math:`\mu \approx \epsilon^2\mu_{max}`, not :math:`\epsilon\mu_{max}`).
+    Costs an SVD of (edges x r): used when a large invariance weight needs it.
+    """
+    from .._validation import check_n_components
+
+    centred = linalg.zero_constant_columns(features - features.mean(axis=0), features)
+    U0, R = np.linalg.qr(centred @ T)
+    upper = scipy.sparse.triu(G, 1).tocoo()
+    M = np.sqrt(upper.data)[:, None] * (U0[upper.row] - U0[upper.col])
+    r = U0.shape[1]
+    _, s, Vt = np.linalg.svd(M, full_matrices=True) if M.shape[0] < r else \
+        np.linalg.svd(M, full_matrices=False)
+    sigma = np.zeros(r)
+    sigma[: s.size] = s
+    order = np.argsort(sigma, kind="stable")
+    K = check_n_components(n_components, r, what=what)
+    P = Vt[order[:K]].T
+    Q = np.sqrt(features.shape[0]) * T @ scipy.linalg.solve_triangular(R, P)
+    return sigma[order[:K]] ** 2, linalg.sign_flip(Q)
 
 
 #: A kernel Gram matrix asymmetric by at most this (relative to its largest entry) is

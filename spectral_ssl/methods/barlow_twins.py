@@ -61,8 +61,6 @@ directions), and the loss of :math:`Z` is the graph-form loss of :math:`T` for
 :math:`r\times K` problem (:mod:`spectral_ssl.methods._barlow_solvers`).
 """
 
-
-
 import numpy as np
 from scipy.sparse.csgraph import connected_components
 
@@ -278,19 +276,21 @@ def _spectral_representation(G, d, K, lam, centered, constraint, solver, restart
 
 
 def _solve_parametric(features, G, K, hyper, constraint, restarts, random_state, rank_rtol, what,
-                      regime, penalty=None, regularization=0.0):
-    """CCA (A w = rho (B + reg * penalty) w) and, for the loss as written, the search from it."""
+                      regime, penalty=None, regularization=0.0, basis=None):
+    """CCA (A w = rho (B + reg * penalty) w), then the search for the loss as written; ``basis``:
+    ``T`` of ``linalg.feature_basis`` (the design on the orthonormal X_c T, W = T W_T), or None."""
     lam, centered = hyper["off_diagonal"], hyper["centered"]
     d = np.asarray(G.sum(axis=1)).ravel()
     vol = float(d.sum())
-    F, c = _barlow_solvers.design(features, d, centered)
+    centred = features if basis is None else \
+        linalg.zero_constant_columns(features - features.mean(axis=0), features) @ basis
+    F, c = _barlow_solvers.design(centred, d, centered)
     A = F.T @ (G @ F)
     B = F.T @ (d[:, None] * F)
     A, B = (A + A.T) / 2, (B + B.T) / 2
     if not np.any(B):
-        raise ValueError(
-            f"{what} is 0: the features are constant on the linked samples, so no direction "
-            f"has a D_G-weighted variance; check X (constant columns, identical rows, the kernel).")
+        raise ValueError(f"{what} is 0: the features are constant on the linked samples, so no direction has a "
+                         f"D_G-weighted variance; check X (constant columns, identical rows, the kernel).")
     if regularization > 0:
         B = B + regularization * penalty
     neg_rho, Q = linalg.generalized_eigh(-A, B, rank_rtol=rank_rtol)
@@ -329,12 +329,14 @@ def _solve_parametric(features, G, K, hyper, constraint, restarts, random_state,
         details.update(result.details())
         details.update(problem=AS_WRITTEN, gap_to_cca=float(cca_loss - result.fun))
         exact = False
-    p = features.shape[1]
-    W = coefficients[:p]
+    p = F.shape[1] - (not centered)
+    W = coefficients[:p] if basis is None else basis @ coefficients[:p]
     bias = -((d @ features) / vol) @ W
     if not centered:
         bias = bias + c * coefficients[p]
-    Z, W, bias = linalg.sign_flip_with(features @ W + bias, W, bias)
+    # Z from the design: X W + b in exact arithmetic, without the round-off of an offset
+    Z = F @ coefficients if basis is not None else features @ W + bias
+    Z, W, bias = linalg.sign_flip_with(Z, W, bias)
     scales = _barlow_solvers.column_scales(Z, d, centered)
     return W, bias, Z, rho, scales, exact, details
 
@@ -379,8 +381,8 @@ def optimal_linear(X, G, n_components, *, off_diagonal=5e-3, centered=True, cons
         Random starts added to the CCA start (the loss as written only).
     random_state : None, int or numpy Generator
     rank_rtol : float
-        Relative eigenvalue threshold of :math:`B` (see
-        :func:`spectral_ssl.linalg.generalized_eigh`).
+        Relative eigenvalue threshold of :math:`B` (:func:`spectral_ssl.linalg.generalized_eigh`),
+        in the unit-free basis of :func:`spectral_ssl.linalg.feature_basis` (so units do not matter).
 
     Returns
     -------
@@ -404,9 +406,11 @@ def optimal_linear(X, G, n_components, *, off_diagonal=5e-3, centered=True, cons
     X = check_features(X, name="X", n_samples=G.shape[0])
     hyper = _check_hyper(off_diagonal, centered, restarts)
     rank_rtol = check_scalar(rank_rtol, name="rank_rtol", low=0.0, low_inclusive=False, high=1.0)
+    T, _ = linalg.feature_basis(X)  # unit-free: X and X * [1, 1e-6] get the same optimum
     W, bias, Z, rho, scales, exact, details = _solve_parametric(
         X, G, n_components, hyper, constraint, restarts, random_state, rank_rtol,
-        what="the rank of X^T D_G X (centred features, or features plus the constant)", regime="linear")
+        what="the rank of X^T D_G X (centred features, or features plus the constant)", regime="linear",
+        basis=T)
     rank = _barlow_solvers.rank_and_warn(Z, Z.shape[1], "linear", constraint, hyper)
     return LinearRepresentation(
         Z=Z, W=W, bias=bias, loss=loss_and_gradient(Z, G, **hyper)[0], rank=rank,

@@ -28,9 +28,10 @@ where :math:`b` is arbitrary (returned as 0) and
   rotations; it exists by the Schur-Horn theorem).
 
 Minimal loss: :math:`\sum_k \alpha(t_k-1)^2 + 2\gamma\lambda_k t_k` in the first
-case, the water-filling objective at :math:`t` in the second. The rank is the
-number of positive :math:`t_k`: with :math:`\beta \ge \alpha` it is
-:math:`\#\{k : \lambda_k < \alpha/\gamma\}`.
+case, the water-filling objective at :math:`t` in the second. The rank is
+:func:`spectral_ssl.linalg.representation_rank` of :math:`Z` (singular values
+:math:`\sqrt{N t_k}` above 1e-6 of the largest): with :math:`\beta \ge \alpha`,
+:math:`\#\{k : \lambda_k < \alpha/\gamma\}` up to :math:`t_k` below 1e-12 of the largest.
 
 In the hard-constraint limit :math:`C = I` the problem is
 :math:`\min \operatorname{tr}(Z^\top L Z)`: **Laplacian Eigenmaps** on
@@ -65,6 +66,7 @@ from .._validation import (
 )
 from ..losses import VARIANCE_KINDS, vicreg_value_and_gradient
 from . import _vicreg_hinge, _vicreg_linear
+from ._vicreg_scales import waterfilling_scales
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
 NAME = "vicreg"
@@ -72,9 +74,14 @@ NAME = "vicreg"
 #: Relative asymmetry of a kernel Gram matrix symmetrised rather than refused.
 KERNEL_SYMMETRY_RTOL = _vicreg_linear.KERNEL_SYMMETRY_RTOL
 
-#: Scales below this (relative to 1) count as collapsed directions.
-RANK_TOL = 1e-9
+#: The loss of the linear regime comes from the D x D forms when their round-off bound
+#: (``_vicreg_linear.loss_from_forms_error``) is below this times max(|loss|, 1e-4 alpha K).
+FORMS_LOSS_RTOL = 1e-9
 
+#: The linear and kernel regimes take mu from the edge factor (``_vicreg_linear.edge_factor_solve``)
+#: when invariance * mu_max exceeds this times variance: then eps * mu_max, the accuracy of
+#: mu from the form X^T L X, costs more than ~1e-14 of the loss's scale.
+EDGE_FACTOR_RATIO = 100.0
 
 
 
@@ -115,7 +122,7 @@ def optimal_scales(eigenvalues, *, variance=25.0, covariance=1.0, invariance=25.
     gamma = check_scalar(invariance, name="invariance", low=0.0)
     if beta >= alpha:
         return np.maximum(0.0, 1.0 - (gamma / alpha) * lam)
-    return _waterfilling_scales(lam, alpha, beta, gamma)
+    return waterfilling_scales(lam, alpha, beta, gamma)
 
 
 def _check_eigenvalues(eigenvalues):
@@ -125,64 +132,6 @@ def _check_eigenvalues(eigenvalues):
     if np.any(np.diff(lam) < 0):
         raise ValueError("eigenvalues must be sorted in ascending order.")
     return lam
-
-
-def _waterfilling_scales(lam, alpha, beta, gamma):
-    r"""Exact minimiser of :math:`\beta\sum(t-1)^2 + (\alpha-\beta)K(1-\bar t)^2 + 2\gamma\sum t\lambda`, :math:`t\ge0`.
-
-    In the unit-free weights :math:`b = \beta/\alpha \in (0, 1)` and
-    :math:`g = \gamma/\alpha`, the KKT conditions give
-    :math:`b\,t_k = \max(0, \nu - g\lambda_k)` with :math:`\nu = 1 - (1-b)\bar t`.
-    With the :math:`n` smallest eigenvalues active and the gaps
-    :math:`\delta_k = \lambda_k - \lambda_1 \ge 0`,
-    :math:`\Delta_n = \sum_{j\le n}\delta_j`,
-
-    .. math::
-
-        t_k = \frac{K(1 - g\lambda_k) - \frac{1-b}{b}\,g\,(n\delta_k - \Delta_n)}
-                   {bK + (1-b)n}, \qquad k \le n,
-
-    and :math:`n` is the number of :math:`k` with
-    :math:`bK(g\lambda_k - 1) + (1-b)\,g\,(k\delta_k - \Delta_k) < 0` (the KKT
-    residual, increasing in :math:`\nu`, evaluated at the breakpoints
-    :math:`\nu = g\lambda_k` and multiplied by :math:`bK`). This form has no
-    catastrophic cancellation: the former parametrisation
-    (:math:`c = (1 + \rho + \rho\kappa S_n/K)/(1 + \rho n/K)`, :math:`t = c - \kappa\lambda`,
-    :math:`\rho = (\alpha-\beta)/\beta`, :math:`\kappa = \gamma/\beta`) subtracted two
-    numbers of size :math:`1/b` to get one of size 1, and lost every digit once
-    :math:`\beta/\alpha < 10^{-16}`. Here the term with :math:`1/b` multiplies the
-    gap :math:`n\delta_k - \Delta_n`, which is exactly 0 for the single active
-    direction that remains as :math:`b \to 0` (and for tied eigenvalues), so
-    :math:`t \to K(1 - g\lambda_1)_+ e_1`, the :math:`\beta = 0` solution. The
-    gaps are taken from :math:`\lambda_1` so that a large common offset does not
-    cancel either.
-    """
-    K = lam.size
-    b = beta / alpha
-    g = gamma / alpha
-    if b == 0.0:
-        # No decorrelation cost (or beta/alpha below the smallest float): only the mean
-        # variance matters, so all of it goes to the smallest eigenvalue,
-        # t_1 = K (1 - gamma lambda_1 / alpha)_+ (the limit of the formula below).
-        t = np.zeros(K)
-        t[0] = K * max(0.0, 1.0 - g * lam[0])
-        return t
-    delta = lam - lam[0]
-    gap_sums = np.cumsum(delta)
-    index = np.arange(1, K + 1)
-    with np.errstate(over="ignore"):
-        residual_at_breaks = b * K * (g * lam - 1.0) + (1.0 - b) * g * (index * delta - gap_sums)
-    n = int(np.sum(residual_at_breaks < 0))
-    if n == 0:
-        return np.zeros(K)  # gamma * lambda_1 >= alpha: complete collapse
-    spread = n * delta - gap_sums[n - 1]  # sum_{j <= n} (lambda_k - lambda_j)
-    with np.errstate(over="ignore", invalid="ignore"):
-        # (1 - b) / b * g can overflow for b near the underflow threshold; it only
-        # matters where spread != 0 (directions beyond the active ones, whose t is 0).
-        penalty = np.where(spread == 0.0, 0.0, ((1.0 - b) / b * g) * spread)
-        t = (K * (1.0 - g * lam) - penalty) / (b * K + (1.0 - b) * n)
-    t[n:] = 0.0
-    return np.maximum(0.0, t)
 
 
 def minimal_loss(eigenvalues, *, variance=25.0, covariance=1.0, invariance=25.0):
@@ -283,8 +232,21 @@ def check_hyperparameters(variance, covariance, invariance, variance_kind, eps, 
 
 
 def scale_rank(t):
-    """Number of variances :math:`t_k` above ``RANK_TOL`` times ``max(1, max(t))``."""
-    return int(np.sum(t > RANK_TOL * max(1.0, float(np.max(t)) if t.size else 1.0)))
+    r"""The rule of :func:`spectral_ssl.linalg.representation_rank` from the variances, without ``Z``.
+
+    The centred optimum has singular values :math:`\sqrt{N t_k}`, so the rule counts
+    :math:`\sqrt{t_k} > \text{RANK\_RTOL}\sqrt{\max t}` (for ``moments``, where ``Z`` is not formed).
+
+    Examples
+    --------
+    >>> scale_rank(np.array([1.0, 1e-11, 1e-13, 0.0]))
+    2
+    """
+    t = np.maximum(np.asarray(t, dtype=np.float64), 0.0)
+    if t.size == 0 or not np.max(t) > 0:
+        return 0
+    roots = np.sqrt(t)
+    return int(np.sum(roots > linalg.RANK_RTOL * np.max(roots)))
 
 
 def reduced_solution(eigenvalues, *, variance, covariance, invariance, variance_kind="square",
@@ -352,10 +314,16 @@ def optimal_representation(G, n_components, *, variance=25.0, covariance=1.0, in
                                            restarts, random_state)
     (Z,) = linalg.sign_flip_with(np.sqrt(N) * U @ Y0)
     return Representation(
-        Z=Z, loss=loss_and_gradient(Z, G, **hyper)[0], rank=scale_rank(t), eigenvalues=lam, scales=t,
+        Z=Z, loss=loss_and_gradient(Z, G, **hyper)[0], rank=linalg.representation_rank(Z),
+        eigenvalues=lam, scales=t,
         exact=exact, method=NAME, equivalent="Laplacian Eigenmaps", regime="nonparametric",
         hyperparameters=hyper, details=details,
     )
+
+
+def _diagonal_covariance(hyper):
+    """Whether the optimum's covariance is diagonal (square variance, covariance >= variance)."""
+    return hyper["variance_kind"] == "square" and hyper["covariance"] >= hyper["variance"]
 
 
 def _linear_solution(features, G, K, hyper, restarts, random_state, what):
@@ -372,6 +340,11 @@ def _linear_solution(features, G, K, hyper, restarts, random_state, what):
     # 0.17 s instead of 0.3 ms on a loaded 2-core machine.
     with single_threaded_blas():
         mu, Q = _vicreg_linear.solve(A, B, T, K, what)
+        # mu_k is known to eps * mu_max, and 2 gamma t_k mu_k is paid: with a large
+        # invariance weight the small mu_k come from the edge factor instead.
+        mu_max = features.shape[0] * np.linalg.eigvalsh(A)[-1] if A.size else 0.0  # B = I / N
+        if hyper["invariance"] * mu_max > EDGE_FACTOR_RATIO * hyper["variance"]:
+            mu, Q = _vicreg_linear.edge_factor_solve(features, T, G, K, what)
         Y0, t, exact, details = _solve_reduced(mu, hyper["variance"], hyper["covariance"],
                                                hyper["invariance"], hyper["variance_kind"],
                                                hyper["eps"], restarts, random_state)
@@ -380,12 +353,25 @@ def _linear_solution(features, G, K, hyper, restarts, random_state, what):
         bias = -mean @ W
         Z = features @ W
         Z += bias
+        if _diagonal_covariance(hyper):
+            Z, W, bias = _vicreg_linear.decorrelate(Z, W, bias)
         Z, W, bias = _vicreg_linear.sign_rule(Z, W, bias)
+        if hyper["invariance"]:
+            # columns of zero Dirichlet energy made exactly constant on components (their
+            # round-off costs invariance * eps^2 otherwise), when that does not raise the loss
+            snapped, changed = _vicreg_linear.component_constant(Z, G)
+            if changed and loss_and_gradient(snapped, G, **hyper)[0] <= loss_and_gradient(Z, G, **hyper)[0]:
+                Z = snapped
+                forms = None  # the loss from Z, not from W
         if forms is not None and basis["relation"] == "groups":
             # The group forms have no cancellation (X^T L X from within-group contrasts):
             # the loss at Z = XW + b from them equals losses.vicreg(Z, G) to round-off
-            # (tested), at O(D^2 K) instead of several passes over Z.
-            details["loss_from_forms"] = _vicreg_linear.loss_from_forms(W, *forms, hyper)
+            # (tested), at O(D^2 K) instead of several passes over Z; unless W^T A W and
+            # W^T B W cancel (columns in very different units), which the bound detects.
+            value = _vicreg_linear.loss_from_forms(W, *forms, hyper)
+            floor = max(abs(value), 1e-4 * hyper["variance"] * W.shape[1])
+            if _vicreg_linear.loss_from_forms_error(W, *forms, hyper) <= FORMS_LOSS_RTOL * floor:
+                details["loss_from_forms"] = value
     return W, bias, Z, mu, t, exact, details
 
 
@@ -429,7 +415,7 @@ def optimal_linear(X, G, n_components, *, variance=25.0, covariance=1.0, invaria
         with single_threaded_blas():  # N x K work: threads only synchronise
             loss = loss_and_gradient(Z, G, **hyper)[0]
     return LinearRepresentation(
-        Z=Z, W=W, bias=bias, loss=loss, rank=scale_rank(t), eigenvalues=mu,
+        Z=Z, W=W, bias=bias, loss=loss, rank=linalg.representation_rank(Z), eigenvalues=mu,
         scales=t, exact=exact, method=NAME, equivalent="Locality Preserving Projections",
         hyperparameters=hyper, details=details,
     )
@@ -486,15 +472,16 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     C, bias, Z, mu, t, exact, details = _linear_solution(
         U, G, n_components, hyper, restarts, random_state,
         what="the rank of the centred kernel matrix of X")
-    details.pop("loss_from_forms", None)  # Z is recomputed below, its loss from Z
+    details.pop("loss_from_forms", None)  # the loss from Z, below
     C = M @ C  # Z = U C' + b' = V (M C') + (b' - mean(V) M C')
     bias = bias - V.mean(axis=0) @ C
     A = V @ (C / s[:, None])
-    # what transform(X) computes (up to the symmetrisation of gram); equals V C up to round-off
-    Z = gram @ A + bias
+    # Z stays U C' + b' (U orthonormal): transform(X) = gram @ A + bias is the same in exact
+    # arithmetic, but its round-off grows like eps * s_max / s_min (up to 1e-6 of Z), which a
+    # large invariance weight turned into a loss far above the optimum.
     details["kernel"] = repr(k)
     return KernelRepresentation(
         Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=loss_and_gradient(Z, G, **hyper)[0],
-        rank=scale_rank(t), eigenvalues=mu, scales=t, exact=exact, method=NAME,
+        rank=linalg.representation_rank(Z), eigenvalues=mu, scales=t, exact=exact, method=NAME,
         equivalent="kernel Locality Preserving Projections", hyperparameters=hyper, details=details,
     )
