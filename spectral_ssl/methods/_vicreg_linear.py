@@ -1,13 +1,13 @@
 r"""Linear VICReg from the :math:`D\times D` forms, in a unit-free feature basis.
 
 Shared by :func:`spectral_ssl.methods.vicreg.optimal_linear` (and ``optimal_kernel``) and
-:func:`spectral_ssl.scale.vicreg_linear_from_reductions`, so that both solve the same
+:func:`spectral_ssl.moments.vicreg_linear_from_reductions`, so that both solve the same
 problem the same way.
 
 **Forms.** The linear closed form needs :math:`A = X^\top L X/N` and
 :math:`B = X^\top H X/N` only. :func:`forms` gets them from one pass of
-:func:`spectral_ssl.scale.reductions`: when ``G`` is a union of cliques of equal weight
-(augmentation views, labels: :func:`group_labels`), through the group sums and
+:func:`spectral_ssl.forms.feature_reductions`: when ``G`` is a union of cliques of equal
+weight (augmentation views, labels: :func:`spectral_ssl.forms.clique_groups`), through the group sums and
 contrasts, whose products together cost one :math:`X^\top X`; otherwise through
 :math:`X^\top X`, :math:`X^\top D_G X` and :math:`X^\top (GX)` with the sparse product
 :math:`GX`.
@@ -27,11 +27,11 @@ above the rank threshold); otherwise the caller computes the basis from the feat
 
 import numpy as np
 import scipy.linalg
-from scipy.sparse.csgraph import connected_components
 
 from .. import linalg
 from .._threads import single_threaded_blas
 from .._validation import check_features
+from ..forms import feature_reductions
 
 #: The forms decide the basis when the correlation matrix of the features has a condition
 #: number at most this: its eigenvalues are then known to about ``eps * CONDITION_LIMIT``
@@ -52,7 +52,7 @@ def float_features(X, n_samples):
     """``X`` for the linear solvers: a float64 2-D array used as is (no copy), else ``check_features``.
 
     A float64 array is not copied and not scanned for NaN here: the one pass of
-    :func:`spectral_ssl.scale.reductions` refuses NaN or inf (through the diagonals of
+    :func:`spectral_ssl.forms.feature_reductions` refuses NaN or inf (through the diagonals of
     its products, with the message of ``check_features``), so the features are read once.
     """
     if (type(X) is np.ndarray and X.dtype == np.float64  # not a memmap, matrix or other subclass
@@ -84,44 +84,15 @@ def sign_rule(Z, *coefficients):
     return (Z, *(c * signs for c in coefficients))
 
 
-def group_labels(G):
-    """``(labels, weight)`` when ``G`` is a union of cliques with one common weight, else None.
-
-    Cheap necessary test first (every neighbour of a sample has as many neighbours as
-    it), then connected components: ``G`` is a union of cliques exactly when its number
-    of nonzeros is :math:`\\sum_c m_c(m_c - 1)` over the components (a validated ``G``
-    has a zero diagonal and no duplicate entries). Isolated samples are groups of one.
-    """
-    if G.nnz == 0:
-        return None
-    weight = G.data[0]
-    if not np.all(G.data == weight):
-        return None
-    row_sizes = np.diff(G.indptr)
-    if not np.array_equal(row_sizes[G.indices], np.repeat(row_sizes, row_sizes)):
-        return None
-    _, labels = connected_components(G, directed=False)
-    sizes = np.bincount(labels)
-    if int(np.sum(sizes * (sizes - 1))) != G.nnz:
-        return None
-    return labels, float(weight)
-
-
 def forms(X, G):
-    """``(laplacian_form, scatter, gram, sums, relation)`` of a float64 ``X`` and a validated ``G``."""
-    from .. import moments  # moments imports the methods lazily too
+    r"""``(laplacian_form, scatter, gram, sums, relation)`` of a float64 ``X`` and a validated ``G``.
 
-    grouped = group_labels(G)
-    if grouped is not None:
-        labels, weight = grouped
-        red = moments.reductions(X, groups=labels)
-        laplacian = red.laplacian_form * weight
-        relation = "groups"
-    else:
-        red = moments.reductions(X, G, graph_checked=True)
-        laplacian = red.laplacian_form
-        relation = "graph"
-    return laplacian, red.scatter, red.gram, red.sums, relation
+    One pass of :func:`spectral_ssl.forms.feature_reductions` (group sums and contrasts
+    when ``G`` is a union of cliques of one weight, detected exactly in
+    :math:`O(N + \mathrm{nnz})`).
+    """
+    red = feature_reductions(X, G, graph_checked=True)
+    return red.laplacian_form, red.scatter, red.gram, red.sums, red.details["relation"]
 
 
 def _correlation_eigh(scatter, gram):

@@ -54,10 +54,11 @@ its largest-\|.\| entry positive (``W``, ``A`` and ``bias`` flip with it).
 
 import numpy as np
 
-from .. import linalg, memory, moments
+from .. import linalg, memory
 from .._threads import single_threaded_blas
 from .._validation import (check_features, check_graph, check_n_components, check_no_isolated,
                            check_scalar)
+from ..forms import feature_reductions
 from ..losses import spectral_contrastive_value_and_gradient
 from . import _vicreg_linear
 from ._collapse import warn_if_collapsed
@@ -66,7 +67,7 @@ from ._result import KernelRepresentation, LinearRepresentation, Representation
 NAME = "spectral_contrastive"
 
 #: The linear regime solves from the :math:`D\times D` reductions of
-#: :func:`spectral_ssl.scale.reductions` when the Jacobi-scaled (correlation) forms of
+#: :func:`spectral_ssl.forms.feature_reductions` when the Jacobi-scaled (correlation) forms of
 #: the plain and of the :math:`D_G`-weighted scatter of the features both have a
 #: condition number at most this: their eigenvalues are then known to about
 #: ``eps * GRAM_CONDITION_LIMIT`` (2e-10) relative, and every direction is far above the
@@ -223,7 +224,7 @@ def _jacobi_condition(M):
 
 
 def _basis_from_reductions(features, Gn):
-    r"""Whitening ``T``, Ritz matrix and weighted mean from :func:`spectral_ssl.scale.reductions`, or None.
+    r"""Whitening ``T``, Ritz matrix and weighted mean from :func:`spectral_ssl.forms.feature_reductions`, or None.
 
     With :math:`Y = X - \mathbf 1 m^\top` (:math:`m` the :math:`D_G`-weighted mean of
     ``features``, returned in their own coordinates), :math:`T^\top Y^\top D_G Y T = I` and
@@ -234,9 +235,7 @@ def _basis_from_reductions(features, Gn):
     ``RANK_MARGIN``); the caller then uses the features.
     """
     N, p = features.shape
-    grouped = _vicreg_linear.group_labels(Gn)  # Gn = G / max(G): a clique union has weight 1
-    red = (moments.reductions(features, groups=grouped[0]) if grouped is not None
-           else moments.reductions(features, Gn, graph_checked=True))
+    red = feature_reductions(features, Gn, graph_checked=True)
     with single_threaded_blas():  # D x D work: BLAS threads only synchronise
         gram_diag = np.diag(red.gram)
         active = np.flatnonzero(np.diag(red.scatter) > (linalg.CONSTANT_RTOL**2) * gram_diag)
@@ -371,7 +370,7 @@ def optimal_linear(X, G, n_components):
     only). :func:`spectral_ssl.certify.certify` searches the same span.
 
     **Cost.** When every direction is well resolved (``GRAM_CONDITION_LIMIT``), one
-    pass of :func:`spectral_ssl.scale.reductions` (:math:`X^\top D_G X`,
+    pass of :func:`spectral_ssl.forms.feature_reductions` (:math:`X^\top D_G X`,
     :math:`X^\top G X`, :math:`X^\top d`, :math:`\operatorname{vol}`) and
     :math:`D\times D` algebra, the same cost as linear VICReg; otherwise an
     :math:`N\times D` SVD (``details["basis"]`` says which).

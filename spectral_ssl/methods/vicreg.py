@@ -361,7 +361,7 @@ def optimal_representation(G, n_components, *, variance=25.0, covariance=1.0, in
 def _linear_solution(features, G, K, hyper, restarts, random_state, what):
     """Solve VICReg for Z = features @ W + b; return (W, bias, Z, mu, t, exact, details).
 
-    The forms X^T L X and X^T H X come from one pass of :func:`spectral_ssl.scale.reductions`
+    The forms X^T L X and X^T H X come from one pass of :func:`spectral_ssl.forms.feature_reductions`
     (group sums and contrasts when G is a union of cliques) and the generalized eigenproblem
     is solved in the unit-free basis of :mod:`._vicreg_linear` (rescaling a feature does not
     change Z); see there.
@@ -402,7 +402,7 @@ def optimal_linear(X, G, n_components, *, variance=25.0, covariance=1.0, invaria
     **Unit-free and one pass.** Directions are decided on the correlation matrix of the
     features with the rule of :func:`spectral_ssl.linalg.feature_basis` (rescaling a
     feature changes neither ``Z`` nor the loss); the forms come from one pass of
-    :func:`spectral_ssl.scale.reductions`, from group sums and contrasts when ``G`` is a
+    :func:`spectral_ssl.forms.feature_reductions`, from group sums and contrasts when ``G`` is a
     union of cliques of one weight (about one :math:`X^\top X`). ``details["basis"]``
     and ``details["relation"]`` say which; see ``_vicreg_linear``.
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._passes import column_signs, reductions
-from ._reductions import FeatureReductions
+from ..forms import FeatureReductions
 
 
 @dataclass(kw_only=True, repr=False)
