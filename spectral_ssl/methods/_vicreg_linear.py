@@ -62,37 +62,39 @@ def float_features(X, n_samples):
 
 
 def sign_rule(Z, *coefficients):
-    """:func:`spectral_ssl.linalg.sign_flip_with` for a tall ``Z``, in place, in a few passes over it.
+    """:func:`spectral_ssl.linalg.sign_flip_with` for a tall ``Z``, in place, from two reductions over it.
 
     The rule (largest-|.| entry of each column positive, ties within
-    ``linalg.SIGN_TIE_RTOL`` to the first row) only looks at the rows holding an entry
-    within the tie tolerance of its column's largest: ``sign_flip_with`` runs on those rows
-    alone (same order, so the same decision), and ``Z`` is flipped in place instead of
-    copied several times. Zero columns keep their sign, as in ``sign_flip``.
+    ``linalg.SIGN_TIE_RTOL`` to the first row) is decided by the column maxima and minima:
+    with :math:`\tau = (1 - \text{rtol})\max_i|z_i|`, an entry of each sign reaches
+    :math:`\tau` exactly when :math:`\max z \ge \tau` and :math:`-\min z \ge \tau`. Only
+    a column with entries of both signs within the tie tolerance (an antisymmetric column)
+    is searched for its first such row. The same comparisons as ``sign_flip``, so the same
+    decision; no :math:`N\times K` temporary. Zero columns keep their sign, as in ``sign_flip``.
     """
-    magnitude = np.abs(Z)
-    top = magnitude.max(axis=0) if Z.shape[0] else np.zeros(Z.shape[1])
-    live = top > 0
-    if not np.any(live):
+    if Z.shape[0] == 0:
         return (Z, *coefficients)
-    near = np.any(magnitude[:, live] >= (1 - linalg.SIGN_TIE_RTOL) * top[live], axis=1)
-    del magnitude
-    candidates = Z[np.flatnonzero(near)]
-    flipped = linalg.sign_flip(candidates)
-    signs = np.where(np.sum(flipped * candidates, axis=0) < 0, -1.0, 1.0)
+    high, low = Z.max(axis=0), -Z.min(axis=0)
+    top = np.maximum(high, low)
+    tie = (1 - linalg.SIGN_TIE_RTOL) * top
+    signs = np.where(high >= low, 1.0, -1.0)
+    for k in np.flatnonzero((top > 0) & (high >= tie) & (low >= tie)):
+        first = np.flatnonzero(np.abs(Z[:, k]) >= tie[k])[0]
+        signs[k] = 1.0 if Z[first, k] > 0 else -1.0
+    if np.all(signs > 0):
+        return (Z, *coefficients)
     Z *= signs
     return (Z, *(c * signs for c in coefficients))
 
 
 def forms(X, G):
-    r"""``(laplacian_form, scatter, gram, sums, relation)`` of a float64 ``X`` and a validated ``G``.
+    r"""The :class:`~spectral_ssl.forms.FeatureReductions` of a float64 ``X`` and a validated ``G``.
 
     One pass of :func:`spectral_ssl.forms.feature_reductions` (group sums and contrasts
     when ``G`` is a union of cliques of one weight, detected exactly in
     :math:`O(N + \mathrm{nnz})`).
     """
-    red = feature_reductions(X, G, graph_checked=True)
-    return red.laplacian_form, red.scatter, red.gram, red.sums, red.details["relation"]
+    return feature_reductions(X, G, graph_checked=True)
 
 
 def _correlation_eigh(scatter, gram):
@@ -178,8 +180,8 @@ def _minimum_norm(T, dropped, norms):
 def feature_space(X, G):
     r"""Basis and forms for :math:`Z = XW + b`: ``(T, A_T, B_T, mean, details)``.
 
-    ``details["forms"]`` is :math:`(X^\top L X/N, X^\top H X/N)` when the basis came
-    from them (for :func:`loss_from_forms`).
+    ``details["forms"]`` is :math:`(X^\top L X/N, X^\top H X/N, Y^\top D_G Y/N)` when the
+    basis came from them (for :func:`forms_loss`; :math:`Y` centred by the :math:`D_G`-weighted mean).
 
     :math:`A_T = T^\top X^\top L X T/N`, :math:`B_T = T^\top X^\top H X T/N`
     (:math:`\approx I/N`), ``T`` from :func:`whitening`, or, when it declines, from
@@ -187,16 +189,18 @@ def feature_space(X, G):
     orthonormal features :math:`U = X_c T` (no cancellation in :math:`U^\top U`).
     """
     N = X.shape[0]
-    laplacian, scatter, gram, sums, relation = forms(X, G)
-    mean = sums / N
+    red = forms(X, G)
+    laplacian, scatter, gram, relation = (red.laplacian_form, red.scatter, red.gram,
+                                          red.details["relation"])
+    mean = red.sums / N
     with single_threaded_blas():  # D x D work: BLAS threads only synchronise
         T = whitening(scatter, gram, N)
         if T is not None:
             A = T.T @ laplacian @ T / N
             B = T.T @ scatter @ T / N
-            return T, (A + A.T) / 2, (B + B.T) / 2, mean, {"basis": "reductions",
-                                                            "relation": relation,
-                                                            "forms": (laplacian / N, scatter / N)}
+            return T, (A + A.T) / 2, (B + B.T) / 2, mean, {
+                "basis": "reductions", "relation": relation,
+                "forms": (laplacian / N, scatter / N, red.weighted_scatter / N)}
     T, _ = linalg.feature_basis(X)
     centred = linalg.zero_constant_columns(X - X.mean(axis=0), X)
     active = np.any(centred != 0, axis=0)
@@ -237,6 +241,32 @@ def loss_from_forms(W, A, B, hyper):
     invariance = 2.0 * hyper["invariance"] * np.sum(W * (A @ W)) if hyper["invariance"] else 0.0
     return float(hyper["variance"] * np.sum(penalty) + hyper["covariance"] * np.sum(off**2)
                  + invariance)
+
+
+#: The loss is taken from the forms of a general graph when the round-off bound of
+#: :math:`X^\top L X = X^\top D_G X - X^\top G X` in its invariance term is at most this
+#: fraction of the loss (otherwise it is evaluated on ``Z``, edge by edge).
+FORMS_LOSS_RTOL = 1e-9
+
+
+def forms_loss(W, forms, relation, hyper, n_samples):
+    r"""The VICReg loss at :math:`Z = XW + \mathbf 1 b^\top` from ``details["forms"]``, or None.
+
+    Groups: :func:`loss_from_forms` (their :math:`X^\top L X` comes from within-group
+    contrasts, without cancellation). A general graph: the same, unless the invariance term
+    may carry more round-off than ``FORMS_LOSS_RTOL`` of the loss: :math:`X^\top L X` is
+    there a difference of two forms of size :math:`X^\top D_G X`, whose error is bounded by
+    :math:`2N\epsilon\,\operatorname{tr}(W^\top Y^\top D_G Y W)` (sums of :math:`N` terms; the
+    weighted scatter stands for the shifted :math:`X^\top D_G X`), times :math:`2\gamma/N`.
+    Then None, and the caller evaluates the loss on ``Z``.
+    """
+    laplacian, scatter, weighted = forms
+    loss = loss_from_forms(W, laplacian, scatter, hyper)
+    if relation == "groups" or not hyper["invariance"]:
+        return loss
+    bound = (2.0 * hyper["invariance"] * 2.0 * n_samples * np.finfo(float).eps
+             * abs(float(np.sum(W * (weighted @ W)))))
+    return loss if bound <= FORMS_LOSS_RTOL * abs(loss) else None
 
 
 def solve(A, B, T, n_components, what):

@@ -60,7 +60,7 @@ from .._validation import (check_features, check_graph, check_n_components, chec
                            check_scalar)
 from ..forms import feature_reductions
 from ..losses import spectral_contrastive_value_and_gradient
-from . import _vicreg_linear
+from . import _contrastive_forms, _vicreg_linear
 from ._collapse import warn_if_collapsed
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
@@ -267,7 +267,10 @@ def _basis_from_reductions(features, Gn):
         T[active] = V / np.sqrt(e) / scale_[:, None]
         M = T[active].T @ A @ T[active]
     mean = red.degree_sums / red.volume
-    return T, (M + M.T) / 2, mean, "reductions"
+    forms = {"active": active, "plain": (s2, plain[1], norms), "scale": scale_,
+             "B": B / np.outer(scale_, scale_), "A": A / np.outer(scale_, scale_),
+             "volume": red.volume, "relation": red.details["relation"]}
+    return T, (M + M.T) / 2, mean, "reductions", forms
 
 
 def _basis_from_features(features, centred, Gn, dn):
@@ -302,13 +305,14 @@ def _linear_solution(features, G, K, what):
     vol = float(dn.sum())
     basis = _basis_from_reductions(features, Gn)
     centred = None
+    forms = None
     if basis is None:
         mean = features.mean(axis=0)
         centred = linalg.zero_constant_columns(features - mean, features)
         T, M, weighted_mean, path = _basis_from_features(features, centred, Gn, dn)
         weighted_mean = weighted_mean + mean  # in the coordinates of the features
     else:
-        T, M, weighted_mean, path = basis
+        T, M, weighted_mean, path, forms = basis
     r = T.shape[1]
     K = check_n_components(K, r + 1, what=what)
     with single_threaded_blas():  # D x D and N x K work: BLAS threads only synchronise
@@ -330,8 +334,13 @@ def _linear_solution(features, G, K, what):
         Z = features @ W
         Z += bias
         Z, W, bias = _vicreg_linear.sign_rule(Z, W, bias)
-    details = {"minimal_loss": minimal_loss(nu), "volume": float(np.asarray(G.sum())),
-               "subspace_dimension": r + 1, "basis": path}
+        details = {"minimal_loss": minimal_loss(nu), "volume": float(np.asarray(G.sum())),
+                   "subspace_dimension": r + 1, "basis": path}
+        if forms is not None:
+            # rank and loss from the D x D forms (O(D^2 K)) instead of an N x K SVD and the
+            # sparse products of the loss; both equal their values on Z (tested)
+            details["rank_from_forms"] = _contrastive_forms.rank_from_forms(W, forms)
+            details["loss_from_forms"] = _contrastive_forms.loss_from_forms(W, bias, weighted_mean, forms)
     return W, bias, Z, nu, scales, details
 
 
@@ -406,9 +415,11 @@ def optimal_linear(X, G, n_components):
     W, bias, Z, nu, scales, details = _linear_solution(
         X, G, n_components,
         what="the dimension of span(D^1/2 [X, 1]) (features plus the constant)")
-    with single_threaded_blas():  # N x K work: BLAS threads only synchronise
-        rank = linalg.representation_rank(Z)
-        loss = loss_and_gradient(Z, G)[0]
+    rank, loss = details.pop("rank_from_forms", None), details.pop("loss_from_forms", None)
+    if rank is None:
+        with single_threaded_blas():  # N x K work: BLAS threads only synchronise
+            rank = linalg.representation_rank(Z)
+            loss = loss_and_gradient(Z, G)[0]
     _warn_collapse(rank, nu, Z.shape[1], "linear")
     return LinearRepresentation(
         Z=Z, W=W, bias=bias, loss=loss, rank=rank, eigenvalues=nu,
@@ -464,6 +475,8 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     C, bias, Z, nu, scales, details = _linear_solution(
         U, G, n_components,
         what="the dimension of span(D^1/2 [K_X, 1]) (kernel matrix plus the constant)")
+    details.pop("rank_from_forms", None)  # rank and loss of the kernel Z are taken from Z below
+    details.pop("loss_from_forms", None)
     C = M @ C  # Z = U C' + b' = V (M C') + (b' - mean(V) M C')
     bias = bias - V.mean(axis=0) @ C
     A = V @ (C / s[:, None])

@@ -76,8 +76,6 @@ KERNEL_SYMMETRY_RTOL = _vicreg_linear.KERNEL_SYMMETRY_RTOL
 RANK_TOL = 1e-9
 
 
-
-
 def loss_and_gradient(Z, G, *, variance, covariance, invariance, variance_kind, eps):
     """The exact loss and its gradient for an already validated CSR ``G`` (used by certify)."""
     degrees = np.asarray(G.sum(axis=1)).ravel()
@@ -381,11 +379,12 @@ def _linear_solution(features, G, K, hyper, restarts, random_state, what):
         Z = features @ W
         Z += bias
         Z, W, bias = _vicreg_linear.sign_rule(Z, W, bias)
-        if forms is not None and basis["relation"] == "groups":
-            # The group forms have no cancellation (X^T L X from within-group contrasts):
-            # the loss at Z = XW + b from them equals losses.vicreg(Z, G) to round-off
-            # (tested), at O(D^2 K) instead of several passes over Z.
-            details["loss_from_forms"] = _vicreg_linear.loss_from_forms(W, *forms, hyper)
+        if forms is not None:
+            # the loss at Z = XW + b from the forms equals losses.vicreg(Z, G) to round-off
+            # (tested), at O(D^2 K) instead of passes over Z and G; None when a general
+            # graph's X^T L X may have lost too many digits (see forms_loss)
+            details["loss_from_forms"] = _vicreg_linear.forms_loss(W, forms, basis["relation"],
+                                                                   hyper, features.shape[0])
     return W, bias, Z, mu, t, exact, details
 
 
