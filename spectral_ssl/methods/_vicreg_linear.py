@@ -243,6 +243,50 @@ def loss_from_forms(W, A, B, hyper):
                  + invariance)
 
 
+def linear_from_reductions(red, n_components, hyper, *, restarts=8, random_state=0):
+    r"""Linear VICReg from the :class:`~spectral_ssl.forms.FeatureReductions` of ``(X, G)`` alone.
+
+    Re-exported as :func:`spectral_ssl.methods.vicreg.linear_from_reductions` (what
+    :mod:`spectral_ssl.moments` solves its chunked reductions with). The computation of
+    ``optimal_linear`` without the features: :math:`A = X^\top L X/N`, :math:`B = X^\top H X/N`
+    in the unit-free basis of :func:`whitening` (or, when the forms cannot decide every
+    direction, the Jacobi-scaled relative rule of :func:`scaled_whitening`), :math:`A q = \mu B q`,
+    the reduced solve on :math:`\mu_1..\mu_K`, :math:`W = Q_K Y_0`, :math:`b = -\bar x^\top W`.
+    ``hyper`` is the dict of ``vicreg.check_hyperparameters`` (not validated here). The sign
+    rule is applied in the whitened coordinates only (``Z`` is not formed).
+
+    Returns
+    -------
+    W, bias, mu, t, exact, details, loss
+        ``loss`` from the forms (:func:`loss_from_forms`).
+    """
+    from .vicreg import reduced_solution
+
+    if red.laplacian_form is None:
+        raise ValueError("red has no relation; compute it with reductions(X, G) or reductions(X, groups=...).")
+    N = red.n_samples
+    T = whitening(red.scatter, red.gram, N)
+    basis = "reductions"
+    if T is None:
+        T = scaled_whitening(red.scatter, red.gram)
+        basis = "reductions (Jacobi-scaled, relative rank 1e-10)"
+    with single_threaded_blas():  # D x D work: BLAS threads only synchronise
+        A_T = T.T @ red.laplacian_form @ T / N
+        B_T = T.T @ red.scatter @ T / N
+        mu, Q = solve((A_T + A_T.T) / 2, (B_T + B_T.T) / 2, T, n_components,
+                      what="the rank of the centred features X (directions with variance)")
+        Y0, t, exact, details = reduced_solution(mu, variance=hyper["variance"],
+                                                 covariance=hyper["covariance"],
+                                                 invariance=hyper["invariance"],
+                                                 variance_kind=hyper["variance_kind"], eps=hyper["eps"],
+                                                 restarts=restarts, random_state=random_state)
+        details["basis"] = basis
+        W = Q @ Y0
+        bias = -red.mean @ W
+        loss = loss_from_forms(W, red.laplacian_form / N, red.scatter / N, hyper)
+    return W, bias, mu, t, exact, details, loss
+
+
 #: The loss is taken from the forms of a general graph when the round-off bound of
 #: :math:`X^\top L X = X^\top D_G X - X^\top G X` in its invariance term is at most this
 #: fraction of the loss (otherwise it is evaluated on ``Z``, edge by edge).

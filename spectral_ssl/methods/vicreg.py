@@ -72,6 +72,7 @@ NAME = "vicreg"
 #: Relative asymmetry of a kernel Gram matrix symmetrised rather than refused.
 KERNEL_SYMMETRY_RTOL = _vicreg_linear.KERNEL_SYMMETRY_RTOL
 
+linear_from_reductions = _vicreg_linear.linear_from_reductions  #: VICReg from FeatureReductions alone
 #: Scales below this (relative to 1) count as collapsed directions.
 RANK_TOL = 1e-9
 
