@@ -27,6 +27,7 @@ import scipy.sparse as sp
 from .. import linalg
 from .._optimize import multistart
 from ..exceptions import ConvergenceWarning
+from ..forms import feature_reductions
 from ..losses import barlow_twins_value_and_gradient, check_flag
 from ._collapse import warn_if_collapsed
 
@@ -193,3 +194,32 @@ def check_constraint(constraint, whiten, stacklevel=3):
                   f"now the loss as written, solved numerically; the whitened problem is CCA.)",
                   FutureWarning, stacklevel=stacklevel)
     return mapped
+
+
+def cca_forms(features, G, centered):
+    r"""``(A, B, c)`` of :func:`design` from one pass of :func:`spectral_ssl.forms.feature_reductions`.
+
+    With :math:`X_c` the :math:`D_G`-centred features, :math:`B = X_c^\top D_G X_c` is the
+    weighted scatter and :math:`A = X_c^\top G X_c = B - X^\top L X` (:math:`L` ignores the
+    centring); uncentred, the design's constant column :math:`c\mathbf 1` adds the block
+    :math:`c^2\operatorname{vol}` to both (:math:`X_c^\top G\mathbf 1 = X_c^\top d = 0`), with
+    :math:`c^2 = \lambda_{\max}(B)/\operatorname{vol}`. Columns constant up to round-off
+    (weighted spread at most ``CONSTANT_RTOL`` of their root mean square) are zeroed, as
+    ``design`` zeroes them. The same matrices as ``F.T @ (G @ F)`` and ``F.T @ (d * F)``
+    without the :math:`N\times D` design and its sparse product.
+    """
+    red = feature_reductions(features, G, graph_checked=True)
+    vol, N = red.volume, red.n_samples
+    B = red.weighted_scatter.copy()
+    A = B - red.laplacian_form
+    constant = np.diag(B) / vol <= (linalg.CONSTANT_RTOL ** 2) * np.diag(red.gram) / N
+    A[constant], A[:, constant], B[constant], B[:, constant] = 0.0, 0.0, 0.0, 0.0
+    if centered:
+        return A, B, 0.0
+    top = float(np.linalg.eigvalsh((B + B.T) / 2)[-1]) if np.any(B) else 0.0
+    c = np.sqrt(top / vol) if top > 0 else 1.0
+    p = B.shape[0]
+    A_ext, B_ext = np.zeros((p + 1, p + 1)), np.zeros((p + 1, p + 1))
+    A_ext[:p, :p], B_ext[:p, :p] = A, B
+    A_ext[p, p] = B_ext[p, p] = c * c * vol
+    return A_ext, B_ext, c

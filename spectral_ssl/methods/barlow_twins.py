@@ -61,8 +61,6 @@ directions), and the loss of :math:`Z` is the graph-form loss of :math:`T` for
 :math:`r\times K` problem (:mod:`spectral_ssl.methods._barlow_solvers`).
 """
 
-
-
 import numpy as np
 from scipy.sparse.csgraph import connected_components
 
@@ -283,9 +281,11 @@ def _solve_parametric(features, G, K, hyper, constraint, restarts, random_state,
     lam, centered = hyper["off_diagonal"], hyper["centered"]
     d = np.asarray(G.sum(axis=1)).ravel()
     vol = float(d.sum())
-    F, c = _barlow_solvers.design(features, d, centered)
-    A = F.T @ (G @ F)
-    B = F.T @ (d[:, None] * F)
+    if regime == "linear":  # one pass of the forms, no N x D design (routing: see cca_forms)
+        F, (A, B, c) = None, _barlow_solvers.cca_forms(features, G, centered)
+    else:
+        F, c = _barlow_solvers.design(features, d, centered)
+        A, B = F.T @ (G @ F), F.T @ (d[:, None] * F)
     A, B = (A + A.T) / 2, (B + B.T) / 2
     if not np.any(B):
         raise ValueError(
@@ -299,7 +299,10 @@ def _solve_parametric(features, G, K, hyper, constraint, restarts, random_state,
     rho = np.clip(rho_all[:K], -1.0, 1.0)
     R = _whitened_rotation(rho, lam)
     coefficients = np.sqrt(vol) * Q[:, :K] @ R
-    cca_loss = barlow_twins_value_and_gradient(F @ coefficients, G, d, lam, centered)[0]
+    p, weighted_mean = features.shape[1], (d @ features) / vol
+    cca_Z = F @ coefficients if F is not None else features @ coefficients[:p] - (
+        weighted_mean @ coefficients[:p] - (0.0 if centered else c * coefficients[p]))
+    cca_loss = barlow_twins_value_and_gradient(cca_Z, G, d, lam, centered)[0]
     details = {"constraint": constraint,
                "whitened_loss": whitened_minimal_loss(rho, off_diagonal=lam),
                "diagonal_cca_loss": float(np.sum((1.0 - rho) ** 2)),
@@ -329,9 +332,8 @@ def _solve_parametric(features, G, K, hyper, constraint, restarts, random_state,
         details.update(result.details())
         details.update(problem=AS_WRITTEN, gap_to_cca=float(cca_loss - result.fun))
         exact = False
-    p = features.shape[1]
     W = coefficients[:p]
-    bias = -((d @ features) / vol) @ W
+    bias = -weighted_mean @ W
     if not centered:
         bias = bias + c * coefficients[p]
     Z, W, bias = linalg.sign_flip_with(features @ W + bias, W, bias)
