@@ -62,7 +62,7 @@ def float_features(X, n_samples):
 
 
 def sign_rule(Z, *coefficients):
-    """:func:`spectral_ssl.linalg.sign_flip_with` for a tall ``Z``, in place, from two reductions over it.
+    r""":func:`spectral_ssl.linalg.sign_flip_with` for a tall ``Z``, in place, from two reductions over it.
 
     The rule (largest-|.| entry of each column positive, ties within
     ``linalg.SIGN_TIE_RTOL`` to the first row) is decided by the column maxima and minima:
