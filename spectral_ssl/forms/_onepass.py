@@ -12,9 +12,10 @@ from .._validation import check_graph
 from ._groups import check_groups, clique_groups, group_members, size_classes
 from ._stats import add_stats, finish, group_stats, whole_graph_stats
 
-#: Rows per block of whole groups: about 8 MB of float64 at D = 64, the size at which the
-#: two ``syrk`` products of a block ran as fast as one product over all rows (3e5 x 64).
-BLOCK_ROWS = 16384
+#: Rows per block of whole groups (16 MB of float64 at D = 64): the ``syrk`` products of
+#: 3e5 x 64 rows in blocks of 8192 to 65536 rows took 100 to 105 % of one product over all
+#: rows on one thread; larger blocks leave a threaded BLAS more work per call.
+BLOCK_ROWS = 32768
 
 #: Rows whose mean is the shift of every product (any point near the data's mean removes
 #: the cancellation of a large mean; a few thousand rows give one to within a fraction of

@@ -61,6 +61,19 @@ def float_features(X, n_samples):
     return check_features(X, name="X", n_samples=n_samples)
 
 
+def affine_columns(X, W, bias):
+    r""":math:`Z = XW + \mathbf 1 b^\top` stored column by column (Fortran order).
+
+    One BLAS product :math:`(W^\top X^\top)^\top`, as fast as ``X @ W``; the columns of a tall
+    narrow ``Z`` are then contiguous, so the column maxima and minima of :func:`sign_rule`
+    run at memory speed (a C-ordered :math:`N\times 8` array reduces along its rows about
+    ten times slower).
+    """
+    Z = (W.T @ X.T).T
+    Z += bias
+    return Z
+
+
 def sign_rule(Z, *coefficients):
     r""":func:`spectral_ssl.linalg.sign_flip_with` for a tall ``Z``, in place, from two reductions over it.
 

@@ -331,8 +331,7 @@ def _linear_solution(features, G, K, what):
         scales = np.sqrt(np.maximum(nu, 0.0))
         W = C[:, :K] * scales
         bias = c[:K] * scales
-        Z = features @ W
-        Z += bias
+        Z = _vicreg_linear.affine_columns(features, W, bias)
         Z, W, bias = _vicreg_linear.sign_rule(Z, W, bias)
         details = {"minimal_loss": minimal_loss(nu), "volume": float(np.asarray(G.sum())),
                    "subspace_dimension": r + 1, "basis": path}

@@ -377,8 +377,7 @@ def _linear_solution(features, G, K, hyper, restarts, random_state, what):
         details.update(basis)
         W = Q @ Y0
         bias = -mean @ W
-        Z = features @ W
-        Z += bias
+        Z = _vicreg_linear.affine_columns(features, W, bias)
         Z, W, bias = _vicreg_linear.sign_rule(Z, W, bias)
         if forms is not None:
             # the loss at Z = XW + b from the forms equals losses.vicreg(Z, G) to round-off
