@@ -263,3 +263,18 @@ def test_moments_linear_solution_is_a_linear_representation_without_Z():
     assert sol.summary()["n_samples"] == X.shape[0]
     ref = vicreg.optimal_linear(X, graphs.from_groups(groups), 3, **HYPER)
     assert np.max(np.abs(sol.transform(X) - ref.Z)) <= 1e-8 * np.max(np.abs(ref.Z))
+
+
+def test_the_threaded_sparse_product_equals_one_block(monkeypatch):
+    from spectral_ssl.forms import _stats
+
+    X = two_views(seed=13)
+    G = graphs.knn(X, 6)
+    one = forms.feature_reductions(X, G)
+    monkeypatch.setattr(_stats, "SPARSE_THREADS", 2)
+    monkeypatch.setattr(_stats, "SPARSE_THREADS_MIN_NNZ", 0)
+    assert len(_stats.row_blocks(forms.strict_upper(G), 2)) == 2
+    two = forms.feature_reductions(X, G)
+    for name in ("adjacency_form", "laplacian_form", "degree_form"):
+        value = getattr(one, name)
+        assert np.max(np.abs(getattr(two, name) - value)) <= 1e-12 * np.max(np.abs(value)), name

@@ -86,6 +86,12 @@ def clique_groups(G):
     if not np.all(G.data == weight):
         return None
     row_sizes = np.diff(G.indptr)
+    # a quick refusal first (a kNN graph fails at once): in a union of cliques the neighbours
+    # of a sample have as many neighbours as it; checked on the first rows only
+    head = int(G.indptr[min(n, 256)])
+    if not np.array_equal(row_sizes[G.indices[:head]], np.repeat(row_sizes[:min(n, 256)],
+                                                                 row_sizes[:min(n, 256)])):
+        return None
     rows = np.repeat(np.arange(n), row_sizes)
     first = G.indices[np.minimum(G.indptr[:-1], G.nnz - 1)]
     labels = np.where(row_sizes > 0, np.minimum(np.arange(n), first), np.arange(n))

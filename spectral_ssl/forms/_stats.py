@@ -10,6 +10,8 @@ when it is to be taken as :math:`X^\top D_G X - X^\top G X`. Tuples add entry by
 :class:`FeatureReductions`. The formulas are in :mod:`spectral_ssl.forms`.
 """
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -129,6 +131,24 @@ def strict_upper(G):
     return sp.csr_matrix((G.data[keep], G.indices[keep], indptr), shape=G.shape)
 
 
+#: Threads for the sparse product of a general graph, and the number of nonzeros from which
+#: they are used (below it, starting threads costs more than they save).
+SPARSE_THREADS = min(2, os.cpu_count() or 1)
+SPARSE_THREADS_MIN_NNZ = 200_000
+
+
+def row_blocks(U, count):
+    """``[(a, b, U[a:b])]``: ``count`` row blocks of a CSR ``U`` with about equal nonzeros (views, no copy)."""
+    cuts = [0] + [int(np.searchsorted(U.indptr, U.nnz * k / count)) for k in range(1, count)] + [U.shape[0]]
+    cuts = sorted(set(min(max(c, 0), U.shape[0]) for c in cuts))
+    out = []
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        lo, hi = U.indptr[a], U.indptr[b]
+        out.append((a, b, sp.csr_matrix((U.data[lo:hi], U.indices[lo:hi], U.indptr[a:b + 1] - lo),
+                                        shape=(b - a, U.shape[1]))))
+    return out
+
+
 def whole_graph_stats(Xs, G, shift, name="X"):
     r"""``graph_stats`` of all rows at once (``Xs`` is this function's own copy of ``X``).
 
@@ -143,13 +163,20 @@ def whole_graph_stats(Xs, G, shift, name="X"):
     d = np.asarray(G.sum(axis=1)).ravel()
     # G = U + U^T with U its strict upper triangle (zero diagonal): X^T G X = P + P^T,
     # P = X^T (U X), half the sparse work of G X
-    UX = strict_upper(G) @ Xs
+    blocks = row_blocks(strict_upper(G), SPARSE_THREADS if G.nnz >= SPARSE_THREADS_MIN_NNZ else 1)
+    if len(blocks) > 1:
+        # scipy's CSR times dense matrix is single-threaded and releases the GIL: row blocks
+        # in threads use the other cores (the product is the floor of a general sparse G)
+        with ThreadPoolExecutor(len(blocks)) as pool:
+            parts = list(pool.map(lambda block: block[2] @ Xs, blocks))
+    else:
+        parts = [blocks[0][2] @ Xs]
     with single_threaded_blas():
         # a (D x N)(N x D) gemm: OpenBLAS's threaded gemm of this shape took 0.34 to 3.9 s
         # on a loaded 2-core machine, one thread 0.06 s (syrk is not affected)
-        P = Xs.T @ UX
+        P = sum(Xs[a:b].T @ part for (a, b, _), part in zip(blocks, parts))
         weighted_sums = Xs.T @ d
-    del UX
+    del parts
     adjacency = P + P.T
     total = Xs.sum(axis=0)
     Xs *= np.sqrt(d)[:, None]  # Xs is not needed any more: no second N x D array
