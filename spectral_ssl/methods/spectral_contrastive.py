@@ -111,8 +111,8 @@ def _normalised_graph(G):
     if top == 0.0:
         raise ValueError("G has no edge: the spectral contrastive loss divides by the volume "
                          "sum(G) = 0. Give G at least one positive weight.")
-    Gn = G.copy()
-    Gn.data = Gn.data / top
+    # the index arrays are shared with G (read only here): only the weights are new
+    Gn = type(G)((G.data / top, G.indices, G.indptr), shape=G.shape)
     return Gn, np.asarray(Gn.sum(axis=1)).ravel()
 
 
