@@ -75,7 +75,8 @@ from .._validation import (
     check_scalar,
 )
 from ..losses import barlow_twins_value_and_gradient, check_flag
-from . import _barlow_solvers
+from .._threads import single_threaded_blas
+from . import _barlow_solvers, _vicreg_linear
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 from .vicreg import constant_diagonal_rotation
 
@@ -276,16 +277,14 @@ def _spectral_representation(G, d, K, lam, centered, constraint, solver, restart
 
 
 def _solve_parametric(features, G, K, hyper, constraint, restarts, random_state, rank_rtol, what,
-                      regime, penalty=None, regularization=0.0):
+                      regime, penalty=None, regularization=0.0, forms=None):
     """CCA (A w = rho (B + reg * penalty) w) and, for the loss as written, the search from it."""
     lam, centered = hyper["off_diagonal"], hyper["centered"]
     d = np.asarray(G.sum(axis=1)).ravel()
     vol = float(d.sum())
-    if regime == "linear":  # one pass of the forms, no N x D design (routing: see cca_forms)
-        F, (A, B, c) = None, _barlow_solvers.cca_forms(features, G, centered)
-    else:
-        F, c = _barlow_solvers.design(features, d, centered)
-        A, B = F.T @ (G @ F), F.T @ (d[:, None] * F)
+    # linear: the forms of one pass (cca_forms), no N x D design; kernel: the design
+    F, c = (None, forms[2]) if forms is not None else _barlow_solvers.design(features, d, centered)
+    A, B = forms[:2] if forms is not None else (F.T @ (G @ F), F.T @ (d[:, None] * F))
     A, B = (A + A.T) / 2, (B + B.T) / 2
     if not np.any(B):
         raise ValueError(
@@ -403,19 +402,22 @@ def optimal_linear(X, G, n_components, *, off_diagonal=5e-3, centered=True, cons
     """
     constraint = _barlow_solvers.check_constraint(constraint, whiten)
     G = check_graph(G)
-    X = check_features(X, name="X", n_samples=G.shape[0])
+    X = _vicreg_linear.float_features(X, G.shape[0])  # no copy: the forms refuse NaN and inf
     hyper = _check_hyper(off_diagonal, centered, restarts)
     rank_rtol = check_scalar(rank_rtol, name="rank_rtol", low=0.0, low_inclusive=False, high=1.0)
-    W, bias, Z, rho, scales, exact, details = _solve_parametric(
-        X, G, n_components, hyper, constraint, restarts, random_state, rank_rtol,
-        what="the rank of X^T D_G X (centred features, or features plus the constant)", regime="linear")
-    rank = _barlow_solvers.rank_and_warn(Z, Z.shape[1], "linear", constraint, hyper)
-    return LinearRepresentation(
-        Z=Z, W=W, bias=bias, loss=loss_and_gradient(Z, G, **hyper)[0], rank=rank,
-        eigenvalues=rho, scales=scales, exact=exact, method=NAME,
-        equivalent=_equivalent("Canonical Correlation Analysis", constraint, exact),
-        hyperparameters=hyper, details=details,
-    )
+    forms = _barlow_solvers.cca_forms(X, G, hyper["centered"])  # the one pass, BLAS threads as set
+    with single_threaded_blas():  # N x K and D x D work: a threaded BLAS only synchronises there
+        W, bias, Z, rho, scales, exact, details = _solve_parametric(
+            X, G, n_components, hyper, constraint, restarts, random_state, rank_rtol,
+            what="the rank of X^T D_G X (centred features, or features plus the constant)",
+            regime="linear", forms=forms)
+        rank = _barlow_solvers.rank_and_warn(Z, Z.shape[1], "linear", constraint, hyper)
+        return LinearRepresentation(
+            Z=Z, W=W, bias=bias, loss=loss_and_gradient(Z, G, **hyper)[0], rank=rank,
+            eigenvalues=rho, scales=scales, exact=exact, method=NAME,
+            equivalent=_equivalent("Canonical Correlation Analysis", constraint, exact),
+            hyperparameters=hyper, details=details,
+        )
 
 
 def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3, coef0=1.0,
