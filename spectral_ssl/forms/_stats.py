@@ -164,19 +164,23 @@ def whole_graph_stats(Xs, G, shift, name="X"):
     # G = U + U^T with U its strict upper triangle (zero diagonal): X^T G X = P + P^T,
     # P = X^T (U X), half the sparse work of G X
     blocks = row_blocks(strict_upper(G), SPARSE_THREADS if G.nnz >= SPARSE_THREADS_MIN_NNZ else 1)
-    if len(blocks) > 1:
-        # scipy's CSR times dense matrix is single-threaded and releases the GIL: row blocks
-        # in threads use the other cores (the product is the floor of a general sparse G)
-        with ThreadPoolExecutor(len(blocks)) as pool:
-            parts = list(pool.map(lambda block: block[2] @ Xs, blocks))
-    else:
-        parts = [blocks[0][2] @ Xs]
+
+    def block_product(block):
+        a, b, upper = block
+        return Xs[a:b].T @ (upper @ Xs)
+
+    # one BLAS thread: OpenBLAS's threaded gemm of this (D x n)(n x D) shape took 0.34 to 3.9 s
+    # on a loaded 2-core machine, one thread 0.06 s (syrk is not affected). The threads are
+    # ours instead: scipy's CSR times dense matrix is single-threaded and releases the GIL, so
+    # row blocks (sparse product, then their gemm) run on the other cores; the sparse product
+    # is the floor of a general G
     with single_threaded_blas():
-        # a (D x N)(N x D) gemm: OpenBLAS's threaded gemm of this shape took 0.34 to 3.9 s
-        # on a loaded 2-core machine, one thread 0.06 s (syrk is not affected)
-        P = sum(Xs[a:b].T @ part for (a, b, _), part in zip(blocks, parts))
+        if len(blocks) > 1:
+            with ThreadPoolExecutor(len(blocks)) as pool:
+                P = sum(pool.map(block_product, blocks))
+        else:
+            P = block_product(blocks[0])
         weighted_sums = Xs.T @ d
-    del parts
     adjacency = P + P.T
     total = Xs.sum(axis=0)
     Xs *= np.sqrt(d)[:, None]  # Xs is not needed any more: no second N x D array
