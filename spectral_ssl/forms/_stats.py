@@ -237,16 +237,17 @@ def group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift, name
         else:
             # Helmert contrasts member by member, from views or the chunk's own copy alike
             # (Y is never written to): c_k = (p_k - k y_{k+1}) / sqrt(k (k + 1)) with the
-            # shifted partial sums p_k = y_1 + ... + y_k
-            contrasts = np.empty((m - 1, n_groups, D))
+            # shifted partial sums p_k = y_1 + ... + y_k; the factor 1 / (k (k + 1)) is applied
+            # to each contrast's syrk (one pass over the rows fewer per member)
             sums = Y[0] - shift
+            member, contrasts = np.empty_like(sums), np.empty_like(sums)
+            within = np.zeros((D, D))
             for k in range(1, m):
-                member = Y[k] - shift
-                np.multiply(member, -float(k), out=contrasts[k - 1])
-                contrasts[k - 1] += sums
-                contrasts[k - 1] /= np.sqrt(k * (k + 1.0))
+                np.subtract(Y[k], shift, out=member)
+                np.multiply(member, float(k), out=contrasts)
+                np.subtract(sums, contrasts, out=contrasts)
+                within += syrk(contrasts) / (k * (k + 1.0))
                 sums += member
-            within = syrk(contrasts.reshape(-1, D))
         del contrasts
         between = syrk(sums)          # sum_g s_g s_g^T
         laplacian = m * within
