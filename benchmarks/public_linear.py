@@ -1,18 +1,25 @@
 """Suite ``public_linear``: the PUBLIC linear closed forms, timed in units of one ``X.T @ X``.
 
-What a user calls, ``vicreg.optimal_linear(X, G, K)`` and
-``spectral_contrastive.optimal_linear(X, G, K)`` (validation, the one-pass forms, the
-solve, ``Z = X W + b``, the sign rule and the loss included), against one ``X.T @ X`` on
-the same float64 array, in the same process and with the same BLAS threads (whatever the
-environment gives: this suite does not set them). Relations:
+What a user calls, ``vicreg.optimal_linear(X, G, K)``,
+``spectral_contrastive.optimal_linear(X, G, K)`` and
+``barlow_twins.optimal_linear(X, G, K, constraint="whitened")`` (CCA; validation, the one-pass
+forms of :func:`spectral_ssl.forms.feature_reductions`, the solve, ``Z = X W + b``, the sign
+rule, rank and loss included), against one ``X.T @ X`` on the same float64 array, in the same
+process and with the same BLAS threads (whatever the environment gives: this suite does not
+set them). SimCLR's linear optimum is numerical (multi-start L-BFGS-B, no closed form) and is
+not timed here. Relations:
 
 * the pairing graph of two views (``graphs.from_groups``),
 * groups of 4 views, and groups of unequal sizes 2..8 (labels-like),
 * a 10-NN graph (built on the first 3 features, random order, ``graphs.knn``), the
   general sparse ``G``.
 
-Graph construction is not timed. ``loss_rel_diff`` compares the returned VICReg loss
-with ``losses.vicreg(Z, G)`` (a check that the fast path is the same optimum).
+Graph construction is not timed. ``G @ X`` is scipy's sparse product alone (one call,
+single-threaded in scipy): the floor of any method that needs :math:`X^\top G X` for a general
+sparse ``G`` (the solvers take half of it, the strict upper triangle, in two row blocks on
+two threads). ``loss_rel_diff`` and ``sc_loss_rel_diff`` compare the returned VICReg and
+spectral contrastive losses (from the forms) with ``losses.vicreg(Z, G)`` and
+``losses.spectral_contrastive(Z, G)`` (a check that the fast path is the same optimum).
 
 ``python -m benchmarks.public_linear [--n N] [--d D] [--k K] [--out DIR]`` writes
 ``DIR/public_linear.md`` and ``DIR/public_linear.json``; ``python -m benchmarks --only
@@ -82,7 +89,7 @@ def _threads():
 def measure(n, d, n_components, repeats=3):
     """Rows of the suite (one per relation and method), and the unit."""
     from spectral_ssl import losses
-    from spectral_ssl.methods import spectral_contrastive, vicreg
+    from spectral_ssl.methods import barlow_twins, spectral_contrastive, vicreg
 
     X = _views(n, d)
     X = X[: (X.shape[0] // 4) * 4]  # divisible into 2 and 4 views
@@ -99,6 +106,10 @@ def measure(n, d, n_components, repeats=3):
             from_z = losses.vicreg(rep.Z, G, **HYPER)
             t_sc, c_sc, sc = _best(lambda: spectral_contrastive.optimal_linear(X, G, n_components),
                                    repeats)
+            sc_from_z = losses.spectral_contrastive(sc.Z, G)
+            t_bt, c_bt, _ = _best(lambda: barlow_twins.optimal_linear(X, G, n_components,
+                                                                     constraint="whitened"), repeats)
+        t_gx, c_gx, _ = _best(lambda: G @ X, repeats)
         rows.append({"relation": label, "n": X.shape[0], "d": d, "k": n_components,
                      "nnz": int(G.nnz), "graph_s": graph_s, "gram_s": gram_s,
                      "gram_cpu_s": gram_cpu, "vicreg_s": t_vic, "vicreg_x_gram": t_vic / gram_s,
@@ -107,18 +118,26 @@ def measure(n, d, n_components, repeats=3):
                      "vicreg_path": f"{rep.details.get('relation')}, basis {rep.details.get('basis')}",
                      "loss_rel_diff": abs(rep.loss - from_z) / max(abs(from_z), 1e-300),
                      "spectral_contrastive_s": t_sc, "spectral_contrastive_x_gram": t_sc / gram_s,
-                     "spectral_contrastive_basis": sc.details.get("basis")})
+                     "spectral_contrastive_basis": sc.details.get("basis"),
+                     "sc_loss_rel_diff": abs(sc.loss - sc_from_z) / max(abs(sc_from_z), 1e-300),
+                     "barlow_whitened_s": t_bt, "barlow_whitened_x_gram": t_bt / gram_s,
+                     "barlow_whitened_cpu_x_gram": c_bt / gram_cpu,
+                     "sparse_gx_s": t_gx, "sparse_gx_x_gram": t_gx / gram_s})
         del G
     return {"rows": rows, "gram_s": gram_s, "gram_cpu_s": gram_cpu, "peak_rss_mib": peak_rss_mib()}
 
 
 COLUMNS = [("relation", "relation"), ("n", "N"), ("d", "D"), ("k", "K"), ("nnz", "nnz(G)"),
-           ("vicreg_s", "vicreg.optimal_linear (s)"), ("vicreg_x_gram", "x X.T@X"),
+           ("vicreg_s", "vicreg.optimal_linear (s)"), ("vicreg_x_gram", "VICReg x X.T@X"),
            ("spectral_contrastive_s", "spectral_contrastive.optimal_linear (s)"),
-           ("spectral_contrastive_x_gram", "x X.T@X "),
+           ("spectral_contrastive_x_gram", "SC x X.T@X"),
+           ("barlow_whitened_s", "barlow_twins (whitened) (s)"), ("barlow_whitened_x_gram", "BT x X.T@X"),
+           ("sparse_gx_s", "G @ X alone (s)"), ("sparse_gx_x_gram", "G@X x X.T@X"),
            ("vicreg_cpu_x_gram", "VICReg CPU x"), ("spectral_contrastive_cpu_x_gram", "SC CPU x"),
+           ("barlow_whitened_cpu_x_gram", "BT CPU x"),
            ("vicreg_path", "VICReg forms"),
-           ("loss_rel_diff", "loss vs losses.vicreg(Z)")]
+           ("loss_rel_diff", "loss vs losses.vicreg(Z)"),
+           ("sc_loss_rel_diff", "SC loss vs losses(Z)")]
 
 
 def install():
@@ -131,10 +150,16 @@ def markdown(result, info, inst):
     head = (f"Unit: one `X.T @ X` = {fmt(result['gram_s'])} s on the same float64 array, same "
             f"process, same BLAS threads (best of 5; the public calls best of 3; graph "
             f"construction not timed). `x X.T@X`: wall-time ratios; `CPU x`: ratios of process "
-            f"CPU time (all threads), less sensitive to other jobs on a shared machine. Machine: {info.get('cpus')} CPUs, load average at start "
+            f"CPU time (all threads), less sensitive to other jobs on a shared machine. "
+            f"SC = spectral_contrastive.optimal_linear, BT = barlow_twins.optimal_linear(..., "
+            f"constraint='whitened') (CCA); SimCLR's linear optimum is numerical and not timed. "
+            f"`G @ X alone`: scipy's sparse product, the floor of a general sparse G. "
+            f"Machine: {info.get('cpus')} CPUs, load average at start "
             f"{info.get('load_average')}, Python {info.get('python')}, numpy {info.get('numpy')}, "
             f"scipy {info.get('scipy')}, {info.get('date')}. Environment: `{inst['prefix']}`, BLAS "
-            f"{inst['blas']}. Peak RSS {fmt(result['peak_rss_mib'])} MiB.")
+            f"{inst['blas']}. Peak RSS {fmt(result['peak_rss_mib'])} MiB."
+            + (f" Load average at the end {[round(v, 2) for v in result['load_average_end']]}."
+               if result.get("load_average_end") else ""))
     return head + "\n\n" + table(result["rows"], COLUMNS) + "\n"
 
 
@@ -148,6 +173,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     info, inst = machine(), install()
     result = measure(args.n, args.d, args.k)
+    result["load_average_end"] = list(os.getloadavg())
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "public_linear.json"), "w") as f:
         json.dump({"machine": info, "install": inst, **result}, f, indent=1)

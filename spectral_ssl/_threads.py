@@ -8,11 +8,37 @@ scikit-learn, a core dependency.
 
 import contextlib
 
+#: threadpoolctl's controller and the BLAS threads the process had when it was made (made
+#: once: ``threadpool_limits`` looks the loaded libraries up again on every call, reading the
+#: process's memory map, 5 to 15 ms each time, several times per linear closed form; BLAS is
+#: loaded with numpy, before the first call).
+_CONTROLLER = []
+
+
+def _controller():
+    if not _CONTROLLER:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # pragma: no cover - scikit-learn depends on threadpoolctl
+            return None, None
+        controller = ThreadpoolController()
+        threads = [lib.num_threads for lib in controller.lib_controllers if lib.user_api == "blas"]
+        _CONTROLLER.append((controller, max(threads) if threads else None))
+    return _CONTROLLER[0]
+
 
 def single_threaded_blas():
     """A context manager that limits BLAS to one thread (a no-op without threadpoolctl)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - scikit-learn depends on threadpoolctl
+    controller, _ = _controller()
+    if controller is None:  # pragma: no cover
         return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    return controller.limit(limits=1, user_api="blas")
+
+
+def default_blas_threads():
+    """A context manager that gives BLAS back the threads the process started with (inside
+    :func:`single_threaded_blas`, for one large product that scales with them)."""
+    controller, threads = _controller()
+    if controller is None or threads is None:  # pragma: no cover
+        return contextlib.nullcontext()
+    return controller.limit(limits=threads, user_api="blas")

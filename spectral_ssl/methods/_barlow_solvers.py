@@ -27,6 +27,7 @@ import scipy.sparse as sp
 from .. import linalg
 from .._optimize import multistart
 from ..exceptions import ConvergenceWarning
+from ..forms import feature_reductions
 from ..losses import barlow_twins_value_and_gradient, check_flag
 from ._collapse import warn_if_collapsed
 

@@ -1,13 +1,13 @@
 r"""Linear VICReg from the :math:`D\times D` forms, in a unit-free feature basis.
 
 Shared by :func:`spectral_ssl.methods.vicreg.optimal_linear` (and ``optimal_kernel``) and
-:func:`spectral_ssl.scale.vicreg_linear_from_reductions`, so that both solve the same
+:func:`spectral_ssl.moments.vicreg_linear_from_reductions`, so that both solve the same
 problem the same way.
 
 **Forms.** The linear closed form needs :math:`A = X^\top L X/N` and
 :math:`B = X^\top H X/N` only. :func:`forms` gets them from one pass of
-:func:`spectral_ssl.scale.reductions`: when ``G`` is a union of cliques of equal weight
-(augmentation views, labels: :func:`group_labels`), through the group sums and
+:func:`spectral_ssl.forms.feature_reductions`: when ``G`` is a union of cliques of equal
+weight (augmentation views, labels: :func:`spectral_ssl.forms.clique_groups`), through the group sums and
 contrasts, whose products together cost one :math:`X^\top X`; otherwise through
 :math:`X^\top X`, :math:`X^\top D_G X` and :math:`X^\top (GX)` with the sparse product
 :math:`GX`.
@@ -31,8 +31,9 @@ import scipy.sparse
 from scipy.sparse.csgraph import connected_components
 
 from .. import linalg
-from .._threads import single_threaded_blas
+from .._threads import default_blas_threads, single_threaded_blas
 from .._validation import check_features
+from ..forms import feature_reductions
 
 #: The forms decide the basis when the correlation matrix of the features has a condition
 #: number at most this: its eigenvalues are then known to about ``eps * CONDITION_LIMIT``
@@ -53,7 +54,7 @@ def float_features(X, n_samples):
     """``X`` for the linear solvers: a float64 2-D array used as is (no copy), else ``check_features``.
 
     A float64 array is not copied and not scanned for NaN here: the one pass of
-    :func:`spectral_ssl.scale.reductions` refuses NaN or inf (through the diagonals of
+    :func:`spectral_ssl.forms.feature_reductions` refuses NaN or inf (through the diagonals of
     its products, with the message of ``check_features``), so the features are read once.
     """
     if (type(X) is np.ndarray and X.dtype == np.float64  # not a memmap, matrix or other subclass
@@ -62,25 +63,42 @@ def float_features(X, n_samples):
     return check_features(X, name="X", n_samples=n_samples)
 
 
+def affine_columns(X, W, bias):
+    r""":math:`Z = XW + \mathbf 1 b^\top` stored column by column (Fortran order).
+
+    One BLAS product :math:`(W^\top X^\top)^\top`, as fast as ``X @ W``; the columns of a tall
+    narrow ``Z`` are then contiguous, so the column maxima and minima of :func:`sign_rule`
+    run at memory speed (a C-ordered :math:`N\times 8` array reduces along its rows about
+    ten times slower).
+    """
+    with default_blas_threads():  # a memory-bound product over all of X: threads help
+        Z = (W.T @ X.T).T
+    Z += bias
+    return Z
+
+
 def sign_rule(Z, *coefficients):
-    """:func:`spectral_ssl.linalg.sign_flip_with` for a tall ``Z``, in place, in a few passes over it.
+    r""":func:`spectral_ssl.linalg.sign_flip_with` for a tall ``Z``, in place, from two reductions over it.
 
     The rule (largest-|.| entry of each column positive, ties within
-    ``linalg.SIGN_TIE_RTOL`` to the first row) only looks at the rows holding an entry
-    within the tie tolerance of its column's largest: ``sign_flip_with`` runs on those rows
-    alone (same order, so the same decision), and ``Z`` is flipped in place instead of
-    copied several times. Zero columns keep their sign, as in ``sign_flip``.
+    ``linalg.SIGN_TIE_RTOL`` to the first row) is decided by the column maxima and minima:
+    with :math:`\tau = (1 - \text{rtol})\max_i|z_i|`, an entry of each sign reaches
+    :math:`\tau` exactly when :math:`\max z \ge \tau` and :math:`-\min z \ge \tau`. Only
+    a column with entries of both signs within the tie tolerance (an antisymmetric column)
+    is searched for its first such row. The same comparisons as ``sign_flip``, so the same
+    decision; no :math:`N\times K` temporary. Zero columns keep their sign, as in ``sign_flip``.
     """
-    magnitude = np.abs(Z)
-    top = magnitude.max(axis=0) if Z.shape[0] else np.zeros(Z.shape[1])
-    live = top > 0
-    if not np.any(live):
+    if Z.shape[0] == 0:
         return (Z, *coefficients)
-    near = np.any(magnitude[:, live] >= (1 - linalg.SIGN_TIE_RTOL) * top[live], axis=1)
-    del magnitude
-    candidates = Z[np.flatnonzero(near)]
-    flipped = linalg.sign_flip(candidates)
-    signs = np.where(np.sum(flipped * candidates, axis=0) < 0, -1.0, 1.0)
+    high, low = Z.max(axis=0), -Z.min(axis=0)
+    top = np.maximum(high, low)
+    tie = (1 - linalg.SIGN_TIE_RTOL) * top
+    signs = np.where(high >= low, 1.0, -1.0)
+    for k in np.flatnonzero((top > 0) & (high >= tie) & (low >= tie)):
+        first = np.flatnonzero(np.abs(Z[:, k]) >= tie[k])[0]
+        signs[k] = 1.0 if Z[first, k] > 0 else -1.0
+    if np.all(signs > 0):
+        return (Z, *coefficients)
     Z *= signs
     return (Z, *(c * signs for c in coefficients))
 
@@ -140,44 +158,14 @@ def component_constant(Z, G):
     return out, True
 
 
-def group_labels(G):
-    """``(labels, weight)`` when ``G`` is a union of cliques with one common weight, else None.
-
-    Cheap necessary test first (every neighbour of a sample has as many neighbours as
-    it), then connected components: ``G`` is a union of cliques exactly when its number
-    of nonzeros is :math:`\\sum_c m_c(m_c - 1)` over the components (a validated ``G``
-    has a zero diagonal and no duplicate entries). Isolated samples are groups of one.
-    """
-    if G.nnz == 0:
-        return None
-    weight = G.data[0]
-    if not np.all(G.data == weight):
-        return None
-    row_sizes = np.diff(G.indptr)
-    if not np.array_equal(row_sizes[G.indices], np.repeat(row_sizes, row_sizes)):
-        return None
-    _, labels = connected_components(G, directed=False)
-    sizes = np.bincount(labels)
-    if int(np.sum(sizes * (sizes - 1))) != G.nnz:
-        return None
-    return labels, float(weight)
-
-
 def forms(X, G):
-    """``(laplacian_form, scatter, gram, sums, relation)`` of a float64 ``X`` and a validated ``G``."""
-    from .. import moments  # moments imports the methods lazily too
+    r"""The :class:`~spectral_ssl.forms.FeatureReductions` of a float64 ``X`` and a validated ``G``.
 
-    grouped = group_labels(G)
-    if grouped is not None:
-        labels, weight = grouped
-        red = moments.reductions(X, groups=labels)
-        laplacian = red.laplacian_form * weight
-        relation = "groups"
-    else:
-        red = moments.reductions(X, G, graph_checked=True)
-        laplacian = red.laplacian_form
-        relation = "graph"
-    return laplacian, red.scatter, red.gram, red.sums, relation
+    One pass of :func:`spectral_ssl.forms.feature_reductions` (group sums and contrasts
+    when ``G`` is a union of cliques of one weight, detected exactly in
+    :math:`O(N + \mathrm{nnz})`).
+    """
+    return feature_reductions(X, G, graph_checked=True)
 
 
 def _correlation_eigh(scatter, gram):
@@ -263,8 +251,8 @@ def _minimum_norm(T, dropped, norms):
 def feature_space(X, G):
     r"""Basis and forms for :math:`Z = XW + b`: ``(T, A_T, B_T, mean, details)``.
 
-    ``details["forms"]`` is :math:`(X^\top L X/N, X^\top H X/N)` when the basis came
-    from them (for :func:`loss_from_forms`).
+    ``details["forms"]`` is :math:`(X^\top L X/N, X^\top H X/N, Y^\top D_G Y/N)` when the
+    basis came from them (for :func:`forms_loss`; :math:`Y` centred by the :math:`D_G`-weighted mean).
 
     :math:`A_T = T^\top X^\top L X T/N`, :math:`B_T = T^\top X^\top H X T/N`
     (:math:`\approx I/N`), ``T`` from :func:`whitening`, or, when it declines, from
@@ -272,16 +260,18 @@ def feature_space(X, G):
     orthonormal features :math:`U = X_c T` (no cancellation in :math:`U^\top U`).
     """
     N = X.shape[0]
-    laplacian, scatter, gram, sums, relation = forms(X, G)
-    mean = sums / N
+    red = forms(X, G)
+    laplacian, scatter, gram, relation = (red.laplacian_form, red.scatter, red.gram,
+                                          red.details["relation"])
+    mean = red.sums / N
     with single_threaded_blas():  # D x D work: BLAS threads only synchronise
         T = whitening(scatter, gram, N)
         if T is not None:
             A = T.T @ laplacian @ T / N
             B = T.T @ scatter @ T / N
-            return T, (A + A.T) / 2, (B + B.T) / 2, mean, {"basis": "reductions",
-                                                            "relation": relation,
-                                                            "forms": (laplacian / N, scatter / N)}
+            return T, (A + A.T) / 2, (B + B.T) / 2, mean, {
+                "basis": "reductions", "relation": relation,
+                "forms": (laplacian / N, scatter / N, red.weighted_scatter / N)}
     T, _ = linalg.feature_basis(X)
     centred = linalg.zero_constant_columns(X - X.mean(axis=0), X)
     active = np.any(centred != 0, axis=0)
@@ -351,6 +341,81 @@ def loss_from_forms_error(W, A, B, hyper):
     invariance = 2.0 * u * np.sum(absW * (np.abs(A) @ absW)) if hyper["invariance"] else 0.0
     return float(hyper["variance"] * variance + hyper["covariance"] * covariance
                  + hyper["invariance"] * invariance)
+
+
+def linear_from_reductions(red, n_components, hyper, *, restarts=8, random_state=0):
+    r"""Linear VICReg from the :class:`~spectral_ssl.forms.FeatureReductions` of ``(X, G)`` alone.
+
+    Re-exported as :func:`spectral_ssl.methods.vicreg.linear_from_reductions` (what
+    :mod:`spectral_ssl.moments` solves its chunked reductions with). The computation of
+    ``optimal_linear`` without the features: :math:`A = X^\top L X/N`, :math:`B = X^\top H X/N`
+    in the unit-free basis of :func:`whitening` (or, when the forms cannot decide every
+    direction, the Jacobi-scaled relative rule of :func:`scaled_whitening`), :math:`A q = \mu B q`,
+    the reduced solve on :math:`\mu_1..\mu_K`, :math:`W = Q_K Y_0`, :math:`b = -\bar x^\top W`.
+    ``hyper`` is the dict of ``vicreg.check_hyperparameters`` (not validated here). The sign
+    rule is applied in the whitened coordinates only (``Z`` is not formed).
+
+    Returns
+    -------
+    W, bias, mu, t, exact, details, loss
+        ``loss`` from the forms (:func:`loss_from_forms`).
+    """
+    from .vicreg import reduced_solution
+
+    if red.laplacian_form is None:
+        raise ValueError("red has no relation; compute it with reductions(X, G) or reductions(X, groups=...).")
+    N = red.n_samples
+    T = whitening(red.scatter, red.gram, N)
+    basis = "reductions"
+    if T is None:
+        T = scaled_whitening(red.scatter, red.gram)
+        basis = "reductions (Jacobi-scaled, relative rank 1e-10)"
+    with single_threaded_blas():  # D x D work: BLAS threads only synchronise
+        A_T = T.T @ red.laplacian_form @ T / N
+        B_T = T.T @ red.scatter @ T / N
+        mu, Q = solve((A_T + A_T.T) / 2, (B_T + B_T.T) / 2, T, n_components,
+                      what="the rank of the centred features X (directions with variance)")
+        Y0, t, exact, details = reduced_solution(mu, variance=hyper["variance"],
+                                                 covariance=hyper["covariance"],
+                                                 invariance=hyper["invariance"],
+                                                 variance_kind=hyper["variance_kind"], eps=hyper["eps"],
+                                                 restarts=restarts, random_state=random_state)
+        details["basis"] = basis
+        W = Q @ Y0
+        bias = -red.mean @ W
+        loss = loss_from_forms(W, red.laplacian_form / N, red.scatter / N, hyper)
+    return W, bias, mu, t, exact, details, loss
+
+
+#: The loss is taken from the forms of a general graph when the round-off bound of
+#: :math:`X^\top L X = X^\top D_G X - X^\top G X` in its invariance term is at most this
+#: fraction of the loss (otherwise it is evaluated on ``Z``, edge by edge).
+FORMS_LOSS_RTOL = 1e-9
+
+
+def forms_loss(W, forms, relation, hyper, n_samples):
+    r"""The VICReg loss at :math:`Z = XW + \mathbf 1 b^\top` from ``details["forms"]``, or None.
+
+    Groups: :func:`loss_from_forms` (their :math:`X^\top L X` comes from within-group
+    contrasts, without cancellation). A general graph: the same, unless the invariance term
+    may carry more round-off than ``FORMS_LOSS_RTOL`` of the loss: :math:`X^\top L X` is
+    there a difference of two forms of size :math:`X^\top D_G X`, whose error is bounded by
+    :math:`2N\epsilon\,\operatorname{tr}(W^\top Y^\top D_G Y W)` (sums of :math:`N` terms; the
+    weighted scatter stands for the shifted :math:`X^\top D_G X`), times :math:`2\gamma/N`.
+    Then None, and the caller evaluates the loss on ``Z``.
+    """
+    laplacian, scatter, weighted = forms
+    loss = loss_from_forms(W, laplacian, scatter, hyper)
+    # W^T A W and W^T B W cancel when W has entries of very different sizes (features in
+    # very different units): then the loss comes from Z
+    floor = max(abs(loss), 1e-4 * hyper["variance"] * W.shape[1])
+    if loss_from_forms_error(W, laplacian, scatter, hyper) > FORMS_LOSS_RTOL * floor:
+        return None
+    if relation == "groups" or not hyper["invariance"]:
+        return loss
+    bound = (2.0 * hyper["invariance"] * 2.0 * n_samples * np.finfo(float).eps
+             * abs(float(np.sum(W * (weighted @ W)))))
+    return loss if bound <= FORMS_LOSS_RTOL * abs(loss) else None
 
 
 def solve(A, B, T, n_components, what):

@@ -54,19 +54,20 @@ its largest-\|.\| entry positive (``W``, ``A`` and ``bias`` flip with it).
 
 import numpy as np
 
-from .. import linalg, memory, moments
+from .. import linalg, memory
 from .._threads import single_threaded_blas
 from .._validation import (check_features, check_graph, check_n_components, check_no_isolated,
                            check_scalar)
+from ..forms import feature_reductions
 from ..losses import spectral_contrastive_value_and_gradient
-from . import _vicreg_linear
+from . import _contrastive_forms, _vicreg_linear
 from ._collapse import warn_if_collapsed
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
 NAME = "spectral_contrastive"
 
 #: The linear regime solves from the :math:`D\times D` reductions of
-#: :func:`spectral_ssl.scale.reductions` when the Jacobi-scaled (correlation) forms of
+#: :func:`spectral_ssl.forms.feature_reductions` when the Jacobi-scaled (correlation) forms of
 #: the plain and of the :math:`D_G`-weighted scatter of the features both have a
 #: condition number at most this: their eigenvalues are then known to about
 #: ``eps * GRAM_CONDITION_LIMIT`` (2e-10) relative, and every direction is far above the
@@ -110,8 +111,8 @@ def _normalised_graph(G):
     if top == 0.0:
         raise ValueError("G has no edge: the spectral contrastive loss divides by the volume "
                          "sum(G) = 0. Give G at least one positive weight.")
-    Gn = G.copy()
-    Gn.data = Gn.data / top
+    # the index arrays are shared with G (read only here): only the weights are new
+    Gn = type(G)((G.data / top, G.indices, G.indptr), shape=G.shape)
     return Gn, np.asarray(Gn.sum(axis=1)).ravel()
 
 
@@ -225,7 +226,7 @@ def _jacobi_condition(M):
 
 
 def _basis_from_reductions(features, Gn):
-    r"""Whitening ``T``, Ritz matrix and weighted mean from :func:`spectral_ssl.scale.reductions`, or None.
+    r"""Whitening ``T``, Ritz matrix and weighted mean from :func:`spectral_ssl.forms.feature_reductions`, or None.
 
     With :math:`Y = X - \mathbf 1 m^\top` (:math:`m` the :math:`D_G`-weighted mean of
     ``features``, returned in their own coordinates), :math:`T^\top Y^\top D_G Y T = I` and
@@ -236,9 +237,7 @@ def _basis_from_reductions(features, Gn):
     ``RANK_MARGIN``); the caller then uses the features.
     """
     N, p = features.shape
-    grouped = _vicreg_linear.group_labels(Gn)  # Gn = G / max(G): a clique union has weight 1
-    red = (moments.reductions(features, groups=grouped[0]) if grouped is not None
-           else moments.reductions(features, Gn, graph_checked=True))
+    red = feature_reductions(features, Gn, graph_checked=True)
     with single_threaded_blas():  # D x D work: BLAS threads only synchronise
         gram_diag = np.diag(red.gram)
         active = np.flatnonzero(np.diag(red.scatter) > (linalg.CONSTANT_RTOL**2) * gram_diag)
@@ -270,7 +269,10 @@ def _basis_from_reductions(features, Gn):
         T[active] = V / np.sqrt(e) / scale_[:, None]
         M = T[active].T @ A @ T[active]
     mean = red.degree_sums / red.volume
-    return T, (M + M.T) / 2, mean, "reductions"
+    forms = {"active": active, "plain": (s2, plain[1], norms), "scale": scale_,
+             "B": B / np.outer(scale_, scale_), "A": A / np.outer(scale_, scale_),
+             "volume": red.volume, "relation": red.details["relation"]}
+    return T, (M + M.T) / 2, mean, "reductions", forms
 
 
 def _basis_from_features(features, centred, Gn, dn):
@@ -305,13 +307,14 @@ def _linear_solution(features, G, K, what):
     vol = float(dn.sum())
     basis = _basis_from_reductions(features, Gn)
     centred = None
+    forms = None
     if basis is None:
         mean = features.mean(axis=0)
         centred = linalg.zero_constant_columns(features - mean, features)
         T, M, weighted_mean, path = _basis_from_features(features, centred, Gn, dn)
         weighted_mean = weighted_mean + mean  # in the coordinates of the features
     else:
-        T, M, weighted_mean, path = basis
+        T, M, weighted_mean, path, forms = basis
     r = T.shape[1]
     K = check_n_components(K, r + 1, what=what)
     with single_threaded_blas():  # D x D and N x K work: BLAS threads only synchronise
@@ -330,11 +333,15 @@ def _linear_solution(features, G, K, what):
         scales = np.sqrt(np.maximum(nu, 0.0))
         W = C[:, :K] * scales
         bias = c[:K] * scales
-        Z = features @ W
-        Z += bias
+        Z = _vicreg_linear.affine_columns(features, W, bias)
         Z, W, bias = _vicreg_linear.sign_rule(Z, W, bias)
-    details = {"minimal_loss": minimal_loss(nu), "volume": float(np.asarray(G.sum())),
-               "subspace_dimension": r + 1, "basis": path}
+        details = {"minimal_loss": minimal_loss(nu), "volume": float(np.asarray(G.sum())),
+                   "subspace_dimension": r + 1, "basis": path}
+        if forms is not None:
+            # rank and loss from the D x D forms (O(D^2 K)) instead of an N x K SVD and the
+            # sparse products of the loss; both equal their values on Z (tested)
+            details["rank_from_forms"] = _contrastive_forms.rank_from_forms(W, forms)
+            details["loss_from_forms"] = _contrastive_forms.loss_from_forms(W, bias, weighted_mean, forms)
     return W, bias, Z, nu, scales, details
 
 
@@ -373,7 +380,7 @@ def optimal_linear(X, G, n_components):
     only). :func:`spectral_ssl.certify.certify` searches the same span.
 
     **Cost.** When every direction is well resolved (``GRAM_CONDITION_LIMIT``), one
-    pass of :func:`spectral_ssl.scale.reductions` (:math:`X^\top D_G X`,
+    pass of :func:`spectral_ssl.forms.feature_reductions` (:math:`X^\top D_G X`,
     :math:`X^\top G X`, :math:`X^\top d`, :math:`\operatorname{vol}`) and
     :math:`D\times D` algebra, the same cost as linear VICReg; otherwise an
     :math:`N\times D` SVD (``details["basis"]`` says which).
@@ -409,9 +416,11 @@ def optimal_linear(X, G, n_components):
     W, bias, Z, nu, scales, details = _linear_solution(
         X, G, n_components,
         what="the dimension of span(D^1/2 [X, 1]) (features plus the constant)")
-    with single_threaded_blas():  # N x K work: BLAS threads only synchronise
-        rank = linalg.representation_rank(Z)
-        loss = loss_and_gradient(Z, G)[0]
+    rank, loss = details.pop("rank_from_forms", None), details.pop("loss_from_forms", None)
+    if rank is None:
+        with single_threaded_blas():  # N x K work: BLAS threads only synchronise
+            rank = linalg.representation_rank(Z)
+            loss = loss_and_gradient(Z, G)[0]
     _warn_collapse(rank, nu, Z.shape[1], "linear")
     return LinearRepresentation(
         Z=Z, W=W, bias=bias, loss=loss, rank=rank, eigenvalues=nu,
@@ -467,6 +476,8 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     C, bias, Z, nu, scales, details = _linear_solution(
         U, G, n_components,
         what="the dimension of span(D^1/2 [K_X, 1]) (kernel matrix plus the constant)")
+    details.pop("rank_from_forms", None)  # rank and loss of the kernel Z are taken from Z below
+    details.pop("loss_from_forms", None)
     C = M @ C  # Z = U C' + b' = V (M C') + (b' - mean(V) M C')
     bias = bias - V.mean(axis=0) @ C
     A = V @ (C / s[:, None])

@@ -74,16 +74,12 @@ NAME = "vicreg"
 #: Relative asymmetry of a kernel Gram matrix symmetrised rather than refused.
 KERNEL_SYMMETRY_RTOL = _vicreg_linear.KERNEL_SYMMETRY_RTOL
 
-#: The loss of the linear regime comes from the D x D forms when their round-off bound
-#: (``_vicreg_linear.loss_from_forms_error``) is below this times max(|loss|, 1e-4 alpha K).
-FORMS_LOSS_RTOL = 1e-9
+linear_from_reductions = _vicreg_linear.linear_from_reductions  #: VICReg from FeatureReductions alone
 
 #: The linear and kernel regimes take mu from the edge factor (``_vicreg_linear.edge_factor_solve``)
 #: when invariance * mu_max exceeds this times variance: then eps * mu_max, the accuracy of
 #: mu from the form X^T L X, costs more than ~1e-14 of the loss's scale.
 EDGE_FACTOR_RATIO = 100.0
-
-
 
 def loss_and_gradient(Z, G, *, variance, covariance, invariance, variance_kind, eps):
     """The exact loss and its gradient for an already validated CSR ``G`` (used by certify)."""
@@ -329,7 +325,7 @@ def _diagonal_covariance(hyper):
 def _linear_solution(features, G, K, hyper, restarts, random_state, what):
     """Solve VICReg for Z = features @ W + b; return (W, bias, Z, mu, t, exact, details).
 
-    The forms X^T L X and X^T H X come from one pass of :func:`spectral_ssl.scale.reductions`
+    The forms X^T L X and X^T H X come from one pass of :func:`spectral_ssl.forms.feature_reductions`
     (group sums and contrasts when G is a union of cliques) and the generalized eigenproblem
     is solved in the unit-free basis of :mod:`._vicreg_linear` (rescaling a feature does not
     change Z); see there.
@@ -351,8 +347,7 @@ def _linear_solution(features, G, K, hyper, restarts, random_state, what):
         details.update(basis)
         W = Q @ Y0
         bias = -mean @ W
-        Z = features @ W
-        Z += bias
+        Z = _vicreg_linear.affine_columns(features, W, bias)
         if _diagonal_covariance(hyper):
             Z, W, bias = _vicreg_linear.decorrelate(Z, W, bias)
         Z, W, bias = _vicreg_linear.sign_rule(Z, W, bias)
@@ -363,15 +358,12 @@ def _linear_solution(features, G, K, hyper, restarts, random_state, what):
             if changed and loss_and_gradient(snapped, G, **hyper)[0] <= loss_and_gradient(Z, G, **hyper)[0]:
                 Z = snapped
                 forms = None  # the loss from Z, not from W
-        if forms is not None and basis["relation"] == "groups":
-            # The group forms have no cancellation (X^T L X from within-group contrasts):
-            # the loss at Z = XW + b from them equals losses.vicreg(Z, G) to round-off
-            # (tested), at O(D^2 K) instead of several passes over Z; unless W^T A W and
-            # W^T B W cancel (columns in very different units), which the bound detects.
-            value = _vicreg_linear.loss_from_forms(W, *forms, hyper)
-            floor = max(abs(value), 1e-4 * hyper["variance"] * W.shape[1])
-            if _vicreg_linear.loss_from_forms_error(W, *forms, hyper) <= FORMS_LOSS_RTOL * floor:
-                details["loss_from_forms"] = value
+        if forms is not None:
+            # the loss at Z = XW + b from the forms equals losses.vicreg(Z, G) to round-off
+            # (tested), at O(D^2 K) instead of passes over Z and G; None when the forms may
+            # have lost too many digits (see forms_loss), and the loss then comes from Z
+            details["loss_from_forms"] = _vicreg_linear.forms_loss(W, forms, basis["relation"],
+                                                                   hyper, features.shape[0])
     return W, bias, Z, mu, t, exact, details
 
 
@@ -388,7 +380,7 @@ def optimal_linear(X, G, n_components, *, variance=25.0, covariance=1.0, invaria
     **Unit-free and one pass.** Directions are decided on the correlation matrix of the
     features with the rule of :func:`spectral_ssl.linalg.feature_basis` (rescaling a
     feature changes neither ``Z`` nor the loss); the forms come from one pass of
-    :func:`spectral_ssl.scale.reductions`, from group sums and contrasts when ``G`` is a
+    :func:`spectral_ssl.forms.feature_reductions`, from group sums and contrasts when ``G`` is a
     union of cliques of one weight (about one :math:`X^\top X`). ``details["basis"]``
     and ``details["relation"]`` say which; see ``_vicreg_linear``.
 

@@ -15,43 +15,16 @@ matrices (THEORY.md, section 3):
 :math:`O(\mathrm{nnz}(G)D + ND^2)` time and :math:`O(\text{chunk}\cdot D + D^2)`
 memory besides ``G``, from an in-memory array, a ``numpy.memmap``, the path of
 a ``.npy`` file (read chunk by chunk through ``np.load(mmap_mode="r")``), or a
-dask array (blockwise, on whatever dask scheduler is active).
+dask array (blockwise, on whatever dask scheduler is active). The statistics of a
+chunk, their formulas (groups without ``G``, the shift against round-off) and the
+in-memory pass the solvers use are in :mod:`spectral_ssl.forms` (layer 1), which this
+package re-exports ``FeatureReductions`` from.
 
 **Row chunks of G.** For rows :math:`a{:}b`, :math:`(GX)_{a:b} = G_{a:b,\,J}X_J`
 where :math:`J` is the set of columns holding a nonzero of :math:`G_{a:b}`
 (at most :math:`\mathrm{nnz}(G_{a:b})` rows of :math:`X` are gathered), so
-:math:`X^\top G X = \sum_{\text{chunks}} X_{a:b}^\top (GX)_{a:b}`.
-
-**Groups without G.** For augmentation views (``G_ij = 1[g_i = g_j], i != j``,
-as :func:`spectral_ssl.graphs.from_groups`) with groups :math:`g` of sizes
-:math:`m_g`, sums :math:`s_g = \sum_{i\in g}x_i` and second moments
-:math:`S_g = \sum_{i\in g}x_i x_i^\top`: every member of :math:`g` has degree
-:math:`m_g - 1`, and the pairs :math:`i\ne j` inside :math:`g` give
-:math:`\sum_{i\ne j\in g}x_i x_j^\top = s_g s_g^\top - S_g`. Hence
-
-.. math::
-
-    X^\top D_G X = \sum_g (m_g - 1) S_g, \qquad
-    X^\top G X = \sum_g (s_g s_g^\top - S_g), \qquad
-    X^\top L X = \sum_g \big(m_g S_g - s_g s_g^\top\big),
-
-and :math:`m_g S_g - s_g s_g^\top = m_g\sum_{i\in g}(x_i-\bar x_g)(x_i-\bar x_g)^\top`:
-the within-group scatter weighted by the group size (zero for a singleton).
-A chunk holds whole groups (consecutive labels after a stable sort), and
-:math:`G` (:math:`\sum_g m_g(m_g-1)` nonzeros) is never formed. When every
-group has the same size :math:`m` (augmentation views), each group is split
-into its sum and :math:`m - 1` orthonormal contrasts, whose two BLAS ``syrk``
-products together cost one :math:`X^\top X` (two views: :math:`x_1 + x_2` and
-:math:`x_1 - x_2`); see ``_reductions.group_stats``.
-
-**Round-off.** Every chunk is shifted by :math:`c`, the mean of the first chunk,
-before its products are accumulated, and the results are shifted back
-exactly (:math:`X = X_s + \mathbf 1 c^\top`; for :math:`M \in \{D_G, G\}`,
-:math:`M\mathbf 1 = d`, so
-:math:`X^\top M X = X_s^\top M X_s + u c^\top + c u^\top + \operatorname{vol}\,cc^\top`
-with :math:`u = X_s^\top d`). :math:`X^\top L X` and :math:`X^\top H X` do not
-depend on the shift, and computing them from shifted data avoids the
-cancellation of :math:`X^\top X - N\bar x\bar x^\top` when the mean is large.
+:math:`X^\top G X = \sum_{\text{chunks}} X_{a:b}^\top (GX)_{a:b}`. With groups, a
+chunk holds whole groups (consecutive labels after a stable sort).
 
 :func:`vicreg_linear` solves the linear VICReg closed form from these
 reductions (the same generalized eigenproblem and reduced solver as
@@ -68,7 +41,6 @@ A package of private modules, each re-exported here (import from
 
 =================  ==========================================================
 ``_chunks``        row access to ``X`` (array, memmap, ``.npy``), chunk plans
-``_reductions``    ``FeatureReductions``; one chunk's statistics, their sum
 ``_dask``          the blockwise pass on a dask array, ``dask_from_npy``
 ``_passes``        ``reductions`` and ``column_signs``: the passes over ``X``
 ``_solutions``     ``LinearSolution``, ``vicreg_linear(_from_reductions)``
@@ -86,7 +58,7 @@ from . import _chunks, _passes
 from ._chunks import CHUNK_BYTES
 from ._dask import dask_from_npy
 from ._passes import SIGN_TIE_RTOL, column_signs, reductions
-from ._reductions import FeatureReductions
+from ..forms import FeatureReductions
 from ._solutions import LinearSolution, vicreg_linear, vicreg_linear_from_reductions
 
 __all__ = [

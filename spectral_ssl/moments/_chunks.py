@@ -3,8 +3,8 @@
 ``X`` is an in-memory array, a ``numpy.memmap`` or the path of a ``.npy`` file
 (:class:`Source`); a chunk is a run of rows (:func:`row_bounds`), a row block of ``G``
 with the rows of ``X`` its nonzeros point to (:func:`graph_plan`), or a run of whole
-groups (:func:`group_plan`). The bottom of :mod:`spectral_ssl.moments`: it imports no
-other module of the package.
+groups (:func:`spectral_ssl.forms.group_plan`). The bottom of :mod:`spectral_ssl.moments`:
+it imports no other module of the package.
 """
 
 import numbers
@@ -14,6 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._validation import check_graph
+from ..forms import refuse_non_finite
 
 #: Target size of one chunk of rows, in bytes of float64 data (the chunk is
 #: ``max(1024, CHUNK_BYTES // (8 D))`` rows when ``chunk_size`` is not given).
@@ -86,10 +87,6 @@ class Source:
         return self.rows(index, check=False)
 
 
-def refuse_non_finite(name="X"):
-    raise ValueError(f"{name} contains NaN or inf; remove or impute those entries first.")
-
-
 def default_chunk(n_features, chunk_size):
     if chunk_size is None:
         return max(1024, CHUNK_BYTES // (8 * n_features))
@@ -112,72 +109,6 @@ def group_rows(source, rows, common):
 
 
 # --------------------------------------------------------------------------- chunk plans
-
-
-def check_groups(groups, n):
-    groups = np.asarray(groups)
-    if groups.ndim != 1 or groups.size != n:
-        raise ValueError(
-            f"groups must be 1-D with one entry per sample ({n}), got shape {groups.shape}."
-        )
-    if groups.dtype.kind == "f" and not np.all(np.isfinite(groups)):
-        raise ValueError("groups contains NaN or inf; every sample needs a valid group.")
-    _, codes = np.unique(groups, return_inverse=True)
-    codes = codes.ravel()
-    sizes = np.bincount(codes)
-    if sizes.max() < 2:
-        raise ValueError(
-            "groups has no two samples in the same group, so the relation is empty; "
-            "each group needs at least 2 members."
-        )
-    return codes, sizes
-
-
-def common_size(sizes):
-    """The size shared by every group (a float), or 0.0 when sizes differ."""
-    return float(sizes[0]) if np.all(sizes == sizes[0]) else 0.0
-
-
-def group_cuts(sizes, chunk):
-    """Cut points (in group order) after whole groups, about ``chunk`` rows apart.
-
-    A group larger than ``chunk`` gets a chunk of its own.
-    """
-    ends = np.cumsum(sizes)
-    cuts = [0]
-    while cuts[-1] < ends[-1]:
-        k = int(np.searchsorted(ends, cuts[-1] + chunk, side="right"))
-        if k == 0 or ends[k - 1] <= cuts[-1]:
-            k = int(np.searchsorted(ends, cuts[-1], side="right")) + 1
-        cuts.append(int(ends[k - 1]))
-    return cuts
-
-
-def group_plan(codes, sizes, chunk, layout="sorted"):
-    """Chunks of whole groups: (rows, their chunk-local group codes, number of groups
-    in the chunk, size of each of those groups).
-
-    The groups of a chunk are a run of consecutive codes, so the local code is
-    the code minus the run's first. ``layout``: ``"sorted"``, rows in increasing
-    order (sequential reads; what dask's block lookup needs); ``"stats"``, the
-    order :func:`group_stats` works in, so that it needs no reordering copy:
-    member by member when every group has the same size (the first member of
-    every group, then the second, ...), else group by group.
-    """
-    order = np.argsort(codes, kind="stable")
-    cuts = group_cuts(sizes, chunk)
-    small = np.int32 if codes.size < 2**31 else np.int64  # halves what a dask graph carries
-    common = int(common_size(sizes))
-    for a, b in zip(cuts[:-1], cuts[1:]):
-        if layout == "sorted":
-            rows = np.sort(order[a:b])  # increasing: sequential reads of X
-        elif common:
-            rows = order[a:b].reshape(-1, common).T.ravel()
-        else:
-            rows = order[a:b]
-        first, last = codes[order[a]], codes[order[b - 1]]
-        yield (rows, (codes[rows] - first).astype(small), int(last - first + 1),
-               sizes[first:last + 1].astype(np.float64))
 
 
 def row_bounds(n, chunk):

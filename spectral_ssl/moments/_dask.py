@@ -1,6 +1,6 @@
 """The chunked passes on a dask array: one task per chunk, summed as a tree.
 
-The same per-chunk statistics as the in-memory passes (:mod:`._reductions`), on the
+The same per-chunk statistics as the in-memory passes (:mod:`spectral_ssl.forms`), on the
 row blocks of a dask array (blockwise, on whatever dask scheduler is active), and
 :func:`dask_from_npy`, a dask array over a ``.npy`` file read block by block in the
 tasks. dask is imported inside the functions that need it (an optional extra).
@@ -10,16 +10,17 @@ import os
 
 import numpy as np
 
-from ._chunks import (
+from ..forms import (
+    add_stats,
     check_groups,
-    check_relation_graph,
     common_size,
-    default_chunk,
-    graph_plan,
+    finish,
+    graph_stats,
     group_plan,
-    row_bounds,
+    group_stats,
+    plain_stats,
 )
-from ._reductions import add_stats, finish, graph_stats, group_stats, plain_stats
+from ._chunks import check_relation_graph, default_chunk, graph_plan, row_bounds
 
 
 def checked_block(block):

@@ -7,21 +7,19 @@ of rows besides ``G``.
 
 import numpy as np
 
-from .. import linalg
-from ._chunks import (
-    Source,
+from .. import forms, linalg
+from ..forms import (
+    add_stats,
     check_groups,
-    check_relation_graph,
     common_size,
-    default_chunk,
-    graph_plan,
+    finish,
+    graph_stats,
     group_plan,
-    group_rows,
-    is_dask,
-    row_bounds,
+    group_stats,
+    plain_stats,
 )
+from ._chunks import Source, check_relation_graph, default_chunk, graph_plan, group_rows, is_dask, row_bounds
 from ._dask import Blocks, checked_block, dask_reductions, tree_sum
-from ._reductions import add_stats, finish, graph_stats, group_stats, plain_stats, whole_graph_stats
 
 #: Entries within this relative distance of a column's largest ``|z|`` count as tied
 #: for the sign rule (the same rule as :func:`spectral_ssl.linalg.sign_flip`).
@@ -63,7 +61,9 @@ def reductions(X, G=None, *, groups=None, chunk_size=None, graph_checked=False):
     -------
     FeatureReductions
         Cost :math:`O(\mathrm{nnz}(G)D + ND^2)` (groups: :math:`O(ND^2 + N\log N)`
-        for the sort), memory :math:`O(\text{chunk}\cdot D + D^2)` besides ``G``
+        for the sort). An in-memory ``X`` with a relation and no ``chunk_size`` is reduced
+        by :func:`spectral_ssl.forms.feature_reductions` (what the solvers call).
+        Memory :math:`O(\text{chunk}\cdot D + D^2)` besides ``G``
         (with ``G``, a chunk also gathers up to :math:`\mathrm{nnz}(G_{a:b})` rows;
         with ``groups``, :math:`O(N)` integers for the sort).
 
@@ -82,6 +82,13 @@ def reductions(X, G=None, *, groups=None, chunk_size=None, graph_checked=False):
     if is_dask(X):
         return dask_reductions(X, G, groups, chunk_size)
     source = Source(X)
+    if source.kind == "array" and chunk_size is None and (G is not None or groups is not None):
+        # X is in memory already: the one pass of forms.feature_reductions (blocks of whole
+        # groups, or one block for a graph: a chunk of a kNN graph in random order would
+        # gather nearly every row of X); an explicit chunk_size still bounds the memory
+        return forms.feature_reductions(source.read(slice(None)), G, groups=groups,
+                                        detect_groups=False, graph_checked=graph_checked,
+                                        name=source.name)
     n, D = source.shape
     chunk = default_chunk(D, chunk_size)
     shift = np.asarray(source.read(slice(0, min(n, chunk))).mean(axis=0), dtype=np.float64)
@@ -90,12 +97,6 @@ def reductions(X, G=None, *, groups=None, chunk_size=None, graph_checked=False):
     if G is not None:
         G = check_relation_graph(G, n, graph_checked)
         details["relation"] = "graph"
-        if source.kind == "array" and chunk_size is None:
-            # X is in memory already: one pass over all rows, no gathered copies (a chunk
-            # of a kNN graph in random order points to nearly every row of X); an explicit
-            # chunk_size still bounds the memory
-            details["n_chunks"] = 1
-            return finish(whole_graph_stats(source.rows(slice(None)), G, shift), shift, details)
         parts = (graph_stats(source.rows(slice(a, b)), source.rows(cols), local, shift)
                  for a, b, cols, local in graph_plan(G, row_bounds(n, chunk)))
     elif groups is not None:

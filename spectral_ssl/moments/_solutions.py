@@ -2,82 +2,45 @@ r"""Closed forms solved from the reductions: linear VICReg for very large :math:
 
 :func:`vicreg_linear_from_reductions` runs the computation of
 :func:`spectral_ssl.methods.vicreg.optimal_linear` on the :math:`D\times D` forms of a
-:class:`~spectral_ssl.moments.FeatureReductions` (no pass over the data);
-:func:`vicreg_linear` adds the two chunked passes (the reductions, then the column signs).
-
-The methods are imported inside the functions: ``methods.spectral_contrastive`` and
-``methods._vicreg_linear`` call :func:`spectral_ssl.moments.reductions`, so a
-module-level import here would be circular. The validation and the reduced solve come
-from the public API of :mod:`spectral_ssl.methods.vicreg` (``check_hyperparameters``,
-``reduced_solution``, ``scale_rank``); the whitening bases, the generalized
-eigenproblem and the loss from the forms are shared with ``optimal_linear`` through
-the private module ``methods._vicreg_linear``, which has no public spelling yet.
+:class:`~spectral_ssl.forms.FeatureReductions` (no pass over the data), through the public
+API of :mod:`spectral_ssl.methods.vicreg` (``check_hyperparameters``,
+``linear_from_reductions``, ``scale_rank``); :func:`vicreg_linear` adds the two chunked
+passes (the reductions, then the column signs).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from ..forms import FeatureReductions
+from ..methods import LinearRepresentation, vicreg
 from ._passes import column_signs, reductions
-from ._reductions import FeatureReductions
 
 
 @dataclass(kw_only=True, repr=False)
-class LinearSolution:
-    r"""A linear optimum :math:`Z = XW + \mathbf 1 b^\top` computed from reductions (``Z`` is not stored).
+class LinearSolution(LinearRepresentation):
+    r"""A :class:`spectral_ssl.methods.LinearRepresentation` computed from reductions, without ``Z``.
 
-    Attributes
-    ----------
-    W : ndarray, shape (D, K)
-    bias : ndarray, shape (K,)
-    loss : float
-        The exact graph-form loss at :math:`W, b`, evaluated from the reductions
-        (the same value :func:`spectral_ssl.losses.vicreg` gives on
-        :math:`Z = XW + \mathbf 1 b^\top`, up to round-off).
-    rank, eigenvalues, scales, exact, method, equivalent, hyperparameters, details :
-        As in :class:`spectral_ssl.methods.LinearRepresentation`.
-    n_samples : int
-
-    Notes
-    -----
-    Not a :class:`spectral_ssl.methods.LinearRepresentation`: that class holds the
-    :math:`N\times K` training representation ``Z`` (its ``n_components``, ``summary``
-    and display read ``Z.shape``; :mod:`spectral_ssl.certify` and the plots read ``Z``), which a
-    pass over :math:`N = 10^7` rows from disk or a dask cluster does not keep.
+    Every attribute and method of ``LinearRepresentation`` (``W``, ``bias``, ``loss``,
+    ``rank``, ``eigenvalues``, ``scales``, ``exact``, ``method``, ``equivalent``,
+    ``hyperparameters``, ``details``, ``transform``, ``summary``), plus ``n_samples``. ``Z``
+    is an empty :math:`N\times 0` array: a pass over :math:`N = 10^7` rows from disk or a
+    dask cluster does not keep the :math:`N\times K` representation (``transform(X)``
+    computes it). ``loss`` is the exact graph-form loss at :math:`Z = XW + \mathbf 1 b^\top`
+    evaluated from the reductions (the value :func:`spectral_ssl.losses.vicreg` gives on that
+    ``Z``, up to round-off).
     """
 
-    W: np.ndarray
-    bias: np.ndarray
-    loss: float
-    rank: int
-    eigenvalues: np.ndarray
-    scales: np.ndarray
-    exact: bool
-    method: str
-    equivalent: str
+    Z: np.ndarray = None
     n_samples: int
-    regime: str = "linear"
-    hyperparameters: dict = field(default_factory=dict)
-    details: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.Z is None:
+            self.Z = np.empty((self.n_samples, 0))  # not stored; its shape gives N
 
     @property
     def n_components(self):
         return self.W.shape[1]
-
-    def transform(self, X):
-        r"""Map samples: :math:`X W + b` (an in-memory array)."""
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != self.W.shape[0]:
-            raise ValueError(
-                f"X must have shape (n_samples, {self.W.shape[0]}), got {X.shape}; pass samples "
-                f"with the features the solution was fitted on."
-            )
-        return X @ self.W + self.bias
-
-    def __repr__(self):
-        return (f"LinearSolution(method={self.method!r}, n_samples={self.n_samples}, "
-                f"n_components={self.n_components}, loss={self.loss:.6g}, rank={self.rank}, "
-                f"exact={self.exact})")
 
 
 # --------------------------------------------------------------------------- VICReg
@@ -109,40 +72,17 @@ def vicreg_linear_from_reductions(red, n_components, *, variance=25.0, covarianc
         ``loss`` evaluated from the reductions (:math:`C = W^\top B W`, invariance
         :math:`2\gamma\operatorname{tr}(W^\top A W)`).
     """
-    from ..methods import _vicreg_linear, vicreg
-
     if not isinstance(red, FeatureReductions):
         raise TypeError(f"red must be FeatureReductions (from moments.reductions), got {type(red).__name__}.")
     if red.laplacian_form is None:
         raise ValueError("red has no relation; compute it with reductions(X, G) or reductions(X, groups=...).")
     hyper = vicreg.check_hyperparameters(variance, covariance, invariance, variance_kind, eps, restarts)
-    N = red.n_samples
-    # The unit-free basis of the public solver (so both give the same W); when the forms
-    # cannot resolve every direction, the Jacobi-scaled relative rule (no features here).
-    T = _vicreg_linear.whitening(red.scatter, red.gram, N)
-    basis = "reductions"
-    if T is None:
-        T = _vicreg_linear.scaled_whitening(red.scatter, red.gram)
-        basis = "reductions (Jacobi-scaled, relative rank 1e-10)"
-    A_T = T.T @ red.laplacian_form @ T / N
-    B_T = T.T @ red.scatter @ T / N
-    mu, Q = _vicreg_linear.solve((A_T + A_T.T) / 2, (B_T + B_T.T) / 2, T, n_components,
-                                 what="the rank of the centred features X (directions with variance)")
-    Y0, t, exact, details = vicreg.reduced_solution(mu, variance=hyper["variance"],
-                                                    covariance=hyper["covariance"],
-                                                    invariance=hyper["invariance"],
-                                                    variance_kind=variance_kind, eps=hyper["eps"],
-                                                    restarts=restarts, random_state=random_state)
-    details["basis"] = basis
-    W = Q @ Y0
-    bias = -red.mean @ W
-    A = red.laplacian_form / N
-    B = red.scatter / N
+    W, bias, mu, t, exact, details, loss = vicreg.linear_from_reductions(
+        red, n_components, hyper, restarts=restarts, random_state=random_state)
     return LinearSolution(
-        W=W, bias=bias, loss=_vicreg_linear.loss_from_forms(W, A, B, hyper), rank=vicreg.scale_rank(t),
-        eigenvalues=mu, scales=t, exact=exact, method=vicreg.NAME,
-        equivalent="Locality Preserving Projections", n_samples=N, hyperparameters=hyper,
-        details=details,
+        W=W, bias=bias, loss=loss, rank=vicreg.scale_rank(t), eigenvalues=mu, scales=t, exact=exact,
+        method=vicreg.NAME, equivalent="Locality Preserving Projections", n_samples=red.n_samples,
+        hyperparameters=hyper, details=details,
     )
 
 

@@ -1,13 +1,17 @@
 r"""One chunk's statistics and their sum: the :math:`D\times D` reductions of :math:`(X, G)`.
 
+The building blocks of every pass over ``X`` (:func:`spectral_ssl.forms.feature_reductions`
+in memory, :func:`spectral_ssl.moments.reductions` over chunks, memory maps and dask blocks).
 A chunk's statistics are a tuple of arrays in shifted coordinates (:math:`X_s = X - c`):
 ``(n, X_s^T 1, X_s^T X_s, X_s^T d, vol, X_s^T D_G X_s, X_s^T G X_s, X_s^T L X_s)``;
 the graph entries are None when no relation is given, and the last one is None
 when it is to be taken as :math:`X^\top D_G X - X^\top G X`. Tuples add entry by entry
 (:func:`add_stats`), and :func:`finish` undoes the shift into a
-:class:`FeatureReductions`. The formulas are in :mod:`spectral_ssl.moments`.
+:class:`FeatureReductions`. The formulas are in :mod:`spectral_ssl.forms`.
 """
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,7 +19,11 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from .._threads import single_threaded_blas
-from ._chunks import refuse_non_finite
+
+
+def refuse_non_finite(name="X"):
+    """The error of a NaN or inf in the features (found through the diagonals of their products)."""
+    raise ValueError(f"{name} contains NaN or inf; remove or impute those entries first.")
 
 
 @dataclass(kw_only=True, repr=False)
@@ -107,27 +115,77 @@ def graph_stats(Xb, Xcols, local, shift):
             syrk(np.sqrt(d)[:, None] * Xb), adjacency, None)
 
 
-def whole_graph_stats(Xs, G, shift):
+def strict_upper(G):
+    r"""The strict upper triangle of a CSR ``G`` with sorted indices, as CSR, in :math:`O(N + \mathrm{nnz})`.
+
+    The entries right of the diagonal of each row are a suffix of it (sorted indices), so
+    only ``indptr`` and a mask are computed; ``scipy.sparse.triu`` goes through COO
+    (about ten times the time on a 10-NN graph of 3e5 nodes).
+    """
+    n = G.shape[0]
+    rows = np.repeat(np.arange(n, dtype=G.indices.dtype), np.diff(G.indptr))
+    keep = G.indices > rows
+    del rows
+    counts = np.concatenate([[0], np.cumsum(keep)])
+    indptr = counts[G.indptr].astype(G.indptr.dtype, copy=False)
+    return sp.csr_matrix((G.data[keep], G.indices[keep], indptr), shape=G.shape)
+
+
+#: Threads for the sparse product of a general graph, and the number of nonzeros from which
+#: they are used (below it, starting threads costs more than they save).
+SPARSE_THREADS = min(2, os.cpu_count() or 1)
+SPARSE_THREADS_MIN_NNZ = 200_000
+
+
+def row_blocks(U, count):
+    """``[(a, b, U[a:b])]``: ``count`` row blocks of a CSR ``U`` with about equal nonzeros (views, no copy)."""
+    cuts = [0] + [int(np.searchsorted(U.indptr, U.nnz * k / count)) for k in range(1, count)] + [U.shape[0]]
+    cuts = sorted(set(min(max(c, 0), U.shape[0]) for c in cuts))
+    out = []
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        lo, hi = U.indptr[a], U.indptr[b]
+        out.append((a, b, sp.csr_matrix((U.data[lo:hi], U.indices[lo:hi], U.indptr[a:b + 1] - lo),
+                                        shape=(b - a, U.shape[1]))))
+    return out
+
+
+def whole_graph_stats(Xs, G, shift, name="X"):
     r"""``graph_stats`` of all rows at once (``Xs`` is this function's own copy of ``X``).
 
     :math:`X_s^\top D_G X_s` is the ``syrk`` of :math:`\sqrt d \odot X_s` (half the
-    flops of the product with :math:`d \odot X_s`).
+    flops of the product with :math:`d \odot X_s`). ``G`` is a validated CSR graph
+    (sorted indices). The rows are checked finite through the diagonal of :math:`X_s^\top X_s`.
     """
     Xs -= shift
+    gram = syrk(Xs)
+    if not np.all(np.isfinite(np.diag(gram))):
+        refuse_non_finite(name)
     d = np.asarray(G.sum(axis=1)).ravel()
     # G = U + U^T with U its strict upper triangle (zero diagonal): X^T G X = P + P^T,
     # P = X^T (U X), half the sparse work of G X
-    UX = sp.triu(G, k=1, format="csr") @ Xs
+    blocks = row_blocks(strict_upper(G), SPARSE_THREADS if G.nnz >= SPARSE_THREADS_MIN_NNZ else 1)
+
+    def block_product(block):
+        a, b, upper = block
+        return Xs[a:b].T @ (upper @ Xs)
+
+    # one BLAS thread: OpenBLAS's threaded gemm of this (D x n)(n x D) shape took 0.34 to 3.9 s
+    # on a loaded 2-core machine, one thread 0.06 s (syrk is not affected). The threads are
+    # ours instead: scipy's CSR times dense matrix is single-threaded and releases the GIL, so
+    # row blocks (sparse product, then their gemm) run on the other cores; the sparse product
+    # is the floor of a general G
     with single_threaded_blas():
-        # a (D x N)(N x D) gemm: OpenBLAS's threaded gemm of this shape took 0.34 to 3.9 s
-        # on a loaded 2-core machine, one thread 0.06 s (syrk is not affected)
-        P = Xs.T @ UX
+        if len(blocks) > 1:
+            with ThreadPoolExecutor(len(blocks)) as pool:
+                P = sum(pool.map(block_product, blocks))
+        else:
+            P = block_product(blocks[0])
         weighted_sums = Xs.T @ d
-    del UX
     adjacency = P + P.T
-    degree = syrk(np.sqrt(d)[:, None] * Xs)
-    return (Xs.shape[0], Xs.sum(axis=0), syrk(Xs), weighted_sums, float(d.sum()), degree,
-            adjacency, None)
+    total = Xs.sum(axis=0)
+    Xs *= np.sqrt(d)[:, None]  # Xs is not needed any more: no second N x D array
+    degree = syrk(Xs)
+    return (Xs.shape[0], total, gram, weighted_sums, float(d.sum()), degree, adjacency, None)
 
 
 @np.errstate(invalid="ignore", over="ignore")  # a NaN or inf row is refused below, not warned about
@@ -179,16 +237,17 @@ def group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift, name
         else:
             # Helmert contrasts member by member, from views or the chunk's own copy alike
             # (Y is never written to): c_k = (p_k - k y_{k+1}) / sqrt(k (k + 1)) with the
-            # shifted partial sums p_k = y_1 + ... + y_k
-            contrasts = np.empty((m - 1, n_groups, D))
+            # shifted partial sums p_k = y_1 + ... + y_k; the factor 1 / (k (k + 1)) is applied
+            # to each contrast's syrk (one pass over the rows fewer per member)
             sums = Y[0] - shift
+            member, contrasts = np.empty_like(sums), np.empty_like(sums)
+            within = np.zeros((D, D))
             for k in range(1, m):
-                member = Y[k] - shift
-                np.multiply(member, -float(k), out=contrasts[k - 1])
-                contrasts[k - 1] += sums
-                contrasts[k - 1] /= np.sqrt(k * (k + 1.0))
+                np.subtract(Y[k], shift, out=member)
+                np.multiply(member, float(k), out=contrasts)
+                np.subtract(sums, contrasts, out=contrasts)
+                within += syrk(contrasts) / (k * (k + 1.0))
                 sums += member
-            within = syrk(contrasts.reshape(-1, D))
         del contrasts
         between = syrk(sums)          # sum_g s_g s_g^T
         laplacian = m * within

@@ -1,0 +1,137 @@
+r"""The one pass over an in-memory ``X``: :func:`feature_reductions`.
+
+Groups (given as labels, or detected in ``G`` by :func:`clique_groups`) are reduced size
+class by size class in blocks of whole groups (``BLOCK_ROWS`` rows: the contrasts and sums
+of a block stay in cache, and no :math:`N\times D` temporary is allocated); a general
+sparse ``G`` in one block (:func:`whole_graph_stats`).
+"""
+
+import numpy as np
+
+from .._validation import check_graph
+from ._groups import check_groups, clique_groups, group_members, size_classes
+from ._stats import add_stats, finish, group_stats, whole_graph_stats
+
+#: Rows per block of whole groups (16 MB of float64 at D = 64): the ``syrk`` products of
+#: 3e5 x 64 rows in blocks of 8192 to 65536 rows took 100 to 105 % of one product over all
+#: rows on one thread; larger blocks leave a threaded BLAS more work per call.
+BLOCK_ROWS = 32768
+
+#: Rows whose mean is the shift of every product (any point near the data's mean removes
+#: the cancellation of a large mean; a few thousand rows give one to within a fraction of
+#: the spread).
+SHIFT_ROWS = 4096
+
+
+def as_features(X, name="X"):
+    """``X`` as a 2-D float64 array with at least 2 rows and 1 column (no copy when it is one)."""
+    X = np.asarray(X)
+    if X.dtype == object or np.iscomplexobj(X) or not (np.issubdtype(X.dtype, np.number)
+                                                       or X.dtype == bool):
+        raise TypeError(f"{name} must be a real numeric array, got dtype {X.dtype}.")
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {X.shape}.")
+    if X.shape[0] < 2 or X.shape[1] < 1:
+        raise ValueError(f"{name} needs at least 2 samples and 1 feature, got shape {X.shape}.")
+    return X.astype(np.float64, copy=False)
+
+
+def aligned_views(X, rows):
+    """The ``m`` member blocks as views of ``X`` when each is a run of consecutive rows, else None."""
+    n = rows.shape[1]
+    if not np.all(rows[:, -1] - rows[:, 0] == n - 1) or not np.all(np.diff(rows, axis=1) == 1):
+        return None
+    return tuple(X[int(a):int(a) + n] for a in rows[:, 0])
+
+
+def grouped_stats(X, members, shift, name="X"):
+    r"""The statistics of ``X`` for the groups ``members`` (:class:`GroupMembers`), block by block.
+
+    Each size class :math:`m` is reduced by :func:`group_stats` on blocks of whole groups:
+    views of ``X`` when the :math:`j`-th members of the class are consecutive rows (views
+    stacked one after the other, as :func:`spectral_ssl.views.from_views` lays them out), else
+    gathered copies of a block's rows.
+    """
+    total = None
+    for m, rows in size_classes(members):
+        views = aligned_views(X, rows)
+        step = max(1, BLOCK_ROWS // m)
+        for a in range(0, rows.shape[1], step):
+            b = min(rows.shape[1], a + step)
+            if views is not None:
+                block = tuple(view[a:b] for view in views)
+            else:
+                block = tuple(X[rows[:, a:b]])
+            part = group_stats(block, None, b - a, None, m, shift, name)
+            total = part if total is None else add_stats(total, part)
+    return total
+
+
+def feature_reductions(X, G=None, *, groups=None, detect_groups=True, graph_checked=False,
+                       name="X"):
+    r"""The :math:`D\times D` reductions of an in-memory ``X`` and its relation, in one pass.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, D)
+        Real numbers; a float64 array is read in place (not copied). NaN or inf is refused
+        through the diagonals of the products (no separate scan).
+    G : relation graph, shape (N, N), optional
+        Validated here unless ``graph_checked`` (a solver passes the CSR graph it checked).
+    groups : array_like of shape (N,), optional
+        Instead of ``G``: labels of the relation of :func:`spectral_ssl.graphs.from_groups`.
+    detect_groups : bool
+        Reduce ``G`` through its groups when it is a union of cliques of one weight
+        (:func:`clique_groups`, exact): the forms then cost about one :math:`X^\top X`,
+        and :math:`X^\top L X` has no cancellation. Otherwise :math:`X^\top (U X)` with
+        :math:`U` the upper triangle of ``G`` (half the sparse product :math:`GX`), the
+        :math:`D_G`-weighted and the plain ``syrk``.
+    graph_checked : bool
+    name : str
+        The name of ``X`` in error messages.
+
+    Returns
+    -------
+    FeatureReductions
+        ``details["relation"]``: ``"groups"`` (with ``details["weight"]``, the clique
+        weight the group forms were multiplied by), ``"graph"`` or None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> red = feature_reductions(np.array([[0.0], [2.0], [5.0], [9.0]]), groups=[0, 0, 1, 1])
+    >>> red.laplacian_form  # (0 - 2)^2 + (5 - 9)^2
+    array([[20.]])
+    """
+    if G is not None and groups is not None:
+        raise ValueError("give either G or groups (the relation), not both.")
+    X = as_features(X, name)
+    n = X.shape[0]
+    shift = X[:min(n, SHIFT_ROWS)].mean(axis=0)
+    details = {"source": "array", "chunk_size": None, "relation": None, "n_chunks": 1}
+    members = None
+    if groups is not None:
+        members = group_members(*check_groups(groups, n))
+    elif G is not None:
+        if not graph_checked:
+            G = check_graph(G)
+        if G.shape[0] != n:
+            raise ValueError(
+                f"{name} has {n} rows but the graph G has {G.shape[0]} samples; they must "
+                f"describe the same samples in the same order.")
+        members = clique_groups(G) if detect_groups else None
+    if members is not None:
+        details.update(relation="groups", weight=members.weight)
+        out = finish(grouped_stats(X, members, shift, name), shift, details)
+        if members.weight != 1.0:
+            w = members.weight
+            for key in ("laplacian_form", "degree_form", "adjacency_form", "degree_sums",
+                        "weighted_scatter"):
+                setattr(out, key, getattr(out, key) * w)
+            out.volume *= w
+        return out
+    if G is None:
+        raise ValueError("give the relation: a graph G or groups=...; moments.reductions(X) "
+                         "reduces X alone.")
+    details["relation"] = "graph"
+    return finish(whole_graph_stats(np.array(X), G, shift, name), shift, details)
