@@ -212,7 +212,8 @@ def markdown(results):
 
 
 def merge(paths, out, note=""):
-    """Write ``out/claims_verdicts.{json,md}`` with the runs of the result files ``paths`` (same seeds).
+    """Write ``out/claims_verdicts.{json,md}`` with the runs of the result files ``paths`` (the seeds of the
+    first; the others may rerun some of them).
 
     A (claim, data set, seed) run in a later file replaces the same run of an earlier one (a claim
     rerun after a change replaces its old runs; claims run in parallel on separate data sets add up);
@@ -224,8 +225,8 @@ def merge(paths, out, note=""):
         with open(path) as f:
             parts.append(json.load(f))
     results = dict(parts[0])
-    if any(p["seeds"] != results["seeds"] for p in parts):
-        raise ValueError("the result files must have the same seeds")
+    if any(not set(p["seeds"]) <= set(results["seeds"]) for p in parts):
+        raise ValueError("the seeds of every result file must be among those of the first")
     kept = {}
     for index, p in enumerate(parts):
         for r in p["runs"]:

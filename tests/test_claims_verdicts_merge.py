@@ -13,8 +13,8 @@ def _run(claim, dataset, seed, verdict, cpu):
             "failed_design_checks": []}
 
 
-def _file(path, datasets, runs, elapsed):
-    results = {"seeds": [0, 1], "datasets": datasets, "tiny": False, "started": "t0", "finished": "t1",
+def _file(path, datasets, runs, elapsed, seeds=(0, 1)):
+    results = {"seeds": list(seeds), "datasets": datasets, "tiny": False, "started": "t0", "finished": "t1",
                "machine": "m", "settings": {"misaligned_graph": {"n_seeds": 5}}, "setting_notes": {},
                "elapsed_s": elapsed, "cpu_s": sum(r["cpu_s"] for r in runs), "runs": runs}
     path.write_text(json.dumps(results))
@@ -42,3 +42,19 @@ def test_a_rerun_replaces_the_old_runs_and_keeps_the_others(tmp_path):
     assert table[("misaligned_graph", "wine")]["verdicts"] == ["supported", "supported"]
     assert "| misaligned_graph | digits | supported | supported | yes |" in (
         tmp_path / "out" / "claims_verdicts.md").read_text()
+
+
+def test_a_rerun_of_some_seeds_merges_and_other_seeds_are_refused(tmp_path):
+    import pytest
+
+    old = _file(tmp_path / "old.json", ["digits"], [_run("misaligned_graph", "digits", s, "inconclusive", 60.0)
+                                                    for s in (0, 1)], 100.0)
+    one = _file(tmp_path / "one.json", ["digits"], [_run("misaligned_graph", "digits", 1, "supported", 9.0)],
+                10.0, seeds=(1,))
+    claims_verdicts.merge([old, one], str(tmp_path / "out"))
+    merged = json.loads((tmp_path / "out" / "claims_verdicts.json").read_text())
+    assert merged["seeds"] == [0, 1] and merged["stability"][0]["verdicts"] == ["inconclusive", "supported"]
+    other = _file(tmp_path / "other.json", ["digits"], [_run("misaligned_graph", "digits", 5, "supported", 9.0)],
+                  10.0, seeds=(5,))
+    with pytest.raises(ValueError, match="among those of the first"):
+        claims_verdicts.merge([old, other], str(tmp_path / "out2"))
