@@ -212,22 +212,36 @@ def markdown(results):
 
 
 def merge(paths, out, note=""):
-    """Write ``out/claims_verdicts.{json,md}`` with the runs of the result files ``paths`` (same seeds and
-    data sets; CPU and wall time added up, the earliest start and the latest finish)."""
+    """Write ``out/claims_verdicts.{json,md}`` with the runs of the result files ``paths`` (the seeds of the
+    first; the others may rerun some of them).
+
+    A (claim, data set, seed) run in a later file replaces the same run of an earlier one (a claim
+    rerun after a change replaces its old runs; claims run in parallel on separate data sets add up);
+    the data sets are the union; CPU time is added up over the runs kept, wall time over the files
+    that contributed a run; the earliest start and the latest finish.
+    """
     parts = []
     for path in paths:
         with open(path) as f:
             parts.append(json.load(f))
     results = dict(parts[0])
-    if any(p["seeds"] != results["seeds"] or p["datasets"] != results["datasets"] for p in parts):
-        raise ValueError("the result files must have the same seeds and data sets")
-    results["runs"] = [r for p in parts for r in p["runs"]]
+    if any(not set(p["seeds"]) <= set(results["seeds"]) for p in parts):
+        raise ValueError("the seeds of every result file must be among those of the first")
+    kept = {}
+    for index, p in enumerate(parts):
+        for r in p["runs"]:
+            kept[(r["claim"], r["dataset"], r["seed"])] = (index, r)
+    contributing = sorted({index for index, _ in kept.values()})
+    parts = [parts[i] for i in contributing]
+    results["runs"] = [r for _, r in kept.values()]
+    datasets = {d for p in parts for d in p["datasets"]}
+    results["datasets"] = [d for d in DATASETS if d in datasets] + sorted(datasets - set(DATASETS))
     results["settings"] = {c: s for p in parts for c, s in p["settings"].items()}
     results["setting_notes"] = {c: n for p in parts for c, n in p["setting_notes"].items()}
     results["started"] = min(p["started"] for p in parts)
     results["finished"] = (None if any(p["finished"] is None for p in parts)
                            else max(p["finished"] for p in parts))
-    results["cpu_s"] = sum(p["cpu_s"] for p in parts)
+    results["cpu_s"] = sum(r["cpu_s"] for r in results["runs"])
     results["elapsed_s"] = sum(p["elapsed_s"] for p in parts)
     results["machine"] = " / ".join(dict.fromkeys(p["machine"] for p in parts)) + (
         f" ({len(parts)} processes in parallel, times added up)" if len(parts) > 1 else "")

@@ -278,6 +278,23 @@ def test_misaligned_graph_refuses_a_degenerate_vicreg_optimum(small):
     assert len(unique) == 1 and not unique[0].passed and "degenerate eigenspace" in unique[0].message
 
 
+def test_misaligned_graph_refuses_k_inside_the_bulk_of_a_random_relation(small):
+    # A sparse random split: beyond its 3 invariant directions the spectrum is a bulk whose spacings are
+    # far below how much a redraw of the edges moves it, so K = 5 of D = 8 is a draw, not a prediction.
+    X, y = small
+    result = claims.misaligned_graph(X, y, relations=("sparse_random_split:4",), n_components=(5,), n_train=120,
+                                     n_test_per_class=30, n_seeds=2, random_state=0)
+    assert result.verdict == "void" and not result.table  # nothing fitted
+    span = [d for d in result.design if d.name == "K directions set by the relation"]
+    assert len(span) == 1 and not span[0].passed and "tie within the relation's sampling noise" in span[0].message
+    assert span[0].value < span[0].threshold / 3  # the gap is not even ||E||
+    # K = D keeps every direction: the same relation is judged there.
+    full = claims.misaligned_graph(X, y, relations=("sparse_random_split:4",), n_components=(None,), n_train=120,
+                                   n_test_per_class=30, n_seeds=2, max_seeds=2, random_state=0)
+    assert full.verdict != "void"
+    assert all(d.passed for d in full.design if d.name == "K directions set by the relation")
+
+
 # --------------------------------------------------------------------------- claim 4: local / global
 
 

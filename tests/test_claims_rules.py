@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy.sparse.csgraph import connected_components
 from scipy.stats import t as student_t
 
 from spectral_ssl import graphs
@@ -182,6 +183,55 @@ def test_check_unique_optimum_refuses_a_degenerate_eigenvalue():
     assert np.allclose(mu[3:], 30.0, rtol=1e-9)
     assert not design.check_unique_optimum(mu, 6).passed
     assert design.check_unique_optimum(mu, 3).passed and design.check_unique_optimum(mu, 10).passed
+
+
+def test_check_span_determined_refuses_a_tie_within_the_relation_noise():
+    # Crafted spectra, the numbers worked by hand: a tie (gap 0.01) against a redraw that moves the
+    # matrix by 0.1 is refused; a gap of 6 needs only (1 + 1/0.5) * 0.1 = 0.3 and passes.
+    tied = design.check_span_determined([1.0, 2.0, 3.0, 3.01, 4.0], 3, 0.1)
+    assert not tied.passed and tied.value == pytest.approx(0.01) and tied.threshold == pytest.approx(0.3)
+    assert "tie within the relation's sampling noise" in tied.message
+    gapped = design.check_span_determined([1.0, 2.0, 3.0, 9.0, 10.0], 3, 0.1)
+    assert gapped.passed and "sin(angle) <= 0.017" in gapped.message  # 0.1 / (6 - 0.1)
+    # Either side of the border 3 ||E|| = 0.3; a tighter max_sine (0.25: 5 ||E||) asks more.
+    assert design.check_span_determined([0.0, 0.301], 1, 0.1).passed
+    assert not design.check_span_determined([0.0, 0.299], 1, 0.1).passed
+    assert not design.check_span_determined([0.0, 0.45], 1, 0.1, max_sine=0.25).passed
+    assert design.check_span_determined([0.0, 0.501], 1, 0.1, max_sine=0.25).passed
+    # K = D keeps every direction: nothing to choose, whatever the noise.
+    assert design.check_span_determined([1.0, 1.0, 1.0], 3, 5.0).passed
+    with pytest.raises(ValueError, match="perturbation"):
+        design.check_span_determined([1.0, 2.0], 1, -1.0)
+
+
+def test_linear_perturbation_is_the_whitened_change_of_the_relation():
+    # Orthonormal-column features (X^T X / N = I after centring) make the whitening the identity, so
+    # ||E|| is the spectral norm of X^T (L1 - L2) X / N, computed here by hand with numpy.
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((40, 5))
+    X = np.linalg.qr(X - X.mean(axis=0))[0] * np.sqrt(40)  # centred columns: the QR keeps them centred
+    G1 = relations.within_class_graph(np.repeat([0, 1], 20), 3, rng)
+    G2 = relations.within_class_graph(np.repeat([0, 1], 20), 3, rng)
+    L = lambda G: np.diag(np.asarray(G.sum(axis=1)).ravel()) - G.toarray()  # noqa: E731
+    expected = np.linalg.norm(X.T @ (L(G1) - L(G2)) @ X / 40, 2)
+    assert solvers.linear_perturbation(X, G1, G2) == pytest.approx(expected, rel=1e-10)
+    assert expected > 0.1
+    assert solvers.linear_perturbation(X, G1, G1) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_relation_redrawn_on_the_same_groups_keeps_its_components():
+    y = np.repeat(np.arange(4), 30)  # groups of 30 with 10 partners each: far from cliques
+    rng = np.random.default_rng(5)
+    groups = relations.misaligned_groups("sparse_random_split:4", y, rng)
+    G1 = relations.relation_on_groups("sparse_random_split:4", groups, rng)
+    G2 = relations.relation_on_groups("sparse_random_split:4", groups, np.random.default_rng(6))
+    assert (G1 != G2).nnz > 0  # other edges
+    for G in (G1, G2):  # same components: the groups
+        n, comp = connected_components(G, directed=False)
+        assert n == 4 and np.all([np.unique(comp[groups == k]).size == 1 for k in range(4)])
+    # misaligned_relation is the two halves in a row (same draws from the same stream).
+    again = relations.misaligned_relation("sparse_random_split:4", y, np.random.default_rng(5))
+    assert (again != G1).nnz == 0
 
 
 def test_check_invariance_drops():

@@ -64,8 +64,12 @@ def measure_seed(samples, checks, regimes, setup, g, pending, pairs):
     Xtr, ytr, Xte, yte = X[train], y[train], X[test], y[test]
     D = linalg.feature_rank(Xtr - Xtr.mean(axis=0))
     for kind in kinds:
-        G = rel.misaligned_relation(kind, ytr, g)
+        groups = rel.misaligned_groups(kind, ytr, g)
+        G = rel.relation_on_groups(kind, groups, g)
         mu = solvers.linear_spectrum(Xtr, G)
+        # a second draw of the edges on the same groups, from a child stream so that g (and every fit
+        # after it) is untouched: how far the relation's own randomness moves the spectrum
+        perturbation = solvers.linear_perturbation(Xtr, G, rel.relation_on_groups(kind, groups, g.spawn(1)[0]))
         invariant = design.invariant_directions(G)
         for K, label in components(n_components, D):
             regime = (kind, label)
@@ -75,8 +79,9 @@ def measure_seed(samples, checks, regimes, setup, g, pending, pairs):
                 continue
             regimes[regime] = regime_name(kind, label)
             found = [design.check_misaligned(G, ytr, K, regime=regimes[regime]),
-                     design.check_unique_optimum(mu, K, regime=regimes[regime])]
-            if found[-1].passed:
+                     design.check_unique_optimum(mu, K, regime=regimes[regime]),
+                     design.check_span_determined(mu, K, perturbation, regime=regimes[regime])]
+            if found[1].passed:  # ratio_for_rank needs mu_K < mu_{K+1}
                 small, large = solvers.ratio_for_rank(mu, K), solvers.ratio_for_rank(mu, invariant)
                 found.append(design.check_invariance_drops(mu, small, large, K, regime=regimes[regime]))
             for check in found:

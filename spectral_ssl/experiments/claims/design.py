@@ -17,6 +17,10 @@ regimes that fail a check ``void`` (reported, not judged), and its verdict is
 * :func:`check_aligned` -- every class contrast is smooth.
 * :func:`check_unique_optimum` -- VICReg's optimum with :math:`K` directions is
   unique (no degenerate eigenvalue straddles the :math:`K`-th).
+* :func:`check_span_determined` -- the :math:`K` directions VICReg keeps are set by
+  the relation, not by which of its random edges were drawn: the gap
+  :math:`\mu_{K+1}-\mu_K` is wide against how far a redraw of the edges moves the
+  spectrum (Davis-Kahan).
 * :func:`check_invariance_drops` -- a "large" VICReg invariance weight removes
   directions, and a "small" one keeps all :math:`K` (ranks from the spectrum).
 * :func:`check_probe_can_see` -- a linear probe trained on the samples the
@@ -34,6 +38,7 @@ import numpy as np
 from scipy.sparse.csgraph import connected_components
 
 from ... import linalg
+from ._spectrum_checks import SPAN_MAX_SINE, check_span_determined, check_unique_optimum
 from .result import DesignCheck
 
 #: A relation is misaligned when its roughest class contrast has at least this Laplacian
@@ -201,29 +206,10 @@ def check_references_separate(global_score, local_score, *, regime="", min_gap=R
 
 
 
-def check_unique_optimum(mu, n_components, *, regime="", rtol=1e-6):
-    r"""Passes when VICReg's optimum with :math:`K` directions is unique: :math:`\mu_K < \mu_{K+1}`.
-
-    ``mu`` ascending. With :math:`\mu_K = \mu_{K+1}` any :math:`K`-dimensional
-    subspace of a degenerate eigenspace is optimal, so the representation (and
-    its probe accuracy) is an arbitrary choice of the eigensolver. ``rtol`` (1e-6)
-    sits far above the eigensolver's round-off and below the gaps that sampling
-    creates (a union of cliques of unequal sizes: ~1e-4).
-    """
-    mu = np.asarray(mu, dtype=np.float64)
-    K = int(n_components)
-    if K >= mu.size:
-        return DesignCheck(name="VICReg optimum unique", passed=True, value=None, threshold=None,
-                           message=f"K = {K} keeps every direction of the features", regime=regime)
-    gap = float(mu[K] - mu[K - 1]) / max(float(mu[K]), np.finfo(float).tiny)
-    passed = gap > rtol
-    message = f"relative gap (mu_{K + 1} - mu_{K}) / mu_{K + 1} = {gap:.2g}"
-    if not passed:
-        message += (": the K-th and (K+1)-th eigenvalues coincide (a union of cliques gives every "
-                    "direction outside the between-group ones the same eigenvalue), so VICReg keeps an "
-                    "arbitrary K-dimensional part of a degenerate eigenspace and nothing can be concluded")
-    return DesignCheck(name="VICReg optimum unique", passed=bool(passed), value=gap, threshold=rtol,
-                       message=message, regime=regime)
+# The spectrum checks live in _spectrum_checks (this module's size); they are documented, pickled and
+# named here, where callers find them.
+for _check in (check_unique_optimum, check_span_determined):
+    _check.__module__ = __name__
 
 
 def merge_seeds(checks):
@@ -245,6 +231,7 @@ def merge_seeds(checks):
 
 __all__ = ["class_contrast_roughness", "invariant_directions", "check_misaligned", "check_aligned",
            "predicted_rank", "check_invariance_drops", "check_probe_can_see", "check_geodesic_fidelity",
-           "check_references_separate", "check_unique_optimum", "merge_seeds", "MISALIGNED_MIN_ROUGHNESS",
+           "check_references_separate", "check_unique_optimum", "check_span_determined", "merge_seeds",
+           "SPAN_MAX_SINE", "MISALIGNED_MIN_ROUGHNESS",
            "ALIGNED_MAX_ROUGHNESS",
            "GEODESIC_MIN_SPEARMAN", "REFERENCE_MIN_GAP"]

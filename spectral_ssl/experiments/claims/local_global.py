@@ -33,7 +33,6 @@ weights kept on the kNN edges only), where its closed form is a local method.
 """
 
 import time
-import warnings
 
 import numpy as np
 from scipy.linalg import subspace_angles
@@ -43,11 +42,10 @@ from scipy.stats import spearmanr
 from ... import graphs, spectral
 from ..._threads import single_threaded_blas
 from ..._validation import check_features, check_scalar
-from ...exceptions import CollapseWarning
-from ...methods import barlow_twins, simclr, spectral_contrastive, vicreg
-from ..datasets import intrinsic_distances, swiss_roll
+from ...methods import spectral_contrastive
 from . import design, solvers, statements
 from . import relations as rel
+from ._local_global_roll import faithful_roll, fit_methods, roll_scores
 from .result import ClaimResult, Comparison, Reading, Table
 from .sampling import check_count
 from .stats import Samples, seed_generators
@@ -63,32 +61,6 @@ MEASURES = {"spearman": "Spearman, all pairs", "spearman_far": "Spearman, far pa
 STATEMENT = ("Contrastive methods (SimCLR) recover a global spectral embedding (MDS / Isomap) and "
              "non-contrastive methods (VICReg, Barlow Twins) a local one (Laplacian Eigenmaps), given "
              "the same relation that encodes the manifold's distances.")
-
-
-def _scores(Z, true_d, far, coords, N):
-    from sklearn.manifold import trustworthiness
-
-    d = pdist(Z)
-    s = float(d @ true_d / (d @ d)) if np.any(d) else 0.0
-    return {"spearman": float(spearmanr(d, true_d)[0]), "spearman_far": float(spearmanr(d[far], true_d[far])[0]),
-            "stress": float(np.sqrt(np.sum((s * d - true_d) ** 2) / np.sum(true_d**2))),
-            "trust_10": float(trustworthiness(coords, Z, n_neighbors=10)),
-            "trust_n5": float(trustworthiness(coords, Z, n_neighbors=max(1, min(N // 5, N // 2 - 1))))}
-
-
-def _embeddings(G, K, temperature, random_starts, rng):
-    _, lam = spectral.laplacian_eigenmaps(G, K)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CollapseWarning)
-        reps = {
-            "simclr": simclr.optimal_representation(G, K, temperature=temperature,
-                                                    restarts=1 + random_starts, random_state=rng),
-            "vicreg": vicreg.optimal_representation(G, K, variance=1.0, covariance=1.0,
-                                                    invariance=solvers.ratio_for_rank(lam, K)),
-            "barlow_twins": barlow_twins.optimal_representation(G, K, restarts=random_starts, random_state=rng),
-            "spectral_contrastive": spectral_contrastive.optimal_representation(G, K + 1),
-        }
-    return reps
 
 
 def local_vs_global(X=None, intrinsic=None, *, n_samples=500, n_neighbors=5, bandwidth_fraction=0.5,
@@ -142,7 +114,7 @@ def local_vs_global(X=None, intrinsic=None, *, n_samples=500, n_neighbors=5, ban
     samples, checks, shown, redraws = Samples(), {}, None, []
     with single_threaded_blas():
         for g in seed_generators(random_state, n_seeds):
-            points, coords, true, geodesic, fidelity, rejected = _faithful_roll(
+            points, coords, true, geodesic, fidelity, rejected = faithful_roll(
                 X, intrinsic, n_samples, n_neighbors, max_draws, g)
             checks.setdefault("fidelity", []).append(fidelity)
             redraws.append(rejected)
@@ -156,10 +128,10 @@ def local_vs_global(X=None, intrinsic=None, *, n_samples=500, n_neighbors=5, ban
             true_d = true[iu]
             far = true_d > np.median(true_d)
             iso, _ = spectral.classical_mds(geodesic, K)
-            reps = _embeddings(dense, K, temperature, random_starts, g)
+            reps = fit_methods(dense, K, temperature, random_starts, g)
             embeddings = {"isomap": iso, "laplacian_eigenmaps": spectral.laplacian_eigenmaps(dense, K)[0]}
             embeddings.update({m: rep.Z for m, rep in reps.items()})
-            scores = {m: _scores(Z, true_d, far, coords, N) for m, Z in embeddings.items()}
+            scores = {m: roll_scores(Z, true_d, far, coords, N) for m, Z in embeddings.items()}
             checks.setdefault("references", []).append(design.check_references_separate(
                 scores["isomap"]["spearman_far"], scores["laplacian_eigenmaps"]["spearman_far"]))
             mid = (scores["isomap"]["spearman_far"] + scores["laplacian_eigenmaps"]["spearman_far"]) / 2
@@ -178,7 +150,7 @@ def local_vs_global(X=None, intrinsic=None, *, n_samples=500, n_neighbors=5, ban
             # the closed forms again on the sparse relation (kNN edges only)
             sparse_emb = {"isomap": iso, "laplacian_eigenmaps": spectral.laplacian_eigenmaps(sparse, K)[0],
                           "spectral_contrastive": spectral_contrastive.optimal_representation(sparse, K + 1).Z}
-            sparse_scores = {m: _scores(Z, true_d, far, coords, N) for m, Z in sparse_emb.items()}
+            sparse_scores = {m: roll_scores(Z, true_d, far, coords, N) for m, Z in sparse_emb.items()}
             mid_sparse = (sparse_scores["isomap"]["spearman_far"]
                           + sparse_scores["laplacian_eigenmaps"]["spearman_far"]) / 2
             for m, values in sparse_scores.items():
@@ -225,25 +197,6 @@ def local_vs_global(X=None, intrinsic=None, *, n_samples=500, n_neighbors=5, ban
                        design=design_checks, tables=tables, summary=summary, data=data, settings=settings,
                        dataset="data" if X is not None else "swiss roll", quick=bool(quick),
                        elapsed=time.perf_counter() - started)
-
-
-def _faithful_roll(X, intrinsic, n_samples, n_neighbors, max_draws, rng):
-    """A roll (or the user's points) whose kNN geodesics pass the fidelity check, and the check."""
-    draws = 1 if X is not None else check_count(max_draws, "max_draws", 1)
-    for attempt in range(draws):
-        points, coords = (X, intrinsic) if X is not None else swiss_roll(n_samples, random_state=rng)
-        true = intrinsic_distances(coords)
-        try:
-            geodesic = rel.knn_geodesics(points, n_neighbors)
-        except ValueError as error:  # a disconnected kNN graph has no finite geodesics: refused too
-            geodesic = None
-            check = design.DesignCheck(name="kNN geodesics follow the manifold", passed=False, value=None,
-                                       threshold=design.GEODESIC_MIN_SPEARMAN, message=str(error).rstrip("."))
-        else:
-            check = design.check_geodesic_fidelity(geodesic, true)
-        if check.passed:
-            return points, coords, true, geodesic, check, attempt
-    return points, coords, true, geodesic, check, draws
 
 
 def _void_result(design_checks, n_seeds, started, quick, user_data):

@@ -19,6 +19,13 @@ survives. The experiment is built so that this mechanism can show:
   :func:`~spectral_ssl.experiments.claims.design.check_invariance_drops`);
 * :math:`K` **swept up to** :math:`D` (the rank of the centred training features),
   every :math:`(relation, K)` a separate regime with its own verdict (never averaged);
+* **only** :math:`K` **the relation determines** (design check
+  :func:`~spectral_ssl.experiments.claims.design.check_span_determined`): on a sparse
+  random relation the spectrum beyond the invariant directions is a bulk whose
+  spacings (~1 % of :math:`\mu`) are far below how much a redraw of the edges moves it,
+  so which :math:`K < D` directions are "the smoothest" is decided by the draw; every
+  method keeping :math:`K` of them then reads a random part of the data, the theory
+  predicts no order, and such a regime (the default :math:`K = D/2`) is void;
 * **Barlow Twins both as written and whitened (CCA)**; ranks next to accuracies.
 
 Accuracies: the basis-invariant linear probe

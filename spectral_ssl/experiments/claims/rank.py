@@ -35,14 +35,14 @@ import warnings
 import numpy as np
 
 from ... import graphs, linalg
-from ..._optimize import multistart
 from ..._threads import single_threaded_blas
 from ..._validation import check_features, check_scalar
 from ...exceptions import CollapseWarning
-from ...methods import barlow_twins, simclr, spectral_contrastive, vicreg
+from ...methods import vicreg
 from . import design, solvers, statements
-from .result import ClaimResult, Comparison, DesignCheck, Reading, Table
-from .sampling import check_count, check_values, per_class
+from ._rank_statements import clique_statements, knn_barlow_twins, minimum
+from .result import ClaimResult, Comparison, Reading, Table
+from .sampling import check_count, check_values
 from .stats import seed_generators, worst_case
 
 STATEMENT = ("The rank of each optimum follows the relation's spectrum and the hyper-parameters: VICReg "
@@ -61,20 +61,6 @@ def theorem_scales(eigenvalues, variance, covariance, invariance):
     if covariance >= variance:
         return np.maximum(0.0, 1.0 - (invariance / variance) * lam)
     return vicreg.optimal_scales(lam, variance=variance, covariance=covariance, invariance=invariance)
-
-
-def _minimum(module, G, K, hyper, rng, max_iter):
-    """Polished L-BFGS minimum of ``module``'s exact loss over Z (N x K) from a standard normal start."""
-    G = graphs.check(G)
-    N = G.shape[0]
-
-    def objective(flat):
-        value, grad = module.loss_and_gradient(flat.reshape(N, K), G, **hyper)
-        return value, np.asarray(grad).ravel()
-
-    result = multistart(objective, [], restarts=1, random_start=lambda r: r.standard_normal((N, K)),
-                        rng=rng, max_iter=max_iter)
-    return np.asarray(result.x).reshape(N, K), float(result.fun), bool(result.converged)
 
 
 def _singular(Z):
@@ -177,7 +163,7 @@ def rank_collapse(X, y=None, *, n_samples=256, n_neighbors=10, n_components=32, 
                                                hyper["invariance"]), dtype=np.float64), 0.0, None)
                 predicted = np.sort(np.sqrt(n_rows * t))[::-1]
                 closed = vicreg.optimal_representation(G, K, **hyper)
-                Z, value, conv = _minimum(vicreg, G, K, dict(hyper, variance_kind="square", eps=1e-4), g,
+                Z, value, conv = minimum(vicreg, G, K, dict(hyper, variance_kind="square", eps=1e-4), g,
                                           max_iter)
                 s = _singular(Z)
                 rows.setdefault(("VICReg", label), []).append({
@@ -192,8 +178,8 @@ def rank_collapse(X, y=None, *, n_samples=256, n_neighbors=10, n_components=32, 
             if seed == 0:
                 lam_first = lam.tolist()
             if codes is not None:
-                refused += _clique_statements(rows, codes, m, K, temperatures, rank_rtol, max_iter, g)
-                _knn_barlow_twins(rows, X, min(bt_samples, X.shape[0]), n_neighbors, K, rank_rtol, max_iter, g)
+                refused += clique_statements(rows, codes, m, K, temperatures, rank_rtol, max_iter, g)
+                knn_barlow_twins(rows, X, min(bt_samples, X.shape[0]), n_neighbors, K, rank_rtol, max_iter, g)
 
     comparisons, table_rows = _judge(rows, scale_atol)
     readings = [Reading(name=statements.THEOREMS,
@@ -225,59 +211,6 @@ def rank_collapse(X, y=None, *, n_samples=256, n_neighbors=10, n_components=32, 
                        settings={"n_seeds": n_seeds, "n_samples": n_rows, "n_components": K,
                                  "n_neighbors": n_neighbors, "temperatures": temperatures},
                        quick=bool(quick), elapsed=time.perf_counter() - started)
-
-
-def _clique_statements(rows, codes, m, K, temperatures, rank_rtol, max_iter, g):
-    """The clique statements on one seed; returns the failed design check when SimCLR's and Barlow Twins'
-    do not apply (K < C - 1: the simplex does not fit, the theorems are silent)."""
-    members = per_class(codes, np.arange(codes.size), m, g, name="clique_samples_per_class")
-    C = int(np.unique(codes).size)
-    Gc = graphs.from_labels(codes[members])
-    Nc = Gc.shape[0]
-    Kc = min(K, Nc - 1)
-    Z, value, conv = _minimum(spectral_contrastive, Gc, Kc, {}, g, max_iter)
-    rows.setdefault(("spectral contrastive", f"{C} cliques of {m}"), []).append(
-        {"predicted": min(C, Kc), "measured": int(np.sum(np.linalg.svd(Z, compute_uv=False)
-                                                         > rank_rtol * math.sqrt(Nc))),
-         "loss": value, "converged": conv})
-    if Kc < C - 1:
-        return [DesignCheck(name="K holds the cliques' simplex", passed=False, value=float(Kc),
-                            threshold=float(C - 1), regime=f"{C} cliques of {m}",
-                            message=(f"K = {Kc} < C - 1 = {C - 1}: the clique statements of SimCLR (rank C - 1) "
-                                     f"and Barlow Twins (loss K - (C - 1)) assume K >= C - 1; not tested"))]
-    for tau in temperatures:
-        rep = simclr.optimal_representation(Gc, Kc, temperature=tau, solver="numerical", restarts=2,
-                                            random_state=g, max_iter=3000)
-        s = np.linalg.svd(rep.Z, compute_uv=False)
-        rows.setdefault(("SimCLR", f"{C} cliques of {m}, tau = {tau:g}"), []).append(
-            {"predicted": C - 1, "measured": int(np.sum(s > rank_rtol * s.max())), "loss": float(rep.loss),
-             "converged": solvers.converged(rep)})
-    Kb = min(Kc, 2 * C)
-    Z, value, conv = _minimum(barlow_twins, Gc, Kb, {"off_diagonal": 1.0, "centered": True}, g, max_iter)
-    rows.setdefault(("Barlow Twins", f"{C} cliques of {m}, K = {Kb}, off-diagonal 1"), []).append(
-        {"predicted": C - 1, "measured": _bt_rank(Z, Gc, rank_rtol), "loss": value,
-         "loss_target": float(Kb - (C - 1)), "converged": conv})
-    return []
-
-
-def _bt_rank(Z, G, rank_rtol):
-    """Rank of the D_G-centred, unit-scaled columns: the directions Barlow Twins' loss sees."""
-    d = np.asarray(G.sum(axis=1)).ravel()
-    Zc = Z - (d @ Z) / d.sum()
-    s = np.linalg.svd(np.sqrt(d)[:, None] * Zc, compute_uv=False)
-    return int(np.sum(s > rank_rtol * s.max())) if s.max() > 0 else 0
-
-
-def _knn_barlow_twins(rows, X, n_rows, n_neighbors, K, rank_rtol, max_iter, g):
-    sub = np.sort(g.choice(X.shape[0], size=n_rows, replace=False))
-    G = graphs.knn(X[sub], min(n_neighbors, n_rows - 1))
-    Kb = min(K, 16, n_rows - 2)
-    for weight in (1.0, 5e-3):  # no closed form: reported, not judged
-        predicted = None
-        Z, value, conv = _minimum(barlow_twins, G, Kb, {"off_diagonal": weight, "centered": True}, g, max_iter)
-        setting = f"{n_rows}-row kNN graph, K = {Kb}, off-diagonal {weight:g}"
-        rows.setdefault(("Barlow Twins", setting), []).append(
-            {"predicted": predicted, "measured": _bt_rank(Z, G, rank_rtol), "loss": value, "converged": conv})
 
 
 def _span_text(values):

@@ -79,9 +79,23 @@ def misaligned_relation(kind, y, rng, *, n_neighbors=10):
     not degenerate (a union of cliques gives every direction outside the
     between-group ones the same generalized eigenvalue).
     """
-    base, groups, sparse = _parse(kind)
-    labels = random_split(y.size, groups, rng) if base == "random_split" else merged_pairs(y, rng)
-    return within_class_graph(labels, n_neighbors, rng) if sparse else graphs.from_labels(labels)
+    return relation_on_groups(kind, misaligned_groups(kind, y, rng), rng, n_neighbors=n_neighbors)
+
+
+def misaligned_groups(kind, y, rng):
+    """The groups of a misaligned relation (labels 0..k-1): the first half of :func:`misaligned_relation`."""
+    base, groups, _ = _parse(kind)
+    return random_split(np.asarray(y).size, groups, rng) if base == "random_split" else merged_pairs(y, rng)
+
+
+def relation_on_groups(kind, groups, rng, *, n_neighbors=10):
+    """The relation of ``kind`` on given groups: the second half of :func:`misaligned_relation`.
+
+    Called again with another ``rng`` it redraws the edges of a sparse relation on the
+    same groups (the same components); a clique relation has nothing random to redraw.
+    """
+    sparse = _parse(kind)[2]
+    return within_class_graph(groups, n_neighbors, rng) if sparse else graphs.from_labels(groups)
 
 
 def describe(kind):
@@ -158,6 +172,6 @@ def geodesic_gaussian(geodesic, bandwidth):
     return graphs.check(G)
 
 
-__all__ = ["random_split", "merged_pairs", "misaligned_relation", "describe", "needs_three_classes",
+__all__ = ["random_split", "merged_pairs", "misaligned_relation", "misaligned_groups", "relation_on_groups", "describe", "needs_three_classes",
            "within_class_graph",
            "knn_geodesics", "geodesic_gaussian", "MISALIGNED_KINDS"]

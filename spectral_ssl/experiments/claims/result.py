@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass, field
 
 from .stats import INCONCLUSIVE, NOT_APPLICABLE, NOT_SUPPORTED, SUPPORTED, VOID, Estimate, combine, decide
+from ._result_export import claim_markdown, save_claim_figures
 from .tables import Table, format_cell, json_value
 
 #: The label of a run with fewer seeds / samples than the defaults.
@@ -256,34 +257,8 @@ class ClaimResult:
 
     def to_markdown(self, *, figure_paths=None, float_format=".3g", heading_level=3):
         """Markdown: heading with the verdict, statement, readings, design checks, tables, figures."""
-        title = self.name + (f" ({self.dataset})" if self.dataset else "")
-        quick = f" [{self.label}]" if self.quick else ""
-        lines = [f"{'#' * int(heading_level)} {title}: **{self.verdict.upper()}**{quick}", "",
-                 f"*Claim.* {self.statement}", "", f"*Rule.* {self.rule}", "",
-                 f"*Result.* {self.summary}", ""]
-        for reading in self.readings:
-            role = "" if reading.primary else " (secondary)"
-            lines += [f"- **{reading.name}{role}: {reading.verdict}.** \u201c{reading.wording}\u201d "
-                      f"Tested: {reading.tests}"]
-        lines.append("")
-        if self.design:
-            lines.append("*Design checks.*")
-            lines += [f"- {'passed' if d.passed else 'FAILED'}: {d.name}"
-                      + (f" ({d.regime})" if d.regime else "") + f": {d.message}" for d in self.design]
-            lines.append("")
-        for table in [self.readings_table(), *self.tables.values()]:
-            if table.rows:
-                if table.caption:
-                    lines += [f"*{table.caption}.*", ""]
-                lines += [table.to_markdown(float_format), ""]
-        if self.figures:
-            if figure_paths:
-                lines += [f"![{self.name}: {name}]({figure_paths[name]})" for name in self.figures
-                          if name in figure_paths]
-            else:
-                lines.append("Figures: " + ", ".join(self.figures))
-            lines.append("")
-        return "\n".join(lines)
+        return claim_markdown(self, figure_paths=figure_paths, float_format=float_format,
+                              heading_level=heading_level)
 
     def save_figures(self, directory, *, prefix=None, format="png"):
         """Save every figure as ``<directory>/<prefix>_<name>.<format>``; return ``{name: path}``.
@@ -292,19 +267,7 @@ class ClaimResult:
         ``prefix`` defaults to ``<name>_<dataset>``. Figures come from
         :func:`spectral_ssl.plotting_claims.claim_figures` (``figures`` is empty until then).
         """
-        from pathlib import Path
-
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        if prefix is None:
-            prefix = self.name + (f"_{self.dataset}" if self.dataset else "")
-        paths = {}
-        for name, fig in self.figures.items():
-            stem = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in f"{prefix}_{name}")
-            path = directory / f"{stem}.{format}"
-            fig.savefig(path)
-            paths[name] = str(path)
-        return paths
+        return save_claim_figures(self, directory, prefix=prefix, format=format)
 
     def __repr__(self):
         quick = ", quick" if self.quick else ""

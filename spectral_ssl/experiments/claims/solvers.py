@@ -58,6 +58,22 @@ def linear_spectrum(X, G):
     return np.maximum(mu, 0.0)
 
 
+def linear_perturbation(X, G1, G2):
+    r"""How far two draws of a relation apart move the linear problem: :math:`\lVert E\rVert_2`.
+
+    :math:`E = B^{-1/2}(A_1 - A_2)B^{-1/2}` on the range of :math:`B = X_c^\top X_c/N`, with
+    :math:`A_i = X_c^\top L_i X_c/N` as in :func:`linear_spectrum`: the change of the
+    whitened matrix whose eigenvalues are :math:`\mu`. Its norm is the largest
+    :math:`|\nu|` of :math:`(A_1 - A_2)q = \nu Bq`, which is how it is computed.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    N = X.shape[0]
+    Xc = X - X.mean(axis=0)
+    A = (linalg.graph_quadratic_form(Xc, G1) - linalg.graph_quadratic_form(Xc, G2)) / N
+    nu, _ = linalg.generalized_eigh((A + A.T) / 2, Xc.T @ Xc / N)
+    return float(np.max(np.abs(nu))) if nu.size else 0.0
+
+
 def ratio_for_rank(mu, rank):
     r"""An invariance ratio :math:`\gamma/\alpha` whose VICReg optimum keeps exactly ``rank`` directions.
 
@@ -134,5 +150,5 @@ def rank(Z):
     return linalg.representation_rank(Z)
 
 
-__all__ = ["METHOD_LABELS", "BARLOW_TWINS_PROBLEMS", "linear_spectrum", "ratio_for_rank", "solve_vicreg",
+__all__ = ["METHOD_LABELS", "BARLOW_TWINS_PROBLEMS", "linear_spectrum", "linear_perturbation", "ratio_for_rank", "solve_vicreg",
            "solve_barlow_twins", "solve_simclr", "solve_spectral_contrastive", "converged", "rank"]
