@@ -1,6 +1,20 @@
-"""``report.md``: the report's document (:mod:`._document`) as Markdown, figures as PNG links."""
+"""``report.md``: the report's document (:mod:`._document`) as Markdown, figures as PNG links.
 
-from ._document import ClaimBlock, FigureRef, Items, Paragraph, Table, build_document
+Tables fit :data:`~spectral_ssl.report._text.WIDTH` (100) columns in the Markdown source too, so
+that the file reads in a terminal or an editor: a wider table is split into several tables, each
+repeating the identifying columns; a text column too long for any table (a claim's deciding
+interval) is listed under the table instead; a table of more than
+:data:`~spectral_ssl.report._document.COLLAPSE_ROWS` rows is folded in ``<details>``.
+"""
+
+import numbers
+import textwrap
+
+import numpy as np
+
+from ..experiments.claims.tables import format_cell
+from ._document import COLLAPSE_ROWS, ClaimBlock, FigureRef, Items, Paragraph, Table, build_document
+from ._text import WIDTH, column_parts
 
 
 def claims_intro(report):
@@ -18,27 +32,79 @@ def claims_intro(report):
                "not on the labelled data sets."))
 
 
-def markdown_table(table):
-    """A Markdown table with its caption (and the quick label) above it."""
-    widths = [max([len(h)] + [len(row[j]) for row in table.cells])
-              for j, h in enumerate(table.headers)]
-
+def _pipe_rows(table, columns, widths):
+    """The Markdown lines (header, rule, rows) of the columns ``columns`` of ``table``."""
     def line(values):
-        return "| " + " | ".join(v.rjust(w) if num else v.ljust(w)
-                                 for v, w, num in zip(values, widths, table.numeric)) + " |"
+        return "| " + " | ".join(values[j].rjust(widths[j]) if table.numeric[j]
+                                 else values[j].ljust(widths[j]) for j in columns) + " |"
 
-    rule = "|" + "|".join(("-" * (w + 1) + ":") if num else ("-" * (w + 2))
-                          for w, num in zip(widths, table.numeric)) + "|"
-    lines = []
-    if table.caption:
-        lines += [f"*{table.caption}.*" + (f" [{table.label}]" if table.label else ""), ""]
-    return "\n".join(lines + [line(table.headers), rule] + [line(row) for row in table.cells])
+    rule = "|" + "|".join(("-" * (widths[j] + 1) + ":") if table.numeric[j] else ("-" * (widths[j] + 2))
+                          for j in columns) + "|"
+    return [line(table.headers), rule] + [line(row) for row in table.cells]
+
+
+def markdown_table(table, *, width=WIDTH):
+    """A Markdown table with its caption (and the quick label) above it, every line of the table
+    at most ``width`` characters.
+
+    A row of columns :math:`w_j` wide takes :math:`1 + \\sum_j (w_j + 3)` characters
+    (``| `` before each cell, `` `` after it, the closing ``|``). A table wider than ``width``
+    becomes parts (``part 1 of 3``), each repeating the table's ``id_columns``; a column that
+    would not fit even alone beside them is written as a list under the table, one item per row
+    named by its identifying cells. More than :data:`COLLAPSE_ROWS` rows: folded in ``<details>``.
+    """
+    n = len(table.headers)
+    widths = [max([len(table.headers[j])] + [len(row[j]) for row in table.cells]) for j in range(n)]
+    ids = min(table.id_columns, n)
+    room = width - 1 - sum(widths[j] + 3 for j in range(ids))
+    listed = [j for j in range(ids, n) if widths[j] + 3 > room]
+    kept = [j for j in range(n) if j not in listed]
+    parts = column_parts([widths[j] + 3 for j in kept], ids, width, base=1)
+    out = []
+    for number, part in enumerate(parts, start=1):
+        if len(parts) > 1:
+            out += [f"(part {number} of {len(parts)})", ""]
+        out += _pipe_rows(table, [kept[i] for i in part], widths) + [""]
+    for j in listed:
+        out += [f"*{table.headers[j]}:*", ""]
+        for row in table.cells:
+            # the names in bold: "- 1. claim" would start a numbered list inside the item
+            item = f"**{', '.join(row[:ids])}:** {row[j]}"
+            out += textwrap.wrap(item, width, initial_indent="- ", subsequent_indent="  ",
+                                 break_long_words=False, break_on_hyphens=False)
+        out.append("")
+    caption = (f"*{table.caption}.*" + (f" [{table.label}]" if table.label else "")) if table.caption \
+        else ""
+    body = "\n".join(out[:-1])
+    if table.collapsed:
+        summary = f"{table.caption or 'Table'}: {len(table.cells)} rows"
+        return (caption + "\n\n" if caption else "") + (
+            f"<details><summary>{summary} (click to show)</summary>\n\n{body}\n\n</details>")
+    return (caption + "\n\n" if caption else "") + body
+
+
+def claim_table(table, *, float_format=".3g"):
+    """A claim's measured table (:class:`spectral_ssl.experiments.claims.tables.Table`) as a
+    document :class:`Table`: its human labels (a mean over seeds said so), numbers right-aligned."""
+    keys = table.keys()
+    numeric = [all(isinstance(row.get(k), numbers.Real) and not isinstance(row.get(k), (bool, np.bool_))
+                   for row in table.rows if row.get(k) is not None) for k in keys]
+    return Table(headers=[label.replace("(mean)", "(mean over seeds)") for label in table.labels()],
+                 cells=[[format_cell(row.get(k), float_format) for k in keys] for row in table.rows],
+                 numeric=numeric, caption=table.caption, keys=list(keys), id_columns=1)
 
 
 def _claim_markdown(block):
     if block.result is not None:
+        r = block.result
         paths = {entry["name"]: entry["file"] for entry in block.figures}
-        return block.result.to_markdown(figure_paths=paths, heading_level=4)
+        text = r.to_markdown(figure_paths=paths, heading_level=4)
+        # the claim writes its tables unpadded and unsplit: lay each out like the report's own
+        for table in [r.readings_table(), *r.tables.values()]:
+            if table.rows:
+                old = (f"*{table.caption}.*\n\n" if table.caption else "") + table.to_markdown(".3g")
+                text = text.replace(old, markdown_table(claim_table(table)), 1)
+        return text
     item = block.not_run
     return (f"#### {item['name']} ({item['dataset']}): **NOT RUN**\n\n"
             f"*Reason.* {item['reason']}.")
@@ -76,4 +142,5 @@ def render_markdown(report):
     return render_document_markdown(build_document(report))
 
 
-__all__ = ["claims_intro", "markdown_table", "render_document_markdown", "render_markdown"]
+__all__ = ["claims_intro", "markdown_table", "claim_table", "render_document_markdown",
+           "render_markdown"]
