@@ -101,21 +101,11 @@ def add_arguments(parser):
     parser.set_defaults(report_parser=parser)
 
 
-def say(text):
-    """Print a closing line of ``report`` wrapped to the report's width (100 columns); a path is
-    never broken."""
-    import textwrap
-
-    from .report import WIDTH
-
-    print(textwrap.fill(text, WIDTH, subsequent_indent="  ", break_long_words=False,
-                        break_on_hyphens=False))
-
-
 def run(args):
     """Run ``report``; returns the exit code."""
     from pathlib import Path
 
+    from ._display import print_wrapped as say  # the closing lines within 100 columns too
     from ._files import check_output_folder
     from .experiments.method_table import certificate_summary
     from .report import REPORT_FILES, check_labelled_data, run_report

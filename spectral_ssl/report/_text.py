@@ -9,10 +9,11 @@ column.
 
 import textwrap
 
+from .._display import TERMINAL_WIDTH
 from ._document import ClaimBlock, FigureRef, Items, Paragraph, Table
 
-#: Width of the printed report (columns of a terminal).
-WIDTH = 100
+#: Width of the printed report (columns of a terminal): the command's one width.
+WIDTH = TERMINAL_WIDTH
 
 #: Widest a text column may get before its cells wrap.
 MAX_CELL = 44
