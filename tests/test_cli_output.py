@@ -87,3 +87,18 @@ def test_print_wrapped_keeps_paths_whole(capsys):
     _display.print_wrapped("word " * 30)
     wrapped = capsys.readouterr().out.splitlines()
     assert [len(line) for line in wrapped] == [99, 2 + 5 * 10 - 1]  # 20 words of 5 characters, then 10 indented
+
+
+def test_verify_lines_fit_100_columns(monkeypatch, capsys):
+    from spectral_ssl import _cli_verify
+
+    # the longest certificate line of verify was 158 columns; two checks are enough here
+    monkeypatch.setattr(_cli_verify, "numerical_checks", lambda real=_cli_verify.numerical_checks: real()[:2])
+    assert cli.main(["verify", "--restarts", "2", "--skip-symbolic"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    starts = [line for line in lines if line.startswith("verified")]
+    assert [line.split("  certificate: ")[1].split(":")[0] for line in starts] == [
+        "vicreg nonparametric (covariance >= variance)", "vicreg nonparametric (water-filling, 25/1/1)"]
+    assert all(line.startswith("  ") for line in lines[:-1] if not line.startswith("verified"))
+    assert lines[-1] == "2 passed, 0 failed"
