@@ -273,3 +273,39 @@ def test_table_headers_are_words_with_units_not_code_names(report):
     # every header line of the Markdown file too
     for rows in _pipe_tables(render_markdown(report)):
         assert all("_" not in header for header in rows[0])
+
+
+def test_markdown_table_with_wide_names_is_written_as_one_item_per_row():
+    from spectral_ssl.report._document import Table as DocumentTable
+    from spectral_ssl.report._markdown import markdown_table
+
+    # the names alone (54 + 3 + 28 + 3 + 1 = 89 characters) leave no room for parts
+    reading = "arXiv v1-v3 and NeurIPS 2022 proceedings (camera-ready)"
+    table = DocumentTable(
+        headers=["reading", "regime", "quantity", "mean ± s.e.", "threshold", "verdict"],
+        cells=[[reading, "sparse within-class relation", "VICReg - LDA (probe accuracy)",
+                "-0.003 ± 0.002", "-0.05", "supported"],
+               ["poster page", "sparse within-class relation", "SimCLR - LDA (probe accuracy)",
+                "-0.031 ± 0.004", "", "not supported"]],
+        numeric=[False, False, False, False, True, False], caption="Every number", id_columns=2)
+    assert markdown_table(table).split("\n") == [
+        "*Every number.*",
+        "",
+        "- **arXiv v1-v3 and NeurIPS 2022 proceedings (camera-ready), sparse within-class relation:**",
+        "  quantity: VICReg - LDA (probe accuracy); mean ± s.e.: -0.003 ± 0.002; threshold: -0.05; verdict:",
+        "  supported",
+        "- **poster page, sparse within-class relation:** quantity: SimCLR - LDA (probe accuracy); mean ±",
+        "  s.e.: -0.031 ± 0.004; verdict: not supported",  # the empty threshold is left out
+    ]
+
+
+def test_claim_tables_are_keyed_by_their_leading_text_columns():
+    from spectral_ssl.report._markdown import claim_table
+
+    table = Table(columns=[("relation", "relation"), ("method", "method"), ("rank", "rank (mean)"),
+                           ("note", "note")],
+                  rows=[{"relation": "kNN", "method": "VICReg", "rank": 7.0, "note": "x"}])
+    converted = claim_table(table)
+    assert converted.id_columns == 2 and converted.numeric == [False, False, True, False]
+    assert converted.headers == ["relation", "method", "rank (mean over seeds)", "note"]
+    assert converted.cells == [["kNN", "VICReg", "7", "x"]]

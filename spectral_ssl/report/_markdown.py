@@ -43,19 +43,16 @@ def _pipe_rows(table, columns, widths):
     return [line(table.headers), rule] + [line(row) for row in table.cells]
 
 
-def markdown_table(table, *, width=WIDTH):
-    """A Markdown table with its caption (and the quick label) above it, every line of the table
-    at most ``width`` characters.
+def _item(name, text, width):
+    """A list item ``- **name:** text`` wrapped to ``width``, its name in bold (so that a name
+    like ``1. claim`` does not start a numbered list inside the item)."""
+    return textwrap.wrap(f"**{name}:** {text}", width, initial_indent="- ", subsequent_indent="  ",
+                         break_long_words=False, break_on_hyphens=False)
 
-    A row of columns :math:`w_j` wide takes :math:`1 + \\sum_j (w_j + 3)` characters
-    (``| `` before each cell, `` `` after it, the closing ``|``). A table wider than ``width``
-    becomes parts (``part 1 of 3``), each repeating the table's ``id_columns``; a column that
-    would not fit even alone beside them is written as a list under the table, one item per row
-    named by its identifying cells. More than :data:`COLLAPSE_ROWS` rows: folded in ``<details>``.
-    """
-    n = len(table.headers)
-    widths = [max([len(table.headers[j])] + [len(row[j]) for row in table.cells]) for j in range(n)]
-    ids = min(table.id_columns, n)
+
+def _table_lines(table, widths, width):
+    """Lines of a table wider than ``width`` as parts, its too-long text columns as lists."""
+    n, ids = len(table.headers), min(table.id_columns, len(table.headers))
     room = width - 1 - sum(widths[j] + 3 for j in range(ids))
     listed = [j for j in range(ids, n) if widths[j] + 3 > room]
     kept = [j for j in range(n) if j not in listed]
@@ -68,14 +65,45 @@ def markdown_table(table, *, width=WIDTH):
     for j in listed:
         out += [f"*{table.headers[j]}:*", ""]
         for row in table.cells:
-            # the names in bold: "- 1. claim" would start a numbered list inside the item
-            item = f"**{', '.join(row[:ids])}:** {row[j]}"
-            out += textwrap.wrap(item, width, initial_indent="- ", subsequent_indent="  ",
-                                 break_long_words=False, break_on_hyphens=False)
+            out += _item(", ".join(row[:ids]), row[j], width)
         out.append("")
+    return out[:-1]
+
+
+def _record_lines(table, width):
+    """Lines of a table as one list item per row: its identifying cells, then ``header: cell``."""
+    ids = min(table.id_columns, len(table.headers))
+    out = []
+    for row in table.cells:
+        fields = "; ".join(f"{h}: {c}" for h, c in zip(table.headers[ids:], row[ids:]) if c != "")
+        out += _item(", ".join(row[:ids]), fields, width)
+    return out
+
+
+def markdown_table(table, *, width=WIDTH):
+    """A Markdown table with its caption (and the quick label) above it, every line of the table
+    at most ``width`` characters.
+
+    A row of columns :math:`w_j` wide takes :math:`1 + \\sum_j (w_j + 3)` characters
+    (``| `` before each cell, `` `` after it, the closing ``|``). A table wider than ``width``
+    becomes parts (``part 1 of 3``), each repeating the table's ``id_columns``; a column that
+    would not fit even alone beside them is written as a list under the table, one item per row
+    named by its identifying cells. When the identifying columns alone take more than half of
+    ``width``, parts would leave too little room beside them: the rows are written as a list
+    instead, ``- **ids:** header: cell; ...``. More than :data:`COLLAPSE_ROWS` rows: folded in
+    ``<details>``.
+    """
+    n = len(table.headers)
+    widths = [max([len(table.headers[j])] + [len(row[j]) for row in table.cells]) for j in range(n)]
+    if 1 + sum(w + 3 for w in widths) <= width:
+        lines = _pipe_rows(table, range(n), widths)
+    elif 1 + sum(widths[j] + 3 for j in range(min(table.id_columns, n))) > width // 2:
+        lines = _record_lines(table, width)
+    else:
+        lines = _table_lines(table, widths, width)
     caption = (f"*{table.caption}.*" + (f" [{table.label}]" if table.label else "")) if table.caption \
         else ""
-    body = "\n".join(out[:-1])
+    body = "\n".join(lines)
     if table.collapsed:
         summary = f"{table.caption or 'Table'}: {len(table.cells)} rows"
         return (caption + "\n\n" if caption else "") + (
@@ -91,7 +119,15 @@ def claim_table(table, *, float_format=".3g"):
                    for row in table.rows if row.get(k) is not None) for k in keys]
     return Table(headers=[label.replace("(mean)", "(mean over seeds)") for label in table.labels()],
                  cells=[[format_cell(row.get(k), float_format) for k in keys] for row in table.rows],
-                 numeric=numeric, caption=table.caption, keys=list(keys), id_columns=1)
+                 numeric=numeric, caption=table.caption, keys=list(keys),
+                 id_columns=_leading_text_columns(numeric))
+
+
+def _leading_text_columns(numeric, most=2):
+    """How many leading columns name a row: the text columns before the first number, 1 to ``most``
+    (a claim's table is keyed by, e.g., relation and method)."""
+    count = next((j for j, num in enumerate(numeric) if num), len(numeric))
+    return max(1, min(count, most))
 
 
 def _claim_markdown(block):
