@@ -708,8 +708,9 @@ def test_printed_claim_verdicts(quick):
     block = "\n".join(lines[rule + 1:rule + 60])
     assert block.count("interval [") >= 9 and block.count("threshold") >= 9
     supported = sum(r.supported for r in report.claims)
-    assert f"claims: {supported} of 9 supported (rules and numbers in report.html)" in quick["stdout"]
-    assert "report.html, report.md, report.csv, report.json and 15 figures (PNG)" in quick["stdout"]
+    printed = " ".join(quick["stdout"].split())  # the closing lines wrap at 100 columns
+    assert f"claims: {supported} of 9 supported (rules and numbers in report.html)" in printed
+    assert "report.html, report.md, report.csv, report.json and 15 figures (PNG)" in printed
 
 
 # --------------------------------------------------------------------------- the report on --data
