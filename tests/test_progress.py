@@ -312,3 +312,12 @@ def test_estimators_show_a_possibly_numerical_fit_by_default_on_a_terminal(monke
         assert stream.getvalue().splitlines() == lines
         VICReg(n_components=2, verbose=True).fit(X)
         assert stream.getvalue().splitlines()[-2] == "VICReg (linear): fitting 40 samples ..."
+
+
+def test_run_report_refuses_a_progress_that_is_neither_a_flag_nor_a_stream(tmp_path):
+    from spectral_ssl.report import run_report
+
+    with pytest.raises(TypeError, match=r"^progress must be True, False, None or a text stream, "
+                                        r"got 'yes'\.$"):
+        run_report(tmp_path, quick=True, progress="yes", write=False)
+    assert list(tmp_path.iterdir()) == []

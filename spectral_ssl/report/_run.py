@@ -246,7 +246,7 @@ def _steps(out_dir, n_components, invariance, restarts, quick, seed, relation, n
     report.elapsed = time.perf_counter() - started
     if write:
         report.files = write_report(report, out_dir)
-        progress.say(f"wrote {', '.join(str(p) for p in report.files.values())}")
+        progress.say(f"wrote {len(report.files)} files into {out_dir}")  # the list is report.files
     report.elapsed = time.perf_counter() - started
     return report
 
