@@ -260,7 +260,7 @@ def test_markdown_report_rows_fit_100_columns_and_claim_tables_fold(report):
 def test_table_headers_are_words_with_units_not_code_names(report):
     from spectral_ssl.report import CLAIM_COLUMNS, MDS_COLUMNS, PAIRS_COLUMNS
     from spectral_ssl.report._document import Table as DocumentTable
-    from spectral_ssl.report._markdown import claim_table
+    from spectral_ssl.report._document import claim_table
 
     for columns in (TABLE_COLUMNS, PAIRS_COLUMNS, MDS_COLUMNS, CLAIM_COLUMNS):
         assert all("_" not in header for _, header in columns)
@@ -300,7 +300,7 @@ def test_markdown_table_with_wide_names_is_written_as_one_item_per_row():
 
 
 def test_claim_tables_are_keyed_by_their_leading_text_columns():
-    from spectral_ssl.report._markdown import claim_table
+    from spectral_ssl.report._document import claim_table
 
     table = Table(columns=[("relation", "relation"), ("method", "method"), ("rank", "rank (mean)"),
                            ("note", "note")],

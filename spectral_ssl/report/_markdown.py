@@ -3,17 +3,15 @@
 Tables fit :data:`~spectral_ssl.report._text.WIDTH` (100) columns in the Markdown source too, so
 that the file reads in a terminal or an editor: a wider table is split into several tables, each
 repeating the identifying columns; a text column too long for any table (a claim's deciding
-interval) is listed under the table instead; a table of more than
+interval) is listed under the table instead; a table whose identifying columns alone are too wide
+for parts (a claim's readings) is written as one list item per row; a table of more than
 :data:`~spectral_ssl.report._document.COLLAPSE_ROWS` rows is folded in ``<details>``.
 """
 
-import numbers
 import textwrap
 
-import numpy as np
-
-from ..experiments.claims.tables import format_cell
-from ._document import COLLAPSE_ROWS, ClaimBlock, FigureRef, Items, Paragraph, Table, build_document
+from ._document import (COLLAPSE_ROWS, ClaimBlock, FigureRef, Items, Paragraph, Table, build_document,
+                        claim_table)
 from ._text import WIDTH, column_parts
 
 
@@ -111,25 +109,6 @@ def markdown_table(table, *, width=WIDTH):
     return (caption + "\n\n" if caption else "") + body
 
 
-def claim_table(table, *, float_format=".3g"):
-    """A claim's measured table (:class:`spectral_ssl.experiments.claims.tables.Table`) as a
-    document :class:`Table`: its human labels (a mean over seeds said so), numbers right-aligned."""
-    keys = table.keys()
-    numeric = [all(isinstance(row.get(k), numbers.Real) and not isinstance(row.get(k), (bool, np.bool_))
-                   for row in table.rows if row.get(k) is not None) for k in keys]
-    return Table(headers=[label.replace("(mean)", "(mean over seeds)") for label in table.labels()],
-                 cells=[[format_cell(row.get(k), float_format) for k in keys] for row in table.rows],
-                 numeric=numeric, caption=table.caption, keys=list(keys),
-                 id_columns=_leading_text_columns(numeric))
-
-
-def _leading_text_columns(numeric, most=2):
-    """How many leading columns name a row: the text columns before the first number, 1 to ``most``
-    (a claim's table is keyed by, e.g., relation and method)."""
-    count = next((j for j, num in enumerate(numeric) if num), len(numeric))
-    return max(1, min(count, most))
-
-
 def _claim_markdown(block):
     if block.result is not None:
         r = block.result
@@ -178,5 +157,4 @@ def render_markdown(report):
     return render_document_markdown(build_document(report))
 
 
-__all__ = ["claims_intro", "markdown_table", "claim_table", "render_document_markdown",
-           "render_markdown"]
+__all__ = ["claims_intro", "markdown_table", "render_document_markdown", "render_markdown"]
