@@ -105,6 +105,7 @@ def run(args):
     """Run ``report``; returns the exit code."""
     from pathlib import Path
 
+    from ._display import print_wrapped as say  # the closing lines within 100 columns too
     from ._files import check_output_folder
     from .experiments.method_table import certificate_summary
     from .report import REPORT_FILES, check_labelled_data, run_report
@@ -139,23 +140,24 @@ def run(args):
         raise OSError(f"--out: cannot write the report into {args.out!r} "
                       f"({error.strerror or error}); the folder is left as it was.") from None
     print(report.text())
-    print(f"\nwritten to {args.out} in {report.elapsed:.1f} s: report.html, report.md, report.csv, "
-          f"report.json and {len(report.figures)} figures (PNG)")
+    print()
+    say(f"written to {args.out} in {report.elapsed:.1f} s: report.html, report.md, report.csv, "
+        f"report.json and {len(report.figures)} figures (PNG)")
     if report.claims or report.claims_not_run:
         supported = sum(result.supported for result in report.claims)
-        print(f"claims: {supported} of {len(report.claims)} supported (rules and numbers in "
-              f"report.html)" + "".join(f"; {item['name']} not run on {item['dataset']}: "
-                                        f"{item['reason']}" for item in report.claims_not_run))
+        say(f"claims: {supported} of {len(report.claims)} supported (rules and numbers in "
+            f"report.html)" + "".join(f"; {item['name']} not run on {item['dataset']}: "
+                                      f"{item['reason']}" for item in report.claims_not_run))
     summary = certificate_summary(report.rows)
     if "numerical" in summary:
         numerical = summary["numerical"]
-        print(f"numerical optima (exact=False): {numerical['passed']} of {numerical['count']} not "
-              f"beaten by the certificate's restarts")
+        say(f"numerical optima (exact=False): {numerical['passed']} of {numerical['count']} not "
+            f"beaten by the certificate's restarts")
     if "whitened" in summary:
         whitened = summary["whitened"]
-        print(f"Barlow Twins CCA (exact under whitening): the unconstrained loss is lower by up to "
-              f"{whitened['largest_relative_gap']:.2g} (relative) in "
-              f"{whitened['count'] - whitened['passed']} of {whitened['count']} rows")
+        say(f"Barlow Twins CCA (exact under whitening): the unconstrained loss is lower by up to "
+            f"{whitened['largest_relative_gap']:.2g} (relative) in "
+            f"{whitened['count'] - whitened['passed']} of {whitened['count']} rows")
     exact = summary.get("exact", {"count": 0, "passed": 0, "failed": []})
     if exact["failed"]:
         cases = "; ".join(f"{row['method']} {row['regime']} ({row['hyperparameters']})"
@@ -164,7 +166,7 @@ def run(args):
               f"closed forms failed (a restart found a lower loss than the closed form): {cases}",
               file=sys.stderr)
         return 1
-    print(f"certificates: {exact['count']} of {exact['count']} exact closed forms passed")
+    say(f"certificates: {exact['count']} of {exact['count']} exact closed forms passed")
     return 0
 
 

@@ -4,6 +4,8 @@ Registered in :data:`spectral_ssl.cli.COMMANDS` as :data:`COMMAND` (one-line hel
 description, add-arguments function, run function).
 """
 
+import sys
+
 from ._cli_types import integer as _integer
 
 
@@ -66,9 +68,13 @@ def run(args):
 
 
 def print_check(result):
-    """One line per check: verified or FAILED, seconds, name and message."""
+    """One entry per check: verified or FAILED, seconds, name and message (wrapped to 100 columns,
+    continuation lines indented)."""
+    from ._display import print_wrapped
+
     name, ok, seconds, message = result
-    print(f"{'verified' if ok else 'FAILED  '}  {seconds:6.2f} s  {name}: {message}", flush=True)
+    print_wrapped(f"{'verified' if ok else 'FAILED  '}  {seconds:6.2f} s  {name}: {message}")
+    sys.stdout.flush()  # one check at a time, as it finishes
 
 
 #: (one-line help, description, add-arguments function, run function)

@@ -6,11 +6,24 @@ plain-text block for terminals and logs.
 """
 
 import html
+import textwrap
 
 import numpy as np
 
 #: Entries of an array shown before it is abbreviated with its length.
 ARRAY_PREVIEW = 8
+
+#: Widest line the command prints (the report's tables and summaries): an 80-100 column terminal.
+TERMINAL_WIDTH = 100
+
+
+def print_wrapped(text, *, width=TERMINAL_WIDTH):
+    """Print ``text`` wrapped to ``width`` columns, continuation lines indented by two spaces.
+
+    Words are never broken, so a path or a long name stays whole (and may exceed ``width``).
+    """
+    print(textwrap.fill(text, width, subsequent_indent="  ", break_long_words=False,
+                        break_on_hyphens=False))
 
 
 def format_number(value, digits=6):

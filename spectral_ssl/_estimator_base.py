@@ -114,6 +114,15 @@ class SSLEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     def _set_extra_attributes(self, rep):
         """Attributes of one method only (SimCLR's ``n_iter_``); none by default."""
 
+    def _may_iterate(self, regime):
+        """Whether the fit may run a numerical (seconds-long) solve; False: closed forms only.
+
+        Decides whether the fit's status line follows ``verbose=None`` (the package's policy) or
+        is shown only with ``verbose=True``: a closed form takes milliseconds, and two lines per fit
+        in a cross-validation loop would drown the user's own output.
+        """
+        return False
+
     def _solver_call(self, regime, X, G, n_components):
         """The solver of ``regime`` and its arguments, counts checked (``5.0`` accepted as 5)."""
         kwargs = self._method_kwargs(regime)
@@ -164,7 +173,7 @@ class SSLEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             G = self._relation_graph(X, y, groups, graph)
             function, arguments, kwargs = self._solver_call(regime, X, G, n_components)
             with status(f"{type(self).__name__} ({regime}): fitting {X.shape[0]} samples",
-                        verbose=bool(self.verbose)):
+                        verbose=self.verbose if self._may_iterate(regime) else bool(self.verbose)):
                 rep = function(*arguments, **kwargs)
             cert = (self._certificate(regime, X, G, n_components, kwargs)
                     if self.certify is not False else None)
@@ -342,8 +351,10 @@ _FIT_OPTIONS = """\
     verbose : bool or None, default=None
         Progress on standard error: ``True`` always (the fit, each start of a
         numerical solve, the certificate), ``False`` never, ``None`` only when
-        standard error is a terminal and the environment variable
-        ``SPECTRAL_SSL_PROGRESS`` is not ``0`` (numerical solves only).
+        standard error is a terminal or the code runs in a notebook, and the
+        environment variable ``SPECTRAL_SSL_PROGRESS`` is not ``0`` (fits that
+        may be numerical and certificates only). tqdm's bar when tqdm is
+        installed, plain lines otherwise.
 """
 
 _COMMON_ATTRIBUTES = """\

@@ -83,11 +83,13 @@ def show_warnings(caught, *, prefix):
 
 
 def print_summary(args, rep, method, regime, cert):
+    from ._display import print_wrapped as say  # within a 100-column terminal, like the report
+
     N, K = rep.Z.shape
-    print(f"{method}, {regime} regime: {N} samples, {K} components; equivalent: {rep.equivalent}")
-    print(f"loss {rep.loss:.10g}, rank {rep.rank}, {rep.exactness}")
+    say(f"{method}, {regime} regime: {N} samples, {K} components; equivalent: {rep.equivalent}")
+    say(f"loss {rep.loss:.10g}, rank {rep.rank}, {rep.exactness}")
     if "problem" in rep.details:  # e.g. Barlow Twins' whitened problem: say which one was solved
-        print(f"problem: {rep.problem}")
+        say(f"problem: {rep.problem}")
     print("eigenvalues: " + short_list(rep.eigenvalues))
     print("scales:      " + short_list(rep.scales))
     if cert is not None:

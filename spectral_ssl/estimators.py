@@ -237,6 +237,9 @@ class SimCLR(SSLEstimator):
         # L-BFGS iterations of the start that won; the closed form takes none.
         self.n_iter_ = int(rep.details.get("n_iterations", 0))
 
+    def _may_iterate(self, regime):
+        return True  # numerical unless G is equal cliques
+
 
 class BarlowTwins(SSLEstimator):
     r"""Barlow Twins' optimal representation: the loss as written, or CCA under whitening.
@@ -339,6 +342,13 @@ class BarlowTwins(SSLEstimator):
         if regime == "kernel":
             kwargs["regularization"] = self.regularization
         return kwargs
+
+    def _may_iterate(self, regime):
+        # the loss as written is searched numerically (non-parametric, always solved as written
+        # here: when K exceeds the components of G); the whitened problem is a closed form
+        if regime == "nonparametric":
+            return True
+        return self.constraint != "whitened" and self.whiten is not True
 
 
 class SpectralContrastive(SSLEstimator):

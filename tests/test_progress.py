@@ -1,6 +1,7 @@
 """The one progress policy: verbose decides, else the environment, else whether stderr is a terminal."""
 
 import io
+import re
 import sys
 
 import pytest
@@ -134,3 +135,189 @@ def test_solve_refuses_a_verbose_that_is_not_a_flag():
     _, G = _small_problem()
     with pytest.raises(TypeError, match=r"^verbose must be True, False or None, got 'yes'\.$"):
         solve("vicreg", G, 2, verbose="yes")
+
+
+# --------------------------------------------------------------------------- tqdm present or absent
+
+@pytest.fixture
+def tqdm_import_fails(monkeypatch):
+    """Make ``import tqdm`` (and ``tqdm.auto``) raise ImportError, installed or not."""
+    for name in [n for n in sys.modules if n == "tqdm" or n.startswith("tqdm.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # a None entry makes the import fail
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+
+
+def test_without_tqdm_the_package_writes_its_own_lines(monkeypatch, tqdm_import_fails):
+    assert _progress._tqdm() is None
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    assert list(_progress.progress(range(2), desc="runs", verbose=True)) == [0, 1]
+    steps = _progress.counter(desc="starts", total=1, verbose=True)
+    steps.update()
+    steps.close()
+    lines = stream.getvalue().splitlines()
+    assert [line.split(" (")[0] for line in lines] == ["runs: 1/2", "runs: 2/2", "starts: 1/1"]
+    assert all(line.endswith(" s)") for line in lines)
+
+
+def test_with_tqdm_installed_the_bar_is_tqdm(monkeypatch):
+    tqdm = pytest.importorskip("tqdm")
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    shown = _progress.progress(range(3), desc="squares", verbose=True)
+    assert isinstance(shown, tqdm.tqdm)
+    assert [i * i for i in shown] == [0, 1, 4]
+    assert "squares" in stream.getvalue()
+    bar = _progress.counter(desc="starts", total=2, verbose=True)
+    assert isinstance(bar, tqdm.tqdm)
+    bar.close()
+
+
+def test_tqdm_is_not_used_when_progress_is_off(monkeypatch):
+    def fail():
+        raise AssertionError("tqdm looked up although progress is off")
+
+    monkeypatch.setattr(_progress, "_tqdm", fail)
+    steps = [1, 2]
+    assert _progress.progress(steps, desc="x", verbose=False) is steps
+    _progress.counter(desc="x", total=2, verbose=False).update()
+    with _progress.steps(2, verbose=False) as run:
+        run.start("a")
+        run.finish()
+
+
+# --------------------------------------------------------------------------- notebooks
+
+class ZMQInteractiveShell:  # the class name of IPython's kernel shell
+    pass
+
+
+def test_auto_is_on_in_a_jupyter_kernel_whose_stderr_is_no_terminal(monkeypatch):
+    import types
+
+    monkeypatch.delenv(_progress.PROGRESS_ENV, raising=False)
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    fake = types.ModuleType("IPython")
+    fake.get_ipython = lambda: ZMQInteractiveShell()
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    assert _progress.in_notebook() is True and _progress.is_enabled(None) is True
+    monkeypatch.setenv(_progress.PROGRESS_ENV, "0")
+    assert _progress.is_enabled(None) is False
+    monkeypatch.delenv(_progress.PROGRESS_ENV)
+    fake.get_ipython = lambda: None  # IPython imported, but not running (a plain script)
+    assert _progress.in_notebook() is False and _progress.is_enabled(None) is False
+
+
+def test_a_terminal_ipython_is_not_a_notebook(monkeypatch):
+    import types
+
+    class TerminalInteractiveShell:
+        pass
+
+    fake = types.ModuleType("IPython")
+    fake.get_ipython = lambda: TerminalInteractiveShell()
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    assert _progress.in_notebook() is False
+
+
+# --------------------------------------------------------------------------- numbered steps of a run
+
+def test_steps_write_numbered_lines_and_silence_the_solvers_inside(monkeypatch, no_tqdm):
+    monkeypatch.delenv(_progress.PROGRESS_ENV, raising=False)
+    stream = _Terminal()
+    monkeypatch.setattr(sys, "stderr", stream)
+    assert _progress.is_enabled(None) is True
+    with _progress.steps(2, verbose=True) as run:
+        run.say("2 cases")
+        run.start("vicreg")
+        assert _progress.is_enabled(None) is False  # a solver's automatic bar would cut the line
+        assert _progress.is_enabled(True) is True  # an explicit request still counts
+        run.finish()
+        run.start("claim 1")
+        run.finish("supported")
+    assert _progress.is_enabled(None) is True  # restored when the run ends
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "2 cases"
+    assert re.fullmatch(r"\[1/2\] vicreg \.\.\. done in \d+\.\d s", lines[1])
+    assert re.fullmatch(r"\[2/2\] claim 1 \.\.\. supported in \d+\.\d s", lines[2])
+    assert len(lines) == 3
+
+
+def test_steps_off_print_nothing_but_still_silence_the_solvers(monkeypatch):
+    monkeypatch.delenv(_progress.PROGRESS_ENV, raising=False)
+    stream = _Terminal()
+    monkeypatch.setattr(sys, "stderr", stream)
+    with _progress.steps(1, verbose=False) as run:
+        run.say("x")
+        run.start("a")
+        assert _progress.is_enabled(None) is False  # report --quiet: quiet solvers too
+        run.finish()
+    assert stream.getvalue() == ""
+
+
+def test_steps_on_a_given_stream_and_closed_after_an_error(monkeypatch):
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+    with pytest.raises(KeyError):
+        with _progress.steps(3, verbose=False, stream=stream) as run:  # a stream wins over verbose
+            run.start("one")
+            raise KeyError("boom")
+    assert stream.getvalue() == "[1/3] one ... "
+    assert _progress._OPEN_STEPS == 0
+
+
+def test_steps_draw_a_tqdm_bar_and_keep_the_same_finished_lines(monkeypatch):
+    pytest.importorskip("tqdm")
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    with _progress.steps(2, verbose=True) as run:
+        assert type(run).__name__ == "_StepBar"
+        run.say("start")
+        run.start("vicreg")
+        run.finish()
+        run.start("simclr")
+        run.finish("skipped")
+    text = stream.getvalue()
+    assert re.search(r"\[1/2\] vicreg \.\.\. done in \d+\.\d s\n", text)
+    assert re.search(r"\[2/2\] simclr \.\.\. skipped in \d+\.\d s\n", text)
+    assert "start\n" in text
+
+
+# --------------------------------------------------------------------------- estimators
+
+def test_estimators_show_a_possibly_numerical_fit_by_default_on_a_terminal(monkeypatch, no_tqdm):
+    import warnings
+
+    import numpy as np
+
+    from spectral_ssl.estimators import VICReg, BarlowTwins
+
+    monkeypatch.delenv(_progress.PROGRESS_ENV, raising=False)
+    X = np.random.default_rng(0).standard_normal((40, 4))
+    stream = _Terminal()
+    monkeypatch.setattr(sys, "stderr", stream)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        BarlowTwins(n_components=2, restarts=1).fit(X)  # the loss as written: numerical
+        lines = stream.getvalue().splitlines()
+        assert lines[0] == "BarlowTwins (linear): fitting 40 samples ..."
+        assert lines[-1].startswith("BarlowTwins (linear): fitting 40 samples: done in ")
+        assert len(lines) == 2
+        # closed forms take milliseconds: shown only when asked
+        BarlowTwins(n_components=2, constraint="whitened").fit(X)
+        VICReg(n_components=2).fit(X)
+        assert stream.getvalue().splitlines() == lines
+        BarlowTwins(n_components=2, restarts=1, verbose=False).fit(X)
+        assert stream.getvalue().splitlines() == lines
+        VICReg(n_components=2, verbose=True).fit(X)
+        assert stream.getvalue().splitlines()[-2] == "VICReg (linear): fitting 40 samples ..."
+
+
+def test_run_report_refuses_a_progress_that_is_neither_a_flag_nor_a_stream(tmp_path):
+    from spectral_ssl.report import run_report
+
+    with pytest.raises(TypeError, match=r"^progress must be True, False, None or a text stream, "
+                                        r"got 'yes'\.$"):
+        run_report(tmp_path, quick=True, progress="yes", write=False)
+    assert list(tmp_path.iterdir()) == []

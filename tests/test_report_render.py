@@ -149,3 +149,163 @@ def test_report_repr_and_repr_html(report):
     # the page's styles are scoped to the fragment
     assert ".spectral-ssl-report th, .spectral-ssl-report td {" in fragment
     assert '<section id="verdicts"><h4>Verdicts and certificates</h4>' in fragment
+
+
+# --------------------------------------------------------------------------- widths and headers
+
+def _wide_table(rows=3):
+    """A hand-made document table: 2 identifying columns, 6 numbers with long headers and units,
+    one long text column (the deciding interval's kind of cell)."""
+    from spectral_ssl.report._document import Table as DocumentTable
+
+    headers = ["method", "regime"] + [f"measured quantity {i} (seconds)" for i in range(6)] + ["why"]
+    cells = [[f"method{i}", "linear"] + [f"{i}.{j}" for j in range(6)] + ["a long reason " * 8]
+             for i in range(rows)]
+    return DocumentTable(headers=headers, cells=cells, numeric=[False, False] + [True] * 6 + [False],
+                         caption="A wide table", keys=[f"k{j}" for j in range(9)], id_columns=2)
+
+
+def _pipe_tables(text):
+    """The Markdown tables of ``text``: lists of rows, each a list of stripped cells."""
+    tables, current = [], []
+    for line in text.splitlines() + [""]:
+        if line.startswith("|"):
+            current.append([cell.strip() for cell in line.strip("|").split("|")])
+        elif current:
+            tables.append(current)
+            current = []
+    return tables
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_markdown_table_is_split_to_the_width_and_keeps_every_cell(width):
+    from spectral_ssl.report._markdown import markdown_table
+
+    table = _wide_table()
+    text = markdown_table(table, width=width)
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= width  # table rows and the listed long column
+    tables = _pipe_tables(text)
+    # each column "measured quantity i (seconds)" is 29 wide: | method  | linear | + 32 per column
+    per_part = (width - 1 - (7 + 3) - (6 + 3)) // (29 + 3)
+    assert len(tables) == -(-6 // per_part)
+    assert [line for line in lines if line.startswith("(part ")][0] == f"(part 1 of {len(tables)})"
+    seen = {}
+    for rows in tables:
+        assert rows[0][:2] == ["method", "regime"]  # the identifying columns are repeated
+        assert set(rows[1][0]) <= {"-"} and rows[1][2].endswith(":")  # numbers right-aligned
+        for header, *values in zip(*[rows[0]] + rows[2:]):
+            seen[header] = values
+    for j, header in enumerate(table.headers[:8]):
+        assert seen[header] == [row[j] for row in table.cells]
+    # the reason (112 characters) fits no table: listed under them, one item per row
+    assert "why" not in seen and "*why:*" in lines
+    assert sum(line.startswith("- **method") for line in lines) == 3
+    assert "- **method0, linear:** a long reason a long reason" in text
+    assert "<details>" not in text
+
+
+def test_markdown_table_of_many_rows_is_folded_with_its_caption():
+    from spectral_ssl.report._document import COLLAPSE_ROWS
+    from spectral_ssl.report._markdown import markdown_table
+
+    text = markdown_table(_wide_table(rows=COLLAPSE_ROWS + 1))
+    assert text.startswith(f"*A wide table.*\n\n<details><summary>A wide table: {COLLAPSE_ROWS + 1} "
+                           "rows (click to show)</summary>\n\n")
+    assert text.endswith("\n\n</details>")
+    assert max(len(line) for line in text.splitlines()) <= 100
+    assert "<details>" not in markdown_table(_wide_table(rows=COLLAPSE_ROWS))
+
+
+def test_narrow_markdown_table_is_written_as_before():
+    from spectral_ssl.report._document import Table as DocumentTable
+    from spectral_ssl.report._markdown import markdown_table
+
+    table = DocumentTable(headers=["method", "loss (nats)"], cells=[["vicreg", "-1.5"], ["simclr", "2"]],
+                          numeric=[False, True], caption="Two rows", label="quick, indicative")
+    assert markdown_table(table) == ("*Two rows.* [quick, indicative]\n\n"
+                                     "| method | loss (nats) |\n"
+                                     "|--------|------------:|\n"
+                                     "| vicreg |        -1.5 |\n"
+                                     "| simclr |           2 |")
+
+
+def test_text_table_of_the_wide_table_fits_and_wraps(report):
+    from spectral_ssl.report._text import text_table
+
+    for width in (80, 100):
+        lines = text_table(_wide_table(), width=width)
+        assert max(len(line) for line in lines) <= width
+        assert sum(line.startswith("(part ") for line in lines) >= 2
+
+
+def test_markdown_report_rows_fit_100_columns_and_claim_tables_fold(report):
+    text = render_markdown(report)
+    rows = [line for line in text.splitlines() if line.startswith("|")]
+    assert rows and max(len(line) for line in rows) <= 100
+    # the method table (14 columns, 263 characters in one table) is split; every part keeps the
+    # method and regime of each row
+    methods = [t for t in _pipe_tables(text) if t[0][:2] == ["method", "regime"]]
+    headers = [h for t in methods for h in t[0][2:]]
+    assert sorted(headers) == sorted(h for _, h in TABLE_COLUMNS[2:])
+    assert all([r[:2] for r in t[2:]] == [r[:2] for r in methods[0][2:]] for t in methods)
+    # the deciding intervals are listed under the verdict table, wrapped within 100 columns
+    assert "- **1. aligned_graph, mixture:** VICReg small - SimCLR (probe accuracy): 0.05 (95%" in text
+    # a claim's 25-row table is folded under its caption, the 3-row one is not
+    assert text.count("<details><summary>ranks: 25 rows (click to show)</summary>") == 1
+    assert text.count("<details>") == 1
+    assert "| m0     |                   26.4 |" in text  # padded and right-aligned like the others
+
+
+def test_table_headers_are_words_with_units_not_code_names(report):
+    from spectral_ssl.report import CLAIM_COLUMNS, MDS_COLUMNS, PAIRS_COLUMNS
+    from spectral_ssl.report._document import Table as DocumentTable
+    from spectral_ssl.report._document import claim_table
+
+    for columns in (TABLE_COLUMNS, PAIRS_COLUMNS, MDS_COLUMNS, CLAIM_COLUMNS):
+        assert all("_" not in header for _, header in columns)
+    document = report.document()
+    tables = [b for s in document.sections for b in s.blocks if isinstance(b, DocumentTable)]
+    assert len(tables) == 2 and all("_" not in h for t in tables for h in t.headers)
+    for result in report.claims:
+        for table in [result.readings_table(), *result.tables.values()]:
+            assert all("_" not in h for h in claim_table(table).headers)
+    # every header line of the Markdown file too
+    for rows in _pipe_tables(render_markdown(report)):
+        assert all("_" not in header for header in rows[0])
+
+
+def test_markdown_table_with_wide_names_is_written_as_one_item_per_row():
+    from spectral_ssl.report._document import Table as DocumentTable
+    from spectral_ssl.report._markdown import markdown_table
+
+    # the names alone (54 + 3 + 28 + 3 + 1 = 89 characters) leave no room for parts
+    reading = "arXiv v1-v3 and NeurIPS 2022 proceedings (camera-ready)"
+    table = DocumentTable(
+        headers=["reading", "regime", "quantity", "mean ± s.e.", "threshold", "verdict"],
+        cells=[[reading, "sparse within-class relation", "VICReg - LDA (probe accuracy)",
+                "-0.003 ± 0.002", "-0.05", "supported"],
+               ["poster page", "sparse within-class relation", "SimCLR - LDA (probe accuracy)",
+                "-0.031 ± 0.004", "", "not supported"]],
+        numeric=[False, False, False, False, True, False], caption="Every number", id_columns=2)
+    assert markdown_table(table).split("\n") == [
+        "*Every number.*",
+        "",
+        "- **arXiv v1-v3 and NeurIPS 2022 proceedings (camera-ready), sparse within-class relation:**",
+        "  quantity: VICReg - LDA (probe accuracy); mean ± s.e.: -0.003 ± 0.002; threshold: -0.05; verdict:",
+        "  supported",
+        "- **poster page, sparse within-class relation:** quantity: SimCLR - LDA (probe accuracy); mean ±",
+        "  s.e.: -0.031 ± 0.004; verdict: not supported",  # the empty threshold is left out
+    ]
+
+
+def test_claim_tables_are_keyed_by_their_leading_text_columns():
+    from spectral_ssl.report._document import claim_table
+
+    table = Table(columns=[("relation", "relation"), ("method", "method"), ("rank", "rank (mean)"),
+                           ("note", "note")],
+                  rows=[{"relation": "kNN", "method": "VICReg", "rank": 7.0, "note": "x"}])
+    converted = claim_table(table)
+    assert converted.id_columns == 2 and converted.numeric == [False, False, True, False]
+    assert converted.headers == ["relation", "method", "rank (mean over seeds)", "note"]
+    assert converted.cells == [["kNN", "VICReg", "7", "x"]]

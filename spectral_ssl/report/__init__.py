@@ -155,6 +155,7 @@ from ._report import Report
 from ._run import DEFAULTS, QUICK, run_report
 from ._table import (CLAIM_COLUMNS, CSV_COLUMNS, MDS_COLUMNS, PAIRS_COLUMNS, TABLE_COLUMNS,
                      format_rows)
+from ._text import WIDTH
 from ._write import REPORT_FILES, write_report
 
 __all__ = ["run_report", "Report", "write_report", "render_html", "render_markdown", "format_rows",
@@ -165,4 +166,4 @@ __all__ = ["run_report", "Report", "write_report", "render_html", "render_markdo
            "METHODS", "METHOD_HYPERPARAMETERS", "SOLUTIONS", "DEFAULTS", "QUICK", "MDS_SETTINGS",
            "SWISS_ROLL_ROWS", "TABLE_COLUMNS", "PAIRS_COLUMNS", "MDS_COLUMNS", "CLAIM_COLUMNS",
            "CSV_COLUMNS", "CLAIMS", "MANIFOLD_CLAIM", "USER_DATA_MAX_SAMPLES",
-           "MIN_SAMPLES_PER_CLASS", "REPORT_FILES"]
+           "MIN_SAMPLES_PER_CLASS", "REPORT_FILES", "WIDTH"]

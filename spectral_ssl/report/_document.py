@@ -9,9 +9,13 @@ summary (a failing certificate of a closed form first, as an alert) and the
 claims' verdicts with the interval of the number that decides each.
 """
 
+import numbers
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..experiments.claim_runs import CLAIMS, claim_number, deciding_comparisons
+from ..experiments.claims.tables import format_cell
 from ..experiments.method_table import certificate_summary
 from ._table import (CLAIM_COLUMNS, MDS_COLUMNS, PAIRS_COLUMNS, TABLE_COLUMNS, TEXT_KEYS,
                      format_value)
@@ -126,6 +130,30 @@ def rows_table(rows, columns, *, caption="", label="", id_columns=2):
                  keys=[key for key, _ in columns], id_columns=id_columns,
                  flags=["alert" if row.get("cert_verdict") == "FAILED" else "" for row in rows],
                  label=label)
+
+
+def claim_table(table, *, float_format=".3g", cell=None):
+    """A claim's measured table (:class:`spectral_ssl.experiments.claims.tables.Table`) as a
+    document :class:`Table`: its human labels (a fractional rank is a mean over seeds: said so),
+    numbers right-aligned, keyed by its leading text columns.
+
+    ``cell``: value -> text (default the claims' own ``format_cell`` with ``float_format``).
+    """
+    cell = cell or (lambda value: format_cell(value, float_format))
+    keys = table.keys()
+    numeric = [all(isinstance(row.get(k), numbers.Real) and not isinstance(row.get(k), (bool, np.bool_))
+                   for row in table.rows if row.get(k) is not None) for k in keys]
+    return Table(headers=[label.replace("(mean)", "(mean over seeds)") for label in table.labels()],
+                 cells=[[cell(row.get(k)) for k in keys] for row in table.rows],
+                 numeric=numeric, caption=table.caption, keys=list(keys),
+                 id_columns=_leading_text_columns(numeric))
+
+
+def _leading_text_columns(numeric, most=2):
+    """How many leading columns name a row: the text columns before the first number, 1 to ``most``
+    (a claim's table is keyed by, e.g., relation and method)."""
+    count = next((j for j, num in enumerate(numeric) if num), len(numeric))
+    return max(1, min(count, most))
 
 
 def _interval(comparison):
@@ -273,4 +301,4 @@ def build_document(report, *, figures=None):
 
 
 __all__ = ["QUICK_LABEL", "COLLAPSE_ROWS", "Table", "Paragraph", "Items", "FigureRef", "ClaimBlock",
-           "Section", "Document", "rows_table", "verdict_rows", "build_document"]
+           "Section", "Document", "rows_table", "claim_table", "verdict_rows", "build_document"]

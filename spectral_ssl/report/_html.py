@@ -8,7 +8,8 @@ import numbers
 
 import numpy as np
 
-from ._document import COLLAPSE_ROWS, ClaimBlock, FigureRef, Items, Paragraph, Table, build_document
+from ._document import (COLLAPSE_ROWS, ClaimBlock, FigureRef, Items, Paragraph, Table, build_document,
+                        claim_table)
 from ._table import jsonable
 from ._write import file_stem, report_title
 
@@ -126,16 +127,10 @@ def _claim_cell(value):
 
 
 def _claim_table_html(result):
-    columns = result.columns()
-    if not columns:
+    if not result.columns():
         return ""
-    # a fractional rank is a mean over seeds: say so in its header
-    headers = [label.replace("(mean)", "(mean over seeds)")
-               for label in next(iter(result.tables.values())).labels()]
-    numeric = [all(isinstance(row.get(c), numbers.Real) and not isinstance(row.get(c), (bool, np.bool_))
-                   for row in result.table if row.get(c) is not None) for c in columns]
-    out = _html_table(headers, [[_claim_cell(row.get(c)) for c in columns] for row in result.table],
-                      numeric)
+    table = claim_table(next(iter(result.tables.values())), cell=_claim_cell)
+    out = _html_table(table.headers, table.cells, table.numeric)
     if len(result.table) > COLLAPSE_ROWS:
         out = (f"<details><summary>Measured table: {len(result.table)} rows (click to show)"
                f"</summary>{out}</details>")

@@ -2,10 +2,9 @@
 
 import math
 import numbers
-import sys
 import time
 
-from .._progress import is_enabled
+from .._progress import steps
 from ..experiments.claim_runs import MANIFOLD_CLAIM, claim_plan, claim_settings, run_claims
 from ..experiments.labelled import (check_labelled_data, claim_datasets, method_data,
                                     user_claim_dataset)
@@ -28,27 +27,6 @@ DEFAULTS = {"n_images": None, "kernel_images": 600, "certify_images": 100, "nume
             "mds_samples": 300, "restarts": 3, "certify_max_iter": 5000}
 QUICK = {"n_images": 300, "kernel_images": None, "certify_images": 60, "numerical_images": 60,
          "mds_samples": 150, "restarts": 2, "certify_max_iter": 2000}
-
-
-class _Progress:
-    """Numbered progress lines on a stream: ``[i/total] step ... done in 1.2 s`` (None: silent)."""
-
-    def __init__(self, stream, total):
-        self.stream, self.total, self.done = stream, total, 0
-
-    def say(self, text):
-        if self.stream is not None:
-            print(text, file=self.stream, flush=True)
-
-    def start(self, text):
-        self.done += 1
-        self.started = time.perf_counter()
-        if self.stream is not None:
-            print(f"[{self.done}/{self.total}] {text} ...", end=" ", file=self.stream, flush=True)
-
-    def finish(self, text="done"):
-        if self.stream is not None:
-            print(f"{text} in {time.perf_counter() - self.started:.1f} s", file=self.stream, flush=True)
 
 
 def _check_size(name, value, low, what):
@@ -155,11 +133,12 @@ def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=Non
     claims : bool
         Measure the paper's claims (section 9 of the module docstring).
     progress : bool, None or text stream
-        Numbered progress lines (``[i/total] step ... done in 1.2 s``) on standard error:
-        None (default) follows the package's policy
-        (:func:`spectral_ssl._progress.is_enabled`: shown when stderr is a terminal, unless
-        ``SPECTRAL_SSL_PROGRESS=0``; ``=1`` forces them), True always, False never; or
-        any stream with ``write`` to send them there.
+        Numbered progress lines (``[i/total] step ... done in 1.2 s``) on standard error, with
+        tqdm's bar for the running step when tqdm is installed (:func:`spectral_ssl._progress.steps`):
+        None (default) follows the package's policy (:func:`spectral_ssl._progress.is_enabled`:
+        shown when stderr is a terminal or in a notebook, unless ``SPECTRAL_SSL_PROGRESS=0``;
+        ``=1`` forces them), True always, False never; or any stream with ``write`` to send
+        plain lines there. The solvers' own progress is off while the report runs.
     write : bool
         Write the files (False: only compute and return).
 
@@ -195,8 +174,8 @@ def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=Non
     _check_options(n_components, invariance, restarts, seed, relation, n_neighbors, probe,
                    certify_max_iter, sizes, methods)
     methods = tuple(m for m in METHODS if m in methods)
-    if progress is None or isinstance(progress, bool):
-        progress = sys.stderr if is_enabled(progress) else None
+    if progress is not None and not isinstance(progress, bool) and not hasattr(progress, "write"):
+        raise TypeError(f"progress must be True, False, None or a text stream, got {progress!r}.")
     with threadpool_limits(limits=1):
         user = data is not None
         table_data = method_data((X_user, y_user) if user else None, str(data_name),
@@ -207,21 +186,33 @@ def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=Non
                           else claim_datasets(seed=seed))
         report = _run(out_dir, n_components, invariance, restarts, quick, seed, relation,
                       n_neighbors, sizes, certify_max_iter, methods, probe, test_size,
-                      progress or None, write, started, table_data, claim_sets, user)
+                      progress, write, started, table_data, claim_sets, user)
     return report
 
 
 def _run(out_dir, n_components, invariance, restarts, quick, seed, relation, n_neighbors, sizes,
-         certify_max_iter, methods, probe, test_size, stream, write, started, data, claim_sets,
+         certify_max_iter, methods, probe, test_size, progress, write, started, data, claim_sets,
          user_data):
-    n, train, test = data.X.shape[0], data.train, data.test
     plan = plan_method_table(data, n_components=n_components, invariance=invariance,
                              restarts=restarts, seed=seed, relation=relation,
                              n_neighbors=n_neighbors, sizes=sizes,
                              certify_max_iter=certify_max_iter, methods=methods)
     mds_runs = 2 if "simclr" in methods else 0
     claims_planned = [] if claim_sets is None else claim_plan(claim_sets, quick, seed, user_data)
-    progress = _Progress(stream, len(plan.cases) + mds_runs + len(claims_planned))
+    total = len(plan.cases) + mds_runs + len(claims_planned)
+    stream = None if progress is None or isinstance(progress, bool) else progress
+    # the one progress display of the package: numbered lines, tqdm's bar when installed, and
+    # the solvers' own progress silenced while it is open
+    with steps(total, verbose=None if stream is not None else progress, stream=stream) as shown:
+        return _steps(out_dir, n_components, invariance, restarts, quick, seed, relation,
+                      n_neighbors, sizes, certify_max_iter, methods, probe, test_size, shown, write,
+                      started, data, claim_sets, user_data, plan, claims_planned)
+
+
+def _steps(out_dir, n_components, invariance, restarts, quick, seed, relation, n_neighbors, sizes,
+           certify_max_iter, methods, probe, test_size, progress, write, started, data, claim_sets,
+           user_data, plan, claims_planned):
+    n, train, test = data.X.shape[0], data.train, data.test
     progress.say(f"{data.name}: {n} samples ({train.size} train / {test.size} test), 2 views each, "
                  f"relation {relation!r}" + (f" (k={n_neighbors})" if relation == "views+knn" else "")
                  + f"; methods: {', '.join(methods)}")
@@ -255,7 +246,7 @@ def _run(out_dir, n_components, invariance, restarts, quick, seed, relation, n_n
     report.elapsed = time.perf_counter() - started
     if write:
         report.files = write_report(report, out_dir)
-        progress.say(f"wrote {', '.join(str(p) for p in report.files.values())}")
+        progress.say(f"wrote {len(report.files)} files into {out_dir}")  # the list is report.files
     report.elapsed = time.perf_counter() - started
     return report
 

@@ -9,10 +9,11 @@ column.
 
 import textwrap
 
+from .._display import TERMINAL_WIDTH
 from ._document import ClaimBlock, FigureRef, Items, Paragraph, Table
 
-#: Width of the printed report (columns of a terminal).
-WIDTH = 100
+#: Width of the printed report (columns of a terminal): the command's one width.
+WIDTH = TERMINAL_WIDTH
 
 #: Widest a text column may get before its cells wrap.
 MAX_CELL = 44
@@ -58,6 +59,42 @@ def _part(table, columns, widths):
     return out
 
 
+def column_parts(costs, id_columns, width, *, base=0):
+    """Split a table's columns into parts that fit ``width``, each repeating the leading columns.
+
+    The greedy rule: columns go into the current part, in order, until the next one would make it
+    wider than ``width``. A column too wide for any part gets a part of its own.
+
+    Parameters
+    ----------
+    costs : list of int
+        Characters each column takes in a line, separators included.
+    id_columns : int
+        The leading columns repeated in every part (method, regime, ...).
+    width : int
+        The widest line allowed.
+    base : int
+        Characters a line takes besides its columns (Markdown's closing ``|``).
+
+    Returns
+    -------
+    list of list of int
+        The column indices of each part, the repeated ones first.
+    """
+    ids = list(range(min(id_columns, len(costs))))
+    used_by_ids = base + sum(costs[j] for j in ids)
+    parts, current, used = [], [], used_by_ids
+    for j in range(len(ids), len(costs)):
+        if current and used + costs[j] > width:
+            parts.append(current)
+            current, used = [], used_by_ids
+        current.append(j)
+        used += costs[j]
+    if current or not parts:
+        parts.append(current)
+    return [ids + part for part in parts]
+
+
 def text_table(table, *, width=WIDTH):
     """``table`` (a document :class:`~spectral_ssl.report._document.Table`) as lines of at most
     ``width`` characters (a single cell wider than that is the only exception)."""
@@ -65,23 +102,14 @@ def text_table(table, *, width=WIDTH):
     if any(flag == "alert" for flag in table.flags):
         width -= len(_FLAG)  # the flag of a failed row is written after its last cell
     widths = [_column_width(table.headers[j], [row[j] for row in table.cells]) for j in range(n)]
-    ids = list(range(min(table.id_columns, n)))
-    id_width = sum(widths[j] + len(_SEP) for j in ids)
-    parts, current, used = [], [], id_width
-    for j in range(len(ids), n):
-        if current and used + widths[j] > width:
-            parts.append(current)
-            current, used = [], id_width
-        current.append(j)
-        used += widths[j] + len(_SEP)
-    if current or not parts:
-        parts.append(current)
+    # the last column of a line needs no separator after it, so one separator is given back
+    parts = column_parts([w + len(_SEP) for w in widths], table.id_columns, width + len(_SEP))
     title = table.caption + (f" [{table.label}]" if table.label else "")
     lines = textwrap.wrap(title, width) if title else []
     for number, columns in enumerate(parts, start=1):
         if len(parts) > 1:
             lines.append(f"(part {number} of {len(parts)})")
-        lines += _part(table, ids + columns, widths)
+        lines += _part(table, columns, widths)
         lines.append("")
     return lines[:-1]
 
@@ -123,4 +151,4 @@ def render_text(document, *, width=WIDTH):
     return "\n".join(lines)
 
 
-__all__ = ["WIDTH", "text_table", "render_text"]
+__all__ = ["WIDTH", "column_parts", "text_table", "render_text"]
