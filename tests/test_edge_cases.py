@@ -256,11 +256,12 @@ def test_linear_with_a_singular_feature_covariance(method, extra):
     # of the largest: below the 1e-10 variance threshold, so treated as absent. In
     # every case Z is that of the original features, and the extra column's
     # coefficient is the minimum-norm one.
-    if method in ("spectral_contrastive", "vicreg") and extra == "near_collinear":
-        pytest.skip("the unit-free rank rule (linalg.feature_basis) of spectral contrastive and "
-                    "VICReg keeps a 1e-10 direction: see test_spectral_contrastive.py::"
-                    "test_linear_keeps_a_tiny_real_direction_and_drops_a_duplicate and "
-                    "test_vicreg.py::test_linear_rescaling_a_feature_changes_nothing")
+    if extra == "near_collinear":
+        pytest.skip("the unit-free rank rule (linalg.feature_basis) of every linear regime keeps a "
+                    "1e-10 direction: see test_spectral_contrastive.py::"
+                    "test_linear_keeps_a_tiny_real_direction_and_drops_a_duplicate, "
+                    "test_vicreg.py::test_linear_rescaling_a_feature_changes_nothing and "
+                    "test_property_exact.py::test_reproducer_barlow_twins_linear_feature_units")
     X, G = linear_problem()
     rng = np.random.default_rng(1)
     column = {"duplicate": X[:, 0],
