@@ -182,7 +182,7 @@ test_known_vicreg_linear_covariance_roundoff = _property(
 
 def test_reproducer_vicreg_kernel_covariance_roundoff():
     # Fixed (the columns are rotated to the eigenvectors of their covariance,
-    # _vicreg_linear.decorrelate): was a known class, kept as a regression test.
+    # _roundoff.decorrelate): was a known class, kept as a regression test.
     # 5 groups of 7 samples, rbf kernel (full rank): the optimum is the non-parametric one,
     # loss ~1e-18. The kernel solution's covariance had off-diagonal entries ~3e-11, and
     # covariance = 1e14 turned them into a loss of 2.4e-7.
@@ -323,7 +323,7 @@ test_known_barlow_twins_rank_rule = _property(
 
 def test_reproducer_vicreg_parametric_precision():
     # Fixed (mu from the edge factor, columns of zero energy exactly constant on components,
-    # _vicreg_linear.edge_factor_solve and component_constant): was a known class.
+    # _vicreg_linear.edge_factor_solve and _roundoff.component_constant): was a known class.
     # two paths and an isolated sample, D = N - 1 (every centred Z is reachable): two
     # directions constant on the components have mu = 0 and give loss 0 exactly. The solver's
     # mu_2 = 6.4e-16 (round-off) cost 2 gamma t mu = 5e-10 at invariance 1e20.

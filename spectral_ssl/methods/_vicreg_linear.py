@@ -28,12 +28,11 @@ above the rank threshold); otherwise the caller computes the basis from the feat
 import numpy as np
 import scipy.linalg
 import scipy.sparse
-from scipy.sparse.csgraph import connected_components
 
 from .. import linalg
 from .._threads import default_blas_threads, single_threaded_blas
 from .._validation import check_features
-from ..forms import feature_reductions
+from ..forms import SHIFT_ROWS, feature_reductions, finish, plain_stats
 
 #: The forms decide the basis when the correlation matrix of the features has a condition
 #: number at most this: its eigenvalues are then known to about ``eps * CONDITION_LIMIT``
@@ -101,61 +100,6 @@ def sign_rule(Z, *coefficients):
         return (Z, *coefficients)
     Z *= signs
     return (Z, *(c * signs for c in coefficients))
-
-
-def decorrelate(Z, *coefficients):
-    r"""Rotate the columns of ``Z`` (and the coefficients) so that its centred covariance is diagonal.
-
-    With :math:`Z_c = Z - \mathbf 1\bar z^\top` and :math:`Z_c^\top Z_c = V\Lambda V^\top`
-    (eigenvalues descending), returns :math:`ZV` and every coefficient times :math:`V`:
-    the same span, the same variances, and off-diagonal covariances at the round-off of
-    the product :math:`ZV` (a few eps times the largest variance) instead of that of the
-    whitening basis (1e-11 and more). Why: with covariance :math:`\beta \ge \alpha` the
-    optimum's covariance is diagonal, and :math:`\beta` multiplies the squares of these
-    off-diagonal entries; the rotation never raises the loss, since
-    :math:`\alpha\sum_k(1-C_{kk})^2 + \beta\sum_{k\ne l}C_{kl}^2 =
-    \alpha\sum_k(1-\lambda_k)^2 + (\beta-\alpha)\sum_{k\ne l}C_{kl}^2` and the invariance
-    term is rotation-invariant. Column signs are arbitrary afterwards (apply the sign rule).
-    """
-    Zc = Z - Z.mean(axis=0)
-    C = Zc.T @ Zc
-    _, V = np.linalg.eigh((C + C.T) / 2)
-    V = V[:, ::-1]
-    return (Z @ V, *(c @ V for c in coefficients))
-
-
-#: A column of Z within this (relative, centred norms) of constant on every connected component
-#: is a candidate for :func:`component_constant`.
-COMPONENT_RTOL = 1e-9
-
-
-def component_constant(Z, G):
-    r"""``Z`` with its columns that are constant on every component up to ``COMPONENT_RTOL`` made exactly so.
-
-    Such a column is the round-off of a direction of zero Dirichlet energy
-    (:math:`Lz = 0`, the indicators of the connected components); its computed entries
-    differ by a few eps within a component, and an invariance weight :math:`\gamma` pays
-    :math:`\frac{\gamma}{N}\sum_{ij}G_{ij}(z_i - z_j)^2` for that. Replacing it by its
-    component means :math:`Pz` (orthogonal projection, computed entry by entry, so every
-    entry of a component is the same number) gives an energy of exactly 0 and moves the
-    column by at most ``COMPONENT_RTOL`` of its norm. Returns ``(Z', changed)``; the caller
-    keeps ``Z'`` only if its loss is not higher (the move also touches the covariances).
-    """
-    n_comp, labels = connected_components(G, directed=False)
-    if n_comp < 2 or Z.shape[1] == 0:
-        return Z, False
-    counts = np.bincount(labels, minlength=n_comp).astype(np.float64)
-    means = np.zeros((n_comp, Z.shape[1]))
-    np.add.at(means, labels, Z)
-    projected = (means / counts[:, None])[labels]
-    spread = np.linalg.norm(Z - Z.mean(axis=0), axis=0)
-    residual = np.linalg.norm(Z - projected, axis=0)
-    snap = (residual > 0) & (residual <= COMPONENT_RTOL * spread)
-    if not np.any(snap):
-        return Z, False
-    out = Z.copy()
-    out[:, snap] = projected[:, snap]
-    return out, True
 
 
 def forms(X, G):
@@ -246,6 +190,26 @@ def _minimum_norm(T, dropped, norms):
         return T
     null, _ = np.linalg.qr(dropped / norms[:, None])
     return T - null @ (null.T @ T)
+
+
+def unit_free_basis(X):
+    r"""The basis ``T`` of :func:`spectral_ssl.linalg.feature_basis` (:math:`X_cT` orthonormal), cheaply.
+
+    From one pass over ``X`` (:math:`X^\top X` and the sums about a shift, as
+    :func:`spectral_ssl.forms.feature_reductions`) and :func:`whitening` when the correlation matrix decides every direction
+    (the same unit-free rule, on a :math:`D\times D` matrix); otherwise from the
+    :math:`N\times D` SVD of :func:`spectral_ssl.linalg.feature_basis`, which resolves
+    directions down to its threshold. Why: that SVD costs about 25 times one
+    :math:`X^\top X` at N = 3e5, D = 64.
+    """
+    # the scatter about a shift (the mean of the first rows), so that large offsets do not cancel
+    shift = X[:min(X.shape[0], SHIFT_ROWS)].mean(axis=0)
+    red = finish(plain_stats(np.array(X, dtype=np.float64), shift), shift, {})
+    with single_threaded_blas():  # D x D work
+        T = whitening(red.scatter, red.gram, X.shape[0])
+    if T is not None:
+        return T
+    return linalg.feature_basis(X)[0]
 
 
 def feature_space(X, G):

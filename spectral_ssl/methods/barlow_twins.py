@@ -75,7 +75,7 @@ from .._validation import (
     check_scalar,
 )
 from ..losses import barlow_twins_value_and_gradient, check_flag
-from . import _barlow_solvers
+from . import _barlow_solvers, _vicreg_linear
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 from .vicreg import constant_diagonal_rotation
 
@@ -406,7 +406,7 @@ def optimal_linear(X, G, n_components, *, off_diagonal=5e-3, centered=True, cons
     X = check_features(X, name="X", n_samples=G.shape[0])
     hyper = _check_hyper(off_diagonal, centered, restarts)
     rank_rtol = check_scalar(rank_rtol, name="rank_rtol", low=0.0, low_inclusive=False, high=1.0)
-    T, _ = linalg.feature_basis(X)  # unit-free: X and X * [1, 1e-6] get the same optimum
+    T = _vicreg_linear.unit_free_basis(X)  # unit-free: X and X * [1, 1e-6] get the same optimum
     W, bias, Z, rho, scales, exact, details = _solve_parametric(
         X, G, n_components, hyper, constraint, restarts, random_state, rank_rtol,
         what="the rank of X^T D_G X (centred features, or features plus the constant)", regime="linear",

@@ -65,7 +65,7 @@ from .._validation import (
     check_scalar,
 )
 from ..losses import VARIANCE_KINDS, vicreg_value_and_gradient
-from . import _vicreg_hinge, _vicreg_linear
+from . import _roundoff, _vicreg_hinge, _vicreg_linear
 from ._vicreg_scales import waterfilling_scales
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
@@ -75,6 +75,11 @@ NAME = "vicreg"
 KERNEL_SYMMETRY_RTOL = _vicreg_linear.KERNEL_SYMMETRY_RTOL
 
 linear_from_reductions = _vicreg_linear.linear_from_reductions  #: VICReg from FeatureReductions alone
+
+#: A column moved by at most ``_roundoff.COMPONENT_RTOL`` (1e-9) onto the component
+#: indicators has mu <= lambda_max(L) * 1e-18; with round-off, mu up to this times
+#: 2 max degree is checked for such columns (none can exist above it).
+SNAP_MU_RTOL = 1e-10
 
 #: The linear and kernel regimes take mu from the edge factor (``_vicreg_linear.edge_factor_solve``)
 #: when invariance * mu_max exceeds this times variance: then eps * mu_max, the accuracy of
@@ -317,6 +322,11 @@ def optimal_representation(G, n_components, *, variance=25.0, covariance=1.0, in
     )
 
 
+def _laplacian_bound(G):
+    """An upper bound of the largest eigenvalue of L: twice the largest degree."""
+    return 2.0 * float(np.max(np.asarray(G.sum(axis=1)))) if G.nnz else 0.0
+
+
 def _diagonal_covariance(hyper):
     """Whether the optimum's covariance is diagonal (square variance, covariance >= variance)."""
     return hyper["variance_kind"] == "square" and hyper["covariance"] >= hyper["variance"]
@@ -349,12 +359,12 @@ def _linear_solution(features, G, K, hyper, restarts, random_state, what):
         bias = -mean @ W
         Z = _vicreg_linear.affine_columns(features, W, bias)
         if _diagonal_covariance(hyper):
-            Z, W, bias = _vicreg_linear.decorrelate(Z, W, bias)
+            Z, W, bias = _roundoff.decorrelate(Z, W, bias)
         Z, W, bias = _vicreg_linear.sign_rule(Z, W, bias)
-        if hyper["invariance"]:
+        if hyper["invariance"] and mu.size and mu[0] <= SNAP_MU_RTOL * _laplacian_bound(G):
             # columns of zero Dirichlet energy made exactly constant on components (their
             # round-off costs invariance * eps^2 otherwise), when that does not raise the loss
-            snapped, changed = _vicreg_linear.component_constant(Z, G)
+            snapped, changed = _roundoff.component_constant(Z, G)
             if changed and loss_and_gradient(snapped, G, **hyper)[0] <= loss_and_gradient(Z, G, **hyper)[0]:
                 Z = snapped
                 forms = None  # the loss from Z, not from W
