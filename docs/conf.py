@@ -75,6 +75,10 @@ NOTEBOOK_SOURCE = ROOT / "notebooks"
 NOTEBOOK_COPIES = DOCS / "notebooks"
 
 
+# The gallery scripts and notebooks executed at build time print no progress lines into the pages.
+os.environ.setdefault("SPECTRAL_SSL_PROGRESS", "0")
+
+
 def _executed_notebooks():
     """The folder of already-executed notebooks, if it holds one for every notebook source."""
     folder = os.environ.get("SPECTRAL_SSL_EXECUTED_NOTEBOOKS")
