@@ -56,8 +56,7 @@ def is_enabled(verbose=None):
     setting = os.environ.get(PROGRESS_ENV, "").strip()
     if setting in ("0", "1"):
         return setting == "1"
-    stream = sys.stderr
-    return bool(getattr(stream, "isatty", None) and stream.isatty()) or in_notebook()
+    return _interactive()
 
 
 def in_notebook():
@@ -79,9 +78,23 @@ def in_notebook():
     return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
 
 
+def _interactive():
+    """Whether standard error is a terminal or the code runs in a Jupyter kernel."""
+    stream = sys.stderr
+    return bool(getattr(stream, "isatty", None) and stream.isatty()) or in_notebook()
+
+
 def _tqdm():
-    """tqdm's bar class (``tqdm.auto``: the notebook widget in Jupyter), or None without tqdm."""
+    """tqdm's bar class (``tqdm.auto``: the notebook widget in Jupyter), or None.
+
+    None without tqdm, and when standard error is neither a terminal nor a notebook (progress
+    forced with ``verbose=True`` into a log or a pipe): a bar redrawn with carriage returns is
+    unreadable there, so the plain lines are used.
+    """
     import warnings
+
+    if not _interactive():
+        return None
 
     try:
         with warnings.catch_warnings():

@@ -163,7 +163,7 @@ def test_without_tqdm_the_package_writes_its_own_lines(monkeypatch, tqdm_import_
 
 def test_with_tqdm_installed_the_bar_is_tqdm(monkeypatch):
     tqdm = pytest.importorskip("tqdm")
-    stream = io.StringIO()
+    stream = _Terminal()
     monkeypatch.setattr(sys, "stderr", stream)
     shown = _progress.progress(range(3), desc="squares", verbose=True)
     assert isinstance(shown, tqdm.tqdm)
@@ -269,7 +269,7 @@ def test_steps_on_a_given_stream_and_closed_after_an_error(monkeypatch):
 
 def test_steps_draw_a_tqdm_bar_and_keep_the_same_finished_lines(monkeypatch):
     pytest.importorskip("tqdm")
-    stream = io.StringIO()
+    stream = _Terminal()
     monkeypatch.setattr(sys, "stderr", stream)
     with _progress.steps(2, verbose=True) as run:
         assert type(run).__name__ == "_StepBar"
@@ -282,6 +282,24 @@ def test_steps_draw_a_tqdm_bar_and_keep_the_same_finished_lines(monkeypatch):
     assert re.search(r"\[1/2\] vicreg \.\.\. done in \d+\.\d s\n", text)
     assert re.search(r"\[2/2\] simclr \.\.\. skipped in \d+\.\d s\n", text)
     assert "start\n" in text
+
+
+def test_forced_progress_into_a_log_is_plain_lines_even_with_tqdm(monkeypatch):
+    # verbose=True with standard error redirected (a file, a pipe, CI): no carriage-return bar
+    pytest.importorskip("tqdm")
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    assert _progress._tqdm() is None
+    with _progress.steps(2, verbose=True) as run:
+        assert type(run).__name__ == "_StepLines"
+        run.start("vicreg")
+        run.finish()
+        run.start("simclr")
+        run.finish("skipped")
+    lines = stream.getvalue().splitlines()
+    assert [re.sub(r"\d+\.\d s$", "T", line) for line in lines] == [
+        "[1/2] vicreg ... done in T", "[2/2] simclr ... skipped in T"]
+    assert "\r" not in stream.getvalue()
 
 
 # --------------------------------------------------------------------------- estimators
