@@ -144,7 +144,6 @@ def simclr_mds(n_samples=300, *, n_components=8, n_neighbors=8, temperature=0.5,
         Arrays for :func:`spectral_ssl.plotting.simclr_mds_figure`.
     """
     import scipy.stats
-    from threadpoolctl import threadpool_limits
 
     _, position, distances = swiss_roll_distances(n_samples, n_neighbors=n_neighbors, seed=seed)
     upper = np.triu_indices(n_samples, k=1)
@@ -159,9 +158,9 @@ def simclr_mds(n_samples=300, *, n_components=8, n_neighbors=8, temperature=0.5,
         if progress is not None:
             progress.start(f"simclr-mds, {name} relation")
         started = time.perf_counter()
-        with threadpool_limits(limits=1):  # L-BFGS on small vectors: BLAS threads only cost
-            rep = simclr.optimal_representation(G, n_components, temperature=temperature,
-                                                restarts=1, random_state=seed, max_iter=max_iter)
+        # one BLAS thread inside the L-BFGS loop only (_optimize.multistart sets it)
+        rep = simclr.optimal_representation(G, n_components, temperature=temperature,
+                                            restarts=1, random_state=seed, max_iter=max_iter)
         other = relations["geodesic" if name == "euclidean" else "euclidean"][1]
         row = {
             "relation": name,

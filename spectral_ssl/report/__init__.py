@@ -116,9 +116,10 @@ against MDS / ISOMAP; ``claim_runs``: the claims one by one); this package only 
 renders what they return (``_run``, ``_report``, ``_table``, ``_notes``, ``_markdown``, ``_html``,
 ``_write``), and re-exports the public names below.
 
-Every computation runs with one BLAS thread (``threadpoolctl``): the L-BFGS
-loops call BLAS on small vectors, where threads only add synchronisation, and
-on a shared machine that made the report over ten times slower.
+BLAS threads are as the environment sets them, except inside the L-BFGS loops
+(``_optimize.multistart``) and the claims, which run on one thread: there BLAS works on
+small vectors, where threads only add synchronisation (on a shared machine that made
+the report over ten times slower), while the dense eigensolvers of the kernel regime use them.
 
 The functions and the :class:`Report` class are defined in the package's private
 modules; they are documented here, where they are imported from (the names of the
