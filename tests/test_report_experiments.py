@@ -21,9 +21,10 @@ class _Rep:
         self.method, self.exact, self.details = method, exact, details
 
 
-def test_solution_kind_reads_the_constraint_then_the_problem():
+def test_solution_kind_reads_the_constraint_never_the_problem_text():
     assert solution_kind(_Rep("simclr", False, {})) == "numerical"
-    assert solution_kind(_Rep("barlow_twins", True, {"problem": "whitened (CCA)"})) == "whitened"
+    # the kind comes from the structured key only: a problem's wording is for people (#18)
+    assert solution_kind(_Rep("barlow_twins", True, {"problem": "whitened (CCA)"})) == "exact"
     assert solution_kind(_Rep("barlow_twins", True, {"constraint": "whitened"})) == "whitened"
     assert solution_kind(_Rep("barlow_twins", True, {"constraint": "none", "problem": "whitened"})) \
         == "exact"
