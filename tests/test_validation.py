@@ -112,3 +112,36 @@ def test_durations_and_dates_are_not_features(dtype):
     X = np.arange(12).reshape(6, 2).astype(dtype)
     with pytest.raises(TypeError, match=r"^X must be a real numeric array, got dtype (timedelta|datetime)64\[s\]\.$"):
         graphs.knn(X, 2)
+
+
+
+def test_range_errors_name_their_argument_in_an_attribute():
+    import pickle
+
+    from spectral_ssl._validation import renamed_argument_error
+
+    with pytest.raises(ValueError, match=r"^n_components must be >= 1, got 0\.$") as caught:
+        check_integer(0, name="n_components", low=1)
+    assert type(caught.value) is ValueError and caught.value.argument == "n_components"
+    renamed = renamed_argument_error(caught.value, "--n-components")
+    assert (str(renamed), renamed.argument) == ("--n-components: n_components must be >= 1, got 0.", "--n-components")
+    with pytest.raises(ValueError, match=r"^n_components=30 is larger than") as caught:
+        solve("vicreg", G4, 30)
+    assert caught.value.argument == "n_components"
+    back = pickle.loads(pickle.dumps(caught.value))
+    assert (type(back), str(back), back.argument) == (ValueError, str(caught.value), "n_components")
+    with pytest.raises(ValueError) as caught:
+        check_option("x", name="kind", options=("a",))
+    assert not hasattr(caught.value, "argument")
+
+
+def test_a_refused_report_folder_names_its_option_in_an_attribute(tmp_path):
+    from spectral_ssl._files import check_output_folder
+    from spectral_ssl._validation import renamed_argument_error
+
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match=r"^out_dir: .* holds 'notes\.txt'") as caught:
+        check_output_folder(tmp_path, option="out_dir", allowed=("report.*",))
+    assert caught.value.argument == "out_dir"
+    renamed = str(renamed_argument_error(caught.value, "--out"))
+    assert renamed == "--out: " + str(caught.value).removeprefix("out_dir: ")
