@@ -147,12 +147,14 @@ def renamed_argument_error(error, option):
     return argument_error(f"{option}: {error.reason}", argument=option, reason=error.reason)
 
 
-def check_integer(value, *, name, low=None, high=None):
+def check_integer(value, *, name, low=None, high=None, what=None):
     """Validate an integer count in ``[low, high]`` and return it as ``int``.
 
-    Integral floats (``5.0``, ``np.float32(8)``) are accepted as the integer they equal, as a
-    count read from a file or computed as ``n / 2`` often is; ``5.5``, booleans, strings and
-    non-finite numbers are refused.
+    Integral floats (``5.0``, ``np.float32(8)``) and numpy integers are accepted as the
+    integer they equal, as a count read from a file or computed as ``n / 2`` often is;
+    ``5.5``, booleans, strings and non-finite numbers are refused (``TypeError``). Out of
+    range: ``ValueError`` (from :func:`argument_error`), with ``what`` (what the count
+    counts, e.g. ``"rows per chunk"``) after the bound when given.
 
     Examples
     --------
@@ -165,10 +167,11 @@ def check_integer(value, *, name, low=None, high=None):
         if not (np.isfinite(value) and float(value).is_integer()):
             raise TypeError(f"{name} must be an integer, got {value!r}.")
     value = int(value)
+    meaning = f" ({what})" if what else ""
     if low is not None and value < low:
-        raise argument_error(f"{name} must be >= {low}, got {value}.", argument=name)
+        raise argument_error(f"{name} must be >= {low}{meaning}, got {value}.", argument=name)
     if high is not None and value > high:
-        raise argument_error(f"{name} must be <= {high}, got {value}.", argument=name)
+        raise argument_error(f"{name} must be <= {high}{meaning}, got {value}.", argument=name)
     return value
 
 

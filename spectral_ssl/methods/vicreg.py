@@ -59,6 +59,7 @@ from .._threads import single_threaded_blas
 from .._validation import (
     check_features,
     check_graph,
+    check_integer,
     check_n_components,
     check_option,
     check_random_state,
@@ -226,8 +227,7 @@ def check_hyperparameters(variance, covariance, invariance, variance_kind, eps, 
     gamma = check_scalar(invariance, name="invariance", low=0.0)
     check_option(variance_kind, name="variance_kind", options=VARIANCE_KINDS)
     eps = check_scalar(eps, name="eps", low=0.0)
-    if isinstance(restarts, bool) or not isinstance(restarts, (int, np.integer)) or restarts < 1:
-        raise ValueError(f"restarts must be an integer >= 1, got {restarts!r}.")
+    check_integer(restarts, name="restarts", low=1)
     return {"variance": alpha, "covariance": beta, "invariance": gamma,
             "variance_kind": variance_kind, "eps": eps}
 
