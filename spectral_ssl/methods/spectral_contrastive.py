@@ -192,7 +192,7 @@ def optimal_representation(G, n_components, *, solver="auto"):
     # deflate=False: the trivial eigenvector D^1/2 1 (nu = 1) is one of the K kept; a graph
     # with at least K components (pairs, groups) is solved in closed form, without an eigensolver
     lam, V = linalg.laplacian_eigenpairs(Gn, K, kind="normalized", deflate=False, solver=solver,
-                                         check_input=False)
+                                         check_input=False, degrees=dn)
     nu = np.minimum(1.0 - lam, 1.0)  # round-off above the bound nu <= 1
     scales = np.sqrt(np.maximum(nu, 0.0))
     vol = float(dn.sum())
@@ -204,7 +204,7 @@ def optimal_representation(G, n_components, *, solver="auto"):
     rank = linalg.representation_rank(Z)
     _warn_collapse(rank, nu, K, "nonparametric")
     return Representation(
-        Z=Z, loss=loss_and_gradient(Z, G)[0], rank=rank, eigenvalues=nu, scales=scales,
+        Z=Z, loss=spectral_contrastive_value_and_gradient(Z, G, d)[0], rank=rank, eigenvalues=nu, scales=scales,
         exact=True, method=NAME, equivalent="normalized spectral embedding (kernel PCA of D^-1/2 G D^-1/2)",
         regime="nonparametric", hyperparameters={},
         details={"minimal_loss": minimal_loss(nu), "volume": float(d.sum())},
