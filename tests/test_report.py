@@ -19,6 +19,8 @@ from spectral_ssl.report import (CLAIMS, CSV_COLUMNS, MDS_COLUMNS, METHODS, PAIR
                                  TABLE_COLUMNS, check_labelled_data, pairs_sizes, run_report,
                                  swiss_roll_distances)
 
+from markdown_tables import pipe_tables
+
 K = 16  # the CLI's default n_components
 TAU = 0.5  # SimCLR's temperature in the report
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -55,18 +57,6 @@ def quick(tmp_path_factory):
             "markdown": (out / "report.md").read_text(encoding="utf-8"),
             "main": [r for r in data["rows"] if r["section"] == "main"],
             "pairs": [r for r in data["rows"] if r["section"] == "pairs"]}
-
-
-def _markdown_tables(text):
-    """The pipe tables of a Markdown text: lists of rows (header, rule, cells), cells stripped."""
-    tables, current = [], []
-    for line in text.splitlines() + [""]:
-        if line.startswith("|"):
-            current.append([cell.strip() for cell in line.strip("|").split("|")])
-        elif current:
-            tables.append(current)
-            current = []
-    return tables
 
 
 def _one(rows, **match):
@@ -434,7 +424,7 @@ def test_markdown_report(quick):
     text = (quick["out"] / "report.md").read_text(encoding="utf-8")
     # tables wider than 100 columns are split into parts repeating the identifying columns: every
     # part of the method table has the 18 rows, every part of the pairs table the 10, of MDS the 2
-    tables = _markdown_tables(text)
+    tables = pipe_tables(text)
     main = [t for t in tables if t[0][:2] == ["method", "regime"]]
     pairs = [t for t in tables if t[0][:2] == ["method", "hyper-parameters"]]
     mds = [t for t in tables if t[0][0] == "relation" and t[2][0] == "euclidean"]
