@@ -99,7 +99,7 @@ def implicit_refusal(name="G"):
             f"explicit sparse graph. Pass {name}.to_sparse() (the sum of the squared class sizes "
             f"in memory; graphs.from_labels(y) builds the same), or use a function that takes the "
             f"implicit relation: the non-parametric optimal_representation of VICReg, spectral "
-            f"contrastive and Barlow Twins, their optimal_linear, and losses.vicreg, "
+            f"contrastive and Barlow Twins, vicreg.optimal_linear, and losses.vicreg, "
             f"losses.spectral_contrastive, losses.barlow_twins.")
 
 
@@ -120,15 +120,13 @@ class LabelRelation:
     labels : array_like of shape (N,)
         One class per sample (integers or strings; no NaN or None); at least one class
         with two samples.
-    weight : float > 0, default 1.0
-        :math:`w`, the weight of every pair.
 
     Attributes
     ----------
     classes_ : ndarray, the sorted distinct labels
     codes : ndarray of int64, shape (N,), the index in ``classes_`` of each sample
     sizes : ndarray of int64, shape (n_classes,), the class sizes :math:`n_c`
-    weight : float
+    weight : float, 1.0 (:math:`w`; the losses work on copies scaled by :meth:`scaled`)
     shape : (N, N)
 
     Examples
@@ -145,15 +143,10 @@ class LabelRelation:
 
     __array_ufunc__ = None  # ndarray @ G defers to G.__rmatmul__ (numpy never densifies G)
 
-    def __init__(self, labels, *, weight=1.0):
+    def __init__(self, labels):
         labels = check_labels(labels, "labels")
-        if isinstance(weight, bool) or not isinstance(weight, (int, float, np.integer, np.floating)):
-            raise TypeError(f"weight must be a positive number, got {weight!r}.")
-        weight = float(weight)
-        if not (np.isfinite(weight) and weight > 0):
-            raise ValueError(f"weight must be a finite number > 0, got {weight!r}.")
         self.classes_, self.codes, self.sizes = label_codes(labels, "labels")
-        self.weight = weight
+        self.weight = 1.0  # scaled() copies (the losses' normalisation) carry another
         n = self.codes.size
         self.shape = (n, n)
         # N x C indicator P: class sums P^T Z, broadcast back P S (N stored ones)
@@ -239,8 +232,7 @@ class LabelRelation:
         return G
 
     def __repr__(self):
-        return (f"LabelRelation(n_samples={self.shape[0]}, n_classes={self.n_classes}, "
-                f"weight={self.weight!r})")
+        return f"LabelRelation(n_samples={self.shape[0]}, n_classes={self.n_classes})"
 
 
 def check_relation(G, name="G"):

@@ -107,7 +107,7 @@ def from_labels(y, *, implicit=False):
            [0., 0., 0.],
            [1., 0., 0.]])
     >>> from_labels([1, 2, 1], implicit=True)
-    LabelRelation(n_samples=3, n_classes=2, weight=1.0)
+    LabelRelation(n_samples=3, n_classes=2)
     """
     if not isinstance(implicit, (bool, np.bool_)):
         raise TypeError(f"implicit must be True or False, got {implicit!r}.")

@@ -1,0 +1,40 @@
+r"""What the non-parametric Barlow Twins solver needs of ``G``, for a CSR graph or the implicit label relation.
+
+Kept apart so that ``barlow_twins.py`` stays within the 500-line limit. For a
+:class:`spectral_ssl.graphs.LabelRelation` the connected components are the classes and
+the eigenpairs of :math:`L_{sym}` are known in closed form
+(:func:`spectral_ssl.linalg.label_laplacian_eigenpairs`); the numerical search of the
+loss as written (no closed form known) needs the explicit graph and is refused.
+"""
+
+from scipy.sparse.csgraph import connected_components
+
+from .. import linalg
+from .._relations import LabelRelation
+
+
+def components(G):
+    """``(count, component of each sample)``: the classes of a label relation, else the graph's."""
+    if isinstance(G, LabelRelation):
+        return G.n_classes, G.codes
+    return connected_components(G, directed=False)
+
+
+def normalized_pairs(G, n_components, trivial, solver):
+    r"""The smallest eigenpairs of :math:`L_{sym}` on the complement of ``trivial`` (:math:`D_G^{1/2}\mathbf 1` or None)."""
+    if isinstance(G, LabelRelation):
+        return linalg.label_laplacian_eigenpairs(G, n_components, kind="normalized",
+                                                 deflate=trivial is not None)
+    return linalg.smallest_eigenpairs(linalg.laplacian(G, "normalized"), n_components,
+                                      trivial=trivial, solver=solver)
+
+
+def refuse_numerical(G, n_components):
+    """``ValueError`` for the implicit relation where only a numerical search (over the explicit graph) is left."""
+    if isinstance(G, LabelRelation):
+        raise ValueError(
+            f"Barlow Twins' loss as written with n_components={n_components} above the number of "
+            f"classes ({G.n_classes}, one less if centered) has no closed form, and its numerical "
+            f"search needs the explicit graph. Use constraint='whitened' (closed form, CCA), "
+            f"n_components <= {G.n_classes - 1} (centered) / {G.n_classes} (uncentered), or "
+            f"G.to_sparse() at small N.")
