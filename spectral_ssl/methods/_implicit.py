@@ -7,6 +7,7 @@ the eigenpairs of :math:`L_{sym}` are known in closed form
 loss as written (no closed form known) needs the explicit graph and is refused.
 """
 
+import numpy as np
 from scipy.sparse.csgraph import connected_components
 
 from .. import linalg
@@ -14,9 +15,16 @@ from .._relations import LabelRelation
 
 
 def components(G):
-    """``(count, component of each sample)``: the classes of a label relation, else the graph's."""
+    """``(count, component of each sample)``: the classes of a label relation, else the graph's.
+
+    Classes are numbered by their first sample, as ``connected_components`` numbers components.
+    """
     if isinstance(G, LabelRelation):
-        return G.n_classes, G.codes
+        first = np.full(G.n_classes, G.shape[0], dtype=np.int64)
+        np.minimum.at(first, G.codes, np.arange(G.shape[0]))
+        rank = np.empty(G.n_classes, dtype=np.int64)
+        rank[np.argsort(first)] = np.arange(G.n_classes)
+        return G.n_classes, rank[G.codes]
     return connected_components(G, directed=False)
 
 
