@@ -37,12 +37,13 @@ def normalized_pairs(G, n_components, trivial, solver):
                                       trivial=trivial, solver=solver)
 
 
-def refuse_numerical(G, n_components):
+def refuse_numerical(G, n_components, centered):
     """``ValueError`` for the implicit relation where only a numerical search (over the explicit graph) is left."""
     if isinstance(G, LabelRelation):
+        limit = G.n_classes - bool(centered)
+        fewer = f", n_components <= {limit} (columns constant on classes, loss 0)" if limit >= 1 else ""
         raise ValueError(
             f"Barlow Twins' loss as written with n_components={n_components} above the number of "
-            f"classes ({G.n_classes}, one less if centered) has no closed form, and its numerical "
-            f"search needs the explicit graph. Use constraint='whitened' (closed form, CCA), "
-            f"n_components <= {G.n_classes - 1} (centered) / {G.n_classes} (uncentered), or "
-            f"G.to_sparse() at small N.")
+            f"classes{' less one (centered)' if centered else ''} ({limit}) has no closed form, and "
+            f"its numerical search needs the explicit graph. Use constraint='whitened' (closed form, "
+            f"CCA){fewer}, or G.to_sparse() at small N.")

@@ -257,7 +257,7 @@ def _spectral_representation(G, d, K, lam, centered, constraint, solver, restart
     if K == 1:  # (C_11 - 1)^2 with C_11 a Rayleigh quotient of A-bar: its top eigenvector
         details["case"] = "K = 1: the top eigenvector of D^-1/2 G D^-1/2 maximises C_11 (proven)"
         return to_Z, nu, details
-    _implicit.refuse_numerical(G, K)
+    _implicit.refuse_numerical(G, K, centered)
     rng = check_random_state(random_state)
     # Reduced problem: with Z = to_Z T, Z^T D_G Z = vol T^T T and Z^T G Z = vol T^T diag(nu) T,
     # i.e. the graph-form loss with G -> diag(nu), D_G -> I, uncentred.
