@@ -41,7 +41,10 @@ def check_graph(G, *, name="G"):
         A new matrix with explicit zeros removed; dense input becomes sparse.
     """
     from ._graph_input import check_symmetric, dense_to_csr, sparse_to_csr
+    from ._relations import LabelRelation, implicit_refusal
 
+    if isinstance(G, LabelRelation):  # never densified silently: the caller chooses to_sparse()
+        raise TypeError(implicit_refusal(name))
     out = sparse_to_csr(G, name) if sp.issparse(G) else dense_to_csr(G, name)
     n_rows, n_cols = out.shape
     if n_rows != n_cols:

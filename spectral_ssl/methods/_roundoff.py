@@ -9,6 +9,8 @@ r"""Round-off repairs of a linear or kernel VICReg optimum, each proven not to r
 import numpy as np
 from scipy.sparse.csgraph import connected_components
 
+from .._relations import LabelRelation
+
 
 def decorrelate(Z, *coefficients):
     r"""Rotate the columns of ``Z`` (and the coefficients) so that its centred covariance is diagonal.
@@ -52,7 +54,8 @@ def component_constant(Z, G):
     column by at most ``COMPONENT_RTOL`` of its norm. Returns ``(Z', changed)``; the caller
     keeps ``Z'`` only if its loss is not higher (the move also touches the covariances).
     """
-    n_comp, labels = connected_components(G, directed=False)
+    n_comp, labels = ((G.n_classes, G.codes) if isinstance(G, LabelRelation)
+                      else connected_components(G, directed=False))
     if n_comp < 2 or Z.shape[1] == 0:
         return Z, False
     counts = np.bincount(labels, minlength=n_comp).astype(np.float64)

@@ -65,6 +65,7 @@ from .._validation import (
     check_random_state,
     check_scalar,
 )
+from .._relations import LabelRelation, check_relation
 from ..losses import VARIANCE_KINDS, vicreg_value_and_gradient
 from . import _roundoff, _vicreg_hinge, _vicreg_linear
 from ._vicreg_scales import waterfilling_scales
@@ -269,7 +270,10 @@ def optimal_representation(G, n_components, *, variance=25.0, covariance=1.0, in
 
     Parameters
     ----------
-    G : relation graph, shape (N, N)
+    G : relation graph, shape (N, N), or graphs.LabelRelation
+        The implicit label relation (``graphs.from_labels(y, implicit=True)``) is solved
+        from its closed-form spectrum (:func:`spectral_ssl.linalg.label_laplacian_eigenpairs`)
+        in :math:`O(NK)`; ``solver`` is then unused.
     n_components : int, 1 <= K <= N - 1
     variance, covariance, invariance : float
         :math:`\alpha > 0, \beta \ge 0, \gamma \ge 0` (the VICReg paper's
@@ -303,12 +307,15 @@ def optimal_representation(G, n_components, *, variance=25.0, covariance=1.0, in
     >>> rep.rank, round(rep.loss, 12), rep.scales.tolist()
     (2, 0.0, [1.0, 1.0])
     """
-    G = check_graph(G)
+    G = check_relation(G)  # CSR, or graphs.LabelRelation (spectrum in closed form, O(N K))
     hyper = check_hyperparameters(variance, covariance, invariance, variance_kind, eps, restarts)
     N = G.shape[0]
     K = check_n_components(n_components, N - 1,
                            what="the number of non-constant Laplacian eigenvectors (N - 1)")
-    lam, U = linalg.laplacian_eigenpairs(G, K, solver=solver, check_input=False)
+    if isinstance(G, LabelRelation):
+        lam, U = linalg.label_laplacian_eigenpairs(G, K)
+    else:
+        lam, U = linalg.laplacian_eigenpairs(G, K, solver=solver, check_input=False)
     lam = np.maximum(lam, 0.0)  # round-off below 0 on a PSD matrix
     Y0, t, exact, details = _solve_reduced(lam, hyper["variance"], hyper["covariance"],
                                            hyper["invariance"], variance_kind, hyper["eps"],
@@ -406,7 +413,7 @@ def optimal_linear(X, G, n_components, *, variance=25.0, covariance=1.0, invaria
     LinearRepresentation
         ``eigenvalues`` are :math:`\mu_1..\mu_K`; ``transform(X_new)`` maps new samples.
     """
-    G = check_graph(G)
+    G = check_relation(G)  # CSR, or graphs.LabelRelation (forms from class sums and contrasts)
     X = _vicreg_linear.float_features(X, G.shape[0])
     hyper = check_hyperparameters(variance, covariance, invariance, variance_kind, eps, restarts)
     W, bias, Z, mu, t, exact, details = _linear_solution(
