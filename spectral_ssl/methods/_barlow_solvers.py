@@ -16,7 +16,9 @@ Both regimes are reduced to a small problem before L-BFGS:
   and from the whitened optimum.
 
 Every search is :func:`spectral_ssl._optimize.multistart` (informed starts, ``restarts``
-random ones, a polish from perturbed starts, convergence by the stationarity rule).
+random ones, a polish from perturbed starts, convergence by the stationarity rule), with its
+progress display (a step per start, the iteration and loss within it; ``verbose=None``: the
+package's policy, set for a call by :func:`spectral_ssl._progress.verbosity`).
 """
 
 import warnings
@@ -74,7 +76,8 @@ def solve_canonical(rho, K, off_diagonal, informed, restarts, rng):
     """
     r = len(rho)
     result = multistart(diagonal_objective(rho, off_diagonal), informed, restarts=restarts,
-                        random_start=lambda g: g.standard_normal((r, K)), rng=rng)
+                        random_start=lambda g: g.standard_normal((r, K)), rng=rng,
+                        progress=f"Barlow Twins (canonical problem, {r} x {K})")
     _warn_not_converged(result, "linear or kernel")
     return result
 
@@ -94,7 +97,8 @@ def solve_graph(G, d, K, off_diagonal, centered, informed, restarts, rng):
     """Minimise the loss over the full ``Z`` (N x K) from ``informed`` and ``restarts`` random starts."""
     N = G.shape[0]
     result = multistart(graph_objective(G, d, K, off_diagonal, centered), informed, restarts=restarts,
-                        random_start=lambda g: g.standard_normal((N, K)), rng=rng)
+                        random_start=lambda g: g.standard_normal((N, K)), rng=rng,
+                        progress=f"Barlow Twins (non-parametric, {N} samples)")
     _warn_not_converged(result, "non-parametric")
     return result
 
