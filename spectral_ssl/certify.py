@@ -83,7 +83,8 @@ from . import linalg
 from . import methods as _methods
 from ._certificate import ROW_COLUMNS, Certificate, format_table
 from ._optimize import FTOL, GTOL, MAXCOR, multistart  # noqa: F401 (FTOL.. documented here)
-from ._validation import check_features, check_graph, check_option, check_random_state, check_scalar
+from ._validation import (check_features, check_graph, check_option, check_random_state, check_scalar,
+                          did_you_mean)
 
 # The L-BFGS-B stopping rules FTOL, GTOL and MAXCOR are those of the one multi-start
 # helper, re-exported here where the certificate's documentation names them.
@@ -103,6 +104,7 @@ def _check_method(method):
     if not isinstance(method, str) or method not in _methods.REGISTRY:
         raise ValueError(
             f"method must be the name of a registered method, one of {available}; got {method!r}."
+            + did_you_mean(method, available)
         )
     return _methods.REGISTRY[method]
 

@@ -16,6 +16,7 @@ from .kernels import squared_distances
 from ._validation import (
     check_features,
     check_graph,
+    check_integer,
     check_option,
     check_random_state,
     check_scalar,
@@ -184,8 +185,7 @@ def knn(X, n_neighbors=10, *, symmetrize="union"):
 
 
 def _check_neighbors(n_neighbors, n_samples):
-    if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, (int, np.integer)):
-        raise TypeError(f"n_neighbors must be an integer, got {n_neighbors!r}.")
+    n_neighbors = check_integer(n_neighbors, name="n_neighbors")  # 5.0 accepted as 5
     if not 1 <= n_neighbors <= n_samples - 1:
         raise ValueError(
             f"n_neighbors must be between 1 and n_samples - 1 = {n_samples - 1}, got {n_neighbors}."
@@ -458,8 +458,7 @@ def nnclr(embedding, groups=None, *, n_neighbors=1):
     candidates = n - sizes.max()
     if candidates < 1:
         raise ValueError("groups has a single group; the neighbours are searched in the other groups.")
-    if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, (int, np.integer)):
-        raise TypeError(f"n_neighbors must be an integer, got {n_neighbors!r}.")
+    n_neighbors = check_integer(n_neighbors, name="n_neighbors")  # 5.0 accepted as 5
     if not 1 <= n_neighbors <= candidates:
         raise ValueError(
             f"n_neighbors must be between 1 and the number of samples outside the largest group "

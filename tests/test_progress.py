@@ -389,7 +389,9 @@ def test_estimators_show_a_possibly_numerical_fit_by_default_on_a_terminal(monke
 def test_run_report_refuses_a_progress_that_is_neither_a_flag_nor_a_stream(tmp_path):
     from spectral_ssl.report import run_report
 
-    with pytest.raises(TypeError, match=r"^progress must be True, False, None or a text stream, "
-                                        r"got 'yes'\.$"):
+    with pytest.raises(TypeError, match=r"^progress must be True, False, None, an integer level "
+                                        r"\(0: off, 1: on\) or a text stream, got 'yes'\.$"):
         run_report(tmp_path, quick=True, progress="yes", write=False)
+    with pytest.raises(TypeError, match=r"or a text stream, got -1\.$"):
+        run_report(tmp_path, quick=True, progress=-1, write=False)
     assert list(tmp_path.iterdir()) == []

@@ -6,7 +6,7 @@
 import inspect
 
 from .._progress import check_verbose, status, verbosity
-from .._validation import check_integer, check_option
+from .._validation import check_integer, check_option, did_you_mean
 from . import barlow_twins, simclr, spectral_contrastive, vicreg
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
@@ -110,6 +110,7 @@ def _check_keywords(function, hyper, method, regime):
             f"solve() got an unexpected keyword argument{'s' if len(unknown) > 1 else ''} "
             f"{', '.join(map(repr, unknown))}: not an option of {method} in the {regime} regime "
             f"({_qualified_name(function)}), which takes {', '.join(accepted) or 'no options'}."
+            + did_you_mean(unknown[0], accepted)  # solve(..., invarance=1) -> 'invariance'
         )
 
 

@@ -4,7 +4,8 @@ import math
 import numbers
 import time
 
-from .._progress import steps
+from .._progress import check_verbose, steps
+from .._validation import did_you_mean
 from ..experiments.claim_runs import MANIFOLD_CLAIM, claim_plan, claim_settings, run_claims
 from ..experiments.labelled import (check_labelled_data, claim_datasets, method_data,
                                     user_claim_dataset)
@@ -51,7 +52,8 @@ def _check_options(n_components, invariance, restarts, seed, relation, n_neighbo
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ValueError(f"seed must be an integer >= 0, got {seed!r}.")
     if relation not in RELATIONS:
-        raise ValueError(f"relation must be one of {RELATIONS}; got {relation!r}.")
+        raise ValueError(f"relation must be one of {RELATIONS}; got {relation!r}."
+                         + did_you_mean(relation, RELATIONS))
     if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, numbers.Integral) or n_neighbors < 1:
         raise ValueError(f"n_neighbors must be an integer >= 1, got {n_neighbors!r}.")
     if isinstance(certify_max_iter, bool) or not isinstance(certify_max_iter, numbers.Integral) \
@@ -63,11 +65,20 @@ def _check_options(n_components, invariance, restarts, seed, relation, n_neighbo
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 100:
         raise ValueError(f"mds_samples must be an integer >= 100 (points of the swiss roll), got {value!r}.")
     if probe not in PROBE_MODELS:
-        raise ValueError(f"probe must be one of {PROBE_MODELS}; got {probe!r}.")
+        raise ValueError(f"probe must be one of {PROBE_MODELS}; got {probe!r}."
+                         + did_you_mean(probe, PROBE_MODELS))
     if isinstance(methods, str) or len(methods) == 0 or any(m not in METHODS for m in methods) \
             or len(set(methods)) != len(methods):
+        unknown = [m for m in methods if isinstance(m, str) and m not in METHODS][:1]
         raise ValueError(f"methods must be a non-empty list of distinct names from {METHODS}; "
-                         f"got {methods!r}.")
+                         f"got {methods!r}." + (did_you_mean(unknown[0], METHODS) if unknown else ""))
+
+
+def _whole(value):
+    """An integral float (``16.0``, read from a file or computed) as the int it equals; else unchanged."""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return value
 
 
 def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=None, restarts=None,
@@ -132,13 +143,15 @@ def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=Non
         Name of ``data`` in tables and titles (the command passes the file's stem).
     claims : bool
         Measure the paper's claims (section 9 of the module docstring).
-    progress : bool, None or text stream
+    progress : bool, int, None or text stream
         Numbered progress lines (``[i/total] step ... done in 1.2 s``) on standard error, with
         tqdm's bar for the running step when tqdm is installed (:func:`spectral_ssl._progress.steps`):
         None (default) follows the package's policy (:func:`spectral_ssl._progress.is_enabled`:
         shown when stderr is a terminal or in a notebook, unless ``SPECTRAL_SSL_PROGRESS=0``;
-        ``=1`` forces them), True always, False never; or any stream with ``write`` to send
-        plain lines there. The solvers' own progress is off while the report runs.
+        ``=1`` forces them), True (or an integer >= 1, as ``verbose`` elsewhere) always, False
+        (or 0) never; or any stream with ``write`` to send plain lines there. A warning raised
+        during a step is shown after that step's line. The solvers' own progress is off while
+        the report runs.
     write : bool
         Write the files (False: only compute and return).
 
@@ -147,6 +160,11 @@ def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=Non
     Report
     """
     started = time.perf_counter()
+    # counts given as integral floats (16.0) are taken as the integers they equal
+    n_components, restarts, seed, n_neighbors, n_images, kernel_images, certify_images, \
+        numerical_images, mds_samples, certify_max_iter = map(
+            _whole, (n_components, restarts, seed, n_neighbors, n_images, kernel_images,
+                     certify_images, numerical_images, mds_samples, certify_max_iter))
     sizes = dict(QUICK if quick else DEFAULTS)
     if data is not None:
         X_user, y_user = check_labelled_data(*data)
@@ -172,8 +190,12 @@ def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=Non
     _check_options(n_components, invariance, restarts, seed, relation, n_neighbors, probe,
                    certify_max_iter, sizes, methods)
     methods = tuple(m for m in METHODS if m in methods)
-    if progress is not None and not isinstance(progress, bool) and not hasattr(progress, "write"):
-        raise TypeError(f"progress must be True, False, None or a text stream, got {progress!r}.")
+    if not hasattr(progress, "write"):  # else a flag or a level, read as verbose is everywhere
+        try:
+            progress = check_verbose(progress, name="progress")
+        except (TypeError, ValueError):
+            raise TypeError(f"progress must be True, False, None, an integer level (0: off, 1: on) "
+                            f"or a text stream, got {progress!r}.") from None
     # BLAS threads as the environment sets them: the O(N^3) kernel regime uses them; the
     # L-BFGS loops limit themselves to one thread (_optimize.multistart)
     user = data is not None
@@ -199,7 +221,7 @@ def _run(out_dir, n_components, invariance, restarts, quick, seed, relation, n_n
     mds_runs = 2 if "simclr" in methods else 0
     claims_planned = [] if claim_sets is None else claim_plan(claim_sets, quick, seed, user_data)
     total = len(plan.cases) + mds_runs + len(claims_planned)
-    stream = None if progress is None or isinstance(progress, bool) else progress
+    stream = progress if hasattr(progress, "write") else None
     # the one progress display of the package: numbered lines, tqdm's bar when installed, and
     # the solvers' own progress silenced while it is open
     with steps(total, verbose=None if stream is not None else progress, stream=stream) as shown:
