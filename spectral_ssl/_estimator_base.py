@@ -171,12 +171,12 @@ class SSLEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             warnings.simplefilter("always")
             G = self._relation_graph(X, y, groups, graph)
             function, arguments, kwargs = self._solver_call(regime, X, G, n_components)
-            with status(f"{type(self).__name__} ({regime}): fitting {X.shape[0]} samples",
-                        verbose=verbose if self._may_iterate(regime) else bool(verbose)), \
-                    verbosity(verbose):  # reaches solvers without a verbose (Barlow Twins')
-                rep = function(*arguments, **kwargs)
-            cert = (self._certificate(regime, X, G, n_components, kwargs)
-                    if self.certify is not False else None)
+            with verbosity(verbose):  # reaches the searches without a verbose (Barlow Twins', certify's)
+                with status(f"{type(self).__name__} ({regime}): fitting {X.shape[0]} samples",
+                            verbose=verbose if self._may_iterate(regime) else bool(verbose)):
+                    rep = function(*arguments, **kwargs)
+                cert = (self._certificate(regime, X, G, n_components, kwargs)
+                        if self.certify is not False else None)
         for name in _REGIME_ATTRIBUTES:
             self.__dict__.pop(name, None)
         self.representation_ = rep

@@ -317,7 +317,8 @@ def certify(method, G, n_components, *, X=None, regime=None, restarts=10, random
     # Random starts only, no polish: the certificate compares the closed form with what
     # plain L-BFGS-B finds from random points (each run's loss is reported).
     search = multistart(objective, [], restarts=restarts, random_start=random_start, rng=rng,
-                        max_iter=max_iter, polish_rounds=0)
+                        max_iter=max_iter, polish_rounds=0,
+                        progress=f"certificate of {method} ({regime}, {N} samples)")
     losses = np.array(search.start_losses)
     best_loss = float(np.min(losses))
     closed_loss = float(rep.loss)

@@ -110,3 +110,18 @@ def test_multistart_without_a_name_shows_nothing(monkeypatch):
 
     result = _optimize.multistart(objective, [np.ones(3)], verbose=True)
     assert plain_stderr.getvalue() == "" and result.fun < 1e-30
+
+
+def test_certificate_search_shows_a_step_per_random_start(monkeypatch):
+    from spectral_ssl.certify import certify
+
+    plain_stderr = _plain_stderr(monkeypatch)
+    X, G = _problem()
+    with _progress.verbosity(True):
+        certify("vicreg", G, 2, restarts=2)
+    counts = _counts(plain_stderr.getvalue().splitlines(), "certificate of vicreg (nonparametric, 16 samples)")
+    assert counts == ["1/2", "2/2"]
+    plain_stderr.seek(0)
+    plain_stderr.truncate()
+    certify("vicreg", G, 2, restarts=2)  # stderr is no terminal: the policy says off
+    assert plain_stderr.getvalue() == ""

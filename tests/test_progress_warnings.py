@@ -116,3 +116,27 @@ def test_cli_report_prints_a_warning_raised_in_a_step_after_that_step_line(tmp_p
     assert len(warned) >= 3
     for i in warned:  # each right after the whole line of the step that raised it
         assert STEP.fullmatch(lines[i - 1]), lines[i - 1]
+
+
+def test_with_tqdm_bar_the_warning_comes_after_the_finished_step_line(monkeypatch):
+    pytest.importorskip("tqdm")
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Terminal()
+    monkeypatch.setattr(sys, "stderr", stream)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = lambda message, category, filename, lineno, file=None, line=None: \
+            sys.stderr.write(f"{category.__name__}: {message}\n")  # Python's, shortened
+        with _progress.steps(1, verbose=True) as run:
+            assert type(run).__name__ == "_StepBar"
+            run.start("solve")
+            warnings.warn("inside")
+            assert "UserWarning: inside" not in stream.getvalue()
+            run.finish()
+    text = stream.getvalue()
+    finished = re.search(r"\[1/1\] solve \.\.\. done in \d+\.\d s\n", text)
+    assert finished and text.index("UserWarning: inside\n") > finished.end() - 1
