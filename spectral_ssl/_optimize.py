@@ -154,7 +154,8 @@ class _Watch:
     def callback(self, xk):
         self.iteration += 1
         if self.iteration % ITERATION_BLOCK == 0:
-            self.shown.set_postfix_str(f"{self.what}: iteration {self.iteration}, loss {float(self.value):.6g}")
+            self.shown.set_postfix_str(
+                f"{self.what}: iteration {self.iteration}, loss {float(self.value):.6g}")
 
     def done(self, best, run):
         self.shown.set_postfix_str(f"best loss {best:.6g} (last start: {int(run.nit)} iterations)",
