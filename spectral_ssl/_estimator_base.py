@@ -355,8 +355,8 @@ _FIT_OPTIONS = """\
         error is a terminal or the code runs in a notebook, and the environment
         variable ``SPECTRAL_SSL_PROGRESS`` is not ``0`` (fits that may be
         numerical and certificates only). Integers as in scikit-learn: ``2`` or
-        more also writes, on the plain-line display, a line per block of
-        L-BFGS-B iterations with the current loss. tqdm's bar when tqdm is
+        more also writes, on the plain-line display, a line per block of 50
+        loss evaluations (about one per L-BFGS-B iteration) with the current loss. tqdm's bar when tqdm is
         installed, plain lines otherwise.
 """
 

@@ -50,10 +50,6 @@ MAX_ITER = 5000
 POLISH_ROUNDS = 2
 POLISH_PERTURBATION = 1e-3
 
-#: With a progress display (``multistart(progress=...)``), the running start's iteration and
-#: loss are shown every this many L-BFGS-B iterations.
-ITERATION_BLOCK = 50
-
 #: A point is stationary when its largest gradient entry is below this, relative to
 #: the loss and parameter scales (see the module docstring).
 GRADIENT_RTOL = 1e-6
@@ -106,16 +102,15 @@ class MultistartResult:
                 "polish_gain": float(self.polish_gain), "n_iterations": int(self.n_iterations)}
 
 
-def lbfgs(objective, x0, *, max_iter=MAX_ITER, bounds=None, callback=None):
+def lbfgs(objective, x0, *, max_iter=MAX_ITER, bounds=None):
     """One L-BFGS-B run of ``objective(flat) -> (value, gradient)`` from ``x0`` (any shape).
 
-    ``callback(xk)``, if given, is called after every iteration (scipy's; it changes nothing).
     Returns scipy's ``OptimizeResult`` with ``x`` reshaped like ``x0``.
     """
     x0 = np.asarray(x0, dtype=np.float64)
     with single_threaded_blas():
         result = scipy.optimize.minimize(
-            objective, x0.ravel(), jac=True, method="L-BFGS-B", bounds=bounds, callback=callback,
+            objective, x0.ravel(), jac=True, method="L-BFGS-B", bounds=bounds,
             options={"maxiter": max_iter, "maxfun": 2 * max_iter, "ftol": FTOL, "gtol": GTOL,
                      "maxcor": MAXCOR},
         )
@@ -133,39 +128,8 @@ def is_stationary(value, gradient, x):
     return largest * x_scale <= GRADIENT_RTOL * max(1.0, abs(float(value)))
 
 
-class _Watch:
-    """The progress of one :func:`multistart`: a step per start, the iteration and loss within it.
-
-    Wraps the objective only to remember the last value it returned (L-BFGS-B's accepted point is
-    its last evaluation when the iteration callback runs); the values returned are unchanged.
-    """
-
-    def __init__(self, objective, shown):
-        self.wrapped, self.shown, self.value, self.iteration, self.what = objective, shown, np.nan, 0, ""
-
-    def objective(self, flat):
-        value, gradient = self.wrapped(flat)
-        self.value = value
-        return value, gradient
-
-    def begin(self, what):
-        self.what, self.iteration = what, 0
-
-    def callback(self, xk):
-        self.iteration += 1
-        if self.iteration % ITERATION_BLOCK == 0:
-            self.shown.set_postfix_str(
-                f"{self.what}: iteration {self.iteration}, loss {float(self.value):.6g}")
-
-    def done(self, best, run):
-        self.shown.set_postfix_str(f"best loss {best:.6g} (last start: {int(run.nit)} iterations)",
-                                   refresh=False)
-        self.shown.update()
-
-
 def multistart(objective, informed_starts, *, restarts=0, random_start=None, rng=None,
-               max_iter=MAX_ITER, polish_rounds=POLISH_ROUNDS, bounds=None, progress=None,
-               verbose=None):
+               max_iter=MAX_ITER, polish_rounds=POLISH_ROUNDS, bounds=None):
     """Minimise ``objective`` from informed and random starts, then polish the best point.
 
     Parameters
@@ -187,13 +151,6 @@ def multistart(objective, informed_starts, *, restarts=0, random_start=None, rng
         Perturb-and-re-optimise rounds from the best point.
     bounds : sequence, optional
         L-BFGS-B bounds on the flattened parameters.
-    progress : str, optional
-        Show progress under this name ("Barlow Twins (non-parametric, 569 samples)"): one step
-        per start with the best loss so far, and the running start's iteration and loss every
-        ``ITERATION_BLOCK`` iterations (see :func:`spectral_ssl._progress.counter`). None: none.
-    verbose : bool, int or None
-        Whether that progress is shown (:func:`spectral_ssl._progress.is_enabled`; None: the
-        package's policy, or the enclosing :func:`spectral_ssl._progress.verbosity`).
 
     Returns
     -------
@@ -206,49 +163,18 @@ def multistart(objective, informed_starts, *, restarts=0, random_start=None, rng
     starts += [np.asarray(random_start(rng), dtype=np.float64) for _ in range(restarts)]
     if not starts:
         raise ValueError("multistart needs at least one start.")
-    watch = None
-    if progress is not None and is_enabled(verbose):
-        watch = _Watch(objective, counter(desc=f"{progress}: L-BFGS-B starts", total=len(starts),
-                                          verbose=verbose))
-    try:
-        best, runs = _search(objective, starts, max_iter, bounds, polish_rounds, rng, watch)
-    finally:
-        if watch is not None:
-            watch.shown.close()
-    value, gradient = objective(best.x.ravel())
-    gradient = np.asarray(gradient, dtype=np.float64)
-    polish_gain = float(min(run.fun for run in runs)) - float(value)
-    converged = is_stationary(value, gradient, best.x) or (bool(best.success) and polish_gain <= 0.0)
-    return MultistartResult(
-        x=best.x, fun=float(value), gradient_norm=float(np.linalg.norm(gradient)),
-        converged=bool(converged), start_losses=[float(run.fun) for run in runs],
-        n_informed=len(informed_starts), n_random=int(restarts), polish_gain=max(polish_gain, 0.0),
-        n_iterations=int(best.nit), start_success=[bool(run.success) for run in runs],
-        start_iterations=[int(run.nit) for run in runs],
-    )
-
-
-def _search(objective, starts, max_iter, bounds, polish_rounds, rng, watch):
-    """L-BFGS-B from every start, then the polish; returns the best run and the runs of the starts."""
-    function, callback = (objective, None) if watch is None else (watch.objective, watch.callback)
-    runs = []
-    for i, start in enumerate(starts):
-        if watch is not None:
-            watch.begin(f"start {i + 1}")
-        runs.append(lbfgs(function, start, max_iter=max_iter, bounds=bounds, callback=callback))
-        if watch is not None:
-            watch.done(min(float(run.fun) for run in runs), runs[-1])
+    runs = [lbfgs(objective, start, max_iter=max_iter, bounds=bounds) for start in starts]
+    start_losses = [float(run.fun) for run in runs]
     best = min(runs, key=lambda run: run.fun)
-    for round_ in range(polish_rounds):
+    first_best = float(best.fun)
+    for _ in range(polish_rounds):
         size = POLISH_PERTURBATION * max(float(np.sqrt(np.mean(best.x**2))), 1e-12)
         start = best.x + size * rng.standard_normal(best.x.shape)
         if bounds is not None:
             low = np.array([b[0] if b[0] is not None else -np.inf for b in bounds])
             high = np.array([b[1] if b[1] is not None else np.inf for b in bounds])
             start = np.clip(start.ravel(), low, high).reshape(best.x.shape)
-        if watch is not None:
-            watch.begin(f"polish {round_ + 1}")
-        run = lbfgs(function, start, max_iter=max_iter, bounds=bounds, callback=callback)
+        run = lbfgs(objective, start, max_iter=max_iter, bounds=bounds)
         if run.fun < best.fun:
             improved = best.fun - run.fun
             best = run
@@ -256,4 +182,98 @@ def _search(objective, starts, max_iter, bounds, polish_rounds, rng, watch):
                 break
         else:
             break
-    return best, runs
+    value, gradient = objective(best.x.ravel())
+    gradient = np.asarray(gradient, dtype=np.float64)
+    polish_gain = first_best - float(value)
+    converged = is_stationary(value, gradient, best.x) or (bool(best.success) and polish_gain <= 0.0)
+    return MultistartResult(
+        x=best.x, fun=float(value), gradient_norm=float(np.linalg.norm(gradient)),
+        converged=bool(converged), start_losses=start_losses, n_informed=len(informed_starts),
+        n_random=int(restarts), polish_gain=max(polish_gain, 0.0), n_iterations=int(best.nit),
+        start_success=[bool(run.success) for run in runs], start_iterations=[int(run.nit) for run in runs],
+    )
+
+
+#: With a progress display (:func:`multistart_shown`), the running start's evaluation count and
+#: loss are shown every this many evaluations of the objective (about one per L-BFGS-B iteration).
+EVALUATION_BLOCK = 50
+
+
+class _StartWatch:
+    """Observe one :func:`multistart` for its progress display, changing nothing it computes.
+
+    ``multistart`` draws every random start before it runs L-BFGS-B from each start in turn, and
+    L-BFGS-B evaluates its start point first: an evaluation at the next start means the previous
+    start has finished (one array comparison per evaluation, negligible beside the loss). The
+    wrapped functions return exactly what the originals return.
+    """
+
+    def __init__(self, objective, informed_starts, random_start, shown):
+        self.wrapped, self.drawn, self.shown = objective, random_start, shown
+        self.starts = [np.ravel(np.asarray(start, dtype=np.float64)) for start in informed_starts]
+        self.begun, self.evaluations, self.best = 0, 0, np.inf
+
+    def random_start(self, rng):
+        start = self.drawn(rng)
+        self.starts.append(np.ravel(np.asarray(start, dtype=np.float64)))
+        return start
+
+    def objective(self, flat):
+        if self.begun < len(self.starts) and np.array_equal(np.ravel(flat), self.starts[self.begun]):
+            if self.begun:
+                self.finished("last start")
+            self.begun, self.evaluations = self.begun + 1, 0
+        value, gradient = self.wrapped(flat)
+        self.evaluations += 1
+        if np.isfinite(value):
+            self.best = min(self.best, float(value))
+        if self.evaluations % EVALUATION_BLOCK == 0:
+            self.shown.set_postfix_str(f"start {self.begun}: {self.evaluations} evaluations, "
+                                       f"loss {float(value):.6g}")
+        return value, gradient
+
+    def finished(self, what):
+        self.shown.set_postfix_str(f"best loss {self.best:.6g} ({what}: {self.evaluations} "
+                                   f"evaluations)", refresh=False)
+        self.shown.update()
+
+
+def multistart_shown(objective, informed_starts, *, progress, verbose=None, restarts=0,
+                     random_start=None, **options):
+    """:func:`multistart` with a progress display: a step per start, the loss within each.
+
+    The search is :func:`multistart`'s, unchanged (same starts, same runs, same result): the
+    objective and the random starts are only observed.
+
+    Parameters
+    ----------
+    objective, informed_starts, restarts, random_start, **options
+        As for :func:`multistart`.
+    progress : str
+        The search's name in the display ("Barlow Twins (non-parametric, 569 samples)").
+    verbose : bool, int or None
+        Whether the display is shown (:func:`spectral_ssl._progress.is_enabled`; None: the
+        package's policy, or the enclosing :func:`spectral_ssl._progress.verbosity`). Each
+        finished start is one step with the best loss so far; every ``EVALUATION_BLOCK``
+        evaluations the running start's count and loss are shown (on tqdm's bar, or as a plain
+        line with ``verbose >= 2``).
+
+    Returns
+    -------
+    MultistartResult
+    """
+    if not is_enabled(verbose):
+        return multistart(objective, informed_starts, restarts=restarts, random_start=random_start,
+                          **options)
+    shown = counter(desc=f"{progress}: L-BFGS-B starts", total=len(informed_starts) + restarts,
+                    verbose=verbose)
+    watch = _StartWatch(objective, informed_starts, random_start, shown)
+    try:
+        result = multistart(watch.objective, informed_starts, restarts=restarts,
+                            random_start=None if random_start is None else watch.random_start,
+                            **options)
+        if watch.begun:
+            watch.finished("last start and polish")
+    finally:
+        shown.close()
+    return result

@@ -6,7 +6,7 @@ One policy for the whole package, so the API, the estimators and the CLI agree:
   code runs in a Jupyter kernel, not when stderr is a file or a pipe (a log, a test's capture), and not
   when the environment variable ``SPECTRAL_SSL_PROGRESS`` is ``0`` (``1`` forces it);
 * ``verbose=True``/``False``, or an integer as in scikit-learn: ``0`` off, ``1`` on, ``2`` or more also
-  a plain line per block of L-BFGS-B iterations (iteration, current loss; tqdm's bar always shows them);
+  a plain line per block of loss evaluations (count, current loss; tqdm's bar always shows them);
 * inside a run that shows its own numbered steps (:func:`steps`, the report), automatic progress of the
   solvers it calls is off, and a warning raised during a step is shown after the step's line;
 * :func:`verbosity` makes ``verbose=None`` mean a given setting inside a block: how
@@ -53,7 +53,7 @@ def check_verbose(verbose, *, name="verbose"):
     verbose : bool, int or None
         None (the package's policy, see :func:`is_enabled`), a bool, or an integer >= 0
         (numpy integers and booleans included): ``0``/``False`` off, ``1``/``True`` on, ``2`` or
-        more also a plain line per block of L-BFGS-B iterations.
+        more also a plain line per block of loss evaluations of an L-BFGS-B search.
     name : str
         The argument's name in the error message.
 
@@ -72,10 +72,10 @@ def check_verbose(verbose, *, name="verbose"):
         return int(bool(verbose))
     if not isinstance(verbose, numbers.Integral):
         raise TypeError(f"{name} must be True, False, None or an integer level (0: off, 1: on, "
-                        f"2: also a line per block of iterations), got {verbose!r}.")
+                        f"2: also a line per block of evaluations), got {verbose!r}.")
     if verbose < 0:
         raise ValueError(f"{name} must be >= 0 (0: off, 1: on, 2: also a line per block of "
-                         f"iterations), got {int(verbose)}.")
+                         f"evaluations), got {int(verbose)}.")
     return int(verbose)
 
 

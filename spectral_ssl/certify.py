@@ -83,8 +83,7 @@ from . import linalg
 from . import methods as _methods
 from ._certificate import ROW_COLUMNS, Certificate, format_table
 from ._optimize import FTOL, GTOL, MAXCOR, multistart  # noqa: F401 (FTOL.. documented here)
-from ._validation import (check_features, check_graph, check_option, check_random_state, check_scalar,
-                          did_you_mean)
+from ._validation import check_features, check_graph, check_option, check_random_state, check_scalar
 
 # The L-BFGS-B stopping rules FTOL, GTOL and MAXCOR are those of the one multi-start
 # helper, re-exported here where the certificate's documentation names them.
@@ -100,6 +99,8 @@ PARAMETRIZATIONS = ("whitened", "raw")
 
 
 def _check_method(method):
+    from ._validation import did_you_mean  # " Did you mean 'vicreg'?" for a near miss
+
     available = sorted(_methods.REGISTRY)
     if not isinstance(method, str) or method not in _methods.REGISTRY:
         raise ValueError(
@@ -316,9 +317,11 @@ def certify(method, G, n_components, *, X=None, regime=None, restarts=10, random
 
     # Random starts only, no polish: the certificate compares the closed form with what
     # plain L-BFGS-B finds from random points (each run's loss is reported).
-    search = multistart(objective, [], restarts=restarts, random_start=random_start, rng=rng,
-                        max_iter=max_iter, polish_rounds=0,
-                        progress=f"certificate of {method} ({regime}, {N} samples)")
+    from ._optimize import multistart_shown  # a step per random start on the progress display
+
+    search = multistart_shown(objective, [], restarts=restarts, random_start=random_start, rng=rng,
+                              max_iter=max_iter, polish_rounds=0,
+                              progress=f"certificate of {method} ({regime}, {N} samples)")
     losses = np.array(search.start_losses)
     best_loss = float(np.min(losses))
     closed_loss = float(rep.loss)

@@ -185,7 +185,7 @@ def knn(X, n_neighbors=10, *, symmetrize="union"):
 
 
 def _check_neighbors(n_neighbors, n_samples):
-    n_neighbors = check_integer(n_neighbors, name="n_neighbors")  # 5.0 accepted as 5
+    n_neighbors = check_integer(n_neighbors, name="n_neighbors")
     if not 1 <= n_neighbors <= n_samples - 1:
         raise ValueError(
             f"n_neighbors must be between 1 and n_samples - 1 = {n_samples - 1}, got {n_neighbors}."
@@ -458,7 +458,7 @@ def nnclr(embedding, groups=None, *, n_neighbors=1):
     candidates = n - sizes.max()
     if candidates < 1:
         raise ValueError("groups has a single group; the neighbours are searched in the other groups.")
-    n_neighbors = check_integer(n_neighbors, name="n_neighbors")  # 5.0 accepted as 5
+    n_neighbors = check_integer(n_neighbors, name="n_neighbors")
     if not 1 <= n_neighbors <= candidates:
         raise ValueError(
             f"n_neighbors must be between 1 and the number of samples outside the largest group "

@@ -134,13 +134,13 @@ def test_solve_refuses_a_verbose_that_is_neither_a_flag_nor_an_integer():
 
     _, G = _small_problem()
     with pytest.raises(TypeError, match=r"^verbose must be True, False, None or an integer level "
-                                        r"\(0: off, 1: on, 2: also a line per block of iterations\), "
+                                        r"\(0: off, 1: on, 2: also a line per block of evaluations\), "
                                         r"got 'yes'\.$"):
         solve("vicreg", G, 2, verbose="yes")
     with pytest.raises(TypeError, match=r"got 1\.0\.$"):
         solve("vicreg", G, 2, verbose=1.0)
     with pytest.raises(ValueError, match=r"^verbose must be >= 0 \(0: off, 1: on, 2: also a line "
-                                         r"per block of iterations\), got -1\.$"):
+                                         r"per block of evaluations\), got -1\.$"):
         solve("vicreg", G, 2, verbose=-1)
 
 
@@ -373,7 +373,7 @@ def test_estimators_show_a_possibly_numerical_fit_by_default_on_a_terminal(monke
         # one line per start of the multi-start search (1 informed + 1 random), with its loss
         starts = "Barlow Twins (canonical problem, 4 x 2): L-BFGS-B starts: "
         assert [re.sub(r" \(.*", "", line.removeprefix(starts)) for line in lines[1:-1]] == ["1/2", "2/2"]
-        assert all(re.search(r"\), best loss \d\.\d+ \(last start: \d+ iterations\)$", line)
+        assert all(re.search(r"\), best loss \d\.\d+ \(last start( and polish)?: \d+ evaluations\)$", line)
                    for line in lines[1:-1])
         assert len(lines) == 4
         # closed forms take milliseconds: shown only when asked

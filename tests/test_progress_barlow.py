@@ -1,4 +1,4 @@
-"""Progress of the numerical Barlow Twins fit: one step per start with the best loss, iteration blocks."""
+"""Progress of the numerical Barlow Twins fit: a step per start with the best loss, evaluation blocks."""
 
 import io
 import re
@@ -50,30 +50,34 @@ def test_nonparametric_fit_shows_a_step_per_start_of_both_searches(monkeypatch):
     assert _counts(lines, "Barlow Twins (non-parametric, 16 samples)") == ["1/3", "2/3", "3/3"]
     assert len(lines) == 7
     for line in lines[1:-1]:
-        assert re.search(r"\(\d+\.\d s\), best loss \d\.\d+(e-\d+)? \(last start: \d+ iterations\)$", line)
+        assert re.search(r"\(\d+\.\d s\), best loss \d\.\d+(e-\d+)? \(last start( and polish)?: \d+ "
+                         r"evaluations\)$", line)
+    # the last start of each search also counts the polish that follows it
+    assert lines[2].endswith(" evaluations)") and "(last start and polish: " in lines[2]
+    assert "(last start and polish: " in lines[5] and "(last start: " in lines[4]
 
 
-def test_verbose_2_adds_a_line_per_block_of_iterations(monkeypatch):
+def test_verbose_2_adds_a_line_per_block_of_evaluations(monkeypatch):
     plain_stderr = _plain_stderr(monkeypatch)
-    monkeypatch.setattr(_optimize, "ITERATION_BLOCK", 5)
+    monkeypatch.setattr(_optimize, "EVALUATION_BLOCK", 5)
     _solve(1, X=_problem()[0])  # linear: the canonical problem only
     level_1 = plain_stderr.getvalue().splitlines()
-    assert not any("iteration 5," in line for line in level_1)
+    assert not any(": 5 evaluations, loss " in line for line in level_1)
     plain_stderr.seek(0)
     plain_stderr.truncate()
     _solve(2, X=_problem()[0])
     level_2 = plain_stderr.getvalue().splitlines()
-    blocks = [line for line in level_2 if re.search(r", (start|polish) \d+: iteration \d+, loss ", line)]
-    assert blocks and all(int(re.search(r"iteration (\d+),", line).group(1)) % 5 == 0 for line in blocks)
+    blocks = [line for line in level_2 if re.search(r", start \d: \d+ evaluations, loss ", line)]
+    assert blocks and all(int(re.search(r": (\d+) evaluations,", line).group(1)) % 5 == 0 for line in blocks)
     assert blocks[0].startswith("Barlow Twins (canonical problem, 3 x 2): L-BFGS-B starts: 0/2 (")
-    assert ", start 1: iteration 5, loss " in blocks[0]
+    assert ", start 1: 5 evaluations, loss " in blocks[0]
     # the per-start lines are the same at both levels
     assert _counts(level_2, "Barlow Twins (canonical problem, 3 x 2)") == ["1/2", "2/2"]
 
 
 def test_off_and_the_result_does_not_depend_on_the_display(monkeypatch):
     plain_stderr = _plain_stderr(monkeypatch)
-    monkeypatch.setattr(_optimize, "ITERATION_BLOCK", 1)
+    monkeypatch.setattr(_optimize, "EVALUATION_BLOCK", 1)
     quiet = _solve(False)
     assert plain_stderr.getvalue() == ""
     none = _solve(None)  # stderr is no terminal: the policy says off
@@ -103,13 +107,23 @@ def test_estimator_verbose_false_silences_the_search_on_a_terminal(monkeypatch):
     assert stream.getvalue() == ""
 
 
-def test_multistart_without_a_name_shows_nothing(monkeypatch):
+def test_multistart_shown_returns_what_multistart_returns(monkeypatch):
     plain_stderr = _plain_stderr(monkeypatch)
-    def objective(flat):
-        return float(flat @ flat), 2 * flat
 
-    result = _optimize.multistart(objective, [np.ones(3)], verbose=True)
-    assert plain_stderr.getvalue() == "" and result.fun < 1e-30
+    def objective(flat):
+        return float(np.sum((flat - 1.0) ** 4)), 4 * (flat - 1.0) ** 3
+
+    def random_start(rng):
+        return rng.standard_normal(3)
+
+    plain = _optimize.multistart(objective, [np.zeros(3)], restarts=2, random_start=random_start,
+                                 rng=np.random.default_rng(1))
+    assert plain_stderr.getvalue() == ""  # multistart itself never shows anything
+    shown = _optimize.multistart_shown(objective, [np.zeros(3)], restarts=2, random_start=random_start,
+                                       rng=np.random.default_rng(1), progress="quartic", verbose=True)
+    assert _counts(plain_stderr.getvalue().splitlines(), "quartic") == ["1/3", "2/3", "3/3"]
+    assert np.array_equal(plain.x, shown.x) and plain.start_losses == shown.start_losses
+    assert plain.fun == shown.fun and plain.n_iterations == shown.n_iterations
 
 
 def test_certificate_search_shows_a_step_per_random_start(monkeypatch):

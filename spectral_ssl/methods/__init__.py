@@ -35,7 +35,7 @@ def solve(method, G, n_components, X=None, *, regime=None, verbose=None, **hyper
         Default: ``"nonparametric"`` without ``X``, ``"linear"`` with it.
     verbose : bool, int or None
         Progress on standard error: ``True`` or an integer >= 1 always (as in scikit-learn;
-        ``2`` or more adds, on the plain-line display, a line per block of L-BFGS-B iterations
+        ``2`` or more adds, on the plain-line display, a line per block of loss evaluations
         with the current loss), ``False`` or ``0`` never, ``None`` (default) only when standard
         error is a terminal or a notebook and ``SPECTRAL_SSL_PROGRESS`` is not ``0`` (see
         :mod:`spectral_ssl._progress`). Solvers that iterate (SimCLR's and Barlow Twins'

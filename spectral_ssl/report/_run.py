@@ -4,8 +4,7 @@ import math
 import numbers
 import time
 
-from .._progress import check_verbose, steps
-from .._validation import did_you_mean
+from .._progress import steps
 from ..experiments.claim_runs import MANIFOLD_CLAIM, claim_plan, claim_settings, run_claims
 from ..experiments.labelled import (check_labelled_data, claim_datasets, method_data,
                                     user_claim_dataset)
@@ -52,8 +51,7 @@ def _check_options(n_components, invariance, restarts, seed, relation, n_neighbo
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ValueError(f"seed must be an integer >= 0, got {seed!r}.")
     if relation not in RELATIONS:
-        raise ValueError(f"relation must be one of {RELATIONS}; got {relation!r}."
-                         + did_you_mean(relation, RELATIONS))
+        raise ValueError(f"relation must be one of {RELATIONS}; got {relation!r}.")
     if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, numbers.Integral) or n_neighbors < 1:
         raise ValueError(f"n_neighbors must be an integer >= 1, got {n_neighbors!r}.")
     if isinstance(certify_max_iter, bool) or not isinstance(certify_max_iter, numbers.Integral) \
@@ -65,20 +63,30 @@ def _check_options(n_components, invariance, restarts, seed, relation, n_neighbo
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 100:
         raise ValueError(f"mds_samples must be an integer >= 100 (points of the swiss roll), got {value!r}.")
     if probe not in PROBE_MODELS:
-        raise ValueError(f"probe must be one of {PROBE_MODELS}; got {probe!r}."
-                         + did_you_mean(probe, PROBE_MODELS))
+        raise ValueError(f"probe must be one of {PROBE_MODELS}; got {probe!r}.")
     if isinstance(methods, str) or len(methods) == 0 or any(m not in METHODS for m in methods) \
             or len(set(methods)) != len(methods):
-        unknown = [m for m in methods if isinstance(m, str) and m not in METHODS][:1]
         raise ValueError(f"methods must be a non-empty list of distinct names from {METHODS}; "
-                         f"got {methods!r}." + (did_you_mean(unknown[0], METHODS) if unknown else ""))
+                         f"got {methods!r}.")
 
 
-def _whole(value):
-    """An integral float (``16.0``, read from a file or computed) as the int it equals; else unchanged."""
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return int(value)
-    return value
+def _closest_names(relation, probe, methods):
+    """Refuse a near miss of a named option with the closest valid name ("Did you mean 'views'?");
+    anything else is left to :func:`_check_options`, which names the valid values."""
+    from .._validation import did_you_mean
+
+    for name, value, options in (("relation", relation, RELATIONS), ("probe", probe, PROBE_MODELS)):
+        if isinstance(value, str) and value not in options and did_you_mean(value, options):
+            raise ValueError(f"{name} must be one of {options}; got {value!r}."
+                             + did_you_mean(value, options))
+    try:
+        names = (methods,) if isinstance(methods, str) else tuple(methods)
+    except TypeError:  # not a list at all: _check_options says what is expected
+        return
+    for value in names:
+        if isinstance(value, str) and value not in METHODS and did_you_mean(value, METHODS):
+            raise ValueError(f"methods must be a non-empty list of distinct names from {METHODS}; "
+                             f"got {names!r}." + did_you_mean(value, METHODS))
 
 
 def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=None, restarts=None,
@@ -150,8 +158,7 @@ def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=Non
         shown when stderr is a terminal or in a notebook, unless ``SPECTRAL_SSL_PROGRESS=0``;
         ``=1`` forces them), True (or an integer >= 1, as ``verbose`` elsewhere) always, False
         (or 0) never; or any stream with ``write`` to send plain lines there. A warning raised
-        during a step is shown after that step's line. The solvers' own progress is off while
-        the report runs.
+        during a step is shown after that step's line. The solvers' own progress is off while the report runs.
     write : bool
         Write the files (False: only compute and return).
 
@@ -160,11 +167,7 @@ def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=Non
     Report
     """
     started = time.perf_counter()
-    # counts given as integral floats (16.0) are taken as the integers they equal
-    n_components, restarts, seed, n_neighbors, n_images, kernel_images, certify_images, \
-        numerical_images, mds_samples, certify_max_iter = map(
-            _whole, (n_components, restarts, seed, n_neighbors, n_images, kernel_images,
-                     certify_images, numerical_images, mds_samples, certify_max_iter))
+    _closest_names(relation, probe, methods)
     sizes = dict(QUICK if quick else DEFAULTS)
     if data is not None:
         X_user, y_user = check_labelled_data(*data)
@@ -191,6 +194,8 @@ def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=Non
                    certify_max_iter, sizes, methods)
     methods = tuple(m for m in METHODS if m in methods)
     if not hasattr(progress, "write"):  # else a flag or a level, read as verbose is everywhere
+        from .._progress import check_verbose
+
         try:
             progress = check_verbose(progress, name="progress")
         except (TypeError, ValueError):
