@@ -34,6 +34,20 @@ samples' representation and tested on held-out samples (``transform``). At
 :math:`K = D` every full-rank method keeps the whole span of the data, so two of
 them tie by construction: such comparisons are ``not applicable`` (:mod:`.pairs`).
 
+**A comparison is void unless both optima set their spans** on every seed
+(:func:`~spectral_ssl.experiments.claims.design.check_optimum_reached`): the probe
+sees only the span, so an optimum left short of stationarity with directions still
+shrinking is scored by which of them passed the probe's cutoff. Linear SimCLR at
+:math:`K = D` on these relations is such a case (:data:`~spectral_ssl.experiments.claims.solvers.SPAN_RESOLUTION`
+gives the pilot's numbers): its VICReg-small difference was 0 when no direction
+crossed the cutoff and 0.01-0.06 when one or two did, the flips of earlier runs.
+Rejected alternatives, measured: more random starts reach no stationary point; more
+seeds estimate how often the optimiser stops past the cutoff; a sign test (threshold
+0) would call that frequency "supported". Reported instead, as a bound: SimCLR's
+accuracy with every still-collapsing direction at zero (``data["regimes"][i]
+["collapsed_bound"]``, :func:`~spectral_ssl.experiments.claims.solvers.drop_collapsing`). The comparisons the optima
+determine (closed forms and the stationary Barlow Twins as written) decide the readings.
+
 **Readings.** In every regime that passes the design checks, over ``n_seeds``
 seeds (new split, relation and SimCLR starts each), the paired accuracy
 differences with their 95 % Student-t intervals, "preferred" meaning better by
@@ -59,7 +73,8 @@ from ..._validation import check_scalar
 from . import design, solvers, statements
 from . import pairs as paired
 from . import relations as rel
-from ._misaligned_seed import METHODS, measure_seed
+from ._misaligned_seed import METHODS, compare_methods, measure_seed, record_optima
+from ._misaligned_seed import summary as summary_line
 from .result import ClaimResult, Reading, Table
 from .sampling import check_count, check_labelled, smallest_class
 from .stats import PREFERENCE_MARGIN, Samples, seed_generators
@@ -152,7 +167,7 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
         items = {(regime, a, b) for regime in regimes for _, _, pairs, _ in _READINGS for a, b in pairs
                  if paired.pair_key(regime, a, b, "better") in samples}
         undecided = lambda pending: paired.still_inconclusive(  # noqa: E731
-            pending, lambda item: _comparison(samples, regimes, *item, margin)[0])
+            pending, lambda item: compare_methods(samples, regimes, *item, margin)[0])
         extra = paired.measure_until_decided(
             seeds[n_seeds:], 0, items, lambda g, pending: measure_seed(samples, checks, regimes, setup, g, pending, ALL_PAIRS),
             undecided)
@@ -177,6 +192,10 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
                                "converged": f"{int(sum(conv))}/{len(conv)}"})
             entry["accuracy"][solvers.METHOD_LABELS[method]] = acc.to_dict()
             entry["rank"][solvers.METHOD_LABELS[method]] = float(np.mean(ranks))
+            if (regime, method, "accuracy_collapsed") in samples:  # only seeds whose optimum was not reached
+                entry.setdefault("collapsed_bound", {})[solvers.METHOD_LABELS[method]] = {
+                    "accuracy": samples.estimate((regime, method, "accuracy_collapsed")).to_dict(),
+                    "collapsing": samples.get((regime, method, "collapsing"))}
         data["regimes"].append(entry)
 
     readings, not_applicable = _readings(samples, ordered, regimes, void, margin)
@@ -197,7 +216,7 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
                           rows=statements.wordings_table("misaligned_graph"),
                           caption="What each version of the paper says"),
     }
-    summary = _summary(readings, samples, ordered, regimes, void)
+    summary = summary_line(readings, samples, ordered, regimes, void)
     rule = ("In each (relation, K) regime that passes the design checks, paired per-seed differences of "
             "held-out linear-probe accuracy, 95% Student-t interval: 'A preferred over B' is supported "
             f"when the interval lies above {margin:g} (the preference margin), not supported when it lies at "
@@ -205,7 +224,11 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
             f"further seeds, up to {max_seeds}, and is inconclusive only then. "
             "arXiv reading (Barlow Twins as written): VICReg-small beats SimCLR and Barlow Twins. "
             "Camera-ready reading (Barlow Twins as CCA): VICReg-small and Barlow Twins each beat SimCLR "
-            "and VICReg-large. A reading holds when every comparison in every regime holds; the claim's "
+            "and VICReg-large. A comparison is void when, on any seed, one of its optima stopped short of "
+            "stationarity with directions still collapsing (between "
+            f"{solvers.SPAN_ROUNDOFF:g} and {solvers.SPAN_RESOLUTION:g} of its largest singular value): the "
+            "probe's accuracy then depends on where the optimiser stopped. A reading holds when every "
+            "comparison that is not void or a tie by construction holds in every regime; the claim's "
             "verdict combines the two readings")
     settings = {"n_seeds": n_seeds, "max_seeds": max_seeds, "seeds_used": seeds_used,
                 "seeds_per_comparison": {f"{c.regime}: {c.label}": c.estimate.n for r in readings
@@ -218,14 +241,6 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
     return ClaimResult(name="misaligned_graph", statement=STATEMENT, rule=rule, readings=readings,
                        design=design_checks, tables=tables, summary=summary, data=data, settings=settings,
                        quick=bool(quick), elapsed=time.perf_counter() - started)
-
-
-def _comparison(samples, regimes, regime, better, worse, margin):
-    if paired.pair_key(regime, better, worse, "better") not in samples:
-        return None, None
-    return paired.compare_pair(
-        samples, regime, better, worse, threshold=margin, regime=regimes[regime],
-        label=f"{solvers.METHOD_LABELS[better]} - {solvers.METHOD_LABELS[worse]} (probe accuracy)")
 
 
 #: (reading name, wording version, Barlow Twins problem, [(better, worse), ...], primary)
@@ -254,12 +269,12 @@ def _readings(samples, ordered, regimes, void, margin):
         comparisons = []
         for regime in ordered:
             for better, worse in pairs:
-                comparison, check = (None, None) if regime in void else _comparison(
+                comparison, failed = (None, []) if regime in void else compare_methods(
                     samples, regimes, regime, better, worse, margin)
                 if comparison is None:
                     continue
                 comparisons.append(comparison)
-                if check is not None:
+                for check in failed:
                     not_applicable[(check.regime, check.message)] = check
         names = " and ".join(sorted({f"{solvers.METHOD_LABELS[p]}" for p, _ in pairs}))
         readings.append(Reading(
@@ -272,19 +287,4 @@ def _readings(samples, ordered, regimes, void, margin):
     return readings, list(not_applicable.values())
 
 
-def _summary(readings, samples, ordered, regimes, void):
-    parts = []
-    for regime in ordered:
-        if regime in void:
-            parts.append(f"{regimes[regime]}: void")
-            continue
-        accs = ", ".join(f"{solvers.METHOD_LABELS[m]} {samples.estimate((regime, m, 'accuracy')).format(2)}"
-                         f" (rank {np.mean(samples.get((regime, m, 'rank'))):.0f})"
-                         for m in ("vicreg_small", "simclr", "barlow_twins_as_written", "barlow_twins_cca",
-                                   "vicreg_large"))
-        parts.append(f"{regimes[regime]}: {accs}")
-    verdicts = "; ".join(f"{r.name}: {r.verdict}" for r in readings if r.primary)
-    return "Probe accuracy (mean ± s.e.) and rank. " + ". ".join(parts) + f". Readings: {verdicts}."
-
-
-__all__ = ["misaligned_graph", "METHODS", "STATEMENT"]
+__all__ = ["misaligned_graph", "METHODS", "STATEMENT", "compare_methods", "record_optima"]
