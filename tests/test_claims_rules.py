@@ -509,3 +509,19 @@ def test_misaligned_rule_can_support_reject_and_void():
     assert Reading(name="R", wording="w", tests="t", comparisons=[void, supported]).verdict == "supported"
     assert Reading(name="R", wording="w", tests="t", comparisons=[void, rejected]).verdict == "not supported"
     assert Reading(name="R", wording="w", tests="t", comparisons=[void]).verdict == "void"
+
+
+def test_void_and_tied_comparisons_decide_nothing_in_the_report():
+    from spectral_ssl.experiments.claim_runs import deciding_comparisons
+
+    def comparison(values, **flags):
+        return Comparison("c", stats.estimate(values), 0.01, **flags)
+
+    judged = comparison([0.30, 0.32, 0.31])
+    void = comparison([0.0, 0.0, 0.0], void=True)  # "not supported" as a number, but void
+    tie = comparison([0.0, 0.0, 0.0], applicable=False)
+    result = ClaimResult(name="x", statement="", rule="", readings=[Reading("a", "", "", [void, tie, judged])])
+    assert result.verdict == "supported"
+    assert deciding_comparisons(result) == [judged]
+    only_void = ClaimResult(name="x", statement="", rule="", readings=[Reading("a", "", "", [void])])
+    assert only_void.verdict == "void" and deciding_comparisons(only_void) == []
