@@ -114,3 +114,37 @@ def train_linear(torch, loss, X_a, X_b, n_components, *, seed=0, adam_steps=1000
         return {"Z_a": encoder(A).numpy().copy(), "Z_b": encoder(B).numpy().copy(),
                 "W": encoder.weight.numpy().T.copy(), "b": encoder.bias.numpy().copy(),
                 "loss": float(value), "gradient_norm": gradient_norm}
+
+
+def digits_views(setting, n_per_class=50, noise=0.1, random_state=0):
+    """Two views of scikit-learn's digits (rows ``i`` of the two arrays: one image).
+
+    ``setting``:
+
+    * ``"relative"`` -- the toolkit's ``datasets.digits(n_per_class)`` views
+      (``graphs.make_views`` with its ``view_options``): a one-pixel shift, then Gaussian noise of
+      ``0.1`` times *each pixel's* standard deviation (quiet border pixels get almost no noise);
+    * ``"absolute"`` -- all 1797 images, pixels scaled to [0, 1], a one-pixel shift, then Gaussian
+      noise of standard deviation ``noise`` (default 0.1, i.e. 1.6 on the raw 0..16 scale) on
+      *every* pixel (``n_per_class`` unused).
+
+    A linear encoder with bias absorbs any invertible affine map of the pixels, so the raw 0..16
+    scale, [0, 1] or standardised pixels have the same optimum; the noise model is what differs.
+    """
+    from sklearn.datasets import load_digits
+
+    from spectral_ssl import graphs
+    from spectral_ssl.experiments import datasets
+
+    if setting == "relative":
+        data = datasets.digits(n_per_class, random_state=random_state)
+        X = data.X
+        views, _ = graphs.make_views(X, random_state=random_state, **data.view_options)
+    elif setting == "absolute":
+        X = load_digits().data / 16.0
+        views, _ = graphs.make_views(X, random_state=random_state, augment=("shift",), image_shape=(8, 8))
+        views = views + noise * np.random.default_rng(random_state).standard_normal(views.shape)
+    else:
+        raise ValueError(f"setting must be 'relative' or 'absolute', got {setting!r}.")
+    n = X.shape[0]
+    return views[:n], views[n:]
