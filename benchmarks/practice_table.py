@@ -108,10 +108,15 @@ def _torch():
     return torch, losses, None
 
 
-def table_optima(views, starts):
-    rows = []
-    X_a, X_b = views
-    for method in practice.METHODS:
+def table_optima(views_of, starts_of, methods, rows=(), on_row=lambda rows: None):
+    """Table 1; ``views_of(method)`` and ``starts_of(method)`` give each method's views and starts.
+
+    Rows already in ``rows`` (from an earlier run) are kept for methods not in ``methods``.
+    """
+    rows = [r for r in rows if r["method"] not in methods]
+    for method in methods:
+        X_a, X_b = views_of(method)
+        starts = starts_of(method)
         for library in practice.LIBRARIES:
             t = time.time()
             rep = practice.optimal_linear_for(method, X_a, X_b, K, library=library)
@@ -119,9 +124,12 @@ def table_optima(views, starts):
             own = best["continued"] if best["continued"] is not None else best["plain"]
             rows.append({"method": method, "library": library, "optimal_linear_for": rep.library_loss,
                          "multistart_plain": best["plain"], "multistart_continued": best["continued"],
-                         "relative_difference": (rep.library_loss - own) / abs(own), "seconds": time.time() - t})
+                         "relative_difference": (rep.library_loss - own) / abs(own), "seconds": time.time() - t,
+                         "images": X_a.shape[0], "starts": starts})
             print(rows[-1], flush=True)
-    return rows
+            on_row(list(rows))
+    order = {m: i for i, m in enumerate(practice.METHODS)}
+    return sorted(rows, key=lambda r: (order[r["method"]], practice.LIBRARIES.index(r["library"])))
 
 
 def table_trained(torch, losses, views, steps):
@@ -194,16 +202,17 @@ def _markdown(args, optima, trained, collapse, skipped, n_relative):
              f"Relative views: {n_relative} images, one-pixel shift + noise 0.1 x each pixel's std "
              "(`datasets.digits` view options). Absolute views: all 1797 images in [0, 1], one-pixel shift + "
              "noise of std 0.1 on every pixel (1.6 on the raw 0..16 scale).", "",
-             f"## 1. optimal_linear_for against the best of {args.starts} random-start L-BFGS-B runs (relative views)",
+             "## 1. optimal_linear_for against the best of random-start L-BFGS-B runs (relative views)",
              "", "Own multi-start: plain L-BFGS-B on the library loss over (W, b); for VICReg also the same starts "
              "through the smoothed-hinge continuation (delta = 1e-2, 1e-3, 1e-4, then the hinge). Relative "
              "difference: (optimal_linear_for - best own) / |best own| (continued for VICReg).", "",
-             "| method | library | optimal_linear_for | own multi-start, plain | own, continued | relative difference |",
-             "|---|---|---|---|---|---|"]
+             "| method | library | images | starts | optimal_linear_for | own multi-start, plain | own, continued "
+             "| relative difference |", "|---|---|---|---|---|---|---|---|"]
     for r in optima:
         cont = "" if r["multistart_continued"] is None else f"{r['multistart_continued']:.8g}"
-        lines.append(f"| {r['method']} | {r['library']} | {r['optimal_linear_for']:.8g} | {r['multistart_plain']:.8g} "
-                     f"| {cont} | {r['relative_difference']:.3g} |")
+        lines.append(f"| {r['method']} | {r['library']} | {r.get('images', '')} | {r.get('starts', '')} | "
+                     f"{r['optimal_linear_for']:.8g} | {r['multistart_plain']:.8g} | {cont} | "
+                     f"{r['relative_difference']:.3g} |")
     lines += ["", f"## 2. diagnose on torch-trained encoders (lightly defaults, relative views, {n_relative} images)", ""]
     if skipped:
         lines.append(f"skipped: {skipped}")
@@ -258,13 +267,27 @@ def main(argv=None):
     parser.add_argument("--adam-steps", type=int, default=2000)
     parser.add_argument("--lbfgs-steps", type=int, default=5000)
     parser.add_argument("--tables", default="1,2,3")
+    parser.add_argument("--methods", default=",".join(practice.METHODS), help="methods of table 1")
+    parser.add_argument("--nt-xent-per-class", type=int, default=50,
+                        help="images per digit of NT-Xent's rows in table 1 (its loss costs O(N^2) per evaluation)")
+    parser.add_argument("--nt-xent-starts", type=int, default=None)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the tables and table-1 rows not rerun from the JSON already in --out")
     parser.add_argument("--out", default=os.path.join("benchmarks", "results"))
     args = parser.parse_args(argv)
+    if args.nt_xent_starts is None:
+        args.nt_xent_starts = args.starts
     tables = set(args.tables.split(","))
     helpers = _helpers()
     relative = helpers.digits_views("relative", args.per_class)
     torch, losses, skipped = _torch()
-    results = {"settings": vars(args), "optimal_vs_multistart": [], "trained": [], "collapse": [], "skipped": skipped}
+    previous = {}
+    if args.keep:  # tables not rerun are kept from the earlier run's JSON (its settings recorded too)
+        with open(os.path.join(args.out, "practice_table.json")) as f:
+            previous = json.load(f)
+    results = {"settings": vars(args), "previous_settings": previous.get("settings"),
+               "optimal_vs_multistart": [], "trained": previous.get("trained", []) if "2" not in tables else [],
+               "collapse": previous.get("collapse", []) if "3" not in tables else [], "skipped": skipped}
 
     def write():  # after every table: a long run interrupted keeps what it measured
         lines = _markdown(args, results["optimal_vs_multistart"], results["trained"], results["collapse"], skipped,
@@ -282,8 +305,22 @@ def main(argv=None):
         results["trained"] = table_trained(torch, losses, relative, (args.adam_steps, args.lbfgs_steps))
         write()
     if "1" in tables:
-        results["optimal_vs_multistart"] = table_optima(relative, args.starts)
+        small = helpers.digits_views("relative", args.nt_xent_per_class)
+
+        def views_of(method):
+            return small if method == "nt_xent" else relative
+
+        def starts_of(method):
+            return args.nt_xent_starts if method == "nt_xent" else args.starts
+
+        def on_row(rows):
+            results["optimal_vs_multistart"] = rows
+            write()
+
+        results["optimal_vs_multistart"] = table_optima(
+            views_of, starts_of, args.methods.split(","), rows=previous.get("optimal_vs_multistart", []), on_row=on_row)
     write()
+
 
 if __name__ == "__main__":
     main()
