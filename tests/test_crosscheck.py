@@ -4,18 +4,18 @@ Run with ``python -m pytest -m crosscheck`` after installing the pinned versions
 ``pip install torch==2.13.0`` (the local CPU build) and ``pip install --no-deps lightly==1.6.0``.
 lightly imports torchvision at import time only (the three losses never call it), and
 PyPI's torchvision does not import with torch 2.13.0, so the fixture below puts a
-minimal stand-in for ``torchvision`` in ``sys.modules`` for the duration of the import.
+minimal stand-in for ``torchvision`` (``tests/lightly_torch.py``) in ``sys.modules`` for the duration
+of the import.
 """
 
-import importlib.abc
-import importlib.machinery
 import sys
-import types
 
 import numpy as np
 import pytest
 
 from spectral_ssl import reference
+
+from lightly_torch import StubModule, TorchvisionStandIn  # the torchvision stand-in, shared with benchmarks
 
 pytestmark = pytest.mark.crosscheck
 
@@ -23,50 +23,12 @@ PINNED = {"torch": "2.13.0", "lightly": "1.6.0"}
 RTOL = 1e-12
 
 
-class _Anything:
-    """Any torchvision attribute: callable, subclassable, with any attribute."""
-
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def __call__(self, *args, **kwargs):
-        return _Anything()
-
-    def __getattr__(self, name):
-        return _Anything()
-
-    def __mro_entries__(self, bases):
-        return (object,)
-
-
-class _StubModule(types.ModuleType):
-    def __getattr__(self, name):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return _Anything()
-
-
-class _TorchvisionStandIn(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    def find_spec(self, fullname, path, target=None):
-        if fullname == "torchvision" or fullname.startswith("torchvision."):
-            return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
-        return None
-
-    def create_module(self, spec):
-        module = _StubModule(spec.name)
-        module.__path__ = []
-        return module
-
-    def exec_module(self, module):
-        module.__version__ = "0.0.0-stand-in"
-
-
 @pytest.fixture(scope="module")
 def lightly_loss():
     torch = pytest.importorskip("torch")
     if not torch.__version__.startswith(PINNED["torch"]):
         pytest.skip(f"needs torch=={PINNED['torch']}, found {torch.__version__}")
-    finder = _TorchvisionStandIn()
+    finder = TorchvisionStandIn()
     had_torchvision = {k: v for k, v in sys.modules.items() if k.split(".")[0] == "torchvision"}
     sys.meta_path.insert(0, finder)
     try:
@@ -124,5 +86,5 @@ def test_nt_xent_lightly_matches_lightly(lightly_loss, seed, temperature):
 def test_stand_in_is_removed_after_import(lightly_loss):
     # The stand-in must not leak into the rest of the test session.
     assert not any(k.split(".")[0] == "torchvision" for k in sys.modules) or all(
-        not isinstance(sys.modules[k], _StubModule) for k in sys.modules if k.split(".")[0] == "torchvision"
+        not isinstance(sys.modules[k], StubModule) for k in sys.modules if k.split(".")[0] == "torchvision"
     )

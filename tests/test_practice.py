@@ -233,3 +233,33 @@ def test_probe_of_the_optimum_depends_only_on_its_span():
     moved = linear_probe(Z[train] @ A + b, data.y[train], Z[test] @ A + b, data.y[test])
     assert 0.3 < base < 1.0  # a real classification with mistakes, not a trivial one
     assert abs(moved - base) <= 1e-12
+
+
+def test_hinge_smoothing_is_the_softplus_of_the_hinge_and_its_gradient():
+    # lightly: 25 mean(A-B)^2 + 12.5 sum_views mean_k delta log(1 + exp((1 - sqrt(var_k + 1e-4)) / delta))
+    #          + 1 sum_views sum_{k!=l} cov_kl^2 / K, computed here by hand
+    A, B = _views(n=9, dim=3, seed=7)
+    A, B = 0.6 * A, 0.6 * B  # some columns below std 1 (hinge active), some above
+    delta = 0.05
+
+    def by_hand(A, B):
+        value = 25.0 * np.mean((A - B) ** 2)
+        for V in (A, B):
+            cov = np.cov(V, rowvar=False)
+            x = (1.0 - np.sqrt(np.diag(cov) + 1e-4)) / delta
+            value += 12.5 * np.mean(delta * np.logaddexp(0.0, x))
+            value += np.sum((cov - np.diag(np.diag(cov))) ** 2) / 3
+        return value
+
+    value, dA, dB = practice.library_loss_and_gradient("vicreg", A, B, hinge_smoothing=delta)
+    assert value == pytest.approx(by_hand(A, B), rel=1e-12)
+    exact = practice.library_loss("vicreg", A, B)
+    assert exact < value <= exact + 2 * 12.5 * delta * np.log(2.0)
+    x = np.concatenate([A.ravel(), B.ravel()])
+    numerical = scipy.optimize.approx_fprime(x, lambda x: by_hand(x[:27].reshape(9, 3), x[27:].reshape(9, 3)), 1e-7)
+    analytic = np.concatenate([dA.ravel(), dB.ravel()])
+    assert np.max(np.abs(numerical - analytic)) <= 1e-5 * max(1.0, np.max(np.abs(analytic)))
+    with pytest.raises(ValueError, match="hinge_smoothing applies to VICReg's variance hinge only"):
+        practice.library_loss_and_gradient("nt_xent", A, B, hinge_smoothing=delta)
+    with pytest.raises(ValueError, match="hinge_smoothing"):
+        practice.library_loss_and_gradient("vicreg", A, B, hinge_smoothing=-1.0)

@@ -18,7 +18,7 @@ documentation page "From your training code to the optimum" states them with the
 
 from ._diagnose import Diagnosis, diagnose, rankme
 from ._libraries import LIBRARIES, LIBRARY_DEFAULTS, METHODS, graph_form, library_value, resolve
-from ._optimum import DEFAULT_RESTARTS, LibraryRepresentation, optimal_linear_for, optimal_views_for
+from ._optimum import DEFAULT_RESTARTS, SMOOTHINGS, LibraryRepresentation, optimal_linear_for, optimal_views_for
 
 
 def library_loss(method, Z_a, Z_b, *, library="lightly", **library_kwargs):
@@ -39,7 +39,7 @@ def library_loss(method, Z_a, Z_b, *, library="lightly", **library_kwargs):
     return library_value(method, library, Z_a, Z_b, constants)
 
 
-def library_loss_and_gradient(method, Z_a, Z_b, *, library="lightly", **library_kwargs):
+def library_loss_and_gradient(method, Z_a, Z_b, *, library="lightly", hinge_smoothing=0.0, **library_kwargs):
     r"""The library's loss and its analytic gradient with respect to both views.
 
     Returns ``(value, dZ_a, dZ_b)``; the value equals :func:`library_loss`. For an encoder
@@ -47,6 +47,15 @@ def library_loss_and_gradient(method, Z_a, Z_b, *, library="lightly", **library_
     :math:`\partial/\partial W = X_a^\top dZ_a + X_b^\top dZ_b` and
     :math:`\partial/\partial b = \mathbf 1^\top(dZ_a + dZ_b)`: enough to train a linear
     encoder with ``scipy.optimize.minimize``.
+
+    ``hinge_smoothing`` :math:`\delta \ge 0` (VICReg only) replaces the variance hinge
+    :math:`\text{relu}(x)`, :math:`x = 1 - \sqrt{\text{var}+\epsilon}`, by the softplus
+    :math:`\delta\log(1 + e^{x/\delta})`, smooth and above the hinge by at most
+    :math:`\delta\log 2` per column and view, so the loss moves by at most
+    :math:`2w\delta\log 2` (:math:`w` the variance weight, :math:`\mu/2` in lightly). Gradient
+    training stalls at the hinge's kink (column std exactly 1); minimising the smoothed loss for
+    decreasing :math:`\delta` (a continuation, as :func:`optimal_linear_for` does with
+    :data:`SMOOTHINGS`) does not. 0 (the default) is the library's loss itself.
 
     Examples
     --------
@@ -60,9 +69,15 @@ def library_loss_and_gradient(method, Z_a, Z_b, *, library="lightly", **library_
     from ._libraries import value_and_gradient
     from ._optimum import check_views
 
+    from .._validation import check_scalar
+
     _, constants = resolve(method, library, library_kwargs)
+    hinge_smoothing = check_scalar(hinge_smoothing, name="hinge_smoothing", low=0.0)
+    if hinge_smoothing > 0 and method != "vicreg":
+        raise ValueError(f"hinge_smoothing applies to VICReg's variance hinge only; method={method!r} has "
+                         f"no hinge: leave hinge_smoothing=0.")
     Z_a, Z_b = check_views(Z_a, Z_b, names=("Z_a", "Z_b"), min_samples=1 if method == "nt_xent" else 2)
-    return value_and_gradient(method, library, constants)(Z_a, Z_b)
+    return value_and_gradient(method, library, constants, hinge_smoothing)(Z_a, Z_b)
 
 
 def graph_form_hyperparameters(method, n_samples, *, library="lightly", **library_kwargs):
@@ -84,4 +99,4 @@ def graph_form_hyperparameters(method, n_samples, *, library="lightly", **librar
 
 __all__ = ["Diagnosis", "DEFAULT_RESTARTS", "LIBRARIES", "LIBRARY_DEFAULTS", "LibraryRepresentation", "METHODS",
            "diagnose", "graph_form_hyperparameters", "library_loss", "library_loss_and_gradient", "optimal_linear_for", "optimal_views_for",
-           "rankme"]
+           "rankme", "SMOOTHINGS"]
