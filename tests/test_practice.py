@@ -263,3 +263,21 @@ def test_hinge_smoothing_is_the_softplus_of_the_hinge_and_its_gradient():
         practice.library_loss_and_gradient("nt_xent", A, B, hinge_smoothing=delta)
     with pytest.raises(ValueError, match="hinge_smoothing"):
         practice.library_loss_and_gradient("vicreg", A, B, hinge_smoothing=-1.0)
+
+
+def test_diagnose_names_directions_still_collapsing():
+    # Noisy views: lightly's VICReg optimum keeps 3 of 4 directions. Trained embeddings that are
+    # the optimum plus a 1e-3 disturbance keep a fourth direction at about 1e-3 of the largest
+    # std: the numerical rank counts it, and diagnose must say it is collapsing, not kept.
+    X_a, X_b = _views(n=60, dim=6, seed=3, noise=1.0)
+    opt = practice.optimal_linear_for("vicreg", X_a, X_b, 4, restarts=0)
+    n = X_a.shape[0]
+    exact = practice.diagnose(opt.Z[:n], opt.Z[n:], method="vicreg", X_a=X_a, X_b=X_b, restarts=0)
+    assert exact.rank == exact.predicted_rank == 3
+    assert not any("collapsing" in note for note in exact.notes)
+    E = 1e-3 * np.random.default_rng(1).standard_normal((n, 4))
+    d = practice.diagnose(opt.Z[:n] + E, opt.Z[n:] + E, method="vicreg", X_a=X_a, X_b=X_b, restarts=0)
+    assert (d.rank, d.predicted_rank) == (4, 3)
+    ratio = d.std[3] / d.std[0]
+    assert 1e-4 < ratio < 1e-2
+    assert f"1 direction(s) that the optimum collapses still have {ratio:.2g} of the largest std" in " ".join(d.notes)

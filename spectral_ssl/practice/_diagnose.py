@@ -264,6 +264,16 @@ def diagnose(Z_a, Z_b, *, method, library="lightly", X_a=None, X_b=None, rank_rt
         notes.append("optimum: " + optimum.details["gap_note"])
     std, _ = _principal(Z)
     predicted_std, _ = _principal(Z_opt)
+    if rank > predicted:
+        # Gradient training shrinks a collapsing direction ever more slowly (the covariance
+        # term's gradient vanishes with it), so a trained encoder often keeps the directions the
+        # optimum drops at a small but non-zero std, which the numerical rank counts.
+        lingering = std[predicted:rank] / std[0]
+        span = (f"{lingering[0]:.2g}" if lingering.size == 1
+                else f"{lingering.min():.2g} to {lingering.max():.2g}")
+        notes.append(f"{rank - predicted} direction(s) that the optimum collapses still have {span} "
+                     f"of the largest std in the trained embeddings: collapsing, not yet collapsed "
+                     f"(the trained rank counts them).")
     return Diagnosis(
         method=method, library=library, constants=constants, n_samples=n, n_components=K, library_loss=value,
         optimal_loss=float(optimum.loss), gap=float(gap), relative_gap=float(relative), optimum_regime=regime,
