@@ -35,6 +35,24 @@ def decorrelate(Z, *coefficients):
     return ((V.T @ Z.T).T, *(c @ V for c in coefficients))
 
 
+def decorrelating_rotation(W, covariance):
+    r"""The rotation :math:`V` of :func:`decorrelate` from the covariance of the features, without ``Z``.
+
+    For :math:`Z = XW + \mathbf 1 b^\top` the centred covariance of ``Z`` is
+    :math:`W^\top\operatorname{Cov}(X)W` (the bias drops out), so :math:`V` (eigenvectors
+    descending) comes from :math:`D\times D` forms already reduced and ``Z`` is formed once,
+    as :math:`X(WV) + \mathbf 1 (V^\top b)^\top`. Why it is as good as from ``Z``: with ``Cov(X)``
+    from the forms whose basis passed :func:`spectral_ssl.methods._vicreg_linear.whitening`
+    (condition number of the correlation matrix at most 1e6), the product has the
+    round-off of length-:math:`D` sums (unit-free in Jacobi scaling), of the order of the
+    round-off of :math:`Z^\top Z` over :math:`N` rows; the same loss identity holds, so the
+    rotation never raises the loss.
+    """
+    C = W.T @ covariance @ W
+    _, V = np.linalg.eigh((C + C.T) / 2)
+    return V[:, ::-1]
+
+
 #: A column of Z within this (relative, centred norms) of constant on every connected component
 #: is a candidate for :func:`component_constant`.
 COMPONENT_RTOL = 1e-9
