@@ -274,10 +274,7 @@ def _solve_parametric(features, G, K, hyper, constraint, restarts, random_state,
     with X_c T orthonormal (W = T W_T), or None; ``red``: the forms of (X, G) that gave ``basis`` (A, B
     are then D x D algebra, and a closed form's loss, rank and scales come from them), or None."""
     lam, centered = hyper["off_diagonal"], hyper["centered"]
-    A, B, c, mean, vol, F = _barlow_solvers.parametric_design(features, G, centered, basis, red)
-    if not np.any(B):
-        raise ValueError(f"{what} is 0: the features are constant on the linked samples, so no direction has a "
-                         f"D_G-weighted variance; check X (constant columns, identical rows, the kernel).")
+    A, B, c, mean, vol, F = _barlow_solvers.parametric_design(features, G, centered, basis, red, what)
     if regularization > 0:
         B = B + regularization * penalty
     neg_rho, Q = linalg.generalized_eigh(-A, B, rank_rtol=rank_rtol)
@@ -356,6 +353,10 @@ def optimal_linear(X, G, n_components, *, off_diagonal=5e-3, centered=True, cons
       ``details["gap_to_cca"]`` is how much lower it got. :math:`K = 1`: the top
       canonical direction, proven optimal (``exact=True``).
 
+    **Cost**: one pass of :func:`spectral_ssl.forms.feature_reductions`, :math:`D\times D` algebra and
+    :math:`Z = XW + b`. A closed form's loss, rank and scales come from the forms when their round-off
+    bounds decide them (``_barlow_solvers.forms_loss``), else from ``Z`` (the same values, tested).
+
     Parameters
     ----------
     X : array_like, shape (N, D)
@@ -401,13 +402,15 @@ def optimal_linear(X, G, n_components, *, off_diagonal=5e-3, centered=True, cons
     hyper = _barlow_solvers.check_hyperparameters(off_diagonal, centered, restarts)
     rank_rtol = check_scalar(rank_rtol, name="rank_rtol", low=0.0, low_inclusive=False, high=1.0)
     red = feature_reductions(X, G, graph_checked=True, name="X")  # the D x D forms, one pass
-    # unit-free: X and X * [1, 1e-6] get the same optimum
-    T, source = _vicreg_linear.unit_free_basis(X, red)
-    W, bias, Z, rho, scales, exact, details = _solve_parametric(
-        X, G, n_components, hyper, constraint, restarts, random_state, rank_rtol,
-        what="the rank of X^T D_G X (centred features, or features plus the constant)", regime="linear",
-        basis=T, red=red if source == "reductions" and red.volume > 0 else None)
+    T, source = _vicreg_linear.unit_free_basis(X, red)  # unit-free: X, X * [1, 1e-6] same optimum
+    red = red if source == "reductions" and red.volume > 0 else None
+    with _barlow_solvers.forms_threads(red):  # D x D algebra on one BLAS thread (see there)
+        W, bias, Z, rho, scales, exact, details = _solve_parametric(
+            X, G, n_components, hyper, constraint, restarts, random_state, rank_rtol,
+            what="the rank of X^T D_G X (centred features, or features plus the constant)",
+            regime="linear", basis=T, red=red)
     loss, rank, _ = details.pop("forms", (None,) * 3)
+    details["basis"] = source  # "reductions": the D x D forms decided every direction; "features"
     rank = _barlow_solvers.rank_and_warn(Z, Z.shape[1], "linear", constraint, hyper, rank=rank)
     return LinearRepresentation(
         Z=Z, W=W, bias=bias, loss=loss_and_gradient(Z, G, **hyper)[0] if loss is None else loss, rank=rank,
