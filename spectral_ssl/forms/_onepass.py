@@ -52,7 +52,7 @@ def grouped_stats(X, members, shift, name="X"):
     stacked one after the other, as :func:`spectral_ssl.views.from_views` lays them out), else
     gathered copies of a block's rows.
     """
-    total = None
+    total, work = None, {}  # work: the blocks' contrast and sum arrays, reused (see group_stats)
     for m, rows in size_classes(members):
         views = aligned_views(X, rows)
         step = max(1, BLOCK_ROWS // m)
@@ -62,7 +62,7 @@ def grouped_stats(X, members, shift, name="X"):
                 block = tuple(view[a:b] for view in views)
             else:
                 block = tuple(X[rows[:, a:b]])
-            part = group_stats(block, None, b - a, None, m, shift, name)
+            part = group_stats(block, None, b - a, None, m, shift, name, work=work)
             total = part if total is None else add_stats(total, part)
     return total
 
