@@ -53,6 +53,15 @@ def decorrelating_rotation(W, covariance):
     return V[:, ::-1]
 
 
+def degree_bound(G):
+    r""":math:`2\,\max_i \#\{j: G_{ij} \ne 0\}\,\max G_{ij} \ge 2\max_i d_i`, in :math:`O(N)` plus a maximum over the weights.
+
+    An upper bound of the bound :math:`2\max_i d_i` of :math:`\lambda_{max}(L)` (equal for one
+    weight): a test ``mu <= rtol * degree_bound(G)`` that fails needs no degrees (a sparse row sum).
+    """
+    return 2.0 * float(np.max(np.diff(G.indptr))) * float(G.data.max()) if G.nnz else 0.0
+
+
 #: A column of Z within this (relative, centred norms) of constant on every connected component
 #: is a candidate for :func:`component_constant`.
 COMPONENT_RTOL = 1e-9

@@ -364,7 +364,8 @@ def _linear_solution(features, G, K, hyper, restarts, random_state, what):
         if _diagonal_covariance(hyper) and forms is None:
             Z, W, bias = _roundoff.decorrelate(Z, W, bias)
         Z, W, bias = _vicreg_linear.sign_rule(Z, W, bias)
-        if hyper["invariance"] and mu.size and mu[0] <= SNAP_MU_RTOL * _laplacian_bound(G):
+        if (hyper["invariance"] and mu.size and mu[0] <= SNAP_MU_RTOL * _roundoff.degree_bound(G)
+                and mu[0] <= SNAP_MU_RTOL * _laplacian_bound(G)):
             # columns of zero Dirichlet energy made exactly constant on components (their
             # round-off costs invariance * eps^2 otherwise), when that does not raise the loss
             snapped, changed = _roundoff.component_constant(Z, G)
