@@ -277,24 +277,33 @@ def design_loss(features, G, F, coefficients, W, bias, mean, red, hyper):
     return barlow_twins_value_and_gradient(Z, G, np.asarray(G.sum(axis=1)).ravel(), lam, centered)[0]
 
 
-def forms_outputs(features, G, W, bias, mean, red, centered, off_diagonal, closed):
+def forms_outputs(features, G, W, bias, mean, red, hyper, closed):
     r"""``(Z, W, b, (loss, rank, scales))`` of the linear optimum, the last three from the forms.
 
     :math:`Z = XW + \mathbf 1 b^\top` (one product) and the sign rule. For a closed form
-    (``closed``) the loss (:func:`forms_loss`), the rank
-    (:func:`spectral_ssl.methods._contrastive_forms.full_rank_from_scatter`) and the scales
-    (:func:`forms_scales`) come from the forms; the loss or rank is None when their round-off
-    does not decide it (the caller computes it from ``Z``); the scales are then taken from ``Z`` here.
+    (``closed``) the loss comes from the forms (:func:`forms_loss`) when their round-off bound
+    allows, else from ``Z`` here (:func:`spectral_ssl.losses.barlow_twins_value_and_gradient`:
+    a general graph's :math:`X^\top L X` is a difference of sums of :math:`N` terms, whose bound
+    usually declines); the rank from
+    :func:`spectral_ssl.methods._contrastive_forms.full_rank_from_scatter` (None when it cannot
+    decide: the caller takes ``representation_rank(Z)``), the scales from :func:`forms_scales`
+    (else from ``Z``). Not closed: loss and rank None (the caller evaluates them on ``Z``).
     """
+    centered = hyper["centered"]
     Z = affine_columns(features, W, bias)
     Z, W, bias = sign_rule(Z, W, bias)
     loss = rank = scales = None
     if closed:
         P, Lam, bound = forms_moments(W, bias, mean, red, centered)
-        loss, scales = forms_loss(P, Lam, bound, off_diagonal), forms_scales(P, red.volume)
+        loss, scales = forms_loss(P, Lam, bound, hyper["off_diagonal"]), forms_scales(P, red.volume)
         rank = full_rank_from_scatter(W, red.scatter, CONDITION_LIMIT)
+    d = None
+    if (closed and loss is None) or scales is None:
+        d = np.asarray(G.sum(axis=1)).ravel()
+    if closed and loss is None:
+        loss = barlow_twins_value_and_gradient(Z, G, d, hyper["off_diagonal"], centered)[0]
     if scales is None:
-        scales = column_scales(Z, np.asarray(G.sum(axis=1)).ravel(), centered)
+        scales = column_scales(Z, d, centered)
     return Z, W, bias, (loss, rank, scales)
 
 

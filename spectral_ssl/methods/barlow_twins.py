@@ -275,8 +275,7 @@ def _solve_parametric(features, G, K, hyper, constraint, restarts, random_state,
     are then D x D algebra, and a closed form's loss, rank and scales come from them), or None."""
     lam, centered = hyper["off_diagonal"], hyper["centered"]
     A, B, c, mean, vol, F = _barlow_solvers.parametric_design(features, G, centered, basis, red, what)
-    if regularization > 0:
-        B = B + regularization * penalty
+    B = B + regularization * penalty if regularization > 0 else B
     neg_rho, Q = linalg.generalized_eigh(-A, B, rank_rtol=rank_rtol)
     rho_all = -neg_rho
     K = check_n_components(K, rho_all.size, what=what)
@@ -289,12 +288,13 @@ def _solve_parametric(features, G, K, hyper, constraint, restarts, random_state,
         return W, -mean @ W + (0.0 if centered else c * coefficients[p])
 
     coefficients = np.sqrt(vol) * Q[:, :K] @ R
-    cca_loss = _barlow_solvers.design_loss(features, G, F, coefficients, *parameters(coefficients),
-                                           mean, red, hyper)
+    closed = red is not None and (constraint == "whitened" or K == 1)  # then the loss of the Z returned
+    cca_loss = None if closed else _barlow_solvers.design_loss(
+        features, G, F, coefficients, *parameters(coefficients), mean, red, hyper)
     details = {"constraint": constraint,
                "whitened_loss": whitened_minimal_loss(rho, off_diagonal=lam),
                "diagonal_cca_loss": float(np.sum((1.0 - rho) ** 2)),
-               "rotation": R, "cca_loss": float(cca_loss)}
+               "rotation": R, "cca_loss": cca_loss}
     if constraint == "whitened":
         details["problem"] = WHITENED[regime]
         exact = regularization == 0
@@ -322,9 +322,9 @@ def _solve_parametric(features, G, K, hyper, constraint, restarts, random_state,
         exact = False
     W, bias = parameters(coefficients)
     if red is not None:  # Z = X W + b, one product; loss, rank and scales of a closed form from the forms
-        Z, W, bias, details["forms"] = _barlow_solvers.forms_outputs(
-            features, G, W, bias, mean, red, centered, lam, closed=constraint == "whitened" or K == 1)
-        return W, bias, Z, rho, details["forms"][2], exact, details
+        Z, W, bias, forms = _barlow_solvers.forms_outputs(features, G, W, bias, mean, red, hyper, closed)
+        details.update(forms=forms, cca_loss=forms[0] if closed else cca_loss)
+        return W, bias, Z, rho, forms[2], exact, details
     # Z from the design: X W + b in exact arithmetic, without the round-off of an offset
     Z = F @ coefficients if basis is not None else features @ W + bias
     Z, W, bias = linalg.sign_flip_with(Z, W, bias)
