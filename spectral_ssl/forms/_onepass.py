@@ -134,4 +134,5 @@ def feature_reductions(X, G=None, *, groups=None, detect_groups=True, graph_chec
         raise ValueError("give the relation: a graph G or groups=...; moments.reductions(X) "
                          "reduces X alone.")
     details["relation"] = "graph"
-    return finish(whole_graph_stats(np.array(X), G, shift, name), shift, details)
+    # X - c: the shifted copy in one pass (np.array(X) then -= c reads and writes it twice)
+    return finish(whole_graph_stats(np.subtract(X, shift), G, shift, name, shifted=True), shift, details)

@@ -126,7 +126,8 @@ def strict_upper(G):
     rows = np.repeat(np.arange(n, dtype=G.indices.dtype), np.diff(G.indptr))
     keep = G.indices > rows
     del rows
-    counts = np.concatenate([[0], np.cumsum(keep)])
+    # counts in the type of G's index pointers (int32 below 2**31 entries): half the traffic
+    counts = np.concatenate([np.zeros(1, G.indptr.dtype), np.cumsum(keep, dtype=G.indptr.dtype)])
     indptr = counts[G.indptr].astype(G.indptr.dtype, copy=False)
     return sp.csr_matrix((G.data[keep], G.indices[keep], indptr), shape=G.shape)
 
@@ -149,14 +150,16 @@ def row_blocks(U, count):
     return out
 
 
-def whole_graph_stats(Xs, G, shift, name="X"):
-    r"""``graph_stats`` of all rows at once (``Xs`` is this function's own copy of ``X``).
+def whole_graph_stats(Xs, G, shift, name="X", shifted=False):
+    r"""``graph_stats`` of all rows at once (``Xs`` is this function's own copy of ``X``, or of
+    :math:`X - \mathbf 1 c^\top` when ``shifted``: one pass fewer than a copy shifted in place).
 
     :math:`X_s^\top D_G X_s` is the ``syrk`` of :math:`\sqrt d \odot X_s` (half the
     flops of the product with :math:`d \odot X_s`). ``G`` is a validated CSR graph
     (sorted indices). The rows are checked finite through the diagonal of :math:`X_s^\top X_s`.
     """
-    Xs -= shift
+    if not shifted:
+        Xs -= shift
     gram = syrk(Xs)
     if not np.all(np.isfinite(np.diag(gram))):
         refuse_non_finite(name)
