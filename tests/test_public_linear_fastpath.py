@@ -191,3 +191,30 @@ def test_barlow_twins_forms_and_feature_paths_agree(relation, monkeypatch):
     assert _angles(_centred(fast.Z), _centred(slow.Z)) < 1e-8
     assert fast.loss == pytest.approx(slow.loss, rel=1e-10)
     np.testing.assert_allclose(fast.eigenvalues, slow.eigenvalues, rtol=1e-12)
+
+
+def test_full_rank_from_scatter_decides_only_far_from_the_threshold():
+    from spectral_ssl.methods import _contrastive_forms
+
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((500, 5)) * np.logspace(-6, 6, 5)  # raw units: the rule is unit-free
+    S = (X - X.mean(axis=0)).T @ (X - X.mean(axis=0))
+    W = rng.standard_normal((5, 3)) / np.logspace(-6, 6, 5)[:, None]
+    assert _contrastive_forms.full_rank_from_scatter(W, S, 1e6) == 3
+    # two columns 1e-3 apart: squared singular value ratio ~1e-6 < 1e-4, left to the SVD of Z
+    W[:, 2] = W[:, 1] * (1 + 1e-3 * rng.standard_normal(5))
+    assert _contrastive_forms.full_rank_from_scatter(W, S, 1e6) is None
+    assert _contrastive_forms.full_rank_from_scatter(np.zeros((5, 2)), S, 1e6) is None
+
+
+def test_barlow_twins_forms_loss_declines_when_its_round_off_bound_is_too_large():
+    from spectral_ssl.methods import _barlow_solvers
+
+    P = np.array([[2.0, 0.1], [0.1, 1.0]])
+    Lam = np.array([[0.2, 0.05], [0.05, 0.1]])
+    # C = (P - Lam) / sqrt(diag P diag P^T): C_11 = 0.9, C_22 = 0.9, C_12 = 0.05 / sqrt(2)
+    expected = 0.1**2 + 0.1**2 + 0.5 * 2 * (0.05 / np.sqrt(2.0)) ** 2
+    tiny = np.full((2, 2), 1e-20)
+    assert _barlow_solvers.forms_loss(P, Lam, tiny, 0.5) == pytest.approx(expected, rel=1e-14)
+    assert _barlow_solvers.forms_loss(P, Lam, np.full((2, 2), 1e-9), 0.5) is None
+    assert _barlow_solvers.forms_loss(np.diag([1.0, 0.0]), Lam, tiny, 0.5) is None  # a zero column
