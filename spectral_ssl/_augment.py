@@ -7,7 +7,7 @@ pairing graph. Re-exported by :mod:`spectral_ssl.graphs`, its public home.
 
 import numpy as np
 
-from ._validation import check_features, check_option, check_random_state, check_scalar
+from ._validation import check_features, check_integer, check_option, check_random_state, check_scalar
 
 def make_views(X, n_views=2, augment=("shift", "noise"), random_state=None, *,
                image_shape=None, noise_scale=0.1):
@@ -43,8 +43,7 @@ def make_views(X, n_views=2, augment=("shift", "noise"), random_state=None, *,
     ((6, 4), [0, 1, 2, 0, 1, 2])
     """
     X = check_features(X, min_samples=1)
-    if isinstance(n_views, bool) or not isinstance(n_views, (int, np.integer)) or n_views < 2:
-        raise ValueError(f"n_views must be an integer >= 2, got {n_views!r}.")
+    n_views = check_integer(n_views, name="n_views", low=2)
     if isinstance(augment, str):
         augment = (augment,)
     for name in augment:

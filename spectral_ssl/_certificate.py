@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._display import format_mapping, format_number, html_table, text_block
+from ._tables import format_cell, render_table
 
 
 #: Columns of :meth:`Certificate.as_row`, in table order.
@@ -160,16 +161,6 @@ class Certificate:
                           warning=warning)
 
 
-def format_cell(value, float_format):
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if isinstance(value, numbers.Integral):
-        return str(int(value))
-    if isinstance(value, numbers.Real):
-        return format(float(value), float_format)
-    return "" if value is None else str(value)
-
-
 def format_table(rows, columns=None, *, markdown=False, float_format=".6g"):
     """Render table rows (dicts) as aligned plain text or a Markdown table.
 
@@ -204,16 +195,6 @@ def format_table(rows, columns=None, *, markdown=False, float_format=".6g"):
         columns = [c for c in ROW_COLUMNS if c in seen] + [c for c in seen if c not in ROW_COLUMNS]
     columns = list(columns)
     cells = [[format_cell(row.get(c), float_format) for c in columns] for row in rows]
-    widths = [max([len(c)] + [len(r[j]) for r in cells]) for j, c in enumerate(columns)]
     numeric = [all(isinstance(row.get(c), numbers.Number) and not isinstance(row.get(c), bool)
                    for row in rows) and bool(rows) for c in columns]
-    if markdown:
-        def line(values):
-            return "| " + " | ".join(
-                v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)) + " |"
-        rule = "|" + "|".join(("-" * (w + 1) + ":") if num else ("-" * (w + 2))
-                              for w, num in zip(widths, numeric)) + "|"
-        return "\n".join([line(columns), rule] + [line(r) for r in cells])
-    lines = ["  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
-             for values in [columns] + cells]
-    return "\n".join(lines)
+    return render_table(columns, cells, numeric, markdown=markdown, align_numbers=False)

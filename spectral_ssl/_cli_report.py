@@ -133,9 +133,10 @@ def run(args):
             progress=False if args.quiet else (True if args.verbose else None),
         )
     except ValueError as error:  # the folder changed while the report ran: name the option
-        if not str(error).startswith("out_dir: "):
+        if getattr(error, "argument", None) != "out_dir":
             raise
-        raise ValueError("--out: " + str(error).removeprefix("out_dir: ")) from None
+        from ._validation import renamed_argument_error  # numpy: imported only when needed
+        raise renamed_argument_error(error, "--out") from None
     except OSError as error:  # no permission, disk full
         raise OSError(f"--out: cannot write the report into {args.out!r} "
                       f"({error.strerror or error}); the folder is left as it was.") from None

@@ -10,6 +10,8 @@ import textwrap
 
 import numpy as np
 
+from ._tables import format_cell
+
 #: Entries of an array shown before it is abbreviated with its length.
 ARRAY_PREVIEW = 8
 
@@ -28,13 +30,7 @@ def print_wrapped(text, *, width=TERMINAL_WIDTH):
 
 def format_number(value, digits=6):
     """A float with ``digits`` significant digits; integers and other values unchanged."""
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        return f"{float(value):.{digits}g}"
-    return str(value)
+    return format_cell(value, f".{digits}g", none="None", true="True", false="False")
 
 
 def format_array(values, digits=4, limit=ARRAY_PREVIEW):

@@ -55,9 +55,13 @@ class SSLEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     def _method_kwargs(self, regime):  # pragma: no cover - every subclass overrides it
         raise NotImplementedError
 
+    def _implicit_labels(self, regime):
+        """Whether relation='labels' keeps G implicit (graphs.LabelRelation) in ``regime``; overridden."""
+        return False
+
     # ------------------------------------------------------------------ graph
 
-    def _relation_graph(self, X, y, groups, graph):
+    def _relation_graph(self, X, y, groups, graph, regime="linear"):
         """Build (and validate) the relation graph of the ``n_samples`` rows of ``X``."""
         n_samples = X.shape[0]
         relation = self.relation
@@ -87,7 +91,7 @@ class SSLEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 raise ValueError(
                     "relation='labels' builds the graph from the class labels y; call fit(X, y)."
                 )
-            G, what = graphs.from_labels(y), "y has {} entries"
+            G, what = graphs.from_labels(y, implicit=self._implicit_labels(regime)), "y has {} entries"
         elif relation == "groups":
             if groups is None:
                 raise ValueError(
@@ -153,6 +157,8 @@ class SSLEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         solve_options["verbose"] = False  # the certificate's own status line is enough
         with status(f"{type(self).__name__}: certifying with {restarts} random starts",
                     verbose=self.verbose):
+            if isinstance(G, graphs.LabelRelation):  # certify searches over the explicit graph
+                G = G.to_sparse()
             return certify(self._method.NAME, G, n_components,
                            X=None if regime == "nonparametric" else X, regime=regime,
                            restarts=restarts, solve_options=solve_options, **kwargs)
@@ -170,7 +176,7 @@ class SSLEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         # name and pointing at the caller's fit (the solver's own line means nothing to them).
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            G = self._relation_graph(X, y, groups, graph)
+            G = self._relation_graph(X, y, groups, graph, regime)
             function, arguments, kwargs = self._solver_call(regime, X, G, n_components)
             with status(f"{type(self).__name__} ({regime}): fitting {X.shape[0]} samples",
                         verbose=self.verbose if self._may_iterate(regime) else bool(self.verbose)):
@@ -411,8 +417,10 @@ _COMMON_ATTRIBUTES = """\
         The full result of the functional API (``details``, ``hyperparameters``,
         ``equivalent``, ...).
 
-    graph_ : scipy.sparse.csr_matrix of shape (n_samples, n_samples)
-        The relation graph :math:`G` the estimator was fitted with.
+    graph_ : scipy.sparse.csr_matrix or graphs.LabelRelation, shape (n_samples, n_samples)
+        The relation graph :math:`G` the estimator was fitted with: a
+        :class:`~spectral_ssl.graphs.LabelRelation` (``graph_.to_sparse()`` is the CSR)
+        where ``relation="labels"`` is kept implicit (see the module docstring).
 
     n_features_in_ : int
         Number of features seen during ``fit``.

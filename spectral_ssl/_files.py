@@ -23,6 +23,8 @@ import stat
 import tempfile
 from pathlib import Path
 
+from ._validation import argument_error
+
 #: Hidden files and folders a write in progress uses; removed when it ends or fails.
 PARTIAL_PREFIX = ".spectral-ssl-partial-"
 
@@ -207,6 +209,11 @@ def staged_outputs(paths, *, force=False):
 # --------------------------------------------------------------------------- output folders
 
 
+def _refused(option, reason):
+    """The error refusing the path given for ``option``: ``"<option>: <reason>"``, naming ``option``."""
+    return argument_error(f"{option}: {reason}", argument=option, reason=reason)
+
+
 def check_output_folder(path, *, option, allowed):
     """Refuse a folder that must not be replaced by a new report; return it as ``str``.
 
@@ -220,32 +227,32 @@ def check_output_folder(path, *, option, allowed):
     except FileNotFoundError:
         info = None
     except OSError as error:
-        raise ValueError(f"{option}: cannot use {path!r} ({error.strerror}).") from None
+        raise _refused(option, f"cannot use {path!r} ({error.strerror}).") from None
     if info is None:
         ancestor = Path(os.path.abspath(path)).parent
         while not ancestor.exists():
             ancestor = ancestor.parent
         if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
-            raise ValueError(f"{option}: cannot create {path!r}: no permission to write in "
-                             f"{str(ancestor)!r}; write elsewhere.")
+            raise _refused(option, f"cannot create {path!r}: no permission to write in "
+                           f"{str(ancestor)!r}; write elsewhere.")
         return path
     if stat.S_ISLNK(info.st_mode):
-        raise ValueError(f"{option}: {path!r} is a symbolic link (to {os.readlink(path)!r}); give "
-                         f"the folder itself or a new name.")
+        raise _refused(option, f"{path!r} is a symbolic link (to {os.readlink(path)!r}); give "
+                       f"the folder itself or a new name.")
     if not stat.S_ISDIR(info.st_mode):
-        raise ValueError(f"{option}: {path!r} exists and is {_kind(info.st_mode) if not stat.S_ISREG(info.st_mode) else 'a file'}, "
-                         f"not a folder; give a new folder name.")
+        raise _refused(option, f"{path!r} exists and is {_kind(info.st_mode) if not stat.S_ISREG(info.st_mode) else 'a file'}, "
+                       f"not a folder; give a new folder name.")
     for entry in sorted(os.scandir(path), key=lambda e: e.name):
         ours = entry.is_file(follow_symlinks=False) and any(fnmatch.fnmatchcase(entry.name, p)
                                                             for p in allowed)
         if not ours:
-            raise ValueError(f"{option}: {path!r} holds {entry.name!r}, which is not a file of an "
-                             f"earlier report; the folder is replaced as a whole, so give a new or "
-                             f"empty folder.")
+            raise _refused(option, f"{path!r} holds {entry.name!r}, which is not a file of an "
+                           f"earlier report; the folder is replaced as a whole, so give a new or "
+                           f"empty folder.")
     parent = os.path.dirname(os.path.abspath(path))
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise ValueError(f"{option}: cannot replace {path!r}: no permission to write in "
-                         f"{parent!r}; write elsewhere.")
+        raise _refused(option, f"cannot replace {path!r}: no permission to write in "
+                       f"{parent!r}; write elsewhere.")
     return path
 
 

@@ -101,17 +101,19 @@ class MultistartResult:
                 "polish_gain": float(self.polish_gain), "n_iterations": int(self.n_iterations)}
 
 
-def lbfgs(objective, x0, *, max_iter=MAX_ITER, bounds=None):
+def lbfgs(objective, x0, *, max_iter=MAX_ITER, bounds=None, max_fun=None, maxcor=MAXCOR):
     """One L-BFGS-B run of ``objective(flat) -> (value, gradient)`` from ``x0`` (any shape).
 
-    Returns scipy's ``OptimizeResult`` with ``x`` reshaped like ``x0``.
+    ``max_fun`` caps the function evaluations (default ``2 * max_iter``); ``maxcor`` is the
+    number of correction pairs (default ``MAXCOR``). Returns scipy's ``OptimizeResult``
+    with ``x`` reshaped like ``x0``.
     """
     x0 = np.asarray(x0, dtype=np.float64)
     with single_threaded_blas():
         result = scipy.optimize.minimize(
             objective, x0.ravel(), jac=True, method="L-BFGS-B", bounds=bounds,
-            options={"maxiter": max_iter, "maxfun": 2 * max_iter, "ftol": FTOL, "gtol": GTOL,
-                     "maxcor": MAXCOR},
+            options={"maxiter": max_iter, "maxfun": 2 * max_iter if max_fun is None else max_fun,
+                     "ftol": FTOL, "gtol": GTOL, "maxcor": maxcor},
         )
     result.x = result.x.reshape(x0.shape)
     return result
@@ -128,7 +130,7 @@ def is_stationary(value, gradient, x):
 
 
 def multistart(objective, informed_starts, *, restarts=0, random_start=None, rng=None,
-               max_iter=MAX_ITER, polish_rounds=POLISH_ROUNDS, bounds=None):
+               max_iter=MAX_ITER, polish_rounds=POLISH_ROUNDS, bounds=None, max_fun=None, maxcor=MAXCOR):
     """Minimise ``objective`` from informed and random starts, then polish the best point.
 
     Parameters
@@ -150,6 +152,11 @@ def multistart(objective, informed_starts, *, restarts=0, random_start=None, rng
         Perturb-and-re-optimise rounds from the best point.
     bounds : sequence, optional
         L-BFGS-B bounds on the flattened parameters.
+    max_fun : int, optional
+        Function evaluations of each run (default ``2 * max_iter``).
+    maxcor : int
+        Correction pairs kept by L-BFGS-B (default ``MAXCOR``; a solver whose optima were
+        tuned with scipy's default passes 10).
 
     Returns
     -------
@@ -162,7 +169,8 @@ def multistart(objective, informed_starts, *, restarts=0, random_start=None, rng
     starts += [np.asarray(random_start(rng), dtype=np.float64) for _ in range(restarts)]
     if not starts:
         raise ValueError("multistart needs at least one start.")
-    runs = [lbfgs(objective, start, max_iter=max_iter, bounds=bounds) for start in starts]
+    runs = [lbfgs(objective, start, max_iter=max_iter, bounds=bounds, max_fun=max_fun, maxcor=maxcor)
+            for start in starts]
     start_losses = [float(run.fun) for run in runs]
     best = min(runs, key=lambda run: run.fun)
     first_best = float(best.fun)
@@ -173,7 +181,7 @@ def multistart(objective, informed_starts, *, restarts=0, random_start=None, rng
             low = np.array([b[0] if b[0] is not None else -np.inf for b in bounds])
             high = np.array([b[1] if b[1] is not None else np.inf for b in bounds])
             start = np.clip(start.ravel(), low, high).reshape(best.x.shape)
-        run = lbfgs(objective, start, max_iter=max_iter, bounds=bounds)
+        run = lbfgs(objective, start, max_iter=max_iter, bounds=bounds, max_fun=max_fun, maxcor=maxcor)
         if run.fun < best.fun:
             improved = best.fun - run.fun
             best = run

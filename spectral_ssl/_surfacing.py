@@ -1,5 +1,9 @@
 """How the estimators and the command line tell the user about a collapse or a failed certificate.
 
+What it is for: one wording, shared by the front ends (``estimators``, ``cli``), of the
+package's warnings as one-line messages. It computes nothing and imports only
+:mod:`spectral_ssl.exceptions` (layer 0 of ``CONTRIBUTING.md``).
+
 Both surface the same two facts (#13): an optimum that keeps fewer directions than asked
 for, and a certificate that fails. The solvers raise
 :class:`~spectral_ssl.exceptions.CollapseWarning` themselves; for a solver that does not

@@ -2,11 +2,13 @@
 
 L-BFGS-B calls BLAS on vectors of length N K and on small matrices: there,
 extra threads only add synchronisation, and on a loaded machine a threaded BLAS
-runs such loops up to 100 times slower. ``threadpoolctl`` ships with
-scikit-learn, a core dependency.
+runs such loops up to 100 times slower. ``threadpoolctl`` (>= 3.0, for
+``ThreadpoolController``) is a declared dependency, also required by scikit-learn.
 """
 
 import contextlib
+
+from threadpoolctl import ThreadpoolController
 
 #: threadpoolctl's controller and the BLAS threads the process had when it was made (made
 #: once: ``threadpool_limits`` looks the loaded libraries up again on every call, reading the
@@ -17,10 +19,6 @@ _CONTROLLER = []
 
 def _controller():
     if not _CONTROLLER:
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:  # pragma: no cover - scikit-learn depends on threadpoolctl
-            return None, None
         controller = ThreadpoolController()
         threads = [lib.num_threads for lib in controller.lib_controllers if lib.user_api == "blas"]
         _CONTROLLER.append((controller, max(threads) if threads else None))
@@ -28,10 +26,8 @@ def _controller():
 
 
 def single_threaded_blas():
-    """A context manager that limits BLAS to one thread (a no-op without threadpoolctl)."""
+    """A context manager that limits BLAS to one thread."""
     controller, _ = _controller()
-    if controller is None:  # pragma: no cover
-        return contextlib.nullcontext()
     return controller.limit(limits=1, user_api="blas")
 
 
@@ -39,6 +35,6 @@ def default_blas_threads():
     """A context manager that gives BLAS back the threads the process started with (inside
     :func:`single_threaded_blas`, for one large product that scales with them)."""
     controller, threads = _controller()
-    if controller is None or threads is None:  # pragma: no cover
+    if threads is None:  # no BLAS seen by threadpoolctl: nothing to give back
         return contextlib.nullcontext()
     return controller.limit(limits=threads, user_api="blas")

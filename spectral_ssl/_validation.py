@@ -2,7 +2,9 @@
 
 Every check raises a ``TypeError`` (wrong kind of object) or a ``ValueError``
 (right kind, wrong value) whose message names the argument and says how to fix
-it. Nothing here densifies a sparse matrix, truncates, or silently repairs input.
+it. A ``ValueError`` made by :func:`argument_error` (the counts' range errors, refused
+output folders) also carries the argument's name in ``error.argument``, so that a front
+end can name the option the user typed without reading the message. Nothing here densifies a sparse matrix, truncates, or silently repairs input.
 """
 
 import difflib
@@ -39,7 +41,10 @@ def check_graph(G, *, name="G"):
         A new matrix with explicit zeros removed; dense input becomes sparse.
     """
     from ._graph_input import check_symmetric, dense_to_csr, sparse_to_csr
+    from ._relations import LabelRelation, implicit_refusal
 
+    if isinstance(G, LabelRelation):  # never densified silently: the caller chooses to_sparse()
+        raise TypeError(implicit_refusal(name))
     out = sparse_to_csr(G, name) if sp.issparse(G) else dense_to_csr(G, name)
     n_rows, n_cols = out.shape
     if n_rows != n_cols:
@@ -102,12 +107,57 @@ def check_features(X, *, name="X", n_samples=None, min_samples=2):
     return arr
 
 
-def check_integer(value, *, name, low=None, high=None):
+def argument_error(message, *, argument, reason=None):
+    """A ``ValueError`` about one named argument, which says which in its attributes.
+
+    Parameters
+    ----------
+    message : str
+        The whole message, as shown.
+    argument : str
+        The argument (or command-line option) the message is about; ``error.argument``.
+    reason : str, optional
+        The message without ``"<argument>: "`` in front, when it starts so;
+        ``error.reason``. Default: the whole message.
+
+    Returns
+    -------
+    ValueError
+        A plain ``ValueError`` (its type is what the documentation promises) with the
+        attributes ``argument`` and ``reason``.
+
+    Examples
+    --------
+    >>> error = argument_error("out_dir: is a file.", argument="out_dir", reason="is a file.")
+    >>> str(error), error.argument, error.reason
+    ('out_dir: is a file.', 'out_dir', 'is a file.')
+    """
+    error = ValueError(message)
+    error.argument = argument
+    error.reason = message if reason is None else reason
+    return error
+
+
+def renamed_argument_error(error, option):
+    """``error`` (from :func:`argument_error`) about the command-line ``option``: ``"<option>: <reason>"``.
+
+    Examples
+    --------
+    >>> str(renamed_argument_error(argument_error("n_components must be >= 1.", argument="n_components"),
+    ...                            "--n-components"))
+    '--n-components: n_components must be >= 1.'
+    """
+    return argument_error(f"{option}: {error.reason}", argument=option, reason=error.reason)
+
+
+def check_integer(value, *, name, low=None, high=None, what=None):
     """Validate an integer count in ``[low, high]`` and return it as ``int``.
 
-    Integral floats (``5.0``, ``np.float32(8)``) are accepted as the integer they equal, as a
-    count read from a file or computed as ``n / 2`` often is; ``5.5``, booleans, strings and
-    non-finite numbers are refused.
+    Integral floats (``5.0``, ``np.float32(8)``) and numpy integers are accepted as the
+    integer they equal, as a count read from a file or computed as ``n / 2`` often is;
+    ``5.5``, booleans, strings and non-finite numbers are refused (``TypeError``). Out of
+    range: ``ValueError`` (from :func:`argument_error`), with ``what`` (what the count
+    counts, e.g. ``"rows per chunk"``) after the bound when given.
 
     Examples
     --------
@@ -120,10 +170,11 @@ def check_integer(value, *, name, low=None, high=None):
         if not (np.isfinite(value) and float(value).is_integer()):
             raise TypeError(f"{name} must be an integer, got {value!r}.")
     value = int(value)
+    meaning = f" ({what})" if what else ""
     if low is not None and value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value}.")
+        raise argument_error(f"{name} must be >= {low}{meaning}, got {value}.", argument=name)
     if high is not None and value > high:
-        raise ValueError(f"{name} must be <= {high}, got {value}.")
+        raise argument_error(f"{name} must be <= {high}{meaning}, got {value}.", argument=name)
     return value
 
 
@@ -131,9 +182,9 @@ def check_n_components(n_components, max_components, *, what):
     """Validate ``1 <= n_components <= max_components``; ``what`` explains the bound."""
     n_components = check_integer(n_components, name="n_components", low=1)
     if n_components > max_components:
-        raise ValueError(
+        raise argument_error(
             f"n_components={n_components} is larger than {what} ({max_components}); "
-            f"use n_components <= {max_components}."
+            f"use n_components <= {max_components}.", argument="n_components"
         )
     return n_components
 

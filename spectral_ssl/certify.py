@@ -74,7 +74,6 @@ evaluated with the representation's ``hyperparameters``.
 """
 
 import math
-import numbers
 import time
 
 import numpy as np
@@ -83,7 +82,7 @@ from . import linalg
 from . import methods as _methods
 from ._certificate import ROW_COLUMNS, Certificate, format_table
 from ._optimize import FTOL, GTOL, MAXCOR, multistart  # noqa: F401 (FTOL.. documented here)
-from ._validation import check_features, check_graph, check_option, check_random_state, check_scalar
+from ._validation import check_features, check_graph, check_integer, check_option, check_random_state, check_scalar
 
 # The L-BFGS-B stopping rules FTOL, GTOL and MAXCOR are those of the one multi-start
 # helper, re-exported here where the certificate's documentation names them.
@@ -105,14 +104,6 @@ def _check_method(method):
             f"method must be the name of a registered method, one of {available}; got {method!r}."
         )
     return _methods.REGISTRY[method]
-
-
-def _check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= 1, got {value!r}.")
-    if value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value}.")
-    return int(value)
 
 
 def _check_regime(X, regime):
@@ -261,8 +252,8 @@ def certify(method, G, n_components, *, X=None, regime=None, restarts=10, random
     if X is not None:
         X = check_features(X, name="X", n_samples=G.shape[0])
     regime = _check_regime(X, regime)
-    restarts = _check_positive_int(restarts, "restarts")
-    max_iter = _check_positive_int(max_iter, "max_iter")
+    restarts = check_integer(restarts, name="restarts", low=1)
+    max_iter = check_integer(max_iter, name="max_iter", low=1)
     rtol = check_scalar(rtol, name="rtol", low=0.0)
     rng = check_random_state(random_state)
     check_option(parametrization, name="parametrization", options=PARAMETRIZATIONS)

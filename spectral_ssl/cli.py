@@ -193,9 +193,10 @@ def _run_solve(args):
         try:
             rep = solve(method, G, args.n_components, X=X, regime=regime, verbose=args.verbose, **hyper)
         except ValueError as error:
-            if str(error).startswith("n_components"):  # name the option the user typed
-                raise ValueError(f"--n-components: {error}") from None
-            raise
+            if getattr(error, "argument", None) != "n_components":
+                raise
+            from ._validation import renamed_argument_error  # numpy: imported only when needed
+            raise renamed_argument_error(error, "--n-components") from None  # name the option the user typed
         save_outputs(args, rep, regime)
         cert = None
         if args.certify is not None:

@@ -20,7 +20,13 @@ parameter, then calls ``optimal_linear`` (:math:`Z = XW + \mathbf 1 b^\top`),
   in any unsupervised pipeline.
 * ``"gaussian"``: Gaussian weights on the kNN pairs (:func:`spectral_ssl.graphs.gaussian`).
 * ``"labels"``: samples of one class are positives (:func:`spectral_ssl.graphs.from_labels`
-  on ``y``); in a ``Pipeline`` this is the supervised relation.
+  on ``y``); in a ``Pipeline`` this is the supervised relation. Where the solver takes it
+  (``VICReg`` non-parametric and linear, ``SpectralContrastive`` non-parametric,
+  ``BarlowTwins`` non-parametric with ``constraint="whitened"``) the relation is kept
+  implicit, ``graphs.from_labels(y, implicit=True)``: :math:`O(N)` memory at any
+  :math:`N`, ``graph_`` a :class:`~spectral_ssl.graphs.LabelRelation`, the same optimum;
+  elsewhere the CSR graph (the sum of the squared class sizes, within the memory budget).
+  The choice depends on the estimator, ``regime`` and ``constraint`` only, never on ``N``.
 * ``"groups"``: ``fit(X, groups=...)``, e.g. the source image of each augmented
   view (:func:`spectral_ssl.graphs.from_groups`).
 * ``"precomputed"``: ``fit(X, graph=G)`` with any relation graph of the samples.
@@ -132,6 +138,9 @@ class VICReg(SSLEstimator):
     """
 
     _method = vicreg
+
+    def _implicit_labels(self, regime):
+        return regime in ("nonparametric", "linear")
 
     def __init__(self, n_components=2, *, variance=25.0, covariance=1.0, invariance=25.0,
                  variance_kind="square", eps=1e-4, regime="linear", kernel="rbf", bandwidth=None,
@@ -309,6 +318,9 @@ class BarlowTwins(SSLEstimator):
 
     _method = barlow_twins
 
+    def _implicit_labels(self, regime):
+        return regime == "nonparametric" and self.constraint == "whitened"
+
     def __init__(self, n_components=2, *, off_diagonal=5e-3, centered=True, constraint=None,
                  whiten=None, regularization=0.0, regime="linear", kernel="rbf", bandwidth=None, degree=3,
                  coef0=1.0, relation="knn", n_neighbors=5, relation_bandwidth=None, restarts=8,
@@ -383,6 +395,9 @@ class SpectralContrastive(SSLEstimator):
     """
 
     _method = spectral_contrastive
+
+    def _implicit_labels(self, regime):
+        return regime == "nonparametric"
 
     def __init__(self, n_components=2, *, regime="linear", kernel="rbf", bandwidth=None, degree=3,
                  coef0=1.0, relation="knn", n_neighbors=5, relation_bandwidth=None, certify=False,

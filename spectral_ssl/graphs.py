@@ -12,10 +12,12 @@ import scipy.sparse as sp
 
 from . import memory
 from ._augment import make_views
+from ._relations import LabelRelation, check_labels, clique_graph, label_codes
 from .kernels import squared_distances
 from ._validation import (
     check_features,
     check_graph,
+    check_integer,
     check_option,
     check_random_state,
     check_scalar,
@@ -42,31 +44,7 @@ def check(G):
     return check_graph(G)
 
 
-def _check_1d_labels(values, name):
-    values = np.asarray(values)
-    if values.ndim != 1:
-        raise ValueError(f"{name} must be 1-D (one entry per sample), got shape {values.shape}.")
-    if values.size < 2:
-        raise ValueError(f"{name} must have at least 2 entries, got {values.size}.")
-    if values.dtype.kind == "f" and not np.all(np.isfinite(values)):
-        raise ValueError(f"{name} contains NaN or inf; every sample needs a valid {name[:-1]}.")
-    if values.dtype.kind in "cmMV":
-        raise TypeError(f"{name} has dtype {values.dtype}; give integers or strings, one per sample.")
-    if values.dtype.kind == "O":
-        # np.unique would give every NaN (and None) a group of its own: refuse missing entries.
-        missing = [k for k, v in enumerate(values.tolist())
-                   if v is None or (isinstance(v, (float, np.floating)) and not np.isfinite(v))]
-        if missing:
-            raise ValueError(
-                f"{name} contains NaN, inf or None (first: entry {missing[0]}); every sample needs "
-                f"a valid {name[:-1]}."
-            )
-        try:
-            np.unique(values)
-        except TypeError:
-            raise TypeError(f"{name} mixes types that cannot be compared (e.g. numbers and strings); "
-                            f"give one kind of {name[:-1]} per array.") from None
-    return values
+_check_1d_labels = check_labels  # shared with the implicit relation (spectral_ssl._relations)
 
 
 def from_groups(groups):
@@ -99,39 +77,29 @@ def from_groups(groups):
 
 def _clique_graph(values, name, call):
     """The graph linking samples with equal ``values``, built without a loop over the groups."""
-    _, codes = np.unique(values, return_inverse=True)
-    codes = codes.ravel()
-    sizes = np.bincount(codes)
-    if sizes.max() < 2:
-        raise ValueError(
-            f"{name} has no two samples in the same group, so the graph would be empty; "
-            f"each group needs at least 2 members."
-        )
-    n = codes.size
-    n_entries = int(np.sum(sizes.astype(np.float64) ** 2))
-    memory.check(40.0 * n_entries, call=call,
-                 need=f"the {n_entries - n} stored pairs of a graph linking every two samples of a "
-                      f"group (the sum of the squared group sizes, largest {int(sizes.max())})",
-                 alternative="relate fewer pairs: a k-NN graph within each group, pairs of views "
-                             "(graphs.from_groups of the source index), or a subsample per group")
-    order = np.argsort(codes, kind="stable")  # members of each group, by increasing index
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    span = sizes[codes]  # every sample is paired with its whole group, itself included
-    rows = np.repeat(np.arange(n), span)
-    first = np.concatenate(([0], np.cumsum(span)[:-1]))
-    cols = order[np.repeat(starts[codes] - first, span) + np.arange(rows.size)]
-    keep = rows != cols
-    indptr = np.concatenate(([0], np.cumsum(span - 1)))
-    G = sp.csr_matrix((np.ones(int(indptr[-1])), cols[keep], indptr), shape=(n, n))
-    G.has_sorted_indices = True  # members are listed by increasing index
-    return G
+    _, codes, sizes = label_codes(values, name)
+    return clique_graph(codes, sizes, call, name)
 
 
-def from_labels(y):
+def from_labels(y, *, implicit=False):
     r"""The label graph :math:`G_{ij} = 1[y_i = y_j]`, :math:`i \ne j` (supervised positives).
 
     Same construction as :func:`from_groups`; kept separate because its role in
     the theory differs: it is the relation *aligned* with a downstream task.
+
+    Parameters
+    ----------
+    y : array_like of shape (N,)
+        One class per sample (integers or strings; no NaN or None).
+    implicit : bool, default False
+        ``False``: the CSR graph, :math:`\sum_c n_c(n_c - 1)` stored pairs (refused by
+        :mod:`spectral_ssl.memory` when they do not fit the budget). ``True``: a
+        :class:`LabelRelation`, the same relation in :math:`O(N)` memory, whose action
+        ``G @ Z``, degrees and Laplacian spectra are known in closed form; accepted by the
+        losses and the non-parametric and linear solvers of VICReg, spectral
+        contrastive and Barlow Twins (other functions refuse it with ``TypeError``
+        naming :meth:`LabelRelation.to_sparse`). The type returned depends on this
+        flag only, never on ``N``.
 
     Examples
     --------
@@ -139,7 +107,13 @@ def from_labels(y):
     array([[0., 0., 1.],
            [0., 0., 0.],
            [1., 0., 0.]])
+    >>> from_labels([1, 2, 1], implicit=True)
+    LabelRelation(n_samples=3, n_classes=2)
     """
+    if not isinstance(implicit, (bool, np.bool_)):
+        raise TypeError(f"implicit must be True or False, got {implicit!r}.")
+    if implicit:
+        return LabelRelation(y)
     y = _check_1d_labels(y, "labels")
     return _clique_graph(y, "labels", "graphs.from_labels(labels)")
 
@@ -184,8 +158,7 @@ def knn(X, n_neighbors=10, *, symmetrize="union"):
 
 
 def _check_neighbors(n_neighbors, n_samples):
-    if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, (int, np.integer)):
-        raise TypeError(f"n_neighbors must be an integer, got {n_neighbors!r}.")
+    n_neighbors = check_integer(n_neighbors, name="n_neighbors")
     if not 1 <= n_neighbors <= n_samples - 1:
         raise ValueError(
             f"n_neighbors must be between 1 and n_samples - 1 = {n_samples - 1}, got {n_neighbors}."
@@ -458,8 +431,7 @@ def nnclr(embedding, groups=None, *, n_neighbors=1):
     candidates = n - sizes.max()
     if candidates < 1:
         raise ValueError("groups has a single group; the neighbours are searched in the other groups.")
-    if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, (int, np.integer)):
-        raise TypeError(f"n_neighbors must be an integer, got {n_neighbors!r}.")
+    n_neighbors = check_integer(n_neighbors, name="n_neighbors")
     if not 1 <= n_neighbors <= candidates:
         raise ValueError(
             f"n_neighbors must be between 1 and the number of samples outside the largest group "
@@ -472,5 +444,6 @@ def nnclr(embedding, groups=None, *, n_neighbors=1):
     return _binary_symmetric(directed, "union")
 
 
-# make_views lives in the private _augment module; it is documented (and pickled) here.
+# make_views and LabelRelation live in private modules; they are documented (and pickled) here.
 make_views.__module__ = __name__
+LabelRelation.__module__ = __name__

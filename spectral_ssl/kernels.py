@@ -10,7 +10,7 @@ under their old names (``linalg.Kernel``, ``linalg.make_kernel``, ``linalg.media
 import numpy as np
 
 from . import memory
-from ._validation import check_features, check_option, check_scalar
+from ._validation import check_features, check_integer, check_option, check_scalar
 
 
 def squared_distances(X, Y=None):
@@ -71,9 +71,7 @@ class Kernel:
         check_option(name, name="kernel", options=self.NAMES)
         self.name = name
         self.bandwidth = check_scalar(bandwidth, name="bandwidth", low=0.0, low_inclusive=False)
-        if isinstance(degree, bool) or not isinstance(degree, (int, np.integer)) or degree < 1:
-            raise ValueError(f"degree must be an integer >= 1, got {degree!r}.")
-        self.degree = int(degree)
+        self.degree = check_integer(degree, name="degree", low=1)
         self.coef0 = check_scalar(coef0, name="coef0", low=-np.inf)
 
     def __call__(self, X, Y):

@@ -1,8 +1,12 @@
-"""The layering rules of DESIGN.md, checked on the modules of layers 0 to 3 that follow them already.
+"""The layering rules of CONTRIBUTING.md and DESIGN.md, checked on every module of the package.
 
-Each listed module may import only the package modules of its ``ALLOWED`` set, never an
-underscore name of another module, and has at most 500 lines. (Modules with known
-exceptions, listed in DESIGN.md, are added here when they comply.)
+Every top-level module or package is placed in one layer (``LAYERS``). A module imports
+only from the layers below its own, plus the same-layer arrows named in CONTRIBUTING.md
+(``SAME_LAYER``: a module's own helper modules, ``graphs``/``linalg`` -> ``kernels``,
+``methods`` -> ``spectral``, ``experiments`` -> ``certify``/``moments``, the layer 0
+modules among themselves, the front ends among themselves); it never imports an
+underscore name of another module, and has at most 500 lines. Packages are scanned
+recursively (``experiments/claims/`` included).
 """
 
 import ast
@@ -13,40 +17,49 @@ import pytest
 import spectral_ssl
 
 PACKAGE = pathlib.Path(spectral_ssl.__file__).parent
-FOUNDATIONS = {"exceptions", "memory", "_validation", "_graph_input", "_optimize", "_threads",
-               "_progress", "_display", "_figure", "_files", "_readers"}
+FOUNDATIONS = {"exceptions", "memory", "_validation", "_graph_input", "_relations", "_optimize", "_threads",
+               "_progress", "_display", "_figure", "_files", "_readers", "_surfacing", "_tables"}
+
+#: layer -> its top-level modules and packages (CONTRIBUTING.md's "Layout and import direction")
+LAYERS = {
+    0: FOUNDATIONS,
+    1: {"kernels", "_augment", "graphs", "linalg", "losses", "forms"},
+    2: {"methods", "spectral", "reference", "views"},
+    3: {"certify", "_certificate", "moments", "scale", "practice", "experiments", "symbolic"},
+    4: {"plotting", "plotting_claims", "_panels", "report", "estimators", "_estimator_base", "io", "cli",
+        "_cli_report", "_cli_verify", "_cli_diagnose", "_cli_types", "_solve_output", "__init__", "__main__"},
+}
+LAYER_OF = {module: layer for layer, modules in LAYERS.items() for module in modules}
+
+#: the arrows allowed inside a layer (layers 0 and 4 allow any, acyclic)
+SAME_LAYER = {
+    "graphs": {"kernels", "_augment"},
+    "linalg": {"kernels"},
+    "methods": {"spectral"},
+    "certify": {"_certificate"},
+    "scale": {"moments"},
+    "experiments": {"certify", "_certificate", "moments"},
+}
 
 #: top-level module or package -> the top-level package modules it may import
 ALLOWED = {
-    "kernels": FOUNDATIONS,
-    "_augment": FOUNDATIONS,
-    "graphs": FOUNDATIONS | {"kernels", "_augment"},
-    "linalg": FOUNDATIONS | {"kernels"},
-    "losses": FOUNDATIONS,
-    "forms": FOUNDATIONS,
-    "spectral": FOUNDATIONS | {"linalg", "kernels"},
-    "_certificate": FOUNDATIONS,
-    "certify": FOUNDATIONS | {"linalg", "methods", "_certificate"},
-    "methods": FOUNDATIONS | {"linalg", "losses", "kernels", "spectral", "graphs", "forms"},
-    "moments": FOUNDATIONS | {"forms", "linalg", "methods"},
-    "scale": FOUNDATIONS | {"moments"},
-    "reference": FOUNDATIONS | {"losses", "linalg"},
-    "views": FOUNDATIONS | {"graphs", "linalg"},
-    "practice": FOUNDATIONS | {"linalg", "losses", "kernels", "spectral", "graphs", "methods", "reference",
-                               "views"},
-    "experiments": FOUNDATIONS | {"linalg", "losses", "kernels", "spectral", "graphs", "methods", "certify",
-                                  "_certificate", "moments"},
-    "report": FOUNDATIONS | {"__version__", "experiments", "plotting", "plotting_claims", "_panels", "methods",
-                             "certify", "_certificate", "linalg", "graphs"},
-    "_estimator_base": FOUNDATIONS | {"methods", "graphs", "linalg", "kernels", "certify", "_certificate",
-                                      "_surfacing"},
-    "estimators": FOUNDATIONS | {"methods", "graphs", "linalg", "kernels", "certify", "_estimator_base"},
+    top: ({name for name, layer in LAYER_OF.items() if layer < LAYER_OF[top]}
+          | (LAYERS[LAYER_OF[top]] if LAYER_OF[top] in (0, 4) else set())
+          | SAME_LAYER.get(top, set())
+          | ({"__version__"} if LAYER_OF[top] == 4 else set())) - {top}
+    for top in LAYER_OF
 }
+
+
+def _tops():
+    """Every top-level module and package of spectral_ssl."""
+    return sorted({path.stem for path in PACKAGE.glob("*.py")}
+                  | {path.parent.name for path in PACKAGE.glob("*/__init__.py")})
 
 
 def _files(top):
     path = PACKAGE / top
-    return sorted(path.glob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
+    return sorted(path.rglob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
 
 
 def _imports(source, depth):
@@ -73,10 +86,10 @@ def _violations(top, path):
     depth = len(path.relative_to(PACKAGE).parts) - 1
     for target, names in _imports(path.read_text(), depth):
         if target not in ALLOWED[top]:
-            yield f"{path.name} imports {target}, not below its layer"
+            yield f"{path.relative_to(PACKAGE)} imports {target}, not below its layer"
         private = [name for name in names if name.startswith("_")]
         if private:
-            yield f"{path.name} imports the private names {private} of {target}"
+            yield f"{path.relative_to(PACKAGE)} imports the private names {private} of {target}"
 
 
 @pytest.mark.parametrize("top", sorted(ALLOWED))
@@ -89,6 +102,33 @@ def test_imports_point_down_and_name_no_private_names(top):
 def test_modules_are_at_most_500_lines(top):
     for path in _files(top):
         assert len(path.read_text().splitlines()) <= 500, path
+
+
+def _private_names(path):
+    """Underscore names imported from another module (inside a package too); submodules excepted."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level and node.module:
+            base = path.parent
+            for _ in range(node.level - 1):
+                base = base.parent
+            module = base.joinpath(*node.module.split("."))
+            for alias in node.names:
+                name = alias.name
+                if name.startswith("_") and not name.startswith("__") and not (
+                        (module / f"{name}.py").exists() or (module / name).is_dir()):
+                    yield f"{path.relative_to(PACKAGE)} imports {name} from {node.module}"
+
+
+def test_no_module_imports_an_underscore_name_even_inside_its_package():
+    assert [problem for path in sorted(PACKAGE.rglob("*.py")) for problem in _private_names(path)] == []
+
+
+def test_every_module_is_placed_in_a_layer():
+    assert sorted(set(_tops()) - set(LAYER_OF)) == []
+
+
+def test_the_scan_is_recursive():
+    assert PACKAGE / "experiments" / "claims" / "rank.py" in _files("experiments")
 
 
 def test_the_checker_sees_upward_imports_and_private_names():

@@ -81,7 +81,7 @@ def test_linear_probe_validation():
         linear_probe(Z, y, Z, y, regularization=0.0)
     with pytest.raises(ValueError, match="train_repr contains NaN or inf"):
         linear_probe(np.full((4, 2), np.nan), y, Z, y)
-    with pytest.raises(ValueError, match="max_iter must be an integer >= 1"):
+    with pytest.raises(ValueError, match="max_iter must be >= 1, got 0"):
         linear_probe(Z, y, Z, y, max_iter=0)
 
 

@@ -19,6 +19,8 @@ from spectral_ssl.report import (CLAIMS, CSV_COLUMNS, MDS_COLUMNS, METHODS, PAIR
                                  TABLE_COLUMNS, check_labelled_data, pairs_sizes, run_report,
                                  swiss_roll_distances)
 
+from markdown_tables import pipe_tables
+
 K = 16  # the CLI's default n_components
 TAU = 0.5  # SimCLR's temperature in the report
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -55,18 +57,6 @@ def quick(tmp_path_factory):
             "markdown": (out / "report.md").read_text(encoding="utf-8"),
             "main": [r for r in data["rows"] if r["section"] == "main"],
             "pairs": [r for r in data["rows"] if r["section"] == "pairs"]}
-
-
-def _markdown_tables(text):
-    """The pipe tables of a Markdown text: lists of rows (header, rule, cells), cells stripped."""
-    tables, current = [], []
-    for line in text.splitlines() + [""]:
-        if line.startswith("|"):
-            current.append([cell.strip() for cell in line.strip("|").split("|")])
-        elif current:
-            tables.append(current)
-            current = []
-    return tables
 
 
 def _one(rows, **match):
@@ -434,7 +424,7 @@ def test_markdown_report(quick):
     text = (quick["out"] / "report.md").read_text(encoding="utf-8")
     # tables wider than 100 columns are split into parts repeating the identifying columns: every
     # part of the method table has the 18 rows, every part of the pairs table the 10, of MDS the 2
-    tables = _markdown_tables(text)
+    tables = pipe_tables(text)
     main = [t for t in tables if t[0][:2] == ["method", "regime"]]
     pairs = [t for t in tables if t[0][:2] == ["method", "hyper-parameters"]]
     mds = [t for t in tables if t[0][0] == "relation" and t[2][0] == "euclidean"]
@@ -504,17 +494,17 @@ def test_pairs_only_relation_skips_the_large_degenerate_problem(tmp_path, monkey
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"n_components": 0}, "n_components must be an integer >= 1, got 0"),
+    ({"n_components": 0}, "n_components must be >= 1, got 0"),
     ({"invariance": [-1.0]}, "every invariance/variance ratio must be a finite number > 0"),
     ({"invariance": []}, "invariance needs at least one"),
     ({"relation": "labels"}, r"relation must be one of \('views', 'views\+knn'\)"),
-    ({"restarts": 0}, "restarts must be an integer >= 1"),
+    ({"restarts": 0}, "restarts must be >= 1, got 0"),
     ({"probe": "svm"}, r"probe must be one of \('logistic', 'ridge'\)"),
     ({"n_images": 10}, "n_images must be between 40 and 1797, got 10"),
     ({"methods": ["byol"]}, r"methods must be a non-empty list of distinct names from \('vicreg', "),
     ({"methods": []}, "methods must be a non-empty list"),
     ({"methods": ["simclr", "simclr"]}, "methods must be a non-empty list of distinct names"),
-    ({"mds_samples": 50}, r"mds_samples must be an integer >= 100 \(points of the swiss roll\), got 50"),
+    ({"mds_samples": 50}, r"mds_samples must be >= 100 \(points of the swiss roll\), got 50"),
 ])
 def test_run_report_validation(tmp_path, kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -530,7 +520,7 @@ def test_too_many_components_is_refused_before_computing(tmp_path):
 
 @pytest.mark.parametrize("name", ["kernel_images", "certify_images", "numerical_images"])
 def test_subsample_sizes_need_two_images_per_class(tmp_path, name):
-    with pytest.raises(ValueError, match=f"{name} must be an integer >= 20 \\(two per class\\)"):
+    with pytest.raises(ValueError, match=f"{name} must be >= 20 \\(two per class; or 0 / None for all images\\), got 5"):
         run_report(tmp_path, quick=True, progress=False, write=False, **{name: 5})
 
 

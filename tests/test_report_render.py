@@ -11,6 +11,8 @@ from spectral_ssl.experiments.claims.tables import Table
 from spectral_ssl.experiments.method_table import certificate_summary
 from spectral_ssl.report import TABLE_COLUMNS, Report, render_html, render_markdown
 
+from markdown_tables import pipe_tables
+
 
 def _row(method, regime, *, solution="exact", passed=True, gap=0.0, verdict=None, section="main"):
     row = {key: None for key, _ in TABLE_COLUMNS}
@@ -165,18 +167,6 @@ def _wide_table(rows=3):
                          caption="A wide table", keys=[f"k{j}" for j in range(9)], id_columns=2)
 
 
-def _pipe_tables(text):
-    """The Markdown tables of ``text``: lists of rows, each a list of stripped cells."""
-    tables, current = [], []
-    for line in text.splitlines() + [""]:
-        if line.startswith("|"):
-            current.append([cell.strip() for cell in line.strip("|").split("|")])
-        elif current:
-            tables.append(current)
-            current = []
-    return tables
-
-
 @pytest.mark.parametrize("width", [80, 100])
 def test_markdown_table_is_split_to_the_width_and_keeps_every_cell(width):
     from spectral_ssl.report._markdown import markdown_table
@@ -185,7 +175,7 @@ def test_markdown_table_is_split_to_the_width_and_keeps_every_cell(width):
     text = markdown_table(table, width=width)
     lines = text.splitlines()
     assert max(len(line) for line in lines) <= width  # table rows and the listed long column
-    tables = _pipe_tables(text)
+    tables = pipe_tables(text)
     # each column "measured quantity i (seconds)" is 29 wide: | method  | linear | + 32 per column
     per_part = (width - 1 - (7 + 3) - (6 + 3)) // (29 + 3)
     assert len(tables) == -(-6 // per_part)
@@ -245,7 +235,7 @@ def test_markdown_report_rows_fit_100_columns_and_claim_tables_fold(report):
     assert rows and max(len(line) for line in rows) <= 100
     # the method table (14 columns, 263 characters in one table) is split; every part keeps the
     # method and regime of each row
-    methods = [t for t in _pipe_tables(text) if t[0][:2] == ["method", "regime"]]
+    methods = [t for t in pipe_tables(text) if t[0][:2] == ["method", "regime"]]
     headers = [h for t in methods for h in t[0][2:]]
     assert sorted(headers) == sorted(h for _, h in TABLE_COLUMNS[2:])
     assert all([r[:2] for r in t[2:]] == [r[:2] for r in methods[0][2:]] for t in methods)
@@ -271,7 +261,7 @@ def test_table_headers_are_words_with_units_not_code_names(report):
         for table in [result.readings_table(), *result.tables.values()]:
             assert all("_" not in h for h in claim_table(table).headers)
     # every header line of the Markdown file too
-    for rows in _pipe_tables(render_markdown(report)):
+    for rows in pipe_tables(render_markdown(report)):
         assert all("_" not in header for header in rows[0])
 
 

@@ -254,7 +254,7 @@ def test_column_signs_follow_sign_flip_with_ties_across_chunks():
         (lambda: scale.reductions(np.array([[1.0, np.nan], [0.0, 1.0]])), ValueError, "NaN or inf"),
         (lambda: scale.reductions(np.ones(4)), ValueError, "must be 2-D"),
         (lambda: scale.reductions(sp.eye(3, format="csr")), TypeError, "sparse matrix"),
-        (lambda: scale.reductions(np.ones((4, 2)), chunk_size=0), ValueError, "chunk_size must be a positive"),
+        (lambda: scale.reductions(np.ones((4, 2)), chunk_size=0), ValueError, r"chunk_size must be >= 1 \(rows per chunk\), got 0"),
         (lambda: scale.reductions("/nonexistent/X.npy"), ValueError, "no such file"),
         (lambda: scale.vicreg_linear_from_reductions(scale.reductions(np.eye(3)), 1), ValueError,
          "has no relation"),

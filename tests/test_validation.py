@@ -112,3 +112,73 @@ def test_durations_and_dates_are_not_features(dtype):
     X = np.arange(12).reshape(6, 2).astype(dtype)
     with pytest.raises(TypeError, match=r"^X must be a real numeric array, got dtype (timedelta|datetime)64\[s\]\.$"):
         graphs.knn(X, 2)
+
+
+
+def test_range_errors_name_their_argument_in_an_attribute():
+    import pickle
+
+    from spectral_ssl._validation import renamed_argument_error
+
+    with pytest.raises(ValueError, match=r"^n_components must be >= 1, got 0\.$") as caught:
+        check_integer(0, name="n_components", low=1)
+    assert type(caught.value) is ValueError and caught.value.argument == "n_components"
+    renamed = renamed_argument_error(caught.value, "--n-components")
+    assert (str(renamed), renamed.argument) == ("--n-components: n_components must be >= 1, got 0.", "--n-components")
+    with pytest.raises(ValueError, match=r"^n_components=30 is larger than") as caught:
+        solve("vicreg", G4, 30)
+    assert caught.value.argument == "n_components"
+    back = pickle.loads(pickle.dumps(caught.value))
+    assert (type(back), str(back), back.argument) == (ValueError, str(caught.value), "n_components")
+    with pytest.raises(ValueError) as caught:
+        check_option("x", name="kind", options=("a",))
+    assert not hasattr(caught.value, "argument")
+
+
+def test_a_refused_report_folder_names_its_option_in_an_attribute(tmp_path):
+    from spectral_ssl._files import check_output_folder
+    from spectral_ssl._validation import renamed_argument_error
+
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match=r"^out_dir: .* holds 'notes\.txt'") as caught:
+        check_output_folder(tmp_path, option="out_dir", allowed=("report.*",))
+    assert caught.value.argument == "out_dir"
+    renamed = str(renamed_argument_error(caught.value, "--out"))
+    assert renamed == "--out: " + str(caught.value).removeprefix("out_dir: ")
+
+
+def _count_calls():
+    """One call per count check converted to check_integer (#18), with the count as ``value``."""
+    from spectral_ssl import linalg, moments, spectral
+    from spectral_ssl.certify import certify
+    from spectral_ssl.experiments import datasets, probe
+    from spectral_ssl.experiments.claims import sampling, stats
+
+    X = np.random.default_rng(0).standard_normal((12, 2))
+    Z = np.random.default_rng(1).standard_normal((12, 2))
+    y = np.arange(12) % 2
+    return {
+        "Kernel degree": lambda v: linalg.Kernel("polynomial", degree=v).degree,
+        "make_views n_views": lambda v: graphs.make_views(X, v, augment="noise")[0].shape[0] // 12,
+        "knn n_neighbors": lambda v: graphs.knn(X, v).getnnz(axis=1).min() >= v,
+        "knn_geodesics n_neighbors": lambda v: spectral.knn_geodesics(X, v).shape[0],
+        "chunk_size": lambda v: float(moments.reductions(X, chunk_size=v).covariance.sum()),
+        "vicreg restarts": lambda v: solve("vicreg", G4, 2, variance_kind="hinge", restarts=v).rank,
+        "certify restarts": lambda v: certify("vicreg", G4, 1, restarts=v, max_iter=50).passed,
+        "dataset n_samples": lambda v: datasets.swiss_roll(v)[0].shape[0],
+        "claims count": lambda v: sampling.check_count(v, "n", 1),
+        "n_seeds": lambda v: len(stats.seed_generators(0, v)),
+        "probe max_iter": lambda v: probe.linear_probe(Z, y, Z, y, max_iter=v) is not None,
+    }
+
+
+@pytest.mark.parametrize("case", sorted(_count_calls()))
+def test_counts_accept_integral_floats_and_numpy_integers_alike(case):
+    # Before #18 these checks were hand-written: 3.0 was refused by most, np.int64 by some.
+    call = _count_calls()[case]
+    expected = call(3)
+    assert call(3.0) == expected and call(np.int64(3)) == expected and call(np.float32(3)) == expected
+    with pytest.raises(TypeError, match="must be an integer, got 3.5"):
+        call(3.5)
+    with pytest.raises(TypeError, match="must be an integer, got True"):
+        call(True)

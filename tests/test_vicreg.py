@@ -461,7 +461,7 @@ def test_bad_inputs():
             fn(*args, covariance=-0.1)
         with pytest.raises(ValueError, match=r"variance_kind must be one of 'square', 'hinge'; got 'abs'"):
             fn(*args, variance_kind="abs")
-        with pytest.raises(ValueError, match="restarts must be an integer >= 1"):
+        with pytest.raises(ValueError, match="restarts must be >= 1, got 0"):
             fn(*args, restarts=0)
         with pytest.raises(TypeError, match="invariance must be a real number"):
             fn(*args, invariance="high")

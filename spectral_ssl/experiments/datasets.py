@@ -24,15 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import check_features, check_random_state, check_scalar
-
-
-def _check_count(value, name, low):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {value!r}.")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value}.")
-    return int(value)
+from .._validation import check_features, check_integer, check_random_state, check_scalar
 
 
 @dataclass(kw_only=True)
@@ -112,10 +104,10 @@ def gaussian_mixture(n_samples=256, *, n_features=64, n_classes=8, separation=2.
     >>> X.shape, np.bincount(y).tolist()
     ((256, 64), [32, 32, 32, 32, 32, 32, 32, 32])
     """
-    n_samples = _check_count(n_samples, "n_samples", 2)
-    n_classes = _check_count(n_classes, "n_classes", 2)
-    n_features = _check_count(n_features, "n_features", n_classes - 1)
-    n_nuisance = _check_count(n_nuisance, "n_nuisance", 0)
+    n_samples = check_integer(n_samples, name="n_samples", low=2)
+    n_classes = check_integer(n_classes, name="n_classes", low=2)
+    n_features = check_integer(n_features, name="n_features", low=n_classes - 1)
+    n_nuisance = check_integer(n_nuisance, name="n_nuisance", low=0)
     if n_samples % n_classes:
         raise ValueError(
             f"n_samples={n_samples} is not a multiple of n_classes={n_classes}; the classes must be "
@@ -182,10 +174,10 @@ def digits(n_per_class=100, *, n_classes=10, random_state=0):
     """
     from sklearn.datasets import load_digits
 
-    n_classes = _check_count(n_classes, "n_classes", 2)
+    n_classes = check_integer(n_classes, name="n_classes", low=2)
     if n_classes > 10:
         raise ValueError(f"n_classes must be <= 10 (digits 0-9), got {n_classes}.")
-    n_per_class = _check_count(n_per_class, "n_per_class", 1)
+    n_per_class = check_integer(n_per_class, name="n_per_class", low=1)
     rng = check_random_state(random_state)
     raw = load_digits()
     chosen = []
@@ -213,7 +205,7 @@ def _standardised_sklearn(loader, name, description, n_per_class, random_state):
     X, y = raw.data.astype(np.float64), raw.target.astype(int)
     rng = check_random_state(random_state)
     if n_per_class is not None:
-        n_per_class = _check_count(n_per_class, "n_per_class", 1)
+        n_per_class = check_integer(n_per_class, name="n_per_class", low=1)
         counts = np.bincount(y)
         if n_per_class > counts.min():
             raise ValueError(f"n_per_class={n_per_class} exceeds the {counts.min()} samples of the smallest "
@@ -291,7 +283,7 @@ def balanced_split(y, n_train_per_class, n_test_per_class=None, *, random_state=
     y = np.asarray(y)
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D (one label per sample), got shape {y.shape}.")
-    n_train_per_class = _check_count(n_train_per_class, "n_train_per_class", 1)
+    n_train_per_class = check_integer(n_train_per_class, name="n_train_per_class", low=1)
     classes, counts = np.unique(y, return_counts=True)
     available = int(counts.min()) - n_train_per_class
     if available < 0 or (n_test_per_class is None and available < 1):
@@ -301,7 +293,7 @@ def balanced_split(y, n_train_per_class, n_test_per_class=None, *, random_state=
         )
     if n_test_per_class is None:
         n_test_per_class = available
-    n_test_per_class = _check_count(n_test_per_class, "n_test_per_class", 1)
+    n_test_per_class = check_integer(n_test_per_class, name="n_test_per_class", low=1)
     if n_test_per_class > available:
         raise ValueError(
             f"n_test_per_class={n_test_per_class} is more than the {available} samples per class left "
@@ -347,7 +339,7 @@ def swiss_roll(n_samples=256, *, noise=0.0, random_state=0):
     """
     from sklearn.datasets import make_swiss_roll
 
-    n_samples = _check_count(n_samples, "n_samples", 2)
+    n_samples = check_integer(n_samples, name="n_samples", low=2)
     noise = check_scalar(noise, name="noise", low=0.0)
     seed = check_random_state(random_state).integers(2**31 - 1)
     X, t = make_swiss_roll(n_samples, noise=noise, random_state=int(seed))

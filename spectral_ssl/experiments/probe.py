@@ -35,7 +35,7 @@ direction left predicts the most frequent training class.
 import numpy as np
 
 from .. import linalg
-from .._validation import check_features, check_option, check_scalar
+from .._validation import check_features, check_integer, check_option, check_scalar
 
 #: Classifiers :func:`linear_probe` offers.
 PROBE_MODELS = ("logistic", "ridge")
@@ -60,9 +60,7 @@ def _check_labels(y, n_samples, name, repr_name):
 
 
 def _check_max_iter(max_iter):
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
-        raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}.")
-    return int(max_iter)
+    return check_integer(max_iter, name="max_iter", low=1)
 
 
 def whiten_span(train_repr, test_repr=None, *, rank_rtol=COLLAPSED_RTOL):

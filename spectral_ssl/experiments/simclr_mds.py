@@ -11,7 +11,9 @@ import time
 
 import numpy as np
 
+from ..kernels import squared_distances
 from ..methods import simclr
+from ..spectral import knn_geodesics
 
 #: Settings of the SimCLR-MDS section: representation dimension, neighbours of the
 #: geodesic graph, temperature, L-BFGS iterations of the (single, Laplacian Eigenmaps
@@ -76,23 +78,17 @@ def swiss_roll_distances(n_samples, *, n_neighbors=8, seed=0):
     distances : dict
         ``{"euclidean": (N, N), "geodesic": (N, N)}``; geodesic = shortest-path
         length in the union-symmetrised ``n_neighbors``-NN graph with Euclidean
-        edge lengths (the ISOMAP distance).
-    """
-    from scipy.sparse.csgraph import shortest_path
-    from sklearn.neighbors import NearestNeighbors
+        edge lengths (the ISOMAP distance, :func:`spectral_ssl.spectral.knn_geodesics`).
 
+    Raises
+    ------
+    ValueError
+        When the kNN graph of the roll is disconnected (use more samples or more neighbours).
+    """
     X, position = swiss_roll(n_samples, seed=seed)
-    sq = np.sum(X**2, axis=1)
-    euclidean = np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2.0 * X @ X.T, 0.0))
+    euclidean = np.sqrt(squared_distances(X))
     np.fill_diagonal(euclidean, 0.0)
-    knn = NearestNeighbors(n_neighbors=n_neighbors).fit(X).kneighbors_graph(mode="distance")
-    geodesic = shortest_path(knn, directed=False)
-    if not np.all(np.isfinite(geodesic)):
-        raise ValueError(
-            f"the {n_neighbors}-nearest-neighbour graph of the swiss roll is disconnected, so some "
-            f"geodesic distances are infinite; use more samples or more neighbours."
-        )
-    geodesic = (geodesic + geodesic.T) / 2.0
+    geodesic = knn_geodesics(X, n_neighbors)
     return X, position, {"euclidean": euclidean, "geodesic": geodesic}
 
 

@@ -54,8 +54,19 @@ def grouped_stats(X, members, shift, name="X"):
     """
     total, work = None, {}  # work: the blocks' contrast and sum arrays, reused (see group_stats)
     for m, rows in size_classes(members):
-        views = aligned_views(X, rows)
         step = max(1, BLOCK_ROWS // m)
+        if m > 2 and rows.shape[1] < m:
+            # fewer groups than members (classes, not views): m - 1 member-by-member products
+            # of a few rows would loop m times; the deviations from the group means take two
+            # products over the rows (group_stats without a common size)
+            for a in range(0, rows.shape[1], step):
+                b = min(rows.shape[1], a + step)
+                local = np.repeat(np.arange(b - a), m)
+                part = group_stats(X[rows[:, a:b].T.ravel()], local, b - a, np.full(b - a, m), 0.0,
+                                   shift, name)
+                total = part if total is None else add_stats(total, part)
+            continue
+        views = aligned_views(X, rows)
         for a in range(0, rows.shape[1], step):
             b = min(rows.shape[1], a + step)
             if views is not None:

@@ -38,6 +38,7 @@ A package of private modules, each re-exported here (import from
 ``_solvers``       one small function per eigen-solver and their table
 ``_eigen``         the dispatch: ``smallest_eigenpairs``, ``laplacian_eigenpairs``
 ``_components``    closed-form null space of a disconnected graph's Laplacian
+``_cliques``       closed-form Laplacian eigenpairs of the implicit label relation
 ``_generalized``   ``generalized_eigh``
 ``_rank``          rank rules and range bases (representation, features, kernel)
 =================  ==========================================================
@@ -56,6 +57,7 @@ from ..kernels import Kernel, make_kernel, median_bandwidth
 from . import _amg, _ordering, _settings
 from ._amg import lobpcg_preconditioner
 from ._basis import canonical_basis, eigenvalue_clusters, sign_flip, sign_flip_with
+from ._cliques import label_laplacian_eigenpairs
 from ._eigen import laplacian_eigenpairs, resolve_solver, smallest_eigenpairs
 from ._generalized import generalized_eigh
 from ._matrices import (
@@ -93,7 +95,7 @@ __all__ = [
     # graph matrices
     "center", "zero_constant_columns", "degrees", "laplacian", "graph_quadratic_form", "matrix_scale",
     # eigenproblems
-    "smallest_eigenpairs", "laplacian_eigenpairs", "resolve_solver", "eigen_residuals",
+    "smallest_eigenpairs", "laplacian_eigenpairs", "label_laplacian_eigenpairs", "resolve_solver", "eigen_residuals",
     "lobpcg_preconditioner", "generalized_eigh",
     # sign and basis rules
     "sign_flip", "sign_flip_with", "eigenvalue_clusters", "canonical_basis",

@@ -40,7 +40,12 @@ def component_null_space(G, n_components):
     n_comp, labels = connected_components(G, directed=False)
     if n_comp - 1 < n_components:
         return None
-    N = G.shape[0]
+    return indicator_null_space(labels, n_comp, n_components)
+
+
+def indicator_null_space(labels, n_comp, n_components):
+    """:func:`component_null_space` from the component of each sample (``n_components <= n_comp - 1``)."""
+    N = labels.size
     sizes = np.bincount(labels, minlength=n_comp)
     first = np.full(n_comp, N, dtype=np.int64)
     np.minimum.at(first, labels, np.arange(N))
@@ -125,7 +130,12 @@ def normalized_component_null_space(G, n_components, *, deflate=True):
     d = np.asarray(G.sum(axis=1)).ravel()
     if not np.all(d > 0):
         return None
-    N = G.shape[0]
+    return normalized_indicator_null_space(labels, n_comp, d, n_components, deflate=deflate)
+
+
+def normalized_indicator_null_space(labels, n_comp, d, n_components, *, deflate=True):
+    """:func:`normalized_component_null_space` from the components and the (positive) degrees."""
+    N = labels.size
     component_volume = np.bincount(labels, weights=d, minlength=n_comp)
     remaining_volume = float(component_volume.sum())
     picked = np.zeros(n_comp, dtype=bool)

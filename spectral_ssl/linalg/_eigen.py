@@ -195,7 +195,7 @@ def smallest_pairs(M, n_components, trivial, solver, tol, scale, reorder):
 
 
 def laplacian_eigenpairs(G, n_components, *, kind="combinatorial", solver="auto", tol=None,
-                         deflate=True, check_input=True):
+                         deflate=True, check_input=True, degrees=None):
     r"""The ``n_components`` smallest non-trivial eigenpairs of a graph Laplacian.
 
     For ``kind="combinatorial"`` these are the eigenpairs of :math:`L = D_G - G`
@@ -210,7 +210,10 @@ def laplacian_eigenpairs(G, n_components, *, kind="combinatorial", solver="auto"
     (:func:`component_null_space`, :func:`normalized_component_null_space`) without an
     eigensolver. ``solver`` and ``tol`` are those of :func:`smallest_eigenpairs`. ``check_input=False``
     skips the validation and copy of ``G``, which must then be what
-    :func:`spectral_ssl.graphs.check` returns (for callers that validated it already).
+    :func:`spectral_ssl.graphs.check` returns, and of ``n_components``, which must then be an
+    ``int`` in range (at most ``N - 1``, or ``N`` with ``deflate=False``): for callers that
+    validated both already; ``degrees`` (the row sums of ``G``, read only then) spares
+    computing them again.
 
     Examples
     --------
@@ -224,6 +227,7 @@ def laplacian_eigenpairs(G, n_components, *, kind="combinatorial", solver="auto"
     """
     if check_input:
         G = check_graph(G)
+        degrees = None
     check_option(kind, name="kind", options=("combinatorial", "normalized"))
     check_option(solver, name="solver", options=_settings.SOLVERS)
     if not isinstance(deflate, (bool, np.bool_)):
@@ -233,10 +237,11 @@ def laplacian_eigenpairs(G, n_components, *, kind="combinatorial", solver="auto"
                          "Laplacian's trivial eigenvector, the constant, is always deflated).")
     tol = check_tol(tol)
     N = G.shape[0]
-    n_components = check_n_components(
-        n_components, N - deflate,
-        what="the number of non-trivial eigenvectors (N - 1)" if deflate else "the number of samples N",
-    )
+    if check_input:
+        n_components = check_n_components(
+            n_components, N - deflate,
+            what="the number of non-trivial eigenvectors (N - 1)" if deflate else "the number of samples N",
+        )
     if kind == "combinatorial":
         shortcut = component_null_space(G, n_components)
     else:
@@ -250,8 +255,11 @@ def laplacian_eigenpairs(G, n_components, *, kind="combinatorial", solver="auto"
         # neither G nor an unordered copy of L is held while LOBPCG runs.
         order = locality_order(G)
         G = symmetric_permutation(G, order)
-    L = laplacian(G, kind, check_input=False)
-    trivial = np.ones(N) if kind == "combinatorial" else np.sqrt(np.asarray(G.sum(axis=1)).ravel())
+        degrees = None if degrees is None else degrees[order]
+    if degrees is None:
+        degrees = np.asarray(G.sum(axis=1)).ravel()
+    L = laplacian(G, kind, check_input=False, degrees=degrees)
+    trivial = np.ones(N) if kind == "combinatorial" else np.sqrt(degrees)
     if not deflate:
         trivial = None
     del G

@@ -64,7 +64,7 @@ def degrees(G):
     return np.asarray(G.sum(axis=1)).ravel()
 
 
-def laplacian(G, kind="combinatorial", *, check_input=True):
+def laplacian(G, kind="combinatorial", *, check_input=True, degrees=None):
     r"""Graph Laplacian of a relation graph, sparse CSR.
 
     Parameters
@@ -84,6 +84,9 @@ def laplacian(G, kind="combinatorial", *, check_input=True):
         ``False`` skips the validation and copy of ``G``, which must then be what
         :func:`spectral_ssl.graphs.check` returns (CSR float64, symmetric, zero
         diagonal): for callers that validated ``G`` once already.
+    degrees : ndarray, shape (N,), optional
+        The row sums of ``G``, when the caller has computed them (read only with
+        ``check_input=False``; otherwise computed here).
 
     Returns
     -------
@@ -101,7 +104,8 @@ def laplacian(G, kind="combinatorial", *, check_input=True):
     check_option(kind, name="kind", options=("combinatorial", "normalized", "random_walk"))
     if check_input:
         G = check_graph(G)
-    d = np.asarray(G.sum(axis=1)).ravel()
+        degrees = None
+    d = np.asarray(G.sum(axis=1)).ravel() if degrees is None else degrees
     if kind == "combinatorial":
         return (sp.diags(d) - G).tocsr()
     connected = d > 0

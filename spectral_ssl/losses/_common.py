@@ -3,7 +3,8 @@ r"""Arithmetic shared by the losses: exact centring and scaling, weight normalis
 import numpy as np
 import scipy.sparse as sp
 
-from .._validation import check_features, check_graph
+from .._relations import LabelRelation, check_relation
+from .._validation import check_features
 
 
 def centred(Z):
@@ -40,8 +41,13 @@ def dirichlet_energy(Z, G):
     negative, whereas :math:`\sum_i d_i\lVert z_i\rVert^2 - \operatorname{tr}(Z^\top G Z)` loses about
     ``eps * sum_i d_i |z_i|^2`` to cancellation, which a large invariance weight turns into a
     wrong (even negative) loss when ``Z`` is nearly constant on the graph's components.
-    ``G``: symmetric, sparse or dense, zero diagonal (the graphs the losses receive).
+    ``G``: symmetric, sparse or dense, zero diagonal (the graphs the losses receive), or a
+    :class:`spectral_ssl.graphs.LabelRelation`: then
+    :math:`w\sum_c n_c\sum_{i\in c}\lVert z_i - \bar z_c\rVert^2`, also a sum of
+    non-negative terms, in :math:`O(NK)`.
     """
+    if isinstance(G, LabelRelation):
+        return G.dirichlet_energy(Z)
     if sp.issparse(G):
         C = G.tocsr()
         rows = np.repeat(np.arange(C.shape[0]), np.diff(C.indptr))
@@ -86,6 +92,9 @@ def normalised_weights(G, degrees):
     the smallest relative weight and :math:`N^2`: no overflow at weights 1e300, no
     division by an underflowed volume at 1e-310.
     """
+    if isinstance(G, LabelRelation):  # one weight w: G / w has weight 1
+        top = G.weight
+        return G.scaled(1.0 / top), np.asarray(degrees, dtype=np.float64) / top, top
     if sp.issparse(G):
         top = float(G.data.max()) if G.nnz else 0.0
         if top == 0.0:
@@ -102,7 +111,7 @@ def normalised_weights(G, degrees):
 
 
 def check_pair(Z, G):
-    G = check_graph(G)
+    G = check_relation(G)  # CSR, or the implicit label relation as it is
     Z = check_features(Z, name="Z", n_samples=G.shape[0])
     return Z, G
 

@@ -5,6 +5,7 @@ import scipy.sparse as sp
 
 from .. import memory
 from .._validation import check_scalar
+from .._relations import LabelRelation, implicit_refusal
 from ._common import check_pair, exact_scale, normalised_weights
 
 
@@ -82,6 +83,8 @@ def simclr(Z, G, *, temperature=0.5, return_gradient=False):
     # The softmax over all pairs holds a few dense N x N arrays: refuse before allocating them.
     memory.check_pairwise(Z, call="losses.simclr", copies=4,
                           alternative="evaluate the loss on a subsample (or a mini-batch, as training does)")
+    if isinstance(G, LabelRelation):  # the softmax runs over every pair: no implicit form
+        raise TypeError(implicit_refusal())
     Z, G = check_pair(Z, G)
     tau = check_scalar(temperature, name="temperature", low=0.0, low_inclusive=False)
     row_norms_checked(Z)

@@ -14,6 +14,13 @@ from ._result import KernelRepresentation, LinearRepresentation, Representation
 REGISTRY = {"vicreg": vicreg, "simclr": simclr, "spectral_contrastive": spectral_contrastive,
             "barlow_twins": barlow_twins}
 
+#: Method name -> the name shown in tables, figures and titles (the one map of display names).
+DISPLAY_NAMES = {"vicreg": "VICReg", "spectral_contrastive": "spectral contrastive",
+                 "barlow_twins": "Barlow Twins", "simclr": "SimCLR"}
+
+#: Shorter display names for narrow figure labels; a method not listed keeps its ``DISPLAY_NAMES`` entry.
+SHORT_DISPLAY_NAMES = {**DISPLAY_NAMES, "spectral_contrastive": "spectral contr."}
+
 REGIMES = ("nonparametric", "linear", "kernel")
 
 #: Count hyper-parameters: integral floats (``restarts=8.0``) are accepted as the integer they equal.
@@ -114,5 +121,5 @@ def _qualified_name(function):
     return f"{function.__module__.rsplit('.', 1)[-1]}.{function.__name__}"
 
 
-__all__ = ["solve", "REGISTRY", "Representation", "LinearRepresentation", "KernelRepresentation",
+__all__ = ["solve", "REGISTRY", "DISPLAY_NAMES", "SHORT_DISPLAY_NAMES", "Representation", "LinearRepresentation", "KernelRepresentation",
            "vicreg", "simclr", "spectral_contrastive", "barlow_twins"]

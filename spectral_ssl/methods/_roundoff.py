@@ -9,6 +9,9 @@ r"""Round-off repairs of a linear or kernel VICReg optimum, each proven not to r
 import numpy as np
 from scipy.sparse.csgraph import connected_components
 
+from .._relations import LabelRelation
+from ._vicreg_linear import affine_columns
+
 
 def decorrelate(Z, *coefficients):
     r"""Rotate the columns of ``Z`` (and the coefficients) so that its centred covariance is diagonal.
@@ -53,12 +56,32 @@ def decorrelating_rotation(W, covariance):
     return V[:, ::-1]
 
 
+def affine_decorrelated(X, W, bias, rotate, covariance=None):
+    r""":math:`Z = XW + \mathbf 1 b^\top` (``_vicreg_linear.affine_columns``), rotated as :func:`decorrelate` when ``rotate``.
+
+    With ``covariance`` (:math:`\operatorname{Cov}(X)` from the forms) the rotation comes from
+    :func:`decorrelating_rotation` and ``Z`` is formed once, already rotated; without it, from
+    ``Z`` (:func:`decorrelate`). Returns ``(Z, W, bias)``.
+    """
+    if rotate and covariance is not None:  # no N x K pass for the rotation
+        V = decorrelating_rotation(W, covariance)
+        W, bias = W @ V, bias @ V
+    Z = affine_columns(X, W, bias)
+    if rotate and covariance is None:
+        Z, W, bias = decorrelate(Z, W, bias)
+    return Z, W, bias
+
+
 def degree_bound(G):
     r""":math:`2\,\max_i \#\{j: G_{ij} \ne 0\}\,\max G_{ij} \ge 2\max_i d_i`, in :math:`O(N)` plus a maximum over the weights.
 
     An upper bound of the bound :math:`2\max_i d_i` of :math:`\lambda_{max}(L)` (equal for one
     weight): a test ``mu <= rtol * degree_bound(G)`` that fails needs no degrees (a sparse row sum).
+    Not a sparse matrix (a ``graphs.LabelRelation``, whose degrees cost :math:`O(N)`): infinity,
+    so that the caller takes the degrees.
     """
+    if isinstance(G, LabelRelation):
+        return float("inf")
     return 2.0 * float(np.max(np.diff(G.indptr))) * float(G.data.max()) if G.nnz else 0.0
 
 
@@ -79,7 +102,8 @@ def component_constant(Z, G):
     column by at most ``COMPONENT_RTOL`` of its norm. Returns ``(Z', changed)``; the caller
     keeps ``Z'`` only if its loss is not higher (the move also touches the covariances).
     """
-    n_comp, labels = connected_components(G, directed=False)
+    n_comp, labels = ((G.n_classes, G.codes) if isinstance(G, LabelRelation)
+                      else connected_components(G, directed=False))
     if n_comp < 2 or Z.shape[1] == 0:
         return Z, False
     counts = np.bincount(labels, minlength=n_comp).astype(np.float64)

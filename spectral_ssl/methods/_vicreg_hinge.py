@@ -7,7 +7,7 @@ docstring states the reduction :math:`Z = \sqrt N U_K Y_0`.
 import numpy as np
 import scipy.optimize
 
-from .._threads import single_threaded_blas
+from .._optimize import multistart
 
 
 def mean_constrained_scales(lam, mean, kappa):
@@ -107,14 +107,10 @@ def solve_hinge(lam, alpha, beta, gamma, eps, restarts, rng):
     starts = [np.diag(np.sqrt(t0))]
     t_flat = constant_diagonal_scales(lam, alpha, beta, gamma, eps)
     starts.append(np.sqrt(t_flat)[:, None] * constant_diagonal_rotation(t_flat))
-    starts += [rng.standard_normal((K, K)) / np.sqrt(K) for _ in range(max(restarts - 1, 0))]
-    best = None
-    for start in starts:
-        with single_threaded_blas():
-            res = scipy.optimize.minimize(objective, start.ravel(), jac=True, method="L-BFGS-B",
-                                          options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})
-        if best is None or res.fun < best.fun:
-            best = res
-    Y = best.x.reshape(K, K)
-    return Y, {"optimizer_loss": float(best.fun), "restarts": restarts, "starts": len(starts),
-               "converged": bool(best.success)}
+    # No polish, scipy's default history (10 pairs) and evaluation cap (15000): the settings
+    # this solver's optima were established with.
+    result = multistart(objective, starts, restarts=max(restarts - 1, 0), rng=rng, polish_rounds=0,
+                        random_start=lambda generator: generator.standard_normal((K, K)) / np.sqrt(K),
+                        max_iter=5000, max_fun=15000, maxcor=10)
+    return result.x, {"optimizer_loss": float(result.fun), "restarts": restarts, "starts": len(starts) + result.n_random,
+                      "converged": bool(result.converged)}

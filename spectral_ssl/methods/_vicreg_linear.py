@@ -30,6 +30,7 @@ import scipy.linalg
 import scipy.sparse
 
 from .. import linalg
+from .._relations import LabelRelation
 from .._threads import default_blas_threads, single_threaded_blas
 from .._validation import check_features
 from ..forms import SHIFT_ROWS, feature_reductions, finish, plain_stats
@@ -107,8 +108,10 @@ def forms(X, G):
 
     One pass of :func:`spectral_ssl.forms.feature_reductions` (group sums and contrasts
     when ``G`` is a union of cliques of one weight, detected exactly in
-    :math:`O(N + \mathrm{nnz})`).
+    :math:`O(N + \mathrm{nnz})`; from the class codes of a ``graphs.LabelRelation``, of weight 1).
     """
+    if isinstance(G, LabelRelation):
+        return feature_reductions(X, groups=G.codes, detect_groups=False)
     return feature_reductions(X, G, graph_checked=True)
 
 
@@ -430,8 +433,12 @@ def edge_factor_solve(features, T, G, n_components, what):
 
     centred = linalg.zero_constant_columns(features - features.mean(axis=0), features)
     U0, R = np.linalg.qr(centred @ T)
-    upper = scipy.sparse.triu(G, 1).tocoo()
-    M = np.sqrt(upper.data)[:, None] * (U0[upper.row] - U0[upper.col])
+    if isinstance(G, LabelRelation):  # L = sum_c w n_c (I - 1 1^T / n_c): one row per sample
+        means = G.class_sums(U0) / G.sizes[:, None]
+        M = np.sqrt(G.weight * G.sizes[G.codes])[:, None] * (U0 - means[G.codes])
+    else:
+        upper = scipy.sparse.triu(G, 1).tocoo()
+        M = np.sqrt(upper.data)[:, None] * (U0[upper.row] - U0[upper.col])
     r = U0.shape[1]
     _, s, Vt = np.linalg.svd(M, full_matrices=True) if M.shape[0] < r else \
         np.linalg.svd(M, full_matrices=False)

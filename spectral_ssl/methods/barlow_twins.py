@@ -62,7 +62,6 @@ directions), and the loss of :math:`Z` is the graph-form loss of :math:`T` for
 """
 
 import numpy as np
-from scipy.sparse.csgraph import connected_components
 
 from .. import linalg, memory
 from .._validation import (
@@ -73,9 +72,10 @@ from .._validation import (
     check_random_state,
     check_scalar,
 )
-from ..losses import barlow_twins_value_and_gradient
+from .._relations import check_relation
 from ..forms import feature_reductions
-from . import _barlow_solvers, _vicreg_linear
+from ..losses import barlow_twins_value_and_gradient
+from . import _barlow_solvers, _implicit, _vicreg_linear
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 from .vicreg import constant_diagonal_rotation
 
@@ -159,7 +159,7 @@ def optimal_representation(G, n_components, *, off_diagonal=5e-3, centered=True,
 
     Parameters
     ----------
-    G : relation graph, shape (N, N)
+    G : relation graph, shape (N, N), or graphs.LabelRelation (closed forms only)
         No isolated sample (``ValueError``).
     n_components : int, 1 <= K <= N (N - 1 if centred)
     off_diagonal : float >= 0
@@ -201,7 +201,7 @@ def optimal_representation(G, n_components, *, off_diagonal=5e-3, centered=True,
     >>> rep.exact, rep.rank, round(rep.loss, 12)
     (True, 2, 0.0)
     """
-    G = check_graph(G)
+    G = check_relation(G)  # CSR, or graphs.LabelRelation: components = classes, L_sym closed form
     hyper = _barlow_solvers.check_hyperparameters(off_diagonal, centered, restarts)
     constraint = _barlow_solvers.check_constraint(constraint, None)
     lam, centered = hyper["off_diagonal"], hyper["centered"]
@@ -210,7 +210,7 @@ def optimal_representation(G, n_components, *, off_diagonal=5e-3, centered=True,
                            what="the number of samples" + (" minus one (centred)" if centered else ""))
     d = np.asarray(G.sum(axis=1)).ravel()
     check_no_isolated(d, method="Barlow Twins")
-    n_comp, labels = connected_components(G, directed=False)
+    n_comp, labels = _implicit.components(G)
     details = {"constraint": constraint, "components": int(n_comp),
                "problem": AS_WRITTEN if constraint is None else WHITENED["nonparametric"]}
     if K <= n_comp - centered:
@@ -239,8 +239,7 @@ def _spectral_representation(G, d, K, lam, centered, constraint, solver, restart
     """The whitened optimum on the top eigenvectors of D^-1/2 G D^-1/2, or the numerical as-written one."""
     vol = float(d.sum())
     trivial = np.sqrt(d) if centered else None
-    lam_sym, V = linalg.smallest_eigenpairs(linalg.laplacian(G, "normalized"), K, trivial=trivial,
-                                            solver=solver)
+    lam_sym, V = _implicit.normalized_pairs(G, K, trivial, solver)
     nu = np.minimum(1.0 - lam_sym, 1.0)
     R = _whitened_rotation(nu, lam)
     to_Z = np.sqrt(vol) * V / np.sqrt(d)[:, None]  # Z = to_Z @ T
@@ -251,6 +250,7 @@ def _spectral_representation(G, d, K, lam, centered, constraint, solver, restart
     if K == 1:  # (C_11 - 1)^2 with C_11 a Rayleigh quotient of A-bar: its top eigenvector
         details["case"] = "K = 1: the top eigenvector of D^-1/2 G D^-1/2 maximises C_11 (proven)"
         return to_Z, nu, details
+    _implicit.refuse_numerical(G, K, centered)
     rng = check_random_state(random_state)
     # Reduced problem: with Z = to_Z T, Z^T D_G Z = vol T^T T and Z^T G Z = vol T^T diag(nu) T,
     # i.e. the graph-form loss with G -> diag(nu), D_G -> I, uncentred.

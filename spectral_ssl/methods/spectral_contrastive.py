@@ -58,6 +58,7 @@ from .. import linalg, memory
 from .._threads import single_threaded_blas
 from .._validation import (check_features, check_graph, check_n_components, check_no_isolated,
                            check_scalar)
+from .._relations import LabelRelation, check_relation
 from ..forms import feature_reductions
 from ..losses import spectral_contrastive_value_and_gradient
 from . import _contrastive_forms, _vicreg_linear
@@ -148,8 +149,11 @@ def optimal_representation(G, n_components, *, solver="auto"):
 
     Parameters
     ----------
-    G : relation graph, shape (N, N)
+    G : relation graph, shape (N, N), or graphs.LabelRelation
         No isolated sample (``ValueError``: its representation would be undetermined).
+        The implicit label relation is solved from its closed-form spectrum
+        (:func:`spectral_ssl.linalg.label_laplacian_eigenpairs`: :math:`\nu = 1` on the
+        classes, :math:`-1/(n_c - 1)` beyond, whose columns are zero) in :math:`O(NK)`.
     n_components : int, 1 <= K <= N
     solver : {"auto", "dense", "arpack", "lobpcg"}
         See :func:`spectral_ssl.linalg.smallest_eigenpairs`.
@@ -182,17 +186,21 @@ def optimal_representation(G, n_components, *, solver="auto"):
     >>> rep.rank, round(rep.loss, 12), rep.eigenvalues.round(12).tolist()
     (2, -3.0, [1.0, 1.0, 1.0, -1.0])
     """
-    G = check_graph(G)
+    G = check_relation(G)  # CSR, or graphs.LabelRelation (spectrum in closed form, O(N K))
     N = G.shape[0]
     K = check_n_components(n_components, N, what="the number of samples N")
     d = np.asarray(G.sum(axis=1)).ravel()
     check_no_isolated(d, method="spectral contrastive",
                       why=" (z_i = sqrt(vol/d_i) u_i divides by 0)")
-    Gn, dn = _normalised_graph(G)
-    # deflate=False: the trivial eigenvector D^1/2 1 (nu = 1) is one of the K kept; a graph
-    # with at least K components (pairs, groups) is solved in closed form, without an eigensolver
-    lam, V = linalg.laplacian_eigenpairs(Gn, K, kind="normalized", deflate=False, solver=solver,
-                                         check_input=False)
+    if isinstance(G, LabelRelation):
+        Gn, dn = G.scaled(1.0 / G.weight), d / G.weight
+        lam, V = linalg.label_laplacian_eigenpairs(Gn, K, kind="normalized", deflate=False)
+    else:
+        Gn, dn = _normalised_graph(G)
+        # deflate=False: the trivial eigenvector D^1/2 1 (nu = 1) is one of the K kept; a graph
+        # with at least K components (pairs, groups) is solved in closed form, without an eigensolver
+        lam, V = linalg.laplacian_eigenpairs(Gn, K, kind="normalized", deflate=False, solver=solver,
+                                             check_input=False, degrees=dn)
     nu = np.minimum(1.0 - lam, 1.0)  # round-off above the bound nu <= 1
     scales = np.sqrt(np.maximum(nu, 0.0))
     vol = float(dn.sum())
@@ -204,7 +212,7 @@ def optimal_representation(G, n_components, *, solver="auto"):
     rank = linalg.representation_rank(Z)
     _warn_collapse(rank, nu, K, "nonparametric")
     return Representation(
-        Z=Z, loss=loss_and_gradient(Z, G)[0], rank=rank, eigenvalues=nu, scales=scales,
+        Z=Z, loss=spectral_contrastive_value_and_gradient(Z, G, d)[0], rank=rank, eigenvalues=nu, scales=scales,
         exact=True, method=NAME, equivalent="normalized spectral embedding (kernel PCA of D^-1/2 G D^-1/2)",
         regime="nonparametric", hyperparameters={},
         details={"minimal_loss": minimal_loss(nu), "volume": float(d.sum())},

@@ -59,11 +59,13 @@ from .._threads import single_threaded_blas
 from .._validation import (
     check_features,
     check_graph,
+    check_integer,
     check_n_components,
     check_option,
     check_random_state,
     check_scalar,
 )
+from .._relations import LabelRelation, check_relation
 from ..losses import VARIANCE_KINDS, vicreg_value_and_gradient
 from . import _contrastive_forms, _roundoff, _vicreg_hinge, _vicreg_linear
 from ._vicreg_scales import waterfilling_scales
@@ -226,8 +228,7 @@ def check_hyperparameters(variance, covariance, invariance, variance_kind, eps, 
     gamma = check_scalar(invariance, name="invariance", low=0.0)
     check_option(variance_kind, name="variance_kind", options=VARIANCE_KINDS)
     eps = check_scalar(eps, name="eps", low=0.0)
-    if isinstance(restarts, bool) or not isinstance(restarts, (int, np.integer)) or restarts < 1:
-        raise ValueError(f"restarts must be an integer >= 1, got {restarts!r}.")
+    check_integer(restarts, name="restarts", low=1)
     return {"variance": alpha, "covariance": beta, "invariance": gamma,
             "variance_kind": variance_kind, "eps": eps}
 
@@ -269,7 +270,10 @@ def optimal_representation(G, n_components, *, variance=25.0, covariance=1.0, in
 
     Parameters
     ----------
-    G : relation graph, shape (N, N)
+    G : relation graph, shape (N, N), or graphs.LabelRelation
+        The implicit label relation (``graphs.from_labels(y, implicit=True)``) is solved
+        from its closed-form spectrum (:func:`spectral_ssl.linalg.label_laplacian_eigenpairs`)
+        in :math:`O(NK)`; ``solver`` is then unused.
     n_components : int, 1 <= K <= N - 1
     variance, covariance, invariance : float
         :math:`\alpha > 0, \beta \ge 0, \gamma \ge 0` (the VICReg paper's
@@ -303,12 +307,15 @@ def optimal_representation(G, n_components, *, variance=25.0, covariance=1.0, in
     >>> rep.rank, round(rep.loss, 12), rep.scales.tolist()
     (2, 0.0, [1.0, 1.0])
     """
-    G = check_graph(G)
+    G = check_relation(G)  # CSR, or graphs.LabelRelation (spectrum in closed form, O(N K))
     hyper = check_hyperparameters(variance, covariance, invariance, variance_kind, eps, restarts)
     N = G.shape[0]
     K = check_n_components(n_components, N - 1,
                            what="the number of non-constant Laplacian eigenvectors (N - 1)")
-    lam, U = linalg.laplacian_eigenpairs(G, K, solver=solver, check_input=False)
+    if isinstance(G, LabelRelation):
+        lam, U = linalg.label_laplacian_eigenpairs(G, K)
+    else:
+        lam, U = linalg.laplacian_eigenpairs(G, K, solver=solver, check_input=False)
     lam = np.maximum(lam, 0.0)  # round-off below 0 on a PSD matrix
     Y0, t, exact, details = _solve_reduced(lam, hyper["variance"], hyper["covariance"],
                                            hyper["invariance"], variance_kind, hyper["eps"],
@@ -357,12 +364,8 @@ def _linear_solution(features, G, K, hyper, restarts, random_state, what):
         details.update(basis)
         W = Q @ Y0
         bias = -mean @ W
-        if _diagonal_covariance(hyper) and forms is not None:  # rotation from Cov(X): no N x K pass
-            V = _roundoff.decorrelating_rotation(W, forms[1])
-            W, bias = W @ V, bias @ V
-        Z = _vicreg_linear.affine_columns(features, W, bias)
-        if _diagonal_covariance(hyper) and forms is None:
-            Z, W, bias = _roundoff.decorrelate(Z, W, bias)
+        Z, W, bias = _roundoff.affine_decorrelated(features, W, bias, _diagonal_covariance(hyper),
+                                                   None if forms is None else forms[1])
         Z, W, bias = _vicreg_linear.sign_rule(Z, W, bias)
         if (hyper["invariance"] and mu.size and mu[0] <= SNAP_MU_RTOL * _roundoff.degree_bound(G)
                 and mu[0] <= SNAP_MU_RTOL * _laplacian_bound(G)):
@@ -412,7 +415,7 @@ def optimal_linear(X, G, n_components, *, variance=25.0, covariance=1.0, invaria
     LinearRepresentation
         ``eigenvalues`` are :math:`\mu_1..\mu_K`; ``transform(X_new)`` maps new samples.
     """
-    G = check_graph(G)
+    G = check_relation(G)  # CSR, or graphs.LabelRelation (forms from class sums and contrasts)
     X = _vicreg_linear.float_features(X, G.shape[0])
     hyper = check_hyperparameters(variance, covariance, invariance, variance_kind, eps, restarts)
     W, bias, Z, mu, t, exact, details = _linear_solution(

@@ -7,13 +7,12 @@ groups (:func:`spectral_ssl.forms.group_plan`). The bottom of :mod:`spectral_ssl
 it imports no other module of the package.
 """
 
-import numbers
 import os
 
 import numpy as np
 import scipy.sparse as sp
 
-from .._validation import check_graph
+from .._validation import check_graph, check_integer
 from ..forms import refuse_non_finite
 
 #: Target size of one chunk of rows, in bytes of float64 data (the chunk is
@@ -90,9 +89,7 @@ class Source:
 def default_chunk(n_features, chunk_size):
     if chunk_size is None:
         return max(1024, CHUNK_BYTES // (8 * n_features))
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral) or chunk_size < 1:
-        raise ValueError(f"chunk_size must be a positive integer (rows per chunk), got {chunk_size!r}.")
-    return int(chunk_size)
+    return check_integer(chunk_size, name="chunk_size", low=1, what="rows per chunk")
 
 
 def group_rows(source, rows, common):

@@ -8,16 +8,6 @@ of rows besides ``G``.
 import numpy as np
 
 from .. import forms, linalg
-from ..forms import (
-    add_stats,
-    check_groups,
-    common_size,
-    finish,
-    graph_stats,
-    group_plan,
-    group_stats,
-    plain_stats,
-)
 from ._chunks import Source, check_relation_graph, default_chunk, graph_plan, group_rows, is_dask, row_bounds
 from ._dask import Blocks, checked_block, dask_reductions, tree_sum
 
@@ -97,23 +87,23 @@ def reductions(X, G=None, *, groups=None, chunk_size=None, graph_checked=False):
     if G is not None:
         G = check_relation_graph(G, n, graph_checked)
         details["relation"] = "graph"
-        parts = (graph_stats(source.rows(slice(a, b)), source.rows(cols), local, shift)
+        parts = (forms.graph_stats(source.rows(slice(a, b)), source.rows(cols), local, shift)
                  for a, b, cols, local in graph_plan(G, row_bounds(n, chunk)))
     elif groups is not None:
-        codes, sizes = check_groups(groups, n)
+        codes, sizes = forms.check_groups(groups, n)
         details["relation"] = "groups"
-        common = common_size(sizes)
+        common = forms.common_size(sizes)
         # rows read group by group and checked finite through the products
-        parts = (group_stats(group_rows(source, rows, common), local, n_local, group_sizes,
-                              common, shift, source.name)
-                 for rows, local, n_local, group_sizes in group_plan(codes, sizes, chunk,
-                                                                      layout="stats"))
+        parts = (forms.group_stats(group_rows(source, rows, common), local, n_local, group_sizes,
+                                   common, shift, source.name)
+                 for rows, local, n_local, group_sizes in forms.group_plan(codes, sizes, chunk,
+                                                                            layout="stats"))
     else:
-        parts = (plain_stats(source.rows(slice(a, b)), shift) for a, b in row_bounds(n, chunk))
+        parts = (forms.plain_stats(source.rows(slice(a, b)), shift) for a, b in row_bounds(n, chunk))
     for part in parts:
-        total = part if total is None else add_stats(total, part)
+        total = part if total is None else forms.add_stats(total, part)
         details["n_chunks"] += 1
-    return finish(total, shift, details)
+    return forms.finish(total, shift, details)
 
 
 # --------------------------------------------------------------------------- sign rule over chunks

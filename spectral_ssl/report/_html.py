@@ -4,10 +4,8 @@ and the same document as an HTML fragment for Jupyter (``Report._repr_html_``)."
 import base64
 import html
 import json
-import numbers
 
-import numpy as np
-
+from .._tables import format_cell
 from ._document import (COLLAPSE_ROWS, ClaimBlock, FigureRef, Items, Paragraph, Table, build_document,
                         claim_table)
 from ._table import jsonable
@@ -113,17 +111,7 @@ def table_html(table):
 
 
 def _claim_cell(value):
-    if value is None:
-        return "\u2013"
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if isinstance(value, numbers.Integral):
-        return str(int(value))
-    if isinstance(value, numbers.Real):
-        return f"{float(value):.4g}"
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return ", ".join(_claim_cell(v) for v in value)
-    return str(value)
+    return format_cell(value, ".4g", none="\u2013", join_sequences=True)
 
 
 def _claim_table_html(result):

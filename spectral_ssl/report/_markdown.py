@@ -10,6 +10,7 @@ for parts (a claim's readings) is written as one list item per row; a table of m
 
 import textwrap
 
+from .._tables import render_table
 from ._document import (COLLAPSE_ROWS, ClaimBlock, FigureRef, Items, Paragraph, Table, build_document,
                         claim_table)
 from ._text import WIDTH, column_parts
@@ -32,13 +33,9 @@ def claims_intro(report):
 
 def _pipe_rows(table, columns, widths):
     """The Markdown lines (header, rule, rows) of the columns ``columns`` of ``table``."""
-    def line(values):
-        return "| " + " | ".join(values[j].rjust(widths[j]) if table.numeric[j]
-                                 else values[j].ljust(widths[j]) for j in columns) + " |"
-
-    rule = "|" + "|".join(("-" * (widths[j] + 1) + ":") if table.numeric[j] else ("-" * (widths[j] + 2))
-                          for j in columns) + "|"
-    return [line(table.headers), rule] + [line(row) for row in table.cells]
+    return render_table([table.headers[j] for j in columns], [[row[j] for j in columns] for row in table.cells],
+                        [table.numeric[j] for j in columns], markdown=True,
+                        widths=[widths[j] for j in columns]).split("\n")
 
 
 def _item(name, text, width):

@@ -5,6 +5,7 @@ import numbers
 import time
 
 from .._progress import steps
+from .._validation import check_integer
 from ..experiments.claim_runs import MANIFOLD_CLAIM, claim_plan, claim_settings, run_claims
 from ..experiments.labelled import (check_labelled_data, claim_datasets, method_data,
                                     user_claim_dataset)
@@ -30,44 +31,37 @@ QUICK = {"n_images": 300, "kernel_images": None, "certify_images": 60, "numerica
 
 
 def _check_size(name, value, low, what):
-    if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral)
-                              or value < low):
-        raise ValueError(f"{name} must be an integer >= {low} ({what}), or 0 / None for all "
-                         f"images; got {value!r}.")
+    if value is not None and value != 0:  # 0 / None: all images
+        return check_integer(value, name=name, low=low, what=f"{what}; or 0 / None for all images")
+    return value
 
 
 def _check_options(n_components, invariance, restarts, seed, relation, n_neighbors, probe,
                    certify_max_iter, sizes, methods):
-    if isinstance(n_components, bool) or not isinstance(n_components, numbers.Integral) \
-            or n_components < 1:
-        raise ValueError(f"n_components must be an integer >= 1, got {n_components!r}.")
+    """Refuse a bad setting; return the counts as ``int`` (integral floats accepted)."""
+    counts = {"n_components": check_integer(n_components, name="n_components", low=1)}
     if len(invariance) == 0:
         raise ValueError("invariance needs at least one invariance/variance ratio.")
     for r in invariance:
         if not isinstance(r, numbers.Real) or not math.isfinite(r) or r <= 0:
             raise ValueError(f"every invariance/variance ratio must be a finite number > 0, got {r!r}.")
-    if isinstance(restarts, bool) or not isinstance(restarts, numbers.Integral) or restarts < 1:
-        raise ValueError(f"restarts must be an integer >= 1, got {restarts!r}.")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}.")
+    counts["restarts"] = check_integer(restarts, name="restarts", low=1)
+    counts["seed"] = check_integer(seed, name="seed", low=0)
     if relation not in RELATIONS:
         raise ValueError(f"relation must be one of {RELATIONS}; got {relation!r}.")
-    if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, numbers.Integral) or n_neighbors < 1:
-        raise ValueError(f"n_neighbors must be an integer >= 1, got {n_neighbors!r}.")
-    if isinstance(certify_max_iter, bool) or not isinstance(certify_max_iter, numbers.Integral) \
-            or certify_max_iter < 1:
-        raise ValueError(f"certify_max_iter must be an integer >= 1, got {certify_max_iter!r}.")
+    counts["n_neighbors"] = check_integer(n_neighbors, name="n_neighbors", low=1)
+    counts["certify_max_iter"] = check_integer(certify_max_iter, name="certify_max_iter", low=1)
     for name in ("kernel_images", "certify_images", "numerical_images"):
-        _check_size(name, sizes[name], 20, "two per class")
-    value = sizes["mds_samples"]
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 100:
-        raise ValueError(f"mds_samples must be an integer >= 100 (points of the swiss roll), got {value!r}.")
+        sizes[name] = _check_size(name, sizes[name], 20, "two per class")
+    sizes["mds_samples"] = check_integer(sizes["mds_samples"], name="mds_samples", low=100,
+                                         what="points of the swiss roll")
     if probe not in PROBE_MODELS:
         raise ValueError(f"probe must be one of {PROBE_MODELS}; got {probe!r}.")
     if isinstance(methods, str) or len(methods) == 0 or any(m not in METHODS for m in methods) \
             or len(set(methods)) != len(methods):
         raise ValueError(f"methods must be a non-empty list of distinct names from {METHODS}; "
                          f"got {methods!r}.")
+    return counts
 
 
 def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=None, restarts=None,
@@ -150,9 +144,8 @@ def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=Non
     sizes = dict(QUICK if quick else DEFAULTS)
     if data is not None:
         X_user, y_user = check_labelled_data(*data)
-        if n_images is not None and (isinstance(n_images, bool)
-                                     or not isinstance(n_images, numbers.Integral) or n_images < 0):
-            raise ValueError(f"n_images must be an integer >= 1, or 0 for every sample; got {n_images!r}.")
+        if n_images is not None:
+            n_images = check_integer(n_images, name="n_images", low=0, what="0 for every sample")
         if n_images == 0:
             n_images = X_user.shape[0]  # "all" on a user's data lifts the default cap too
     for key, value in (("n_images", n_images), ("kernel_images", kernel_images),
@@ -169,8 +162,10 @@ def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=Non
         invariance = QUICK_INVARIANCE if quick else DEFAULT_INVARIANCE
     invariance = tuple(invariance)
     methods = tuple(methods) if not isinstance(methods, str) else methods
-    _check_options(n_components, invariance, restarts, seed, relation, n_neighbors, probe,
-                   certify_max_iter, sizes, methods)
+    counts = _check_options(n_components, invariance, restarts, seed, relation, n_neighbors, probe,
+                            certify_max_iter, sizes, methods)
+    n_components, restarts, seed = counts["n_components"], counts["restarts"], counts["seed"]
+    n_neighbors, certify_max_iter = counts["n_neighbors"], counts["certify_max_iter"]
     methods = tuple(m for m in METHODS if m in methods)
     if progress is not None and not isinstance(progress, bool) and not hasattr(progress, "write"):
         raise TypeError(f"progress must be True, False, None or a text stream, got {progress!r}.")

@@ -5,6 +5,8 @@ import numbers
 
 import numpy as np
 
+from .._tables import format_cell, render_table
+
 #: Columns of the method table: (row key, human header with its unit). Headers are words,
 #: not code names; the terminal renderer wraps them over several lines to keep tables narrow.
 TABLE_COLUMNS = (
@@ -74,28 +76,17 @@ CSV_COLUMNS = (
 )
 
 
+#: Report column -> ``format`` spec of its numbers (other columns: integers as such, reals ``.6g``).
+KEY_FORMATS = {"probe_accuracy": ".3f", "stress": ".3f", "spearman": ".4f", "pearson": ".4f",
+               "spearman_other_target": ".4f", "targets_spearman": ".4f", "loss": ".6g", "bound": ".6g",
+               "gradient_norm": ".1e", "cert_relative_gap": ".1e", "invariance_ratio": ".4g",
+               "bandwidth": ".4g", "seconds": ".1f"}
+
+
 def format_value(key, value):
-    if value is None:
-        return "-"
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "NO"
-    if key in ("probe_accuracy", "stress"):
-        return f"{value:.3f}"
-    if key in ("spearman", "pearson", "spearman_other_target", "targets_spearman"):
-        return f"{value:.4f}"
-    if key in ("loss", "bound"):
-        return f"{value:.6g}"
-    if key in ("gradient_norm", "cert_relative_gap"):
-        return f"{value:.1e}"
-    if key in ("invariance_ratio", "bandwidth"):
-        return f"{value:.4g}"
-    if key == "seconds":
-        return f"{value:.1f}"
-    if isinstance(value, numbers.Integral):
-        return str(int(value))
-    if isinstance(value, numbers.Real):
-        return f"{value:.6g}"
-    return str(value)
+    """A report cell: ``-`` for a missing value, yes/NO, the column's number format (``KEY_FORMATS``)."""
+    spec = KEY_FORMATS.get(key)
+    return format_cell(value, spec or ".6g", none="-", false="NO", format_integers=spec is not None)
 
 
 TEXT_KEYS = ("method", "regime", "hyperparameters", "solution", "cert_verdict", "relation",
@@ -112,18 +103,7 @@ def format_rows(rows, *, markdown=False, columns=TABLE_COLUMNS):
     headers = [header for _, header in columns]
     cells = [[format_value(key, row.get(key)) for key, _ in columns] for row in rows]
     numeric = [key not in TEXT_KEYS for key, _ in columns]
-    widths = [max([len(h)] + [len(r[j]) for r in cells]) for j, h in enumerate(headers)]
-
-    def line(values, sep):
-        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)]
-        return sep.join(parts)
-
-    if markdown:
-        rule = "|" + "|".join(("-" * (w + 1) + ":") if num else ("-" * (w + 2))
-                              for w, num in zip(widths, numeric)) + "|"
-        return "\n".join(["| " + line(headers, " | ") + " |", rule]
-                         + ["| " + line(r, " | ") + " |" for r in cells])
-    return "\n".join([line(headers, "  ").rstrip()] + [line(r, "  ").rstrip() for r in cells])
+    return render_table(headers, cells, numeric, markdown=markdown)
 
 
 def jsonable(value):

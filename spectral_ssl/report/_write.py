@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..experiments.claim_runs import claim_number
 from ..experiments.method_table import REGIMES
+from ..methods import DISPLAY_NAMES, SHORT_DISPLAY_NAMES
 from ._table import CSV_COLUMNS, jsonable
 
 def _rank_panels(report):
@@ -20,8 +21,7 @@ def _rank_panels(report):
         if row["method"] == "vicreg":
             label = f"VICReg inv/var={row['invariance_ratio']:g}"
         else:
-            label = {"spectral_contrastive": "spectral contr.", "barlow_twins": "Barlow Twins",
-                     "simclr": "SimCLR"}[row["method"]]
+            label = SHORT_DISPLAY_NAMES[row["method"]]
         return {"label": label, "rank": row["rank"], "components": row["components"],
                 "method": row["method"], "exact": row["solution"] != "numerical"}
 
@@ -41,10 +41,6 @@ def _rank_panels(report):
         if bars:
             panels.append({"title": f"pairs only, {count} images: c = {count}", "bars": bars})
     return panels
-
-
-METHOD_NAMES = {"vicreg": "VICReg", "spectral_contrastive": "spectral contrastive",
-                 "barlow_twins": "Barlow Twins", "simclr": "SimCLR"}
 
 
 def file_stem(text):
@@ -177,7 +173,7 @@ def _write_report_files(report, out_dir):
 
 
 def report_title(report):
-    methods = ", ".join(METHOD_NAMES[m] for m in report.config["methods"])
+    methods = ", ".join(DISPLAY_NAMES[m] for m in report.config["methods"])
     claims = " and the paper's claims" if report.claims or report.claims_not_run else ""
     return f"spectral_ssl report: optima of {methods} on {report.config['data_name']}{claims}"
 

@@ -78,6 +78,8 @@ def laplacian_eigenmaps(G, n_components, *, normalized=False, solver="auto", tol
     if not isinstance(normalized, (bool, np.bool_)):
         raise TypeError(f"normalized must be True or False, got {normalized!r}.")
     check_option(solver, name="solver", options=linalg.SOLVERS)
+    n_components = check_n_components(n_components, G.shape[0] - 1,
+                                      what="the number of non-trivial eigenvectors (N - 1)")
     if not normalized:
         values, vectors = linalg.laplacian_eigenpairs(G, n_components, solver=solver, tol=tol,
                                                      check_input=False)
@@ -91,7 +93,7 @@ def laplacian_eigenmaps(G, n_components, *, normalized=False, solver="auto", tol
             f"Remove those samples, connect them, or use normalized=False."
         )
     values, vectors = linalg.laplacian_eigenpairs(G, n_components, kind="normalized", solver=solver,
-                                                 tol=tol, check_input=False)
+                                                 tol=tol, check_input=False, degrees=degree)
     return linalg.sign_flip(vectors / np.sqrt(degree)[:, None]), values
 
 

@@ -1,12 +1,11 @@
 r"""Distance- and kernel-based classical methods: classical MDS, Isomap and its geodesics, kernel PCA."""
 
-import numbers
 
 import numpy as np
 from scipy.sparse.csgraph import connected_components, shortest_path
 
 from .. import linalg, memory
-from .._validation import check_features, check_n_components, check_option
+from .._validation import check_features, check_integer, check_n_components, check_option
 from ._common import check_square, double_center, power_of_two_scale, top_centered_eigenpairs
 
 
@@ -84,8 +83,7 @@ def classical_mds(M, n_components, *, kind="distance"):
 def check_geodesic_input(X, n_neighbors, path_method):
     X = check_features(X, name="X")
     N = X.shape[0]
-    if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, numbers.Integral):
-        raise TypeError(f"n_neighbors must be an integer, got {n_neighbors!r}.")
+    n_neighbors = check_integer(n_neighbors, name="n_neighbors")
     if not 1 <= n_neighbors <= N - 1:
         raise ValueError(f"n_neighbors must be between 1 and N - 1 = {N - 1}, got {n_neighbors}.")
     check_option(path_method, name="path_method", options=("auto", "FW", "D"))

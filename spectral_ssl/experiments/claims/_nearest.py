@@ -3,6 +3,7 @@
 import numpy as np
 
 from ..._validation import check_features
+from ...kernels import squared_distances
 
 
 def nearest_neighbour_probe(train_repr, y_train, test_repr, y_test):
@@ -27,7 +28,7 @@ def nearest_neighbour_probe(train_repr, y_train, test_repr, y_test):
     y_train, y_test = np.asarray(y_train), np.asarray(y_test)
     if y_train.shape != (A.shape[0],) or y_test.shape != (B.shape[0],):
         raise ValueError("y_train and y_test need one label per row of train_repr and test_repr.")
-    d2 = np.sum(B**2, axis=1)[:, None] - 2.0 * B @ A.T + np.sum(A**2, axis=1)[None, :]
+    d2 = squared_distances(B, A)
     return float(np.mean(y_train[np.argmin(d2, axis=1)] == y_test))
 
 

@@ -55,12 +55,10 @@ def theorem_scales(eigenvalues, variance, covariance, invariance):
     r"""VICReg's predicted per-direction variances :math:`t_k` (the paper's theorem).
 
     :math:`\beta \ge \alpha`: :math:`t_k = \max(0, 1 - \tfrac{\gamma}{\alpha}\lambda_k)`;
-    :math:`\beta < \alpha`: water-filling (:func:`spectral_ssl.methods.vicreg.optimal_scales`).
+    :math:`\beta < \alpha`: water-filling. Both are
+    :func:`spectral_ssl.methods.vicreg.optimal_scales`, called with these arguments.
     """
-    lam = np.asarray(eigenvalues, dtype=np.float64)
-    if covariance >= variance:
-        return np.maximum(0.0, 1.0 - (invariance / variance) * lam)
-    return vicreg.optimal_scales(lam, variance=variance, covariance=covariance, invariance=invariance)
+    return vicreg.optimal_scales(eigenvalues, variance=variance, covariance=covariance, invariance=invariance)
 
 
 def _singular(Z):

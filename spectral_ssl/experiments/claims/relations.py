@@ -15,10 +15,9 @@ r"""The relation graphs of the claims: aligned, misaligned and distance-encoding
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components, shortest_path
 
-from ... import graphs
-from ..._validation import check_features, check_scalar
+from ... import graphs, spectral
+from ..._validation import check_scalar
 from .sampling import check_count
 
 #: Relation kinds accepted by :func:`misaligned_relation` (``k`` groups for the random split).
@@ -145,20 +144,10 @@ def within_class_graph(y, n_neighbors, rng):
 def knn_geodesics(X, n_neighbors):
     r"""Shortest-path lengths in the (union-symmetrised) kNN graph with Euclidean edge lengths.
 
+    :func:`spectral_ssl.spectral.knn_geodesics` (the package's one kNN-geodesic helper).
     Raises ``ValueError`` if the kNN graph is disconnected (infinite geodesics).
     """
-    from sklearn.neighbors import NearestNeighbors
-
-    X = check_features(X, name="X")
-    n_neighbors = check_count(n_neighbors, "n_neighbors", 1)
-    A = NearestNeighbors(n_neighbors=n_neighbors).fit(X).kneighbors_graph(mode="distance")
-    A = A.maximum(A.T)
-    n_comp = connected_components(A, directed=False)[0]
-    if n_comp > 1:
-        raise ValueError(f"the {n_neighbors}-NN graph of X has {n_comp} connected components; increase "
-                         f"n_neighbors so that every geodesic distance is finite.")
-    geodesic = shortest_path(A, directed=False)
-    return (geodesic + geodesic.T) / 2
+    return spectral.knn_geodesics(X, check_count(n_neighbors, "n_neighbors", 1))
 
 
 def geodesic_gaussian(geodesic, bandwidth):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..._validation import check_features
+from ..._validation import check_features, check_integer
 
 
 def check_labelled(X, y):
@@ -19,12 +19,7 @@ def check_labelled(X, y):
 
 def check_count(value, name, low):
     """An integer >= ``low`` (integral floats accepted)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer, float, np.floating)) or (
-            float(value) != int(value)):
-        raise TypeError(f"{name} must be an integer, got {value!r}.")
-    if int(value) < low:
-        raise ValueError(f"{name} must be >= {low}, got {int(value)}.")
-    return int(value)
+    return check_integer(value, name=name, low=low)
 
 
 def check_values(values, name, *, low=None, high=None, integer=False):

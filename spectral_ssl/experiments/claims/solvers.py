@@ -29,11 +29,10 @@ import numpy as np
 
 from ... import linalg
 from ...exceptions import CollapseWarning
-from ...methods import barlow_twins, simclr, spectral_contrastive, vicreg
+from ...methods import DISPLAY_NAMES, barlow_twins, simclr, spectral_contrastive, vicreg
 
 #: Display names of the methods in tables and figures.
-METHOD_LABELS = {"vicreg": "VICReg", "spectral_contrastive": "spectral contrastive",
-                 "barlow_twins": "Barlow Twins", "simclr": "SimCLR", "lda": "LDA (supervised)",
+METHOD_LABELS = {**DISPLAY_NAMES, "lda": "LDA (supervised)",
                  "vicreg_small": "VICReg, small invariance", "vicreg_large": "VICReg, large invariance",
                  "vicreg_high": "VICReg, high invariance", "vicreg_low": "VICReg, low invariance",
                  "barlow_twins_as_written": "Barlow Twins (loss as written)",

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.stats
 
+from ..._validation import check_integer
+
 #: The outcomes of a rule. ``VOID``: the design check found that the setting cannot
 #: show the effect, so no verdict is given.
 SUPPORTED = "supported"
@@ -236,8 +238,7 @@ def seed_generators(random_state, n_seeds):
     >>> [g.integers(1000) for g in a] == [g.integers(1000) for g in b[:3]]
     True
     """
-    if isinstance(n_seeds, bool) or not isinstance(n_seeds, (int, np.integer)) or n_seeds < 1:
-        raise ValueError(f"n_seeds must be an integer >= 1, got {n_seeds!r}.")
+    n_seeds = check_integer(n_seeds, name="n_seeds", low=1)
     if isinstance(random_state, np.random.Generator):
         entropy = int(random_state.integers(2**63 - 1))
     elif random_state is None or isinstance(random_state, (int, np.integer)):

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..._tables import format_cell as format_table_cell
 from .stats import Estimate
 
 
@@ -44,18 +45,13 @@ class Table:
 
 
 def format_cell(value, float_format=".3g"):
-    """A table cell as text: estimates as mean ± s.e., booleans as yes/no, sequences joined."""
-    if value is None:
-        return ""
+    """A table cell as text: estimates as mean ± s.e., booleans as yes/no, sequences joined
+    (:func:`spectral_ssl._tables.format_cell` for everything but estimates)."""
     if isinstance(value, Estimate):
         return value.format()
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if isinstance(value, (float, np.floating)):
-        return format(float(value), float_format)
     if isinstance(value, (list, tuple, np.ndarray)):
         return ", ".join(format_cell(v, float_format) for v in value)
-    return str(value)
+    return format_table_cell(value, float_format)
 
 
 def json_value(value):
