@@ -254,19 +254,17 @@ def group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift, name
         else:
             # Helmert contrasts member by member, from views or the chunk's own copy alike
             # (Y is never written to): c_k = (p_k - k y_{k+1}) / sqrt(k (k + 1)) with the
-            # partial sums p_k = y_1 + ... + y_k; the factor 1 / (k (k + 1)) is applied to each
-            # contrast's syrk (one pass over the rows fewer per member). The shift cancels in
-            # p_k - k y_{k+1}, as in y_1 - y_2 for pairs, so the partial sums are unshifted and
-            # the shift is taken off the group sums once, at the end (one pass per member fewer)
-            sums, contrasts = _buffers(work, 2, Y[0].shape)
-            np.copyto(sums, Y[0])
+            # shifted partial sums p_k = y_1 + ... + y_k; the factor 1 / (k (k + 1)) is applied
+            # to each contrast's syrk (one pass over the rows fewer per member)
+            sums, member, contrasts = _buffers(work, 3, Y[0].shape)
+            np.subtract(Y[0], shift, out=sums)
             within = np.zeros((D, D))
             for k in range(1, m):
-                np.multiply(Y[k], float(k), out=contrasts)
+                np.subtract(Y[k], shift, out=member)
+                np.multiply(member, float(k), out=contrasts)
                 np.subtract(sums, contrasts, out=contrasts)
                 within += syrk(contrasts) / (k * (k + 1.0))
-                sums += Y[k]
-            sums -= m * shift
+                sums += member
         del contrasts
         between = syrk(sums)          # sum_g s_g s_g^T
         laplacian = m * within

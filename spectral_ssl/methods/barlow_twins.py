@@ -353,9 +353,8 @@ def optimal_linear(X, G, n_components, *, off_diagonal=5e-3, centered=True, cons
       ``details["gap_to_cca"]`` is how much lower it got. :math:`K = 1`: the top
       canonical direction, proven optimal (``exact=True``).
 
-    **Cost**: one pass of :func:`spectral_ssl.forms.feature_reductions`, :math:`D\times D` algebra and
-    :math:`Z = XW + b`. A closed form's loss, rank and scales come from the forms when their round-off
-    bounds decide them (``_barlow_solvers.forms_loss``), else from ``Z`` (the same values, tested).
+    **Cost** (closed forms): one pass of :func:`spectral_ssl.forms.feature_reductions`, :math:`D\times D`
+    algebra, :math:`Z = XW + b`; loss, rank and scales from the forms when round-off bounds allow, else ``Z``.
 
     Parameters
     ----------
@@ -398,12 +397,13 @@ def optimal_linear(X, G, n_components, *, off_diagonal=5e-3, centered=True, cons
     """
     constraint = _barlow_solvers.check_constraint(constraint, whiten)
     G = check_graph(G)
-    X = _vicreg_linear.float_features(X, G.shape[0])  # NaN and inf refused by the one pass
+    closed = constraint == "whitened" or n_components == 1  # else a numerical search, on X as before
+    X = (_vicreg_linear.float_features if closed else check_features)(X, n_samples=G.shape[0])
     hyper = _barlow_solvers.check_hyperparameters(off_diagonal, centered, restarts)
     rank_rtol = check_scalar(rank_rtol, name="rank_rtol", low=0.0, low_inclusive=False, high=1.0)
-    red = feature_reductions(X, G, graph_checked=True, name="X")  # the D x D forms, one pass
+    red = feature_reductions(X, G, graph_checked=True) if closed else None  # D x D forms, one pass
     T, source = _vicreg_linear.unit_free_basis(X, red)  # unit-free: X, X * [1, 1e-6] same optimum
-    red = red if source == "reductions" and red.volume > 0 else None
+    red = red if closed and source == "reductions" and red.volume > 0 else None
     with _barlow_solvers.forms_threads(red):  # D x D algebra on one BLAS thread (see there)
         W, bias, Z, rho, scales, exact, details = _solve_parametric(
             X, G, n_components, hyper, constraint, restarts, random_state, rank_rtol,
