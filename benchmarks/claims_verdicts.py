@@ -151,8 +151,11 @@ def markdown(results):
            "(claim, data set) pair is *stable* when its verdict is the same for every outer seed. Intervals: "
            "95 % Student-t over the claim's inner seeds (paired differences where two methods are compared). "
            "`not applicable`: a comparison of two methods whose representations span the same space on every "
-           "inner seed (a tie by construction), left out of the verdict; `void`: no regime passed the design "
-           "checks.", ""]
+           "inner seed (a tie by construction), left out of the verdict; `void`, for a claim or reading: no regime "
+           "or comparison passed the design checks; for a comparison: its regime failed a design check, or one "
+           "of its optima stopped short of stationarity with directions still collapsing on some inner seed "
+           "(its span, hence the probe's accuracy, set by where the optimiser stopped), left out of the "
+           "verdict.", ""]
     if results.get("tiny"):
         out += ["**Tiny smoke run: the verdicts below mean nothing.**", ""]
     if results.get("note"):

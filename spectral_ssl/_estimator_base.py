@@ -15,7 +15,7 @@ import inspect
 import warnings
 
 from . import graphs, linalg
-from ._progress import status
+from ._progress import check_verbose, status, verbosity
 from ._surfacing import certificate_failure, collapse_message, distinct_warnings
 from ._validation import check_graph, check_integer, check_option
 from .exceptions import CertificateWarning, CollapseWarning
@@ -167,8 +167,7 @@ class SSLEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         regime = check_option(self.regime, name="regime", options=REGIMES)
         check_option(self.relation, name="relation", options=RELATIONS)
         n_components = check_integer(self.n_components, name="n_components", low=1)
-        if self.verbose is not None and not isinstance(self.verbose, bool):
-            raise TypeError(f"verbose must be True, False or None, got {self.verbose!r}.")
+        verbose = check_verbose(self.verbose)  # True/False/None or scikit-learn's 0, 1, 2
         if not isinstance(self.certify, bool):
             check_integer(self.certify, name="certify", low=1)
         X = _validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
@@ -178,11 +177,12 @@ class SSLEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             warnings.simplefilter("always")
             G = self._relation_graph(X, y, groups, graph, regime)
             function, arguments, kwargs = self._solver_call(regime, X, G, n_components)
-            with status(f"{type(self).__name__} ({regime}): fitting {X.shape[0]} samples",
-                        verbose=self.verbose if self._may_iterate(regime) else bool(self.verbose)):
-                rep = function(*arguments, **kwargs)
-            cert = (self._certificate(regime, X, G, n_components, kwargs)
-                    if self.certify is not False else None)
+            with verbosity(verbose):  # reaches the searches without a verbose (Barlow Twins', certify's)
+                with status(f"{type(self).__name__} ({regime}): fitting {X.shape[0]} samples",
+                            verbose=verbose if self._may_iterate(regime) else bool(verbose)):
+                    rep = function(*arguments, **kwargs)
+                cert = (self._certificate(regime, X, G, n_components, kwargs)
+                        if self.certify is not False else None)
         for name in _REGIME_ATTRIBUTES:
             self.__dict__.pop(name, None)
         self.representation_ = rep
@@ -354,12 +354,15 @@ _FIT_OPTIONS = """\
         :class:`~spectral_ssl.exceptions.CertificateWarning` beginning
         "CERTIFICATE FAILED".
 
-    verbose : bool or None, default=None
-        Progress on standard error: ``True`` always (the fit, each start of a
-        numerical solve, the certificate), ``False`` never, ``None`` only when
-        standard error is a terminal or the code runs in a notebook, and the
-        environment variable ``SPECTRAL_SSL_PROGRESS`` is not ``0`` (fits that
-        may be numerical and certificates only). tqdm's bar when tqdm is
+    verbose : bool, int or None, default=None
+        Progress on standard error: ``True`` or an integer >= 1 always (the fit,
+        each start of a numerical solve with the best loss so far, the
+        certificate), ``False`` or ``0`` never, ``None`` only when standard
+        error is a terminal or the code runs in a notebook, and the environment
+        variable ``SPECTRAL_SSL_PROGRESS`` is not ``0`` (fits that may be
+        numerical and certificates only). Integers as in scikit-learn: ``2`` or
+        more also writes, on the plain-line display, a line per block of 50
+        loss evaluations (about one per L-BFGS-B iteration) with the current loss. tqdm's bar when tqdm is
         installed, plain lines otherwise.
 """
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.optimize
 
+from ._progress import counter, is_enabled
 from ._threads import single_threaded_blas
 
 #: L-BFGS-B relative decrease tolerance: stop when
@@ -199,3 +200,88 @@ def multistart(objective, informed_starts, *, restarts=0, random_start=None, rng
         n_random=int(restarts), polish_gain=max(polish_gain, 0.0), n_iterations=int(best.nit),
         start_success=[bool(run.success) for run in runs], start_iterations=[int(run.nit) for run in runs],
     )
+
+
+#: With a progress display (:func:`multistart_shown`), the running start's evaluation count and
+#: loss are shown every this many evaluations of the objective (about one per L-BFGS-B iteration).
+EVALUATION_BLOCK = 50
+
+
+class _StartWatch:
+    """Observe one :func:`multistart` for its progress display, changing nothing it computes.
+
+    ``multistart`` draws every random start before it runs L-BFGS-B from each start in turn, and
+    L-BFGS-B evaluates its start point first: an evaluation at the next start means the previous
+    start has finished (one array comparison per evaluation, negligible beside the loss). The
+    wrapped functions return exactly what the originals return.
+    """
+
+    def __init__(self, objective, informed_starts, random_start, shown):
+        self.wrapped, self.drawn, self.shown = objective, random_start, shown
+        self.starts = [np.ravel(np.asarray(start, dtype=np.float64)) for start in informed_starts]
+        self.begun, self.evaluations, self.best = 0, 0, np.inf
+
+    def random_start(self, rng):
+        start = self.drawn(rng)
+        self.starts.append(np.ravel(np.asarray(start, dtype=np.float64)))
+        return start
+
+    def objective(self, flat):
+        if self.begun < len(self.starts) and np.array_equal(np.ravel(flat), self.starts[self.begun]):
+            if self.begun:
+                self.finished("last start")
+            self.begun, self.evaluations = self.begun + 1, 0
+        value, gradient = self.wrapped(flat)
+        self.evaluations += 1
+        if np.isfinite(value):
+            self.best = min(self.best, float(value))
+        if self.evaluations % EVALUATION_BLOCK == 0:
+            self.shown.set_postfix_str(f"start {self.begun}: {self.evaluations} evaluations, "
+                                       f"loss {float(value):.6g}")
+        return value, gradient
+
+    def finished(self, what):
+        self.shown.set_postfix_str(f"best loss {self.best:.6g} ({what}: {self.evaluations} "
+                                   f"evaluations)", refresh=False)
+        self.shown.update()
+
+
+def multistart_shown(objective, informed_starts, *, progress, verbose=None, restarts=0,
+                     random_start=None, **options):
+    """:func:`multistart` with a progress display: a step per start, the loss within each.
+
+    The search is :func:`multistart`'s, unchanged (same starts, same runs, same result): the
+    objective and the random starts are only observed.
+
+    Parameters
+    ----------
+    objective, informed_starts, restarts, random_start, **options
+        As for :func:`multistart`.
+    progress : str
+        The search's name in the display ("Barlow Twins (non-parametric, 569 samples)").
+    verbose : bool, int or None
+        Whether the display is shown (:func:`spectral_ssl._progress.is_enabled`; None: the
+        package's policy, or the enclosing :func:`spectral_ssl._progress.verbosity`). Each
+        finished start is one step with the best loss so far; every ``EVALUATION_BLOCK``
+        evaluations the running start's count and loss are shown (on tqdm's bar, or as a plain
+        line with ``verbose >= 2``).
+
+    Returns
+    -------
+    MultistartResult
+    """
+    if not is_enabled(verbose):
+        return multistart(objective, informed_starts, restarts=restarts, random_start=random_start,
+                          **options)
+    shown = counter(desc=f"{progress}: L-BFGS-B starts", total=len(informed_starts) + restarts,
+                    verbose=verbose)
+    watch = _StartWatch(objective, informed_starts, random_start, shown)
+    try:
+        result = multistart(watch.objective, informed_starts, restarts=restarts,
+                            random_start=None if random_start is None else watch.random_start,
+                            **options)
+        if watch.begun:
+            watch.finished("last start and polish")
+    finally:
+        shown.close()
+    return result

@@ -5,13 +5,15 @@ One policy for the whole package, so the API, the estimators and the CLI agree:
 * ``verbose=None`` (the default everywhere): show progress when standard error is a terminal or the
   code runs in a Jupyter kernel, not when stderr is a file or a pipe (a log, a test's capture), and not
   when the environment variable ``SPECTRAL_SSL_PROGRESS`` is ``0`` (``1`` forces it);
-* ``verbose=True``: always show it; ``verbose=False``: never;
+* ``verbose=True``/``False``, or an integer as in scikit-learn: ``0`` off, ``1`` on, ``2`` or more also
+  a plain line per block of loss evaluations (count, current loss; tqdm's bar always shows them);
 * inside a run that shows its own numbered steps (:func:`steps`, the report), automatic progress of the
-  solvers it calls is off: their bars would interleave with the run's lines.
+  solvers it calls is off, and a warning raised during a step is shown after the step's line;
+* :func:`verbosity` makes ``verbose=None`` mean a given setting inside a block: how
+  :func:`spectral_ssl.solve` and the estimators reach solvers that take no ``verbose``.
 
-The bar is tqdm's (``tqdm.auto``: a widget in a notebook) when tqdm is installed (it comes with the
-``notebooks`` and ``progress`` extras), else one plain line per update on standard error, so the core
-install needs nothing beyond its five libraries.
+The bar is tqdm's (``tqdm.auto``: a widget in a notebook) when tqdm is installed (the ``notebooks``
+and ``progress`` extras), else one plain line per update on standard error.
 
 Examples
 --------
@@ -21,11 +23,16 @@ Examples
 """
 
 import contextlib
+import numbers
 import os
 import sys
 import time
+import warnings
 
-__all__ = ["progress", "counter", "status", "steps", "is_enabled", "in_notebook"]
+import numpy as np
+
+__all__ = ["progress", "counter", "status", "steps", "is_enabled", "level", "check_verbose",
+           "verbosity", "in_notebook"]
 
 #: Environment variable that turns automatic progress off (``0``) or on (``1``).
 PROGRESS_ENV = "SPECTRAL_SSL_PROGRESS"
@@ -34,29 +41,116 @@ PROGRESS_ENV = "SPECTRAL_SSL_PROGRESS"
 #: global, not thread-local, so that solver threads started by a run are silenced too).
 _OPEN_STEPS = 0
 
+#: What ``verbose=None`` means inside :func:`verbosity` (None: the policy of :func:`is_enabled`).
+_DEFAULT_LEVEL = None
+
+
+def check_verbose(verbose, *, name="verbose"):
+    """``verbose`` as None or an integer level, the way scikit-learn reads it.
+
+    Parameters
+    ----------
+    verbose : bool, int or None
+        None (the package's policy, see :func:`is_enabled`), a bool, or an integer >= 0
+        (numpy integers and booleans included): ``0``/``False`` off, ``1``/``True`` on, ``2`` or
+        more also a plain line per block of loss evaluations of an L-BFGS-B search.
+    name : str
+        The argument's name in the error message.
+
+    Returns
+    -------
+    int or None
+
+    Raises
+    ------
+    TypeError, ValueError
+        Anything else (a string, a float), or a negative integer.
+    """
+    if verbose is None:
+        return None
+    if isinstance(verbose, (bool, np.bool_)):
+        return int(bool(verbose))
+    if not isinstance(verbose, numbers.Integral):
+        raise TypeError(f"{name} must be True, False, None or an integer level (0: off, 1: on, "
+                        f"2: also a line per block of evaluations), got {verbose!r}.")
+    if verbose < 0:
+        raise ValueError(f"{name} must be >= 0 (0: off, 1: on, 2: also a line per block of "
+                         f"evaluations), got {int(verbose)}.")
+    return int(verbose)
+
+
+def level(verbose=None):
+    """The progress level for ``verbose``: 0 off, 1 on, 2 or more also per-iteration lines.
+
+    Parameters
+    ----------
+    verbose : bool, int or None
+        See :func:`check_verbose`; None follows :func:`verbosity`, then the policy of
+        :func:`is_enabled` (1 when that shows progress, else 0).
+
+    Returns
+    -------
+    int
+    """
+    verbose = check_verbose(verbose)
+    if verbose is not None:
+        return verbose
+    if _DEFAULT_LEVEL is not None:
+        return _DEFAULT_LEVEL
+    if _OPEN_STEPS:
+        return 0
+    setting = os.environ.get(PROGRESS_ENV, "").strip()
+    if setting in ("0", "1"):
+        return int(setting)
+    return int(_interactive())
+
 
 def is_enabled(verbose=None):
     """Whether progress is shown for ``verbose`` (None: a terminal or a notebook, unless disabled).
 
     Parameters
     ----------
-    verbose : bool or None
-        True or False decide; None is off inside an open :func:`steps` display, else follows
-        ``SPECTRAL_SSL_PROGRESS`` when it is ``0`` or ``1``, else is on when standard error is a
-        terminal or the code runs in a Jupyter kernel (:func:`in_notebook`).
+    verbose : bool, int or None
+        True, False or an integer level (see :func:`check_verbose`) decide; None means the
+        setting of an enclosing :func:`verbosity` block, else off inside an open :func:`steps`
+        display, else follows ``SPECTRAL_SSL_PROGRESS`` when it is ``0`` or ``1``, else is on when
+        standard error is a terminal or the code runs in a Jupyter kernel (:func:`in_notebook`).
 
     Returns
     -------
     bool
     """
+    return level(verbose) >= 1
+
+
+@contextlib.contextmanager
+def verbosity(verbose):
+    """Inside the block, ``verbose=None`` of every progress display means ``verbose``.
+
+    How a front end (:func:`spectral_ssl.solve`, the estimators) hands its ``verbose`` to the
+    solvers it calls that take none (Barlow Twins' multi-start search). ``verbose=None`` leaves
+    the setting as it is.
+
+    Parameters
+    ----------
+    verbose : bool, int or None
+        See :func:`check_verbose`.
+
+    Examples
+    --------
+    >>> with verbosity(False):
+    ...     is_enabled(None)
+    False
+    """
+    global _DEFAULT_LEVEL
+    verbose = check_verbose(verbose)
+    previous = _DEFAULT_LEVEL
     if verbose is not None:
-        return bool(verbose)
-    if _OPEN_STEPS:
-        return False
-    setting = os.environ.get(PROGRESS_ENV, "").strip()
-    if setting in ("0", "1"):
-        return setting == "1"
-    return _interactive()
+        _DEFAULT_LEVEL = verbose
+    try:
+        yield
+    finally:
+        _DEFAULT_LEVEL = previous
 
 
 def in_notebook():
@@ -91,11 +185,8 @@ def _tqdm():
     forced with ``verbose=True`` into a log or a pipe): a bar redrawn with carriage returns is
     unreadable there, so the plain lines are used.
     """
-    import warnings
-
     if not _interactive():
         return None
-
     try:
         with warnings.catch_warnings():
             # tqdm.auto warns at import in a kernel without ipywidgets, then uses its text bar
@@ -107,14 +198,13 @@ def _tqdm():
 
 
 class _Lines:
-    """tqdm's minimal interface written as one stderr line per update (no dependency)."""
+    """tqdm's minimal interface as one stderr line per update; ``set_postfix_str(text)`` adds ``text``
+    to the next lines, and with ``detail`` (``verbose >= 2``) writes a line at once."""
 
-    def __init__(self, iterable, total, desc):
+    def __init__(self, iterable, total, desc, detail=False):
         # why not tqdm's carriage-return bar: plain lines stay readable in logs and notebooks
-        self.iterable = iterable
+        self.iterable, self.desc, self.detail, self.postfix, self.count = iterable, desc, detail, "", 0
         self.total = total if total is not None else _length(iterable)
-        self.desc = desc
-        self.count = 0
         self.start = time.perf_counter()
 
     def __iter__(self):
@@ -122,11 +212,20 @@ class _Lines:
             yield item
             self.update()
 
-    def update(self, n=1):
-        self.count += n
+    def _line(self):
         of = f"/{self.total}" if self.total is not None else ""
         elapsed = time.perf_counter() - self.start
-        print(f"{self.desc}: {self.count}{of} ({elapsed:.1f} s)", file=sys.stderr, flush=True)
+        postfix = f", {self.postfix}" if self.postfix else ""
+        print(f"{self.desc}: {self.count}{of} ({elapsed:.1f} s){postfix}", file=sys.stderr, flush=True)
+
+    def update(self, n=1):
+        self.count += n
+        self._line()
+
+    def set_postfix_str(self, text="", refresh=True):
+        self.postfix = str(text)
+        if self.detail and refresh:
+            self._line()
 
     def close(self):
         pass
@@ -150,7 +249,7 @@ def progress(iterable, *, desc, total=None, verbose=None):
         What the steps do, shown before the count ("claims", "SimCLR restarts").
     total : int, optional
         The number of steps, when ``len(iterable)`` is not defined.
-    verbose : bool or None
+    verbose : bool, int or None
         See :func:`is_enabled`.
 
     Returns
@@ -158,18 +257,31 @@ def progress(iterable, *, desc, total=None, verbose=None):
     iterable
         ``iterable`` itself when progress is off, else a wrapper yielding the same items.
     """
-    if not is_enabled(verbose):
+    shown = level(verbose)
+    if not shown:
         return iterable
     tqdm = _tqdm()
     if tqdm is None:
-        return iter(_Lines(iterable, total, desc))
+        return iter(_Lines(iterable, total, desc, detail=shown >= 2))
     return tqdm(iterable, total=total, desc=desc, file=sys.stderr, leave=False)
 
 
 class _Silent:
-    """The counter of :func:`counter` when progress is off: does nothing."""
+    """The counter of :func:`counter` and the display of :func:`steps` when progress is off."""
 
     def update(self, n=1):
+        pass
+
+    def set_postfix_str(self, text="", refresh=True):
+        pass
+
+    def say(self, text):
+        pass
+
+    def start(self, text):
+        pass
+
+    def finish(self, text="done"):
         pass
 
     def close(self):
@@ -185,25 +297,28 @@ def counter(*, desc, total, verbose=None):
         What is counted ("SimCLR (linear): L-BFGS-B starts").
     total : int
         The number of steps.
-    verbose : bool or None
+    verbose : bool, int or None
         See :func:`is_enabled`.
 
     Returns
     -------
     object
-        With ``update(n=1)`` (``n`` more steps done) and ``close()``; a silent one when
-        progress is off.
+        With ``update(n=1)`` (``n`` more steps done), ``set_postfix_str(text)`` (what the
+        running step is at: "iteration 200, loss 1.25"; tqdm's method, shown on the bar, or on
+        the next plain line, and at once with ``verbose >= 2``) and ``close()``; a silent one
+        when progress is off.
 
     Examples
     --------
     >>> steps = counter(desc="starts", total=2, verbose=False)
     >>> steps.update(); steps.close()
     """
-    if not is_enabled(verbose):
+    shown = level(verbose)
+    if not shown:
         return _Silent()
     tqdm = _tqdm()
     if tqdm is None:
-        return _Lines((), total, desc)
+        return _Lines((), total, desc, detail=shown >= 2)
     return tqdm(total=total, desc=desc, file=sys.stderr, leave=False)
 
 
@@ -215,7 +330,7 @@ def status(desc, *, verbose=None):
     ----------
     desc : str
         The step ("solving SimCLR, 569 samples").
-    verbose : bool or None
+    verbose : bool, int or None
         See :func:`is_enabled`.
 
     Examples
@@ -236,10 +351,40 @@ def status(desc, *, verbose=None):
     print(f"{desc}: done in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
 
 
-class _StepLines:
+class _HeldWarnings:
+    """Warnings raised while a step runs, held until its line is complete, then shown as usual.
+
+    Installed as ``warnings.showwarning`` by :func:`steps` (the filters still decide what is shown);
+    ``release`` hands the held ones, in order, to the ``showwarning`` in place before (Python's, or
+    a recorder such as pytest's).
+    """
+
+    def __init__(self):
+        self.outer = warnings.showwarning
+        self.running = False
+        self.held = []
+
+    def __call__(self, message, category, filename, lineno, file=None, line=None):
+        if self.running:
+            self.held.append((message, category, filename, lineno, file, line))
+        else:
+            self.emit((message, category, filename, lineno, file, line))
+
+    def emit(self, warning):
+        self.outer(*warning)
+
+    def release(self):
+        self.running = False
+        held, self.held = self.held, []
+        for warning in held:
+            self.emit(warning)
+
+
+class _StepLines(_HeldWarnings):
     """Numbered steps as plain lines: ``[i/total] step ... done in 1.2 s`` (one line per step)."""
 
     def __init__(self, stream, total):
+        super().__init__()
         self.stream, self.total, self.done, self.started = stream, total, 0, None
 
     def say(self, text):
@@ -247,30 +392,38 @@ class _StepLines:
 
     def start(self, text):
         self.done += 1
-        self.started = time.perf_counter()
-        # the line is finished by finish(): nothing else writes while a step runs (see is_enabled)
+        self.started, self.running = time.perf_counter(), True
+        # the line is finished by finish(): nothing else writes while a step runs (the solvers'
+        # progress is off, see is_enabled; warnings are held until then)
         print(f"[{self.done}/{self.total}] {text} ...", end=" ", file=self.stream, flush=True)
 
     def finish(self, text="done"):
         print(f"{text} in {time.perf_counter() - self.started:.1f} s", file=self.stream, flush=True)
+        self.release()
 
     def close(self):
-        pass
+        if self.running:  # the run stopped inside a step (an error): end its line before anything else
+            self.finish("stopped after an error")
 
 
-class _StepBar:
+class _StepBar(_HeldWarnings):
     """Numbered steps on a tqdm bar: the running step on the bar, each finished one as a line above it."""
 
     def __init__(self, tqdm, total):
+        super().__init__()
         self.tqdm, self.total, self.done, self.started, self.text = tqdm, total, 0, None, ""
         self.bar = tqdm(total=total, file=sys.stderr, leave=False, unit="step", desc="starting")
 
     def say(self, text):
         self.tqdm.write(text, file=sys.stderr)
 
+    def emit(self, warning):
+        with self.tqdm.external_write_mode(file=sys.stderr):  # above the bar, not into it
+            self.outer(*warning)
+
     def start(self, text):
         self.done += 1
-        self.started, self.text = time.perf_counter(), text
+        self.started, self.text, self.running = time.perf_counter(), text, True
         self.bar.set_description_str(f"[{self.done}/{self.total}] {text}")
 
     def finish(self, text="done"):
@@ -278,25 +431,12 @@ class _StepBar:
         self.tqdm.write(f"[{self.done}/{self.total}] {self.text} ... {text} in "
                         f"{time.perf_counter() - self.started:.1f} s", file=sys.stderr)
         self.bar.update(1)
+        self.release()
 
     def close(self):
+        if self.running:
+            self.finish("stopped after an error")
         self.bar.close()
-
-
-class _NoSteps:
-    """The display of :func:`steps` when progress is off: does nothing."""
-
-    def say(self, text):
-        pass
-
-    def start(self, text):
-        pass
-
-    def finish(self, text="done"):
-        pass
-
-    def close(self):
-        pass
 
 
 @contextlib.contextmanager
@@ -307,13 +447,15 @@ def steps(total, *, verbose=None, stream=None):
     writes a line between steps. The finished steps read ``[i/total] text ... result in 1.2 s``:
     one line each on standard error, with tqdm's bar for the running step below them when tqdm is
     installed. While the display is open, ``verbose=None`` means off for every other progress
-    display (:func:`is_enabled`), so that the solvers a step calls do not interleave their own.
+    display (:func:`is_enabled`), so that the solvers a step calls do not interleave their own,
+    and a warning raised during a step is shown after the step's line (never inside it). A step
+    left unfinished by an error ends its line with ``stopped after an error in 1.2 s``.
 
     Parameters
     ----------
     total : int
         The number of steps.
-    verbose : bool or None
+    verbose : bool, int or None
         See :func:`is_enabled`; ignored when ``stream`` is given.
     stream : text stream, optional
         Write plain numbered lines there (never a bar) instead of standard error.
@@ -332,17 +474,24 @@ def steps(total, *, verbose=None, stream=None):
     >>> out.getvalue().startswith("[1/2] first ... ok in ")
     True
     """
-    global _OPEN_STEPS
+    global _OPEN_STEPS, _DEFAULT_LEVEL
     if stream is not None:
         display = _StepLines(stream, total)
     elif not is_enabled(verbose):
-        display = _NoSteps()
+        display = _Silent()  # warnings pass as usual: no line to split
     else:
         tqdm = _tqdm()
         display = _StepLines(sys.stderr, total) if tqdm is None else _StepBar(tqdm, total)
+    outer_level, _DEFAULT_LEVEL = _DEFAULT_LEVEL, None  # an enclosing verbosity() does not reach in
     _OPEN_STEPS += 1
     try:
-        yield display
+        with warnings.catch_warnings():  # restores warnings.showwarning on the way out
+            if isinstance(display, _HeldWarnings):
+                warnings.showwarning = display
+            try:
+                yield display
+            finally:
+                display.close()
     finally:
         _OPEN_STEPS -= 1
-        display.close()
+        _DEFAULT_LEVEL = outer_level

@@ -98,10 +98,13 @@ PARAMETRIZATIONS = ("whitened", "raw")
 
 
 def _check_method(method):
+    from ._validation import did_you_mean  # " Did you mean 'vicreg'?" for a near miss
+
     available = sorted(_methods.REGISTRY)
     if not isinstance(method, str) or method not in _methods.REGISTRY:
         raise ValueError(
             f"method must be the name of a registered method, one of {available}; got {method!r}."
+            + did_you_mean(method, available)
         )
     return _methods.REGISTRY[method]
 
@@ -305,8 +308,11 @@ def certify(method, G, n_components, *, X=None, regime=None, restarts=10, random
 
     # Random starts only, no polish: the certificate compares the closed form with what
     # plain L-BFGS-B finds from random points (each run's loss is reported).
-    search = multistart(objective, [], restarts=restarts, random_start=random_start, rng=rng,
-                        max_iter=max_iter, polish_rounds=0)
+    from ._optimize import multistart_shown  # a step per random start on the progress display
+
+    search = multistart_shown(objective, [], restarts=restarts, random_start=random_start, rng=rng,
+                              max_iter=max_iter, polish_rounds=0,
+                              progress=f"certificate of {method} ({regime}, {N} samples)")
     losses = np.array(search.start_losses)
     best_loss = float(np.min(losses))
     closed_loss = float(rep.loss)

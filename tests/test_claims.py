@@ -251,18 +251,26 @@ def test_misaligned_graph_ranks_and_void_regimes(small):
     full_rank = {m for m, r in ranks.items() if r == "8-8"}
     assert {"VICReg, small invariance", "Barlow Twins (whitened: CCA)"} <= full_rank
     assert ranks["VICReg, large invariance"] == "3-3"
+    # SimCLR stops short of stationarity here (a row at the origin) with directions still collapsing: its
+    # comparisons are void whatever the spans, the others judged as before.
+    unset = {d.message.split(": spans set")[0] for d in result.design if d.name == "optimum sets the span"}
+    assert unset and all("SimCLR" in label for label in unset)
     compared = 0
     for reading in result.readings:
         for c in reading.comparisons:
             a, b = c.label.split(" (probe accuracy)")[0].split(" - ")
+            b = b.split(" [")[0]
+            if f"{a} - {b} (probe accuracy)" in unset:
+                assert c.verdict == "void" and c.void
+                continue
             both_full = a in full_rank and b in full_rank
             assert (c.verdict == "not applicable") == both_full
             if both_full:
                 assert c.estimate.values == (0.0, 0.0) and not c.applicable
             compared += both_full
-        judged = [c.verdict for c in reading.comparisons if c.applicable]
+        judged = [c.verdict for c in reading.comparisons if c.applicable and not c.void]
         assert reading.verdict == (claims.stats.combine(judged) if judged else "void")
-    assert compared >= 2  # VICReg-small - Barlow Twins (CCA) in the arXiv-with-CCA reading, at least
+    assert compared >= 1  # VICReg-small - Barlow Twins (CCA) in the arXiv-with-CCA reading, at least
     refused = [d for d in result.design if d.name == "compared methods can differ"]
     assert refused and all(not d.passed and "2 of 2 seeds" in d.message for d in refused)
 

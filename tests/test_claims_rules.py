@@ -417,3 +417,111 @@ def test_measure_until_decided_gives_seeds_only_to_undecided_items():
     # Nothing undecided after the first seeds: no further seed is drawn.
     assert pairs.measure_until_decided(stats.seed_generators(0, 10), 3, ["x"], lambda g, p: None,
                                        lambda p: []) == 3
+
+
+# --------------------------------------------------------------------------- optimum sets the span
+
+
+def _representation(singular_values, n=40, seed=0):
+    """A centred representation whose relative singular values are exactly ``singular_values``."""
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(n, len(singular_values)))
+    U, _ = np.linalg.qr(A - A.mean(axis=0))  # orthonormal columns, orthogonal to the constant
+    V, _ = np.linalg.qr(rng.normal(size=(len(singular_values),) * 2))
+    return U @ np.diag(singular_values) @ V.T + 3.0
+
+
+class _Fit:
+    def __init__(self, exact=False, converged=False):
+        self.exact, self.details = exact, {"converged": converged}
+
+
+def test_span_set_by_optimum_only_for_stationary_or_clearly_ranked_optima():
+    shrinking = _representation([1.0, 0.5, 2e-4, 3e-5])  # two directions still collapsing, both kept by the probe
+    assert solvers.relative_spectrum(shrinking) == pytest.approx([1.0, 0.5, 2e-4, 3e-5], rel=1e-6)
+    assert solvers.span_set_by_optimum(_Fit(), shrinking) == (False, 2)
+    assert solvers.span_set_by_optimum(_Fit(converged=True), shrinking) == (True, 0)  # stationary: the optimum
+    assert solvers.span_set_by_optimum(_Fit(exact=True), shrinking) == (True, 0)  # a closed form
+    # Unconverged, but every direction clearly kept (>= 1e-3) or round-off (<= 1e-10): the span is set.
+    assert solvers.span_set_by_optimum(_Fit(), _representation([1.0, 0.5, 2e-3])) == (True, 0)
+    assert solvers.span_set_by_optimum(_Fit(), _representation([1.0, 0.5, 0.0])) == (True, 0)
+    # The bound: the still-collapsing directions at zero leaves the 2 directions above 1e-3.
+    Ctr, Cte = solvers.drop_collapsing(shrinking[:30], shrinking[30:])
+    assert Ctr.shape == (30, 2) and Cte.shape == (10, 2)
+
+
+def test_check_optimum_reached_voids_a_comparison_whose_verdict_depends_on_the_stopping_point():
+    ok = design.check_optimum_reached([True, True, True], "a - b", collapsing=[0, 0, 0], regime="K = D")
+    assert ok.passed and ok.name == "optimum sets the span" and ok.value == 3.0
+    bad = design.check_optimum_reached([True, False, True], "a - b", collapsing=[0, 4, 0], regime="K = D")
+    assert not bad.passed and bad.value == 2.0 and bad.threshold == 3.0
+    assert "2 of 3 seeds" in bad.message and "0-4" in bad.message and "void" in bad.message
+    # With the ends of the range: the same verdict everywhere passes, a verdict that moves fails.
+    tie, low_gain, high_gain = (stats.estimate(v) for v in ([0.0, 0.0, 0.0], [0.0, 0.02, 0.0], [0.2, 0.21, 0.19]))
+    moved = design.check_optimum_reached([False] * 3, "a - b", ends=(tie, low_gain, high_gain), threshold=0.01)
+    assert not moved.passed and "not supported" in moved.message and "supported" in moved.message
+    big = [stats.estimate(v) for v in ([0.3, 0.31, 0.32], [0.3, 0.31, 0.32], [0.5, 0.52, 0.51])]
+    assert design.check_optimum_reached([False] * 3, "a - b", ends=big, threshold=0.01).passed
+    # Inconclusive everywhere is not a verdict the stopping point leaves alone: void, no further seeds.
+    vague = [stats.estimate(v) for v in ([0.0, 0.05, -0.01], [0.0, 0.05, -0.01], [0.0, 0.06, -0.01])]
+    assert [stats.decide(e, 0.01) for e in vague] == ["inconclusive"] * 3
+    assert not design.check_optimum_reached([False] * 3, "a - b", ends=vague, threshold=0.01).passed
+    with pytest.raises(ValueError, match="at least one seed"):
+        design.check_optimum_reached([], "a - b")
+    with pytest.raises(ValueError, match="threshold"):
+        design.check_optimum_reached([False], "a - b", ends=big)
+
+
+def _misaligned_samples(better, worse, set_by_optimum, same_span=None, worse_collapsed=None):
+    from spectral_ssl.experiments.claims import misaligned
+
+    s, regime = stats.Samples(), ("relation", "D")
+    worse_collapsed = worse if worse_collapsed is None else worse_collapsed
+    for i, (a, b) in enumerate(zip(better, worse)):
+        pairs.record_pairs(s, regime, {"vicreg_small": a, "simclr": b}, [("vicreg_small", "simclr")])
+        if same_span is not None:
+            s.add(pairs.pair_key(regime, "vicreg_small", "simclr", pairs.SAME_SPAN), same_span[i])
+        misaligned.record_optima(s, regime, {"vicreg_small": (True, 0), "simclr": (set_by_optimum[i], 3)},
+                                 [("vicreg_small", "simclr")], {"vicreg_small": a, "simclr": b},
+                                 {"vicreg_small": a, "simclr": worse_collapsed[i]})
+    return misaligned.compare_methods(s, {regime: "relation, K = D"}, regime, "vicreg_small", "simclr", 0.01)
+
+
+def test_misaligned_rule_can_support_reject_and_void():
+    up, flat = [0.80, 0.82, 0.81, 0.83], [0.70, 0.71, 0.69, 0.72]
+    supported, failed = _misaligned_samples(up, flat, [True] * 4)
+    assert supported.verdict == "supported" and failed == []  # +0.11, interval far above the margin
+    rejected, _ = _misaligned_samples(flat, up, [True] * 4)
+    assert rejected.verdict == "not supported"  # -0.11: the other direction
+    # The optimum not reached on one seed, but the verdict the same at both ends: still judged.
+    robust, failed = _misaligned_samples(up, flat, [True, True, False, True], worse_collapsed=[0.7, 0.71, 0.65, 0.72])
+    assert robust.verdict == "supported" and failed == [] and "optimum not reached on 1 of 4 seeds" in robust.label
+    # As fitted a tie (0.000), with the collapsing directions at zero a large gain: the stopping point decides.
+    void, failed = _misaligned_samples([0.8] * 4, [0.8] * 4, [False] * 4, same_span=[True] * 4,
+                                       worse_collapsed=[0.6, 0.62, 0.61, 0.6])
+    assert void.verdict == "void" and [c.name for c in failed] == ["optimum sets the span"]
+    assert void.estimate.mean == 0.0  # still reported, as fitted
+    assert "+0.193 [" in failed[0].message  # (0.2 + 0.18 + 0.19 + 0.2) / 4 at the highest end
+    # Equal spans on every seed with the optimum reached: a tie by construction.
+    tied, failed = _misaligned_samples([0.8] * 4, [0.8] * 4, [True] * 4, same_span=[True] * 4)
+    assert tied.verdict == "not applicable" and [c.name for c in failed] == ["compared methods can differ"]
+    # A reading keeps its other comparisons' verdict when one is void, and is void when all are.
+    assert Reading(name="R", wording="w", tests="t", comparisons=[void, supported]).verdict == "supported"
+    assert Reading(name="R", wording="w", tests="t", comparisons=[void, rejected]).verdict == "not supported"
+    assert Reading(name="R", wording="w", tests="t", comparisons=[void]).verdict == "void"
+
+
+def test_void_and_tied_comparisons_decide_nothing_in_the_report():
+    from spectral_ssl.experiments.claim_runs import deciding_comparisons
+
+    def comparison(values, **flags):
+        return Comparison("c", stats.estimate(values), 0.01, **flags)
+
+    judged = comparison([0.30, 0.32, 0.31])
+    void = comparison([0.0, 0.0, 0.0], void=True)  # "not supported" as a number, but void
+    tie = comparison([0.0, 0.0, 0.0], applicable=False)
+    result = ClaimResult(name="x", statement="", rule="", readings=[Reading("a", "", "", [void, tie, judged])])
+    assert result.verdict == "supported"
+    assert deciding_comparisons(result) == [judged]
+    only_void = ClaimResult(name="x", statement="", rule="", readings=[Reading("a", "", "", [void])])
+    assert only_void.verdict == "void" and deciding_comparisons(only_void) == []

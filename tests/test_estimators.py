@@ -493,7 +493,9 @@ def test_integral_float_counts_are_accepted():
     ({"n_neighbors": True}, TypeError, r"^n_neighbors must be an integer, got True"),
     ({"restarts": 2.5, "variance_kind": "hinge"}, TypeError, r"^restarts must be an integer, got 2\.5"),
     ({"certify": 0}, ValueError, r"^certify must be >= 1, got 0"),
-    ({"verbose": "yes"}, TypeError, r"^verbose must be True, False or None, got 'yes'"),
+    ({"verbose": "yes"}, TypeError,
+     r"^verbose must be True, False, None or an integer level \(0: off, 1: on, 2: also a line per "
+     r"block of evaluations\), got 'yes'"),
     ({"relation": "KNN"}, ValueError, r"relation must be one of .*; got 'KNN'\. Did you mean 'knn'\?$"),
     ({"regime": "Kernel"}, ValueError, r"regime must be one of .*; got 'Kernel'\. Did you mean 'kernel'\?$"),
 ])

@@ -129,12 +129,60 @@ def test_closed_form_solve_is_announced_only_when_asked(capsys):
     assert capsys.readouterr().err == ""
 
 
-def test_solve_refuses_a_verbose_that_is_not_a_flag():
+def test_solve_refuses_a_verbose_that_is_neither_a_flag_nor_an_integer():
     from spectral_ssl import solve
 
     _, G = _small_problem()
-    with pytest.raises(TypeError, match=r"^verbose must be True, False or None, got 'yes'\.$"):
+    with pytest.raises(TypeError, match=r"^verbose must be True, False, None or an integer level "
+                                        r"\(0: off, 1: on, 2: also a line per block of evaluations\), "
+                                        r"got 'yes'\.$"):
         solve("vicreg", G, 2, verbose="yes")
+    with pytest.raises(TypeError, match=r"got 1\.0\.$"):
+        solve("vicreg", G, 2, verbose=1.0)
+    with pytest.raises(ValueError, match=r"^verbose must be >= 0 \(0: off, 1: on, 2: also a line "
+                                         r"per block of evaluations\), got -1\.$"):
+        solve("vicreg", G, 2, verbose=-1)
+
+
+@pytest.mark.parametrize("verbose, expected", [
+    (0, 0), (1, 1), (2, 2), (5, 5), (True, 1), (False, 0), (None, None),
+    ("numpy 0", 0), ("numpy 3", 3), ("numpy True", 1), ("numpy False", 0)])
+def test_check_verbose_reads_integers_as_scikit_learn_does(verbose, expected):
+    import numpy as np
+
+    numpy_values = {"numpy 0": np.int64(0), "numpy 3": np.int32(3), "numpy True": np.bool_(True),
+                    "numpy False": np.bool_(False)}
+    verbose = numpy_values.get(verbose, verbose) if isinstance(verbose, str) else verbose
+    assert _progress.check_verbose(verbose) == expected
+
+
+def test_solve_takes_integer_verbose_like_scikit_learn(capsys):
+    import numpy as np
+
+    from spectral_ssl import solve
+
+    _, G = _small_problem()
+    weights = {"variance": 1.0, "covariance": 1.0, "invariance": 0.01}
+    for quiet in (0, np.int64(0), np.bool_(False)):
+        solve("vicreg", G, 2, verbose=quiet, **weights)
+    assert capsys.readouterr().err == ""
+    for loud in (1, 2, np.int64(1)):
+        solve("vicreg", G, 2, verbose=loud, **weights)
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["vicreg (nonparametric regime) ...",
+                                                      "vicreg (nonparametric regime)"] * 3
+
+
+def test_estimators_take_integer_verbose_and_refuse_a_string():
+    import numpy as np
+
+    from spectral_ssl.estimators import VICReg
+
+    X = np.random.default_rng(0).standard_normal((20, 3))
+    assert VICReg(n_components=2, verbose=0).fit(X).embedding_.shape == (20, 2)
+    assert VICReg(n_components=2, verbose=np.int64(0)).fit(X).embedding_.shape == (20, 2)
+    with pytest.raises(TypeError, match=r"^verbose must be True, False, None or an integer level"):
+        VICReg(n_components=2, verbose="loud").fit(X)
 
 
 # --------------------------------------------------------------------------- tqdm present or absent
@@ -263,7 +311,8 @@ def test_steps_on_a_given_stream_and_closed_after_an_error(monkeypatch):
         with _progress.steps(3, verbose=False, stream=stream) as run:  # a stream wins over verbose
             run.start("one")
             raise KeyError("boom")
-    assert stream.getvalue() == "[1/3] one ... "
+    # the step's line is ended before the error is printed, not left open for the traceback
+    assert re.fullmatch(r"\[1/3\] one \.\.\. stopped after an error in \d+\.\d s\n", stream.getvalue())
     assert _progress._OPEN_STEPS == 0
 
 
@@ -321,7 +370,12 @@ def test_estimators_show_a_possibly_numerical_fit_by_default_on_a_terminal(monke
         lines = stream.getvalue().splitlines()
         assert lines[0] == "BarlowTwins (linear): fitting 40 samples ..."
         assert lines[-1].startswith("BarlowTwins (linear): fitting 40 samples: done in ")
-        assert len(lines) == 2
+        # one line per start of the multi-start search (1 informed + 1 random), with its loss
+        starts = "Barlow Twins (canonical problem, 4 x 2): L-BFGS-B starts: "
+        assert [re.sub(r" \(.*", "", line.removeprefix(starts)) for line in lines[1:-1]] == ["1/2", "2/2"]
+        assert all(re.search(r"\), best loss \d\.\d+ \(last start( and polish)?: \d+ evaluations\)$", line)
+                   for line in lines[1:-1])
+        assert len(lines) == 4
         # closed forms take milliseconds: shown only when asked
         BarlowTwins(n_components=2, constraint="whitened").fit(X)
         VICReg(n_components=2).fit(X)
@@ -335,7 +389,9 @@ def test_estimators_show_a_possibly_numerical_fit_by_default_on_a_terminal(monke
 def test_run_report_refuses_a_progress_that_is_neither_a_flag_nor_a_stream(tmp_path):
     from spectral_ssl.report import run_report
 
-    with pytest.raises(TypeError, match=r"^progress must be True, False, None or a text stream, "
-                                        r"got 'yes'\.$"):
+    with pytest.raises(TypeError, match=r"^progress must be True, False, None, an integer level "
+                                        r"\(0: off, 1: on\) or a text stream, got 'yes'\.$"):
         run_report(tmp_path, quick=True, progress="yes", write=False)
+    with pytest.raises(TypeError, match=r"or a text stream, got -1\.$"):
+        run_report(tmp_path, quick=True, progress=-1, write=False)
     assert list(tmp_path.iterdir()) == []

@@ -39,3 +39,17 @@ def test_render_table_plain_and_markdown():
 def test_docstring_examples_run():
     result = doctest.testmod(_tables)
     assert result.attempted >= 4 and result.failed == 0
+
+
+def test_claim_tables_render_through_the_one_renderer():
+    # A claim's measured table is a padded pipe table with its numeric column right-aligned;
+    # an empty cell stays empty and booleans are text, not numbers.
+    from spectral_ssl.experiments.claims.tables import Table
+
+    table = Table([("m", "method"), ("a", "accuracy"), ("ok", "kept")],
+                  [{"m": "vicreg", "a": 0.5, "ok": True}, {"m": "bt", "a": None, "ok": False}])
+    assert table.numeric_columns() == [False, True, False]
+    assert table.to_markdown() == ("| method | accuracy | kept |\n"
+                                   "|--------|---------:|------|\n"
+                                   "| vicreg |      0.5 | yes  |\n"
+                                   "| bt     |          | no   |")

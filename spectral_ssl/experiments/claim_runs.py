@@ -104,13 +104,16 @@ def deciding_comparisons(result):
     A verdict is the conjunction of its comparisons, so the ones that are not
     ``supported`` decide it when there are any; otherwise every comparison
     supports it and the closest to its threshold (smallest margin in standard
-    errors) is the weakest link. Returns ``[]`` for a claim without comparisons.
+    errors) is the weakest link. ``void`` and ``not applicable`` comparisons are
+    left out of the verdict, so they decide nothing and are not returned. Returns
+    ``[]`` for a claim without judged comparisons.
 
     Returns
     -------
     list of spectral_ssl.experiments.claims.result.Comparison
     """
-    comparisons = [c for r in result.readings if r.primary for c in r.comparisons]
+    comparisons = [c for r in result.readings if r.primary for c in r.comparisons
+                   if c.verdict not in (claims.stats.VOID, claims.stats.NOT_APPLICABLE)]
 
     def margin(c):
         se = c.estimate.se if c.estimate.se and c.estimate.se > 0 else 1.0

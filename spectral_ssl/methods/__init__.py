@@ -5,8 +5,8 @@
 
 import inspect
 
-from .._progress import status
-from .._validation import check_integer, check_option
+from .._progress import check_verbose, status, verbosity
+from .._validation import check_integer, check_option, did_you_mean
 from . import barlow_twins, simclr, spectral_contrastive, vicreg
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
@@ -40,12 +40,15 @@ def solve(method, G, n_components, X=None, *, regime=None, verbose=None, **hyper
         Inputs; needed for the linear and kernel regimes.
     regime : {"nonparametric", "linear", "kernel"}, optional
         Default: ``"nonparametric"`` without ``X``, ``"linear"`` with it.
-    verbose : bool or None
-        Progress on standard error: ``True`` always, ``False`` never, ``None`` (default) only
-        when standard error is a terminal and ``SPECTRAL_SSL_PROGRESS`` is not ``0`` (see
-        :mod:`spectral_ssl._progress`). Solvers that iterate (SimCLR's multi-start L-BFGS-B)
-        show one step per start; the closed forms, which take well under a second, say only
-        when they start and end, and only with ``verbose=True``.
+    verbose : bool, int or None
+        Progress on standard error: ``True`` or an integer >= 1 always (as in scikit-learn;
+        ``2`` or more adds, on the plain-line display, a line per block of loss evaluations
+        with the current loss), ``False`` or ``0`` never, ``None`` (default) only when standard
+        error is a terminal or a notebook and ``SPECTRAL_SSL_PROGRESS`` is not ``0`` (see
+        :mod:`spectral_ssl._progress`). Solvers that iterate (SimCLR's and Barlow Twins'
+        multi-start L-BFGS-B) show one step per start with the best loss so far; the closed
+        forms, which take well under a second, say only when they start and end, and only when
+        ``verbose`` asks for it.
     **hyper
         The method's keyword hyper-parameters.
 
@@ -75,8 +78,7 @@ def solve(method, G, n_components, X=None, *, regime=None, verbose=None, **hyper
     if regime is None:
         regime = "nonparametric" if X is None else "linear"
     check_option(regime, name="regime", options=REGIMES)
-    if verbose is not None and not isinstance(verbose, bool):
-        raise TypeError(f"verbose must be True, False or None, got {verbose!r}.")
+    verbose = check_verbose(verbose)
     n_components = check_integer(n_components, name="n_components", low=1)
     for name in _COUNT_OPTIONS:
         if name in hyper:  # the solver checks its own bounds; here only 8.0 -> 8
@@ -94,11 +96,12 @@ def solve(method, G, n_components, X=None, *, regime=None, verbose=None, **hyper
                          f"features, or use regime='nonparametric'.")
     else:
         arguments = (X, G, n_components)
-    if "verbose" in inspect.signature(function).parameters:  # an iterative solver: per-step progress
-        return function(*arguments, verbose=verbose, **hyper)
-    # A closed form: quick, so it is announced only when asked for explicitly.
-    with status(f"{method} ({regime} regime)", verbose=bool(verbose)):
-        return function(*arguments, **hyper)
+    with verbosity(verbose):  # also for solvers without a verbose of their own (Barlow Twins')
+        if "verbose" in inspect.signature(function).parameters:  # iterative: per-step progress
+            return function(*arguments, verbose=verbose, **hyper)
+        # A closed form: quick, so it is announced only when asked for explicitly.
+        with status(f"{method} ({regime} regime)", verbose=bool(verbose)):
+            return function(*arguments, **hyper)
 
 
 def _check_keywords(function, hyper, method, regime):
@@ -114,6 +117,7 @@ def _check_keywords(function, hyper, method, regime):
             f"solve() got an unexpected keyword argument{'s' if len(unknown) > 1 else ''} "
             f"{', '.join(map(repr, unknown))}: not an option of {method} in the {regime} regime "
             f"({_qualified_name(function)}), which takes {', '.join(accepted) or 'no options'}."
+            + did_you_mean(unknown[0], accepted)  # solve(..., invarance=1) -> 'invariance'
         )
 
 

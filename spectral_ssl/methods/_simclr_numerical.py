@@ -17,8 +17,7 @@ import warnings
 import numpy as np
 
 from .. import linalg
-from .._optimize import is_stationary, lbfgs, multistart
-from .._progress import counter
+from .._optimize import is_stationary, lbfgs, multistart_shown
 from ..exceptions import ConvergenceWarning
 from ..losses import simclr_value_and_gradient, simclr as simclr_loss
 from ._collapse import warn_if_collapsed
@@ -53,57 +52,16 @@ def principal_axes(Zn):
     return vectors[:, ::-1]
 
 
-class _StartWatcher:
-    """Advance a progress counter once per finished start of ``multistart``, changing nothing.
-
-    ``multistart`` draws every random start before it runs L-BFGS-B from each start in
-    turn, and L-BFGS-B evaluates its start point first: an evaluation at start ``i`` means
-    start ``i - 1`` has finished. Only the next expected start is compared (one array
-    comparison per evaluation, negligible beside the O(N^2 K) loss); the wrapped
-    functions return exactly what the originals return.
-    """
-
-    def __init__(self, objective, informed, random_start, steps):
-        self._objective = objective
-        self._random_start = random_start
-        self._steps = steps
-        self._starts = [np.ravel(np.asarray(start, dtype=np.float64)) for start in informed]
-        self._begun = 0
-
-    def random_start(self, rng):
-        start = self._random_start(rng)
-        self._starts.append(np.ravel(np.asarray(start, dtype=np.float64)))
-        return start
-
-    def objective(self, flat):
-        if self._begun < len(self._starts) and np.array_equal(np.ravel(flat), self._starts[self._begun]):
-            if self._begun:
-                self._steps.update()
-            self._begun += 1
-        return self._objective(flat)
-
-    def finish(self):
-        """Count the last start, which no later start marks as finished."""
-        if self._begun:
-            self._steps.update()
-
-
 def solve(objective, informed, restarts, random_start, rng, max_iter, verbose=None, what=""):
     """:func:`spectral_ssl._optimize.multistart` with SimCLR's polish; warn if not converged.
 
-    ``verbose``: one progress step per start (see :mod:`spectral_ssl._progress`); ``what``
-    names the problem in the progress line.
+    ``verbose``: one progress step per start, the running start's loss within it
+    (:func:`spectral_ssl._optimize.multistart_shown`); ``what`` names the problem in the
+    progress line.
     """
-    steps = counter(desc=f"SimCLR{what}: L-BFGS-B starts", total=len(informed) + restarts,
-                    verbose=verbose)
-    watcher = _StartWatcher(objective, informed, random_start, steps)
-    try:
-        result = multistart(watcher.objective, informed, restarts=restarts,
-                            random_start=None if random_start is None else watcher.random_start,
-                            rng=rng, max_iter=max_iter, polish_rounds=POLISH_ROUNDS)
-        watcher.finish()
-    finally:
-        steps.close()
+    result = multistart_shown(objective, informed, progress=f"SimCLR{what}", verbose=verbose,
+                              restarts=restarts, random_start=random_start, rng=rng,
+                              max_iter=max_iter, polish_rounds=POLISH_ROUNDS)
     value, gradient = objective(np.ravel(result.x))
     if not is_stationary(value, gradient, result.x):
         # L-BFGS-B stopped on a kink (a row of Z at the origin) or a flat stretch: go on. Its

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import graphs, linalg
 from .._display import format_mapping, format_number
-from .._optimize import lbfgs, multistart
+from .._optimize import lbfgs, multistart_shown
 from .._validation import check_features, check_integer, check_n_components, check_random_state
 from ..methods import barlow_twins, simclr, vicreg
 from ..methods import LinearRepresentation, Representation
@@ -115,7 +115,8 @@ def _polish(method, library, constants, Fa, Fb, starts, restarts, rng):
                 x = lbfgs(_objective(method, library, constants, Fa, Fb, shape, smoothing), x).x
             followed.append(x)
         starts = followed
-    return multistart(_objective(method, library, constants, Fa, Fb, shape), starts, rng=rng)
+    return multistart_shown(_objective(method, library, constants, Fa, Fb, shape), starts, rng=rng,
+                            progress=f"{method} ({library}'s loss, linear)")
 
 
 def _result(method, library, spec, constants, X_a, X_b, W, bias, start_rep, hyper, details, exact=False):
@@ -277,8 +278,9 @@ def optimal_views_for(method, n_samples, n_components, *, library="lightly", res
             value, gA, gB = f(V[:n], V[n:])
             return value, np.vstack([gA, gB]).ravel()
 
-        result = multistart(objective, [Z0], restarts=n_random, rng=rng,
-                            random_start=lambda g: g.standard_normal((2 * n, K)))
+        result = multistart_shown(objective, [Z0], restarts=n_random, rng=rng,
+                                  random_start=lambda g: g.standard_normal((2 * n, K)),
+                                  progress=f"{method} ({library}'s loss, {n} pairs)")
         Z, details = result.x, {"case": "numerical: multi-start L-BFGS of the library's loss over free views",
                                 **result.details()}
     value = _libraries.library_value(method, library, Z[:n], Z[n:], constants)

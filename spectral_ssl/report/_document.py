@@ -9,10 +9,8 @@ summary (a failing certificate of a closed form first, as an alert) and the
 claims' verdicts with the interval of the number that decides each.
 """
 
-import numbers
 from dataclasses import dataclass, field
 
-import numpy as np
 
 from ..experiments.claim_runs import CLAIMS, claim_number, deciding_comparisons
 from ..experiments.claims.tables import format_cell
@@ -141,8 +139,7 @@ def claim_table(table, *, float_format=".3g", cell=None):
     """
     cell = cell or (lambda value: format_cell(value, float_format))
     keys = table.keys()
-    numeric = [all(isinstance(row.get(k), numbers.Real) and not isinstance(row.get(k), (bool, np.bool_))
-                   for row in table.rows if row.get(k) is not None) for k in keys]
+    numeric = table.numeric_columns()
     return Table(headers=[label.replace("(mean)", "(mean over seeds)") for label in table.labels()],
                  cells=[[cell(row.get(k)) for k in keys] for row in table.rows],
                  numeric=numeric, caption=table.caption, keys=list(keys),

@@ -108,6 +108,10 @@ class Report:
 
         return render_markdown(self)
 
+    def __str__(self):
+        """The whole report as terminal text (:meth:`text`), so ``print(report)`` shows it."""
+        return self.text()
+
     def _repr_html_(self):
         """Jupyter's rich display: the document as HTML (figures are in ``report.html``)."""
         from ._html import repr_html
@@ -127,8 +131,8 @@ class Report:
         return (f"Report(data={self.config.get('data_name')!r}, methods={self.config.get('methods')}, "
                 f"K={self.config.get('n_components')}{quick}, {len(main)} optima, "
                 f"{len(self.section('pairs'))} pairs rows, failed exact certificates={failed}, "
-                f"claims: {claims or 'none'}, {self.elapsed:.1f} s; .text() prints it, "
-                f"report.html shows it)")
+                f"claims: {claims or 'none'}, {self.elapsed:.1f} s; print(report) shows it whole, "
+                f"report.html with its figures)")
 
     def claim_rows(self):
         """One dict per claim run or not run: ``claim``, ``data``, ``verdict``, ``interval`` (the

@@ -64,6 +64,25 @@ def _check_options(n_components, invariance, restarts, seed, relation, n_neighbo
     return counts
 
 
+def _closest_names(relation, probe, methods):
+    """Refuse a near miss of a named option with the closest valid name ("Did you mean 'views'?");
+    anything else is left to :func:`_check_options`, which names the valid values."""
+    from .._validation import did_you_mean
+
+    for name, value, options in (("relation", relation, RELATIONS), ("probe", probe, PROBE_MODELS)):
+        if isinstance(value, str) and value not in options and did_you_mean(value, options):
+            raise ValueError(f"{name} must be one of {options}; got {value!r}."
+                             + did_you_mean(value, options))
+    try:
+        names = (methods,) if isinstance(methods, str) else tuple(methods)
+    except TypeError:  # not a list at all: _check_options says what is expected
+        return
+    for value in names:
+        if isinstance(value, str) and value not in METHODS and did_you_mean(value, METHODS):
+            raise ValueError(f"methods must be a non-empty list of distinct names from {METHODS}; "
+                             f"got {names!r}." + did_you_mean(value, METHODS))
+
+
 def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=None, restarts=None,
                quick=False, seed=0, relation="views+knn", n_neighbors=10, n_images=None,
                kernel_images=None, certify_images=None, numerical_images=None, mds_samples=None,
@@ -126,13 +145,14 @@ def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=Non
         Name of ``data`` in tables and titles (the command passes the file's stem).
     claims : bool
         Measure the paper's claims (section 9 of the module docstring).
-    progress : bool, None or text stream
+    progress : bool, int, None or text stream
         Numbered progress lines (``[i/total] step ... done in 1.2 s``) on standard error, with
         tqdm's bar for the running step when tqdm is installed (:func:`spectral_ssl._progress.steps`):
         None (default) follows the package's policy (:func:`spectral_ssl._progress.is_enabled`:
         shown when stderr is a terminal or in a notebook, unless ``SPECTRAL_SSL_PROGRESS=0``;
-        ``=1`` forces them), True always, False never; or any stream with ``write`` to send
-        plain lines there. The solvers' own progress is off while the report runs.
+        ``=1`` forces them), True (or an integer >= 1, as ``verbose`` elsewhere) always, False
+        (or 0) never; or any stream with ``write`` to send plain lines there. A warning raised
+        during a step is shown after that step's line. The solvers' own progress is off while the report runs.
     write : bool
         Write the files (False: only compute and return).
 
@@ -141,6 +161,7 @@ def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=Non
     Report
     """
     started = time.perf_counter()
+    _closest_names(relation, probe, methods)
     sizes = dict(QUICK if quick else DEFAULTS)
     if data is not None:
         X_user, y_user = check_labelled_data(*data)
@@ -167,8 +188,14 @@ def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=Non
     n_components, restarts, seed = counts["n_components"], counts["restarts"], counts["seed"]
     n_neighbors, certify_max_iter = counts["n_neighbors"], counts["certify_max_iter"]
     methods = tuple(m for m in METHODS if m in methods)
-    if progress is not None and not isinstance(progress, bool) and not hasattr(progress, "write"):
-        raise TypeError(f"progress must be True, False, None or a text stream, got {progress!r}.")
+    if not hasattr(progress, "write"):  # else a flag or a level, read as verbose is everywhere
+        from .._progress import check_verbose
+
+        try:
+            progress = check_verbose(progress, name="progress")
+        except (TypeError, ValueError):
+            raise TypeError(f"progress must be True, False, None, an integer level (0: off, 1: on) "
+                            f"or a text stream, got {progress!r}.") from None
     # BLAS threads as the environment sets them: the O(N^3) kernel regime uses them; the
     # L-BFGS loops limit themselves to one thread (_optimize.multistart)
     user = data is not None
@@ -194,7 +221,7 @@ def _run(out_dir, n_components, invariance, restarts, quick, seed, relation, n_n
     mds_runs = 2 if "simclr" in methods else 0
     claims_planned = [] if claim_sets is None else claim_plan(claim_sets, quick, seed, user_data)
     total = len(plan.cases) + mds_runs + len(claims_planned)
-    stream = None if progress is None or isinstance(progress, bool) else progress
+    stream = progress if hasattr(progress, "write") else None
     # the one progress display of the package: numbered lines, tqdm's bar when installed, and
     # the solvers' own progress silenced while it is open
     with steps(total, verbose=None if stream is not None else progress, stream=stream) as shown:

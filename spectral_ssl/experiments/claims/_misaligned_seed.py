@@ -1,5 +1,8 @@
 """One seed of :func:`~spectral_ssl.experiments.claims.misaligned.misaligned_graph`: the regimes, their design
-checks and the fits, for every comparison or for the undecided ones only."""
+checks and the fits, for every comparison or for the undecided ones only; the comparisons and the summary
+line built from them."""
+
+import dataclasses
 
 import numpy as np
 
@@ -51,6 +54,26 @@ def fit(method, Xtr, G, K, mu, invariant, temperature, random_starts, rng):
     return solvers.solve_spectral_contrastive(Xtr, G, K)
 
 
+#: Last elements of the pair keys (:func:`~spectral_ssl.experiments.claims.pairs.pair_key`) under which
+#: :func:`record_optima` stores whether both optima set their spans, their still-collapsing directions, and
+#: the lowest and highest paired difference the optimisers' stopping points leave open.
+OPTIMUM, COLLAPSING, LOW, HIGH = "optimum", "collapsing", "low", "high"
+
+
+def record_optima(samples, regime, optimum, pairs, fitted, collapsed):
+    """Per pair on this seed: whether both optima set their spans
+    (:func:`~spectral_ssl.experiments.claims.solvers.span_set_by_optimum`), their collapsing directions, and
+    the range of ``better - worse`` over each method's accuracy as fitted (``fitted``) and with its
+    still-collapsing directions at zero (``collapsed``; the same value for a method whose optimum set its span)."""
+    for a, b in pairs:
+        if a in optimum and b in optimum:
+            samples.add(paired.pair_key(regime, a, b, OPTIMUM), optimum[a][0] and optimum[b][0])
+            samples.add(paired.pair_key(regime, a, b, COLLAPSING), optimum[a][1] + optimum[b][1])
+            ends_a, ends_b = (fitted[a], collapsed[a]), (fitted[b], collapsed[b])
+            samples.add(paired.pair_key(regime, a, b, LOW), min(ends_a) - max(ends_b))
+            samples.add(paired.pair_key(regime, a, b, HIGH), max(ends_a) - min(ends_b))
+
+
 def measure_seed(samples, checks, regimes, setup, g, pending, pairs):
     """One seed: design checks and fits; ``pending=None`` measures everything (every pair of ``pairs``, and the
     per-method values of the accuracy table), else only the methods of the pending ``(regime, better, worse)``
@@ -88,18 +111,73 @@ def measure_seed(samples, checks, regimes, setup, g, pending, pairs):
                 checks.setdefault((regime, check.name), []).append(check)
             if not all(c.passed for c in found):
                 continue
-            values, seen = {}, {}  # seen: training and test rows, what the probe sees, for the span check
+            values, seen, optimum, collapsed = {}, {}, {}, {}  # seen: training and test rows, what the probe sees, for the span check
             for method in (m for m in METHODS if pending is None or any(m in pair for pair in wanted)):
                 rep = fit(method, Xtr, G, K, mu, invariant, temperature, random_starts, g)
                 Ztr, Zte = rep.transform(Xtr), rep.transform(Xte)
                 values[method] = linear_probe(Ztr, ytr, Zte, yte)
                 seen[method] = np.vstack([Ztr, Zte])
+                optimum[method] = solvers.span_set_by_optimum(rep, Ztr)
+                collapsed[method] = values[method]
+                if not optimum[method][0]:  # the other end: every still-collapsing direction at zero
+                    Ctr, Cte = solvers.drop_collapsing(Ztr, Zte)
+                    collapsed[method] = linear_probe(Ctr, ytr, Cte, yte)
                 if pending is None:
                     samples.add((regime, method, "accuracy"), values[method])
                     samples.add((regime, method, "rank"), solvers.rank(Ztr))
                     samples.add((regime, method, "converged"), solvers.converged(rep))
+                    samples.add((regime, method, "collapsing"), optimum[method][1])
+                    if not optimum[method][0]:
+                        samples.add((regime, method, "accuracy_collapsed"), collapsed[method])
             paired.record_pairs(samples, regime, values, wanted, seen)
+            record_optima(samples, regime, optimum, wanted, values, collapsed)
     return D
 
 
-__all__ = ["measure_seed", "components", "regime_name", "fit", "METHODS"]
+def compare_methods(samples, regimes, regime, better, worse, margin):
+    """:class:`Comparison` of ``better - worse`` in ``regime`` and its failed design checks. ``void`` when on
+    some seed an optimum did not set its span and the verdict differs between the ends of the range that
+    leaves open (:func:`~spectral_ssl.experiments.claims.design.check_optimum_reached`; equal spans are then
+    not a tie by construction either), else ``not applicable`` for a tie by construction. ``(None, [])`` if
+    not measured."""
+    if paired.pair_key(regime, better, worse, "better") not in samples:
+        return None, []
+    label = f"{solvers.METHOD_LABELS[better]} - {solvers.METHOD_LABELS[worse]} (probe accuracy)"
+    comparison, tie = paired.compare_pair(samples, regime, better, worse, threshold=margin,
+                                          regime=regimes[regime], label=label)
+    key = lambda side: paired.pair_key(regime, better, worse, side)  # noqa: E731
+    if key(OPTIMUM) not in samples or all(samples.get(key(OPTIMUM))):
+        return comparison, [] if tie is None else [tie]
+    check = design.check_optimum_reached(
+        samples.get(key(OPTIMUM)), label, collapsing=samples.get(key(COLLAPSING)),
+        ends=(comparison.estimate, samples.estimate(key(LOW)), samples.estimate(key(HIGH))), threshold=margin,
+        regime=regimes[regime])
+    if check.passed:  # the same verdict wherever the optimisers stopped: judged, and never a tie by construction
+        return dataclasses.replace(comparison, applicable=True, note="", label=(
+            f"{comparison.label} [optimum not reached on {int(check.threshold - check.value)} of "
+            f"{int(check.threshold)} seeds; same verdict at both ends]")), []
+    return dataclasses.replace(comparison, void=True, note="span set by where an optimiser stopped"), [check]
+
+
+def summary(readings, samples, ordered, regimes, void):
+    """The claim's summary line: accuracies and ranks per regime, SimCLR's bound, the primary readings."""
+    parts = []
+    for regime in ordered:
+        if regime in void:
+            parts.append(f"{regimes[regime]}: void")
+            continue
+        accs = ", ".join(f"{solvers.METHOD_LABELS[m]} {samples.estimate((regime, m, 'accuracy')).format(2)}"
+                         f" (rank {np.mean(samples.get((regime, m, 'rank'))):.0f})"
+                         for m in ("vicreg_small", "simclr", "barlow_twins_as_written", "barlow_twins_cca",
+                                   "vicreg_large"))
+        if (regime, "simclr", "accuracy_collapsed") in samples:
+            n = samples.get((regime, "simclr", "collapsing"))
+            accs += (f"; SimCLR short of its optimum on {len(samples.get((regime, 'simclr', 'accuracy_collapsed')))}"
+                     f" of {len(n)} seeds ({min(n):.0f}-{max(n):.0f} directions still collapsing), "
+                     f"{samples.estimate((regime, 'simclr', 'accuracy_collapsed')).format(2)} with them at zero")
+        parts.append(f"{regimes[regime]}: {accs}")
+    verdicts = "; ".join(f"{r.name}: {r.verdict}" for r in readings if r.primary)
+    return "Probe accuracy (mean ± s.e.) and rank. " + ". ".join(parts) + f". Readings: {verdicts}."
+
+
+__all__ = ["compare_methods", "summary", "measure_seed", "record_optima", "OPTIMUM", "COLLAPSING", "LOW", "HIGH", "components", "regime_name", "fit", "METHODS"]

@@ -40,6 +40,8 @@ from scipy.sparse.csgraph import connected_components
 from ... import linalg
 from ._spectrum_checks import SPAN_MAX_SINE, check_span_determined, check_unique_optimum
 from .result import DesignCheck
+from .solvers import SPAN_RESOLUTION, SPAN_ROUNDOFF
+from .stats import INCONCLUSIVE, decide
 
 #: A relation is misaligned when its roughest class contrast has at least this Laplacian
 #: quotient relative to a random vector (rewiring half of a label graph's edges gives ~0.6:
@@ -212,6 +214,62 @@ for _check in (check_unique_optimum, check_span_determined):
     _check.__module__ = __name__
 
 
+def check_optimum_reached(set_by_seed, label, *, collapsing=(), ends=None, threshold=None, regime=""):
+    """Passes when the compared optima set their spans on every seed, or the verdict does not depend on it.
+
+    Parameters
+    ----------
+    set_by_seed : sequence of bool
+        :func:`~spectral_ssl.experiments.claims.solvers.span_set_by_optimum` of both compared
+        methods, one entry per seed.
+    label : str
+        The comparison.
+    collapsing : sequence of int, optional
+        Still-collapsing directions per seed, for the message.
+    ends : (Estimate, Estimate, Estimate), optional
+        The paired difference as fitted, at the lowest and at the highest end of the range the
+        stopping points leave open (per seed, each method's accuracy as fitted or with its
+        still-collapsing directions at zero, whichever is lower or higher).
+    threshold : float, optional
+        The rule's threshold (needed with ``ends``).
+    regime : str
+
+    Returns
+    -------
+    DesignCheck
+        ``passed=False`` makes the comparison void: on some seed a method stopped short
+        of its optimum with directions still collapsing, so whether the probe sees them
+        is set by where the optimiser stopped, and the verdict
+        (:func:`~spectral_ssl.experiments.claims.stats.decide`) is not the same as fitted
+        and at both ends of that range, or is ``inconclusive`` there (further seeds would
+        only narrow the intervals of a range the optimiser sets; they are not added). Seeds are never dropped: keeping only the seeds
+        whose optimum was reached would select them by the optimiser's outcome.
+    """
+    flags = [bool(v) for v in set_by_seed]
+    if not flags:
+        raise ValueError("check_optimum_reached needs at least one seed.")
+    if ends is not None and threshold is None:
+        raise ValueError("check_optimum_reached needs the threshold to judge the ends.")
+    n_set = sum(flags)
+    collapsing = [int(c) for c in collapsing]
+    message = f"{label}: spans set by the optima on {n_set} of {len(flags)} seeds"
+    if collapsing:
+        message += f" (still-collapsing directions per seed: {min(collapsing)}-{max(collapsing)})"
+    passed = n_set == len(flags)
+    if not passed and ends is not None:
+        verdicts = [decide(e, threshold) for e in ends]
+        passed = len(set(verdicts)) == 1 and verdicts[0] != INCONCLUSIVE
+        message += ("; as fitted, lowest and highest end: " + ", ".join(
+            f"{e.mean:+.3f} [{e.low:.3f}, {e.high:.3f}] {v}" for e, v in zip(ends, verdicts)))
+    if not passed:
+        message += (f": a numerical optimum stopped short of stationarity with directions between "
+                    f"{SPAN_ROUNDOFF:g} and {SPAN_RESOLUTION:g} of its largest singular value, so which of them "
+                    "the probe keeps (cutoff 1e-6), and the verdict, is decided by where the optimiser "
+                    "stopped, not by the optimum; the comparison is void")
+    return DesignCheck(name="optimum sets the span", passed=bool(passed), value=float(n_set),
+                       threshold=float(len(flags)), message=message, regime=regime)
+
+
 def merge_seeds(checks):
     """One check from the same check on several seeds: passes iff every seed passes.
 
@@ -231,7 +289,8 @@ def merge_seeds(checks):
 
 __all__ = ["class_contrast_roughness", "invariant_directions", "check_misaligned", "check_aligned",
            "predicted_rank", "check_invariance_drops", "check_probe_can_see", "check_geodesic_fidelity",
-           "check_references_separate", "check_unique_optimum", "check_span_determined", "merge_seeds",
+           "check_references_separate", "check_unique_optimum", "check_span_determined", "check_optimum_reached",
+           "merge_seeds",
            "SPAN_MAX_SINE", "MISALIGNED_MIN_ROUGHNESS",
            "ALIGNED_MAX_ROUGHNESS",
            "GEODESIC_MIN_SPEARMAN", "REFERENCE_MIN_GAP"]

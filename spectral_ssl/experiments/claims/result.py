@@ -260,6 +260,10 @@ class ClaimResult:
         return claim_markdown(self, figure_paths=figure_paths, float_format=float_format,
                               heading_level=heading_level)
 
+    def _repr_markdown_(self):
+        """Jupyter's rich display: :meth:`to_markdown` (verdict, readings, tables)."""
+        return self.to_markdown()
+
     def save_figures(self, directory, *, prefix=None, format="png"):
         """Save every figure as ``<directory>/<prefix>_<name>.<format>``; return ``{name: path}``.
 

@@ -1,11 +1,13 @@
 """Tables of measurements with human column names, as data."""
 
 import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..._tables import format_cell as format_table_cell
+from ..._tables import render_table
 from .stats import Estimate
 
 
@@ -34,10 +36,15 @@ class Table:
         return [label for _, label in self.columns]
 
     def to_markdown(self, float_format=".3g"):
-        lines = ["| " + " | ".join(self.labels()) + " |", "|" + "---|" * len(self.columns)]
-        for row in self.rows:
-            lines.append("| " + " | ".join(format_cell(row.get(k), float_format) for k in self.keys()) + " |")
-        return "\n".join(lines)
+        """A Markdown pipe table (the package's one table renderer), numeric columns
+        right-aligned."""
+        cells = [[format_cell(row.get(k), float_format) for k in self.keys()] for row in self.rows]
+        return render_table(self.labels(), cells, self.numeric_columns(), markdown=True)
+
+    def numeric_columns(self):
+        """Which columns hold only real numbers (empty cells aside), booleans excluded."""
+        return [all(isinstance(row.get(k), numbers.Real) and not isinstance(row.get(k), (bool, np.bool_))
+                    for row in self.rows if row.get(k) is not None) for k in self.keys()]
 
     def to_dict(self):
         return {"caption": self.caption, "columns": [list(c) for c in self.columns],
