@@ -17,9 +17,11 @@ not timed here. Relations:
 Graph construction is not timed. ``G @ X`` is scipy's sparse product alone (one call,
 single-threaded in scipy): the floor of any method that needs :math:`X^\top G X` for a general
 sparse ``G`` (the solvers take half of it, the strict upper triangle, in two row blocks on
-two threads). ``loss_rel_diff`` and ``sc_loss_rel_diff`` compare the returned VICReg and
-spectral contrastive losses (from the forms) with ``losses.vicreg(Z, G)`` and
-``losses.spectral_contrastive(Z, G)`` (a check that the fast path is the same optimum).
+two threads). ``loss_rel_diff``, ``sc_loss_rel_diff`` and ``bt_loss_rel_diff`` compare the
+returned VICReg, spectral contrastive and Barlow Twins (whitened) losses (from the forms where their round-off
+bounds allow) with ``losses.vicreg(Z, G)``, ``losses.spectral_contrastive(Z, G)`` and
+``losses.barlow_twins(Z, G)`` (a check that the fast path is the same optimum); ``bt_basis``
+says whether the forms decided the basis (``"reductions"``) or an N x D SVD did.
 
 ``python -m benchmarks.public_linear [--n N] [--d D] [--k K] [--out DIR]`` writes
 ``DIR/public_linear.md`` and ``DIR/public_linear.json``; ``python -m benchmarks --only
@@ -107,8 +109,9 @@ def measure(n, d, n_components, repeats=3):
             t_sc, c_sc, sc = _best(lambda: spectral_contrastive.optimal_linear(X, G, n_components),
                                    repeats)
             sc_from_z = losses.spectral_contrastive(sc.Z, G)
-            t_bt, c_bt, _ = _best(lambda: barlow_twins.optimal_linear(X, G, n_components,
-                                                                     constraint="whitened"), repeats)
+            t_bt, c_bt, bt = _best(lambda: barlow_twins.optimal_linear(X, G, n_components,
+                                                                      constraint="whitened"), repeats)
+            bt_from_z = losses.barlow_twins(bt.Z, G, **bt.hyperparameters)
         t_gx, c_gx, _ = _best(lambda: G @ X, repeats)
         rows.append({"relation": label, "n": X.shape[0], "d": d, "k": n_components,
                      "nnz": int(G.nnz), "graph_s": graph_s, "gram_s": gram_s,
@@ -122,6 +125,8 @@ def measure(n, d, n_components, repeats=3):
                      "sc_loss_rel_diff": abs(sc.loss - sc_from_z) / max(abs(sc_from_z), 1e-300),
                      "barlow_whitened_s": t_bt, "barlow_whitened_x_gram": t_bt / gram_s,
                      "barlow_whitened_cpu_x_gram": c_bt / gram_cpu,
+                     "bt_basis": bt.details.get("basis"),
+                     "bt_loss_rel_diff": abs(bt.loss - bt_from_z) / max(abs(bt_from_z), 1e-300),
                      "sparse_gx_s": t_gx, "sparse_gx_x_gram": t_gx / gram_s})
         del G
     return {"rows": rows, "gram_s": gram_s, "gram_cpu_s": gram_cpu, "peak_rss_mib": peak_rss_mib()}
@@ -137,7 +142,8 @@ COLUMNS = [("relation", "relation"), ("n", "N"), ("d", "D"), ("k", "K"), ("nnz",
            ("barlow_whitened_cpu_x_gram", "BT CPU x"),
            ("vicreg_path", "VICReg forms"),
            ("loss_rel_diff", "loss vs losses.vicreg(Z)"),
-           ("sc_loss_rel_diff", "SC loss vs losses(Z)")]
+           ("sc_loss_rel_diff", "SC loss vs losses(Z)"),
+           ("bt_basis", "BT basis"), ("bt_loss_rel_diff", "BT loss vs losses(Z)")]
 
 
 def install():

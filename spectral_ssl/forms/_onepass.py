@@ -52,7 +52,7 @@ def grouped_stats(X, members, shift, name="X"):
     stacked one after the other, as :func:`spectral_ssl.views.from_views` lays them out), else
     gathered copies of a block's rows.
     """
-    total = None
+    total, work = None, {}  # work: the blocks' contrast and sum arrays, reused (see group_stats)
     for m, rows in size_classes(members):
         step = max(1, BLOCK_ROWS // m)
         if m > 2 and rows.shape[1] < m:
@@ -73,7 +73,7 @@ def grouped_stats(X, members, shift, name="X"):
                 block = tuple(view[a:b] for view in views)
             else:
                 block = tuple(X[rows[:, a:b]])
-            part = group_stats(block, None, b - a, None, m, shift, name)
+            part = group_stats(block, None, b - a, None, m, shift, name, work=work)
             total = part if total is None else add_stats(total, part)
     return total
 
@@ -145,4 +145,5 @@ def feature_reductions(X, G=None, *, groups=None, detect_groups=True, graph_chec
         raise ValueError("give the relation: a graph G or groups=...; moments.reductions(X) "
                          "reduces X alone.")
     details["relation"] = "graph"
-    return finish(whole_graph_stats(np.array(X), G, shift, name), shift, details)
+    # X - c: the shifted copy in one pass (np.array(X) then -= c reads and writes it twice)
+    return finish(whole_graph_stats(np.subtract(X, shift), G, shift, name, shifted=True), shift, details)

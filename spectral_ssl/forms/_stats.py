@@ -126,7 +126,8 @@ def strict_upper(G):
     rows = np.repeat(np.arange(n, dtype=G.indices.dtype), np.diff(G.indptr))
     keep = G.indices > rows
     del rows
-    counts = np.concatenate([[0], np.cumsum(keep)])
+    # counts in the type of G's index pointers (int32 below 2**31 entries): half the traffic
+    counts = np.concatenate([np.zeros(1, G.indptr.dtype), np.cumsum(keep, dtype=G.indptr.dtype)])
     indptr = counts[G.indptr].astype(G.indptr.dtype, copy=False)
     return sp.csr_matrix((G.data[keep], G.indices[keep], indptr), shape=G.shape)
 
@@ -149,14 +150,16 @@ def row_blocks(U, count):
     return out
 
 
-def whole_graph_stats(Xs, G, shift, name="X"):
-    r"""``graph_stats`` of all rows at once (``Xs`` is this function's own copy of ``X``).
+def whole_graph_stats(Xs, G, shift, name="X", shifted=False):
+    r"""``graph_stats`` of all rows at once (``Xs`` is this function's own copy of ``X``, or of
+    :math:`X - \mathbf 1 c^\top` when ``shifted``: one pass fewer than a copy shifted in place).
 
     :math:`X_s^\top D_G X_s` is the ``syrk`` of :math:`\sqrt d \odot X_s` (half the
     flops of the product with :math:`d \odot X_s`). ``G`` is a validated CSR graph
     (sorted indices). The rows are checked finite through the diagonal of :math:`X_s^\top X_s`.
     """
-    Xs -= shift
+    if not shifted:
+        Xs -= shift
     gram = syrk(Xs)
     if not np.all(np.isfinite(np.diag(gram))):
         refuse_non_finite(name)
@@ -189,7 +192,19 @@ def whole_graph_stats(Xs, G, shift, name="X"):
 
 
 @np.errstate(invalid="ignore", over="ignore")  # a NaN or inf row is refused below, not warned about
-def group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift, name="X"):
+def _buffers(work, count, shape):
+    """``count`` float64 arrays of ``shape``: reused from ``work`` (a dict kept by the caller
+    across blocks) or new. Why: a fresh block-sized array is new memory pages on every block
+    (page faults and zeroing by the kernel), about as costly as the arithmetic on it."""
+    if work is None:
+        return [np.empty(shape) for _ in range(count)]
+    key = (count, shape)
+    if key not in work:
+        work[key] = [np.empty(shape) for _ in range(count)]
+    return work[key]
+
+
+def group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift, name="X", work=None):
     r"""Whole groups: row ``i`` of ``Xb`` is in the chunk's group ``local_codes[i]``, of size ``group_sizes[local_codes[i]]``.
 
     Each group :math:`g` (size :math:`m`, sum :math:`s_g`, shifted rows) splits
@@ -211,7 +226,8 @@ def group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift, name
     row (two products over the :math:`N` rows). :math:`X^\top L X` is returned
     directly (no cancellation of :math:`X^\top D_G X - X^\top G X`). The rows
     are checked finite through the diagonals of the products (a NaN or inf in
-    a row reaches them).
+    a row reaches them). ``work``: a dict the caller keeps across blocks, whose
+    arrays are reused as the block's contrasts and sums (one common size).
     """
     if isinstance(Xb, tuple):
         # m member blocks (read-only views of the caller's array): the j-th member of
@@ -230,17 +246,18 @@ def group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift, name
                 Xb = Xb[order]
             Y = Xb.reshape(m, n_groups, D)  # Y[j]: the j-th member of every group
         if m == 2:
-            contrasts = Y[0] - Y[1]  # the shift cancels
+            contrasts, sums = _buffers(work, 2, Y[0].shape)
+            np.subtract(Y[0], Y[1], out=contrasts)  # the shift cancels
             within = syrk(contrasts) / 2.0
-            sums = Y[0] + Y[1]  # a new array: Y may be views of the caller's X
+            np.add(Y[0], Y[1], out=sums)  # not in place: Y may be views of the caller's X
             sums -= 2.0 * shift
         else:
             # Helmert contrasts member by member, from views or the chunk's own copy alike
             # (Y is never written to): c_k = (p_k - k y_{k+1}) / sqrt(k (k + 1)) with the
             # shifted partial sums p_k = y_1 + ... + y_k; the factor 1 / (k (k + 1)) is applied
             # to each contrast's syrk (one pass over the rows fewer per member)
-            sums = Y[0] - shift
-            member, contrasts = np.empty_like(sums), np.empty_like(sums)
+            sums, member, contrasts = _buffers(work, 3, Y[0].shape)
+            np.subtract(Y[0], shift, out=sums)
             within = np.zeros((D, D))
             for k in range(1, m):
                 np.subtract(Y[k], shift, out=member)

@@ -23,16 +23,20 @@ the evaluations and loss within it; ``verbose=None``: the package's policy, set 
 """
 
 import warnings
+from contextlib import nullcontext
 
 import numpy as np
 import scipy.sparse as sp
 
 from .. import linalg
 from .._optimize import multistart_shown
+from .._threads import single_threaded_blas
+from .._validation import check_integer, check_scalar
 from ..exceptions import ConvergenceWarning
-from ..forms import feature_reductions
 from ..losses import barlow_twins_value_and_gradient, check_flag
 from ._collapse import warn_if_collapsed
+from ._contrastive_forms import full_rank_from_scatter
+from ._vicreg_linear import CONDITION_LIMIT, affine_columns, sign_rule
 
 #: The values of ``constraint``: ``None`` (the loss as written) or ``"whitened"`` (CCA).
 CONSTRAINTS = (None, "whitened")
@@ -107,9 +111,13 @@ def solve_graph(G, d, K, off_diagonal, centered, informed, restarts, rng):
 # --------------------------------------------------------------------------- shared helpers
 
 
-def rank_and_warn(Z, K, regime, constraint, hyper, stacklevel=3):
-    """The one rank rule (:func:`spectral_ssl.linalg.representation_rank`) and its CollapseWarning."""
-    rank = linalg.representation_rank(Z)
+def rank_and_warn(Z, K, regime, constraint, hyper, stacklevel=3, rank=None):
+    """The one rank rule (:func:`spectral_ssl.linalg.representation_rank`) and its CollapseWarning.
+
+    ``rank``: already decided from the forms (``_contrastive_forms.full_rank_from_scatter``), or None.
+    """
+    if rank is None:
+        rank = linalg.representation_rank(Z)
     if rank < K:
         if constraint == "whitened":
             condition = ("uncentred, a column is spent on the constant direction (canonical "
@@ -197,6 +205,14 @@ def design(features, d, centered):
     return np.hstack([Xc, np.full((features.shape[0], 1), c)]), c
 
 
+def check_hyperparameters(off_diagonal, centered, restarts):
+    """``{"off_diagonal", "centered"}`` checked (the keyword arguments of the loss); ``restarts`` checked."""
+    lam = check_scalar(off_diagonal, name="off_diagonal", low=0.0)
+    centered = check_flag(centered, "centered")
+    check_integer(restarts, name="restarts", low=0)
+    return {"off_diagonal": lam, "centered": centered}
+
+
 def check_constraint(constraint, whiten, stacklevel=3):
     """``constraint`` checked; the deprecated ``whiten`` mapped onto it with a FutureWarning."""
     if constraint not in CONSTRAINTS:
@@ -213,3 +229,178 @@ def check_constraint(constraint, whiten, stacklevel=3):
                   f"now the loss as written, solved numerically; the whitened problem is CCA.)",
                   FutureWarning, stacklevel=stacklevel)
     return mapped
+
+
+# --------------------------------------------------------------------------- linear regime from the forms
+
+
+#: The loss of the whitened linear optimum is taken from the forms when a first-order bound
+#: of their round-off is at most this fraction of it (otherwise it is evaluated on ``Z``).
+FORMS_LOSS_RTOL = 1e-9
+
+
+def forms_threads(red):
+    """One BLAS thread for a solve from the forms ``red`` (D x D algebra), else no change.
+
+    A threaded 64 x 64 ``eigh`` took 0.2 s instead of a millisecond on a loaded 2-core machine;
+    the one large product, :math:`Z = XW + b`, takes the threads back (``affine_columns``).
+    """
+    return single_threaded_blas() if red is not None else nullcontext()
+
+
+def parametric_design(features, G, centered, basis, red, what):
+    """``(A, B, c, mean, vol, F)`` of the design: from the forms ``red`` (``F`` None) or from ``F`` itself.
+
+    Raises the error of a zero :math:`B`, naming ``what`` it is.
+    """
+    if red is not None:
+        A, B, c, mean = forms_design(red, basis, centered)
+        vol, F = red.volume, None
+    else:
+        d = np.asarray(G.sum(axis=1)).ravel()
+        vol = float(d.sum())
+        centred = features if basis is None else \
+            linalg.zero_constant_columns(features - features.mean(axis=0), features) @ basis
+        F, c = design(centred, d, centered)
+        A, B = F.T @ (G @ F), F.T @ (d[:, None] * F)
+        A, B, mean = (A + A.T) / 2, (B + B.T) / 2, (d @ features) / vol
+    if not np.any(B):
+        raise ValueError(f"{what} is 0: the features are constant on the linked samples, so no direction has a "
+                         f"D_G-weighted variance; check X (constant columns, identical rows, the kernel).")
+    return A, B, c, mean, vol, F
+
+
+def design_loss(features, G, F, coefficients, W, bias, mean, red, hyper):
+    """The loss at :math:`Z = F\,\text{coefficients} = XW + \mathbf 1 b^\top`: from the forms when
+    their round-off allows (:func:`forms_loss`), else from ``Z``."""
+    centered, lam = hyper["centered"], hyper["off_diagonal"]
+    if red is not None:
+        loss = forms_loss(*forms_moments(W, bias, mean, red, centered), lam)
+        if loss is not None:
+            return loss
+    Z = F @ coefficients if red is None else affine_columns(features, W, bias)
+    return barlow_twins_value_and_gradient(Z, G, np.asarray(G.sum(axis=1)).ravel(), lam, centered)[0]
+
+
+def forms_outputs(features, G, W, bias, mean, red, hyper, closed):
+    r"""``(Z, W, b, (loss, rank, scales))`` of the linear optimum, the last three from the forms.
+
+    :math:`Z = XW + \mathbf 1 b^\top` (one product) and the sign rule. For a closed form
+    (``closed``) the loss comes from the forms (:func:`forms_loss`) when their round-off bound
+    allows, else from ``Z`` here (:func:`spectral_ssl.losses.barlow_twins_value_and_gradient`:
+    a general graph's :math:`X^\top L X` is a difference of sums of :math:`N` terms, whose bound
+    usually declines); the rank from
+    :func:`spectral_ssl.methods._contrastive_forms.full_rank_from_scatter` (None when it cannot
+    decide: the caller takes ``representation_rank(Z)``), the scales from :func:`forms_scales`
+    (else from ``Z``). Not closed: loss and rank None (the caller evaluates them on ``Z``).
+    """
+    centered = hyper["centered"]
+    Z = affine_columns(features, W, bias)
+    Z, W, bias = sign_rule(Z, W, bias)
+    loss = rank = scales = None
+    if closed:
+        P, Lam, bound = forms_moments(W, bias, mean, red, centered)
+        loss, scales = forms_loss(P, Lam, bound, hyper["off_diagonal"]), forms_scales(P, red.volume)
+        rank = full_rank_from_scatter(W, red.scatter, CONDITION_LIMIT)
+    d = None
+    if (closed and loss is None) or scales is None:
+        d = np.asarray(G.sum(axis=1)).ravel()
+    if closed and loss is None:
+        loss = barlow_twins_value_and_gradient(Z, G, d, hyper["off_diagonal"], centered)[0]
+    if scales is None:
+        scales = column_scales(Z, d, centered)
+    return Z, W, bias, (loss, rank, scales)
+
+
+def forms_design(red, T, centered):
+    r"""``(A, B, c, mean)`` of the design :math:`F` from the :class:`~spectral_ssl.forms.FeatureReductions` of ``(X, G)``.
+
+    The same matrices as :func:`design` on the basis ``T`` (:math:`X_cT` orthonormal), without
+    an :math:`N\times D` array: with :math:`Y = X - \mathbf 1 m^\top`, :math:`m = X^\top d/\operatorname{vol}`
+    (the :math:`D_G`-weighted mean, ``mean``), :math:`F = YT` and
+
+    .. math::
+
+        B = T^\top (Y^\top D_G Y) T, \qquad A = F^\top G F = B - T^\top (X^\top L X) T
+
+    (:math:`Y^\top L Y = X^\top L X` since :math:`L\mathbf 1 = 0`; for groups :math:`X^\top L X` comes
+    from within-group contrasts, without cancellation). Uncentred, :math:`F = [YT, c\mathbf 1]`
+    with :math:`c = \lVert D_G^{1/2}YT\rVert_2/\sqrt{\operatorname{vol}} = \sqrt{\lambda_{max}(B)/\operatorname{vol}}`;
+    :math:`Y^\top d = 0` makes both matrices block diagonal with the constant's block
+    :math:`c^2\operatorname{vol}` (:math:`\rho = 1`).
+    """
+    vol = red.volume
+    B = T.T @ red.weighted_scatter @ T
+    L = T.T @ red.laplacian_form @ T
+    B, L = (B + B.T) / 2, (L + L.T) / 2
+    A = B - L
+    mean = red.degree_sums / vol
+    if centered:
+        return A, B, 0.0, mean
+    top = float(np.linalg.eigvalsh(B)[-1]) if B.size else 0.0
+    c = np.sqrt(top / vol) if top > 0 else 1.0
+    pad = lambda M: np.block([[M, np.zeros((M.shape[0], 1))],  # noqa: E731
+                              [np.zeros((1, M.shape[0])), np.full((1, 1), c * c * vol)]])
+    return pad(A), pad(B), c, mean
+
+
+def forms_moments(W, bias, mean, red, centered):
+    r"""``(P, Lam, bound)`` of :math:`Z = XW + \mathbf 1 b^\top` from the forms, without ``Z``.
+
+    :math:`P = Z_c^\top D_G Z_c` and :math:`\Lambda = Z^\top L Z` (:math:`C = (P - \Lambda)` scaled by
+    :math:`\operatorname{diag}(P)^{-1/2}` on both sides is the loss's correlation matrix). With
+    :math:`Z = YW + \mathbf 1\beta^\top`, :math:`\beta = b + W^\top m`: centred,
+    :math:`Z_c = YW` and :math:`P = W^\top Y^\top D_G Y W`; uncentred, :math:`P = W^\top Y^\top D_G Y W +
+    \operatorname{vol}\,\beta\beta^\top`; always :math:`\Lambda = W^\top X^\top L X W`.
+    ``bound``: entrywise first-order round-off bound of :math:`\Lambda` and :math:`P`, :math:`u\,|W|^\top|Y^\top D_G Y||W|`
+    with :math:`u = 2D\epsilon` for groups (products of length :math:`D`) and :math:`2N\epsilon` for a
+    general graph (:math:`X^\top L X = X^\top D_G X - X^\top G X` is a difference of sums of :math:`N` terms).
+    """
+    Yw = red.weighted_scatter
+    P = W.T @ Yw @ W
+    if not centered:
+        beta = bias + mean @ W
+        P = P + red.volume * np.outer(beta, beta)
+    Lam = W.T @ red.laplacian_form @ W
+    groups = red.details.get("relation") == "groups"
+    u = 2.0 * (W.shape[0] if groups else max(red.n_samples, W.shape[0])) * float(np.finfo(np.float64).eps)
+    bound = u * (np.abs(W).T @ np.abs(Yw) @ np.abs(W))
+    return (P + P.T) / 2, (Lam + Lam.T) / 2, bound
+
+
+def forms_loss(P, Lam, bound, off_diagonal):
+    r"""The Barlow Twins loss from :func:`forms_moments`, or None when its round-off may exceed ``FORMS_LOSS_RTOL``.
+
+    :math:`C_{kk} - 1 = -\Lambda_{kk}/P_{kk}` (no cancellation) and
+    :math:`C_{kl} = (P_{kl} - \Lambda_{kl})/\sqrt{P_{kk}P_{ll}}`: the value of
+    :func:`spectral_ssl.losses.barlow_twins` at :math:`Z`. The bound propagates ``bound``
+    (of both :math:`P` and :math:`\Lambda`) to first order and second order in each term.
+    """
+    s = np.diag(P)
+    if not np.all(s > 0):
+        return None
+    scale = np.sqrt(np.outer(s, s))
+    off = ~np.eye(s.size, dtype=bool)
+    C = (P - Lam) / scale
+    gap = np.diag(Lam) / s  # 1 - C_kk
+    loss = float(np.sum(gap**2) + off_diagonal * np.sum(C[off] ** 2))
+    # relative errors of P_kk and of Lam_kk, and of the off-diagonal numerators
+    d_gap = (np.diag(bound) + np.abs(gap) * np.diag(bound)) / s
+    rel = np.diag(bound) / s
+    d_off = 2.0 * bound / scale + np.abs(C) * (rel[:, None] + rel[None, :]) / 2.0
+    error = float(np.sum(2.0 * np.abs(gap) * d_gap + d_gap**2)
+                  + off_diagonal * np.sum(2.0 * np.abs(C[off]) * d_off[off] + d_off[off] ** 2))
+    return loss if error <= FORMS_LOSS_RTOL * abs(loss) else None
+
+
+def forms_scales(P, vol):
+    r"""``column_scales`` from :math:`P = Z_c^\top D_G Z_c`: :math:`\sqrt{\operatorname{eig}(P/\operatorname{vol})}`, descending, or None.
+
+    Eigenvalues of the Gram matrix carry an absolute round-off of about :math:`\epsilon\,\lambda_{max}`
+    (a singular value :math:`\sigma` to :math:`\epsilon\sigma_{max}^2/\sigma`): None when the smallest is
+    below ``1e-4`` of the largest, and the caller takes the SVD of :math:`D_G^{1/2}Z_c`.
+    """
+    e = np.linalg.eigvalsh(P / vol)[::-1]
+    if e.size == 0 or not e[-1] > 1e-4 * e[0]:
+        return None
+    return np.sqrt(e)

@@ -1,6 +1,8 @@
 r"""Rank and loss of the linear spectral contrastive optimum from the :math:`D\times D` forms.
 
-Used by :func:`spectral_ssl.methods.spectral_contrastive.optimal_linear` when its basis came
+:func:`full_rank_from_scatter` serves every linear solver whose basis came from the forms
+(VICReg, Barlow Twins' whitened problem, spectral contrastive).
+The rest is used by :func:`spectral_ssl.methods.spectral_contrastive.optimal_linear` when its basis came
 from :func:`spectral_ssl.forms.feature_reductions`: ``forms`` is the dict its
 ``_basis_from_reductions`` returns (active features, the eigenpairs and column norms of the
 Jacobi-scaled plain scatter, the Jacobi-scaled :math:`Y^\top D_G Y` and :math:`Y^\top G Y`,
@@ -27,6 +29,35 @@ def rank_from_forms(W, forms):
     singular = np.linalg.svd(P, compute_uv=False)
     return int(np.sum(singular > linalg.RANK_RTOL * singular[0])) if singular.size and singular[0] > 0 \
         else 0
+
+
+#: :func:`full_rank_from_scatter` decides "rank K" when the smallest eigenvalue of
+#: :math:`W^\top X^\top HXW` is at least this times the largest: far above the rank threshold
+#: (``linalg.RANK_RTOL`` squared, 1e-12) and above the round-off of the form (see there).
+FULL_RANK_FLOOR = 1e-4
+
+
+def full_rank_from_scatter(W, scatter, condition_limit):
+    r"""``K`` when :math:`Z = XW + \mathbf 1 b^\top` certainly has ``linalg.representation_rank`` K, else None.
+
+    :math:`HZ = X_cW`, so the squared singular values of :math:`HZ` are the eigenvalues of
+    :math:`W^\top (X^\top HX) W`, from the scatter without ``Z``. Computed in floating point
+    their error is at most about :math:`\epsilon D^2K\kappa` of the largest, :math:`\kappa` the
+    condition number of the correlation matrix of the features (at most ``condition_limit``
+    when the basis came from the forms; the Jacobi scaling makes the bound unit-free). When the
+    smallest is at least ``max(FULL_RANK_FLOOR, 100 * that)`` times the largest, every singular
+    value is far above ``RANK_RTOL`` times the largest and the rank is ``K``; otherwise None,
+    and the caller takes ``representation_rank(Z)`` (which decides every other case by an SVD).
+    """
+    K = W.shape[1]
+    if K == 0:
+        return None
+    C = W.T @ scatter @ W
+    e = np.linalg.eigvalsh((C + C.T) / 2)
+    error = float(np.finfo(np.float64).eps) * W.shape[0] ** 2 * K * condition_limit
+    if e[-1] > 0 and e[0] >= max(FULL_RANK_FLOOR, 100.0 * error) * e[-1]:
+        return K
+    return None
 
 
 def loss_from_forms(W, bias, mean, forms):

@@ -10,6 +10,7 @@ import numpy as np
 from scipy.sparse.csgraph import connected_components
 
 from .._relations import LabelRelation
+from ._vicreg_linear import affine_columns
 
 
 def decorrelate(Z, *coefficients):
@@ -35,6 +36,53 @@ def decorrelate(Z, *coefficients):
     # (V^T Z^T)^T: the rotated Z in the column-major order of Z = XW + b (the sign rule and
     # the loss reduce over columns, about 10 times slower on a row-major N x K array)
     return ((V.T @ Z.T).T, *(c @ V for c in coefficients))
+
+
+def decorrelating_rotation(W, covariance):
+    r"""The rotation :math:`V` of :func:`decorrelate` from the covariance of the features, without ``Z``.
+
+    For :math:`Z = XW + \mathbf 1 b^\top` the centred covariance of ``Z`` is
+    :math:`W^\top\operatorname{Cov}(X)W` (the bias drops out), so :math:`V` (eigenvectors
+    descending) comes from :math:`D\times D` forms already reduced and ``Z`` is formed once,
+    as :math:`X(WV) + \mathbf 1 (V^\top b)^\top`. Why it is as good as from ``Z``: with ``Cov(X)``
+    from the forms whose basis passed :func:`spectral_ssl.methods._vicreg_linear.whitening`
+    (condition number of the correlation matrix at most 1e6), the product has the
+    round-off of length-:math:`D` sums (unit-free in Jacobi scaling), of the order of the
+    round-off of :math:`Z^\top Z` over :math:`N` rows; the same loss identity holds, so the
+    rotation never raises the loss.
+    """
+    C = W.T @ covariance @ W
+    _, V = np.linalg.eigh((C + C.T) / 2)
+    return V[:, ::-1]
+
+
+def affine_decorrelated(X, W, bias, rotate, covariance=None):
+    r""":math:`Z = XW + \mathbf 1 b^\top` (``_vicreg_linear.affine_columns``), rotated as :func:`decorrelate` when ``rotate``.
+
+    With ``covariance`` (:math:`\operatorname{Cov}(X)` from the forms) the rotation comes from
+    :func:`decorrelating_rotation` and ``Z`` is formed once, already rotated; without it, from
+    ``Z`` (:func:`decorrelate`). Returns ``(Z, W, bias)``.
+    """
+    if rotate and covariance is not None:  # no N x K pass for the rotation
+        V = decorrelating_rotation(W, covariance)
+        W, bias = W @ V, bias @ V
+    Z = affine_columns(X, W, bias)
+    if rotate and covariance is None:
+        Z, W, bias = decorrelate(Z, W, bias)
+    return Z, W, bias
+
+
+def degree_bound(G):
+    r""":math:`2\,\max_i \#\{j: G_{ij} \ne 0\}\,\max G_{ij} \ge 2\max_i d_i`, in :math:`O(N)` plus a maximum over the weights.
+
+    An upper bound of the bound :math:`2\max_i d_i` of :math:`\lambda_{max}(L)` (equal for one
+    weight): a test ``mu <= rtol * degree_bound(G)`` that fails needs no degrees (a sparse row sum).
+    Not a sparse matrix (a ``graphs.LabelRelation``, whose degrees cost :math:`O(N)`): infinity,
+    so that the caller takes the degrees.
+    """
+    if isinstance(G, LabelRelation):
+        return float("inf")
+    return 2.0 * float(np.max(np.diff(G.indptr))) * float(G.data.max()) if G.nnz else 0.0
 
 
 #: A column of Z within this (relative, centred norms) of constant on every connected component

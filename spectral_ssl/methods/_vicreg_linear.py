@@ -195,24 +195,35 @@ def _minimum_norm(T, dropped, norms):
     return T - null @ (null.T @ T)
 
 
-def unit_free_basis(X):
-    r"""The basis ``T`` of :func:`spectral_ssl.linalg.feature_basis` (:math:`X_cT` orthonormal), cheaply.
+def forms_basis(red):
+    r"""The unit-free basis ``T`` of :func:`whitening` from :class:`~spectral_ssl.forms.FeatureReductions`, or None.
 
-    From one pass over ``X`` (:math:`X^\top X` and the sums about a shift, as
-    :func:`spectral_ssl.forms.feature_reductions`) and :func:`whitening` when the correlation matrix decides every direction
-    (the same unit-free rule, on a :math:`D\times D` matrix); otherwise from the
-    :math:`N\times D` SVD of :func:`spectral_ssl.linalg.feature_basis`, which resolves
-    directions down to its threshold. Why: that SVD costs about 25 times one
+    The one function through which every linear solver decides its directions on the forms
+    (:func:`unit_free_basis`, :func:`feature_space`): :math:`D\times D` work on one BLAS thread.
+    """
+    with single_threaded_blas():  # D x D work: BLAS threads only synchronise
+        return whitening(red.scatter, red.gram, red.n_samples)
+
+
+def unit_free_basis(X, red=None):
+    r"""``(T, source)``: the basis of :func:`spectral_ssl.linalg.feature_basis` (:math:`X_cT` orthonormal), cheaply.
+
+    From the reductions ``red`` of ``X`` (or, without them, one pass over ``X``: :math:`X^\top X`
+    and the sums about a shift, as :func:`spectral_ssl.forms.feature_reductions`) through
+    :func:`forms_basis` when the correlation matrix decides every direction (the same unit-free
+    rule, on a :math:`D\times D` matrix), ``source = "reductions"``; otherwise from the
+    :math:`N\times D` SVD of :func:`spectral_ssl.linalg.feature_basis`, which resolves directions
+    down to its threshold, ``source = "features"``. Why: that SVD costs about 25 times one
     :math:`X^\top X` at N = 3e5, D = 64.
     """
-    # the scatter about a shift (the mean of the first rows), so that large offsets do not cancel
-    shift = X[:min(X.shape[0], SHIFT_ROWS)].mean(axis=0)
-    red = finish(plain_stats(np.array(X, dtype=np.float64), shift), shift, {})
-    with single_threaded_blas():  # D x D work
-        T = whitening(red.scatter, red.gram, X.shape[0])
+    if red is None:
+        # the scatter about a shift (the mean of the first rows), so that large offsets do not cancel
+        shift = X[:min(X.shape[0], SHIFT_ROWS)].mean(axis=0)
+        red = finish(plain_stats(np.array(X, dtype=np.float64), shift), shift, {})
+    T = forms_basis(red)
     if T is not None:
-        return T
-    return linalg.feature_basis(X)[0]
+        return T, "reductions"
+    return linalg.feature_basis(X)[0], "features"
 
 
 def feature_space(X, G):
@@ -228,11 +239,10 @@ def feature_space(X, G):
     """
     N = X.shape[0]
     red = forms(X, G)
-    laplacian, scatter, gram, relation = (red.laplacian_form, red.scatter, red.gram,
-                                          red.details["relation"])
+    laplacian, scatter, relation = red.laplacian_form, red.scatter, red.details["relation"]
     mean = red.sums / N
+    T = forms_basis(red)
     with single_threaded_blas():  # D x D work: BLAS threads only synchronise
-        T = whitening(scatter, gram, N)
         if T is not None:
             A = T.T @ laplacian @ T / N
             B = T.T @ scatter @ T / N

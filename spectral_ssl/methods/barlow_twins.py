@@ -66,15 +66,15 @@ import numpy as np
 from .. import linalg, memory
 from .._validation import (
     check_features,
-    check_integer,
     check_graph,
     check_n_components,
     check_no_isolated,
     check_random_state,
     check_scalar,
 )
-from ..losses import barlow_twins_value_and_gradient, check_flag
 from .._relations import check_relation
+from ..forms import feature_reductions
+from ..losses import barlow_twins_value_and_gradient
 from . import _barlow_solvers, _implicit, _vicreg_linear
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 from .vicreg import constant_diagonal_rotation
@@ -125,13 +125,6 @@ def whitened_minimal_loss(correlations, *, off_diagonal=5e-3):
 
 def _whitened_rotation(rho, lam):
     return np.eye(rho.size) if lam >= 1.0 else constant_diagonal_rotation(rho)
-
-
-def _check_hyper(off_diagonal, centered, restarts):
-    lam = check_scalar(off_diagonal, name="off_diagonal", low=0.0)
-    centered = check_flag(centered, "centered")
-    check_integer(restarts, name="restarts", low=0)
-    return {"off_diagonal": lam, "centered": centered}
 
 
 def _equivalent(cca, constraint, exact):
@@ -209,7 +202,7 @@ def optimal_representation(G, n_components, *, off_diagonal=5e-3, centered=True,
     (True, 2, 0.0)
     """
     G = check_relation(G)  # CSR, or graphs.LabelRelation: components = classes, L_sym closed form
-    hyper = _check_hyper(off_diagonal, centered, restarts)
+    hyper = _barlow_solvers.check_hyperparameters(off_diagonal, centered, restarts)
     constraint = _barlow_solvers.check_constraint(constraint, None)
     lam, centered = hyper["off_diagonal"], hyper["centered"]
     N = G.shape[0]
@@ -276,34 +269,32 @@ def _spectral_representation(G, d, K, lam, centered, constraint, solver, restart
 
 
 def _solve_parametric(features, G, K, hyper, constraint, restarts, random_state, rank_rtol, what,
-                      regime, penalty=None, regularization=0.0, basis=None):
-    """CCA (A w = rho (B + reg * penalty) w), then the search for the loss as written; ``basis``:
-    ``T`` of ``linalg.feature_basis`` (the design on the orthonormal X_c T, W = T W_T), or None."""
+                      regime, penalty=None, regularization=0.0, basis=None, red=None):
+    """CCA (A w = rho (B + reg * penalty) w), then the search for the loss as written; ``basis``: ``T``
+    with X_c T orthonormal (W = T W_T), or None; ``red``: the forms of (X, G) that gave ``basis`` (A, B
+    are then D x D algebra, and a closed form's loss, rank and scales come from them), or None."""
     lam, centered = hyper["off_diagonal"], hyper["centered"]
-    d = np.asarray(G.sum(axis=1)).ravel()
-    vol = float(d.sum())
-    centred = features if basis is None else \
-        linalg.zero_constant_columns(features - features.mean(axis=0), features) @ basis
-    F, c = _barlow_solvers.design(centred, d, centered)
-    A = F.T @ (G @ F)
-    B = F.T @ (d[:, None] * F)
-    A, B = (A + A.T) / 2, (B + B.T) / 2
-    if not np.any(B):
-        raise ValueError(f"{what} is 0: the features are constant on the linked samples, so no direction has a "
-                         f"D_G-weighted variance; check X (constant columns, identical rows, the kernel).")
-    if regularization > 0:
-        B = B + regularization * penalty
+    A, B, c, mean, vol, F = _barlow_solvers.parametric_design(features, G, centered, basis, red, what)
+    B = B + regularization * penalty if regularization > 0 else B
     neg_rho, Q = linalg.generalized_eigh(-A, B, rank_rtol=rank_rtol)
     rho_all = -neg_rho
     K = check_n_components(K, rho_all.size, what=what)
     rho = np.clip(rho_all[:K], -1.0, 1.0)
     R = _whitened_rotation(rho, lam)
+    p = B.shape[0] - (not centered)
+
+    def parameters(coefficients):  # W and b of Z = F @ coefficients
+        W = coefficients[:p] if basis is None else basis @ coefficients[:p]
+        return W, -mean @ W + (0.0 if centered else c * coefficients[p])
+
     coefficients = np.sqrt(vol) * Q[:, :K] @ R
-    cca_loss = barlow_twins_value_and_gradient(F @ coefficients, G, d, lam, centered)[0]
+    closed = red is not None and (constraint == "whitened" or K == 1)  # then the loss of the Z returned
+    cca_loss = None if closed else _barlow_solvers.design_loss(
+        features, G, F, coefficients, *parameters(coefficients), mean, red, hyper)
     details = {"constraint": constraint,
                "whitened_loss": whitened_minimal_loss(rho, off_diagonal=lam),
                "diagonal_cca_loss": float(np.sum((1.0 - rho) ** 2)),
-               "rotation": R, "cca_loss": float(cca_loss)}
+               "rotation": R, "cca_loss": cca_loss}
     if constraint == "whitened":
         details["problem"] = WHITENED[regime]
         exact = regularization == 0
@@ -329,15 +320,15 @@ def _solve_parametric(features, G, K, hyper, constraint, restarts, random_state,
         details.update(result.details())
         details.update(problem=AS_WRITTEN, gap_to_cca=float(cca_loss - result.fun))
         exact = False
-    p = F.shape[1] - (not centered)
-    W = coefficients[:p] if basis is None else basis @ coefficients[:p]
-    bias = -((d @ features) / vol) @ W
-    if not centered:
-        bias = bias + c * coefficients[p]
+    W, bias = parameters(coefficients)
+    if red is not None:  # Z = X W + b, one product; loss, rank and scales of a closed form from the forms
+        Z, W, bias, forms = _barlow_solvers.forms_outputs(features, G, W, bias, mean, red, hyper, closed)
+        details.update(forms=forms, cca_loss=forms[0] if closed else cca_loss)
+        return W, bias, Z, rho, forms[2], exact, details
     # Z from the design: X W + b in exact arithmetic, without the round-off of an offset
     Z = F @ coefficients if basis is not None else features @ W + bias
     Z, W, bias = linalg.sign_flip_with(Z, W, bias)
-    scales = _barlow_solvers.column_scales(Z, d, centered)
+    scales = _barlow_solvers.column_scales(Z, np.asarray(G.sum(axis=1)).ravel(), centered)
     return W, bias, Z, rho, scales, exact, details
 
 
@@ -361,6 +352,9 @@ def optimal_linear(X, G, n_components, *, off_diagonal=5e-3, centered=True, cons
       ``restarts`` random starts (``exact=False``), never worse than CCA;
       ``details["gap_to_cca"]`` is how much lower it got. :math:`K = 1`: the top
       canonical direction, proven optimal (``exact=True``).
+
+    **Cost** (closed forms): one pass of :func:`spectral_ssl.forms.feature_reductions`, :math:`D\times D`
+    algebra, :math:`Z = XW + b`; loss, rank and scales from the forms when round-off bounds allow, else ``Z``.
 
     Parameters
     ----------
@@ -403,17 +397,23 @@ def optimal_linear(X, G, n_components, *, off_diagonal=5e-3, centered=True, cons
     """
     constraint = _barlow_solvers.check_constraint(constraint, whiten)
     G = check_graph(G)
-    X = check_features(X, name="X", n_samples=G.shape[0])
-    hyper = _check_hyper(off_diagonal, centered, restarts)
+    closed = constraint == "whitened" or n_components == 1  # else a numerical search, on X as before
+    X = (_vicreg_linear.float_features if closed else check_features)(X, n_samples=G.shape[0])
+    hyper = _barlow_solvers.check_hyperparameters(off_diagonal, centered, restarts)
     rank_rtol = check_scalar(rank_rtol, name="rank_rtol", low=0.0, low_inclusive=False, high=1.0)
-    T = _vicreg_linear.unit_free_basis(X)  # unit-free: X and X * [1, 1e-6] get the same optimum
-    W, bias, Z, rho, scales, exact, details = _solve_parametric(
-        X, G, n_components, hyper, constraint, restarts, random_state, rank_rtol,
-        what="the rank of X^T D_G X (centred features, or features plus the constant)", regime="linear",
-        basis=T)
-    rank = _barlow_solvers.rank_and_warn(Z, Z.shape[1], "linear", constraint, hyper)
+    red = feature_reductions(X, G, graph_checked=True) if closed else None  # D x D forms, one pass
+    T, source = _vicreg_linear.unit_free_basis(X, red)  # unit-free: X, X * [1, 1e-6] same optimum
+    red = red if closed and source == "reductions" and red.volume > 0 else None
+    with _barlow_solvers.forms_threads(red):  # D x D algebra on one BLAS thread (see there)
+        W, bias, Z, rho, scales, exact, details = _solve_parametric(
+            X, G, n_components, hyper, constraint, restarts, random_state, rank_rtol,
+            what="the rank of X^T D_G X (centred features, or features plus the constant)",
+            regime="linear", basis=T, red=red)
+    loss, rank, _ = details.pop("forms", (None,) * 3)
+    details["basis"] = source  # "reductions": the D x D forms decided every direction; "features"
+    rank = _barlow_solvers.rank_and_warn(Z, Z.shape[1], "linear", constraint, hyper, rank=rank)
     return LinearRepresentation(
-        Z=Z, W=W, bias=bias, loss=loss_and_gradient(Z, G, **hyper)[0], rank=rank,
+        Z=Z, W=W, bias=bias, loss=loss_and_gradient(Z, G, **hyper)[0] if loss is None else loss, rank=rank,
         eigenvalues=rho, scales=scales, exact=exact, method=NAME,
         equivalent=_equivalent("Canonical Correlation Analysis", constraint, exact),
         hyperparameters=hyper, details=details,
@@ -466,7 +466,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     memory.check_pairwise(X, call="barlow_twins.optimal_kernel", copies=4, alternative=memory.KERNEL_ALTERNATIVE)
     G = check_graph(G)
     X = check_features(X, name="X", n_samples=G.shape[0])
-    hyper = _check_hyper(off_diagonal, centered, restarts)
+    hyper = _barlow_solvers.check_hyperparameters(off_diagonal, centered, restarts)
     regularization = check_scalar(regularization, name="regularization", low=0.0)
     if regularization > 0 and constraint is None:
         raise ValueError(f"regularization={regularization:g} applies to constraint='whitened' "

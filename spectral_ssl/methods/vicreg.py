@@ -67,7 +67,7 @@ from .._validation import (
 )
 from .._relations import LabelRelation, check_relation
 from ..losses import VARIANCE_KINDS, vicreg_value_and_gradient
-from . import _roundoff, _vicreg_hinge, _vicreg_linear
+from . import _contrastive_forms, _roundoff, _vicreg_hinge, _vicreg_linear
 from ._vicreg_scales import waterfilling_scales
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
@@ -364,11 +364,11 @@ def _linear_solution(features, G, K, hyper, restarts, random_state, what):
         details.update(basis)
         W = Q @ Y0
         bias = -mean @ W
-        Z = _vicreg_linear.affine_columns(features, W, bias)
-        if _diagonal_covariance(hyper):
-            Z, W, bias = _roundoff.decorrelate(Z, W, bias)
+        Z, W, bias = _roundoff.affine_decorrelated(features, W, bias, _diagonal_covariance(hyper),
+                                                   None if forms is None else forms[1])
         Z, W, bias = _vicreg_linear.sign_rule(Z, W, bias)
-        if hyper["invariance"] and mu.size and mu[0] <= SNAP_MU_RTOL * _laplacian_bound(G):
+        if (hyper["invariance"] and mu.size and mu[0] <= SNAP_MU_RTOL * _roundoff.degree_bound(G)
+                and mu[0] <= SNAP_MU_RTOL * _laplacian_bound(G)):
             # columns of zero Dirichlet energy made exactly constant on components (their
             # round-off costs invariance * eps^2 otherwise), when that does not raise the loss
             snapped, changed = _roundoff.component_constant(Z, G)
@@ -381,6 +381,8 @@ def _linear_solution(features, G, K, hyper, restarts, random_state, what):
             # have lost too many digits (see forms_loss), and the loss then comes from Z
             details["loss_from_forms"] = _vicreg_linear.forms_loss(W, forms, basis["relation"],
                                                                    hyper, features.shape[0])
+            details["rank_from_forms"] = _contrastive_forms.full_rank_from_scatter(
+                W, forms[1], _vicreg_linear.CONDITION_LIMIT)
     return W, bias, Z, mu, t, exact, details
 
 
@@ -419,12 +421,13 @@ def optimal_linear(X, G, n_components, *, variance=25.0, covariance=1.0, invaria
     W, bias, Z, mu, t, exact, details = _linear_solution(
         X, G, n_components, hyper, restarts, random_state,
         what="the rank of the centred features X (directions with variance)")
-    loss = details.pop("loss_from_forms", None)
+    loss, rank = details.pop("loss_from_forms", None), details.pop("rank_from_forms", None)
     if loss is None:
         with single_threaded_blas():  # N x K work: threads only synchronise
             loss = loss_and_gradient(Z, G, **hyper)[0]
     return LinearRepresentation(
-        Z=Z, W=W, bias=bias, loss=loss, rank=linalg.representation_rank(Z), eigenvalues=mu,
+        Z=Z, W=W, bias=bias, loss=loss, rank=linalg.representation_rank(Z) if rank is None else rank,
+        eigenvalues=mu,
         scales=t, exact=exact, method=NAME, equivalent="Locality Preserving Projections",
         hyperparameters=hyper, details=details,
     )
@@ -481,7 +484,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     C, bias, Z, mu, t, exact, details = _linear_solution(
         U, G, n_components, hyper, restarts, random_state,
         what="the rank of the centred kernel matrix of X")
-    details.pop("loss_from_forms", None)  # the loss from Z, below
+    details.pop("loss_from_forms", None), details.pop("rank_from_forms", None)  # from Z, below
     C = M @ C  # Z = U C' + b' = V (M C') + (b' - mean(V) M C')
     bias = bias - V.mean(axis=0) @ C
     A = V @ (C / s[:, None])
