@@ -7,6 +7,7 @@ inside ``Pipeline`` / ``GridSearchCV``.
 """
 
 import re
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
