@@ -45,7 +45,10 @@ def add_arguments(parser):
                            f"all 1797 digits; with --data all rows up to {USER_DATA_MAX_SAMPLES}; "
                            "--quick: 300; 0 = all)")
     parser.add_argument("--no-claims", action="store_true",
-                        help="skip the paper's claims (about 30 s of the default run)")
+                        help="skip the paper's claims (most of the run's time)")
+    parser.add_argument("--jobs", metavar="J", type=_integer(1), default=None,
+                        help="worker processes for the claims (default: every available core; "
+                             "1: no workers)")
     parser.add_argument("--methods", metavar="METHOD", nargs="+", type=_choice(METHODS),
                         default=list(METHODS),
                         help=f"methods to run, among {', '.join(METHODS)} (default: all); the "
@@ -129,7 +132,7 @@ def run(args):
             n_neighbors=args.n_neighbors, n_images=args.n_images, kernel_images=args.kernel_images,
             certify_images=args.certify_images, numerical_images=args.numerical_images,
             mds_samples=args.mds_samples, methods=args.methods, probe=args.probe, data=data,
-            data_name=data_name, claims=not args.no_claims,
+            data_name=data_name, claims=not args.no_claims, n_jobs=args.jobs,
             progress=False if args.quiet else (True if args.verbose else None),
         )
     except ValueError as error:  # the folder changed while the report ran: name the option

@@ -4,10 +4,19 @@
 :func:`spectral_ssl.experiments.claims.run_all`, through
 :func:`~spectral_ssl.experiments.claims.claim_calls`); :func:`run_claims` measures them one by one
 so that each gets a progress line, the manifold claim runs once, and a user's data too small for one
-claim does not stop the others. Computation only: figures are drawn by
-:mod:`spectral_ssl.plotting_claims`, pages by :mod:`spectral_ssl.report`.
+claim does not stop the others; with ``n_jobs > 1`` the calls run in that many worker
+processes (scikit-learn's joblib ``Parallel``), their results and warnings handed back in
+claim order. Computation only: figures are drawn by :mod:`spectral_ssl.plotting_claims`,
+pages by :mod:`spectral_ssl.report`.
 """
 
+import os
+import warnings
+
+from sklearn.utils.parallel import Parallel, delayed
+
+from .._threads import single_threaded_blas
+from .._validation import check_integer
 from . import claims
 
 #: The paper's claims in the order of :mod:`spectral_ssl.experiments.claims`:
@@ -62,12 +71,74 @@ def claim_plan(claim_sets, fast, seed, user_data):
     return plan
 
 
-def run_claims(plan, progress=None):
+def available_cores():
+    """The number of CPU cores this process may run on (its affinity mask where the system has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def check_jobs(n_jobs, n_calls):
+    """Worker processes for ``n_calls`` claims: ``None`` or ``-1`` means every available core."""
+    if n_jobs is None or (not isinstance(n_jobs, bool) and n_jobs == -1):
+        n_jobs = available_cores()
+    n_jobs = check_integer(n_jobs, name="n_jobs", low=1, what="-1 or None for every core")
+    return max(1, min(n_jobs, n_calls))
+
+
+def measure_claim(call, on_user_data):
+    """Run one planned claim and return ``(result, error, warnings)``, for a worker process.
+
+    The warnings the claim raises are caught (under the worker's filters) and returned, to be
+    shown by the caller in claim order; a ``ValueError`` on a user's data is returned, not
+    raised, so that the other claims go on. One BLAS thread: the workers share the cores.
+    """
+    os.environ["SPECTRAL_SSL_PROGRESS"] = "0"  # the caller's display is the only one
+    with single_threaded_blas(), warnings.catch_warnings(record=True) as caught:
+        try:
+            result, error = call(), None
+        except ValueError as problem:
+            if not on_user_data:
+                raise
+            result, error = None, problem
+    return result, error, [w.message for w in caught]
+
+
+def _outcomes(plan, n_jobs):
+    """``(result, error, warnings)`` of each planned call, in plan order (a generator)."""
+    if n_jobs == 1:
+        for _, _, call, on_user_data in plan:
+            # in this process: warnings are shown as they come, not collected
+            try:
+                yield call(), None, []
+            except ValueError as problem:
+                if not on_user_data:
+                    raise
+                yield None, problem, []
+        return
+    tasks = (delayed(measure_claim)(call, on_user_data) for _, _, call, on_user_data in plan)
+    yield from Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
+
+
+def run_claims(plan, progress=None, *, n_jobs=1):
     """Measure each planned claim (see :func:`claim_plan`).
 
     A ``ValueError`` of a claim on a user's data (too few samples of a class,
     say) is recorded as *not run* with its message; on the built-in data it is
     a bug and propagates.
+
+    Parameters
+    ----------
+    plan : list
+        :func:`claim_plan`.
+    progress : display of :func:`spectral_ssl._progress.steps`, optional
+        One step per claim, in plan order (with workers, a step's time is the wait for its
+        result; the claim's own time is ``result.elapsed``).
+    n_jobs : int or None
+        Worker processes (``None`` or ``-1``: every available core; ``1``: this process).
+        Each claim is computed alike either way (its seeds are its own); workers use one BLAS
+        thread each, so numbers may differ from a one-process run at round-off.
 
     Returns
     -------
@@ -76,15 +147,16 @@ def run_claims(plan, progress=None):
     not_run : list of dict
         ``{"name", "dataset", "reason"}``.
     """
+    n_jobs = check_jobs(n_jobs, len(plan))
     results, not_run = [], []
-    for name, dataset, call, on_user_data in plan:
+    outcomes = _outcomes(plan, n_jobs)
+    for name, dataset, _, _ in plan:
         if progress is not None:
             progress.start(f"claim {claim_number(name)}, {name}, on {dataset}")
-        try:
-            result = call()
-        except ValueError as error:
-            if not on_user_data:
-                raise
+        result, error, caught = next(outcomes)
+        for message in caught:
+            warnings.warn(message, stacklevel=1)
+        if error is not None:
             not_run.append({"name": name, "dataset": dataset, "reason": str(error).rstrip(".")})
             if progress is not None:
                 progress.finish("not run")
@@ -94,8 +166,6 @@ def run_claims(plan, progress=None):
         if progress is not None:
             progress.finish(result.verdict)
     return results, not_run
-
-
 
 
 def deciding_comparisons(result):
@@ -127,4 +197,4 @@ def deciding_comparisons(result):
 
 
 __all__ = ["CLAIMS", "MANIFOLD_CLAIM", "claim_number", "claim_settings", "claim_calls", "claim_plan",
-           "run_claims", "deciding_comparisons"]
+           "run_claims", "deciding_comparisons", "available_cores", "check_jobs", "measure_claim"]

@@ -271,7 +271,7 @@ def parametric_design(features, G, centered, basis, red, what):
 
 
 def design_loss(features, G, F, coefficients, W, bias, mean, red, hyper):
-    """The loss at :math:`Z = F\,\text{coefficients} = XW + \mathbf 1 b^\top`: from the forms when
+    r"""The loss at :math:`Z = F\,\text{coefficients} = XW + \mathbf 1 b^\top`: from the forms when
     their round-off allows (:func:`forms_loss`), else from ``Z``."""
     centered, lam = hyper["centered"], hyper["off_diagonal"]
     if red is not None:

@@ -6,7 +6,7 @@ import time
 
 from .._progress import steps
 from .._validation import check_integer
-from ..experiments.claim_runs import MANIFOLD_CLAIM, claim_plan, claim_settings, run_claims
+from ..experiments.claim_runs import MANIFOLD_CLAIM, check_jobs, claim_plan, claim_settings, run_claims
 from ..experiments.labelled import (check_labelled_data, claim_datasets, method_data,
                                     user_claim_dataset)
 from ..experiments.method_table import (DEFAULT_INVARIANCE, METHOD_HYPERPARAMETERS, METHODS,
@@ -87,7 +87,7 @@ def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=Non
                quick=False, seed=0, relation="views+knn", n_neighbors=10, n_images=None,
                kernel_images=None, certify_images=None, numerical_images=None, mds_samples=None,
                certify_max_iter=None, methods=METHODS, probe="logistic", test_size=0.3,
-               data=None, data_name="data", claims=True, progress=None, write=True):
+               data=None, data_name="data", claims=True, progress=None, write=True, n_jobs=None):
     """Run the report (see the module docstring) and write its files.
 
     Parameters
@@ -155,6 +155,10 @@ def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=Non
         during a step is shown after that step's line. The solvers' own progress is off while the report runs.
     write : bool
         Write the files (False: only compute and return).
+    n_jobs : int or None
+        Worker processes for the claims, which are most of the run (None or -1, the default:
+        every available core; 1: in this process). Each claim is computed alike either way;
+        a worker uses one BLAS thread, so numbers may differ from a one-process run at round-off.
 
     Returns
     -------
@@ -202,18 +206,19 @@ def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=Non
     table_data = method_data((X_user, y_user) if user else None, str(data_name),
                              sizes["n_images"], test_size, seed)
     claim_sets = None
+    n_jobs = check_jobs(n_jobs, 1 << 30)  # validated before any computing; capped by the claims later
     if claims:
         claim_sets = ([user_claim_dataset(X_user, y_user, str(data_name), seed)] if user
                       else claim_datasets(seed=seed))
     report = _run(out_dir, n_components, invariance, restarts, quick, seed, relation,
                   n_neighbors, sizes, certify_max_iter, methods, probe, test_size,
-                  progress, write, started, table_data, claim_sets, user)
+                  progress, write, started, table_data, claim_sets, user, n_jobs)
     return report
 
 
 def _run(out_dir, n_components, invariance, restarts, quick, seed, relation, n_neighbors, sizes,
          certify_max_iter, methods, probe, test_size, progress, write, started, data, claim_sets,
-         user_data):
+         user_data, n_jobs):
     plan = plan_method_table(data, n_components=n_components, invariance=invariance,
                              restarts=restarts, seed=seed, relation=relation,
                              n_neighbors=n_neighbors, sizes=sizes,
@@ -227,12 +232,12 @@ def _run(out_dir, n_components, invariance, restarts, quick, seed, relation, n_n
     with steps(total, verbose=None if stream is not None else progress, stream=stream) as shown:
         return _steps(out_dir, n_components, invariance, restarts, quick, seed, relation,
                       n_neighbors, sizes, certify_max_iter, methods, probe, test_size, shown, write,
-                      started, data, claim_sets, user_data, plan, claims_planned)
+                      started, data, claim_sets, user_data, plan, claims_planned, n_jobs)
 
 
 def _steps(out_dir, n_components, invariance, restarts, quick, seed, relation, n_neighbors, sizes,
            certify_max_iter, methods, probe, test_size, progress, write, started, data, claim_sets,
-           user_data, plan, claims_planned):
+           user_data, plan, claims_planned, n_jobs):
     n, train, test = data.X.shape[0], data.train, data.test
     progress.say(f"{data.name}: {n} samples ({train.size} train / {test.size} test), 2 views each, "
                  f"relation {relation!r}" + (f" (k={n_neighbors})" if relation == "views+knn" else "")
@@ -245,7 +250,7 @@ def _steps(out_dir, n_components, invariance, restarts, quick, seed, relation, n
     if "simclr" in methods:
         mds_rows, mds_panels = simclr_mds(sizes["mds_samples"], seed=seed, progress=progress,
                                           **MDS_SETTINGS)
-    claim_results, not_run = run_claims(claims_planned, progress)
+    claim_results, not_run = run_claims(claims_planned, progress, n_jobs=n_jobs)
 
     notes = report_notes(data, relation, n_neighbors, plan.kernel_train, sizes, restarts,
                          plan.bandwidth, probe, plan.problems, seed, n_components, certify_max_iter,
@@ -260,7 +265,8 @@ def _steps(out_dir, n_components, invariance, restarts, quick, seed, relation, n
                            "n_samples": claim_settings(quick)[MANIFOLD_CLAIM]["n_samples"]},
         "settings": jsonable(claim_settings(quick)), "quick": bool(quick),
         "label": "quick, indicative" if quick else "",
-        "user_data": bool(user_data), "seed": int(seed)}
+        "user_data": bool(user_data), "seed": int(seed),
+        "worker_processes": check_jobs(n_jobs, len(claims_planned))}
     report = Report(rows=table.rows, config=config, notes=notes, mds=mds_rows,
                     representations=table.representations, mds_panels=mds_panels,
                     claims=claim_results, claims_not_run=not_run)

@@ -7,6 +7,8 @@ they cannot disagree. A quick run uses fewer seeds and regimes; its results are
 marked "quick, indicative" (``ClaimResult.quick``).
 """
 
+from functools import partial
+
 from .aligned import aligned_graph
 from .local_global import local_vs_global
 from .low_data import low_data_regime
@@ -64,20 +66,18 @@ def claim_calls(X, y, *, quick=False, random_state=0):
     functions = {"aligned_graph": aligned_graph, "low_data_regime": low_data_regime,
                  "misaligned_graph": misaligned_graph}
 
-    def bind(name):
-        function = functions[name]
-        return lambda: function(X, y, random_state=random_state, quick=bool(quick), **chosen[name])
-
-    calls = {name: bind(name) for name in functions}
-    calls["rank_collapse"] = lambda: rank_collapse(X, y, random_state=random_state, quick=bool(quick),
-                                                   **chosen["rank_collapse"])
+    # partial, not lambda: the report may send the calls to worker processes (pickled)
+    calls = {name: partial(function, X, y, random_state=random_state, quick=bool(quick), **chosen[name])
+             for name, function in functions.items()}
+    calls["rank_collapse"] = partial(rank_collapse, X, y, random_state=random_state, quick=bool(quick),
+                                     **chosen["rank_collapse"])
     return {name: calls[name] for name, _ in CLAIMS if name in calls}
 
 
 def manifold_call(*, quick=False, random_state=0):
     """The callable of :data:`MANIFOLD_CLAIM` (its own swiss rolls, whatever the data)."""
-    return lambda: local_vs_global(random_state=random_state, quick=bool(quick),
-                                   **settings(quick)["local_vs_global"])
+    return partial(local_vs_global, random_state=random_state, quick=bool(quick),
+                   **settings(quick)["local_vs_global"])
 
 
 def run_all(X, y, *, dataset="data", quick=False, fast=None, random_state=0):
