@@ -2,6 +2,7 @@
 
 import warnings
 from functools import partial
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -56,7 +57,9 @@ def _warns_then_returns(value):
 def test_a_worker_hands_back_its_warnings_in_order():
     result, error, caught = claim_runs.measure_claim(partial(_warns_then_returns, 3), False)
     assert (result, error) == (3, None)
-    assert [(type(w), str(w)) for w in caught] == [(UserWarning, "first"), (RuntimeWarning, "second")]
+    assert [(type(m), str(m), c) for m, c, _, _ in caught] == [(UserWarning, "first", UserWarning),
+                                                              (RuntimeWarning, "second", RuntimeWarning)]
+    assert all(filename == __file__ for _, _, filename, _ in caught)
     result, error, caught = claim_runs.measure_claim(partial(np.zeros, -1), True)
     assert result is None and isinstance(error, ValueError) and caught == []
 
@@ -84,3 +87,18 @@ def test_report_refuses_zero_jobs_before_computing(tmp_path, capsys):
     assert stop.value.code == 2
     assert "--jobs" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+def _claim_that_warns(label):
+    warnings.warn(f"claim {label} warns", UserWarning)
+    return SimpleNamespace(name="rank_collapse", verdict="supported", dataset=None)
+
+
+def test_warnings_of_the_workers_are_shown_by_the_caller_in_claim_order():
+    plan = [("rank_collapse", label, partial(_claim_that_warns, label), False) for label in ("a", "b")]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        results, _ = claim_runs.run_claims(plan, n_jobs=2)
+    assert [r.dataset for r in results] == ["a", "b"]
+    shown = [(w.category, str(w.message), w.filename) for w in caught if "warns" in str(w.message)]
+    assert shown == [(UserWarning, "claim a warns", __file__), (UserWarning, "claim b warns", __file__)]

@@ -90,6 +90,8 @@ def check_jobs(n_jobs, n_calls):
 def measure_claim(call, on_user_data):
     """Run one planned claim and return ``(result, error, warnings)``, for a worker process.
 
+    ``warnings``: ``(message, category, filename, lineno)`` of each warning caught.
+
     The warnings the claim raises are caught (under the worker's filters) and returned, to be
     shown by the caller in claim order; a ``ValueError`` on a user's data is returned, not
     raised, so that the other claims go on. One BLAS thread: the workers share the cores.
@@ -102,7 +104,7 @@ def measure_claim(call, on_user_data):
             if not on_user_data:
                 raise
             result, error = None, problem
-    return result, error, [w.message for w in caught]
+    return result, error, [(w.message, w.category, w.filename, w.lineno) for w in caught]
 
 
 def _outcomes(plan, n_jobs):
@@ -148,14 +150,16 @@ def run_claims(plan, progress=None, *, n_jobs=1):
         ``{"name", "dataset", "reason"}``.
     """
     n_jobs = check_jobs(n_jobs, len(plan))
-    results, not_run = [], []
+    results, not_run, registry = [], [], {}
     outcomes = _outcomes(plan, n_jobs)
     for name, dataset, _, _ in plan:
         if progress is not None:
             progress.start(f"claim {claim_number(name)}, {name}, on {dataset}")
         result, error, caught = next(outcomes)
-        for message in caught:
-            warnings.warn(message, stacklevel=1)
+        for message, category, filename, lineno in caught:
+            # shown as if raised here, at the line that raised it; one registry for the run,
+            # so that a warning repeated by several claims is shown once, as in one process
+            warnings.warn_explicit(message, category, filename, lineno, registry=registry)
         if error is not None:
             not_run.append({"name": name, "dataset": dataset, "reason": str(error).rstrip(".")})
             if progress is not None:
