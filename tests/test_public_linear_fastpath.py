@@ -181,11 +181,11 @@ def test_barlow_twins_whitened_fast_path_matches_a_dense_cca(relation, features,
 @pytest.mark.parametrize("relation", ["unequal groups", "weighted graph"])
 def test_barlow_twins_forms_and_feature_paths_agree(relation, monkeypatch):
     """The forms path against the N x D path of the same solver (forced by a condition limit of 1)."""
-    from spectral_ssl.methods import _vicreg_linear
+    from spectral_ssl.methods import _parametric
 
     X, G = _problem(relation, "generic", seed=3)
     fast = barlow_twins.optimal_linear(X, G, K, constraint="whitened")
-    monkeypatch.setattr(_vicreg_linear, "CONDITION_LIMIT", 1.0)  # every basis from the features' SVD
+    monkeypatch.setattr(_parametric, "CONDITION_LIMIT", 1.0)  # every basis from the features' SVD
     slow = barlow_twins.optimal_linear(X, G, K, constraint="whitened")
     assert (fast.details["basis"], slow.details["basis"]) == ("reductions", "features")
     assert _angles(_centred(fast.Z), _centred(slow.Z)) < 1e-8

@@ -36,7 +36,7 @@ from ..exceptions import ConvergenceWarning
 from ..losses import barlow_twins_value_and_gradient, check_flag
 from ._collapse import warn_if_collapsed
 from ._contrastive_forms import full_rank_from_scatter
-from ._vicreg_linear import CONDITION_LIMIT, affine_columns, sign_rule
+from ._parametric import CONDITION_LIMIT, affine_columns, sign_rule
 
 #: The values of ``constraint``: ``None`` (the loss as written) or ``"whitened"`` (CCA).
 CONSTRAINTS = (None, "whitened")

@@ -10,7 +10,7 @@ import numpy as np
 from scipy.sparse.csgraph import connected_components
 
 from .._relations import LabelRelation
-from ._vicreg_linear import affine_columns
+from ._parametric import affine_columns
 
 
 def decorrelate(Z, *coefficients):
@@ -45,7 +45,7 @@ def decorrelating_rotation(W, covariance):
     :math:`W^\top\operatorname{Cov}(X)W` (the bias drops out), so :math:`V` (eigenvectors
     descending) comes from :math:`D\times D` forms already reduced and ``Z`` is formed once,
     as :math:`X(WV) + \mathbf 1 (V^\top b)^\top`. Why it is as good as from ``Z``: with ``Cov(X)``
-    from the forms whose basis passed :func:`spectral_ssl.methods._vicreg_linear.whitening`
+    from the forms whose basis passed :func:`spectral_ssl.methods._parametric.whitening`
     (condition number of the correlation matrix at most 1e6), the product has the
     round-off of length-:math:`D` sums (unit-free in Jacobi scaling), of the order of the
     round-off of :math:`Z^\top Z` over :math:`N` rows; the same loss identity holds, so the
@@ -57,7 +57,7 @@ def decorrelating_rotation(W, covariance):
 
 
 def affine_decorrelated(X, W, bias, rotate, covariance=None):
-    r""":math:`Z = XW + \mathbf 1 b^\top` (``_vicreg_linear.affine_columns``), rotated as :func:`decorrelate` when ``rotate``.
+    r""":math:`Z = XW + \mathbf 1 b^\top` (``_parametric.affine_columns``), rotated as :func:`decorrelate` when ``rotate``.
 
     With ``covariance`` (:math:`\operatorname{Cov}(X)` from the forms) the rotation comes from
     :func:`decorrelating_rotation` and ``Z`` is formed once, already rotated; without it, from

@@ -12,17 +12,10 @@ contrasts, whose products together cost one :math:`X^\top X`; otherwise through
 :math:`X^\top X`, :math:`X^\top D_G X` and :math:`X^\top (GX)` with the sparse product
 :math:`GX`.
 
-**Unit-free basis.** A threshold relative to the largest eigenvalue of :math:`B` drops
-every column measured in small units (a feature times 1e-6 has variance 1e-12 of the
-others). :func:`whitening` decides the directions on the Jacobi-scaled scatter (the
-correlation matrix :math:`R = S^{-1/2} B S^{-1/2}`, :math:`S = \operatorname{diag} B`),
-which does not change when a column is rescaled, with the rank rule of
-:func:`spectral_ssl.linalg.feature_basis`, and returns :math:`T` with
-:math:`T^\top X^\top H X T = I` (the centred :math:`XT` has orthonormal columns). It
-trusts the forms only when every direction is resolved (condition number of
-:math:`R` at most ``CONDITION_LIMIT`` and every singular value ``RANK_MARGIN`` times
-above the rank threshold); otherwise the caller computes the basis from the features
-(:func:`spectral_ssl.linalg.feature_basis`, an :math:`N\times D` SVD).
+**Unit-free basis.** The directions come from :func:`~spectral_ssl.methods._parametric.whitening`
+(shared with the other methods' linear regimes, see :mod:`._parametric`), or, when the forms
+cannot decide every direction, from :func:`spectral_ssl.linalg.feature_basis` (:func:`feature_space`)
+or the Jacobi-scaled relative rule of :func:`scaled_whitening` (:func:`linear_from_reductions`).
 """
 
 import numpy as np
@@ -31,76 +24,9 @@ import scipy.sparse
 
 from .. import linalg
 from .._relations import LabelRelation
-from .._threads import default_blas_threads, single_threaded_blas
-from .._validation import check_features
-from ..forms import SHIFT_ROWS, feature_reductions, finish, plain_stats
-
-#: The forms decide the basis when the correlation matrix of the features has a condition
-#: number at most this: its eigenvalues are then known to about ``eps * CONDITION_LIMIT``
-#: (2e-10) relative, far above the rank threshold.
-CONDITION_LIMIT = 1e6
-
-#: ... and every standardised singular value is this factor above the rank threshold of
-#: :func:`spectral_ssl.linalg.feature_basis` (evaluated with an upper bound of its
-#: centring term, so that the decision agrees with ``feature_basis``).
-RANK_MARGIN = 1e3
-
-#: A column whose centred norm is at most this times its uncentred norm is constant up to
-#: the round-off of the centring (:data:`spectral_ssl.linalg.CONSTANT_RTOL`).
-CONSTANT_RTOL = linalg.CONSTANT_RTOL
-
-
-def float_features(X, n_samples):
-    """``X`` for the linear solvers: a float64 2-D array used as is (no copy), else ``check_features``.
-
-    A float64 array is not copied and not scanned for NaN here: the one pass of
-    :func:`spectral_ssl.forms.feature_reductions` refuses NaN or inf (through the diagonals of
-    its products, with the message of ``check_features``), so the features are read once.
-    """
-    if (type(X) is np.ndarray and X.dtype == np.float64  # not a memmap, matrix or other subclass
-            and X.ndim == 2 and X.shape[0] == n_samples and X.shape[0] >= 2 and X.shape[1] >= 1):
-        return X
-    return check_features(X, name="X", n_samples=n_samples)
-
-
-def affine_columns(X, W, bias):
-    r""":math:`Z = XW + \mathbf 1 b^\top` stored column by column (Fortran order).
-
-    One BLAS product :math:`(W^\top X^\top)^\top`, as fast as ``X @ W``; the columns of a tall
-    narrow ``Z`` are then contiguous, so the column maxima and minima of :func:`sign_rule`
-    run at memory speed (a C-ordered :math:`N\times 8` array reduces along its rows about
-    ten times slower).
-    """
-    with default_blas_threads():  # a memory-bound product over all of X: threads help
-        Z = (W.T @ X.T).T
-    Z += bias
-    return Z
-
-
-def sign_rule(Z, *coefficients):
-    r""":func:`spectral_ssl.linalg.sign_flip_with` for a tall ``Z``, in place, from two reductions over it.
-
-    The rule (largest-|.| entry of each column positive, ties within
-    ``linalg.SIGN_TIE_RTOL`` to the first row) is decided by the column maxima and minima:
-    with :math:`\tau = (1 - \text{rtol})\max_i|z_i|`, an entry of each sign reaches
-    :math:`\tau` exactly when :math:`\max z \ge \tau` and :math:`-\min z \ge \tau`. Only
-    a column with entries of both signs within the tie tolerance (an antisymmetric column)
-    is searched for its first such row. The same comparisons as ``sign_flip``, so the same
-    decision; no :math:`N\times K` temporary. Zero columns keep their sign, as in ``sign_flip``.
-    """
-    if Z.shape[0] == 0:
-        return (Z, *coefficients)
-    high, low = Z.max(axis=0), -Z.min(axis=0)
-    top = np.maximum(high, low)
-    tie = (1 - linalg.SIGN_TIE_RTOL) * top
-    signs = np.where(high >= low, 1.0, -1.0)
-    for k in np.flatnonzero((top > 0) & (high >= tie) & (low >= tie)):
-        first = np.flatnonzero(np.abs(Z[:, k]) >= tie[k])[0]
-        signs[k] = 1.0 if Z[first, k] > 0 else -1.0
-    if np.all(signs > 0):
-        return (Z, *coefficients)
-    Z *= signs
-    return (Z, *(c * signs for c in coefficients))
+from .._threads import single_threaded_blas
+from ..forms import feature_reductions
+from ._parametric import correlation_eigh, forms_basis, minimum_norm, whitening
 
 
 def forms(X, G):
@@ -115,55 +41,6 @@ def forms(X, G):
     return feature_reductions(X, G, graph_checked=True)
 
 
-def _correlation_eigh(scatter, gram):
-    """Non-constant columns, their centred norms and the eigenpairs of their correlation matrix.
-
-    A column is constant up to round-off when its centred norm is at most ``CONSTANT_RTOL``
-    times its uncentred one; with none left, the norms and eigenpairs are empty.
-    """
-    norms2 = np.diag(scatter).copy()
-    active = norms2 > (CONSTANT_RTOL**2) * np.diag(gram)
-    if not np.any(active):
-        return active, np.zeros(0), np.zeros(0), np.zeros((0, 0))
-    norms = np.sqrt(norms2[active])
-    R = scatter[np.ix_(active, active)] / np.outer(norms, norms)
-    e, V = np.linalg.eigh((R + R.T) / 2)
-    return active, norms, e, V
-
-
-def whitening(scatter, gram, n_samples):
-    r"""Unit-free basis :math:`T` (D, r) with :math:`T^\top\,\text{scatter}\,T = I`, or None.
-
-    Parameters
-    ----------
-    scatter, gram : ndarray, shape (D, D)
-        :math:`X^\top H X` and :math:`X^\top X`.
-    n_samples : int
-
-    Returns
-    -------
-    T : ndarray or None
-        None when the scatter cannot decide every direction (see the module docstring).
-        Columns constant up to round-off (centred norm at most ``CONSTANT_RTOL`` times
-        the uncentred one) get zero rows.
-    """
-    D = scatter.shape[0]
-    active, norms, e, V = _correlation_eigh(scatter, gram)
-    if not np.any(active):
-        return np.zeros((D, 0))
-    if e[0] <= e[-1] / CONDITION_LIMIT:
-        return None
-    # feature_basis's threshold on the standardised singular values sqrt(e); its
-    # centring term max_i |x_ij| / n_j is bounded above by sqrt(gram_jj) / n_j.
-    magnitude = np.sqrt(np.diag(gram)[active]) / norms
-    tol = max(n_samples, D) * linalg.FEATURE_RANK_EPS * max(np.sqrt(e[-1]),
-                                                            np.sqrt(n_samples) * np.max(magnitude))
-    if np.sqrt(e[0]) <= RANK_MARGIN * tol:
-        return None
-    T = np.zeros((D, active.sum()))
-    T[active] = V / np.sqrt(e) / norms[:, None]
-    return T
-
 
 def scaled_whitening(scatter, gram, *, rank_rtol=1e-10):
     r"""Whitening from the forms alone when :func:`whitening` declines: Jacobi-scaled, relative rank.
@@ -172,58 +49,14 @@ def scaled_whitening(scatter, gram, *, rank_rtol=1e-10):
     (unit-free, but without the features the rank of ``feature_basis`` cannot be checked).
     """
     D = scatter.shape[0]
-    active, norms, e, V = _correlation_eigh(scatter, gram)
+    active, norms, e, V = correlation_eigh(scatter, gram)
     if not np.any(active):
         return np.zeros((D, 0))
     keep = e > rank_rtol * e[-1]
     T = np.zeros((D, int(keep.sum())))
-    T[active] = _minimum_norm(V[:, keep] / np.sqrt(e[keep]) / norms[:, None], V[:, ~keep], norms)
+    T[active] = minimum_norm(V[:, keep] / np.sqrt(e[keep]) / norms[:, None], V[:, ~keep], norms)
     return T
 
-
-def _minimum_norm(T, dropped, norms):
-    r"""``T`` less its component in the null space of the centred features (Euclidean).
-
-    In standardised coordinates the dropped directions are ``dropped`` (orthonormal);
-    in the original ones the null space is :math:`\operatorname{diag}(1/n)` times them.
-    Removing that part does not change :math:`X_c T` and makes :math:`W = TC` the
-    minimum-norm coefficients: a direction the features cannot see gets 0.
-    """
-    if dropped.shape[1] == 0:
-        return T
-    null, _ = np.linalg.qr(dropped / norms[:, None])
-    return T - null @ (null.T @ T)
-
-
-def forms_basis(red):
-    r"""The unit-free basis ``T`` of :func:`whitening` from :class:`~spectral_ssl.forms.FeatureReductions`, or None.
-
-    The one function through which every linear solver decides its directions on the forms
-    (:func:`unit_free_basis`, :func:`feature_space`): :math:`D\times D` work on one BLAS thread.
-    """
-    with single_threaded_blas():  # D x D work: BLAS threads only synchronise
-        return whitening(red.scatter, red.gram, red.n_samples)
-
-
-def unit_free_basis(X, red=None):
-    r"""``(T, source)``: the basis of :func:`spectral_ssl.linalg.feature_basis` (:math:`X_cT` orthonormal), cheaply.
-
-    From the reductions ``red`` of ``X`` (or, without them, one pass over ``X``: :math:`X^\top X`
-    and the sums about a shift, as :func:`spectral_ssl.forms.feature_reductions`) through
-    :func:`forms_basis` when the correlation matrix decides every direction (the same unit-free
-    rule, on a :math:`D\times D` matrix), ``source = "reductions"``; otherwise from the
-    :math:`N\times D` SVD of :func:`spectral_ssl.linalg.feature_basis`, which resolves directions
-    down to its threshold, ``source = "features"``. Why: that SVD costs about 25 times one
-    :math:`X^\top X` at N = 3e5, D = 64.
-    """
-    if red is None:
-        # the scatter about a shift (the mean of the first rows), so that large offsets do not cancel
-        shift = X[:min(X.shape[0], SHIFT_ROWS)].mean(axis=0)
-        red = finish(plain_stats(np.array(X, dtype=np.float64), shift), shift, {})
-    T = forms_basis(red)
-    if T is not None:
-        return T, "reductions"
-    return linalg.feature_basis(X)[0], "features"
 
 
 def feature_space(X, G):
@@ -259,7 +92,7 @@ def feature_space(X, G):
         kept, _ = np.linalg.qr(norms[:, None] * T[active])
         dropped = scipy.linalg.null_space(kept.T) if kept.shape[1] < kept.shape[0] \
             else np.zeros((kept.shape[0], 0))
-        T[active] = _minimum_norm(T[active], dropped, norms)
+        T[active] = minimum_norm(T[active], dropped, norms)
     U = centred @ T
     degrees = np.asarray(G.sum(axis=1)).ravel()
     A = U.T @ (degrees[:, None] * U) - U.T @ (G @ U)
@@ -449,32 +282,3 @@ def edge_factor_solve(features, T, G, n_components, what):
     P = Vt[order[:K]].T
     Q = np.sqrt(features.shape[0]) * T @ scipy.linalg.solve_triangular(R, P)
     return sigma[order[:K]] ** 2, linalg.sign_flip(Q)
-
-
-#: A kernel Gram matrix asymmetric by at most this (relative to its largest entry) is
-#: symmetrised as (K + K^T) / 2: the rounding of a kernel evaluated entry by entry, or in
-#: float32, leaves about 1e-16 to 1e-7. Above it the callable is not a symmetric kernel.
-KERNEL_SYMMETRY_RTOL = 1e-6
-
-
-def symmetric_gram(gram, n_samples):
-    """The Gram matrix ``k(X, X)`` checked finite and (N, N), symmetrised within ``KERNEL_SYMMETRY_RTOL``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> symmetric_gram(np.array([[1.0, 0.5 + 1e-9], [0.5, 1.0]]), 2)[0, 1]
-    np.float64(0.5000000005)
-    """
-    gram = np.asarray(gram, dtype=np.float64)
-    if gram.shape != (n_samples, n_samples) or not np.all(np.isfinite(gram)):
-        raise ValueError(f"kernel(X, X) must return a finite (N, N) = ({n_samples}, {n_samples}) "
-                         f"matrix, got shape {gram.shape}.")
-    size = float(np.max(np.abs(gram))) if gram.size else 0.0
-    asymmetry = float(np.max(np.abs(gram - gram.T))) if gram.size else 0.0
-    if asymmetry > KERNEL_SYMMETRY_RTOL * size:
-        raise ValueError(
-            f"kernel(X, X) is not symmetric: max |K - K.T| = {asymmetry:.3g}, more than "
-            f"KERNEL_SYMMETRY_RTOL = {KERNEL_SYMMETRY_RTOL:g} times its largest entry {size:.3g}; "
-            f"pass a symmetric kernel k(x, y) = k(y, x).")
-    return (gram + gram.T) / 2

@@ -63,7 +63,7 @@ directions), and the loss of :math:`Z` is the graph-form loss of :math:`T` for
 
 import numpy as np
 
-from .. import linalg, memory
+from .. import linalg
 from .._validation import (
     check_features,
     check_graph,
@@ -75,7 +75,7 @@ from .._validation import (
 from .._relations import check_relation
 from ..forms import feature_reductions
 from ..losses import barlow_twins_value_and_gradient
-from . import _barlow_solvers, _implicit, _vicreg_linear
+from . import _barlow_solvers, _implicit, _parametric
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 from .vicreg import constant_diagonal_rotation
 
@@ -398,11 +398,11 @@ def optimal_linear(X, G, n_components, *, off_diagonal=5e-3, centered=True, cons
     constraint = _barlow_solvers.check_constraint(constraint, whiten)
     G = check_graph(G)
     closed = constraint == "whitened" or n_components == 1  # else a numerical search, on X as before
-    X = (_vicreg_linear.float_features if closed else check_features)(X, n_samples=G.shape[0])
+    X = (_parametric.float_features if closed else check_features)(X, n_samples=G.shape[0])
     hyper = _barlow_solvers.check_hyperparameters(off_diagonal, centered, restarts)
     rank_rtol = check_scalar(rank_rtol, name="rank_rtol", low=0.0, low_inclusive=False, high=1.0)
     red = feature_reductions(X, G, graph_checked=True) if closed else None  # D x D forms, one pass
-    T, source = _vicreg_linear.unit_free_basis(X, red)  # unit-free: X, X * [1, 1e-6] same optimum
+    T, source = _parametric.unit_free_basis(X, red)  # unit-free: X, X * [1, 1e-6] same optimum
     red = red if closed and source == "reductions" and red.volume > 0 else None
     with _barlow_solvers.forms_threads(red):  # D x D algebra on one BLAS thread (see there)
         W, bias, Z, rho, scales, exact, details = _solve_parametric(
@@ -437,6 +437,9 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     penalised): a different objective, so ``exact=False`` and ``eigenvalues``
     are the regularised correlations. The loss as written has no penalty:
     ``regularization > 0`` with ``constraint=None`` is refused.
+    :math:`K_X` asymmetric by at most ``KERNEL_SYMMETRY_RTOL`` = 1e-6 of its largest entry is
+    symmetrised, :math:`(K_X + K_X^\top)/2`; a larger asymmetry raises ``ValueError``
+    (:func:`spectral_ssl.methods.vicreg.optimal_kernel`'s rule).
 
     Parameters
     ----------
@@ -463,9 +466,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     KernelRepresentation
     """
     constraint = _barlow_solvers.check_constraint(constraint, whiten)
-    memory.check_pairwise(X, call="barlow_twins.optimal_kernel", copies=4, alternative=memory.KERNEL_ALTERNATIVE)
-    G = check_graph(G)
-    X = check_features(X, name="X", n_samples=G.shape[0])
+    X, G = _parametric.kernel_inputs(X, G, call="barlow_twins.optimal_kernel")
     hyper = _barlow_solvers.check_hyperparameters(off_diagonal, centered, restarts)
     regularization = check_scalar(regularization, name="regularization", low=0.0)
     if regularization > 0 and constraint is None:
@@ -473,13 +474,10 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
                          f"(regularised kernel CCA); the loss as written has no penalty. Pass "
                          f"constraint='whitened', or regularization=0.")
     rank_rtol = check_scalar(rank_rtol, name="rank_rtol", low=0.0, low_inclusive=False, high=1.0)
-    k = linalg.make_kernel(X, kernel, bandwidth=bandwidth, degree=degree, coef0=coef0)
-    gram = np.asarray(k(X, X), dtype=np.float64)
-    if gram.shape != (X.shape[0], X.shape[0]) or not np.all(np.isfinite(gram)):
-        raise ValueError("kernel(X, X) must return a finite (N, N) matrix.")
+    k, gram = _parametric.kernel_gram(X, kernel, bandwidth, degree, coef0)
     # Eigenbasis K_X = V diag(s) V^T: Z = K_X A = V C with A = V diag(1/s) C, and the RKHS
     # penalty a^T K_X a = C^T diag(1/s) C. Same problem; B = V^T D V is not squared-ill-conditioned.
-    s, V = linalg.kernel_range_basis((gram + gram.T) / 2, rank_rtol=rank_rtol)
+    s, V, _, _ = _parametric.kernel_basis(gram, rank_rtol=rank_rtol, centred=False)
     r = s.size
     penalty = np.diag(1.0 / s)
     if not hyper["centered"]:
@@ -488,7 +486,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
         V, G, n_components, hyper, constraint, restarts, random_state, rank_rtol,
         what="the rank of K_X D_G K_X (centred kernel, or kernel plus the constant)", regime="kernel",
         penalty=penalty, regularization=regularization)
-    A = V @ (C / s[:, None])
+    A, _ = _parametric.kernel_coefficients(C, bias, V, s)
     details["kernel"] = repr(k)
     details["regularization"] = regularization
     rank = _barlow_solvers.rank_and_warn(Z, Z.shape[1], "kernel", constraint, hyper)

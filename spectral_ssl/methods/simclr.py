@@ -87,6 +87,7 @@ from .._validation import (
     check_scalar,
 )
 from ..losses import row_norms_checked, simclr_value_and_gradient, simclr as simclr_loss
+from . import _parametric
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 from ._simclr_common import check_restarts, check_temperature, unit_rows
 from ._simclr_mds import AGREEMENT_KINDS, mds_agreement, mds_embedding, mds_target  # noqa: F401 (re-exported)
@@ -457,6 +458,9 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     :func:`optimal_linear` with the features :math:`X` replaced by the Gram
     matrix :math:`K_X`; the first start is the kernel LPP directions. New
     samples map by :math:`k(x, X)A + b`.
+    :math:`K_X` asymmetric by at most ``KERNEL_SYMMETRY_RTOL`` = 1e-6 of its largest entry is
+    symmetrised, :math:`(K_X + K_X^\top)/2`; a larger asymmetry raises ``ValueError``
+    (:func:`spectral_ssl.methods.vicreg.optimal_kernel`'s rule).
 
     Parameters
     ----------
@@ -475,16 +479,11 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     -------
     KernelRepresentation
     """
-    memory.check_pairwise(X, call="simclr.optimal_kernel", copies=4, alternative=memory.SIMCLR_ALTERNATIVE)
-    G = check_graph(G)
-    X = check_features(X, name="X", n_samples=G.shape[0])
+    X, G = _parametric.kernel_inputs(X, G, call="simclr.optimal_kernel", alternative=memory.SIMCLR_ALTERNATIVE)
     K = check_n_components(n_components, G.shape[0], what="the number of samples N")
     tau = check_temperature(temperature)
     restarts, max_iter = check_restarts(restarts, max_iter)
-    k = linalg.make_kernel(X, kernel, bandwidth=bandwidth, degree=degree, coef0=coef0)
-    gram = np.asarray(k(X, X), dtype=np.float64)
-    if gram.shape != (X.shape[0], X.shape[0]) or not np.all(np.isfinite(gram)):
-        raise ValueError("kernel(X, X) must return a finite (N, N) matrix.")
+    k, gram = _parametric.kernel_gram(X, kernel, bandwidth, degree, coef0)
     A, bias, Z, details = parametric_solution(gram, G, K, tau, restarts,
                                                check_random_state(random_state), max_iter, verbose,
                                                "kernel")

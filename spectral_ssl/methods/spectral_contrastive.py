@@ -54,14 +54,13 @@ its largest-\|.\| entry positive (``W``, ``A`` and ``bias`` flip with it).
 
 import numpy as np
 
-from .. import linalg, memory
+from .. import linalg
 from .._threads import single_threaded_blas
-from .._validation import (check_features, check_graph, check_n_components, check_no_isolated,
-                           check_scalar)
+from .._validation import check_graph, check_n_components, check_no_isolated, check_scalar
 from .._relations import LabelRelation, check_relation
 from ..forms import feature_reductions
 from ..losses import spectral_contrastive_value_and_gradient
-from . import _contrastive_forms, _vicreg_linear
+from . import _contrastive_forms, _parametric
 from ._collapse import warn_if_collapsed
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
@@ -341,8 +340,8 @@ def _linear_solution(features, G, K, what):
         scales = np.sqrt(np.maximum(nu, 0.0))
         W = C[:, :K] * scales
         bias = c[:K] * scales
-        Z = _vicreg_linear.affine_columns(features, W, bias)
-        Z, W, bias = _vicreg_linear.sign_rule(Z, W, bias)
+        Z = _parametric.affine_columns(features, W, bias)
+        Z, W, bias = _parametric.sign_rule(Z, W, bias)
         details = {"minimal_loss": minimal_loss(nu), "volume": float(np.asarray(G.sum())),
                    "subspace_dimension": r + 1, "basis": path}
         if forms is not None:
@@ -420,7 +419,7 @@ def optimal_linear(X, G, n_components):
     (True, 2, 'reductions')
     """
     G = check_graph(G)
-    X = _vicreg_linear.float_features(X, G.shape[0])
+    X = _parametric.float_features(X, G.shape[0])
     W, bias, Z, nu, scales, details = _linear_solution(
         X, G, n_components,
         what="the dimension of span(D^1/2 [X, 1]) (features plus the constant)")
@@ -447,6 +446,9 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     rank (rbf kernel, distinct samples) :math:`S = \mathbb R^N` and the training
     representation is the non-parametric optimum; the kernel then only
     defines the out-of-sample extension :math:`k(x, X)A + b`.
+    :math:`K_X` asymmetric by at most ``KERNEL_SYMMETRY_RTOL`` = 1e-6 of its largest entry is
+    symmetrised, :math:`(K_X + K_X^\top)/2`; a larger asymmetry raises ``ValueError``
+    (:func:`spectral_ssl.methods.vicreg.optimal_kernel`'s rule).
 
     Parameters
     ----------
@@ -467,28 +469,17 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     -------
     KernelRepresentation
     """
-    memory.check_pairwise(X, call="spectral_contrastive.optimal_kernel", copies=4, alternative=memory.KERNEL_ALTERNATIVE)
-    G = check_graph(G)
-    X = check_features(X, name="X", n_samples=G.shape[0])
+    X, G = _parametric.kernel_inputs(X, G, call="spectral_contrastive.optimal_kernel")
     rank_rtol = check_scalar(rank_rtol, name="rank_rtol", low=0.0, low_inclusive=False, high=1.0)
-    k = linalg.make_kernel(X, kernel, bandwidth=bandwidth, degree=degree, coef0=coef0)
-    gram = np.asarray(k(X, X), dtype=np.float64)
-    if gram.shape != (X.shape[0], X.shape[0]) or not np.all(np.isfinite(gram)):
-        raise ValueError("kernel(X, X) must return a finite (N, N) matrix.")
-    # Work in the eigenbasis K_X = V diag(s) V^T (Z = K_X A = V C, A = V diag(1/s) C): the same
-    # span, without the conditioning of K_X itself.
-    s, V = linalg.kernel_range_basis(gram, rank_rtol=rank_rtol)
-    # An orthonormal basis of the centred span, thresholded on singular values (see
-    # linalg.centred_range_basis: the constant can lie almost in span(V)).
-    U, M = linalg.centred_range_basis(V, rank_rtol=rank_rtol)
+    k, gram = _parametric.kernel_gram(X, kernel, bandwidth, degree, coef0)
+    # Z = K_X A = V C in the eigenbasis of K_X, solved in U, an orthonormal basis of its centred span
+    s, V, U, M = _parametric.kernel_basis(gram, rank_rtol=rank_rtol)
     C, bias, Z, nu, scales, details = _linear_solution(
         U, G, n_components,
         what="the dimension of span(D^1/2 [K_X, 1]) (kernel matrix plus the constant)")
     details.pop("rank_from_forms", None)  # rank and loss of the kernel Z are taken from Z below
     details.pop("loss_from_forms", None)
-    C = M @ C  # Z = U C' + b' = V (M C') + (b' - mean(V) M C')
-    bias = bias - V.mean(axis=0) @ C
-    A = V @ (C / s[:, None])
+    A, bias = _parametric.kernel_coefficients(C, bias, V, s, M)
     details["kernel"] = repr(k)
     rank = linalg.representation_rank(Z)
     _warn_collapse(rank, nu, Z.shape[1], "kernel")

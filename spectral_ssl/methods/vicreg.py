@@ -54,11 +54,9 @@ several starts and returned with ``exact=False``.
 
 import numpy as np
 
-from .. import linalg, memory
+from .. import linalg
 from .._threads import single_threaded_blas
 from .._validation import (
-    check_features,
-    check_graph,
     check_integer,
     check_n_components,
     check_option,
@@ -67,14 +65,14 @@ from .._validation import (
 )
 from .._relations import LabelRelation, check_relation
 from ..losses import VARIANCE_KINDS, vicreg_value_and_gradient
-from . import _contrastive_forms, _roundoff, _vicreg_hinge, _vicreg_linear
+from . import _contrastive_forms, _parametric, _roundoff, _vicreg_hinge, _vicreg_linear
 from ._vicreg_scales import waterfilling_scales
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
 NAME = "vicreg"
 
 #: Relative asymmetry of a kernel Gram matrix symmetrised rather than refused.
-KERNEL_SYMMETRY_RTOL = _vicreg_linear.KERNEL_SYMMETRY_RTOL
+KERNEL_SYMMETRY_RTOL = _parametric.KERNEL_SYMMETRY_RTOL
 
 linear_from_reductions = _vicreg_linear.linear_from_reductions  #: VICReg from FeatureReductions alone
 
@@ -366,7 +364,7 @@ def _linear_solution(features, G, K, hyper, restarts, random_state, what):
         bias = -mean @ W
         Z, W, bias = _roundoff.affine_decorrelated(features, W, bias, _diagonal_covariance(hyper),
                                                    None if forms is None else forms[1])
-        Z, W, bias = _vicreg_linear.sign_rule(Z, W, bias)
+        Z, W, bias = _parametric.sign_rule(Z, W, bias)
         if (hyper["invariance"] and mu.size and mu[0] <= SNAP_MU_RTOL * _roundoff.degree_bound(G)
                 and mu[0] <= SNAP_MU_RTOL * _laplacian_bound(G)):
             # columns of zero Dirichlet energy made exactly constant on components (their
@@ -382,7 +380,7 @@ def _linear_solution(features, G, K, hyper, restarts, random_state, what):
             details["loss_from_forms"] = _vicreg_linear.forms_loss(W, forms, basis["relation"],
                                                                    hyper, features.shape[0])
             details["rank_from_forms"] = _contrastive_forms.full_rank_from_scatter(
-                W, forms[1], _vicreg_linear.CONDITION_LIMIT)
+                W, forms[1], _parametric.CONDITION_LIMIT)
     return W, bias, Z, mu, t, exact, details
 
 
@@ -416,7 +414,7 @@ def optimal_linear(X, G, n_components, *, variance=25.0, covariance=1.0, invaria
         ``eigenvalues`` are :math:`\mu_1..\mu_K`; ``transform(X_new)`` maps new samples.
     """
     G = check_relation(G)  # CSR, or graphs.LabelRelation (forms from class sums and contrasts)
-    X = _vicreg_linear.float_features(X, G.shape[0])
+    X = _parametric.float_features(X, G.shape[0])
     hyper = check_hyperparameters(variance, covariance, invariance, variance_kind, eps, restarts)
     W, bias, Z, mu, t, exact, details = _linear_solution(
         X, G, n_components, hyper, restarts, random_state,
@@ -465,12 +463,9 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     -------
     KernelRepresentation
     """
-    memory.check_pairwise(X, call="vicreg.optimal_kernel", copies=4, alternative=memory.KERNEL_ALTERNATIVE)
-    G = check_graph(G)
-    X = check_features(X, name="X", n_samples=G.shape[0])
+    X, G = _parametric.kernel_inputs(X, G, call="vicreg.optimal_kernel")
     hyper = check_hyperparameters(variance, covariance, invariance, variance_kind, eps, restarts)
-    k = linalg.make_kernel(X, kernel, bandwidth=bandwidth, degree=degree, coef0=coef0)
-    gram = _vicreg_linear.symmetric_gram(k(X, X), X.shape[0])
+    k, gram = _parametric.kernel_gram(X, kernel, bandwidth, degree, coef0)
     # Work in the orthonormal eigenbasis V of K_X (Z = K_X A = V C): same optimum,
     # but B = V^T H V / N is well conditioned where K_X H K_X / N is not. Then
     # whiten the centred span by the SVD of H V, thresholding singular values
@@ -479,15 +474,12 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     # ~1e-11 that a variance threshold of 1e-10 would drop.
     # gram is exactly symmetric here (symmetric_gram), so kernel_range_basis's own,
     # stricter symmetry check (1e-8) never refuses a Gram matrix that is asymmetric by rounding.
-    s, V = linalg.kernel_range_basis(gram)
-    U, M = linalg.centred_range_basis(V)
+    s, V, U, M = _parametric.kernel_basis(gram)
     C, bias, Z, mu, t, exact, details = _linear_solution(
         U, G, n_components, hyper, restarts, random_state,
         what="the rank of the centred kernel matrix of X")
     details.pop("loss_from_forms", None), details.pop("rank_from_forms", None)  # from Z, below
-    C = M @ C  # Z = U C' + b' = V (M C') + (b' - mean(V) M C')
-    bias = bias - V.mean(axis=0) @ C
-    A = V @ (C / s[:, None])
+    A, bias = _parametric.kernel_coefficients(C, bias, V, s, M)  # Z = U C' + b' = V (M C') + (b' - mean(V) M C')
     # Z stays U C' + b' (U orthonormal): transform(X) = gram @ A + bias is the same in exact
     # arithmetic, but its round-off grows like eps * s_max / s_min (up to 1e-6 of Z), which a
     # large invariance weight turned into a loss far above the optimum.

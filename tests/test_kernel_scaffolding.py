@@ -1,0 +1,73 @@
+"""The kernel regimes share one scaffolding (methods/_parametric.py, #18): one Gram-matrix rule."""
+
+import re
+
+import numpy as np
+import pytest
+from scipy.spatial.distance import cdist
+
+from spectral_ssl import graphs
+from spectral_ssl.methods import barlow_twins, simclr, spectral_contrastive, vicreg
+from spectral_ssl.methods import _parametric
+
+METHODS = {"vicreg": vicreg, "spectral_contrastive": spectral_contrastive,
+           "barlow_twins": barlow_twins, "simclr": simclr}
+
+
+def _problem():
+    X = np.random.default_rng(24).standard_normal((20, 2))
+    return X, graphs.knn(X, 4)
+
+
+def _lopsided(A, B):
+    """exp(-|a - b|) plus 1e-3 times the row index: asymmetric by 0.019 on 20 samples."""
+    return np.exp(-cdist(A, B)) + 1e-3 * np.arange(A.shape[0])[:, None]
+
+
+@pytest.mark.parametrize("name", sorted(METHODS))
+def test_asymmetric_kernel_refused_by_every_method_with_one_message(name):
+    X, G = _problem()
+    gram = _lopsided(X, X)
+    asymmetry, size = np.max(np.abs(gram - gram.T)), np.max(np.abs(gram))
+    expected = (f"kernel(X, X) is not symmetric: max |K - K.T| = {asymmetry:.3g}, more than "
+                f"KERNEL_SYMMETRY_RTOL = 1e-06 times its largest entry {size:.3g}; "
+                f"pass a symmetric kernel k(x, y) = k(y, x), e.g. "
+                f"kernel=lambda A, B: (k(A, B) + k(B, A).T) / 2.")
+    with pytest.raises(ValueError, match="^" + re.escape(expected) + "$"):
+        METHODS[name].optimal_kernel(X, G, 2, kernel=_lopsided)
+
+
+@pytest.mark.filterwarnings("ignore::spectral_ssl.exceptions.CollapseWarning")
+@pytest.mark.parametrize("name", sorted(METHODS))
+def test_kernel_asymmetric_by_rounding_is_symmetrised_by_every_method(name):
+    # within KERNEL_SYMMETRY_RTOL: the same result as the exactly symmetric kernel
+    X, G = _problem()
+
+    def exact(A, B):
+        return np.exp(-cdist(A, B) ** 2)
+
+    def rounded(A, B):
+        return exact(A, B) * (1 + 1e-9 * (np.arange(A.shape[0])[:, None] > np.arange(B.shape[0])))
+
+    kwargs = {"restarts": 1} if name == "simclr" else {}
+    ref = METHODS[name].optimal_kernel(X, G, 2, kernel=exact, **kwargs)
+    out = METHODS[name].optimal_kernel(X, G, 2, kernel=rounded, **kwargs)
+    assert out.loss == pytest.approx(ref.loss, rel=1e-6, abs=1e-9)
+
+
+@pytest.mark.parametrize("name", sorted(METHODS))
+def test_kernel_returning_a_wrong_shape_is_refused_by_every_method(name):
+    X, G = _problem()
+    with pytest.raises(ValueError, match=re.escape("kernel(X, X) must return a finite (N, N) = (20, 20) matrix")):
+        METHODS[name].optimal_kernel(X, G, 2, kernel=lambda A, B: np.ones((A.shape[0], 3)))
+
+
+def test_kernel_coefficients_reproduce_the_centred_solution():
+    # Z = U C' + b' equals K_X A + b with (A, b) from kernel_coefficients
+    X, _ = _problem()
+    gram = np.exp(-cdist(X, X) ** 2)
+    s, V, U, M = _parametric.kernel_basis(gram)
+    rng = np.random.default_rng(0)
+    C, bias = rng.standard_normal((U.shape[1], 3)), rng.standard_normal(3)
+    A, b = _parametric.kernel_coefficients(C, bias, V, s, M)
+    np.testing.assert_allclose(gram @ A + b, U @ C + bias, atol=1e-8)
