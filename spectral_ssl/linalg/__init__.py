@@ -56,7 +56,7 @@ import types
 from ..kernels import Kernel, make_kernel, median_bandwidth
 from . import _amg, _ordering, _settings
 from ._amg import lobpcg_preconditioner
-from ._basis import canonical_basis, eigenvalue_clusters, sign_flip, sign_flip_with
+from ._basis import canonical_basis, column_signs, eigenvalue_clusters, sign_flip, sign_flip_with
 from ._cliques import label_laplacian_eigenpairs
 from ._eigen import laplacian_eigenpairs, resolve_solver, smallest_eigenpairs
 from ._generalized import generalized_eigh
@@ -98,7 +98,7 @@ __all__ = [
     "smallest_eigenpairs", "laplacian_eigenpairs", "label_laplacian_eigenpairs", "resolve_solver", "eigen_residuals",
     "lobpcg_preconditioner", "generalized_eigh",
     # sign and basis rules
-    "sign_flip", "sign_flip_with", "eigenvalue_clusters", "canonical_basis",
+    "sign_flip", "sign_flip_with", "column_signs", "eigenvalue_clusters", "canonical_basis",
     # ranks and range bases
     "representation_rank", "feature_basis", "feature_rank", "kernel_range_basis", "centred_range_basis",
     # kernels (defined in spectral_ssl.kernels)

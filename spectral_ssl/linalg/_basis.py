@@ -13,11 +13,49 @@ import numpy as np
 from . import _settings
 
 
+def column_signs(vectors):
+    r"""The sign of :func:`sign_flip` for each column of a 2-D float array (+1 or -1; no copy).
+
+    With :math:`\tau_k = (1 - \text{rtol})\max_i |v_{ik}|`, an entry of each sign reaches
+    :math:`\tau_k` exactly when :math:`\max_i v_{ik} \ge \tau_k` and
+    :math:`-\min_i v_{ik} \ge \tau_k`: two reductions decide every column, and only a column
+    with entries of both signs within the tie (an antisymmetric column) is searched for its first
+    such row. A zero column keeps its sign (+1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> column_signs(np.array([[1.0, 0.5, -1.0], [-3.0, 0.2, 1.0 + 1e-12]])).tolist()
+    [-1.0, 1.0, -1.0]
+    """
+    if vectors.shape[0] == 0:
+        return np.ones(vectors.shape[1])
+    high, low = vectors.max(axis=0), -vectors.min(axis=0)
+    top = np.maximum(high, low)
+    tie = (1 - _settings.SIGN_TIE_RTOL) * top
+    signs = np.where(high >= low, 1.0, -1.0)
+    for k in np.flatnonzero((top > 0) & (high >= tie) & (low >= tie)):
+        first = np.flatnonzero(np.abs(vectors[:, k]) >= tie[k])[0]
+        signs[k] = 1.0 if vectors[first, k] > 0 else -1.0
+    return signs
+
+
+def _two_dimensional(vectors):
+    vectors = np.array(vectors, dtype=np.float64)
+    if vectors.ndim != 2:
+        raise ValueError(
+            f"vectors must be 2-D (one vector per column), got shape {vectors.shape}; "
+            f"use vectors.reshape(-1, 1) for a single vector."
+        )
+    return vectors
+
+
 def sign_flip(vectors):
     """Flip each column so that its entry of largest absolute value is positive.
 
     Entries within a relative ``SIGN_TIE_RTOL`` of the largest absolute value
-    are tied; the first of them (smallest row index) decides the sign.
+    are tied; the first of them (smallest row index) decides the sign
+    (:func:`column_signs`).
 
     Examples
     --------
@@ -29,19 +67,11 @@ def sign_flip(vectors):
     array([[ 1.],
            [-1.]])
     """
-    vectors = np.array(vectors, dtype=np.float64)
-    if vectors.ndim != 2:
-        raise ValueError(
-            f"vectors must be 2-D (one vector per column), got shape {vectors.shape}; "
-            f"use vectors.reshape(-1, 1) for a single vector."
-        )
+    vectors = _two_dimensional(vectors)
     if vectors.size == 0:
         return vectors
-    magnitude = np.abs(vectors)
-    rows = np.argmax(magnitude >= (1 - _settings.SIGN_TIE_RTOL) * magnitude.max(axis=0), axis=0)
-    signs = np.sign(vectors[rows, np.arange(vectors.shape[1])])
-    signs[signs == 0] = 1.0
-    return vectors * signs
+    vectors *= column_signs(vectors)
+    return vectors
 
 
 def eigenvalue_clusters(values, rtol=_settings.DEGENERACY_RTOL):
@@ -135,6 +165,8 @@ def sign_flip_with(Z, *coefficients):
     >>> Z.ravel().tolist(), W.ravel().tolist()
     ([2.0, -1.0], [-3.0])
     """
-    flipped = sign_flip(Z)
-    signs = np.where(np.sum(flipped * Z, axis=0) < 0, -1.0, 1.0)
-    return (flipped, *(c * signs for c in coefficients))
+    Z = _two_dimensional(Z)
+    # one decision for Z and its coefficients (reading the flips back from Z would underflow
+    # for a column of entries below ~1e-162)
+    signs = column_signs(Z)
+    return (Z * signs, *(c * signs for c in coefficients))
