@@ -6,13 +6,12 @@ optimum; :meth:`Certificate.as_row` gives its table row (columns ``ROW_COLUMNS``
 :mod:`spectral_ssl.certify`, the public home of these names.
 """
 
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ._display import format_mapping, format_number, html_table, text_block
-from ._tables import format_cell, render_table
+from ._tables import format_cell, numeric_columns, render_table
 
 
 #: Columns of :meth:`Certificate.as_row`, in table order.
@@ -195,6 +194,5 @@ def format_table(rows, columns=None, *, markdown=False, float_format=".6g"):
         columns = [c for c in ROW_COLUMNS if c in seen] + [c for c in seen if c not in ROW_COLUMNS]
     columns = list(columns)
     cells = [[format_cell(row.get(c), float_format) for c in columns] for row in rows]
-    numeric = [all(isinstance(row.get(c), numbers.Number) and not isinstance(row.get(c), bool)
-                   for row in rows) and bool(rows) for c in columns]
+    numeric = numeric_columns(rows, columns, skip_none=False)
     return render_table(columns, cells, numeric, markdown=markdown, align_numbers=False)

@@ -31,11 +31,16 @@ import warnings
 
 import numpy as np
 
+from ._validation import check_integer
+
 __all__ = ["progress", "counter", "status", "steps", "is_enabled", "level", "check_verbose",
            "verbosity", "in_notebook"]
 
 #: Environment variable that turns automatic progress off (``0``) or on (``1``).
 PROGRESS_ENV = "SPECTRAL_SSL_PROGRESS"
+
+#: What the progress levels mean, in the messages of :func:`check_verbose`.
+_LEVELS = "0: off, 1: on, 2: also a line per block of evaluations"
 
 #: How many :func:`steps` displays are open: while one is, ``verbose=None`` means off (a module
 #: global, not thread-local, so that solver threads started by a run are silenced too).
@@ -71,12 +76,10 @@ def check_verbose(verbose, *, name="verbose"):
     if isinstance(verbose, (bool, np.bool_)):
         return int(bool(verbose))
     if not isinstance(verbose, numbers.Integral):
-        raise TypeError(f"{name} must be True, False, None or an integer level (0: off, 1: on, "
-                        f"2: also a line per block of evaluations), got {verbose!r}.")
-    if verbose < 0:
-        raise ValueError(f"{name} must be >= 0 (0: off, 1: on, 2: also a line per block of "
-                         f"evaluations), got {int(verbose)}.")
-    return int(verbose)
+        # a level is a flag or an integer as in scikit-learn (check_integer would take 2.0)
+        raise TypeError(f"{name} must be True, False, None or an integer level ({_LEVELS}), "
+                        f"got {verbose!r}.")
+    return check_integer(verbose, name=name, low=0, what=_LEVELS)
 
 
 def level(verbose=None):

@@ -7,6 +7,7 @@ only in the options they pass (what an empty cell shows, how a float is written,
 numbers are right-aligned in plain text).
 """
 
+import math
 import numbers
 
 import numpy as np
@@ -56,6 +57,87 @@ def format_cell(value, float_format=".6g", *, none="", true="yes", false="no", f
     if isinstance(value, numbers.Real):
         return format(float(value), float_format)
     return str(value)
+
+
+def _is_number(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def numeric_columns(rows, keys, *, skip_none=True):
+    """Which columns hold only real numbers (booleans excluded): the ones to right-align.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        The table's rows, cells keyed by column.
+    keys : sequence
+        The columns, in order.
+    skip_none : bool
+        True: empty cells (``None``, or a missing key) are ignored, so a column with no
+        filled cell counts as numeric; False: an empty cell makes its column text, and so
+        does a table without rows.
+
+    Returns
+    -------
+    list of bool
+
+    Examples
+    --------
+    >>> numeric_columns([{"a": 1.5, "b": "x"}, {"a": None, "b": True}], ["a", "b"])
+    [True, False]
+    >>> numeric_columns([{"a": 1.5}, {"a": None}], ["a"], skip_none=False)
+    [False]
+    """
+    rows = list(rows)
+    if skip_none:
+        return [all(_is_number(row.get(k)) for row in rows if row.get(k) is not None) for k in keys]
+    return [bool(rows) and all(_is_number(row.get(k)) for row in rows) for k in keys]
+
+
+def jsonable(value, *, non_finite=str, default=None):
+    """A value in JSON's types: dicts (keys as ``str``), lists, ``bool``, ``int``, ``float``.
+
+    Containers (dicts, lists, tuples, arrays) are converted element by element; numpy
+    booleans, integers and floats become Python's.
+
+    Parameters
+    ----------
+    value : object
+    non_finite : callable
+        What a non-finite float becomes: ``str`` (``"nan"``, ``"inf"``) by default; a
+        function returning ``None`` writes JSON's ``null``.
+    default : callable, optional
+        Applied to any other object (e.g. a result type with ``to_dict``); its result is
+        returned as it is. Without it, such objects (strings, ``None``) are returned unchanged.
+
+    Returns
+    -------
+    object
+
+    Examples
+    --------
+    >>> jsonable({"n": np.int64(3), "x": [np.float64(0.5), float("nan")], "ok": np.bool_(True)})
+    {'n': 3, 'x': [0.5, 'nan'], 'ok': True}
+    >>> jsonable(float("inf"), non_finite=lambda value: None) is None
+    True
+    """
+    def convert(item):
+        return jsonable(item, non_finite=non_finite, default=default)
+
+    if isinstance(value, dict):
+        return {str(k): convert(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [convert(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [convert(v) for v in value.tolist()]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        value = float(value)
+        return value if math.isfinite(value) else non_finite(value)
+    return value if default is None else default(value)
 
 
 def column_widths(headers, cells):
@@ -110,4 +192,4 @@ def render_table(headers, cells, numeric, *, markdown=False, align_numbers=True,
     return "\n".join(line(row, "  ").rstrip() for row in [list(headers), *cells])
 
 
-__all__ = ["format_cell", "render_table", "column_widths"]
+__all__ = ["format_cell", "render_table", "column_widths", "numeric_columns", "jsonable"]

@@ -178,6 +178,35 @@ def check_integer(value, *, name, low=None, high=None, what=None):
     return value
 
 
+def check_flag(value, name):
+    """Validate a True/False flag (``bool`` or ``numpy.bool_``) and return it as ``bool``.
+
+    Parameters
+    ----------
+    value : object
+        The flag.
+    name : str
+        The argument's name in the error message.
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    TypeError
+        Anything but a bool (``0``, ``1``, ``"yes"``, ``None``).
+
+    Examples
+    --------
+    >>> check_flag(True, "centered")
+    True
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}.")
+    return bool(value)
+
+
 def check_n_components(n_components, max_components, *, what):
     """Validate ``1 <= n_components <= max_components``; ``what`` explains the bound."""
     n_components = check_integer(n_components, name="n_components", low=1)

@@ -16,6 +16,7 @@ from ._relations import LabelRelation, check_labels, clique_graph, label_codes
 from .kernels import squared_distances
 from ._validation import (
     check_features,
+    check_flag,
     check_graph,
     check_integer,
     check_option,
@@ -110,8 +111,7 @@ def from_labels(y, *, implicit=False):
     >>> from_labels([1, 2, 1], implicit=True)
     LabelRelation(n_samples=3, n_classes=2)
     """
-    if not isinstance(implicit, (bool, np.bool_)):
-        raise TypeError(f"implicit must be True or False, got {implicit!r}.")
+    check_flag(implicit, "implicit")
     if implicit:
         return LabelRelation(y)
     y = _check_1d_labels(y, "labels")

@@ -86,6 +86,16 @@ def _method_pins(out):
             out[f"{key}.rank"] = np.array([rep.rank])
             for field, value in projector_summary(rep.Z).items():
                 out[f"{key}.{field}"] = value
+    # Barlow Twins: the loss as written (numerical, deterministic starts) and the whitened problem (CCA)
+    for name, hyper in (("barlow_twins", {"off_diagonal": 5e-3}),
+                        ("barlow_twins_whitened", {"off_diagonal": 5e-3, "constraint": "whitened"})):
+        for graph, matrix in G.items():
+            rep = solve("barlow_twins", matrix, 3, **hyper)
+            key = f"methods.{name}.{graph}"
+            out[f"{key}.loss"] = np.array([rep.loss])
+            out[f"{key}.rank"] = np.array([rep.rank])
+            for field, value in projector_summary(rep.Z).items():
+                out[f"{key}.{field}"] = value
     # SimCLR: Theorem 3's closed form on equal cliques, the numerical optimum elsewhere
     for graph, K in (("groups", 7), ("pairing", 3), ("knn", 2)):
         rep = solve("simclr", G[graph], K, temperature=0.5)
@@ -121,6 +131,15 @@ def _parametric_pins(out):
                     out[f"{key}.{field}"] = value
                 out[f"{key}.transform.singular_values"] = np.linalg.svd(
                     rep.transform(X_new), compute_uv=False)
+    # SimCLR's linear optimum (multi-start L-BFGS-B, fixed seeds: the same result run after run);
+    # the kNN graph only (a second graph costs seconds), the kernel regime left out (slow)
+    rep = solve("simclr", G["knn"], 2, X, regime="linear", temperature=0.5)
+    key = "methods.simclr.linear.knn"
+    out[f"{key}.loss"] = np.array([rep.loss])
+    out[f"{key}.rank"] = np.array([rep.rank])
+    for field, value in projector_summary(rep.Z).items():
+        out[f"{key}.{field}"] = value
+    out[f"{key}.transform.singular_values"] = np.linalg.svd(rep.transform(X_new), compute_uv=False)
 
 
 def _graph_pins(out):

@@ -83,6 +83,18 @@ def test_seed_generators_are_reproducible_and_nested():
         stats.seed_generators(0, 0)
 
 
+def test_seed_generators_refuse_a_bool_a_float_and_a_negative_random_state():
+    import numpy as np
+
+    for bad in (True, np.bool_(False), 1.5, "7"):
+        with pytest.raises(TypeError, match=r"^random_state must be None, an int or a numpy Generator"):
+            stats.seed_generators(bad, 2)
+    with pytest.raises(ValueError, match=r"^random_state must be >= 0, got -1\.$"):
+        stats.seed_generators(-1, 2)
+    assert [g.integers(10**9) for g in stats.seed_generators(np.int64(7), 2)] == \
+        [g.integers(10**9) for g in stats.seed_generators(7, 2)]
+
+
 # --------------------------------------------------------------------------- results
 
 

@@ -62,34 +62,54 @@ def _files(top):
     return sorted(path.rglob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
 
 
-def _imports(source, depth):
-    """(target top-level module, imported names) of every import out of the module's own package.
+def _imports(source, depth, top=None):
+    """(target top-level module, imported names, module path) of every import out of the module's own package.
 
-    ``depth``: 0 for ``spectral_ssl/x.py``, 1 for ``spectral_ssl/pkg/x.py``.
+    ``depth``: 0 for ``spectral_ssl/x.py``, 1 for ``spectral_ssl/pkg/x.py``; ``top``: the
+    module's own top-level package (absolute ``spectral_ssl.<top>...`` imports from inside it
+    stay inside the package). Relative imports and absolute ``from spectral_ssl... import``
+    are both resolved; the module path is the dotted path below ``spectral_ssl`` as a list.
     """
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.ImportFrom) and node.level:
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        names = [alias.name for alias in node.names]
+        if node.level:
             up = node.level - 1
             if up < depth:
                 continue  # inside the same package
             if up > depth:
                 raise AssertionError("relative import above the package")
-            names = [alias.name for alias in node.names]
-            if node.module:
-                yield node.module.split(".")[0], names
-            else:
-                for name in names:
-                    yield name, []
+            parts = node.module.split(".") if node.module else []
+        elif node.module == "spectral_ssl" or (node.module or "").startswith("spectral_ssl."):
+            parts = node.module.split(".")[1:]
+            if depth and parts and parts[0] == top:
+                continue  # inside the same package, spelled absolutely
+        else:
+            continue
+        if parts:
+            yield parts[0], names, parts
+        else:
+            for name in names:
+                yield name, [], [name]
 
 
-def _violations(top, path):
+def _violations(top, path, source=None):
+    """The layering problems of one module (``source`` replaces the file's text, for tests)."""
     depth = len(path.relative_to(PACKAGE).parts) - 1
-    for target, names in _imports(path.read_text(), depth):
+    source = path.read_text() if source is None else source
+    for target, names, parts in _imports(source, depth, top):
         if target not in ALLOWED[top]:
             yield f"{path.relative_to(PACKAGE)} imports {target}, not below its layer"
         private = [name for name in names if name.startswith("_")]
         if private:
             yield f"{path.relative_to(PACKAGE)} imports the private names {private} of {target}"
+        # A private module inside another package (``..linalg._eigen``): import from the package.
+        # Top-level private modules (``_validation``, ``_optimize``, ``_tables``...) are parts[0].
+        inner = [part for part in parts[1:] if part.startswith("_") and not part.startswith("__")]
+        if inner:
+            yield (f"{path.relative_to(PACKAGE)} imports from the private module {'.'.join(parts)}; "
+                   f"import from the package {target}")
 
 
 @pytest.mark.parametrize("top", sorted(ALLOWED))
@@ -133,5 +153,30 @@ def test_the_scan_is_recursive():
 
 def test_the_checker_sees_upward_imports_and_private_names():
     source = "from .. import methods\nfrom ..losses import _check_flag\nfrom ._basis import sign_flip\n"
-    assert list(_imports(source, 1)) == [("methods", []), ("losses", ["_check_flag"])]
-    assert list(_imports("from . import memory, graphs\n", 0)) == [("memory", []), ("graphs", [])]
+    assert list(_imports(source, 1)) == [("methods", [], ["methods"]), ("losses", ["_check_flag"], ["losses"])]
+    assert list(_imports("from . import memory, graphs\n", 0)) == [("memory", [], ["memory"]),
+                                                                    ("graphs", [], ["graphs"])]
+
+
+def test_the_checker_resolves_absolute_imports():
+    source = ("from spectral_ssl.linalg import smallest_eigenpairs\nfrom spectral_ssl import kernels\n"
+              "from spectral_ssl.methods._result import Representation\nimport numpy\nfrom numpy import linalg\n")
+    assert list(_imports(source, 1, "methods")) == [("linalg", ["smallest_eigenpairs"], ["linalg"]),
+                                                    ("kernels", [], ["kernels"])]
+    assert list(_imports(source, 0, "graphs"))[2] == ("methods", ["Representation"], ["methods", "_result"])
+
+
+def test_the_checker_flags_private_modules_of_another_package():
+    path = PACKAGE / "methods" / "vicreg.py"
+    bad = ("from ..linalg._eigen import laplacian_eigenpairs\n"
+           "from spectral_ssl.losses._common import normalised_weights\n"
+           "from ..experiments import claims\n")
+    problems = list(_violations("methods", path, bad))
+    assert any("private module linalg._eigen" in problem for problem in problems)
+    assert any("private module losses._common" in problem for problem in problems)
+    assert any("imports experiments, not below its layer" in problem for problem in problems)
+    good = ("from .._validation import check_integer\nfrom .._optimize import multistart\n"
+            "from ..linalg import smallest_eigenpairs\nfrom ._result import Representation\n")
+    assert list(_violations("methods", path, good)) == []
+    # a package's own __init__ importing its private modules stays allowed
+    assert list(_violations("linalg", PACKAGE / "linalg" / "__init__.py", "from ._eigen import smallest_eigenpairs\n")) == []

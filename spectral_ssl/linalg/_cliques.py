@@ -18,7 +18,7 @@ an isolated sample: eigenvalue 0 of :math:`L` (its indicator), :math:`L_{sym}` u
 
 import numpy as np
 
-from .._validation import check_n_components, check_option
+from .._validation import check_flag, check_n_components, check_option
 from ._basis import sign_flip
 from ._components import indicator_null_space, normalized_indicator_null_space
 
@@ -83,8 +83,7 @@ def label_laplacian_eigenpairs(relation, n_components, *, kind="combinatorial", 
     [0.0, 2.0, 3.0]
     """
     check_option(kind, name="kind", options=("combinatorial", "normalized"))
-    if not isinstance(deflate, (bool, np.bool_)):
-        raise TypeError(f"deflate must be True or False, got {deflate!r}.")
+    check_flag(deflate, "deflate")
     if not deflate and kind != "normalized":
         raise ValueError("deflate=False is only defined for kind='normalized' (the combinatorial "
                          "Laplacian's trivial eigenvector, the constant, is always deflated).")

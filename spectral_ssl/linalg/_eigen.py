@@ -10,7 +10,7 @@ rules of :mod:`spectral_ssl.linalg._basis`.
 import numpy as np
 import scipy.sparse as sp
 
-from .._validation import check_graph, check_n_components, check_option, check_scalar
+from .._validation import check_flag, check_graph, check_n_components, check_option, check_scalar
 from . import _amg, _settings, _solvers
 from ._basis import canonicalise
 from ._components import component_null_space, normalized_component_null_space
@@ -230,8 +230,7 @@ def laplacian_eigenpairs(G, n_components, *, kind="combinatorial", solver="auto"
         degrees = None
     check_option(kind, name="kind", options=("combinatorial", "normalized"))
     check_option(solver, name="solver", options=_settings.SOLVERS)
-    if not isinstance(deflate, (bool, np.bool_)):
-        raise TypeError(f"deflate must be True or False, got {deflate!r}.")
+    check_flag(deflate, "deflate")
     if not deflate and kind != "normalized":
         raise ValueError("deflate=False is only defined for kind='normalized' (the combinatorial "
                          "Laplacian's trivial eigenvector, the constant, is always deflated).")

@@ -21,7 +21,7 @@ everything public is re-exported here.
 """
 
 from ._barlow_twins import barlow_twins, barlow_twins_correlation, barlow_twins_value_and_gradient
-from ._common import check_flag
+from .._validation import check_flag  # formerly defined here; the name keeps working
 from ._simclr import row_norms_checked, simclr, simclr_value_and_gradient
 from ._spectral_contrastive import spectral_contrastive, spectral_contrastive_value_and_gradient
 from ._vicreg import (

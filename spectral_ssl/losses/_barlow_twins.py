@@ -2,8 +2,8 @@ r"""The Barlow Twins cross-correlation and loss in graph form."""
 
 import numpy as np
 
-from .._validation import check_scalar
-from ._common import check_flag, check_pair
+from .._validation import check_flag, check_scalar
+from ._common import check_pair
 
 
 def barlow_twins_statistics(Z, degrees, centered):

@@ -114,9 +114,3 @@ def check_pair(Z, G):
     G = check_relation(G)  # CSR, or the implicit label relation as it is
     Z = check_features(Z, name="Z", n_samples=G.shape[0])
     return Z, G
-
-
-def check_flag(value, name):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}.")
-    return bool(value)

@@ -107,8 +107,9 @@ def solve_hinge(lam, alpha, beta, gamma, eps, restarts, rng):
     starts = [np.diag(np.sqrt(t0))]
     t_flat = constant_diagonal_scales(lam, alpha, beta, gamma, eps)
     starts.append(np.sqrt(t_flat)[:, None] * constant_diagonal_rotation(t_flat))
-    # No polish, scipy's default history (10 pairs) and evaluation cap (15000): the settings
-    # this solver's optima were established with.
+    # No polish, scipy's default history (maxcor=10, not multistart's 30) and evaluation cap
+    # (15000): the settings this solver's optima were established with before it moved to
+    # multistart (e382b57); the pinned hinge results depend on them.
     result = multistart(objective, starts, restarts=max(restarts - 1, 0), rng=rng, polish_rounds=0,
                         random_start=lambda generator: generator.standard_normal((K, K)) / np.sqrt(K),
                         max_iter=5000, max_fun=15000, maxcor=10)

@@ -1,11 +1,6 @@
 """Columns of the report's tables and the formatting of their cells (plain text, Markdown, JSON)."""
 
-import math
-import numbers
-
-import numpy as np
-
-from .._tables import format_cell, render_table
+from .._tables import format_cell, jsonable, render_table
 
 #: Columns of the method table: (row key, human header with its unit). Headers are words,
 #: not code names; the terminal renderer wraps them over several lines to keep tables narrow.
@@ -104,20 +99,3 @@ def format_rows(rows, *, markdown=False, columns=TABLE_COLUMNS):
     cells = [[format_value(key, row.get(key)) for key, _ in columns] for row in rows]
     numeric = [key not in TEXT_KEYS for key, _ in columns]
     return render_table(headers, cells, numeric, markdown=markdown)
-
-
-def jsonable(value):
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [jsonable(v) for v in value.tolist()]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real):
-        value = float(value)
-        return value if math.isfinite(value) else str(value)
-    return value

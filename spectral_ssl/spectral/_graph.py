@@ -3,7 +3,7 @@ r"""Graph-based classical methods: Laplacian Eigenmaps and Locality Preserving P
 import numpy as np
 
 from .. import linalg
-from .._validation import check_features, check_graph, check_n_components, check_option
+from .._validation import check_features, check_flag, check_graph, check_n_components, check_option
 from ._common import RANK_RTOL
 
 
@@ -75,8 +75,7 @@ def laplacian_eigenmaps(G, n_components, *, normalized=False, solver="auto", tol
     [1.0, 2.0]
     """
     G = check_graph(G)
-    if not isinstance(normalized, (bool, np.bool_)):
-        raise TypeError(f"normalized must be True or False, got {normalized!r}.")
+    check_flag(normalized, "normalized")
     check_option(solver, name="solver", options=linalg.SOLVERS)
     n_components = check_n_components(n_components, G.shape[0] - 1,
                                       what="the number of non-trivial eigenvectors (N - 1)")

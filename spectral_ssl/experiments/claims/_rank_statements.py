@@ -7,7 +7,7 @@ import numpy as np
 
 from ... import graphs
 from ..._optimize import multistart
-from ...methods import barlow_twins, simclr, spectral_contrastive
+from ...methods import DISPLAY_NAMES, barlow_twins, simclr, spectral_contrastive
 from . import solvers
 from .result import DesignCheck
 from .sampling import per_class
@@ -36,7 +36,7 @@ def clique_statements(rows, codes, m, K, temperatures, rank_rtol, max_iter, g):
     Nc = Gc.shape[0]
     Kc = min(K, Nc - 1)
     Z, value, conv = minimum(spectral_contrastive, Gc, Kc, {}, g, max_iter)
-    rows.setdefault(("spectral contrastive", f"{C} cliques of {m}"), []).append(
+    rows.setdefault((DISPLAY_NAMES["spectral_contrastive"], f"{C} cliques of {m}"), []).append(
         {"predicted": min(C, Kc), "measured": int(np.sum(np.linalg.svd(Z, compute_uv=False)
                                                          > rank_rtol * math.sqrt(Nc))),
          "loss": value, "converged": conv})
@@ -49,12 +49,12 @@ def clique_statements(rows, codes, m, K, temperatures, rank_rtol, max_iter, g):
         rep = simclr.optimal_representation(Gc, Kc, temperature=tau, solver="numerical", restarts=2,
                                             random_state=g, max_iter=3000)
         s = np.linalg.svd(rep.Z, compute_uv=False)
-        rows.setdefault(("SimCLR", f"{C} cliques of {m}, tau = {tau:g}"), []).append(
+        rows.setdefault((DISPLAY_NAMES["simclr"], f"{C} cliques of {m}, tau = {tau:g}"), []).append(
             {"predicted": C - 1, "measured": int(np.sum(s > rank_rtol * s.max())), "loss": float(rep.loss),
              "converged": solvers.converged(rep)})
     Kb = min(Kc, 2 * C)
     Z, value, conv = minimum(barlow_twins, Gc, Kb, {"off_diagonal": 1.0, "centered": True}, g, max_iter)
-    rows.setdefault(("Barlow Twins", f"{C} cliques of {m}, K = {Kb}, off-diagonal 1"), []).append(
+    rows.setdefault((DISPLAY_NAMES["barlow_twins"], f"{C} cliques of {m}, K = {Kb}, off-diagonal 1"), []).append(
         {"predicted": C - 1, "measured": bt_rank(Z, Gc, rank_rtol), "loss": value,
          "loss_target": float(Kb - (C - 1)), "converged": conv})
     return []
@@ -76,7 +76,7 @@ def knn_barlow_twins(rows, X, n_rows, n_neighbors, K, rank_rtol, max_iter, g):
         predicted = None
         Z, value, conv = minimum(barlow_twins, G, Kb, {"off_diagonal": weight, "centered": True}, g, max_iter)
         setting = f"{n_rows}-row kNN graph, K = {Kb}, off-diagonal {weight:g}"
-        rows.setdefault(("Barlow Twins", setting), []).append(
+        rows.setdefault((DISPLAY_NAMES["barlow_twins"], setting), []).append(
             {"predicted": predicted, "measured": bt_rank(Z, G, rank_rtol), "loss": value, "converged": conv})
 
 

@@ -38,7 +38,7 @@ from ... import graphs, linalg
 from ..._threads import single_threaded_blas
 from ..._validation import check_features, check_scalar
 from ...exceptions import CollapseWarning
-from ...methods import vicreg
+from ...methods import DISPLAY_NAMES, vicreg
 from . import design, solvers, statements
 from ._rank_statements import clique_statements, knn_barlow_twins, minimum
 from .result import ClaimResult, Comparison, Reading, Table
@@ -164,7 +164,7 @@ def rank_collapse(X, y=None, *, n_samples=256, n_neighbors=10, n_components=32, 
                 Z, value, conv = minimum(vicreg, G, K, dict(hyper, variance_kind="square", eps=1e-4), g,
                                           max_iter)
                 s = _singular(Z)
-                rows.setdefault(("VICReg", label), []).append({
+                rows.setdefault((DISPLAY_NAMES["vicreg"], label), []).append({
                     "predicted": int(np.sum(t > 0)), "measured": int(np.sum(s > rank_rtol * math.sqrt(n_rows))),
                     "scale_error": float(np.max(np.abs(s - predicted)) / math.sqrt(n_rows)),
                     "loss_gap": float(closed.loss - value), "loss_scale": max(1.0, abs(value)),

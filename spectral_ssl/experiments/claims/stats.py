@@ -17,6 +17,7 @@ each accuracy. A rule with several conditions combines their outcomes with
 """
 
 import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -241,8 +242,10 @@ def seed_generators(random_state, n_seeds):
     n_seeds = check_integer(n_seeds, name="n_seeds", low=1)
     if isinstance(random_state, np.random.Generator):
         entropy = int(random_state.integers(2**63 - 1))
-    elif random_state is None or isinstance(random_state, (int, np.integer)):
-        entropy = None if random_state is None else int(random_state)
+    elif random_state is None:
+        entropy = None
+    elif isinstance(random_state, numbers.Integral) and not isinstance(random_state, (bool, np.bool_)):
+        entropy = check_integer(random_state, name="random_state", low=0)
     else:
         raise TypeError(f"random_state must be None, an int or a numpy Generator, got {random_state!r}.")
     children = np.random.SeedSequence(entropy).spawn(int(n_seeds))

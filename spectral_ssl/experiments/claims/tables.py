@@ -1,13 +1,11 @@
 """Tables of measurements with human column names, as data."""
 
-import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..._tables import format_cell as format_table_cell
-from ..._tables import render_table
+from ..._tables import jsonable, numeric_columns, render_table
 from .stats import Estimate
 
 
@@ -43,8 +41,7 @@ class Table:
 
     def numeric_columns(self):
         """Which columns hold only real numbers (empty cells aside), booleans excluded."""
-        return [all(isinstance(row.get(k), numbers.Real) and not isinstance(row.get(k), (bool, np.bool_))
-                    for row in self.rows if row.get(k) is not None) for k in self.keys()]
+        return numeric_columns(self.rows, self.keys())
 
     def to_dict(self):
         return {"caption": self.caption, "columns": [list(c) for c in self.columns],
@@ -61,18 +58,18 @@ def format_cell(value, float_format=".3g"):
     return format_table_cell(value, float_format)
 
 
+def _null(value):
+    return None
+
+
+def _estimate_dict(value):
+    return value.to_dict() if isinstance(value, Estimate) else value
+
+
 def json_value(value):
-    if isinstance(value, Estimate):
-        return value.to_dict()
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value) if math.isfinite(float(value)) else None
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return value
+    """A cell or setting in JSON's types (:func:`spectral_ssl._tables.jsonable`): estimates as
+    their dicts, non-finite numbers as ``None``."""
+    return jsonable(value, non_finite=_null, default=_estimate_dict)
 
 
 
