@@ -233,7 +233,7 @@ def _jacobi_condition(M):
     return (values, vectors), scale_
 
 
-def _basis_from_reductions(features, Gn):
+def _basis_from_reductions(features, Gn, dn):
     r"""Whitening ``T``, Ritz matrix and weighted mean from :func:`spectral_ssl.forms.feature_reductions`, or None.
 
     With :math:`Y = X - \mathbf 1 m^\top` (:math:`m` the :math:`D_G`-weighted mean of
@@ -245,7 +245,7 @@ def _basis_from_reductions(features, Gn):
     ``RANK_MARGIN``); the caller then uses the features.
     """
     N, p = features.shape
-    red = feature_reductions(features, Gn, graph_checked=True)
+    red = feature_reductions(features, Gn, graph_checked=True, degrees=dn)
     with single_threaded_blas():  # D x D work: BLAS threads only synchronise
         gram_diag = np.diag(red.gram)
         active = np.flatnonzero(np.diag(red.scatter) > (linalg.CONSTANT_RTOL**2) * gram_diag)
@@ -313,7 +313,7 @@ def _linear_solution(features, G, K, what):
     N, p = features.shape
     Gn, dn = _normalised_graph(G)
     vol = float(dn.sum())
-    basis = _basis_from_reductions(features, Gn)
+    basis = _basis_from_reductions(features, Gn, dn)
     centred = None
     forms = None
     if basis is None:
