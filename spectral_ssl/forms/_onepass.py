@@ -79,7 +79,7 @@ def grouped_stats(X, members, shift, name="X"):
 
 
 def feature_reductions(X, G=None, *, groups=None, detect_groups=True, graph_checked=False,
-                       name="X"):
+                       name="X", degrees=None):
     r"""The :math:`D\times D` reductions of an in-memory ``X`` and its relation, in one pass.
 
     Parameters
@@ -100,6 +100,9 @@ def feature_reductions(X, G=None, *, groups=None, detect_groups=True, graph_chec
     graph_checked : bool
     name : str
         The name of ``X`` in error messages.
+    degrees : ndarray of shape (N,), optional
+        The row sums of ``G`` when the caller has them (read only; used when ``G`` is not
+        reduced through its groups), else computed here.
 
     Returns
     -------
@@ -146,4 +149,5 @@ def feature_reductions(X, G=None, *, groups=None, detect_groups=True, graph_chec
                          "reduces X alone.")
     details["relation"] = "graph"
     # X - c: the shifted copy in one pass (np.array(X) then -= c reads and writes it twice)
-    return finish(whole_graph_stats(np.subtract(X, shift), G, shift, name, shifted=True), shift, details)
+    return finish(whole_graph_stats(np.subtract(X, shift), G, shift, name, shifted=True, degrees=degrees),
+                  shift, details)

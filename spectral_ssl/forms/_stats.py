@@ -150,20 +150,21 @@ def row_blocks(U, count):
     return out
 
 
-def whole_graph_stats(Xs, G, shift, name="X", shifted=False):
+def whole_graph_stats(Xs, G, shift, name="X", shifted=False, degrees=None):
     r"""``graph_stats`` of all rows at once (``Xs`` is this function's own copy of ``X``, or of
     :math:`X - \mathbf 1 c^\top` when ``shifted``: one pass fewer than a copy shifted in place).
 
     :math:`X_s^\top D_G X_s` is the ``syrk`` of :math:`\sqrt d \odot X_s` (half the
     flops of the product with :math:`d \odot X_s`). ``G`` is a validated CSR graph
     (sorted indices). The rows are checked finite through the diagonal of :math:`X_s^\top X_s`.
+    ``degrees``: the row sums of ``G`` when the caller has them (read only), else computed here.
     """
     if not shifted:
         Xs -= shift
     gram = syrk(Xs)
     if not np.all(np.isfinite(np.diag(gram))):
         refuse_non_finite(name)
-    d = np.asarray(G.sum(axis=1)).ravel()
+    d = np.asarray(G.sum(axis=1)).ravel() if degrees is None else degrees
     # G = U + U^T with U its strict upper triangle (zero diagonal): X^T G X = P + P^T,
     # P = X^T (U X), half the sparse work of G X
     blocks = row_blocks(strict_upper(G), SPARSE_THREADS if G.nnz >= SPARSE_THREADS_MIN_NNZ else 1)

@@ -96,7 +96,7 @@ def component_pivots(sizes, first, count):
     return np.array(pivots, dtype=np.int64)
 
 
-def normalized_component_null_space(G, n_components, *, deflate=True):
+def normalized_component_null_space(G, n_components, *, deflate=True, degrees=None):
     r"""Exact eigenpairs of :math:`L_{sym}` when its null space holds all those asked for.
 
     The null space of :math:`L_{sym} = I - D_G^{-1/2} G D_G^{-1/2}` (no isolated sample)
@@ -122,12 +122,13 @@ def normalized_component_null_space(G, n_components, *, deflate=True):
     shortcut does not apply (too few components, or an isolated sample). Cost
     :math:`O(\mathrm{nnz} + NK)`, and the :math:`N \times K` result in memory: no
     eigensolver meets a null space of dimension :math:`c` (a pairing graph has
-    :math:`N/2`), which costs the iterative solvers their convergence.
+    :math:`N/2`), which costs the iterative solvers their convergence. ``degrees``: the row
+    sums of ``G`` when the caller has them (read only), else computed here.
     """
     n_comp, labels = connected_components(G, directed=False)
     if n_comp - bool(deflate) < n_components:
         return None
-    d = np.asarray(G.sum(axis=1)).ravel()
+    d = np.asarray(G.sum(axis=1)).ravel() if degrees is None else degrees
     if not np.all(d > 0):
         return None
     return normalized_indicator_null_space(labels, n_comp, d, n_components, deflate=deflate)

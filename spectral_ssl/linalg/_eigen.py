@@ -244,7 +244,8 @@ def laplacian_eigenpairs(G, n_components, *, kind="combinatorial", solver="auto"
     if kind == "combinatorial":
         shortcut = component_null_space(G, n_components)
     else:
-        shortcut = normalized_component_null_space(G, n_components, deflate=bool(deflate))
+        shortcut = normalized_component_null_space(G, n_components, deflate=bool(deflate),
+                                                   degrees=degrees)
     if shortcut is not None:
         return shortcut
     solver = resolve_solver(solver, N, G)

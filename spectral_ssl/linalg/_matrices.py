@@ -51,8 +51,12 @@ def zero_constant_columns(centred, original):
     return centred
 
 
-def degrees(G):
+def degrees(G, *, check_input=True):
     r"""Return the degree vector :math:`d = G\mathbf 1` of a validated graph.
+
+    ``check_input=False`` skips the validation of ``G``, which must then be what
+    :func:`spectral_ssl.graphs.check` returns (or a :class:`spectral_ssl.graphs.LabelRelation`):
+    for callers that validated it already.
 
     Examples
     --------
@@ -60,7 +64,8 @@ def degrees(G):
     >>> degrees(sp.csr_matrix([[0, 2.0], [2.0, 0]]))
     array([2., 2.])
     """
-    G = check_graph(G)
+    if check_input:
+        G = check_graph(G)
     return np.asarray(G.sum(axis=1)).ravel()
 
 

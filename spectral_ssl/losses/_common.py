@@ -99,8 +99,11 @@ def normalised_weights(G, degrees):
         top = float(G.data.max()) if G.nnz else 0.0
         if top == 0.0:
             return G, np.asarray(degrees, dtype=np.float64), 0.0
-        Gn = G.copy()
-        Gn.data = Gn.data / top
+        if G.format in ("csr", "csc"):  # new weights, index arrays shared with G (read only)
+            Gn = type(G)((G.data / top, G.indices, G.indptr), shape=G.shape)
+        else:
+            Gn = G.copy()
+            Gn.data = Gn.data / top
     else:
         G = np.asarray(G, dtype=np.float64)
         top = float(G.max()) if G.size else 0.0

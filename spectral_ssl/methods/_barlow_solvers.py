@@ -257,7 +257,7 @@ def parametric_design(features, G, centered, basis, red, what):
         A, B, c, mean = forms_design(red, basis, centered)
         vol, F = red.volume, None
     else:
-        d = np.asarray(G.sum(axis=1)).ravel()
+        d = linalg.degrees(G, check_input=False)
         vol = float(d.sum())
         centred = features if basis is None else \
             linalg.zero_constant_columns(features - features.mean(axis=0), features) @ basis
@@ -279,7 +279,7 @@ def design_loss(features, G, F, coefficients, W, bias, mean, red, hyper):
         if loss is not None:
             return loss
     Z = F @ coefficients if red is None else affine_columns(features, W, bias)
-    return barlow_twins_value_and_gradient(Z, G, np.asarray(G.sum(axis=1)).ravel(), lam, centered)[0]
+    return barlow_twins_value_and_gradient(Z, G, linalg.degrees(G, check_input=False), lam, centered)[0]
 
 
 def forms_outputs(features, G, W, bias, mean, red, hyper, closed):
@@ -304,7 +304,7 @@ def forms_outputs(features, G, W, bias, mean, red, hyper, closed):
         rank = full_rank_from_scatter(W, red.scatter, CONDITION_LIMIT)
     d = None
     if (closed and loss is None) or scales is None:
-        d = np.asarray(G.sum(axis=1)).ravel()
+        d = linalg.degrees(G, check_input=False)
     if closed and loss is None:
         loss = barlow_twins_value_and_gradient(Z, G, d, hyper["off_diagonal"], centered)[0]
     if scales is None:

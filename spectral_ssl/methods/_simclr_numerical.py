@@ -129,7 +129,7 @@ def spectral_start(G, K, rng):
 
 def numerical_representation(G, K, tau, restarts, rng, max_iter, verbose=None):
     N = G.shape[0]
-    degrees = np.asarray(G.sum(axis=1)).ravel()
+    degrees = linalg.degrees(G, check_input=False)
 
     def objective(flat):
         value, grad = simclr_value_and_gradient(flat.reshape(N, K), G, degrees, tau)
@@ -160,7 +160,7 @@ def parametric_solution(features, G, K, tau, restarts, rng, max_iter, verbose=No
     :math:`c = 0`; then standard normal :math:`Y` and :math:`c`.
     """
     N = features.shape[0]
-    degrees = np.asarray(G.sum(axis=1)).ravel()
+    degrees = linalg.degrees(G, check_input=False)
     mean = features.mean(axis=0)
     Fc = linalg.zero_constant_columns(features - mean, features)
     A = linalg.graph_quadratic_form(Fc, G) / N  # = F^T L F, without cancellation (L 1 = 0)

@@ -83,7 +83,7 @@ RANK_MARGIN = 1e3
 
 def loss_and_gradient(Z, G):
     """The exact loss and its gradient for an already validated CSR ``G`` (used by certify)."""
-    degrees = np.asarray(G.sum(axis=1)).ravel()
+    degrees = linalg.degrees(G, check_input=False)
     return spectral_contrastive_value_and_gradient(Z, G, degrees)
 
 
@@ -101,19 +101,19 @@ def minimal_loss(eigenvalues):
     return float(-np.sum(np.maximum(nu, 0.0) ** 2))
 
 
-def _normalised_graph(G):
-    """``G / max(G)`` and its degrees: the optimum does not depend on the scale of ``G``.
-
-    Working with weights at most 1 keeps the degrees and the volume finite and nonzero for
-    weights anywhere in 1e-310..1e308.
-    """
+def _normalised_graph(G, d=None):
+    """``G / max(G)`` and its degrees (``d / max(G)`` from the degrees ``d`` of ``G`` when given, finite and
+    at least 2**-970 = tiny / eps: as accurate), the optimum not depending on the scale of ``G``; weights
+    at most 1 keep the degrees and the volume finite and nonzero for weights in 1e-310..1e308."""
     top = float(G.data.max()) if G.nnz else 0.0
     if top == 0.0:
         raise ValueError("G has no edge: the spectral contrastive loss divides by the volume "
                          "sum(G) = 0. Give G at least one positive weight.")
     # the index arrays are shared with G (read only here): only the weights are new
     Gn = type(G)((G.data / top, G.indices, G.indptr), shape=G.shape)
-    return Gn, np.asarray(Gn.sum(axis=1)).ravel()
+    if d is not None and np.all(np.isfinite(d)) and np.min(d) >= 2.0**-970:
+        return Gn, d / top
+    return Gn, linalg.degrees(Gn, check_input=False)  # d overflowed, or sums of subnormal weights
 
 
 def _warn_collapse(rank, nu, K, regime):
@@ -188,14 +188,14 @@ def optimal_representation(G, n_components, *, solver="auto"):
     G = check_relation(G)  # CSR, or graphs.LabelRelation (spectrum in closed form, O(N K))
     N = G.shape[0]
     K = check_n_components(n_components, N, what="the number of samples N")
-    d = np.asarray(G.sum(axis=1)).ravel()
+    d = linalg.degrees(G, check_input=False)
     check_no_isolated(d, method="spectral contrastive",
                       why=" (z_i = sqrt(vol/d_i) u_i divides by 0)")
     if isinstance(G, LabelRelation):
         Gn, dn = G.scaled(1.0 / G.weight), d / G.weight
         lam, V = linalg.label_laplacian_eigenpairs(Gn, K, kind="normalized", deflate=False)
     else:
-        Gn, dn = _normalised_graph(G)
+        Gn, dn = _normalised_graph(G, d)
         # deflate=False: the trivial eigenvector D^1/2 1 (nu = 1) is one of the K kept; a graph
         # with at least K components (pairs, groups) is solved in closed form, without an eigensolver
         lam, V = linalg.laplacian_eigenpairs(Gn, K, kind="normalized", deflate=False, solver=solver,
@@ -232,7 +232,7 @@ def _jacobi_condition(M):
     return (values, vectors), scale_
 
 
-def _basis_from_reductions(features, Gn):
+def _basis_from_reductions(features, Gn, dn):
     r"""Whitening ``T``, Ritz matrix and weighted mean from :func:`spectral_ssl.forms.feature_reductions`, or None.
 
     With :math:`Y = X - \mathbf 1 m^\top` (:math:`m` the :math:`D_G`-weighted mean of
@@ -244,7 +244,7 @@ def _basis_from_reductions(features, Gn):
     ``RANK_MARGIN``); the caller then uses the features.
     """
     N, p = features.shape
-    red = feature_reductions(features, Gn, graph_checked=True)
+    red = feature_reductions(features, Gn, graph_checked=True, degrees=dn)
     with single_threaded_blas():  # D x D work: BLAS threads only synchronise
         gram_diag = np.diag(red.gram)
         active = np.flatnonzero(np.diag(red.scatter) > (linalg.CONSTANT_RTOL**2) * gram_diag)
@@ -312,7 +312,7 @@ def _linear_solution(features, G, K, what):
     N, p = features.shape
     Gn, dn = _normalised_graph(G)
     vol = float(dn.sum())
-    basis = _basis_from_reductions(features, Gn)
+    basis = _basis_from_reductions(features, Gn, dn)
     centred = None
     forms = None
     if basis is None:

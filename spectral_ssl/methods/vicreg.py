@@ -86,9 +86,9 @@ SNAP_MU_RTOL = 1e-10
 #: mu from the form X^T L X, costs more than ~1e-14 of the loss's scale.
 EDGE_FACTOR_RATIO = 100.0
 
-def loss_and_gradient(Z, G, *, variance, covariance, invariance, variance_kind, eps):
-    """The exact loss and its gradient for an already validated CSR ``G`` (used by certify)."""
-    degrees = np.asarray(G.sum(axis=1)).ravel()
+def loss_and_gradient(Z, G, *, variance, covariance, invariance, variance_kind, eps, degrees=None):
+    """The exact loss and gradient for a validated CSR ``G`` (used by certify); ``degrees``: its row sums, if known."""
+    degrees = linalg.degrees(G, check_input=False) if degrees is None else degrees
     return vicreg_value_and_gradient(Z, G, degrees, variance, covariance, invariance,
                                       variance_kind, eps)
 
@@ -327,9 +327,9 @@ def optimal_representation(G, n_components, *, variance=25.0, covariance=1.0, in
     )
 
 
-def _laplacian_bound(G):
+def _laplacian_bound(degrees):
     """An upper bound of the largest eigenvalue of L: twice the largest degree."""
-    return 2.0 * float(np.max(np.asarray(G.sum(axis=1)))) if G.nnz else 0.0
+    return 2.0 * float(np.max(degrees)) if degrees.size else 0.0
 
 
 def _diagonal_covariance(hyper):
@@ -366,11 +366,12 @@ def _linear_solution(features, G, K, hyper, restarts, random_state, what):
                                                    None if forms is None else forms[1])
         Z, W, bias = _parametric.sign_rule(Z, W, bias)
         if (hyper["invariance"] and mu.size and mu[0] <= SNAP_MU_RTOL * _roundoff.degree_bound(G)
-                and mu[0] <= SNAP_MU_RTOL * _laplacian_bound(G)):
+                and mu[0] <= SNAP_MU_RTOL * _laplacian_bound(d := linalg.degrees(G, check_input=False))):
             # columns of zero Dirichlet energy made exactly constant on components (their
             # round-off costs invariance * eps^2 otherwise), when that does not raise the loss
             snapped, changed = _roundoff.component_constant(Z, G)
-            if changed and loss_and_gradient(snapped, G, **hyper)[0] <= loss_and_gradient(Z, G, **hyper)[0]:
+            if changed and loss_and_gradient(snapped, G, degrees=d, **hyper)[0] <= loss_and_gradient(
+                    Z, G, degrees=d, **hyper)[0]:
                 Z = snapped
                 forms = None  # the loss from Z, not from W
         if forms is not None:

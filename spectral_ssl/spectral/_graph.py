@@ -83,7 +83,7 @@ def laplacian_eigenmaps(G, n_components, *, normalized=False, solver="auto", tol
         values, vectors = linalg.laplacian_eigenpairs(G, n_components, solver=solver, tol=tol,
                                                      check_input=False)
         return vectors, values
-    degree = np.asarray(G.sum(axis=1)).ravel()
+    degree = linalg.degrees(G, check_input=False)
     isolated = np.flatnonzero(degree == 0)
     if isolated.size:
         raise ValueError(
@@ -145,7 +145,7 @@ def locality_preserving_projections(X, G, n_components):
     """
     G = check_graph(G)
     X = check_features(X, name="X", n_samples=G.shape[0])
-    degree = np.asarray(G.sum(axis=1)).ravel()
+    degree = linalg.degrees(G, check_input=False)
     A = linalg.graph_quadratic_form(X, G, check_input=False)
     B = X.T @ (degree[:, None] * X)
     if not np.any(B):
