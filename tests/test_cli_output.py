@@ -1,15 +1,15 @@
 """The command's printed output: progress on stderr only when asked or on a terminal, every line of
 ``solve``'s summary and ``report``'s closing lines within a 100-column terminal."""
 
-import io
 import re
-import sys
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
 from spectral_ssl import _display, _progress, cli, graphs
+
+from terminal_stderr import terminal_stderr
 
 
 @pytest.fixture
@@ -45,14 +45,7 @@ def test_solve_certify_shows_the_certificate_step_only_when_asked(files, capsys,
 
 
 def test_solve_with_a_terminal_stderr_shows_simclr_starts_by_default(files, capsys, monkeypatch):
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-
-    monkeypatch.setattr(_progress, "_tqdm", lambda: None)
-    monkeypatch.delenv(_progress.PROGRESS_ENV, raising=False)
-    stream = Terminal()
-    monkeypatch.setattr(sys, "stderr", stream)
+    stream = terminal_stderr(monkeypatch)
     # solve has no --restarts: the default SimCLR solve runs 1 informed + 4 random starts
     code = cli.main(["solve", "--method", "simclr", "--graph", str(files / "G.npz"), "--X",
                      str(files / "X.npy"), "--n-components", "2", "--out", str(files / "Z.npy"),

@@ -8,6 +8,8 @@ import warnings
 import numpy as np
 from spectral_ssl import _optimize, _progress, graphs, solve
 
+from terminal_stderr import terminal_stderr
+
 
 def _plain_stderr(monkeypatch):
     """Standard error as a string, tqdm's bar replaced by the plain lines (set in the test body:
@@ -91,14 +93,7 @@ def test_off_and_the_result_does_not_depend_on_the_display(monkeypatch):
 def test_estimator_verbose_false_silences_the_search_on_a_terminal(monkeypatch):
     from spectral_ssl.estimators import BarlowTwins
 
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-
-    monkeypatch.setattr(_progress, "_tqdm", lambda: None)
-    monkeypatch.delenv(_progress.PROGRESS_ENV, raising=False)
-    stream = Terminal()
-    monkeypatch.setattr(sys, "stderr", stream)
+    stream = terminal_stderr(monkeypatch)
     X = _problem()[0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

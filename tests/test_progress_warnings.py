@@ -12,6 +12,8 @@ import pytest
 
 from spectral_ssl import _progress
 
+from terminal_stderr import terminal_stderr
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STEP = re.compile(r"\[\d+/\d+\] .* \.\.\. .* in \d+\.\d s")
 
@@ -121,12 +123,7 @@ def test_cli_report_prints_a_warning_raised_in_a_step_after_that_step_line(tmp_p
 def test_with_tqdm_bar_the_warning_comes_after_the_finished_step_line(monkeypatch):
     pytest.importorskip("tqdm")
 
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-
-    stream = Terminal()
-    monkeypatch.setattr(sys, "stderr", stream)
+    stream = terminal_stderr(monkeypatch, plain_lines=False)
     with warnings.catch_warnings():
         warnings.simplefilter("always")
         warnings.showwarning = lambda message, category, filename, lineno, file=None, line=None: \
