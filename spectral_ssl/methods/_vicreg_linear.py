@@ -180,7 +180,7 @@ def linear_from_reductions(red, n_components, hyper, *, restarts=8, random_state
     if T is None:
         T = scaled_whitening(red.scatter, red.gram)
         basis = "reductions (Jacobi-scaled, relative rank 1e-10)"
-    with single_threaded_blas():  # D x D work: BLAS threads only synchronise
+    with single_threaded_blas():  # D x D (D up to N for kernels): 1 thread, benchmarks/results/blas_threads.md
         A_T = T.T @ red.laplacian_form @ T / N
         B_T = T.T @ red.scatter @ T / N
         mu, Q = solve((A_T + A_T.T) / 2, (B_T + B_T.T) / 2, T, n_components,

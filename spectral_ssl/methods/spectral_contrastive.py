@@ -245,7 +245,7 @@ def _basis_from_reductions(features, Gn, dn):
     """
     N, p = features.shape
     red = feature_reductions(features, Gn, graph_checked=True, degrees=dn)
-    with single_threaded_blas():  # D x D work: BLAS threads only synchronise
+    with single_threaded_blas():  # D x D (D up to N for kernels): 1 thread, benchmarks/results/blas_threads.md
         gram_diag = np.diag(red.gram)
         active = np.flatnonzero(np.diag(red.scatter) > (linalg.CONSTANT_RTOL**2) * gram_diag)
         if active.size == 0:
@@ -324,7 +324,7 @@ def _linear_solution(features, G, K, what):
         T, M, weighted_mean, path, forms = basis
     r = T.shape[1]
     K = check_n_components(K, r + 1, what=what)
-    with single_threaded_blas():  # D x D and N x K work: BLAS threads only synchronise
+    with single_threaded_blas():  # D x D (D up to N for kernels): 1 thread, benchmarks/results/blas_threads.md
         values, Q = np.linalg.eigh(M) if r else (np.zeros(0), np.zeros((0, 0)))
         # every direction as coefficients on the features and the constant: zeta = X C + c
         C = np.zeros((p, r + 1))
