@@ -10,11 +10,46 @@ import numpy as np
 from ._figure import decorate_spectrum_axes, figure_axes, style
 
 
-def _check_panels(panels, what):
+def check_panels(panels, what):
+    """``panels`` as a list, refused with a ``ValueError`` naming the function ``what`` when empty."""
     panels = list(panels)
     if not panels:
         raise ValueError(f"{what} needs at least one panel.")
     return panels
+
+
+def principal_coordinates(Z, n_axes=2):
+    r"""Coordinates of the rows of ``Z`` on its first ``n_axes`` centred principal axes.
+
+    With the thin SVD :math:`Z - \mathbf 1\bar z^\top = U S V^\top`, the
+    coordinates are :math:`U_{:, :n} S_{:n}` (:math:`n` = ``n_axes``), padded
+    with zero columns when ``Z`` has fewer directions; each axis is then flipped
+    so that its entry of largest absolute value is positive, so that reruns draw
+    the same picture.
+
+    Parameters
+    ----------
+    Z : array_like, shape (N, K)
+    n_axes : int
+
+    Returns
+    -------
+    ndarray, shape (N, n_axes)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.round(principal_coordinates([[0.0], [1.0], [5.0]]), 12).tolist()
+    [[-2.0, 0.0], [-1.0, 0.0], [3.0, 0.0]]
+    """
+    Zc = np.asarray(Z, dtype=np.float64)
+    Zc = Zc - Zc.mean(axis=0)
+    U, s, _ = np.linalg.svd(Zc, full_matrices=False)
+    coords = np.zeros((Zc.shape[0], n_axes))
+    kept = min(n_axes, s.size)
+    coords[:, :kept] = U[:, :kept] * s[:kept]
+    signs = np.sign(coords[np.argmax(np.abs(coords), axis=0), np.arange(n_axes)])
+    return coords * np.where(signs == 0, 1.0, signs)
 
 
 def sweep_figure(panels, *, xlabel, log_x=False, suptitle=None, legend_title=None, ax=None):
@@ -46,7 +81,7 @@ def sweep_figure(panels, *, xlabel, log_x=False, suptitle=None, legend_title=Non
     -------
     matplotlib.figure.Figure
     """
-    panels = _check_panels(panels, "sweep_figure")
+    panels = check_panels(panels, "sweep_figure")
     with style():
         single = len(panels) == 1
         fig, axes = figure_axes(1, len(panels), width=5.2 if single else 4.0,
@@ -129,7 +164,7 @@ def bars_figure(panels, *, suptitle=None, ax=None):
     -------
     matplotlib.figure.Figure
     """
-    panels = _check_panels(panels, "bars_figure")
+    panels = check_panels(panels, "bars_figure")
     with style():
         fig, axes = figure_axes(1, len(panels), width=3.3, height=3.3, ax=ax, function="bars_figure")
         for ax, panel in zip(axes[0], panels):
@@ -187,7 +222,7 @@ def singular_value_overlay_figure(series, *, n_samples, suptitle=None, ax=None):
     -------
     matplotlib.figure.Figure
     """
-    series = _check_panels(series, "singular_value_overlay_figure")
+    series = check_panels(series, "singular_value_overlay_figure")
     with style():
         fig, axes = figure_axes(1, 1, width=5.4, height=3.6, ax=ax,
                                 function="singular_value_overlay_figure")
@@ -256,13 +291,7 @@ def embeddings_figure(embeddings, color, *, color_label="label", categorical=Tru
                     f"embedding {title!r} has shape {Z.shape}; it needs one row per entry of color "
                     f"({color.shape[0]})."
                 )
-            Zc = Z - Z.mean(axis=0)
-            U, s, _ = np.linalg.svd(Zc, full_matrices=False)
-            coords = U[:, :2] * s[:2]
-            if coords.shape[1] == 1:
-                coords = np.column_stack([coords[:, 0], np.zeros(coords.shape[0])])
-            signs = np.sign(coords[np.argmax(np.abs(coords), axis=0), np.arange(2)])
-            coords = coords * np.where(signs == 0, 1.0, signs)
+            coords = principal_coordinates(Z)
             if categorical:
                 classes = np.unique(color)
                 for j, c in enumerate(classes):
