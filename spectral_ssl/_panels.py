@@ -23,9 +23,11 @@ def principal_coordinates(Z, n_axes=2):
 
     With the thin SVD :math:`Z - \mathbf 1\bar z^\top = U S V^\top`, the
     coordinates are :math:`U_{:, :n} S_{:n}` (:math:`n` = ``n_axes``), padded
-    with zero columns when ``Z`` has fewer directions; each axis is then flipped
-    so that its entry of largest absolute value is positive, so that reruns draw
-    the same picture.
+    with zero columns when ``Z`` has fewer directions; the sign rule of
+    :func:`spectral_ssl.linalg.sign_flip` is then applied (each axis's entry of
+    largest absolute value positive; within a relative ``SIGN_TIE_RTOL`` the first
+    row decides), so that reruns draw the same picture even when a symmetric
+    configuration makes two entries of opposite signs tie up to round-off.
 
     Parameters
     ----------
@@ -42,14 +44,17 @@ def principal_coordinates(Z, n_axes=2):
     >>> np.round(principal_coordinates([[0.0], [1.0], [5.0]]), 12).tolist()
     [[-2.0, 0.0], [-1.0, 0.0], [3.0, 0.0]]
     """
+    # Imported here, not at the top: `import spectral_ssl.plotting` then does not load linalg
+    # (scipy.sparse) for the figures that never need a sign rule.
+    from .linalg import sign_flip
+
     Zc = np.asarray(Z, dtype=np.float64)
     Zc = Zc - Zc.mean(axis=0)
     U, s, _ = np.linalg.svd(Zc, full_matrices=False)
     coords = np.zeros((Zc.shape[0], n_axes))
     kept = min(n_axes, s.size)
     coords[:, :kept] = U[:, :kept] * s[:kept]
-    signs = np.sign(coords[np.argmax(np.abs(coords), axis=0), np.arange(n_axes)])
-    return coords * np.where(signs == 0, 1.0, signs)
+    return sign_flip(coords)
 
 
 def sweep_figure(panels, *, xlabel, log_x=False, suptitle=None, legend_title=None, ax=None):

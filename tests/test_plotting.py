@@ -266,3 +266,14 @@ def test_principal_coordinates_pad_a_one_dimensional_representation_with_a_zero_
     coords = principal_coordinates(-np.array([[0.0], [1.0], [5.0]]))
     np.testing.assert_allclose(coords, [[-2.0, 0.0], [-1.0, 0.0], [3.0, 0.0]], atol=1e-12)
     assert coords.shape == (3, 2)
+
+
+def test_principal_coordinates_break_round_off_ties_by_the_first_row():
+    from spectral_ssl._panels import principal_coordinates
+
+    # Symmetric points: each axis has two entries of opposite sign and equal |.| (up to
+    # round-off); linalg.sign_flip's rule makes the first of them positive, in either row order.
+    S = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 2.0], [0.0, -2.0]])
+    np.testing.assert_allclose(principal_coordinates(S), [[0, 1], [0, -1], [2, 0], [-2, 0]], atol=1e-12)
+    np.testing.assert_allclose(principal_coordinates(S[::-1]), [[2, 0], [-2, 0], [0, 1], [0, -1]],
+                               atol=1e-12)
