@@ -37,11 +37,13 @@ def principal_coordinates(Z, n_axes=2):
     Returns
     -------
     ndarray, shape (N, n_axes)
+        Row :math:`i`: where row :math:`i` of ``Z`` is drawn.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> np.round(principal_coordinates([[0.0], [1.0], [5.0]]), 12).tolist()
+    A 1-D representation: its centred values, largest positive, and a zero second axis.
+
+    >>> principal_coordinates([[0.0], [1.0], [5.0]]).round(12).tolist()
     [[-2.0, 0.0], [-1.0, 0.0], [3.0, 0.0]]
     """
     # Imported here, not at the top: `import spectral_ssl.plotting` then does not load linalg
