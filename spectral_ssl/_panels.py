@@ -10,11 +10,53 @@ import numpy as np
 from ._figure import decorate_spectrum_axes, figure_axes, style
 
 
-def _check_panels(panels, what):
+def check_panels(panels, what):
+    """``panels`` as a list, refused with a ``ValueError`` naming the function ``what`` when empty."""
     panels = list(panels)
     if not panels:
         raise ValueError(f"{what} needs at least one panel.")
     return panels
+
+
+def principal_coordinates(Z, n_axes=2):
+    r"""Coordinates of the rows of ``Z`` on its first ``n_axes`` centred principal axes.
+
+    With the thin SVD :math:`Z - \mathbf 1\bar z^\top = U S V^\top`, the
+    coordinates are :math:`U_{:, :n} S_{:n}` (:math:`n` = ``n_axes``), padded
+    with zero columns when ``Z`` has fewer directions; the sign rule of
+    :func:`spectral_ssl.linalg.sign_flip` is then applied (each axis's entry of
+    largest absolute value positive; within a relative ``SIGN_TIE_RTOL`` the first
+    row decides), so that reruns draw the same picture even when a symmetric
+    configuration makes two entries of opposite signs tie up to round-off.
+
+    Parameters
+    ----------
+    Z : array_like, shape (N, K)
+    n_axes : int
+
+    Returns
+    -------
+    ndarray, shape (N, n_axes)
+        Row :math:`i`: where row :math:`i` of ``Z`` is drawn.
+
+    Examples
+    --------
+    A 1-D representation: its centred values, largest positive, and a zero second axis.
+
+    >>> principal_coordinates([[0.0], [1.0], [5.0]]).round(12).tolist()
+    [[-2.0, 0.0], [-1.0, 0.0], [3.0, 0.0]]
+    """
+    # Imported here, not at the top: `import spectral_ssl.plotting` then does not load linalg
+    # (scipy.sparse) for the figures that never need a sign rule.
+    from .linalg import sign_flip
+
+    Zc = np.asarray(Z, dtype=np.float64)
+    Zc = Zc - Zc.mean(axis=0)
+    U, s, _ = np.linalg.svd(Zc, full_matrices=False)
+    coords = np.zeros((Zc.shape[0], n_axes))
+    kept = min(n_axes, s.size)
+    coords[:, :kept] = U[:, :kept] * s[:kept]
+    return sign_flip(coords)
 
 
 def sweep_figure(panels, *, xlabel, log_x=False, suptitle=None, legend_title=None, ax=None):
@@ -46,7 +88,7 @@ def sweep_figure(panels, *, xlabel, log_x=False, suptitle=None, legend_title=Non
     -------
     matplotlib.figure.Figure
     """
-    panels = _check_panels(panels, "sweep_figure")
+    panels = check_panels(panels, "sweep_figure")
     with style():
         single = len(panels) == 1
         fig, axes = figure_axes(1, len(panels), width=5.2 if single else 4.0,
@@ -129,7 +171,7 @@ def bars_figure(panels, *, suptitle=None, ax=None):
     -------
     matplotlib.figure.Figure
     """
-    panels = _check_panels(panels, "bars_figure")
+    panels = check_panels(panels, "bars_figure")
     with style():
         fig, axes = figure_axes(1, len(panels), width=3.3, height=3.3, ax=ax, function="bars_figure")
         for ax, panel in zip(axes[0], panels):
@@ -187,7 +229,7 @@ def singular_value_overlay_figure(series, *, n_samples, suptitle=None, ax=None):
     -------
     matplotlib.figure.Figure
     """
-    series = _check_panels(series, "singular_value_overlay_figure")
+    series = check_panels(series, "singular_value_overlay_figure")
     with style():
         fig, axes = figure_axes(1, 1, width=5.4, height=3.6, ax=ax,
                                 function="singular_value_overlay_figure")
@@ -256,13 +298,7 @@ def embeddings_figure(embeddings, color, *, color_label="label", categorical=Tru
                     f"embedding {title!r} has shape {Z.shape}; it needs one row per entry of color "
                     f"({color.shape[0]})."
                 )
-            Zc = Z - Z.mean(axis=0)
-            U, s, _ = np.linalg.svd(Zc, full_matrices=False)
-            coords = U[:, :2] * s[:2]
-            if coords.shape[1] == 1:
-                coords = np.column_stack([coords[:, 0], np.zeros(coords.shape[0])])
-            signs = np.sign(coords[np.argmax(np.abs(coords), axis=0), np.arange(2)])
-            coords = coords * np.where(signs == 0, 1.0, signs)
+            coords = principal_coordinates(Z)
             if categorical:
                 classes = np.unique(color)
                 for j, c in enumerate(classes):

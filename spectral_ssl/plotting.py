@@ -36,6 +36,8 @@ from ._figure import decorate_spectrum_axes as _decorate
 from ._figure import figure_axes as _figure
 from ._figure import style as _style
 from ._panels import bars_figure, embeddings_figure, singular_value_overlay_figure, sweep_figure
+from ._panels import check_panels as _check_panels
+from ._panels import principal_coordinates as _principal_coordinates
 
 #: Short names of the hyper-parameters in titles and legends.
 _SHORT = {"variance": "var", "covariance": "cov", "invariance": "inv"}
@@ -281,18 +283,6 @@ def rank_components_figure(panels, *, n_components, suptitle=None, ax=None):
     return fig
 
 
-def _unit_row_pca(Z, n_axes=2):
-    """Coordinates of the row-normalised Z on its first centred principal axes."""
-    Zn = np.asarray(Z, dtype=np.float64)
-    Zn = Zn / np.linalg.norm(Zn, axis=1)[:, None]
-    Zc = Zn - Zn.mean(axis=0)
-    U, s, _ = np.linalg.svd(Zc, full_matrices=False)
-    coords = U[:, :n_axes] * s[:n_axes]
-    # sign rule: largest-|.| entry of each axis positive, so reruns draw the same picture
-    signs = np.sign(coords[np.argmax(np.abs(coords), axis=0), np.arange(coords.shape[1])])
-    return coords * np.where(signs == 0, 1.0, signs)
-
-
 def simclr_mds_figure(panels, *, suptitle=None, color_label="position along the roll", ax=None):
     r"""SimCLR against classical MDS of its relation's distances, one row per relation.
 
@@ -323,9 +313,7 @@ def simclr_mds_figure(panels, *, suptitle=None, color_label="position along the 
     -------
     matplotlib.figure.Figure
     """
-    panels = list(panels)
-    if not panels:
-        raise ValueError("simclr_mds_figure needs at least one panel.")
+    panels = _check_panels(panels, "simclr_mds_figure")
     with _style():
         fig, axes = _figure(len(panels), 3, width=3.3, height=3.0, ax=ax, function="simclr_mds_figure")
         mappable = None
@@ -349,7 +337,7 @@ def simclr_mds_figure(panels, *, suptitle=None, color_label="position along the 
             color = np.asarray(panel["color"], dtype=np.float64)
             mds = np.asarray(panel["mds"], dtype=np.float64)
             for ax, coords, name in ((row[1], mds[:, :2], "classical MDS of the target"),
-                                     (row[2], _unit_row_pca(Z), "SimCLR (principal axes)")):
+                                     (row[2], _principal_coordinates(Zn), "SimCLR (principal axes)")):
                 mappable = ax.scatter(coords[:, 0], coords[:, 1], c=color, s=6, cmap="viridis")
                 ax.set_aspect("equal", adjustable="datalim")
                 ax.set_title(name)

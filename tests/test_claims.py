@@ -28,6 +28,25 @@ def small():
                                      random_state=0)
 
 
+# --------------------------------------------------------------------------- statements
+
+
+def test_versions_table_lists_each_wording_and_says_nothing_where_a_version_is_silent():
+    from spectral_ssl.experiments.claims import statements
+
+    table = statements.versions_table("low_data_regime")
+    assert table.columns == [("version", "version"), ("says", "says")]
+    assert table.caption == "What each version of the paper says"
+    assert table.rows == [
+        {"version": "arXiv v1-v3",
+         "says": "in the low data regime, VICReg's invariance hyper-parameter should be high"},
+        {"version": "NeurIPS 2022 proceedings (camera-ready)",
+         "says": "in the low data regime, SimCLR or VICReg with high invariance hyper-parameter "
+                 "should be preferred"},
+        {"version": "NeurIPS 2022 poster page", "says": "nothing (no such guideline)"},
+    ]
+
+
 # --------------------------------------------------------------------------- datasets
 
 

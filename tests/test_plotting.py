@@ -243,3 +243,37 @@ def test_simclr_mds_figure_draws_into_the_callers_axes():
     axes = mine.subplots(1, 3)
     returned = plotting.simclr_mds_figure([panel], ax=axes)
     assert returned is mine and all(ax.has_data() for ax in axes)
+
+
+def test_embeddings_are_drawn_on_their_principal_axes_whatever_the_rotation_shift_and_sign():
+    # Centred coordinates with orthogonal columns (sum of x is 0) and variances 14 > 4.8, so
+    # they are the principal coordinates; the largest |.| of each column (3, 1.8) is positive.
+    x = np.array([3.0, -1.0, -2.0, 0.0, 0.0])
+    y = np.array([0.0, 0.0, 0.0, 2.0, -1.0])
+    expected = np.column_stack([x, y - 0.2])
+    angle = 0.5
+    R = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    Z = np.column_stack([x, y]) @ R.T + np.array([5.0, -3.0])
+    fig = plotting.embeddings_figure({"Z": Z, "-Z": -Z}, np.arange(5.0), categorical=False)
+    for ax in fig.axes[:2]:
+        np.testing.assert_allclose(ax.collections[0].get_offsets(), expected, atol=1e-12)
+
+
+def test_principal_coordinates_pad_a_one_dimensional_representation_with_a_zero_axis():
+    from spectral_ssl._panels import principal_coordinates
+
+    # centred [-2, -1, 3]: the largest |.| (3) positive, the missing second axis zero
+    coords = principal_coordinates(-np.array([[0.0], [1.0], [5.0]]))
+    np.testing.assert_allclose(coords, [[-2.0, 0.0], [-1.0, 0.0], [3.0, 0.0]], atol=1e-12)
+    assert coords.shape == (3, 2)
+
+
+def test_principal_coordinates_break_round_off_ties_by_the_first_row():
+    from spectral_ssl._panels import principal_coordinates
+
+    # Symmetric points: each axis has two entries of opposite sign and equal |.| (up to
+    # round-off); linalg.sign_flip's rule makes the first of them positive, in either row order.
+    S = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 2.0], [0.0, -2.0]])
+    np.testing.assert_allclose(principal_coordinates(S), [[0, 1], [0, -1], [2, 0], [-2, 0]], atol=1e-12)
+    np.testing.assert_allclose(principal_coordinates(S[::-1]), [[2, 0], [-2, 0], [0, 1], [0, -1]],
+                               atol=1e-12)

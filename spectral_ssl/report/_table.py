@@ -21,18 +21,11 @@ TABLE_COLUMNS = (
     ("probe_accuracy", "probe accuracy (fraction)"),
 )
 
-#: Columns of the pairs-relation table (non-parametric only, no probe).
-PAIRS_COLUMNS = (
-    ("method", "method"),
-    ("hyperparameters", "hyper-parameters"),
-    ("n_samples", "N (views)"),
-    ("components", "components of G"),
-    ("loss", "loss"),
-    ("rank", "rank"),
-    ("solution", "solution"),
-    ("cert_relative_gap", "certificate relative gap"),
-    ("cert_verdict", "certified"),
-)
+#: Columns of the pairs-relation table (non-parametric only, no probe): a selection of
+#: :data:`TABLE_COLUMNS`, so that a quantity has one header in both tables.
+PAIRS_COLUMNS = tuple(column for column in TABLE_COLUMNS if column[0] in (
+    "method", "hyperparameters", "n_samples", "components", "loss", "rank", "solution",
+    "cert_relative_gap", "cert_verdict"))
 
 #: Columns of the SimCLR-MDS table.
 MDS_COLUMNS = (

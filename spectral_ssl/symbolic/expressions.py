@@ -126,7 +126,35 @@ def off_diagonal2(M):
     return sum(M[i, j] ** 2 for i in range(M.rows) for j in range(M.cols) if i != j)
 
 
-class FrobeniusSquared(sympy.Expr):
+class _UnevaluatedReduction(sympy.Expr):
+    """A number read off a matrix expression, kept unevaluated until the matrix is explicit.
+
+    ``doit()`` evaluates the matrix expression; once it holds no ``MatrixSymbol``
+    it is made explicit and :meth:`reduce` gives the number, otherwise the
+    wrapper stays around the evaluated expression. Subclasses define
+    :meth:`reduce` and ``_latex``.
+    """
+
+    is_commutative = True
+
+    def __new__(cls, matrix):
+        return sympy.Expr.__new__(cls, sympy.sympify(matrix))
+
+    @staticmethod
+    def reduce(explicit):
+        """The number of an explicit ``sympy.MatrixBase``."""
+        raise NotImplementedError
+
+    def doit(self, **hints):
+        inner = self.args[0].doit(**hints) if hints.get("deep", True) else self.args[0]
+        if not inner.atoms(sympy.MatrixSymbol):
+            inner = as_explicit(inner)
+        if isinstance(inner, sympy.MatrixBase):
+            return self.reduce(inner)
+        return type(self)(inner)
+
+
+class FrobeniusSquared(_UnevaluatedReduction):
     r"""The squared Frobenius norm :math:`\lVert M\rVert_F^2` of a matrix expression, unevaluated.
 
     It prints as :math:`\lVert M\rVert_F^2`; ``doit()`` of an explicit matrix
@@ -135,18 +163,10 @@ class FrobeniusSquared(sympy.Expr):
     checked on explicit matrices (:func:`instantiate`).
     """
 
-    is_commutative = True
-
-    def __new__(cls, matrix):
-        return sympy.Expr.__new__(cls, sympy.sympify(matrix))
-
-    def doit(self, **hints):
-        inner = self.args[0].doit(**hints) if hints.get("deep", True) else self.args[0]
-        if not inner.atoms(sympy.MatrixSymbol):
-            inner = as_explicit(inner)
-        if isinstance(inner, sympy.MatrixBase):
-            return frobenius2(inner)
-        return type(self)(inner)
+    @staticmethod
+    def reduce(explicit):
+        r""":math:`\sum_{ij} M_{ij}^2` (:func:`frobenius2`)."""
+        return frobenius2(explicit)
 
     def _latex(self, printer):
         return rf"\left\lVert {printer._print(self.args[0])}\right\rVert_F^{{2}}"
@@ -162,24 +182,16 @@ def sizes(*names):
 i, j, k, l = sympy.symbols("i j k l", integer=True)
 
 
-class ScalarOf(sympy.Expr):
+class ScalarOf(_UnevaluatedReduction):
     r"""The one entry of a :math:`1\times 1` matrix expression (e.g. :math:`q^\top B q`), unevaluated.
 
     Prints as the matrix expression; ``doit()`` of an explicit matrix is its entry.
     """
 
-    is_commutative = True
-
-    def __new__(cls, matrix):
-        return sympy.Expr.__new__(cls, sympy.sympify(matrix))
-
-    def doit(self, **hints):
-        inner = self.args[0].doit(**hints) if hints.get("deep", True) else self.args[0]
-        if not inner.atoms(sympy.MatrixSymbol):
-            inner = as_explicit(inner)
-        if isinstance(inner, sympy.MatrixBase):
-            return inner[0, 0]
-        return type(self)(inner)
+    @staticmethod
+    def reduce(explicit):
+        """The entry :math:`M_{11}`."""
+        return explicit[0, 0]
 
     def _latex(self, printer):
         return printer._print(self.args[0])

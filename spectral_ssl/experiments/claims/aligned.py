@@ -192,9 +192,7 @@ def aligned_graph(X, y, *, relations=("label", "within_class"), relation_labels=
                      ("angle", "max angle to LDA span (deg, worst seed)"), ("converged", "seeds converged"),
                      ("identity", "identity (LDA by construction)")],
             rows=rows, caption="Held-out linear-probe accuracy against LDA"),
-        "wordings": Table(columns=[("version", "version"), ("says", "says")],
-                          rows=statements.wordings_table("aligned_graph"),
-                          caption="What each version of the paper says"),
+        "wordings": statements.versions_table("aligned_graph"),
     }
     worst = min((c for c in comparisons if not c.void), key=lambda c: c.estimate.mean, default=None)
     summary = (f"LDA probe accuracy {samples.estimate(('lda', 'accuracy')).format()} "

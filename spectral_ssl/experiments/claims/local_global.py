@@ -170,9 +170,7 @@ def local_vs_global(X=None, intrinsic=None, *, n_samples=500, n_neighbors=5, ban
         return _void_result(design_checks, n_seeds, started, quick, X is not None)
     readings = _readings(samples, void)
     tables = {"scores": _scores_table(samples, n_seeds),
-              "wordings": Table(columns=[("version", "version"), ("says", "says")],
-                                rows=statements.wordings_table("local_vs_global"),
-                                caption="What each version of the paper says")}
+              "wordings": statements.versions_table("local_vs_global")}
     holds = [r.name.split(" on ")[0] for r in readings if r.primary and r.verdict == "supported"]
     fails = [r.name.split(" on ")[0] for r in readings if r.primary and r.verdict == "not supported"]
     summary = (f"Far-pair Spearman (mean ± s.e., {n_seeds} rolls): "

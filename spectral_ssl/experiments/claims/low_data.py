@@ -195,9 +195,7 @@ def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), n_components=N
         "seeds": Table(columns=[("compared", "compared"), ("seeds", "seeds used")],
                        rows=[{"compared": c.label, "seeds": c.estimate.n} for r in readings for c in r.comparisons],
                        caption=f"Seeds of each comparison ({n_seeds}, more up to {max_seeds} while undecided)"),
-        "wordings": Table(columns=[("version", "version"), ("says", "says")],
-                          rows=statements.wordings_table("low_data_regime"),
-                          caption="What each version of the paper says"),
+        "wordings": statements.versions_table("low_data_regime"),
     }
     data = {"n_c": n_cs, "void": sorted(void), "judged": judged, "chance": 1.0 / C,
             "curves": {probe: {solvers.METHOD_LABELS[m]: {n_c: samples.estimate((n_c, m, probe)).to_dict()

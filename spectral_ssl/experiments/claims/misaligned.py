@@ -214,9 +214,7 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
                        rows=list({(c.regime, c.label): {"regime": c.regime, "compared": c.label, "seeds": c.estimate.n}
                                   for r in readings for c in r.comparisons}.values()),
                        caption=f"Seeds of each comparison ({n_seeds}, more up to {max_seeds} while undecided)"),
-        "wordings": Table(columns=[("version", "version"), ("says", "says")],
-                          rows=statements.wordings_table("misaligned_graph"),
-                          caption="What each version of the paper says"),
+        "wordings": statements.versions_table("misaligned_graph"),
     }
     summary = summary_line(readings, samples, ordered, regimes, void)
     rule = ("In each (relation, K) regime that passes the design checks, paired per-seed differences of "

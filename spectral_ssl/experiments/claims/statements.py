@@ -24,6 +24,8 @@ respectively". The rank statements come from the paper's theorems (section 3),
 not from an abstract.
 """
 
+from .tables import Table
+
 ARXIV = "arXiv v1-v3"
 PROCEEDINGS = "NeurIPS 2022 proceedings (camera-ready)"
 POSTER = "NeurIPS 2022 poster page"
@@ -85,4 +87,12 @@ def wordings_table(claim):
             for version, text in WORDINGS[claim].items()]
 
 
-__all__ = ["ARXIV", "PROCEEDINGS", "POSTER", "THEOREMS", "WORDINGS", "wording", "wordings_table"]
+def versions_table(claim):
+    """The table "What each version of the paper says" of ``claim``: :func:`wordings_table` as a
+    :class:`~spectral_ssl.experiments.claims.tables.Table` (columns ``version``, ``says``)."""
+    return Table(columns=[("version", "version"), ("says", "says")], rows=wordings_table(claim),
+                 caption="What each version of the paper says")
+
+
+__all__ = ["ARXIV", "PROCEEDINGS", "POSTER", "THEOREMS", "WORDINGS", "wording", "wordings_table",
+           "versions_table"]
