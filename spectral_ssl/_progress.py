@@ -207,7 +207,7 @@ class _Lines:
     def __init__(self, iterable, total, desc, detail=False):
         # why not tqdm's carriage-return bar: plain lines stay readable in logs and notebooks
         self.iterable, self.desc, self.detail, self.postfix, self.count = iterable, desc, detail, "", 0
-        self.total = total if total is not None else _length(iterable)
+        self.total = total if total is not None else getattr(iterable, "__len__", lambda: None)()
         self.start = time.perf_counter()
 
     def __iter__(self):
@@ -232,13 +232,6 @@ class _Lines:
 
     def close(self):
         pass
-
-
-def _length(iterable):
-    try:
-        return len(iterable)
-    except TypeError:
-        return None
 
 
 def progress(iterable, *, desc, total=None, verbose=None):
@@ -284,7 +277,7 @@ class _Silent:
     def start(self, text):
         pass
 
-    def finish(self, text="done"):
+    def finish(self, text="done", seconds=None):
         pass
 
     def close(self):
@@ -363,9 +356,7 @@ class _HeldWarnings:
     """
 
     def __init__(self):
-        self.outer = warnings.showwarning
-        self.running = False
-        self.held = []
+        self.outer, self.running, self.held, self.started = warnings.showwarning, False, [], None
 
     def __call__(self, message, category, filename, lineno, file=None, line=None):
         if self.running:
@@ -375,6 +366,10 @@ class _HeldWarnings:
 
     def emit(self, warning):
         self.outer(*warning)
+
+    def took(self, seconds=None):
+        """The step's time: ``seconds`` when it was timed elsewhere (a worker), else since its start."""
+        return time.perf_counter() - self.started if seconds is None else seconds
 
     def release(self):
         self.running = False
@@ -388,7 +383,7 @@ class _StepLines(_HeldWarnings):
 
     def __init__(self, stream, total):
         super().__init__()
-        self.stream, self.total, self.done, self.started = stream, total, 0, None
+        self.stream, self.total, self.done = stream, total, 0
 
     def say(self, text):
         print(text, file=self.stream, flush=True)
@@ -400,8 +395,8 @@ class _StepLines(_HeldWarnings):
         # progress is off, see is_enabled; warnings are held until then)
         print(f"[{self.done}/{self.total}] {text} ...", end=" ", file=self.stream, flush=True)
 
-    def finish(self, text="done"):
-        print(f"{text} in {time.perf_counter() - self.started:.1f} s", file=self.stream, flush=True)
+    def finish(self, text="done", seconds=None):
+        print(f"{text} in {self.took(seconds):.1f} s", file=self.stream, flush=True)
         self.release()
 
     def close(self):
@@ -414,7 +409,7 @@ class _StepBar(_HeldWarnings):
 
     def __init__(self, tqdm, total):
         super().__init__()
-        self.tqdm, self.total, self.done, self.started, self.text = tqdm, total, 0, None, ""
+        self.tqdm, self.total, self.done, self.text = tqdm, total, 0, ""
         self.bar = tqdm(total=total, file=sys.stderr, leave=False, unit="step", desc="starting")
 
     def say(self, text):
@@ -429,10 +424,10 @@ class _StepBar(_HeldWarnings):
         self.started, self.text, self.running = time.perf_counter(), text, True
         self.bar.set_description_str(f"[{self.done}/{self.total}] {text}")
 
-    def finish(self, text="done"):
+    def finish(self, text="done", seconds=None):
         # the same line as the plain display, so a finished run reads alike with or without tqdm
         self.tqdm.write(f"[{self.done}/{self.total}] {self.text} ... {text} in "
-                        f"{time.perf_counter() - self.started:.1f} s", file=sys.stderr)
+                        f"{self.took(seconds):.1f} s", file=sys.stderr)
         self.bar.update(1)
         self.release()
 
@@ -446,8 +441,9 @@ class _StepBar(_HeldWarnings):
 def steps(total, *, verbose=None, stream=None):
     """A display of ``total`` numbered steps of one long run (the report's cases and claims).
 
-    Each step is announced by ``start(text)`` and closed by ``finish(result="done")``; ``say(text)``
-    writes a line between steps. The finished steps read ``[i/total] text ... result in 1.2 s``:
+    Each step is announced by ``start(text)`` and closed by ``finish(result="done", seconds=None)``
+    (``seconds``: the step's own time when it was measured elsewhere, e.g. in a worker process;
+    else the time since ``start``); ``say(text)`` writes a line between steps. The finished steps read ``[i/total] text ... result in 1.2 s``:
     one line each on standard error, with tqdm's bar for the running step below them when tqdm is
     installed. While the display is open, ``verbose=None`` means off for every other progress
     display (:func:`is_enabled`), so that the solvers a step calls do not interleave their own,
@@ -466,7 +462,7 @@ def steps(total, *, verbose=None, stream=None):
     Yields
     ------
     object
-        With ``say(text)``, ``start(text)`` and ``finish(result="done")``.
+        With ``say(text)``, ``start(text)`` and ``finish(result="done", seconds=None)``.
 
     Examples
     --------

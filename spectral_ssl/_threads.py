@@ -1,9 +1,16 @@
-"""One BLAS thread around the package's L-BFGS loops.
+"""The BLAS-thread policy: one thread where more were measured to cost more than they give.
 
-L-BFGS-B calls BLAS on vectors of length N K and on small matrices: there,
-extra threads only add synchronisation, and on a loaded machine a threaded BLAS
-runs such loops up to 100 times slower. ``threadpoolctl`` (>= 3.0, for
-``ThreadpoolController``) is a declared dependency, also required by scikit-learn.
+:func:`single_threaded_blas` is used around (1) the L-BFGS-B loops of ``_optimize``: BLAS on
+vectors of length N K and small matrices, where threads only synchronise (up to 100 times
+slower on a loaded machine); (2) the D x D algebra of the linear closed forms; (3) the N x N
+sections of the kernel closed forms of VICReg and spectral contrastive, kept after
+``benchmarks/blas_threads.py`` (``benchmarks/results/blas_threads.md``: the limit 2 to 9 times
+faster under load, threads 13-15 % faster in wall at 40 % more CPU on a quiet machine, no size
+threshold); (4) the row blocks of a general sparse G in the one-pass forms, which run on
+threads of their own; (5) each worker process of the report's claims. A product over all of X
+inside such a section (``Z = X W + b``) gets the threads back with :func:`default_blas_threads`.
+``threadpoolctl`` (>= 3.0, for ``ThreadpoolController``) is a declared dependency, also
+required by scikit-learn.
 """
 
 import contextlib

@@ -1,5 +1,8 @@
 """Tests of the claims run in worker processes (``run_claims(n_jobs=...)``, ``report --jobs``)."""
 
+import io
+import re
+import time
 import warnings
 from functools import partial
 from types import SimpleNamespace
@@ -7,7 +10,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from spectral_ssl import cli
+from spectral_ssl import _progress, cli
 from spectral_ssl.experiments import claim_runs
 from spectral_ssl.experiments.claims import low_data_regime, rank_collapse
 from spectral_ssl.experiments.datasets import gaussian_mixture
@@ -55,12 +58,12 @@ def _warns_then_returns(value):
 
 
 def test_a_worker_hands_back_its_warnings_in_order():
-    result, error, caught = claim_runs.measure_claim(partial(_warns_then_returns, 3), False)
-    assert (result, error) == (3, None)
+    result, error, caught, seconds = claim_runs.measure_claim(partial(_warns_then_returns, 3), False)
+    assert (result, error) == (3, None) and 0.0 <= seconds < 1.0
     assert [(type(m), str(m), c) for m, c, _, _ in caught] == [(UserWarning, "first", UserWarning),
                                                               (RuntimeWarning, "second", RuntimeWarning)]
     assert all(filename == __file__ for _, _, filename, _ in caught)
-    result, error, caught = claim_runs.measure_claim(partial(np.zeros, -1), True)
+    result, error, caught, _ = claim_runs.measure_claim(partial(np.zeros, -1), True)
     assert result is None and isinstance(error, ValueError) and caught == []
 
 
@@ -102,3 +105,21 @@ def test_warnings_of_the_workers_are_shown_by_the_caller_in_claim_order():
     assert [r.dataset for r in results] == ["a", "b"]
     shown = [(w.category, str(w.message), w.filename) for w in caught if "warns" in str(w.message)]
     assert shown == [(UserWarning, "claim a warns", __file__), (UserWarning, "claim b warns", __file__)]
+
+
+def _claim_that_sleeps(seconds):
+    time.sleep(seconds)
+    return SimpleNamespace(name="rank_collapse", verdict="supported", dataset=None)
+
+
+def test_a_steps_time_is_the_claims_own_time_in_its_worker_not_the_wait_for_it():
+    # two workers, three claims of 0.4 s: the first two run together, the third after the first;
+    # waiting in plan order, the second result is ready when the first is (a wait of about 0 s)
+    # and the third 0.4 s later; each claim's own time is 0.4 s
+    plan = [("rank_collapse", label, partial(_claim_that_sleeps, 0.4), False) for label in "abc"]
+    out = io.StringIO()
+    with _progress.steps(len(plan), stream=out) as display:
+        claim_runs.run_claims(plan, display, n_jobs=2)
+    seconds = [float(t) for t in re.findall(r"supported in ([0-9.]+) s", out.getvalue())]
+    assert len(seconds) == 3
+    assert all(0.35 <= t <= 0.9 for t in seconds), out.getvalue()

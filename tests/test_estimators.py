@@ -298,6 +298,7 @@ def test_get_feature_names_out(cls, prefix):
         est.get_feature_names_out(["a", "b"])
 
 
+@pytest.mark.extra
 def test_feature_names_in_from_a_data_frame():
     pd = pytest.importorskip("pandas")
     X, groups = two_view_data()

@@ -209,6 +209,7 @@ def test_without_tqdm_the_package_writes_its_own_lines(monkeypatch, tqdm_import_
     assert all(line.endswith(" s)") for line in lines)
 
 
+@pytest.mark.extra
 def test_with_tqdm_installed_the_bar_is_tqdm(monkeypatch):
     tqdm = pytest.importorskip("tqdm")
     stream = _Terminal()
@@ -316,6 +317,7 @@ def test_steps_on_a_given_stream_and_closed_after_an_error(monkeypatch):
     assert _progress._OPEN_STEPS == 0
 
 
+@pytest.mark.extra
 def test_steps_draw_a_tqdm_bar_and_keep_the_same_finished_lines(monkeypatch):
     pytest.importorskip("tqdm")
     stream = _Terminal()
@@ -333,6 +335,7 @@ def test_steps_draw_a_tqdm_bar_and_keep_the_same_finished_lines(monkeypatch):
     assert "start\n" in text
 
 
+@pytest.mark.extra
 def test_forced_progress_into_a_log_is_plain_lines_even_with_tqdm(monkeypatch):
     # verbose=True with standard error redirected (a file, a pipe, CI): no carriage-return bar
     pytest.importorskip("tqdm")

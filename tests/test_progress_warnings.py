@@ -120,6 +120,7 @@ def test_cli_report_prints_a_warning_raised_in_a_step_after_that_step_line(tmp_p
         assert STEP.fullmatch(lines[i - 1]), lines[i - 1]
 
 
+@pytest.mark.extra
 def test_with_tqdm_bar_the_warning_comes_after_the_finished_step_line(monkeypatch):
     pytest.importorskip("tqdm")
 

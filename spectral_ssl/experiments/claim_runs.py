@@ -11,6 +11,7 @@ pages by :mod:`spectral_ssl.report`.
 """
 
 import os
+import time
 import warnings
 
 from sklearn.utils.parallel import Parallel, delayed
@@ -87,37 +88,40 @@ def check_jobs(n_jobs, n_calls):
     return max(1, min(n_jobs, n_calls))
 
 
+def _timed(call, on_user_data):
+    """``(result, error, seconds)`` of one planned call; a ``ValueError`` on a user's data is returned."""
+    started = time.perf_counter()
+    try:
+        result, error = call(), None
+    except ValueError as problem:
+        if not on_user_data:
+            raise
+        result, error = None, problem
+    return result, error, time.perf_counter() - started
+
+
 def measure_claim(call, on_user_data):
-    """Run one planned claim and return ``(result, error, warnings)``, for a worker process.
+    """Run one planned claim in a worker process: ``(result, error, warnings, seconds)``.
 
-    ``warnings``: ``(message, category, filename, lineno)`` of each warning caught.
-
-    The warnings the claim raises are caught (under the worker's filters) and returned, to be
-    shown by the caller in claim order; a ``ValueError`` on a user's data is returned, not
-    raised, so that the other claims go on. One BLAS thread: the workers share the cores.
+    The warnings the claim raises are caught (under the worker's filters) and returned as
+    ``(message, category, filename, lineno)``, to be shown by the caller in claim order; a
+    ``ValueError`` on a user's data is returned, not raised, so that the other claims go on;
+    ``seconds``: the claim's own time in the worker (the caller's wait for it includes the
+    claims before it). One BLAS thread: the workers share the cores.
     """
     os.environ["SPECTRAL_SSL_PROGRESS"] = "0"  # the caller's display is the only one
     with single_threaded_blas(), warnings.catch_warnings(record=True) as caught:
-        try:
-            result, error = call(), None
-        except ValueError as problem:
-            if not on_user_data:
-                raise
-            result, error = None, problem
-    return result, error, [(w.message, w.category, w.filename, w.lineno) for w in caught]
+        result, error, seconds = _timed(call, on_user_data)
+    return result, error, [(w.message, w.category, w.filename, w.lineno) for w in caught], seconds
 
 
 def _outcomes(plan, n_jobs):
-    """``(result, error, warnings)`` of each planned call, in plan order (a generator)."""
+    """``(result, error, warnings, seconds)`` of each planned call, in plan order (a generator)."""
     if n_jobs == 1:
         for _, _, call, on_user_data in plan:
             # in this process: warnings are shown as they come, not collected
-            try:
-                yield call(), None, []
-            except ValueError as problem:
-                if not on_user_data:
-                    raise
-                yield None, problem, []
+            result, error, seconds = _timed(call, on_user_data)
+            yield result, error, [], seconds
         return
     tasks = (delayed(measure_claim)(call, on_user_data) for _, _, call, on_user_data in plan)
     yield from Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
@@ -135,8 +139,8 @@ def run_claims(plan, progress=None, *, n_jobs=1):
     plan : list
         :func:`claim_plan`.
     progress : display of :func:`spectral_ssl._progress.steps`, optional
-        One step per claim, in plan order (with workers, a step's time is the wait for its
-        result; the claim's own time is ``result.elapsed``).
+        One step per claim, in plan order; a step's time is the claim's own (in its worker
+        when there are workers, not the wait for its result).
     n_jobs : int or None
         Worker processes (``None`` or ``-1``: every available core; ``1``: this process).
         Each claim is computed alike either way (its seeds are its own); workers use one BLAS
@@ -155,7 +159,7 @@ def run_claims(plan, progress=None, *, n_jobs=1):
     for name, dataset, _, _ in plan:
         if progress is not None:
             progress.start(f"claim {claim_number(name)}, {name}, on {dataset}")
-        result, error, caught = next(outcomes)
+        result, error, caught, seconds = next(outcomes)
         for message, category, filename, lineno in caught:
             # shown as if raised here, at the line that raised it; one registry for the run,
             # so that a warning repeated by several claims is shown once, as in one process
@@ -163,12 +167,12 @@ def run_claims(plan, progress=None, *, n_jobs=1):
         if error is not None:
             not_run.append({"name": name, "dataset": dataset, "reason": str(error).rstrip(".")})
             if progress is not None:
-                progress.finish("not run")
+                progress.finish("not run", seconds)
             continue
         result.dataset = dataset
         results.append(result)
         if progress is not None:
-            progress.finish(result.verdict)
+            progress.finish(result.verdict, seconds)
     return results, not_run
 
 
