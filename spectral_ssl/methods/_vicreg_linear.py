@@ -94,7 +94,7 @@ def feature_space(X, G):
             else np.zeros((kept.shape[0], 0))
         T[active] = minimum_norm(T[active], dropped, norms)
     U = centred @ T
-    degrees = np.asarray(G.sum(axis=1)).ravel()
+    degrees = linalg.degrees(G, check_input=False)
     A = U.T @ (degrees[:, None] * U) - U.T @ (G @ U)
     return T, (A + A.T) / (2 * N), U.T @ U / N, X.mean(axis=0), {"basis": "features",
                                                                   "relation": relation}

@@ -208,7 +208,7 @@ def optimal_representation(G, n_components, *, off_diagonal=5e-3, centered=True,
     N = G.shape[0]
     K = check_n_components(n_components, N - centered,
                            what="the number of samples" + (" minus one (centred)" if centered else ""))
-    d = np.asarray(G.sum(axis=1)).ravel()
+    d = linalg.degrees(G, check_input=False)
     check_no_isolated(d, method="Barlow Twins")
     n_comp, labels = _implicit.components(G)
     details = {"constraint": constraint, "components": int(n_comp),
