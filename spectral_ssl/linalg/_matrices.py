@@ -125,12 +125,13 @@ def laplacian(G, kind="combinatorial", *, check_input=True, degrees=None):
     return (sp.diags(connected.astype(float)) - sp.diags(inv) @ G).tocsr()
 
 
-def graph_quadratic_form(X, G, *, check_input=True):
+def graph_quadratic_form(X, G, *, check_input=True, degrees=None):
     r"""Return :math:`X^\top L X = X^\top (d \odot X) - X^\top (G X)` without forming :math:`L`.
 
     Cost :math:`O(\mathrm{nnz}(G) D + N D^2)`. ``check_input=False`` skips the
     validation of ``X`` (then a float64 array) and ``G`` (then what
-    :func:`spectral_ssl.graphs.check` returns).
+    :func:`spectral_ssl.graphs.check` returns); ``degrees`` (the row sums of ``G``, read only
+    then) spares computing them again.
 
     Examples
     --------
@@ -142,7 +143,8 @@ def graph_quadratic_form(X, G, *, check_input=True):
     if check_input:
         G = check_graph(G)
         X = check_features(X, n_samples=G.shape[0])
-    d = relation_degrees(G)
+        degrees = None
+    d = relation_degrees(G) if degrees is None else degrees
     form = X.T @ (d[:, None] * X) - X.T @ (G @ X)
     return (form + form.T) / 2
 

@@ -248,8 +248,10 @@ def forms_threads(red):
     return single_threaded_blas() if red is not None else nullcontext()
 
 
-def parametric_design(features, G, centered, basis, red, what):
+def parametric_design(features, G, d, centered, basis, red, what):
     """``(A, B, c, mean, vol, F)`` of the design: from the forms ``red`` (``F`` None) or from ``F`` itself.
+
+    ``d``: the row sums of ``G`` (read only without ``red``).
 
     Raises the error of a zero :math:`B`, naming ``what`` it is.
     """
@@ -257,7 +259,6 @@ def parametric_design(features, G, centered, basis, red, what):
         A, B, c, mean = forms_design(red, basis, centered)
         vol, F = red.volume, None
     else:
-        d = linalg.degrees(G, check_input=False)
         vol = float(d.sum())
         centred = features if basis is None else \
             linalg.zero_constant_columns(features - features.mean(axis=0), features) @ basis
@@ -270,19 +271,20 @@ def parametric_design(features, G, centered, basis, red, what):
     return A, B, c, mean, vol, F
 
 
-def design_loss(features, G, F, coefficients, W, bias, mean, red, hyper):
+def design_loss(features, G, d, F, coefficients, W, bias, mean, red, hyper):
     r"""The loss at :math:`Z = F\,\text{coefficients} = XW + \mathbf 1 b^\top`: from the forms when
-    their round-off allows (:func:`forms_loss`), else from ``Z``."""
+    their round-off allows (:func:`forms_loss`), else from ``Z`` (``d``: the row sums of ``G``, or None)."""
     centered, lam = hyper["centered"], hyper["off_diagonal"]
     if red is not None:
         loss = forms_loss(*forms_moments(W, bias, mean, red, centered), lam)
         if loss is not None:
             return loss
     Z = F @ coefficients if red is None else affine_columns(features, W, bias)
-    return barlow_twins_value_and_gradient(Z, G, linalg.degrees(G, check_input=False), lam, centered)[0]
+    d = linalg.degrees(G, check_input=False) if d is None else d
+    return barlow_twins_value_and_gradient(Z, G, d, lam, centered)[0]
 
 
-def forms_outputs(features, G, W, bias, mean, red, hyper, closed):
+def forms_outputs(features, G, d, W, bias, mean, red, hyper, closed):
     r"""``(Z, W, b, (loss, rank, scales))`` of the linear optimum, the last three from the forms.
 
     :math:`Z = XW + \mathbf 1 b^\top` (one product) and the sign rule. For a closed form
@@ -293,6 +295,7 @@ def forms_outputs(features, G, W, bias, mean, red, hyper, closed):
     :func:`spectral_ssl.methods._contrastive_forms.full_rank_from_scatter` (None when it cannot
     decide: the caller takes ``representation_rank(Z)``), the scales from :func:`forms_scales`
     (else from ``Z``). Not closed: loss and rank None (the caller evaluates them on ``Z``).
+    ``d``: the row sums of ``G``, or None (then computed only when the forms fall short).
     """
     centered = hyper["centered"]
     Z = affine_columns(features, W, bias)
@@ -302,8 +305,7 @@ def forms_outputs(features, G, W, bias, mean, red, hyper, closed):
         P, Lam, bound = forms_moments(W, bias, mean, red, centered)
         loss, scales = forms_loss(P, Lam, bound, hyper["off_diagonal"]), forms_scales(P, red.volume)
         rank = full_rank_from_scatter(W, red.scatter, CONDITION_LIMIT)
-    d = None
-    if (closed and loss is None) or scales is None:
+    if d is None and ((closed and loss is None) or scales is None):
         d = linalg.degrees(G, check_input=False)
     if closed and loss is None:
         loss = barlow_twins_value_and_gradient(Z, G, d, hyper["off_diagonal"], centered)[0]

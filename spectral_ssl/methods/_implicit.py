@@ -28,12 +28,16 @@ def components(G):
     return connected_components(G, directed=False)
 
 
-def normalized_pairs(G, n_components, trivial, solver):
-    r"""The smallest eigenpairs of :math:`L_{sym}` on the complement of ``trivial`` (:math:`D_G^{1/2}\mathbf 1` or None)."""
+def normalized_pairs(G, n_components, trivial, solver, degrees):
+    r"""The smallest eigenpairs of :math:`L_{sym}` on the complement of ``trivial`` (:math:`D_G^{1/2}\mathbf 1` or None).
+
+    ``G``: what :func:`spectral_ssl.graphs.check` returns, or a label relation; ``degrees``: its row sums.
+    """
     if isinstance(G, LabelRelation):
         return linalg.label_laplacian_eigenpairs(G, n_components, kind="normalized",
                                                  deflate=trivial is not None)
-    return linalg.smallest_eigenpairs(linalg.laplacian(G, "normalized"), n_components,
+    return linalg.smallest_eigenpairs(linalg.laplacian(G, "normalized", check_input=False, degrees=degrees),
+                                      n_components,
                                       trivial=trivial, solver=solver)
 
 

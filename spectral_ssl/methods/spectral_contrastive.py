@@ -81,9 +81,9 @@ GRAM_CONDITION_LIMIT = 1e6
 RANK_MARGIN = 1e3
 
 
-def loss_and_gradient(Z, G):
-    """The exact loss and its gradient for an already validated CSR ``G`` (used by certify)."""
-    degrees = linalg.degrees(G, check_input=False)
+def loss_and_gradient(Z, G, *, degrees=None):
+    """The exact loss and gradient for a validated CSR ``G`` (used by certify); ``degrees``: its row sums, if known."""
+    degrees = linalg.degrees(G, check_input=False) if degrees is None else degrees
     return spectral_contrastive_value_and_gradient(Z, G, degrees)
 
 
@@ -211,7 +211,7 @@ def optimal_representation(G, n_components, *, solver="auto"):
     rank = linalg.representation_rank(Z)
     _warn_collapse(rank, nu, K, "nonparametric")
     return Representation(
-        Z=Z, loss=spectral_contrastive_value_and_gradient(Z, G, d)[0], rank=rank, eigenvalues=nu, scales=scales,
+        Z=Z, loss=loss_and_gradient(Z, G, degrees=d)[0], rank=rank, eigenvalues=nu, scales=scales,
         exact=True, method=NAME, equivalent="normalized spectral embedding (kernel PCA of D^-1/2 G D^-1/2)",
         regime="nonparametric", hyperparameters={},
         details={"minimal_loss": minimal_loss(nu), "volume": float(d.sum())},
@@ -301,16 +301,17 @@ def _basis_from_features(features, centred, Gn, dn):
     return T0 @ R, (M + M.T) / 2, mean, "features"
 
 
-def _linear_solution(features, G, K, what):
+def _linear_solution(features, G, K, what, degrees=None):
     r"""Eckart-Young restricted to :math:`S = \operatorname{col}(D_G^{1/2}[X, \mathbf 1])`.
 
     :math:`S` is spanned by :math:`D_G^{1/2}\mathbf 1` and :math:`D_G^{1/2} Y T` with
     :math:`Y = X - \mathbf 1 m^\top` centred by the :math:`D_G`-weighted mean, so
     that the two blocks are orthogonal and :math:`P^\top\bar A P = \operatorname{diag}(1, M)`.
     Returns ``(W, bias, Z, nu, scales, details)`` with :math:`Z = XW + \mathbf 1 b^\top`.
+    ``degrees``: the row sums of ``G`` when the caller has them (the kernel regime's loss needs them).
     """
     N, p = features.shape
-    Gn, dn = _normalised_graph(G)
+    Gn, dn = _normalised_graph(G, degrees)
     vol = float(dn.sum())
     basis = _basis_from_reductions(features, Gn, dn)
     centred = None
@@ -474,9 +475,10 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     k, gram = _parametric.kernel_gram(X, kernel, bandwidth, degree, coef0)
     # Z = K_X A = V C in the eigenbasis of K_X, solved in U, an orthonormal basis of its centred span
     s, V, U, M = _parametric.kernel_basis(gram, rank_rtol=rank_rtol)
+    d = linalg.degrees(G, check_input=False)  # once: the solve's and the loss's
     C, bias, Z, nu, scales, details = _linear_solution(
         U, G, n_components,
-        what="the dimension of span(D^1/2 [K_X, 1]) (kernel matrix plus the constant)")
+        what="the dimension of span(D^1/2 [K_X, 1]) (kernel matrix plus the constant)", degrees=d)
     details.pop("rank_from_forms", None)  # rank and loss of the kernel Z are taken from Z below
     details.pop("loss_from_forms", None)
     A, bias = _parametric.kernel_coefficients(C, bias, V, s, M)
@@ -484,7 +486,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     rank = linalg.representation_rank(Z)
     _warn_collapse(rank, nu, Z.shape[1], "kernel")
     return KernelRepresentation(
-        Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=loss_and_gradient(Z, G)[0],
+        Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=loss_and_gradient(Z, G, degrees=d)[0],
         rank=rank, eigenvalues=nu, scales=scales, exact=True, method=NAME,
         equivalent="kernel spectral embedding (Rayleigh-Ritz of D^-1/2 G D^-1/2 on the kernel span)",
         hyperparameters={}, details=details,
