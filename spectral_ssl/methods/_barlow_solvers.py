@@ -36,10 +36,14 @@ from ..exceptions import ConvergenceWarning
 from ..losses import barlow_twins_value_and_gradient, check_flag
 from ._collapse import warn_if_collapsed
 from ._contrastive_forms import full_rank_from_scatter
+from ._names import DISPLAY_NAMES
 from ._parametric import CONDITION_LIMIT, affine_columns, sign_rule
 
 #: The values of ``constraint``: ``None`` (the loss as written) or ``"whitened"`` (CCA).
 CONSTRAINTS = (None, "whitened")
+
+#: The method's name in messages and progress lines.
+SHOWN = DISPLAY_NAMES["barlow_twins"]
 
 
 def diagonal_objective(rho, off_diagonal):
@@ -68,7 +72,7 @@ def graph_objective(G, d, K, off_diagonal, centered):
 def _warn_not_converged(result, where):
     if not result.converged:
         warnings.warn(
-            f"Barlow Twins ({where}, loss as written): the best point of the multi-start search is not "
+            f"{SHOWN} ({where}, loss as written): the best point of the multi-start search is not "
             f"stationary (gradient norm {result.gradient_norm:.3g} after {result.n_iterations} "
             f"L-BFGS-B iterations); the loss returned is an upper bound of the optimum. More restarts "
             f"may lower it.", ConvergenceWarning, stacklevel=4)
@@ -82,7 +86,7 @@ def solve_canonical(rho, K, off_diagonal, informed, restarts, rng):
     r = len(rho)
     result = multistart_shown(diagonal_objective(rho, off_diagonal), informed, restarts=restarts,
                               random_start=lambda g: g.standard_normal((r, K)), rng=rng,
-                              progress=f"Barlow Twins (canonical problem, {r} x {K})")
+                              progress=f"{SHOWN} (canonical problem, {r} x {K})")
     _warn_not_converged(result, "linear or kernel")
     return result
 
@@ -103,7 +107,7 @@ def solve_graph(G, d, K, off_diagonal, centered, informed, restarts, rng):
     N = G.shape[0]
     result = multistart_shown(graph_objective(G, d, K, off_diagonal, centered), informed, restarts=restarts,
                               random_start=lambda g: g.standard_normal((N, K)), rng=rng,
-                              progress=f"Barlow Twins (non-parametric, {N} samples)")
+                              progress=f"{SHOWN} (non-parametric, {N} samples)")
     _warn_not_converged(result, "non-parametric")
     return result
 
@@ -134,7 +138,7 @@ def rank_and_warn(Z, K, regime, constraint, hyper, stacklevel=3, rank=None):
                          f"directions")
             fix = ("Use constraint='whitened' (CCA: K decorrelated directions) or a larger "
                    "off_diagonal if distinct directions are wanted.")
-        warn_if_collapsed(rank, K, method=f"Barlow Twins ({regime})", condition=condition, fix=fix,
+        warn_if_collapsed(rank, K, method=f"{SHOWN} ({regime})", condition=condition, fix=fix,
                           stacklevel=stacklevel)
     return rank
 

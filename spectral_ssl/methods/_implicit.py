@@ -12,6 +12,7 @@ from scipy.sparse.csgraph import connected_components
 
 from .. import linalg
 from .._relations import LabelRelation
+from ._names import DISPLAY_NAMES
 
 
 def components(G):
@@ -47,7 +48,7 @@ def refuse_numerical(G, n_components, centered):
         limit = G.n_classes - bool(centered)
         fewer = f", n_components <= {limit} (columns constant on classes, loss 0)" if limit >= 1 else ""
         raise ValueError(
-            f"Barlow Twins' loss as written with n_components={n_components} above the number of "
+            f"{DISPLAY_NAMES['barlow_twins']}' loss as written with n_components={n_components} above the number of "
             f"classes{' less one (centered)' if centered else ''} ({limit}) has no closed form, and "
             f"its numerical search needs the explicit graph. Use constraint='whitened' (closed form, "
             f"CCA){fewer}, or G.to_sparse() at small N.")

@@ -21,7 +21,11 @@ from .._optimize import is_stationary, lbfgs, multistart_shown
 from ..exceptions import ConvergenceWarning
 from ..losses import simclr_value_and_gradient
 from ._collapse import warn_if_collapsed
+from ._names import DISPLAY_NAMES
 from ._simclr_common import unit_rows
+
+#: The method's name in messages and progress lines.
+SHOWN = DISPLAY_NAMES["simclr"]
 
 #: Default number of random starts added to the informed one (the Laplacian Eigenmaps /
 #: LPP directions) by the numerical solvers; see :func:`spectral_ssl._optimize.multistart`.
@@ -59,7 +63,7 @@ def solve(objective, informed, restarts, random_start, rng, max_iter, verbose=No
     (:func:`spectral_ssl._optimize.multistart_shown`); ``what`` names the problem in the
     progress line.
     """
-    result = multistart_shown(objective, informed, progress=f"SimCLR{what}", verbose=verbose,
+    result = multistart_shown(objective, informed, progress=f"{SHOWN}{what}", verbose=verbose,
                               restarts=restarts, random_start=random_start, rng=rng,
                               max_iter=max_iter, polish_rounds=POLISH_ROUNDS)
     value, gradient = objective(np.ravel(result.x))
@@ -70,7 +74,7 @@ def solve(objective, informed, restarts, random_start, rng, max_iter, verbose=No
         result = escalate(objective, result, rng, max_iter)
     if not result.converged:
         warnings.warn(
-            f"SimCLR: the numerical optimum is not stationary (gradient norm "
+            f"{SHOWN}: the numerical optimum is not stationary (gradient norm "
             f"{result.gradient_norm:.3g} after {result.n_iterations} L-BFGS-B iterations). If a row "
             f"of Z is near the origin (details['smallest_row_norm_ratio'] << 1), the loss, which sees "
             f"only row directions, is approached with that row at 0, where it is not smooth: the "
@@ -202,7 +206,7 @@ def parametric_solution(features, G, K, tau, restarts, rng, max_iter, verbose=No
     details = {"case": "numerical: multi-start L-BFGS-B on (W, b) in whitened coordinates",
                **result.details(), "lpp_eigenvalues": mu,
                "smallest_row_norm_ratio": smallest_row_ratio(Z),
-               "starts": "LPP directions (linear VICReg), then standard normal"}
+               "starts": f"LPP directions (linear {DISPLAY_NAMES['vicreg']}), then standard normal"}
     return W, bias, Z, details
 
 
@@ -214,10 +218,10 @@ def warn_collapse(rank, K, regime, cliques=None):
                      f"of rank C - 1 = {C - 1} whatever K is")
         fix = "More components cannot be used by this G."
     else:
-        condition = ("the optimum found uses fewer directions: more would not lower the SimCLR loss "
-                     "on this G at this temperature")
+        condition = (f"the optimum found uses fewer directions: more would not lower the {SHOWN} loss "
+                     f"on this G at this temperature")
         fix = "Fewer components, or another temperature, G or regime."
-    warn_if_collapsed(rank, K, method=f"SimCLR ({regime})", condition=condition, fix=fix,
+    warn_if_collapsed(rank, K, method=f"{SHOWN} ({regime})", condition=condition, fix=fix,
                       stacklevel=4)
 
 

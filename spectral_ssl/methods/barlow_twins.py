@@ -209,7 +209,7 @@ def optimal_representation(G, n_components, *, off_diagonal=5e-3, centered=True,
     K = check_n_components(n_components, N - centered,
                            what="the number of samples" + (" minus one (centred)" if centered else ""))
     d = linalg.degrees(G, check_input=False)
-    check_no_isolated(d, method="Barlow Twins")
+    check_no_isolated(d, method=_barlow_solvers.SHOWN)
     n_comp, labels = _implicit.components(G)
     details = {"constraint": constraint, "components": int(n_comp),
                "problem": AS_WRITTEN if constraint is None else WHITENED["nonparametric"]}

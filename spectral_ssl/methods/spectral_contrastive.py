@@ -62,9 +62,11 @@ from ..forms import feature_reductions
 from ..losses import spectral_contrastive_value_and_gradient
 from . import _contrastive_forms, _parametric
 from ._collapse import warn_if_collapsed
+from ._names import DISPLAY_NAMES
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
 NAME = "spectral_contrastive"
+SHOWN = DISPLAY_NAMES[NAME]  #: the method's name in messages
 
 #: The linear regime solves from the :math:`D\times D` reductions of
 #: :func:`spectral_ssl.forms.feature_reductions` when the Jacobi-scaled (correlation) forms of
@@ -107,8 +109,8 @@ def _normalised_graph(G, d=None):
     at most 1 keep the degrees and the volume finite and nonzero for weights in 1e-310..1e308."""
     top = float(G.data.max()) if G.nnz else 0.0
     if top == 0.0:
-        raise ValueError("G has no edge: the spectral contrastive loss divides by the volume "
-                         "sum(G) = 0. Give G at least one positive weight.")
+        raise ValueError(f"G has no edge: the {SHOWN} loss divides by the volume "
+                         f"sum(G) = 0. Give G at least one positive weight.")
     # the index arrays are shared with G (read only here): only the weights are new
     Gn = type(G)((G.data / top, G.indices, G.indptr), shape=G.shape)
     if d is not None and np.all(np.isfinite(d)) and np.min(d) >= 2.0**-970:
@@ -134,7 +136,7 @@ def _warn_collapse(rank, nu, K, regime):
            if positive >= K else
            f"At most {max(positive - 1, 1)} informative direction(s) exist for this G; a denser "
            f"relation (more positive pairs) has more positive eigenvalues.")
-    warn_if_collapsed(rank, K, method=f"spectral contrastive ({regime})",
+    warn_if_collapsed(rank, K, method=f"{SHOWN} ({regime})",
                       condition="; ".join(reasons), fix=fix)
 
 
@@ -189,7 +191,7 @@ def optimal_representation(G, n_components, *, solver="auto"):
     N = G.shape[0]
     K = check_n_components(n_components, N, what="the number of samples N")
     d = linalg.degrees(G, check_input=False)
-    check_no_isolated(d, method="spectral contrastive",
+    check_no_isolated(d, method=SHOWN,
                       why=" (z_i = sqrt(vol/d_i) u_i divides by 0)")
     if isinstance(G, LabelRelation):
         Gn, dn = G.scaled(1.0 / G.weight), d / G.weight
