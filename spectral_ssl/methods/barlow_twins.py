@@ -438,9 +438,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     penalised): a different objective, so ``exact=False`` and ``eigenvalues``
     are the regularised correlations. The loss as written has no penalty:
     ``regularization > 0`` with ``constraint=None`` is refused.
-    :math:`K_X` asymmetric by at most ``KERNEL_SYMMETRY_RTOL`` = 1e-6 of its largest entry is
-    symmetrised, :math:`(K_X + K_X^\top)/2`; a larger asymmetry raises ``ValueError``
-    (:func:`spectral_ssl.methods.vicreg.optimal_kernel`'s rule).
+    :math:`K_X` is symmetrised or refused by :func:`spectral_ssl.methods.vicreg.optimal_kernel`'s symmetry rule.
 
     Parameters
     ----------

@@ -460,9 +460,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     :func:`optimal_linear` with the features :math:`X` replaced by the Gram
     matrix :math:`K_X`; the first start is the kernel LPP directions. New
     samples map by :math:`k(x, X)A + b`.
-    :math:`K_X` asymmetric by at most ``KERNEL_SYMMETRY_RTOL`` = 1e-6 of its largest entry is
-    symmetrised, :math:`(K_X + K_X^\top)/2`; a larger asymmetry raises ``ValueError``
-    (:func:`spectral_ssl.methods.vicreg.optimal_kernel`'s rule).
+    :math:`K_X` is symmetrised or refused by :func:`spectral_ssl.methods.vicreg.optimal_kernel`'s symmetry rule.
 
     Parameters
     ----------

@@ -449,9 +449,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     rank (rbf kernel, distinct samples) :math:`S = \mathbb R^N` and the training
     representation is the non-parametric optimum; the kernel then only
     defines the out-of-sample extension :math:`k(x, X)A + b`.
-    :math:`K_X` asymmetric by at most ``KERNEL_SYMMETRY_RTOL`` = 1e-6 of its largest entry is
-    symmetrised, :math:`(K_X + K_X^\top)/2`; a larger asymmetry raises ``ValueError``
-    (:func:`spectral_ssl.methods.vicreg.optimal_kernel`'s rule).
+    :math:`K_X` is symmetrised or refused by :func:`spectral_ssl.methods.vicreg.optimal_kernel`'s symmetry rule.
 
     Parameters
     ----------
