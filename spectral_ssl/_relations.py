@@ -242,3 +242,14 @@ def check_relation(G, name="G"):
     from ._validation import check_graph
 
     return check_graph(G, name=name)
+
+
+def relation_degrees(G):
+    r"""The degrees :math:`d = G\mathbf 1` of a checked relation, as a flat array: ``G.sum(axis=1)``.
+
+    ``G``: what :func:`check_relation` returns (a CSR float64 graph or a :class:`LabelRelation`,
+    whose ``sum`` gives :math:`w(n_c - 1)`). The one computation of the degrees:
+    :func:`spectral_ssl.linalg.degrees` is its public, validating face; the losses, which sit
+    beside ``linalg`` in layer 1 and cannot import it, call this directly.
+    """
+    return np.asarray(G.sum(axis=1)).ravel()

@@ -460,6 +460,21 @@ def test_graph_quadratic_form_equals_dense():
     np.testing.assert_allclose(linalg.graph_quadratic_form(X, W), expected, atol=1e-11)
 
 
+def test_graph_quadratic_form_reads_the_degrees_given_only_without_validation():
+    # degrees= spares the row sum for a caller that has it (#18); the validated call ignores it
+    rng = np.random.default_rng(16)
+    G = sp.csr_matrix(random_graph(20, seed=16, sparse=False))
+    X = rng.normal(size=(20, 3))
+    d = linalg.degrees(G)
+    expected = X.T @ csgraph_laplacian(G.toarray()) @ X
+    np.testing.assert_allclose(linalg.graph_quadratic_form(X, G, check_input=False, degrees=d), expected,
+                               atol=1e-11)
+    # twice the degrees adds X^T D X: proof that they are read, not recomputed
+    np.testing.assert_allclose(linalg.graph_quadratic_form(X, G, check_input=False, degrees=2 * d),
+                               expected + X.T @ (d[:, None] * X), atol=1e-11)
+    np.testing.assert_allclose(linalg.graph_quadratic_form(X, G, degrees=2 * d), expected, atol=1e-11)
+
+
 def test_kernels_match_sklearn():
     rng = np.random.default_rng(16)
     X = rng.normal(size=(9, 3))

@@ -8,6 +8,7 @@ component indicators minus the constant, with eigenvalue 0.
 import numpy as np
 from scipy.sparse.csgraph import connected_components
 
+from .._relations import relation_degrees
 from ._basis import sign_flip
 
 
@@ -128,7 +129,7 @@ def normalized_component_null_space(G, n_components, *, deflate=True, degrees=No
     n_comp, labels = connected_components(G, directed=False)
     if n_comp - bool(deflate) < n_components:
         return None
-    d = np.asarray(G.sum(axis=1)).ravel() if degrees is None else degrees
+    d = relation_degrees(G) if degrees is None else degrees
     if not np.all(d > 0):
         return None
     return normalized_indicator_null_space(labels, n_comp, d, n_components, deflate=deflate)

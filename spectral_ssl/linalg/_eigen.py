@@ -10,6 +10,7 @@ rules of :mod:`spectral_ssl.linalg._basis`.
 import numpy as np
 import scipy.sparse as sp
 
+from .._relations import relation_degrees
 from .._validation import check_flag, check_graph, check_n_components, check_option, check_scalar
 from . import _amg, _settings, _solvers
 from ._basis import canonicalise
@@ -257,7 +258,7 @@ def laplacian_eigenpairs(G, n_components, *, kind="combinatorial", solver="auto"
         G = symmetric_permutation(G, order)
         degrees = None if degrees is None else degrees[order]
     if degrees is None:
-        degrees = np.asarray(G.sum(axis=1)).ravel()
+        degrees = relation_degrees(G)
     L = laplacian(G, kind, check_input=False, degrees=degrees)
     trivial = np.ones(N) if kind == "combinatorial" else np.sqrt(degrees)
     if not deflate:

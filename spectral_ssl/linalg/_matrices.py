@@ -8,6 +8,7 @@ as ``X - X.mean(0)``, never formed.
 import numpy as np
 import scipy.sparse as sp
 
+from .._relations import relation_degrees
 from .._validation import check_features, check_graph, check_option
 from . import _settings
 
@@ -66,7 +67,7 @@ def degrees(G, *, check_input=True):
     """
     if check_input:
         G = check_graph(G)
-    return np.asarray(G.sum(axis=1)).ravel()
+    return relation_degrees(G)
 
 
 def laplacian(G, kind="combinatorial", *, check_input=True, degrees=None):
@@ -110,7 +111,7 @@ def laplacian(G, kind="combinatorial", *, check_input=True, degrees=None):
     if check_input:
         G = check_graph(G)
         degrees = None
-    d = np.asarray(G.sum(axis=1)).ravel() if degrees is None else degrees
+    d = relation_degrees(G) if degrees is None else degrees
     if kind == "combinatorial":
         return (sp.diags(d) - G).tocsr()
     connected = d > 0
@@ -124,12 +125,13 @@ def laplacian(G, kind="combinatorial", *, check_input=True, degrees=None):
     return (sp.diags(connected.astype(float)) - sp.diags(inv) @ G).tocsr()
 
 
-def graph_quadratic_form(X, G, *, check_input=True):
+def graph_quadratic_form(X, G, *, check_input=True, degrees=None):
     r"""Return :math:`X^\top L X = X^\top (d \odot X) - X^\top (G X)` without forming :math:`L`.
 
     Cost :math:`O(\mathrm{nnz}(G) D + N D^2)`. ``check_input=False`` skips the
     validation of ``X`` (then a float64 array) and ``G`` (then what
-    :func:`spectral_ssl.graphs.check` returns).
+    :func:`spectral_ssl.graphs.check` returns); ``degrees`` (the row sums of ``G``, read only
+    then) spares computing them again.
 
     Examples
     --------
@@ -141,7 +143,8 @@ def graph_quadratic_form(X, G, *, check_input=True):
     if check_input:
         G = check_graph(G)
         X = check_features(X, n_samples=G.shape[0])
-    d = np.asarray(G.sum(axis=1)).ravel()
+        degrees = None
+    d = relation_degrees(G) if degrees is None else degrees
     form = X.T @ (d[:, None] * X) - X.T @ (G @ X)
     return (form + form.T) / 2
 

@@ -2,6 +2,7 @@ r"""The Barlow Twins cross-correlation and loss in graph form."""
 
 import numpy as np
 
+from .._relations import relation_degrees
 from .._validation import check_flag, check_scalar
 from ._common import check_pair
 
@@ -55,7 +56,7 @@ def barlow_twins_correlation(Z, G, *, centered=False):
     """
     Z, G = check_pair(Z, G)
     centered = check_flag(centered, "centered")
-    d = np.asarray(G.sum(axis=1)).ravel()
+    d = relation_degrees(G)
     check_barlow_columns(Z, d, centered)
     Zc, _, s = barlow_twins_statistics(Z, d, centered)
     M = Zc.T @ (G @ Zc)
@@ -128,7 +129,7 @@ def barlow_twins(Z, G, *, off_diagonal=5e-3, centered=False, return_gradient=Fal
     Z, G = check_pair(Z, G)
     lam = check_scalar(off_diagonal, name="off_diagonal", low=0.0)
     centered = check_flag(centered, "centered")
-    d = np.asarray(G.sum(axis=1)).ravel()
+    d = relation_degrees(G)
     check_barlow_columns(Z, d, centered)
     value, grad = barlow_twins_value_and_gradient(Z, G, d, lam, centered)
     return (value, grad) if return_gradient else value

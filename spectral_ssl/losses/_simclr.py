@@ -5,7 +5,7 @@ import scipy.sparse as sp
 
 from .. import memory
 from .._validation import check_scalar
-from .._relations import LabelRelation, implicit_refusal
+from .._relations import LabelRelation, implicit_refusal, relation_degrees
 from ._common import check_pair, exact_scale, normalised_weights
 
 
@@ -88,7 +88,7 @@ def simclr(Z, G, *, temperature=0.5, return_gradient=False):
     Z, G = check_pair(Z, G)
     tau = check_scalar(temperature, name="temperature", low=0.0, low_inclusive=False)
     row_norms_checked(Z)
-    d = np.asarray(G.sum(axis=1)).ravel()
+    d = relation_degrees(G)
     value, grad = simclr_value_and_gradient(Z, G, d, tau)
     return (value, grad) if return_gradient else value
 

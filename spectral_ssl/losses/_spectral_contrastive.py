@@ -2,6 +2,7 @@ r"""The spectral contrastive loss (HaoChen et al. 2021) in graph form."""
 
 import numpy as np
 
+from .._relations import relation_degrees
 from ._common import check_pair, normalised_weights
 
 
@@ -56,7 +57,7 @@ def spectral_contrastive(Z, G, *, return_gradient=False):
     -1.0
     """
     Z, G = check_pair(Z, G)
-    d = np.asarray(G.sum(axis=1)).ravel()
+    d = relation_degrees(G)
     value, grad = spectral_contrastive_value_and_gradient(Z, G, d)
     return (value, grad) if return_gradient else value
 

@@ -2,6 +2,7 @@ r"""The VICReg loss in graph form and its three terms."""
 
 import numpy as np
 
+from .._relations import relation_degrees
 from .._validation import check_features, check_option, check_scalar
 from ._common import (centred, centred_covariance, check_pair, dirichlet_energy, exact_scale, laplacian_times,
                       normalised_weights)
@@ -26,7 +27,7 @@ def invariance_term(Z, G):
     1.0
     """
     Z, G = check_pair(Z, G)
-    d = np.asarray(G.sum(axis=1)).ravel()
+    d = relation_degrees(G)
     Gn, dn, top = normalised_weights(G, d)
     Zc = centred(Z)  # L 1 = 0: the mean does not enter, and would cancel
     return float(exact_scale(np.sum(Zc * laplacian_times(Zc, Gn, dn)), 2.0 / Z.shape[0], top))
@@ -142,7 +143,7 @@ def vicreg(Z, G, *, variance=25.0, covariance=1.0, invariance=25.0,
     """
     Z, G = check_pair(Z, G)
     weights = check_vicreg_weights(variance, covariance, invariance, variance_kind, eps)
-    d = np.asarray(G.sum(axis=1)).ravel()
+    d = relation_degrees(G)
     value, grad = vicreg_value_and_gradient(Z, G, d, *weights)
     return (value, grad) if return_gradient else value
 

@@ -8,18 +8,12 @@ import inspect
 from .._progress import check_verbose, status, verbosity
 from .._validation import check_integer, check_option, did_you_mean
 from . import barlow_twins, simclr, spectral_contrastive, vicreg
+from ._names import DISPLAY_NAMES, SHORT_DISPLAY_NAMES
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
 #: Method name -> module with optimal_representation / optimal_linear / optimal_kernel.
 REGISTRY = {"vicreg": vicreg, "simclr": simclr, "spectral_contrastive": spectral_contrastive,
             "barlow_twins": barlow_twins}
-
-#: Method name -> the name shown in tables, figures and titles (the one map of display names).
-DISPLAY_NAMES = {"vicreg": "VICReg", "spectral_contrastive": "spectral contrastive",
-                 "barlow_twins": "Barlow Twins", "simclr": "SimCLR"}
-
-#: Shorter display names for narrow figure labels; a method not listed keeps its ``DISPLAY_NAMES`` entry.
-SHORT_DISPLAY_NAMES = {**DISPLAY_NAMES, "spectral_contrastive": "spectral contr."}
 
 REGIMES = ("nonparametric", "linear", "kernel")
 

@@ -36,10 +36,14 @@ from ..exceptions import ConvergenceWarning
 from ..losses import barlow_twins_value_and_gradient, check_flag
 from ._collapse import warn_if_collapsed
 from ._contrastive_forms import full_rank_from_scatter
+from ._names import DISPLAY_NAMES
 from ._parametric import CONDITION_LIMIT, affine_columns, sign_rule
 
 #: The values of ``constraint``: ``None`` (the loss as written) or ``"whitened"`` (CCA).
 CONSTRAINTS = (None, "whitened")
+
+#: The method's name in messages and progress lines.
+SHOWN = DISPLAY_NAMES["barlow_twins"]
 
 
 def diagonal_objective(rho, off_diagonal):
@@ -68,7 +72,7 @@ def graph_objective(G, d, K, off_diagonal, centered):
 def _warn_not_converged(result, where):
     if not result.converged:
         warnings.warn(
-            f"Barlow Twins ({where}, loss as written): the best point of the multi-start search is not "
+            f"{SHOWN} ({where}, loss as written): the best point of the multi-start search is not "
             f"stationary (gradient norm {result.gradient_norm:.3g} after {result.n_iterations} "
             f"L-BFGS-B iterations); the loss returned is an upper bound of the optimum. More restarts "
             f"may lower it.", ConvergenceWarning, stacklevel=4)
@@ -82,7 +86,7 @@ def solve_canonical(rho, K, off_diagonal, informed, restarts, rng):
     r = len(rho)
     result = multistart_shown(diagonal_objective(rho, off_diagonal), informed, restarts=restarts,
                               random_start=lambda g: g.standard_normal((r, K)), rng=rng,
-                              progress=f"Barlow Twins (canonical problem, {r} x {K})")
+                              progress=f"{SHOWN} (canonical problem, {r} x {K})")
     _warn_not_converged(result, "linear or kernel")
     return result
 
@@ -103,7 +107,7 @@ def solve_graph(G, d, K, off_diagonal, centered, informed, restarts, rng):
     N = G.shape[0]
     result = multistart_shown(graph_objective(G, d, K, off_diagonal, centered), informed, restarts=restarts,
                               random_start=lambda g: g.standard_normal((N, K)), rng=rng,
-                              progress=f"Barlow Twins (non-parametric, {N} samples)")
+                              progress=f"{SHOWN} (non-parametric, {N} samples)")
     _warn_not_converged(result, "non-parametric")
     return result
 
@@ -134,7 +138,7 @@ def rank_and_warn(Z, K, regime, constraint, hyper, stacklevel=3, rank=None):
                          f"directions")
             fix = ("Use constraint='whitened' (CCA: K decorrelated directions) or a larger "
                    "off_diagonal if distinct directions are wanted.")
-        warn_if_collapsed(rank, K, method=f"Barlow Twins ({regime})", condition=condition, fix=fix,
+        warn_if_collapsed(rank, K, method=f"{SHOWN} ({regime})", condition=condition, fix=fix,
                           stacklevel=stacklevel)
     return rank
 
@@ -248,8 +252,10 @@ def forms_threads(red):
     return single_threaded_blas() if red is not None else nullcontext()
 
 
-def parametric_design(features, G, centered, basis, red, what):
+def parametric_design(features, G, d, centered, basis, red, what):
     """``(A, B, c, mean, vol, F)`` of the design: from the forms ``red`` (``F`` None) or from ``F`` itself.
+
+    ``d``: the row sums of ``G`` (read only without ``red``).
 
     Raises the error of a zero :math:`B`, naming ``what`` it is.
     """
@@ -257,7 +263,6 @@ def parametric_design(features, G, centered, basis, red, what):
         A, B, c, mean = forms_design(red, basis, centered)
         vol, F = red.volume, None
     else:
-        d = linalg.degrees(G, check_input=False)
         vol = float(d.sum())
         centred = features if basis is None else \
             linalg.zero_constant_columns(features - features.mean(axis=0), features) @ basis
@@ -270,19 +275,20 @@ def parametric_design(features, G, centered, basis, red, what):
     return A, B, c, mean, vol, F
 
 
-def design_loss(features, G, F, coefficients, W, bias, mean, red, hyper):
+def design_loss(features, G, d, F, coefficients, W, bias, mean, red, hyper):
     r"""The loss at :math:`Z = F\,\text{coefficients} = XW + \mathbf 1 b^\top`: from the forms when
-    their round-off allows (:func:`forms_loss`), else from ``Z``."""
+    their round-off allows (:func:`forms_loss`), else from ``Z`` (``d``: the row sums of ``G``, or None)."""
     centered, lam = hyper["centered"], hyper["off_diagonal"]
     if red is not None:
         loss = forms_loss(*forms_moments(W, bias, mean, red, centered), lam)
         if loss is not None:
             return loss
     Z = F @ coefficients if red is None else affine_columns(features, W, bias)
-    return barlow_twins_value_and_gradient(Z, G, linalg.degrees(G, check_input=False), lam, centered)[0]
+    d = linalg.degrees(G, check_input=False) if d is None else d
+    return barlow_twins_value_and_gradient(Z, G, d, lam, centered)[0]
 
 
-def forms_outputs(features, G, W, bias, mean, red, hyper, closed):
+def forms_outputs(features, G, d, W, bias, mean, red, hyper, closed):
     r"""``(Z, W, b, (loss, rank, scales))`` of the linear optimum, the last three from the forms.
 
     :math:`Z = XW + \mathbf 1 b^\top` (one product) and the sign rule. For a closed form
@@ -293,6 +299,7 @@ def forms_outputs(features, G, W, bias, mean, red, hyper, closed):
     :func:`spectral_ssl.methods._contrastive_forms.full_rank_from_scatter` (None when it cannot
     decide: the caller takes ``representation_rank(Z)``), the scales from :func:`forms_scales`
     (else from ``Z``). Not closed: loss and rank None (the caller evaluates them on ``Z``).
+    ``d``: the row sums of ``G``, or None (then computed only when the forms fall short).
     """
     centered = hyper["centered"]
     Z = affine_columns(features, W, bias)
@@ -302,8 +309,7 @@ def forms_outputs(features, G, W, bias, mean, red, hyper, closed):
         P, Lam, bound = forms_moments(W, bias, mean, red, centered)
         loss, scales = forms_loss(P, Lam, bound, hyper["off_diagonal"]), forms_scales(P, red.volume)
         rank = full_rank_from_scatter(W, red.scatter, CONDITION_LIMIT)
-    d = None
-    if (closed and loss is None) or scales is None:
+    if d is None and ((closed and loss is None) or scales is None):
         d = linalg.degrees(G, check_input=False)
     if closed and loss is None:
         loss = barlow_twins_value_and_gradient(Z, G, d, hyper["off_diagonal"], centered)[0]

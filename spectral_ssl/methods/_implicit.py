@@ -12,6 +12,7 @@ from scipy.sparse.csgraph import connected_components
 
 from .. import linalg
 from .._relations import LabelRelation
+from ._names import DISPLAY_NAMES
 
 
 def components(G):
@@ -28,12 +29,16 @@ def components(G):
     return connected_components(G, directed=False)
 
 
-def normalized_pairs(G, n_components, trivial, solver):
-    r"""The smallest eigenpairs of :math:`L_{sym}` on the complement of ``trivial`` (:math:`D_G^{1/2}\mathbf 1` or None)."""
+def normalized_pairs(G, n_components, trivial, solver, degrees):
+    r"""The smallest eigenpairs of :math:`L_{sym}` on the complement of ``trivial`` (:math:`D_G^{1/2}\mathbf 1` or None).
+
+    ``G``: what :func:`spectral_ssl.graphs.check` returns, or a label relation; ``degrees``: its row sums.
+    """
     if isinstance(G, LabelRelation):
         return linalg.label_laplacian_eigenpairs(G, n_components, kind="normalized",
                                                  deflate=trivial is not None)
-    return linalg.smallest_eigenpairs(linalg.laplacian(G, "normalized"), n_components,
+    return linalg.smallest_eigenpairs(linalg.laplacian(G, "normalized", check_input=False, degrees=degrees),
+                                      n_components,
                                       trivial=trivial, solver=solver)
 
 
@@ -43,7 +48,7 @@ def refuse_numerical(G, n_components, centered):
         limit = G.n_classes - bool(centered)
         fewer = f", n_components <= {limit} (columns constant on classes, loss 0)" if limit >= 1 else ""
         raise ValueError(
-            f"Barlow Twins' loss as written with n_components={n_components} above the number of "
+            f"{DISPLAY_NAMES['barlow_twins']}' loss as written with n_components={n_components} above the number of "
             f"classes{' less one (centered)' if centered else ''} ({limit}) has no closed form, and "
             f"its numerical search needs the explicit graph. Use constraint='whitened' (closed form, "
             f"CCA){fewer}, or G.to_sparse() at small N.")

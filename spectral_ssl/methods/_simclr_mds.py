@@ -9,6 +9,7 @@ import scipy.stats
 from .. import spectral
 from .._validation import check_features, check_graph, check_n_components, check_option
 from ..losses import row_norms_checked
+from ._names import DISPLAY_NAMES
 from ._simclr_common import check_temperature, unit_rows
 
 def mds_target(G, *, temperature=0.5):
@@ -64,14 +65,14 @@ def mds_target(G, *, temperature=0.5):
     N = G.shape[0]
     if G.nnz != N * (N - 1):
         raise ValueError(
-            f"G has {N * (N - 1) - G.nnz} zero off-diagonal weights: SimCLR's target -2 tau log G "
+            f"G has {N * (N - 1) - G.nnz} zero off-diagonal weights: {DISPLAY_NAMES['simclr']}'s target -2 tau log G "
             f"is then +inf (the optimum is an infimum, not attained). The MDS target needs a dense "
             f"relation such as graphs.gaussian(X, bandwidth) with n_neighbors=None."
         )
     if G.data.max() > 1.0:
         raise ValueError(
             f"G has weights above 1 (max {G.data.max():.6g}) and would give negative target squared "
-            f"distances; pass G / G.max() (the SimCLR minimiser is unchanged by scaling G)."
+            f"distances; pass G / G.max() (the {DISPLAY_NAMES['simclr']} minimiser is unchanged by scaling G)."
         )
     target = G.toarray()
     off = ~np.eye(N, dtype=bool)

@@ -19,9 +19,13 @@ import numpy as np
 from .. import linalg
 from .._optimize import is_stationary, lbfgs, multistart_shown
 from ..exceptions import ConvergenceWarning
-from ..losses import simclr_value_and_gradient, simclr as simclr_loss
+from ..losses import simclr_value_and_gradient
 from ._collapse import warn_if_collapsed
+from ._names import DISPLAY_NAMES
 from ._simclr_common import unit_rows
+
+#: The method's name in messages and progress lines.
+SHOWN = DISPLAY_NAMES["simclr"]
 
 #: Default number of random starts added to the informed one (the Laplacian Eigenmaps /
 #: LPP directions) by the numerical solvers; see :func:`spectral_ssl._optimize.multistart`.
@@ -59,7 +63,7 @@ def solve(objective, informed, restarts, random_start, rng, max_iter, verbose=No
     (:func:`spectral_ssl._optimize.multistart_shown`); ``what`` names the problem in the
     progress line.
     """
-    result = multistart_shown(objective, informed, progress=f"SimCLR{what}", verbose=verbose,
+    result = multistart_shown(objective, informed, progress=f"{SHOWN}{what}", verbose=verbose,
                               restarts=restarts, random_start=random_start, rng=rng,
                               max_iter=max_iter, polish_rounds=POLISH_ROUNDS)
     value, gradient = objective(np.ravel(result.x))
@@ -70,7 +74,7 @@ def solve(objective, informed, restarts, random_start, rng, max_iter, verbose=No
         result = escalate(objective, result, rng, max_iter)
     if not result.converged:
         warnings.warn(
-            f"SimCLR: the numerical optimum is not stationary (gradient norm "
+            f"{SHOWN}: the numerical optimum is not stationary (gradient norm "
             f"{result.gradient_norm:.3g} after {result.n_iterations} L-BFGS-B iterations). If a row "
             f"of Z is near the origin (details['smallest_row_norm_ratio'] << 1), the loss, which sees "
             f"only row directions, is approached with that row at 0, where it is not smooth: the "
@@ -113,29 +117,31 @@ def smallest_row_ratio(Z):
 
 
 
-def spectral_start(G, K, rng):
+def spectral_start(G, K, rng, degrees):
     """Laplacian Eigenmaps coordinates (K smallest non-trivial eigenvectors), slightly jittered.
+
+    ``G``: what :func:`spectral_ssl.graphs.check` returns; ``degrees``: its row sums.
 
     Rows that are zero in every eigenvector (possible on disconnected graphs)
     would have no direction; the jitter gives them one.
     """
     N = G.shape[0]
     k = min(K, N - 1)
-    _, U = linalg.laplacian_eigenpairs(G, k)
+    _, U = linalg.laplacian_eigenpairs(G, k, check_input=False, degrees=degrees)
     start = np.zeros((N, K))
     start[:, :k] = U * np.sqrt(N)
     return start + 1e-3 * rng.standard_normal((N, K))
 
 
-def numerical_representation(G, K, tau, restarts, rng, max_iter, verbose=None):
+def numerical_representation(G, K, tau, restarts, rng, max_iter, verbose=None, *, degrees):
+    """The numerical non-parametric optimum ``(unit rows, details)``; ``degrees``: the row sums of ``G``."""
     N = G.shape[0]
-    degrees = linalg.degrees(G, check_input=False)
 
     def objective(flat):
         value, grad = simclr_value_and_gradient(flat.reshape(N, K), G, degrees, tau)
         return value, grad.ravel()
 
-    result = solve(objective, [spectral_start(G, K, rng)], restarts,
+    result = solve(objective, [spectral_start(G, K, rng, degrees)], restarts,
                     lambda r: r.standard_normal((N, K)), rng, max_iter, verbose,
                     f" (nonparametric, {N} samples)")
     Zn = unit_rows(result.x)
@@ -147,7 +153,8 @@ def numerical_representation(G, K, tau, restarts, rng, max_iter, verbose=None):
 
 
 
-def parametric_solution(features, G, K, tau, restarts, rng, max_iter, verbose=None, regime="linear"):
+def parametric_solution(features, G, K, tau, restarts, rng, max_iter, verbose=None, regime="linear", *,
+                        degrees):
     r"""Minimise the SimCLR loss over :math:`Z = FW + \mathbf 1b^\top`; return (W, bias, Z, details).
 
     Works in whitened coordinates: with :math:`A = F^\top LF/N`,
@@ -157,13 +164,12 @@ def parametric_solution(features, G, K, tau, restarts, rng, max_iter, verbose=No
     outside the range of :math:`B` are constant over the samples, i.e. a bias,
     so nothing is lost. Starts: :math:`Y` = the first :math:`K` columns of the
     identity (the LPP / linear-VICReg directions, smallest :math:`\mu`),
-    :math:`c = 0`; then standard normal :math:`Y` and :math:`c`.
+    :math:`c = 0`; then standard normal :math:`Y` and :math:`c`. ``degrees``: the row sums of ``G``.
     """
     N = features.shape[0]
-    degrees = linalg.degrees(G, check_input=False)
     mean = features.mean(axis=0)
     Fc = linalg.zero_constant_columns(features - mean, features)
-    A = linalg.graph_quadratic_form(Fc, G) / N  # = F^T L F, without cancellation (L 1 = 0)
+    A = linalg.graph_quadratic_form(Fc, G, check_input=False, degrees=degrees) / N  # F^T L F (L 1 = 0)
     B = Fc.T @ Fc / N
     if not np.any(B):
         raise ValueError(
@@ -200,7 +206,7 @@ def parametric_solution(features, G, K, tau, restarts, rng, max_iter, verbose=No
     details = {"case": "numerical: multi-start L-BFGS-B on (W, b) in whitened coordinates",
                **result.details(), "lpp_eigenvalues": mu,
                "smallest_row_norm_ratio": smallest_row_ratio(Z),
-               "starts": "LPP directions (linear VICReg), then standard normal"}
+               "starts": f"LPP directions (linear {DISPLAY_NAMES['vicreg']}), then standard normal"}
     return W, bias, Z, details
 
 
@@ -212,25 +218,26 @@ def warn_collapse(rank, K, regime, cliques=None):
                      f"of rank C - 1 = {C - 1} whatever K is")
         fix = "More components cannot be used by this G."
     else:
-        condition = ("the optimum found uses fewer directions: more would not lower the SimCLR loss "
-                     "on this G at this temperature")
+        condition = (f"the optimum found uses fewer directions: more would not lower the {SHOWN} loss "
+                     f"on this G at this temperature")
         fix = "Fewer components, or another temperature, G or regime."
-    warn_if_collapsed(rank, K, method=f"SimCLR ({regime})", condition=condition, fix=fix,
+    warn_if_collapsed(rank, K, method=f"{SHOWN} ({regime})", condition=condition, fix=fix,
                       stacklevel=4)
 
 
-def parametric_result(cls, Z, G, tau, details, regime, **fields):
+def parametric_result(cls, Z, G, tau, details, regime, *, degrees, **fields):
     """The linear or kernel result ``cls(**fields)`` of a numerical optimum ``Z`` (``exact=False``).
 
-    ``scales``: singular values of the row-normalised ``Z``; ``loss`` recomputed by
-    :func:`spectral_ssl.losses.simclr`; a CollapseWarning when the rank is below ``K``.
+    ``scales``: singular values of the row-normalised ``Z``; ``loss`` recomputed from ``Z`` by
+    :func:`spectral_ssl.losses.simclr_value_and_gradient` with the ``degrees`` of ``G`` the solve
+    had (the value of :func:`spectral_ssl.losses.simclr`); a CollapseWarning when the rank is below ``K``.
     """
     scales = np.zeros(Z.shape[1])
     s = np.linalg.svd(unit_rows(Z), compute_uv=False)
     scales[: s.size] = s
     rank = linalg.representation_rank(Z)
     warn_collapse(rank, Z.shape[1], regime)
-    return cls(Z=Z, loss=simclr_loss(Z, G, temperature=tau),
+    return cls(Z=Z, loss=simclr_value_and_gradient(Z, G, degrees, tau)[0],
                rank=rank, eigenvalues=scales**2, scales=scales,
                exact=False, hyperparameters={"temperature": tau}, details=details,
                **fields)

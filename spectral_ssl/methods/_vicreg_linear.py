@@ -29,7 +29,7 @@ from ..forms import feature_reductions
 from ._parametric import correlation_eigh, forms_basis, minimum_norm, whitening
 
 
-def forms(X, G):
+def forms(X, G, degrees=None):
     r"""The :class:`~spectral_ssl.forms.FeatureReductions` of a float64 ``X`` and a validated ``G``.
 
     One pass of :func:`spectral_ssl.forms.feature_reductions` (group sums and contrasts
@@ -38,7 +38,7 @@ def forms(X, G):
     """
     if isinstance(G, LabelRelation):
         return feature_reductions(X, groups=G.codes, detect_groups=False)
-    return feature_reductions(X, G, graph_checked=True)
+    return feature_reductions(X, G, graph_checked=True, degrees=degrees)
 
 
 
@@ -59,8 +59,11 @@ def scaled_whitening(scatter, gram, *, rank_rtol=1e-10):
 
 
 
-def feature_space(X, G):
+def feature_space(X, G, degrees=None):
     r"""Basis and forms for :math:`Z = XW + b`: ``(T, A_T, B_T, mean, details)``.
+
+    ``degrees``: the row sums of ``G`` when the caller has them (the kernel regime), else
+    computed where needed.
 
     ``details["forms"]`` is :math:`(X^\top L X/N, X^\top H X/N, Y^\top D_G Y/N)` when the
     basis came from them (for :func:`forms_loss`; :math:`Y` centred by the :math:`D_G`-weighted mean).
@@ -71,7 +74,7 @@ def feature_space(X, G):
     orthonormal features :math:`U = X_c T` (no cancellation in :math:`U^\top U`).
     """
     N = X.shape[0]
-    red = forms(X, G)
+    red = forms(X, G, degrees)
     laplacian, scatter, relation = red.laplacian_form, red.scatter, red.details["relation"]
     mean = red.sums / N
     T = forms_basis(red)
@@ -94,7 +97,7 @@ def feature_space(X, G):
             else np.zeros((kept.shape[0], 0))
         T[active] = minimum_norm(T[active], dropped, norms)
     U = centred @ T
-    degrees = np.asarray(G.sum(axis=1)).ravel()
+    degrees = linalg.degrees(G, check_input=False) if degrees is None else degrees
     A = U.T @ (degrees[:, None] * U) - U.T @ (G @ U)
     return T, (A + A.T) / (2 * N), U.T @ U / N, X.mean(axis=0), {"basis": "features",
                                                                   "relation": relation}

@@ -94,9 +94,9 @@ WHITENED = {
 }
 
 
-def loss_and_gradient(Z, G, *, off_diagonal, centered):
-    """The exact loss and its gradient for an already validated CSR ``G`` (used by certify)."""
-    degrees = linalg.degrees(G, check_input=False)
+def loss_and_gradient(Z, G, *, off_diagonal, centered, degrees=None):
+    """The exact loss and gradient for a validated CSR ``G`` (used by certify); ``degrees``: its row sums, if known."""
+    degrees = linalg.degrees(G, check_input=False) if degrees is None else degrees
     return barlow_twins_value_and_gradient(Z, G, degrees, off_diagonal, centered)
 
 
@@ -208,8 +208,8 @@ def optimal_representation(G, n_components, *, off_diagonal=5e-3, centered=True,
     N = G.shape[0]
     K = check_n_components(n_components, N - centered,
                            what="the number of samples" + (" minus one (centred)" if centered else ""))
-    d = np.asarray(G.sum(axis=1)).ravel()
-    check_no_isolated(d, method="Barlow Twins")
+    d = linalg.degrees(G, check_input=False)
+    check_no_isolated(d, method=_barlow_solvers.SHOWN)
     n_comp, labels = _implicit.components(G)
     details = {"constraint": constraint, "components": int(n_comp),
                "problem": AS_WRITTEN if constraint is None else WHITENED["nonparametric"]}
@@ -227,7 +227,7 @@ def optimal_representation(G, n_components, *, off_diagonal=5e-3, centered=True,
     (Z,) = linalg.sign_flip_with(_barlow_solvers.unit_columns(Z, d, centered))
     rank = _barlow_solvers.rank_and_warn(Z, K, "nonparametric", constraint, hyper)
     return Representation(
-        Z=Z, loss=loss_and_gradient(Z, G, **hyper)[0], rank=rank, eigenvalues=nu,
+        Z=Z, loss=loss_and_gradient(Z, G, degrees=d, **hyper)[0], rank=rank, eigenvalues=nu,
         scales=_barlow_solvers.column_scales(Z, d, centered), exact=exact, method=NAME,
         equivalent=_equivalent("CCA (graph components)", constraint, exact),
         regime="nonparametric", hyperparameters=hyper,
@@ -239,7 +239,7 @@ def _spectral_representation(G, d, K, lam, centered, constraint, solver, restart
     """The whitened optimum on the top eigenvectors of D^-1/2 G D^-1/2, or the numerical as-written one."""
     vol = float(d.sum())
     trivial = np.sqrt(d) if centered else None
-    lam_sym, V = _implicit.normalized_pairs(G, K, trivial, solver)
+    lam_sym, V = _implicit.normalized_pairs(G, K, trivial, solver, d)
     nu = np.minimum(1.0 - lam_sym, 1.0)
     R = _whitened_rotation(nu, lam)
     to_Z = np.sqrt(vol) * V / np.sqrt(d)[:, None]  # Z = to_Z @ T
@@ -269,12 +269,12 @@ def _spectral_representation(G, d, K, lam, centered, constraint, solver, restart
 
 
 def _solve_parametric(features, G, K, hyper, constraint, restarts, random_state, rank_rtol, what,
-                      regime, penalty=None, regularization=0.0, basis=None, red=None):
-    """CCA (A w = rho (B + reg * penalty) w), then the search for the loss as written; ``basis``: ``T``
-    with X_c T orthonormal (W = T W_T), or None; ``red``: the forms of (X, G) that gave ``basis`` (A, B
-    are then D x D algebra, and a closed form's loss, rank and scales come from them), or None."""
+                      regime, degrees, penalty=None, regularization=0.0, basis=None, red=None):
+    """CCA (A w = rho (B + reg * penalty) w), then the search for the loss as written. ``basis``: ``T``
+    (X_c T orthonormal, W = T W_T) or None; ``red``: the forms of (X, G) that gave ``basis`` (D x D algebra;
+    a closed form's loss, rank and scales from them) or None; ``degrees``: row sums of G (None with red)."""
     lam, centered = hyper["off_diagonal"], hyper["centered"]
-    A, B, c, mean, vol, F = _barlow_solvers.parametric_design(features, G, centered, basis, red, what)
+    A, B, c, mean, vol, F = _barlow_solvers.parametric_design(features, G, degrees, centered, basis, red, what)
     B = B + regularization * penalty if regularization > 0 else B
     neg_rho, Q = linalg.generalized_eigh(-A, B, rank_rtol=rank_rtol)
     rho_all = -neg_rho
@@ -290,7 +290,7 @@ def _solve_parametric(features, G, K, hyper, constraint, restarts, random_state,
     coefficients = np.sqrt(vol) * Q[:, :K] @ R
     closed = red is not None and (constraint == "whitened" or K == 1)  # then the loss of the Z returned
     cca_loss = None if closed else _barlow_solvers.design_loss(
-        features, G, F, coefficients, *parameters(coefficients), mean, red, hyper)
+        features, G, degrees, F, coefficients, *parameters(coefficients), mean, red, hyper)
     details = {"constraint": constraint,
                "whitened_loss": whitened_minimal_loss(rho, off_diagonal=lam),
                "diagonal_cca_loss": float(np.sum((1.0 - rho) ** 2)),
@@ -322,13 +322,13 @@ def _solve_parametric(features, G, K, hyper, constraint, restarts, random_state,
         exact = False
     W, bias = parameters(coefficients)
     if red is not None:  # Z = X W + b, one product; loss, rank and scales of a closed form from the forms
-        Z, W, bias, forms = _barlow_solvers.forms_outputs(features, G, W, bias, mean, red, hyper, closed)
+        Z, W, bias, forms = _barlow_solvers.forms_outputs(features, G, degrees, W, bias, mean, red, hyper, closed)
         details.update(forms=forms, cca_loss=forms[0] if closed else cca_loss)
         return W, bias, Z, rho, forms[2], exact, details
     # Z from the design: X W + b in exact arithmetic, without the round-off of an offset
     Z = F @ coefficients if basis is not None else features @ W + bias
     Z, W, bias = linalg.sign_flip_with(Z, W, bias)
-    scales = _barlow_solvers.column_scales(Z, linalg.degrees(G, check_input=False), centered)
+    scales = _barlow_solvers.column_scales(Z, degrees, centered)
     return W, bias, Z, rho, scales, exact, details
 
 
@@ -404,17 +404,18 @@ def optimal_linear(X, G, n_components, *, off_diagonal=5e-3, centered=True, cons
     red = feature_reductions(X, G, graph_checked=True) if closed else None  # D x D forms, one pass
     T, source = _parametric.unit_free_basis(X, red)  # unit-free: X, X * [1, 1e-6] same optimum
     red = red if closed and source == "reductions" and red.volume > 0 else None
+    d = None if red is not None else linalg.degrees(G, check_input=False)  # the forms need none
     with _barlow_solvers.forms_threads(red):  # D x D algebra on one BLAS thread (see there)
         W, bias, Z, rho, scales, exact, details = _solve_parametric(
             X, G, n_components, hyper, constraint, restarts, random_state, rank_rtol,
             what="the rank of X^T D_G X (centred features, or features plus the constant)",
-            regime="linear", basis=T, red=red)
+            regime="linear", degrees=d, basis=T, red=red)
     loss, rank, _ = details.pop("forms", (None,) * 3)
     details["basis"] = source  # "reductions": the D x D forms decided every direction; "features"
     rank = _barlow_solvers.rank_and_warn(Z, Z.shape[1], "linear", constraint, hyper, rank=rank)
     return LinearRepresentation(
-        Z=Z, W=W, bias=bias, loss=loss_and_gradient(Z, G, **hyper)[0] if loss is None else loss, rank=rank,
-        eigenvalues=rho, scales=scales, exact=exact, method=NAME,
+        Z=Z, W=W, bias=bias, loss=loss_and_gradient(Z, G, degrees=d, **hyper)[0] if loss is None else loss,
+        rank=rank, eigenvalues=rho, scales=scales, exact=exact, method=NAME,
         equivalent=_equivalent("Canonical Correlation Analysis", constraint, exact),
         hyperparameters=hyper, details=details,
     )
@@ -437,9 +438,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     penalised): a different objective, so ``exact=False`` and ``eigenvalues``
     are the regularised correlations. The loss as written has no penalty:
     ``regularization > 0`` with ``constraint=None`` is refused.
-    :math:`K_X` asymmetric by at most ``KERNEL_SYMMETRY_RTOL`` = 1e-6 of its largest entry is
-    symmetrised, :math:`(K_X + K_X^\top)/2`; a larger asymmetry raises ``ValueError``
-    (:func:`spectral_ssl.methods.vicreg.optimal_kernel`'s rule).
+    :math:`K_X` is symmetrised or refused by :func:`spectral_ssl.methods.vicreg.optimal_kernel`'s symmetry rule.
 
     Parameters
     ----------
@@ -482,16 +481,17 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     penalty = np.diag(1.0 / s)
     if not hyper["centered"]:
         penalty = np.block([[penalty, np.zeros((r, 1))], [np.zeros((1, r)), np.zeros((1, 1))]])
+    d = linalg.degrees(G, check_input=False)  # once: the solve's and the loss's
     C, bias, Z, rho, scales, exact, details = _solve_parametric(
         V, G, n_components, hyper, constraint, restarts, random_state, rank_rtol,
         what="the rank of K_X D_G K_X (centred kernel, or kernel plus the constant)", regime="kernel",
-        penalty=penalty, regularization=regularization)
+        degrees=d, penalty=penalty, regularization=regularization)
     A, _ = _parametric.kernel_coefficients(C, bias, V, s)
     details["kernel"] = repr(k)
     details["regularization"] = regularization
     rank = _barlow_solvers.rank_and_warn(Z, Z.shape[1], "kernel", constraint, hyper)
     return KernelRepresentation(
-        Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=loss_and_gradient(Z, G, **hyper)[0],
+        Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=loss_and_gradient(Z, G, degrees=d, **hyper)[0],
         rank=rank, eigenvalues=rho, scales=scales, exact=exact, method=NAME,
         equivalent=_equivalent("kernel Canonical Correlation Analysis", constraint, exact),
         hyperparameters=hyper, details=details,

@@ -86,7 +86,7 @@ from .._validation import (
     check_random_state,
     check_scalar,
 )
-from ..losses import row_norms_checked, simclr_value_and_gradient, simclr as simclr_loss
+from ..losses import row_norms_checked, simclr_value_and_gradient
 from . import _parametric
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 from ._simclr_common import check_restarts, check_temperature, unit_rows
@@ -111,9 +111,9 @@ EQUIVALENT = "generalized MDS (ISOMAP for geodesic relations)"
 SOLVERS = ("auto", "closed_form", "numerical")
 
 
-def loss_and_gradient(Z, G, *, temperature):
-    """The exact loss and its gradient for an already validated CSR ``G`` (used by certify)."""
-    degrees = linalg.degrees(G, check_input=False)
+def loss_and_gradient(Z, G, *, temperature, degrees=None):
+    """The exact loss and gradient for a validated CSR ``G`` (used by certify); ``degrees``: its row sums, if known."""
+    degrees = linalg.degrees(G, check_input=False) if degrees is None else degrees
     return simclr_value_and_gradient(Z, G, degrees, temperature)
 
 
@@ -362,6 +362,7 @@ def optimal_representation(G, n_components, *, temperature=0.5, solver="auto", r
     tau = check_temperature(temperature)
     check_option(solver, name="solver", options=SOLVERS)
     restarts, max_iter = check_restarts(restarts, max_iter)
+    d = linalg.degrees(G, check_input=False)  # once: the search's and the loss's
     cliques = _clique_partition(G) if solver != "numerical" else None
     closed = cliques is not None and K >= cliques["n_cliques"] - 1
     if solver == "closed_form" and not closed:
@@ -388,7 +389,7 @@ def optimal_representation(G, n_components, *, temperature=0.5, solver="auto", r
         exact = True
     else:
         Zn, details = numerical_representation(G, K, tau, restarts, check_random_state(random_state),
-                                                max_iter, verbose)
+                                                max_iter, verbose, degrees=d)
         R = principal_axes(Zn)
         Zn = Zn @ R
         exact = False
@@ -401,7 +402,7 @@ def optimal_representation(G, n_components, *, temperature=0.5, solver="auto", r
     rank = linalg.representation_rank(Z)
     warn_collapse(rank, K, "nonparametric", cliques if closed else None)
     return Representation(
-        Z=Z, loss=simclr_loss(Z, G, temperature=tau), rank=rank,
+        Z=Z, loss=loss_and_gradient(Z, G, temperature=tau, degrees=d)[0], rank=rank,
         eigenvalues=scales**2, scales=scales, exact=exact, method=NAME, equivalent=EQUIVALENT,
         regime="nonparametric", hyperparameters={"temperature": tau}, details=details,
     )
@@ -445,9 +446,10 @@ def optimal_linear(X, G, n_components, *, temperature=0.5, restarts=RESTARTS, ra
     K = check_n_components(n_components, G.shape[0], what="the number of samples N")
     tau = check_temperature(temperature)
     restarts, max_iter = check_restarts(restarts, max_iter)
-    W, bias, Z, details = parametric_solution(X, G, K, tau, restarts,
-                                               check_random_state(random_state), max_iter, verbose)
-    return parametric_result(LinearRepresentation, Z, G, tau, details, "linear", method=NAME, W=W, bias=bias,
+    d = linalg.degrees(G, check_input=False)  # once: the search's and the loss's
+    W, bias, Z, details = parametric_solution(X, G, K, tau, restarts, check_random_state(random_state),
+                                               max_iter, verbose, degrees=d)
+    return parametric_result(LinearRepresentation, Z, G, tau, details, "linear", degrees=d, method=NAME, W=W, bias=bias,
                               equivalent="linear generalized MDS")
 
 
@@ -458,9 +460,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     :func:`optimal_linear` with the features :math:`X` replaced by the Gram
     matrix :math:`K_X`; the first start is the kernel LPP directions. New
     samples map by :math:`k(x, X)A + b`.
-    :math:`K_X` asymmetric by at most ``KERNEL_SYMMETRY_RTOL`` = 1e-6 of its largest entry is
-    symmetrised, :math:`(K_X + K_X^\top)/2`; a larger asymmetry raises ``ValueError``
-    (:func:`spectral_ssl.methods.vicreg.optimal_kernel`'s rule).
+    :math:`K_X` is symmetrised or refused by :func:`spectral_ssl.methods.vicreg.optimal_kernel`'s symmetry rule.
 
     Parameters
     ----------
@@ -484,10 +484,10 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     tau = check_temperature(temperature)
     restarts, max_iter = check_restarts(restarts, max_iter)
     k, gram = _parametric.kernel_gram(X, kernel, bandwidth, degree, coef0)
-    A, bias, Z, details = parametric_solution(gram, G, K, tau, restarts,
-                                               check_random_state(random_state), max_iter, verbose,
-                                               "kernel")
+    d = linalg.degrees(G, check_input=False)  # once: the search's and the loss's
+    A, bias, Z, details = parametric_solution(gram, G, K, tau, restarts, check_random_state(random_state),
+                                               max_iter, verbose, "kernel", degrees=d)
     details["kernel"] = repr(k)
-    return parametric_result(KernelRepresentation, Z, G, tau, details, "kernel", method=NAME, A=A,
+    return parametric_result(KernelRepresentation, Z, G, tau, details, "kernel", degrees=d, method=NAME, A=A,
                              bias=bias, X_fit=X,
                               kernel=k, equivalent="kernel generalized MDS")

@@ -62,9 +62,11 @@ from ..forms import feature_reductions
 from ..losses import spectral_contrastive_value_and_gradient
 from . import _contrastive_forms, _parametric
 from ._collapse import warn_if_collapsed
+from ._names import DISPLAY_NAMES
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
 NAME = "spectral_contrastive"
+SHOWN = DISPLAY_NAMES[NAME]  #: the method's name in messages
 
 #: The linear regime solves from the :math:`D\times D` reductions of
 #: :func:`spectral_ssl.forms.feature_reductions` when the Jacobi-scaled (correlation) forms of
@@ -81,9 +83,9 @@ GRAM_CONDITION_LIMIT = 1e6
 RANK_MARGIN = 1e3
 
 
-def loss_and_gradient(Z, G):
-    """The exact loss and its gradient for an already validated CSR ``G`` (used by certify)."""
-    degrees = linalg.degrees(G, check_input=False)
+def loss_and_gradient(Z, G, *, degrees=None):
+    """The exact loss and gradient for a validated CSR ``G`` (used by certify); ``degrees``: its row sums, if known."""
+    degrees = linalg.degrees(G, check_input=False) if degrees is None else degrees
     return spectral_contrastive_value_and_gradient(Z, G, degrees)
 
 
@@ -107,8 +109,8 @@ def _normalised_graph(G, d=None):
     at most 1 keep the degrees and the volume finite and nonzero for weights in 1e-310..1e308."""
     top = float(G.data.max()) if G.nnz else 0.0
     if top == 0.0:
-        raise ValueError("G has no edge: the spectral contrastive loss divides by the volume "
-                         "sum(G) = 0. Give G at least one positive weight.")
+        raise ValueError(f"G has no edge: the {SHOWN} loss divides by the volume "
+                         f"sum(G) = 0. Give G at least one positive weight.")
     # the index arrays are shared with G (read only here): only the weights are new
     Gn = type(G)((G.data / top, G.indices, G.indptr), shape=G.shape)
     if d is not None and np.all(np.isfinite(d)) and np.min(d) >= 2.0**-970:
@@ -134,7 +136,7 @@ def _warn_collapse(rank, nu, K, regime):
            if positive >= K else
            f"At most {max(positive - 1, 1)} informative direction(s) exist for this G; a denser "
            f"relation (more positive pairs) has more positive eigenvalues.")
-    warn_if_collapsed(rank, K, method=f"spectral contrastive ({regime})",
+    warn_if_collapsed(rank, K, method=f"{SHOWN} ({regime})",
                       condition="; ".join(reasons), fix=fix)
 
 
@@ -189,7 +191,7 @@ def optimal_representation(G, n_components, *, solver="auto"):
     N = G.shape[0]
     K = check_n_components(n_components, N, what="the number of samples N")
     d = linalg.degrees(G, check_input=False)
-    check_no_isolated(d, method="spectral contrastive",
+    check_no_isolated(d, method=SHOWN,
                       why=" (z_i = sqrt(vol/d_i) u_i divides by 0)")
     if isinstance(G, LabelRelation):
         Gn, dn = G.scaled(1.0 / G.weight), d / G.weight
@@ -211,7 +213,7 @@ def optimal_representation(G, n_components, *, solver="auto"):
     rank = linalg.representation_rank(Z)
     _warn_collapse(rank, nu, K, "nonparametric")
     return Representation(
-        Z=Z, loss=spectral_contrastive_value_and_gradient(Z, G, d)[0], rank=rank, eigenvalues=nu, scales=scales,
+        Z=Z, loss=loss_and_gradient(Z, G, degrees=d)[0], rank=rank, eigenvalues=nu, scales=scales,
         exact=True, method=NAME, equivalent="normalized spectral embedding (kernel PCA of D^-1/2 G D^-1/2)",
         regime="nonparametric", hyperparameters={},
         details={"minimal_loss": minimal_loss(nu), "volume": float(d.sum())},
@@ -301,16 +303,17 @@ def _basis_from_features(features, centred, Gn, dn):
     return T0 @ R, (M + M.T) / 2, mean, "features"
 
 
-def _linear_solution(features, G, K, what):
+def _linear_solution(features, G, K, what, degrees=None):
     r"""Eckart-Young restricted to :math:`S = \operatorname{col}(D_G^{1/2}[X, \mathbf 1])`.
 
     :math:`S` is spanned by :math:`D_G^{1/2}\mathbf 1` and :math:`D_G^{1/2} Y T` with
     :math:`Y = X - \mathbf 1 m^\top` centred by the :math:`D_G`-weighted mean, so
     that the two blocks are orthogonal and :math:`P^\top\bar A P = \operatorname{diag}(1, M)`.
     Returns ``(W, bias, Z, nu, scales, details)`` with :math:`Z = XW + \mathbf 1 b^\top`.
+    ``degrees``: the row sums of ``G`` when the caller has them (the kernel regime's loss needs them).
     """
     N, p = features.shape
-    Gn, dn = _normalised_graph(G)
+    Gn, dn = _normalised_graph(G, degrees)
     vol = float(dn.sum())
     basis = _basis_from_reductions(features, Gn, dn)
     centred = None
@@ -446,9 +449,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     rank (rbf kernel, distinct samples) :math:`S = \mathbb R^N` and the training
     representation is the non-parametric optimum; the kernel then only
     defines the out-of-sample extension :math:`k(x, X)A + b`.
-    :math:`K_X` asymmetric by at most ``KERNEL_SYMMETRY_RTOL`` = 1e-6 of its largest entry is
-    symmetrised, :math:`(K_X + K_X^\top)/2`; a larger asymmetry raises ``ValueError``
-    (:func:`spectral_ssl.methods.vicreg.optimal_kernel`'s rule).
+    :math:`K_X` is symmetrised or refused by :func:`spectral_ssl.methods.vicreg.optimal_kernel`'s symmetry rule.
 
     Parameters
     ----------
@@ -474,9 +475,10 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     k, gram = _parametric.kernel_gram(X, kernel, bandwidth, degree, coef0)
     # Z = K_X A = V C in the eigenbasis of K_X, solved in U, an orthonormal basis of its centred span
     s, V, U, M = _parametric.kernel_basis(gram, rank_rtol=rank_rtol)
+    d = linalg.degrees(G, check_input=False)  # once: the solve's and the loss's
     C, bias, Z, nu, scales, details = _linear_solution(
         U, G, n_components,
-        what="the dimension of span(D^1/2 [K_X, 1]) (kernel matrix plus the constant)")
+        what="the dimension of span(D^1/2 [K_X, 1]) (kernel matrix plus the constant)", degrees=d)
     details.pop("rank_from_forms", None)  # rank and loss of the kernel Z are taken from Z below
     details.pop("loss_from_forms", None)
     A, bias = _parametric.kernel_coefficients(C, bias, V, s, M)
@@ -484,7 +486,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     rank = linalg.representation_rank(Z)
     _warn_collapse(rank, nu, Z.shape[1], "kernel")
     return KernelRepresentation(
-        Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=loss_and_gradient(Z, G)[0],
+        Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=loss_and_gradient(Z, G, degrees=d)[0],
         rank=rank, eigenvalues=nu, scales=scales, exact=True, method=NAME,
         equivalent="kernel spectral embedding (Rayleigh-Ritz of D^-1/2 G D^-1/2 on the kernel span)",
         hyperparameters={}, details=details,

@@ -310,17 +310,18 @@ def optimal_representation(G, n_components, *, variance=25.0, covariance=1.0, in
     N = G.shape[0]
     K = check_n_components(n_components, N - 1,
                            what="the number of non-constant Laplacian eigenvectors (N - 1)")
+    d = linalg.degrees(G, check_input=False)  # once: the eigensolver's and the loss's
     if isinstance(G, LabelRelation):
         lam, U = linalg.label_laplacian_eigenpairs(G, K)
     else:
-        lam, U = linalg.laplacian_eigenpairs(G, K, solver=solver, check_input=False)
+        lam, U = linalg.laplacian_eigenpairs(G, K, solver=solver, check_input=False, degrees=d)
     lam = np.maximum(lam, 0.0)  # round-off below 0 on a PSD matrix
     Y0, t, exact, details = _solve_reduced(lam, hyper["variance"], hyper["covariance"],
                                            hyper["invariance"], variance_kind, hyper["eps"],
                                            restarts, random_state)
     (Z,) = linalg.sign_flip_with(np.sqrt(N) * U @ Y0)
     return Representation(
-        Z=Z, loss=loss_and_gradient(Z, G, **hyper)[0], rank=linalg.representation_rank(Z),
+        Z=Z, loss=loss_and_gradient(Z, G, degrees=d, **hyper)[0], rank=linalg.representation_rank(Z),
         eigenvalues=lam, scales=t,
         exact=exact, method=NAME, equivalent="Laplacian Eigenmaps", regime="nonparametric",
         hyperparameters=hyper, details=details,
@@ -337,15 +338,18 @@ def _diagonal_covariance(hyper):
     return hyper["variance_kind"] == "square" and hyper["covariance"] >= hyper["variance"]
 
 
-def _linear_solution(features, G, K, hyper, restarts, random_state, what):
+def _linear_solution(features, G, K, hyper, restarts, random_state, what, degrees=None):
     """Solve VICReg for Z = features @ W + b; return (W, bias, Z, mu, t, exact, details).
+
+    ``degrees``: the row sums of ``G`` when the caller has them (the kernel regime, whose loss
+    needs them anyway), else computed only where a branch needs them.
 
     The forms X^T L X and X^T H X come from one pass of :func:`spectral_ssl.forms.feature_reductions`
     (group sums and contrasts when G is a union of cliques) and the generalized eigenproblem
     is solved in the unit-free basis of :mod:`._vicreg_linear` (rescaling a feature does not
     change Z); see there.
     """
-    T, A, B, mean, basis = _vicreg_linear.feature_space(features, G)
+    T, A, B, mean, basis = _vicreg_linear.feature_space(features, G, degrees)
     forms = basis.pop("forms", None)
     # D x D and N x K work on one BLAS thread: threaded LAPACK on a 64 x 64 matrix took
     # 0.17 s instead of 0.3 ms on a loaded 2-core machine.
@@ -366,7 +370,8 @@ def _linear_solution(features, G, K, hyper, restarts, random_state, what):
                                                    None if forms is None else forms[1])
         Z, W, bias = _parametric.sign_rule(Z, W, bias)
         if (hyper["invariance"] and mu.size and mu[0] <= SNAP_MU_RTOL * _roundoff.degree_bound(G)
-                and mu[0] <= SNAP_MU_RTOL * _laplacian_bound(d := linalg.degrees(G, check_input=False))):
+                and mu[0] <= SNAP_MU_RTOL * _laplacian_bound(
+                    d := linalg.degrees(G, check_input=False) if degrees is None else degrees)):
             # columns of zero Dirichlet energy made exactly constant on components (their
             # round-off costs invariance * eps^2 otherwise), when that does not raise the loss
             snapped, changed = _roundoff.component_constant(Z, G)
@@ -476,9 +481,10 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     # gram is exactly symmetric here (symmetric_gram), so kernel_range_basis's own,
     # stricter symmetry check (1e-8) never refuses a Gram matrix that is asymmetric by rounding.
     s, V, U, M = _parametric.kernel_basis(gram)
+    d = linalg.degrees(G, check_input=False)  # once: the solve's and the loss's
     C, bias, Z, mu, t, exact, details = _linear_solution(
         U, G, n_components, hyper, restarts, random_state,
-        what="the rank of the centred kernel matrix of X")
+        what="the rank of the centred kernel matrix of X", degrees=d)
     details.pop("loss_from_forms", None), details.pop("rank_from_forms", None)  # from Z, below
     A, bias = _parametric.kernel_coefficients(C, bias, V, s, M)  # Z = U C' + b' = V (M C') + (b' - mean(V) M C')
     # Z stays U C' + b' (U orthonormal): transform(X) = gram @ A + bias is the same in exact
@@ -486,7 +492,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     # large invariance weight turned into a loss far above the optimum.
     details["kernel"] = repr(k)
     return KernelRepresentation(
-        Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=loss_and_gradient(Z, G, **hyper)[0],
+        Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=loss_and_gradient(Z, G, degrees=d, **hyper)[0],
         rank=linalg.representation_rank(Z), eigenvalues=mu, scales=t, exact=exact, method=NAME,
         equivalent="kernel Locality Preserving Projections", hyperparameters=hyper, details=details,
     )

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from ... import graphs
+from ... import graphs, linalg
 from ..._optimize import multistart
 from ...methods import DISPLAY_NAMES, barlow_twins, simclr, spectral_contrastive
 from . import solvers
@@ -62,7 +62,7 @@ def clique_statements(rows, codes, m, K, temperatures, rank_rtol, max_iter, g):
 
 def bt_rank(Z, G, rank_rtol):
     """Rank of the D_G-centred, unit-scaled columns: the directions Barlow Twins' loss sees."""
-    d = np.asarray(G.sum(axis=1)).ravel()
+    d = linalg.degrees(G, check_input=False)
     Zc = Z - (d @ Z) / d.sum()
     s = np.linalg.svd(np.sqrt(d)[:, None] * Zc, compute_uv=False)
     return int(np.sum(s > rank_rtol * s.max())) if s.max() > 0 else 0
