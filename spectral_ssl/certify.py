@@ -270,11 +270,13 @@ def certify(method, G, n_components, *, X=None, regime=None, restarts=10, random
 
     rep = _methods.solve(method, G, n_components, X=X, regime=regime, **hyper, **solve_options)
     loss_hyper = dict(rep.hyperparameters)
+    # the degrees once for the whole search: every evaluation of the loss reads them
+    search_hyper = dict(loss_hyper, degrees=linalg.degrees(G, check_input=False))
     loss_and_gradient = module.loss_and_gradient
     N, K = np.shape(rep.Z)
 
     if regime == "nonparametric":
-        objective = _nonparametric_objective(loss_and_gradient, G, loss_hyper, (N, K))
+        objective = _nonparametric_objective(loss_and_gradient, G, search_hyper, (N, K))
         _, closed_gradient = objective(np.asarray(rep.Z, dtype=np.float64).ravel())
 
         def random_start(rng):
@@ -285,10 +287,10 @@ def certify(method, G, n_components, *, X=None, regime=None, restarts=10, random
         gram, W0, b0 = _parametric_parts(rep, regime)
         F = X if regime == "linear" else gram
         P = _search_features(F, regime) if parametrization == "whitened" else F
-        objective, unpack = _parametric_objective(loss_and_gradient, G, loss_hyper, P, K)
+        objective, unpack = _parametric_objective(loss_and_gradient, G, search_hyper, P, K)
         # The gradient at the closed form along the searched directions: the
         # chain rule at Z0 = F W0 + b0, valid whether or not Z0 - b0 lies in span(P).
-        _, g0 = loss_and_gradient(F @ W0 + b0, G, **loss_hyper)
+        _, g0 = loss_and_gradient(F @ W0 + b0, G, **search_hyper)
         g0 = np.asarray(g0, dtype=np.float64)
         closed_gradient = np.concatenate([(P.T @ g0).ravel(), g0.sum(axis=0)])
         D = P.shape[1]

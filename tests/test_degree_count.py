@@ -91,3 +91,30 @@ def test_the_counter_sees_the_sums(degree_sums):
     np.asarray(G.sum(axis=1)).ravel()
     G.sum(axis=0)
     assert len(degree_sums) == 2
+
+
+
+@pytest.mark.parametrize("method", ["vicreg", "spectral_contrastive", "barlow_twins", "simclr"])
+def test_certify_computes_the_degrees_a_fixed_number_of_times_whatever_the_evaluations(
+        degree_sums, monkeypatch, method):
+    # the certificate's L-BFGS searches evaluate the loss tens to hundreds of times: before,
+    # every evaluation summed G again; now the search reads the degrees it computed once
+    from spectral_ssl import certify
+    from spectral_ssl.methods import REGISTRY
+
+    evaluations = []
+    original = REGISTRY[method].loss_and_gradient
+
+    def counted(*args, **kwargs):
+        evaluations.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(REGISTRY[method], "loss_and_gradient", counted)
+    X, pairs, _ = _problem()
+    degree_sums.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        certify.certify(method, pairs, 2, X=X, regime="linear", restarts=2, random_state=0,
+                        max_iter=30, solve_options=QUICK.get(method))
+    assert len(evaluations) > 10
+    assert len(degree_sums) <= 2, (len(degree_sums), len(evaluations))

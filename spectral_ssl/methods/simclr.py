@@ -81,6 +81,7 @@ from .. import linalg, memory
 from .._validation import (
     check_features,
     check_graph,
+    check_integer,
     check_n_components,
     check_option,
     check_random_state,
@@ -241,9 +242,7 @@ def simplex_vertices(n_vertices):
            [-0.5,  1. , -0.5],
            [-0.5, -0.5,  1. ]])
     """
-    C = int(n_vertices)
-    if C < 1:
-        raise ValueError(f"n_vertices must be >= 1, got {n_vertices}.")
+    C = check_integer(n_vertices, name="n_vertices", low=1)
     if C == 1:
         return np.ones((1, 1))
     H = np.zeros((C, C - 1))
@@ -274,9 +273,8 @@ def simplex_loss(n_cliques, clique_size, *, temperature=0.5, weight=1.0):
     >>> bool(np.isclose(simplex_loss(2, 2, temperature=0.5), 4 * np.log(1 + 2 * np.exp(-4.0))))
     True
     """
-    C, m = int(n_cliques), int(clique_size)
-    if C < 1 or m < 2:
-        raise ValueError(f"need n_cliques >= 1 and clique_size >= 2, got {n_cliques} and {clique_size}.")
+    C = check_integer(n_cliques, name="n_cliques", low=1)
+    m = check_integer(clique_size, name="clique_size", low=2)
     tau = check_temperature(temperature)
     w = check_scalar(weight, name="weight", low=0.0, low_inclusive=False)
     N = C * m

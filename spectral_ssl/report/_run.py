@@ -1,11 +1,9 @@
 """run_report: the settings checked, the experiments run, the :class:`Report` assembled and written."""
 
-import math
-import numbers
 import time
 
 from .._progress import steps
-from .._validation import check_integer
+from .._validation import check_integer, check_scalar
 from ..experiments.claim_runs import MANIFOLD_CLAIM, check_jobs, claim_plan, claim_settings, run_claims
 from ..experiments.labelled import (check_labelled_data, claim_datasets, method_data,
                                     user_claim_dataset)
@@ -43,8 +41,7 @@ def _check_options(n_components, invariance, restarts, seed, relation, n_neighbo
     if len(invariance) == 0:
         raise ValueError("invariance needs at least one invariance/variance ratio.")
     for r in invariance:
-        if not isinstance(r, numbers.Real) or not math.isfinite(r) or r <= 0:
-            raise ValueError(f"every invariance/variance ratio must be a finite number > 0, got {r!r}.")
+        check_scalar(r, name="every invariance/variance ratio", low=0.0, low_inclusive=False)
     counts["restarts"] = check_integer(restarts, name="restarts", low=1)
     counts["seed"] = check_integer(seed, name="seed", low=0)
     if relation not in RELATIONS:

@@ -139,6 +139,8 @@ def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), n_components=N
     if n_test_per_class is None:
         n_cs = fitting  # the n_c values the data can hold with a test set
         n_test_per_class = min(200, smallest - max(n_cs))
+    else:
+        n_test_per_class = check_count(n_test_per_class, "n_test_per_class", 1)
     if n_test_per_class < 1 or n_test_per_class + max(n_cs) > smallest:
         raise ValueError(
             f"the smallest class has {smallest} samples: not enough for {max(n_cs)} training and "

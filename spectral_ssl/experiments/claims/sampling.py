@@ -24,7 +24,7 @@ def check_count(value, name, low):
 
 def check_values(values, name, *, low=None, high=None, integer=False):
     """A non-empty 1-D sequence of finite numbers within bounds (sorted, unique)."""
-    values = np.atleast_1d(np.asarray(values, dtype=np.float64))
+    raw, values = values, np.atleast_1d(np.asarray(values, dtype=np.float64))
     if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)):
         raise ValueError(f"{name} must be a non-empty 1-D sequence of finite numbers.")
     if low is not None and np.any(values < low):
@@ -32,9 +32,9 @@ def check_values(values, name, *, low=None, high=None, integer=False):
     if high is not None and np.any(values > high):
         raise ValueError(f"{name} must be <= {high}, got {values.max():g}.")
     if integer:
-        if np.any(values != np.round(values)):
-            raise ValueError(f"{name} must hold integers, got {values.tolist()}.")
-        return sorted({int(v) for v in values})
+        # each entry through the one integer rule (TypeError for 2.5 or True, as everywhere)
+        return sorted({check_integer(v, name=f"every entry of {name}", low=low, high=high)
+                       for v in np.atleast_1d(np.asarray(raw, dtype=object)).ravel()})
     return sorted({float(v) for v in values})
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.stats
 
-from ..._validation import check_integer
+from ..._validation import check_integer, check_scalar
 
 #: The outcomes of a rule. ``VOID``: the design check found that the setting cannot
 #: show the effect, so no verdict is given.
@@ -119,8 +119,9 @@ def estimate(values, *, level=LEVEL):
     values = np.asarray(values, dtype=np.float64).ravel()
     if values.size == 0 or not np.all(np.isfinite(values)):
         raise ValueError(f"values must be a non-empty sequence of finite numbers, got {values.tolist()}.")
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"level must be in (0, 1), got {level!r}.")
+    level = check_scalar(level, name="level", low=0.0, low_inclusive=False, high=1.0)
+    if level == 1.0:
+        raise ValueError("level must be < 1 (a confidence level in (0, 1)), got 1.0.")
     n = values.size
     mean = float(values.mean())
     if n == 1:
