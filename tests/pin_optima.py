@@ -4,13 +4,19 @@
 pinned here, on the same fixed inputs (``pin_outputs.features`` and ``pin_outputs.pin_graphs``):
 
 * SimCLR's kernel optimum, through ``simclr.optimal_kernel`` and through the estimator
-  (``estimators.SimCLR(regime="kernel")``), with ``transform`` on new inputs;
+  (``estimators.SimCLR(regime="kernel")``), with ``transform`` on new inputs; its
+  non-parametric optimum on the weighted and disconnected graphs;
 * VICReg with the hinge variance (``variance_kind="hinge"``, solved numerically), all regimes;
 * Barlow Twins uncentred (``centered=False``), the loss as written (numerical) and the
   whitened problem (closed form), all regimes; the regularised kernel CCA;
 * the label relation kept implicit (``graphs.from_labels(..., implicit=True)``) where the
   solvers take it: VICReg non-parametric and linear, spectral contrastive non-parametric,
-  Barlow Twins whitened non-parametric.
+  Barlow Twins whitened non-parametric;
+* the closed-form estimators on their default path (linear regime, kNN relation);
+* the libraries' own Barlow Twins losses (``practice.optimal_linear_for``).
+
+Left out, with the reason measured: SimCLR linear on the equal cliques (5 s), the libraries'
+VICReg and NT-Xent optima (see ``_practice_pins``).
 
 Every entry has a *kind*, which fixes how it is compared (``TOLERANCES``):
 
@@ -32,9 +38,11 @@ Why 1e-7 and 1e-4 for numerical optima: L-BFGS-B stops at a relative decrease of
 1e-7, but the optimum's directions are fixed only to about the square root of that (the loss
 is quadratic near a minimum) and less along nearly flat directions. Measured on these cases
 (a relative 1e-12 perturbation of ``X``, and ``random_state`` 1 and 2 instead of 0): losses
-moved at most 3e-13 (relative), principal angles of the pinned spans at most 1.1e-8 rad,
-singular values and cosines at most 3.6e-8. The tolerances leave a factor of more than 2,000
-for another BLAS or a restructure that reorders sums.
+moved at most 3e-13 (relative; 6e-9 for the libraries' Barlow Twins, solved less tightly),
+principal angles of the pinned spans at most 2.9e-8 rad, singular values and cosines at most
+3.6e-8, closed forms at most 2.1e-12 of their largest entry. The tolerances leave a factor of
+more than 1,000 (16 for the libraries' losses) for another BLAS or a restructure that reorders
+sums.
 
 Only what the optimum determines is pinned. SimCLR's loss sees the directions of the rows of
 ``Z`` only, so its summaries are those of the unit rows; Barlow Twins' loss normalises the
@@ -43,8 +51,9 @@ optimum is not unique (a zero loss reached on a whole set of ``Z``; a one-direct
 kernel optimum; two optima at one loss, Barlow Twins uncentred on the kNN and weighted graphs),
 loss and rank only, with the singular values where they are fixed.
 
-The values were computed once from main at the commit recorded in the JSON file. When a change
-of output is intended, regenerate from the repository root::
+The values were computed once from main; the JSON file records the commit of the package code
+(the last to change ``spectral_ssl/``) that produced them. When a change of output is
+intended, regenerate from the repository root::
 
     PYTHONPATH=$PWD python -m tests.pin_optima
 
@@ -210,6 +219,45 @@ def _implicit_label_pins(out, X, X_new):
             solve("barlow_twins", labels, 3, **BARLOW, constraint="whitened"))
 
 
+def _simclr_nonparametric_pins(out, G):
+    """SimCLR's numerical non-parametric optimum on the graphs ``pin_outputs`` leaves out."""
+    from spectral_ssl import solve
+
+    for graph in ("weighted", "disconnected"):
+        rep = solve("simclr", G[graph], 2, temperature=0.5)
+        key = f"simclr.nonparametric.{graph}"
+        _numerical(out, key, rep.loss, rep.rank, unit_rows(rep.Z))
+        out[f"{key}.cosines"] = ("invariant", cosines(rep.Z, COSINE_PAIRS))
+
+
+def _estimator_pins(out, X, X_new):
+    """The closed-form estimators on their default path (linear regime, kNN relation built by fit)."""
+    from spectral_ssl.estimators import BarlowTwins, SpectralContrastive, VICReg
+
+    for est in (VICReg(2, invariance=1.0), SpectralContrastive(2), BarlowTwins(2, constraint="whitened")):
+        est.fit(X)
+        rep = est.representation_
+        assert rep.loss == est.loss_ and np.array_equal(rep.Z, est.embedding_)  # copied, not recomputed
+        _closed(out, f"estimators.{type(est).__name__}.linear.knn", rep, X_new)
+
+
+def _practice_pins(out, X):
+    """The libraries' own Barlow Twins losses (``practice.optimal_linear_for``): loss and rank.
+
+    The per-view solves stop less tightly than the graph forms. Measured (a 1e-12 perturbation
+    of ``X``, ``random_state`` 1 and 2): Barlow Twins' library losses move at most 6e-9
+    (relative), their spans up to 2e-4 rad (solo-learn), so loss and rank only. VICReg's
+    per-view solve stops at the hinge's kink (loss 1.6e-6, spans 1e-3 rad) and NT-Xent's
+    (SimCLR linear on the pairing graph) takes 3 to 7 s here: both left out.
+    """
+    from spectral_ssl import practice
+
+    X_a, X_b = X[:12], X[:12] + 0.3 * X[12:]  # two views of 12 samples
+    for library in practice.LIBRARIES:
+        rep = practice.optimal_linear_for("barlow_twins", X_a, X_b, 2, library=library)
+        _numerical(out, f"practice.barlow_twins.{library}", rep.library_loss, rep.rank)
+
+
 def compute_pins():
     """Every pin, as ``{name: (kind, float64 ndarray)}``."""
     X = pin_outputs.features()
@@ -222,6 +270,9 @@ def compute_pins():
         _vicreg_hinge_pins(out, X, G, X_new)
         _barlow_pins(out, X, G, X_new)
         _implicit_label_pins(out, X, X_new)
+        _simclr_nonparametric_pins(out, G)
+        _estimator_pins(out, X, X_new)
+        _practice_pins(out, X)
     return {name: (kind, np.asarray(value, dtype=np.float64)) for name, (kind, value) in out.items()}
 
 
@@ -241,17 +292,26 @@ def compare(name, kind, actual, expected):
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=name)
 
 
-def head_commit():
-    """The commit the working tree is at (recorded with the pins)."""
+def package_commit():
+    """The last commit that changed the package's code (``spectral_ssl/``): the code the pins come from.
+
+    Refuses uncommitted changes of the package: their outputs belong to no commit.
+    """
     root = pathlib.Path(__file__).resolve().parent.parent
-    return subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
-                          check=True).stdout.strip()
+
+    def git(*arguments):
+        return subprocess.run(["git", "-C", str(root), *arguments], capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    if git("status", "--porcelain", "--", "spectral_ssl"):
+        raise RuntimeError("spectral_ssl/ has uncommitted changes; commit them before regenerating the pins.")
+    return git("log", "-1", "--format=%H", "--", "spectral_ssl")
 
 
 def write_pins(path=PIN_FILE):
-    """Compute the pins and write them, with the commit that produced them, as JSON."""
+    """Compute the pins and write them as JSON, with the commit of the package code that produced them."""
     pins = compute_pins()
-    payload = {"commit": head_commit(), "command": "PYTHONPATH=$PWD python -m tests.pin_optima",
+    payload = {"commit": package_commit(), "command": "PYTHONPATH=$PWD python -m tests.pin_optima",
                "pins": {name: {"kind": kind, "shape": list(value.shape), "values": value.ravel().tolist()}
                         for name, (kind, value) in sorted(pins.items())}}
     path.write_text(json.dumps(payload, indent=0) + "\n")
