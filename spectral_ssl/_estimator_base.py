@@ -45,19 +45,27 @@ _SOLVER_ONLY = ("restarts", "random_state", "max_iter", "verbose")
 class SSLEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Shared fit / transform of the four SSL estimators (not public).
 
-    A subclass sets ``_method`` (the module of :mod:`spectral_ssl.methods`) and
-    implements ``_method_kwargs(regime)``: the keyword arguments of its
-    ``optimal_*`` functions that come from the estimator's parameters.
+    A subclass sets ``_method`` (the module of :mod:`spectral_ssl.methods`),
+    ``_solver_parameters`` (its parameters that the ``optimal_*`` functions take under the
+    same name) and ``_implicit_label_regimes``; it overrides ``_method_kwargs`` and
+    ``_implicit_labels`` only where they depend on more than the regime.
     """
 
     _method = None
 
-    def _method_kwargs(self, regime):  # pragma: no cover - every subclass overrides it
-        raise NotImplementedError
+    #: The estimator's parameters passed to the solver of every regime under their own names.
+    _solver_parameters = ()
+
+    #: The regimes whose solver takes the label relation implicit (``graphs.LabelRelation``).
+    _implicit_label_regimes = ()
+
+    def _method_kwargs(self, regime):
+        """The keyword arguments of the ``optimal_*`` function of ``regime`` that come from the parameters."""
+        return {name: getattr(self, name) for name in self._solver_parameters}
 
     def _implicit_labels(self, regime):
-        """Whether relation='labels' keeps G implicit (graphs.LabelRelation) in ``regime``; overridden."""
-        return False
+        """Whether relation='labels' keeps G implicit (graphs.LabelRelation) in ``regime``."""
+        return regime in self._implicit_label_regimes
 
     # ------------------------------------------------------------------ graph
 
@@ -65,16 +73,12 @@ class SSLEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         """Build (and validate) the relation graph of the ``n_samples`` rows of ``X``."""
         n_samples = X.shape[0]
         relation = self.relation
-        if groups is not None and relation != "groups":
-            raise ValueError(
-                f"groups is given but relation={relation!r} ignores it; use relation='groups' "
-                f"to build the graph from groups, or drop groups."
-            )
-        if graph is not None and relation != "precomputed":
-            raise ValueError(
-                f"graph is given but relation={relation!r} ignores it; use relation='precomputed' "
-                f"to fit on that graph, or drop graph."
-            )
+        # A fit argument that only one relation reads: refused under any other, never ignored.
+        for name, value, reader, use in (("groups", groups, "groups", "build the graph from groups"),
+                                         ("graph", graph, "precomputed", "fit on that graph")):
+            if value is not None and relation != reader:
+                raise ValueError(f"{name} is given but relation={relation!r} ignores it; use "
+                                 f"relation={reader!r} to {use}, or drop {name}.")
         n_neighbors = None if self.n_neighbors is None else check_integer(
             self.n_neighbors, name="n_neighbors", low=1)
         if relation == "knn":

@@ -138,10 +138,11 @@ class VICReg(SSLEstimator):
     """
 
     _method = vicreg
+    _solver_parameters = ("variance", "covariance", "invariance", "variance_kind", "eps", "restarts",
+                          "random_state")
+    _implicit_label_regimes = ("nonparametric", "linear")
 
-    def _implicit_labels(self, regime):
-        return regime in ("nonparametric", "linear")
-
+    # scikit-learn's convention: each parameter assigned by name, unchanged (get_params reads the signature)
     def __init__(self, n_components=2, *, variance=25.0, covariance=1.0, invariance=25.0,
                  variance_kind="square", eps=1e-4, regime="linear", kernel="rbf", bandwidth=None,
                  degree=3, coef0=1.0, relation="knn", n_neighbors=5, relation_bandwidth=None,
@@ -164,11 +165,6 @@ class VICReg(SSLEstimator):
         self.random_state = random_state
         self.certify = certify
         self.verbose = verbose
-
-    def _method_kwargs(self, regime):
-        return {"variance": self.variance, "covariance": self.covariance,
-                "invariance": self.invariance, "variance_kind": self.variance_kind,
-                "eps": self.eps, "restarts": self.restarts, "random_state": self.random_state}
 
 
 class SimCLR(SSLEstimator):
@@ -217,7 +213,9 @@ class SimCLR(SSLEstimator):
     """
 
     _method = simclr
+    _solver_parameters = ("temperature", "restarts", "max_iter", "random_state")
 
+    # scikit-learn's convention: each parameter assigned by name, unchanged (get_params reads the signature)
     def __init__(self, n_components=2, *, temperature=0.5, regime="linear", kernel="rbf",
                  bandwidth=None, degree=3, coef0=1.0, relation="knn", n_neighbors=5,
                  relation_bandwidth=None, restarts=8, max_iter=5000, random_state=0, certify=False,
@@ -237,10 +235,6 @@ class SimCLR(SSLEstimator):
         self.random_state = random_state
         self.certify = certify
         self.verbose = verbose
-
-    def _method_kwargs(self, regime):
-        return {"temperature": self.temperature, "restarts": self.restarts,
-                "max_iter": self.max_iter, "random_state": self.random_state}
 
     def _set_extra_attributes(self, rep):
         # L-BFGS iterations of the start that won; the closed form takes none.
@@ -317,10 +311,12 @@ class BarlowTwins(SSLEstimator):
     """
 
     _method = barlow_twins
+    _solver_parameters = ("off_diagonal", "centered", "restarts", "random_state")
 
     def _implicit_labels(self, regime):
         return regime == "nonparametric" and self.constraint == "whitened"
 
+    # scikit-learn's convention: each parameter assigned by name, unchanged (get_params reads the signature)
     def __init__(self, n_components=2, *, off_diagonal=5e-3, centered=True, constraint=None,
                  whiten=None, regularization=0.0, regime="linear", kernel="rbf", bandwidth=None, degree=3,
                  coef0=1.0, relation="knn", n_neighbors=5, relation_bandwidth=None, restarts=8,
@@ -345,8 +341,7 @@ class BarlowTwins(SSLEstimator):
         self.verbose = verbose
 
     def _method_kwargs(self, regime):
-        kwargs = {"off_diagonal": self.off_diagonal, "centered": self.centered,
-                  "restarts": self.restarts, "random_state": self.random_state}
+        kwargs = super()._method_kwargs(regime)
         if regime != "nonparametric":
             kwargs["constraint"] = self.constraint
             if self.whiten is not None:
@@ -395,10 +390,9 @@ class SpectralContrastive(SSLEstimator):
     """
 
     _method = spectral_contrastive
+    _implicit_label_regimes = ("nonparametric",)
 
-    def _implicit_labels(self, regime):
-        return regime == "nonparametric"
-
+    # scikit-learn's convention: each parameter assigned by name, unchanged (get_params reads the signature)
     def __init__(self, n_components=2, *, regime="linear", kernel="rbf", bandwidth=None, degree=3,
                  coef0=1.0, relation="knn", n_neighbors=5, relation_bandwidth=None, certify=False,
                  verbose=None):
@@ -413,9 +407,6 @@ class SpectralContrastive(SSLEstimator):
         self.relation_bandwidth = relation_bandwidth
         self.certify = certify
         self.verbose = verbose
-
-    def _method_kwargs(self, regime):
-        return {}
 
 
 for _cls in (VICReg, SimCLR, BarlowTwins, SpectralContrastive):

@@ -8,7 +8,8 @@ as written and the whitened problem).
 ``tests/test_pinned_outputs.py`` compares them with ``tests/data/pinned_outputs.json``
 at a relative 1e-8, so that a restructure cannot change a number unnoticed.
 
-Barlow Twins' non-parametric optimum is left out: its default form was being changed.
+SimCLR's kernel optimum, VICReg's hinge variance, Barlow Twins uncentred and the implicit
+label relation are pinned by ``tests/pin_optima.py``, at tolerances fit for numerical optima.
 
 When a change of output is intended, regenerate the file from the repository root::
 
@@ -132,7 +133,7 @@ def _parametric_pins(out):
                 out[f"{key}.transform.singular_values"] = np.linalg.svd(
                     rep.transform(X_new), compute_uv=False)
     # SimCLR's linear optimum (multi-start L-BFGS-B, fixed seeds: the same result run after run);
-    # the kNN graph only (a second graph costs seconds), the kernel regime left out (slow)
+    # the kNN graph only (a second graph costs seconds); the kernel regime is in tests/pin_optima.py
     rep = solve("simclr", G["knn"], 2, X, regime="linear", temperature=0.5)
     key = "methods.simclr.linear.knn"
     out[f"{key}.loss"] = np.array([rep.loss])

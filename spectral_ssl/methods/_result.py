@@ -166,13 +166,7 @@ class LinearRepresentation(Representation):
 
     def transform(self, X):
         """Map new samples: :math:`X_{new} W + b`."""
-        X = check_features(X, name="X", min_samples=1)
-        if X.shape[1] != self.W.shape[0]:
-            raise ValueError(
-                f"X has {X.shape[1]} features but the representation was fitted on {self.W.shape[0]}; "
-                f"pass samples with the same features."
-            )
-        return X @ self.W + self.bias
+        return _new_samples(X, self.W.shape[0]) @ self.W + self.bias
 
 
 @dataclass(kw_only=True, repr=False)
@@ -200,10 +194,15 @@ class KernelRepresentation(Representation):
 
     def transform(self, X):
         """Map new samples: :math:`k(X_{new}, X_{fit}) A + b`."""
-        X = check_features(X, name="X", min_samples=1)
-        if X.shape[1] != self.X_fit.shape[1]:
-            raise ValueError(
-                f"X has {X.shape[1]} features but the representation was fitted on {self.X_fit.shape[1]}; "
-                f"pass samples with the same features."
-            )
-        return self.kernel(X, self.X_fit) @ self.A + self.bias
+        return self.kernel(_new_samples(X, self.X_fit.shape[1]), self.X_fit) @ self.A + self.bias
+
+
+def _new_samples(X, n_features):
+    """``X`` checked as new samples for ``transform``: a float64 (M, D) array with the fitted ``D``."""
+    X = check_features(X, name="X", min_samples=1)
+    if X.shape[1] != n_features:
+        raise ValueError(
+            f"X has {X.shape[1]} features but the representation was fitted on {n_features}; "
+            f"pass samples with the same features."
+        )
+    return X
