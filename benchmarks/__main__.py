@@ -306,9 +306,14 @@ def suite_default(cfg, tmp):
     larger graph of the same kind.
     """
     rows = []
-    timed_out = set()
+    # (graph, solver) -> the smallest N it timed out at, in this run or an earlier one kept by --merge
+    timed_out = {}
+    for row in cfg.get("earlier_rows", ()):
+        if row.get("status") == "timeout":
+            key = (row["graph"], row["method"])
+            timed_out[key] = min(row["n"], timed_out.get(key, row["n"]))
     K = cfg.get("spectral_k", 8)
-    for dataset, n in cfg["default"]:
+    for dataset, n in cfg.get("cases") or cfg["default"]:
         path, graph = _graph_for(cfg, tmp, "default", dataset, n)
         if graph.get("status") != "ok":
             rows.append({"graph": dataset, "n": n, "method": "kNN graph", **graph})
@@ -316,14 +321,14 @@ def suite_default(cfg, tmp):
         runs = {label: [] for label, _ in DEFAULT_CASES}
         for repeat in range(cfg["default_repeats"][n]):
             for label, target in DEFAULT_CASES:
-                if (dataset, label) in timed_out:
+                if n >= timed_out.get((dataset, label), np.inf):
                     continue
                 _log(f"default: {label}, {dataset}, N={n}, repeat {repeat + 1}")
                 limit = cfg["default_timeout_1e6"] if n >= 1_000_000 else cfg["default_timeout"]
                 result = run_case(target, {"path": path, "n_components": K}, limit)
                 runs[label].append(result)
                 if result.get("status") != "ok":
-                    timed_out.add((dataset, label))
+                    timed_out[(dataset, label)] = n
         here = []
         for label, _ in DEFAULT_CASES:
             done = [r for r in runs[label] if r.get("status") == "ok"]
@@ -543,6 +548,24 @@ def markdown(results):
     return "\n".join(out) + "\n"
 
 
+def _parse_cases(text, known):
+    """``"blob:100000,swiss_roll:1000000"`` -> [(graph, n)] in the order of ``known``; None if one is unknown."""
+    wanted = set()
+    for item in text.split(","):
+        graph, _, n = item.strip().partition(":")
+        if not n.isdigit() or (graph, int(n)) not in known:
+            return None
+        wanted.add((graph, int(n)))
+    return [case for case in known if case in wanted]
+
+
+def _merge_case_rows(earlier, new, order):
+    """The rows of both runs, graph by graph in the suite's order (a new row replaces its graph's old ones)."""
+    position = {case: i for i, case in enumerate(order)}
+    rows = earlier + new
+    return sorted(rows, key=lambda row: position.get((row.get("graph"), row.get("n")), len(order)))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", choices=tuple(SIZES), default="small")
@@ -552,6 +575,9 @@ def main(argv=None):
     parser.add_argument("--merge", action="store_true",
                         help="keep the other suites of an existing DIR/results.json of the same "
                              "sizes (each suite records the machine state it ran in)")
+    parser.add_argument("--cases", default=None, metavar="GRAPH:N,...",
+                        help="suite default only: run these of its graphs (say blob:100000); with "
+                             "--merge, its rows of the other graphs are kept")
     args = parser.parse_args(argv)
     suites = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = sorted(set(suites) - set(SUITES) - set(SEPARATE_SUITES))
@@ -564,7 +590,13 @@ def main(argv=None):
         suites.remove("claims")
         if not suites:
             return 0
-    cfg = SIZES[args.sizes]
+    cfg = dict(SIZES[args.sizes])
+    if args.cases is not None:
+        cases = _parse_cases(args.cases, cfg["default"])
+        if cases is None or suites != ["default"]:
+            parser.error(f"--cases takes GRAPH:N pairs of suite default ({', '.join(f'{d}:{n}' for d, n in cfg['default'])}) "
+                         f"and needs --only default; got --cases {args.cases} --only {args.only}")
+        cfg["cases"] = cases
     os.makedirs(args.out, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="spectral_ssl_bench_")
     results = {"sizes": args.sizes, "machine": machine(), "suites": {}}
@@ -592,7 +624,14 @@ def main(argv=None):
         for name in suites:
             start = time.perf_counter()
             results["suite_machine"][name] = machine()
-            results["suites"][name] = globals()[f"suite_{name}"](cfg, tmp)
+            earlier = results["suites"].get(name) or []
+            if cfg.get("cases"):
+                cfg["earlier_rows"] = [row for row in earlier
+                                       if (row.get("graph"), row.get("n")) not in cfg["cases"]]
+            rows = globals()[f"suite_{name}"](cfg, tmp)
+            if cfg.get("cases"):
+                rows = _merge_case_rows(cfg["earlier_rows"], rows, cfg["default"])
+            results["suites"][name] = rows
             _log(f"{name}: done in {time.perf_counter() - start:.1f} s")
             # write as we go: a long run that is stopped keeps what it measured
             write()

@@ -60,7 +60,7 @@ def readme_vicreg(path, n_components):
     scale = float(abs(L).sum(axis=1).max())
     out = {"time_s": elapsed, "peak_rss_mib": peak, "base_rss_mib": base,
            "residual_rel": residual / scale, "solver_used": used,
-           "preconditioner": ("amg" if linalg._pyamg() else "jacobi") if used == "lobpcg" else None,
+           "preconditioner": ("amg" if linalg._pyamg() else "aggregation") if used == "lobpcg" else None,
            "rank": int(rep.rank)}
     if fill is not None:
         out.update(predicted_fill=fill, predicted_fill_s=fill_s)

@@ -71,7 +71,7 @@ def _solver_description(solver, G):
     used = linalg._resolve_solver(solver, G.shape[0], G)
     precond = None
     if used == "lobpcg":
-        precond = "amg" if linalg._pyamg() is not None else "jacobi"
+        precond = "amg" if linalg._pyamg() is not None else "aggregation"
     return used, precond
 
 

@@ -1,7 +1,8 @@
 """Tests of the LOBPCG solver of spectral_ssl.linalg against dense LAPACK ``eigh``.
 
-With the AMG preconditioner when pyamg is installed (skipped otherwise) and with the
-Jacobi fallback (forced by hiding pyamg), on sizes where the dense solver runs.
+With the AMG preconditioner on pyamg's hierarchy when pyamg is installed (skipped
+otherwise) and on the package's own hierarchy (forced by hiding pyamg), on sizes where
+the dense solver runs.
 """
 
 import numpy as np
@@ -34,7 +35,7 @@ def blocks(sizes, seed=0):
     return sp.csr_matrix(scipy.linalg.block_diag(*parts))
 
 
-@pytest.fixture(params=[pytest.param("amg", marks=pytest.mark.extra), "jacobi"])
+@pytest.fixture(params=[pytest.param("amg", marks=pytest.mark.extra), "aggregation"])
 def preconditioner(request, monkeypatch):
     if request.param == "amg":
         pytest.importorskip("pyamg")
@@ -126,7 +127,7 @@ def test_auto_uses_amg_lobpcg_above_the_arpack_threshold_with_pyamg(monkeypatch)
     # with pyamg (a stand-in: only its presence is read here), lobpcg above the
     # threshold: the 3 pairs plus one more (to see a cut cluster)
     monkeypatch.setattr(_amg, "find_pyamg", lambda: object())
-    monkeypatch.setattr(_amg, "make_preconditioner", _amg.JacobiPreconditioner)
+    monkeypatch.setattr(_amg, "make_preconditioner", lambda M, shift: _amg.AMGPreconditioner(M, shift))
     linalg.laplacian_eigenpairs(knn_graph(n=400), 3)
     assert calls == [("smallest_lobpcg", 4)]
     assert linalg.resolve_solver("auto", 50) == "dense"
@@ -176,18 +177,11 @@ def test_lobpcg_warns_when_it_does_not_converge(monkeypatch):
         linalg.laplacian_eigenpairs(knn_graph(n=600), 5, solver="lobpcg")
 
 
-@pytest.mark.extra
-def test_preconditioner_kinds(monkeypatch):
+def test_preconditioner_kinds(preconditioner):
     L = linalg.laplacian(knn_graph(n=200))
     R = np.random.default_rng(0).standard_normal((200, 3))
-    monkeypatch.setattr(_amg, "find_pyamg", lambda: None)
     op, kind = linalg.lobpcg_preconditioner(L, 0.5)
-    assert kind == "jacobi"
-    np.testing.assert_allclose(op @ R, R / (L.diagonal() + 0.5)[:, None], rtol=1e-15)
-    monkeypatch.undo()
-    pytest.importorskip("pyamg")
-    op, kind = linalg.lobpcg_preconditioner(L, 0.5)
-    assert kind == "amg"
+    assert kind == preconditioner
     # one V-cycle on the well-conditioned L + 0.5 I already reduces the error a lot
     shifted = (L + 0.5 * sp.eye(200)).toarray()
     exact = np.linalg.solve(shifted, R)
@@ -232,11 +226,9 @@ def test_lobpcg_tol_default_follows_the_module_constant(monkeypatch):
     assert tight <= 1e-12 * scale < 1e-6 * scale < loose <= 1e-4 * scale
 
 
-@pytest.mark.extra
-def test_lobpcg_on_a_deep_amg_hierarchy_and_a_shuffled_graph(monkeypatch):
+def test_lobpcg_on_a_deep_amg_hierarchy_and_a_shuffled_graph(preconditioner, monkeypatch):
     # a low coarsening limit gives a 3+ level hierarchy (the V-cycle recursion);
     # smallest_eigenpairs reorders the shuffled graph itself (reverse Cuthill-McKee)
-    pytest.importorskip("pyamg")
     monkeypatch.setattr(linalg, "AMG_MAX_COARSE", 20)
     G = knn_graph(n=1500, seed=8, k=10)
     shuffle = np.random.default_rng(1).permutation(1500)
@@ -252,15 +244,13 @@ def test_lobpcg_on_a_deep_amg_hierarchy_and_a_shuffled_graph(monkeypatch):
     assert np.max(np.abs(Ul - Ud)) < 1e-6
 
 
-@pytest.mark.extra
-def test_amg_preconditioner_is_symmetric_positive_definite(monkeypatch):
+def test_amg_preconditioner_is_symmetric_positive_definite(preconditioner, monkeypatch):
     # LOBPCG needs a symmetric positive definite preconditioner: the V-cycle with
     # the same smoother before and after the coarse correction is one
-    pytest.importorskip("pyamg")
     monkeypatch.setattr(linalg, "AMG_MAX_COARSE", 20)
     L = linalg.laplacian(knn_graph(n=400, seed=9))
     op, kind = linalg.lobpcg_preconditioner(L, 1e-3)
-    assert kind == "amg"
+    assert kind == preconditioner
     T = op @ np.eye(400)
     asymmetry = np.max(np.abs(T - T.T)) / np.max(np.abs(T))
     assert asymmetry < 1e-5  # float32 cycle

@@ -34,7 +34,8 @@ A package of private modules, each re-exported here (import from
 ``_matrices``      centring, degrees, Laplacians, quadratic form, matrix checks
 ``_basis``         the sign and degenerate-basis rules
 ``_ordering``      RCM locality order, permutations, sparse factor, fill prediction
-``_amg``           LOBPCG preconditioners (block float32 AMG V-cycle, Jacobi)
+``_aggregation``   smoothed aggregation AMG hierarchy with SciPy alone (no pyamg)
+``_amg``           LOBPCG's preconditioner (block float32 AMG V-cycle)
 ``_solvers``       one small function per eigen-solver and their table
 ``_eigen``         the dispatch: ``smallest_eigenpairs``, ``laplacian_eigenpairs``
 ``_components``    closed-form null space of a disconnected graph's Laplacian
@@ -44,7 +45,7 @@ A package of private modules, each re-exported here (import from
 =================  ==========================================================
 
 Within the package, arrows point down this table's dependency order
-(``_settings`` <- ``_matrices``, ``_basis`` <- ``_ordering``, ``_amg`` <- ``_solvers``
+(``_settings`` <- ``_matrices``, ``_basis`` <- ``_ordering``, ``_aggregation`` <- ``_amg`` <- ``_solvers``
 <- ``_eigen``); no private module imports this ``__init__``. The kernels live in
 :mod:`spectral_ssl.kernels`; ``Kernel``, ``make_kernel`` and ``median_bandwidth`` are
 re-exported here under their old names.

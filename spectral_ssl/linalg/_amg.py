@@ -1,7 +1,9 @@
-r"""Preconditioners of the LOBPCG solver: a block float32 AMG V-cycle (pyamg) or Jacobi.
+r"""The preconditioner of the LOBPCG solver: a block float32 AMG V-cycle.
 
-Both approximate :math:`(M + sI)^{-1}` and are applied to a whole block of columns at
-once; :func:`lobpcg_preconditioner` wraps the one available as a ``LinearOperator``.
+It approximates :math:`(M + sI)^{-1}` and is applied to a whole block of columns at
+once; :func:`lobpcg_preconditioner` wraps it as a ``LinearOperator``. The smoothed
+aggregation hierarchy comes from pyamg when the ``amg`` extra is installed, else from
+:mod:`spectral_ssl.linalg._aggregation` (SciPy alone).
 """
 
 import numpy as np
@@ -9,6 +11,12 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from . import _settings
+from ._aggregation import jacobi_weight, smoothed_aggregation
+
+
+#: The coarsest level is solved by a dense pseudo-inverse up to this many unknowns,
+#: by a sparse LU factor above (when the coarsening stalled before AMG_MAX_COARSE).
+COARSE_DENSE_MAX = 2000
 
 
 def find_pyamg():
@@ -20,31 +28,21 @@ def find_pyamg():
     return pyamg
 
 
-class JacobiPreconditioner:
-    r""":math:`\operatorname{diag}(M + sI)^{-1}`, applied to a block of columns."""
-
-    kind = "jacobi"
-
-    def __init__(self, M, shift):
-        diagonal = M.diagonal() + shift
-        self.inverse = np.divide(1.0, diagonal, out=np.ones_like(diagonal), where=diagonal > 0)
-
-    def __call__(self, R, norms=None, out=None):
-        return np.multiply(self.inverse[:, None], R, out=out)
-
-
 class AMGPreconditioner:
     r"""One V-cycle of a smoothed aggregation hierarchy for :math:`M + sI`, on a block at once.
 
-    The hierarchy (``pyamg.smoothed_aggregation_solver``: its default aggregation,
-    Jacobi prolongation smoothing with the weight of its default, coarsening down
-    to ``AMG_MAX_COARSE`` unknowns) is built on :math:`(M + sI)/c`, :math:`c` its largest absolute row sum, so that its
-    entries are at most 1. The cycle then runs in float32 on every column of the
-    block together: with :math:`A_\ell` the operator of level :math:`\ell`,
-    :math:`P_\ell` its prolongation and :math:`S_\ell(x, b)` two steps of the
-    Chebyshev iteration for :math:`A_\ell x = b` preconditioned by the diagonal
-    :math:`D_\ell` (for the eigenvalues of :math:`D_\ell^{-1}A_\ell` in
-    :math:`[\rho_\ell/8, \rho_\ell]`, :math:`\rho_\ell` their Gershgorin bound),
+    The hierarchy is built on :math:`(M + sI)/c`, :math:`c` its largest absolute
+    row sum, so that its entries are at most 1, coarsening down to
+    ``AMG_MAX_COARSE`` unknowns: by ``pyamg.smoothed_aggregation_solver`` when
+    ``pyamg`` is given (its default aggregation, Jacobi prolongation smoothing
+    with the weight of its default), else by
+    :func:`spectral_ssl.linalg._aggregation.smoothed_aggregation`. The cycle then
+    runs in float32 on every column of the block together: with :math:`A_\ell`
+    the operator of level :math:`\ell`, :math:`P_\ell` its prolongation and
+    :math:`S_\ell(x, b)` two steps of the Chebyshev iteration for
+    :math:`A_\ell x = b` preconditioned by the diagonal :math:`D_\ell` (for the
+    eigenvalues of :math:`D_\ell^{-1}A_\ell` in :math:`[\rho_\ell/8, \rho_\ell]`,
+    :math:`\rho_\ell` their Gershgorin bound),
 
     .. math::
 
@@ -63,32 +61,20 @@ class AMGPreconditioner:
     before the float32 cast and back afterwards.
     """
 
-    kind = "amg"
-
-    def __init__(self, M, shift, pyamg):
+    def __init__(self, M, shift, pyamg=None):
         shifted = (M + shift * sp.eye(M.shape[0], format="csr")).tocsr()
         self.scale = float(abs(shifted).sum(axis=1).max())
         shifted.data /= self.scale
-        # pyamg estimates spectral radii from np.random.rand: seed it for
-        # deterministic hierarchies, and give the caller's global state back.
-        state = np.random.get_state()
-        np.random.seed(0)
-        try:
-            # Prolongation smoothing P = (I - w D^-1 A) T with D the absolute row
-            # sums ("local" weighting) and w = 4 / (3 rho(D^-1 A)), rho from a
-            # short Lanczos run: the weight pyamg's default picks, without its
-            # Arnoldi estimate on every level (half of its setup time at N = 1e6).
-            rows = np.asarray(abs(shifted).sum(axis=1)).ravel()
-            omega = 4.0 / (3.0 * largest_eigenvalue(shifted, rows))
-            hierarchy = pyamg.smoothed_aggregation_solver(
-                shifted, max_coarse=_settings.AMG_MAX_COARSE,
-                smooth=("jacobi", {"omega": omega, "weighting": "local"}))
-        finally:
-            np.random.set_state(state)
+        if pyamg is None:
+            self.kind = "aggregation"
+            levels, coarsest = smoothed_aggregation(shifted, _settings.AMG_MAX_COARSE)
+        else:
+            self.kind = "amg"
+            levels, coarsest = pyamg_levels(shifted, pyamg)
         del shifted
         self.levels = []
-        for level in hierarchy.levels[:-1]:
-            A = sp.csr_matrix(level.A, dtype=np.float32)
+        for A, P in levels:
+            A = sp.csr_matrix(A, dtype=np.float32)
             diagonal = A.diagonal().astype(np.float64)
             rows = np.asarray(abs(A).sum(axis=1), dtype=np.float64).ravel()
             upper = float(np.max(rows / diagonal))
@@ -100,10 +86,16 @@ class AMGPreconditioner:
             rho1 = 1.0 / (2.0 * sigma - rho0)
             first = (1.0 / (centre * diagonal)).astype(np.float32)[:, None]
             second = ((2.0 * rho1 / half) / diagonal).astype(np.float32)[:, None]
-            P = sp.csr_matrix(level.P, dtype=np.float32)
+            P = sp.csr_matrix(P, dtype=np.float32)
             self.levels.append((A, P, P.T.tocsr(), first, np.float32(rho1 * rho0), second))
-        coarsest = np.asarray(hierarchy.levels[-1].A.toarray(), dtype=np.float64)
-        self.coarse = np.linalg.pinv(coarsest, hermitian=True).astype(np.float32)
+        if coarsest.shape[0] <= COARSE_DENSE_MAX:
+            inverse = np.linalg.pinv(coarsest.toarray().astype(np.float64), hermitian=True)
+            self.coarse = inverse.astype(np.float32).__matmul__
+        else:
+            # coarsening stalled (a graph of many small components): a sparse factor,
+            # never a dense inverse of a large matrix
+            factor = spla.splu(sp.csc_matrix(coarsest, dtype=np.float64))
+            self.coarse = lambda b: factor.solve(b.astype(np.float64)).astype(np.float32)
 
     @staticmethod
     def _smooth(A, first, factor, second, x, b):
@@ -131,7 +123,7 @@ class AMGPreconditioner:
 
     def _cycle(self, level, b):
         if level == len(self.levels):
-            return self.coarse @ b
+            return self.coarse(b)
         A, P, R, first, factor, second = self.levels[level]
         x = self._smooth(A, first, factor, second, None, b)
         r = A @ x
@@ -149,57 +141,48 @@ class AMGPreconditioner:
         return np.multiply(self._cycle(0, b), norms / self.scale, out=out)
 
 
-def largest_eigenvalue(A, rows, steps=12):
-    r"""Estimate of the largest eigenvalue of :math:`\operatorname{diag}(\text{rows})^{-1}A` for symmetric ``A``.
-
-    ``steps`` Lanczos steps (no reorthogonalisation) on the similar symmetric
-    matrix :math:`R^{-1/2}AR^{-1/2}` from a seeded random start; the largest Ritz
-    value, which approaches the eigenvalue from below (a few per cent low after
-    12 steps on a kNN Laplacian).
-    """
-    scaling = 1.0 / np.sqrt(np.where(rows > 0, rows, 1.0))
-    v = np.random.default_rng(0).standard_normal(A.shape[0])
-    v /= np.linalg.norm(v)
-    previous, beta = np.zeros_like(v), 0.0
-    alphas, betas = [], []
-    for _ in range(min(steps, A.shape[0])):
-        w = scaling * (A @ (scaling * v)) - beta * previous
-        alpha = float(v @ w)
-        w -= alpha * v
-        beta = float(np.linalg.norm(w))
-        alphas.append(alpha)
-        if beta <= 1e-12 * abs(alpha):
-            break
-        betas.append(beta)
-        previous, v = v, w / beta
-    k = len(alphas)
-    T = np.diag(alphas) + np.diag(betas[:k - 1], 1) + np.diag(betas[:k - 1], -1)
-    return float(np.linalg.eigvalsh(T)[-1])
+def pyamg_levels(shifted, pyamg):
+    """The levels ``[(A_l, P_l)]`` and the coarsest operator of pyamg's smoothed aggregation of ``shifted``."""
+    # pyamg estimates spectral radii from np.random.rand: seed it for
+    # deterministic hierarchies, and give the caller's global state back.
+    state = np.random.get_state()
+    np.random.seed(0)
+    try:
+        # Prolongation smoothing P = (I - w D^-1 A) T with D the absolute row
+        # sums ("local" weighting) and w = 4 / (3 rho(D^-1 A)), rho from a
+        # short Lanczos run: the weight pyamg's default picks, without its
+        # Arnoldi estimate on every level (half of its setup time at N = 1e6).
+        _, omega = jacobi_weight(shifted)
+        hierarchy = pyamg.smoothed_aggregation_solver(
+            shifted, max_coarse=_settings.AMG_MAX_COARSE,
+            smooth=("jacobi", {"omega": omega, "weighting": "local"}))
+    finally:
+        np.random.set_state(state)
+    return [(level.A, level.P) for level in hierarchy.levels[:-1]], hierarchy.levels[-1].A
 
 
 def make_preconditioner(M, shift):
-    pyamg = find_pyamg()
-    if pyamg is None:
-        return JacobiPreconditioner(M, shift)
-    return AMGPreconditioner(M, shift, pyamg)
+    """The V-cycle of :class:`AMGPreconditioner`, on pyamg's hierarchy when it is installed."""
+    return AMGPreconditioner(M, shift, find_pyamg())
 
 
 def lobpcg_preconditioner(M, shift):
     r"""The preconditioner LOBPCG uses: an approximation of :math:`(M + \text{shift}\, I)^{-1}`.
 
-    With pyamg installed: one V-cycle of a smoothed aggregation AMG hierarchy
-    built on :math:`M + \text{shift}\, I` (memory :math:`O(\mathrm{nnz}(M))`),
-    applied to all the columns of a block together, in float32, with a
-    two-step Chebyshev smoother (see the ``AMGPreconditioner`` notes in this
-    module's source). Without it: the Jacobi preconditioner
-    :math:`\operatorname{diag}(M + \text{shift}\, I)^{-1}`. The solver applies it
+    One V-cycle of a smoothed aggregation AMG hierarchy built on
+    :math:`M + \text{shift}\, I` (memory :math:`O(\mathrm{nnz}(M))`), applied to
+    all the columns of a block together, in float32, with a two-step Chebyshev
+    smoother (see the ``AMGPreconditioner`` notes in this module's source). The
+    hierarchy is pyamg's with the ``amg`` extra installed, else the package's own
+    (:mod:`spectral_ssl.linalg._aggregation`, SciPy alone). The solver applies it
     to ``M`` in reverse Cuthill-McKee order; a matrix in a random order works
     but each product is several times slower.
 
     Returns
     -------
     operator : scipy.sparse.linalg.LinearOperator, shape (N, N)
-    kind : {"amg", "jacobi"}
+    kind : {"amg", "aggregation"}
+        Whose hierarchy: pyamg's or the package's own.
     """
     M = sp.csr_matrix(M, dtype=np.float64)
     N = M.shape[0]

@@ -73,9 +73,9 @@ def smallest_eigenpairs(M, n_components, *, trivial=None, solver="auto", tol=Non
         is cut). The
         preconditioner approximates :math:`(M + sI)^{-1}`, :math:`s` =
         ``PRECONDITIONER_SHIFT`` times the scale of ``M``: one block V-cycle of
-        pyamg's smoothed aggregation AMG when pyamg is installed (the ``amg``
-        extra), else the Jacobi (diagonal) preconditioner, which needs many more
-        iterations on large graphs (see :func:`lobpcg_preconditioner`). Memory
+        smoothed aggregation AMG, on pyamg's hierarchy when pyamg is installed
+        (the ``amg`` extra), else on the package's own (SciPy alone; see
+        :func:`lobpcg_preconditioner`). Memory
         :math:`O(\mathrm{nnz}(M) + N K)`; it stops when every residual
         :math:`\lVert M u - \lambda u\rVert` of the pairs returned is below
         ``tol`` times the scale and warns (``RuntimeWarning``) if that is not

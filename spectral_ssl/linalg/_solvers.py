@@ -128,8 +128,7 @@ def smallest_lobpcg(M, count, scale, trivial, tol, reorder=True):
         warnings.warn(
             f"LOBPCG stopped with a largest eigen-residual |M u - lambda u| = {worst:.3g}, above "
             f"the tolerance {tol * scale:.3g} (tol={tol:.3g} times the scale {scale:.3g} of M); "
-            f"the eigenvectors are approximate. Install pyamg (the 'amg' extra) for a better "
-            f"preconditioner, raise tol, or use solver='arpack' or 'dense'.",
+            f"the eigenvectors are approximate. Raise tol, or use solver='arpack' or 'dense'.",
             RuntimeWarning, stacklevel=4,
         )
     return values, block if order is None else unpermute(block, order)
