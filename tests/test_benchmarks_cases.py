@@ -46,3 +46,23 @@ def test_cases_need_suite_default_and_known_graphs(bench, tmp_path, capsys):
     with pytest.raises(SystemExit):
         bench.main(["--sizes", "tiny", "--only", "default", "--cases", "blob:3", "--out", str(tmp_path)])
     assert "swiss_roll:2500, blob:2500" in capsys.readouterr().err
+
+
+@pytest.mark.extra
+def test_amg_hierarchy_benchmark_solves_with_both_hierarchies(tmp_path):
+    pytest.importorskip("pyamg")
+    import json
+
+    sys.path.insert(0, ROOT)
+    try:
+        from benchmarks import amg_hierarchy
+    finally:
+        sys.path.remove(ROOT)
+    assert amg_hierarchy.main(["--cases", "blob:3000", "--repeats", "1", "--out", str(tmp_path)]) == 0
+    rows = json.loads((tmp_path / "amg_hierarchy.json").read_text())["rows"]
+    # the "own" process really ran without pyamg
+    assert [(row["hierarchy"], row["kind"]) for row in rows] == [("pyamg", "amg"), ("own", "aggregation")]
+    for row in rows:
+        assert row["status"] == "ok" and row["residual_rel"] <= 1e-10
+        assert row["eig_rel_diff"] < 1e-8
+    assert "| blob | 3,000 | own | aggregation | ok |" in (tmp_path / "amg_hierarchy.md").read_text()

@@ -128,3 +128,4 @@ def test_a_stalled_coarsening_solves_its_large_coarsest_level_sparsely(monkeypat
 def test_docstring_example():
     result = doctest.testmod(_aggregation, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 2 and result.failed == 0
+

@@ -71,7 +71,13 @@ def aggregate(pattern, seed=0):
     labels : ndarray of int64, shape (N,)
         Aggregate of each vertex, numbered 0 .. n_aggregates - 1 in the order of the roots.
     roots : ndarray of int64, shape (n_aggregates,)
-        The root of each aggregate.
+        The root of each aggregate, ascending.
+
+    Notes
+    -----
+    Every rule reads a vertex's own row only: a vertex is decided once its row reaches a
+    root in at most two steps, and then joins along those steps. So every vertex gets an
+    aggregate even if round-off dropped one side of an entry of a coarse operator.
     """
     n = pattern.shape[0]
     priority = np.random.default_rng(seed).permutation(n).astype(np.int64) + 1

@@ -16,21 +16,23 @@ DENSE_MAX_SAMPLES = 2000
 
 
 #: With ``solver="auto"``, matrices with at most this many samples use ARPACK
-#: shift-invert; above it, LOBPCG with pyamg's AMG preconditioner when the
-#: ``amg`` extra is installed, else ARPACK unless its factor would fill in
+#: shift-invert; above it, LOBPCG (AMG-preconditioned) when the ``amg`` extra
+#: (pyamg) is installed, else ARPACK unless its factor would fill in
 #: (``ARPACK_MAX_FILL``). See ``docs/performance.md`` and ``python -m benchmarks``.
 ARPACK_MAX_SAMPLES = 10000
 
 
 #: Without pyamg, ``solver="auto"`` above ``ARPACK_MAX_SAMPLES`` keeps ARPACK while
 #: the predicted entries of its sparse factor stay below this many times those of
-#: ``M`` (``_ordering.predicted_fill``), and uses Jacobi-preconditioned LOBPCG above.
-#: Measured on one core of a shared machine: the factor of a 10-NN swiss roll (a
-#: surface) has 4.2 (N = 1e4) and 6.4 (1e5) times the entries of L, and ARPACK
-#: was 9 to 12 times faster than Jacobi-LOBPCG there; on a 3-D Gaussian blob (a
-#: volume) 32 (1e4: ARPACK took 0.8 times LOBPCG's time) and 62 (3e4: 2.1 times).
-#: Suite ``default`` of ``python -m benchmarks`` reports the prediction and the
-#: choice against scikit-learn's default.
+#: ``M`` (``_ordering.predicted_fill``), and uses LOBPCG above (its V-cycle then runs
+#: on the package's own hierarchy, ``_aggregation``). ARPACK gives round-off residuals,
+#: as scikit-learn's default does. Measured on one core of a shared machine: the factor
+#: of a 10-NN swiss roll (a surface) has 4.2 (N = 1e4) and 6.4 (1e5) times the entries
+#: of L; on a 3-D Gaussian blob (a volume) 32 (1e4) and 62 (3e4). The threshold was set
+#: against Jacobi-preconditioned LOBPCG (ARPACK took 0.8 times its time at a fill of 32
+#: and 2.1 times at 62); the AMG hierarchy made LOBPCG faster since, so it errs on the
+#: side of ARPACK. Suite ``default`` of ``python -m benchmarks`` reports the prediction
+#: and the choice against scikit-learn's default.
 ARPACK_MAX_FILL = 30.0
 
 
