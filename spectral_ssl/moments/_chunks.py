@@ -79,9 +79,14 @@ class Source:
             refuse_non_finite(self.name)
         return out
 
+    @property
+    def reads_in_place(self):
+        """Whether :meth:`read` returns views (an in-memory float64 array) rather than copies."""
+        return self.path is None and self._array.dtype == np.float64
+
     def read(self, index):
         """Rows ``index`` (a slice) for reading only: a view of an in-memory float64 array, else a copy."""
-        if self.path is None and self._array.dtype == np.float64:
+        if self.reads_in_place:
             return self._array[index]
         return self.rows(index, check=False)
 
@@ -97,7 +102,7 @@ def group_rows(source, rows, common):
     are ``m`` runs of consecutive rows of an in-memory float64 array (view-major order, the
     usual layout of augmentation views); else a copy."""
     m = int(common)
-    if m >= 2 and source.path is None and source._array.dtype == np.float64 and rows.size % m == 0:
+    if m >= 2 and source.reads_in_place and rows.size % m == 0:
         runs = rows.reshape(m, -1)
         length = runs.shape[1]
         if length and np.all(runs[:, -1] - runs[:, 0] == length - 1) and np.all(np.diff(runs, axis=1) == 1):
