@@ -39,6 +39,8 @@ def relations(X):
     labels = unequal_labels(n)
     return {
         "pairing": graphs.from_groups(np.tile(np.arange(n // 2), 2)),
+        # each group's 3 members side by side (read as strided views of X)
+        "adjacent triples": graphs.from_groups(np.repeat(np.arange(n // 3), 3)),
         "groups": graphs.from_groups(labels),
         "weighted groups": 3.5 * graphs.from_groups(labels),
         "knn": graphs.knn(X, 6),
@@ -106,7 +108,7 @@ def test_clique_groups_refuses_every_graph_that_is_not_a_union_of_cliques(case):
 
 
 @pytest.mark.parametrize("features", ["plain", "unscaled"])
-@pytest.mark.parametrize("relation", ["pairing", "groups", "weighted groups", "knn"])
+@pytest.mark.parametrize("relation", ["pairing", "adjacent triples", "groups", "weighted groups", "knn"])
 def test_feature_reductions_equal_the_dense_forms(relation, features):
     X = two_views()
     if features == "unscaled":
@@ -124,6 +126,23 @@ def test_feature_reductions_equal_the_dense_forms(relation, features):
             assert np.all(np.abs(got - value) <= tol * scale + 1e-300), name
         else:
             assert np.allclose(got, value, rtol=1e-12, atol=0), name
+
+
+def test_evenly_spaced_members_are_read_as_views_of_X():
+    from spectral_ssl.forms._onepass import aligned_views
+
+    X = np.arange(24.0).reshape(12, 2)
+    stacked = np.array([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]])  # views one after the other
+    adjacent = np.array([[0, 3, 6, 9], [1, 4, 7, 10], [2, 5, 8, 11]])  # each group's members side by side
+    for rows in (stacked, adjacent):
+        views = aligned_views(X, rows)
+        assert all(np.shares_memory(view, X) for view in views)
+        for j, view in enumerate(views):
+            np.testing.assert_array_equal(view, X[rows[j]])
+    assert aligned_views(X, np.array([[0, 1, 3], [4, 5, 6]])) is None  # uneven in member 0
+    assert aligned_views(X, np.array([[3, 2], [5, 4]])) is None  # descending
+    single = aligned_views(X, np.array([[7], [2]]))
+    np.testing.assert_array_equal(np.vstack(single), X[[7, 2]])
 
 
 def test_groups_from_labels_equal_groups_from_G_and_the_chunked_pass():

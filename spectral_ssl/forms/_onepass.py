@@ -37,11 +37,19 @@ def as_features(X, name="X"):
 
 
 def aligned_views(X, rows):
-    """The ``m`` member blocks as views of ``X`` when each is a run of consecutive rows, else None."""
+    """The ``m`` member blocks as views of ``X`` when they are evenly spaced rows, else None.
+
+    ``rows[j, g]``, the ``j``-th member of group ``g``, must be ``rows[j, 0] + s g`` with one
+    stride ``s >= 1``: views stacked one after the other (``s = 1``, the layout of
+    :func:`spectral_ssl.views.from_views`) or each group's members side by side (``s = m``,
+    labels ``np.repeat(ids, m)``). Strided views are read in place like contiguous ones; a
+    gathered copy of the rows costs about 0.7 of one :math:`X^\top X` at D = 64.
+    """
     n = rows.shape[1]
-    if not np.all(rows[:, -1] - rows[:, 0] == n - 1) or not np.all(np.diff(rows, axis=1) == 1):
+    stride = int(rows[0, 1] - rows[0, 0]) if n > 1 else 1
+    if stride < 1 or not np.all(np.diff(rows, axis=1) == stride):
         return None
-    return tuple(X[int(a):int(a) + n] for a in rows[:, 0])
+    return tuple(X[int(a):int(a) + stride * (n - 1) + 1:stride] for a in rows[:, 0])
 
 
 def grouped_stats(X, members, shift, name="X"):
