@@ -325,8 +325,10 @@ def suite_default(cfg, tmp):
                     continue
                 _log(f"default: {label}, {dataset}, N={n}, repeat {repeat + 1}")
                 limit = cfg["default_timeout_1e6"] if n >= 1_000_000 else cfg["default_timeout"]
+                conditions = {"date": time.strftime("%Y-%m-%d %H:%M:%S"),
+                              "load_average": [round(v, 2) for v in os.getloadavg()]}
                 result = run_case(target, {"path": path, "n_components": K}, limit)
-                runs[label].append(result)
+                runs[label].append({**result, "started": conditions})
                 if result.get("status") != "ok":
                     timed_out[(dataset, label)] = n
         here = []
@@ -516,7 +518,8 @@ def markdown(results):
                  "ARPACK), run alternately in separate processes; time = best of the repeats (`times`), "
                  "`vs sklearn` = our best / scikit-learn's best; peak RSS = the largest of the repeats; "
                  "`fill` = the predicted entries of ARPACK's factor per entry of L (computed without "
-                 "pyamg above N = 10^4, included in the time)."), "",
+                 "pyamg above N = 10^4, included in the time). Each row's start time and load average "
+                 "are in results.json (`started`)."), "",
                 table(s["default"], [("graph", "graph"), ("n", "N"), ("method", "method"),
                                      ("status", "status"), ("solver_used", "solver"),
                                      ("preconditioner", "precond."), ("time_s", "time (s)"),

@@ -8,7 +8,9 @@ the public call ``linalg.laplacian_eigenpairs(G, 8, solver="lobpcg")`` (combinat
 ``L`` of a 10-NN graph, tol 1e-10) both ways, alternating, each in its own process with
 one BLAS thread; "own" hides pyamg from its process (``sys.modules["pyamg"] = None``, as
 on a machine without it). ``setup`` is :func:`spectral_ssl.linalg.lobpcg_preconditioner`
-on ``L + 1e-5 s I`` alone (the hierarchy and its float32 copies), timed in the same process.
+on ``L + 1e-5 s I`` alone, with the constant vector as its candidate as the solver passes it
+(the hierarchy and its float32 copies), timed in the same process. Level sizes include the
+coarsest level.
 
 ``python -m benchmarks.amg_hierarchy [--cases blob:100000 swiss_roll:1000000] [--repeats 2]
 [--out DIR]`` (needs pyamg for the "pyamg" rows) writes ``DIR/amg_hierarchy.md`` and ``.json``.
@@ -47,7 +49,8 @@ def solve(path, hierarchy):
     scale = float(abs(L).sum(axis=1).max())
     base = peak_rss_mib()
     start = time.perf_counter()
-    operator, kind = linalg.lobpcg_preconditioner(L, linalg.PRECONDITIONER_SHIFT * scale)
+    operator, kind = linalg.lobpcg_preconditioner(L, linalg.PRECONDITIONER_SHIFT * scale,
+                                                  np.ones(L.shape[0]))
     setup = time.perf_counter() - start
     del operator
     start = time.perf_counter()
@@ -59,7 +62,7 @@ def solve(path, hierarchy):
 
 
 def levels(path, hierarchy):
-    """The sizes of the levels of the hierarchy (a separate process: not timed)."""
+    """The sizes of the levels of the hierarchy, the coarsest included (a separate process: not timed)."""
     if hierarchy == "own":
         sys.modules["pyamg"] = None
     import scipy.sparse as sp
@@ -68,8 +71,9 @@ def levels(path, hierarchy):
 
     L = linalg.laplacian(sp.load_npz(path).tocsr())
     scale = float(abs(L).sum(axis=1).max())
-    cycle = linalg._AMGPreconditioner(L, linalg.PRECONDITIONER_SHIFT * scale, linalg._pyamg())
-    return {"levels": [A.shape[0] for A, *_ in cycle.levels]}
+    null = np.ones(L.shape[0])  # the candidate the solver passes for L (its constraint)
+    cycle = linalg._AMGPreconditioner(L, linalg.PRECONDITIONER_SHIFT * scale, linalg._pyamg(), null)
+    return {"levels": [A.shape[0] for A, *_ in cycle.levels] + [cycle.coarse_size]}
 
 
 def run(cases, repeats, timeout):

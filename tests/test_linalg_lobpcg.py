@@ -127,7 +127,8 @@ def test_auto_uses_amg_lobpcg_above_the_arpack_threshold_with_pyamg(monkeypatch)
     # with pyamg (a stand-in: only its presence is read here), lobpcg above the
     # threshold: the 3 pairs plus one more (to see a cut cluster)
     monkeypatch.setattr(_amg, "find_pyamg", lambda: object())
-    monkeypatch.setattr(_amg, "make_preconditioner", lambda M, shift: _amg.AMGPreconditioner(M, shift))
+    monkeypatch.setattr(_amg, "make_preconditioner",
+                        lambda M, shift, candidate: _amg.AMGPreconditioner(M, shift, None, candidate))
     linalg.laplacian_eigenpairs(knn_graph(n=400), 3)
     assert calls == [("smallest_lobpcg", 4)]
     assert linalg.resolve_solver("auto", 50) == "dense"

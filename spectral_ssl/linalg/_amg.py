@@ -53,7 +53,8 @@ class AMGPreconditioner:
     and the exact inverse on the coarsest level. The same polynomial smoother
     before and after the coarse correction makes the cycle a symmetric positive
     definite operator, which LOBPCG needs; on a 10-NN graph of :math:`10^6`
-    points it cut the LOBPCG iterations from 38 (one damped Jacobi step) to 26.
+    points (pyamg's hierarchy) it cut the LOBPCG iterations from 38 (one damped
+    Jacobi step) to 26.
     Sparse products on a block read each matrix once for all columns, and
     float32 halves the memory traffic (the preconditioner only has to be an
     approximate inverse; residuals, products with ``M`` and every
@@ -61,13 +62,13 @@ class AMGPreconditioner:
     before the float32 cast and back afterwards.
     """
 
-    def __init__(self, M, shift, pyamg=None):
+    def __init__(self, M, shift, pyamg=None, candidate=None):
         shifted = (M + shift * sp.eye(M.shape[0], format="csr")).tocsr()
         self.scale = float(abs(shifted).sum(axis=1).max())
         shifted.data /= self.scale
         if pyamg is None:
             self.kind = "aggregation"
-            levels, coarsest = smoothed_aggregation(shifted, _settings.AMG_MAX_COARSE)
+            levels, coarsest = smoothed_aggregation(shifted, _settings.AMG_MAX_COARSE, candidate)
         else:
             self.kind = "amg"
             levels, coarsest = pyamg_levels(shifted, pyamg)
@@ -88,6 +89,7 @@ class AMGPreconditioner:
             second = ((2.0 * rho1 / half) / diagonal).astype(np.float32)[:, None]
             P = sp.csr_matrix(P, dtype=np.float32)
             self.levels.append((A, P, P.T.tocsr(), first, np.float32(rho1 * rho0), second))
+        self.coarse_size = coarsest.shape[0]
         if coarsest.shape[0] <= COARSE_DENSE_MAX:
             inverse = np.linalg.pinv(coarsest.toarray().astype(np.float64), hermitian=True)
             self.coarse = inverse.astype(np.float32).__matmul__
@@ -161,12 +163,12 @@ def pyamg_levels(shifted, pyamg):
     return [(level.A, level.P) for level in hierarchy.levels[:-1]], hierarchy.levels[-1].A
 
 
-def make_preconditioner(M, shift):
+def make_preconditioner(M, shift, candidate=None):
     """The V-cycle of :class:`AMGPreconditioner`, on pyamg's hierarchy when it is installed."""
-    return AMGPreconditioner(M, shift, find_pyamg())
+    return AMGPreconditioner(M, shift, find_pyamg(), candidate)
 
 
-def lobpcg_preconditioner(M, shift):
+def lobpcg_preconditioner(M, shift, candidate=None):
     r"""The preconditioner LOBPCG uses: an approximation of :math:`(M + \text{shift}\, I)^{-1}`.
 
     One V-cycle of a smoothed aggregation AMG hierarchy built on
@@ -178,6 +180,18 @@ def lobpcg_preconditioner(M, shift):
     to ``M`` in reverse Cuthill-McKee order; a matrix in a random order works
     but each product is several times slower.
 
+    Parameters
+    ----------
+    M : sparse matrix, shape (N, N)
+        Symmetric positive semi-definite.
+    shift : float
+        Positive: the hierarchy is built on :math:`M + \text{shift}\, I`.
+    candidate : ndarray of shape (N,), optional
+        The null vector of ``M`` when known (the constraint of the eigensolver:
+        :math:`\mathbf 1` for :math:`L`, :math:`D^{1/2}\mathbf 1` for :math:`L_{sym}`);
+        the package's own hierarchy interpolates it exactly. pyamg's builds on its
+        default (the constant vector, improved by Gauss-Seidel sweeps).
+
     Returns
     -------
     operator : scipy.sparse.linalg.LinearOperator, shape (N, N)
@@ -186,7 +200,7 @@ def lobpcg_preconditioner(M, shift):
     """
     M = sp.csr_matrix(M, dtype=np.float64)
     N = M.shape[0]
-    apply = make_preconditioner(M, shift)
+    apply = make_preconditioner(M, shift, candidate)
 
     def matmat(R):
         R = np.asarray(R, dtype=np.float64)

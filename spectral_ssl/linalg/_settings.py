@@ -72,7 +72,8 @@ PRECONDITIONER_SHIFT = 1e-5
 
 
 #: The smoothed aggregation hierarchy stops coarsening at this many unknowns and
-#: inverts the coarsest matrix exactly (a dense symmetric inverse).
+#: inverts the coarsest matrix exactly (a dense symmetric inverse; a sparse LU factor
+#: when the coarsening stalled above ``_amg.COARSE_DENSE_MAX`` unknowns).
 AMG_MAX_COARSE = 500
 
 

@@ -84,7 +84,8 @@ def smallest_lobpcg(M, count, scale, trivial, tol, reorder=True):
 
     SciPy's ``scipy.sparse.linalg.lobpcg`` on ``M`` reordered for locality
     (:func:`locality_order`), with the unit vector along ``trivial`` as the
-    constraint ``Y``, the preconditioner of :func:`lobpcg_preconditioner` as
+    constraint ``Y``, the preconditioner of :func:`lobpcg_preconditioner` (built with
+    ``trivial`` as its near-null candidate) as
     ``M``, a seeded standard normal start block of ``count`` columns (so results
     are deterministic; the canonical basis then removes any dependence on the
     start inside degenerate eigenspaces) and at most ``LOBPCG_MAXITER``
@@ -99,7 +100,7 @@ def smallest_lobpcg(M, count, scale, trivial, tol, reorder=True):
         M = symmetric_permutation(M, order)
         trivial = None if trivial is None else trivial[order]
     constraint = None if trivial is None else (trivial / np.linalg.norm(trivial))[:, None]
-    precondition, _ = lobpcg_preconditioner(M, _settings.PRECONDITIONER_SHIFT * scale)
+    precondition, _ = lobpcg_preconditioner(M, _settings.PRECONDITIONER_SHIFT * scale, trivial)
     block = np.random.default_rng(0).standard_normal((N, count))
     for _ in range(1 + _settings.LOBPCG_RESTARTS):
         with warnings.catch_warnings():
