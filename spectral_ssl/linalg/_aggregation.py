@@ -11,7 +11,8 @@ for a sparse symmetric positive definite :math:`A`, level by level:
    Luby's parallel rule: a vertex is a root when its priority is the largest among
    the undecided vertices within distance 2). Each root and its neighbours form an
    aggregate; every other vertex is within distance 2 of a root and joins the
-   aggregate of a neighbour. The graph is the pattern of the off-diagonal entries.
+   aggregate of a neighbour. The graph is the pattern of the off-diagonal entries
+   (symmetric, as ``A`` is; the distances above assume it).
 2. **Tentative prolongation** :math:`T`: column :math:`a` holds the near-null
    vector :math:`b` restricted to aggregate :math:`a`, normalised; the coarse
    near-null vector is the column norms. On the finest level :math:`b` is the
