@@ -458,9 +458,7 @@ def markdown(results):
     if results.get("merged"):
         out.append("")
         out.append("Suites run separately (merged): " + "; ".join(
-            f"{name} on {runs[name].get('date')} (load {runs[name].get('load_average')}, "
-            f"pyamg {runs[name].get('pyamg') or 'absent'})"
-            for name in s if name in runs) + ".")
+            _run_text(name, runs[name]) for name in s if name in runs) + ".")
     if "spectral" in s:
         out += ["", "## (a) Non-parametric spectral embedding on a kNN graph", "",
                 table(s["spectral"], [("graph", "graph"), ("n", "N"), ("method", "method"),
@@ -551,6 +549,15 @@ def markdown(results):
     return "\n".join(out) + "\n"
 
 
+def _run_text(name, record):
+    """``name on DATE (load ..., pyamg ...)``, then the earlier runs whose rows a --cases run kept."""
+    text = (f"{name} on {record.get('date')} (load {record.get('load_average')}, "
+            f"pyamg {record.get('pyamg') or 'absent'})")
+    if record.get("cases"):
+        text += f" for {', '.join(record['cases'])}, its other rows " + _run_text(name, record["earlier"])
+    return text
+
+
 def _parse_cases(text, known):
     """``"blob:100000,swiss_roll:1000000"`` -> [(graph, n)] in the order of ``known``; None if one is unknown."""
     wanted = set()
@@ -626,7 +633,12 @@ def main(argv=None):
     try:
         for name in suites:
             start = time.perf_counter()
+            previous_machine = results["suite_machine"].get(name)
             results["suite_machine"][name] = machine()
+            if cfg.get("cases") and previous_machine:
+                # the rows kept from earlier runs keep the record of the machine they ran on
+                results["suite_machine"][name].update(cases=[f"{g}:{n}" for g, n in cfg["cases"]],
+                                                      earlier=previous_machine)
             earlier = results["suites"].get(name) or []
             if cfg.get("cases"):
                 cfg["earlier_rows"] = [row for row in earlier

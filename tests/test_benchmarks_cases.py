@@ -66,3 +66,11 @@ def test_amg_hierarchy_benchmark_solves_with_both_hierarchies(tmp_path):
         assert row["status"] == "ok" and row["residual_rel"] <= 1e-10
         assert row["eig_rel_diff"] < 1e-8
     assert "| blob | 3,000 | own | aggregation | ok |" in (tmp_path / "amg_hierarchy.md").read_text()
+
+
+def test_the_header_names_every_run_whose_rows_are_kept(bench):
+    record = {"date": "D2", "load_average": [1.0], "pyamg": None, "cases": ["blob:100000"],
+              "earlier": {"date": "D1", "load_average": [0.5], "pyamg": None}}
+    assert bench._run_text("default", record) == (
+        "default on D2 (load [1.0], pyamg absent) for blob:100000, its other rows "
+        "default on D1 (load [0.5], pyamg absent)")
