@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from ._util import fmt, machine, run_case, table
+from ._util import fmt, machine, parse_graph_case, run_case, table
 
 SUITES = ("spectral", "linear", "lbfgs", "dask", "factor", "default", "lobpcg", "public_linear")
 
@@ -560,12 +560,9 @@ def _run_text(name, record):
 
 def _parse_cases(text, known):
     """``"blob:100000,swiss_roll:1000000"`` -> [(graph, n)] in the order of ``known``; None if one is unknown."""
-    wanted = set()
-    for item in text.split(","):
-        graph, _, n = item.strip().partition(":")
-        if not n.isdigit() or (graph, int(n)) not in known:
-            return None
-        wanted.add((graph, int(n)))
+    wanted = {parse_graph_case(item) for item in text.split(",")}
+    if not wanted <= set(known):
+        return None
     return [case for case in known if case in wanted]
 
 

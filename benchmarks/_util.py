@@ -115,6 +115,12 @@ def machine():
     return info
 
 
+def parse_graph_case(text):
+    """``"blob:100000"`` -> ``("blob", 100000)``; None when it is not ``NAME:INTEGER``."""
+    graph, _, n = text.strip().partition(":")
+    return (graph, int(n)) if graph and n.isdigit() else None
+
+
 def fmt(value, digits=3):
     """A table cell: numbers in short form, None as a dash."""
     if value is None:

@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from ._util import fmt, machine, peak_rss_mib, run_case, table
+from ._util import machine, parse_graph_case, peak_rss_mib, run_case, table
 
 K = 8
 HIERARCHIES = ("pyamg", "own")
@@ -120,12 +120,9 @@ def main(argv=None):
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
     args = parser.parse_args(argv)
-    cases = []
-    for item in args.cases:
-        dataset, _, n = item.partition(":")
-        if dataset not in ("swiss_roll", "blob") or not n.isdigit():
-            parser.error(f"--cases takes GRAPH:N with GRAPH swiss_roll or blob, got {item!r}")
-        cases.append((dataset, int(n)))
+    cases = [parse_graph_case(item) for item in args.cases]
+    if any(case is None or case[0] not in ("swiss_roll", "blob") for case in cases):
+        parser.error(f"--cases takes GRAPH:N with GRAPH swiss_roll or blob, got {args.cases}")
     info = machine()
     if info.get("pyamg") is None:
         parser.error("the 'pyamg' rows need pyamg: pip install '.[amg]'")

@@ -196,9 +196,10 @@ def smoothed_aggregation(A, max_coarse, candidate=None):
     """
     A = sp.csr_matrix(A, dtype=np.float64)
     levels = []
+    weight = jacobi_weight(A)  # of the current level: read by the candidate steps and its smoothing
     if candidate is None:
+        rows, omega = weight
         candidate = np.ones(A.shape[0])
-        rows, omega = jacobi_weight(A)
         for _ in range(CANDIDATE_STEPS):
             candidate = candidate - omega * (A @ candidate) / np.where(rows > 0, rows, 1.0)
     else:
@@ -208,10 +209,12 @@ def smoothed_aggregation(A, max_coarse, candidate=None):
         if roots.size > STALL_RATIO * A.shape[0]:
             break
         T, coarse_candidate = tentative_prolongation(labels, roots.size, candidate)
-        rows, omega = jacobi_weight(A)
+        if weight is None:
+            weight = jacobi_weight(A)
+        rows, omega = weight
         smoothing = sp.diags(omega / np.where(rows > 0, rows, 1.0)) @ A
         P = (T - smoothing @ T).tocsr()
         coarse = (P.T @ (A @ P)).tocsr()
         levels.append((A, P))
-        A, candidate = coarse, coarse_candidate
+        A, candidate, weight = coarse, coarse_candidate, None
     return levels, A

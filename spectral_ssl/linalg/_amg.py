@@ -12,6 +12,7 @@ import scipy.sparse.linalg as spla
 
 from . import _settings
 from ._aggregation import jacobi_weight, smoothed_aggregation
+from ._ordering import symmetric_factor
 
 
 #: The coarsest level is solved by a dense pseudo-inverse up to this many unknowns,
@@ -94,9 +95,9 @@ class AMGPreconditioner:
             inverse = np.linalg.pinv(coarsest.toarray().astype(np.float64), hermitian=True)
             self.coarse = inverse.astype(np.float32).__matmul__
         else:
-            # coarsening stalled (a graph of many small components): a sparse factor,
-            # never a dense inverse of a large matrix
-            factor = spla.splu(sp.csc_matrix(coarsest, dtype=np.float64))
+            # coarsening stalled (a graph of many small components): a sparse factor
+            # (the coarsest operator is positive definite), never a dense inverse
+            factor = symmetric_factor(sp.csc_matrix(coarsest, dtype=np.float64))
             self.coarse = lambda b: factor.solve(b.astype(np.float64)).astype(np.float32)
 
     @staticmethod
