@@ -182,3 +182,46 @@ def test_counts_accept_integral_floats_and_numpy_integers_alike(case):
         call(3.5)
     with pytest.raises(TypeError, match="must be an integer, got True"):
         call(True)
+
+
+def _path_graph(n=6, weight=1.0):
+    """A symmetric path graph as CSR."""
+    import scipy.sparse as sp
+
+    upper = sp.diags([np.full(n - 1, weight)], [1], shape=(n, n))
+    return sp.csr_matrix(upper + upper.T)
+
+
+def test_check_graph_accepts_round_off_asymmetry_and_refuses_a_real_one():
+    from spectral_ssl._validation import check_graph
+
+    G = _path_graph().tolil()
+    G[0, 1] = 1.0 + 1e-13  # below SYMMETRY_RTOL = 1e-10 of the weight: the tolerance path
+    out = check_graph(G.tocsr())
+    assert out[0, 1] == 1.0 + 1e-13 and out[1, 0] == 1.0  # accepted as given, not repaired
+    G[0, 1] = 1.0 + 1e-8
+    with pytest.raises(ValueError, match=r"G is not symmetric \(max \|G - G\.T\| = 1e-08; "
+                                         r"G\[0, 1\] = 1\.00000001 but G\[1, 0\] = 1\.0\)"):
+        check_graph(G.tocsr())
+
+
+def test_check_graph_drops_explicit_zeros_and_refuses_non_finite_or_negative_weights():
+    import scipy.sparse as sp
+
+    from spectral_ssl._validation import check_graph
+
+    G = _path_graph()
+    G.data[[0, 1]] = 0.0  # the pair (0, 1) stored as explicit zeros
+    out = check_graph(G)
+    assert out.nnz == G.nnz - 2 and out[0, 1] == 0 and out[1, 2] == 1.0
+    for bad in (np.inf, -np.inf, np.nan):
+        H = _path_graph()
+        H.data[:] = bad
+        with pytest.raises(ValueError, match=r"G contains NaN or inf; relation weights must be finite"):
+            check_graph(H)
+    H = _path_graph()
+    H.data[[0, 1]] = -2.5
+    with pytest.raises(ValueError, match=r"G has negative weights \(min -2\.5\)"):
+        check_graph(H)
+    with pytest.raises(ValueError, match=r"G is empty \(no positive pairs\)"):
+        check_graph(sp.csr_matrix((np.zeros(2), ([0, 1], [1, 0])), shape=(3, 3)))
