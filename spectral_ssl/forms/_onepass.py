@@ -6,8 +6,12 @@ of a block stay in cache, and no :math:`N\times D` temporary is allocated); a ge
 sparse ``G`` in one block (:func:`whole_graph_stats`).
 """
 
+import functools
+import threading
+
 import numpy as np
 
+from .._threads import map_blocks
 from .._validation import check_graph
 from ._groups import check_groups, clique_groups, group_members, size_classes
 from ._stats import add_stats, finish, group_stats, whole_graph_stats
@@ -18,6 +22,10 @@ from ._stats import add_stats, finish, group_stats, whole_graph_stats
 #: to 16384 rows, 1.38 / 1.41 / 2.4 with 32768 and 1.72 / 1.86 / 2.66 with 131072; the
 #: public ``optimal_linear`` calls 0.1 to 0.25 units less with 16384 than with 32768.
 BLOCK_ROWS = 16384
+
+#: Entries of X from which the blocks are reduced on several threads (below, starting them
+#: costs more than they save).
+THREADS_MIN_ENTRIES = 1 << 20
 
 #: Rows whose mean is the shift of every product (any point near the data's mean removes
 #: the cancellation of a large mean; a few thousand rows give one to within a fraction of
@@ -54,38 +62,46 @@ def aligned_views(X, rows):
     return tuple(X[int(a):int(a) + stride * (n - 1) + 1:stride] for a in rows[:, 0])
 
 
+def block_groups(m, n_features):
+    """Groups of ``m`` members per block: :data:`BLOCK_ROWS` rows at D = 64, as many bytes at any D."""
+    rows = max(64, BLOCK_ROWS * 64 // max(n_features, 1))
+    return max(1, min(BLOCK_ROWS, rows) // m)
+
+
 def grouped_stats(X, members, shift, name="X"):
     r"""The statistics of ``X`` for the groups ``members`` (:class:`GroupMembers`), block by block.
 
     Each size class :math:`m` is reduced by :func:`group_stats` on blocks of whole groups:
     views of ``X`` when the :math:`j`-th members of the class are consecutive rows (views
     stacked one after the other, as :func:`spectral_ssl.views.from_views` lays them out), else
-    gathered copies of a block's rows.
+    gathered copies of a block's rows. The blocks are reduced on threads of their own
+    (:func:`spectral_ssl._threads.map_blocks`) and summed in block order: the same numbers for
+    any number of threads.
     """
-    total, work = None, {}  # work: the blocks' contrast and sum arrays, reused (see group_stats)
+    buffers = {}  # per thread: the blocks' contrast and sum arrays, reused (see group_stats)
+    tasks = []
     for m, rows in size_classes(members):
-        step = max(1, BLOCK_ROWS // m)
+        step = block_groups(m, X.shape[1])
         if m > 2 and rows.shape[1] < m:
             # fewer groups than members (classes, not views): m - 1 member-by-member products
             # of a few rows would loop m times; the deviations from the group means take two
             # products over the rows (group_stats without a common size)
-            for a in range(0, rows.shape[1], step):
-                b = min(rows.shape[1], a + step)
+            def few_groups(a, b, m=m, rows=rows):
                 local = np.repeat(np.arange(b - a), m)
-                part = group_stats(X[rows[:, a:b].T.ravel()], local, b - a, np.full(b - a, m), 0.0,
+                return group_stats(X[rows[:, a:b].T.ravel()], local, b - a, np.full(b - a, m), 0.0,
                                    shift, name)
-                total = part if total is None else add_stats(total, part)
+            tasks += [(few_groups, a, min(rows.shape[1], a + step)) for a in range(0, rows.shape[1], step)]
             continue
         views = aligned_views(X, rows)
-        for a in range(0, rows.shape[1], step):
-            b = min(rows.shape[1], a + step)
-            if views is not None:
-                block = tuple(view[a:b] for view in views)
-            else:
-                block = tuple(X[rows[:, a:b]])
-            part = group_stats(block, None, b - a, None, m, shift, name, work=work)
-            total = part if total is None else add_stats(total, part)
-    return total
+
+        def groups_block(a, b, m=m, rows=rows, views=views):
+            block = tuple(view[a:b] for view in views) if views is not None else tuple(X[rows[:, a:b]])
+            work = buffers.setdefault(threading.get_ident(), {})
+            return group_stats(block, None, b - a, None, m, shift, name, work=work)
+        tasks += [(groups_block, a, min(rows.shape[1], a + step)) for a in range(0, rows.shape[1], step)]
+    threads = None if X.size >= THREADS_MIN_ENTRIES else 1
+    parts = map_blocks(lambda task: task[0](task[1], task[2]), tasks, threads)
+    return functools.reduce(add_stats, parts)
 
 
 def feature_reductions(X, G=None, *, groups=None, detect_groups=True, graph_checked=False,
@@ -158,6 +174,4 @@ def feature_reductions(X, G=None, *, groups=None, detect_groups=True, graph_chec
         raise ValueError("give the relation: a graph G or groups=...; moments.reductions(X) "
                          "reduces X alone.")
     details["relation"] = "graph"
-    # X - c: the shifted copy in one pass (np.array(X) then -= c reads and writes it twice)
-    return finish(whole_graph_stats(np.subtract(X, shift), G, shift, name, shifted=True, degrees=degrees),
-                  shift, details)
+    return finish(whole_graph_stats(X, G, shift, name, degrees=degrees), shift, details)

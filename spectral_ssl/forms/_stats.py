@@ -10,15 +10,12 @@ when it is to be taken as :math:`X^\top D_G X - X^\top G X`. Tuples add entry by
 :class:`FeatureReductions`. The formulas are in :mod:`spectral_ssl.forms`.
 """
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.linalg
 import scipy.sparse as sp
 
-from .._threads import single_threaded_blas
+from .._threads import BLOCK_THREADS, map_blocks, single_threaded_blas
 
 
 def refuse_non_finite(name="X"):
@@ -89,12 +86,17 @@ class FeatureReductions:
 
 
 def syrk(A):
-    r""":math:`A^\top A` for a C-contiguous float64 ``A`` by BLAS ``dsyrk`` (one triangle: half the flops of a product)."""
+    r""":math:`A^\top A` of a float64 ``A``: numpy's product of :math:`A^\top` with :math:`A`.
+
+    numpy hands the product of an array's transpose with itself to BLAS ``syrk`` (one
+    triangle: half the flops of a product, then mirrored: exactly symmetric) and releases
+    the GIL meanwhile, so that row blocks reduced on threads of their own run at once
+    (:func:`spectral_ssl._threads.map_blocks`; scipy's ``dsyrk`` wrapper keeps the GIL).
+    """
+    A = np.ascontiguousarray(A)
     if A.shape[0] == 0:
         return np.zeros((A.shape[1], A.shape[1]))
-    # A^T is Fortran-ordered (no copy): syrk(trans=0) gives A^T (A^T)^T = A^T A
-    upper = scipy.linalg.blas.dsyrk(1.0, np.ascontiguousarray(A).T, trans=0, lower=0)
-    return upper + np.triu(upper, 1).T
+    return A.T @ A
 
 
 def plain_stats(Xb, shift):
@@ -132,9 +134,10 @@ def strict_upper(G):
     return sp.csr_matrix((G.data[keep], G.indices[keep], indptr), shape=G.shape)
 
 
-#: Threads for the sparse product of a general graph, and the number of nonzeros from which
-#: they are used (below it, starting threads costs more than they save).
-SPARSE_THREADS = min(2, os.cpu_count() or 1)
+#: Row blocks of a general graph's pass (sparse product, shifted copy, products), and the
+#: number of nonzeros from which more than one is used (below it, starting threads costs
+#: more than they save).
+SPARSE_THREADS = BLOCK_THREADS
 SPARSE_THREADS_MIN_NNZ = 200_000
 
 
@@ -150,46 +153,63 @@ def row_blocks(U, count):
     return out
 
 
-def whole_graph_stats(Xs, G, shift, name="X", shifted=False, degrees=None):
-    r"""``graph_stats`` of all rows at once (``Xs`` is this function's own copy of ``X``, or of
-    :math:`X - \mathbf 1 c^\top` when ``shifted``: one pass fewer than a copy shifted in place).
+def row_pieces(a, b, pieces):
+    """``pieces`` runs of rows of about equal length covering ``a:b``, as ``[(start, stop)]``."""
+    cuts = np.unique(np.linspace(a, b, max(1, pieces) + 1).astype(np.int64))
+    return list(zip(cuts[:-1].tolist(), cuts[1:].tolist()))
 
-    :math:`X_s^\top D_G X_s` is the ``syrk`` of :math:`\sqrt d \odot X_s` (half the
-    flops of the product with :math:`d \odot X_s`). ``G`` is a validated CSR graph
-    (sorted indices). The rows are checked finite through the diagonal of :math:`X_s^\top X_s`.
-    ``degrees``: the row sums of ``G`` when the caller has them (read only), else computed here.
+
+def whole_graph_stats(X, G, shift, name="X", degrees=None):
+    r"""``graph_stats`` of all rows at once, from ``X`` (read only) and its shifted copy.
+
+    Row blocks on threads of their own (:func:`spectral_ssl._threads.map_blocks`): (1) the
+    shifted copy :math:`X_s = X - \mathbf 1 c^\top` and its ``syrk`` (the rows are checked
+    finite through its diagonal); (2) :math:`Y = U X_s` with :math:`U` the strict upper
+    triangle of ``G``, in blocks of equal nonzeros (half the sparse work of :math:`GX`; scipy's
+    CSR times dense matrix is single-threaded and releases the GIL), then
+    :math:`P = X_s^\top Y` in blocks of equal rows, so that :math:`X_s^\top G X_s = P + P^\top`;
+    (3) :math:`X_s^\top D_G X_s` as the ``syrk`` of :math:`\sqrt d \odot X_s`, scaled in place.
+    ``G`` is a validated CSR graph (sorted indices). ``degrees``: the row sums of ``G`` when
+    the caller has them (read only), else computed here.
     """
-    if not shifted:
-        Xs -= shift
-    gram = syrk(Xs)
+    n = X.shape[0]
+    d = np.asarray(G.sum(axis=1)).ravel() if degrees is None else degrees
+    threads = SPARSE_THREADS if G.nnz >= SPARSE_THREADS_MIN_NNZ else 1
+    blocks = row_blocks(strict_upper(G), threads)
+    rows = row_pieces(0, n, threads)
+    Xs = np.empty_like(X)
+
+    def shifted_gram(piece):
+        a, b = piece
+        np.subtract(X[a:b], shift, out=Xs[a:b])
+        return syrk(Xs[a:b]), Xs[a:b].sum(axis=0)
+
+    def half_product(piece):
+        a, b, Y = piece
+        return Xs[a:b].T @ Y
+
+    def degree_gram(piece):
+        a, b = piece
+        weighted_sums = Xs[a:b].T @ d[a:b]
+        Xs[a:b] *= np.sqrt(d[a:b])[:, None]  # Xs is not needed any more: no second N x D array
+        return syrk(Xs[a:b]), weighted_sums
+
+    # every product on one BLAS thread per block (map_blocks): OpenBLAS's threaded gemm of the
+    # (D x n)(n x D) shape took 0.34 to 3.9 s on a loaded 2-core machine, one thread 0.06 s
+    grams = map_blocks(shifted_gram, rows)
+    gram, total = sum(g for g, _ in grams), sum(t for _, t in grams)
     if not np.all(np.isfinite(np.diag(gram))):
         refuse_non_finite(name)
-    d = np.asarray(G.sum(axis=1)).ravel() if degrees is None else degrees
-    # G = U + U^T with U its strict upper triangle (zero diagonal): X^T G X = P + P^T,
-    # P = X^T (U X), half the sparse work of G X
-    blocks = row_blocks(strict_upper(G), SPARSE_THREADS if G.nnz >= SPARSE_THREADS_MIN_NNZ else 1)
-
-    def block_product(block):
-        a, b, upper = block
-        return Xs[a:b].T @ (upper @ Xs)
-
-    # one BLAS thread: OpenBLAS's threaded gemm of this (D x n)(n x D) shape took 0.34 to 3.9 s
-    # on a loaded 2-core machine, one thread 0.06 s (syrk is not affected). The threads are
-    # ours instead: scipy's CSR times dense matrix is single-threaded and releases the GIL, so
-    # row blocks (sparse product, then their gemm) run on the other cores; the sparse product
-    # is the floor of a general G
-    with single_threaded_blas():
-        if len(blocks) > 1:
-            with ThreadPoolExecutor(len(blocks)) as pool:
-                P = sum(pool.map(block_product, blocks))
-        else:
-            P = block_product(blocks[0])
-        weighted_sums = Xs.T @ d
-    adjacency = P + P.T
-    total = Xs.sum(axis=0)
-    Xs *= np.sqrt(d)[:, None]  # Xs is not needed any more: no second N x D array
-    degree = syrk(Xs)
-    return (Xs.shape[0], total, gram, weighted_sums, float(d.sum()), degree, adjacency, None)
+    products = map_blocks(lambda block: block[2] @ Xs, blocks)
+    # the blocks of U have equal nonzeros but not equal rows: X_s^T Y in pieces of about
+    # N / (2 threads) rows, which the threads share out as they finish
+    pieces = [(a + lo, a + hi, Y[lo:hi]) for (a, b, _), Y in zip(blocks, products)
+              for lo, hi in row_pieces(0, b - a, -(-2 * threads * (b - a) // n))]
+    P = sum(map_blocks(half_product, pieces))
+    del products, pieces
+    degrees_part = map_blocks(degree_gram, rows)
+    degree, weighted_sums = sum(g for g, _ in degrees_part), sum(u for _, u in degrees_part)
+    return (n, total, gram, weighted_sums, float(d.sum()), degree, P + P.T, None)
 
 
 @np.errstate(invalid="ignore", over="ignore")  # a NaN or inf row is refused below, not warned about

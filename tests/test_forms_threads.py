@@ -1,0 +1,118 @@
+"""The one-pass forms on threads: the same numbers for any number of threads.
+
+The group pass sums its blocks in block order, so one thread and several give bitwise equal
+forms; the general-graph pass cuts its rows by the number of threads, so its sums agree to
+round-off. Expected values are dense products computed here (``X.T @ L @ X`` with
+:math:`L` formed explicitly), never the forms themselves.
+"""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from spectral_ssl import _threads, forms, graphs
+from spectral_ssl.forms import _onepass, _stats
+
+FIELDS = ("gram", "scatter", "laplacian_form", "degree_form", "adjacency_form", "degree_sums",
+          "weighted_scatter")
+
+
+def features(n=600, d=7, seed=0, mean=50.0):
+    rng = np.random.default_rng(seed)
+    return mean + rng.standard_normal((n, d)) @ rng.standard_normal((d, d))
+
+
+def labels_of_sizes(n, seed=1):
+    """Groups of 2..6 members, each group's members side by side (labels np.repeat(ids, sizes))."""
+    rng = np.random.default_rng(seed)
+    sizes = []
+    while sum(sizes) < n:
+        sizes.append(int(rng.integers(2, 7)))
+    sizes[-1] += n - sum(sizes)
+    if sizes[-1] < 2:
+        sizes[-2] += sizes.pop()
+    return np.repeat(np.arange(len(sizes)), sizes)
+
+
+def dense_forms(X, G):
+    G = G.toarray()
+    d = G.sum(axis=1)
+    L = np.diag(d) - G
+    return {"laplacian_form": X.T @ L @ X, "degree_form": X.T @ (d[:, None] * X),
+            "adjacency_form": X.T @ G @ X, "gram": X.T @ X}
+
+
+def run(X, G, threads, monkeypatch):
+    """feature_reductions with ``threads`` threads and blocks small enough to make several."""
+    monkeypatch.setattr(_threads, "BLOCK_THREADS", threads)
+    monkeypatch.setattr(_stats, "SPARSE_THREADS", threads)
+    monkeypatch.setattr(_stats, "SPARSE_THREADS_MIN_NNZ", 0)
+    monkeypatch.setattr(_onepass, "THREADS_MIN_ENTRIES", 0)
+    monkeypatch.setattr(_onepass, "BLOCK_ROWS", 48)
+    return forms.feature_reductions(X, G)
+
+
+@pytest.mark.parametrize("relation", ["stacked views", "unequal groups", "shuffled groups"])
+def test_group_forms_are_bitwise_equal_on_one_and_three_threads(relation, monkeypatch):
+    X = features()
+    n = X.shape[0]
+    labels = {"stacked views": np.tile(np.arange(n // 4), 4),
+              "unequal groups": labels_of_sizes(n),
+              "shuffled groups": np.random.default_rng(3).permutation(labels_of_sizes(n))}[relation]
+    G = graphs.from_groups(labels)
+    one = run(X, G, 1, monkeypatch)
+    three = run(X, G, 3, monkeypatch)
+    assert one.details["relation"] == three.details["relation"] == "groups"
+    for name in FIELDS:
+        np.testing.assert_array_equal(getattr(three, name), getattr(one, name), err_msg=name)
+    dense = dense_forms(X, G)
+    for name, value in dense.items():
+        scale = np.max(np.abs(value))
+        assert np.max(np.abs(getattr(three, name) - value)) <= 1e-10 * scale, name
+
+
+def test_graph_forms_agree_on_one_and_three_threads(monkeypatch):
+    X = features(seed=4)
+    G = graphs.knn(X[:, :3], 6)
+    one = run(X, G, 1, monkeypatch)
+    three = run(X, G, 3, monkeypatch)
+    assert one.details["relation"] == three.details["relation"] == "graph"
+    dense = dense_forms(X, G)
+    for name, value in dense.items():
+        scale = np.max(np.abs(value))
+        assert np.max(np.abs(getattr(one, name) - value)) <= 1e-10 * scale, name
+        assert np.max(np.abs(getattr(three, name) - getattr(one, name))) <= 1e-12 * scale, name
+
+
+def test_graph_forms_refuse_a_non_finite_row_on_threads(monkeypatch):
+    X = features(seed=5)
+    X[431, 2] = np.nan  # in the last of three row blocks
+    G = graphs.knn(features(seed=6)[:, :3], 5)
+    with pytest.raises(ValueError, match=r"X contains NaN or inf; remove or impute those entries first"):
+        run(X, G, 3, monkeypatch)
+
+
+def test_syrk_is_the_exactly_symmetric_gram_of_any_layout():
+    rng = np.random.default_rng(7)
+    A = rng.standard_normal((301, 9))
+    expected = np.einsum("ni,nj->ij", A, A)  # no BLAS: an independent sum
+    for layout in (A, np.asfortranarray(A), A[::2], np.zeros((0, 9))):
+        value = forms.syrk(layout)
+        np.testing.assert_array_equal(value, value.T)
+        reference = np.einsum("ni,nj->ij", layout, layout) if layout.shape[0] else np.zeros((9, 9))
+        np.testing.assert_allclose(value, reference, rtol=1e-12, atol=1e-12 * np.abs(expected).max())
+
+
+def test_map_blocks_keeps_the_order_of_its_items():
+    items = list(range(40))
+    assert _threads.map_blocks(lambda k: k * k, items, threads=3) == [k * k for k in items]
+    assert _threads.map_blocks(lambda k: -k, [], threads=3) == []
+
+
+def test_row_pieces_cover_the_rows_once():
+    assert _stats.row_pieces(10, 20, 3) == [(10, 13), (13, 16), (16, 20)]
+    assert _stats.row_pieces(0, 2, 5) == [(0, 1), (1, 2)]
+    U = sp.random(50, 50, density=0.2, random_state=0, format="csr")
+    blocks = _stats.row_blocks(U, 3)
+    assert [(a, b) for a, b, _ in blocks][0][0] == 0 and blocks[-1][1] == 50
+    assert sum(block.nnz for _, _, block in blocks) == U.nnz
