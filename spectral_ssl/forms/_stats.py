@@ -225,7 +225,8 @@ def _buffers(work, count, shape):
     return work[key]
 
 
-def group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift, name="X", work=None):
+def group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift, name="X", work=None,
+                own_shifted=False):
     r"""Whole groups: row ``i`` of ``Xb`` is in the chunk's group ``local_codes[i]``, of size ``group_sizes[local_codes[i]]``.
 
     Each group :math:`g` (size :math:`m`, sum :math:`s_g`, shifted rows) splits
@@ -248,7 +249,9 @@ def group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift, name
     directly (no cancellation of :math:`X^\top D_G X - X^\top G X`). The rows
     are checked finite through the diagonals of the products (a NaN or inf in
     a row reaches them). ``work``: a dict the caller keeps across blocks, whose
-    arrays are reused as the block's contrasts and sums (one common size).
+    arrays are reused as the block's contrasts and sums (one common size). ``own_shifted``:
+    the member blocks of the tuple ``Xb`` are the caller's own copies, already shifted, which
+    this function may overwrite (one pass over the rows fewer per member).
     """
     if isinstance(Xb, tuple):
         # m member blocks (read-only views of the caller's array): the j-th member of
@@ -270,8 +273,22 @@ def group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift, name
             contrasts, sums = _buffers(work, 2, Y[0].shape)
             np.subtract(Y[0], Y[1], out=contrasts)  # the shift cancels
             within = syrk(contrasts) / 2.0
-            np.add(Y[0], Y[1], out=sums)  # not in place: Y may be views of the caller's X
-            sums -= 2.0 * shift
+            if own_shifted:
+                sums = Y[0]
+                sums += Y[1]
+            else:
+                np.add(Y[0], Y[1], out=sums)  # not in place: Y may be views of the caller's X
+                sums -= 2.0 * shift
+        elif own_shifted:
+            # the Helmert contrasts below, on the caller's shifted copies: the partial sums
+            # accumulate in place in the first member
+            sums, contrasts = Y[0], _buffers(work, 1, Y[0].shape)[0]
+            within = np.zeros((D, D))
+            for k in range(1, m):
+                np.multiply(Y[k], float(k), out=contrasts)
+                np.subtract(sums, contrasts, out=contrasts)
+                within += syrk(contrasts) / (k * (k + 1.0))
+                sums += Y[k]
         else:
             # Helmert contrasts member by member, from views or the chunk's own copy alike
             # (Y is never written to): c_k = (p_k - k y_{k+1}) / sqrt(k (k + 1)) with the
