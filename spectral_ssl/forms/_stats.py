@@ -140,6 +140,10 @@ def strict_upper(G):
 SPARSE_THREADS = BLOCK_THREADS
 SPARSE_THREADS_MIN_NNZ = 200_000
 
+#: Bytes of the runs of rows whose shifted copy is reduced twice while in cache (16384 rows at
+#: D = 64).
+RUN_BYTES = 8 << 20
+
 
 def row_blocks(U, count):
     """``[(a, b, U[a:b])]``: ``count`` row blocks of a CSR ``U`` with about equal nonzeros (views, no copy)."""
@@ -162,42 +166,46 @@ def row_pieces(a, b, pieces):
 def whole_graph_stats(X, G, shift, name="X", degrees=None):
     r"""``graph_stats`` of all rows at once, from ``X`` (read only) and its shifted copy.
 
-    Row blocks on threads of their own (:func:`spectral_ssl._threads.map_blocks`): (1) the
-    shifted copy :math:`X_s = X - \mathbf 1 c^\top` and its ``syrk`` (the rows are checked
-    finite through its diagonal); (2) :math:`Y = U X_s` with :math:`U` the strict upper
-    triangle of ``G``, in blocks of equal nonzeros (half the sparse work of :math:`GX`; scipy's
-    CSR times dense matrix is single-threaded and releases the GIL), then
-    :math:`P = X_s^\top Y` in blocks of equal rows, so that :math:`X_s^\top G X_s = P + P^\top`;
-    (3) :math:`X_s^\top D_G X_s` as the ``syrk`` of :math:`\sqrt d \odot X_s`, scaled in place.
-    ``G`` is a validated CSR graph (sorted indices). ``degrees``: the row sums of ``G`` when
-    the caller has them (read only), else computed here.
+    Row blocks on threads of their own (:func:`spectral_ssl._threads.map_blocks`): (1) in
+    cache-sized runs of rows, the shifted copy :math:`X_s = X - \mathbf 1 c^\top`, its
+    ``syrk`` (the rows are checked finite through its diagonal) and the ``syrk`` of
+    :math:`\sqrt d \odot X_s`, :math:`X_s^\top D_G X_s`, while the run is in cache; (2)
+    :math:`Y = U X_s` with :math:`U` the strict upper triangle of ``G``, in blocks of equal
+    nonzeros (half the sparse work of :math:`GX`; scipy's CSR times dense matrix is
+    single-threaded and releases the GIL), then :math:`P = X_s^\top Y` in pieces of equal
+    rows, so that :math:`X_s^\top G X_s = P + P^\top`. ``G`` is a validated CSR graph (sorted
+    indices). ``degrees``: the row sums of ``G`` when the caller has them (read only), else
+    computed here.
     """
-    n = X.shape[0]
+    n, D = X.shape
     d = np.asarray(G.sum(axis=1)).ravel() if degrees is None else degrees
+    root_d = np.sqrt(d)
     threads = SPARSE_THREADS if G.nnz >= SPARSE_THREADS_MIN_NNZ else 1
     blocks = row_blocks(strict_upper(G), threads)
-    rows = row_pieces(0, n, threads)
+    run = max(64, RUN_BYTES // (8 * max(D, 1)))
     Xs = np.empty_like(X)
 
-    def shifted_gram(piece):
+    def shifted_forms(piece):
         a, b = piece
-        np.subtract(X[a:b], shift, out=Xs[a:b])
-        return syrk(Xs[a:b]), Xs[a:b].sum(axis=0)
+        gram, degree, total, weighted_sums = np.zeros((D, D)), np.zeros((D, D)), np.zeros(D), np.zeros(D)
+        scaled = np.empty((min(run, b - a), D))
+        for lo in range(a, b, run):
+            hi = min(b, lo + run)
+            rows = np.subtract(X[lo:hi], shift, out=Xs[lo:hi])
+            gram += syrk(rows)
+            total += rows.sum(axis=0)
+            weighted_sums += rows.T @ d[lo:hi]
+            degree += syrk(np.multiply(rows, root_d[lo:hi, None], out=scaled[:hi - lo]))
+        return gram, degree, total, weighted_sums
 
     def half_product(piece):
         a, b, Y = piece
         return Xs[a:b].T @ Y
 
-    def degree_gram(piece):
-        a, b = piece
-        weighted_sums = Xs[a:b].T @ d[a:b]
-        Xs[a:b] *= np.sqrt(d[a:b])[:, None]  # Xs is not needed any more: no second N x D array
-        return syrk(Xs[a:b]), weighted_sums
-
     # every product on one BLAS thread per block (map_blocks): OpenBLAS's threaded gemm of the
     # (D x n)(n x D) shape took 0.34 to 3.9 s on a loaded 2-core machine, one thread 0.06 s
-    grams = map_blocks(shifted_gram, rows)
-    gram, total = sum(g for g, _ in grams), sum(t for _, t in grams)
+    parts = map_blocks(shifted_forms, row_pieces(0, n, threads))
+    gram, degree, total, weighted_sums = (sum(part[k] for part in parts) for k in range(4))
     if not np.all(np.isfinite(np.diag(gram))):
         refuse_non_finite(name)
     products = map_blocks(lambda block: block[2] @ Xs, blocks)
@@ -206,9 +214,6 @@ def whole_graph_stats(X, G, shift, name="X", degrees=None):
     pieces = [(a + lo, a + hi, Y[lo:hi]) for (a, b, _), Y in zip(blocks, products)
               for lo, hi in row_pieces(0, b - a, -(-2 * threads * (b - a) // n))]
     P = sum(map_blocks(half_product, pieces))
-    del products, pieces
-    degrees_part = map_blocks(degree_gram, rows)
-    degree, weighted_sums = sum(g for g, _ in degrees_part), sum(u for _, u in degrees_part)
     return (n, total, gram, weighted_sums, float(d.sum()), degree, P + P.T, None)
 
 
