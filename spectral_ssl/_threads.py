@@ -22,6 +22,8 @@ import contextlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
+import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
 #: threadpoolctl's controller and the BLAS threads the process had when it was made (made
@@ -80,3 +82,36 @@ def map_blocks(function, items, threads=None):
         return [function(item) for item in items]
     with single_threaded_blas(), ThreadPoolExecutor(min(threads, len(items))) as pool:
         return list(pool.map(function, items))
+
+
+#: Nonzeros from which :func:`sparse_product` cuts a CSR matrix into row blocks on threads
+#: (below it, starting threads costs more than they save).
+SPARSE_PRODUCT_MIN_NNZ = 200_000
+
+
+def csr_row_blocks(U, count):
+    """``[(a, b, U[a:b])]``: ``count`` row blocks of a CSR ``U`` with about equal nonzeros (views, no copy)."""
+    cuts = [0] + [int(np.searchsorted(U.indptr, U.nnz * k / count)) for k in range(1, count)] + [U.shape[0]]
+    cuts = sorted(set(min(max(c, 0), U.shape[0]) for c in cuts))
+    out = []
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        lo, hi = U.indptr[a], U.indptr[b]
+        out.append((a, b, sp.csr_matrix((U.data[lo:hi], U.indices[lo:hi], U.indptr[a:b + 1] - lo),
+                                        shape=(b - a, U.shape[1]))))
+    return out
+
+
+def sparse_product(G, Y):
+    """``G @ Y``; a CSR ``G`` with many nonzeros is cut into row blocks of equal nonzeros, each
+    multiplied on a thread of its own (:func:`map_blocks`).
+
+    scipy's CSR times dense product is single-threaded and releases the GIL. Each row of the
+    result is the same sum as in one product: the result is bitwise that of ``G @ Y``. Any other
+    ``G`` (another sparse format, a dense array, a :class:`~spectral_ssl.graphs.LabelRelation`)
+    is multiplied as it is.
+    """
+    if (not sp.issparse(G) or G.format != "csr" or G.nnz < SPARSE_PRODUCT_MIN_NNZ
+            or BLOCK_THREADS <= 1):
+        return G @ Y
+    Y = np.ascontiguousarray(Y)  # scipy would copy a Fortran-ordered Y for every block
+    return np.concatenate(map_blocks(lambda block: block[2] @ Y, csr_row_blocks(G, BLOCK_THREADS)))

@@ -285,6 +285,7 @@ def test_moments_linear_solution_is_a_linear_representation_without_Z():
 
 
 def test_the_threaded_sparse_product_equals_one_block(monkeypatch):
+    from spectral_ssl import _threads
     from spectral_ssl.forms import _stats
 
     X = two_views(seed=13)
@@ -292,7 +293,7 @@ def test_the_threaded_sparse_product_equals_one_block(monkeypatch):
     one = forms.feature_reductions(X, G)
     monkeypatch.setattr(_stats, "SPARSE_THREADS", 2)
     monkeypatch.setattr(_stats, "SPARSE_THREADS_MIN_NNZ", 0)
-    assert len(_stats.row_blocks(forms.strict_upper(G), 2)) == 2
+    assert len(_threads.csr_row_blocks(forms.strict_upper(G), 2)) == 2
     two = forms.feature_reductions(X, G)
     for name in ("adjacency_form", "laplacian_form", "degree_form"):
         value = getattr(one, name)

@@ -113,6 +113,35 @@ def test_row_pieces_cover_the_rows_once():
     assert _stats.row_pieces(10, 20, 3) == [(10, 13), (13, 16), (16, 20)]
     assert _stats.row_pieces(0, 2, 5) == [(0, 1), (1, 2)]
     U = sp.random(50, 50, density=0.2, random_state=0, format="csr")
-    blocks = _stats.row_blocks(U, 3)
+    blocks = _threads.csr_row_blocks(U, 3)
     assert [(a, b) for a, b, _ in blocks][0][0] == 0 and blocks[-1][1] == 50
     assert sum(block.nnz for _, _, block in blocks) == U.nnz
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "vector"])
+def test_sparse_product_on_threads_is_bitwise_the_one_product(layout, monkeypatch):
+    monkeypatch.setattr(_threads, "BLOCK_THREADS", 3)
+    monkeypatch.setattr(_threads, "SPARSE_PRODUCT_MIN_NNZ", 0)
+    G = graphs.knn(features(seed=8)[:, :3], 7)
+    rng = np.random.default_rng(9)
+    Y = {"C": rng.standard_normal((G.shape[0], 5)),
+         "F": np.asfortranarray(rng.standard_normal((G.shape[0], 5))),
+         "vector": rng.standard_normal(G.shape[0])}[layout]
+    value = _threads.sparse_product(G, Y)
+    assert value.shape == Y.shape
+    np.testing.assert_array_equal(value, G @ Y)
+    dense = G.toarray() @ Y
+    assert np.max(np.abs(value - dense)) <= 1e-12 * np.max(np.abs(dense))
+
+
+def test_losses_on_threads_equal_their_values_on_one_thread(monkeypatch):
+    from spectral_ssl import losses
+
+    X = features(seed=10)
+    G = graphs.knn(X[:, :3], 6)
+    Z = np.random.default_rng(11).standard_normal((X.shape[0], 4))
+    one = {name: getattr(losses, name)(Z, G) for name in ("vicreg", "spectral_contrastive", "barlow_twins")}
+    monkeypatch.setattr(_threads, "BLOCK_THREADS", 3)
+    monkeypatch.setattr(_threads, "SPARSE_PRODUCT_MIN_NNZ", 0)
+    for name, value in one.items():
+        assert getattr(losses, name)(Z, G) == value, name

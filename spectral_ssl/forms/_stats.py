@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from .._threads import BLOCK_THREADS, map_blocks, single_threaded_blas
+from .._threads import BLOCK_THREADS, csr_row_blocks, map_blocks, single_threaded_blas
 
 
 def refuse_non_finite(name="X"):
@@ -145,18 +145,6 @@ SPARSE_THREADS_MIN_NNZ = 200_000
 RUN_BYTES = 8 << 20
 
 
-def row_blocks(U, count):
-    """``[(a, b, U[a:b])]``: ``count`` row blocks of a CSR ``U`` with about equal nonzeros (views, no copy)."""
-    cuts = [0] + [int(np.searchsorted(U.indptr, U.nnz * k / count)) for k in range(1, count)] + [U.shape[0]]
-    cuts = sorted(set(min(max(c, 0), U.shape[0]) for c in cuts))
-    out = []
-    for a, b in zip(cuts[:-1], cuts[1:]):
-        lo, hi = U.indptr[a], U.indptr[b]
-        out.append((a, b, sp.csr_matrix((U.data[lo:hi], U.indices[lo:hi], U.indptr[a:b + 1] - lo),
-                                        shape=(b - a, U.shape[1]))))
-    return out
-
-
 def row_pieces(a, b, pieces):
     """``pieces`` runs of rows of about equal length covering ``a:b``, as ``[(start, stop)]``."""
     cuts = np.unique(np.linspace(a, b, max(1, pieces) + 1).astype(np.int64))
@@ -181,7 +169,7 @@ def whole_graph_stats(X, G, shift, name="X", degrees=None):
     d = np.asarray(G.sum(axis=1)).ravel() if degrees is None else degrees
     root_d = np.sqrt(d)
     threads = SPARSE_THREADS if G.nnz >= SPARSE_THREADS_MIN_NNZ else 1
-    blocks = row_blocks(strict_upper(G), threads)
+    blocks = csr_row_blocks(strict_upper(G), threads)
     run = max(64, RUN_BYTES // (8 * max(D, 1)))
     Xs = np.empty_like(X)
 

@@ -3,6 +3,7 @@ r"""The Barlow Twins cross-correlation and loss in graph form."""
 import numpy as np
 
 from .._relations import relation_degrees
+from .._threads import sparse_product
 from .._validation import check_flag, check_scalar
 from ._common import check_pair
 
@@ -149,7 +150,7 @@ def barlow_twins_value_and_gradient(Z, G, degrees, off_diagonal, centered):
     if np.any(~(s > 0)):
         return float("inf"), np.zeros_like(Z)
     r = 1.0 / np.sqrt(s)
-    GZ = G @ Zc
+    GZ = sparse_product(G, Zc)
     M = Zc.T @ GZ
     M = (M + M.T) / 2
     C = M / np.sqrt(np.outer(s, s))

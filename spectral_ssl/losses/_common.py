@@ -4,6 +4,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._relations import LabelRelation, check_relation
+from .._threads import sparse_product
 from .._validation import check_features
 
 
@@ -27,7 +28,7 @@ def centred_covariance(Z):
 
 def laplacian_times(Z, G, degrees):
     """:math:`L Z = d \\odot Z - G Z` without forming :math:`L`."""
-    return degrees[:, None] * Z - G @ Z
+    return degrees[:, None] * Z - sparse_product(G, Z)
 
 
 #: Entries of the edge-difference block of :func:`dirichlet_energy` (8 MB of float64).

@@ -3,6 +3,7 @@ r"""The spectral contrastive loss (HaoChen et al. 2021) in graph form."""
 import numpy as np
 
 from .._relations import relation_degrees
+from .._threads import sparse_product
 from ._common import check_pair, normalised_weights
 
 
@@ -79,7 +80,7 @@ def spectral_contrastive_value_and_gradient(Z, G, degrees):
         raise ValueError("G has no edge: the spectral contrastive loss divides by the volume "
                          "sum(G) = 0. Give G at least one positive weight.")
     vol = float(np.sum(dn))
-    GZ = Gn @ Z
+    GZ = sparse_product(Gn, Z)
     DZ = dn[:, None] * Z
     M = Z.T @ DZ
     M = (M + M.T) / (2.0 * vol)
