@@ -6,11 +6,11 @@ slower on a loaded machine); (2) the D x D algebra of the linear closed forms; (
 sections of the kernel closed forms of VICReg and spectral contrastive, kept after
 ``benchmarks/blas_threads.py`` (``benchmarks/results/blas_threads.md``: the limit 2 to 9 times
 faster under load, threads 13-15 % faster in wall at 40 % more CPU on a quiet machine, no size
-threshold); (4) the row blocks of a general sparse G in the one-pass forms, which run on
-threads of their own; (5) each worker process of the report's claims. A product over all of X
+threshold); (4) the row blocks of the one-pass forms and of the losses' sparse products, which
+run on threads of their own; (5) each worker process of the report's claims. A product over all of X
 inside such a section (``Z = X W + b``) gets the threads back with :func:`default_blas_threads`.
-:func:`map_blocks` runs independent row blocks on Python threads of their own, one BLAS thread
-each: numpy's products and ufuncs release the GIL, and a threaded BLAS does not split the
+:func:`map_blocks` and :func:`reduce_blocks` run independent row blocks on Python threads of
+their own, one BLAS thread each: numpy's products and ufuncs release the GIL, and a threaded BLAS does not split the
 :math:`D\times D` product of a tall :math:`N\times D` block (one ``X.T @ X`` at N = 3e5,
 D = 64 took 0.95 of its two-thread time on one thread, its two halves on two Python threads
 0.46).
@@ -20,6 +20,7 @@ required by scikit-learn.
 
 import contextlib
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -35,25 +36,76 @@ _CONTROLLER = []
 
 def _controller():
     if not _CONTROLLER:
+        # scipy's BLAS is a library of its own, loaded with scipy.linalg: load it first, so
+        # that the controller (made once) limits it too
+        import scipy.linalg  # noqa: F401
+
         controller = ThreadpoolController()
         threads = [lib.num_threads for lib in controller.lib_controllers if lib.user_api == "blas"]
         _CONTROLLER.append((controller, max(threads) if threads else None))
     return _CONTROLLER[0]
 
 
+class _Sections:
+    """The open BLAS sections of the process, and the limit they call for.
+
+    BLAS's thread count is one setting for the whole process, so sections opened by
+    concurrent Python threads must agree on it: while any :func:`single_threaded_blas`
+    section is open BLAS runs on one thread, unless a :func:`default_blas_threads` section
+    is open too (it asks for the startup count); when the last section closes, every
+    library gets back the count it had when the first one opened. (Each section saving and
+    restoring the limit by itself left BLAS at one thread for good when two calls overlapped.)
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.single = self.default = 0
+        self.original = None  # the limiter of the first open section: it restores the counts
+        self.applied = None
+
+    def wanted(self, threads):
+        return threads if self.default else 1
+
+    def change(self, kind, step):
+        controller, threads = _controller()
+        with self.lock:
+            opened = self.single + self.default
+            setattr(self, kind, getattr(self, kind) + step)
+            if self.single + self.default == 0:
+                self.original.restore_original_limits()
+                self.original = self.applied = None
+                return
+            wanted = self.wanted(threads)
+            if opened == 0:
+                self.original = controller.limit(limits=wanted, user_api="blas")
+            elif wanted != self.applied:
+                controller.limit(limits=wanted, user_api="blas")
+            self.applied = wanted
+
+    @contextlib.contextmanager
+    def section(self, kind):
+        self.change(kind, 1)
+        try:
+            yield
+        finally:
+            self.change(kind, -1)
+
+
+_SECTIONS = _Sections()
+
+
 def single_threaded_blas():
-    """A context manager that limits BLAS to one thread."""
-    controller, _ = _controller()
-    return controller.limit(limits=1, user_api="blas")
+    """A context manager that limits BLAS to one thread (safe to open from several threads at once)."""
+    return _SECTIONS.section("single")
 
 
 def default_blas_threads():
     """A context manager that gives BLAS back the threads the process started with (inside
     :func:`single_threaded_blas`, for one large product that scales with them)."""
-    controller, threads = _controller()
+    _, threads = _controller()
     if threads is None:  # no BLAS seen by threadpoolctl: nothing to give back
         return contextlib.nullcontext()
-    return controller.limit(limits=threads, user_api="blas")
+    return _SECTIONS.section("default")
 
 
 def available_cores():
@@ -69,19 +121,50 @@ def available_cores():
 BLOCK_THREADS = min(4, available_cores())
 
 
-def map_blocks(function, items, threads=None):
-    """``[function(item) for item in items]``, on ``threads`` Python threads (default
-    :data:`BLOCK_THREADS`) with one BLAS thread each.
-
-    The results come back in the order of ``items``, so that a sum taken over them in that
-    order is the same for any number of threads.
-    """
+def _pool_map(function, items, threads):
+    """Results of ``function`` over ``items`` in their order: an iterator, on threads when more than one is wanted."""
     items = list(items)
     threads = BLOCK_THREADS if threads is None else threads
     if threads <= 1 or len(items) <= 1:
-        return [function(item) for item in items]
+        yield from map(function, items)
+        return
+    errors = np.geterr()  # numpy's error state is per thread: the workers take the caller's
+
+    def call(item):
+        with np.errstate(**errors):
+            return function(item)
+
     with single_threaded_blas(), ThreadPoolExecutor(min(threads, len(items))) as pool:
-        return list(pool.map(function, items))
+        yield from pool.map(call, items)
+
+
+def map_blocks(function, items, threads=None):
+    """``[function(item) for item in items]``, on ``threads`` Python threads (default
+    :data:`BLOCK_THREADS`) with one BLAS thread each; with one thread or one item, in the
+    caller's thread with BLAS as it is.
+
+    The results come back in the order of ``items``. The workers run under the caller's
+    ``np.errstate``; an exception in one is raised here, with its message.
+    """
+    return list(_pool_map(function, items, threads))
+
+
+def reduce_blocks(function, items, threads=None):
+    """The sum, in the order of ``items``, of ``function(item)`` (tuples are summed entry by
+    entry, None entries stay None), computed as :func:`map_blocks` does.
+
+    Each result is added as soon as those before it are: the threads hold a few results at a
+    time, not one per item. The order makes the sum bitwise the same for any number of threads.
+    """
+    total = None
+    for part in _pool_map(function, items, threads):
+        if total is None:
+            total = part
+        elif isinstance(part, tuple):
+            total = tuple(None if a is None else a + b for a, b in zip(total, part))
+        else:
+            total = total + part
+    return total
 
 
 #: Nonzeros from which :func:`sparse_product` cuts a CSR matrix into row blocks on threads

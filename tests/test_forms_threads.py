@@ -145,3 +145,101 @@ def test_losses_on_threads_equal_their_values_on_one_thread(monkeypatch):
     monkeypatch.setattr(_threads, "SPARSE_PRODUCT_MIN_NNZ", 0)
     for name, value in one.items():
         assert getattr(losses, name)(Z, G) == value, name
+
+
+def blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return sorted(lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas")
+
+
+def test_blas_sections_opened_by_concurrent_threads_restore_the_count():
+    # each section used to save and restore the process-wide count by itself: two overlapping
+    # calls left BLAS on one thread for good
+    import threading
+    import time
+
+    before = blas_threads()
+    errors = []
+
+    def worker(seed):
+        rng = np.random.default_rng(seed)
+        try:
+            for _ in range(30):
+                with _threads.single_threaded_blas():
+                    if rng.random() < 0.5:
+                        with _threads.default_blas_threads():
+                            time.sleep(rng.random() * 1e-3)
+                    time.sleep(rng.random() * 1e-3)
+                    with _threads.single_threaded_blas():
+                        pass
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    workers = [threading.Thread(target=worker, args=(seed,)) for seed in range(4)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    assert not errors
+    assert blas_threads() == before
+
+
+def test_blas_sections_nest():
+    before = blas_threads()
+    with _threads.single_threaded_blas():
+        assert set(blas_threads()) == {1}
+        with _threads.default_blas_threads():
+            assert max(blas_threads()) == _threads._controller()[1]
+        assert set(blas_threads()) == {1}
+        with _threads.single_threaded_blas():
+            assert set(blas_threads()) == {1}
+        assert set(blas_threads()) == {1}
+    assert blas_threads() == before
+
+
+def test_workers_run_under_the_callers_numpy_error_state():
+    with np.errstate(over="raise", invalid="ignore"):
+        states = _threads.map_blocks(lambda _: np.geterr(), range(6), threads=3)
+        with pytest.raises(FloatingPointError, match="overflow"):
+            _threads.map_blocks(lambda k: np.float64(1e308) * (k + 2), range(4), threads=2)
+    assert {(state["over"], state["invalid"]) for state in states} == {("raise", "ignore")}
+
+
+def test_reduce_blocks_sums_in_order_and_keeps_none_entries():
+    items = [(1.0, None, np.array([k, 1.0])) for k in range(7)]
+    total = _threads.reduce_blocks(lambda item: item, items, threads=3)
+    assert total[0] == 7.0 and total[1] is None
+    np.testing.assert_array_equal(total[2], [21.0, 7.0])
+    # in order: a sum whose value depends on the order (1e16 + 1 - 1e16 ...) is the serial one
+    values = [1e16, 1.0, -1e16, 1.0, 3.0]
+    assert _threads.reduce_blocks(lambda v: v, values, threads=4) == ((((1e16 + 1.0) - 1e16) + 1.0) + 3.0)
+    assert _threads.reduce_blocks(lambda v: v, [], threads=2) is None
+
+
+def test_syrk_of_other_dtypes_is_the_float64_gram():
+    A = np.arange(12 * 3, dtype=np.int32).reshape(12, 3) * 40_000  # int32 products overflow
+    expected = A.astype(np.float64).T @ A.astype(np.float64)
+    for layout in (A, A.astype(np.float32)):
+        value = forms.syrk(layout)
+        assert value.dtype == np.float64
+        np.testing.assert_allclose(value, expected, rtol=1e-6 if layout.dtype == np.float32 else 0)
+
+
+def test_whole_graph_stats_of_a_shifted_copy():
+    X = features(seed=12)
+    G = graphs.knn(X[:, :3], 5)
+    c = X[:50].mean(axis=0)
+    plain = _stats.whole_graph_stats(X, G, c)
+    given = _stats.whole_graph_stats(X - c, G, c, shifted=True)
+    for a, b in zip(plain, given):
+        if isinstance(a, np.ndarray):
+            np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-12 * np.max(np.abs(a)))
+        else:
+            assert (a is None and b is None) or b == pytest.approx(a, rel=1e-12)
+
+
+def test_blocks_of_wide_features_hold_at_least_d_rows():
+    assert _onepass.block_groups(2, 64) == _onepass.BLOCK_ROWS // 2
+    assert _onepass.block_groups(4, 512) * 4 == 2048  # 8 MB of rows
+    assert _onepass.block_groups(2, 3000) * 2 == 3000  # D rows: its D x D statistics no larger

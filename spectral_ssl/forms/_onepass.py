@@ -3,18 +3,18 @@ r"""The one pass over an in-memory ``X``: :func:`feature_reductions`.
 Groups (given as labels, or detected in ``G`` by :func:`clique_groups`) are reduced size
 class by size class in blocks of whole groups (``BLOCK_ROWS`` rows: the contrasts and sums
 of a block stay in cache, and no :math:`N\times D` temporary is allocated); a general
-sparse ``G`` in one block (:func:`whole_graph_stats`).
+sparse ``G`` by :func:`whole_graph_stats` (a shifted copy of ``X`` and row blocks of ``G``).
+Both run their blocks on threads of their own (:func:`spectral_ssl._threads.reduce_blocks`).
 """
 
-import functools
 import threading
 
 import numpy as np
 
-from .._threads import map_blocks
+from .._threads import reduce_blocks
 from .._validation import check_graph
 from ._groups import check_groups, clique_groups, group_members, size_classes
-from ._stats import add_stats, finish, group_stats, whole_graph_stats
+from ._stats import finish, group_stats, whole_graph_stats
 
 #: Rows per block of whole groups (8 MB of float64 at D = 64: a block and its contrasts stay
 #: in a 32 MB last-level cache). At N = 3e5, D = 64 on 2 cores the pass over groups of 2, 4
@@ -63,8 +63,10 @@ def aligned_views(X, rows):
 
 
 def block_groups(m, n_features):
-    """Groups of ``m`` members per block: :data:`BLOCK_ROWS` rows at D = 64, as many bytes at any D."""
-    rows = max(64, BLOCK_ROWS * 64 // max(n_features, 1))
+    """Groups of ``m`` members per block: :data:`BLOCK_ROWS` rows at D = 64, as many bytes up to
+    D = 1024, and at least D rows beyond (a block's D x D statistics then take no more memory
+    than its rows)."""
+    rows = max(64, n_features, BLOCK_ROWS * 64 // max(n_features, 1))
     return max(1, min(BLOCK_ROWS, rows) // m)
 
 
@@ -75,7 +77,7 @@ def grouped_stats(X, members, shift, name="X"):
     views of ``X`` when the :math:`j`-th members of the class are consecutive rows (views
     stacked one after the other, as :func:`spectral_ssl.views.from_views` lays them out), else
     gathered copies of a block's rows. The blocks are reduced on threads of their own
-    (:func:`spectral_ssl._threads.map_blocks`) and summed in block order: the same numbers for
+    (:func:`spectral_ssl._threads.reduce_blocks`) and summed in block order: the same numbers for
     any number of threads.
     """
     buffers = {}  # per thread: the blocks' contrast and sum arrays, reused (see group_stats)
@@ -109,8 +111,7 @@ def grouped_stats(X, members, shift, name="X"):
                                own_shifted=True)
         tasks += [(groups_block, a, min(rows.shape[1], a + step)) for a in range(0, rows.shape[1], step)]
     threads = None if X.size >= THREADS_MIN_ENTRIES else 1
-    parts = map_blocks(lambda task: task[0](task[1], task[2]), tasks, threads)
-    return functools.reduce(add_stats, parts)
+    return reduce_blocks(lambda task: task[0](task[1], task[2]), tasks, threads)
 
 
 def feature_reductions(X, G=None, *, groups=None, detect_groups=True, graph_checked=False,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from .._threads import BLOCK_THREADS, csr_row_blocks, map_blocks, single_threaded_blas
+from .._threads import BLOCK_THREADS, csr_row_blocks, map_blocks, reduce_blocks, single_threaded_blas
 
 
 def refuse_non_finite(name="X"):
@@ -91,9 +91,9 @@ def syrk(A):
     numpy hands the product of an array's transpose with itself to BLAS ``syrk`` (one
     triangle: half the flops of a product, then mirrored: exactly symmetric) and releases
     the GIL meanwhile, so that row blocks reduced on threads of their own run at once
-    (:func:`spectral_ssl._threads.map_blocks`; scipy's ``dsyrk`` wrapper keeps the GIL).
+    (:func:`spectral_ssl._threads.reduce_blocks`; scipy's ``dsyrk`` wrapper keeps the GIL).
     """
-    A = np.ascontiguousarray(A)
+    A = np.ascontiguousarray(A, dtype=np.float64)
     if A.shape[0] == 0:
         return np.zeros((A.shape[1], A.shape[1]))
     return A.T @ A
@@ -151,10 +151,13 @@ def row_pieces(a, b, pieces):
     return list(zip(cuts[:-1].tolist(), cuts[1:].tolist()))
 
 
-def whole_graph_stats(X, G, shift, name="X", degrees=None):
+def whole_graph_stats(X, G, shift, name="X", shifted=False, degrees=None):
     r"""``graph_stats`` of all rows at once, from ``X`` (read only) and its shifted copy.
 
-    Row blocks on threads of their own (:func:`spectral_ssl._threads.map_blocks`): (1) in
+    ``shifted``: ``X`` already holds :math:`X - \mathbf 1 c^\top` (its copy then subtracts
+    nothing).
+
+    Row blocks on threads of their own (:func:`spectral_ssl._threads.reduce_blocks`): (1) in
     cache-sized runs of rows, the shifted copy :math:`X_s = X - \mathbf 1 c^\top`, its
     ``syrk`` (the rows are checked finite through its diagonal) and the ``syrk`` of
     :math:`\sqrt d \odot X_s`, :math:`X_s^\top D_G X_s`, while the run is in cache; (2)
@@ -169,9 +172,14 @@ def whole_graph_stats(X, G, shift, name="X", degrees=None):
     d = np.asarray(G.sum(axis=1)).ravel() if degrees is None else degrees
     root_d = np.sqrt(d)
     threads = SPARSE_THREADS if G.nnz >= SPARSE_THREADS_MIN_NNZ else 1
+    # at least D rows per thread: each thread keeps D x D sums of its own, which must not
+    # outweigh its rows (wide features, such as a kernel's N x N Gram matrix)
+    threads = max(1, min(threads, n // max(D, 1)))
     blocks = csr_row_blocks(strict_upper(G), threads)
     run = max(64, RUN_BYTES // (8 * max(D, 1)))
-    Xs = np.empty_like(X)
+    Xs = np.empty(X.shape)  # C order whatever X's: scipy would copy a Fortran-ordered Xs per block
+    if shifted:
+        shift = np.zeros(D)  # the returned statistics are those of the shifted X given
 
     def shifted_forms(piece):
         a, b = piece
@@ -190,22 +198,21 @@ def whole_graph_stats(X, G, shift, name="X", degrees=None):
         a, b, Y = piece
         return Xs[a:b].T @ Y
 
-    # every product on one BLAS thread per block (map_blocks): OpenBLAS's threaded gemm of the
-    # (D x n)(n x D) shape took 0.34 to 3.9 s on a loaded 2-core machine, one thread 0.06 s
-    parts = map_blocks(shifted_forms, row_pieces(0, n, threads))
-    gram, degree, total, weighted_sums = (sum(part[k] for part in parts) for k in range(4))
+    # on several threads, every product on one BLAS thread per block (map_blocks): OpenBLAS's
+    # threaded gemm of the (D x n)(n x D) shape took 0.34 to 3.9 s on a loaded 2-core machine,
+    # one thread 0.06 s
+    gram, degree, total, weighted_sums = reduce_blocks(shifted_forms, row_pieces(0, n, threads), threads)
     if not np.all(np.isfinite(np.diag(gram))):
         refuse_non_finite(name)
-    products = map_blocks(lambda block: block[2] @ Xs, blocks)
+    products = map_blocks(lambda block: block[2] @ Xs, blocks, threads)
     # the blocks of U have equal nonzeros but not equal rows: X_s^T Y in pieces of about
     # N / (2 threads) rows, which the threads share out as they finish
     pieces = [(a + lo, a + hi, Y[lo:hi]) for (a, b, _), Y in zip(blocks, products)
               for lo, hi in row_pieces(0, b - a, -(-2 * threads * (b - a) // n))]
-    P = sum(map_blocks(half_product, pieces))
+    P = reduce_blocks(half_product, pieces, threads)
     return (n, total, gram, weighted_sums, float(d.sum()), degree, P + P.T, None)
 
 
-@np.errstate(invalid="ignore", over="ignore")  # a NaN or inf row is refused below, not warned about
 def _buffers(work, count, shape):
     """``count`` float64 arrays of ``shape``: reused from ``work`` (a dict kept by the caller
     across blocks) or new. Why: a fresh block-sized array is new memory pages on every block
@@ -218,6 +225,7 @@ def _buffers(work, count, shape):
     return work[key]
 
 
+@np.errstate(invalid="ignore", over="ignore")  # a NaN or inf row is refused below, not warned about
 def group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift, name="X", work=None,
                 own_shifted=False):
     r"""Whole groups: row ``i`` of ``Xb`` is in the chunk's group ``local_codes[i]``, of size ``group_sizes[local_codes[i]]``.
@@ -247,8 +255,8 @@ def group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift, name
     this function may overwrite (one pass over the rows fewer per member).
     """
     if isinstance(Xb, tuple):
-        # m member blocks (read-only views of the caller's array): the j-th member of
-        # every group, already in member-major order
+        # m member blocks (views of the caller's array, read only, or with own_shifted the
+        # caller's shifted copies): the j-th member of every group, in member-major order
         Y = Xb
         rows, D = len(Y) * Y[0].shape[0], Y[0].shape[1]
         common_size = float(len(Y))
