@@ -16,8 +16,11 @@ not timed here. Relations:
 
 Graph construction is not timed. ``G @ X`` is scipy's sparse product alone (one call,
 single-threaded in scipy): the floor of any method that needs :math:`X^\top G X` for a general
-sparse ``G`` (the solvers take half of it, the strict upper triangle, in two row blocks on
-two threads). ``loss_rel_diff``, ``sc_loss_rel_diff`` and ``bt_loss_rel_diff`` compare the
+sparse ``G`` (the solvers take half of it, the strict upper triangle, in row blocks on
+threads of their own). The public calls reduce ``X`` in row blocks on as many Python threads
+as ``spectral_ssl._threads.BLOCK_THREADS`` (the cores, at most 4), one BLAS thread each;
+the unit is numpy's ``X.T @ X`` as the environment runs it (OpenBLAS does not split this
+tall product between its threads). ``loss_rel_diff``, ``sc_loss_rel_diff`` and ``bt_loss_rel_diff`` compare the
 returned VICReg, spectral contrastive and Barlow Twins (whitened) losses (from the forms where their round-off
 bounds allow) with ``losses.vicreg(Z, G)``, ``losses.spectral_contrastive(Z, G)`` and
 ``losses.barlow_twins(Z, G)`` (a check that the fast path is the same optimum); ``bt_basis``
@@ -88,7 +91,13 @@ def _threads():
         return None
 
 
-def measure(n, d, n_components, repeats=3):
+def _block_threads():
+    from spectral_ssl import _threads
+
+    return _threads.BLOCK_THREADS
+
+
+def measure(n, d, n_components, repeats=5):
     """Rows of the suite (one per relation and method), and the unit."""
     from spectral_ssl import losses
     from spectral_ssl.methods import barlow_twins, spectral_contrastive, vicreg
@@ -129,7 +138,8 @@ def measure(n, d, n_components, repeats=3):
                      "bt_loss_rel_diff": abs(bt.loss - bt_from_z) / max(abs(bt_from_z), 1e-300),
                      "sparse_gx_s": t_gx, "sparse_gx_x_gram": t_gx / gram_s})
         del G
-    return {"rows": rows, "gram_s": gram_s, "gram_cpu_s": gram_cpu, "peak_rss_mib": peak_rss_mib()}
+    return {"rows": rows, "gram_s": gram_s, "gram_cpu_s": gram_cpu, "repeats": repeats,
+            "block_threads": _block_threads(), "peak_rss_mib": peak_rss_mib()}
 
 
 COLUMNS = [("relation", "relation"), ("n", "N"), ("d", "D"), ("k", "K"), ("nnz", "nnz(G)"),
@@ -154,9 +164,10 @@ def install():
 
 def markdown(result, info, inst):
     head = (f"Unit: one `X.T @ X` = {fmt(result['gram_s'])} s on the same float64 array, same "
-            f"process, same BLAS threads (best of 5; the public calls best of 3; graph "
+            f"process, same BLAS threads (best of 5; the public calls best of {result.get('repeats', 5)}; graph "
             f"construction not timed). `x X.T@X`: wall-time ratios; `CPU x`: ratios of process "
-            f"CPU time (all threads), less sensitive to other jobs on a shared machine. "
+            f"CPU time (all threads), less sensitive to other jobs on a shared machine; the "
+            f"public calls reduce X on {result.get('block_threads', '?')} threads of their own. "
             f"SC = spectral_contrastive.optimal_linear, BT = barlow_twins.optimal_linear(..., "
             f"constraint='whitened') (CCA); SimCLR's linear optimum is numerical and not timed. "
             f"`G @ X alone`: scipy's sparse product, the floor of a general sparse G. "
