@@ -7,13 +7,14 @@ sections of the kernel closed forms of VICReg and spectral contrastive, kept aft
 ``benchmarks/blas_threads.py`` (``benchmarks/results/blas_threads.md``: the limit 2 to 9 times
 faster under load, threads 13-15 % faster in wall at 40 % more CPU on a quiet machine, no size
 threshold); (4) the row blocks of the one-pass forms and of the losses' sparse products, which
-run on threads of their own; (5) each worker process of the report's claims. A product over all of X
-inside such a section (``Z = X W + b``) gets the threads back with :func:`default_blas_threads`.
-:func:`map_blocks` and :func:`reduce_blocks` run independent row blocks on Python threads of
-their own, one BLAS thread each: numpy's products and ufuncs release the GIL, and a threaded BLAS does not split the
-:math:`D\times D` product of a tall :math:`N\times D` block (one ``X.T @ X`` at N = 3e5,
-D = 64 took 0.95 of its two-thread time on one thread, its two halves on two Python threads
-0.46).
+run on threads of their own; (5) each worker process of the report's claims. A product over
+all of X inside such a section (``Z = X W + b``) gets the threads back with
+:func:`default_blas_threads`. Sections opened from several threads at once agree on one
+limit (:class:`_Sections`). :func:`map_blocks` and :func:`reduce_blocks` run independent row
+blocks on Python threads of their own, one BLAS thread each: numpy's products and ufuncs
+release the GIL, and a threaded BLAS does not split the :math:`D\times D` product of a tall
+:math:`N\times D` block (one ``X.T @ X`` at N = 3e5, D = 64 took 0.95 of its two-thread time
+on one thread, its two halves on two Python threads 0.46).
 ``threadpoolctl`` (>= 3.0, for ``ThreadpoolController``) is a declared dependency, also
 required by scikit-learn.
 """

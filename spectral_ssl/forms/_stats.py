@@ -271,12 +271,12 @@ def group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift, name
                 Xb = Xb[order]
             Y = Xb.reshape(m, n_groups, D)  # Y[j]: the j-th member of every group
         if m == 2:
-            contrasts, sums = _buffers(work, 2, Y[0].shape)
+            contrasts, sums = _buffers(work, 2, Y[0].shape) if not own_shifted else (
+                _buffers(work, 1, Y[0].shape)[0], Y[0])
             np.subtract(Y[0], Y[1], out=contrasts)  # the shift cancels
             within = syrk(contrasts) / 2.0
             if own_shifted:
-                sums = Y[0]
-                sums += Y[1]
+                sums += Y[1]  # the first member, the caller's shifted copy, becomes the sums
             else:
                 np.add(Y[0], Y[1], out=sums)  # not in place: Y may be views of the caller's X
                 sums -= 2.0 * shift
