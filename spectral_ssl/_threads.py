@@ -20,6 +20,8 @@ required by scikit-learn.
 """
 
 import contextlib
+import functools
+import operator
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -150,22 +152,17 @@ def map_blocks(function, items, threads=None):
     return list(_pool_map(function, items, threads))
 
 
-def reduce_blocks(function, items, threads=None):
-    """The sum, in the order of ``items``, of ``function(item)`` (tuples are summed entry by
-    entry, None entries stay None), computed as :func:`map_blocks` does.
+def reduce_blocks(function, items, threads=None, combine=operator.add):
+    """``combine``-d results of ``function(item)``, in the order of ``items``, computed as
+    :func:`map_blocks` does (None for no items).
 
-    Each result is added as soon as those before it are: the threads hold a few results at a
-    time, not one per item. The order makes the sum bitwise the same for any number of threads.
+    Each result is combined as soon as those before it are: the threads hold a few results at
+    a time, not one per item. The order makes the result bitwise the same for any number of
+    threads.
     """
-    total = None
-    for part in _pool_map(function, items, threads):
-        if total is None:
-            total = part
-        elif isinstance(part, tuple):
-            total = tuple(None if a is None else a + b for a, b in zip(total, part))
-        else:
-            total = total + part
-    return total
+    results = _pool_map(function, items, threads)
+    first = next(results, None)
+    return functools.reduce(combine, results, first)
 
 
 #: Nonzeros from which :func:`sparse_product` cuts a CSR matrix into row blocks on threads

@@ -208,7 +208,7 @@ def test_workers_run_under_the_callers_numpy_error_state():
 
 def test_reduce_blocks_sums_in_order_and_keeps_none_entries():
     items = [(1.0, None, np.array([k, 1.0])) for k in range(7)]
-    total = _threads.reduce_blocks(lambda item: item, items, threads=3)
+    total = _threads.reduce_blocks(lambda item: item, items, threads=3, combine=forms.add_stats)
     assert total[0] == 7.0 and total[1] is None
     np.testing.assert_array_equal(total[2], [21.0, 7.0])
     # in order: a sum whose value depends on the order (1e16 + 1 - 1e16 ...) is the serial one

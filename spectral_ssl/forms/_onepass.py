@@ -7,6 +7,7 @@ sparse ``G`` by :func:`whole_graph_stats` (a shifted copy of ``X`` and row block
 Both run their blocks on threads of their own (:func:`spectral_ssl._threads.reduce_blocks`).
 """
 
+import functools
 import threading
 
 import numpy as np
@@ -14,7 +15,7 @@ import numpy as np
 from .._threads import reduce_blocks
 from .._validation import check_graph
 from ._groups import check_groups, clique_groups, group_members, size_classes
-from ._stats import finish, group_stats, whole_graph_stats
+from ._stats import add_stats, finish, group_stats, whole_graph_stats
 
 #: Rows per block of whole groups (8 MB of float64 at D = 64: a block and its contrasts stay
 #: in a 32 MB last-level cache). At N = 3e5, D = 64 on 2 cores the pass over groups of 2, 4
@@ -92,7 +93,8 @@ def grouped_stats(X, members, shift, name="X"):
                 local = np.repeat(np.arange(b - a), m)
                 return group_stats(X[rows[:, a:b].T.ravel()], local, b - a, np.full(b - a, m), 0.0,
                                    shift, name)
-            tasks += [(few_groups, a, min(rows.shape[1], a + step)) for a in range(0, rows.shape[1], step)]
+            tasks += [functools.partial(few_groups, a, min(rows.shape[1], a + step))
+                      for a in range(0, rows.shape[1], step)]
             continue
         views = aligned_views(X, rows)
 
@@ -109,9 +111,10 @@ def grouped_stats(X, members, shift, name="X"):
             gathered -= shift
             return group_stats(tuple(gathered), None, b - a, None, m, shift, name, work=work,
                                own_shifted=True)
-        tasks += [(groups_block, a, min(rows.shape[1], a + step)) for a in range(0, rows.shape[1], step)]
+        tasks += [functools.partial(groups_block, a, min(rows.shape[1], a + step))
+                  for a in range(0, rows.shape[1], step)]
     threads = None if X.size >= THREADS_MIN_ENTRIES else 1
-    return reduce_blocks(lambda task: task[0](task[1], task[2]), tasks, threads)
+    return reduce_blocks(lambda task: task(), tasks, threads, add_stats)
 
 
 def feature_reductions(X, G=None, *, groups=None, detect_groups=True, graph_checked=False,

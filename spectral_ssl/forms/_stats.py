@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from .._threads import BLOCK_THREADS, csr_row_blocks, map_blocks, reduce_blocks, single_threaded_blas
+from .._threads import (BLOCK_THREADS, SPARSE_PRODUCT_MIN_NNZ, csr_row_blocks, map_blocks, reduce_blocks,
+                        single_threaded_blas)
 
 
 def refuse_non_finite(name="X"):
@@ -138,7 +139,7 @@ def strict_upper(G):
 #: number of nonzeros from which more than one is used (below it, starting threads costs
 #: more than they save).
 SPARSE_THREADS = BLOCK_THREADS
-SPARSE_THREADS_MIN_NNZ = 200_000
+SPARSE_THREADS_MIN_NNZ = SPARSE_PRODUCT_MIN_NNZ
 
 #: Bytes of the runs of rows whose shifted copy is reduced twice while in cache (16384 rows at
 #: D = 64).
@@ -201,9 +202,11 @@ def whole_graph_stats(X, G, shift, name="X", shifted=False, degrees=None):
     # on several threads, every product on one BLAS thread per block (map_blocks): OpenBLAS's
     # threaded gemm of the (D x n)(n x D) shape took 0.34 to 3.9 s on a loaded 2-core machine,
     # one thread 0.06 s
-    gram, degree, total, weighted_sums = reduce_blocks(shifted_forms, row_pieces(0, n, threads), threads)
+    gram, degree, total, weighted_sums = reduce_blocks(shifted_forms, row_pieces(0, n, threads), threads,
+                                                       add_stats)
     if not np.all(np.isfinite(np.diag(gram))):
         refuse_non_finite(name)
+    # _threads.sparse_product without its concatenation: the row blocks of U X_s are read in place
     products = map_blocks(lambda block: block[2] @ Xs, blocks, threads)
     # the blocks of U have equal nonzeros but not equal rows: X_s^T Y in pieces of about
     # N / (2 threads) rows, which the threads share out as they finish
@@ -271,12 +274,14 @@ def group_stats(Xb, local_codes, n_groups, group_sizes, common_size, shift, name
                 Xb = Xb[order]
             Y = Xb.reshape(m, n_groups, D)  # Y[j]: the j-th member of every group
         if m == 2:
-            contrasts, sums = _buffers(work, 2, Y[0].shape) if not own_shifted else (
-                _buffers(work, 1, Y[0].shape)[0], Y[0])
+            if own_shifted:  # the first member, the caller's shifted copy, becomes the sums
+                contrasts, sums = _buffers(work, 1, Y[0].shape)[0], Y[0]
+            else:
+                contrasts, sums = _buffers(work, 2, Y[0].shape)
             np.subtract(Y[0], Y[1], out=contrasts)  # the shift cancels
             within = syrk(contrasts) / 2.0
             if own_shifted:
-                sums += Y[1]  # the first member, the caller's shifted copy, becomes the sums
+                sums += Y[1]
             else:
                 np.add(Y[0], Y[1], out=sums)  # not in place: Y may be views of the caller's X
                 sums -= 2.0 * shift
