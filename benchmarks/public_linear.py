@@ -15,9 +15,10 @@ not timed here. Relations:
   general sparse ``G``.
 
 Graph construction is not timed. ``G @ X`` is scipy's sparse product alone (one call,
-single-threaded in scipy): the floor of any method that needs :math:`X^\top G X` for a general
-sparse ``G`` (the solvers take half of it, the strict upper triangle, in row blocks on
-threads of their own). The public calls reduce ``X`` in row blocks on as many Python threads
+single-threaded in scipy). On the general sparse ``G`` two floors of the forms are timed alone
+(:func:`_floors`): the half sparse product the solvers take (the strict upper triangle, in row
+blocks on threads of their own) and the three dense products of the forms on the same threads;
+together they show what any implementation of these forms with the core libraries pays. The public calls reduce ``X`` in row blocks on as many Python threads
 as ``spectral_ssl._threads.BLOCK_THREADS`` (the cores, at most 4), one BLAS thread each;
 the unit is numpy's ``X.T @ X`` as the environment runs it (OpenBLAS does not split this
 tall product between its threads). ``loss_rel_diff``, ``sc_loss_rel_diff`` and ``bt_loss_rel_diff`` compare the
@@ -97,6 +98,38 @@ def _block_threads():
     return _threads.BLOCK_THREADS
 
 
+def _floors(X, G, repeats):
+    """Wall times of the two parts of a general graph's forms no implementation of them avoids.
+
+    ``half``: :math:`Y = U X` with :math:`U` the strict upper triangle of ``G`` (half the
+    sparse work of :math:`GX`), on the forms' threads (``_threads.sparse_product``).
+    ``dense``: the three BLAS products of the forms, :math:`X^\top X`, :math:`X^\top D_G X`
+    (each a ``syrk``, one unit of single-core work) and :math:`X^\top Y` (a ``gemm`` of the
+    full :math:`D\times D`, two units), on the same row blocks and threads, one BLAS thread
+    each: four units of single-core multiply-adds, two on two cores at best.
+    """
+    from spectral_ssl import _threads
+    from spectral_ssl.forms import strict_upper, syrk
+
+    U = strict_upper(G)
+    half_s, _, Y = _best(lambda: _threads.sparse_product(U, X), repeats)
+    root_d = np.sqrt(np.asarray(G.sum(axis=1)).ravel())
+    threads = _threads.BLOCK_THREADS
+    cuts = np.linspace(0, X.shape[0], threads + 1).astype(int)
+    pieces = list(zip(cuts[:-1], cuts[1:]))
+
+    def products(piece):
+        a, b = piece
+        with _threads.single_threaded_blas():
+            return syrk(X[a:b]), syrk(root_d[a:b, None] * X[a:b]), X[a:b].T @ Y[a:b]
+
+    def add(left, right):
+        return tuple(x + y for x, y in zip(left, right))
+
+    dense_s, _, _ = _best(lambda: _threads.reduce_blocks(products, pieces, threads, add), repeats)
+    return half_s, dense_s
+
+
 def measure(n, d, n_components, repeats=5):
     """Rows of the suite (one per relation and method), and the unit."""
     from spectral_ssl import losses
@@ -122,6 +155,8 @@ def measure(n, d, n_components, repeats=5):
                                                                       constraint="whitened"), repeats)
             bt_from_z = losses.barlow_twins(bt.Z, G, **bt.hyperparameters)
         t_gx, c_gx, _ = _best(lambda: G @ X, repeats)
+        general = rep.details.get("relation") == "graph"
+        half_s, dense_s = _floors(X, G, repeats) if general else (None, None)
         rows.append({"relation": label, "n": X.shape[0], "d": d, "k": n_components,
                      "nnz": int(G.nnz), "graph_s": graph_s, "gram_s": gram_s,
                      "gram_cpu_s": gram_cpu, "vicreg_s": t_vic, "vicreg_x_gram": t_vic / gram_s,
@@ -136,7 +171,9 @@ def measure(n, d, n_components, repeats=5):
                      "barlow_whitened_cpu_x_gram": c_bt / gram_cpu,
                      "bt_basis": bt.details.get("basis"),
                      "bt_loss_rel_diff": abs(bt.loss - bt_from_z) / max(abs(bt_from_z), 1e-300),
-                     "sparse_gx_s": t_gx, "sparse_gx_x_gram": t_gx / gram_s})
+                     "sparse_gx_s": t_gx, "sparse_gx_x_gram": t_gx / gram_s,
+                     "half_product_x_gram": None if half_s is None else half_s / gram_s,
+                     "dense_products_x_gram": None if dense_s is None else dense_s / gram_s})
         del G
     return {"rows": rows, "gram_s": gram_s, "gram_cpu_s": gram_cpu, "repeats": repeats,
             "block_threads": _block_threads(), "peak_rss_mib": peak_rss_mib()}
@@ -148,6 +185,8 @@ COLUMNS = [("relation", "relation"), ("n", "N"), ("d", "D"), ("k", "K"), ("nnz",
            ("spectral_contrastive_x_gram", "SC x X.T@X"),
            ("barlow_whitened_s", "barlow_twins (whitened) (s)"), ("barlow_whitened_x_gram", "BT x X.T@X"),
            ("sparse_gx_s", "G @ X alone (s)"), ("sparse_gx_x_gram", "G@X x X.T@X"),
+           ("half_product_x_gram", "U X on the forms' threads x X.T@X"),
+           ("dense_products_x_gram", "the 3 dense products on the forms' threads x X.T@X"),
            ("vicreg_cpu_x_gram", "VICReg CPU x"), ("spectral_contrastive_cpu_x_gram", "SC CPU x"),
            ("barlow_whitened_cpu_x_gram", "BT CPU x"),
            ("vicreg_path", "VICReg forms"),
@@ -170,7 +209,11 @@ def markdown(result, info, inst):
             f"public calls reduce X on {result.get('block_threads', '?')} threads of their own. "
             f"SC = spectral_contrastive.optimal_linear, BT = barlow_twins.optimal_linear(..., "
             f"constraint='whitened') (CCA); SimCLR's linear optimum is numerical and not timed. "
-            f"`G @ X alone`: scipy's sparse product, the floor of a general sparse G. "
+            f"`G @ X alone`: scipy's sparse product, one call. On a general sparse G (the "
+            f"forms' `graph` path) two floors of the forms, timed alone in the same run: `U X`, "
+            f"the half sparse product the forms take (U the strict upper triangle of G) on the "
+            f"forms' threads, and the 3 dense products X^T X, X^T D X (syrk) and X^T (U X) "
+            f"(gemm) on the same threads, 4 units of single-core work. "
             f"Machine: {info.get('cpus')} CPUs, load average at start "
             f"{info.get('load_average')}, Python {info.get('python')}, numpy {info.get('numpy')}, "
             f"scipy {info.get('scipy')}, {info.get('date')}. Environment: `{inst['prefix']}`, BLAS "
