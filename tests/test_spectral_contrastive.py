@@ -249,6 +249,25 @@ def test_linear_allows_isolated_samples():
     np.testing.assert_allclose(rep.Z[5], X[5] @ rep.W + rep.bias, atol=1e-12)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2, 32, 33, 34, 58, 103])
+def test_linear_with_isolated_samples_and_features_spanning_the_linked_ones(seed):
+    """Features of rank N - 1, the first samples isolated: the linked samples, centred by their
+    degree-weighted mean, span fewer directions than the features, and those directions have
+    exactly no weighted norm. Round-off once kept one of them (W up to 1e16 and a loss far above
+    the optimum: seeds 32, 33, 34, 58, 103 and 5 more of the first 200 of this family)."""
+    rng = np.random.default_rng([seed, 2])
+    n = 8
+    X = rng.normal(size=(n, n - 1))
+    W = np.triu(rng.uniform(0.5, 2.0, (n, n)) * (rng.random((n, n)) < 0.5), 1)
+    W = W + W.T
+    W[:2] = W[:, :2] = 0.0
+    rep = sc.optimal_linear(X, W, 2)
+    expected, _ = restricted_minimum(X, sp.csr_matrix(W), 2)
+    assert rep.loss == pytest.approx(expected, rel=1e-10, abs=1e-12)
+    assert losses.spectral_contrastive(rep.Z, W) == pytest.approx(rep.loss, rel=1e-10, abs=1e-12)
+    assert np.abs(rep.W).max() < 1e6
+
+
 def test_solve_dispatches_to_spectral_contrastive():
     W = weighted_graph(30, seed=13)
     nu = np.sort(np.linalg.eigvalsh(normalized_adjacency(W)))[::-1]

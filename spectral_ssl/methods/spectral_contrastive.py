@@ -291,6 +291,12 @@ def _basis_from_features(features, centred, Gn, dn):
     vol = float(dn.sum())
     mean = dn @ centred / vol
     Y = (centred - mean) @ T0
+    # centred once more: sum_i d_i y_i = 0 makes sqrt(d) orthogonal to the columns of
+    # sqrt(d) Y, a structural zero singular value whenever the linked samples span no more
+    # than the features (isolated samples); the round-off of one centring, amplified by T0,
+    # left it above the threshold below (2.5e-15 against 1.8e-15 of S_1 at N = 8, D = 7,
+    # where W reached 1e16); the second leaves the residual at the round-off of Y itself
+    Y -= (dn @ Y) / vol
     if T0.shape[1] == 0:
         return T0, np.zeros((0, 0)), mean, "features"
     _, S, Vt = np.linalg.svd(np.sqrt(dn)[:, None] * Y, full_matrices=False)
