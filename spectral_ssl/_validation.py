@@ -31,7 +31,9 @@ def check_graph(G, *, name="G"):
     G : array_like or scipy.sparse matrix, shape (n_samples, n_samples)
         Symmetric, non-negative, finite, zero diagonal, at least one edge.
         Symmetric means :math:`|G_{ij} - G_{ji}| \le 10^{-10}\max(G_{ij}, G_{ji})`
-        for every pair: a one-way edge is refused whatever its weight.
+        for every pair: a one-way edge is refused whatever its weight. A graph symmetric
+        only within that tolerance is returned as :math:`(G + G^\top)/2` (exactly
+        symmetric; the losses and the solvers all use that graph).
     name : str
         The argument name used in error messages.
 
@@ -70,8 +72,7 @@ def check_graph(G, *, name="G"):
             f"G.setdiag(0); G.eliminate_zeros()."
         )
     out.sort_indices()
-    check_symmetric(out, name, SYMMETRY_RTOL)
-    return out
+    return check_symmetric(out, name, SYMMETRY_RTOL)
 
 
 def check_features(X, *, name="X", n_samples=None, min_samples=2):

@@ -197,8 +197,15 @@ def test_check_graph_accepts_round_off_asymmetry_and_refuses_a_real_one():
 
     G = _path_graph().tolil()
     G[0, 1] = 1.0 + 1e-13  # below SYMMETRY_RTOL = 1e-10 of the weight: the tolerance path
-    out = check_graph(G.tocsr())
-    assert out[0, 1] == 1.0 + 1e-13 and out[1, 0] == 1.0  # accepted as given, not repaired
+    given = G.tocsr()
+    out = check_graph(given)
+    # accepted as (G + G.T) / 2, exactly symmetric, the graph the losses and the solvers share;
+    # the caller's matrix is left as it was
+    assert out[0, 1] == out[1, 0] == (1.0 + 1e-13 + 1.0) / 2
+    assert out is not given and given[0, 1] == 1.0 + 1e-13 and given[1, 0] == 1.0
+    assert (out != out.T).nnz == 0 and out.nnz == given.nnz
+    exact = _path_graph()
+    assert check_graph(exact).nnz == exact.nnz and (check_graph(exact) != exact).nnz == 0
     G[0, 1] = 1.0 + 1e-8
     with pytest.raises(ValueError, match=r"G is not symmetric \(max \|G - G\.T\| = 1e-08; "
                                          r"G\[0, 1\] = 1\.00000001 but G\[1, 0\] = 1\.0\)"):

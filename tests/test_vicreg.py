@@ -731,6 +731,30 @@ def test_linear_fast_forms_match_dense(relation, hyper):
     assert rep.details["relation"] == ("graph" if relation == "knn" else "groups")
 
 
+def test_linear_on_a_graph_symmetric_to_round_off_is_the_optimum_of_its_symmetrised_graph():
+    """A weighted pairing graph whose two triangles differ by up to 9e-11 of a weight (accepted
+    as symmetric) and near-identical views: a large invariance weight amplifies any disagreement
+    between the triangle the forms read and the degrees of all rows (the returned loss was 3e-3
+    above the optimum before G was symmetrised on validation)."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(27)
+    half, dim = 500, 4
+    base = rng.standard_normal((half, dim))
+    X = np.vstack([base + 1e-5 * rng.standard_normal(base.shape),
+                   base + 1e-5 * rng.standard_normal(base.shape)])
+    rows = np.arange(half)
+    weight = 1.0 + 1e-3 * rng.uniform(-1, 1, half)
+    other = weight * (1.0 + 9e-11 * rng.uniform(-1, 1, half))
+    G = sp.csr_matrix((np.r_[weight, other], (np.r_[rows, rows + half], np.r_[rows + half, rows])),
+                      shape=(2 * half, 2 * half))
+    hyper = {"variance": 1.0, "covariance": 1.0, "invariance": 1e8}
+    rep = vicreg.optimal_linear(X, G, 2, **hyper)
+    _, expected = dense_linear_optimum(X, (G + G.T) / 2, 2, 1.0, 1.0, 1e8)
+    assert abs(rep.loss - expected) <= 1e-6 * expected
+    assert losses.vicreg(rep.Z, G, **hyper) == pytest.approx(rep.loss, rel=1e-8)
+
+
 @pytest.mark.parametrize("relation", ["pairs", "knn"])
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_linear_refuses_non_finite_features_without_a_copy(relation, bad):
