@@ -128,6 +128,27 @@ def test_feature_reductions_equal_the_dense_forms(relation, features):
             assert np.allclose(got, value, rtol=1e-12, atol=0), name
 
 
+@pytest.mark.parametrize("layout", ["views stacked", "pairs side by side", "shuffled"])
+def test_pairs_keep_the_digits_of_features_with_a_large_mean(layout):
+    """Mean 1e8, spread 1e-3: X - X[0] is exact (Sterbenz), so the forms of the shifted copy are
+    the reference. The two views read in place once summed y_1 + y_2 before the shift (2.8e-7 of
+    the scatter lost); every path now keeps it to round-off."""
+    rng = np.random.default_rng(31)
+    n = 1000
+    X = 1e8 + 1e-3 * rng.standard_normal((n, 3))
+    labels = {"views stacked": np.tile(np.arange(n // 2), 2),
+              "pairs side by side": np.arange(n) // 2,
+              "shuffled": rng.permutation(np.tile(np.arange(n // 2), 2))}[layout]
+    G = graphs.from_groups(labels)
+    red = forms.feature_reductions(X, G)
+    exact = X - X[0]
+    scatter = exact.T @ exact - np.outer(exact.sum(0), exact.sum(0)) / n
+    assert np.max(np.abs(red.scatter - scatter)) <= 1e-12 * np.max(np.abs(scatter))
+    Ld = np.diag(G.toarray().sum(1)) - G.toarray()
+    laplacian = exact.T @ Ld @ exact
+    assert np.max(np.abs(red.laplacian_form - laplacian)) <= 1e-12 * np.max(np.abs(laplacian))
+
+
 def test_evenly_spaced_members_are_read_as_views_of_X():
     from spectral_ssl.forms._onepass import aligned_views
 
