@@ -755,6 +755,29 @@ def test_linear_on_a_graph_symmetric_to_round_off_is_the_optimum_of_its_symmetri
     assert losses.vicreg(rep.Z, G, **hyper) == pytest.approx(rep.loss, rel=1e-8)
 
 
+@pytest.mark.parametrize("n", [200, 2000])
+def test_linear_z_of_raw_features_with_a_large_mean_is_the_optimum(n):
+    """Mean 1e6, spread 1e-3, near-identical views and invariance 1e6: Z = X W + b formed from
+    the raw rows rounded each at 1e-7, which the invariance term magnified (the loss of Z 1e-5
+    above the optimum, the reported loss 1.4e-5 away from the loss of Z). The same problem on
+    X - 1e6 (an exact subtraction) is the reference."""
+    rng = np.random.default_rng(28)
+    base = rng.standard_normal((n // 2, 6))
+    views = np.vstack([base + 3e-4 * rng.standard_normal(base.shape),
+                       base + 3e-4 * rng.standard_normal(base.shape)])
+    X = 1e6 + 1e-3 * views
+    G = graphs.from_groups(np.tile(np.arange(n // 2), 2))
+    hyper = {"variance": 1.0, "covariance": 1.0, "invariance": 1e6}
+    rep = vicreg.optimal_linear(X, G, 5, **hyper)
+    reference = vicreg.optimal_linear(X - 1e6, G, 5, **hyper)
+    assert losses.vicreg(rep.Z, G, **hyper) == pytest.approx(reference.loss, rel=1e-9)
+    assert rep.loss == pytest.approx(reference.loss, rel=1e-9)
+    # transform(X) is Z up to one constant row: the round-off of a bias of about 1e9
+    mapped = rep.transform(X)
+    np.testing.assert_allclose(mapped - mapped.mean(0), rep.Z - rep.Z.mean(0), atol=1e-9)
+    assert np.max(np.abs(mapped - rep.Z)) <= 8 * np.finfo(float).eps * np.max(np.abs(rep.bias))
+
+
 @pytest.mark.parametrize("relation", ["pairs", "knn"])
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_linear_refuses_non_finite_features_without_a_copy(relation, bad):

@@ -57,17 +57,37 @@ def float_features(X, n_samples):
     return check_features(X, name="X", n_samples=n_samples)
 
 
-def affine_columns(X, W, bias):
-    r""":math:`Z = XW + \mathbf 1 b^\top` stored column by column (Fortran order).
+#: Rows of ``X`` shifted and multiplied at a time by :func:`affine_columns` (8 MB at D = 64).
+AFFINE_BLOCK_BYTES = 8 << 20
 
-    One BLAS product :math:`(W^\top X^\top)^\top`, as fast as ``X @ W``; the columns of a tall
-    narrow ``Z`` are then contiguous, so the column maxima and minima of :func:`sign_rule`
-    run at memory speed (a C-ordered :math:`N\times 8` array reduces along its rows about
-    ten times slower).
+
+def affine_columns(X, W, bias):
+    r""":math:`Z = XW + \mathbf 1 b^\top` stored column by column (Fortran order), formed as
+    :math:`(X - \mathbf 1 c^\top) W + \mathbf 1 (b + W^\top c)^\top`.
+
+    :math:`c` is the mean of the first ``SHIFT_ROWS`` rows. Why: with features whose mean is
+    large against their spread, :math:`XW` rounds each row at :math:`\epsilon\,|x_i|\,|W|`
+    (mean 1e6, spread 1e-3: 1e-7, where the optimum's loss is decided); the shifted rows are
+    exact differences, and what is left of the round-off is one constant row, which the
+    centred losses do not see. The shift and product run on row blocks of
+    ``AFFINE_BLOCK_BYTES`` while in cache (about 0.05 of one ``X.T @ X`` more than the plain
+    product at N = 3e5, D = 64), each one BLAS product :math:`W^\top X_b^\top` written into
+    the columns of :math:`Z^\top`; the columns of a tall narrow ``Z`` are then contiguous, so
+    the column maxima and minima of :func:`sign_rule` run at memory speed (a C-ordered
+    :math:`N\times 8` array reduces along its rows about ten times slower).
     """
+    n, D = X.shape
+    shift = X[:min(n, SHIFT_ROWS)].mean(axis=0)
+    Zt = np.empty((W.shape[1], n))
+    rows = max(1, min(n, AFFINE_BLOCK_BYTES // (8 * max(D, 1))))
+    block = np.empty((rows, D))
     with default_blas_threads():  # a memory-bound product over all of X: threads help
-        Z = (W.T @ X.T).T
-    Z += bias
+        for a in range(0, n, rows):
+            b = min(n, a + rows)
+            shifted = np.subtract(X[a:b], shift, out=block[:b - a])
+            np.matmul(W.T, shifted.T, out=Zt[:, a:b])
+    Z = Zt.T
+    Z += bias + shift @ W
     return Z
 
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from .._display import format_array, format_mapping, format_number, html_table, text_block
 from .._validation import check_features
+from ._parametric import affine_columns
 
 
 @dataclass(kw_only=True, repr=False)
@@ -165,8 +166,10 @@ class LinearRepresentation(Representation):
     regime: str = "linear"
 
     def transform(self, X):
-        """Map new samples: :math:`X_{new} W + b`."""
-        return _new_samples(X, self.W.shape[0]) @ self.W + self.bias
+        """Map new samples: :math:`X_{new} W + b`, formed as ``Z`` was (``Z = transform(X)`` up to
+        round-off), on rows shifted by their leading mean (features with a large mean keep their
+        digits)."""
+        return np.ascontiguousarray(affine_columns(_new_samples(X, self.W.shape[0]), self.W, self.bias))
 
 
 @dataclass(kw_only=True, repr=False)
