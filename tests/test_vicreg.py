@@ -755,6 +755,36 @@ def test_linear_on_a_graph_symmetric_to_round_off_is_the_optimum_of_its_symmetri
     assert losses.vicreg(rep.Z, G, **hyper) == pytest.approx(rep.loss, rel=1e-8)
 
 
+@pytest.mark.parametrize("noise, invariance", [(1e-5, 1e8), (1e-6, 1e10), (1e-7, 1e12)])
+def test_linear_large_invariance_on_a_weighted_pairing_graph_is_the_edge_difference_optimum(
+        noise, invariance):
+    """Views a `noise` apart on a pairing graph of unequal weights (the general graph path):
+    X^T L X as X^T D X - X^T G X is known to eps times the degrees, far above mu ~ noise^2,
+    which the invariance weight multiplies (2e-6 above the optimum at 1e10, 2e-3 at 1e12). The
+    reference is built here from the edge differences, with no cancellation."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(29)
+    half, dim, K = 500, 4, 2
+    base = rng.standard_normal((half, dim))
+    X = np.vstack([base + noise * rng.standard_normal(base.shape),
+                   base + noise * rng.standard_normal(base.shape)])
+    rows = np.arange(half)
+    weight = 1.0 + 1e-3 * rng.uniform(-1, 1, half)
+    G = sp.csr_matrix((np.r_[weight, weight], (np.r_[rows, rows + half], np.r_[rows + half, rows])),
+                      shape=(2 * half, 2 * half))
+    hyper = {"variance": 1.0, "covariance": 1.0, "invariance": invariance}
+    rep = vicreg.optimal_linear(X, G, K, **hyper)
+    n = 2 * half
+    centred = X - X.mean(0)
+    edges = centred[:half] - centred[half:]
+    mu, Q = sla.eigh((edges.T * weight) @ edges / n, centred.T @ centred / n)
+    t = np.maximum(0.0, 1.0 - invariance * mu[:K])
+    expected = losses.vicreg(centred @ (Q[:, :K] * np.sqrt(t)), G, **hyper)
+    assert rep.loss == pytest.approx(expected, rel=1e-9)
+    assert losses.vicreg(rep.Z, G, **hyper) == pytest.approx(expected, rel=1e-9)
+
+
 @pytest.mark.parametrize("n", [200, 2000])
 def test_linear_z_of_raw_features_with_a_large_mean_is_the_optimum(n):
     """Mean 1e6, spread 1e-3, near-identical views and invariance 1e6: Z = X W + b formed from
