@@ -785,6 +785,22 @@ def test_linear_large_invariance_on_a_weighted_pairing_graph_is_the_edge_differe
     assert losses.vicreg(rep.Z, G, **hyper) == pytest.approx(expected, rel=1e-9)
 
 
+@pytest.mark.parametrize("invariance", [1e300, 1e308, 1.7e308])
+def test_an_invariance_weight_near_the_largest_float_collapses_without_nan(invariance):
+    """Every mu > 0 on a connected 4-NN graph: t = 0 in both directions and the loss is
+    K * variance = 2. (2 * invariance overflowed: the loss was NaN, marked exact.)"""
+    rng = np.random.default_rng(30)
+    X = rng.standard_normal((40, 3))
+    G = graphs.knn(X, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", ssl.exceptions.CollapseWarning)
+        rep = vicreg.optimal_linear(X, G, 2, variance=1.0, covariance=1.0, invariance=invariance)
+        assert rep.loss == 2.0 and rep.exact
+        np.testing.assert_array_equal(rep.scales, [0.0, 0.0])
+        assert losses.vicreg(rep.Z, G, variance=1.0, covariance=1.0, invariance=invariance) == 2.0
+
+
 @pytest.mark.parametrize("n", [200, 2000])
 def test_linear_z_of_raw_features_with_a_large_mean_is_the_optimum(n):
     """Mean 1e6, spread 1e-3, near-identical views and invariance 1e6: Z = X W + b formed from

@@ -185,9 +185,9 @@ def vicreg_value_and_gradient(Z, G, degrees, variance, covariance, invariance, v
     # Dirichlet energy itself and not the round-off of d|z|^2 - z^T G z (>= 0: no inf - inf).
     dirichlet = dirichlet_energy(Zc, Gn)
     value = (float(weighted(variance, np.sum(penalty))) + float(weighted(covariance, np.sum(off**2)))
-             + (float(exact_scale(dirichlet, 2.0 * invariance / n, top)) if invariance else 0.0))
+             + (float(exact_scale(dirichlet, invariance * (2.0 / n), top)) if invariance else 0.0))
     Gamma = weighted(variance, np.diag(slope)) + weighted(covariance, 2.0 * off)
     grad = (2.0 / n) * Zc @ Gamma
     if invariance:
-        grad = grad + exact_scale(LZ, 4.0 * invariance / n, top)
+        grad = grad + exact_scale(LZ, invariance * (4.0 / n), top)
     return float(value), grad

@@ -64,7 +64,7 @@ def constant_diagonal_scales(lam, alpha, beta, gamma, eps):
     def value(m):
         t = scales(m)
         hinge = max(0.0, 1.0 - np.sqrt(m + eps))
-        return alpha * lam.size * hinge + beta * np.sum((t - m) ** 2) + 2.0 * gamma * np.sum(t * lam)
+        return alpha * lam.size * hinge + beta * np.sum((t - m) ** 2) + gamma * (2.0 * np.sum(t * lam))
 
     res = scipy.optimize.minimize_scalar(value, bounds=(0.0, 1.0), method="bounded",
                                          options={"xatol": 1e-13})
@@ -95,7 +95,7 @@ def solve_hinge(lam, alpha, beta, gamma, eps, restarts, rng):
         active = root < 1.0
         off = C - np.diag(diag)
         value = (alpha * np.sum(np.where(active, 1.0 - root, 0.0)) + beta * np.sum(off**2)
-                 + 2.0 * gamma * np.sum(lam[:, None] * Y**2))
+                 + gamma * (2.0 * np.sum(lam[:, None] * Y**2)))
         slope = np.where(active, -0.5 / np.maximum(root, 1e-300), 0.0)
         grad = 2.0 * Y @ (alpha * np.diag(slope) + 2.0 * beta * off) + 4.0 * gamma * lam[:, None] * Y
         return value, grad.ravel()

@@ -122,7 +122,8 @@ def loss_from_forms(W, A, B, hyper):
     else:
         penalty = np.maximum(0.0, 1.0 - np.sqrt(np.maximum(diag + hyper["eps"], 0.0)))
     off = C - np.diag(diag)
-    invariance = 2.0 * hyper["invariance"] * np.sum(W * (A @ W)) if hyper["invariance"] else 0.0
+    # gamma * (2 w^T A w), not (2 gamma) * ...: 2 gamma overflows for gamma near 1e308 (inf * 0)
+    invariance = hyper["invariance"] * (2.0 * np.sum(W * (A @ W))) if hyper["invariance"] else 0.0
     return float(hyper["variance"] * np.sum(penalty) + hyper["covariance"] * np.sum(off**2)
                  + invariance)
 
@@ -151,7 +152,7 @@ def loss_from_forms_error(W, A, B, hyper):
         variance = np.sum(np.sqrt(d_diag))
     off = ~np.eye(C.shape[0], dtype=bool)
     covariance = np.sum(2.0 * np.abs(C[off]) * dC[off] + dC[off] ** 2)
-    invariance = 2.0 * u * np.sum(absW * (np.abs(A) @ absW)) if hyper["invariance"] else 0.0
+    invariance = u * (2.0 * np.sum(absW * (np.abs(A) @ absW))) if hyper["invariance"] else 0.0
     return float(hyper["variance"] * variance + hyper["covariance"] * covariance
                  + hyper["invariance"] * invariance)
 
@@ -226,7 +227,7 @@ def forms_loss(W, forms, relation, hyper, n_samples):
         return None
     if relation == "groups" or not hyper["invariance"]:
         return loss
-    bound = (2.0 * hyper["invariance"] * 2.0 * n_samples * np.finfo(float).eps
+    bound = (hyper["invariance"] * (4.0 * n_samples * np.finfo(float).eps)
              * abs(float(np.sum(W * (weighted @ W)))))
     return loss if bound <= FORMS_LOSS_RTOL * abs(loss) else None
 

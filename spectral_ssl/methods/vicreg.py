@@ -130,7 +130,8 @@ def optimal_scales(eigenvalues, *, variance=25.0, covariance=1.0, invariance=25.
     beta = check_scalar(covariance, name="covariance", low=0.0)
     gamma = check_scalar(invariance, name="invariance", low=0.0)
     if beta >= alpha:
-        return np.maximum(0.0, 1.0 - (gamma / alpha) * lam)
+        with np.errstate(over="ignore"):  # gamma / alpha beyond 1e308: -inf, then t = 0 as it should
+            return np.maximum(0.0, 1.0 - (gamma / alpha) * lam)
     return waterfilling_scales(lam, alpha, beta, gamma)
 
 
@@ -157,7 +158,7 @@ def minimal_loss(eigenvalues, *, variance=25.0, covariance=1.0, invariance=25.0)
     lam = _check_eigenvalues(eigenvalues)
     t = optimal_scales(lam, variance=variance, covariance=covariance, invariance=invariance)
     alpha, beta, gamma = float(variance), float(covariance), float(invariance)
-    invariance_part = 2.0 * gamma * np.sum(t * lam)
+    invariance_part = gamma * (2.0 * np.sum(t * lam))  # not (2 gamma) * 0: inf * 0 at gamma near 1e308
     if beta >= alpha:
         return float(alpha * np.sum((t - 1.0) ** 2) + invariance_part)
     return float(beta * np.sum((t - 1.0) ** 2)
@@ -379,9 +380,12 @@ def _linear_solution(features, G, K, hyper, restarts, random_state, what, degree
         # mu_k is known to eps * mu_max, and 2 gamma t_k mu_k is paid: with a large
         # invariance weight the small mu_k come from the edge factor instead.
         mu_max = features.shape[0] * np.linalg.eigvalsh(A)[-1] if A.size else 0.0  # B = I / N
-        if (hyper["invariance"] * mu_max > EDGE_FACTOR_RATIO * hyper["variance"]
-                or hyper["invariance"] * _degree_scale(T, forms, basis["relation"], G, features.shape[0])
-                > EDGE_FACTOR_DEGREE_RATIO * hyper["variance"]):
+        with np.errstate(over="ignore"):  # an invariance near 1e308: inf compares as it should
+            edge_factor = (hyper["invariance"] * mu_max > EDGE_FACTOR_RATIO * hyper["variance"]
+                           or hyper["invariance"] * _degree_scale(T, forms, basis["relation"], G,
+                                                                  features.shape[0])
+                           > EDGE_FACTOR_DEGREE_RATIO * hyper["variance"])
+        if edge_factor:
             mu, Q = _vicreg_linear.edge_factor_solve(features, T, G, K, what)
         Y0, t, exact, details = _solve_reduced(mu, hyper["variance"], hyper["covariance"],
                                                hyper["invariance"], hyper["variance_kind"],
