@@ -75,6 +75,14 @@ def check_graph(G, *, name="G"):
     return check_symmetric(out, name, SYMMETRY_RTOL)
 
 
+def refuse_masked(A, name):
+    """Refuse a numpy masked array: ``np.asarray`` would drop its mask and use the hidden values."""
+    if isinstance(A, np.ma.MaskedArray):
+        raise TypeError(
+            f"{name} is a masked array, whose mask would be ignored (the hidden values used); "
+            f"fill the masked entries ({name}.filled(value)) or drop those samples first.")
+
+
 def check_features(X, *, name="X", n_samples=None, min_samples=2):
     """Validate a feature matrix and return it as a float64 ndarray.
 
@@ -86,6 +94,7 @@ def check_features(X, *, name="X", n_samples=None, min_samples=2):
         )
     if isinstance(X, (str, bytes)):
         raise TypeError(f"{name} must be a 2-D numeric array, got a string.")
+    refuse_masked(X, name)
     arr = np.asarray(X)
     # timedelta64 is a numpy integer subtype: refuse durations and dates explicitly.
     if arr.dtype == object or np.iscomplexobj(arr) or arr.dtype.kind in "mM" or not (

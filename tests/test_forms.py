@@ -319,3 +319,34 @@ def test_the_threaded_sparse_product_equals_one_block(monkeypatch):
     for name in ("adjacency_form", "laplacian_form", "degree_form"):
         value = getattr(one, name)
         assert np.max(np.abs(getattr(two, name) - value)) <= 1e-12 * np.max(np.abs(value)), name
+
+
+@pytest.mark.parametrize("relation", ["knn", "pairs", "groups of 4 shuffled", "unequal groups"])
+@pytest.mark.parametrize("case", ["huge column", "two huge entries", "nan", "inf and -inf"])
+def test_non_finite_products_name_their_cause_without_runtime_warnings(relation, case):
+    """Finite entries of 1e155 and above overflow the products: the error says so (it said "NaN
+    or inf"); a NaN or an inf is refused as such, without a RuntimeWarning first."""
+    rng = np.random.default_rng(32)
+    n = 4000
+    X = rng.standard_normal((n, 3))
+    G = {"knn": lambda: graphs.knn(X, 4),
+         "pairs": lambda: graphs.from_groups(np.tile(np.arange(n // 2), 2)),
+         "groups of 4 shuffled": lambda: graphs.from_groups(rng.permutation(np.tile(np.arange(n // 4), 4))),
+         "unequal groups": lambda: graphs.from_groups(np.repeat(np.arange(800), [3, 7] * 400))}[relation]()
+    if case == "huge column":
+        X[:, 0] *= 1e155
+    elif case == "two huge entries":
+        X[5, 1] = X[6, 1] = 1e308
+    elif case == "nan":
+        X[5, 1] = np.nan
+    else:
+        X[5, 1], X[6, 1] = np.inf, -np.inf
+    message = (r"X is finite but too large: the products of its columns overflow float64 \(largest "
+               r"\|x\| = .*\); rescale it, e\.g\. X / np\.abs\(X\)\.max\(\)" if case.startswith(("huge", "two"))
+               else r"X contains NaN or inf; remove or impute those entries first\.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match=message):
+            forms.feature_reductions(X, G)
+        with pytest.raises(ValueError, match=message):
+            vicreg.optimal_linear(X, G, 2)

@@ -232,3 +232,22 @@ def test_check_graph_drops_explicit_zeros_and_refuses_non_finite_or_negative_wei
         check_graph(H)
     with pytest.raises(ValueError, match=r"G is empty \(no positive pairs\)"):
         check_graph(sp.csr_matrix((np.zeros(2), ([0, 1], [1, 0])), shape=(3, 3)))
+
+
+def test_masked_arrays_are_refused_rather_than_read_with_their_hidden_values():
+    from spectral_ssl import forms, graphs
+    from spectral_ssl._validation import check_features, check_graph
+
+    values = np.random.default_rng(7).standard_normal((20, 3))
+    X = np.ma.masked_array(values, mask=np.zeros(values.shape, bool))
+    X.mask[3, 1] = True
+    message = (r"X is a masked array, whose mask would be ignored \(the hidden values used\); fill "
+               r"the masked entries \(X\.filled\(value\)\) or drop those samples first\.")
+    with pytest.raises(TypeError, match=message):
+        check_features(X)
+    G = graphs.knn(values, 3)
+    with pytest.raises(TypeError, match=message):
+        forms.feature_reductions(X, G)
+    with pytest.raises(TypeError, match=r"G is a masked array, whose mask would be ignored \(the "
+                                        r"hidden weights used\); fill the masked entries"):
+        check_graph(np.ma.masked_array(G.toarray()))

@@ -13,9 +13,10 @@ import threading
 import numpy as np
 
 from .._threads import reduce_blocks
-from .._validation import check_graph
+from .._validation import check_graph, refuse_masked
 from ._groups import check_groups, clique_groups, group_members, size_classes
-from ._stats import add_stats, finish, group_stats, whole_graph_stats
+from ._stats import (NonFiniteFeatures, add_stats, finish, group_stats, refuse_overflow,
+                     whole_graph_stats)
 
 #: Rows per block of whole groups (8 MB of float64 at D = 64: a block and its contrasts stay
 #: in a 32 MB last-level cache). At N = 3e5, D = 64 on 2 cores the pass over groups of 2, 4
@@ -36,6 +37,7 @@ SHIFT_ROWS = 4096
 
 def as_features(X, name="X"):
     """``X`` as a 2-D float64 array with at least 2 rows and 1 column (no copy when it is one)."""
+    refuse_masked(X, name)
     X = np.asarray(X)
     if X.dtype == object or np.iscomplexobj(X) or not (np.issubdtype(X.dtype, np.number)
                                                        or X.dtype == bool):
@@ -160,7 +162,8 @@ def feature_reductions(X, G=None, *, groups=None, detect_groups=True, graph_chec
         raise ValueError("give either G or groups (the relation), not both.")
     X = as_features(X, name)
     n = X.shape[0]
-    shift = X[:min(n, SHIFT_ROWS)].mean(axis=0)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: refused by the pass, not warned about
+        shift = X[:min(n, SHIFT_ROWS)].mean(axis=0)
     details = {"source": "array", "chunk_size": None, "relation": None, "n_chunks": 1}
     members = None
     if groups is not None:
@@ -173,9 +176,18 @@ def feature_reductions(X, G=None, *, groups=None, detect_groups=True, graph_chec
                 f"{name} has {n} rows but the graph G has {G.shape[0]} samples; they must "
                 f"describe the same samples in the same order.")
         members = clique_groups(G) if detect_groups else None
+    if members is None and G is None:
+        raise ValueError("give the relation: a graph G or groups=...; moments.reductions(X) "
+                         "reduces X alone.")
+    try:
+        stats = grouped_stats(X, members, shift, name) if members is not None else \
+            whole_graph_stats(X, G, shift, name, degrees=degrees)
+    except NonFiniteFeatures:
+        refuse_overflow(X, name)  # finite entries whose products overflow: say so
+        raise
     if members is not None:
         details.update(relation="groups", weight=members.weight)
-        out = finish(grouped_stats(X, members, shift, name), shift, details)
+        out = finish(stats, shift, details)
         if members.weight != 1.0:
             w = members.weight
             for key in ("laplacian_form", "degree_form", "adjacency_form", "degree_sums",
@@ -183,8 +195,5 @@ def feature_reductions(X, G=None, *, groups=None, detect_groups=True, graph_chec
                 setattr(out, key, getattr(out, key) * w)
             out.volume *= w
         return out
-    if G is None:
-        raise ValueError("give the relation: a graph G or groups=...; moments.reductions(X) "
-                         "reduces X alone.")
     details["relation"] = "graph"
-    return finish(whole_graph_stats(X, G, shift, name, degrees=degrees), shift, details)
+    return finish(stats, shift, details)

@@ -19,9 +19,27 @@ from .._threads import (BLOCK_THREADS, SPARSE_PRODUCT_MIN_NNZ, csr_row_blocks, m
                         single_threaded_blas)
 
 
+class NonFiniteFeatures(ValueError):
+    """NaN or inf found in the products of the features (a ``ValueError``): see :func:`refuse_non_finite`."""
+
+
 def refuse_non_finite(name="X"):
     """The error of a NaN or inf in the features (found through the diagonals of their products)."""
-    raise ValueError(f"{name} contains NaN or inf; remove or impute those entries first.")
+    raise NonFiniteFeatures(f"{name} contains NaN or inf; remove or impute those entries first.")
+
+
+def refuse_overflow(X, name="X"):
+    """Raise the error of features too large for their products, if every entry of ``X`` is finite.
+
+    Called when the products were not finite (:class:`NonFiniteFeatures`): entries of about
+    1e154 and above overflow them although they are finite, and "NaN or inf" would be wrong.
+    """
+    if np.all(np.isfinite(X)):
+        raise ValueError(
+            f"{name} is finite but too large: the products of its columns overflow float64 "
+            f"(largest |x| = {float(np.max(np.abs(X))):.3g}); rescale it, e.g. "
+            f"{name} / np.abs({name}).max() (a linear optimum's Z does not depend on the units "
+            f"of {name}).")
 
 
 @dataclass(kw_only=True, repr=False)
@@ -152,6 +170,7 @@ def row_pieces(a, b, pieces):
     return list(zip(cuts[:-1].tolist(), cuts[1:].tolist()))
 
 
+@np.errstate(invalid="ignore", over="ignore")  # a NaN or inf row is refused below, not warned about
 def whole_graph_stats(X, G, shift, name="X", shifted=False, degrees=None):
     r"""``graph_stats`` of all rows at once, from ``X`` (read only) and its shifted copy.
 
