@@ -232,6 +232,41 @@ def forms_loss(W, forms, relation, hyper, n_samples):
     return loss if bound <= FORMS_LOSS_RTOL * abs(loss) else None
 
 
+def degree_scale(T, forms, relation, G, n_samples):
+    r"""The scale :math:`\delta` of the round-off of a general graph's form, or 0 on groups.
+
+    On a general graph :math:`X^\top L X = X^\top D_G X - X^\top G X` is known to
+    :math:`\epsilon\delta`, :math:`\delta` the largest eigenvalue of the :math:`D_G`-weighted
+    scatter in the whitened basis, :math:`N\lambda_{max}(T^\top Y^\top D_G Y T/N)` (at most the
+    largest degree), not to :math:`\epsilon\mu_{max}`: smooth features on a graph have
+    :math:`\mu_{max} \ll \delta` (views 1e-6 apart on a weighted pairing graph: the optimum 2.2e-6
+    above the true one at invariance 1e10, 2e-3 at 1e12). Without the forms, half of
+    ``_roundoff.degree_bound`` (at least the largest degree). Groups: 0 (no cancellation).
+    """
+    from ._roundoff import degree_bound
+
+    if relation != "graph" or T.shape[1] == 0:
+        return 0.0
+    if forms is None:
+        return 0.5 * degree_bound(G)
+    return n_samples * float(np.linalg.eigvalsh(T.T @ forms[2] @ T)[-1])
+
+
+def needs_edge_factor(A, T, forms, relation, G, n_samples, hyper, ratios):
+    r"""Whether :math:`\mu` must come from :func:`edge_factor_solve`: invariance times
+    :math:`\mu_{max}`, or times :func:`degree_scale`, above ``ratios`` (two factors) times variance.
+
+    :math:`\mu_k` from the form is known to :math:`\epsilon\mu_{max}` (:math:`\epsilon\delta` on
+    a general graph), and the loss pays :math:`2\gamma t_k\mu_k`. ``A`` is
+    :math:`T^\top X^\top L X T/N` (with :math:`B = I/N`).
+    """
+    mu_max = n_samples * float(np.linalg.eigvalsh(A)[-1]) if A.size else 0.0
+    gamma, alpha = hyper["invariance"], hyper["variance"]
+    with np.errstate(over="ignore"):  # an invariance near 1e308: inf compares as it should
+        return bool(gamma * mu_max > ratios[0] * alpha
+                    or gamma * degree_scale(T, forms, relation, G, n_samples) > ratios[1] * alpha)
+
+
 def solve(A, B, T, n_components, what):
     r"""``(mu, Q)``: :math:`A q = \mu B q` in the basis ``T`` (:math:`W = T Q`), the ``n_components`` smallest.
 

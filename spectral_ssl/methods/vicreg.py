@@ -56,13 +56,8 @@ import numpy as np
 
 from .. import linalg
 from .._threads import single_threaded_blas
-from .._validation import (
-    check_integer,
-    check_n_components,
-    check_option,
-    check_random_state,
-    check_scalar,
-)
+from .._validation import (check_integer, check_n_components, check_option, check_random_state,
+                           check_scalar)
 from .._relations import LabelRelation, check_relation
 from ..losses import VARIANCE_KINDS, vicreg_value_and_gradient
 from . import _contrastive_forms, _parametric, _roundoff, _vicreg_hinge, _vicreg_linear
@@ -86,13 +81,9 @@ SNAP_MU_RTOL = 1e-10
 #: mu from the form X^T L X, costs more than ~1e-14 of the loss's scale.
 EDGE_FACTOR_RATIO = 100.0
 
-#: On a general graph the form is :math:`X^\top D_G X - X^\top G X`, and its round-off is
-#: :math:`\epsilon` times the degree form's scale :math:`\delta` (in the whitened basis, at most
-#: the largest degree), not :math:`\epsilon\mu_{max}`: smooth features on a graph have
-#: :math:`\mu_{max} \ll \delta`. The edge factor is then taken when invariance * delta exceeds
-#: this times variance (round-off above ~1e-12 of the loss's scale; before, at invariance 1e10 on
-#: a weighted pairing graph the optimum was 2.2e-6 above the true one, 2e-3 at 1e12).
+#: ... or invariance * delta this times variance (``_vicreg_linear.degree_scale``: a general graph).
 EDGE_FACTOR_DEGREE_RATIO = 1e4
+
 
 def loss_and_gradient(Z, G, *, variance, covariance, invariance, variance_kind, eps, degrees=None):
     """The exact loss and gradient for a validated CSR ``G`` (used by certify); ``degrees``: its row sums, if known."""
@@ -342,19 +333,6 @@ def _laplacian_bound(degrees):
     return 2.0 * float(np.max(degrees)) if degrees.size else 0.0
 
 
-def _degree_scale(T, forms, relation, G, n_samples):
-    r"""The scale :math:`\delta` of the round-off of the general graph's form (see
-    ``EDGE_FACTOR_DEGREE_RATIO``): the largest eigenvalue of the :math:`D_G`-weighted scatter in
-    the whitened basis, :math:`N\lambda_{max}(T^\top Y^\top D_G Y T/N)`, or, without the
-    forms, half of ``_roundoff.degree_bound`` (at least the largest degree). 0 on groups, whose
-    form has no cancellation."""
-    if relation != "graph" or T.shape[1] == 0:
-        return 0.0
-    if forms is None:
-        return 0.5 * _roundoff.degree_bound(G)
-    return n_samples * float(np.linalg.eigvalsh(T.T @ forms[2] @ T)[-1])
-
-
 def _diagonal_covariance(hyper):
     """Whether the optimum's covariance is diagonal (square variance, covariance >= variance)."""
     return hyper["variance_kind"] == "square" and hyper["covariance"] >= hyper["variance"]
@@ -377,15 +355,9 @@ def _linear_solution(features, G, K, hyper, restarts, random_state, what, degree
     # 0.17 s instead of 0.3 ms on a loaded 2-core machine.
     with single_threaded_blas():
         mu, Q = _vicreg_linear.solve(A, B, T, K, what)
-        # mu_k is known to eps * mu_max, and 2 gamma t_k mu_k is paid: with a large
-        # invariance weight the small mu_k come from the edge factor instead.
-        mu_max = features.shape[0] * np.linalg.eigvalsh(A)[-1] if A.size else 0.0  # B = I / N
-        with np.errstate(over="ignore"):  # an invariance near 1e308: inf compares as it should
-            edge_factor = (hyper["invariance"] * mu_max > EDGE_FACTOR_RATIO * hyper["variance"]
-                           or hyper["invariance"] * _degree_scale(T, forms, basis["relation"], G,
-                                                                  features.shape[0])
-                           > EDGE_FACTOR_DEGREE_RATIO * hyper["variance"])
-        if edge_factor:
+        # a large invariance weight pays the round-off of the form's small mu_k: the edge factor
+        if _vicreg_linear.needs_edge_factor(A, T, forms, basis["relation"], G, features.shape[0], hyper,
+                                            (EDGE_FACTOR_RATIO, EDGE_FACTOR_DEGREE_RATIO)):
             mu, Q = _vicreg_linear.edge_factor_solve(features, T, G, K, what)
         Y0, t, exact, details = _solve_reduced(mu, hyper["variance"], hyper["covariance"],
                                                hyper["invariance"], hyper["variance_kind"],
