@@ -428,6 +428,7 @@ def optimal_linear(X, G, n_components, *, variance=25.0, covariance=1.0, invaria
     if loss is None:
         with single_threaded_blas():  # N x K work: threads only synchronise
             loss = loss_and_gradient(Z, G, **hyper)[0]
+    loss = max(loss, 0.0)  # a sum of non-negative terms: the forms' cancellation gave -5e-14 at N <= 4
     return LinearRepresentation(
         Z=Z, W=W, bias=bias, loss=loss, rank=linalg.representation_rank(Z) if rank is None else rank,
         eigenvalues=mu,
