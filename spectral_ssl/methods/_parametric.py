@@ -62,26 +62,34 @@ AFFINE_BLOCK_BYTES = 8 << 20
 
 
 def affine_columns(X, W, bias):
-    r""":math:`Z = XW + \mathbf 1 b^\top` stored column by column (Fortran order), formed as
-    :math:`(X - \mathbf 1 c^\top) W + \mathbf 1 (b + W^\top c)^\top`.
+    r""":math:`Z = XW + \mathbf 1 b^\top` stored column by column (Fortran order).
 
-    :math:`c` is the mean of the first ``SHIFT_ROWS`` rows. Why: with features whose mean is
-    large against their spread, :math:`XW` rounds each row at :math:`\epsilon\,|x_i|\,|W|`
-    (mean 1e6, spread 1e-3: 1e-7, where the optimum's loss is decided); the shifted rows are
-    exact differences, and what is left of the round-off is one constant row, which the
-    centred losses do not see. The shift and product run on row blocks of
-    ``AFFINE_BLOCK_BYTES`` while in cache (about 0.05 of one ``X.T @ X`` more than the plain
-    product at N = 3e5, D = 64), each one BLAS product :math:`W^\top X_b^\top` written into
-    the columns of :math:`Z^\top`; the columns of a tall narrow ``Z`` are then contiguous, so
-    the column maxima and minima of :func:`sign_rule` run at memory speed (a C-ordered
-    :math:`N\times 8` array reduces along its rows about ten times slower).
+    With :math:`c` and :math:`s` the mean and standard deviation of the first ``SHIFT_ROWS``
+    rows: when some :math:`|c_j| > s_j` (features with an offset), formed as
+    :math:`(X - \mathbf 1 c^\top) W + \mathbf 1 (b + W^\top c)^\top`. Why: :math:`XW` rounds each
+    row at :math:`\epsilon\,|x_i|\,|W|` (mean 1e6, spread 1e-3: 1e-7, where the optimum's loss is
+    decided, and a large invariance weight magnified it); the shifted rows are exact
+    differences, and what is left of the round-off is one constant row, which the centred
+    losses do not see. The shift and product run on row blocks of ``AFFINE_BLOCK_BYTES`` while in
+    cache (about 0.1 of one ``X.T @ X`` more than the plain product at N = 3e5, D = 64, which
+    centred features keep: their round-off is already that of their spread). Either way one
+    BLAS product per block, :math:`W^\top X_b^\top`, written into the columns of :math:`Z^\top`:
+    the columns of a tall narrow ``Z`` are contiguous, so the column maxima and minima of
+    :func:`sign_rule` run at memory speed (a C-ordered :math:`N\times 8` array reduces along its
+    rows about ten times slower).
     """
     n, D = X.shape
-    shift = X[:min(n, SHIFT_ROWS)].mean(axis=0)
+    lead = X[:min(n, SHIFT_ROWS)]
+    shift = lead.mean(axis=0)
+    if np.all(np.abs(shift) <= lead.std(axis=0)):
+        with default_blas_threads():  # a memory-bound product over all of X: threads help
+            Z = (W.T @ X.T).T
+        Z += bias
+        return Z
     Zt = np.empty((W.shape[1], n))
     rows = max(1, min(n, AFFINE_BLOCK_BYTES // (8 * max(D, 1))))
     block = np.empty((rows, D))
-    with default_blas_threads():  # a memory-bound product over all of X: threads help
+    with default_blas_threads():
         for a in range(0, n, rows):
             b = min(n, a + rows)
             shifted = np.subtract(X[a:b], shift, out=block[:b - a])
