@@ -538,3 +538,49 @@ def test_one_component_is_proven_for_the_loss_as_written():
     nu = np.sort(np.linalg.eigvalsh(W / np.sqrt(np.outer(d, d))))[::-1]
     rep = bt.optimal_representation(W, 1)  # connected, centred: no invariant column
     assert rep.exact is True and rep.loss == pytest.approx((1 - nu[1]) ** 2, rel=1e-9)
+
+
+def _canonical_correlations_50_digits(X, W):
+    """rho of A w = rho B w, A = Y^T G Y, B = Y^T D Y, Y centred by the degree-weighted mean, in
+    mpmath at 50 digits (Cholesky of B, then the symmetric eigenproblem)."""
+    import mpmath
+
+    with mpmath.workdps(50):
+        G = mpmath.matrix(W.tolist())
+        n, dim = X.shape
+        d = [mpmath.fsum(G[i, j] for j in range(n)) for i in range(n)]
+        vol = mpmath.fsum(d)
+        Xm = mpmath.matrix(X.tolist())
+        mean = [mpmath.fsum(d[i] * Xm[i, k] for i in range(n)) / vol for k in range(dim)]
+        Y = mpmath.matrix(n, dim)
+        for i in range(n):
+            for k in range(dim):
+                Y[i, k] = Xm[i, k] - mean[k]
+        D = mpmath.diag(d)
+        A, B = Y.T * G * Y, Y.T * D * Y
+        L = mpmath.cholesky(B)
+        Li = L ** -1
+        rho = mpmath.eigsy(Li * A * Li.T, eigvals_only=True)
+        return np.sort(np.array([float(r) for r in rho]))[::-1]
+
+
+def test_whitened_canonical_correlations_with_degrees_over_nine_decades():
+    """Weights 3e-4 to 5e5 on 4 samples: B = Y^T D_G Y has a condition number near 1e9; from the
+    forms, rho_1 = 1.5e-9 came out as 5.8e-4 (and 1.3e-5 with the rows permuted), the loss 2.7e-5
+    above the whitened optimum. Against a 50-digit computation, for two orders of the rows."""
+    X = np.array([[-0.9547286589251488, -0.33620482194987206, -0.6611468578697665],
+                  [0.9563181814625804, 0.26521146504214776, 0.1670809517900948],
+                  [-0.6926475512657342, -0.9272209176284684, -0.7298063058210632],
+                  [-1.6034674119341645, 0.4631678766714686, -0.6822331578109774]])
+    W = np.zeros((4, 4))
+    for (i, j), w in {(0, 2): 1.4776142587380947e-03, (0, 3): 2.9731789500074231e-04,
+                      (1, 2): 2.5525692543740872e+04, (1, 3): 6.0368080094707886e+02,
+                      (2, 3): 5.4608523019573058e+05}.items():
+        W[i, j] = W[j, i] = w
+    expected = _canonical_correlations_50_digits(X, W)
+    for order in ([0, 1, 2, 3], [3, 2, 0, 1]):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CollapseWarning)
+            rep = bt.optimal_linear(X[order], W[np.ix_(order, order)], 3, constraint="whitened")
+        np.testing.assert_allclose(rep.eigenvalues, expected, rtol=0, atol=1e-11)
+        assert rep.loss == pytest.approx(bt.whitened_minimal_loss(expected, off_diagonal=5e-3), rel=1e-10)

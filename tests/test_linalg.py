@@ -732,3 +732,23 @@ def test_degrees_passed_down_give_the_same_laplacian_and_pairs():
     # degrees are read only with check_input=False: otherwise recomputed from the validated G
     np.testing.assert_allclose(linalg.laplacian(G, check_input=True, degrees=2 * d).toarray(),
                                linalg.laplacian(G).toarray())
+
+
+def test_degree_weighted_eigh_equals_scipy_on_a_well_conditioned_problem():
+    """A = -F^T G F, B = F^T D F: the canonical correlations of scipy.linalg.eigh(A, B), and Q
+    B-orthonormal; an isolated sample (degree 0) changes neither."""
+    import scipy.linalg
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(40)
+    n = 30
+    F = rng.standard_normal((n, 4))
+    W = np.triu(rng.uniform(0.5, 2.0, (n, n)) * (rng.random((n, n)) < 0.3), 1)
+    W = W + W.T
+    W[0] = W[:, 0] = 0.0
+    d = W.sum(axis=1)
+    A, B = -F.T @ W @ F, F.T @ (d[:, None] * F)
+    mu, Q = linalg.degree_weighted_eigh(F, sp.csr_matrix(W), d)
+    np.testing.assert_allclose(mu, scipy.linalg.eigh(A, B, eigvals_only=True), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(Q.T @ B @ Q, np.eye(4), atol=1e-12)
+    np.testing.assert_allclose(Q.T @ A @ Q, np.diag(mu), atol=1e-12)

@@ -40,7 +40,7 @@ A package of private modules, each re-exported here (import from
 ``_eigen``         the dispatch: ``smallest_eigenpairs``, ``laplacian_eigenpairs``
 ``_components``    closed-form null space of a disconnected graph's Laplacian
 ``_cliques``       closed-form Laplacian eigenpairs of the implicit label relation
-``_generalized``   ``generalized_eigh``
+``_generalized``   ``generalized_eigh``, ``degree_weighted_eigh``
 ``_rank``          rank rules and range bases (representation, features, kernel)
 =================  ==========================================================
 
@@ -60,7 +60,7 @@ from ._amg import lobpcg_preconditioner
 from ._basis import canonical_basis, column_signs, eigenvalue_clusters, sign_flip, sign_flip_with
 from ._cliques import label_laplacian_eigenpairs
 from ._eigen import laplacian_eigenpairs, resolve_solver, smallest_eigenpairs
-from ._generalized import generalized_eigh
+from ._generalized import degree_weighted_eigh, generalized_eigh
 from ._matrices import (
     center,
     degrees,
@@ -97,7 +97,7 @@ __all__ = [
     "center", "zero_constant_columns", "degrees", "laplacian", "graph_quadratic_form", "matrix_scale",
     # eigenproblems
     "smallest_eigenpairs", "laplacian_eigenpairs", "label_laplacian_eigenpairs", "resolve_solver", "eigen_residuals",
-    "lobpcg_preconditioner", "generalized_eigh",
+    "lobpcg_preconditioner", "generalized_eigh", "degree_weighted_eigh",
     # sign and basis rules
     "sign_flip", "sign_flip_with", "column_signs", "eigenvalue_clusters", "canonical_basis",
     # ranks and range bases

@@ -243,6 +243,18 @@ def check_constraint(constraint, whiten, stacklevel=3):
 FORMS_LOSS_RTOL = 1e-9
 
 
+def weighted_scatter_resolved(red, T):
+    r"""Whether :math:`T^\top Y^\top D_G Y T` (:math:`X_cT` orthonormal) has a condition number of at
+    most ``CONDITION_LIMIT``: its whitening, from the forms, is then known to about
+    :math:`\epsilon\,` ``CONDITION_LIMIT``. Degrees over many decades make it worse (weights 3e-4
+    to 5e5: the canonical correlations 6e-4 off), and the caller solves from the features."""
+    if T.shape[1] == 0:
+        return True
+    B = T.T @ red.weighted_scatter @ T
+    e = np.linalg.eigvalsh((B + B.T) / 2)
+    return bool(e[-1] > 0 and e[0] >= e[-1] / CONDITION_LIMIT)
+
+
 def forms_threads(red):
     """One BLAS thread for a solve from the forms ``red`` (D x D algebra), else no change.
 

@@ -64,14 +64,8 @@ directions), and the loss of :math:`Z` is the graph-form loss of :math:`T` for
 import numpy as np
 
 from .. import linalg
-from .._validation import (
-    check_features,
-    check_graph,
-    check_n_components,
-    check_no_isolated,
-    check_random_state,
-    check_scalar,
-)
+from .._validation import (check_features, check_graph, check_n_components, check_no_isolated,
+                           check_random_state, check_scalar)
 from .._relations import check_relation
 from ..forms import feature_reductions
 from ..losses import barlow_twins_value_and_gradient
@@ -275,8 +269,11 @@ def _solve_parametric(features, G, K, hyper, constraint, restarts, random_state,
     a closed form's loss, rank and scales from them) or None; ``degrees``: row sums of G (None with red)."""
     lam, centered = hyper["off_diagonal"], hyper["centered"]
     A, B, c, mean, vol, F = _barlow_solvers.parametric_design(features, G, degrees, centered, basis, red, what)
-    B = B + regularization * penalty if regularization > 0 else B
-    neg_rho, Q = linalg.generalized_eigh(-A, B, rank_rtol=rank_rtol)
+    if F is not None and not regularization > 0:  # from the factor D^1/2 F: degrees over decades
+        neg_rho, Q = linalg.degree_weighted_eigh(F, G, degrees, rank_rtol=rank_rtol)
+    else:
+        B = B + regularization * penalty if regularization > 0 else B
+        neg_rho, Q = linalg.generalized_eigh(-A, B, rank_rtol=rank_rtol)
     rho_all = -neg_rho
     K = check_n_components(K, rho_all.size, what=what)
     rho = np.clip(rho_all[:K], -1.0, 1.0)
@@ -404,6 +401,8 @@ def optimal_linear(X, G, n_components, *, off_diagonal=5e-3, centered=True, cons
     red = feature_reductions(X, G, graph_checked=True) if closed else None  # D x D forms, one pass
     T, source = _parametric.unit_free_basis(X, red)  # unit-free: X, X * [1, 1e-6] same optimum
     red = red if closed and source == "reductions" and red.volume > 0 else None
+    if red is not None and not _barlow_solvers.weighted_scatter_resolved(red, T):
+        red = None  # degrees over many decades: the factor D^1/2 X decides (linalg.degree_weighted_eigh)
     d = None if red is not None else linalg.degrees(G, check_input=False)  # the forms need none
     with _barlow_solvers.forms_threads(red):  # D x D algebra on one BLAS thread (see there)
         W, bias, Z, rho, scales, exact, details = _solve_parametric(
