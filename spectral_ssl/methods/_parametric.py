@@ -72,9 +72,9 @@ def affine_columns(X, W, bias):
     differences, and what is left of the round-off is one constant row, which the centred
     losses do not see. The shift and product run on row blocks of ``AFFINE_BLOCK_BYTES`` while in
     cache (about 0.1 of one ``X.T @ X`` more than the plain product at N = 3e5, D = 64, which
-    centred features keep: their round-off is already that of their spread). Either way one
-    BLAS product per block, :math:`W^\top X_b^\top`, written into the columns of :math:`Z^\top`:
-    the columns of a tall narrow ``Z`` are contiguous, so the column maxima and minima of
+    centred features keep: their round-off is already that of their spread). Either way the
+    product is :math:`W^\top X^\top` (per block when shifted), written as :math:`Z^\top`: the
+    columns of a tall narrow ``Z`` are contiguous, so the column maxima and minima of
     :func:`sign_rule` run at memory speed (a C-ordered :math:`N\times 8` array reduces along its
     rows about ten times slower).
     """

@@ -27,6 +27,7 @@ from .._relations import LabelRelation
 from .._threads import single_threaded_blas
 from ..forms import feature_reductions
 from ._parametric import correlation_eigh, forms_basis, minimum_norm, whitening
+from ._roundoff import degree_bound
 
 
 def forms(X, G, degrees=None):
@@ -243,8 +244,6 @@ def degree_scale(T, forms, relation, G, n_samples):
     above the true one at invariance 1e10, 2e-3 at 1e12). Without the forms, half of
     ``_roundoff.degree_bound`` (at least the largest degree). Groups: 0 (no cancellation).
     """
-    from ._roundoff import degree_bound
-
     if relation != "graph" or T.shape[1] == 0:
         return 0.0
     if forms is None:
