@@ -314,6 +314,21 @@ def _function_cases():
         Case("x-sparse", _F, "vicreg.optimal_linear(sp.csr_matrix(X), G, 2)", "sparse features",
              lambda: vicreg.optimal_linear(sp.csr_matrix(X), G, 2), TypeError,
              r"X is a sparse matrix; pass a dense array \(e\.g\. X\.toarray\(\)\)", "X"),
+        Case("x-masked", _F, "vicreg.optimal_linear(np.ma.masked_invalid(X), G, 2)",
+             "a masked array (its mask would be dropped)",
+             lambda: vicreg.optimal_linear(np.ma.masked_invalid(X), G, 2), TypeError,
+             r"X is a masked array, whose mask would be ignored \(the hidden values used\); fill "
+             r"the masked entries \(X\.filled\(value\)\)", "X"),
+        Case("x-overflow", _F, "vicreg.optimal_linear(X * 1e160, G, 2)",
+             "features so large that their products overflow",
+             lambda: vicreg.optimal_linear(X * 1e160, G, 2), ValueError,
+             r"X is finite but too large: the products of its columns overflow float64 .*; "
+             r"rescale it, e\.g\. X / np\.abs\(X\)\.max\(\)", "X"),
+        Case("x-underflow", _F, "vicreg.optimal_linear(X * 1e-160, G, 2)",
+             "features so small that their products underflow",
+             lambda: vicreg.optimal_linear(X * 1e-160, G, 2), ValueError,
+             r"X has columns too small for float64 products \(column 0: .*\); rescale them, "
+             r"e\.g\. X / np\.abs\(X\)\.max\(axis=0\)", "X"),
         Case("x-1d", _F, "vicreg.optimal_linear(x, G, 1)  # x.shape == (12,)", "a 1-D feature vector",
              lambda: vicreg.optimal_linear(X[:, 0], G, 1), ValueError,
              r"X must be 2-D .*; reshape a single feature with X\.reshape\(-1, 1\)", "X"),
