@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import memory
+from ._validation import refuse_masked
 
 #: Element kinds accepted as weights: booleans, integers, floats.
 REAL_KINDS = "biuf"
@@ -241,9 +242,7 @@ def dense_to_csr(G, name):
     """A CSR float64 matrix from a dense array-like, refusing non-numeric input."""
     if isinstance(G, (str, bytes)) or not hasattr(G, "__len__") and not hasattr(G, "__array__"):
         raise TypeError(f"{name} must be a square array or scipy.sparse matrix, got {type(G).__name__}.")
-    if isinstance(G, np.ma.MaskedArray):
-        raise TypeError(f"{name} is a masked array, whose mask would be ignored (the hidden weights "
-                        f"used); fill the masked entries ({name}.filled(0.0)) first.")
+    refuse_masked(G, name, hidden="weights", fix="first")
     try:
         arr = np.asarray(G)
     except ValueError as error:  # ragged nested lists

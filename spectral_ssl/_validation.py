@@ -75,12 +75,15 @@ def check_graph(G, *, name="G"):
     return check_symmetric(out, name, SYMMETRY_RTOL)
 
 
-def refuse_masked(A, name):
-    """Refuse a numpy masked array: ``np.asarray`` would drop its mask and use the hidden values."""
+def refuse_masked(A, name, hidden="values", fix="or drop those samples first"):
+    """Refuse a numpy masked array: ``np.asarray`` would drop its mask and use the hidden ``hidden``.
+
+    ``fix``: the end of the message, after "fill the masked entries (``name``.filled(...))".
+    """
     if isinstance(A, np.ma.MaskedArray):
-        raise TypeError(
-            f"{name} is a masked array, whose mask would be ignored (the hidden values used); "
-            f"fill the masked entries ({name}.filled(value)) or drop those samples first.")
+        filler = "0.0" if hidden == "weights" else "value"
+        raise TypeError(f"{name} is a masked array, whose mask would be ignored (the hidden {hidden} "
+                        f"used); fill the masked entries ({name}.filled({filler})) {fix}.")
 
 
 def check_features(X, *, name="X", n_samples=None, min_samples=2):

@@ -54,27 +54,23 @@ def as_features(X, name="X"):
 UNDERFLOW_GRAM = float(np.finfo(np.float64).tiny / np.finfo(np.float64).eps)
 
 
-def refuse_underflow(X, stats, shift, name="X"):
+def refuse_underflow(X, squares, name="X"):
     r"""Refuse features so small that their products underflow (entries of about 1e-146 and below).
 
-    The sum of squares of column :math:`j`, :math:`\lVert x_j\rVert^2`, is read from the
-    shifted statistics (:math:`\lVert x_j - c_j\rVert^2 + 2c_j s_j + N c_j^2` with
-    :math:`s_j` the shifted column sum); a column below ``UNDERFLOW_GRAM`` that is not exactly
-    zero is refused: its forms would have lost digits silently (at 1e-160 the VICReg optimum
-    came out 7e-5 above the true one) or, at 1e-170, vanished (a column taken as constant).
+    ``squares``: the sums of squares :math:`\lVert x_j\rVert^2` of the columns (the diagonal of
+    :math:`X^\top X`). A column below ``UNDERFLOW_GRAM`` that is not exactly zero is refused: its
+    forms would have lost digits silently (at 1e-160 the VICReg optimum came out 7e-5 above the
+    true one) or, at 1e-170, vanished (a column taken as constant).
     """
-    n, sums_s, gram_s = stats[0], stats[1], stats[2]
-    squares = np.diag(gram_s) + 2.0 * shift * sums_s + n * shift * shift
     small = np.flatnonzero(squares < UNDERFLOW_GRAM)
-    if small.size:
-        nonzero = [j for j in small.tolist() if np.any(X[:, j] != 0)]
-        if nonzero:
-            j = nonzero[0]
-            raise ValueError(
-                f"{name} has columns too small for float64 products (column {j}: largest |x| = "
-                f"{float(np.max(np.abs(X[:, j]))):.3g}; squares below 1e-292 lose digits); "
-                f"rescale them, e.g. {name} / np.abs({name}).max(axis=0) (a linear optimum's Z "
-                f"does not depend on the units of each column).")
+    nonzero = [j for j in small.tolist() if np.any(X[:, j] != 0)]
+    if nonzero:
+        j = nonzero[0]
+        raise ValueError(
+            f"{name} has columns too small for float64 products (column {j}: largest |x| = "
+            f"{float(np.max(np.abs(X[:, j]))):.3g}; squares below 1e-292 lose digits); "
+            f"rescale them, e.g. {name} / np.abs({name}).max(axis=0) (a linear optimum's Z "
+            f"does not depend on the units of each column).")
 
 
 def aligned_views(X, rows):
@@ -213,16 +209,16 @@ def feature_reductions(X, G=None, *, groups=None, detect_groups=True, graph_chec
     except NonFiniteFeatures:
         refuse_overflow(X, name)  # finite entries whose products overflow: say so
         raise
-    refuse_underflow(X, stats, shift, name)
-    if members is not None:
+    if members is None:
+        details["relation"] = "graph"
+    else:
         details.update(relation="groups", weight=members.weight)
-        out = finish(stats, shift, details)
-        if members.weight != 1.0:
-            w = members.weight
-            for key in ("laplacian_form", "degree_form", "adjacency_form", "degree_sums",
-                        "weighted_scatter"):
-                setattr(out, key, getattr(out, key) * w)
-            out.volume *= w
-        return out
-    details["relation"] = "graph"
-    return finish(stats, shift, details)
+    out = finish(stats, shift, details)
+    refuse_underflow(X, np.diag(out.gram), name)
+    if members is not None and members.weight != 1.0:
+        w = members.weight
+        for key in ("laplacian_form", "degree_form", "adjacency_form", "degree_sums",
+                    "weighted_scatter"):
+            setattr(out, key, getattr(out, key) * w)
+        out.volume *= w
+    return out
