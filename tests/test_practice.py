@@ -65,6 +65,21 @@ def test_vicreg_mapping_is_exact_for_views_with_equal_statistics(library, varian
     assert graph / K == pytest.approx(practice.library_loss("vicreg", A, B, library=library), rel=1e-12)
 
 
+@pytest.mark.parametrize("method, n_samples, error, message", [
+    ("vicreg", 1, ValueError, r"n_samples must be >= 2 \(samples per view\), got 1"),
+    ("vicreg", -3, ValueError, r"n_samples must be >= 2 \(samples per view\), got -3"),
+    ("barlow_twins", 1, ValueError, r"n_samples must be >= 2 \(samples per view\), got 1"),
+    ("nt_xent", 0, ValueError, r"n_samples must be >= 1 \(samples per view\), got 0"),
+    ("vicreg", True, TypeError, r"n_samples must be an integer, got True"),
+    ("vicreg", 2.7, TypeError, r"n_samples must be an integer, got 2.7"),
+    ("nt_xent", "10", TypeError, r"n_samples must be an integer, got '10'"),
+])
+def test_graph_form_hyperparameters_validates_the_samples_per_view(method, n_samples, error, message):
+    # were a ZeroDivisionError (1, True), a silent truncation (2.7) or a negative factor (-3)
+    with pytest.raises(error, match=message):
+        practice.graph_form_hyperparameters(method, n_samples)
+
+
 def test_vicreg_naive_weights_are_not_the_mapping():
     # The same check with the naive (variance=25, covariance=1, invariance=25): off by far more.
     rng = np.random.default_rng(1)

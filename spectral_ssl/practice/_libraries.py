@@ -12,7 +12,7 @@ import numpy as np
 import scipy.special
 
 from .. import reference
-from .._validation import check_option, check_scalar
+from .._validation import check_integer, check_option, check_scalar
 
 #: Methods and libraries :func:`spectral_ssl.practice.optimal_linear_for` knows.
 METHODS = ("vicreg", "barlow_twins", "nt_xent")
@@ -253,7 +253,10 @@ def graph_form(method, library, constants, n_samples):
     """
     loss = spec(method, library)
     c = canonical(loss, constants)
-    n = int(n_samples)
+    # samples per view: VICReg's unbiased variance and Barlow Twins' batch norm need two;
+    # NT-Xent is defined (0) for one pair
+    n = check_integer(n_samples, name="n_samples", low=1 if method == "nt_xent" else 2,
+                      what="samples per view")
     if method == "vicreg":
         s2 = n / (n - 1.0)
         weight = _VICREG_VARIANCE_WEIGHT[library] * c["variance"]
