@@ -275,8 +275,10 @@ class BarlowTwins(SSLEstimator):
         :math:`\lambda \ge 0`, the weight of the off-diagonal (redundancy) terms.
 
     centered : bool, default=True
-        Centre the columns by their :math:`D_G`-weighted mean inside the loss
-        (batch-normalised views, as lightly and the official code train).
+        Centre the columns by their :math:`D_G`-weighted mean inside the loss: batch
+        normalisation with the statistics of all views together (lightly and the official
+        code normalise each view by its own; the two agree when the views have equal column
+        means and variances).
 
     constraint : {None, "whitened"}, default=None
         Linear and kernel regimes: ``None`` solves the loss as written
