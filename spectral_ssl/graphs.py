@@ -10,7 +10,7 @@ nearest neighbours).
 import numpy as np
 import scipy.sparse as sp
 
-from . import memory
+from . import linalg, memory
 from ._augment import make_views
 from ._relations import LabelRelation, check_labels, clique_graph, label_codes
 from .kernels import squared_distances
@@ -284,14 +284,14 @@ _COSINE_BLOCK = 1024
 
 def _unit_rows(embedding):
     E = check_features(embedding, name="embedding")
-    norms = np.linalg.norm(E, axis=1)
-    zero = np.flatnonzero(norms == 0)
+    En, top, _ = linalg.unit_rows(E)
+    zero = np.flatnonzero(top == 0)
     if zero.size:
         raise ValueError(
             f"embedding has {zero.size} row(s) with zero norm (first: row {int(zero[0])}); the cosine "
             f"similarity of a zero vector is undefined. Remove those samples."
         )
-    return E / norms[:, None]
+    return En
 
 
 def _cosine_neighbours(En, n_neighbors, codes=None):

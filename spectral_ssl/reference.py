@@ -22,8 +22,12 @@ the :math:`1/(N-1)` one). Variance and covariance are per view in the
 reference code, over all stacked rows in the paper's graph form.
 """
 
-import numpy as np
+import warnings
 
+import numpy as np
+from scipy.special import logsumexp
+
+from . import linalg, memory
 from ._validation import check_features, check_option, check_scalar
 
 
@@ -106,8 +110,7 @@ def _nt_xent_logits(A, B, temperature):
                 f"{name} has {zero.size} row(s) with zero norm (first: row {int(zero[0])}); the cosine "
                 f"similarity of a zero vector is undefined. Remove those samples or give them a nonzero "
                 f"representation.")
-    Z = np.vstack([A, B])
-    Z = Z / np.linalg.norm(Z, axis=1)[:, None]
+    Z = linalg.unit_rows(np.vstack([A, B]))[0]  # rows of 1e-170 or 1e160 have directions too
     return Z @ Z.T / temperature
 
 
@@ -165,6 +168,9 @@ def nt_xent(A, B, *, temperature=0.5, convention="lightly"):
         raise ValueError(
             f"A and B must have the same shape (two views of the same samples), got {A.shape} and {B.shape}."
         )
+    # the logits are a few dense 2N x 2N arrays: refuse before allocating them
+    memory.check_pairwise(2 * A.shape[0], call="reference.nt_xent", copies=4,
+                          alternative="evaluate the loss on mini-batches, as training does")
     tau = check_scalar(temperature, name="temperature", low=0.0, low_inclusive=False)
     check_option(convention, name="convention", options=NT_XENT_CONVENTIONS)
     n = A.shape[0]
@@ -174,11 +180,11 @@ def nt_xent(A, B, *, temperature=0.5, convention="lightly"):
         index = np.tile(np.arange(n), 2)
         same = index[:, None] == index[None, :]
         positive = same & ~np.eye(two_n, dtype=bool)
-        top = S.max(axis=1, keepdims=True)
-        E = np.exp(S - top)
-        numerator = np.sum(np.where(positive, E, 0.0), axis=1)
-        denominator = numerator + np.sum(np.where(same, 0.0, E), axis=1)
-        return float(-np.mean(np.log(numerator / denominator)))
+        # in the log domain: at small temperatures every e^{S_ij - max} of a row but one
+        # underflows, and the quotient of the sums became 0 / x (an infinite loss)
+        log_numerator = logsumexp(np.where(positive, S, -np.inf), axis=1)
+        log_denominator = logsumexp(np.where(positive | ~same, S, -np.inf), axis=1)
+        return float(np.mean(log_denominator - log_numerator))
     partner = (np.arange(two_n) + n) % two_n
     positive_logit = S[np.arange(two_n), partner]
     np.fill_diagonal(S, -np.inf)
@@ -205,6 +211,37 @@ def _batch_norm(V, eps):
     """(V - mean) / sqrt(var_b + eps) per column: torch BatchNorm1d in training mode, no affine."""
     Vc = V - V.mean(axis=0)
     return Vc / np.sqrt(np.mean(Vc**2, axis=0) + eps)
+
+
+#: Relative error of VISSL's E[x^2] - E[x]^2 (against the two-pass variance) above which the
+#: value is mostly round-off: a mean 1e4 times the spread already costs 8 of 16 digits.
+VISSL_VARIANCE_RTOL = 1e-6
+
+
+def _warn_cancelled_variance(formula, two_pass):
+    """Warn when VISSL's one-pass variance lost most of its digits to a large mean."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        error = np.abs(formula - two_pass) / two_pass
+    lost = np.flatnonzero(error > VISSL_VARIANCE_RTOL)
+    if lost.size:
+        k = int(lost[0])
+        warnings.warn(
+            f"VISSL's variance E[x^2] - E[x]^2 lost its digits to cancellation in {lost.size} column(s) "
+            f"(column {k}: {formula[k]:.6g} against {two_pass[k]:.6g}, the mean being far above the "
+            f"spread); the value reproduces that round-off. Centre the views first for the loss of "
+            f"exact arithmetic.", UserWarning, stacklevel=3)
+
+
+def _normalisation_failure(A, B, eps):
+    """Why a Barlow Twins normalisation divided by zero: a constant column, or a variance lost."""
+    constant = [name for name, V in (("A", A), ("B", B)) if np.any(np.ptp(V, axis=0) == 0)]
+    if constant and eps == 0:
+        return (f"{' and '.join(constant)} has a constant column and eps=0: its normalisation divides "
+                f"by zero. Use eps > 0 (the libraries use 1e-5) or drop the column.")
+    return ("A or B has a column whose variance was lost in float64 (no column is constant at "
+            f"eps={eps:g}): its entries underflow or overflow when squared, or its mean is so far "
+            "above its spread that the variance cancels (VISSL's E[x^2] - E[x]^2). Centre and "
+            "rescale the views first, e.g. (V - V.mean(0)) / V.std(0).")
 
 
 def barlow_twins(A, B, *, convention="official", off_diagonal=None, scale_loss=None, eps=1e-5):
@@ -303,16 +340,14 @@ def barlow_twins(A, B, *, convention="official", off_diagonal=None, scale_loss=N
             stacked = np.vstack([A, B])
             mean = stacked.mean(axis=0)
             var = np.mean(stacked**2, axis=0) - mean**2  # VISSL's E[x^2] - E[x]^2
+            _warn_cancelled_variance(var, np.var(stacked, axis=0))
             normed = (stacked - mean) / np.sqrt(np.maximum(var + eps, 0.0))
             An, Bn = normed[:n], normed[n:]
         else:
             An, Bn = _batch_norm(A, eps), _batch_norm(B, eps)
         C = An.T @ Bn / n
     if not np.all(np.isfinite(C)):
-        raise ValueError(
-            "A or B has a constant column and eps=0: its normalisation divides by zero. "
-            "Use eps > 0 (the libraries use 1e-5) or drop the column."
-        )
+        raise ValueError(_normalisation_failure(A, B, eps))
     diag = np.diag(C)
     value = np.sum((diag - 1.0) ** 2) + lam * (np.sum(C**2) - np.sum(diag**2))
     return float(scale * value)

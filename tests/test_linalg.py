@@ -1,5 +1,7 @@
 """Tests of spectral_ssl.linalg against independent dense / SciPy / scikit-learn computations."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.linalg
@@ -752,3 +754,16 @@ def test_degree_weighted_eigh_equals_scipy_on_a_well_conditioned_problem():
     np.testing.assert_allclose(mu, scipy.linalg.eigh(A, B, eigvals_only=True), rtol=0, atol=1e-12)
     np.testing.assert_allclose(Q.T @ B @ Q, np.eye(4), atol=1e-12)
     np.testing.assert_allclose(Q.T @ A @ Q, np.diag(mu), atol=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e-170, 1.0, 1e160])
+def test_unit_rows_keeps_directions_of_tiny_and_huge_rows(scale):
+    # the plain norm of a row of 1e-170 underflows to 0 and of 1e160 overflows to inf
+    Z = np.array([[3.0, 4.0], [0.0, -2.0], [1.0, 1.0]]) * scale
+    Zn, top, norms = linalg.unit_rows(Z)
+    np.testing.assert_allclose(Zn, [[0.6, 0.8], [0.0, -1.0], [2**-0.5, 2**-0.5]], rtol=1e-15)
+    np.testing.assert_allclose(top * norms, np.array([5.0, 2.0, 2**0.5]) * scale, rtol=1e-15)
+    # a zero row is the caller's to refuse: top is 0 and no warning is raised
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert linalg.unit_rows(np.zeros((1, 2)))[1].tolist() == [0.0]

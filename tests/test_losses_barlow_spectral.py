@@ -4,6 +4,8 @@ Every expected value is computed here by brute force (explicit loops over pairs 
 edges) from the stated definitions and constants, never by the code under test.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -156,6 +158,21 @@ def test_barlow_twins_is_invariant_to_column_scaling():
     assert losses.barlow_twins(scaled, W) == pytest.approx(losses.barlow_twins(Z, W), rel=1e-12)
 
 
+@pytest.mark.parametrize("centered", [False, True])
+@pytest.mark.parametrize("scale", [1e-200, 1e200])
+def test_barlow_twins_at_extreme_column_scales(scale, centered):
+    # the weighted sums of squares underflowed (1e-200) or overflowed (1e200): a nonzero
+    # column was refused as "zero"; the loss is scale-free and the gradient scales by 1/scale
+    W = weighted_graph(10, seed=15)
+    Z = np.random.default_rng(16).normal(size=(10, 3))
+    value, grad = losses.barlow_twins(Z, W, centered=centered, return_gradient=True)
+    value_s, grad_s = losses.barlow_twins(Z * scale, W, centered=centered, return_gradient=True)
+    assert value_s == pytest.approx(value, rel=1e-12)
+    np.testing.assert_allclose(grad_s * scale, grad, rtol=1e-10, atol=1e-12 * np.abs(grad).max())
+    C = losses.barlow_twins_correlation(Z * scale, W, centered=centered)
+    np.testing.assert_allclose(C, losses.barlow_twins_correlation(Z, W, centered=centered), atol=1e-14)
+
+
 def test_barlow_twins_uncentred_pairing_graph_is_pooled_cosine():
     """On the pairing graph, C_kl = (A^T B + B^T A)_kl / sqrt(pooled squared norms)."""
     rng = np.random.default_rng(17)
@@ -266,8 +283,32 @@ def test_reference_barlow_twins_bad_inputs():
         reference.barlow_twins(A, A, convention="official_v2")
     with pytest.raises(ValueError, match="A and B must have the same shape"):
         reference.barlow_twins(A, A[:4])
-    with pytest.raises(ValueError, match="constant column and eps=0"):
+    with pytest.raises(ValueError, match="A has a constant column and eps=0"):
         reference.barlow_twins(np.column_stack([A[:, 0], np.ones(5)]), A, eps=0.0)
+    # no constant column: the variance cancels (VISSL's E[x^2] - E[x]^2 at a mean of 1e10) or
+    # underflows (entries of 1e-200, eps = 0); the message says so instead of "constant"
+    A0 = np.random.default_rng(0).normal(size=(5, 2))  # E[x^2] - E[x]^2 of column 0 comes out negative
+    with pytest.warns(UserWarning, match=r"column 0: \S+ against 0.58"), \
+            pytest.raises(ValueError, match=r"variance was lost in float64 \(no column is constant at "
+                                            r"eps=1e-05\).*VISSL's E\[x\^2\] - E\[x\]\^2\). Centre and rescale"):
+        reference.barlow_twins(A0 + 1e10, A0 + 0.1 * A0[::-1] + 1e10, convention="vissl")
+    with pytest.raises(ValueError, match=r"variance was lost in float64 \(no column is constant at eps=0\)"):
+        reference.barlow_twins(A * 1e-200, A[::-1] * 1e-200, eps=0.0)
+
+
+def test_reference_vissl_warns_when_its_variance_formula_cancels():
+    # at a mean 1e10 times the spread, E[x^2] - E[x]^2 is a multiple of 16384 for a variance of 0.70: the
+    # value is VISSL's round-off, finite, and the user is told; at 1e3 it keeps 11 digits
+    A = np.random.default_rng(2).normal(size=(5, 2))
+    B = A + 0.1 * A[::-1]
+    exact = reference.barlow_twins(A, B, convention="vissl")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert reference.barlow_twins(A + 1e3, B + 1e3, convention="vissl") == pytest.approx(exact, rel=1e-8)
+    with pytest.warns(UserWarning, match=r"lost its digits to cancellation in 2 column\(s\) \(column 0: "
+                                         r"\S+ against 0.698536"):
+        garbage = reference.barlow_twins(A + 1e10, B + 1e10, convention="vissl")
+    assert np.isfinite(garbage) and abs(garbage - exact) > 1e-3 * exact
 
 
 def test_graph_form_centred_equals_vissl_shared_statistics_up_to_antisymmetric_part():

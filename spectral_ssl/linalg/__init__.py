@@ -68,6 +68,7 @@ from ._matrices import (
     graph_quadratic_form,
     laplacian,
     matrix_scale,
+    unit_rows,
     zero_constant_columns,
 )
 from ._rank import centred_range_basis, feature_basis, feature_rank, kernel_range_basis, representation_rank
@@ -95,6 +96,7 @@ from ._settings import (
 __all__ = [
     # graph matrices
     "center", "zero_constant_columns", "degrees", "laplacian", "graph_quadratic_form", "matrix_scale",
+    "unit_rows",
     # eigenproblems
     "smallest_eigenpairs", "laplacian_eigenpairs", "label_laplacian_eigenpairs", "resolve_solver", "eigen_residuals",
     "lobpcg_preconditioner", "generalized_eigh", "degree_weighted_eigh",

@@ -16,13 +16,29 @@ def barlow_twins_statistics(Z, degrees, centered):
     return Z, DZ, np.sum(Z * DZ, axis=0)
 
 
+def unit_columns(Z):
+    """``Z`` with each column divided by its largest absolute entry, and those entries.
+
+    The loss is invariant to rescaling the columns; without this its sums of squares
+    underflow for columns of 1e-200 and overflow for columns of 1e200. A zero column is
+    left as it is (its scale is 1), for :func:`check_barlow_columns` to refuse.
+    """
+    top = np.max(np.abs(Z), axis=0) if Z.shape[0] else np.ones(Z.shape[1])
+    top = np.where(top > 0, top, 1.0)
+    return Z / top, top
+
+
 def check_barlow_columns(Z, degrees, centered):
-    """Raise if some column has zero D_G-weighted norm (its cosine is undefined)."""
+    """Raise if some column has zero D_G-weighted norm (its cosine is undefined).
+
+    ``Z``: columns already scaled by :func:`unit_columns`.
+    """
     _, _, s = barlow_twins_statistics(Z, degrees, centered)
     raw = np.sum(degrees[:, None] * Z**2, axis=0)
     bad = np.flatnonzero(~(s > 1e-24 * raw) | (s <= 0))
     if bad.size:
-        what = "D_G-weighted variance (a column constant on the linked samples)" if centered\
+        what = ("D_G-weighted variance (a column constant on the linked samples, or varying by "
+                "less than the round-off of its mean: subtract the mean first)") if centered\
             else "D_G-weighted norm (a column that is zero on every linked sample)"
         raise ValueError(
             f"Z has {bad.size} column(s) with zero {what}; first: column {int(bad[0])}. The "
@@ -58,6 +74,7 @@ def barlow_twins_correlation(Z, G, *, centered=False):
     Z, G = check_pair(Z, G)
     centered = check_flag(centered, "centered")
     d = relation_degrees(G)
+    Z, _ = unit_columns(Z)  # C does not depend on the columns' scales
     check_barlow_columns(Z, d, centered)
     Zc, _, s = barlow_twins_statistics(Z, d, centered)
     M = Zc.T @ (G @ Zc)
@@ -131,9 +148,10 @@ def barlow_twins(Z, G, *, off_diagonal=5e-3, centered=False, return_gradient=Fal
     lam = check_scalar(off_diagonal, name="off_diagonal", low=0.0)
     centered = check_flag(centered, "centered")
     d = relation_degrees(G)
+    Z, top = unit_columns(Z)  # the loss does not depend on the columns' scales; its gradient scales by 1/top
     check_barlow_columns(Z, d, centered)
     value, grad = barlow_twins_value_and_gradient(Z, G, d, lam, centered)
-    return (value, grad) if return_gradient else value
+    return (value, grad / top) if return_gradient else value
 
 
 def barlow_twins_value_and_gradient(Z, G, degrees, off_diagonal, centered):

@@ -6,6 +6,7 @@ import scipy.sparse as sp
 from .. import memory
 from .._validation import check_scalar
 from .._relations import LabelRelation, implicit_refusal, relation_degrees
+from ..linalg import unit_rows
 from ._common import check_pair, exact_scale, normalised_weights
 
 
@@ -93,19 +94,6 @@ def simclr(Z, G, *, temperature=0.5, return_gradient=False):
     return (value, grad) if return_gradient else value
 
 
-def unit_rows(Z):
-    """``(Z / ||z_i||, ||z_i||)`` computed without overflow or underflow (rows scaled by max |z_i|).
-
-    Returns ``None`` for the norms when a row is zero or not finite.
-    """
-    top = np.max(np.abs(Z), axis=1) if Z.shape[1] else np.zeros(Z.shape[0])
-    if np.any(~(top > 0)) or not np.all(np.isfinite(top)):
-        return None, None
-    scaled = Z / top[:, None]
-    norms = np.linalg.norm(scaled, axis=1)  # in [1, sqrt(K)]
-    return scaled / norms[:, None], (top, norms)
-
-
 def edge_values(G, dense):
     """The entries of the dense ``(N, N)`` array at the nonzeros of ``G``, and ``G``'s weights."""
     if sp.issparse(G):
@@ -135,11 +123,11 @@ def simclr_value_and_gradient(Z, G, degrees, temperature):
     temperature and weight scale unless the true value exceeds the float range
     (then ``inf``), never NaN.
     """
-    Zn, norms = unit_rows(Z)
-    if norms is None:
+    Zn, top, norms = unit_rows(Z)
+    if not np.all((top > 0) & np.isfinite(top)):
         return float("inf"), np.zeros_like(Z)
     with np.errstate(over="ignore"):  # 1/tau overflows only where the true value does
-        return simclr_parts(Zn, norms, G, degrees, temperature)
+        return simclr_parts(Zn, (top, norms), G, degrees, temperature)
 
 
 def simclr_parts(Zn, norms, G, degrees, temperature):

@@ -1,9 +1,7 @@
-"""Small shared pieces of the SimCLR modules: the hyper-parameter checks and row normalisation.
+"""Small shared pieces of the SimCLR modules: the hyper-parameter checks.
 
 Private; :mod:`spectral_ssl.methods.simclr` is the public module.
 """
-
-import numpy as np
 
 from .._validation import check_integer, check_scalar
 
@@ -17,8 +15,3 @@ def check_restarts(restarts, max_iter):
     """``restarts >= 0`` and ``max_iter >= 1``, as ints."""
     return (check_integer(restarts, name="restarts", low=0),
             check_integer(max_iter, name="max_iter", low=1))
-
-
-def unit_rows(Z):
-    r""":math:`\hat z_i = z_i / \lVert z_i\rVert` (rows already checked nonzero)."""
-    return Z / np.linalg.norm(Z, axis=1)[:, None]

@@ -6,11 +6,11 @@ Private; re-exported by :mod:`spectral_ssl.methods.simclr`, where the theorem is
 import numpy as np
 import scipy.stats
 
-from .. import spectral
+from .. import linalg, spectral
 from .._validation import check_features, check_graph, check_n_components, check_option
 from ..losses import row_norms_checked
 from ._names import DISPLAY_NAMES
-from ._simclr_common import check_temperature, unit_rows
+from ._simclr_common import check_temperature
 
 def mds_target(G, *, temperature=0.5):
     r"""The squared distances SimCLR fits on the sphere (Theorem 2).
@@ -199,7 +199,7 @@ def mds_agreement(Z, G, *, kind="spearman", temperature=None):
     else:
         tau = 1.0  # the correlations do not depend on it
     target = mds_target(G, temperature=tau)
-    Zn = unit_rows(Z)
+    Zn = linalg.unit_rows(Z)[0]
     chord2 = np.maximum(2.0 - 2.0 * (Zn @ Zn.T), 0.0)
     upper = np.triu_indices(G.shape[0], k=1)
     q, t = chord2[upper], target[upper]

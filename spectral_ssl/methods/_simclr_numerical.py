@@ -22,7 +22,6 @@ from ..exceptions import ConvergenceWarning
 from ..losses import simclr_value_and_gradient
 from ._collapse import warn_if_collapsed
 from ._names import DISPLAY_NAMES
-from ._simclr_common import unit_rows
 
 #: The method's name in messages and progress lines.
 SHOWN = DISPLAY_NAMES["simclr"]
@@ -144,7 +143,7 @@ def numerical_representation(G, K, tau, restarts, rng, max_iter, verbose=None, *
     result = solve(objective, [spectral_start(G, K, rng, degrees)], restarts,
                     lambda r: r.standard_normal((N, K)), rng, max_iter, verbose,
                     f" (nonparametric, {N} samples)")
-    Zn = unit_rows(result.x)
+    Zn = linalg.unit_rows(result.x)[0]
     details = {"case": "numerical: multi-start L-BFGS-B on Z with the analytic gradient",
                **result.details(), "smallest_row_norm_ratio": smallest_row_ratio(result.x),
                "starts": "Laplacian Eigenmaps (jittered), then standard normal"}
@@ -201,7 +200,7 @@ def parametric_solution(features, G, K, tau, restarts, rng, max_iter, verbose=No
     Z = features @ W + bias
     if np.any(np.linalg.norm(Z, axis=1) == 0):
         raise RuntimeError("the optimised representation has a zero row; try another random_state.")
-    R = principal_axes(unit_rows(Z))
+    R = principal_axes(linalg.unit_rows(Z)[0])
     Z, W, bias = linalg.sign_flip_with(Z @ R, W @ R, bias @ R)
     details = {"case": "numerical: multi-start L-BFGS-B on (W, b) in whitened coordinates",
                **result.details(), "lpp_eigenvalues": mu,
@@ -233,7 +232,7 @@ def parametric_result(cls, Z, G, tau, details, regime, *, degrees, **fields):
     had (the value of :func:`spectral_ssl.losses.simclr`); a CollapseWarning when the rank is below ``K``.
     """
     scales = np.zeros(Z.shape[1])
-    s = np.linalg.svd(unit_rows(Z), compute_uv=False)
+    s = np.linalg.svd(linalg.unit_rows(Z)[0], compute_uv=False)
     scales[: s.size] = s
     rank = linalg.representation_rank(Z)
     warn_collapse(rank, Z.shape[1], regime)

@@ -90,7 +90,7 @@ from .._validation import (
 from ..losses import row_norms_checked, simclr_value_and_gradient
 from . import _parametric
 from ._result import KernelRepresentation, LinearRepresentation, Representation
-from ._simclr_common import check_restarts, check_temperature, unit_rows
+from ._simclr_common import check_restarts, check_temperature
 from ._simclr_mds import AGREEMENT_KINDS, mds_agreement, mds_embedding, mds_target  # noqa: F401 (re-exported)
 from ._simclr_numerical import (  # noqa: F401 (the constants are re-exported)
     ESCALATION, ESCALATION_TRIES, POLISH_ROUNDS, RESTARTS, numerical_representation, parametric_result,
@@ -159,7 +159,7 @@ def decompose(Z, G, *, temperature=0.5):
     Z = check_features(Z, name="Z", n_samples=G.shape[0])
     tau = check_temperature(temperature)
     row_norms_checked(Z)
-    Zn = unit_rows(Z)
+    Zn = linalg.unit_rows(Z)[0]
     d = linalg.degrees(G, check_input=False)
     dirichlet = np.sum(Zn * (d[:, None] * Zn - G @ Zn)) / tau
     # ||zn_i - zn_k||^2 = 2 - 2 cos_ik, written that way so that the identity

@@ -169,10 +169,10 @@ def _normalised(Z, n):
 
 
 def _unit_rows(Z, name):
-    norms = np.linalg.norm(Z, axis=1)
-    if np.any(norms == 0):
+    Zn, top, _ = linalg.unit_rows(Z)
+    if np.any(top == 0):
         raise ValueError(f"{name} has a zero row: NT-Xent's cosine similarity is undefined there.")
-    return Z / norms[:, None]
+    return Zn
 
 
 def _largest_angle(Z, Z_opt, r):
