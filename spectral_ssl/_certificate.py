@@ -52,7 +52,8 @@ class Certificate:
     rtol : float
         The tolerance ``passed`` used.
     parametrization : str
-        ``"whitened"`` or ``"raw"`` (parametric regimes), ``"Z"`` (non-parametric).
+        ``"whitened"`` or ``"raw"`` (parametric regimes), ``"Z"`` (non-parametric), or
+        ``"orthonormal frames of the whitening constraint"`` (a result of a constrained problem).
     hyperparameters : dict
         The loss's keyword arguments (``rep.hyperparameters``).
     elapsed : float

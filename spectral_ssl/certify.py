@@ -67,6 +67,13 @@ its centred entries) and :math:`b = -\bar f^\top W + \xi`,
 :math:`\xi_k \sim \mathcal N(0, 1)`, so that the starting :math:`Z` has
 entries of order one whatever the scale of the features.
 
+**Constrained problems.** A result whose ``details["constraint"]`` is ``"whitened"``
+(Barlow Twins' CCA) names the loss subject to :math:`Z_c^\top D_G Z_c = \operatorname{vol} I`;
+its certificate searches that set: :math:`Z = B\,U(U^\top U)^{-1/2}` over any
+:math:`U`, with :math:`B` a :math:`D_G`-orthogonal basis of the (centred) search features
+(the identity non-parametrically), so that every start and every step satisfies the
+constraint. Searching without it would compare the result with another problem's optimum.
+
 Nothing in this module knows a particular method: the method module is looked
 up in :data:`spectral_ssl.methods.REGISTRY` at call time, its optimum comes from
 :func:`spectral_ssl.methods.solve`, and its loss from its ``loss_and_gradient``
@@ -177,6 +184,66 @@ def _search_features(F, regime):
     return F @ (T * math.sqrt(F.shape[0]))
 
 
+#: Constrained search: directions of the D_G-weighted features whose squared singular value
+#: is below this times the largest are outside the whitened problem's range.
+WHITENED_RANK_RTOL = 1e-10
+
+
+def _whitened_basis(F, degrees, centered):
+    r"""A basis :math:`B` of the whitened representations: :math:`B^\top D_G B = \operatorname{vol} I`.
+
+    :math:`B = F_c V S^{-1}\sqrt{\operatorname{vol}}` from the thin SVD
+    :math:`D_G^{1/2}F_c = USV^\top`, with :math:`F_c` the features centred by their
+    :math:`D_G`-weighted mean (``centered``) or :math:`[F, \mathbf 1]`. Every
+    :math:`Z = BV` with orthonormal :math:`V` satisfies the constraint
+    :math:`Z_c^\top D_G Z_c = \operatorname{vol} I`, and every such :math:`Z` in the
+    range is one of them.
+    """
+    vol = float(degrees.sum())
+    if centered:
+        Fc = F - (degrees @ F) / vol
+    else:
+        Fc = np.column_stack([F, np.ones(F.shape[0])])
+    _, S, Vt = np.linalg.svd(np.sqrt(degrees)[:, None] * Fc, full_matrices=False)
+    keep = S**2 > WHITENED_RANK_RTOL * S[0] ** 2 if S.size and S[0] > 0 else np.zeros(S.shape, bool)
+    return Fc @ (Vt[keep].T / S[keep]) * math.sqrt(vol)
+
+
+def _whitened_objective(loss_and_gradient, G, hyper, basis, K):
+    r"""The loss on orthonormal frames: :math:`Z = B\,U(U^\top U)^{-1/2}`, searched over any :math:`U`.
+
+    With :math:`S = U^\top U = E\operatorname{diag}(s)E^\top`, :math:`T = S^{-1/2}`,
+    :math:`V = UT` and :math:`G_V = B^\top\partial\mathcal L/\partial Z`, the chain rule
+    through :math:`T` (Daleckii-Krein, :math:`F_{ij} = -1/(\sqrt{s_i s_j}(\sqrt{s_i} + \sqrt{s_j}))`)
+    gives :math:`\partial\mathcal L/\partial U = G_V T + 2UE\big((E^\top\operatorname{sym}(U^\top G_V)E)
+    \circ F\big)E^\top`.
+    """
+    r = basis.shape[1]
+
+    def frame(flat):
+        U = flat.reshape(r, K)
+        s, E = np.linalg.eigh(U.T @ U)
+        root = np.sqrt(np.maximum(s, np.finfo(float).tiny))
+        T = (E / root) @ E.T
+        return U, T, E, root
+
+    def objective(flat):
+        U, T, E, root = frame(flat)
+        value, g = loss_and_gradient(basis @ (U @ T), G, **hyper)
+        G_V = basis.T @ np.asarray(g, dtype=np.float64)
+        A = U.T @ G_V
+        A = E.T @ ((A + A.T) / 2) @ E
+        F = -1.0 / (np.outer(root, root) * (root[:, None] + root[None, :]))
+        grad = G_V @ T + 2.0 * U @ (E @ (A * F) @ E.T)
+        return float(value), grad.ravel()
+
+    def to_Z(flat):
+        U, T, _, _ = frame(flat)
+        return basis @ (U @ T)
+
+    return objective, to_Z
+
+
 # --------------------------------------------------------------------------- public API
 
 
@@ -274,8 +341,31 @@ def certify(method, G, n_components, *, X=None, regime=None, restarts=10, random
     search_hyper = dict(loss_hyper, degrees=linalg.degrees(G, check_input=False))
     loss_and_gradient = module.loss_and_gradient
     N, K = np.shape(rep.Z)
+    searched = None
 
-    if regime == "nonparametric":
+    if (getattr(rep, "details", None) or {}).get("constraint") == "whitened":
+        # the result names the constrained problem: search that problem, on its constraint set
+        if regime == "nonparametric":
+            F = np.eye(N)
+        else:
+            gram, _, _ = _parametric_parts(rep, regime)
+            F = X if regime == "linear" else gram
+            F = _search_features(F, regime) if parametrization == "whitened" else F
+        d = search_hyper["degrees"]
+        centered = bool(loss_hyper.get("centered", True))
+        basis = _whitened_basis(F, d, centered)
+        objective, to_Z = _whitened_objective(loss_and_gradient, G, search_hyper, basis, K)
+        # the closed form's frame: its coordinates on the D_G-orthogonal basis (B^T D_G B = vol I;
+        # the basis is D_G-centred when the loss centres, so the columns' means drop out)
+        Z0 = np.asarray(rep.Z, dtype=np.float64)
+        _, closed_gradient = objective((basis.T @ (d[:, None] * Z0) / float(d.sum())).ravel())
+        r = basis.shape[1]
+
+        def random_start(rng):
+            return rng.standard_normal(r * K)
+
+        searched = "orthonormal frames of the whitening constraint"
+    elif regime == "nonparametric":
         objective = _nonparametric_objective(loss_and_gradient, G, search_hyper, (N, K))
         _, closed_gradient = objective(np.asarray(rep.Z, dtype=np.float64).ravel())
 
@@ -306,6 +396,8 @@ def certify(method, G, n_components, *, X=None, regime=None, restarts=10, random
             W, b = unpack(flat)
             return P @ W + b
 
+    if searched is None:
+        searched = "Z" if regime == "nonparametric" else parametrization
     gradient_norm = float(np.linalg.norm(closed_gradient))
 
     # Random starts only, no polish: the certificate compares the closed form with what
@@ -325,7 +417,7 @@ def certify(method, G, n_components, *, X=None, regime=None, restarts=10, random
         closed_form_loss=closed_loss, numerical_losses=losses, best_numerical_loss=best_loss,
         gap=gap, relative_gap=gap / scale, gradient_norm=gradient_norm, exact=bool(rep.exact),
         passed=bool(closed_loss <= best_loss + rtol * scale), rtol=rtol,
-        parametrization="Z" if regime == "nonparametric" else parametrization,
+        parametrization=searched,
         hyperparameters=loss_hyper, elapsed=time.perf_counter() - started,
         converged=tuple(search.start_success), n_iterations=tuple(search.start_iterations),
         representation=rep, numerical_Z=to_Z(search.x.ravel()),

@@ -281,8 +281,8 @@ class BarlowTwins(SSLEstimator):
         means and variances).
 
     constraint : {None, "whitened"}, default=None
-        Linear and kernel regimes: ``None`` solves the loss as written
-        numerically; ``"whitened"`` solves CCA exactly.
+        ``None`` solves the loss as written (numerically where no closed form is
+        proven); ``"whitened"`` solves CCA exactly, in every regime.
 
     whiten : bool or None, default=None
         Deprecated spelling of ``constraint`` (``True`` is ``"whitened"``),
@@ -316,7 +316,7 @@ class BarlowTwins(SSLEstimator):
     _solver_parameters = ("off_diagonal", "centered", "restarts", "random_state")
 
     def _implicit_labels(self, regime):
-        return regime == "nonparametric" and self.constraint == "whitened"
+        return regime == "nonparametric" and (self.constraint == "whitened" or self.whiten is True)
 
     # scikit-learn's convention: each parameter assigned by name, unchanged (get_params reads the signature)
     def __init__(self, n_components=2, *, off_diagonal=5e-3, centered=True, constraint=None,
@@ -344,10 +344,9 @@ class BarlowTwins(SSLEstimator):
 
     def _method_kwargs(self, regime):
         kwargs = super()._method_kwargs(regime)
-        if regime != "nonparametric":
-            kwargs["constraint"] = self.constraint
-            if self.whiten is not None:
-                kwargs["whiten"] = self.whiten
+        kwargs["constraint"] = self.constraint  # every regime has both problems
+        if self.whiten is not None:
+            kwargs["whiten"] = self.whiten
         if regime == "kernel":
             kwargs["regularization"] = self.regularization
         return kwargs

@@ -18,7 +18,7 @@ X = np.random.default_rng(0).standard_normal((12, 3))
     (SimCLR(temperature=0.2, restarts=2, max_iter=50, random_state=1), "kernel",
      {"temperature": 0.2, "restarts": 2, "max_iter": 50, "random_state": 1}),
     (BarlowTwins(off_diagonal=0.1, centered=False, restarts=2, random_state=3), "nonparametric",
-     {"off_diagonal": 0.1, "centered": False, "restarts": 2, "random_state": 3}),
+     {"off_diagonal": 0.1, "centered": False, "restarts": 2, "random_state": 3, "constraint": None}),
     (BarlowTwins(constraint="whitened", restarts=2), "linear",
      {"off_diagonal": 5e-3, "centered": True, "restarts": 2, "random_state": 0, "constraint": "whitened"}),
     (BarlowTwins(whiten=True, regularization=0.5), "kernel",

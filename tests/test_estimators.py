@@ -522,3 +522,21 @@ def test_barlow_twins_estimator_names_its_problem():
     # The unconstrained search starts from the CCA map, so the loss as written ends well below it (iris,
     # label relation: 0.011 against 0.341).
     assert written.loss_ < 0.1 * cca.loss_
+
+
+@pytest.mark.parametrize("relation", ["labels", "knn"])
+def test_barlow_twins_nonparametric_estimator_passes_the_constraint(relation):
+    # The non-parametric regime dropped constraint: with labels the implicit relation made the
+    # solver refuse ("Use constraint='whitened'", which the user had passed); with a kNN graph
+    # the loss as written was solved silently (exact_=False, 0.137 against the whitened 0.309).
+    X = np.random.default_rng(0).standard_normal((30, 4))
+    y = np.repeat([0, 1, 2], 10)
+    est = BarlowTwins(2, relation=relation, regime="nonparametric", constraint="whitened").fit(X, y)
+    G = (ssl.graphs.from_labels(y, implicit=True) if relation == "labels" else ssl.graphs.knn(X, 5))
+    expected = barlow_twins.optimal_representation(G, 2, constraint="whitened")
+    assert est.exact_ and est.representation_.details["constraint"] == "whitened"
+    assert est.loss_ == pytest.approx(expected.loss, rel=1e-12, abs=1e-15)
+    # its certificate searches the constrained problem, and passes
+    certified = BarlowTwins(2, relation=relation, regime="nonparametric", constraint="whitened",
+                            certify=3).fit(X, y)
+    assert certified.certificate_.passed

@@ -130,7 +130,7 @@ def _equivalent(cca, constraint, exact):
 
 
 def optimal_representation(G, n_components, *, off_diagonal=5e-3, centered=True, constraint=None,
-                           solver="auto", restarts=8, random_state=0):
+                           solver="auto", restarts=8, random_state=0, whiten=None):
     r"""Optimal non-parametric Barlow Twins representation.
 
     * :math:`K \le c` (:math:`c - 1` if centred), :math:`c` the number of connected
@@ -168,6 +168,9 @@ def optimal_representation(G, n_components, *, off_diagonal=5e-3, centered=True,
     restarts : int >= 0
         Random starts added to the informed ones (the loss as written only).
     random_state : None, int or numpy Generator
+    whiten : bool, optional
+        Deprecated spelling of ``constraint`` (``True`` is ``"whitened"``), as in
+        :func:`optimal_linear` (``FutureWarning``).
 
     Returns
     -------
@@ -197,7 +200,7 @@ def optimal_representation(G, n_components, *, off_diagonal=5e-3, centered=True,
     """
     G = check_relation(G)  # CSR, or graphs.LabelRelation: components = classes, L_sym closed form
     hyper = _barlow_solvers.check_hyperparameters(off_diagonal, centered, restarts)
-    constraint = _barlow_solvers.check_constraint(constraint, None)
+    constraint = _barlow_solvers.check_constraint(constraint, whiten)
     lam, centered = hyper["off_diagonal"], hyper["centered"]
     N = G.shape[0]
     K = check_n_components(n_components, N - centered,
