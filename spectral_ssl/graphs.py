@@ -10,10 +10,10 @@ nearest neighbours).
 import numpy as np
 import scipy.sparse as sp
 
-from . import linalg, memory
+from . import memory
 from ._augment import make_views
 from ._relations import LabelRelation, check_labels, clique_graph, label_codes
-from .kernels import squared_distances
+from .kernels import squared_distances, unit_rows
 from ._validation import (
     check_features,
     check_flag,
@@ -284,7 +284,7 @@ _COSINE_BLOCK = 1024
 
 def _unit_rows(embedding):
     E = check_features(embedding, name="embedding")
-    En, top, _ = linalg.unit_rows(E)
+    En, top, _ = unit_rows(E)
     zero = np.flatnonzero(top == 0)
     if zero.size:
         raise ValueError(

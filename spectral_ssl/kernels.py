@@ -89,6 +89,47 @@ class Kernel:
         return "Kernel('linear')"
 
 
+def unit_rows(Z):
+    r"""Rows scaled to unit Euclidean norm, :math:`\hat z_i = z_i / \lVert z_i\rVert`, without
+    overflow or underflow.
+
+    Each row is first divided by its largest absolute entry :math:`t_i`, so that its norm
+    :math:`n_i` lies in :math:`[1, \sqrt K]`; then :math:`\lVert z_i\rVert = t_i n_i`. Why: the
+    plain norm of a row of 1e-170 underflows to 0 and of 1e160 overflows to inf, although its
+    direction is well defined.
+
+    Parameters
+    ----------
+    Z : ndarray, shape (N, K)
+        Float rows; a zero or non-finite row gives NaN in ``Zn`` and is the caller's to refuse
+        (``t_i`` is then 0 or not finite).
+
+    Returns
+    -------
+    Zn : ndarray, shape (N, K)
+    top : ndarray, shape (N,)
+        :math:`t_i = \max_k |z_{ik}|`.
+    norms : ndarray, shape (N,)
+        :math:`n_i = \lVert z_i / t_i\rVert`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Zn, top, norms = unit_rows(np.array([[3e-170, 4e-170], [0.0, 2e160]]))
+    >>> Zn
+    array([[0.6, 0.8],
+           [0. , 1. ]])
+    >>> top * norms
+    array([5.e-170, 2.e+160])
+    """
+    Z = np.asarray(Z, dtype=np.float64)
+    top = np.max(np.abs(Z), axis=1) if Z.shape[1] else np.zeros(Z.shape[0])
+    with np.errstate(invalid="ignore", divide="ignore"):  # zero / non-finite rows: the caller refuses them
+        scaled = Z / top[:, None]
+        norms = np.linalg.norm(scaled, axis=1)
+        return scaled / norms[:, None], top, norms
+
+
 def median_bandwidth(X):
     """The median of the pairwise Euclidean distances between distinct samples.
 

@@ -35,6 +35,7 @@ LAYER_OF = {module: layer for layer, modules in LAYERS.items() for module in mod
 SAME_LAYER = {
     "graphs": {"kernels", "_augment"},
     "linalg": {"kernels"},
+    "losses": {"kernels"},
     "methods": {"spectral"},
     "certify": {"_certificate"},
     "scale": {"moments"},

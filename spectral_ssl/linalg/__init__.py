@@ -47,14 +47,14 @@ A package of private modules, each re-exported here (import from
 Within the package, arrows point down this table's dependency order
 (``_settings`` <- ``_matrices``, ``_basis`` <- ``_ordering``, ``_aggregation`` <- ``_amg`` <- ``_solvers``
 <- ``_eigen``); no private module imports this ``__init__``. The kernels live in
-:mod:`spectral_ssl.kernels`; ``Kernel``, ``make_kernel`` and ``median_bandwidth`` are
+:mod:`spectral_ssl.kernels`; ``Kernel``, ``make_kernel``, ``median_bandwidth`` and ``unit_rows`` are
 re-exported here under their old names.
 """
 
 import sys
 import types
 
-from ..kernels import Kernel, make_kernel, median_bandwidth
+from ..kernels import Kernel, make_kernel, median_bandwidth, unit_rows
 from . import _amg, _ordering, _settings
 from ._amg import lobpcg_preconditioner
 from ._basis import canonical_basis, column_signs, eigenvalue_clusters, sign_flip, sign_flip_with
@@ -68,7 +68,6 @@ from ._matrices import (
     graph_quadratic_form,
     laplacian,
     matrix_scale,
-    unit_rows,
     zero_constant_columns,
 )
 from ._rank import centred_range_basis, feature_basis, feature_rank, kernel_range_basis, representation_rank
@@ -96,7 +95,6 @@ from ._settings import (
 __all__ = [
     # graph matrices
     "center", "zero_constant_columns", "degrees", "laplacian", "graph_quadratic_form", "matrix_scale",
-    "unit_rows",
     # eigenproblems
     "smallest_eigenpairs", "laplacian_eigenpairs", "label_laplacian_eigenpairs", "resolve_solver", "eigen_residuals",
     "lobpcg_preconditioner", "generalized_eigh", "degree_weighted_eigh",
@@ -105,7 +103,7 @@ __all__ = [
     # ranks and range bases
     "representation_rank", "feature_basis", "feature_rank", "kernel_range_basis", "centred_range_basis",
     # kernels (defined in spectral_ssl.kernels)
-    "Kernel", "make_kernel", "median_bandwidth",
+    "Kernel", "make_kernel", "median_bandwidth", "unit_rows",
     # settings
     *_settings.TUNABLES,
 ]

@@ -6,7 +6,7 @@ import scipy.sparse as sp
 from .. import memory
 from .._validation import check_scalar
 from .._relations import LabelRelation, implicit_refusal, relation_degrees
-from ..linalg import unit_rows
+from ..kernels import unit_rows
 from ._common import check_pair, exact_scale, normalised_weights
 
 
