@@ -219,7 +219,7 @@ class SSLEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         """
         name = type(self).__name__
         if self.collapsed_ and not any(issubclass(r.category, CollapseWarning) for r in caught):
-            # Not every solver warns itself yet: a collapse is never silent here.
+            # every solver warns itself; should one not, a collapse is still never silent
             warnings.warn(collapse_message(self.representation_, self.embedding_.shape[1], who=name),
                           CollapseWarning, stacklevel=4)
         if cert is not None and not cert.passed:

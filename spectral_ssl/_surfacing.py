@@ -6,11 +6,10 @@ package's warnings as one-line messages. It computes nothing and imports only
 
 Both surface the same two facts (#13): an optimum that keeps fewer directions than asked
 for, and a certificate that fails. The solvers raise
-:class:`~spectral_ssl.exceptions.CollapseWarning` themselves; for a solver that does not
-(yet), :func:`collapse_message` words one from the result, so a collapse is never silent.
+:class:`~spectral_ssl.exceptions.CollapseWarning` themselves, with the condition of their
+loss; should one not, :func:`collapse_message` words a generic one from the result, so a
+collapse is never silent.
 """
-
-import math
 
 
 def collapse_message(rep, n_components, *, who):
@@ -19,7 +18,7 @@ def collapse_message(rep, n_components, *, who):
     Parameters
     ----------
     rep : Representation
-        The result (``rank``, ``eigenvalues``, ``hyperparameters``, ``method``).
+        The result (its ``rank``).
     n_components : int
         The number of directions asked for.
     who : str
@@ -31,19 +30,8 @@ def collapse_message(rep, n_components, *, who):
     """
     rank = int(rep.rank)
     text = f"{who}: the optimum keeps {rank} of the {n_components} directions asked for (rank {rank}); "
-    hyper = rep.hyperparameters
-    if rep.method == "vicreg" and "variance" in hyper and "invariance" in hyper:
-        lam = float(rep.eigenvalues[rank]) if rank < len(rep.eigenvalues) else math.nan
-        text += (f"with covariance >= variance, direction k survives only while invariance * "
-                 f"lambda_k < variance (invariance = {hyper['invariance']:g}, variance = "
-                 f"{hyper['variance']:g}, lambda_{rank + 1} = {lam:.3g}; the eigenvalues grow with "
-                 f"the degree of the graph).")
-        if lam > 0:
-            text += (f" Lower invariance below variance / lambda_{rank + 1} = "
-                     f"{hyper['variance'] / lam:.3g} to keep direction {rank + 1}.")
-    else:
-        text += ("more directions would not lower this loss on this relation graph; change the "
-                 "relation or the hyper-parameters.")
+    text += ("more directions would not lower this loss on this relation graph; change the "
+             "relation or the hyper-parameters.")
     if rank:
         text += f" Or ask for n_components <= {rank}."
     return text + " The result is still the optimum of its loss."

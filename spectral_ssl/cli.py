@@ -207,7 +207,7 @@ def _run_solve(args):
               file=sys.stderr)
     if rep.rank < args.n_components and not any(issubclass(r.category, CollapseWarning)
                                                 for r in caught):
-        # Not every solver warns itself yet: a collapse is never silent.
+        # every solver warns itself; should one not, a collapse is still never silent
         print(f"{PROG} solve: warning: CollapseWarning: "
               + collapse_message(rep, args.n_components, who=f"{method} ({regime})"), file=sys.stderr)
     show_warnings(caught, prefix=f"{PROG} solve")

@@ -540,3 +540,14 @@ def test_barlow_twins_nonparametric_estimator_passes_the_constraint(relation):
     certified = BarlowTwins(2, relation=relation, regime="nonparametric", constraint="whitened",
                             certify=3).fit(X, y)
     assert certified.certificate_.passed
+
+
+def test_the_docstring_examples_hold_and_do_not_collapse():
+    # the VICReg examples fitted all-zero maps (rank 0) with the default invariance
+    import doctest
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ssl.CollapseWarning)
+        result = doctest.testmod(estimators, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted >= 20

@@ -909,3 +909,30 @@ def test_waterfilling_random_spectra_never_nan_and_optimal():
         if beta < alpha and beta >= 1e-6 * alpha:
             ref = enumerated_scales(lam / 1.0, 1.0, beta / alpha, gamma / alpha)[1] * alpha
             assert abs(loss - ref) <= 1e-8 * max(alpha, abs(ref))
+
+
+def test_every_regime_warns_of_a_collapse_with_its_condition():
+    # The VICReg solvers returned rank-0 or rank-1 optima without a CollapseWarning (only the
+    # estimators and the CLI added one). The condition names the next eigenvalue, computed here
+    # from the dense Laplacian: direction k survives while invariance * lambda_k < variance.
+    X = np.random.default_rng(0).standard_normal((30, 4))
+    G = graphs.knn(X, 5)
+    lam = np.sort(sla.eigvalsh(np.diag(np.asarray(G.sum(axis=1)).ravel()) - G.toarray()))[1:]
+    hyper = dict(variance=1.0, covariance=1.0)
+    invariance = 1.0 / np.mean(lam[1:3])  # between lambda_2 and lambda_3: keeps 2 of 3
+    with pytest.warns(ssl.CollapseWarning) as caught:
+        rep = vicreg.optimal_representation(G, 3, invariance=invariance, **hyper)
+    assert rep.rank == 2 and len(caught) == 1
+    message = str(caught[0].message)
+    assert message.startswith("VICReg (nonparametric): the optimum keeps 2 of the 3 directions")
+    assert f"lambda_3 = {lam[2]:.3g}" in message
+    assert f"Lower invariance below variance / lambda_3 = {1.0 / lam[2]:.3g}" in message
+    assert caught[0].filename == __file__  # pointed at the caller
+    for regime, solver in (("linear", vicreg.optimal_linear), ("kernel", vicreg.optimal_kernel)):
+        with pytest.warns(ssl.CollapseWarning, match=rf"^VICReg \({regime}\): the optimum keeps 0 of the 3"):
+            assert solver(X, G, 3, invariance=1e3, **hyper).rank == 0
+    with pytest.warns(ssl.CollapseWarning, match=r"the hinge variance gives direction \d no variance"):
+        vicreg.optimal_representation(G, 3, invariance=25.0, variance_kind="hinge")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no collapse, no warning
+        assert vicreg.optimal_representation(G, 2, invariance=invariance, **hyper).rank == 2

@@ -131,7 +131,7 @@ def rank_and_warn(Z, K, regime, constraint, hyper, stacklevel=3, rank=None):
         elif not hyper["centered"]:
             condition = ("uncentred, the constant column has C_kk = 1 at no cost, so the loss as "
                          "written puts columns on it")
-            fix = "Use centered=True (batch-normalised columns, the reference libraries' loss)."
+            fix = "Use centered=True (batch-normalised columns)."
         else:
             condition = (f"with off_diagonal = {hyper['off_diagonal']:g} decorrelation costs only "
                          f"off_diagonal * C_kl^2, so the loss as written repeats the most invariant "

@@ -4,6 +4,7 @@ import warnings
 
 from ..exceptions import CollapseWarning
 from ..linalg import RANK_RTOL
+from ._names import DISPLAY_NAMES
 
 
 def warn_if_collapsed(rank, n_components, *, method, condition, fix, stacklevel=3):
@@ -35,3 +36,33 @@ def warn_if_collapsed(rank, n_components, *, method, condition, fix, stacklevel=
         CollapseWarning, stacklevel=stacklevel + 1,
     )
     return True
+
+
+def warn_vicreg(rank, n_components, eigenvalues, hyper, regime, stacklevel=3):
+    r"""VICReg's :class:`~spectral_ssl.exceptions.CollapseWarning`, with the condition of its loss.
+
+    A direction :math:`k` costs :math:`2\gamma\lambda_k t_k` of invariance (:math:`\lambda_k`
+    the Laplacian eigenvalue, :math:`\mu_k` the generalized one in the linear and kernel
+    regimes) and gains variance; with the square variance and :math:`\beta \ge \alpha` it
+    survives exactly while :math:`\gamma\lambda_k < \alpha`, otherwise the water-filling of
+    :math:`t` (:math:`\beta < \alpha`) or the hinge decides. Returns whether it warned.
+    """
+    if rank >= n_components:
+        return False
+    name = "lambda" if regime == "nonparametric" else "mu"
+    alpha, beta, gamma = hyper["variance"], hyper["covariance"], hyper["invariance"]
+    nxt = float(eigenvalues[rank]) if rank < len(eigenvalues) else float("nan")
+    fewer = f", or ask for n_components <= {rank}." if rank else "."
+    if hyper["variance_kind"] == "square" and beta >= alpha:
+        condition = (f"direction k survives only while invariance * {name}_k < variance (invariance = "
+                     f"{gamma:g}, variance = {alpha:g}, {name}_{rank + 1} = {nxt:.3g})")
+        fix = (f"Lower invariance below variance / {name}_{rank + 1} = {alpha / nxt:.3g} to keep "
+               f"direction {rank + 1}{fewer}" if nxt > 0 else f"Ask for n_components <= {rank}.")
+    else:
+        kind = "hinge variance" if hyper["variance_kind"] == "hinge" else "water-filling of the variances"
+        condition = (f"the {kind} gives direction {rank + 1} no variance: its invariance cost "
+                     f"invariance * {name}_{rank + 1} = {gamma * nxt:.3g} outweighs what it would add "
+                     f"(variance = {alpha:g}, covariance = {beta:g})")
+        fix = f"Lower invariance (or raise variance) to keep more directions{fewer}"
+    return warn_if_collapsed(rank, n_components, method=f"{DISPLAY_NAMES['vicreg']} ({regime})", condition=condition,
+                             fix=fix, stacklevel=stacklevel)

@@ -8,7 +8,8 @@ The loss (graph form, :func:`spectral_ssl.losses.barlow_twins`):
     C = \hat Z^\top G\hat Z,\quad \hat Z = Z_c\operatorname{diag}(Z_c^\top D_G Z_c)^{-1/2},
 
 with :math:`Z_c` centred by the :math:`D_G`-weighted mean (``centered=True``, the
-default: batch-normalised columns, as the reference libraries train it) or
+default: batch normalisation with all views' statistics, the libraries' per-view one when the
+views have equal column means and variances) or
 :math:`Z_c = Z` (``centered=False``, the paper's form). Since
 :math:`\hat z_k^\top D_G\hat z_k = 1`, :math:`C_{kk} = 1 - \hat z_k^\top L\hat z_k`
 (Balestriero and LeCun 2022, section 3.4).
@@ -169,8 +170,7 @@ def optimal_representation(G, n_components, *, off_diagonal=5e-3, centered=True,
         Random starts added to the informed ones (the loss as written only).
     random_state : None, int or numpy Generator
     whiten : bool, optional
-        Deprecated spelling of ``constraint`` (``True`` is ``"whitened"``), as in
-        :func:`optimal_linear` (``FutureWarning``).
+        Deprecated spelling of ``constraint``, as in :func:`optimal_linear`.
 
     Returns
     -------

@@ -60,7 +60,7 @@ from .._validation import (check_integer, check_n_components, check_option, chec
                            check_scalar)
 from .._relations import LabelRelation, check_relation
 from ..losses import VARIANCE_KINDS, vicreg_value_and_gradient
-from . import _contrastive_forms, _parametric, _roundoff, _vicreg_hinge, _vicreg_linear
+from . import _collapse, _contrastive_forms, _parametric, _roundoff, _vicreg_hinge, _vicreg_linear
 from ._vicreg_scales import waterfilling_scales
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
@@ -320,9 +320,9 @@ def optimal_representation(G, n_components, *, variance=25.0, covariance=1.0, in
                                            hyper["invariance"], variance_kind, hyper["eps"],
                                            restarts, random_state)
     (Z,) = linalg.sign_flip_with(np.sqrt(N) * U @ Y0)
+    _collapse.warn_vicreg(rank := linalg.representation_rank(Z), K, lam, hyper, "nonparametric")
     return Representation(
-        Z=Z, loss=loss_and_gradient(Z, G, degrees=d, **hyper)[0], rank=linalg.representation_rank(Z),
-        eigenvalues=lam, scales=t,
+        Z=Z, loss=loss_and_gradient(Z, G, degrees=d, **hyper)[0], rank=rank, eigenvalues=lam, scales=t,
         exact=exact, method=NAME, equivalent="Laplacian Eigenmaps", regime="nonparametric",
         hyperparameters=hyper, details=details,
     )
@@ -429,10 +429,10 @@ def optimal_linear(X, G, n_components, *, variance=25.0, covariance=1.0, invaria
         with single_threaded_blas():  # N x K work: threads only synchronise
             loss = loss_and_gradient(Z, G, **hyper)[0]
     loss = max(loss, 0.0)  # a sum of non-negative terms: the forms' cancellation gave -5e-14 at N <= 4
+    rank = linalg.representation_rank(Z) if rank is None else rank
+    _collapse.warn_vicreg(rank, Z.shape[1], mu, hyper, "linear")
     return LinearRepresentation(
-        Z=Z, W=W, bias=bias, loss=loss, rank=linalg.representation_rank(Z) if rank is None else rank,
-        eigenvalues=mu,
-        scales=t, exact=exact, method=NAME, equivalent="Locality Preserving Projections",
+        Z=Z, W=W, bias=bias, loss=loss, rank=rank, eigenvalues=mu, scales=t, exact=exact, method=NAME, equivalent="Locality Preserving Projections",
         hyperparameters=hyper, details=details,
     )
 
@@ -472,14 +472,11 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     X, G = _parametric.kernel_inputs(X, G, call="vicreg.optimal_kernel")
     hyper = check_hyperparameters(variance, covariance, invariance, variance_kind, eps, restarts)
     k, gram = _parametric.kernel_gram(X, kernel, bandwidth, degree, coef0)
-    # Work in the orthonormal eigenbasis V of K_X (Z = K_X A = V C): same optimum,
-    # but B = V^T H V / N is well conditioned where K_X H K_X / N is not. Then
-    # whiten the centred span by the SVD of H V, thresholding singular values
-    # rather than variances: the constant vector can lie almost in span(V) (rbf
-    # kernel, many samples), which leaves one real centred direction of variance
-    # ~1e-11 that a variance threshold of 1e-10 would drop.
-    # gram is exactly symmetric here (symmetric_gram), so kernel_range_basis's own,
-    # stricter symmetry check (1e-8) never refuses a Gram matrix that is asymmetric by rounding.
+    # Work in the orthonormal eigenbasis V of K_X (Z = K_X A = V C): same optimum, but
+    # B = V^T H V / N is well conditioned where K_X H K_X / N is not; the centred span is
+    # whitened by the SVD of H V, thresholding singular values rather than variances (an rbf
+    # kernel on many samples leaves a real centred direction of variance ~1e-11). gram is
+    # exactly symmetric (symmetric_gram): kernel_range_basis's stricter check never refuses it.
     s, V, U, M = _parametric.kernel_basis(gram)
     d = linalg.degrees(G, check_input=False)  # once: the solve's and the loss's
     C, bias, Z, mu, t, exact, details = _linear_solution(
@@ -491,8 +488,9 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     # arithmetic, but its round-off grows like eps * s_max / s_min (up to 1e-6 of Z), which a
     # large invariance weight turned into a loss far above the optimum.
     details["kernel"] = repr(k)
+    _collapse.warn_vicreg(rank := linalg.representation_rank(Z), Z.shape[1], mu, hyper, "kernel")
     return KernelRepresentation(
         Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=loss_and_gradient(Z, G, degrees=d, **hyper)[0],
-        rank=linalg.representation_rank(Z), eigenvalues=mu, scales=t, exact=exact, method=NAME,
+        rank=rank, eigenvalues=mu, scales=t, exact=exact, method=NAME,
         equivalent="kernel Locality Preserving Projections", hyperparameters=hyper, details=details,
     )
