@@ -4,6 +4,7 @@ Registered in :data:`spectral_ssl.cli.COMMANDS` as :data:`COMMAND` (one-line hel
 description, add-arguments function, run function).
 """
 
+import os
 import sys
 
 from ._cli_types import braces as _braces
@@ -22,7 +23,8 @@ def add_arguments(parser):
     parser.add_argument("--out", metavar="DIR", default="spectral_ssl_report",
                         help="folder for report.html (self-contained: figures embedded), report.md, "
                              "report.csv, report.json and the PNG figures spectra.png, ranks.png, "
-                             "simclr_mds.png and claim_*.png (default: %(default)s)")
+                             "simclr_mds.png and claim_*.png; an existing folder is replaced only "
+                             "when an earlier report wrote it (default: %(default)s)")
     data = parser.add_argument_group(
         "your data", "run the method table, the pairs section and the claims that need only "
                      "labelled features (all but local_vs_global, which keeps its swiss roll) on "
@@ -110,14 +112,22 @@ def run(args):
 
     from ._display import print_wrapped as say  # the closing lines within 100 columns too
     from ._files import check_output_folder
+    from ._validation import argument_error
     from .experiments.method_table import certificate_summary
     from .report import REPORT_FILES, check_labelled_data, run_report
 
     if args.labels is not None and args.data is None:
         args.report_parser.error("argument --labels: needs --data FILE, the features the labels "
                                  "belong to")  # exits 2 like argparse's own errors
-    # Before anything is computed: a folder holding the user's own files is never replaced.
+    # Before anything is computed: a folder holding the user's own files is never replaced,
+    # nor one holding an input (an earlier report's report.csv given as --data)
     check_output_folder(args.out, option="--out", allowed=REPORT_FILES)
+    for option, name in (("--data", args.data), ("--labels", args.labels)):
+        if name is not None and os.path.commonpath(
+                [os.path.abspath(name), os.path.abspath(args.out)]) == os.path.abspath(args.out):
+            raise argument_error(f"--out: {args.out!r} holds the {option} file {name!r}, which the "
+                                 f"new report would replace; write the report elsewhere or move "
+                                 f"the input out.", argument="--out")
     data, data_name = None, "data"
     if args.data is not None:
         from .io import load_labelled_data

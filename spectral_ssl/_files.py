@@ -28,6 +28,10 @@ from ._validation import argument_error
 #: Hidden files and folders a write in progress uses; removed when it ends or fails.
 PARTIAL_PREFIX = ".spectral-ssl-partial-"
 
+#: The list of the files a replaced folder was written with (one name per line): a folder
+#: is replaced only when it holds this list and nothing else than the files it names.
+MANIFEST = ".spectral-ssl-files"
+
 
 # --------------------------------------------------------------------------- inputs
 
@@ -217,9 +221,11 @@ def _refused(option, reason):
 def check_output_folder(path, *, option, allowed):
     """Refuse a folder that must not be replaced by a new report; return it as ``str``.
 
-    The folder may be new, empty, or hold only files whose names match one of
-    the ``allowed`` patterns (an earlier report): anything else (another
-    file, a subfolder, a link) is the user's and is refused.
+    The folder may be new, empty, or an earlier report: it holds :data:`MANIFEST`, written
+    with it by :func:`replaced_folder`, and nothing but the files that list names, each
+    matching one of the ``allowed`` patterns. Anything else (a file of the user's, even one
+    named like a report's, a subfolder, a link) is refused, and so is the current folder
+    or one that holds it.
     """
     path = os.fspath(path)
     try:
@@ -242,18 +248,34 @@ def check_output_folder(path, *, option, allowed):
     if not stat.S_ISDIR(info.st_mode):
         raise _refused(option, f"{path!r} exists and is {_kind(info.st_mode) if not stat.S_ISREG(info.st_mode) else 'a file'}, "
                        f"not a folder; give a new folder name.")
-    for entry in sorted(os.scandir(path), key=lambda e: e.name):
-        ours = entry.is_file(follow_symlinks=False) and any(fnmatch.fnmatchcase(entry.name, p)
-                                                            for p in allowed)
+    here = os.path.abspath(os.getcwd())
+    if os.path.commonpath([here, os.path.abspath(path)]) == os.path.abspath(path):
+        raise _refused(option, f"{path!r} is the current folder or holds it; the folder is "
+                       f"replaced as a whole, so give a new folder name.")
+    entries = sorted(os.scandir(path), key=lambda e: e.name)
+    listed = _manifest(path) if entries else set()
+    for entry in entries:
+        ours = (entry.name == MANIFEST or entry.name in listed) and entry.is_file(follow_symlinks=False) \
+            and (entry.name == MANIFEST or any(fnmatch.fnmatchcase(entry.name, p) for p in allowed))
         if not ours:
+            why = "" if listed else f" (the folder has no {MANIFEST}, the list an earlier report writes)"
             raise _refused(option, f"{path!r} holds {entry.name!r}, which is not a file of an "
-                           f"earlier report; the folder is replaced as a whole, so give a new or "
-                           f"empty folder.")
+                           f"earlier report{why}; the folder is replaced as a whole, so give a new "
+                           f"or empty folder.")
     parent = os.path.dirname(os.path.abspath(path))
     if not os.access(parent, os.W_OK | os.X_OK):
         raise _refused(option, f"cannot replace {path!r}: no permission to write in "
                        f"{parent!r}; write elsewhere.")
     return path
+
+
+def _manifest(path):
+    """The file names listed in the folder's :data:`MANIFEST` (empty when it has none)."""
+    try:
+        with open(os.path.join(path, MANIFEST), encoding="utf-8") as handle:
+            return {line.rstrip("\n") for line in handle if line.strip()}
+    except (OSError, UnicodeDecodeError):
+        return set()
 
 
 def _exchange(a, b):
@@ -277,7 +299,8 @@ def replaced_folder(path, *, option, allowed):
 
     Yields the temporary folder (a ``Path``). On success it replaces ``path``:
     the old folder, stale files of earlier runs included, is gone and only the
-    new files remain. On failure or interruption ``path`` is left as it was.
+    new files remain, with :data:`MANIFEST` listing them (what makes the folder
+    replaceable by the next run). On failure or interruption ``path`` is left as it was.
     """
     path = os.path.abspath(check_output_folder(path, option=option, allowed=allowed))
     parent, name = os.path.split(path)
@@ -289,6 +312,8 @@ def replaced_folder(path, *, option, allowed):
     staging = tempfile.mkdtemp(prefix=prefix, dir=parent)
     try:
         yield Path(staging)
+        names = sorted(entry.name for entry in os.scandir(staging) if entry.name != MANIFEST)
+        Path(staging, MANIFEST).write_text("".join(f"{name}\n" for name in names), encoding="utf-8")
         os.chmod(staging, 0o777 & ~_umask())
         if not os.path.lexists(path):
             os.rename(staging, path)

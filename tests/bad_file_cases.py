@@ -885,7 +885,24 @@ def _output_cases(Case, command):
         os.symlink("../secret.txt", "rep/report.md")
         return ["secret.txt"]
 
+    def own_pictures():
+        # named like a report's figures, but no list of an earlier report's files: replaced
+        # (and the pictures deleted) before the list existed
+        os.mkdir("rep")
+        _write("rep/holiday.png", b"mine")
+        return ["rep/holiday.png"]
+
+    def earlier_report_as_input():
+        from spectral_ssl._files import replaced_folder
+
+        with replaced_folder("rep", option="--out", allowed=("report.csv",)) as staging:
+            _write(str(staging / "report.csv"), "f0,f1,label\n" + "".join(
+                f"{i % 3}.5,{i % 5}.25,{i % 2}\n" for i in range(20)))
+        return ["rep/report.csv", "rep/.spectral-ssl-files"]
+
     report_rows = [
+        ("pictures", own_pictures, r"--out: 'rep' holds 'holiday\.png', which is not a file of an earlier report "
+                                   r"\(the folder has no \.spectral-ssl-files"),
         ("foreign-file", own_file, r"--out: 'rep' holds 'notes\.txt', which is not a file of an earlier report"),
         ("subfolder", own_folder, r"--out: 'rep' holds 'figures', which is not a file of an earlier report"),
         ("is-a-file", file_out, r"--out: 'rep' exists and is a file, not a folder"),
@@ -898,6 +915,12 @@ def _output_cases(Case, command):
                  command(report_setup(make), "report", "--quick", "--no-claims", "--methods", "vicreg",
                          "--out", "rep"), 1, rf"spectral-ssl report: error: {pattern}", "--out", "outputs")
             for key, make, pattern in report_rows]
+    out.append(Case("out-report-holds-the-data", "CLI", "spectral-ssl report --data rep/report.csv --out rep",
+                    "an earlier report folder that holds the --data file",
+                    command(report_setup(earlier_report_as_input), "report", "--quick", "--no-claims",
+                            "--methods", "vicreg", "--data", "rep/report.csv", "--out", "rep"), 1,
+                    r"spectral-ssl report: error: --out: 'rep' holds the --data file 'rep/report\.csv', which "
+                    r"the new report would replace", "--out", "outputs"))
     return out
 
 

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from spectral_ssl._files import check_output_folder, open_input, replaced_folder, staged_outputs
+from spectral_ssl._files import MANIFEST, check_output_folder, open_input, replaced_folder, staged_outputs
 
 ALLOWED = ("report.md", "*.png")
 
@@ -44,19 +44,48 @@ def test_staged_outputs_never_replace_a_file_created_meanwhile(tmp_path):
 
 def test_replaced_folder_removes_stale_files_and_keeps_the_old_one_on_failure(tmp_path):
     out = tmp_path / "rep"
-    out.mkdir()
-    (out / "report.md").write_text("old")
-    (out / "claim_stale.png").write_bytes(b"stale")
+    with replaced_folder(out, option="--out", allowed=ALLOWED) as staging:  # an earlier report
+        (staging / "report.md").write_text("old")
+        (staging / "claim_stale.png").write_bytes(b"stale")
+    assert (out / MANIFEST).read_text() == "claim_stale.png\nreport.md\n"
     with pytest.raises(RuntimeError):
         with replaced_folder(out, option="--out", allowed=ALLOWED) as staging:
             (staging / "report.md").write_text("half")
             raise RuntimeError("killed")
-    assert sorted(os.listdir(out)) == ["claim_stale.png", "report.md"]
+    assert sorted(os.listdir(out)) == [MANIFEST, "claim_stale.png", "report.md"]
     assert (out / "report.md").read_text() == "old"
     with replaced_folder(out, option="--out", allowed=ALLOWED) as staging:
         (staging / "report.md").write_text("new")
-    assert os.listdir(out) == ["report.md"] and (out / "report.md").read_text() == "new"
+    assert sorted(os.listdir(out)) == [MANIFEST, "report.md"] and (out / "report.md").read_text() == "new"
     assert sorted(os.listdir(tmp_path)) == ["rep"]  # no temporary folder left
+
+
+def test_a_folder_of_files_named_like_a_report_is_not_replaced_without_its_list(tmp_path):
+    # a folder of the user's PNG files matched the report's patterns and was deleted
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    (photos / "holiday.png").write_bytes(b"mine")
+    with pytest.raises(ValueError, match=r"--out: '.*photos' holds 'holiday\.png', which is not a file "
+                                         r"of an earlier report \(the folder has no \.spectral-ssl-files"):
+        with replaced_folder(photos, option="--out", allowed=ALLOWED):
+            pass
+    assert os.listdir(photos) == ["holiday.png"]
+    # an earlier report with a file the list does not name (added by the user) is refused too
+    out = tmp_path / "rep"
+    with replaced_folder(out, option="--out", allowed=ALLOWED) as staging:
+        (staging / "report.md").write_text("old")
+    (out / "extra.png").write_bytes(b"mine")
+    with pytest.raises(ValueError, match=r"holds 'extra\.png', which is not a file of an earlier report;"):
+        check_output_folder(out, option="--out", allowed=ALLOWED)
+
+
+def test_the_current_folder_is_never_replaced(tmp_path, monkeypatch):
+    with replaced_folder(tmp_path / "rep", option="--out", allowed=ALLOWED) as staging:
+        (staging / "report.md").write_text("old")
+    monkeypatch.chdir(tmp_path / "rep")
+    for out in (".", str(tmp_path)):
+        with pytest.raises(ValueError, match=r"is the current folder or holds it"):
+            check_output_folder(out, option="--out", allowed=ALLOWED)
 
 
 def test_replaced_folder_cleans_up_after_a_killed_run(tmp_path):

@@ -101,7 +101,8 @@ def _claim_figures(result):
             for name, fig in result.figures.items()]
 
 
-#: The files of a report folder: an existing --out holding anything else is not replaced.
+#: The files of a report folder: an existing --out is replaced only when it holds the list of
+#: the files an earlier report wrote (``_files.MANIFEST``) and nothing else than those.
 REPORT_FILES = ("report.html", "report.md", "report.csv", "report.json", "*.png")
 
 
@@ -111,8 +112,8 @@ def write_report(report, out_dir):
     The files are written into a temporary folder beside ``out_dir`` which then
     takes its place (see :func:`spectral_ssl._files.replaced_folder`): an
     interrupted run leaves the previous report whole, and stale files of an
-    earlier run are gone. A folder holding other files than
-    :data:`REPORT_FILES` is refused (``ValueError``). Returns ``{kind: path}``
+    earlier run are gone. A folder that is not an earlier report (files it did not
+    write, even named like :data:`REPORT_FILES`) is refused (``ValueError``). Returns ``{kind: path}``
     (the final paths).
     """
     from .._files import replaced_folder
