@@ -23,8 +23,8 @@ def add_arguments(parser):
     parser.add_argument("--out", metavar="DIR", default="spectral_ssl_report",
                         help="folder for report.html (self-contained: figures embedded), report.md, "
                              "report.csv, report.json and the PNG figures spectra.png, ranks.png, "
-                             "simclr_mds.png and claim_*.png; an existing folder is replaced only "
-                             "when an earlier report wrote it (default: %(default)s)")
+                             "simclr_mds.png and claim_*.png (default: %(default)s); an existing "
+                             "folder is replaced only when an earlier report wrote it")
     data = parser.add_argument_group(
         "your data", "run the method table, the pairs section and the claims that need only "
                      "labelled features (all but local_vs_global, which keeps its swiss roll) on "
