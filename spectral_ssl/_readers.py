@@ -188,8 +188,14 @@ def check_mtx_header(handle, size, argument, name):
         raise _mtx_error(argument, name, f"the size line must hold {expected} non-negative integers, "
                                          f"got {line.decode('ascii', 'replace').strip()[:80]!r}")
     n_rows, n_cols = int(words[0]), int(words[1])
-    stored = int(words[2]) if layout == "coordinate" else n_rows * n_cols
-    entries = stored * (2 if symmetry != "general" else 1)
+    if layout == "coordinate":
+        stored = int(words[2])
+        entries = stored * (2 if symmetry != "general" else 1)
+    else:  # a dense array stores one triangle of a symmetric matrix, column by column
+        entries = n_rows * n_cols
+        n = min(n_rows, n_cols)
+        stored = (entries if symmetry == "general" else
+                  n * (n - 1) // 2 if symmetry == "skew-symmetric" else n * (n + 1) // 2)
     bytes_needed = 8.0 * 4 * (max(n_rows, n_cols) + 1) + 40.0 * entries
     if layout == "array":
         bytes_needed += 16.0 * n_rows * n_cols

@@ -201,15 +201,34 @@ def load_features(path, *, argument="X"):
     return check_features(values, name=f"{argument} ({os.fspath(path)})")
 
 
+#: Whole numbers up to this magnitude are exact in float64; larger ones (identifiers such as
+#: 12345678901234567) would merge with their neighbours, and are kept as text.
+EXACT_INTEGER = 2**53
+
+
 def _label_array(cells, path, argument):
-    """Text cells as labels: integers when all are whole numbers, floats, else strings."""
+    """Text cells as labels: integers when all are whole numbers, floats, else strings.
+
+    Integers written as such are read exactly (``int``), as int64 when they fit and as
+    text beyond; numbers read as floats are kept as text when one exceeds
+    :data:`EXACT_INTEGER`, where float64 would merge distinct labels.
+    """
     if not all(_is_number(cell) for cell in cells):
         return np.array(cells)
+    try:
+        whole = [int(cell) for cell in cells]
+    except ValueError:  # "1.5", "2e3": read as floats below
+        whole = None
+    if whole is not None:
+        fits = all(-2**63 <= value < 2**63 for value in whole)
+        return np.array(whole, dtype=np.int64) if fits else np.array([c.strip() for c in cells])
     labels = np.array(cells, dtype=np.float64)
     if not np.all(np.isfinite(labels)):  # before the integer cast, which would hide them
         raise ValueError(
             f"{argument}: {os.fspath(path)!r} contains NaN or inf labels; give every sample a label."
         )
+    if np.any(np.abs(labels) >= EXACT_INTEGER):
+        return np.array([c.strip() for c in cells])
     if np.all(labels == np.round(labels)):
         labels = labels.astype(np.int64)
     return labels

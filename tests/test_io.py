@@ -2,6 +2,7 @@
 
 import os
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -191,6 +192,21 @@ def test_graph_mtx_round_trip(tmp_path):
 def test_graph_mtx_symmetric_storage(tmp_path):
     scipy.io.mmwrite(tmp_path / "G.mtx", sp.coo_matrix(DENSE), symmetry="symmetric")
     assert_graph(io.load_graph(tmp_path / "G.mtx"), DENSE)
+
+
+@pytest.mark.parametrize("symmetry", [None, "symmetric"])
+def test_graph_mtx_dense_array_layout(tmp_path, symmetry):
+    # scipy.io.mmwrite of a dense symmetric array stores one triangle, n(n+1)/2 values: it was
+    # refused as "truncated or damaged" (the check expected n^2 values)
+    scipy.io.mmwrite(tmp_path / "G.mtx", DENSE, symmetry=symmetry)
+    banner = (tmp_path / "G.mtx").read_text().splitlines()[0]
+    assert banner.split()[2:] == ["array", "real", symmetry or "symmetric"]  # mmwrite detects it
+    assert_graph(io.load_graph(tmp_path / "G.mtx"), DENSE)
+    # a file cut short is still refused
+    lines = (tmp_path / "G.mtx").read_text().splitlines()
+    (tmp_path / "cut.mtx").write_text("\n".join(lines[:-4]) + "\n")
+    with pytest.raises(ValueError, match=r"declares 10 entries but only \d+ bytes follow: truncated"):
+        io.load_graph(tmp_path / "cut.mtx")
 
 
 def test_graph_dense_npy_round_trip(tmp_path):
@@ -473,3 +489,24 @@ def test_labels_npy_not_finite(tmp_path):
     np.save(tmp_path / "y.npy", np.array([0.0, np.inf]))
     with pytest.raises(ValueError, match=r"labels: '.*y\.npy' contains NaN or inf labels"):
         io.load_labels(tmp_path / "y.npy")
+
+
+def test_large_integer_labels_are_read_exactly(tmp_path):
+    # identifiers above 2^53 went through float64 and merged (3 classes read as 1); above the
+    # int64 range they all became -2^63 after a cast warning
+    ids = ["12345678901234567", "12345678901234568", "12345678901234569"] * 4
+    (tmp_path / "ids.txt").write_text("\n".join(ids))
+    labels = io.load_labels(tmp_path / "ids.txt")
+    assert labels.dtype == np.int64 and labels.tolist() == [int(i) for i in ids]
+    big = ["10000000000000000000", "20000000000000000000"] * 4
+    (tmp_path / "big.txt").write_text("\n".join(big))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        labels = io.load_labels(tmp_path / "big.txt")
+    assert labels.tolist() == big and len(np.unique(labels)) == 2
+    # written as floats beyond 2^53: kept as the text, not merged
+    (tmp_path / "f.txt").write_text("\n".join(["1.2345678901234567e16", "1.2345678901234568e16"] * 2))
+    assert len(np.unique(io.load_labels(tmp_path / "f.txt"))) == 2
+    # ordinary whole floats still read as integers
+    (tmp_path / "w.txt").write_text("1.0\n2\n1\n2.0\n")
+    assert io.load_labels(tmp_path / "w.txt").tolist() == [1, 2, 1, 2]
