@@ -50,6 +50,7 @@ def run(args):
     """Run ``diagnose``; returns the exit code."""
     import json
 
+    from ._tables import jsonable
     from .io import load_features
     from .practice import diagnose
 
@@ -68,7 +69,7 @@ def run(args):
     except TypeError as error:  # an unknown --param: name the option
         raise TypeError(f"--param: {error}") from None
     if args.json:
-        print(json.dumps(result.to_dict()))
+        print(json.dumps(jsonable(result.to_dict(), non_finite=lambda value: None), allow_nan=False))
     else:
         print(repr(result))
     return 0

@@ -18,6 +18,11 @@ import scipy.sparse as sp
 SYMMETRY_RTOL = 1e-10
 
 
+#: Largest total weight of a graph: degrees and the products of two of them (vol^2, d_i d_j)
+#: stay finite in float64 below this (about the square root of the largest float).
+LARGEST_VOLUME = 1e150
+
+
 def check_graph(G, *, name="G"):
     r"""Validate a relation graph and return it as CSR float64.
 
@@ -62,6 +67,14 @@ def check_graph(G, *, name="G"):
         raise ValueError(
             f"{name} has negative weights (min {lowest:.3g}); relation weights must be >= 0."
         )
+    if highest > LARGEST_VOLUME / max(out.nnz, 1):  # the total weight may be too large: sum it
+        with np.errstate(over="ignore"):
+            volume = float(np.sum(out.data))
+        if not volume <= LARGEST_VOLUME:
+            raise ValueError(
+                f"{name} has weights summing to {volume:.3g}, beyond {LARGEST_VOLUME:.0e}: its "
+                f"degrees and their products overflow float64. Rescale it, e.g. {name} / "
+                f"{name}.max() (the weights are relative strengths of the pairs).")
     if lowest == 0:
         out.eliminate_zeros()
     if out.nnz == 0:

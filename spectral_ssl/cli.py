@@ -148,6 +148,7 @@ def _run_solve(args):
     import json
 
     from ._surfacing import certificate_failure, collapse_message
+    from ._tables import jsonable
     from .exceptions import CollapseWarning
     from .io import load_features, load_graph
     from .methods import solve
@@ -215,7 +216,8 @@ def _run_solve(args):
         summary = {**rep.summary(), "out": args.out, "params": args.params}
         if cert is not None:
             summary["certificate"] = {key: plain(getattr(cert, key)) for key in CERTIFICATE_KEYS}
-        print(json.dumps(summary))
+        # strict JSON: a non-finite number is null (Python's json writes Infinity, which JSON lacks)
+        print(json.dumps(jsonable(summary, non_finite=lambda value: None), allow_nan=False))
     else:
         print_summary(args, rep, method, regime, cert)
     return EXIT_CERTIFICATE_FAILED if cert is not None and not cert.passed else 0

@@ -1,7 +1,10 @@
 """Argument checks: a mistyped option is answered with the closest valid one, counts accept 5.0."""
 
+import warnings
+
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from spectral_ssl import graphs, solve
 from spectral_ssl._validation import check_integer, check_option, suggest
@@ -251,3 +254,20 @@ def test_masked_arrays_are_refused_rather_than_read_with_their_hidden_values():
     with pytest.raises(TypeError, match=r"G is a masked array, whose mask would be ignored \(the "
                                         r"hidden weights used\); fill the masked entries"):
         check_graph(np.ma.masked_array(G.toarray()))
+
+
+def test_a_graph_whose_degrees_overflow_is_refused_with_the_fix():
+    # finite weights of 1e308 gave an infinite spectral contrastive loss marked exact (and
+    # "Infinity" in the CLI's JSON), and raw errors from the other methods
+    from spectral_ssl._validation import LARGEST_VOLUME, check_graph
+
+    path = sp.diags([1.0, 1.0], [-1, 1], shape=(3, 3), format="csr")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow RuntimeWarning on the way
+        with pytest.raises(ValueError, match=r"^G has weights summing to inf, beyond 1e\+150: its degrees "
+                                             r"and their products overflow float64\. Rescale it, e\.g\. "
+                                             r"G / G\.max\(\)"):
+            check_graph(path * 1e308)
+        with pytest.raises(ValueError, match=r"summing to 4e\+150"):
+            check_graph(path * 1e150)
+        assert check_graph(path * (LARGEST_VOLUME / 4)).sum() == pytest.approx(LARGEST_VOLUME)
