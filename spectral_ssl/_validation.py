@@ -18,9 +18,9 @@ import scipy.sparse as sp
 SYMMETRY_RTOL = 1e-10
 
 
-#: Largest total weight of a graph: degrees and the products of two of them (vol^2, d_i d_j)
-#: stay finite in float64 below this (about the square root of the largest float).
-LARGEST_VOLUME = 1e150
+#: Largest total weight of a graph: its degrees and volume must be finite floats (the
+#: solvers then work with G / vol, finite for any scale below this).
+LARGEST_VOLUME = float(np.finfo(np.float64).max)
 
 
 def check_graph(G, *, name="G"):
@@ -72,9 +72,9 @@ def check_graph(G, *, name="G"):
             volume = float(np.sum(out.data))
         if not volume <= LARGEST_VOLUME:
             raise ValueError(
-                f"{name} has weights summing to {volume:.3g}, beyond {LARGEST_VOLUME:.0e}: its "
-                f"degrees and their products overflow float64. Rescale it, e.g. {name} / "
-                f"{name}.max() (the weights are relative strengths of the pairs).")
+                f"{name} has weights whose sum overflows float64 (the degrees and the volume "
+                f"would be infinite). Rescale it, e.g. {name} / {name}.max() (the weights are "
+                f"relative strengths of the pairs).")
     if lowest == 0:
         out.eliminate_zeros()
     if out.nnz == 0:

@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from . import memory
 from ._augment import make_views
 from ._relations import LabelRelation, check_labels, clique_graph, label_codes
-from .kernels import squared_distances, unit_rows
+from .kernels import scaled_squared_distances, unit_rows
 from ._validation import (
     check_features,
     check_flag,
@@ -143,9 +143,9 @@ def knn(X, n_neighbors=10, *, symmetrize="union"):
     X = check_features(X)
     check_option(symmetrize, name="symmetrize", options=("union", "mutual"))
     n_neighbors = _check_neighbors(n_neighbors, X.shape[0])
-    largest = np.max(np.abs(X))
-    if largest > 2.0**500:  # squared distances would overflow: scale by a power of 2 (exact)
-        X = X * 2.0 ** -int(np.ceil(np.log2(largest)))
+    # neighbours do not depend on the scale: X / 2^e (exact) keeps squared distances of
+    # features of 1e160 from overflowing and of 1e-170 from underflowing (ties broken by index)
+    X = np.ldexp(X, -int(np.frexp(np.max(np.abs(X)))[1]))
     A = NearestNeighbors(n_neighbors=n_neighbors).fit(X).kneighbors_graph(mode="connectivity")
     A = sp.csr_matrix(A, dtype=np.float64)
     G = A.maximum(A.T) if symmetrize == "union" else A.minimum(A.T)
@@ -192,14 +192,15 @@ def gaussian(X, bandwidth, n_neighbors=None):
     X = check_features(X)
     bandwidth = check_scalar(bandwidth, name="bandwidth", low=0.0, low_inclusive=False)
     if n_neighbors is None:
-        dist2 = squared_distances(X)
-        W = np.exp(-dist2 / (2 * bandwidth**2))
+        W = np.exp(-0.5 * scaled_squared_distances(X, length=bandwidth))  # = exp(-d^2 / (2 bandwidth^2))
         np.fill_diagonal(W, 0.0)
         G = sp.csr_matrix(W)
     else:
         pattern = knn(X, n_neighbors).tocoo()
-        diff = X[pattern.row] - X[pattern.col]
-        weights = np.exp(-np.sum(diff**2, axis=1) / (2 * bandwidth**2))
+        # ((x_i - x_j) / bandwidth)^2 with X and the bandwidth over the same power of two: no
+        # under- or overflow of the squares at features of 1e-170 or 1e160
+        weights = np.exp(-0.5 * scaled_squared_distances(X, length=bandwidth,
+                                                          pairs=(pattern.row, pattern.col)))
         G = sp.csr_matrix((weights, (pattern.row, pattern.col)), shape=pattern.shape)
     G.eliminate_zeros()
     if G.nnz == 0:

@@ -50,6 +50,50 @@ def squared_distances(X, Y=None):
     return np.maximum(sq_x[:, None] + sq_y[None, :] - 2 * X @ Y.T, 0.0)
 
 
+def _power_of_two(*arrays):
+    """The exponent ``e`` with the largest ``|entry|`` in ``[2^(e-1), 2^e)`` (0 for zero or non-finite)."""
+    top = max((float(np.max(np.abs(A))) for A in arrays if A.size), default=0.0)
+    return int(np.frexp(top)[1]) if 0 < top < np.inf else 0
+
+
+#: Features and lengths within 2^+-this are used as they are (their squares stay normal floats).
+MODERATE_EXPONENT = 200
+
+
+def scaled_squared_distances(X, Y=None, *, length=1.0, pairs=None):
+    r"""Pairwise :math:`\lVert x_i - y_j\rVert^2 / \ell^2` without underflow or overflow on the way.
+
+    :func:`squared_distances` of the samples divided by a power of two :math:`2^e` (exact),
+    then multiplied twice by :math:`2^e/\ell`: features of 1e-170 or 1e160 give the ratios
+    of features of 1. A ratio beyond the float range is ``inf`` (its Gaussian weight is 0).
+    Within :data:`MODERATE_EXPONENT` the plain quotient (the same bits as before scaling).
+    ``pairs=(rows, cols)``: only :math:`\lVert x_r - x_c\rVert^2/\ell^2` of those pairs of rows
+    of ``X``, from their differences (shape (n_pairs,)).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> scaled_squared_distances(np.array([[0.0], [3e-170]]), length=1e-170)
+    array([[0., 9.],
+           [9., 0.]])
+    """
+    e = _power_of_two(X) if Y is None else _power_of_two(X, Y)
+    moderate = abs(e) <= MODERATE_EXPONENT and 2.0**-MODERATE_EXPONENT <= length <= 2.0**MODERATE_EXPONENT
+    if pairs is not None:
+        rows, cols = pairs
+        Xs = X if moderate else np.ldexp(X, -e)
+        d2 = np.sum((Xs[rows] - Xs[cols]) ** 2, axis=1)
+    elif moderate:
+        d2 = squared_distances(X, Y)
+    else:
+        d2 = squared_distances(np.ldexp(X, -e), None if Y is None else np.ldexp(Y, -e))
+    if moderate:
+        return d2 / length**2  # nothing under- or overflows: the plain quotient
+    with np.errstate(over="ignore"):
+        ratio = np.ldexp(1.0 / length, e)
+        return (d2 * ratio) * ratio
+
+
 class Kernel:
     r"""A positive semi-definite kernel :math:`k(x, y)`, callable on two sample matrices.
 
@@ -79,7 +123,7 @@ class Kernel:
             return X @ Y.T
         if self.name == "polynomial":
             return (X @ Y.T + self.coef0) ** self.degree
-        return np.exp(-squared_distances(X, Y) / (2 * self.bandwidth**2))
+        return np.exp(-0.5 * scaled_squared_distances(X, Y, length=self.bandwidth))
 
     def __repr__(self):
         if self.name == "rbf":
@@ -138,12 +182,13 @@ def median_bandwidth(X):
     memory.check_pairwise(X, call="linalg.median_bandwidth", copies=3,
                           alternative="pass bandwidth= (e.g. the median distance of a subsample of X)")
     X = check_features(X)
-    dist = np.sqrt(squared_distances(X))
+    e = _power_of_two(X)  # distances of X / 2^e, then 2^e back: no under- or overflow of the squares
+    dist = np.sqrt(squared_distances(np.ldexp(X, -e)))
     values = dist[np.triu_indices(X.shape[0], k=1)]
     positive = values[values > 0]
     if positive.size == 0:
         raise ValueError("all samples in X are identical; no bandwidth can be derived. Pass bandwidth=.")
-    return float(np.median(positive))
+    return float(np.ldexp(np.median(positive), e))
 
 
 def make_kernel(X, kernel="rbf", *, bandwidth=None, degree=3, coef0=1.0):

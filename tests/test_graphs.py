@@ -7,7 +7,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.spatial.distance import cdist
 
-from spectral_ssl import graphs
+from spectral_ssl import graphs, kernels
 
 
 # --------------------------------------------------------------------------- helpers
@@ -342,3 +342,25 @@ G_OK, Y_OK = weighted_label_graph()
 def test_bad_arguments_are_refused(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.parametrize("scale", [1e-170, 1e-160, 1e160, 1e300])
+def test_graphs_do_not_depend_on_the_scale_of_the_features(scale):
+    # squared distances under- or overflowed: knn of X * 1e-170 changed 125 edges (ties broken by
+    # index), gaussian weights came out NaN at 1e-170 and 2e-4 off at 1e-160, gaussian(X, 1e160)
+    # raised OverflowError, meanshift / nnclr saw zero or infinite row norms
+    X = np.random.default_rng(0).standard_normal((30, 3))
+    assert (graphs.knn(X * scale, 3) != graphs.knn(X, 3)).nnz == 0
+    for k in (None, 3):
+        scaled, plain = graphs.gaussian(X * scale, 1.3 * scale, n_neighbors=k), graphs.gaussian(X, 1.3, n_neighbors=k)
+        assert (scaled != 0).nnz == plain.nnz and abs(scaled - plain).max() <= 1e-15
+    assert (graphs.meanshift(X * scale, 3) != graphs.meanshift(X, 3)).nnz == 0
+    assert kernels.median_bandwidth(X * scale) == pytest.approx(scale * kernels.median_bandwidth(X), rel=1e-15)
+    assert kernels.Kernel("rbf", bandwidth=scale)(X * scale, X[:4] * scale) == pytest.approx(
+        np.exp(-cdist(X, X[:4], "sqeuclidean") / 2), abs=1e-15)
+
+
+def test_a_huge_bandwidth_gives_weights_of_one():
+    X = np.random.default_rng(0).standard_normal((6, 2))
+    G = graphs.gaussian(X, 1e160)
+    assert G.nnz == 30 and np.all(G.data == 1.0)

@@ -264,10 +264,8 @@ def test_a_graph_whose_degrees_overflow_is_refused_with_the_fix():
     path = sp.diags([1.0, 1.0], [-1, 1], shape=(3, 3), format="csr")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no overflow RuntimeWarning on the way
-        with pytest.raises(ValueError, match=r"^G has weights summing to inf, beyond 1e\+150: its degrees "
-                                             r"and their products overflow float64\. Rescale it, e\.g\. "
+        with pytest.raises(ValueError, match=r"^G has weights whose sum overflows float64 \(the degrees "
+                                             r"and the volume would be infinite\)\. Rescale it, e\.g\. "
                                              r"G / G\.max\(\)"):
             check_graph(path * 1e308)
-        with pytest.raises(ValueError, match=r"summing to 4e\+150"):
-            check_graph(path * 1e150)
         assert check_graph(path * (LARGEST_VOLUME / 4)).sum() == pytest.approx(LARGEST_VOLUME)
