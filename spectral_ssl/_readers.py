@@ -38,8 +38,14 @@ def _header(stream, argument, name):
     try:
         shape, fortran, dtype = readers[version](stream)
     except (ValueError, UnicodeDecodeError, SyntaxError, TypeError) as error:
+        # numpy's own words, unless they show a parser's internals ("<ast.BinOp object at 0x...>")
+        why = "its dictionary holds an expression, not plain values" if "<ast." in str(error) else error
         raise ValueError(f"{argument}: cannot read {name!r} as a numeric .npy array (its header is "
-                         f"damaged: {error}); save it again with numpy.save.") from None
+                         f"damaged: {why}); save it again with numpy.save.") from None
+    if any(int(n) < 0 for n in shape):  # numpy's reader lets (-1, 4) through
+        raise ValueError(f"{argument}: cannot read {name!r} as a numeric .npy array (its header is "
+                         f"damaged: shape {tuple(shape)} has a negative length); save it again with "
+                         f"numpy.save.")
     return shape, fortran, dtype
 
 

@@ -440,6 +440,11 @@ def _memory_cases(Case, command, MemoryBudgetError):
              "a features .npy whose header claims 8 GB", _function(
                  lambda: _npy_header("X.npy", (10**6, 10**3)), lambda: io.load_features("X.npy"), budget),
              MemoryBudgetError, r"reading X 'X\.npy' would need .*\(1000000, 1000\)", "X", "memory budget"),
+        Case("file-npy-negative-shape", "function", 'io.load_features("X.npy")  # header declares shape (-1, 4)',
+             "a .npy whose header declares a negative length", _function(
+                 lambda: _npy_header("X.npy", (-1, 4), body=bytes(64)), lambda: io.load_features("X.npy")),
+             ValueError, r"X: cannot read 'X\.npy' as a numeric \.npy array \(its header is damaged: shape "
+                         r"\(-1, 4\) has a negative length\)", "X", "file contents"),
         Case("budget-file-labels-npy", "function", 'io.load_labels("y.npy")  # header claims 10**9 labels',
              "a labels .npy whose header claims 10**9 entries", _function(
                  lambda: _npy_header("y.npy", (10**9,), "<i8"), lambda: io.load_labels("y.npy"), budget),
