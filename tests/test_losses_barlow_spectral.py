@@ -409,3 +409,18 @@ def test_reference_spectral_contrastive_bad_inputs():
         reference.spectral_contrastive(A, A, mu=0.0)
     with pytest.raises(ValueError, match="A needs at least 2 samples"):
         reference.spectral_contrastive(A[:1], A[:1])
+
+
+@pytest.mark.parametrize("weight", [1e-300, 1e-200, 1e154, 1e300])
+def test_barlow_twins_does_not_depend_on_the_scale_of_g(weight):
+    # s_k s_l of the raw weights overflowed at 1e154 (loss 4.0) and underflowed at 1e-200 (NaN),
+    # both marked exact by the whitened solver; C = Zhat^T G Zhat is free of the scale of G
+    W = weighted_graph(12, seed=5)
+    Z = np.random.default_rng(6).normal(size=(12, 3))
+    for centered in (False, True):
+        value, grad = losses.barlow_twins(Z, W, centered=centered, return_gradient=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            value_w, grad_w = losses.barlow_twins(Z, W * weight, centered=centered, return_gradient=True)
+        assert value_w == pytest.approx(value, rel=1e-13)
+        np.testing.assert_allclose(grad_w, grad, rtol=1e-12, atol=1e-14 * np.abs(grad).max())

@@ -1,11 +1,25 @@
 r"""The Barlow Twins cross-correlation and loss in graph form."""
 
 import numpy as np
+import scipy.sparse as sp
 
-from .._relations import relation_degrees
+from .._relations import LabelRelation, relation_degrees
 from .._threads import sparse_product
 from .._validation import check_flag, check_scalar
-from ._common import check_pair
+from ._common import check_pair, normalised_weights
+
+
+#: Largest weights within which the loss is evaluated on ``G`` itself (else on ``G`` over its largest weight).
+MODERATE_WEIGHTS = (1e-100, 1e100)
+
+
+def _largest_weight(G):
+    """The largest weight of a sparse or dense ``G`` or a LabelRelation (1 for an empty graph)."""
+    if isinstance(G, LabelRelation):
+        return G.weight
+    if sp.issparse(G):
+        return float(G.data.max()) if G.nnz else 1.0
+    return float(np.max(G)) if np.size(G) else 1.0
 
 
 def barlow_twins_statistics(Z, degrees, centered):
@@ -163,7 +177,11 @@ def barlow_twins_value_and_gradient(Z, G, degrees, off_diagonal, centered):
 
     ``G`` only needs ``G @ Z`` (a sparse matrix or a dense array). A column with
     zero weighted norm gives ``(inf, zeros)`` so that a line search backs off.
+    Value and gradient do not depend on the scale of ``G``; weights beyond 1e+-100 are
+    divided by the largest first (:math:`s_k s_l` overflowed at 1e154, underflowed at 1e-200).
     """
+    if not MODERATE_WEIGHTS[0] <= _largest_weight(G) <= MODERATE_WEIGHTS[1]:
+        G, degrees, _ = normalised_weights(G, degrees)
     Zc, DZ, s = barlow_twins_statistics(Z, degrees, centered)
     if np.any(~(s > 0)):
         return float("inf"), np.zeros_like(Z)
