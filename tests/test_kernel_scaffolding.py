@@ -58,8 +58,42 @@ def test_kernel_asymmetric_by_rounding_is_symmetrised_by_every_method(name):
 @pytest.mark.parametrize("name", sorted(METHODS))
 def test_kernel_returning_a_wrong_shape_is_refused_by_every_method(name):
     X, G = _problem()
-    with pytest.raises(ValueError, match=re.escape("kernel(X, X) must return a finite (N, N) = (20, 20) matrix")):
+    with pytest.raises(ValueError, match=re.escape("kernel(X, X) must return an (N, N) = (20, 20) matrix, got "
+                                                   "shape (20, 3).")):
         METHODS[name].optimal_kernel(X, G, 2, kernel=lambda A, B: np.ones((A.shape[0], 3)))
+
+
+@pytest.mark.parametrize("name", sorted(METHODS))
+def test_kernel_values_that_are_not_finite_or_overflow_are_refused_by_every_method(name):
+    # were "a finite (N, N) = (20, 20) matrix, got shape (20, 20)" and, for a polynomial of
+    # degree 200 (entries 4.8e180), SimCLR's "A contains NaN or inf" about an internal array
+    X, G = _problem()
+    with pytest.raises(ValueError, match=r"^kernel\(X, X\) holds NaN or inf values"):
+        METHODS[name].optimal_kernel(X, G, 2, kernel=lambda A, B: np.full((A.shape[0], B.shape[0]), np.nan))
+    with pytest.raises(ValueError, match=r"^kernel\(X, X\) has entries up to \S+e\+\d+, whose products"):
+        METHODS[name].optimal_kernel(X, G, 2, kernel="polynomial", degree=200)
+
+
+@pytest.mark.parametrize("name", ["vicreg", "spectral_contrastive", "barlow_twins"])
+def test_a_kernel_that_is_not_psd_is_refused(name):
+    # the negative-eigenvalue directions were dropped silently and the result marked exact:
+    # VICReg with scikit-learn's sigmoid kernel returned 1.811 where A = K^-1 Z_nonparametric
+    # reaches 1.548
+    X, G = _problem()
+    flipped = np.diag([1.0, -1.0])
+    with pytest.raises(ValueError, match=r"^the kernel matrix K_X = kernel\(X, X\) is not positive "
+                                         r"semi-definite: its smallest eigenvalue is -\S+ against the "
+                                         r"largest \S+\. A kernel regime needs a Mercer kernel"):
+        METHODS[name].optimal_kernel(X, G, 1, kernel=lambda A, B: A @ flipped @ B.T)
+
+
+@pytest.mark.parametrize("name", ["vicreg", "spectral_contrastive"])
+def test_a_constant_kernel_names_the_bandwidth(name):
+    # an rbf bandwidth of 1e12 makes k(x, y) = 1 to the last digit: was "X needs at least 2 samples
+    # and 1 feature, got shape (20, 0)" about an internal basis
+    X, G = _problem()
+    with pytest.raises(ValueError, match=r"K_X has no centred direction: .* Lower the bandwidth"):
+        METHODS[name].optimal_kernel(X, G, 1, bandwidth=1e12)
 
 
 def test_kernel_coefficients_reproduce_the_centred_solution():

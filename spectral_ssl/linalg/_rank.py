@@ -121,6 +121,11 @@ def feature_rank(X):
     return feature_basis(X)[0].shape[1]
 
 
+#: A Gram matrix whose smallest eigenvalue is below -this times the largest is not PSD (round-off
+#: of a PSD kernel gives about -N eps times the largest).
+KERNEL_PSD_RTOL = 1e-8
+
+
 def kernel_range_basis(gram, *, rank_rtol=1e-10):
     r"""Eigen-decomposition of a PSD Gram matrix restricted to its numerical range.
 
@@ -147,6 +152,11 @@ def kernel_range_basis(gram, *, rank_rtol=1e-10):
     s, V = np.linalg.eigh((gram + gram.T) / 2)
     if s[-1] <= 0:
         raise ValueError("gram has no positive eigenvalue; the kernel maps every sample to zero.")
+    if s[0] < -KERNEL_PSD_RTOL * s[-1]:  # dropping these directions would solve another problem
+        raise ValueError(
+            f"the kernel matrix K_X = kernel(X, X) is not positive semi-definite: its smallest eigenvalue "
+            f"is {s[0]:.3g} against the largest {s[-1]:.3g}. A kernel regime needs a Mercer kernel "
+            f"(rbf, linear, polynomial, or a callable whose Gram matrices are PSD).")
     keep = s > rank_rtol * s[-1]
     return s[keep][::-1], V[:, keep][:, ::-1]
 

@@ -214,6 +214,10 @@ def unit_free_basis(X, red=None):
 KERNEL_SYMMETRY_RTOL = 1e-6
 
 
+#: Largest entry of a Gram matrix: the solvers form products of two of them.
+LARGEST_GRAM = 1e150
+
+
 def symmetric_gram(gram, n_samples):
     r"""The Gram matrix ``k(X, X)`` checked finite and (N, N), symmetrised within ``KERNEL_SYMMETRY_RTOL``.
 
@@ -229,10 +233,17 @@ def symmetric_gram(gram, n_samples):
     np.float64(0.5000000005)
     """
     gram = np.asarray(gram, dtype=np.float64)
-    if gram.shape != (n_samples, n_samples) or not np.all(np.isfinite(gram)):
-        raise ValueError(f"kernel(X, X) must return a finite (N, N) = ({n_samples}, {n_samples}) "
-                         f"matrix, got shape {gram.shape}.")
+    if gram.shape != (n_samples, n_samples):
+        raise ValueError(f"kernel(X, X) must return an (N, N) = ({n_samples}, {n_samples}) matrix, "
+                         f"got shape {gram.shape}.")
+    if not np.all(np.isfinite(gram)):
+        raise ValueError("kernel(X, X) holds NaN or inf values (a polynomial kernel of high degree, or an "
+                         "rbf bandwidth far below the distances, can overflow or underflow): use a "
+                         "smaller degree, rescale X, or change the bandwidth.")
     size = float(np.max(np.abs(gram))) if gram.size else 0.0
+    if size > LARGEST_GRAM:
+        raise ValueError(f"kernel(X, X) has entries up to {size:.3g}, whose products (K_X^T M K_X) overflow "
+                         f"float64: use a smaller polynomial degree, or rescale X.")
     asymmetry = float(np.max(np.abs(gram - gram.T))) if gram.size else 0.0
     if asymmetry > KERNEL_SYMMETRY_RTOL * size:
         raise ValueError(
@@ -292,6 +303,10 @@ def kernel_basis(gram, *, rank_rtol=1e-10, centred=True):
     if not centred:
         return s, V, None, None
     U, M = linalg.centred_range_basis(V, rank_rtol=rank_rtol)
+    if U.shape[1] == 0:
+        raise ValueError("the kernel matrix K_X has no centred direction: every sample has about the "
+                         "same kernel values (e.g. an rbf bandwidth far above the distances between "
+                         "samples, k(x, y) ~ 1). Lower the bandwidth, or use another kernel.")
     return s, V, U, M
 
 
