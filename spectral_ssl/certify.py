@@ -45,9 +45,9 @@ numerical range the project's solvers work in:
   ``numpy.linalg.matrix_rank``), the rule the linear solvers use;
 * kernel: :math:`P` an orthonormal basis of :math:`H\operatorname{span}(V_r)`,
   :math:`V_r` the eigenvectors of :math:`K_X` with eigenvalue above
-  ``KERNEL_RANK_RTOL`` (:math:`10^{-10}`) times the largest (the range of
+  ``KERNEL_RANK_RTOL`` times the largest (None: :math:`N\epsilon`, the numerical range of
   :func:`spectral_ssl.linalg.kernel_range_basis`), centred directions with
-  singular value above the same threshold kept
+  singular value above 1e-10 kept
   (:func:`spectral_ssl.linalg.centred_range_basis`); with the bias,
   :math:`\{PC + \mathbf 1 b^\top\} = \{V_rC + \mathbf 1 b^\top\}`.
 
@@ -94,9 +94,9 @@ from ._validation import check_features, check_graph, check_integer, check_optio
 # The L-BFGS-B stopping rules FTOL, GTOL and MAXCOR are those of the one multi-start
 # helper, re-exported here where the certificate's documentation names them.
 
-#: Whitened kernel search: eigen-directions of the Gram matrix whose eigenvalue is
-#: below this times the largest are dropped (as in :func:`spectral_ssl.linalg.kernel_range_basis`).
-KERNEL_RANK_RTOL = 1e-10
+#: Whitened kernel search: eigen-directions of the Gram matrix whose eigenvalue is below this
+#: times the largest are dropped; None: N eps, the solvers' rule (:func:`spectral_ssl.linalg.kernel_range_basis`).
+KERNEL_RANK_RTOL = None
 
 PARAMETRIZATIONS = ("whitened", "raw")
 
@@ -177,7 +177,7 @@ def _search_features(F, regime):
     if regime == "kernel":
         _, V = linalg.kernel_range_basis(F, rank_rtol=KERNEL_RANK_RTOL)
         # the centred span of V, orthonormal (with the bias: the same representations)
-        return linalg.centred_range_basis(V, rank_rtol=KERNEL_RANK_RTOL)[0]
+        return linalg.centred_range_basis(V)[0]
     T, _ = linalg.feature_basis(F)
     if T.shape[1] == 0:
         raise ValueError("X is constant (no direction with variance): there is nothing to optimise.")

@@ -105,3 +105,33 @@ def test_kernel_coefficients_reproduce_the_centred_solution():
     C, bias = rng.standard_normal((U.shape[1], 3)), rng.standard_normal(3)
     A, b = _parametric.kernel_coefficients(C, bias, V, s, M)
     np.testing.assert_allclose(gram @ A + b, U @ C + bias, atol=1e-8)
+
+
+def test_the_kernel_range_keeps_every_direction_float64_resolves():
+    # An rbf Gram matrix on 60 points of [0, 1) (bandwidth 0.5) has eigenvalues 1.2e-11 and 2.9e-13
+    # of the largest, known to 3e-7 and 6e-5: the former cut at 1e-10 dropped them, and kernel
+    # VICReg's optimum (exact=True) was 0.0117 where an explicit A on them reaches 3.5e-5.
+    import scipy.sparse as sp
+
+    from spectral_ssl import losses
+
+    N, h = 60, 30
+    X = np.linspace(0, 1, N, endpoint=False)[:, None]
+    r = np.arange(h)
+    G = sp.csr_matrix((np.ones(N), (np.r_[r, r + h], np.r_[r + h, r])), shape=(N, N))  # x ~ x + 0.5
+    hyper = dict(variance=1.0, covariance=1.0, invariance=1e6)
+    # the reference, built here: kernel LPP on every eigen-direction above 1e-13 of the largest
+    K = np.exp(-cdist(X, X, "sqeuclidean") / (2 * 0.5**2))
+    s, V = np.linalg.eigh(K)
+    keep = s > 1e-13 * s[-1]
+    Uc = np.linalg.svd(V[:, keep] - V[:, keep].mean(axis=0), full_matrices=False)[0]
+    L = np.diag(np.asarray(G.sum(axis=1)).ravel()) - G.toarray()
+    mu, Q = np.linalg.eigh(Uc.T @ L @ Uc)
+    z = np.sqrt(N * max(0.0, 1 - hyper["invariance"] * mu[0])) * Uc @ Q[:, 0]
+    c = np.linalg.lstsq(np.c_[V[:, keep], np.ones(N)], z, rcond=None)[0]
+    reference = losses.vicreg((K @ (V[:, keep] @ (c[:-1] / s[keep])) + c[-1])[:, None], G, **hyper)
+    assert reference < 4e-5
+    rep = vicreg.optimal_kernel(X, G, 1, bandwidth=0.5, **hyper)
+    assert rep.exact and rep.loss <= reference
+    # spectral contrastive: the non-parametric optimum -3 is within 1e-6 (was -2.99926)
+    assert spectral_contrastive.optimal_kernel(X, G, 3, bandwidth=0.5).loss < -3 + 1e-6

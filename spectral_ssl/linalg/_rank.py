@@ -126,11 +126,15 @@ def feature_rank(X):
 KERNEL_PSD_RTOL = 1e-8
 
 
-def kernel_range_basis(gram, *, rank_rtol=1e-10):
+def kernel_range_basis(gram, *, rank_rtol=None):
     r"""Eigen-decomposition of a PSD Gram matrix restricted to its numerical range.
 
     Returns ``(s, V)`` with :math:`K_X \approx V \operatorname{diag}(s) V^\top`,
-    keeping eigenvalues :math:`s > \text{rank\_rtol} \cdot s_{max}`. Kernel
+    keeping eigenvalues :math:`s > \text{rank\_rtol} \cdot s_{max}`; by default
+    ``rank_rtol`` :math:`= N\epsilon`, the numerical rank of ``numpy.linalg.matrix_rank``:
+    every direction float64 resolves. (A cut at 1e-10 dropped real directions of an rbf Gram
+    matrix, eigenvalues 1e-11 and 3e-13 of the largest, known to 3e-7 and 6e-5, and kernel
+    VICReg's optimum came out 333 times above what an explicit :math:`A` reaches.) Kernel
     regimes use :math:`V` as features: every :math:`Z = K_X A` with :math:`A`
     in the range is :math:`V C` with :math:`A = V \operatorname{diag}(1/s) C`,
     and the covariance of :math:`V` is well conditioned, whereas that of
@@ -157,6 +161,8 @@ def kernel_range_basis(gram, *, rank_rtol=1e-10):
             f"the kernel matrix K_X = kernel(X, X) is not positive semi-definite: its smallest eigenvalue "
             f"is {s[0]:.3g} against the largest {s[-1]:.3g}. A kernel regime needs a Mercer kernel "
             f"(rbf, linear, polynomial, or a callable whose Gram matrices are PSD).")
+    if rank_rtol is None:
+        rank_rtol = gram.shape[0] * np.finfo(np.float64).eps
     keep = s > rank_rtol * s[-1]
     return s[keep][::-1], V[:, keep][:, ::-1]
 

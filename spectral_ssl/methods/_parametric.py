@@ -287,22 +287,23 @@ def kernel_gram(X, kernel, bandwidth, degree, coef0):
     return k, symmetric_gram(k(X, X), X.shape[0])
 
 
-def kernel_basis(gram, *, rank_rtol=1e-10, centred=True):
+def kernel_basis(gram, *, rank_rtol=None, centred=True):
     r"""The eigenbasis of :math:`K_X`, and an orthonormal basis of its centred span: ``(s, V, U, M)``.
 
     :math:`K_X \approx V\operatorname{diag}(s)V^\top` keeps eigenvalues above ``rank_rtol``
-    times the largest (:func:`spectral_ssl.linalg.kernel_range_basis`): every
+    times the largest (default: :math:`N\epsilon`, its numerical rank;
+    :func:`spectral_ssl.linalg.kernel_range_basis`): every
     :math:`Z = K_X A` is :math:`VC` with :math:`A = V\operatorname{diag}(1/s)C`, and the
     covariance of :math:`V` is well conditioned where that of :math:`K_X` has the condition
     number of :math:`K_X` squared. With ``centred``, :math:`U = (V - \mathbf 1\bar v^\top)M`
-    orthonormal (singular values of :math:`HV` above ``rank_rtol``,
+    orthonormal (singular values of :math:`HV` above ``rank_rtol``, default 1e-10,
     :func:`spectral_ssl.linalg.centred_range_basis`; the constant can lie almost in
     :math:`\operatorname{span}(V)`); without, ``U`` and ``M`` are None.
     """
     s, V = linalg.kernel_range_basis(gram, rank_rtol=rank_rtol)
     if not centred:
         return s, V, None, None
-    U, M = linalg.centred_range_basis(V, rank_rtol=rank_rtol)
+    U, M = linalg.centred_range_basis(V, rank_rtol=1e-10 if rank_rtol is None else rank_rtol)
     if U.shape[1] == 0:
         raise ValueError("the kernel matrix K_X has no centred direction: every sample has about the "
                          "same kernel values (e.g. an rbf bandwidth far above the distances between "

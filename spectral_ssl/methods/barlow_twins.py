@@ -425,7 +425,7 @@ def optimal_linear(X, G, n_components, *, off_diagonal=5e-3, centered=True, cons
 
 def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3, coef0=1.0,
                    off_diagonal=5e-3, centered=True, constraint=None, whiten=None, regularization=0.0,
-                   restarts=8, random_state=0, rank_rtol=1e-10):
+                   restarts=8, random_state=0, rank_rtol=None):
     r"""Optimal kernel Barlow Twins :math:`Z = K_X A + \mathbf 1 b^\top`: the loss as written, or kernel CCA.
 
     The linear regime with :math:`X \to K_X` (same two problems, same ``constraint``).
@@ -458,7 +458,8 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     Notes
     -----
     Solved in the eigenbasis :math:`K_X = V\operatorname{diag}(s)V^\top` (eigenvalues above
-    ``rank_rtol`` times the largest, :func:`spectral_ssl.linalg.kernel_range_basis`):
+    ``rank_rtol`` times the largest, by default :math:`N\epsilon`, the numerical rank of
+    :func:`spectral_ssl.linalg.kernel_range_basis`, the CCA's rule then 1e-10):
     :math:`Z = VC + \mathbf 1 b^\top`, :math:`A = V\operatorname{diag}(1/s)C`, penalty
     :math:`C^\top\operatorname{diag}(1/s)C`.
 
@@ -474,23 +475,22 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
         raise ValueError(f"regularization={regularization:g} applies to constraint='whitened' "
                          f"(regularised kernel CCA); the loss as written has no penalty. Pass "
                          f"constraint='whitened', or regularization=0.")
-    rank_rtol = check_scalar(rank_rtol, name="rank_rtol", low=0.0, low_inclusive=False, high=1.0)
+    cca_rtol = check_scalar(1e-10 if rank_rtol is None else rank_rtol, name="rank_rtol", low=0.0,
+                            low_inclusive=False, high=1.0)  # None: K_X's numerical rank, the CCA's 1e-10
     k, gram = _parametric.kernel_gram(X, kernel, bandwidth, degree, coef0)
-    # Eigenbasis K_X = V diag(s) V^T: Z = K_X A = V C with A = V diag(1/s) C, and the RKHS
-    # penalty a^T K_X a = C^T diag(1/s) C. Same problem; B = V^T D V is not squared-ill-conditioned.
-    s, V, _, _ = _parametric.kernel_basis(gram, rank_rtol=rank_rtol, centred=False)
+    # Z = K_X A = V C, A = V diag(1/s) C, penalty C^T diag(1/s) C; B = V^T D V is well conditioned
+    s, V, _, _ = _parametric.kernel_basis(gram, rank_rtol=rank_rtol and cca_rtol, centred=False)  # None: N eps
     r = s.size
     penalty = np.diag(1.0 / s)
     if not hyper["centered"]:
         penalty = np.block([[penalty, np.zeros((r, 1))], [np.zeros((1, r)), np.zeros((1, 1))]])
     d = linalg.degrees(G, check_input=False)  # once: the solve's and the loss's
     C, bias, Z, rho, scales, exact, details = _solve_parametric(
-        V, G, n_components, hyper, constraint, restarts, random_state, rank_rtol,
+        V, G, n_components, hyper, constraint, restarts, random_state, cca_rtol,
         what="the rank of K_X D_G K_X (centred kernel, or kernel plus the constant)", regime="kernel",
         degrees=d, penalty=penalty, regularization=regularization)
     A, _ = _parametric.kernel_coefficients(C, bias, V, s)
-    details["kernel"] = repr(k)
-    details["regularization"] = regularization
+    details.update(kernel=repr(k), regularization=regularization)
     rank = _barlow_solvers.rank_and_warn(Z, Z.shape[1], "kernel", constraint, hyper)
     return KernelRepresentation(
         Z=Z, A=A, bias=bias, X_fit=X, kernel=k, loss=loss_and_gradient(Z, G, degrees=d, **hyper)[0],

@@ -447,7 +447,7 @@ def optimal_linear(X, G, n_components):
 
 
 def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3, coef0=1.0,
-                   rank_rtol=1e-10):
+                   rank_rtol=None):
     r"""Optimal kernel spectral contrastive :math:`Z = K_X A + \mathbf 1 b^\top` (exact).
 
     The linear regime with the features replaced by the Gram matrix :math:`K_X`:
@@ -465,10 +465,10 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     kernel : {"rbf", "linear", "polynomial"} or callable ``k(X, Y) -> ndarray``
     bandwidth, degree, coef0 :
         See :func:`spectral_ssl.linalg.make_kernel`.
-    rank_rtol : float
+    rank_rtol : float, optional
         Eigenvalues of :math:`K_X` below ``rank_rtol`` times the largest are dropped
-        (:func:`spectral_ssl.linalg.kernel_range_basis`); centred directions of their
-        eigenvectors with singular value below it too
+        (default :math:`N\epsilon`, the numerical rank: :func:`spectral_ssl.linalg.kernel_range_basis`);
+        centred directions of their eigenvectors with singular value below it (default 1e-10) too
         (:func:`spectral_ssl.linalg.centred_range_basis`); then the unit-free rule of
         :func:`optimal_linear`.
 
@@ -477,7 +477,8 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     KernelRepresentation
     """
     X, G = _parametric.kernel_inputs(X, G, call="spectral_contrastive.optimal_kernel")
-    rank_rtol = check_scalar(rank_rtol, name="rank_rtol", low=0.0, low_inclusive=False, high=1.0)
+    if rank_rtol is not None:
+        rank_rtol = check_scalar(rank_rtol, name="rank_rtol", low=0.0, low_inclusive=False, high=1.0)
     k, gram = _parametric.kernel_gram(X, kernel, bandwidth, degree, coef0)
     # Z = K_X A = V C in the eigenbasis of K_X, solved in U, an orthonormal basis of its centred span
     s, V, U, M = _parametric.kernel_basis(gram, rank_rtol=rank_rtol)

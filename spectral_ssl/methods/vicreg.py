@@ -445,7 +445,7 @@ def optimal_kernel(X, G, n_components, *, kernel="rbf", bandwidth=None, degree=3
     The linear regime with the features :math:`X` replaced by the Gram matrix
     :math:`K_X`: :math:`K_X L K_X a = \mu K_X H K_X a`. It is solved in the
     eigenbasis :math:`K_X = V\operatorname{diag}(s)V^\top` (eigenvalues above
-    ``1e-10`` of the largest; see :func:`spectral_ssl.linalg.kernel_range_basis`),
+    :math:`N\epsilon` of the largest, its numerical rank; see :func:`spectral_ssl.linalg.kernel_range_basis`),
     whitened by an orthonormal basis of :math:`H\operatorname{span}(V)` (singular
     values above ``1e-10``; :func:`spectral_ssl.linalg.centred_range_basis`),
     which spans the same representations with a well-conditioned covariance.
