@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 import inspect
 import warnings
 
-from . import graphs, linalg
+from . import graphs, linalg, memory
 from ._progress import check_verbose, status, verbosity
 from ._surfacing import certificate_failure, collapse_message, distinct_warnings
 from ._validation import check_graph, check_integer, check_option
@@ -79,8 +79,9 @@ class SSLEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             if value is not None and relation != reader:
                 raise ValueError(f"{name} is given but relation={relation!r} ignores it; use "
                                  f"relation={reader!r} to {use}, or drop {name}.")
-        n_neighbors = None if self.n_neighbors is None else check_integer(
-            self.n_neighbors, name="n_neighbors", low=1)
+        # read by the relations built from X only (labels and groups ignore it, as documented)
+        n_neighbors = None if self.n_neighbors is None or relation not in ("knn", "gaussian") else \
+            check_integer(self.n_neighbors, name="n_neighbors", low=1)
         if relation == "knn":
             if n_neighbors is None:
                 raise ValueError("relation='knn' needs n_neighbors (an integer >= 1); got None.")
@@ -88,12 +89,20 @@ class SSLEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         if relation == "gaussian":
             bandwidth = self.relation_bandwidth
             if bandwidth is None:
+                # the estimator's own words: median_bandwidth's advice ("pass bandwidth=") would
+                # name the kernel's parameter, not the graph's
+                memory.check_pairwise(X, call=f"{type(self).__name__}(relation='gaussian') (the median "
+                                      f"distance of X, its default relation_bandwidth)", copies=3,
+                                      alternative="set relation_bandwidth= (e.g. the median distance "
+                                                  "of a subsample of X)")
                 bandwidth = linalg.median_bandwidth(X)
             return graphs.gaussian(X, bandwidth, n_neighbors=n_neighbors)
         if relation == "labels":
             if y is None:
+                # scikit-learn's wording for an estimator that requires y (check_requires_y_none)
                 raise ValueError(
-                    "relation='labels' builds the graph from the class labels y; call fit(X, y)."
+                    f"{type(self).__name__} requires y to be passed, but the target y is None: "
+                    f"relation='labels' builds the graph from the class labels y; call fit(X, y)."
                 )
             G, what = graphs.from_labels(y, implicit=self._implicit_labels(regime)), "y has {} entries"
         elif relation == "groups":

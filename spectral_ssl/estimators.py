@@ -176,7 +176,7 @@ class SimCLR(SSLEstimator):
     :math:`-\sum_{ij}G_{ij}\log\frac{e^{\hat z_i^\top\hat z_j/\tau}}{\sum_{k\ne i}e^{\hat z_i^\top\hat z_k/\tau}}`,
     :math:`\hat z_i = z_i/\lVert z_i\rVert`. The linear and kernel regimes have
     no closed form: they are solved by L-BFGS from the Locality Preserving
-    Projections directions and ``restarts - 1`` random starts
+    Projections directions and ``restarts`` random starts
     (``exact_ = False``). Non-parametric: the regular-simplex closed form when
     :math:`G` is a union of equal cliques (``exact_ = True``), numerical
     otherwise. See :mod:`spectral_ssl.methods.simclr`.
@@ -191,7 +191,8 @@ class SimCLR(SSLEstimator):
 
 %(common_parameters)s
     restarts : int, default=8
-        Starts of the numerical optimisation (the first is deterministic).
+        Random starts of the numerical optimisation, after the one informed start (the
+        Locality Preserving Projections directions): ``restarts + 1`` starts in all.
 
     max_iter : int, default=5000
         L-BFGS iterations per start.

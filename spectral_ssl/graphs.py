@@ -57,7 +57,8 @@ def from_groups(groups):
     Parameters
     ----------
     groups : array_like of shape (N,)
-        Any hashable labels; samples with equal labels are positives.
+        One label per sample (integers, floats or strings; no NaN or None); samples with
+        equal labels are positives.
 
     Returns
     -------
@@ -97,9 +98,9 @@ def from_labels(y, *, implicit=False):
         :mod:`spectral_ssl.memory` when they do not fit the budget). ``True``: a
         :class:`LabelRelation`, the same relation in :math:`O(N)` memory, whose action
         ``G @ Z``, degrees and Laplacian spectra are known in closed form; accepted by the
-        losses and the non-parametric and linear solvers of VICReg, spectral
-        contrastive and Barlow Twins (other functions refuse it with ``TypeError``
-        naming :meth:`LabelRelation.to_sparse`). The type returned depends on this
+        losses, the non-parametric solvers of VICReg, spectral contrastive and Barlow
+        Twins (its closed forms) and VICReg's linear solver (other functions refuse it
+        with ``TypeError`` naming :meth:`LabelRelation.to_sparse`). The type returned depends on this
         flag only, never on ``N``.
 
     Examples

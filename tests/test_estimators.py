@@ -551,3 +551,24 @@ def test_the_docstring_examples_hold_and_do_not_collapse():
         warnings.simplefilter("error", ssl.CollapseWarning)
         result = doctest.testmod(estimators, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0 and result.attempted >= 20
+
+
+@pytest.mark.parametrize("Estimator", [VICReg, SpectralContrastive, BarlowTwins])
+def test_label_relation_without_y_uses_scikit_learns_wording(Estimator):
+    # check_requires_y_none failed: scikit-learn matches "requires y to be passed, but the target y is None"
+    from sklearn.utils.estimator_checks import check_requires_y_none
+
+    check_requires_y_none(Estimator.__name__, Estimator(relation="labels"))
+    with pytest.raises(ValueError, match=rf"^{Estimator.__name__} requires y to be passed, but the target y "
+                                         r"is None: relation='labels' builds the graph from the class labels y"):
+        Estimator(relation="labels").fit(np.ones((6, 2)) + np.arange(6)[:, None])
+
+
+def test_n_neighbors_is_validated_only_by_the_relations_that_read_it():
+    # relation='labels' refused n_neighbors=0 although it ignores it (as documented)
+    X = np.random.default_rng(0).standard_normal((12, 2))
+    y = np.repeat([0, 1, 2], 4)
+    est = VICReg(relation="labels", n_neighbors=0, invariance=0.01).fit(X, y)
+    assert est.rank_ == 2
+    with pytest.raises(ValueError, match=r"n_neighbors must be >= 1"):
+        VICReg(relation="knn", n_neighbors=0).fit(X)
