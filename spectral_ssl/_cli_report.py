@@ -6,6 +6,7 @@ description, add-arguments function, run function).
 
 import os
 import sys
+import warnings
 
 from ._cli_types import braces as _braces
 from ._cli_types import choice as _choice
@@ -136,25 +137,29 @@ def run(args):
         X, y = load_labelled_data(args.data, args.labels, argument="--data", labels_argument="--labels")
         data, data_name = check_labelled_data(X, y, argument="--data"), Path(args.data).stem
     try:
-        report = run_report(
-            args.out, n_components=args.n_components, invariance=args.invariance,
-            restarts=args.restarts, quick=args.quick, seed=args.seed, relation=args.relation,
-            n_neighbors=args.n_neighbors, n_images=args.n_images, kernel_images=args.kernel_images,
-            certify_images=args.certify_images, numerical_images=args.numerical_images,
-            mds_samples=args.mds_samples, methods=args.methods, probe=args.probe, data=data,
-            data_name=data_name, claims=not args.no_claims, n_jobs=args.jobs,
-            progress=False if args.quiet else (True if args.verbose else None),
-        )
-    except ValueError as error:  # the folder changed while the report ran: name the option
-        if getattr(error, "argument", None) != "out_dir":
+        with warnings.catch_warnings(record=True) as caught:  # shown after the report, one line each
+            warnings.simplefilter("always")
+            report = run_report(
+                args.out, n_components=args.n_components, invariance=args.invariance,
+                restarts=args.restarts, quick=args.quick, seed=args.seed, relation=args.relation,
+                n_neighbors=args.n_neighbors, n_images=args.n_images, kernel_images=args.kernel_images,
+                certify_images=args.certify_images, numerical_images=args.numerical_images,
+                mds_samples=args.mds_samples, methods=args.methods, probe=args.probe, data=data,
+                data_name=data_name, claims=not args.no_claims, n_jobs=args.jobs,
+                progress=False if args.quiet else (True if args.verbose else None),
+            )
+    except ValueError as error:  # the folder changed while the report ran, or K too large: name the option
+        option = {"out_dir": "--out", "n_components": "--n-components"}.get(getattr(error, "argument", None))
+        if option is None:
             raise
         from ._validation import renamed_argument_error  # numpy: imported only when needed
-        raise renamed_argument_error(error, "--out") from None
+        raise renamed_argument_error(error, option) from None
     except OSError as error:  # no permission, disk full
         raise OSError(f"--out: cannot write the report into {args.out!r} "
                       f"({error.strerror or error}); the folder is left as it was.") from None
     print(report.text())
     print()
+    _show_warnings(caught)
     say(f"written to {args.out} in {report.elapsed:.1f} s: report.html, report.md, report.csv, "
         f"report.json and {len(report.figures)} figures (PNG)")
     if report.claims or report.claims_not_run:
@@ -182,6 +187,21 @@ def run(args):
         return 1
     say(f"certificates: {exact['count']} of {exact['count']} exact closed forms passed")
     return 0
+
+
+def _show_warnings(caught):
+    """The report's warnings on stderr: its collapses counted in one line (the report's rank
+    column shows which optimum keeps fewer directions), the package's others once each, as
+    ``solve`` shows them; any other warning as Python shows it."""
+    from ._solve_output import show_warnings
+    from .exceptions import CollapseWarning
+
+    collapses = [record for record in caught if issubclass(record.category, CollapseWarning)]
+    if collapses:
+        print(f"{PROG} report: warning: CollapseWarning: {len(collapses)} optima keep fewer directions "
+              f"than asked for (the rank column of report.csv shows which; each is still the "
+              f"optimum of its loss)", file=sys.stderr)
+    show_warnings([record for record in caught if record not in collapses], prefix=f"{PROG} report")
 
 
 #: (one-line help, description, add-arguments function, run function)

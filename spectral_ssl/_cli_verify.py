@@ -5,6 +5,7 @@ description, add-arguments function, run function).
 """
 
 import sys
+import warnings
 
 from ._cli_types import integer as _integer
 
@@ -52,11 +53,16 @@ def run(args):
         for check in run_all():
             results.append((f"derivation: {check.name}", check.passed, check.seconds, check.message))
             print_check(results[-1])
+    from ._solve_output import show_warnings
     from .certify import certify
 
     for name, method, G, K, X, regime, hyper in numerical_checks():
         started = time.perf_counter()
-        cert = certify(method, G, K, X=X, regime=regime, restarts=args.restarts, **hyper)
+        # the package's warnings (a collapse the check is about) as one line each, not Python's display
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            cert = certify(method, G, K, X=X, regime=regime, restarts=args.restarts, **hyper)
+        show_warnings(caught, prefix=f"spectral-ssl verify: {name}")
         ok = cert.passed and cert.exact
         message = f"closed form {cert.closed_form_loss:.10g}, best of {cert.restarts} restarts " \
                   f"{cert.best_numerical_loss:.10g}, relative gap {cert.relative_gap:.1e}"

@@ -86,7 +86,7 @@ def test_failure_exits_1_with_one_line_message(tmp_path, capsys):
     code = cli.main(["report", "--quick", "--quiet", "--n-components", "100", "--out", str(tmp_path)])
     assert code == 1
     assert capsys.readouterr().err.splitlines()[-1] == (
-        "spectral-ssl report: error: n_components=100 is larger than the rank of the centred "
+        "spectral-ssl report: error: --n-components: n_components=100 is larger than the rank of the centred "
         "training views (64); use n_components <= 64.")
     with pytest.raises(ValueError, match="n_components=100"):
         cli.main(["--debug", "report", "--quick", "--quiet", "--n-components", "100",

@@ -732,7 +732,8 @@ def test_data_npy_with_labels_end_to_end(tmp_path):
     out = tmp_path / "out"
     code, stdout, stderr = _cli(*QUICK_DATA, "--data", str(tmp_path / "features.npy"),
                                 "--labels", str(tmp_path / "classes.npy"), "--out", str(out))
-    assert code == 0 and stderr == ""
+    # the package's warnings (collapses counted, others once each) as one line each, nothing else
+    assert code == 0 and all(line.startswith("spectral-ssl report: warning: ") for line in stderr.splitlines())
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert data["config"]["data_name"] == "features"
     assert data["config"]["views"]["augment"] == ["noise"]  # no pixel shift on non-images
@@ -841,3 +842,37 @@ def test_check_labelled_data(X, y, message):
         check_labelled_data(X, y)
     ok_X, ok_y = check_labelled_data(np.ones((8, 2)), np.array(list("aaaabbbb")))
     assert ok_X.dtype == np.float64 and ok_y.tolist() == list("aaaabbbb")
+
+
+def test_a_too_large_n_components_names_the_option(tmp_path):
+    # the error named the Python argument (n_components=16) and not the option the user typed
+    X, y = _labelled(10, n_features=4)
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    code, _, stderr = _cli("--quick", "--no-claims", "--data", str(tmp_path / "X.npy"), "--labels",
+                           str(tmp_path / "y.npy"), "--out", str(tmp_path / "out"))
+    assert code == 1 and stderr.startswith("spectral-ssl report: error: --n-components: n_components=16 is "
+                                           "larger than the rank of the centred training views (4)")
+
+
+def test_the_reports_warnings_are_one_line_each():
+    # report printed Python's warning display (file, line and source line) for each of ~40
+    # collapses; now one counted line, and the package's other warnings once each
+    import warnings
+
+    from spectral_ssl import _cli_report
+    from spectral_ssl.exceptions import CollapseWarning, ConvergenceWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for k in range(3):
+            warnings.warn(f"collapse {k}", CollapseWarning)
+        warnings.warn("not stationary", ConvergenceWarning)
+        warnings.warn("not stationary", ConvergenceWarning)
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        _cli_report._show_warnings(caught)
+    assert stderr.getvalue().splitlines() == [
+        "spectral-ssl report: warning: CollapseWarning: 3 optima keep fewer directions than asked for (the "
+        "rank column of report.csv shows which; each is still the optimum of its loss)",
+        "spectral-ssl report: warning: ConvergenceWarning: not stationary"]

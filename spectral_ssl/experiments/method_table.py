@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import graphs, linalg
+from .._validation import argument_error
 from .optima import probe_accuracy, result_fields, solve_and_certify
 
 #: Invariance/variance ratios of the default report (variance = covariance = 1).
@@ -168,10 +169,8 @@ def check_n_components_fits(n_components, problems):
             limits.append((linalg.feature_rank(problem.Vc), "the rank of the centred certificate views"))
     limit, what = min(limits, key=lambda item: item[0])
     if n_components > limit:
-        raise ValueError(
-            f"n_components={n_components} is larger than {what} ({limit}); "
-            f"use n_components <= {limit}."
-        )
+        raise argument_error(f"n_components={n_components} is larger than {what} ({limit}); "
+                             f"use n_components <= {limit}.", argument="n_components")
 
 
 def weight_sets(invariance):
