@@ -139,14 +139,17 @@ def _is_number(text):
     return _NUMBER.fullmatch(text) is not None
 
 
-def _numeric_table(path, argument, *, with_header=False):
+def _numeric_table(path, argument, *, with_header=False, pandas_defaults=False):
     """A CSV of numbers as a 2-D float array; a first line with no number in it is a header.
 
     A first line that mixes numbers and text is refused rather than dropped: it is
     more likely a data line with a typo than a header. ``with_header=True`` returns
-    ``(table, header)``, ``header`` the list of column names or None.
+    ``(table, header)``, ``header`` the list of column names or None. ``pandas_defaults``:
+    accept a first line ``0,1,...`` as data (an edge list's first edge ``0,1``); an unnamed
+    first column (pandas' row index) is refused either way.
     """
     rows = _csv_rows(path, argument)
+    _refuse_pandas_defaults(rows[0], path, argument, numeric_names=not pandas_defaults)
     numeric = [_is_number(cell) for cell in rows[0]]
     header = None
     if not any(numeric):
@@ -167,6 +170,25 @@ def _numeric_table(path, argument, *, with_header=False):
         )
     table = _numbers(rows, path, argument, "features must be numbers")
     return (table, header) if with_header else table
+
+
+def _refuse_pandas_defaults(first, path, argument, numeric_names=True):
+    """Refuse the two lines ``DataFrame.to_csv`` writes by default that would be read as data.
+
+    A first line ``0,1,...,D-1`` (the column names of a DataFrame built from an array) is
+    numeric and was read as a data row; a header whose first cell is empty or
+    ``Unnamed: 0`` names pandas' row index, which was read as a feature.
+    """
+    name = os.fspath(path)
+    if numeric_names and len(first) > 1 and [c.strip() for c in first] == [str(k) for k in range(len(first))]:
+        raise ValueError(
+            f"{argument}: line 1 of {name!r} is {','.join(first)!r}, the column names pandas writes for "
+            f"a DataFrame built from an array; it would be read as a data row. Write the file with "
+            f"to_csv(path, index=False, header=False), or name the columns.")
+    if first and first[0].strip() in ("", "Unnamed: 0"):
+        raise ValueError(
+            f"{argument}: the first column of {name!r} has no name ({first[0]!r}): pandas' row index, "
+            f"which would be read as a feature. Write the file with to_csv(path, index=False).")
 
 
 def _numbers(rows, path, argument, rule):
@@ -335,6 +357,7 @@ def load_labelled_data(path, labels=None, *, argument="--data", labels_argument=
         )
     rows = _csv_rows(path, argument)
     header = rows[0]
+    _refuse_pandas_defaults(header, path, argument)
     found = _label_columns(header)
     if len(found) != 1:
         which = (f"found {rows[0][:6]}" if not found
@@ -366,7 +389,7 @@ def load_labelled_data(path, labels=None, *, argument="--data", labels_argument=
 
 
 def _edge_list(path, argument, n_samples):
-    table = _numeric_table(path, argument)
+    table = _numeric_table(path, argument, pandas_defaults=True)
     name = os.fspath(path)
     if table.shape[1] not in (2, 3):
         raise ValueError(

@@ -510,3 +510,20 @@ def test_large_integer_labels_are_read_exactly(tmp_path):
     # ordinary whole floats still read as integers
     (tmp_path / "w.txt").write_text("1.0\n2\n1\n2.0\n")
     assert io.load_labels(tmp_path / "w.txt").tolist() == [1, 2, 1, 2]
+
+
+def test_pandas_default_header_and_index_are_refused_not_read_as_data(tmp_path):
+    # DataFrame(array).to_csv(path) writes the header "0,1,2" (read as a data row: 61 samples
+    # for 60, every edge then pointing at the wrong row) and an unnamed index column (read as a
+    # feature, which leaks the label on class-sorted data)
+    (tmp_path / "names.csv").write_text("0,1,2\n1.5,2,3\n4,5,6\n")
+    with pytest.raises(ValueError, match=r"^X: line 1 of '.*names\.csv' is '0,1,2', the column names pandas "
+                                         r"writes .* to_csv\(path, index=False, header=False\)"):
+        io.load_features(tmp_path / "names.csv")
+    (tmp_path / "index.csv").write_text(",a,b,label\n0,1.5,2,0\n1,4,5,1\n2,4,6,1\n")
+    with pytest.raises(ValueError, match=r"the first column of '.*index\.csv' has no name \(''\): pandas' "
+                                         r"row index"):
+        io.load_labelled_data(tmp_path / "index.csv")
+    # an edge list's first edge 0,1 stays an edge
+    (tmp_path / "G.csv").write_text("0,1\n1,2\n")
+    assert io.load_graph(tmp_path / "G.csv").nnz == 4
