@@ -416,3 +416,14 @@ def test_linear_one_pass_forms_match_dense_rayleigh_ritz(relation):
     nu = np.sort(np.linalg.eigvalsh(P.T @ (Gd / np.sqrt(np.outer(d, d))) @ P))[::-1][:4]
     np.testing.assert_allclose(rep.eigenvalues, np.minimum(nu, 1.0), atol=1e-9)
     assert abs(rep.loss - (-np.sum(np.maximum(nu, 0) ** 2))) < 1e-9
+
+
+@pytest.mark.filterwarnings("ignore::spectral_ssl.exceptions.CollapseWarning")
+@pytest.mark.parametrize("solver", ["dense", "lobpcg"])
+def test_round_off_eigenvalues_are_not_directions(solver):
+    # K_{4,4}: nu = 1 (the constant), -1 and 0 six times; the round-off nu ~ 1e-16 gave columns
+    # of 1e-8 counted as rank 1 (dense) or 3 (lobpcg); the rule gives 0 informative directions
+    A = np.zeros((8, 8))
+    A[:4, 4:] = 1.0
+    rep = sc.optimal_representation(sp.csr_matrix(A + A.T), 4, solver=solver)
+    assert rep.rank == 0 and rep.scales[0] == pytest.approx(1.0, abs=1e-14) and rep.scales[1:].tolist() == [0.0] * 3

@@ -936,3 +936,13 @@ def test_every_regime_warns_of_a_collapse_with_its_condition():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no collapse, no warning
         assert vicreg.optimal_representation(G, 2, invariance=invariance, **hyper).rank == 2
+
+
+def test_a_boundary_scale_is_zero_not_round_off():
+    # K_7 at variance = covariance = 7, invariance = 1: gamma lambda_k = alpha, t = 0 exactly; the
+    # round-off t ~ 1e-16 gave columns of 1e-8 that counted as rank 2, without a CollapseWarning
+    G = graphs.from_groups(np.zeros(7, dtype=int))
+    with pytest.warns(ssl.CollapseWarning, match=r"keeps 0 of the 2 directions"):
+        rep = vicreg.optimal_representation(G, 2, variance=7.0, covariance=7.0, invariance=1.0)
+    assert rep.rank == 0 and np.all(rep.Z == 0) and rep.scales.tolist() == [0.0, 0.0]
+    assert rep.loss == pytest.approx(2 * 7.0)  # alpha (t - 1)^2 per direction at t = 0

@@ -2,9 +2,24 @@
 
 import warnings
 
+import numpy as np
+
 from ..exceptions import CollapseWarning
 from ..linalg import RANK_RTOL
 from ._names import DISPLAY_NAMES
+
+
+#: Scales of at most about 1 (VICReg's t_k, spectral contrastive's nu_k) below this are the
+#: round-off of a boundary case (gamma lambda_k = alpha, nu_k = 0), not a direction.
+ROUNDOFF_SCALE = 1e-12
+
+
+def without_roundoff(scales):
+    """``scales`` with the round-off of a zero set to 0: its square root, about 1e-8, made columns
+    of noise that the relative rank rule counted as directions (VICReg on K_7 at 7/7/1 reported
+    rank 2 and no collapse; spectral contrastive on K_{4,4} rank 1 or 3 by solver, for 0)."""
+    scales = np.asarray(scales, dtype=np.float64)
+    return np.where(scales > ROUNDOFF_SCALE, scales, 0.0)
 
 
 def warn_if_collapsed(rank, n_components, *, method, condition, fix, stacklevel=3):

@@ -61,7 +61,7 @@ from .._relations import LabelRelation, check_relation
 from ..forms import feature_reductions
 from ..losses import spectral_contrastive_value_and_gradient
 from . import _contrastive_forms, _parametric
-from ._collapse import warn_if_collapsed
+from ._collapse import warn_if_collapsed, without_roundoff
 from ._names import DISPLAY_NAMES
 from ._result import KernelRepresentation, LinearRepresentation, Representation
 
@@ -203,7 +203,7 @@ def optimal_representation(G, n_components, *, solver="auto"):
         lam, V = linalg.laplacian_eigenpairs(Gn, K, kind="normalized", deflate=False, solver=solver,
                                              check_input=False, degrees=dn)
     nu = np.minimum(1.0 - lam, 1.0)  # round-off above the bound nu <= 1
-    scales = np.sqrt(np.maximum(nu, 0.0))
+    scales = np.sqrt(without_roundoff(nu))
     vol = float(dn.sum())
     Z = np.sqrt(vol) * (V * scales) / np.sqrt(dn)[:, None]
     # the trivial eigenvector gives z = 1 up to round-off: make it exactly constant, so that
@@ -346,7 +346,7 @@ def _linear_solution(features, G, K, what, degrees=None):
         nu, C, c = nu[order], C[:, order], c[order]
         C, c = _canonical_clusters(nu, C, c, features, dn, vol, K)
         nu = np.minimum(nu[:K], 1.0)
-        scales = np.sqrt(np.maximum(nu, 0.0))
+        scales = np.sqrt(without_roundoff(nu))
         W = C[:, :K] * scales
         bias = c[:K] * scales
         Z = _parametric.affine_columns(features, W, bias)

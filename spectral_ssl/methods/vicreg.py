@@ -122,8 +122,10 @@ def optimal_scales(eigenvalues, *, variance=25.0, covariance=1.0, invariance=25.
     gamma = check_scalar(invariance, name="invariance", low=0.0)
     if beta >= alpha:
         with np.errstate(over="ignore"):  # gamma / alpha beyond 1e308: -inf, then t = 0 as it should
-            return np.maximum(0.0, 1.0 - (gamma / alpha) * lam)
-    return waterfilling_scales(lam, alpha, beta, gamma)
+            t = np.maximum(0.0, 1.0 - (gamma / alpha) * lam)
+    else:
+        t = waterfilling_scales(lam, alpha, beta, gamma)
+    return _collapse.without_roundoff(t)  # t = 1e-16 where gamma lambda_k = alpha (K_7 at 7/7/1)
 
 
 def _check_eigenvalues(eigenvalues):
