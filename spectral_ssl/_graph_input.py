@@ -49,9 +49,11 @@ def _weights(values, name, fmt, count):
     if data.dtype.kind not in REAL_KINDS:
         raise TypeError(f"{name} has weights of dtype {data.dtype}; a relation graph must hold "
                         f"real numbers (booleans, integers or floats).")
+    if data.ndim != 1:  # scipy's own "data, indices, and indptr should be 1-D" named no file or fix
+        raise _structure_error(name, fmt, f"its data (the weights) has shape {data.shape}; it must be 1-D")
     if data.size < count:
         raise _structure_error(name, fmt, f"it declares {count} entries but holds {data.size} values")
-    return data.ravel()[:count] if data.ndim == 1 else data
+    return data[:count]
 
 
 def _compressed(G, name):

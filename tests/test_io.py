@@ -527,3 +527,12 @@ def test_pandas_default_header_and_index_are_refused_not_read_as_data(tmp_path):
     # an edge list's first edge 0,1 stays an edge
     (tmp_path / "G.csv").write_text("0,1\n1,2\n")
     assert io.load_graph(tmp_path / "G.csv").nnz == 4
+
+
+def test_a_graph_npz_with_two_dimensional_weights_is_refused_naming_the_file(tmp_path):
+    # scipy's "data, indices, and indptr should be 1-D" named neither the file nor the fix
+    np.savez(tmp_path / "G.npz", format=np.array(b"csr"), shape=np.array((3, 3)), data=np.ones((2, 1)),
+             indices=np.array([1, 0]), indptr=np.array([0, 1, 2, 2]))
+    with pytest.raises(ValueError, match=r"^G \(.*G\.npz\) is a CSR matrix with an invalid structure: its data "
+                                         r"\(the weights\) has shape \(2, 1\); it must be 1-D"):
+        io.load_graph(tmp_path / "G.npz")
