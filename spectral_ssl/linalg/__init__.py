@@ -13,8 +13,12 @@ Conventions
   largest count as tied and the first of them decides: vectors that are
   antisymmetric under a graph symmetry (a path's Fiedler vector, a cycle's
   cosines) have exactly tied extremes, and round-off must not pick the sign.
-* **Degenerate eigenspaces.** Eigenvalues closer than ``1e-8`` times the largest
-  computed eigenvalue magnitude form one cluster. Inside a cluster with
+* **Degenerate eigenspaces.** Consecutive computed eigenvalues form one cluster when
+  their gap is at most ``DEGENERACY_RESIDUALS`` (4) times the sum of their accuracies
+  (each pair's residual :math:`\lVert M u - \lambda u\rVert`, at least machine epsilon
+  times the scale of :math:`M`) and at most ``DEGENERACY_RTOL`` (1e-8; dense:
+  ``DENSE_DEGENERACY_RTOL``, 1e-12) times that scale (:func:`eigenvalue_clusters`): the
+  eigenvectors of eigenvalues the solver resolved are never mixed. Inside a cluster with
   orthogonal projector :math:`P`, the returned basis is the Gram-Schmidt
   orthonormalisation of :math:`P e_{p_1}, P e_{p_2}, \dots`, where each
   :math:`p_j` is the sample whose coordinate vector in the eigenspace has the
@@ -77,6 +81,7 @@ from ._settings import (
     ARPACK_MAX_FILL,
     ARPACK_MAX_SAMPLES,
     CONSTANT_RTOL,
+    DEGENERACY_RESIDUALS,
     DEGENERACY_RTOL,
     DENSE_DEGENERACY_RTOL,
     DENSE_FALLBACK_MAX_SAMPLES,

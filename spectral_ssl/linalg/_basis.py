@@ -2,8 +2,10 @@ r"""The sign and degenerate-basis rules that make every returned eigenvector det
 
 * **Sign rule** (:func:`sign_flip`): the entry of largest absolute value of each column is
   positive; entries within a relative ``SIGN_TIE_RTOL`` of it are tied and the first decides.
-* **Degenerate eigenspaces** (:func:`canonical_basis`, :func:`canonicalise`): eigenvalues
-  closer than a relative ``DEGENERACY_RTOL`` form one cluster, whose basis is the
+* **Degenerate eigenspaces** (:func:`canonical_basis`, :func:`canonicalise`): consecutive
+  eigenvalues form one cluster when their gap is within a relative ``DEGENERACY_RTOL`` and,
+  when the residuals of the pairs are given, within ``DEGENERACY_RESIDUALS`` times the sum
+  of their accuracies (:func:`eigenvalue_clusters`); the cluster's basis is the
   Gram-Schmidt orthonormalisation of :math:`P e_{p_1}, P e_{p_2}, \dots` with greedily
   chosen pivots; it depends on the eigenspace only.
 """
@@ -74,18 +76,65 @@ def sign_flip(vectors):
     return vectors
 
 
-def eigenvalue_clusters(values, rtol=_settings.DEGENERACY_RTOL):
-    """Split sorted eigenvalues into runs whose consecutive gaps are below ``rtol * scale``.
+def eigenvalue_clusters(values, rtol=_settings.DEGENERACY_RTOL, *, residuals=None, scale=None):
+    r"""Split sorted eigenvalues into runs of consecutive values that count as equal.
 
-    Returns a list of ``slice`` objects, one per cluster.
+    Without ``residuals``, :math:`\lambda_k` and :math:`\lambda_{k+1}` are in one cluster
+    when :math:`\lambda_{k+1} - \lambda_k \le \text{rtol}\cdot s` with
+    :math:`s` = ``scale`` (the scale of the matrix :math:`M`; default
+    :math:`\max_j|\lambda_j|`). With the residuals
+    :math:`r_k = \lVert M u_k - \lambda_k u_k\rVert` of the pairs (unit :math:`u_k`), the
+    gap must also be at most ``DEGENERACY_RESIDUALS`` (4) times :math:`a_k + a_{k+1}`, where
+    :math:`a_k = \max(r_k, \epsilon s)`.
+
+    Why the residuals: :math:`\lambda_k` lies within :math:`r_k` of an eigenvalue of
+    :math:`M`, so two computed values of one degenerate eigenvalue differ by at most
+    :math:`r_k + r_{k+1}` (measured: at most half of it on complete graphs, cycles and grids,
+    for all three solvers). A gap well above it is resolved by the solver, and mixing
+    the two vectors would give vectors that are no longer eigenvectors of either
+    value. The relative ``rtol`` alone merged eigenvalues of 1e-6 next to others of 300 (a
+    path of weight 1e-6 beside a complete graph) although the solver resolved them to 1e-13.
+
+    Parameters
+    ----------
+    values : array_like, shape (m,), ascending
+    rtol : float, default ``DEGENERACY_RTOL``
+    residuals : array_like, shape (m,), optional
+        The residual norms of the pairs (:func:`spectral_ssl.linalg.eigen_residuals`).
+    scale : float, optional
+        The scale of the matrix (:func:`spectral_ssl.linalg.matrix_scale`): the floor
+        :math:`\epsilon s` of the accuracy, as residuals are computed to round-off only.
+
+    Returns
+    -------
+    list of slice, one per cluster.
+
+    Examples
+    --------
+    >>> eigenvalue_clusters([0.0, 1e-9, 1.0])
+    [slice(0, 2, None), slice(2, 3, None)]
+    >>> eigenvalue_clusters([0.0, 1e-9, 1.0], residuals=[1e-16, 1e-16, 1e-16], scale=2.0)
+    [slice(0, 1, None), slice(1, 2, None), slice(2, 3, None)]
     """
-    values = np.asarray(values)
+    values = np.asarray(values, dtype=np.float64)
     if values.size == 0:
         return []
-    scale = max(np.max(np.abs(values)), np.finfo(float).tiny)
-    breaks = np.flatnonzero(np.diff(values) > rtol * scale) + 1
+    # the matrix's scale when known: a block of eigenvalues all at round-off (a null space)
+    # has a largest magnitude of 1e-32, which would split it
+    scale = max(np.max(np.abs(values)), np.finfo(float).tiny) if scale is None else float(scale)
+    limit = np.full(values.size - 1, rtol * scale)
+    if residuals is not None:
+        accuracy = pair_accuracies(residuals, scale)
+        limit = np.minimum(limit, _settings.DEGENERACY_RESIDUALS * (accuracy[:-1] + accuracy[1:]))
+    breaks = np.flatnonzero(np.diff(values) > limit) + 1
     edges = np.concatenate([[0], breaks, [values.size]])
-    return [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]
+    return [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def pair_accuracies(residuals, scale):
+    """How far each computed eigenvalue may be from its eigenvalue: the residual, at least eps * scale."""
+    residuals = np.asarray(residuals, dtype=np.float64)
+    return np.maximum(residuals, np.finfo(float).eps * float(scale))
 
 
 def greedy_pivots(vectors, count):
@@ -139,11 +188,17 @@ def canonical_basis(vectors, count=None):
     return Q * np.sign(np.diag(R))  # positive diagonal of R = plain Gram-Schmidt
 
 
-def canonicalise(values, vectors, n_keep=None, rtol=_settings.DEGENERACY_RTOL):
-    """The first ``n_keep`` sorted eigenvectors with cluster bases and the sign rule applied."""
+def canonicalise(values, vectors, n_keep=None, rtol=_settings.DEGENERACY_RTOL, *, residuals=None,
+                 scale=None):
+    """The first ``n_keep`` sorted eigenvectors with cluster bases and the sign rule applied.
+
+    Clusters are those of :func:`eigenvalue_clusters` (``rtol``, ``residuals``, ``scale``):
+    pass the residuals of the pairs so that eigenvectors of eigenvalues the solver
+    resolved as distinct are never rotated together.
+    """
     n_keep = vectors.shape[1] if n_keep is None else n_keep
     out = vectors[:, :n_keep].copy()
-    for cluster in eigenvalue_clusters(values, rtol):
+    for cluster in eigenvalue_clusters(values, rtol, residuals=residuals, scale=scale):
         if cluster.start >= n_keep:
             break
         if cluster.stop - cluster.start > 1:

@@ -4,7 +4,8 @@ r"""The eigen dispatch: which solver runs, how many pairs it computes, which rul
 ``solver="auto"`` (:func:`resolve_solver`), call the entry of
 :data:`spectral_ssl.linalg._solvers.SOLVER_TABLE` until a degenerate cluster cut at
 ``n_components`` is seen whole (:func:`smallest_pairs`), then apply the basis and sign
-rules of :mod:`spectral_ssl.linalg._basis`.
+rules of :mod:`spectral_ssl.linalg._basis`, with clusters cut by the measured residuals of
+the pairs (so that eigenvectors the solver resolved are never mixed).
 """
 
 import numpy as np
@@ -13,9 +14,9 @@ import scipy.sparse as sp
 from .._relations import relation_degrees
 from .._validation import check_flag, check_graph, check_n_components, check_option, check_scalar
 from . import _amg, _settings, _solvers
-from ._basis import canonicalise
+from ._basis import canonicalise, eigenvalue_clusters
 from ._components import component_null_space, normalized_component_null_space
-from ._matrices import check_symmetric_matrix, laplacian, matrix_scale
+from ._matrices import check_symmetric_matrix, eigen_residuals, laplacian, matrix_scale
 from ._ordering import locality_order, predicted_fill, symmetric_permutation, unpermute
 
 
@@ -136,9 +137,9 @@ def smallest_eigenpairs(M, n_components, *, trivial=None, solver="auto", tol=Non
                 f"trivial is not a null vector of M (|M t| / |t| = {residual:.3g}); "
                 f"pass the exact eigenvector of eigenvalue 0, or trivial=None."
             )
-    values, vectors = smallest_pairs(M, n_components, trivial, solver, tol, scale, reorder=True)
-    return values[:n_components], canonicalise(values, vectors, n_components,
-                                                 rtol=degeneracy_rtol(solver))
+    values, vectors, residuals = smallest_pairs(M, n_components, trivial, solver, tol, scale, reorder=True)
+    return values[:n_components], canonicalise(values, vectors, n_components, rtol=degeneracy_rtol(solver),
+                                                 residuals=residuals, scale=scale)
 
 
 def degeneracy_rtol(solver):
@@ -148,7 +149,9 @@ def degeneracy_rtol(solver):
     eigenvalue magnitude, so its clusters are cut at ``DENSE_DEGENERACY_RTOL``: with
     weights over many decades, 1e-8 of the largest eigenvalue would merge distinct
     eigenvalues and mix their eigenvectors. The iterative solvers converge to a
-    tolerance, hence the looser ``DEGENERACY_RTOL``.
+    tolerance, hence the looser ``DEGENERACY_RTOL``. Either is only a cap: the clusters are
+    also cut by the residuals of the pairs (:func:`eigenvalue_clusters`), which resolve
+    far smaller gaps (1e-6 eigenvalues next to 600 at residuals of 1e-13).
     """
     return _settings.DENSE_DEGENERACY_RTOL if solver == "dense" else _settings.DEGENERACY_RTOL
 
@@ -159,7 +162,8 @@ def smallest_pairs(M, n_components, trivial, solver, tol, scale, reorder):
     ``M`` validated (dense when ``solver`` is ``"dense"``), ``solver`` resolved,
     ``trivial`` an exact null vector or None. Returns at least ``n_components``
     ascending pairs, the last of them beyond any degenerate cluster cut at
-    ``n_components``. ``reorder=False``: ``M`` is already in a local order.
+    ``n_components``, and their residuals (:func:`eigen_residuals`, from which the
+    clusters are cut). ``reorder=False``: ``M`` is already in a local order.
     """
     N = M.shape[0]
     available = N - (trivial is not None)
@@ -187,12 +191,15 @@ def smallest_pairs(M, n_components, trivial, solver, tol, scale, reorder):
                                                reorder=reorder)
         if trivial is not None and not on_complement:
             values, vectors = _solvers.deflate(values, vectors, trivial, M)
+        residuals = eigen_residuals(M, values, vectors)
         complete = values.size == available
-        cut_in_gap = complete or values[-1] - values[n_components - 1] > degeneracy_rtol(solver) * scale
-        if cut_in_gap:
+        # the cluster holding pair n_components must end before the last pair computed
+        last = next(c for c in eigenvalue_clusters(values, degeneracy_rtol(solver), residuals=residuals,
+                                                   scale=scale) if c.stop >= n_components)
+        if complete or last.stop < values.size:
             break
         count = min(N, 2 * count)
-    return values, vectors
+    return values, vectors, residuals
 
 
 def laplacian_eigenpairs(G, n_components, *, kind="combinatorial", solver="auto", tol=None,
@@ -266,11 +273,12 @@ def laplacian_eigenpairs(G, n_components, *, kind="combinatorial", solver="auto"
     del G
     if solver == "dense":
         L = L.toarray()
-    values, vectors = smallest_pairs(L, n_components, trivial, solver, tol, matrix_scale(L),
-                                      reorder=False)
+    scale = matrix_scale(L)
+    values, vectors, residuals = smallest_pairs(L, n_components, trivial, solver, tol, scale, reorder=False)
     del L
     if order is not None:
         vectors = unpermute(vectors, order)
-    # the basis and sign rules depend on the row order: applied in the caller's
-    return values[:n_components], canonicalise(values, vectors, n_components,
-                                                 rtol=degeneracy_rtol(solver))
+    # the basis and sign rules depend on the row order: applied in the caller's (the
+    # residual norms do not)
+    return values[:n_components], canonicalise(values, vectors, n_components, rtol=degeneracy_rtol(solver),
+                                                 residuals=residuals, scale=scale)

@@ -5,7 +5,7 @@ import numpy as np
 from .._validation import check_scalar
 from . import _settings
 from ._basis import canonicalise
-from ._matrices import check_symmetric_matrix
+from ._matrices import check_symmetric_matrix, matrix_scale
 
 
 def generalized_eigh(A, B, *, rank_rtol=1e-10):
@@ -31,7 +31,8 @@ def generalized_eigh(A, B, *, rank_rtol=1e-10):
     mu : ndarray, shape (r,), ascending
     Q : ndarray, shape (D, r), B-orthonormal; the sign rule and cluster basis
         are applied in the whitened coordinates ``P`` (clusters: eigenvalues closer
-        than ``DENSE_DEGENERACY_RTOL`` times the largest magnitude).
+        than ``DENSE_DEGENERACY_RTOL`` times the largest magnitude and than
+        ``DEGENERACY_RESIDUALS`` times the residuals of the whitened pairs).
     """
     A = check_symmetric_matrix(A, "A")
     B = check_symmetric_matrix(B, "B")
@@ -48,14 +49,23 @@ def generalized_eigh(A, B, *, rank_rtol=1e-10):
         raise ValueError("B is zero (the features are constant): there is no direction with variance.")
     T = V[:, keep] / np.sqrt(s[keep])
     M = T.T @ A @ T
-    mu, P = np.linalg.eigh((M + M.T) / 2)
+    M = (M + M.T) / 2
+    mu, P = np.linalg.eigh(M)
     # Dense LAPACK on the whole spectrum: eigenvalues are accurate to a few eps * max|mu|,
     # so clusters are formed at DENSE_DEGENERACY_RTOL, not at the iterative solvers'
     # DEGENERACY_RTOL: with weights over many decades max|mu| is huge, and 1e-8 of it
     # merged distinct small eigenvalues (0.016 and 146 next to 3e11), whose canonical
-    # basis then mixed their eigenvectors and raised the loss.
-    P = canonicalise(mu, P, rtol=_settings.DENSE_DEGENERACY_RTOL)
+    # basis then mixed their eigenvectors and raised the loss. The residuals cut tighter
+    # still, at the accuracy LAPACK reached (see eigenvalue_clusters).
+    P = whitened_canonical(M, mu, P)
     return mu, T @ P
+
+
+def whitened_canonical(M, mu, P):
+    """``canonicalise`` of the dense pairs ``(mu, P)`` of the symmetric ``M``, clusters cut by their residuals."""
+    residuals = np.linalg.norm(M @ P - P * mu, axis=0)
+    return canonicalise(mu, P, rtol=_settings.DENSE_DEGENERACY_RTOL, residuals=residuals,
+                        scale=matrix_scale(M))
 
 
 def degree_weighted_eigh(F, G, degrees, *, rank_rtol=1e-10):
@@ -84,6 +94,7 @@ def degree_weighted_eigh(F, G, degrees, *, rank_rtol=1e-10):
     inverse_root = np.divide(1.0, root, out=np.zeros_like(root), where=root > 0)
     FT = inverse_root[:, None] * U[:, keep]  # F V S^-1, exactly 0 on isolated rows
     M = -(FT.T @ (G @ FT))
-    mu, P = np.linalg.eigh((M + M.T) / 2)
-    P = canonicalise(mu, P, rtol=_settings.DENSE_DEGENERACY_RTOL)
+    M = (M + M.T) / 2
+    mu, P = np.linalg.eigh(M)
+    P = whitened_canonical(M, mu, P)
     return mu, (Vt[keep].T / S[keep]) @ P

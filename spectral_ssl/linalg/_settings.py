@@ -89,6 +89,12 @@ DENSE_FALLBACK_MAX_SAMPLES = 20000
 DEGENERACY_RTOL = 1e-8
 
 
+#: Eigenvalues whose residuals are known form one cluster only if, besides, their gap is at
+#: most this times the sum of their accuracies (residual, at least eps times the scale):
+#: the solver resolved a wider gap (see :func:`spectral_ssl.linalg.eigenvalue_clusters`).
+DEGENERACY_RESIDUALS = 4.0
+
+
 #: The same for :func:`generalized_eigh`, whose dense solve of the whole spectrum is
 #: accurate to a few machine epsilons of the largest eigenvalue magnitude.
 DENSE_DEGENERACY_RTOL = 1e-12
@@ -121,5 +127,6 @@ FEATURE_RANK_EPS = float(np.finfo(np.float64).eps)
 #: The names above, which an assignment on the package forwards here.
 TUNABLES = ("DENSE_MAX_SAMPLES", "ARPACK_MAX_SAMPLES", "ARPACK_MAX_FILL", "FILL_BALLS", "ARPACK_CHECK_RTOL",
             "LOBPCG_RTOL", "LOBPCG_MAXITER", "LOBPCG_RESTARTS", "PRECONDITIONER_SHIFT", "AMG_MAX_COARSE",
-            "SOLVERS", "DENSE_FALLBACK_MAX_SAMPLES", "DEGENERACY_RTOL", "DENSE_DEGENERACY_RTOL",
+            "SOLVERS", "DENSE_FALLBACK_MAX_SAMPLES", "DEGENERACY_RTOL", "DEGENERACY_RESIDUALS",
+            "DENSE_DEGENERACY_RTOL",
             "SIGN_TIE_RTOL", "CONSTANT_RTOL", "RANK_RTOL", "FEATURE_RANK_EPS")

@@ -335,16 +335,16 @@ def _linear_solution(features, G, K, what, degrees=None):
     K = check_n_components(K, r + 1, what=what)
     with single_threaded_blas():  # D x D (D up to N for kernels): 1 thread, benchmarks/results/blas_threads.md
         values, Q = np.linalg.eigh(M) if r else (np.zeros(0), np.zeros((0, 0)))
-        # every direction as coefficients on the features and the constant: zeta = X C + c
-        C = np.zeros((p, r + 1))
+        residuals = np.concatenate([[0.0], np.linalg.norm(M @ Q - Q * values, axis=0)])  # constant: exact
+        C = np.zeros((p, r + 1))  # every direction on the features and the constant: zeta = X C + c
         c = np.zeros(r + 1)
         c[0] = 1.0  # the constant direction, nu = 1
         C[:, 1:] = np.sqrt(vol) * (T @ Q)
         c[1:] = -weighted_mean @ C[:, 1:]
         nu = np.concatenate([[1.0], values])
         order = np.argsort(-nu, kind="stable")
-        nu, C, c = nu[order], C[:, order], c[order]
-        C, c = _canonical_clusters(nu, C, c, features, dn, vol, K)
+        nu, C, c, residuals = nu[order], C[:, order], c[order], residuals[order]
+        C, c = _canonical_clusters(nu, C, c, features, dn, vol, K, residuals, linalg.matrix_scale(M) if r else 1)
         nu = np.minimum(nu[:K], 1.0)
         scales = np.sqrt(without_roundoff(nu))
         W = C[:, :K] * scales
@@ -361,9 +361,9 @@ def _linear_solution(features, G, K, what, degrees=None):
     return W, bias, Z, nu, scales, details
 
 
-def _canonical_clusters(nu, C, c, features, dn, vol, K):
-    """Canonical basis (linalg.canonical_basis) of every degenerate cluster among the first K."""
-    for cluster in linalg.eigenvalue_clusters(-nu):
+def _canonical_clusters(nu, C, c, features, dn, vol, K, residuals, scale):
+    """Canonical basis of every degenerate cluster among the first K (cut by residuals: LAPACK's accuracy)."""
+    for cluster in linalg.eigenvalue_clusters(-nu, residuals=residuals, scale=scale):
         if cluster.start >= K:
             break
         if cluster.stop - cluster.start > 1:

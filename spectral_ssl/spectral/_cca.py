@@ -89,7 +89,9 @@ def cca(X_left, X_right, n_components, *, regularization=0.0):
     Q = Qt.T
     # Repeated correlations: a basis-independent choice inside each cluster,
     # rotating the right singular vectors with the left ones.
-    for cluster in linalg.eigenvalue_clusters(-rho):
+    # clusters cut at the accuracy of the SVD too: correlations it resolved are not mixed
+    residuals = np.hypot(np.linalg.norm(M @ Q - P * rho, axis=0), np.linalg.norm(M.T @ P - Q * rho, axis=0))
+    for cluster in linalg.eigenvalue_clusters(-rho, residuals=residuals, scale=rho[0] if rho.size else 1.0):
         if cluster.stop - cluster.start > 1:
             block = P[:, cluster]
             rotation = block.T @ linalg.canonical_basis(block)
