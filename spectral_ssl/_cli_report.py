@@ -137,8 +137,9 @@ def run(args):
         X, y = load_labelled_data(args.data, args.labels, argument="--data", labels_argument="--labels")
         data, data_name = check_labelled_data(X, y, argument="--data"), Path(args.data).stem
     try:
-        with warnings.catch_warnings(record=True) as caught:  # shown after the report, one line each
-            warnings.simplefilter("always")
+        shown = ReportWarnings()
+        with warnings.catch_warnings():  # restores warnings.showwarning on the way out
+            warnings.showwarning = shown  # the progress display hands each warning on after its step line
             report = run_report(
                 args.out, n_components=args.n_components, invariance=args.invariance,
                 restarts=args.restarts, quick=args.quick, seed=args.seed, relation=args.relation,
@@ -159,7 +160,7 @@ def run(args):
                       f"({error.strerror or error}); the folder is left as it was.") from None
     print(report.text())
     print()
-    _show_warnings(caught)
+    shown.summary()
     say(f"written to {args.out} in {report.elapsed:.1f} s: report.html, report.md, report.csv, "
         f"report.json and {len(report.figures)} figures (PNG)")
     if report.claims or report.claims_not_run:
@@ -189,19 +190,34 @@ def run(args):
     return 0
 
 
-def _show_warnings(caught):
-    """The report's warnings on stderr: its collapses counted in one line (the report's rank
-    column shows which optimum keeps fewer directions), the package's others once each, as
-    ``solve`` shows them; any other warning as Python shows it."""
-    from ._solve_output import show_warnings
-    from .exceptions import CollapseWarning
+class ReportWarnings:
+    """``warnings.showwarning`` while the report runs: the package's warnings as one line each.
 
-    collapses = [record for record in caught if issubclass(record.category, CollapseWarning)]
-    if collapses:
-        print(f"{PROG} report: warning: CollapseWarning: {len(collapses)} optima keep fewer directions "
-              f"than asked for (the rank column of report.csv shows which; each is still the "
-              f"optimum of its loss)", file=sys.stderr)
-    show_warnings([record for record in caught if record not in collapses], prefix=f"{PROG} report")
+    Collapses are counted and said once at the end (:meth:`summary`; the report's rank column
+    shows which optimum keeps fewer directions), the package's other warnings are one line
+    ``spectral-ssl report: warning: <category>: <message>`` where they occur (after the step
+    line that raised them), and any other warning goes to the ``showwarning`` in place before.
+    Python's display of each (file, line and source line) made about 40 lines of noise.
+    """
+
+    def __init__(self):
+        self.outer, self.collapses = warnings.showwarning, 0
+
+    def __call__(self, message, category, filename, lineno, file=None, line=None):
+        from .exceptions import CertificateWarning, CollapseWarning, ConvergenceWarning
+
+        if issubclass(category, CollapseWarning):
+            self.collapses += 1
+        elif issubclass(category, (ConvergenceWarning, CertificateWarning)):
+            print(f"{PROG} report: warning: {category.__name__}: {message}", file=sys.stderr)
+        else:
+            self.outer(message, category, filename, lineno, file, line)
+
+    def summary(self):
+        if self.collapses:
+            print(f"{PROG} report: warning: CollapseWarning: {self.collapses} optima keep fewer "
+                  f"directions than asked for (the rank column of report.csv shows which; each is "
+                  f"still the optimum of its loss)", file=sys.stderr)
 
 
 #: (one-line help, description, add-arguments function, run function)

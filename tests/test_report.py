@@ -857,22 +857,22 @@ def test_a_too_large_n_components_names_the_option(tmp_path):
 
 def test_the_reports_warnings_are_one_line_each():
     # report printed Python's warning display (file, line and source line) for each of ~40
-    # collapses; now one counted line, and the package's other warnings once each
+    # collapses; now the package's warnings are one line each and collapses one counted line
     import warnings
 
     from spectral_ssl import _cli_report
     from spectral_ssl.exceptions import CollapseWarning, ConvergenceWarning
 
-    with warnings.catch_warnings(record=True) as caught:
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr), warnings.catch_warnings():
         warnings.simplefilter("always")
+        shown = _cli_report.ReportWarnings()
+        warnings.showwarning = shown
         for k in range(3):
             warnings.warn(f"collapse {k}", CollapseWarning)
         warnings.warn("not stationary", ConvergenceWarning)
-        warnings.warn("not stationary", ConvergenceWarning)
-    stderr = io.StringIO()
-    with contextlib.redirect_stderr(stderr):
-        _cli_report._show_warnings(caught)
+        shown.summary()
     assert stderr.getvalue().splitlines() == [
+        "spectral-ssl report: warning: ConvergenceWarning: not stationary",
         "spectral-ssl report: warning: CollapseWarning: 3 optima keep fewer directions than asked for (the "
-        "rank column of report.csv shows which; each is still the optimum of its loss)",
-        "spectral-ssl report: warning: ConvergenceWarning: not stationary"]
+        "rank column of report.csv shows which; each is still the optimum of its loss)"]
