@@ -189,18 +189,22 @@ def canonical_basis(vectors, count=None):
 
 
 def canonicalise(values, vectors, n_keep=None, rtol=_settings.DEGENERACY_RTOL, *, residuals=None,
-                 scale=None):
+                 scale=None, canonical_prefix=0):
     """The first ``n_keep`` sorted eigenvectors with cluster bases and the sign rule applied.
 
     Clusters are those of :func:`eigenvalue_clusters` (``rtol``, ``residuals``, ``scale``):
     pass the residuals of the pairs so that eigenvectors of eigenvalues the solver
-    resolved as distinct are never rotated together.
+    resolved as distinct are never rotated together. ``canonical_prefix``: the first columns
+    already are the canonical basis of their eigenspace (a null space given in closed form);
+    a first cluster of exactly that many columns is kept as it is.
     """
     n_keep = vectors.shape[1] if n_keep is None else n_keep
     out = vectors[:, :n_keep].copy()
     for cluster in eigenvalue_clusters(values, rtol, residuals=residuals, scale=scale):
         if cluster.start >= n_keep:
             break
+        if cluster.start == 0 and cluster.stop == canonical_prefix:
+            continue
         if cluster.stop - cluster.start > 1:
             count = min(cluster.stop, n_keep) - cluster.start
             out[:, cluster.start:cluster.start + count] = canonical_basis(vectors[:, cluster], count)

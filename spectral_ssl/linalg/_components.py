@@ -9,7 +9,7 @@ import numpy as np
 from scipy.sparse.csgraph import connected_components
 
 from .._relations import relation_degrees
-from ._basis import sign_flip
+from ._basis import canonical_basis, sign_flip
 
 
 def component_null_space(G, n_components):
@@ -164,3 +164,38 @@ def normalized_indicator_null_space(labels, n_comp, d, n_components, *, deflate=
         picked[component] = True
         remaining_volume -= volume
     return np.zeros(n_components), sign_flip(basis)
+
+
+def null_space_basis(labels, n_comp, kind, degrees, deflate=True):
+    r"""The canonical basis of the whole null space of a Laplacian, from its components.
+
+    The :math:`c` component indicators span the null space of :math:`L`
+    (``kind="combinatorial"``, the constant always removed: :math:`c - 1` columns, by
+    :func:`indicator_null_space`); :math:`D_G^{1/2}\mathbf 1_C` (or :math:`e_i` for an
+    isolated sample, whose row of :math:`L_{sym}` is zero) span that of :math:`L_{sym}`
+    (``kind="normalized"``, :math:`c - 1` columns with ``deflate``, which removes
+    :math:`D_G^{1/2}\mathbf 1`, else :math:`c`). The columns are those
+    :func:`spectral_ssl.linalg.canonical_basis` gives, in closed form when no sample is
+    isolated; with isolated samples (normalized) by ``canonical_basis`` of the
+    explicit basis, :math:`O(N c^2)`. The solvers of :mod:`spectral_ssl.linalg._eigen`
+    use it to solve a disconnected graph component by component: a single-vector
+    Krylov solver (ARPACK) resolves one vector of an eigenvalue repeated across
+    components, not all of them.
+    """
+    N = labels.size
+    if kind == "combinatorial":
+        return indicator_null_space(labels, n_comp, n_comp - 1)[1]
+    if np.all(degrees > 0):
+        return normalized_indicator_null_space(labels, n_comp, degrees, n_comp - bool(deflate),
+                                               deflate=deflate)[1]
+    sqrt_d = np.sqrt(degrees)
+    volume = np.bincount(labels, weights=degrees, minlength=n_comp)[labels]
+    explicit = np.zeros((N, n_comp))
+    # an isolated sample is a component of volume 0: its null vector is e_i
+    explicit[np.arange(N), labels] = np.where(volume > 0, sqrt_d / np.sqrt(np.where(volume > 0, volume, 1.0)), 1.0)
+    if deflate:
+        trivial = sqrt_d / np.linalg.norm(sqrt_d)
+        explicit -= np.outer(trivial, trivial @ explicit)
+        U, _, _ = np.linalg.svd(explicit, full_matrices=False)
+        explicit = U[:, : n_comp - 1]  # trivial lies in the span: one singular value is ~0
+    return sign_flip(canonical_basis(explicit))

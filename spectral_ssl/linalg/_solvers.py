@@ -60,7 +60,18 @@ def arpack_start(N):
 
 
 def smallest_sparse(M, count, scale):
-    """The ``count`` smallest eigenpairs of a sparse symmetric ``M`` by ARPACK shift-invert."""
+    r"""The ``count`` smallest eigenpairs of a sparse symmetric ``M`` by ARPACK shift-invert.
+
+    A matrix whose scale is beyond :math:`2^{\pm 500}` is solved scaled by a power of two
+    (exact) and its eigenvalues scaled back: at a scale of 1e-320 the shift underflowed to
+    0 and SuperLU raised "Factor is exactly singular".
+    """
+    exponent = int(np.frexp(scale)[1])
+    if abs(exponent) > 500:
+        M = sp.csr_matrix(M, dtype=np.float64, copy=True)
+        M.data = np.ldexp(M.data, -exponent)
+        values, vectors = smallest_sparse(M, count, float(np.ldexp(scale, -exponent)))
+        return np.ldexp(values, exponent), vectors
     # Shift-invert around a point just below 0: M + shift*I is positive definite,
     # so ARPACK converges fast to the smallest end and the factor needs no pivoting.
     shift = 1e-6 * scale

@@ -37,9 +37,11 @@ def normalized_pairs(G, n_components, trivial, solver, degrees):
     if isinstance(G, LabelRelation):
         return linalg.label_laplacian_eigenpairs(G, n_components, kind="normalized",
                                                  deflate=trivial is not None)
-    return linalg.smallest_eigenpairs(linalg.laplacian(G, "normalized", check_input=False, degrees=degrees),
-                                      n_components,
-                                      trivial=trivial, solver=solver)
+    # laplacian_eigenpairs, not smallest_eigenpairs of L_sym: it knows the graph, so it solves a
+    # disconnected one component by component (ARPACK on the whole L_sym misses eigenvalues
+    # repeated across components)
+    return linalg.laplacian_eigenpairs(G, n_components, kind="normalized", deflate=trivial is not None,
+                                       solver=solver, check_input=False, degrees=degrees)
 
 
 def refuse_numerical(G, n_components, centered):
