@@ -269,3 +269,14 @@ def test_a_graph_whose_degrees_overflow_is_refused_with_the_fix():
                                              r"G / G\.max\(\)"):
             check_graph(path * 1e308)
         assert check_graph(path * (LARGEST_VOLUME / 4)).sum() == pytest.approx(LARGEST_VOLUME)
+
+
+def test_solve_suggests_a_spelling_for_every_mistyped_keyword():
+    # with two unknown keywords only the alphabetically first got a "did you mean" ('foo')
+    G = graphs.from_groups(np.repeat(np.arange(5), 2))
+    with pytest.raises(TypeError, match=r"unexpected keyword arguments 'foo', 'invarance':.* For 'invarance', "
+                                        r"did you mean 'invariance'\?$"):
+        solve("vicreg", G, 2, invarance=1.0, foo=2)
+    with pytest.raises(TypeError, match=r"For 'invarance', did you mean 'invariance'\? For 'varience', did "
+                                        r"you mean 'variance'\?$"):
+        solve("vicreg", G, 2, invarance=1.0, varience=2.0)

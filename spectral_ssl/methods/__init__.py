@@ -111,7 +111,9 @@ def _check_keywords(function, hyper, method, regime):
             f"solve() got an unexpected keyword argument{'s' if len(unknown) > 1 else ''} "
             f"{', '.join(map(repr, unknown))}: not an option of {method} in the {regime} regime "
             f"({_qualified_name(function)}), which takes {', '.join(accepted) or 'no options'}."
-            + did_you_mean(unknown[0], accepted)  # solve(..., invarance=1) -> 'invariance'
+            # solve(..., invarance=1) -> 'invariance', for every unknown keyword that has a near miss
+            + "".join(did_you_mean(name, accepted).replace(" Did you mean", f" For {name!r}, did you mean")
+                      if len(unknown) > 1 else did_you_mean(name, accepted) for name in unknown)
         )
 
 
