@@ -49,18 +49,15 @@ def _option(dest):
 
 
 def _add_solve_arguments(parser):
-    import inspect
-
-    from .linalg import Kernel
-    from .methods import REGIMES, REGISTRY
+    # constants only: importing the methods for their signatures cost --help 0.9 s
+    from ._settings_cli import SOLVE_DEFAULTS, SOLVE_KERNELS, SOLVE_METHODS, SOLVE_REGIMES
 
     def default(method, name):
-        value = inspect.signature(REGISTRY[method].optimal_representation).parameters[name].default
-        return f"{value:g}" if isinstance(value, float) else str(value)
+        return f"{SOLVE_DEFAULTS[method, name]:g}"
 
     io_group = parser.add_argument_group("input and output")
-    io_group.add_argument("--method", required=True, type=_choice(sorted(REGISTRY)),
-                          metavar=_braces(sorted(REGISTRY)),
+    io_group.add_argument("--method", required=True, type=_choice(SOLVE_METHODS),
+                          metavar=_braces(SOLVE_METHODS),
                           help="the SSL method whose optimum is computed")
     io_group.add_argument("--graph", metavar="FILE", required=True,
                           help="relation graph G of the N samples: .npz (scipy.sparse.save_npz), "
@@ -72,7 +69,7 @@ def _add_solve_arguments(parser):
                                "optional header line); required by the linear and kernel regimes")
     io_group.add_argument("--n-components", metavar="K", type=_integer(1), required=True,
                           help="dimension K of the representation")
-    io_group.add_argument("--regime", type=_choice(REGIMES), metavar=_braces(REGIMES),
+    io_group.add_argument("--regime", type=_choice(SOLVE_REGIMES), metavar=_braces(SOLVE_REGIMES),
                           help="nonparametric: any Z (needs only the graph); linear: Z = XW + b; "
                                "kernel: Z = K_X A + b (default: nonparametric without --X, linear "
                                "with it)")
@@ -118,7 +115,7 @@ def _add_solve_arguments(parser):
                             "problem exactly (CCA), which is not the optimum of the loss as written")
 
     kernel = parser.add_argument_group("kernel options", "--regime kernel only")
-    kernel.add_argument("--kernel", type=_choice(Kernel.NAMES), metavar=_braces(Kernel.NAMES),
+    kernel.add_argument("--kernel", type=_choice(SOLVE_KERNELS), metavar=_braces(SOLVE_KERNELS),
                         help="kernel k(x, y) (default: rbf)")
     kernel.add_argument("--bandwidth", metavar="SIGMA", type=_real(0, inclusive=False),
                         help="rbf: exp(-|x - y|^2 / (2 SIGMA^2)) (default: the median distance "

@@ -9,14 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: Samples of the method table on a user's data (``data=``) when ``n_images`` is None: a
-#: class-stratified subsample beyond it, because the kernel regime and the certificates grow
-#: with the cube of the number of views.
-USER_DATA_MAX_SAMPLES = 2000
-
-#: Fewest samples per class of a user's data: a stratified train/test split needs two of a
-#: class on each side.
-MIN_SAMPLES_PER_CLASS = 4
+# defined with the other constants report --help shows, in a module that imports nothing
+from .._settings_cli import MIN_SAMPLES_PER_CLASS, USER_DATA_MAX_SAMPLES
 
 
 def load_digits_split(*, n_images=None, test_size=0.3, seed=0):

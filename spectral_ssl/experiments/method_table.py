@@ -13,23 +13,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import graphs, linalg
+from .._settings_cli import DEFAULT_INVARIANCE, QUICK_INVARIANCE, RELATIONS, REPORT_METHODS
 from .._validation import argument_error
 from .optima import probe_accuracy, result_fields, solve_and_certify
-
-#: Invariance/variance ratios of the default report (variance = covariance = 1).
-DEFAULT_INVARIANCE = (0.01, 0.1, 0.3, 1.0, 3.0)
-
-#: Ratios of the quick report.
-QUICK_INVARIANCE = (0.01, 1.0)
 
 #: The reference weights row: covariance < variance, the water-filling case.
 REFERENCE_WEIGHTS = {"variance": 25.0, "covariance": 1.0, "invariance": 25.0}
 
 REGIMES = ("nonparametric", "linear", "kernel")
-RELATIONS = ("views", "views+knn")
-
-#: The methods of the report, in table order (names of :data:`spectral_ssl.methods.REGISTRY`).
-METHODS = ("vicreg", "spectral_contrastive", "barlow_twins", "simclr")
+METHODS = REPORT_METHODS  #: the methods of the report, in table order
 
 #: Hyper-parameters of the methods other than VICReg: Barlow Twins' reference
 #: :math:`\lambda` in the paper's uncentred form; SimCLR's usual temperature.
