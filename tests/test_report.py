@@ -89,9 +89,11 @@ def test_files_exist_and_are_valid_pngs(quick):
         ("rank_collapse", "rank_vs_invariance")) for data in ("mixture", "digits")]
     claim_files += ["claim_local_vs_global_swiss_roll_embeddings.png",
                     "claim_local_vs_global_swiss_roll_globality.png"]
-    assert sorted(p.name for p in out.iterdir()) == sorted(claim_files + [
-        "ranks.png", "report.csv", "report.html", "report.json", "report.md", "simclr_mds.png",
-        "spectra.png"])
+    written = sorted(claim_files + ["ranks.png", "report.csv", "report.html", "report.json", "report.md",
+                                    "simclr_mds.png", "spectra.png"])
+    # and the list of them that makes the folder replaceable by the next report (never another)
+    assert sorted(p.name for p in out.iterdir()) == sorted(written + [".spectral-ssl-files"])
+    assert (out / ".spectral-ssl-files").read_text(encoding="utf-8").splitlines() == written
     assert sorted(f["file"] for f in quick["json"]["figures"]) == sorted(
         claim_files + ["ranks.png", "simclr_mds.png", "spectra.png"])
     for name in claim_files:
