@@ -579,7 +579,8 @@ def draw_case(method, regime, draw):
         case["centered"] = draw.choice((False, True))
         case["default_call"] = draw.choice((False, True))
     elif method == "simclr":
-        case["temperature_log"] = draw.choice((draw.uniform(-20.0, 20.0), draw.uniform(-2.0, 1.0)))
+        # down to 1e-8: the numerical searches refuse smaller temperatures (MIN_SEARCH_TEMPERATURE)
+        case["temperature_log"] = draw.choice((draw.uniform(-8.0, 20.0), draw.uniform(-2.0, 1.0)))
     return case
 
 

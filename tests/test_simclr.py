@@ -678,3 +678,17 @@ def test_a_row_at_the_origin_is_reported_not_hidden():
         rep = simclr.optimal_linear(X[idx], graphs.from_labels(y[idx]), 7, restarts=0, max_iter=2000)
     assert rep.details["converged"] is False
     assert rep.details["smallest_row_norm_ratio"] < 1e-4
+
+
+def test_the_numerical_search_refuses_a_temperature_it_cannot_handle():
+    # at 1e-300 the search returned NaN rows ("SVD did not converge"), at 1e-20 it stopped at 8e5
+    # where 1e-8..1e-2 reach 468.8; the closed form (equal cliques) has no such limit
+    X = np.random.default_rng(0).standard_normal((30, 3))
+    G = graphs.knn(X, 4)
+    message = r"^temperature=1e-(300|20) is below 1e-08, where SimCLR's numerical search breaks down"
+    with pytest.raises(ValueError, match=message):
+        simclr.optimal_linear(X, G, 2, temperature=1e-300)
+    with pytest.raises(ValueError, match=message):
+        simclr.optimal_representation(G, 2, temperature=1e-20)
+    rep = simclr.optimal_representation(graphs.from_groups(np.repeat(np.arange(3), 4)), 2, temperature=1e-20)
+    assert rep.exact

@@ -21,6 +21,7 @@ from .._optimize import is_stationary, lbfgs, multistart_shown
 from ..exceptions import ConvergenceWarning
 from ..losses import simclr_value_and_gradient
 from ._collapse import warn_if_collapsed
+from ._simclr_common import check_search_temperature
 from ._names import DISPLAY_NAMES
 
 #: The method's name in messages and progress lines.
@@ -134,6 +135,7 @@ def spectral_start(G, K, rng, degrees):
 
 def numerical_representation(G, K, tau, restarts, rng, max_iter, verbose=None, *, degrees):
     """The numerical non-parametric optimum ``(unit rows, details)``; ``degrees``: the row sums of ``G``."""
+    check_search_temperature(tau)
     N = G.shape[0]
 
     def objective(flat):
@@ -165,6 +167,7 @@ def parametric_solution(features, G, K, tau, restarts, rng, max_iter, verbose=No
     identity (the LPP / linear-VICReg directions, smallest :math:`\mu`),
     :math:`c = 0`; then standard normal :math:`Y` and :math:`c`. ``degrees``: the row sums of ``G``.
     """
+    check_search_temperature(tau)
     N = features.shape[0]
     mean = features.mean(axis=0)
     Fc = linalg.zero_constant_columns(features - mean, features)

@@ -292,7 +292,7 @@ def optimal_representation(G, n_components, *, temperature=0.5, solver="auto", r
     G : relation graph, shape (N, N)
     n_components : int, 1 <= K <= N
     temperature : float > 0
-        :math:`\tau`.
+        :math:`\tau`; the numerical search takes :math:`\tau \ge 10^{-8}` (``ValueError`` below).
     solver : {"auto", "closed_form", "numerical"}
         ``"auto"``: the closed form of Theorem 3 when :func:`clique_partition`
         finds :math:`C` equal cliques and :math:`K \ge C-1` (``exact=True``),
@@ -426,7 +426,7 @@ def optimal_linear(X, G, n_components, *, temperature=0.5, restarts=RESTARTS, ra
     X : array_like, shape (N, D)
     G : relation graph, shape (N, N)
     n_components : int, 1 <= K <= N
-    temperature : float > 0
+    temperature : float >= 1e-8
     restarts, random_state, max_iter, verbose :
         As in :func:`optimal_representation`.
 
