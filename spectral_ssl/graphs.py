@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from . import memory
 from ._augment import make_views
 from ._relations import LabelRelation, check_labels, clique_graph, label_codes
-from .kernels import scaled_squared_distances, unit_rows
+from .kernels import binary_exponent, scaled_squared_distances, unit_rows
 from ._validation import (
     check_features,
     check_flag,
@@ -146,7 +146,7 @@ def knn(X, n_neighbors=10, *, symmetrize="union"):
     n_neighbors = _check_neighbors(n_neighbors, X.shape[0])
     # neighbours do not depend on the scale: X / 2^e (exact) keeps squared distances of
     # features of 1e160 from overflowing and of 1e-170 from underflowing (ties broken by index)
-    X = np.ldexp(X, -int(np.frexp(np.max(np.abs(X)))[1]))
+    X = np.ldexp(X, -binary_exponent(X))
     A = NearestNeighbors(n_neighbors=n_neighbors).fit(X).kneighbors_graph(mode="connectivity")
     A = sp.csr_matrix(A, dtype=np.float64)
     G = A.maximum(A.T) if symmetrize == "union" else A.minimum(A.T)

@@ -50,8 +50,18 @@ def squared_distances(X, Y=None):
     return np.maximum(sq_x[:, None] + sq_y[None, :] - 2 * X @ Y.T, 0.0)
 
 
-def _power_of_two(*arrays):
-    """The exponent ``e`` with the largest ``|entry|`` in ``[2^(e-1), 2^e)`` (0 for zero or non-finite)."""
+def binary_exponent(*arrays):
+    """The exponent ``e`` with the largest ``|entry|`` of the arrays in ``[2^(e-1), 2^e)``.
+
+    0 when every entry is zero or the largest is not finite. Dividing by ``2^e``
+    (``np.ldexp(X, -e)``) is exact and brings the entries into [-1, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> binary_exponent(np.array([0.75, -3.0])), binary_exponent(np.zeros(2))
+    (2, 0)
+    """
     top = max((float(np.max(np.abs(A))) for A in arrays if A.size), default=0.0)
     return int(np.frexp(top)[1]) if 0 < top < np.inf else 0
 
@@ -77,7 +87,7 @@ def scaled_squared_distances(X, Y=None, *, length=1.0, pairs=None):
     array([[0., 9.],
            [9., 0.]])
     """
-    e = _power_of_two(X) if Y is None else _power_of_two(X, Y)
+    e = binary_exponent(X) if Y is None else binary_exponent(X, Y)
     moderate = abs(e) <= MODERATE_EXPONENT and 2.0**-MODERATE_EXPONENT <= length <= 2.0**MODERATE_EXPONENT
     if pairs is not None:
         rows, cols = pairs
@@ -182,7 +192,7 @@ def median_bandwidth(X):
     memory.check_pairwise(X, call="linalg.median_bandwidth", copies=3,
                           alternative="pass bandwidth= (e.g. the median distance of a subsample of X)")
     X = check_features(X)
-    e = _power_of_two(X)  # distances of X / 2^e, then 2^e back: no under- or overflow of the squares
+    e = binary_exponent(X)  # distances of X / 2^e, then 2^e back: no under- or overflow of the squares
     dist = np.sqrt(squared_distances(np.ldexp(X, -e)))
     values = dist[np.triu_indices(X.shape[0], k=1)]
     positive = values[values > 0]
