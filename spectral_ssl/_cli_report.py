@@ -12,6 +12,7 @@ from ._cli_types import braces as _braces
 from ._cli_types import choice as _choice
 from ._cli_types import integer as _integer
 from ._cli_types import real as _real
+from ._surfacing import warning_line
 
 PROG = "spectral-ssl"
 
@@ -210,15 +211,18 @@ class ReportWarnings:
         if issubclass(category, CollapseWarning):
             self.collapses += 1
         elif issubclass(category, (ConvergenceWarning, CertificateWarning)):
-            print(f"{PROG} report: warning: {category.__name__}: {message}", file=sys.stderr)
+            print(warning_line(f"{PROG} report", category, message), file=sys.stderr)
         else:
             self.outer(message, category, filename, lineno, file, line)
 
     def summary(self):
+        from .exceptions import CollapseWarning
+
         if self.collapses:
-            print(f"{PROG} report: warning: CollapseWarning: {self.collapses} optima keep fewer "
-                  f"directions than asked for (the rank column of report.csv shows which; each is "
-                  f"still the optimum of its loss)", file=sys.stderr)
+            print(warning_line(f"{PROG} report", CollapseWarning,
+                               f"{self.collapses} optima keep fewer directions than asked for (the rank "
+                               f"column of report.csv shows which; each is still the optimum of its loss)"),
+                  file=sys.stderr)
 
 
 #: (one-line help, description, add-arguments function, run function)

@@ -72,12 +72,11 @@ def certify_solution(args, G, X, regime, hyper):
 
 def show_warnings(caught, *, prefix):
     """Each distinct warning once: the package's as one line after ``prefix``, any other as Python shows it."""
-    from ._surfacing import distinct_warnings
+    from ._surfacing import distinct_warnings, warning_line
 
     for record, ours in distinct_warnings(caught):
         if ours:
-            print(f"{prefix}: warning: {record.category.__name__}: {record.message}",
-                  file=sys.stderr)
+            print(warning_line(prefix, record.category, record.message), file=sys.stderr)
         else:
             warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
 

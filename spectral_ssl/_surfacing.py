@@ -71,3 +71,18 @@ def distinct_warnings(caught):
         if key not in seen:
             seen.add(key)
             yield record, issubclass(record.category, ours)
+
+
+def warning_line(prefix, category, message):
+    """The one line a command shows one of the package's warnings with (to standard error).
+
+    ``prefix`` names the command (``"spectral-ssl solve"``); Python's own display of a
+    warning (file, line and source line) is three lines of noise per warning there.
+
+    Examples
+    --------
+    >>> from spectral_ssl.exceptions import ConvergenceWarning
+    >>> warning_line("spectral-ssl solve", ConvergenceWarning, "stopped at 100 iterations")
+    'spectral-ssl solve: warning: ConvergenceWarning: stopped at 100 iterations'
+    """
+    return f"{prefix}: warning: {category.__name__}: {message}"
