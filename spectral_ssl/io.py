@@ -49,16 +49,12 @@ relation graph (``G``)
     plus one.
 """
 
-import csv
-import io
 import os
-import re
 
 import numpy as np
 import scipy.sparse as sp
 
-from . import memory
-from ._files import open_input
+from ._csv_tables import csv_rows, is_number, numbers_of, numeric_table, refuse_pandas_defaults
 from ._graph_input import arrays_to_csr, check_graph_size
 from ._readers import read_mtx, read_npy, read_sparse_npz
 from ._validation import check_features, check_graph
@@ -90,119 +86,6 @@ def _load_npy(path, argument, kinds="biuf"):
     return read_npy(path, argument, kinds=kinds)
 
 
-#: Bytes of memory a CSV takes while parsed, per byte of file (lists of Python strings).
-CSV_MEMORY_PER_BYTE = 20
-
-
-def _csv_rows(path, argument):
-    """Non-blank rows of a CSV file, parsed by the :mod:`csv` module, each cell stripped.
-
-    The :mod:`csv` module reads quoted cells (``"1,5"`` is one cell, ``"2.0"`` a number) and
-    every line ending; a row holding nothing but blanks is skipped.
-    """
-    handle, size = open_input(path, argument)
-    with handle:
-        memory.check(CSV_MEMORY_PER_BYTE * size, call=f"reading {argument} {os.fspath(path)!r}",
-                     need=f"the cells of a {size}-byte text file",
-                     alternative="save large arrays with numpy.save (.npy), or a large graph with "
-                                 "scipy.sparse.save_npz (.npz)")
-        content = handle.read(size + 1)
-    try:
-        # utf-8-sig drops the byte-order mark spreadsheet programs write, which would
-        # otherwise turn the first number into text and the first data line into a header.
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValueError(
-            f"{argument}: {os.fspath(path)!r} is not a UTF-8 text file; save it as plain-text CSV."
-        ) from None
-    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
-    try:
-        rows = [[cell.strip() for cell in row] for row in reader]
-    except csv.Error as error:
-        raise ValueError(
-            f"{argument}: line {reader.line_num} of {os.fspath(path)!r} is not valid CSV ({error}); "
-            f"save it as comma-separated values with one row per line."
-        ) from None
-    rows = [row for row in rows if row and row != [""]]  # blank lines; ",," stays and is refused
-    if not rows:
-        raise ValueError(f"{argument}: {os.fspath(path)!r} is empty.")
-    return rows
-
-
-# A decimal number as a CSV writer prints it: ASCII digits only, so that Python's more
-# lenient float() does not accept "1_000", "١٢" (Arabic-Indic digits) or "0x10"-like text.
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?(?:nan|inf|infinity)",
-                     re.IGNORECASE | re.ASCII)
-
-
-def _is_number(text):
-    return _NUMBER.fullmatch(text) is not None
-
-
-def _numeric_table(path, argument, *, with_header=False, pandas_defaults=False):
-    """A CSV of numbers as a 2-D float array; a first line with no number in it is a header.
-
-    A first line that mixes numbers and text is refused rather than dropped: it is
-    more likely a data line with a typo than a header. ``with_header=True`` returns
-    ``(table, header)``, ``header`` the list of column names or None. ``pandas_defaults``:
-    accept a first line ``0,1,...`` as data (an edge list's first edge ``0,1``); an unnamed
-    first column (pandas' row index) is refused either way.
-    """
-    rows = _csv_rows(path, argument)
-    _refuse_pandas_defaults(rows[0], path, argument, numeric_names=not pandas_defaults)
-    numeric = [_is_number(cell) for cell in rows[0]]
-    header = None
-    if not any(numeric):
-        header, rows = rows[0], rows[1:]
-    elif not all(numeric):
-        cell = rows[0][numeric.index(False)]
-        raise ValueError(
-            f"{argument}: line 1 of {os.fspath(path)!r} mixes numbers and text ({cell!r}); a header "
-            f"line holds only column names and a data line only numbers."
-        )
-    if not rows:
-        raise ValueError(f"{argument}: {os.fspath(path)!r} has a header but no data rows.")
-    widths = {len(row) for row in rows}
-    if len(widths) > 1:
-        raise ValueError(
-            f"{argument}: rows of {os.fspath(path)!r} have different numbers of columns "
-            f"({sorted(widths)}); every row needs the same number of comma-separated values."
-        )
-    table = _numbers(rows, path, argument, "features must be numbers")
-    return (table, header) if with_header else table
-
-
-def _refuse_pandas_defaults(first, path, argument, numeric_names=True):
-    """Refuse the two lines ``DataFrame.to_csv`` writes by default that would be read as data.
-
-    A first line ``0,1,...,D-1`` (the column names of a DataFrame built from an array) is
-    numeric and was read as a data row; a header whose first cell is empty or
-    ``Unnamed: 0`` names pandas' row index, which was read as a feature.
-    """
-    name = os.fspath(path)
-    if numeric_names and len(first) > 1 and [c.strip() for c in first] == [str(k) for k in range(len(first))]:
-        raise ValueError(
-            f"{argument}: line 1 of {name!r} is {','.join(first)!r}, the column names pandas writes for "
-            f"a DataFrame built from an array; it would be read as a data row. Write the file with "
-            f"to_csv(path, index=False, header=False), or name the columns.")
-    if first and first[0].strip() in ("", "Unnamed: 0"):
-        raise ValueError(
-            f"{argument}: the first column of {name!r} has no name ({first[0]!r}): pandas' row index, "
-            f"which would be read as a feature. Write the file with to_csv(path, index=False).")
-
-
-def _numbers(rows, path, argument, rule):
-    """The rows of a CSV as a float array, or an error naming the first non-number."""
-    for number, row in enumerate(rows, start=1):
-        for cell in row:
-            if not _is_number(cell):
-                raise ValueError(
-                    f"{argument}: {os.fspath(path)!r} data row {number} has the non-numeric value "
-                    f"{cell!r}; {rule}."
-                )
-    return np.array(rows, dtype=np.float64)
-
-
 def load_features(path, *, argument="X"):
     """Read a feature matrix ``X`` (n_samples, n_features) from ``.npy`` or ``.csv``.
 
@@ -219,7 +102,7 @@ def load_features(path, *, argument="X"):
         Checked: 2-D, finite, at least 2 samples.
     """
     suffix = _suffix(path, FEATURE_SUFFIXES, argument)
-    values = _load_npy(path, argument) if suffix == ".npy" else _numeric_table(path, argument)
+    values = _load_npy(path, argument) if suffix == ".npy" else numeric_table(path, argument)
     return check_features(values, name=f"{argument} ({os.fspath(path)})")
 
 
@@ -235,7 +118,7 @@ def _label_array(cells, path, argument):
     text beyond; numbers read as floats are kept as text when one exceeds
     :data:`EXACT_INTEGER`, where float64 would merge distinct labels.
     """
-    if not all(_is_number(cell) for cell in cells):
+    if not all(is_number(cell) for cell in cells):
         return np.array(cells)
     try:
         whole = [int(cell) for cell in cells]
@@ -271,7 +154,7 @@ def load_labels(path, *, argument="labels", n_samples=None):
                 f"must be 1-D, one per sample."
             )
     else:
-        rows = _csv_rows(path, argument)
+        rows = csv_rows(path, argument)
         if any(len(row) != 1 for row in rows):
             raise ValueError(
                 f"{argument}: {os.fspath(path)!r} must hold one label per line with no commas."
@@ -335,7 +218,7 @@ def load_labelled_data(path, labels=None, *, argument="--data", labels_argument=
     if labels is not None:
         suffix = _suffix(path, FEATURE_SUFFIXES, argument)
         if suffix == ".csv":
-            table, header = _numeric_table(path, argument, with_header=True)
+            table, header = numeric_table(path, argument, with_header=True)
             found = [] if header is None else _label_columns(header)
             if found:
                 raise ValueError(
@@ -355,9 +238,9 @@ def load_labelled_data(path, labels=None, *, argument="--data", labels_argument=
             f"{argument}: {os.fspath(path)!r} holds no labels; give them with {labels_argument} "
             f"FILE, or use a .csv with a header and a column named 'label' (or 'target')."
         )
-    rows = _csv_rows(path, argument)
+    rows = csv_rows(path, argument)
     header = rows[0]
-    _refuse_pandas_defaults(header, path, argument)
+    refuse_pandas_defaults(header, path, argument)
     found = _label_columns(header)
     if len(found) != 1:
         which = (f"found {rows[0][:6]}" if not found
@@ -382,14 +265,14 @@ def load_labelled_data(path, labels=None, *, argument="--data", labels_argument=
             f"the header."
         )
     y = _label_array([row[column] for row in body], path, argument)
-    features = _numbers([[cell for k, cell in enumerate(row) if k != column] for row in body],
+    features = numbers_of([[cell for k, cell in enumerate(row) if k != column] for row in body],
                         path, argument, f"every column other than {name!r} must be numbers")
     X = check_features(features, name=f"{argument} ({os.fspath(path)})")
     return X, y
 
 
 def _edge_list(path, argument, n_samples):
-    table = _numeric_table(path, argument, pandas_defaults=True)
+    table = numeric_table(path, argument, pandas_defaults=True)
     name = os.fspath(path)
     if table.shape[1] not in (2, 3):
         raise ValueError(

@@ -19,7 +19,7 @@ import spectral_ssl
 PACKAGE = pathlib.Path(spectral_ssl.__file__).parent
 FOUNDATIONS = {"exceptions", "memory", "_validation", "_graph_input", "_relations", "_optimize", "_threads",
                "_progress", "_display", "_figure", "_files", "_readers", "_surfacing", "_tables",
-               "_settings_cli"}
+               "_settings_cli", "_csv_tables"}
 
 #: layer -> its top-level modules and packages (CONTRIBUTING.md's "Layout and import direction")
 LAYERS = {
