@@ -151,10 +151,11 @@ def run(args):
                 data_name=data_name, claims=not args.no_claims, n_jobs=args.jobs,
                 progress=False if args.quiet else (True if args.verbose else None),
             )
-    except ValueError as error:  # the folder changed while the report ran, or K too large: name the option
-        option = {"out_dir": "--out", "n_components": "--n-components"}.get(getattr(error, "argument", None))
-        if option is None:
+    except ValueError as error:  # the folder changed while the report ran, K too large, ...: name the option
+        argument = getattr(error, "argument", None)
+        if argument is None or not (argument == "out_dir" or hasattr(args, argument)):
             raise
+        option = "--out" if argument == "out_dir" else "--" + argument.replace("_", "-")
         from ._validation import renamed_argument_error  # numpy: imported only when needed
         raise renamed_argument_error(error, option) from None
     except OSError as error:  # no permission, disk full

@@ -66,16 +66,47 @@ def is_number(text):
     return NUMBER.fullmatch(text) is not None
 
 
-def numeric_table(path, argument, *, with_header=False, pandas_defaults=False):
+#: Separators people put between numbers in a "CSV" that is not comma-separated.
+_OTHER_SEPARATORS = {"\t": "tabs", ";": "semicolons", "|": "vertical bars", " ": "spaces"}
+
+
+def other_separator(cell):
+    """The name of the separator between the numbers of ``cell`` (``"spaces"`` for ``"1 2"``), or None.
+
+    Examples
+    --------
+    >>> other_separator("0 1"), other_separator("0.5;2"), other_separator("1e3"), other_separator("a b")
+    ('spaces', 'semicolons', None, None)
+    """
+    for separator, name in _OTHER_SEPARATORS.items():
+        parts = [part for part in cell.split(separator) if part.strip()]
+        if len(parts) > 1 and all(is_number(part.strip()) for part in parts):
+            return name
+    return None
+
+
+def _refuse_other_separator(cell, where, path, argument):
+    name = other_separator(cell)
+    if name is not None:
+        raise ValueError(
+            f"{argument}: {where} of {os.fspath(path)!r} holds {cell!r}, numbers separated by {name}; "
+            f"a CSV file separates its values by commas (numpy: np.savetxt(path, A, delimiter=','); "
+            f"pandas: to_csv(path, index=False)).")
+
+
+def numeric_table(path, argument, *, with_header=False, pandas_defaults=False, rule="features must be numbers"):
     """A CSV of numbers as a 2-D float array; a first line with no number in it is a header.
 
     A first line that mixes numbers and text is refused rather than dropped: it is
     more likely a data line with a typo than a header. ``with_header=True`` returns
     ``(table, header)``, ``header`` the list of column names or None. ``pandas_defaults``:
     accept a first line ``0,1,...`` as data (an edge list's first edge ``0,1``); an unnamed
-    first column (pandas' row index) is refused either way.
+    first column (pandas' row index) is refused either way. ``rule``: what the values must be,
+    said after a value that is not a number.
     """
     rows = csv_rows(path, argument)
+    for cell in rows[0]:  # "0 1" is no column name: say what is wrong before it is taken for a header
+        _refuse_other_separator(cell, "line 1", path, argument)
     refuse_pandas_defaults(rows[0], path, argument, numeric_names=not pandas_defaults)
     numeric = [is_number(cell) for cell in rows[0]]
     header = None
@@ -95,7 +126,7 @@ def numeric_table(path, argument, *, with_header=False, pandas_defaults=False):
             f"{argument}: rows of {os.fspath(path)!r} have different numbers of columns "
             f"({sorted(widths)}); every row needs the same number of comma-separated values."
         )
-    table = numbers_of(rows, path, argument, "features must be numbers")
+    table = numbers_of(rows, path, argument, rule)
     return (table, header) if with_header else table
 
 
@@ -123,6 +154,7 @@ def numbers_of(rows, path, argument, rule):
     for number, row in enumerate(rows, start=1):
         for cell in row:
             if not is_number(cell):
+                _refuse_other_separator(cell, f"data row {number}", path, argument)
                 raise ValueError(
                     f"{argument}: {os.fspath(path)!r} data row {number} has the non-numeric value "
                     f"{cell!r}; {rule}."

@@ -343,13 +343,16 @@ def check_random_state(random_state):
 def check_no_isolated(degrees, *, method, why=""):
     """Refuse samples with no positive pair, for a non-parametric method whose loss ignores them.
 
-    ``why`` adds the method's reason (e.g. the formula that divides by the degree).
+    ``why`` adds the method's reason (e.g. the formula that divides by the degree). The
+    ``ValueError`` (from :func:`argument_error`, about ``"G"``) carries the isolated samples'
+    indices as ``error.isolated``, for a front end to word its own advice.
     """
     isolated = np.flatnonzero(np.asarray(degrees) == 0)
     if isolated.size:
-        raise ValueError(
+        error = argument_error(
             f"G has {isolated.size} isolated sample(s) (no positive pair; first: sample "
             f"{int(isolated[0])}). They do not enter the {method} loss, so their non-parametric "
             f"representation is undetermined{why}; remove them from G, or use optimal_linear / "
-            f"optimal_kernel, which map them through X."
-        )
+            f"optimal_kernel, which map them through X.", argument="G")
+        error.isolated = isolated
+        raise error

@@ -191,6 +191,14 @@ def _run_solve(args):
         try:
             rep = solve(method, G, args.n_components, X=X, regime=regime, verbose=args.verbose, **hyper)
         except ValueError as error:
+            isolated = getattr(error, "isolated", None)
+            if isolated is not None:  # the solver's advice names Python functions; say it in options
+                raise ValueError(
+                    f"--graph: {len(isolated)} of its {G.shape[0]} samples have no edge (first: sample "
+                    f"{int(isolated[0])}); --method {method} in the nonparametric regime cannot place a "
+                    f"sample with no positive pair. List an edge for every sample (0-based, 0 to "
+                    f"{G.shape[0] - 1}), or give --X FILE and --regime linear or kernel, which place "
+                    f"them through their features.") from None
             if getattr(error, "argument", None) != "n_components":
                 raise
             from ._validation import renamed_argument_error  # numpy: imported only when needed

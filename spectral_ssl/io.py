@@ -272,7 +272,8 @@ def load_labelled_data(path, labels=None, *, argument="--data", labels_argument=
 
 
 def _edge_list(path, argument, n_samples):
-    table = numeric_table(path, argument, pandas_defaults=True)
+    table = numeric_table(path, argument, pandas_defaults=True,
+                          rule="an edge list holds numbers: sample indices i,j and an optional weight")
     name = os.fspath(path)
     if table.shape[1] not in (2, 3):
         raise ValueError(
@@ -324,18 +325,23 @@ def _edge_list(path, argument, n_samples):
     if n_samples is None:
         n_samples = largest + 1
     A = sp.csr_matrix((weights, (rows, cols)), shape=(n_samples, n_samples))
-    A.eliminate_zeros()
-    if (A != A.T).nnz == 0:
+    # Which directions are listed is read from the listed pairs (ones), not from the weights:
+    # "0,1,0" with "1,0,5" lists both directions with different weights, not one edge of 5.
+    listed = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n_samples, n_samples))
+    if (listed != listed.T).nnz == 0 and (A != A.T).nnz == 0:
+        A.eliminate_zeros()
         return A  # both directions listed with equal weights
-    if A.multiply(A.T).nnz == 0:
+    if listed.multiply(listed.T).nnz == 0:
+        A.eliminate_zeros()
         return A + A.T  # each undirected edge listed once
-    one_way = sp.coo_matrix(A - A.multiply(A.T.astype(bool)))
+    one_way = sp.coo_matrix(listed - listed.multiply(listed.T))
     if one_way.nnz:
         example = f"{one_way.row[0]},{one_way.col[0]} is listed without {one_way.col[0]},{one_way.row[0]}"
     else:
         diff = sp.coo_matrix(A - A.T)
-        example = (f"{diff.row[0]},{diff.col[0]} and {diff.col[0]},{diff.row[0]} have different "
-                   f"weights")
+        diff.eliminate_zeros()
+        i, j = int(diff.row[0]), int(diff.col[0])
+        example = f"{i},{j} has weight {A[i, j]:g} and {j},{i} weight {A[j, i]:g}"
     raise ValueError(
         f"{argument}: {name!r} lists some edges in both directions and others in one, or both "
         f"directions with different weights ({example}); list every edge once, or every edge "

@@ -210,3 +210,28 @@ def test_the_help_constants_are_the_packages():
             assert inspect.signature(getattr(REGISTRY[method], solver)).parameters[name].default == value
     assert set(settings.REPORT_METHODS) == set(REGISTRY) and method_table.METHODS == settings.REPORT_METHODS
     assert labelled.MIN_SAMPLES_PER_CLASS == 4 and labelled.USER_DATA_MAX_SAMPLES == 2000
+
+
+def test_report_names_the_option_of_a_repeated_method(capsys, tmp_path):
+    # the check is the report function's (argument "methods"); the command line names --methods
+    code = cli.main(["report", "--quick", "--methods", "vicreg", "vicreg", "--out", str(tmp_path / "r")])
+    assert code == 1
+    assert capsys.readouterr().err.strip() == (
+        "spectral-ssl report: error: --methods: methods must be a non-empty list of distinct names from "
+        "('vicreg', 'spectral_contrastive', 'barlow_twins', 'simclr'); got ('vicreg', 'vicreg').")
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("method", ["spectral_contrastive", "barlow_twins"])
+def test_solve_names_the_graph_and_the_options_for_samples_without_an_edge(capsys, tmp_path, method):
+    # samples 0..3, sample 2 in no edge: the solvers' advice named optimal_linear / optimal_kernel
+    (tmp_path / "G.csv").write_text("0,1\n1,3\n", encoding="utf-8")
+    code = cli.main(["solve", "--method", method, "--graph", str(tmp_path / "G.csv"), "--n-components", "1",
+                     "--out", str(tmp_path / "Z.npy")])
+    assert code == 1
+    assert capsys.readouterr().err.strip() == (
+        f"spectral-ssl solve: error: --graph: 1 of its 4 samples have no edge (first: sample 2); --method "
+        f"{method} in the nonparametric regime cannot place a sample with no positive pair. List an edge for "
+        f"every sample (0-based, 0 to 3), or give --X FILE and --regime linear or kernel, which place them "
+        f"through their features.")
+    assert not (tmp_path / "Z.npy").exists()

@@ -3,7 +3,7 @@
 import time
 
 from .._progress import steps
-from .._validation import check_integer, check_scalar
+from .._validation import argument_error, check_integer, check_scalar
 from ..experiments.claim_runs import MANIFOLD_CLAIM, check_jobs, claim_plan, claim_settings, run_claims
 from ..experiments.labelled import (check_labelled_data, claim_datasets, method_data,
                                     user_claim_dataset)
@@ -56,8 +56,8 @@ def _check_options(n_components, invariance, restarts, seed, relation, n_neighbo
         raise ValueError(f"probe must be one of {PROBE_MODELS}; got {probe!r}.")
     if isinstance(methods, str) or len(methods) == 0 or any(m not in METHODS for m in methods) \
             or len(set(methods)) != len(methods):
-        raise ValueError(f"methods must be a non-empty list of distinct names from {METHODS}; "
-                         f"got {methods!r}.")
+        raise argument_error(f"methods must be a non-empty list of distinct names from {METHODS}; "
+                             f"got {methods!r}.", argument="methods")
     return counts
 
 
@@ -76,8 +76,8 @@ def _closest_names(relation, probe, methods):
         return
     for value in names:
         if isinstance(value, str) and value not in METHODS and did_you_mean(value, METHODS):
-            raise ValueError(f"methods must be a non-empty list of distinct names from {METHODS}; "
-                             f"got {names!r}." + did_you_mean(value, METHODS))
+            raise argument_error(f"methods must be a non-empty list of distinct names from {METHODS}; "
+                                 f"got {names!r}." + did_you_mean(value, METHODS), argument="methods")
 
 
 def run_report(out_dir="spectral_ssl_report", *, n_components=16, invariance=None, restarts=None,
