@@ -341,7 +341,7 @@ TEXT_FILE_ERRORS = [
                  r"2,1\); list every edge once",
                  id="edge_list_mixed_directions"),
     pytest.param(io.load_graph, "G.csv", "0,1,2\n1,0,3\n", {}, ValueError,
-                 r"\(0,1 and 1,0 have different weights\)",
+                 r"\(0,1 has weight 2 and 1,0 weight 3\)",
                  id="edge_list_both_directions_with_different_weights"),
     pytest.param(io.load_graph, "G.csv", "0,1\n1,2\n0,1\n", {}, ValueError,
                  r"G: '.*G\.csv' lists the edge 0,1 2 times; list each edge once",
