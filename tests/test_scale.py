@@ -10,6 +10,7 @@ import pytest
 import scipy.sparse as sp
 
 from spectral_ssl import forms, graphs, linalg, losses, moments, scale
+from spectral_ssl.exceptions import CollapseWarning
 from spectral_ssl.methods import vicreg
 
 FORMS = ("sums", "gram", "scatter", "laplacian_form", "degree_form", "adjacency_form", "degree_sums")
@@ -385,3 +386,88 @@ def test_chunk_bytes_assigned_on_the_package_reaches_the_passes(module, monkeypa
     monkeypatch.setattr(module, "CHUNK_BYTES", 8)  # the floor of 1024 rows per chunk
     assert moments.CHUNK_BYTES == 8
     assert scale.reductions(X).details["n_chunks"] == 3
+
+
+# --------------------------------------------------------------------------- round-off of the solve
+
+
+def short_edge_views(seed=1, n=150, d=4, spread=1e-8):
+    """Two views ``spread`` apart: X^T D_G X - X^T G X cancels to about 1e-16 / spread**2 relative."""
+    rng = np.random.default_rng(seed)
+    base = rng.normal(size=(n, d))
+    return np.vstack([base + spread * rng.normal(size=base.shape),
+                      base + spread * rng.normal(size=base.shape)])
+
+
+def loss_at(X, W, G, **hyper):
+    """losses.vicreg at Z = X W + b (translation invariant: centred in longdouble first)."""
+    Xl = X.astype(np.longdouble)
+    return losses.vicreg(((Xl - Xl.mean(axis=0)) @ W).astype(np.float64), G, **hyper)
+
+
+@pytest.mark.parametrize("chunk_size", [None, 64])
+def test_vicreg_linear_reduces_a_clique_graph_through_its_groups(chunk_size):
+    # views 1e-8 apart at invariance 1e14: the graph forms reported a loss of 0.12966 (exact=True)
+    # for a W whose loss is 0.045157; the optimum (optimal_linear, or groups=) is 0.0404122606
+    X = short_edge_views()
+    G = graphs.from_groups(np.tile(np.arange(150), 2))
+    sol = moments.vicreg_linear(X, G, 2, chunk_size=chunk_size, invariance=1e14)
+    assert sol.details["reductions"].details["relation"] == "groups"
+    assert sol.exact
+    assert sol.loss == pytest.approx(0.0404122606, rel=1e-8)
+    assert loss_at(X, sol.W, G, invariance=1e14) == pytest.approx(0.0404122606, rel=1e-8)
+
+
+def test_reductions_of_a_weighted_clique_graph_carry_its_weight():
+    X = data(n=60, d=3, seed=41)
+    G = 2.5 * graphs.from_groups(np.repeat(np.arange(20), 3))
+    ref = dense_reference(X, G)
+    for chunk_size in (None, 7):
+        red = moments.reductions(X, G, chunk_size=chunk_size)
+        assert red.details["relation"] == "groups" and red.details["weight"] == 2.5
+        for key in ("laplacian_form", "degree_form", "adjacency_form", "degree_sums"):
+            np.testing.assert_allclose(getattr(red, key), ref[key], rtol=1e-10, atol=1e-9, err_msg=key)
+        assert red.volume == pytest.approx(ref["volume"], rel=1e-15)
+
+
+@pytest.mark.parametrize("chunk_size", [None, 64])
+def test_vicreg_linear_on_a_cancelling_general_graph_is_not_exact_and_takes_the_loss_from_z(chunk_size):
+    # a weighted pairing graph (not a union of cliques of one weight), views 1e-8 apart: the
+    # forms reported -0.043 with exact=True, for a W whose loss is 0.0591 (optimum 0.0484)
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=(150, 4))
+    w = rng.uniform(0.5, 2.0, 150)
+    i = np.arange(150)
+    G = sp.coo_matrix((np.r_[w, w], (np.r_[i, i + 150], np.r_[i + 150, i])), shape=(300, 300)).tocsr()
+    X = np.vstack([base + 1e-8 * rng.normal(size=base.shape), base + 1e-8 * rng.normal(size=base.shape)])
+    with pytest.warns(UserWarning, match=r"moments.vicreg_linear: at invariance = 1e\+14 the generalized "
+                                         r"eigenvalues mu_k .* Returned with exact=False"):
+        sol = moments.vicreg_linear(X, G, 2, chunk_size=chunk_size, invariance=1e14)
+    assert not sol.exact
+    assert sol.details["loss_from"] == "Z (one more chunked pass)"
+    assert sol.loss == pytest.approx(loss_at(X, sol.W, G, invariance=1e14), rel=1e-7)
+    assert sol.loss > 0.0484  # above the optimum of optimal_linear: not claimed optimal
+
+
+def test_vicreg_linear_warns_on_collapse():
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(203, 5)) @ rng.normal(size=(5, 5))
+    groups = np.tile(np.arange(102), 2)[:203]
+    with pytest.warns(CollapseWarning, match=r"VICReg \(linear\): the optimum keeps 1 of the 3 directions"):
+        sol = moments.vicreg_linear(X, None, 3, groups=groups, chunk_size=7)
+    assert sol.rank == 1
+
+
+def test_vicreg_linear_loss_is_not_negative():
+    # N = 3, a group of two and a singleton: the optimum's loss is 0 (Z constant on the pair);
+    # the forms gave -9.9e-14 (exact=True); their round-off bound exceeds the loss, so the loss
+    # comes from Z, as in optimal_linear
+    X = np.random.default_rng(2).normal(size=(3, 3))
+    for chunk_size in (None, 2):
+        sol = moments.vicreg_linear(X, None, 1, groups=[0, 0, 1], chunk_size=chunk_size)
+        assert sol.exact and sol.details["loss_from"] == "Z (one more chunked pass)"
+        assert 0.0 <= sol.loss <= 1e-25
+    red = moments.reductions(X, groups=[0, 0, 1])
+    with pytest.warns(UserWarning, match="the loss from the forms may carry more than 1e-09 of round-off"):
+        sol = moments.vicreg_linear_from_reductions(red, 1)
+    assert not sol.exact and 0.0 <= sol.loss <= 1e-12

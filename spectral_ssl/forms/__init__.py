@@ -71,6 +71,7 @@ from ._groups import (
     group_cuts,
     group_members,
     group_plan,
+    member_codes,
     size_classes,
 )
 from ._onepass import BLOCK_ROWS, SHIFT_ROWS, as_features, feature_reductions
@@ -89,7 +90,7 @@ from ._stats import (
 
 __all__ = [
     "FeatureReductions", "feature_reductions", "as_features", "clique_groups", "GroupMembers",
-    "check_groups", "group_members", "size_classes", "common_size", "group_cuts", "group_plan",
+    "check_groups", "group_members", "member_codes", "size_classes", "common_size", "group_cuts", "group_plan",
     "syrk", "strict_upper", "plain_stats", "graph_stats", "whole_graph_stats", "group_stats",
     "add_stats", "finish", "refuse_non_finite", "BLOCK_ROWS", "SHIFT_ROWS",
 ]

@@ -118,6 +118,14 @@ def clique_groups(G):
     return GroupMembers(order=order, starts=starts, sizes=sizes, weight=float(weight))
 
 
+def member_codes(members):
+    """``(codes, sizes)`` of :class:`GroupMembers`, as :func:`check_groups` returns them for labels
+    (sample ``i`` is in group ``codes[i]``; groups numbered in the order of ``members``)."""
+    codes = np.empty(members.order.size, dtype=np.int64)
+    codes[members.order] = np.repeat(np.arange(members.sizes.size), members.sizes)
+    return codes, np.asarray(members.sizes)
+
+
 def size_classes(members):
     """``[(m, rows)]`` for every group size ``m``: ``rows[j, g]`` is the ``j``-th member of the ``g``-th group of size ``m``."""
     classes = []

@@ -215,10 +215,4 @@ def feature_reductions(X, G=None, *, groups=None, detect_groups=True, graph_chec
         details.update(relation="groups", weight=members.weight)
     out = finish(stats, shift, details)
     refuse_underflow(X, np.diag(out.gram), name)
-    if members is not None and members.weight != 1.0:
-        w = members.weight
-        for key in ("laplacian_form", "degree_form", "adjacency_form", "degree_sums",
-                    "weighted_scatter"):
-            setattr(out, key, getattr(out, key) * w)
-        out.volume *= w
-    return out
+    return out if members is None else out.scale_relation(members.weight)

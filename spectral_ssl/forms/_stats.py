@@ -98,6 +98,16 @@ class FeatureReductions:
         r""":math:`\operatorname{Cov}(X) = X^\top H X/N` (the 1/N convention of the theory)."""
         return self.scatter / self.n_samples
 
+    def scale_relation(self, weight):
+        """Multiply the forms of the relation by ``weight`` (a union of cliques of weight ``w``:
+        its group forms were computed for weight 1), in place; returns ``self``."""
+        if weight != 1.0:
+            for key in ("laplacian_form", "degree_form", "adjacency_form", "degree_sums",
+                        "weighted_scatter"):
+                setattr(self, key, getattr(self, key) * weight)
+            self.volume *= weight
+        return self
+
     def __repr__(self):
         relation = self.details.get("relation")
         return (f"FeatureReductions(n_samples={self.n_samples}, n_features={self.n_features}, "

@@ -199,7 +199,44 @@ def linear_from_reductions(red, n_components, hyper, *, restarts=8, random_state
         W = Q @ Y0
         bias = -red.mean @ W
         loss = loss_from_forms(W, red.laplacian_form / N, red.scatter / N, hyper)
-    return W, bias, mu, t, exact, details, loss
+        untrusted = untrusted_forms(red, T, A_T, W, hyper)
+    if untrusted:
+        exact = False
+        details.update(untrusted)
+    # a sum of non-negative terms: the forms' cancellation gave -5.8e-15 at N = 3 (as optimal_linear)
+    return W, bias, mu, t, exact, details, max(loss, 0.0)
+
+
+def untrusted_forms(red, T, A_T, W, hyper):
+    r"""Why the forms of ``red`` cannot decide the optimum or its loss at ``W``: a dict, empty when they can.
+
+    ``"optimum_untrusted"`` and ``"loss_untrusted"``: a sentence each, when it applies.
+
+    The checks of ``optimal_linear``, which then falls back on the features (the edge factor
+    :func:`edge_factor_solve` for :math:`\mu`, the loss on ``Z``); from the forms alone
+    there is no fallback, so the caller reports ``exact=False``. (1) :func:`needs_edge_factor`:
+    the :math:`\mu_k` of the form are known to :math:`\epsilon\mu_{max}` (:math:`\epsilon\delta`
+    on a general graph, :func:`degree_scale`), too coarse at this invariance weight; (2)
+    :func:`forms_loss` is None: the loss from the forms may carry more than ``FORMS_LOSS_RTOL``
+    of round-off. A relation not known to be groups is treated as a general graph.
+    """
+    from .vicreg import EDGE_FACTOR_DEGREE_RATIO, EDGE_FACTOR_RATIO
+
+    N = red.n_samples
+    relation = "groups" if red.details.get("relation") == "groups" else "graph"
+    weighted = red.weighted_scatter if red.weighted_scatter is not None else red.degree_form
+    forms = (red.laplacian_form / N, red.scatter / N, weighted / N)
+    reasons = {}
+    if needs_edge_factor(A_T, T, forms, relation, None, N, hyper,
+                         (EDGE_FACTOR_RATIO, EDGE_FACTOR_DEGREE_RATIO)):
+        reasons["optimum_untrusted"] = (
+            f"at invariance = {hyper['invariance']:g} the generalized eigenvalues mu_k of the form "
+            f"X^T L X are too coarse to decide W (optimal_linear takes them from the edge differences "
+            f"of the features)")
+    if forms_loss(W, forms, relation, hyper, N) is None:
+        reasons["loss_untrusted"] = (f"the loss from the forms may carry more than {FORMS_LOSS_RTOL:g} "
+                                     f"of round-off (optimal_linear evaluates it on Z)")
+    return reasons
 
 
 #: The loss is taken from the forms of a general graph when the round-off bound of

@@ -70,6 +70,7 @@ NAME = "vicreg"
 KERNEL_SYMMETRY_RTOL = _parametric.KERNEL_SYMMETRY_RTOL
 
 linear_from_reductions = _vicreg_linear.linear_from_reductions  #: VICReg from FeatureReductions alone
+warn_collapse = _collapse.warn_vicreg  #: the CollapseWarning of every regime (and of ``moments``)
 
 #: A column moved by at most ``_roundoff.COMPONENT_RTOL`` (1e-9) onto the component
 #: indicators has mu <= lambda_max(L) * 1e-18; with round-off, mu up to this times

@@ -12,7 +12,6 @@ import numpy as np
 
 from ..forms import (
     add_stats,
-    check_groups,
     common_size,
     finish,
     graph_stats,
@@ -20,7 +19,7 @@ from ..forms import (
     group_stats,
     plain_stats,
 )
-from ._chunks import check_relation_graph, default_chunk, graph_plan, row_bounds
+from ._chunks import default_chunk, graph_plan, relation_plan, row_bounds
 
 
 def checked_block(block):
@@ -110,8 +109,8 @@ def dask_reductions(X, G, groups, chunk_size):
     shift = np.asarray(dask.compute(dask.delayed(np.mean)(first, axis=0))[0], dtype=np.float64)
     details = {"source": "dask", "relation": None}
     task = dask.delayed(block_stats)
+    G, codes, sizes, weight = relation_plan(G, groups, n)
     if G is not None:
-        G = check_relation_graph(G, n)
         details["relation"] = "graph"
         parts = []
         for k, (a, b, cols, local) in enumerate(graph_plan(G, bounds)):
@@ -119,9 +118,8 @@ def dask_reductions(X, G, groups, chunk_size):
             start = int(blocks.edges[k])
             parts.append(dask.delayed(graph_block_stats)(a - start, b - start, local, pieces, shift,
                                                           blocks.delayed[k], *held))
-    elif groups is not None:
-        codes, sizes = check_groups(np.asarray(groups), n)
-        details["relation"] = "groups"
+    elif codes is not None:
+        details.update(relation="groups", weight=weight)
         chunk = default_chunk(D, chunk_size if chunk_size is not None else max(b - a for a, b in bounds))
         details["chunk_size"] = chunk
         common = common_size(sizes)
@@ -134,7 +132,8 @@ def dask_reductions(X, G, groups, chunk_size):
                  for k in range(len(bounds))]
     details["n_chunks"] = len(parts)
     (total,) = dask.compute(tree_sum(parts, dask.delayed(add_stats)))
-    return finish(total, shift, details)
+    out = finish(total, shift, details)
+    return out if codes is None else out.scale_relation(weight)
 
 
 def load_rows(path, a, b):

@@ -7,8 +7,8 @@ of rows besides ``G``.
 
 import numpy as np
 
-from .. import forms, linalg
-from ._chunks import Source, check_relation_graph, default_chunk, graph_plan, group_rows, is_dask, row_bounds
+from .. import forms, linalg, losses
+from ._chunks import Source, default_chunk, graph_plan, group_rows, is_dask, relation_plan, row_bounds
 from ._dask import Blocks, checked_block, dask_reductions, tree_sum
 
 #: Entries within this relative distance of a column's largest ``|z|`` count as tied
@@ -77,21 +77,19 @@ def reductions(X, G=None, *, groups=None, chunk_size=None, graph_checked=False):
         # groups, or one block for a graph: a chunk of a kNN graph in random order would
         # gather nearly every row of X); an explicit chunk_size still bounds the memory
         return forms.feature_reductions(source.read(slice(None)), G, groups=groups,
-                                        detect_groups=False, graph_checked=graph_checked,
-                                        name=source.name)
+                                        graph_checked=graph_checked, name=source.name)
     n, D = source.shape
     chunk = default_chunk(D, chunk_size)
     shift = np.asarray(source.read(slice(0, min(n, chunk))).mean(axis=0), dtype=np.float64)
     details = {"source": source.kind, "chunk_size": chunk, "relation": None, "n_chunks": 0}
     total = None
+    G, codes, sizes, weight = relation_plan(G, groups, n, graph_checked)
     if G is not None:
-        G = check_relation_graph(G, n, graph_checked)
         details["relation"] = "graph"
         parts = (forms.graph_stats(source.rows(slice(a, b)), source.rows(cols), local, shift)
                  for a, b, cols, local in graph_plan(G, row_bounds(n, chunk)))
-    elif groups is not None:
-        codes, sizes = forms.check_groups(groups, n)
-        details["relation"] = "groups"
+    elif codes is not None:
+        details.update(relation="groups", weight=weight)
         common = forms.common_size(sizes)
         # rows read group by group and checked finite through the products
         parts = (forms.group_stats(group_rows(source, rows, common), local, n_local, group_sizes,
@@ -103,7 +101,59 @@ def reductions(X, G=None, *, groups=None, chunk_size=None, graph_checked=False):
     for part in parts:
         total = part if total is None else forms.add_stats(total, part)
         details["n_chunks"] += 1
-    return forms.finish(total, shift, details)
+    out = forms.finish(total, shift, details)
+    return out if codes is None else out.scale_relation(weight)
+
+
+# --------------------------------------------------------------------------- the loss on Z over chunks
+
+
+def edge_energy_stats(Zb, Zcols, local):
+    """Rows a:b of Z (shifted) with G's row block: their count, sum, ``Z^T Z`` and ``sum_ij G_ij |z_i - z_j|^2``."""
+    coo = local.tocoo()
+    differences = Zb[coo.row] - Zcols[coo.col]
+    return (Zb.shape[0], Zb.sum(axis=0), forms.syrk(Zb),
+            float(np.sum(coo.data * np.einsum("ij,ij->i", differences, differences))))
+
+
+def loss_on_z(X, W, hyper, G=None, *, groups=None, chunk_size=None):
+    r"""The VICReg loss at :math:`Z = XW + \mathbf 1 b^\top`, from ``Z`` in one chunked pass.
+
+    For ``vicreg_linear`` when the forms cannot give it to round-off (``optimal_linear`` then
+    evaluates it on ``Z`` too). The invariance :math:`\frac1N\sum_{ij}G_{ij}\lVert z_i -
+    z_j\rVert^2`: on a general graph from the edge differences of ``Z`` (row blocks of ``G``,
+    gathering the rows their nonzeros point to, as :func:`reductions`); on groups (given, or
+    detected in ``G``) as :math:`2\operatorname{tr}(Z^\top L Z)` from the within-group
+    contrasts of ``Z`` (:func:`spectral_ssl.forms.group_stats`). :math:`C` from the sums and
+    ``syrk`` of :math:`(X - \mathbf 1 c^\top)W`, :math:`c` the mean of the first chunk (the
+    bias cancels in both). ``X`` an array, memmap or ``.npy`` path; ``hyper`` validated.
+    """
+    source = Source(X)
+    n, D = source.shape
+    chunk = default_chunk(D, chunk_size)
+    shift = source.read(slice(0, min(n, chunk))).mean(axis=0)
+    G, codes, sizes, weight = relation_plan(G, groups, n)
+    origin = np.zeros(W.shape[1])
+    total = None
+    if G is not None:
+        parts = (edge_energy_stats((source.rows(slice(a, b)) - shift) @ W, (source.rows(cols) - shift) @ W,
+                                   local)
+                 for a, b, cols, local in graph_plan(G, row_bounds(n, chunk)))
+    else:
+        common = forms.common_size(sizes)
+        parts = (forms.group_stats((source.rows(rows) - shift) @ W, local, n_local, group_sizes, common,
+                                   origin)
+                 for rows, local, n_local, group_sizes in forms.group_plan(codes, sizes, chunk, layout="stats"))
+        parts = ((p[0], p[1], p[2], 2.0 * weight * float(np.trace(p[7]))) for p in parts)
+    for part in parts:
+        total = part if total is None else tuple(x + y for x, y in zip(total, part))
+    count, sums, gram, energy = total
+    C = (gram - np.outer(sums, sums) / count) / count
+    diag = np.diag(C)
+    off = C - np.diag(diag)
+    penalty = losses.variance_penalty(diag, hyper["variance_kind"], hyper["eps"])[0]
+    invariance = hyper["invariance"] * (energy / count) if hyper["invariance"] else 0.0
+    return float(hyper["variance"] * np.sum(penalty) + hyper["covariance"] * np.sum(off**2) + invariance)
 
 
 # --------------------------------------------------------------------------- sign rule over chunks

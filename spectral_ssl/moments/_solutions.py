@@ -8,13 +8,15 @@ API of :mod:`spectral_ssl.methods.vicreg` (``check_hyperparameters``,
 passes (the reductions, then the column signs).
 """
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..forms import FeatureReductions
 from ..methods import LinearRepresentation, vicreg
-from ._passes import column_signs, reductions
+from ._chunks import is_dask
+from ._passes import column_signs, loss_on_z, reductions
 
 
 @dataclass(kw_only=True, repr=False)
@@ -66,17 +68,34 @@ def vicreg_linear_from_reductions(red, n_components, *, variance=25.0, covarianc
     n_components, variance, covariance, invariance, variance_kind, eps, restarts, random_state :
         As in :func:`spectral_ssl.methods.vicreg.optimal_linear`.
 
+    Warns
+    -----
+    CollapseWarning
+        When the optimum keeps fewer than ``n_components`` directions (as ``optimal_linear``).
+    UserWarning
+        When the forms cannot decide the optimum or its loss (``exact=False``, and
+        ``details["optimum_untrusted"]`` or ``details["loss_untrusted"]`` says why): a general
+        graph whose :math:`X^\top L X = X^\top D_G X - X^\top G X` cancels, or an invariance
+        weight beyond the accuracy of the form's eigenvalues.
+
     Returns
     -------
     LinearSolution
         ``loss`` evaluated from the reductions (:math:`C = W^\top B W`, invariance
         :math:`2\gamma\operatorname{tr}(W^\top A W)`).
     """
+    hyper = vicreg.check_hyperparameters(variance, covariance, invariance, variance_kind, eps, restarts)
+    solution = solve_reductions(red, n_components, hyper, restarts, random_state)
+    warn_solution(solution, 2)
+    return solution
+
+
+def solve_reductions(red, n_components, hyper, restarts, random_state):
+    """:func:`vicreg_linear_from_reductions` with validated ``hyper``, without its warnings."""
     if not isinstance(red, FeatureReductions):
         raise TypeError(f"red must be FeatureReductions (from moments.reductions), got {type(red).__name__}.")
     if red.laplacian_form is None:
         raise ValueError("red has no relation; compute it with reductions(X, G) or reductions(X, groups=...).")
-    hyper = vicreg.check_hyperparameters(variance, covariance, invariance, variance_kind, eps, restarts)
     W, bias, mu, t, exact, details, loss = vicreg.linear_from_reductions(
         red, n_components, hyper, restarts=restarts, random_state=random_state)
     return LinearSolution(
@@ -84,6 +103,26 @@ def vicreg_linear_from_reductions(red, n_components, *, variance=25.0, covarianc
         method=vicreg.NAME, equivalent="Locality Preserving Projections", n_samples=red.n_samples,
         hyperparameters=hyper, details=details,
     )
+
+
+def warn_solution(solution, stacklevel):
+    """The warnings of a solution from reductions: forms that cannot decide it, and collapse.
+
+    ``stacklevel`` as in ``warnings.warn`` from the caller (2: the caller's caller).
+    """
+    details = solution.details
+    reasons = [details[key] for key in ("optimum_untrusted", "loss_untrusted") if key in details]
+    if reasons:
+        loss = ("the loss is the forms' value" if "loss_untrusted" in details
+                else "the loss is that of the returned W")
+        warnings.warn(
+            f"moments.vicreg_linear: {'; '.join(reasons)}. Returned with exact=False (W may not be "
+            f"optimal; {loss}). Solve in memory with vicreg.optimal_linear(X, G, ...), pass "
+            f"groups=... if the relation is augmentation views, or lower invariance.",
+            UserWarning, stacklevel=stacklevel + 1)
+    # frames: warn_if_collapsed, warn_vicreg, this function, then the caller
+    vicreg.warn_collapse(solution.rank, solution.W.shape[1], solution.eigenvalues,
+                         solution.hyperparameters, "linear", stacklevel=stacklevel + 2)
 
 
 def vicreg_linear(X, G, n_components, *, groups=None, chunk_size=None, variance=25.0,
@@ -124,10 +163,17 @@ def vicreg_linear(X, G, n_components, *, groups=None, chunk_size=None, variance=
     """
     if G is None and groups is None:
         raise ValueError("give the relation: a graph G, or groups=... for augmentation views.")
+    hyper = vicreg.check_hyperparameters(variance, covariance, invariance, variance_kind, eps, restarts)
     red = reductions(X, G, groups=groups, chunk_size=chunk_size)
-    solution = vicreg_linear_from_reductions(
-        red, n_components, variance=variance, covariance=covariance, invariance=invariance,
-        variance_kind=variance_kind, eps=eps, restarts=restarts, random_state=random_state)
+    solution = solve_reductions(red, n_components, hyper, restarts, random_state)
+    if "loss_untrusted" in solution.details and not is_dask(X):
+        # the forms may have lost the loss's digits: the loss from Z, one more pass
+        solution.loss = loss_on_z(X, solution.W, hyper, G, groups=groups, chunk_size=chunk_size)
+        del solution.details["loss_untrusted"]
+        solution.details["loss_from"] = "Z (one more chunked pass)"
+        # the closed form (square variance) is exact again when the forms decided W
+        solution.exact = hyper["variance_kind"] == "square" and "optimum_untrusted" not in solution.details
+    warn_solution(solution, 2)
     signs = column_signs(X, solution.W, solution.bias, chunk_size=chunk_size)
     solution.W = solution.W * signs
     solution.bias = solution.bias * signs
