@@ -216,8 +216,9 @@ def linear_from_reductions(red, n_components, hyper, *, restarts=8, random_state
             f"({unresolved} below their round-off dropped); optimal_linear decides them on the SVD "
             f"of X, or drop the redundant columns")]))
     if untrusted:
+        # what the closed form would be with trusted forms: a loss recomputed on Z restores it
+        details.update(untrusted, exact_if_trusted=exact)
         exact = False
-        details.update(untrusted)
     # a sum of non-negative terms: the forms' cancellation gave -5.8e-15 at N = 3 (as optimal_linear)
     return W, bias, mu, t, exact, details, max(loss, 0.0)
 

@@ -171,8 +171,9 @@ def vicreg_linear(X, G, n_components, *, groups=None, chunk_size=None, variance=
         solution.loss = loss_on_z(X, solution.W, hyper, G, groups=groups, chunk_size=chunk_size)
         del solution.details["loss_untrusted"]
         solution.details["loss_from"] = "Z (one more chunked pass)"
-        # the closed form (square variance) is exact again when the forms decided W
-        solution.exact = hyper["variance_kind"] == "square" and "optimum_untrusted" not in solution.details
+        # the closed form is as exact as the solver said when the forms decided W
+        solution.exact = (solution.details.pop("exact_if_trusted")
+                          and "optimum_untrusted" not in solution.details)
     warn_solution(solution, 2)
     signs = column_signs(X, solution.W, solution.bias, chunk_size=chunk_size)
     solution.W = solution.W * signs
