@@ -74,7 +74,8 @@ from ._groups import (
     member_codes,
     size_classes,
 )
-from ._onepass import BLOCK_ROWS, SHIFT_ROWS, as_features, feature_reductions
+from ._onepass import (BLOCK_ROWS, SHIFT_ROWS, UNDERFLOW_GRAM, as_features, column_peaks, feature_reductions,
+                       refuse_tiny_columns, refuse_underflow)
 from ._stats import (
     FeatureReductions,
     add_stats,
@@ -92,7 +93,8 @@ __all__ = [
     "FeatureReductions", "feature_reductions", "as_features", "clique_groups", "GroupMembers",
     "check_groups", "group_members", "member_codes", "size_classes", "common_size", "group_cuts", "group_plan",
     "syrk", "strict_upper", "plain_stats", "graph_stats", "whole_graph_stats", "group_stats",
-    "add_stats", "finish", "refuse_non_finite", "BLOCK_ROWS", "SHIFT_ROWS",
+    "add_stats", "finish", "refuse_non_finite", "BLOCK_ROWS", "SHIFT_ROWS", "UNDERFLOW_GRAM",
+    "refuse_underflow", "refuse_tiny_columns", "column_peaks",
 ]
 
 # Functions and classes defined in the private modules carry this package's name as their

@@ -62,15 +62,35 @@ def refuse_underflow(X, squares, name="X"):
     forms would have lost digits silently (at 1e-160 the VICReg optimum came out 7e-5 above the
     true one) or, at 1e-170, vanished (a column taken as constant).
     """
+    squares = np.asarray(squares)
+    largest = np.zeros(squares.size)
     small = np.flatnonzero(squares < UNDERFLOW_GRAM)
-    nonzero = [j for j in small.tolist() if np.any(X[:, j] != 0)]
-    if nonzero:
-        j = nonzero[0]
+    if small.size:
+        largest[small] = np.max(np.abs(X[:, small]), axis=0)
+    refuse_tiny_columns(squares, largest, name)
+
+
+def refuse_tiny_columns(squares, largest, name="X"):
+    r""":func:`refuse_underflow` from each column's largest :math:`|x_j|` (``largest``), for the
+    chunked passes, which see ``X`` a chunk at a time: the same check and message."""
+    small = np.flatnonzero((np.asarray(squares) < UNDERFLOW_GRAM) & (np.asarray(largest) != 0))
+    if small.size:
+        j = int(small[0])
         raise ValueError(
             f"{name} has columns too small for float64 products (column {j}: largest |x| = "
-            f"{float(np.max(np.abs(X[:, j]))):.3g}; squares below 1e-292 lose digits); "
+            f"{float(largest[j]):.3g}; squares below 1e-292 lose digits); "
             f"rescale them, e.g. {name} / np.abs({name}).max(axis=0) (a linear optimum's Z "
             f"does not depend on the units of each column).")
+
+
+def column_peaks(rows):
+    """The largest :math:`|x_j|` of each column of ``rows`` (an array, or a tuple of member blocks)."""
+    if isinstance(rows, tuple):
+        return functools.reduce(np.maximum, (column_peaks(block) for block in rows))
+    rows = np.asarray(rows)
+    if rows.shape[0] == 0:
+        return np.zeros(rows.shape[1])
+    return np.max(np.abs(rows), axis=0)
 
 
 def aligned_views(X, rows):

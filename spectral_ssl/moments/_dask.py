@@ -12,12 +12,14 @@ import numpy as np
 
 from ..forms import (
     add_stats,
+    column_peaks,
     common_size,
     finish,
     graph_stats,
     group_plan,
     group_stats,
     plain_stats,
+    refuse_tiny_columns,
 )
 from ._chunks import default_chunk, graph_plan, relation_plan, row_bounds
 
@@ -131,8 +133,12 @@ def dask_reductions(X, G, groups, chunk_size):
         parts = [task(plain_stats, [slice(None)], (shift,), blocks.delayed[k])
                  for k in range(len(bounds))]
     details["n_chunks"] = len(parts)
-    (total,) = dask.compute(tree_sum(parts, dask.delayed(add_stats)))
+    # each column's largest |x|, block by block (the same tasks read the blocks once)
+    peaks = [dask.delayed(column_peaks)(block) for block in blocks.delayed]
+    total, peak = dask.compute(tree_sum(parts, dask.delayed(add_stats)),
+                               tree_sum(peaks, dask.delayed(np.maximum)))
     out = finish(total, shift, details)
+    refuse_tiny_columns(np.diag(out.gram), peak, "X")
     return out if codes is None else out.scale_relation(weight)
 
 

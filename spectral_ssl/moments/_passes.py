@@ -84,24 +84,31 @@ def reductions(X, G=None, *, groups=None, chunk_size=None, graph_checked=False):
     details = {"source": source.kind, "chunk_size": chunk, "relation": None, "n_chunks": 0}
     total = None
     G, codes, sizes, weight = relation_plan(G, groups, n, graph_checked)
+    peaks = np.zeros(D)  # each column's largest |x|, for the underflow check of finish
+
+    def tracked(rows):
+        np.maximum(peaks, forms.column_peaks(rows), out=peaks)
+        return rows
+
     if G is not None:
         details["relation"] = "graph"
-        parts = (forms.graph_stats(source.rows(slice(a, b)), source.rows(cols), local, shift)
+        parts = (forms.graph_stats(tracked(source.rows(slice(a, b))), source.rows(cols), local, shift)
                  for a, b, cols, local in graph_plan(G, row_bounds(n, chunk)))
     elif codes is not None:
         details.update(relation="groups", weight=weight)
         common = forms.common_size(sizes)
         # rows read group by group and checked finite through the products
-        parts = (forms.group_stats(group_rows(source, rows, common), local, n_local, group_sizes,
+        parts = (forms.group_stats(tracked(group_rows(source, rows, common)), local, n_local, group_sizes,
                                    common, shift, source.name)
                  for rows, local, n_local, group_sizes in forms.group_plan(codes, sizes, chunk,
                                                                             layout="stats"))
     else:
-        parts = (forms.plain_stats(source.rows(slice(a, b)), shift) for a, b in row_bounds(n, chunk))
+        parts = (forms.plain_stats(tracked(source.rows(slice(a, b))), shift) for a, b in row_bounds(n, chunk))
     for part in parts:
         total = part if total is None else forms.add_stats(total, part)
         details["n_chunks"] += 1
     out = forms.finish(total, shift, details)
+    forms.refuse_tiny_columns(np.diag(out.gram), peaks, source.name)
     return out if codes is None else out.scale_relation(weight)
 
 

@@ -1,0 +1,65 @@
+"""Bad inputs on the out-of-core paths of spectral_ssl.moments (chunked arrays, ``.npy`` files, dask).
+
+Each test gives the chunked and the dask passes an input that the in-memory path
+(``methods.vicreg.optimal_linear`` / ``forms.feature_reductions``) refuses, and checks
+that they refuse it with the same message (findings of the out-of-core review).
+"""
+
+import numpy as np
+import pytest
+
+from spectral_ssl import graphs, moments
+from spectral_ssl.methods import vicreg
+
+
+def two_views(n=100, d=3, seed=3):
+    rng = np.random.default_rng(seed)
+    base = rng.normal(size=(n, d))
+    X = np.vstack([base + 0.3 * rng.normal(size=base.shape), base + 0.3 * rng.normal(size=base.shape)])
+    return X, np.tile(np.arange(n), 2)
+
+
+def dask_array(X, rows=40):
+    da = pytest.importorskip("dask.array")
+    return da.from_array(X, chunks=(rows, X.shape[1]))
+
+
+UNDERFLOW = (r"X has columns too small for float64 products \(column 2: largest \|x\| = {:.3g}; "
+             r"squares below 1e-292 lose digits\); rescale them, e\.g\. X / np\.abs\(X\)\.max\(axis=0\)")
+
+
+@pytest.mark.parametrize("factor", [1e-160, 1e-170])
+@pytest.mark.parametrize("relation", ["none", "groups", "graph"])
+def test_tiny_column_is_refused_on_the_chunked_path(factor, relation):
+    # before: 1e-160 gave a loss 2e-4 relative off with exact=True; 1e-170 said
+    # "n_components=3 is larger than the rank ... (2)" (the column taken as constant)
+    X, groups = two_views()
+    X[:, 2] *= factor
+    message = UNDERFLOW.format(np.max(np.abs(X[:, 2])))
+    G = graphs.knn(X / np.abs(X).max(axis=0), 4) if relation == "graph" else None
+    kwargs = {"groups": groups} if relation == "groups" else {}
+    with pytest.raises(ValueError, match=message):  # the in-memory path's message
+        vicreg.optimal_linear(X, graphs.from_groups(groups), 3)
+    with pytest.raises(ValueError, match=message):
+        moments.reductions(X, G, chunk_size=7, **kwargs)
+    if relation != "none":
+        with pytest.raises(ValueError, match=message):
+            moments.vicreg_linear(X, G, 3, chunk_size=7, **kwargs)
+
+
+@pytest.mark.extra
+@pytest.mark.parametrize("relation", ["none", "groups", "graph"])
+def test_tiny_column_is_refused_on_the_dask_path(relation):
+    X, groups = two_views()
+    X[:, 2] *= 1e-170
+    G = graphs.knn(X / np.abs(X).max(axis=0), 4) if relation == "graph" else None
+    kwargs = {"groups": groups} if relation == "groups" else {}
+    with pytest.raises(ValueError, match=UNDERFLOW.format(np.max(np.abs(X[:, 2])))):
+        moments.reductions(dask_array(X), G, **kwargs)
+
+
+def test_a_zero_column_is_not_refused():
+    X, groups = two_views()
+    X[:, 2] = 0.0
+    red = moments.reductions(X, groups=groups, chunk_size=7)
+    assert np.all(red.gram[2] == 0.0)
