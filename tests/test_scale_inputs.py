@@ -63,3 +63,38 @@ def test_a_zero_column_is_not_refused():
     X[:, 2] = 0.0
     red = moments.reductions(X, groups=groups, chunk_size=7)
     assert np.all(red.gram[2] == 0.0)
+
+
+OVERFLOW = (r"X is finite but too large: the products of its columns overflow float64 \(largest \|x\| = 1e\+200\); "
+            r"rescale it, e\.g\. X / np\.abs\(X\)\.max\(\)")
+
+
+@pytest.mark.parametrize("relation", ["none", "groups", "graph"])
+def test_finite_but_huge_entries_get_the_in_memory_message_on_the_chunked_path(relation):
+    # before: reductions(X, G / None, chunk_size=7) returned forms holding inf and NaN (then
+    # vicreg_linear said "A contains NaN or inf."); with groups: "X contains NaN or inf"
+    X, groups = two_views()
+    G = graphs.knn(X, 4) if relation == "graph" else None
+    X[190, 1] = 1e200
+    kwargs = {"groups": groups} if relation == "groups" else {}
+    with pytest.raises(ValueError, match=OVERFLOW):  # the in-memory path's message
+        vicreg.optimal_linear(X, graphs.from_groups(groups), 2)
+    with pytest.raises(ValueError, match=OVERFLOW):
+        moments.reductions(X, G, chunk_size=7, **kwargs)
+    with pytest.raises(ValueError, match=OVERFLOW):
+        moments.reductions(dask_array(X), G, **kwargs)
+    if relation != "none":
+        with pytest.raises(ValueError, match=OVERFLOW):
+            moments.vicreg_linear(X, G, 2, chunk_size=7, **kwargs)
+
+
+def test_huge_entries_then_a_nan_is_refused_as_nan():
+    # the products overflow in an early chunk; a NaN further on makes it "NaN or inf", as in memory
+    X, groups = two_views()
+    X[3, 1] = 1e200
+    X[150, 0] = np.nan
+    with pytest.raises(ValueError, match="X contains NaN or inf"):
+        vicreg.optimal_linear(X, graphs.from_groups(groups), 2)
+    for relation in ({"groups": groups}, {}):
+        with pytest.raises(ValueError, match="X contains NaN or inf"):
+            moments.reductions(X, chunk_size=7, **relation)

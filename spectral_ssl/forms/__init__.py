@@ -78,12 +78,16 @@ from ._onepass import (BLOCK_ROWS, SHIFT_ROWS, UNDERFLOW_GRAM, as_features, colu
                        refuse_tiny_columns, refuse_underflow)
 from ._stats import (
     FeatureReductions,
+    NonFiniteFeatures,
     add_stats,
     finish,
     graph_stats,
     group_stats,
     plain_stats,
+    refuse_large,
     refuse_non_finite,
+    refuse_non_finite_peaks,
+    refuse_overflow,
     strict_upper,
     syrk,
     whole_graph_stats,
@@ -94,7 +98,8 @@ __all__ = [
     "check_groups", "group_members", "member_codes", "size_classes", "common_size", "group_cuts", "group_plan",
     "syrk", "strict_upper", "plain_stats", "graph_stats", "whole_graph_stats", "group_stats",
     "add_stats", "finish", "refuse_non_finite", "BLOCK_ROWS", "SHIFT_ROWS", "UNDERFLOW_GRAM",
-    "refuse_underflow", "refuse_tiny_columns", "column_peaks",
+    "refuse_underflow", "refuse_tiny_columns", "column_peaks", "NonFiniteFeatures", "refuse_overflow",
+    "refuse_large", "refuse_non_finite_peaks",
 ]
 
 # Functions and classes defined in the private modules carry this package's name as their

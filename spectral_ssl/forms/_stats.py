@@ -35,11 +35,24 @@ def refuse_overflow(X, name="X"):
     1e154 and above overflow them although they are finite, and "NaN or inf" would be wrong.
     """
     if np.all(np.isfinite(X)):
-        raise ValueError(
-            f"{name} is finite but too large: the products of its columns overflow float64 "
-            f"(largest |x| = {float(np.max(np.abs(X))):.3g}); rescale it, e.g. "
-            f"{name} / np.abs({name}).max() (a linear optimum's Z does not depend on the units "
-            f"of {name}).")
+        refuse_large(float(np.max(np.abs(X))), name)
+
+
+def refuse_large(largest, name="X"):
+    """The error of :func:`refuse_overflow`, from the largest ``|x|`` of the features (finite)."""
+    raise ValueError(
+        f"{name} is finite but too large: the products of its columns overflow float64 "
+        f"(largest |x| = {float(largest):.3g}); rescale it, e.g. "
+        f"{name} / np.abs({name}).max() (a linear optimum's Z does not depend on the units "
+        f"of {name}).")
+
+
+def refuse_non_finite_peaks(peaks, name="X"):
+    """When the products of the features were not finite, from each column's largest ``|x|``
+    (``peaks``, over every row): "too large, rescale" if they are finite, else "NaN or inf"."""
+    if np.all(np.isfinite(peaks)):
+        refuse_large(np.max(peaks), name)
+    refuse_non_finite(name)
 
 
 @dataclass(kw_only=True, repr=False)

@@ -18,7 +18,9 @@ from ..forms import (
     graph_stats,
     group_plan,
     group_stats,
+    NonFiniteFeatures,
     plain_stats,
+    refuse_non_finite_peaks,
     refuse_tiny_columns,
 )
 from ._chunks import default_chunk, graph_plan, relation_plan, row_bounds
@@ -40,13 +42,15 @@ def take(pieces, *blocks):
 
 def block_stats(function, pieces, args, *blocks):
     """``function(rows, *args)`` on the rows ``pieces`` of ``blocks`` (one task: no block is copied twice)."""
-    return function(take(pieces, *blocks), *args)
+    with np.errstate(over="ignore", invalid="ignore"):  # products not finite: refused by the caller
+        return function(take(pieces, *blocks), *args)
 
 
 def graph_block_stats(a, b, local, cols_pieces, shift, *blocks):
     """``graph_stats`` for rows a:b; ``blocks`` = the block holding a:b first, then those holding the columns."""
     own, others = blocks[0], blocks[1:]
-    return graph_stats(checked_block(np.asarray(own)[a:b]), take(cols_pieces, *others), local, shift)
+    with np.errstate(over="ignore", invalid="ignore"):  # products not finite: refused by the caller
+        return graph_stats(checked_block(np.asarray(own)[a:b]), take(cols_pieces, *others), local, shift)
 
 
 def tree_sum(parts, add):
@@ -135,8 +139,13 @@ def dask_reductions(X, G, groups, chunk_size):
     details["n_chunks"] = len(parts)
     # each column's largest |x|, block by block (the same tasks read the blocks once)
     peaks = [dask.delayed(column_peaks)(block) for block in blocks.delayed]
-    total, peak = dask.compute(tree_sum(parts, dask.delayed(add_stats)),
-                               tree_sum(peaks, dask.delayed(np.maximum)))
+    peak = tree_sum(peaks, dask.delayed(np.maximum))
+    try:
+        total, peak = dask.compute(tree_sum(parts, dask.delayed(add_stats)), peak)
+    except NonFiniteFeatures:  # products not finite: entries of 1e200 (say so) or a NaN / inf
+        refuse_non_finite_peaks(dask.compute(peak)[0], "X")
+    if not np.all(np.isfinite(np.diag(total[2]))):
+        refuse_non_finite_peaks(peak, "X")
     out = finish(total, shift, details)
     refuse_tiny_columns(np.diag(out.gram), peak, "X")
     return out if codes is None else out.scale_relation(weight)

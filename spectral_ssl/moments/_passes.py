@@ -5,6 +5,8 @@ block by block (a dask array, through :mod:`._dask`), and never holds more than 
 of rows besides ``G``.
 """
 
+import functools
+
 import numpy as np
 
 from .. import forms, linalg, losses
@@ -84,32 +86,58 @@ def reductions(X, G=None, *, groups=None, chunk_size=None, graph_checked=False):
     details = {"source": source.kind, "chunk_size": chunk, "relation": None, "n_chunks": 0}
     total = None
     G, codes, sizes, weight = relation_plan(G, groups, n, graph_checked)
-    peaks = np.zeros(D)  # each column's largest |x|, for the underflow check of finish
-
-    def tracked(rows):
-        np.maximum(peaks, forms.column_peaks(rows), out=peaks)
-        return rows
-
+    peaks = np.zeros(D)  # each column's largest |x|: the underflow and overflow checks
     if G is not None:
         details["relation"] = "graph"
-        parts = (forms.graph_stats(tracked(source.rows(slice(a, b))), source.rows(cols), local, shift)
+        steps = ((functools.partial(source.rows, slice(a, b)),
+                  functools.partial(graph_rows_stats, source, cols, local, shift))
                  for a, b, cols, local in graph_plan(G, row_bounds(n, chunk)))
     elif codes is not None:
         details.update(relation="groups", weight=weight)
         common = forms.common_size(sizes)
         # rows read group by group and checked finite through the products
-        parts = (forms.group_stats(tracked(group_rows(source, rows, common)), local, n_local, group_sizes,
-                                   common, shift, source.name)
+        steps = ((functools.partial(group_rows, source, rows, common),
+                  functools.partial(group_rows_stats, local, n_local, group_sizes, common, shift, source.name))
                  for rows, local, n_local, group_sizes in forms.group_plan(codes, sizes, chunk,
                                                                             layout="stats"))
     else:
-        parts = (forms.plain_stats(tracked(source.rows(slice(a, b))), shift) for a, b in row_bounds(n, chunk))
-    for part in parts:
+        steps = ((functools.partial(source.rows, slice(a, b)), functools.partial(forms.plain_stats, shift=shift))
+                 for a, b in row_bounds(n, chunk))
+    overflowed = False
+    for read, stats in steps:
+        rows = read()
+        np.maximum(peaks, forms.column_peaks(rows), out=peaks)
+        if overflowed:
+            # the rows read so far are finite but their products were not: read on for the
+            # largest |x| of the message, or a NaN / inf further on
+            if not np.all(np.isfinite(peaks)):
+                forms.refuse_non_finite(source.name)
+            continue
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):  # refused below, not warned about
+                part = stats(rows)
+        except forms.NonFiniteFeatures:
+            if not np.all(np.isfinite(peaks)):
+                raise
+            overflowed = True
+            continue
         total = part if total is None else forms.add_stats(total, part)
         details["n_chunks"] += 1
+    if overflowed or not np.all(np.isfinite(np.diag(total[2]))):
+        forms.refuse_non_finite_peaks(peaks, source.name)  # entries of 1e200: "too large, rescale"
     out = forms.finish(total, shift, details)
     forms.refuse_tiny_columns(np.diag(out.gram), peaks, source.name)
     return out if codes is None else out.scale_relation(weight)
+
+
+def graph_rows_stats(source, cols, local, shift, rows):
+    """``graph_stats`` of the chunk's own ``rows`` with the rows ``cols`` of ``X`` gathered."""
+    return forms.graph_stats(rows, source.rows(cols), local, shift)
+
+
+def group_rows_stats(local, n_local, group_sizes, common, shift, name, rows):
+    """``group_stats`` of a chunk of whole groups (its ``rows``, as :func:`group_rows` reads them)."""
+    return forms.group_stats(rows, local, n_local, group_sizes, common, shift, name)
 
 
 # --------------------------------------------------------------------------- the loss on Z over chunks
