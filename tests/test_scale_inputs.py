@@ -7,6 +7,7 @@ that they refuse it with the same message (findings of the out-of-core review).
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from spectral_ssl import graphs, moments
 from spectral_ssl.methods import vicreg
@@ -98,3 +99,20 @@ def test_huge_entries_then_a_nan_is_refused_as_nan():
     for relation in ({"groups": groups}, {}):
         with pytest.raises(ValueError, match="X contains NaN or inf"):
             moments.reductions(X, chunk_size=7, **relation)
+
+
+@pytest.mark.extra
+def test_dask_graph_with_a_block_of_isolated_samples_equals_the_chunked_pass():
+    # before: IndexError: index 0 is out of bounds for axis 0 with size 0 (Blocks.locate of no rows)
+    # a path 2-3-4-5-6-7 (not cliques: reduced as a graph); samples 0 and 1 (the first block) have no edge
+    edges = [(i, i + 1) for i in range(2, 7)]
+    rows, cols = zip(*(edges + [(j, i) for i, j in edges]))
+    G = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(8, 8))
+    X = np.random.default_rng(0).normal(size=(8, 2))
+    red = moments.reductions(dask_array(X, rows=2), G)
+    assert red.details["relation"] == "graph"
+    # independent: X^T L X from the five edges, and X^T X
+    laplacian = sum(np.outer(X[i] - X[j], X[i] - X[j]) for i, j in edges)
+    assert np.allclose(red.laplacian_form, laplacian, rtol=1e-13, atol=1e-14)
+    assert np.allclose(red.gram, X.T @ X, rtol=1e-13, atol=1e-14)
+    assert red.volume == 10.0

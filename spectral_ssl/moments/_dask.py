@@ -49,8 +49,11 @@ def block_stats(function, pieces, args, *blocks):
 def graph_block_stats(a, b, local, cols_pieces, shift, *blocks):
     """``graph_stats`` for rows a:b; ``blocks`` = the block holding a:b first, then those holding the columns."""
     own, others = blocks[0], blocks[1:]
+    rows = checked_block(np.asarray(own)[a:b])
+    # rows of G without a nonzero gather no columns
+    cols = take(cols_pieces, *others) if cols_pieces else np.zeros((0, rows.shape[1]))
     with np.errstate(over="ignore", invalid="ignore"):  # products not finite: refused by the caller
-        return graph_stats(checked_block(np.asarray(own)[a:b]), take(cols_pieces, *others), local, shift)
+        return graph_stats(rows, cols, local, shift)
 
 
 def tree_sum(parts, add):
@@ -89,7 +92,12 @@ class Blocks:
         return [(int(a), int(b)) for a, b in zip(self.edges[:-1], self.edges[1:])]
 
     def locate(self, rows, small=np.int64):
-        """For increasing ``rows``: the blocks holding them and the in-block indices, block by block."""
+        """For increasing ``rows``: the blocks holding them and the in-block indices, block by block.
+
+        No rows (a row block of ``G`` without a nonzero): no blocks.
+        """
+        if len(rows) == 0:
+            return [], []
         which = np.searchsorted(self.edges, rows, side="right") - 1
         cuts = np.flatnonzero(np.diff(which)) + 1
         starts = np.r_[0, cuts]
