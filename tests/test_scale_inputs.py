@@ -116,3 +116,39 @@ def test_dask_graph_with_a_block_of_isolated_samples_equals_the_chunked_pass():
     assert np.allclose(red.laplacian_form, laplacian, rtol=1e-13, atol=1e-14)
     assert np.allclose(red.gram, X.T @ X, rtol=1e-13, atol=1e-14)
     assert red.volume == 10.0
+
+
+MASKED = (r"X is a masked array, whose mask would be ignored \(the hidden values used\); fill the masked "
+          r"entries \(X\.filled\(value\)\)")
+
+
+def masked_features():
+    X, groups = two_views()
+    Xm = np.ma.array(X, mask=np.zeros_like(X, bool))
+    Xm.mask[5, 1] = True
+    Xm.data[5, 1] = 1e6  # the hidden value
+    return Xm, groups
+
+
+@pytest.mark.parametrize("chunk_size", [None, 7])
+def test_masked_array_is_refused(chunk_size):
+    # before: the hidden 1e6 was used (reductions(Xm, groups=g, chunk_size=7).sums[1] = 1000021.08)
+    Xm, groups = masked_features()
+    with pytest.raises(TypeError, match=MASKED):  # the in-memory solver's message
+        vicreg.optimal_linear(Xm, graphs.from_groups(groups), 1)
+    with pytest.raises(TypeError, match=MASKED):
+        moments.reductions(Xm, groups=groups, chunk_size=chunk_size)
+    with pytest.raises(TypeError, match=MASKED):
+        moments.reductions(Xm, chunk_size=chunk_size)
+    with pytest.raises(TypeError, match=MASKED):
+        moments.vicreg_linear(Xm, None, 1, groups=groups, chunk_size=chunk_size)
+    with pytest.raises(TypeError, match=MASKED):
+        moments.column_signs(Xm, np.ones((3, 1)), np.zeros(1), chunk_size=chunk_size)
+
+
+@pytest.mark.extra
+def test_dask_array_of_masked_blocks_is_refused():
+    da = pytest.importorskip("dask.array")
+    Xm, groups = masked_features()
+    with pytest.raises(TypeError, match=MASKED):
+        moments.reductions(da.from_array(Xm, chunks=(40, 3), asarray=False), groups=groups)

@@ -12,7 +12,7 @@ import os
 import numpy as np
 import scipy.sparse as sp
 
-from .._validation import check_graph, check_integer
+from .._validation import check_graph, check_integer, refuse_masked
 from ..forms import check_groups, clique_groups, member_codes, refuse_non_finite
 
 #: Target size of one chunk of rows, in bytes of float64 data (the chunk is
@@ -45,6 +45,7 @@ class Source:
         elif sp.issparse(X):
             raise TypeError(f"{name} is a sparse matrix; pass a dense array, a .npy path or a dask array.")
         else:
+            refuse_masked(X, name)  # np.asarray would drop the mask and use the hidden values
             array = np.asarray(X)
             self.kind = "array"
         if array.dtype == object or np.iscomplexobj(array) or not (

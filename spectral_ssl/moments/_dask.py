@@ -23,6 +23,7 @@ from ..forms import (
     refuse_non_finite_peaks,
     refuse_tiny_columns,
 )
+from .._validation import refuse_masked
 from ._chunks import default_chunk, graph_plan, relation_plan, row_bounds
 
 
@@ -64,6 +65,8 @@ def tree_sum(parts, add):
 
 
 def check_dask_features(X):
+    # a dask array of masked blocks: its blocks would be read without their masks
+    refuse_masked(getattr(X, "_meta", None), "X")
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}.")
     if any(np.isnan(v) for v in X.shape):
