@@ -152,3 +152,37 @@ def test_dask_array_of_masked_blocks_is_refused():
     Xm, groups = masked_features()
     with pytest.raises(TypeError, match=MASKED):
         moments.reductions(da.from_array(Xm, chunks=(40, 3), asarray=False), groups=groups)
+
+
+BUDGET = (r"moments\.reductions\(X\) would need 5\.8 TiB \(the forms of X's 200000 columns: 20 matrices of "
+          r"200000 x 200000 float64, and 3 blocks of 2 x 200000\), more than the memory budget of 20 MiB; "
+          r"reduce the number of columns of X \(e\.g\. PCA or a random projection to a few hundred\), or raise")
+
+
+def test_forms_beyond_the_memory_budget_are_refused_before_allocating(tmp_path):
+    # before: numpy's "MemoryError: Unable to allocate 298. GiB" for a 4 x 200000 .npy; and a
+    # 6 x 3000 file ran under a 20 MiB budget (several 69 MiB D x D forms, 1.6 GB peak RSS)
+    from spectral_ssl import memory
+
+    path = tmp_path / "wide.npy"
+    np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(4, 200000)).flush()
+    with memory.budget_limit("20MiB"):
+        with pytest.raises(memory.MemoryBudgetError, match=BUDGET):  # 8 (20 D^2 + 3 x 2 x D) bytes
+            moments.reductions(path, groups=[0, 0, 1, 1], chunk_size=2)
+        small = tmp_path / "small.npy"
+        np.save(small, np.zeros((6, 3000), np.float32))
+        with pytest.raises(memory.MemoryBudgetError, match=r"would need 1\.3 GiB .* 3000 x 3000"):
+            moments.reductions(small, groups=[0, 0, 1, 1, 2, 2], chunk_size=2)
+        with pytest.raises(memory.MemoryBudgetError, match=r"the feature reductions of X would need .* 3000 x 3000"):
+            vicreg.optimal_linear(np.zeros((6, 3000)), graphs.from_groups([0, 0, 1, 1, 2, 2]), 1)
+
+
+@pytest.mark.extra
+def test_dask_forms_beyond_the_memory_budget_are_refused():
+    from spectral_ssl import memory
+
+    da = pytest.importorskip("dask.array")
+    X = da.zeros((4, 200000), chunks=(2, 200000))
+    with memory.budget_limit("20MiB"):
+        with pytest.raises(memory.MemoryBudgetError, match=r"moments\.reductions\(X\) would need 5\.8 TiB"):
+            moments.reductions(X, groups=[0, 0, 1, 1])

@@ -74,8 +74,8 @@ from ._groups import (
     member_codes,
     size_classes,
 )
-from ._onepass import (BLOCK_ROWS, SHIFT_ROWS, UNDERFLOW_GRAM, as_features, column_peaks, feature_reductions,
-                       refuse_tiny_columns, refuse_underflow)
+from ._onepass import (BLOCK_ROWS, FORMS_AT_PEAK, SHIFT_ROWS, UNDERFLOW_GRAM, as_features, check_forms_memory,
+                       column_peaks, feature_reductions, refuse_tiny_columns, refuse_underflow)
 from ._stats import (
     FeatureReductions,
     NonFiniteFeatures,
@@ -99,7 +99,7 @@ __all__ = [
     "syrk", "strict_upper", "plain_stats", "graph_stats", "whole_graph_stats", "group_stats",
     "add_stats", "finish", "refuse_non_finite", "BLOCK_ROWS", "SHIFT_ROWS", "UNDERFLOW_GRAM",
     "refuse_underflow", "refuse_tiny_columns", "column_peaks", "NonFiniteFeatures", "refuse_overflow",
-    "refuse_large", "refuse_non_finite_peaks",
+    "refuse_large", "refuse_non_finite_peaks", "check_forms_memory", "FORMS_AT_PEAK",
 ]
 
 # Functions and classes defined in the private modules carry this package's name as their

@@ -12,7 +12,8 @@ import threading
 
 import numpy as np
 
-from .._threads import reduce_blocks
+from .. import memory
+from .._threads import BLOCK_THREADS, reduce_blocks
 from .._validation import check_graph, refuse_masked
 from ._groups import check_groups, clique_groups, group_members, size_classes
 from ._stats import (NonFiniteFeatures, add_stats, finish, group_stats, refuse_overflow,
@@ -91,6 +92,34 @@ def column_peaks(rows):
     if rows.shape[0] == 0:
         return np.zeros(rows.shape[1])
     return np.max(np.abs(rows), axis=0)
+
+
+#: D x D float64 matrices a pass holds at its peak: a chunk's statistics, their running sum and
+#: the new sum (4 each with a relation: X^T X, X^T D_G X, X^T G X, X^T L X), the six forms of
+#: ``finish`` and two temporaries; without a relation X^T X only, the scatter and temporaries.
+FORMS_AT_PEAK = {True: 20, False: 6}
+
+
+def check_forms_memory(n_features, chunk_rows, relation, *, call, name="X", threads=1, row_copies=3,
+                       advice=""):
+    r"""Refuse, before any allocation, a pass whose :math:`D\times D` forms exceed the memory budget.
+
+    ``D`` comes from the features' shape (a ``.npy`` header: the file is not read). Counted:
+    :data:`FORMS_AT_PEAK` matrices of :math:`D\times D` float64, three more per extra thread
+    (``threads``), and ``row_copies`` blocks of ``chunk_rows`` x ``D`` float64 (a chunk, its
+    shifted copy or contrasts, the rows it gathers). Raises
+    :class:`spectral_ssl.memory.MemoryBudgetError` naming ``name``; ``advice`` ends its
+    alternative (", or a smaller chunk_size") when the rows take more than the forms.
+    """
+    D = int(n_features)
+    matrices = FORMS_AT_PEAK[bool(relation)] + 4 * (max(1, int(threads)) - 1)
+    forms, rows = matrices * D * D, row_copies * int(chunk_rows) * D
+    memory.check(
+        8.0 * (forms + rows), call=call,
+        need=f"the forms of {name}'s {D} columns: {matrices} matrices of {D} x {D} float64, and "
+             f"{row_copies} blocks of {int(chunk_rows)} x {D}",
+        alternative=f"reduce the number of columns of {name} (e.g. PCA or a random projection to a "
+                    f"few hundred){advice if rows > forms else ''}")
 
 
 def aligned_views(X, rows):
@@ -206,6 +235,10 @@ def feature_reductions(X, G=None, *, groups=None, detect_groups=True, graph_chec
         raise ValueError("give either G or groups (the relation), not both.")
     X = as_features(X, name)
     n = X.shape[0]
+    # a general graph's pass holds a shifted copy of X; groups, blocks of whole groups per thread
+    check_forms_memory(X.shape[1], n if groups is None else min(n, BLOCK_ROWS) * BLOCK_THREADS, True,
+                       call=f"the feature reductions of {name}", name=name, threads=BLOCK_THREADS,
+                       row_copies=1 if groups is None else 3)
     with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: refused by the pass, not warned about
         shift = X[:min(n, SHIFT_ROWS)].mean(axis=0)
     details = {"source": "array", "chunk_size": None, "relation": None, "n_chunks": 1}

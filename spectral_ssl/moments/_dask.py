@@ -12,6 +12,7 @@ import numpy as np
 
 from ..forms import (
     add_stats,
+    check_forms_memory,
     column_peaks,
     common_size,
     finish,
@@ -122,6 +123,10 @@ def dask_reductions(X, G, groups, chunk_size):
     blocks = Blocks(X)
     n, D = blocks.shape
     bounds = blocks.bounds()
+    rows = max(max(b - a for a, b in bounds), default_chunk(D, chunk_size) if groups is not None else 0)
+    # per worker thread: a block, its statistics; here: their sum and the forms
+    check_forms_memory(D, min(n, rows), G is not None or groups is not None, call="moments.reductions(X)",
+                       advice=", or smaller row blocks")
     first = dask.delayed(take)([np.arange(bounds[0][1])], blocks.delayed[0])
     shift = np.asarray(dask.compute(dask.delayed(np.mean)(first, axis=0))[0], dtype=np.float64)
     details = {"source": "dask", "relation": None}

@@ -82,6 +82,8 @@ def reductions(X, G=None, *, groups=None, chunk_size=None, graph_checked=False):
                                         graph_checked=graph_checked, name=source.name)
     n, D = source.shape
     chunk = default_chunk(D, chunk_size)
+    forms.check_forms_memory(D, min(n, chunk), G is not None or groups is not None, call="moments.reductions(X)",
+                             name=source.name, advice=", or a smaller chunk_size")
     shift = np.asarray(source.read(slice(0, min(n, chunk))).mean(axis=0), dtype=np.float64)
     details = {"source": source.kind, "chunk_size": chunk, "relation": None, "n_chunks": 0}
     total = None
