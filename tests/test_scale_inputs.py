@@ -186,3 +186,35 @@ def test_dask_forms_beyond_the_memory_budget_are_refused():
     with memory.budget_limit("20MiB"):
         with pytest.raises(memory.MemoryBudgetError, match=r"moments\.reductions\(X\) would need 5\.8 TiB"):
             moments.reductions(X, groups=[0, 0, 1, 1])
+
+
+def test_file_mistakes_are_named(tmp_path):
+    # before: numpy's "This file contains pickled (object) data ... allow_pickle" for a text file;
+    # dask_from_npy: a raw FileNotFoundError, "not enough values to unpack (expected 2, got 1)",
+    # and a complex file silently lost its imaginary part (a ComplexWarning only)
+    text = tmp_path / "X.txt"
+    text.write_text("1 2\n3 4\n")
+    with pytest.raises(ValueError, match=r"X: '.*X\.txt' is not a readable \.npy file \(it does not start as a "
+                                         r"\.npy file does\); pass an array or the path of a \.npy file"):
+        moments.reductions(text)
+    pytest.importorskip("dask.array")
+    with pytest.raises(ValueError, match=r"path: no such file '.*nope\.npy'; pass an array or the path"):
+        moments.dask_from_npy(tmp_path / "nope.npy")
+    np.save(tmp_path / "one.npy", np.zeros(5))
+    with pytest.raises(ValueError, match=r"path must be 2-D \(n_samples, n_features\), got shape \(5,\)"):
+        moments.dask_from_npy(tmp_path / "one.npy")
+    np.save(tmp_path / "complex.npy", np.ones((5, 2)) + 1j)
+    with pytest.raises(TypeError, match="path must be a real numeric array, got dtype complex128"):
+        moments.dask_from_npy(tmp_path / "complex.npy")
+
+
+def test_column_signs_checks_its_arguments():
+    # before: "attempt to get argmin of an empty sequence" (NaN in X) and a raw matmul error (W)
+    X, _ = two_views()
+    with pytest.raises(ValueError, match="X contains NaN or inf"):
+        moments.column_signs(np.r_[X, [[np.nan] * 3]], np.ones((3, 2)), np.zeros(2), chunk_size=7)
+    with pytest.raises(ValueError, match=r"W must have shape \(n_features, K\) = \(3, K\) for X's 3 columns, "
+                                         r"got shape \(4, 2\)"):
+        moments.column_signs(X, np.ones((4, 2)), np.zeros(2))
+    with pytest.raises(ValueError, match=r"bias must have shape \(K,\) = \(2,\)"):
+        moments.column_signs(X, np.ones((3, 2)), np.zeros(3))

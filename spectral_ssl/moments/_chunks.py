@@ -28,6 +28,15 @@ def is_dask(X):
     return type(X).__module__.split(".")[0] == "dask"
 
 
+def npy_magic(path):
+    """Whether the file ``path`` starts with the magic string of the ``.npy`` format."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(6) == b"\x93NUMPY"
+    except OSError:
+        return False
+
+
 class Source:
     """Row access to X: an ndarray, a memmap, or a .npy path opened per read."""
 
@@ -37,7 +46,15 @@ class Source:
             self.path = os.fspath(X)
             if not os.path.exists(self.path):
                 raise ValueError(f"{name}: no such file {self.path!r}; pass an array or the path of a .npy file.")
-            array = np.load(self.path, mmap_mode="r")
+            try:
+                array = np.load(self.path, mmap_mode="r", allow_pickle=False)
+            except (ValueError, OSError) as error:  # a text file, a pickle, a folder, a bad header
+                reason = error if npy_magic(self.path) else "it does not start as a .npy file does"
+                raise ValueError(f"{name}: {self.path!r} is not a readable .npy file ({reason}); pass an "
+                                 f"array or the path of a .npy file (np.save).") from None
+            if not isinstance(array, np.ndarray):  # an .npz archive
+                raise ValueError(f"{name}: {self.path!r} is not a .npy file; pass an array or the path "
+                                 f"of a .npy file (np.save).")
             self.kind = "npy"
         elif isinstance(X, np.memmap):
             array = X

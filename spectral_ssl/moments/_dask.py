@@ -25,7 +25,7 @@ from ..forms import (
     refuse_tiny_columns,
 )
 from .._validation import refuse_masked
-from ._chunks import default_chunk, graph_plan, relation_plan, row_bounds
+from ._chunks import Source, default_chunk, graph_plan, relation_plan, row_bounds
 
 
 def checked_block(block):
@@ -190,13 +190,11 @@ def dask_from_npy(path, chunk_size=None):
     import dask
     import dask.array as da
 
+    # the checks of reductions' own .npy reading: the file exists, is a .npy of a 2-D array of
+    # real numbers (a complex file would lose its imaginary part in float64 blocks)
+    n, D = Source(os.fspath(path), name="path").shape
     path = os.fspath(path)
-    header = np.load(path, mmap_mode="r")
-    n, D = header.shape
-    dtype = header.dtype
-    del header
     chunk = default_chunk(D, chunk_size)
     blocks = [da.from_delayed(dask.delayed(load_rows)(path, a, b), shape=(b - a, D), dtype=np.float64)
               for a, b in row_bounds(n, chunk)]
-    del dtype
     return da.concatenate(blocks, axis=0)

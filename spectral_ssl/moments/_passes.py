@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import forms, linalg, losses
 from ._chunks import Source, default_chunk, graph_plan, group_rows, is_dask, relation_plan, row_bounds
-from ._dask import Blocks, checked_block, dask_reductions, tree_sum
+from ._dask import Blocks, check_dask_features, checked_block, dask_reductions, tree_sum
 
 #: Entries within this relative distance of a column's largest ``|z|`` count as tied
 #: for the sign rule (the same rule as :func:`spectral_ssl.linalg.sign_flip`).
@@ -229,6 +229,13 @@ def resolve_signs(candidates):
     return signs
 
 
+def checked_rows(rows, name):
+    """``rows`` (a view), refused when they hold NaN or inf."""
+    if not np.all(np.isfinite(rows)):
+        forms.refuse_non_finite(name)
+    return rows
+
+
 def column_signs(X, W, bias, *, chunk_size=None):
     r"""Signs that make each column of :math:`Z = XW + \mathbf 1 b^\top` follow the sign rule.
 
@@ -242,6 +249,15 @@ def column_signs(X, W, bias, *, chunk_size=None):
     """
     W = np.asarray(W, dtype=np.float64)
     bias = np.asarray(bias, dtype=np.float64)
+    n_features = check_dask_features(X).shape[1] if is_dask(X) else Source(X).shape[1]
+    if W.ndim != 2 or W.shape[0] != n_features:
+        raise ValueError(f"W must have shape (n_features, K) = ({n_features}, K) for X's {n_features} "
+                         f"columns, got shape {W.shape}.")
+    if bias.shape != (W.shape[1],):
+        raise ValueError(f"bias must have shape (K,) = ({W.shape[1]},) for W's {W.shape[1]} columns, "
+                         f"got shape {bias.shape}.")
+    if not (np.all(np.isfinite(W)) and np.all(np.isfinite(bias))):
+        raise ValueError("W and bias must be finite (they contain NaN or inf).")
     if is_dask(X):
         import dask
 
@@ -254,6 +270,7 @@ def column_signs(X, W, bias, *, chunk_size=None):
     chunk = default_chunk(source.shape[1], chunk_size)
     merged = None
     for a, b in row_bounds(source.shape[0], chunk):
-        part = sign_candidates(source.read(slice(a, b)), a, W, bias)
+        part = sign_candidates(source.rows(slice(a, b)) if not source.reads_in_place else
+                               checked_rows(source.read(slice(a, b)), source.name), a, W, bias)
         merged = part if merged is None else merge_candidates(merged, part)
     return resolve_signs(merged)
