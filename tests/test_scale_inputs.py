@@ -218,3 +218,31 @@ def test_column_signs_checks_its_arguments():
         moments.column_signs(X, np.ones((4, 2)), np.zeros(2))
     with pytest.raises(ValueError, match=r"bias must have shape \(K,\) = \(2,\)"):
         moments.column_signs(X, np.ones((3, 2)), np.zeros(3))
+
+
+@pytest.mark.parametrize("chunk_size", [None, 7])
+def test_a_label_relation_is_reduced_through_its_classes(chunk_size):
+    # graphs.from_labels(y, implicit=True) was refused with advice to build G.to_sparse();
+    # it is a union of cliques: the same optimum as the explicit graph, through its groups
+    from scipy.linalg import subspace_angles
+
+    from spectral_ssl import graphs, moments
+    from spectral_ssl.methods import vicreg
+
+    rng = np.random.default_rng(3)
+    y = np.repeat(np.arange(20), 3)
+    X = rng.standard_normal((60, 5)) + 0.8 * rng.standard_normal((20, 5))[y]
+    hyper = dict(variance=25.0, covariance=1.0, invariance=0.5)
+    implicit = moments.vicreg_linear(X, graphs.from_labels(y, implicit=True), 3, chunk_size=chunk_size, **hyper)
+    explicit = vicreg.optimal_linear(X, graphs.from_labels(y), 3, **hyper)
+    assert implicit.rank == explicit.rank == 3 and implicit.exact
+    assert implicit.loss == pytest.approx(explicit.loss, rel=1e-9)
+    assert np.max(subspace_angles(implicit.W, explicit.W)) < 1e-6
+
+
+def test_groups_with_none_are_refused_by_name():
+    from spectral_ssl import moments
+
+    with pytest.raises(ValueError, match=r"^groups contains NaN, inf or None \(first: entry 1\); every sample "
+                                         r"needs a valid group\.$"):
+        moments.reductions(np.ones((4, 2)), groups=[0, None, 1, 1])

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._relations import check_labels
+
 
 @dataclass(frozen=True)
 class GroupMembers:
@@ -48,8 +50,7 @@ def check_groups(groups, n):
         raise ValueError(
             f"groups must be 1-D with one entry per sample ({n}), got shape {groups.shape}."
         )
-    if groups.dtype.kind == "f" and not np.all(np.isfinite(groups)):
-        raise ValueError("groups contains NaN or inf; every sample needs a valid group.")
+    groups = check_labels(groups, "groups")  # NaN, inf, None or mixed kinds: refused by name
     _, codes = np.unique(groups, return_inverse=True)
     codes = codes.ravel()
     sizes = np.bincount(codes)

@@ -12,6 +12,7 @@ import os
 import numpy as np
 import scipy.sparse as sp
 
+from .._relations import LabelRelation
 from .._validation import check_graph, check_integer, refuse_masked
 from ..forms import check_groups, clique_groups, member_codes, refuse_non_finite
 
@@ -169,6 +170,10 @@ def relation_plan(G, groups, n, checked=False):
     0.045 at its ``W``, against the optimum 0.0404). The group forms are for weight 1:
     multiply them by ``weight`` (``FeatureReductions.scale_relation``).
     """
+    if isinstance(G, LabelRelation):
+        if G.shape[0] != n:
+            raise ValueError(f"G must be (n_samples, n_samples) = ({n}, {n}), got {G.shape}.")
+        return None, G.codes, G.sizes, G.weight
     if G is not None:
         G = check_relation_graph(G, n, checked)
         members = clique_groups(G)

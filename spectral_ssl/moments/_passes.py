@@ -10,6 +10,7 @@ import functools
 import numpy as np
 
 from .. import forms, linalg, losses
+from .._relations import LabelRelation
 from ._chunks import Source, default_chunk, graph_plan, group_rows, is_dask, relation_plan, row_bounds
 from ._dask import Blocks, check_dask_features, checked_block, dask_reductions, tree_sum
 
@@ -71,6 +72,8 @@ def reductions(X, G=None, *, groups=None, chunk_size=None, graph_checked=False):
     """
     if G is not None and groups is not None:
         raise ValueError("give either G or groups (the relation), not both.")
+    if isinstance(G, LabelRelation):  # a union of cliques kept implicit: reduced through its groups
+        return reductions(X, groups=G.codes, chunk_size=chunk_size).scale_relation(G.weight)
     if is_dask(X):
         return dask_reductions(X, G, groups, chunk_size)
     source = Source(X)
