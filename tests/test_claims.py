@@ -157,8 +157,24 @@ def test_aligned_graph_is_void_with_a_relation_unrelated_to_the_labels(small):
     result = claims.aligned_graph(X, y, relations=("label",), relation_labels=relation, n_train=80,
                                   n_test_per_class=40, n_seeds=2, random_state=0)
     assert result.verdict == "void" and not result.design_passed
-    (check,) = result.design
+    reference, check = result.design
+    assert reference.name == "supervised reference above chance" and reference.passed  # LDA ~0.95, chance 0.25
     assert check.name == "relation aligned" and check.value > 0.5 and "not aligned" in check.message
+
+
+def test_aligned_graph_is_void_when_lda_is_at_chance():
+    # Features independent of the labels: LDA is at chance (1/3), so "as accurate as LDA within 0.05"
+    # cannot fail for a method at chance either; the claim must be void, not "supported" (it was).
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(600, 10)), rng.integers(0, 3, 600)
+    result = claims.aligned_graph(X, y, relations=("label",), n_train=60, n_test_per_class=40, n_seeds=3,
+                                  max_seeds=3, random_starts=0, random_state=0)
+    assert result.verdict == "void"
+    reference = result.design[0]
+    assert reference.name == "supervised reference above chance" and not reference.passed
+    assert reference.threshold == 0.05 and reference.value < 0.05  # lower end of LDA - 1/3
+    assert "LDA is not clearly above chance" in reference.message and "Void: LDA accuracy" in result.summary
+    assert {c.verdict for c in result.readings[0].comparisons} == {"void"}
 
 
 class _ScriptedRepresentation:

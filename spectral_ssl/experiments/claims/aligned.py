@@ -28,6 +28,12 @@ seeds (the same seed sequence, LDA refitted on each) until it decides or
 the margin (Barlow Twins as written on digits: about -0.06 against -0.05) is thus
 decided by its interval rather than by which five splits were drawn. Looking
 at the interval after each added seed makes the 95 % level approximate.
+**LDA must be clearly above chance** (design check
+:func:`~spectral_ssl.experiments.claims.design.check_reference_above_chance`): the
+interval of LDA's accuracy minus the majority-class rate of the test labels must lie
+above ``accuracy_margin``, else a representation at chance would pass the rule
+(features that carry no label information give "supported"); otherwise every
+comparison is void and so is the claim.
 A method whose span *is* LDA's on every seed (the identity methods on the label
 graph) is a tie by construction: ``not applicable`` (:mod:`.pairs`). The arXiv and proceedings abstracts word this part
 identically ("any SSL method ... will recover the supervised method"); the poster
@@ -147,12 +153,18 @@ def aligned_graph(X, y, *, relations=("label", "within_class"), relation_labels=
         _measure_seed(samples, checks, X, y, relation_labels, pending, n_train_per_class, n_test_per_class, K,
                       n_neighbors, temperature, random_starts, g)
 
+    def undecided(pending):
+        if not _reference_check(samples, margin).passed:
+            return set()  # every comparison is void: more seeds cannot change that verdict
+        return _undecided(samples, pending, void_relations(checks), margin)
+
     with single_threaded_blas():
         seeds_used = paired.measure_until_decided(
             seed_generators(random_state, max_seeds), n_seeds, [(r, m) for r in relations for m in METHODS],
-            measure, lambda pending: _undecided(samples, pending, void_relations(checks), margin))
+            measure, undecided)
 
-    design_checks = [design.merge_seeds(found) for found in checks.values()]
+    reference = _reference_check(samples, margin)
+    design_checks = [reference] + [design.merge_seeds(found) for found in checks.values()]
     void = void_relations(checks)
     rows = [{"relation": "-", "method": solvers.METHOD_LABELS["lda"],
              "accuracy": samples.estimate(("lda", "accuracy")), "gap": None, "rank": float(K),
@@ -163,7 +175,7 @@ def aligned_graph(X, y, *, relations=("label", "within_class"), relation_labels=
             continue
         for method in METHODS:
             key = (relation, method)
-            comparison, check = _comparison(samples, relation, method, margin)
+            comparison, check = _comparison(samples, relation, method, margin, void=not reference.passed)
             comparisons.append(comparison)
             design_checks += [check] if check is not None else []
             conv = samples.get(key + ("converged",))
@@ -197,6 +209,7 @@ def aligned_graph(X, y, *, relations=("label", "within_class"), relation_labels=
     worst = min((c for c in comparisons if not c.void), key=lambda c: c.estimate.mean, default=None)
     summary = (f"LDA probe accuracy {samples.estimate(('lda', 'accuracy')).format()} "
                f"({n_test_per_class * C} test samples, {n_seeds} seeds). "
+               + ("" if reference.passed else f"Void: {reference.message}. ")
                + (f"Largest shortfall: {worst.label.split(' - ')[0]} on the {worst.regime}, "
                   f"{worst.estimate.format()} (interval [{worst.estimate.low:.3f}, {worst.estimate.high:.3f}], "
                   f"margin -{margin:g}). " if worst else "")
@@ -237,6 +250,7 @@ def _measure_seed(samples, checks, X, y, relation_labels, pending, n_train_per_c
     lda_train, lda_test = lda.transform(Xtr), lda.transform(Xte)
     lda_accuracy = linear_probe(lda_train, ytr, lda_test, yte)
     samples.add(("lda", "accuracy"), lda_accuracy)
+    samples.add(("lda", "above_chance"), lda_accuracy - np.bincount(yte).max() / yte.size)
     for relation in dict.fromkeys(r for r, _ in sorted(pending)):
         rtr = relation_labels[train]
         G = (graphs.from_labels(rtr) if relation == "label"
@@ -257,11 +271,16 @@ def _measure_seed(samples, checks, X, y, relation_labels, pending, n_train_per_c
                                                       "lda": np.vstack([lda_train, lda_test])}, [(method, "lda")])
 
 
-def _comparison(samples, relation, method, margin):
+def _comparison(samples, relation, method, margin, void=False):
     key = (relation, method)
     return paired.compare(samples, key + ("accuracy",), key + ("lda",), threshold=-margin,
                           regime=RELATIONS[relation], label=f"{solvers.METHOD_LABELS[method]} - LDA (probe accuracy)",
-                          span_key=key + ("lda", paired.SAME_SPAN))
+                          span_key=key + ("lda", paired.SAME_SPAN), void=void)
+
+
+def _reference_check(samples, margin):
+    """LDA's accuracy minus the majority-class rate, over the seeds so far, above the margin."""
+    return design.check_reference_above_chance(samples.get(("lda", "above_chance")), margin)
 
 
 def _undecided(samples, pending, void, margin):

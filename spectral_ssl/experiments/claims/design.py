@@ -21,6 +21,9 @@ regimes that fail a check ``void`` (reported, not judged), and its verdict is
   the relation, not by which of its random edges were drawn: the gap
   :math:`\mu_{K+1}-\mu_K` is wide against how far a redraw of the edges moves the
   spectrum (Davis-Kahan).
+* :func:`check_reference_above_chance` -- the supervised reference beats the
+  majority-class rate by more than the rule's margin (else a method at chance would
+  pass "as accurate as the supervised method within the margin").
 * :func:`check_invariance_drops` -- a "large" VICReg invariance weight removes
   directions, and a "small" one keeps all :math:`K` (ranks from the spectrum).
 * :func:`check_probe_can_see` -- a linear probe trained on the samples the
@@ -41,7 +44,7 @@ from ... import linalg
 from ._spectrum_checks import SPAN_MAX_SINE, check_span_determined, check_unique_optimum
 from .result import DesignCheck
 from .solvers import SPAN_RESOLUTION, SPAN_ROUNDOFF
-from .stats import INCONCLUSIVE, decide
+from .stats import INCONCLUSIVE, decide, estimate
 
 #: A relation is misaligned when its roughest class contrast has at least this Laplacian
 #: quotient relative to a random vector (rewiring half of a label graph's edges gives ~0.6:
@@ -134,6 +137,51 @@ def check_aligned(G, labels, *, regime="", max_roughness=ALIGNED_MAX_ROUGHNESS):
         message += ": the relation does not make every class contrast invariant, it is not aligned"
     return DesignCheck(name="relation aligned", passed=bool(passed), value=rough, threshold=max_roughness,
                        message=message, regime=regime)
+
+
+def check_reference_above_chance(excess_by_seed, margin, *, label="LDA", regime=""):
+    r"""Passes when the supervised reference beats chance by more than the rule's margin.
+
+    A non-inferiority rule "method accuracy > reference accuracy - ``margin``" can
+    only fail for a method that learned nothing if the reference itself is above
+    chance by more than ``margin``: otherwise a representation at chance passes it.
+    The check uses the per-seed excess of the reference's held-out accuracy over
+    the majority-class rate of the test labels, and needs the lower end of its
+    Student-t interval (:func:`~spectral_ssl.experiments.claims.stats.estimate`)
+    above ``margin``.
+
+    Parameters
+    ----------
+    excess_by_seed : sequence of float
+        Reference accuracy minus the majority-class rate of the test labels, one per seed.
+    margin : float
+        The rule's margin (``accuracy_margin``).
+    label : str
+        The reference, for the message.
+    regime : str
+
+    Returns
+    -------
+    DesignCheck
+        ``passed=False`` makes every comparison against the reference void.
+
+    Examples
+    --------
+    >>> check_reference_above_chance([0.60, 0.62, 0.61], 0.05).passed
+    True
+    >>> check_reference_above_chance([0.01, -0.02, 0.03], 0.05).passed
+    False
+    """
+    excess = estimate(excess_by_seed)
+    passed = excess.low > margin
+    message = (f"{label} accuracy minus the majority-class rate: {excess.format()} (interval "
+               f"[{excess.low:.3f}, {excess.high:.3f}], {excess.n} seeds; needs its lower end above the "
+               f"margin {margin:g})")
+    if not passed:
+        message += (f": {label} is not clearly above chance on these data, so a method at chance would be "
+                    f"'as accurate as {label} within the margin'; every comparison against it is void")
+    return DesignCheck(name="supervised reference above chance", passed=bool(passed), value=excess.low,
+                       threshold=float(margin), message=message, regime=regime)
 
 
 def predicted_rank(mu, ratio, n_components):
@@ -289,7 +337,8 @@ def merge_seeds(checks):
 
 __all__ = ["class_contrast_roughness", "invariant_directions", "check_misaligned", "check_aligned",
            "predicted_rank", "check_invariance_drops", "check_probe_can_see", "check_geodesic_fidelity",
-           "check_references_separate", "check_unique_optimum", "check_span_determined", "check_optimum_reached",
+           "check_references_separate", "check_reference_above_chance", "check_unique_optimum", "check_span_determined",
+           "check_optimum_reached",
            "merge_seeds",
            "SPAN_MAX_SINE", "MISALIGNED_MIN_ROUGHNESS",
            "ALIGNED_MAX_ROUGHNESS",
