@@ -513,8 +513,26 @@ def test_local_vs_global_refuses_a_disconnected_knn_graph():
     # Two far-apart arcs: the 3-NN graph has two components, no finite geodesic between them.
     t = np.linspace(0, 1, 40)
     X = np.r_[np.c_[t, np.zeros(40)], np.c_[t + 100, np.zeros(40)]]
-    result = claims.local_vs_global(X, X, n_neighbors=3, n_seeds=2)
-    assert result.verdict == "void" and "2 connected components" in result.design[0].message
+    result = claims.local_vs_global(X, X, n_neighbors=3, n_seeds=2)  # each seed: a random half of the points
+    assert result.verdict == "void" and "connected components, so some geodesic distances are infinite" in (
+        result.design[0].message)
+
+
+def test_local_vs_global_draws_a_new_subsample_of_user_data_per_seed():
+    # A flat sheet: the intrinsic coordinates are the sheet's. The same 200 points on every seed gave
+    # VICReg's (deterministic) globality 0.1035 three times: se 0 and a zero-width interval from one
+    # measurement. Each seed now scores a new random half of the points.
+    rng = np.random.default_rng(1)
+    U = rng.uniform(size=(200, 2)) * [3, 1]
+    X = np.c_[U, np.zeros(200)] @ np.linalg.qr(rng.normal(size=(3, 3)))[0]
+    result = claims.local_vs_global(X, U, n_seeds=3, random_starts=0, quick=True)
+    assert result.settings["n_samples"] == 100 and result.settings["subsampled_from"] == 200
+    assert "3 random subsamples of 100 of the 200 points" in result.summary
+    vicreg = [r for r in result.readings if r.name.startswith("VICReg")][0].comparisons[0].estimate
+    assert len(set(vicreg.values)) == 3 and vicreg.se > 1e-3 and vicreg.high - vicreg.low > 1e-2
+    with pytest.raises(ValueError, match=r"n_samples must be smaller than the number of rows of X \(200\), got "
+                                         r"200: each seed measures a new random subsample of X"):
+        claims.local_vs_global(X, U, n_samples=200, n_seeds=2)
 
 
 # --------------------------------------------------------------------------- more seeds while undecided

@@ -47,10 +47,19 @@ def fit_methods(G, K, temperature, random_starts, rng):
 
 
 def faithful_roll(X, intrinsic, n_samples, n_neighbors, max_draws, rng):
-    """A roll (or the user's points) whose kNN geodesics pass the fidelity check, and the check."""
+    """A roll whose kNN geodesics pass the fidelity check, and the check.
+
+    With the user's points ``X`` (and their ``intrinsic`` coordinates), a new random
+    subsample of ``n_samples`` of their rows (without replacement), checked once (a
+    subsample is not redrawn: that would select subsamples).
+    """
     draws = 1 if X is not None else check_count(max_draws, "max_draws", 1)
     for attempt in range(draws):
-        points, coords = (X, intrinsic) if X is not None else swiss_roll(n_samples, random_state=rng)
+        if X is not None:
+            rows = np.sort(rng.choice(X.shape[0], size=n_samples, replace=False))
+            points, coords = X[rows], intrinsic[rows]
+        else:
+            points, coords = swiss_roll(n_samples, random_state=rng)
         true = intrinsic_distances(coords)
         try:
             geodesic = rel.knn_geodesics(points, n_neighbors)

@@ -30,6 +30,14 @@ is the loss as written, the only non-parametric problem). Spectral contrastive i
 the normalised Laplacian eigenmap of :math:`G`; it is reported as a secondary
 reading on the dense relation and measured again on a sparse relation (the same
 weights kept on the kNN edges only), where its closed form is a local method.
+
+**The user's points.** With ``X`` (and its ``intrinsic`` coordinates) each seed
+measures a new random subsample of ``n_samples`` of its rows (default half of
+them). Re-scoring the same points on every seed would replicate one measurement
+(VICReg, Isomap and Laplacian Eigenmaps are deterministic): a zero-width interval
+from a sample of one. The intervals are then about subsamples *of these points*:
+they hold the variability of which points are drawn, conditional on the data set,
+not that of another sample of the manifold.
 """
 
 import time
@@ -63,7 +71,7 @@ STATEMENT = ("Contrastive methods (SimCLR) recover a global spectral embedding (
              "the same relation that encodes the manifold's distances.")
 
 
-def local_vs_global(X=None, intrinsic=None, *, n_samples=500, n_neighbors=5, bandwidth_fraction=0.5,
+def local_vs_global(X=None, intrinsic=None, *, n_samples=None, n_neighbors=5, bandwidth_fraction=0.5,
                     n_components=3, temperature=0.5, random_starts=1, n_seeds=5, max_draws=20, random_state=0,
                     quick=False):
     r"""Claim 4: contrastive optima are global, non-contrastive optima local, method by method.
@@ -74,11 +82,13 @@ def local_vs_global(X=None, intrinsic=None, *, n_samples=500, n_neighbors=5, ban
         Points on a manifold; default: a new swiss roll of ``n_samples`` points per seed.
     intrinsic : array_like, shape (N, d), optional
         Isometric coordinates of ``X`` (required with ``X``): the true distances.
-    n_samples : int
-        Swiss roll size. A roll whose kNN geodesics short-circuit (design check) is
+    n_samples : int, optional
+        Swiss roll size (default 500). A roll whose kNN geodesics short-circuit (design check) is
         refused and another drawn, up to ``max_draws`` times per seed; with 500
         points and 5 neighbours about one roll in three is refused, with 300 points
-        nearly all are (the claim is then void).
+        nearly all are (the claim is then void). With ``X``: the rows of the new
+        random subsample each seed measures, at least 20 and fewer than ``X`` has
+        (default half of them).
     n_neighbors : int
         kNN graph of the geodesics.
     bandwidth_fraction : float in (0, 1]
@@ -89,7 +99,7 @@ def local_vs_global(X=None, intrinsic=None, *, n_samples=500, n_neighbors=5, ban
         SimCLR's :math:`\tau` and random starts (Barlow Twins gets the same random starts).
     n_seeds : int >= 2
     max_draws : int >= 1
-        Rolls drawn per seed before the seed is void (a user's ``X`` is checked once).
+        Rolls drawn per seed before the seed is void (a subsample of a user's ``X`` is checked once).
     random_state : None, int or numpy Generator
     quick : bool
 
@@ -109,7 +119,14 @@ def local_vs_global(X=None, intrinsic=None, *, n_samples=500, n_neighbors=5, ban
             raise ValueError("intrinsic (isometric coordinates of X) is required with X: the claim is "
                              "measured against true intrinsic distances.")
         intrinsic = check_features(intrinsic, name="intrinsic", n_samples=X.shape[0])
-    n_samples = check_count(n_samples, "n_samples", 20)
+        if n_samples is None:
+            n_samples = X.shape[0] // 2
+        n_samples = check_count(n_samples, "n_samples", 20)
+        if n_samples >= X.shape[0]:
+            raise ValueError(f"n_samples must be smaller than the number of rows of X ({X.shape[0]}), got "
+                             f"{n_samples}: each seed measures a new random subsample of X (the same points on "
+                             f"every seed would give a zero-width interval from one measurement).")
+    n_samples = check_count(500 if n_samples is None else n_samples, "n_samples", 20)
 
     samples, checks, shown, redraws = Samples(), {}, None, []
     with single_threaded_blas():
@@ -173,7 +190,8 @@ def local_vs_global(X=None, intrinsic=None, *, n_samples=500, n_neighbors=5, ban
               "wordings": statements.versions_table("local_vs_global")}
     holds = [r.name.split(" on ")[0] for r in readings if r.primary and r.verdict == "supported"]
     fails = [r.name.split(" on ")[0] for r in readings if r.primary and r.verdict == "not supported"]
-    summary = (f"Far-pair Spearman (mean ± s.e., {n_seeds} rolls): "
+    units = "rolls" if X is None else f"random subsamples of {n_samples} of the {X.shape[0]} points"
+    summary = (f"Far-pair Spearman (mean ± s.e., {n_seeds} {units}): "
                + ", ".join(f"{solvers.METHOD_LABELS[m]} {samples.estimate(('dense', m, 'spearman_far')).format()}"
                            for m in REFERENCES + METHODS)
                + f". Stress: SimCLR {samples.estimate(('dense', 'simclr', 'stress')).format()}, VICReg "
@@ -185,7 +203,8 @@ def local_vs_global(X=None, intrinsic=None, *, n_samples=500, n_neighbors=5, ban
             "supported when its 95% Student-t interval lies above 0, 'local' when that of its negative "
             "does; not supported when the interval lies on the other side, else inconclusive. Primary: "
             "SimCLR global, VICReg local, Barlow Twins local; the claim needs all three")
-    settings = {"n_seeds": n_seeds, "n_samples": None if X is not None else n_samples, "redraws": redraws,
+    settings = {"n_seeds": n_seeds, "n_samples": n_samples, "subsampled_from": None if X is None else X.shape[0],
+                "redraws": redraws,
                 "n_neighbors": n_neighbors, "bandwidth_fraction": fraction, "n_components": K,
                 "temperature": float(temperature), "random_starts": random_starts}
     data = {"example": shown,
@@ -264,7 +283,7 @@ def _scores_table(samples, n_seeds):
                 ("counterpart", "agreement with classical counterpart (Spearman of distances)"),
                 ("converged", "seeds converged")]
     return Table(columns=columns, rows=rows,
-                 caption="Distance preservation against the true intrinsic distances of the roll")
+                 caption="Distance preservation against the true intrinsic distances")
 
 
 __all__ = ["local_vs_global", "METHODS", "STATEMENT"]
