@@ -22,7 +22,8 @@ def claims_intro(report):
         "quick") else ""
     return ("Each claim of the paper is measured by a function of spectral_ssl.experiments.claims "
             "on several seeds and judged under each wording of the paper by the rule printed with it "
-            "(thresholds fixed before the run, 95% intervals): SUPPORTED, NOT SUPPORTED or "
+            "(thresholds fixed before the run, 95% intervals, split over the looks where a comparison gets "
+            "further seeds): SUPPORTED, NOT SUPPORTED or "
             "INCONCLUSIVE (the interval straddles the threshold) for these data and settings; VOID "
             "when the design checks find that the setting cannot show the effect." + quick
             + " local_vs_global runs on a swiss roll, "

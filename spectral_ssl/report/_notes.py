@@ -148,5 +148,6 @@ def notes(data, relation, n_neighbors, kernel_train, sizes, restarts, bandwidth,
             "distances with the roll's known intrinsic (unrolled) coordinates, which labelled data "
             "does not have. Each claim runs design checks first (a setting that cannot show the "
             "effect is void), measures every number on several seeds, and judges each wording of "
-            "the paper from 95% intervals: supported, not supported or inconclusive.")
+            "the paper from 95% intervals (split over the looks where a comparison gets further "
+            "seeds): supported, not supported or inconclusive.")
     return notes

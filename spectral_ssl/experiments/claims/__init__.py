@@ -28,7 +28,9 @@ supported`` (at or below it), ``inconclusive`` (straddling it). A comparison of
 two methods whose representations span the same space on every seed (a tie by
 construction, e.g. both full rank at :math:`K = D`) is ``not applicable`` and left
 out (:mod:`.pairs`); a comparison whose interval still straddles its threshold
-may get further seeds before it is called inconclusive. Each claim is
+may get further seeds before it is called inconclusive, and then every interval
+of that comparison has the 95 % level split over all the looks (Bonferroni,
+:func:`.pairs.sequential_level`), so the error holds over the looks. Each claim is
 judged under each wording of the paper (:mod:`.statements`), as
 :class:`~.result.Reading` objects; ``ClaimResult.verdict`` combines the primary
 readings. Figures are drawn from ``ClaimResult.data`` by

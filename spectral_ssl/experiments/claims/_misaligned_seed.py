@@ -12,6 +12,7 @@ from . import design, solvers
 from . import pairs as paired
 from . import relations as rel
 from .sampling import check_count, split
+from .stats import LEVEL
 
 #: Methods of the comparison, in table order.
 METHODS = ("vicreg_small", "vicreg_large", "barlow_twins_as_written", "barlow_twins_cca", "simclr",
@@ -134,23 +135,24 @@ def measure_seed(samples, checks, regimes, setup, g, pending, pairs):
     return D
 
 
-def compare_methods(samples, regimes, regime, better, worse, margin):
+def compare_methods(samples, regimes, regime, better, worse, margin, level=LEVEL):
     """:class:`Comparison` of ``better - worse`` in ``regime`` and its failed design checks. ``void`` when on
     some seed an optimum did not set its span and the verdict differs between the ends of the range that
     leaves open (:func:`~spectral_ssl.experiments.claims.design.check_optimum_reached`; equal spans are then
     not a tie by construction either), else ``not applicable`` for a tie by construction. ``(None, [])`` if
-    not measured."""
+    not measured. ``level``: of every interval (:func:`~spectral_ssl.experiments.claims.pairs.sequential_level`)."""
     if paired.pair_key(regime, better, worse, "better") not in samples:
         return None, []
     label = f"{solvers.METHOD_LABELS[better]} - {solvers.METHOD_LABELS[worse]} (probe accuracy)"
     comparison, tie = paired.compare_pair(samples, regime, better, worse, threshold=margin,
-                                          regime=regimes[regime], label=label)
+                                          regime=regimes[regime], label=label, level=level)
     key = lambda side: paired.pair_key(regime, better, worse, side)  # noqa: E731
     if key(OPTIMUM) not in samples or all(samples.get(key(OPTIMUM))):
         return comparison, [] if tie is None else [tie]
     check = design.check_optimum_reached(
         samples.get(key(OPTIMUM)), label, collapsing=samples.get(key(COLLAPSING)),
-        ends=(comparison.estimate, samples.estimate(key(LOW)), samples.estimate(key(HIGH))), threshold=margin,
+        ends=(comparison.estimate, samples.estimate(key(LOW), level=level), samples.estimate(key(HIGH), level=level)),
+        threshold=margin,
         regime=regimes[regime])
     if check.passed:  # the same verdict wherever the optimisers stopped: judged, and never a tie by construction
         return dataclasses.replace(comparison, applicable=True, note="", label=(

@@ -27,7 +27,11 @@ seeds (the same seed sequence, LDA refitted on each) until it decides or
 ``max_seeds`` is reached; only then is it inconclusive. A method that sits near
 the margin (Barlow Twins as written on digits: about -0.06 against -0.05) is thus
 decided by its interval rather than by which five splits were drawn. Looking
-at the interval after each added seed makes the 95 % level approximate.
+at the interval after each added seed is a sequential test, so every interval
+has the level of :func:`~spectral_ssl.experiments.claims.pairs.sequential_level`
+(95 % split over the up to ``max_seeds - n_seeds + 1`` looks, Bonferroni: 99.69 %
+with 5 to 20 seeds), which keeps the chance of a wrong "supported" at most 2.5 %
+over all the looks.
 **LDA must be clearly above chance** (design check
 :func:`~spectral_ssl.experiments.claims.design.check_reference_above_chance`): the
 interval of LDA's accuracy minus the majority-class rate of the test labels must lie
@@ -137,6 +141,7 @@ def aligned_graph(X, y, *, relations=("label", "within_class"), relation_labels=
     n_seeds = check_count(n_seeds, "n_seeds", 2)
     max_seeds = check_count(max_seeds, "max_seeds", n_seeds)
     margin = check_scalar(accuracy_margin, name="accuracy_margin", low=0.0)
+    level = paired.sequential_level(n_seeds, max_seeds)
     for name in relations:
         if name not in RELATIONS:
             raise ValueError(f"relations must hold some of {list(RELATIONS)}, got {name!r}.")
@@ -156,7 +161,7 @@ def aligned_graph(X, y, *, relations=("label", "within_class"), relation_labels=
     def undecided(pending):
         if not _reference_check(samples, margin).passed:
             return set()  # every comparison is void: more seeds cannot change that verdict
-        return _undecided(samples, pending, void_relations(checks), margin)
+        return _undecided(samples, pending, void_relations(checks), margin, level)
 
     with single_threaded_blas():
         seeds_used = paired.measure_until_decided(
@@ -175,7 +180,7 @@ def aligned_graph(X, y, *, relations=("label", "within_class"), relation_labels=
             continue
         for method in METHODS:
             key = (relation, method)
-            comparison, check = _comparison(samples, relation, method, margin, void=not reference.passed)
+            comparison, check = _comparison(samples, relation, method, margin, level, void=not reference.passed)
             comparisons.append(comparison)
             design_checks += [check] if check is not None else []
             conv = samples.get(key + ("converged",))
@@ -215,7 +220,7 @@ def aligned_graph(X, y, *, relations=("label", "within_class"), relation_labels=
                   f"margin -{margin:g}). " if worst else "")
                + f"Verdict: {readings[0].verdict}.")
     rule = (f"paired per-seed difference of held-out linear-probe accuracy, method minus LDA, for every "
-            f"method on every aligned relation; 95% Student-t interval above -{margin:g}: supported, at or "
+            f"method on every aligned relation; {paired.level_text(n_seeds, max_seeds)} above -{margin:g}: supported, at or "
             f"below: not supported; an interval containing -{margin:g} after {n_seeds} seeds gets more "
             f"seeds, up to {max_seeds}, and is inconclusive only then; a method whose span is LDA's on "
             f"every seed is not applicable (a tie by construction); the claim needs every comparison")
@@ -271,11 +276,11 @@ def _measure_seed(samples, checks, X, y, relation_labels, pending, n_train_per_c
                                                       "lda": np.vstack([lda_train, lda_test])}, [(method, "lda")])
 
 
-def _comparison(samples, relation, method, margin, void=False):
+def _comparison(samples, relation, method, margin, level, void=False):
     key = (relation, method)
     return paired.compare(samples, key + ("accuracy",), key + ("lda",), threshold=-margin,
                           regime=RELATIONS[relation], label=f"{solvers.METHOD_LABELS[method]} - LDA (probe accuracy)",
-                          span_key=key + ("lda", paired.SAME_SPAN), void=void)
+                          span_key=key + ("lda", paired.SAME_SPAN), void=void, level=level)
 
 
 def _reference_check(samples, margin):
@@ -283,10 +288,10 @@ def _reference_check(samples, margin):
     return design.check_reference_above_chance(samples.get(("lda", "above_chance")), margin)
 
 
-def _undecided(samples, pending, void, margin):
+def _undecided(samples, pending, void, margin, level):
     """The pending (relation, method) pairs whose comparison is still inconclusive."""
     return {(r, m) for r, m in pending if r not in void and (r, m, "accuracy") in samples
-            and _comparison(samples, r, m, margin)[0].verdict == INCONCLUSIVE}
+            and _comparison(samples, r, m, margin, level)[0].verdict == INCONCLUSIVE}
 
 
 __all__ = ["aligned_graph", "METHODS", "STATEMENT"]

@@ -22,7 +22,9 @@ judged). The claim is judged at the **smallest** :math:`n_c` where the probe can
 see the difference: the low-data regime that can show the effect.
 
 **Readings** (held-out standard linear probe, basis-invariant; paired per-seed
-differences with 95 % Student-t intervals; "preferred" means better by more than
+differences with Student-t intervals, 95 % in a quick run and 95 % split over the
+looks of the added seeds otherwise (:func:`~spectral_ssl.experiments.claims.pairs.sequential_level`);
+"preferred" means better by more than
 ``preference_margin``, one point of accuracy):
 
 * arXiv v1-v3: VICReg-high - VICReg-low above the margin;
@@ -128,6 +130,7 @@ def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), n_components=N
     X, y, C = check_labelled(X, y)
     n_seeds = check_count(n_seeds, "n_seeds", 2)
     max_seeds = paired.resolve_max_seeds(max_seeds, n_seeds, quick)
+    level = paired.sequential_level(n_seeds, max_seeds)
     margin = check_scalar(preference_margin, name="preference_margin", low=0.0)
     n_cs = check_values(samples_per_class, "samples_per_class", low=2, integer=True)
     smallest = smallest_class(y)
@@ -173,12 +176,12 @@ def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), n_components=N
                      temperature, random_starts, record_methods=first)
 
     def undecided(pending):
-        return paired.still_inconclusive(pending, lambda item: _comparison(samples, judged, *item, margin)[0])
+        return paired.still_inconclusive(pending, lambda item: _comparison(samples, judged, *item, margin, level)[0])
 
     with single_threaded_blas():
         seeds_used = paired.measure_until_decided(seeds, n_seeds, items, measure, undecided)
 
-    readings, not_applicable = _readings(samples, judged, margin)
+    readings, not_applicable = _readings(samples, judged, margin, level)
     rows = []
     for n_c in n_cs:
         for method in METHODS:
@@ -206,7 +209,7 @@ def low_data_regime(X, y, *, samples_per_class=(2, 4, 8, 16, 32), n_components=N
     design_checks = [design.merge_seeds(found) for found in checks.values()] + not_applicable
     summary = _summary(samples, n_cs, void, judged, readings)
     rule = ("at the smallest n_c whose training samples outnumber what a linear probe is blind to (design "
-            "check), paired per-seed differences of held-out accuracy with 95% Student-t intervals; "
+            f"check), paired per-seed differences of held-out accuracy, {paired.level_text(n_seeds, max_seeds)}; "
             f"'A preferred over B' supported above {margin:g} (the preference margin), not supported at or "
             f"below it, else inconclusive; a comparison still inconclusive after {n_seeds} seeds gets further "
             f"seeds, up to {max_seeds}, and is inconclusive only then. arXiv: VICReg-high beats "
@@ -244,16 +247,16 @@ def _measure(samples, g, n_c, Xtr, ytr, Xte, yte, G, mu, K, C, methods, pending,
         paired.record_pairs(samples, (n_c, probe), values[probe], pairs, seen if probe == "linear" else None)
 
 
-def _comparison(samples, judged, probe, a, b, margin):
+def _comparison(samples, judged, probe, a, b, margin, level):
     """Only the linear probe is span-only: for it, two methods with the same span (SimCLR and VICReg-low, both
     full rank at K = D) tie by construction; the 1-NN probe sees the scales."""
     if paired.pair_key((judged, probe), a, b, "better") not in samples:
         return None, None
-    return paired.compare_pair(samples, (judged, probe), a, b, threshold=margin, regime=f"n_c = {judged}",
+    return paired.compare_pair(samples, (judged, probe), a, b, threshold=margin, regime=f"n_c = {judged}", level=level,
                                label=f"{solvers.METHOD_LABELS[a]} - {solvers.METHOD_LABELS[b]} ({PROBES[probe]})")
 
 
-def _readings(samples, judged, margin):
+def _readings(samples, judged, margin, level):
     """The readings, and the design checks of the comparisons that are ties by construction."""
     readings, not_applicable = [], {}
     for probe, primary in (("linear", True), ("nearest", False)):
@@ -262,7 +265,7 @@ def _readings(samples, judged, margin):
                                                          ("simclr", "vicreg_low")])):
             comparisons = []
             for a, b in pairs if judged is not None else ():
-                comparison, check = _comparison(samples, judged, probe, a, b, margin)
+                comparison, check = _comparison(samples, judged, probe, a, b, margin, level)
                 comparisons.append(comparison)
                 if check is not None:
                     not_applicable[check.message] = check

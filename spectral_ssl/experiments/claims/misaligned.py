@@ -52,7 +52,9 @@ point; more seeds estimate how often the optimiser stops past the cutoff; a sign
 
 **Readings.** In every regime that passes the design checks, over ``n_seeds``
 seeds (new split, relation and SimCLR starts each), the paired accuracy
-differences with their 95 % Student-t intervals, "preferred" meaning better by
+differences with their Student-t intervals (95 % in a quick run, 95 % split over the
+looks of the added seeds otherwise: :func:`~spectral_ssl.experiments.claims.pairs.sequential_level`),
+"preferred" meaning better by
 more than ``preference_margin`` (one point of accuracy):
 
 * arXiv v1-v3, with Barlow Twins as written: VICReg-small - SimCLR and
@@ -143,6 +145,7 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
     X, y, C = check_labelled(X, y)
     n_seeds = check_count(n_seeds, "n_seeds", 2)
     max_seeds = paired.resolve_max_seeds(max_seeds, n_seeds, quick)
+    level = paired.sequential_level(n_seeds, max_seeds)
     random_starts = check_count(random_starts, "random_starts", 0)
     margin = check_scalar(preference_margin, name="preference_margin", low=0.0)
     kinds = [k for k in relations if not (rel.needs_three_classes(k) and C < 3)]
@@ -169,7 +172,7 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
         items = {(regime, a, b) for regime in regimes for _, _, pairs, _ in _READINGS for a, b in pairs
                  if paired.pair_key(regime, a, b, "better") in samples}
         undecided = lambda pending: paired.still_inconclusive(  # noqa: E731
-            pending, lambda item: compare_methods(samples, regimes, *item, margin)[0])
+            pending, lambda item: compare_methods(samples, regimes, *item, margin, level)[0])
         extra = paired.measure_until_decided(
             seeds[n_seeds:], 0, items, lambda g, pending: measure_seed(samples, checks, regimes, setup, g, pending, ALL_PAIRS),
             undecided)
@@ -200,7 +203,7 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
                     "collapsing": samples.get((regime, method, "collapsing"))}
         data["regimes"].append(entry)
 
-    readings, not_applicable = _readings(samples, ordered, regimes, void, margin)
+    readings, not_applicable = _readings(samples, ordered, regimes, void, margin, level)
     design_checks += not_applicable
     D = int(np.min(D_seen))
     tables = {
@@ -218,7 +221,7 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
     }
     summary = summary_line(readings, samples, ordered, regimes, void)
     rule = ("In each (relation, K) regime that passes the design checks, paired per-seed differences of "
-            "held-out linear-probe accuracy, 95% Student-t interval: 'A preferred over B' is supported "
+            f"held-out linear-probe accuracy, {paired.level_text(n_seeds, max_seeds)}: 'A preferred over B' is supported "
             f"when the interval lies above {margin:g} (the preference margin), not supported when it lies at "
             f"or below it, inconclusive otherwise; a comparison still inconclusive after {n_seeds} seeds gets "
             f"further seeds, up to {max_seeds}, and is inconclusive only then. "
@@ -262,7 +265,7 @@ _READINGS = (
 ALL_PAIRS = tuple(dict.fromkeys(p for r in _READINGS for p in r[2]))
 
 
-def _readings(samples, ordered, regimes, void, margin):
+def _readings(samples, ordered, regimes, void, margin, level):
     """The readings, and the failed design checks of their comparisons (void or ties by construction)."""
     readings, not_applicable = [], {}
     for version, bt, pairs, primary in _READINGS:
@@ -270,7 +273,7 @@ def _readings(samples, ordered, regimes, void, margin):
         for regime in ordered:
             for better, worse in pairs:
                 comparison, failed = (None, []) if regime in void else compare_methods(
-                    samples, regimes, regime, better, worse, margin)
+                    samples, regimes, regime, better, worse, margin, level)
                 if comparison is None:
                     continue
                 comparisons.append(comparison)

@@ -279,11 +279,11 @@ class Samples:
     def get(self, key):
         return list(self.values[key])
 
-    def estimate(self, key):
-        return estimate(self.values[key])
+    def estimate(self, key, *, level=LEVEL):
+        return estimate(self.values[key], level=level)
 
-    def difference(self, key_a, key_b):
-        return difference(self.values[key_a], self.values[key_b])
+    def difference(self, key_a, key_b, *, level=LEVEL):
+        return difference(self.values[key_a], self.values[key_b], level=level)
 
 
 __all__ = ["Estimate", "Samples", "estimate", "worst_case", "difference", "decide", "combine", "seed_generators",
