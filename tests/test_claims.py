@@ -425,6 +425,16 @@ def test_rank_collapse_rejects_a_wrong_prediction(small, ranks):
         claims.rank_collapse(X, predict_scales=3)
 
 
+def test_rank_collapse_refuses_labels_with_a_single_class():
+    # One clique: "SimCLR has rank C - 1 = 0" has no premise (C >= 2 cliques); it was judged "not supported"
+    # (19 of 23 statements) as if the theorem failed. The input check every other claim uses refuses it.
+    X = np.random.default_rng(0).normal(size=(120, 5))
+    with pytest.raises(ValueError, match=r"^y has a single class; the claims need at least two classes\.$"):
+        claims.rank_collapse(X, np.zeros(120), n_samples=30, n_components=4, n_seeds=1)
+    with pytest.raises(ValueError, match=r"y must be 1-D with one label per row of X \(120\), got shape \(119,\)"):
+        claims.rank_collapse(X, np.zeros(119), n_samples=30, n_components=4, n_seeds=1)
+
+
 # --------------------------------------------------------------------------- run_all and settings
 
 

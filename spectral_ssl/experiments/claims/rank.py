@@ -42,7 +42,7 @@ from ...methods import DISPLAY_NAMES, vicreg
 from . import design, solvers, statements
 from ._rank_statements import clique_statements, knn_barlow_twins, minimum
 from .result import ClaimResult, Comparison, Reading, Table
-from .sampling import check_count, check_values
+from .sampling import check_count, check_labelled, check_values
 from .stats import seed_generators, worst_case
 
 STATEMENT = ("The rank of each optimum follows the relation's spectrum and the hyper-parameters: VICReg "
@@ -90,7 +90,8 @@ def rank_collapse(X, y=None, *, n_samples=256, n_neighbors=10, n_components=32, 
     X : array_like, shape (N, D)
     y : array_like, shape (N,), optional
         Labels for the clique statements (SimCLR, spectral contrastive, Barlow
-        Twins; skipped without them).
+        Twins; skipped without them). At least two classes (the statements are
+        about :math:`C \ge 2` cliques).
     n_samples : int
         Rows subsampled per seed for VICReg's kNN graph (all rows if fewer).
     n_neighbors : int
@@ -123,7 +124,9 @@ def rank_collapse(X, y=None, *, n_samples=256, n_neighbors=10, n_components=32, 
         measured ranks over the seeds, the largest singular-value error and loss gap.
     """
     started = time.perf_counter()
-    X = check_features(X, name="X")
+    # with labels, the same input check as every claim (two classes at least: the clique statements
+    # predict ranks C - 1 and C, whose premise is C >= 2 cliques)
+    X = check_features(X, name="X") if y is None else check_labelled(X, y)[0]
     predict = theorem_scales if predict_scales is None else predict_scales
     if not callable(predict):
         raise TypeError(f"predict_scales must be callable (eigenvalues, variance, covariance, invariance) -> t, "
@@ -142,10 +145,7 @@ def rank_collapse(X, y=None, *, n_samples=256, n_neighbors=10, n_components=32, 
     target_ranks = sorted(check_values(target_ranks, "target_ranks", low=0, high=K, integer=True), reverse=True)
     codes = None
     if y is not None:
-        y = np.asarray(y)
-        if y.shape != (X.shape[0],):
-            raise ValueError(f"y must have one label per row of X ({X.shape[0]}), got shape {y.shape}.")
-        codes = np.unique(y, return_inverse=True)[1]
+        codes = check_labelled(X, y)[1]
         m = check_count(clique_samples_per_class, "clique_samples_per_class", 2)
 
     rows = {}  # (statement, setting) -> list of per-seed dicts
