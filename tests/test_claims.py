@@ -126,9 +126,10 @@ def test_nearest_neighbour_probe_by_hand():
 
 def test_aligned_graph_identity_on_the_label_graph(small):
     X, y = small
-    result = claims.aligned_graph(X, y, relations=("label",), n_train=80, n_test_per_class=40, n_seeds=2,
+    # one relation given as a string (was iterated letter by letter: "got 'l'")
+    result = claims.aligned_graph(X, y, relations="label", n_train=80, n_test_per_class=40, n_seeds=2,
                                   random_state=0)
-    assert result.settings["n_components"] == 3
+    assert result.settings["n_components"] == 3 and result.settings["relations"] == ["label"]
     rows = {r["method"]: r for r in result.table}
     # Theory: with a balanced label graph linear VICReg, spectral contrastive and whitened Barlow Twins
     # solve Fisher's criterion, so their span is LDA's and the span-only probe predicts exactly alike.
@@ -147,6 +148,9 @@ def test_aligned_graph_identity_on_the_label_graph(small):
     assert all(d.name == "compared methods can differ" and "2 of 2 seeds" in d.message for d in refused)
     judged = [c.verdict for c in result.readings[0].comparisons if c.applicable]
     assert len(judged) == 2 and result.readings[0].verdict == claims.stats.combine(judged)
+    # the summary's largest shortfall is a judged comparison, never a tie by construction (it named VICReg)
+    shortfall = result.summary.split("Largest shortfall: ")[1].split(" on the ")[0]
+    assert shortfall in ("SimCLR", "Barlow Twins (loss as written)")
     assert [r.name for r in result.readings] == [
         "arXiv v1-v3 and NeurIPS 2022 proceedings (camera-ready)", "NeurIPS 2022 poster page"]
 
@@ -468,6 +472,8 @@ def test_claims_validate_inputs(small):
         claims.aligned_graph(X, y[:-1])
     with pytest.raises(ValueError, match="single class"):
         claims.aligned_graph(X, np.zeros(len(y)))
+    with pytest.raises(ValueError, match="random_starts"):  # was accepted silently
+        claims.aligned_graph(X, y, random_starts=-1)
     with pytest.raises(ValueError, match="n_seeds must be >= 2"):
         claims.misaligned_graph(X, y, n_seeds=1)
     with pytest.raises(ValueError, match="relations must hold some of"):

@@ -323,6 +323,27 @@ def test_ratio_for_rank_places_the_ratio_between_eigenvalues():
         solvers.ratio_for_rank(mu, 3)
 
 
+def test_simclr_adapter_records_non_stationarity_without_a_warning():
+    import warnings
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 5)), np.repeat(np.arange(4), 10)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rep = solvers.solve_simclr(X, graphs.from_labels(y), 3, random_starts=0, max_iter=2)
+    assert not solvers.converged(rep)  # two iterations: not stationary, and recorded as such
+    assert [str(w.message)[:60] for w in caught] == []  # a ConvergenceWarning was printed
+
+
+def test_misaligned_components_accept_one_k():
+    from spectral_ssl.experiments.claims._misaligned_seed import components
+
+    assert components(None, 8) == [(8, "D")]  # was TypeError: 'NoneType' object is not iterable
+    assert components(0.5, 8) == [(4, "0.5 D")]
+    assert components(3, 8) == [(3, "3")]
+    assert components((0.5, None), 8) == [(4, "0.5 D"), (8, "D")]
+
+
 def test_barlow_twins_adapter_names_the_problem():
     rng = np.random.default_rng(5)
     X = rng.standard_normal((40, 5))

@@ -26,6 +26,8 @@ def regime_name(kind, label):
 def components(n_components, D):
     """``[(K, label)]``: ints absolute (capped at D), floats in (0, 1] fractions of D, None D; labels name
     the regime across seeds whose feature rank D differs ("0.5 D", "D", or K)."""
+    if n_components is None or isinstance(n_components, (int, float, np.integer, np.floating)):
+        n_components = (n_components,)  # one K, not a sequence of them
     pairs = {}
     for k in n_components:
         if k is None or (isinstance(k, float) and k == 1.0):

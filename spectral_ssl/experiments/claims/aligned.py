@@ -99,7 +99,7 @@ def aligned_graph(X, y, *, relations=("label", "within_class"), relation_labels=
     ----------
     X : array_like, shape (N, D)
     y : array_like, shape (N,)
-    relations : sequence of {"label", "within_class"}
+    relations : {"label", "within_class"} or a sequence of them
     relation_labels : array_like, shape (N,), optional
         Labels the relations are built from (default ``y``). Labels unrelated to
         ``y`` give relations that are not aligned: the design check then makes
@@ -142,6 +142,7 @@ def aligned_graph(X, y, *, relations=("label", "within_class"), relation_labels=
     max_seeds = check_count(max_seeds, "max_seeds", n_seeds)
     margin = check_scalar(accuracy_margin, name="accuracy_margin", low=0.0)
     level = paired.sequential_level(n_seeds, max_seeds)
+    relations = (relations,) if isinstance(relations, str) else tuple(relations)
     for name in relations:
         if name not in RELATIONS:
             raise ValueError(f"relations must hold some of {list(RELATIONS)}, got {name!r}.")
@@ -150,6 +151,7 @@ def aligned_graph(X, y, *, relations=("label", "within_class"), relation_labels=
     if n_test_per_class is None:
         n_test_per_class = min(200, smallest - n_train_per_class)
     n_test_per_class = check_count(n_test_per_class, "n_test_per_class", 1)
+    random_starts = check_count(random_starts, "random_starts", 0)
     K = C - 1
 
     samples, checks = Samples(), {}
@@ -211,7 +213,7 @@ def aligned_graph(X, y, *, relations=("label", "within_class"), relation_labels=
             rows=rows, caption="Held-out linear-probe accuracy against LDA"),
         "wordings": statements.versions_table("aligned_graph"),
     }
-    worst = min((c for c in comparisons if not c.void), key=lambda c: c.estimate.mean, default=None)
+    worst = min((c for c in comparisons if not c.void and c.applicable), key=lambda c: c.estimate.mean, default=None)
     summary = (f"LDA probe accuracy {samples.estimate(('lda', 'accuracy')).format()} "
                f"({n_test_per_class * C} test samples, {n_seeds} seeds). "
                + ("" if reference.passed else f"Void: {reference.message}. ")

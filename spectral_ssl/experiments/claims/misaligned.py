@@ -106,7 +106,7 @@ def misaligned_graph(X, y, *, relations=("sparse_random_split:4", "merged_pairs"
         prefix ``"sparse_"`` (the same groups as sparse random graphs,
         :func:`~spectral_ssl.experiments.claims.relations.misaligned_relation`).
         Cliques make VICReg's optimum for :math:`c - 1 < K < D` non-unique (void regimes).
-    n_components : sequence of int, float or None
+    n_components : int, float, None or a sequence of them
         The :math:`K` values: an int is :math:`K` itself (capped at :math:`D`), a
         float in :math:`(0, 1]` a fraction of :math:`D`, ``None`` :math:`D`, the rank
         of the centred training features. Default :math:`D/2` and :math:`D` (where

@@ -28,7 +28,7 @@ import warnings
 import numpy as np
 
 from ... import linalg
-from ...exceptions import CollapseWarning
+from ...exceptions import CollapseWarning, ConvergenceWarning
 from ...methods import DISPLAY_NAMES, barlow_twins, simclr, spectral_contrastive, vicreg
 
 #: Display names of the methods in tables and figures.
@@ -123,9 +123,15 @@ def solve_barlow_twins(X, G, n_components, *, problem="as_written", random_start
 
 
 def solve_simclr(X, G, n_components, *, temperature=0.5, random_starts=1, random_state=0, max_iter=3000):
-    """Linear SimCLR, numerical: the informed start plus ``random_starts`` random ones."""
+    """Linear SimCLR, numerical: the informed start plus ``random_starts`` random ones.
+
+    Its :class:`~spectral_ssl.exceptions.ConvergenceWarning` is silenced: the claims record
+    stationarity themselves (:func:`converged`, the "seeds converged" columns and the design
+    check of :func:`~spectral_ssl.experiments.claims.design.check_optimum_reached`).
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CollapseWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
         # today's solver counts the informed start among its ``restarts``
         return simclr.optimal_linear(X, G, n_components, temperature=temperature,
                                      restarts=1 + int(random_starts), random_state=random_state,
