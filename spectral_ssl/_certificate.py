@@ -32,7 +32,12 @@ class Certificate:
     n_samples, n_components : int
         :math:`N` and :math:`K`.
     closed_form_loss : float
-        ``rep.loss``: the exact loss at the method's returned optimum.
+        The loss at the method's returned optimum, evaluated by the certificate: at ``rep.Z``,
+        and the larger of that and the loss at :math:`FW + \mathbf 1 b^\top` when the
+        result has parameters (its ``transform`` of the training inputs).
+    reported_loss : float
+        ``rep.loss``, the loss the result states; it must equal ``closed_form_loss`` within
+        ``rtol`` x max(1, |closed_form_loss|) for the certificate to pass (:attr:`consistent`).
     numerical_losses : ndarray, shape (restarts,)
         Final loss of each L-BFGS-B run, in the order of the starts.
     best_numerical_loss : float
@@ -48,6 +53,7 @@ class Certificate:
     exact : bool
         ``rep.exact``: whether the method claims a proven global optimum.
     passed : bool
+        :attr:`consistent` and
         ``closed_form_loss <= best_numerical_loss + rtol * max(1, |best_numerical_loss|)``.
     rtol : float
         The tolerance ``passed`` used.
@@ -82,12 +88,21 @@ class Certificate:
     passed: bool
     rtol: float
     parametrization: str = "Z"
+    reported_loss: float = None
     hyperparameters: dict = field(default_factory=dict)
     elapsed: float = 0.0
     converged: tuple = ()
     n_iterations: tuple = ()
     representation: object = None
     numerical_Z: np.ndarray = None
+
+    @property
+    def consistent(self):
+        """Whether the loss the result states is the loss its solution reaches (within ``rtol``)."""
+        if self.reported_loss is None:
+            return True
+        return bool(abs(self.reported_loss - self.closed_form_loss)
+                    <= self.rtol * max(1.0, abs(self.closed_form_loss)))
 
     @property
     def restarts(self):
@@ -128,6 +143,9 @@ class Certificate:
         if self.passed:
             verdict = (f"PASSED: no random start went below the closed form by more than "
                        f"rtol x max(1, |best|) = {self.rtol * scale:.3g}")
+        elif not self.consistent:
+            verdict = (f"FAILED: the result states the loss {self.reported_loss:.10g}, but its solution "
+                       f"has the loss {self.closed_form_loss:.10g}")
         else:
             verdict = (f"FAILED: a random start found a loss {self.gap:.6g} below the closed form "
                        f"(more than rtol x max(1, |best|) = {self.rtol * scale:.3g})")
@@ -135,7 +153,8 @@ class Certificate:
         rows = [("verdict", verdict),
                 ("method", f"{self.method} ({self.regime}, searched over {self.parametrization})"),
                 ("samples x components", f"{self.n_samples} x {self.n_components}"),
-                ("closed-form loss", format_number(self.closed_form_loss, 12)),
+                ("closed-form loss", format_number(self.closed_form_loss, 12)
+                 + ("" if self.consistent else f" (the result states {format_number(self.reported_loss, 12)})")),
                 ("best numerical loss", f"{format_number(self.best_numerical_loss, 12)} "
                                         f"(best of {self.restarts} restarts)"),
                 ("gap", f"{self.gap:.3e} (closed form minus best; > 0: the closed form is beaten)"),
@@ -156,7 +175,8 @@ class Certificate:
 
     def _repr_html_(self):
         verdict = "PASSED" if self.passed else "FAILED"
-        warning = None if self.passed else "FAILED: the closed form is not the best loss found"
+        warning = (None if self.passed else "FAILED: the closed form is not the best loss found"
+                   if self.consistent else "FAILED: the result's loss is not the loss of its solution")
         return html_table(f"Certificate: {verdict} ({self.method}, {self.regime})", self._display_rows(),
                           warning=warning)
 

@@ -50,6 +50,10 @@ def certificate_failure(cert, *, who, what):
         What is not optimal ("the saved Z", "embedding_").
     """
     claim = " although it claims to be exact." if cert.exact else " (a numerical solution)."
+    if not cert.consistent:
+        return (f"CERTIFICATE FAILED: {who}: the result states the loss {cert.reported_loss:.10g}, but "
+                f"its solution has the loss {cert.closed_form_loss:.10g} (tolerance {cert.rtol:.1e}); "
+                f"{what} does not reach the loss it reports{claim}")
     return (f"CERTIFICATE FAILED: {who}: a random start reached the loss "
             f"{cert.best_numerical_loss:.10g}, below the solution's {cert.closed_form_loss:.10g} by "
             f"{cert.gap:.3g} (relative {cert.relative_gap:.3g}, tolerance {cert.rtol:.1e}); {what} is "

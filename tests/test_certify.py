@@ -560,3 +560,36 @@ def test_whitened_barlow_twins_is_certified_on_its_constraint_set(regime, center
     # and the unconstrained loss as written is much lower: searching it would have failed the result
     if regime == "linear" and centered:
         assert methods.solve("barlow_twins", G, 2, X=X).loss < cert.closed_form_loss - 0.1
+
+
+def test_a_wrong_solution_that_reports_the_right_loss_fails(monkeypatch):
+    # certify compared rep.loss, the loss the result states, with the restarts: a solver whose W
+    # was wrong but whose loss came from the right forms passed (practice review, finding 1)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 5))
+    G = graphs.from_groups(np.repeat(np.arange(20), 2))
+    hyper = dict(variance=1.0, covariance=1.0, invariance=1.0)
+    right = certify("vicreg", G, 3, X=X, restarts=3, **hyper)
+    assert right.passed and right.consistent
+    assert right.reported_loss == pytest.approx(right.closed_form_loss, rel=1e-12)
+    solve = vicreg.optimal_linear
+
+    def scaled_W(*args, **kwargs):  # W and Z 1.5 times the optimum's, the optimum's loss kept
+        rep = solve(*args, **kwargs)
+        rep.W = 1.5 * rep.W
+        rep.Z = X @ rep.W + rep.bias
+        return rep
+
+    monkeypatch.setattr(vicreg, "optimal_linear", scaled_W)
+    wrong = certify("vicreg", G, 3, X=X, restarts=3, **hyper)
+    assert not wrong.passed and not wrong.consistent
+    assert wrong.reported_loss == right.reported_loss
+    # the loss of the scaled W, written out (square variance): sum_k (1 - C_kk)^2 + sum_{k != l} C_kl^2
+    # + 1/N sum_ij G_ij |z_i - z_j|^2
+    Z = X @ (1.5 * right.representation.W)
+    d = Z[0::2] - Z[1::2]
+    C = np.cov(Z.T, bias=True)
+    variance = np.sum((1.0 - np.diag(C)) ** 2)
+    expected = 2 * np.sum(d**2) / 40 + variance + np.sum((C - np.diag(np.diag(C))) ** 2)
+    assert wrong.closed_form_loss == pytest.approx(expected, rel=1e-9)
+    assert "FAILED: the result states the loss" in repr(wrong)
