@@ -374,12 +374,12 @@ def _linear_solution(features, G, K, hyper, restarts, random_state, what, degree
         if (hyper["invariance"] and mu.size and mu[0] <= SNAP_MU_RTOL * _roundoff.degree_bound(G)
                 and mu[0] <= SNAP_MU_RTOL * _laplacian_bound(
                     d := linalg.degrees(G, check_input=False) if degrees is None else degrees)):
-            # columns of zero Dirichlet energy made exactly constant on components (their
-            # round-off costs invariance * eps^2 otherwise), when that does not raise the loss
-            snapped, changed = _roundoff.component_constant(Z, G)
-            if changed and loss_and_gradient(snapped, G, degrees=d, **hyper)[0] <= loss_and_gradient(
-                    Z, G, degrees=d, **hyper)[0]:
-                Z = snapped
+            # columns of zero energy exactly constant on components (round-off costs invariance
+            # * eps^2), if the loss does not rise and features @ W' + b' (refitted) reaches them
+            snap = _roundoff.reachable_component_constant(
+                features, Z, G, T, mean, lambda Z_: loss_and_gradient(Z_, G, degrees=d, **hyper)[0])
+            if snap is not None:
+                Z, W, bias = snap
                 forms = None  # the loss from Z, not from W
         if forms is not None:
             # the loss at Z = XW + b from the forms equals losses.vicreg(Z, G) to round-off
