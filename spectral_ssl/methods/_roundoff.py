@@ -128,28 +128,37 @@ def component_constant(Z, G):
 REACH_FACTOR = 4.0
 
 
-def affine_refit(X, Z, T, mean):
-    r"""``(W', b')`` with :math:`XW' + \mathbf 1 b'^\top = Z` to round-off, or None when no such pair exists.
-
-    Least squares on the whitened centred features :math:`U = (X - \mathbf 1\bar x^\top)T`
-    (well conditioned: ``T`` of the solver's basis), :math:`W' = Tc`,
-    :math:`b' = \bar z - \bar x^\top W'`. Accepted when every centred column of
-    :math:`XW' + b' - Z` is at most ``REACH_FACTOR (D + 2) eps`` times the norm of
-    :math:`|X - \bar x|\,|w'_k|`, the a priori bound of the rounding of that product (the
-    constant row left is the rounding of :math:`b'`, which the centred loss does not see).
-    """
-    centred = X - mean
-    c = scipy.linalg.lstsq(centred @ T, Z - Z.mean(axis=0), check_finite=False)[0]
-    W = T @ c
-    bias = Z.mean(axis=0) - mean @ W
+def _reaches(X, centred, Z, W, bias):
+    """Whether every centred column of ``affine_columns(X, W, bias) - Z`` is within the bound of :func:`affine_refit`."""
     error = affine_columns(X, W, bias) - Z
     residual = np.linalg.norm(error - error.mean(axis=0), axis=0)
     bound = REACH_FACTOR * (X.shape[1] + 2) * np.finfo(float).eps * np.linalg.norm(
         np.abs(centred) @ np.abs(W), axis=0)
-    return (W, bias) if np.all(residual <= bound) else None
+    return bool(np.all(residual <= bound))
 
 
-def reachable_component_constant(X, Z, G, T, mean, loss):
+def affine_refit(X, Z, T, mean, W=None, bias=None):
+    r"""``(W', b')`` with :math:`XW' + \mathbf 1 b'^\top = Z` to round-off, or None when no such pair exists.
+
+    The given ``(W, bias)`` when they reach ``Z`` (then ``transform(X)`` is the computed ``Z``
+    before the snap, bit for bit), else least squares on the whitened centred features
+    :math:`U = (X - \mathbf 1\bar x^\top)T` (well conditioned: ``T`` of the solver's basis),
+    :math:`W' = Tc`, :math:`b' = \bar z - \bar x^\top W'`. Reaching means: every centred column
+    of :math:`XW' + b' - Z` is at most ``REACH_FACTOR (D + 2) eps`` times the norm of
+    :math:`|X - \bar x|\,|w'_k|`, the a priori bound of the rounding of that product. The
+    constant row left is the rounding of :math:`b'` (one ulp of :math:`\bar x^\top W'`, 4e-10 of
+    Z for features at 1e6), which the centred loss does not see and no float64 ``b'`` removes.
+    """
+    centred = X - mean
+    if W is not None and _reaches(X, centred, Z, W, bias):
+        return W, bias
+    c = scipy.linalg.lstsq(centred @ T, Z - Z.mean(axis=0), check_finite=False)[0]
+    W = T @ c
+    bias = Z.mean(axis=0) - mean @ W
+    return (W, bias) if _reaches(X, centred, Z, W, bias) else None
+
+
+def reachable_component_constant(X, Z, W, bias, G, T, mean, loss):
     r"""``(Z', W', b')`` from :func:`component_constant` when it changed ``Z``, is :math:`XW' + b'` and lowers ``loss``; else None.
 
     A column within ``COMPONENT_RTOL`` of the component indicators is round-off of a zero
@@ -161,5 +170,5 @@ def reachable_component_constant(X, Z, G, T, mean, loss):
     snapped, changed = component_constant(Z, G)
     if not changed or loss(snapped) > loss(Z):
         return None
-    fitted = affine_refit(X, snapped, T, mean)
+    fitted = affine_refit(X, snapped, T, mean, W, bias)
     return None if fitted is None else (snapped, *fitted)

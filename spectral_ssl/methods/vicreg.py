@@ -377,7 +377,7 @@ def _linear_solution(features, G, K, hyper, restarts, random_state, what, degree
             # columns of zero energy exactly constant on components (round-off costs invariance
             # * eps^2), if the loss does not rise and features @ W' + b' (refitted) reaches them
             snap = _roundoff.reachable_component_constant(
-                features, Z, G, T, mean, lambda Z_: loss_and_gradient(Z_, G, degrees=d, **hyper)[0])
+                features, Z, W, bias, G, T, mean, lambda Z_: loss_and_gradient(Z_, G, degrees=d, **hyper)[0])
             if snap is not None:
                 Z, W, bias = snap
                 forms = None  # the loss from Z, not from W
