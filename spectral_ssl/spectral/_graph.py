@@ -4,7 +4,6 @@ import numpy as np
 
 from .. import linalg
 from .._validation import check_features, check_flag, check_graph, check_n_components, check_option
-from ._common import RANK_RTOL
 
 
 def laplacian_eigenmaps(G, n_components, *, normalized=False, solver="auto", tol=None):
@@ -103,10 +102,22 @@ def locality_preserving_projections(X, G, n_components):
 
     .. math:: X^\top L X\, a = \lambda\, X^\top D_G X\, a, \qquad A^\top X^\top D_G X A = I,
 
-    for the ``n_components`` smallest :math:`\lambda`. A singular
-    :math:`X^\top D_G X` (more features than samples, collinear features) is
-    handled on its range (:func:`spectral_ssl.linalg.generalized_eigh`): the
-    directions have no component that :math:`X^\top D_G X` cannot see.
+    for the ``n_components`` smallest :math:`\lambda`. The problem is solved from the
+    factor :math:`F = D_G^{1/2} X E` (:math:`X^\top D_G X = E^{-1} F^\top F E^{-1}`), whose
+    columns are equilibrated by exact powers of two :math:`E = \operatorname{diag}(2^{-e_j})`
+    (:math:`\max_i |F_{ij}|` in [0.5, 1)), with the thin SVD :math:`F = U S V^\top`:
+    directions with :math:`S_k > \max(N, D)\,\epsilon\,S_1` are kept (the rule of
+    ``numpy.linalg.matrix_rank``, :data:`spectral_ssl.linalg.FEATURE_RANK_EPS`), and
+    :math:`\lambda = 1 + \mu` with :math:`\mu` the eigenvalues of
+    :math:`-U^\top D_G^{-1/2} G D_G^{-1/2} U`
+    (:func:`spectral_ssl.linalg.degree_weighted_eigh`; :math:`L = D_G - G`). The rule is
+    unit-free, as the problem is: rescaling a column of ``X`` changes neither the eigenvalues
+    nor the embedding (only :math:`A`, by the inverse factor). A singular
+    :math:`X^\top D_G X` (more features than samples, collinear features) is handled on
+    its range: :math:`A = E V_r S_r^{-1} P`, so :math:`E^{-1}A` has no component in the
+    null space of :math:`F` (the minimum-norm directions in the equilibrated coordinates,
+    which do not depend on the units; the embedding :math:`XA` is unique).
+    The eigenvalues lie in [0, 2] and are accurate to a few :math:`\epsilon` absolute.
 
     :math:`X^\top L X` is shift invariant (:math:`L\mathbf 1 = 0`), but
     :math:`X^\top D_G X` is not: ``X`` is used as given (He and Niyogi do not
@@ -146,12 +157,17 @@ def locality_preserving_projections(X, G, n_components):
     G = check_graph(G)
     X = check_features(X, name="X", n_samples=G.shape[0])
     degree = linalg.degrees(G, check_input=False)
-    A = linalg.graph_quadratic_form(X, G, check_input=False)
-    B = X.T @ (degree[:, None] * X)
-    if not np.any(B):
+    factor = np.sqrt(degree)[:, None] * X
+    if not np.any(factor):
         raise ValueError("X^T D_G X is zero (X vanishes on every linked sample); give X with variance.")
-    values, Q = linalg.generalized_eigh(A, B, rank_rtol=RANK_RTOL)
-    K = check_n_components(n_components, values.size, what="the rank of X^T D_G X")
-    Q = Q[:, :K]
+    # Unit-free: each column of D^{1/2} X divided by an exact power of two near its largest entry
+    # (a threshold on the raw X^T D_G X dropped every column in small units, review F2).
+    largest = np.max(np.abs(factor), axis=0)
+    equilibrate = np.where(largest > 0, np.ldexp(1.0, -np.frexp(largest)[1]), 1.0)
+    N, D = X.shape
+    rank_rtol = (max(N, D) * linalg.FEATURE_RANK_EPS) ** 2  # on S^2: S_k > max(N, D) eps S_1
+    mu, Q = linalg.degree_weighted_eigh(X * equilibrate, G, degree, rank_rtol=rank_rtol)
+    K = check_n_components(n_components, mu.size, what="the rank of X^T D_G X")
+    Q = equilibrate[:, None] * Q[:, :K]
     embedding, Q = linalg.sign_flip_with(X @ Q, Q)
-    return embedding, values[:K], Q
+    return embedding, 1.0 + mu[:K], Q

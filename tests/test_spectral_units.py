@@ -1,0 +1,88 @@
+"""Units and scales: the classical methods of spectral_ssl.spectral against references computed
+at another scale or in standardised coordinates (scipy / numpy eigh on explicitly formed
+matrices, QR/SVD), never by the code under test.
+
+LPP and CCA are unit-free (a column rescaled by any factor leaves the eigenvalues and the
+embedding unchanged); classical MDS, Isomap and kernel PCA are scale-equivariant
+(:math:`Y(sX) = sY(X)`, eigenvalues :math:`s^2\\nu`).
+"""
+
+import numpy as np
+import pytest
+import scipy.linalg as sla
+
+from spectral_ssl import spectral
+
+from graph_fixtures import max_angle
+
+
+def _cycle(N):
+    G = np.roll(np.eye(N), 1, 1)
+    return G + G.T
+
+
+def _lpp_reference(X, G, K):
+    """scipy's generalized eigh of X^T L X a = lambda X^T D_G X a, on column-standardised X."""
+    Xs = X / np.linalg.norm(X, axis=0)
+    d = G.sum(1)
+    L = np.diag(d) - G
+    values, vectors = sla.eigh(Xs.T @ L @ Xs, Xs.T @ (d[:, None] * Xs))
+    return values[:K], Xs @ vectors[:, :K]
+
+
+# --------------------------------------------------------------------------- LPP (review F2)
+
+
+@pytest.mark.parametrize("K", [2, 4])
+def test_lpp_does_not_depend_on_the_units_of_the_features(K):
+    # Before: columns in units [1e-6, 1, 1e3, 1e6] gave eigenvalues [0.8226, 1.1068] instead of
+    # [0.6176, 0.9191], and K = 4 was refused as "rank 2" (a cut at 1e-10 of the largest
+    # eigenvalue of X^T D_G X in raw units).
+    rng = np.random.default_rng(1)
+    N = 40
+    G = _cycle(N)
+    X = rng.standard_normal((N, 4))
+    X -= X.mean(0)
+    S = np.array([1e-6, 1.0, 1e3, 1e6])
+    ref_values, ref_embedding = _lpp_reference(X, G, K)
+    Y, lam, A = spectral.locality_preserving_projections(X, G, K)
+    Ys, lams, As = spectral.locality_preserving_projections(X * S, G, K)
+    np.testing.assert_allclose(lam, ref_values, rtol=1e-9)
+    np.testing.assert_allclose(lams, ref_values, rtol=1e-9)
+    assert np.max(sla.subspace_angles(Ys, ref_embedding)) < 1e-8
+    assert np.max(sla.subspace_angles(Ys, Y)) < 1e-8
+    # the directions scale with the units: A(XS) = S^-1 A(X)
+    np.testing.assert_allclose(As * S[:, None], A, rtol=1e-7, atol=1e-9 * np.abs(A).max())
+    if K == 2:
+        np.testing.assert_allclose(lams, [0.61759808, 0.91910854], rtol=1e-8)
+
+
+def test_lpp_of_breast_cancer_features_is_unit_free():
+    # Raw breast-cancer features (std 3e-3 .. 5e2) on a 6-NN graph: before, [0.00074, 0.0762, 0.1937]
+    # against [0.000394, 0.0699, 0.1815] in standardised units.
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.neighbors import kneighbors_graph
+
+    X = load_breast_cancer().data[:150]
+    Xstd = (X - X.mean(0)) / X.std(0)
+    G = kneighbors_graph(Xstd, 6).toarray()
+    G = np.maximum(G, G.T)
+    ref_values, ref_embedding = _lpp_reference(X, G, 3)
+    Y, lam, A = spectral.locality_preserving_projections(X, G, 3)
+    np.testing.assert_allclose(lam, ref_values, rtol=1e-8)
+    assert np.max(sla.subspace_angles(Y, ref_embedding)) < 1e-6
+
+
+def test_lpp_with_offset_features_is_solved_not_refused():
+    # X + 1e6 (every column): before, K >= 2 was refused as "rank 1". The span of X' = X + 1e6 is
+    # spanned exactly by X'_1 and the differences X'_j - X'_1 (computed without round-off), a
+    # well-conditioned basis for scipy's reference.
+    rng = np.random.default_rng(1)
+    N = 40
+    G = _cycle(N)
+    Xo = rng.standard_normal((N, 4)) + 1e6
+    basis = np.c_[Xo[:, :1], Xo[:, 1:] - Xo[:, :1]]
+    ref_values, ref_embedding = _lpp_reference(basis, G, 4)
+    Y, lam, A = spectral.locality_preserving_projections(Xo, G, 4)
+    np.testing.assert_allclose(lam, ref_values, rtol=1e-7, atol=1e-12)
+    assert np.max(sla.subspace_angles(Y, ref_embedding)) < 1e-7
