@@ -410,9 +410,14 @@ def test_cca_singular_covariance_on_its_range():
     expected = np.sort(np.cos(sla.subspace_angles(Xc, Yc)))[::-1][:3]
     A, B, rho = spectral.cca(padded, Xr, 3)
     np.testing.assert_allclose(rho, expected, rtol=1e-9)
-    # the directions have no component in null(C_xx) = span{(1,0,-1,0,-1,0), e_6}
-    null = np.array([[1.0, 0, -1.0, 0, -1.0, 0], [0, 0, 0, 0, 0, 1.0]]).T
-    assert np.max(np.abs(null.T @ A)) < 1e-8 * np.max(np.abs(A))
+    # the directions have no component in null(C_xx) = span{(1,0,-1,0,-1,0), e_6}, in the
+    # column-standardised coordinates where the (unit-free) rank is decided: n * A is orthogonal
+    # to the standardised null vector n * v (n the column norms of the centred view); the constant
+    # column's row is 0
+    n = np.linalg.norm(padded - padded.mean(0), axis=0)[:5]
+    null = np.array([1.0, 0, -1.0, 0, -1.0]) * n
+    assert np.max(np.abs(null @ (n[:, None] * A[:5]))) < 1e-8 * np.linalg.norm(null) * np.max(np.abs(n[:, None] * A[:5]))
+    assert np.all(A[5] == 0)
     assert max_angle((padded - padded.mean(0)) @ A, Xc @ ref_A) < ANGLE_TOL
     with pytest.raises(ValueError, match=r"larger than the smaller rank of the two views' covariances \(3\)"):
         spectral.cca(padded, Xr, 4)

@@ -86,3 +86,50 @@ def test_lpp_with_offset_features_is_solved_not_refused():
     Y, lam, A = spectral.locality_preserving_projections(Xo, G, 4)
     np.testing.assert_allclose(lam, ref_values, rtol=1e-7, atol=1e-12)
     assert np.max(sla.subspace_angles(Y, ref_embedding)) < 1e-7
+
+
+# --------------------------------------------------------------------------- CCA (review F3)
+
+
+def _qr_cca(X, Y):
+    """Canonical correlations and left variates: QR of the centred, column-standardised views, SVD of Qx^T Qy."""
+    def q(M):
+        Mc = M - M.mean(0)
+        return np.linalg.qr(Mc / np.linalg.norm(Mc, axis=0))[0]
+    Qx, Qy = q(X), q(Y)
+    P, rho, _ = np.linalg.svd(Qx.T @ Qy)
+    return rho, Qx @ P
+
+
+def test_cca_of_raw_breast_cancer_views_is_unit_free():
+    # Raw features (std 3e-3 .. 5e2) split into two views: before, rho_1 = 0.94176407 against
+    # 0.94221991 (a cut at 1e-10 of the largest covariance eigenvalue in raw units).
+    from sklearn.datasets import load_breast_cancer
+
+    X = load_breast_cancer().data[:200]
+    Xa, Ya = X[:, :10], X[:, 10:20]
+    ref_rho, ref_variates = _qr_cca(Xa, Ya)
+    A, B, rho = spectral.cca(Xa, Ya, 3)
+    np.testing.assert_allclose(rho, ref_rho[:3], rtol=1e-9)
+    np.testing.assert_allclose(rho[0], 0.94221991, rtol=1e-8)
+    for k in range(3):  # simple correlations: each variate is determined up to sign
+        assert max_angle((Xa - Xa.mean(0)) @ A[:, [k]], ref_variates[:, [k]]) < 1e-7
+
+
+@pytest.mark.parametrize("units", [[1e-6, 1.0, 1e6], [1.0, 1e-9, 1e9]])
+def test_cca_does_not_depend_on_per_column_units(units):
+    # Before: columns in units [1e-6, 1, 1e6] made K = 3 "larger than the smaller rank of the two
+    # views' covariances (1)".
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((40, 3))
+    Y = X @ rng.standard_normal((3, 3)) + 0.5 * rng.standard_normal((40, 3))
+    S = np.array(units)
+    ref_rho, ref_variates = _qr_cca(X, Y)
+    A, B, rho = spectral.cca(X, Y, 3)
+    As, Bs, rhos = spectral.cca(X * S, Y / S[::-1], 3)
+    np.testing.assert_allclose(rhos, ref_rho, rtol=1e-9)
+    np.testing.assert_allclose(rhos, rho, rtol=1e-9)
+    np.testing.assert_allclose(As * S[:, None], A, rtol=1e-7, atol=1e-9 * np.abs(A).max())
+    np.testing.assert_allclose(Bs / S[::-1][:, None], B, rtol=1e-7, atol=1e-9 * np.abs(B).max())
+    for k in range(3):
+        assert max_angle((X - X.mean(0)) @ A[:, [k]], ref_variates[:, [k]]) < 1e-8
