@@ -133,3 +133,71 @@ def test_cca_does_not_depend_on_per_column_units(units):
     np.testing.assert_allclose(Bs / S[::-1][:, None], B, rtol=1e-7, atol=1e-9 * np.abs(B).max())
     for k in range(3):
         assert max_angle((X - X.mean(0)) @ A[:, [k]], ref_variates[:, [k]]) < 1e-8
+
+
+# --------------------------------------------------------------------------- MDS scales (review F1, F5)
+
+
+def _mds_reference(D, K):
+    """numpy eigh of B = -1/2 H D^2 H, formed explicitly: top K eigenvalues and eigenvectors."""
+    N = D.shape[0]
+    H = np.eye(N) - 1.0 / N
+    w, V = np.linalg.eigh(-0.5 * H @ D**2 @ H)
+    return w[::-1][:K], V[:, ::-1][:, :K]
+
+
+def _points(seed=2, N=30):
+    X = np.random.default_rng(seed).standard_normal((N, 3))
+    return X, np.sqrt(((X[:, None] - X[None]) ** 2).sum(-1))
+
+
+@pytest.mark.parametrize("scale", [1e-8, 1e-12, 1e8])
+def test_classical_mds_and_kernel_pca_are_scale_equivariant(scale):
+    # Before, at scale 1e-8: eigenvalues / s^2 = [32.321, 25.830] against [32.598, 26.380] and
+    # the first direction 0.55 in cosine off (an absolute +1.0 in the shift of the eigensolve).
+    X, D = _points()
+    ref_values, ref_vectors = _mds_reference(D, 2)
+    for kind, M in [("distance", D * scale), ("features", X * scale),
+                    ("gram", (X * scale) @ (X * scale).T)]:
+        Y, nu = spectral.classical_mds(M, 2, kind=kind)
+        np.testing.assert_allclose(nu / scale**2, ref_values, rtol=1e-9, err_msg=kind)
+        for k in range(2):  # simple eigenvalues: each column is determined up to sign
+            assert max_angle(Y[:, [k]], ref_vectors[:, [k]]) < 1e-8, kind
+        np.testing.assert_allclose(np.sum(Y**2, axis=0) / scale**2, ref_values, rtol=1e-9)
+    Y, nu = spectral.kernel_pca(X * scale, 2, kernel="linear")
+    np.testing.assert_allclose(nu / scale**2, ref_values, rtol=1e-9)
+    assert max_angle(Y, ref_vectors) < 1e-8
+
+
+@pytest.mark.parametrize("scale", [1e-8, 1e-12, 1e8])
+def test_isomap_is_scale_equivariant_at_moderate_scales(scale):
+    # Before, at 1e-8: nu / s^2 = [45.46, 33.78] instead of [46.34, 33.86]. Reference: numpy eigh
+    # of -1/2 H D^2 H of the unit-scale geodesics (scipy shortest_path on sklearn's kNN graph).
+    from scipy.sparse.csgraph import shortest_path
+    from sklearn.neighbors import kneighbors_graph
+
+    X, _ = _points()
+    geodesic = shortest_path(kneighbors_graph(X, 6, mode="distance"), directed=False)
+    ref_values, ref_vectors = _mds_reference((geodesic + geodesic.T) / 2, 2)
+    Y, nu = spectral.isomap(X * scale, 2, n_neighbors=6)
+    np.testing.assert_allclose(nu / scale**2, ref_values, rtol=1e-9)
+    for k in range(2):
+        assert max_angle(Y[:, [k]], ref_vectors[:, [k]]) < 1e-8
+
+
+@pytest.mark.parametrize("scale", [1e155, 1e-160])
+def test_classical_mds_beyond_squared_overflow(scale):
+    # Before, at 1e155: "M contains NaN or inf." (the squares overflowed) with RuntimeWarnings.
+    x = np.array([0.0, 1.0, 3.0])
+    D = np.abs(x[:, None] - x[None, :])
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for M, kind in [(D * scale, "distance"), (x[:, None] * scale, "features")]:
+            Y, nu = spectral.classical_mds(M, 1, kind=kind)
+            np.testing.assert_allclose(Y[:, 0] / scale, [-4 / 3, -1 / 3, 5 / 3], rtol=1e-12)
+            # the eigenvalue 14/3 s^2 itself is not representable: inf (1e310) or subnormal (4.7e-320)
+            if scale > 1:
+                assert nu[0] == np.inf
+            else:
+                assert 0.0 <= nu[0] < np.finfo(float).tiny

@@ -69,19 +69,28 @@ def top_centered_eigenpairs(B, n_components):
 
     :math:`B\mathbf 1 = 0`, so the constant vector is an eigenvector with
     eigenvalue 0; it carries no information (a translation) and is excluded
-    by shifting its eigenvalue below the whole spectrum:
-    :math:`B - s\,\mathbf 1\mathbf 1^\top/N` with :math:`s` larger than the
-    spectral radius. Eigenvalues may be negative (a non-Euclidean
-    dissimilarity); they are returned as they are, in descending order.
+    by shifting its eigenvalue below the whole spectrum. ``B`` is first divided by
+    the exact power of two :math:`c` with :math:`\max|B|/c` in [0.5, 1)
+    (:func:`power_of_two_scale` with no safe range), then
+    :math:`\tilde B = B/c - s\,\mathbf 1\mathbf 1^\top/N` with :math:`s = 2\max_i\sum_j|B_{ij}|/c`
+    (above the spectral radius) is solved densely and its eigenvalues are multiplied by
+    :math:`c`: the result scales exactly with ``B`` (an absolute shift of 1 made the
+    solver's round-off :math:`\epsilon` swamp eigenvalues of size 1e-16, review F1).
+    Eigenvalues may be negative (a non-Euclidean dissimilarity); they are returned as
+    they are, in descending order.
     """
     N = B.shape[0]
     n_components = check_n_components(
         n_components, N - 1, what="the number of non-constant eigenvectors of the centred matrix (N - 1)"
     )
-    shift = 2.0 * float(np.abs(B).sum(axis=1).max()) + 1.0
+    largest = float(np.max(np.abs(B)))
+    scale = float(np.ldexp(1.0, np.frexp(largest)[1])) if largest > 0 else 1.0
+    B = B / scale
+    shift = 2.0 * float(np.abs(B).sum(axis=1).max()) if largest > 0 else 1.0
     shifted = -B + (shift / N) * np.ones((N, N))
     values, vectors = linalg.smallest_eigenpairs(shifted, n_components, solver="dense")
-    return -values, vectors
+    with np.errstate(over="ignore", under="ignore"):  # documented by the callers: inf / 0 when not representable
+        return -values * scale, vectors
 
 
 def range_whitener(C, *, name):

@@ -47,6 +47,14 @@ def classical_mds(M, n_components, *, kind="distance"):
         :math:`\nu_1 \ge \dots \ge \nu_K`, the eigenvalues of :math:`B`
         (the squared norms of the embedding's columns where positive).
 
+    Notes
+    -----
+    Classical MDS is scale-equivariant (:math:`Y(s\Delta) = sY(\Delta)`, :math:`\nu \to s^2\nu`).
+    Inputs whose largest entry is outside [1e-100, 1e100], whose squares would overflow or
+    underflow, are solved at an exact power-of-two scale and mapped back; the embedding is
+    then exact to round-off, and an eigenvalue :math:`s^2\nu` beyond the float64 range is
+    returned as ``inf`` (below it, as 0 or subnormal).
+
     Examples
     --------
     Three points on a line are recovered up to a translation and a sign:
@@ -60,9 +68,13 @@ def classical_mds(M, n_components, *, kind="distance"):
     check_option(kind, name="kind", options=("distance", "gram", "features"))
     if kind == "features":
         X = linalg.center(check_features(M, name="M"))
-        B = X @ X.T
+        s = power_of_two_scale(X)
+        B = (X / s) @ (X / s).T
     elif kind == "gram":
-        B = double_center(check_square(M, name="M"))
+        S = check_square(M, name="M")
+        s = power_of_two_scale(S)
+        s = np.sqrt(s) if np.frexp(s)[1] % 2 else np.sqrt(2 * s)  # a power of two whose square rescales S
+        B = double_center(S / s / s)
     else:
         delta = check_square(M, name="M")
         if np.any(delta < 0):
@@ -75,9 +87,14 @@ def classical_mds(M, n_components, *, kind="distance"):
                 "M has a nonzero diagonal; a dissimilarity matrix has zero self-distance "
                 "(pass kind='gram' for an inner-product matrix)."
             )
-        B = -0.5 * double_center(delta**2)
+        s = power_of_two_scale(delta)
+        B = -0.5 * double_center((delta / s) ** 2)
     values, vectors = top_centered_eigenpairs((B + B.T) / 2, n_components)
-    return linalg.sign_flip(vectors * np.sqrt(np.maximum(values, 0.0))), values
+    Y = linalg.sign_flip(vectors * np.sqrt(np.maximum(values, 0.0)))
+    if s == 1.0:
+        return Y, values
+    with np.errstate(over="ignore", under="ignore"):  # documented: inf / 0 when s^2 nu is not representable
+        return Y * s, values * s * s
 
 
 def check_geodesic_input(X, n_neighbors, path_method):
@@ -197,7 +214,10 @@ def isomap(X, n_components, *, n_neighbors=5, path_method="auto"):
     s = power_of_two_scale(X)
     geodesic = knn_geodesics(X / s, n_neighbors, path_method=path_method, check_input=False)
     Y, nu = classical_mds(geodesic, n_components, kind="distance")
-    return (Y, nu) if s == 1.0 else (Y * s, nu * s * s)
+    if s == 1.0:
+        return Y, nu
+    with np.errstate(over="ignore", under="ignore"):  # as classical_mds: inf / 0 when not representable
+        return Y * s, nu * s * s
 
 
 def kernel_pca(M, n_components, *, kernel="precomputed", bandwidth=None, degree=3, coef0=1.0):
