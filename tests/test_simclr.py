@@ -6,6 +6,7 @@ written in this file, or from independent L-BFGS restarts run here on the loss.
 """
 
 import math
+import re
 import warnings
 
 import numpy as np
@@ -431,6 +432,63 @@ def test_kernel_transform_reproduces_z():
     assert np.max(np.abs(ker.transform(X) - ker.Z)) < 1e-8
     assert ker.loss == pytest.approx(theory_simplex_loss(3, 5, 0.5), rel=1e-8)
     assert ker.transform(X[:2] + 0.01).shape == (2, 2)
+
+
+@pytest.mark.parametrize("scales, offset", [
+    ([1e-6, 1.0, 1e6], 0.0), ([1e6, 1e-6, 1.0], 0.0), ([1e-3, 1.0, 1e3], 1e6),
+    ([1e-6, 1.0, 1e6], "1e6 in each column's units")])
+def test_linear_optimum_does_not_depend_on_the_units_of_the_features(scales, offset):
+    # {X W + b} is the same set of maps for X0 and X0 * s + offset. The search used to decide its
+    # directions relative to the largest variance, keeping 1 of 3 at s = [1e-6, 1, 1e6] (loss
+    # 42.83 against 35.08 on X0, tau = 1, restarts = 1), and 2 of 3 for s = [1e-3, 1, 1e3] + 1e6.
+    rng = np.random.default_rng(11)
+    X0 = rng.normal(size=(16, 3))
+    G = graphs.from_groups(np.repeat(np.arange(8), 2))
+    s = np.array(scales)
+    shift = 1e6 * s if isinstance(offset, str) else np.full(3, offset)
+    X = X0 * s + shift
+    rep0 = simclr.optimal_linear(X0, G, 2, temperature=1.0, restarts=1)
+    rep = simclr.optimal_linear(X, G, 2, temperature=1.0, restarts=1)
+    assert rep.details["lpp_eigenvalues"].size == 3
+    np.testing.assert_allclose(rep.details["lpp_eigenvalues"], rep0.details["lpp_eigenvalues"], rtol=1e-8)
+    # the optimum on X0, mapped to X, is a point of the same search space
+    W = rep0.W / s[:, None]
+    reachable = losses.simclr(X @ W + (rep0.bias - shift @ W), G, temperature=1.0)
+    assert reachable == pytest.approx(rep0.loss, rel=1e-8)
+    assert rep.loss <= reachable * (1 + 1e-9)
+    assert rep.loss == pytest.approx(rep0.loss, rel=1e-9)
+
+
+def test_kernel_search_keeps_every_centred_direction_of_the_gram_matrix():
+    # An rbf Gram matrix of 16 distinct points is positive definite: its centred span has
+    # N - 1 = 15 directions, so every centred Z is K_X A + b, and the kernel optimum is the
+    # non-parametric one. The search used to keep directions of variance above 1e-10 of the
+    # largest (eigenvalues of K_X above 1e-5 of the largest): 9 of 15 at bandwidth 5, loss
+    # 24.28 against 21.92.
+    X = np.random.default_rng(0).normal(size=(16, 2))
+    G = graphs.from_groups(np.repeat(np.arange(8), 2))
+    ker = simclr.optimal_kernel(X, G, 2, bandwidth=5.0, temperature=0.5, restarts=1)
+    assert ker.details["lpp_eigenvalues"].size == 15
+    free = simclr.optimal_representation(G, 2, temperature=0.5, restarts=1)
+    assert ker.loss == pytest.approx(free.loss, rel=1e-8)
+
+
+def test_linear_refuses_features_too_large_or_too_small_for_their_products():
+    # were "A contains NaN or inf." (an internal matrix) and "X has no direction with variance"
+    X = np.random.default_rng(9).normal(size=(12, 3))
+    G = graphs.from_groups(np.repeat(np.arange(6), 2))
+    largest = np.abs(X).max() * 1e160
+    with pytest.raises(ValueError, match=re.escape(
+            f"X is finite but too large: the products of its columns overflow float64 (largest |x| = "
+            f"{largest:.3g}); rescale it, e.g. X / np.abs(X).max() (a linear optimum's Z does not "
+            f"depend on the units of X).")):
+        simclr.optimal_linear(X * 1e160, G, 2)
+    with pytest.raises(ValueError, match=re.escape(
+            f"X has columns too small for float64 products (column 0: largest |x| = "
+            f"{np.abs(X[:, 0]).max() * 1e-200:.3g}; squares below 1e-292 lose digits); rescale them, "
+            f"e.g. X / np.abs(X).max(axis=0) (a linear optimum's Z does not depend on the units of "
+            f"each column).")):
+        simclr.optimal_linear(X * 1e-200, G, 2)
 
 
 def test_parametric_rejects_bad_input():
