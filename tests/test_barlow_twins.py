@@ -3,6 +3,7 @@ and scikit-learn), the VICReg relation rho = 1 - mu/d, the loss as written (nume
 the deprecated ``whiten``, and numerical certificates of both problems."""
 
 import json
+import re
 import warnings
 
 import numpy as np
@@ -584,3 +585,27 @@ def test_whitened_canonical_correlations_with_degrees_over_nine_decades():
             rep = bt.optimal_linear(X[order], W[np.ix_(order, order)], 3, constraint="whitened")
         np.testing.assert_allclose(rep.eigenvalues, expected, rtol=0, atol=1e-11)
         assert rep.loss == pytest.approx(bt.whitened_minimal_loss(expected, off_diagonal=5e-3), rel=1e-10)
+
+
+@pytest.mark.parametrize("constraint", [None, "whitened"])
+def test_linear_refuses_features_too_large_or_too_small_for_their_products(constraint):
+    # the loss as written (K > 1) said "the rank of X^T D_G X ... is 0: the features are
+    # constant" for both; now the messages of the whitened path and the other linear solvers
+    X = np.random.default_rng(9).normal(size=(12, 3))
+    G = graphs.from_groups(np.repeat(np.arange(6), 2))
+    largest = np.abs(X).max() * 1e160
+    with pytest.raises(ValueError, match=re.escape(
+            f"X is finite but too large: the products of its columns overflow float64 (largest |x| = "
+            f"{largest:.3g}); rescale it, e.g. X / np.abs(X).max() (a linear optimum's Z does not "
+            f"depend on the units of X).")):
+        bt.optimal_linear(X * 1e160, G, 2, constraint=constraint)
+    with pytest.raises(ValueError, match=re.escape(
+            f"X has columns too small for float64 products (column 0: largest |x| = "
+            f"{np.abs(X[:, 0]).max() * 1e-200:.3g}; squares below 1e-292 lose digits); rescale them, "
+            f"e.g. X / np.abs(X).max(axis=0) (a linear optimum's Z does not depend on the units of "
+            f"each column).")):
+        bt.optimal_linear(X * 1e-200, G, 2, constraint=constraint)
+    bad = X.copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(ValueError, match=re.escape("X contains NaN or inf; remove or impute those entries first.")):
+        bt.optimal_linear(bad, G, 2, constraint=constraint)

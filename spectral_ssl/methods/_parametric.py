@@ -27,7 +27,7 @@ import numpy as np
 from .. import linalg, memory
 from .._threads import default_blas_threads, single_threaded_blas
 from .._validation import check_features, check_graph
-from ..forms import SHIFT_ROWS, finish, plain_stats
+from ..forms import SHIFT_ROWS, finish, plain_stats, refuse_non_finite_peaks, refuse_underflow
 
 #: The forms decide the basis when the correlation matrix of the features has a condition
 #: number at most this: its eigenvalues are then known to about ``eps * CONDITION_LIMIT``
@@ -55,6 +55,22 @@ def float_features(X, n_samples):
             and X.ndim == 2 and X.shape[0] == n_samples and X.shape[0] >= 2 and X.shape[1] >= 1):
         return X
     return check_features(X, name="X", n_samples=n_samples)
+
+
+def scaled_features(X, n_samples):
+    """:func:`float_features`, checked here for what the forms' pass would refuse, for solvers without it.
+
+    NaN or inf, entries whose products overflow float64 and columns whose squares underflow get
+    the messages of :func:`spectral_ssl.forms.feature_reductions` (``refuse_non_finite_peaks``,
+    ``refuse_underflow``): one pass over ``X`` for the sums of squares of its columns.
+    """
+    X = float_features(X, n_samples)
+    with np.errstate(over="ignore", invalid="ignore"):
+        squares = np.einsum("ij,ij->j", X, X)
+    if not np.all(np.isfinite(squares)):
+        refuse_non_finite_peaks(np.max(np.abs(X), axis=0))
+    refuse_underflow(X, squares)
+    return X
 
 
 #: Rows of ``X`` shifted and multiplied at a time by :func:`affine_columns` (8 MB at D = 64).

@@ -65,7 +65,7 @@ directions), and the loss of :math:`Z` is the graph-form loss of :math:`T` for
 import numpy as np
 
 from .. import linalg
-from .._validation import (check_features, check_graph, check_n_components, check_no_isolated,
+from .._validation import (check_graph, check_n_components, check_no_isolated,
                            check_random_state, check_scalar)
 from .._relations import check_relation
 from ..forms import feature_reductions
@@ -398,7 +398,7 @@ def optimal_linear(X, G, n_components, *, off_diagonal=5e-3, centered=True, cons
     constraint = _barlow_solvers.check_constraint(constraint, whiten)
     G = check_graph(G)
     closed = constraint == "whitened" or n_components == 1  # else a numerical search, on X as before
-    X = (_parametric.float_features if closed else check_features)(X, n_samples=G.shape[0])
+    X = (_parametric.float_features if closed else _parametric.scaled_features)(X, n_samples=G.shape[0])
     hyper = _barlow_solvers.check_hyperparameters(off_diagonal, centered, restarts)
     rank_rtol = check_scalar(rank_rtol, name="rank_rtol", low=0.0, low_inclusive=False, high=1.0)
     red = feature_reductions(X, G, graph_checked=True) if closed else None  # D x D forms, one pass
