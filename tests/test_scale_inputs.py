@@ -82,11 +82,20 @@ def test_finite_but_huge_entries_get_the_in_memory_message_on_the_chunked_path(r
         vicreg.optimal_linear(X, graphs.from_groups(groups), 2)
     with pytest.raises(ValueError, match=OVERFLOW):
         moments.reductions(X, G, chunk_size=7, **kwargs)
-    with pytest.raises(ValueError, match=OVERFLOW):
-        moments.reductions(dask_array(X), G, **kwargs)
     if relation != "none":
         with pytest.raises(ValueError, match=OVERFLOW):
             moments.vicreg_linear(X, G, 2, chunk_size=7, **kwargs)
+
+
+@pytest.mark.extra
+@pytest.mark.parametrize("relation", ["none", "groups", "graph"])
+def test_finite_but_huge_entries_get_the_in_memory_message_on_the_dask_path(relation):
+    X, groups = two_views()
+    G = graphs.knn(X, 4) if relation == "graph" else None
+    X[190, 1] = 1e200
+    kwargs = {"groups": groups} if relation == "groups" else {}
+    with pytest.raises(ValueError, match=OVERFLOW):
+        moments.reductions(dask_array(X), G, **kwargs)
 
 
 def test_huge_entries_then_a_nan_is_refused_as_nan():
@@ -190,13 +199,17 @@ def test_dask_forms_beyond_the_memory_budget_are_refused():
 
 def test_file_mistakes_are_named(tmp_path):
     # before: numpy's "This file contains pickled (object) data ... allow_pickle" for a text file;
-    # dask_from_npy: a raw FileNotFoundError, "not enough values to unpack (expected 2, got 1)",
-    # and a complex file silently lost its imaginary part (a ComplexWarning only)
+    # dask_from_npy (next test): a raw FileNotFoundError, "not enough values to unpack (expected 2,
+    # got 1)", and a complex file silently lost its imaginary part (a ComplexWarning only)
     text = tmp_path / "X.txt"
     text.write_text("1 2\n3 4\n")
     with pytest.raises(ValueError, match=r"X: '.*X\.txt' is not a readable \.npy file \(it does not start as a "
                                          r"\.npy file does\); pass an array or the path of a \.npy file"):
         moments.reductions(text)
+
+
+@pytest.mark.extra
+def test_dask_file_mistakes_are_named(tmp_path):
     pytest.importorskip("dask.array")
     with pytest.raises(ValueError, match=r"path: no such file '.*nope\.npy'; pass an array or the path"):
         moments.dask_from_npy(tmp_path / "nope.npy")
