@@ -107,15 +107,28 @@ def lbfgs(objective, x0, *, max_iter=MAX_ITER, bounds=None, max_fun=None, maxcor
 
     ``max_fun`` caps the function evaluations (default ``2 * max_iter``); ``maxcor`` is the
     number of correction pairs (default ``MAXCOR``). Returns scipy's ``OptimizeResult``
-    with ``x`` reshaped like ``x0``.
+    with ``x`` reshaped like ``x0``, ``x`` the lowest point evaluated and ``fun``, ``jac``
+    the objective there: when its line search fails, scipy's L-BFGS-B (1.17) may return a
+    ``fun`` from a trial point with an ``x`` that is not that point (on a VICReg hinge 0.0523
+    claimed, 0.0541 at ``x``), which misled the choice among starts.
     """
     x0 = np.asarray(x0, dtype=np.float64)
+    lowest = [np.inf, None, None]
+
+    def recorded(flat):
+        value, gradient = objective(flat)
+        if np.isfinite(value) and value < lowest[0]:
+            lowest[:] = [float(value), np.array(flat, dtype=np.float64), np.array(gradient, dtype=np.float64)]
+        return value, gradient
+
     with single_threaded_blas():
         result = scipy.optimize.minimize(
-            objective, x0.ravel(), jac=True, method="L-BFGS-B", bounds=bounds,
+            recorded, x0.ravel(), jac=True, method="L-BFGS-B", bounds=bounds,
             options={"maxiter": max_iter, "maxfun": 2 * max_iter if max_fun is None else max_fun,
                      "ftol": FTOL, "gtol": GTOL, "maxcor": maxcor},
         )
+    if lowest[1] is not None:
+        result.fun, result.x, result.jac = lowest
     result.x = result.x.reshape(x0.shape)
     return result
 

@@ -82,3 +82,35 @@ def test_multistart_reports_every_run_success_and_iterations():
     assert all(isinstance(flag, bool) for flag in result.start_success)
     assert all(count >= 1 for count in result.start_iterations)
     assert result.fun == min(result.start_losses)
+
+
+def _review_vicreg_case():
+    """Review practice/finding 2: N = 15 pairs, D = 4, offset 1e4, scale 1e-2 (the 6th draw of seed 0)."""
+    rng = np.random.default_rng(0)
+    shapes = [(20, 5, 0.0, 1.0), (15, 4, 1e4, 1e-2), (4, 10, 0.0, 1.0), (30, 3, 0.0, 100.0)]
+    for i in range(6):
+        n, dim, offset, scale = shapes[i % 4]
+        X_a = offset + scale * rng.standard_normal((n, dim))
+        X_b = X_a + 0.3 * scale * rng.standard_normal((n, dim))
+    return X_a, X_b
+
+
+def test_lbfgs_returns_the_loss_at_the_point_it_returns():
+    # scipy 1.17's L-BFGS-B, its line search failing at VICReg's hinge, returned fun 0.0548550 with
+    # an x where the loss is 0.0548652: multistart then ranked starts by losses they did not reach
+    from spectral_ssl import practice
+
+    X_a, X_b = _review_vicreg_case()
+    X = np.vstack([X_a, X_b])
+    F_a, F_b = (X_a - X.mean(0)) / X.std(0), (X_b - X.mean(0)) / X.std(0)
+    weights = {"lambda_param": 1.0, "mu_param": 10.0, "nu_param": 5.0}
+
+    def objective(flat):
+        W = flat.reshape(4, 2)
+        value, g_a, g_b = practice.library_loss_and_gradient("vicreg", F_a @ W, F_b @ W, **weights)
+        return value, (F_a.T @ g_a + F_b.T @ g_b).ravel()
+
+    for seed in (1, 7):
+        res = _optimize.lbfgs(objective, np.random.default_rng(seed).standard_normal(8) / 2, max_iter=1000)
+        assert res.fun == objective(res.x.ravel())[0]
+        assert np.array_equal(res.jac, objective(res.x.ravel())[1])
