@@ -40,8 +40,18 @@ def test_unknown_keyword_names_the_valid_ones():
     A, B = _views()
     with pytest.raises(TypeError, match=r"'sim_coeff'.*lambda_param, mu_param, nu_param, eps"):
         practice.library_loss("vicreg", A, B, sim_coeff=25.0)
-    with pytest.raises(TypeError, match=r"'lambda_param'.*valid keywords are: lambd, restarts, random_state"):
+    # only the library's keywords are listed (review practice/finding 3: restarts, random_state,
+    # X_a, X_b and rank_rtol were listed as keywords of the library's loss)
+    with pytest.raises(TypeError) as info:
         practice.optimal_linear_for("barlow_twins", A, B, 2, library="official", lambda_param=5e-3)
+    assert str(info.value) == ("unexpected keyword argument(s) 'lambda_param' for method='barlow_twins', "
+                               "library='official': the keywords of facebookresearch/barlowtwins main.py "
+                               "(--lambd) are: lambd.")
+    with pytest.raises(TypeError) as info:
+        practice.diagnose(A, B, method="vicreg", foo=1.0)
+    assert str(info.value) == ("unexpected keyword argument(s) 'foo' for method='vicreg', library='lightly': "
+                               "the keywords of lightly.loss.VICRegLoss (lightly 1.6.0) are: lambda_param, "
+                               "mu_param, nu_param, eps.")
     with pytest.raises(ValueError, match="library must be one of"):
         practice.library_loss("vicreg", A, B, library="vissl")
     with pytest.raises(ValueError, match="X_a and X_b must have the same shape"):
@@ -315,3 +325,35 @@ def test_vicreg_custom_weights_reach_an_independent_torch_optimum():
         assert rep.library_loss <= 0.0500850137 * (1 + 1e-9)
         assert rep.library_loss <= min(rep.details["restart_losses"]) + 1e-12
 
+
+def test_nt_xent_zero_row_names_the_argument():
+    # review practice/finding 3: the message named "A" (reference.nt_xent's own name)
+    A, B = _views()
+    B[4] = 0.0
+    message = ("Z_b: 1 row(s) have zero norm (first: row 4); NT-Xent's cosine similarity of a zero vector is "
+               "undefined. Remove those samples or give them a nonzero representation.")
+    for call in (practice.library_loss, practice.library_loss_and_gradient):
+        with pytest.raises(ValueError) as info:
+            call("nt_xent", A, B)
+        assert str(info.value) == message
+    with pytest.raises(ValueError) as info:
+        practice.diagnose(A, B, method="nt_xent", restarts=0)
+    assert str(info.value) == message
+
+
+def test_diagnose_too_many_columns_names_z_a_not_n_components():
+    A, B = _views(n=2, dim=5)
+    with pytest.raises(ValueError) as info:
+        practice.diagnose(A, B, method="vicreg", restarts=0)
+    assert str(info.value) == ("Z_a: its K = 5 columns are more than the optimum can have: 2N - 1 (the "
+                               "non-constant directions of N pairs) is 3; compare embeddings of at most 3 columns.")
+
+
+def test_diagnose_gap_to_an_optimum_at_round_off_is_not_relative():
+    # free views, lightly's VICReg: A = B with uncorrelated columns of std >= 1 score 0, so the
+    # optimum is 0 up to round-off; the gap over it was shown as "1.819e+16 % of the optimum"
+    A, B = _views()
+    d = practice.diagnose(A[:, :2], B[:, :2], method="vicreg", restarts=0)
+    assert abs(d.optimal_loss) < 1e-10 and d.gap > 0.1
+    assert d.relative_gap == np.inf
+    assert "(the optimum is ~0, at round-off: no relative gap)" in repr(d) and "% of the optimum" not in repr(d)

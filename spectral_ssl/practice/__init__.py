@@ -17,7 +17,7 @@ documentation page "From your training code to the optimum" states them with the
 """
 
 from ._diagnose import Diagnosis, diagnose, rankme
-from ._libraries import LIBRARIES, LIBRARY_DEFAULTS, METHODS, graph_form, library_value, resolve
+from ._libraries import LIBRARIES, LIBRARY_DEFAULTS, METHODS, check_nonzero_rows, graph_form, library_value, resolve
 from ._optimum import DEFAULT_RESTARTS, SMOOTHINGS, LibraryRepresentation, optimal_linear_for, optimal_views_for
 
 
@@ -36,6 +36,9 @@ def library_loss(method, Z_a, Z_b, *, library="lightly", **library_kwargs):
     from ._optimum import check_views
 
     Z_a, Z_b = check_views(Z_a, Z_b, names=("Z_a", "Z_b"), min_samples=1 if method == "nt_xent" else 2)
+    if method == "nt_xent":
+        check_nonzero_rows(Z_a, "Z_a")
+        check_nonzero_rows(Z_b, "Z_b")
     return library_value(method, library, Z_a, Z_b, constants)
 
 
@@ -77,6 +80,9 @@ def library_loss_and_gradient(method, Z_a, Z_b, *, library="lightly", hinge_smoo
         raise ValueError(f"hinge_smoothing applies to VICReg's variance hinge only; method={method!r} has "
                          f"no hinge: leave hinge_smoothing=0.")
     Z_a, Z_b = check_views(Z_a, Z_b, names=("Z_a", "Z_b"), min_samples=1 if method == "nt_xent" else 2)
+    if method == "nt_xent":
+        check_nonzero_rows(Z_a, "Z_a")
+        check_nonzero_rows(Z_b, "Z_b")
     return value_and_gradient(method, library, constants, hinge_smoothing)(Z_a, Z_b)
 
 

@@ -20,13 +20,22 @@ import scipy.linalg
 
 from .. import linalg
 from .._display import format_array, format_mapping, format_number, html_table, text_block
-from .._validation import check_scalar
+from .._validation import argument_error, check_integer, check_scalar
 from . import _libraries
-from ._optimum import check_views, optimal_linear_for, optimal_views_for
+from ._optimum import check_views, max_components, optimal_linear_for, optimal_views_for
 
 #: RankMe conventions: name -> (centred, squared singular values, epsilon).
 RANKME_CONVENTIONS = {"garrido2023": (False, False, 1e-7), "stable_pretraining": (False, False, 1e-5),
                       "reptrix": (True, True, 1e-7)}
+
+#: An optimum at most this times ``max(1, |library_loss|)`` is round-off of zero: a gap relative to
+#: it means nothing (lightly's VICReg optimum of 2.2e-14 made a gap of 4.04 "1.8e+16 %").
+ROUND_OFF_RTOL = 1e-8
+
+
+def optimum_is_round_off(optimal_loss, library_loss):
+    """Whether ``optimal_loss`` is zero up to round-off (:data:`ROUND_OFF_RTOL`)."""
+    return abs(optimal_loss) <= ROUND_OFF_RTOL * max(1.0, abs(library_loss))
 
 
 def rankme(Z, convention="garrido2023"):
@@ -77,7 +86,9 @@ class Diagnosis:
         The library's loss at the optimum (``optimum_regime``: "linear" when features were
         given, else "nonparametric").
     gap, relative_gap : float
-        ``library_loss - optimal_loss`` and that over ``|optimal_loss|`` (``inf`` when it is 0).
+        ``library_loss - optimal_loss`` and that over ``|optimal_loss|``; when the optimum is 0
+        up to round-off (:func:`optimum_is_round_off`) ``relative_gap`` is ``inf`` for a positive
+        gap above round-off and 0 otherwise.
     largest_angle : float or None
         Largest principal angle (radians) between the spans of the leading ``min(rank,
         predicted_rank)`` principal directions of the trained and optimal stacked views;
@@ -138,8 +149,7 @@ class Diagnosis:
                 ("samples x components", f"{self.n_samples} pairs x {self.n_components}"),
                 ("library loss (trained)", format_number(self.library_loss, 10)),
                 (f"optimum ({self.optimum_regime})", format_number(self.optimal_loss, 10)),
-                ("gap", f"{format_number(self.gap, 6)} ({format_number(100 * self.relative_gap, 4)} % of the optimum)"
-                 if np.isfinite(self.relative_gap) else format_number(self.gap, 6)),
+                ("gap", self._gap_text()),
                 ("largest principal angle", angle),
                 ("rank (trained / predicted)", f"{self.rank} / {self.predicted_rank} of {self.n_components}"),
                 ("std (trained)", format_array(self.std)),
@@ -148,6 +158,12 @@ class Diagnosis:
             rows.append((f"RankMe [{name}]", f"{self.rankme[name]:.4g} (optimum {self.predicted_rankme[name]:.4g})"))
         rows += [("note", note) for note in self.notes]
         return rows
+
+    def _gap_text(self):
+        gap = format_number(self.gap, 6)
+        if optimum_is_round_off(self.optimal_loss, self.library_loss):
+            return f"{gap} (the optimum is ~0, at round-off: no relative gap)"
+        return f"{gap} ({format_number(100 * self.relative_gap, 4)} % of the optimum)"
 
     def __repr__(self):
         return text_block("Diagnosis", self._rows())
@@ -219,10 +235,11 @@ def diagnose(Z_a, Z_b, *, method, library="lightly", X_a=None, X_b=None, rank_rt
     >>> d.gap > 0, d.optimum_regime
     (True, 'linear')
     """
-    _, constants = _libraries.resolve(method, library, library_kwargs,
-                                      extra=("X_a", "X_b", "rank_rtol", "restarts", "random_state"))
+    _, constants = _libraries.resolve(method, library, library_kwargs)
     Z_a, Z_b = check_views(Z_a, Z_b, names=("Z_a", "Z_b"))
     rank_rtol = check_scalar(rank_rtol, name="rank_rtol", low=0.0, low_inclusive=False, high=1.0)
+    if restarts is not None:
+        restarts = check_integer(restarts, name="restarts", low=0)
     n, K = Z_a.shape
     if (X_a is None) != (X_b is None):
         raise ValueError("give both X_a and X_b (the encoder's inputs for each view), or neither for the "
@@ -230,7 +247,18 @@ def diagnose(Z_a, Z_b, *, method, library="lightly", X_a=None, X_b=None, rank_rt
     if X_a is not None:
         X_a, X_b = check_views(X_a, X_b)
         if X_a.shape[0] != n:
-            raise ValueError(f"X_a has {X_a.shape[0]} rows but Z_a has {n}; row i of each must be sample i.")
+            raise argument_error(f"X_a has {X_a.shape[0]} rows but Z_a has {n}; row i of each must be sample i.",
+                                 argument="X_a")
+        limit, what = max_components(method, X_a, X_b)
+    else:
+        limit, what = 2 * n - 1, "2N - 1 (the non-constant directions of N pairs)"
+    if K > limit:  # the optimum's n_components is K, the columns of Z_a: say so
+        reason = (f"its K = {K} columns are more than the optimum can have: {what} is {limit}; "
+                  f"compare embeddings of at most {limit} columns.")
+        raise argument_error(f"Z_a: {reason}", argument="Z_a", reason=reason)
+    if method == "nt_xent":
+        _libraries.check_nonzero_rows(Z_a, "Z_a")
+        _libraries.check_nonzero_rows(Z_b, "Z_b")
     value = _libraries.library_value(method, library, Z_a, Z_b, constants)
     common = {"library": library, "restarts": restarts, "random_state": random_state, **constants}
     if X_a is not None:
@@ -253,7 +281,10 @@ def diagnose(Z_a, Z_b, *, method, library="lightly", X_a=None, X_b=None, rank_rt
     notes = []
     angle = _largest_angle(Z, Z_opt, min(rank, predicted)) if regime == "linear" else None
     gap = value - optimum.loss
-    relative = gap / abs(optimum.loss) if optimum.loss != 0 else (0.0 if gap == 0 else np.inf)
+    if optimum_is_round_off(optimum.loss, value):
+        relative = np.inf if gap > ROUND_OFF_RTOL * max(1.0, abs(value)) else 0.0
+    else:
+        relative = gap / abs(optimum.loss)
     if gap < 0:
         notes.append(f"the trained embeddings are {-gap:.3g} below the numerical optimum: the optimiser "
                      f"missed a better point; raise restarts (exact=False).")

@@ -12,7 +12,7 @@ import numpy as np
 import scipy.special
 
 from .. import reference
-from .._validation import check_integer, check_option, check_scalar
+from .._validation import argument_error, check_integer, check_option, check_scalar
 
 #: Methods and libraries :func:`spectral_ssl.practice.optimal_linear_for` knows.
 METHODS = ("vicreg", "barlow_twins", "nt_xent")
@@ -86,23 +86,39 @@ def spec(method, library):
     return _SPECS[(method, library)]
 
 
-def resolve(method, library, library_kwargs, *, extra=()):
+def resolve(method, library, library_kwargs):
     """The library's constants with defaults filled in (``TypeError`` for an unknown keyword).
 
     Returns ``(spec, constants)``: ``constants`` maps the library's own keyword names to floats.
+    The error lists the library's constructor keywords only (the calling function's own
+    arguments, ``restarts`` and so on, are not keywords of the library's loss).
     """
     loss = spec(method, library)
     unknown = sorted(set(library_kwargs) - set(loss.defaults))
     if unknown:
-        valid = ", ".join(list(loss.defaults) + list(extra))
         raise TypeError(
             f"unexpected keyword argument(s) {', '.join(map(repr, unknown))} for method={method!r}, "
-            f"library={library!r} ({loss.constructor}); the valid keywords are: {valid}.")
+            f"library={library!r}: {constructor_keywords(loss)}.")
     constants = dict(loss.defaults)
     for key, value in library_kwargs.items():
         low_inclusive = loss.roles[key] not in ("temperature",)
         constants[key] = check_scalar(value, name=key, low=0.0, low_inclusive=low_inclusive)
     return loss, constants
+
+
+def constructor_keywords(loss):
+    """``"the keywords of <constructor> are: a, b"``: what an unknown keyword's error lists."""
+    return f"the keywords of {loss.constructor} are: {', '.join(loss.defaults)}"
+
+
+def check_nonzero_rows(V, name):
+    """Refuse rows of zero norm for NT-Xent (their cosine similarity is undefined), naming ``name``."""
+    zero = np.flatnonzero(~np.any(V != 0, axis=1))
+    if zero.size:
+        reason = (f"{zero.size} row(s) have zero norm (first: row {int(zero[0])}); NT-Xent's cosine "
+                  f"similarity of a zero vector is undefined. Remove those samples or give them a nonzero "
+                  f"representation.")
+        raise argument_error(f"{name}: {reason}", argument=name, reason=reason)
 
 
 def canonical(loss, constants):

@@ -7,7 +7,7 @@ import numpy as np
 from .. import graphs, linalg
 from .._display import format_mapping, format_number
 from .._optimize import lbfgs, multistart_shown
-from .._validation import check_features, check_integer, check_n_components, check_random_state
+from .._validation import argument_error, check_features, check_integer, check_n_components, check_random_state
 from ..methods import barlow_twins, simclr, vicreg
 from ..methods import LinearRepresentation, Representation
 from . import _libraries
@@ -18,8 +18,6 @@ FEATURE_RTOL = 1e-10
 #: Random starts added to the informed ones, per method (NT-Xent: a single random start lost
 #: to a trained encoder by 4e-4 relative on digits; eight have not).
 DEFAULT_RESTARTS = {"vicreg": 2, "barlow_twins": 4, "nt_xent": 8}
-
-_EXTRA_KEYWORDS = ("restarts", "random_state")
 
 
 @dataclass(kw_only=True, repr=False)
@@ -56,10 +54,27 @@ def check_views(A, B, names=("X_a", "X_b"), min_samples=2):
     A = check_features(A, name=names[0], min_samples=min_samples)
     B = check_features(B, name=names[1], min_samples=min_samples)
     if A.shape != B.shape:
-        raise ValueError(
+        raise argument_error(
             f"{names[0]} and {names[1]} must have the same shape (row i of each is a view of sample i), "
-            f"got {A.shape} and {B.shape}.")
+            f"got {A.shape} and {B.shape}.", argument=names[1])
     return A, B
+
+
+def max_components(method, X_a, X_b):
+    """``(limit, what)``: the largest ``n_components`` :func:`optimal_linear_for` accepts, and why.
+
+    At most the number of features and :math:`2N - 1`; for VICReg and Barlow Twins also the
+    rank of the pooled centred features (the whitening keeps that many directions).
+    """
+    n, dim = X_a.shape
+    limit, what = min(dim, 2 * n - 1), "the number of features (and 2N - 1)"
+    if method != "nt_xent":
+        X = np.vstack([X_a, X_b])
+        s = np.linalg.svd(X - X.mean(axis=0), compute_uv=False)
+        rank = int(np.sum(s > FEATURE_RTOL * s[0])) if s.size and s[0] > 0 else 0
+        if rank < limit:
+            limit, what = rank, "the rank of the pooled centred features"
+    return limit, what
 
 
 def _restarts(method, restarts):
@@ -192,7 +207,7 @@ def optimal_linear_for(method, X_a, X_b, n_components, *, library="lightly", res
     >>> rep.graph_hyperparameters["covariance"], rep.exact
     (2.0, False)
     """
-    spec, constants = _libraries.resolve(method, library, library_kwargs, extra=_EXTRA_KEYWORDS)
+    spec, constants = _libraries.resolve(method, library, library_kwargs)
     X_a, X_b = check_views(X_a, X_b)
     n = X_a.shape[0]
     K = check_n_components(n_components, min(X_a.shape[1], 2 * n - 1),
@@ -254,7 +269,7 @@ def optimal_views_for(method, n_samples, n_components, *, library="lightly", res
     Representation
         ``Z = [A; B]`` (``2N`` rows); ``loss`` the library's value; ``details["library_loss"]`` too.
     """
-    spec, constants = _libraries.resolve(method, library, library_kwargs, extra=_EXTRA_KEYWORDS)
+    spec, constants = _libraries.resolve(method, library, library_kwargs)
     n = check_integer(n_samples, name="n_samples", low=2)
     K = check_n_components(n_components, 2 * n - 1, what="2N - 1 (the non-constant directions)")
     n_random = _restarts(method, restarts)
