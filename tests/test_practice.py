@@ -323,7 +323,8 @@ def test_vicreg_custom_weights_reach_an_independent_torch_optimum():
     for seed in (0, 1):
         rep = practice.optimal_linear_for("vicreg", X_a, X_b, 2, random_state=seed, **weights)
         assert rep.library_loss <= 0.0500850137 * (1 + 1e-9)
-        assert rep.library_loss <= min(rep.details["restart_losses"]) + 1e-12
+        # never above its best start (the library's value and the optimiser's differ by round-off)
+        assert rep.library_loss <= min(rep.details["restart_losses"]) * (1 + 1e-9)
 
 
 def test_nt_xent_zero_row_names_the_argument():
@@ -357,3 +358,17 @@ def test_diagnose_gap_to_an_optimum_at_round_off_is_not_relative():
     assert abs(d.optimal_loss) < 1e-10 and d.gap > 0.1
     assert d.relative_gap == np.inf
     assert "(the optimum is ~0, at round-off: no relative gap)" in repr(d) and "% of the optimum" not in repr(d)
+
+
+def test_vicreg_default_restarts_reach_the_best_point_with_more_pairs_than_samples():
+    # review practice/finding 2, second case: lambda 1, mu 10, nu 5; N = 4 pairs, D = 10, K = 6 (the
+    # 7th draw of seed 0). The reviewer's torch L-BFGS reached 4.3739417; the default 2 random starts
+    # ended at 4.3831183 (0.21 % above) at random_state=0 (8 starts too), 12 do not.
+    rng = np.random.default_rng(0)
+    shapes = [(20, 5, 0.0, 1.0), (15, 4, 1e4, 1e-2), (4, 10, 0.0, 1.0), (30, 3, 0.0, 100.0)]
+    for i in range(7):
+        n, dim, offset, scale = shapes[i % 4]
+        X_a = offset + scale * rng.standard_normal((n, dim))
+        X_b = X_a + 0.3 * scale * rng.standard_normal((n, dim))
+    rep = practice.optimal_linear_for("vicreg", X_a, X_b, 6, lambda_param=1.0, mu_param=10.0, nu_param=5.0)
+    assert rep.library_loss <= 4.3739417 * (1 + 1e-6)
