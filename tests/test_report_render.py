@@ -299,3 +299,14 @@ def test_claim_tables_are_keyed_by_their_leading_text_columns():
     assert converted.id_columns == 2 and converted.numeric == [False, False, True, False]
     assert converted.headers == ["relation", "method", "rank (mean over seeds)", "note"]
     assert converted.cells == [["kNN", "VICReg", "7", "x"]]
+
+
+def test_an_interval_split_over_the_looks_shows_its_level():
+    # sequential comparisons have intervals at 1 - 0.05/16 = 0.996875: rounded to an integer the
+    # report read "100% interval", which no finite interval is
+    from spectral_ssl.report._document import _interval  # the formatter every claim row uses
+
+    comparison = Comparison("VICReg small - SimCLR (probe accuracy)",
+                            Estimate(mean=0.05, se=0.01, low=0.01, high=0.09, n=6, level=0.996875), 0.0)
+    assert _interval(comparison) == ("VICReg small - SimCLR (probe accuracy): 0.05 (99.69% interval "
+                                     "[0.01, 0.09], 6 seeds) vs threshold 0")

@@ -155,7 +155,7 @@ def _leading_text_columns(numeric, most=2):
 
 def _interval(comparison):
     e = comparison.estimate
-    level = int(round(100 * e.level))
+    level = f"{100 * e.level:.4g}"  # 95, or 99.69 split over the looks (rounded, it read "100%")
     return (f"{comparison.label}: {e.mean:.3g} ({level}% interval [{e.low:.3g}, {e.high:.3g}], "
             f"{e.n} seeds) vs threshold {comparison.threshold:.3g}")
 

@@ -235,8 +235,8 @@ class ClaimResult:
                              "regime": c.regime, "compared": c.label, "estimate": c.estimate,
                              "interval": f"[{c.estimate.low:.3f}, {c.estimate.high:.3f}]",
                              "threshold": c.threshold, "verdict": c.verdict})
-        level = int(round(100 * (self.readings[0].comparisons[0].estimate.level
-                                 if self.readings and self.readings[0].comparisons else 0.95)))
+        first = self.readings[0].comparisons[0].estimate.level if self.readings and self.readings[0].comparisons else 0.95
+        level = f"{100 * first:.4g}"  # 95, or 99.69 split over the looks (rounded, it read "100%")
         return Table(columns=[("reading", "reading"), ("regime", "regime"), ("compared", "quantity"),
                               ("estimate", "mean ± s.e."), ("interval", f"{level}% interval"),
                               ("threshold", "threshold"), ("verdict", "verdict")],
