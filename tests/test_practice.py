@@ -308,17 +308,23 @@ def test_diagnose_names_directions_still_collapsing():
     assert f"1 direction(s) that the optimum collapses still have {ratio:.2g} of the largest std" in " ".join(d.notes)
 
 
+def _review_draw(count):
+    """The ``count``-th pair of views the practice review drew (seed 0, shapes in turn), with its offsets and scales."""
+    rng = np.random.default_rng(0)
+    shapes = [(20, 5, 0.0, 1.0), (15, 4, 1e4, 1e-2), (4, 10, 0.0, 1.0), (30, 3, 0.0, 100.0)]
+    for i in range(count):
+        n, dim, offset, scale = shapes[i % 4]
+        X_a = offset + scale * rng.standard_normal((n, dim))
+        X_b = X_a + 0.3 * scale * rng.standard_normal((n, dim))
+    return X_a, X_b
+
+
 def test_vicreg_custom_weights_reach_an_independent_torch_optimum():
     # review practice/finding 2: lambda 1, mu 10, nu 5 on N = 15 pairs (offset 1e4, scale 1e-2);
     # the reviewer's torch L-BFGS (lightly's VICRegLoss, smoothed-hinge continuation) reached
     # 0.0500850137. The default run returned 0.0513532 (2.5 % above): L-BFGS-B returned losses of
     # trial points with other x, so the continuation and the choice among starts were misled.
-    rng = np.random.default_rng(0)
-    shapes = [(20, 5, 0.0, 1.0), (15, 4, 1e4, 1e-2), (4, 10, 0.0, 1.0), (30, 3, 0.0, 100.0)]
-    for i in range(6):
-        n, dim, offset, scale = shapes[i % 4]
-        X_a = offset + scale * rng.standard_normal((n, dim))
-        X_b = X_a + 0.3 * scale * rng.standard_normal((n, dim))
+    X_a, X_b = _review_draw(6)
     weights = {"lambda_param": 1.0, "mu_param": 10.0, "nu_param": 5.0}
     for seed in (0, 1):
         rep = practice.optimal_linear_for("vicreg", X_a, X_b, 2, random_state=seed, **weights)
@@ -364,11 +370,6 @@ def test_vicreg_default_restarts_reach_the_best_point_with_more_pairs_than_sampl
     # review practice/finding 2, second case: lambda 1, mu 10, nu 5; N = 4 pairs, D = 10, K = 6 (the
     # 7th draw of seed 0). The reviewer's torch L-BFGS reached 4.3739417; the default 2 random starts
     # ended at 4.3831183 (0.21 % above) at random_state=0 (8 starts too), 12 do not.
-    rng = np.random.default_rng(0)
-    shapes = [(20, 5, 0.0, 1.0), (15, 4, 1e4, 1e-2), (4, 10, 0.0, 1.0), (30, 3, 0.0, 100.0)]
-    for i in range(7):
-        n, dim, offset, scale = shapes[i % 4]
-        X_a = offset + scale * rng.standard_normal((n, dim))
-        X_b = X_a + 0.3 * scale * rng.standard_normal((n, dim))
+    X_a, X_b = _review_draw(7)
     rep = practice.optimal_linear_for("vicreg", X_a, X_b, 6, lambda_param=1.0, mu_param=10.0, nu_param=5.0)
     assert rep.library_loss <= 4.3739417 * (1 + 1e-6)
