@@ -106,7 +106,9 @@ def run(args):
         result = diagnose(Z_a, Z_b, method=args.method, library=args.library, restarts=args.restarts,
                           **features, **params)
     except ValueError as error:
-        option = _OPTIONS.get(getattr(error, "argument", None))
+        argument = getattr(error, "argument", None)
+        # a constructor keyword refused by the solver (temperature=1e-300) came from --param
+        option = "--param" if argument in params else _OPTIONS.get(argument)
         if option is None:
             raise
         from ._validation import renamed_argument_error  # numpy: imported only when needed

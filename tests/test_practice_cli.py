@@ -112,6 +112,11 @@ def test_diagnose_param_takes_only_the_constructor_keywords(files, capsys):
     assert _run(paths, "--method", "vicreg", "--param", "lambda_param=-1") == 1
     assert capsys.readouterr().err == ("spectral-ssl diagnose: error: --param: lambda_param must be >= 0.0, "
                                        "got -1.0.\n")
+    # a value the solver refuses (SimCLR's search below temperature 1e-8) names --param too
+    assert _run(paths, "--method", "nt_xent", "--param", "temperature=1e-300") == 1
+    assert capsys.readouterr().err.startswith(
+        "spectral-ssl diagnose: error: --param: temperature=1e-300 is below 1e-08, where SimCLR's numerical "
+        "search breaks down")
 
 
 @pytest.mark.parametrize("option, typed, expected", [
