@@ -47,8 +47,9 @@ def add_arguments(parser):
     parser.add_argument("--param", action="append", type=_parameter, default=[], metavar="NAME=VALUE",
                         help="a constructor keyword of the library's loss, e.g. --param lambda_param=25 "
                              "(repeat for several)")
-    parser.add_argument("--restarts", metavar="R", type=_integer(1), default=None,
-                        help="random starts of the optimum's numerical solve (default: per method)")
+    parser.add_argument("--restarts", metavar="R", type=_integer(0), default=None,
+                        help="random starts of the optimum's numerical solve besides its informed start (0: "
+                             "that start only; default: per method)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     parser.set_defaults(diagnose_parser=parser)
 

@@ -39,7 +39,7 @@ def test_diagnose_json_matches_the_function(files, capsys):
 def test_diagnose_table_and_errors(files, capsys):
     paths, *_ = files
     assert main(["diagnose", "--view-a", paths["ZA"], "--view-b", paths["ZB"], "--method", "barlow_twins",
-                 "--restarts", "1"]) == 0
+                 "--restarts", "0"]) == 0  # the informed start only, as restarts=0 in Python
     out = capsys.readouterr().out
     assert "RankMe [garrido2023]" in out and "optimum (nonparametric)" in out
     assert main(["diagnose", "--view-a", paths["ZA"], "--view-b", paths["ZB"], "--method", "vicreg",
@@ -124,8 +124,8 @@ def test_diagnose_param_takes_only_the_constructor_keywords(files, capsys):
                            "did you mean 'vicreg'?"),
     ("--library", "Lightly", "invalid choice: 'Lightly' (choose from 'lightly', 'official', 'solo'); "
                              "did you mean 'lightly'?"),
-    ("--restarts", "0", "must be an integer >= 1, got '0'"),
-    ("--restarts", "2.5", "must be an integer >= 1, got '2.5'"),
+    ("--restarts", "-1", "must be an integer >= 0, got '-1'"),
+    ("--restarts", "2.5", "must be an integer >= 0, got '2.5'"),
 ])
 def test_diagnose_option_values_are_checked_like_other_commands(files, capsys, option, typed, expected):
     paths, *_ = files
