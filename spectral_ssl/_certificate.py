@@ -37,7 +37,7 @@ class Certificate:
         result has parameters (its ``transform`` of the training inputs).
     reported_loss : float
         ``rep.loss``, the loss the result states; it must equal ``closed_form_loss`` within
-        ``rtol`` x max(1, |closed_form_loss|) for the certificate to pass (:attr:`consistent`).
+        ``rtol * max(1, |closed_form_loss|)`` for the certificate to pass (:attr:`consistent`).
     numerical_losses : ndarray, shape (restarts,)
         Final loss of each L-BFGS-B run, in the order of the starts.
     best_numerical_loss : float
