@@ -23,6 +23,15 @@ NUMERIC_KINDS = "biuf"
 _MAGIC = b"\x93NUMPY"
 
 
+def starts_as_npy(path):
+    """Whether the file ``path`` starts with the magic string of the ``.npy`` format (False if unreadable)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(_MAGIC)) == _MAGIC
+    except OSError:
+        return False
+
+
 def _header(stream, argument, name):
     """(shape, fortran_order, dtype) of the ``.npy`` data that ``stream`` starts with."""
     prefix = stream.read(len(_MAGIC))

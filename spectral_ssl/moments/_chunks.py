@@ -12,6 +12,7 @@ import os
 import numpy as np
 import scipy.sparse as sp
 
+from .._readers import starts_as_npy
 from .._relations import LabelRelation
 from .._validation import check_graph, check_integer, refuse_masked
 from ..forms import check_groups, clique_groups, member_codes, refuse_non_finite
@@ -29,15 +30,6 @@ def is_dask(X):
     return type(X).__module__.split(".")[0] == "dask"
 
 
-def npy_magic(path):
-    """Whether the file ``path`` starts with the magic string of the ``.npy`` format."""
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(6) == b"\x93NUMPY"
-    except OSError:
-        return False
-
-
 class Source:
     """Row access to X: an ndarray, a memmap, or a .npy path opened per read."""
 
@@ -50,7 +42,7 @@ class Source:
             try:
                 array = np.load(self.path, mmap_mode="r", allow_pickle=False)
             except (ValueError, OSError) as error:  # a text file, a pickle, a folder, a bad header
-                reason = error if npy_magic(self.path) else "it does not start as a .npy file does"
+                reason = error if starts_as_npy(self.path) else "it does not start as a .npy file does"
                 raise ValueError(f"{name}: {self.path!r} is not a readable .npy file ({reason}); pass an "
                                  f"array or the path of a .npy file (np.save).") from None
             if not isinstance(array, np.ndarray):  # an .npz archive
